@@ -1,0 +1,110 @@
+//! The dashboard frame: top bar with the workspace, collapsible navigation, and the page.
+
+use leptos::prelude::*;
+use leptos_router::components::{A, Outlet};
+
+use crate::components::icons::{SidebarIcon, UsersIcon};
+use crate::server_fns::dashboard::load_shell;
+
+/// Frame around every `/dashboard/...` page.
+#[component]
+pub fn DashboardLayout() -> impl IntoView {
+    let context = Resource::new(|| (), |()| load_shell());
+    let nav_open = RwSignal::new(true);
+    // Effects run only in the browser: this flips once the page is interactive.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+
+    let workspace_name = move || {
+        Suspend::new(async move {
+            match context.await {
+                Ok(ctx) => match ctx.workspace {
+                    Some(ws) => view! {
+                        <span class="truncate font-medium text-slate-900" data-testid="workspace-name">
+                            {ws.name}
+                        </span>
+                    }
+                    .into_any(),
+                    None => view! {
+                        <span class="text-slate-500" data-testid="workspace-name">
+                            "No workspace yet"
+                        </span>
+                    }
+                    .into_any(),
+                },
+                Err(e) => view! {
+                    <span class="text-red-700" role="alert">{e.to_string()}</span>
+                }
+                .into_any(),
+            }
+        })
+    };
+
+    view! {
+        <div
+            class="flex h-full min-h-screen flex-col"
+            data-hydrated=move || hydrated.get().then_some("true")
+        >
+            <header class="flex h-14 shrink-0 items-center gap-3 border-b border-slate-200 bg-white px-4">
+                <button
+                    type="button"
+                    class="rounded-md p-1.5 text-slate-500 hover:bg-slate-100 hover:text-slate-900 focus-visible:outline-2 focus-visible:outline-indigo-600"
+                    aria-controls="dashboard-nav"
+                    aria-expanded=move || if nav_open.get() { "true" } else { "false" }
+                    aria-label=move || {
+                        if nav_open.get() { "Collapse navigation" } else { "Expand navigation" }
+                    }
+                    title=move || {
+                        if nav_open.get() { "Collapse navigation" } else { "Expand navigation" }
+                    }
+                    on:click=move |_| nav_open.update(|open| *open = !*open)
+                >
+                    <SidebarIcon class="size-5" />
+                </button>
+                <a href="/dashboard" class="flex items-center gap-2 font-semibold tracking-tight">
+                    <span class="grid size-7 place-items-center rounded-md bg-indigo-600 text-sm text-white">
+                        "P"
+                    </span>
+                    <span>"Patron"</span>
+                </a>
+                <span class="text-slate-300" aria-hidden="true">"/"</span>
+                <div class="flex min-w-0 items-center text-sm">
+                    <Suspense fallback=|| {
+                        view! { <span class="h-4 w-28 animate-pulse rounded bg-slate-200"></span> }
+                    }>{workspace_name}</Suspense>
+                </div>
+            </header>
+            <div class="flex min-h-0 flex-1">
+                <nav
+                    id="dashboard-nav"
+                    aria-label="Dashboard"
+                    class=move || {
+                        if nav_open.get() {
+                            "w-56 shrink-0 border-r border-slate-200 bg-white p-3 transition-[width]"
+                        } else {
+                            "w-14 shrink-0 border-r border-slate-200 bg-white p-2 transition-[width]"
+                        }
+                    }
+                >
+                    <ul class="space-y-1">
+                        <li>
+                            <A
+                                href="/dashboard/customers"
+                                attr:class="flex items-center gap-3 rounded-md px-2.5 py-2 text-sm font-medium text-slate-700 hover:bg-slate-100 aria-[current=page]:bg-indigo-50 aria-[current=page]:text-indigo-700"
+                                attr:title="Customers"
+                            >
+                                <UsersIcon class="size-5 shrink-0" />
+                                <span class=move || if nav_open.get() { "" } else { "sr-only" }>
+                                    "Customers"
+                                </span>
+                            </A>
+                        </li>
+                    </ul>
+                </nav>
+                <main class="min-w-0 flex-1 overflow-y-auto px-6 py-6 lg:px-10">
+                    <Outlet />
+                </main>
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,5 @@
+//! Reusable UI pieces.
+
+pub mod empty_state;
+pub mod icons;
+pub mod layout;

@@ -1,0 +1,26 @@
+//! A row of `workspaces`.
+
+use sea_orm::entity::prelude::*;
+
+/// One merchant store.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "workspaces")]
+pub struct Model {
+    /// `ws_` + ULID.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// ISO 4217 code.
+    pub default_currency: String,
+    /// When the workspace was created.
+    pub created_at: DateTimeUtc,
+    /// Last change.
+    pub updated_at: DateTimeUtc,
+}
+
+/// Workspaces own every other table; relations are declared from the owned side.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

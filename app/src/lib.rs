@@ -1,0 +1,66 @@
+//! Patron's shared core: the app's UI, the types both halves share, the server functions and
+//! (with `ssr`) the domain and the database.
+
+pub mod components;
+pub mod pages;
+pub mod server_fns;
+pub mod types;
+
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod domain;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
+use leptos_router::path;
+
+use components::layout::DashboardLayout;
+use pages::dashboard::customers::CustomersPage;
+use pages::not_found::NotFound;
+
+/// The HTML document the server renders around the app.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en" class="h-full bg-slate-50">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body class="h-full text-slate-900 antialiased">
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The root component: stylesheet, title and routes.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/patron.css" />
+        <Title formatter=|page: String| {
+            if page.is_empty() { "Patron".to_owned() } else { format!("{page} · Patron") }
+        } />
+        <Router>
+            <Routes fallback=|| view! { <NotFound /> }>
+                <Route path=path!("/") view=|| view! { <Redirect path="/dashboard/customers" /> } />
+                <ParentRoute path=path!("/dashboard") view=DashboardLayout>
+                    <Route
+                        path=path!("")
+                        view=|| view! { <Redirect path="/dashboard/customers" /> }
+                    />
+                    <Route path=path!("customers") view=CustomersPage />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

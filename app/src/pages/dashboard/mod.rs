@@ -1,0 +1,3 @@
+//! Pages of the merchant dashboard (`/dashboard/...`).
+
+pub mod customers;

@@ -1,0 +1,4 @@
+//! Routed pages.
+
+pub mod dashboard;
+pub mod not_found;

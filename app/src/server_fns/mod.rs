@@ -1,0 +1,8 @@
+//! Leptos server functions, grouped by audience. They live under `/rpc`, apart from the REST API.
+
+#[cfg(feature = "ssr")]
+pub mod ctx;
+pub mod dashboard;
+
+/// URL prefix of every server function.
+pub const PREFIX: &str = "/rpc";

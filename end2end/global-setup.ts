@@ -1,0 +1,56 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+// Starts the release server on 127.0.0.1:0 with a fresh embedded database holding the demo
+// workspace, and hands its URL to the tests through PATRON_BASE_URL.
+export const repoRoot = resolve(__dirname, '..');
+export const serverBin = process.env.PATRON_SERVER_BIN ?? join(repoRoot, 'target/release/server');
+export const pidFile = join(tmpdir(), 'patron-e2e-server.pid');
+
+export default async function globalSetup() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'patron-e2e-'));
+  const env = {
+    ...process.env,
+    PATRON_DATA_DIR: dataDir,
+    LEPTOS_SITE_ROOT: join(repoRoot, 'target/site'),
+    RUST_LOG: 'info',
+  };
+  delete env.DATABASE_URL;
+
+  const seed = spawnSync(serverBin, ['seed-demo'], { cwd: repoRoot, env, encoding: 'utf8' });
+  if (seed.status !== 0) {
+    throw new Error(`server seed-demo failed (${seed.status}): ${seed.stderr}`);
+  }
+
+  const server = spawn(serverBin, ['serve', '--addr', '127.0.0.1:0'], {
+    cwd: repoRoot,
+    env,
+    stdio: ['ignore', 'inherit', 'pipe'],
+  });
+  writeFileSync(pidFile, String(server.pid));
+
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    let log = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${log}`)), 30_000);
+    server.stderr.on('data', (chunk: Buffer) => {
+      log += chunk.toString();
+      process.stderr.write(chunk);
+      const m = log.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolveUrl(m[1]);
+      }
+    });
+    server.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${log}`));
+    });
+  });
+  // Keep draining the log so the server never blocks on a full pipe.
+  server.stderr.removeAllListeners('data');
+  server.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+  server.removeAllListeners('exit');
+  process.env.PATRON_BASE_URL = url;
+}

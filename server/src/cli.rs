@@ -1,0 +1,121 @@
+//! The command line: `serve` (default), `migrate`, `seed-demo`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Patron: customers, orders, subscriptions and bans for merchants of digital goods.
+#[derive(Debug, Parser)]
+#[command(name = "server", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options every subcommand understands.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// PostgreSQL (postgres://...) or SQLite (sqlite://path) database; default: the embedded
+    /// SQLite file in the data directory.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Folder of the embedded SQLite database [default: data-dir in Leptos.toml, else ./data].
+    #[arg(long, env = "PATRON_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+
+    /// Runtime settings file [default: ./Leptos.toml when present].
+    #[arg(long, env = "PATRON_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+
+    /// Log as JSON lines instead of text.
+    #[arg(long, env = "PATRON_LOG_JSON", global = true)]
+    pub log_json: bool,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the dashboard and the API (the default).
+    Serve(ServeArgs),
+    /// Apply, roll back or list schema migrations.
+    Migrate(MigrateArgs),
+    /// Create the demo workspace unless it exists, and print how to use it.
+    SeedDemo,
+}
+
+/// Options of `serve`.
+#[derive(Debug, Args, Default)]
+pub struct ServeArgs {
+    /// Address to listen on [default: site-addr in Leptos.toml, else 127.0.0.1:3000].
+    #[arg(long, env = "LEPTOS_SITE_ADDR")]
+    pub addr: Option<SocketAddr>,
+
+    /// Folder of the built site (wasm, JS, CSS, assets).
+    #[arg(long, env = "LEPTOS_SITE_ROOT")]
+    pub site_root: Option<String>,
+
+    /// Apply pending migrations at start on PostgreSQL too (the embedded SQLite always does).
+    #[arg(long)]
+    pub migrate: bool,
+}
+
+/// Options of `migrate`.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    #[command(subcommand)]
+    pub action: Option<MigrateAction>,
+}
+
+/// A migration action; `up` by default.
+#[derive(Debug, Subcommand)]
+pub enum MigrateAction {
+    /// Apply every pending migration.
+    Up,
+    /// Roll back the newest migrations.
+    Down {
+        /// How many to roll back.
+        #[arg(long, default_value_t = 1)]
+        steps: u32,
+    },
+    /// List migrations and whether each is applied.
+    Status,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn no_subcommand_means_serve_and_migrate_defaults_to_up() {
+        let cli = Cli::try_parse_from(["server"]).unwrap();
+        assert!(cli.command.is_none());
+        let cli = Cli::try_parse_from(["server", "migrate"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::Migrate(MigrateArgs { action: None }))
+        ));
+        let cli = Cli::try_parse_from(["server", "migrate", "down", "--steps", "2"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::Migrate(MigrateArgs {
+                action: Some(MigrateAction::Down { steps: 2 })
+            }))
+        ));
+    }
+
+    #[test]
+    fn a_bad_listen_address_is_refused_by_name() {
+        let err = Cli::try_parse_from(["server", "serve", "--addr", "localhost"]).unwrap_err();
+        assert!(err.to_string().contains("--addr"), "{err}");
+    }
+}

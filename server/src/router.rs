@@ -1,0 +1,81 @@
+//! Assembles the HTTP router: health, REST API, server functions, pages and static files.
+
+use std::time::Duration;
+
+use app::{App, shell};
+use axum::Router;
+use axum::extract::{MatchedPath, Request};
+use axum::middleware;
+use axum::response::Redirect;
+use axum::routing::get;
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list_with_exclusions};
+use tower_http::compression::CompressionLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::request_id::{self, RequestId};
+use crate::state::AppState;
+use crate::{api, health};
+
+/// The whole application as one router.
+pub fn router(state: AppState) -> Router {
+    // The app's index routes only redirect: answer them here with a real HTTP redirect.
+    let routes = generate_route_list_with_exclusions(
+        App,
+        Some(vec!["/".to_owned(), "/dashboard".to_owned()]),
+    );
+    let services = state.services.clone();
+    let fallback_services = state.services.clone();
+    let options = state.leptos_options.clone();
+
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/", get(to_customers))
+        .route("/dashboard", get(to_customers))
+        .nest("/api/v1", api::router())
+        // Pages and the server functions (under /rpc) get the domain services in context.
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(services.clone()),
+            move || shell(options.clone()),
+        )
+        // Static files from the site root; anything else renders the app's "not found" page.
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(
+            move || provide_context(fallback_services.clone()), shell
+        ))
+        .layer(CompressionLayer::new())
+        .layer(
+            // Log the route and status, never the query string: it may carry emails.
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request| {
+                    let route = req
+                        .extensions()
+                        .get::<MatchedPath>()
+                        .map_or(req.uri().path(), MatchedPath::as_str);
+                    let id = req
+                        .extensions()
+                        .get::<RequestId>()
+                        .map_or("", |r| r.0.as_str());
+                    tracing::info_span!("request", method = %req.method(), route, request_id = id)
+                })
+                .on_response(
+                    |res: &axum::response::Response, latency: Duration, _: &tracing::Span| {
+                        tracing::info!(
+                            status = res.status().as_u16(),
+                            ms = latency.as_secs_f64() * 1000.0,
+                            "response"
+                        );
+                    },
+                ),
+        )
+        .layer(middleware::from_fn(request_id::assign))
+        .with_state(state)
+}
+
+async fn to_customers() -> Redirect {
+    Redirect::to("/dashboard/customers")
+}

@@ -1,0 +1,105 @@
+//! `server serve`: open the database, bring the schema up, listen, and stop cleanly on SIGTERM.
+
+use anyhow::{Context, bail};
+use app::db::{self, DatabaseTarget, Engine, Migrator};
+use app::domain::Services;
+use sea_orm::DatabaseConnection;
+use sea_orm_migration::MigratorTrait;
+use tokio::net::TcpListener;
+
+use crate::cli::ServeArgs;
+use crate::config::Settings;
+use crate::router::router;
+use crate::state::AppState;
+
+/// Opens the database or explains in one line why not.
+pub async fn open_database(target: &DatabaseTarget) -> anyhow::Result<DatabaseConnection> {
+    Ok(db::connect(target).await?)
+}
+
+/// Applies pending migrations on the embedded default (or when asked); otherwise refuses to run
+/// on an outdated schema.
+pub async fn prepare_schema(db: &DatabaseConnection, migrate: bool) -> anyhow::Result<()> {
+    let pending = Migrator::get_pending_migrations(db)
+        .await
+        .context("cannot read the schema version")?;
+    if pending.is_empty() {
+        return Ok(());
+    }
+    if migrate || Engine::of(db) == Engine::Sqlite {
+        tracing::info!(pending = pending.len(), "applying migrations");
+        Migrator::up(db, None)
+            .await
+            .context("applying migrations failed")?;
+        return Ok(());
+    }
+    bail!(
+        "the database schema is {} migration(s) behind this build: run `server migrate` first (or start with --migrate)",
+        pending.len()
+    )
+}
+
+/// Runs the server until SIGTERM or Ctrl-C, then finishes the requests in flight.
+pub async fn serve(
+    settings: &Settings,
+    target: DatabaseTarget,
+    args: ServeArgs,
+) -> anyhow::Result<()> {
+    let addr = args.addr.unwrap_or(settings.site_addr);
+    let leptos_options = settings.leptos_options(addr, args.site_root.as_deref())?;
+
+    let db = open_database(&target).await?;
+    prepare_schema(&db, args.migrate).await?;
+
+    let listener = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let local = listener
+        .local_addr()
+        .context("cannot read the listen address")?;
+
+    let state = AppState {
+        leptos_options,
+        services: Services::new(db.clone()),
+    };
+    tracing::info!(engine = target.engine().as_str(), database = %target.redacted(), "database ready");
+    tracing::info!("Patron is listening on http://{local}");
+
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("the HTTP server stopped with an error")?;
+
+    tracing::info!("requests drained; closing the database");
+    db.close().await.context("closing the database failed")?;
+    Ok(())
+}
+
+/// Resolves on SIGTERM (how service managers stop us) or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown requested");
+}

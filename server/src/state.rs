@@ -1,0 +1,14 @@
+//! The state every handler shares: the domain services and Leptos' options.
+
+use app::domain::Services;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+
+/// Cheap to clone: a connection pool and a few `Arc`s.
+#[derive(Clone, Debug, FromRef)]
+pub struct AppState {
+    /// How the site is served (root folder, output name...).
+    pub leptos_options: LeptosOptions,
+    /// Database and clock, as the domain needs them.
+    pub services: Services,
+}

@@ -1,0 +1,149 @@
+//! The `server` binary as an operator meets it: bad configuration ends in one clear line and a
+//! non-zero exit, never a panic; SIGTERM stops it cleanly.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_server");
+
+fn run(args: &[&str], envs: &[(&str, &str)]) -> Output {
+    let data = tempfile::tempdir().unwrap();
+    Command::new(BIN)
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env("PATRON_DATA_DIR", data.path())
+        .envs(envs.iter().copied())
+        .output()
+        .unwrap()
+}
+
+/// Asserts a failed run printed exactly one line to stderr, containing `needle`, and no panic.
+fn assert_one_line_failure(out: &Output, needle: &str) {
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "expected one line, got:\n{stderr}");
+    assert!(lines[0].starts_with("error: "), "{stderr}");
+    assert!(
+        lines[0].contains(needle),
+        "expected {needle:?} in:\n{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn a_malformed_database_url_is_named_in_one_line() {
+    let out = run(
+        &["migrate"],
+        &[("DATABASE_URL", "mysql://localhost/patron")],
+    );
+    assert_one_line_failure(
+        &out,
+        "DATABASE_URL is not a usable database URL (unsupported scheme mysql:)",
+    );
+}
+
+#[test]
+fn an_unreachable_database_is_named_without_its_password() {
+    let out = run(
+        &["migrate"],
+        &[(
+            "DATABASE_URL",
+            "postgres://patron:hunter2@127.0.0.1:1/patron",
+        )],
+    );
+    assert_one_line_failure(
+        &out,
+        "cannot connect to the database at postgres://patron:***@127.0.0.1:1/patron",
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("hunter2"));
+}
+
+#[test]
+fn a_port_in_use_is_named_in_one_line() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = run(&["serve", "--addr", &addr], &[("RUST_LOG", "off")]);
+    assert_one_line_failure(&out, &format!("cannot listen on {addr}"));
+}
+
+#[test]
+fn a_bad_settings_file_is_named_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("Leptos.toml");
+    std::fs::write(&path, "site-addr = 3000\n").unwrap();
+    let out = run(&["migrate", "--config", path.to_str().unwrap()], &[]);
+    assert_one_line_failure(&out, "Leptos.toml is not valid");
+}
+
+#[test]
+fn migrate_then_status_lists_every_migration_as_applied() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().to_str().unwrap();
+    let out = run(&["migrate", "--data-dir", dir], &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("applied "));
+    let out = run(&["migrate", "status", "--data-dir", dir], &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("Applied") && stdout.contains("m20261121_000001_workspaces"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("Pending"), "{stdout}");
+}
+
+#[test]
+fn sigterm_stops_the_server_cleanly() {
+    let data = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BIN)
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .env_remove("DATABASE_URL")
+        .env("PATRON_DATA_DIR", data.path())
+        .env("RUST_LOG", "info")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    loop {
+        line.clear();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "server exited before listening"
+        );
+        if line.contains("listening on http://127.0.0.1:") {
+            break;
+        }
+    }
+    // The embedded default created and migrated its database on the way up.
+    assert!(data.path().join("patron.db").exists());
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let exit = loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "server still running 10 s after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(exit.success(), "exit status {exit}");
+    let rest: String = stderr
+        .lines()
+        .map_while(Result::ok)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(rest.contains("shutdown requested"), "{rest}");
+}

@@ -1,0 +1,132 @@
+//! The real router on a free port: health, the REST envelope, server functions and pages.
+
+use app::db::Engine;
+use app::domain::demo::seed_demo;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::on_both_engines;
+use crate::support::{TestDb, TestServer};
+
+async fn healthz_reports_the_engine_and_schema_version(engine: Engine) {
+    let t = TestDb::migrated(engine).await;
+    let srv = TestServer::start(t.services()).await;
+    let res = srv.client.get(srv.url("/healthz")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["engine"], engine.as_str());
+    assert_eq!(
+        body["schema_version"],
+        app::db::migration::latest_known().as_str()
+    );
+    drop(srv);
+    t.cleanup().await;
+}
+
+async fn healthz_is_unavailable_on_an_unmigrated_database(engine: Engine) {
+    let t = TestDb::empty(engine).await;
+    let srv = TestServer::start(t.services()).await;
+    let res = srv.client.get(srv.url("/healthz")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["status"], "schema_outdated");
+    assert_eq!(body["schema_version"], Value::Null);
+    drop(srv);
+    t.cleanup().await;
+}
+
+async fn unknown_api_routes_answer_the_json_error_envelope(engine: Engine) {
+    let t = TestDb::migrated(engine).await;
+    let srv = TestServer::start(t.services()).await;
+    let res = srv
+        .client
+        .get(srv.url("/api/v1/nothing-here"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let header_id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert!(header_id.starts_with("req_"), "{header_id}");
+    let body: Value = res.json().await.unwrap();
+    let err = &body["error"];
+    assert_eq!(err["type"], "invalid_request_error");
+    assert_eq!(err["code"], "route_not_found");
+    assert_eq!(
+        err["message"],
+        "No API route matches GET /api/v1/nothing-here."
+    );
+    assert_eq!(err["param"], Value::Null);
+    assert_eq!(err["request_id"], header_id.as_str());
+    drop(srv);
+    t.cleanup().await;
+}
+
+async fn server_functions_live_under_their_own_prefix(engine: Engine) {
+    let t = TestDb::migrated(engine).await;
+    let svc = t.services();
+    seed_demo(&svc).await.unwrap();
+    let srv = TestServer::start(svc).await;
+    let res = srv
+        .client
+        .post(srv.url("/rpc/dashboard/shell"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["workspace"]["name"], "Northwind Games");
+    assert_eq!(body["workspace"]["default_currency"], "EUR");
+    // The REST prefix does not answer for server functions.
+    let res = srv
+        .client
+        .post(srv.url("/api/v1/dashboard/shell"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    drop(srv);
+    t.cleanup().await;
+}
+
+async fn the_dashboard_is_rendered_on_the_server(engine: Engine) {
+    let t = TestDb::migrated(engine).await;
+    let svc = t.services();
+    seed_demo(&svc).await.unwrap();
+    let srv = TestServer::start(svc).await;
+
+    let res = srv
+        .client
+        .get(srv.url("/dashboard/customers"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("No customers yet"), "{html}");
+    assert!(html.contains("Northwind Games"), "{html}");
+
+    let res = srv.client.get(srv.url("/")).send().await.unwrap();
+    assert!(res.status().is_redirection(), "{}", res.status());
+    assert_eq!(res.headers()["location"], "/dashboard/customers");
+
+    let res = srv
+        .client
+        .get(srv.url("/no/such/page"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert!(res.text().await.unwrap().contains("Page not found"));
+    drop(srv);
+    t.cleanup().await;
+}
+
+on_both_engines!(
+    healthz_reports_the_engine_and_schema_version,
+    healthz_is_unavailable_on_an_unmigrated_database,
+    unknown_api_routes_answer_the_json_error_envelope,
+    server_functions_live_under_their_own_prefix,
+    the_dashboard_is_rendered_on_the_server,
+);

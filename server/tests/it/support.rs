@@ -1,0 +1,165 @@
+//! Test harness: fresh databases on either engine, and the real router on a free port.
+
+use std::net::SocketAddr;
+
+use app::db::{self, DatabaseTarget, Engine, Migrator};
+use app::domain::Services;
+use leptos::config::LeptosOptions;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm_migration::MigratorTrait;
+use server::state::AppState;
+
+/// Where the PostgreSQL test databases are created. `.ci/test` starts the local cluster and
+/// sets it; without it the PostgreSQL half of every database test fails, by design.
+pub const PG_ADMIN_URL_VAR: &str = "PATRON_TEST_PG_URL";
+
+/// A database made for one test, dropped by [`TestDb::cleanup`].
+pub struct TestDb {
+    pub db: DatabaseConnection,
+    pub engine: Engine,
+    _dir: Option<tempfile::TempDir>,
+    pg: Option<(String, String)>,
+}
+
+impl TestDb {
+    /// An empty database: no tables, no migrations.
+    pub async fn empty(engine: Engine) -> Self {
+        match engine {
+            Engine::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                let target = DatabaseTarget::embedded(dir.path());
+                let db = db::connect(&target).await.unwrap();
+                Self {
+                    db,
+                    engine,
+                    _dir: Some(dir),
+                    pg: None,
+                }
+            }
+            Engine::Postgres => {
+                let admin_url = std::env::var(PG_ADMIN_URL_VAR).unwrap_or_else(|_| {
+                    panic!(
+                        "{PG_ADMIN_URL_VAR} is not set: run the suite with .ci/test, which starts \
+                         PostgreSQL, or point it at a server where this role may create databases"
+                    )
+                });
+                let name = format!(
+                    "patron_test_{}",
+                    ulid::Ulid::new().to_string().to_lowercase()
+                );
+                let admin = db::connect(&DatabaseTarget::from_url(&admin_url).unwrap())
+                    .await
+                    .unwrap();
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .unwrap();
+                admin.close().await.unwrap();
+                let mut url = url::Url::parse(&admin_url).unwrap();
+                url.set_path(&name);
+                let db = db::connect(&DatabaseTarget::from_url(url.as_str()).unwrap())
+                    .await
+                    .unwrap();
+                Self {
+                    db,
+                    engine,
+                    _dir: None,
+                    pg: Some((admin_url, name)),
+                }
+            }
+        }
+    }
+
+    /// A database with every migration applied.
+    pub async fn migrated(engine: Engine) -> Self {
+        let t = Self::empty(engine).await;
+        Migrator::up(&t.db, None).await.unwrap();
+        t
+    }
+
+    /// Services on this database with the system clock.
+    pub fn services(&self) -> Services {
+        Services::new(self.db.clone())
+    }
+
+    /// Closes the pool and drops the PostgreSQL database (the SQLite folder goes with `self`).
+    pub async fn cleanup(self) {
+        self.db.close().await.unwrap();
+        if let Some((admin_url, name)) = self.pg {
+            let admin = db::connect(&DatabaseTarget::from_url(&admin_url).unwrap())
+                .await
+                .unwrap();
+            admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await
+                .unwrap();
+            admin.close().await.unwrap();
+        }
+    }
+}
+
+/// The real router, listening on 127.0.0.1:0.
+pub struct TestServer {
+    pub base: String,
+    pub client: reqwest::Client,
+    handle: tokio::task::JoinHandle<()>,
+}
+
+impl TestServer {
+    /// Serves the whole application on `services`' database.
+    pub async fn start(services: Services) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        let leptos_options = LeptosOptions::builder()
+            .output_name("patron")
+            .site_root(env!("CARGO_MANIFEST_DIR").to_owned() + "/../target/site")
+            .site_addr(addr)
+            .build();
+        let app = server::router::router(AppState {
+            leptos_options,
+            services,
+        });
+        let handle = tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        Self {
+            base: format!("http://{addr}"),
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            handle,
+        }
+    }
+
+    /// Absolute URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.handle.abort();
+    }
+}
+
+/// Defines, for each listed `async fn name(engine: Engine)`, a module `name` holding one test per
+/// engine: `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! on_both_engines {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test]
+                async fn sqlite() {
+                    super::$name(app::db::Engine::Sqlite).await;
+                }
+                #[tokio::test]
+                async fn postgres() {
+                    super::$name(app::db::Engine::Postgres).await;
+                }
+            }
+        )+
+    };
+}

@@ -1,0 +1,74 @@
+//! Workspaces and the demo seed, on both engines.
+
+use app::db::Engine;
+use app::domain::DomainError;
+use app::domain::demo::{DEMO_WORKSPACE_ID, DEMO_WORKSPACE_NAME, seed_demo};
+use app::domain::workspaces::{NewWorkspace, create_workspace, first_workspace, get_workspace};
+
+use crate::on_both_engines;
+use crate::support::TestDb;
+
+async fn a_workspace_is_stored_with_a_trimmed_name_and_upper_case_currency(engine: Engine) {
+    let t = TestDb::migrated(engine).await;
+    let svc = t.services();
+    let ws = create_workspace(
+        &svc,
+        NewWorkspace {
+            name: "  Pixel Forge  ".into(),
+            default_currency: "usd".into(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(ws.name, "Pixel Forge");
+    assert_eq!(ws.default_currency, "USD");
+    assert_eq!(get_workspace(&t.db, &ws.id).await.unwrap(), ws);
+    t.cleanup().await;
+}
+
+async fn invalid_workspaces_name_the_field_and_write_nothing(engine: Engine) {
+    let t = TestDb::migrated(engine).await;
+    let svc = t.services();
+    for (name, currency, field) in [
+        ("   ", "EUR", "name"),
+        (&"x".repeat(101)[..], "EUR", "name"),
+        ("Shop", "EURO", "default_currency"),
+        ("Shop", "E1R", "default_currency"),
+    ] {
+        let err = create_workspace(
+            &svc,
+            NewWorkspace {
+                name: name.into(),
+                default_currency: currency.into(),
+            },
+        )
+        .await
+        .unwrap_err();
+        match err {
+            DomainError::Invalid { field: f, .. } => assert_eq!(f, field),
+            other => panic!("expected an invalid {field}, got {other:?}"),
+        }
+    }
+    assert_eq!(first_workspace(&t.db).await.unwrap(), None);
+    t.cleanup().await;
+}
+
+async fn seeding_the_demo_twice_creates_one_workspace(engine: Engine) {
+    let t = TestDb::migrated(engine).await;
+    let svc = t.services();
+    let first = seed_demo(&svc).await.unwrap();
+    assert!(first.created);
+    assert_eq!(first.workspace.id.as_str(), DEMO_WORKSPACE_ID);
+    assert_eq!(first.workspace.name, DEMO_WORKSPACE_NAME);
+    let second = seed_demo(&svc).await.unwrap();
+    assert!(!second.created);
+    assert_eq!(second.workspace, first.workspace);
+    assert_eq!(first_workspace(&t.db).await.unwrap(), Some(first.workspace));
+    t.cleanup().await;
+}
+
+on_both_engines!(
+    a_workspace_is_stored_with_a_trimmed_name_and_upper_case_currency,
+    invalid_workspaces_name_the_field_and_write_nothing,
+    seeding_the_demo_twice_creates_one_workspace,
+);
