@@ -15,7 +15,7 @@ export default async function globalSetup() {
     ...process.env,
     PATRON_DATA_DIR: dataDir,
     LEPTOS_SITE_ROOT: join(repoRoot, 'target/site'),
-    RUST_LOG: 'info',
+    RUST_LOG: process.env.RUST_LOG ?? 'warn,server::serve=info',
   };
   delete env.DATABASE_URL;
 

@@ -94,7 +94,7 @@ pub fn DashboardLayout() -> impl IntoView {
                                 attr:title="Customers"
                             >
                                 <UsersIcon class="size-5 shrink-0" />
-                                <span class=move || if nav_open.get() { "" } else { "sr-only" }>
+                                <span class=move || if nav_open.get() { "" } else { "hidden" }>
                                     "Customers"
                                 </span>
                             </A>

@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use sea_orm::sqlx::Connection;
+use sea_orm::sqlx::postgres::PgConnection;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr};
 use serde::Serialize;
@@ -181,6 +183,19 @@ pub async fn connect(target: &DatabaseTarget) -> Result<DatabaseConnection, Conn
             Database::connect(opts).await.map_err(unreachable)
         }
         DatabaseTarget::Postgres { url } => {
+            // One direct attempt first: the pool would retry until its timeout and then report
+            // only "timed out", hiding "connection refused" or "password authentication failed".
+            let probe = tokio::time::timeout(Duration::from_secs(5), PgConnection::connect(url))
+                .await
+                .map_err(|_| ConnectError::Unreachable {
+                    target: target.redacted(),
+                    reason: "no answer within 5 s".to_owned(),
+                })?
+                .map_err(|e| ConnectError::Unreachable {
+                    target: target.redacted(),
+                    reason: e.to_string(),
+                })?;
+            let _ = probe.close().await;
             let mut opts = ConnectOptions::new(url.clone());
             opts.max_connections(16)
                 .min_connections(1)

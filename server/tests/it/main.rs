@@ -1,6 +1,13 @@
 //! The server's integration tests: one binary, a module per area. Database tests run once on
 //! SQLite and once on PostgreSQL, each on a fresh database.
 
+// Test bodies are plain async fns run by `on_both_engines!`, which clippy does not see as tests.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a failed step in a test or its harness should fail that test"
+)]
+
 mod support;
 
 mod cli;
