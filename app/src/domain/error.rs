@@ -2,9 +2,9 @@
 
 use sea_orm::DbErr;
 
-use crate::types::AppError;
+use crate::types::{AppError, Scope};
 
-/// A domain failure. Database errors keep their detail for the log; users see `AppError`.
+/// A domain failure. Database and internal errors keep their detail for the log only.
 #[derive(Debug, thiserror::Error)]
 pub enum DomainError {
     /// The object does not exist in this workspace (or at all: the caller cannot tell).
@@ -13,10 +13,19 @@ pub enum DomainError {
         /// What was looked for, such as "customer".
         what: &'static str,
     },
+    /// No valid credentials.
+    #[error("authentication required")]
+    Unauthenticated,
+    /// The caller lacks a permission.
+    #[error("missing permission {scope}")]
+    Forbidden {
+        /// The scope (or the role granting it) that is needed.
+        scope: Scope,
+    },
     /// One field of the input is invalid.
     #[error("{field}: {message}")]
     Invalid {
-        /// The field, as named in the API (`default_currency`, `metadata.plan`).
+        /// The field, as named in the API (`email`, `metadata[plan]`).
         field: String,
         /// What is wrong and what is expected.
         message: String,
@@ -24,9 +33,14 @@ pub enum DomainError {
     /// The change conflicts with the current state.
     #[error("{message}")]
     Conflict {
+        /// Stable code, such as `external_id_taken` or `version_conflict`.
+        code: &'static str,
         /// What conflicts, for the user.
         message: String,
     },
+    /// An invariant broke inside Patron.
+    #[error("internal error: {0}")]
+    Internal(String),
     /// The database failed.
     #[error("database error: {0}")]
     Db(#[from] DbErr),
@@ -40,6 +54,11 @@ impl DomainError {
             message: message.into(),
         }
     }
+
+    /// An internal error, logged by the conversion to `AppError`.
+    pub fn internal(detail: impl Into<String>) -> Self {
+        DomainError::Internal(detail.into())
+    }
 }
 
 impl From<DomainError> for AppError {
@@ -48,8 +67,19 @@ impl From<DomainError> for AppError {
             DomainError::NotFound { what } => AppError::NotFound {
                 what: what.to_owned(),
             },
+            DomainError::Unauthenticated => AppError::Unauthenticated,
+            DomainError::Forbidden { scope } => AppError::Forbidden {
+                scope: scope.as_str().to_owned(),
+            },
             DomainError::Invalid { field, message } => AppError::Invalid { field, message },
-            DomainError::Conflict { message } => AppError::Conflict { message },
+            DomainError::Conflict { code, message } => AppError::Conflict {
+                code: code.to_owned(),
+                message,
+            },
+            DomainError::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                AppError::Internal
+            }
             DomainError::Db(err) => {
                 tracing::error!(error = %err, "database error");
                 match err {

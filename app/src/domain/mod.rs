@@ -1,15 +1,24 @@
 //! The business rules (ssr only). Every door (REST, server functions, jobs) calls into here.
 
+pub mod accounts;
+pub mod actor;
+pub mod api_keys;
+pub mod audit;
 pub mod clock;
+pub mod customers;
 pub mod demo;
 pub mod error;
+pub mod idempotency;
+pub mod secrets;
 pub mod system;
+pub mod validate;
 pub mod workspaces;
 
 use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
+pub use actor::{Actor, Caller};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::DomainError;
 

@@ -16,15 +16,15 @@ pub enum AppError {
     /// The request carries no valid session.
     #[error("please sign in")]
     Unauthenticated,
-    /// The caller's role does not allow this action.
-    #[error("your role does not allow this action")]
-    Forbidden,
+    /// The caller's role or key does not allow this action.
+    #[error("this needs the {scope} permission, which your role or key lacks")]
+    Forbidden { scope: String },
     /// One field of the input is invalid.
     #[error("{field}: {message}")]
     Invalid { field: String, message: String },
     /// The change conflicts with the current state (duplicate, stale version...).
     #[error("{message}")]
-    Conflict { message: String },
+    Conflict { code: String, message: String },
     /// A dependency (the database) cannot be reached right now.
     #[error("the service is unavailable, please retry")]
     Unavailable,

@@ -45,7 +45,7 @@ macro_rules! prefixed_id {
                 check($prefix, s).map(|()| Self(s.to_owned()))
             }
 
-            /// Mints a new id for the given time (milliseconds since the epoch order ids).
+            /// Mints a new id; ids minted later sort after earlier ones (millisecond resolution).
             #[cfg(feature = "ssr")]
             pub fn generate() -> Self {
                 Self(format!("{}{}", $prefix, ulid::Ulid::new()))
@@ -89,6 +89,31 @@ prefixed_id!(
     /// A workspace: one merchant store, the unit of tenancy.
     WorkspaceId,
     "ws_"
+);
+prefixed_id!(
+    /// A merchant user who logs in to the dashboard.
+    UserId,
+    "usr_"
+);
+prefixed_id!(
+    /// A dashboard login session.
+    SessionId,
+    "ses_"
+);
+prefixed_id!(
+    /// An API key (its id, never its secret).
+    ApiKeyId,
+    "key_"
+);
+prefixed_id!(
+    /// A customer: someone who pays the merchant.
+    CustomerId,
+    "cus_"
+);
+prefixed_id!(
+    /// One entry of the audit trail / event stream.
+    EventId,
+    "evt_"
 );
 
 #[cfg(test)]

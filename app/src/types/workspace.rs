@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::WorkspaceId;
+use super::{Role, WorkspaceId};
 
 /// The workspace shown in the dashboard's top bar.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,6 +18,10 @@ pub struct WorkspaceSummary {
 /// Everything the dashboard frame renders before any page loads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShellContext {
-    /// The workspace being worked in; `None` until one exists.
+    /// The workspace being worked in.
     pub workspace: Option<WorkspaceSummary>,
+    /// Who is signed in.
+    pub user_email: Option<String>,
+    /// Their role in the workspace: the UI hides what it does not allow.
+    pub role: Option<Role>,
 }

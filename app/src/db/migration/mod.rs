@@ -3,6 +3,7 @@
 use sea_orm_migration::prelude::*;
 
 mod m20261121_000001_workspaces;
+mod m20261121_000002_accounts_and_customers;
 
 /// Every migration in order; `server migrate` and the embedded default's start apply them.
 #[derive(Debug)]
@@ -11,7 +12,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261121_000001_workspaces::Migration)]
+        vec![
+            Box::new(m20261121_000001_workspaces::Migration),
+            Box::new(m20261121_000002_accounts_and_customers::Migration),
+        ]
     }
 }
 

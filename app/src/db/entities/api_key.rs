@@ -1,0 +1,34 @@
+//! A row of `api_keys`: a scoped secret for merchant back ends, stored hashed.
+
+use sea_orm::entity::prelude::*;
+
+/// An API key.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "api_keys")]
+pub struct Model {
+    /// `key_` + ULID.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    /// Owning workspace.
+    pub workspace_id: String,
+    /// What the merchant called it.
+    pub name: String,
+    /// The first characters of the secret, to recognise it in lists.
+    pub prefix: String,
+    /// SHA-256 of the secret, hex.
+    pub secret_hash: String,
+    /// Space-separated scopes.
+    pub scopes: String,
+    /// Creation time.
+    pub created_at: DateTimeUtc,
+    /// Last authenticated use (updated at most once a minute).
+    pub last_used_at: Option<DateTimeUtc>,
+    /// When revoked; a revoked key authenticates nothing.
+    pub revoked_at: Option<DateTimeUtc>,
+}
+
+/// Declared from the owned side.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

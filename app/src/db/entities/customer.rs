@@ -1,0 +1,48 @@
+//! A row of `customers`.
+
+use sea_orm::entity::prelude::*;
+
+/// A customer as stored; `metadata` is a JSON object in text.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "customers")]
+pub struct Model {
+    /// `cus_` + ULID.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    /// Owning workspace.
+    pub workspace_id: String,
+    /// Merchant's own id; unique per workspace.
+    pub external_id: Option<String>,
+    /// Normalised email.
+    pub email: Option<String>,
+    /// Name.
+    pub name: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+    /// Tax number.
+    pub tax_id: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    pub country: Option<String>,
+    /// Username on the merchant's platform.
+    pub username: Option<String>,
+    /// Profile link.
+    pub profile_url: Option<String>,
+    /// JSON object of string pairs.
+    pub metadata: String,
+    /// First seen.
+    pub first_seen_at: DateTimeUtc,
+    /// Created.
+    pub created_at: DateTimeUtc,
+    /// Last change.
+    pub updated_at: DateTimeUtc,
+    /// Archived, if so.
+    pub archived_at: Option<DateTimeUtc>,
+    /// Optimistic lock, incremented by every change.
+    pub version: i64,
+}
+
+/// Declared from the owned side.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,29 @@
+//! A row of `idempotency_keys`: one POST/PATCH and its stored answer, kept 24 hours.
+
+use sea_orm::entity::prelude::*;
+
+/// A request made under an `Idempotency-Key`.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "idempotency_keys")]
+pub struct Model {
+    /// Owning workspace.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub workspace_id: String,
+    /// The client's key.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub key: String,
+    /// SHA-256 of method, path and body: a different request under the same key is refused.
+    pub fingerprint: String,
+    /// `None` while the first request is still running.
+    pub response_status: Option<i16>,
+    /// The stored response body.
+    pub response_body: Option<String>,
+    /// When the key was first used.
+    pub created_at: DateTimeUtc,
+}
+
+/// Declared from the owned side.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,202 @@
+//! Merchant users, their memberships, and dashboard sessions.
+
+use std::sync::LazyLock;
+
+use chrono::Duration;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
+
+use crate::db::entities::{membership, session, user};
+use crate::types::{Role, SessionId, UserId, WorkspaceId};
+
+use super::actor::{Actor, Caller};
+use super::secrets::{hash_password, random_token, sha256_hex, verify_password};
+use super::validate::normalise_email;
+use super::{DomainError, Services};
+
+/// How long a login lasts.
+pub const SESSION_TTL: Duration = Duration::days(14);
+/// Shortest password accepted.
+pub const PASSWORD_MIN: usize = 10;
+
+/// A new merchant user.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// The workspace they join.
+    pub workspace_id: WorkspaceId,
+    /// Login email.
+    pub email: String,
+    /// Their role there.
+    pub role: Role,
+    /// Plain password; only its Argon2id hash is stored.
+    pub password: String,
+}
+
+/// Creates a user and their membership. An email may belong to one user only.
+pub async fn create_user(svc: &Services, new: NewUser) -> Result<UserId, DomainError> {
+    let email = normalise_email(&new.email)?;
+    if new.password.chars().count() < PASSWORD_MIN {
+        return Err(DomainError::invalid(
+            "password",
+            format!("must be at least {PASSWORD_MIN} characters"),
+        ));
+    }
+    super::workspaces::get_workspace(&svc.db, &new.workspace_id).await?;
+    if user::Entity::find()
+        .filter(user::Column::Email.eq(&email))
+        .one(&svc.db)
+        .await?
+        .is_some()
+    {
+        return Err(DomainError::Conflict {
+            code: "email_taken",
+            message: format!("a user with the email {email} already exists"),
+        });
+    }
+    let password_hash = hash_password(&new.password)?;
+    let now = svc.clock.now();
+    let id = UserId::generate();
+    let txn = svc.db.begin().await?;
+    user::ActiveModel {
+        id: Set(id.to_string()),
+        email: Set(email),
+        password_hash: Set(password_hash),
+        name: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    membership::ActiveModel {
+        workspace_id: Set(new.workspace_id.to_string()),
+        user_id: Set(id.to_string()),
+        role: Set(new.role.as_str().to_owned()),
+        created_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
+/// A signed-in user as the dashboard shows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedIn {
+    /// Who and where, for every domain call.
+    pub caller: Caller,
+    /// Their login email.
+    pub email: String,
+}
+
+/// Checks an email and password and opens a session; returns the cookie token (shown once).
+///
+/// A wrong email and a wrong password fail the same way, in about the same time.
+pub async fn log_in(
+    svc: &Services,
+    email: &str,
+    password: &str,
+    ip: Option<String>,
+) -> Result<(String, SignedIn), DomainError> {
+    let email = email.trim().to_lowercase();
+    let found = user::Entity::find()
+        .filter(user::Column::Email.eq(&email))
+        .one(&svc.db)
+        .await?;
+    let Some(user) = found else {
+        // Spend the same effort as a real check so timing does not reveal which emails exist.
+        let _ = verify_password(password, &DUMMY_HASH);
+        return Err(DomainError::Unauthenticated);
+    };
+    if !verify_password(password, &user.password_hash) {
+        return Err(DomainError::Unauthenticated);
+    }
+    let membership = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(&user.id))
+        .order_by_asc(membership::Column::CreatedAt)
+        .one(&svc.db)
+        .await?
+        .ok_or(DomainError::Unauthenticated)?;
+    let token = random_token(43);
+    let now = svc.clock.now();
+    session::ActiveModel {
+        id: Set(SessionId::generate().to_string()),
+        token_hash: Set(sha256_hex(&token)),
+        user_id: Set(user.id.clone()),
+        workspace_id: Set(membership.workspace_id.clone()),
+        ip: Set(ip.clone()),
+        created_at: Set(now),
+        last_seen_at: Set(now),
+        expires_at: Set(now + SESSION_TTL),
+    }
+    .insert(&svc.db)
+    .await?;
+    let signed_in = signed_in(&user, &membership, ip)?;
+    Ok((token, signed_in))
+}
+
+/// The signed-in user behind a session cookie token, if the session is live.
+pub async fn session_user(
+    svc: &Services,
+    token: &str,
+    ip: Option<String>,
+) -> Result<SignedIn, DomainError> {
+    let now = svc.clock.now();
+    let session = session::Entity::find()
+        .filter(session::Column::TokenHash.eq(sha256_hex(token)))
+        .filter(session::Column::ExpiresAt.gt(now))
+        .one(&svc.db)
+        .await?
+        .ok_or(DomainError::Unauthenticated)?;
+    let user = user::Entity::find_by_id(&session.user_id)
+        .one(&svc.db)
+        .await?
+        .ok_or(DomainError::Unauthenticated)?;
+    let membership =
+        membership::Entity::find_by_id((session.workspace_id.clone(), session.user_id.clone()))
+            .one(&svc.db)
+            .await?
+            .ok_or(DomainError::Unauthenticated)?;
+    // Touch at most once a minute: a write per request would serialise SQLite for nothing.
+    if now - session.last_seen_at > Duration::minutes(1) {
+        let mut active: session::ActiveModel = session.into();
+        active.last_seen_at = Set(now);
+        active.update(&svc.db).await?;
+    }
+    signed_in(&user, &membership, ip)
+}
+
+/// Ends the session behind `token` (nothing happens for an unknown token).
+pub async fn log_out(svc: &Services, token: &str) -> Result<(), DomainError> {
+    session::Entity::delete_many()
+        .filter(session::Column::TokenHash.eq(sha256_hex(token)))
+        .exec(&svc.db)
+        .await?;
+    Ok(())
+}
+
+fn signed_in(
+    user: &user::Model,
+    membership: &membership::Model,
+    ip: Option<String>,
+) -> Result<SignedIn, DomainError> {
+    let role: Role = membership
+        .role
+        .parse()
+        .map_err(|e: String| DomainError::internal(format!("memberships.role: {e}")))?;
+    let id = UserId::parse(&user.id).map_err(|e| DomainError::internal(e.to_string()))?;
+    let workspace_id = WorkspaceId::parse(&membership.workspace_id)
+        .map_err(|e| DomainError::internal(e.to_string()))?;
+    Ok(SignedIn {
+        caller: Caller {
+            workspace_id,
+            actor: Actor::User { id, role },
+            ip,
+        },
+        email: user.email.clone(),
+    })
+}
+
+/// A real Argon2id hash of a random string, checked against when the email is unknown.
+static DUMMY_HASH: LazyLock<String> =
+    LazyLock::new(|| hash_password(&random_token(24)).unwrap_or_default());

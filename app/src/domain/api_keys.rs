@@ -1,0 +1,120 @@
+//! API keys: shown once, stored as a SHA-256 hash, scoped, revocable, with `last_used_at`.
+
+use chrono::Duration;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+
+use crate::db::entities::api_key;
+use crate::types::{ApiKeyId, Scope, WorkspaceId};
+
+use super::actor::{Actor, Caller};
+use super::secrets::{random_token, sha256_hex};
+use super::{DomainError, Services};
+
+/// Every secret starts with this, so leaked keys are easy to recognise and scan for.
+pub const SECRET_PREFIX: &str = "pat_sk_";
+/// Characters of the secret kept in clear to recognise a key in lists.
+const SHOWN: usize = SECRET_PREFIX.len() + 6;
+
+/// A freshly created key: its id and its secret, which is never shown again.
+#[derive(Debug, Clone)]
+pub struct CreatedKey {
+    /// The key's id.
+    pub id: ApiKeyId,
+    /// `pat_sk_` + 40 random characters.
+    pub secret: String,
+}
+
+/// Creates a key for `workspace_id` holding `scopes` (at least one).
+pub async fn create_api_key(
+    svc: &Services,
+    workspace_id: &WorkspaceId,
+    name: &str,
+    scopes: &[Scope],
+) -> Result<CreatedKey, DomainError> {
+    if scopes.is_empty() {
+        return Err(DomainError::invalid("scopes", "name at least one scope"));
+    }
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(DomainError::invalid("name", "must be 1 to 100 characters"));
+    }
+    super::workspaces::get_workspace(&svc.db, workspace_id).await?;
+    let secret = format!("{SECRET_PREFIX}{}", random_token(40));
+    let id = ApiKeyId::generate();
+    let mut names: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    api_key::ActiveModel {
+        id: Set(id.to_string()),
+        workspace_id: Set(workspace_id.to_string()),
+        name: Set(name.to_owned()),
+        prefix: Set(secret[..SHOWN].to_owned()),
+        secret_hash: Set(sha256_hex(&secret)),
+        scopes: Set(names.join(" ")),
+        created_at: Set(svc.clock.now()),
+        last_used_at: Set(None),
+        revoked_at: Set(None),
+    }
+    .insert(&svc.db)
+    .await?;
+    Ok(CreatedKey { id, secret })
+}
+
+/// The caller behind a secret, if the key exists and is not revoked.
+pub async fn authenticate_api_key(
+    svc: &Services,
+    secret: &str,
+    ip: Option<String>,
+) -> Result<Caller, DomainError> {
+    if !secret.starts_with(SECRET_PREFIX) {
+        return Err(DomainError::Unauthenticated);
+    }
+    let key = api_key::Entity::find()
+        .filter(api_key::Column::SecretHash.eq(sha256_hex(secret)))
+        .filter(api_key::Column::RevokedAt.is_null())
+        .one(&svc.db)
+        .await?
+        .ok_or(DomainError::Unauthenticated)?;
+    let now = svc.clock.now();
+    let scopes = key
+        .scopes
+        .split_whitespace()
+        .filter_map(|s| s.parse().ok())
+        .collect();
+    let id = ApiKeyId::parse(&key.id).map_err(|e| DomainError::internal(e.to_string()))?;
+    let workspace_id =
+        WorkspaceId::parse(&key.workspace_id).map_err(|e| DomainError::internal(e.to_string()))?;
+    // Touch at most once a minute: a write per request would serialise SQLite for nothing.
+    if key
+        .last_used_at
+        .is_none_or(|t| now - t > Duration::minutes(1))
+    {
+        let mut active: api_key::ActiveModel = key.into();
+        active.last_used_at = Set(Some(now));
+        active.update(&svc.db).await?;
+    }
+    Ok(Caller {
+        workspace_id,
+        actor: Actor::ApiKey { id, scopes },
+        ip,
+    })
+}
+
+/// Revokes a key of `workspace_id`; it authenticates nothing from then on.
+pub async fn revoke_api_key(
+    svc: &Services,
+    workspace_id: &WorkspaceId,
+    id: &ApiKeyId,
+) -> Result<(), DomainError> {
+    let key = api_key::Entity::find_by_id(id.as_str())
+        .filter(api_key::Column::WorkspaceId.eq(workspace_id.as_str()))
+        .one(&svc.db)
+        .await?
+        .ok_or(DomainError::NotFound { what: "API key" })?;
+    if key.revoked_at.is_none() {
+        let mut active: api_key::ActiveModel = key.into();
+        active.revoked_at = Set(Some(svc.clock.now()));
+        active.update(&svc.db).await?;
+    }
+    Ok(())
+}

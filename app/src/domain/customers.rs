@@ -1,0 +1,494 @@
+//! Customers: create, find, list (keyset pages), change with an optimistic lock, archive.
+
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use serde_json::Value;
+
+use crate::db::entities::customer;
+use crate::types::customer::{CustomerCreate, CustomerUpdate, Metadata};
+use crate::types::{Customer, CustomerId, Page, Scope};
+
+use super::actor::Caller;
+use super::audit::{self, Change};
+use super::{DomainError, Services, validate};
+
+/// Most rows a page may hold.
+pub const LIMIT_MAX: u64 = 100;
+/// Rows a page holds unless asked otherwise.
+pub const LIMIT_DEFAULT: u64 = 50;
+
+/// Which customers to list, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerQuery {
+    /// Partial, case-insensitive match on email, name or external id; or an exact customer id.
+    pub q: Option<String>,
+    /// Exact email (normalised before matching).
+    pub email: Option<String>,
+    /// Exact external id.
+    pub external_id: Option<String>,
+    /// `Some(true)`: archived only; otherwise archived customers are left out.
+    pub archived: Option<bool>,
+    /// Page size, 1..=100.
+    pub limit: Option<u64>,
+    /// The page after this customer.
+    pub starting_after: Option<CustomerId>,
+    /// The page before this customer.
+    pub ending_before: Option<CustomerId>,
+}
+
+/// The customer's fields after validation, as they will be stored.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Fields {
+    external_id: Option<String>,
+    email: Option<String>,
+    name: Option<String>,
+    phone: Option<String>,
+    tax_id: Option<String>,
+    country: Option<String>,
+    username: Option<String>,
+    profile_url: Option<String>,
+    metadata: Metadata,
+}
+
+fn opt<T>(
+    v: Option<&str>,
+    check: impl Fn(&str) -> Result<T, DomainError>,
+) -> Result<Option<T>, DomainError> {
+    v.map(check).transpose()
+}
+
+impl Fields {
+    fn validated(c: &CustomerCreate) -> Result<Self, DomainError> {
+        let metadata = c.metadata.clone().unwrap_or_default();
+        validate::metadata(&metadata)?;
+        Ok(Self {
+            external_id: opt(c.external_id.as_deref(), |v| {
+                validate::text("external_id", v, 255)
+            })?,
+            email: opt(c.email.as_deref(), validate::normalise_email)?,
+            name: opt(c.name.as_deref(), |v| validate::text("name", v, 200))?,
+            phone: opt(c.phone.as_deref(), validate::phone)?,
+            tax_id: opt(c.tax_id.as_deref(), |v| validate::text("tax_id", v, 64))?,
+            country: opt(c.country.as_deref(), validate::country)?,
+            username: opt(c.username.as_deref(), |v| {
+                validate::text("username", v, 100)
+            })?,
+            profile_url: opt(c.profile_url.as_deref(), |v| {
+                validate::http_url("profile_url", v)
+            })?,
+            metadata,
+        })
+    }
+
+    fn of(row: &customer::Model) -> Result<Self, DomainError> {
+        Ok(Self {
+            external_id: row.external_id.clone(),
+            email: row.email.clone(),
+            name: row.name.clone(),
+            phone: row.phone.clone(),
+            tax_id: row.tax_id.clone(),
+            country: row.country.clone(),
+            username: row.username.clone(),
+            profile_url: row.profile_url.clone(),
+            metadata: parse_metadata(row)?,
+        })
+    }
+
+    /// These fields with `patch` applied: absent keeps, `null` clears, a value replaces.
+    fn patched(mut self, patch: &CustomerUpdate) -> Result<Self, DomainError> {
+        fn apply(
+            slot: &mut Option<String>,
+            change: &Option<Option<String>>,
+            check: impl Fn(&str) -> Result<String, DomainError>,
+        ) -> Result<(), DomainError> {
+            if let Some(new) = change {
+                *slot = new.as_deref().map(check).transpose()?;
+            }
+            Ok(())
+        }
+        apply(&mut self.external_id, &patch.external_id, |v| {
+            validate::text("external_id", v, 255)
+        })?;
+        apply(&mut self.email, &patch.email, validate::normalise_email)?;
+        apply(&mut self.name, &patch.name, |v| {
+            validate::text("name", v, 200)
+        })?;
+        apply(&mut self.phone, &patch.phone, validate::phone)?;
+        apply(&mut self.tax_id, &patch.tax_id, |v| {
+            validate::text("tax_id", v, 64)
+        })?;
+        apply(&mut self.country, &patch.country, validate::country)?;
+        apply(&mut self.username, &patch.username, |v| {
+            validate::text("username", v, 100)
+        })?;
+        apply(&mut self.profile_url, &patch.profile_url, |v| {
+            validate::http_url("profile_url", v)
+        })?;
+        if let Some(m) = &patch.metadata {
+            let m = m.clone().unwrap_or_default();
+            validate::metadata(&m)?;
+            self.metadata = m;
+        }
+        Ok(self)
+    }
+}
+
+fn parse_metadata(row: &customer::Model) -> Result<Metadata, DomainError> {
+    serde_json::from_str(&row.metadata)
+        .map_err(|e| DomainError::internal(format!("customers.metadata of {}: {e}", row.id)))
+}
+
+fn to_customer(row: customer::Model) -> Result<Customer, DomainError> {
+    let metadata = parse_metadata(&row)?;
+    let id = CustomerId::parse(&row.id).map_err(|e| DomainError::internal(e.to_string()))?;
+    Ok(Customer {
+        id,
+        object: "customer".to_owned(),
+        external_id: row.external_id,
+        email: row.email,
+        name: row.name,
+        phone: row.phone,
+        tax_id: row.tax_id,
+        country: row.country,
+        username: row.username,
+        profile_url: row.profile_url,
+        metadata,
+        first_seen_at: row.first_seen_at,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+        archived_at: row.archived_at,
+        version: row.version,
+    })
+}
+
+fn snapshot(c: &Customer) -> Value {
+    serde_json::to_value(c).unwrap_or(Value::Null)
+}
+
+/// Fails with a 409 naming the customer that already holds `external_id`.
+async fn ensure_external_id_free<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    external_id: &str,
+    except: Option<&str>,
+) -> Result<(), DomainError> {
+    let mut q = customer::Entity::find()
+        .filter(customer::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
+        .filter(customer::Column::ExternalId.eq(external_id));
+    if let Some(id) = except {
+        q = q.filter(customer::Column::Id.ne(id));
+    }
+    match q.one(conn).await? {
+        Some(other) => Err(external_id_taken(external_id, &other.id)),
+        None => Ok(()),
+    }
+}
+
+fn external_id_taken(external_id: &str, holder: &str) -> DomainError {
+    DomainError::Conflict {
+        code: "external_id_taken",
+        message: format!("external_id {external_id:?} already belongs to customer {holder}"),
+    }
+}
+
+/// A unique-index race lost between the check and the write is the same conflict.
+fn map_unique(e: sea_orm::DbErr, external_id: Option<&str>) -> DomainError {
+    match (e.sql_err(), external_id) {
+        (Some(sea_orm::SqlErr::UniqueConstraintViolation(_)), Some(x)) => DomainError::Conflict {
+            code: "external_id_taken",
+            message: format!("external_id {x:?} already belongs to another customer"),
+        },
+        _ => DomainError::Db(e),
+    }
+}
+
+/// Creates a customer and records `customer.created`.
+pub async fn create_customer(
+    svc: &Services,
+    caller: &Caller,
+    input: CustomerCreate,
+) -> Result<Customer, DomainError> {
+    caller.require(Scope::CustomersWrite)?;
+    let f = Fields::validated(&input)?;
+    if let Some(x) = &f.external_id {
+        ensure_external_id_free(&svc.db, caller, x, None).await?;
+    }
+    let now = svc.clock.now();
+    let id = CustomerId::generate();
+    let txn = svc.db.begin().await?;
+    let row = customer::ActiveModel {
+        id: Set(id.to_string()),
+        workspace_id: Set(caller.workspace_id.to_string()),
+        external_id: Set(f.external_id.clone()),
+        email: Set(f.email),
+        name: Set(f.name),
+        phone: Set(f.phone),
+        tax_id: Set(f.tax_id),
+        country: Set(f.country),
+        username: Set(f.username),
+        profile_url: Set(f.profile_url),
+        metadata: Set(serde_json::to_string(&f.metadata).unwrap_or_else(|_| "{}".into())),
+        first_seen_at: Set(now),
+        created_at: Set(now),
+        updated_at: Set(now),
+        archived_at: Set(None),
+        version: Set(1),
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| map_unique(e, f.external_id.as_deref()))?;
+    let created = to_customer(row)?;
+    audit::record(
+        &txn,
+        svc,
+        caller,
+        Change {
+            action: "customer.created",
+            target_type: "customer",
+            target_id: id.as_str(),
+            changes: audit::diff(None, Some(&snapshot(&created))),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+async fn find_row<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    id: &CustomerId,
+) -> Result<customer::Model, DomainError> {
+    customer::Entity::find_by_id(id.as_str())
+        .filter(customer::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
+        .one(conn)
+        .await?
+        .ok_or(DomainError::NotFound { what: "customer" })
+}
+
+/// One customer of the caller's workspace.
+pub async fn get_customer(
+    svc: &Services,
+    caller: &Caller,
+    id: &CustomerId,
+) -> Result<Customer, DomainError> {
+    caller.require(Scope::CustomersRead)?;
+    to_customer(find_row(&svc.db, caller, id).await?)
+}
+
+/// A page of the caller's customers, newest first, by keyset on the (time-ordered) id.
+pub async fn list_customers(
+    svc: &Services,
+    caller: &Caller,
+    query: CustomerQuery,
+) -> Result<Page<Customer>, DomainError> {
+    caller.require(Scope::CustomersRead)?;
+    let limit = query.limit.unwrap_or(LIMIT_DEFAULT);
+    if !(1..=LIMIT_MAX).contains(&limit) {
+        return Err(DomainError::invalid(
+            "limit",
+            format!("must be between 1 and {LIMIT_MAX}"),
+        ));
+    }
+    if query.starting_after.is_some() && query.ending_before.is_some() {
+        return Err(DomainError::invalid(
+            "ending_before",
+            "cannot be combined with starting_after",
+        ));
+    }
+
+    let mut select = customer::Entity::find()
+        .filter(customer::Column::WorkspaceId.eq(caller.workspace_id.as_str()));
+    select = if query.archived == Some(true) {
+        select.filter(customer::Column::ArchivedAt.is_not_null())
+    } else {
+        select.filter(customer::Column::ArchivedAt.is_null())
+    };
+    if let Some(email) = query.email.as_deref() {
+        select = select.filter(customer::Column::Email.eq(email.trim().to_lowercase()));
+    }
+    if let Some(x) = query.external_id.as_deref() {
+        select = select.filter(customer::Column::ExternalId.eq(x.trim()));
+    }
+    if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let pattern = format!("%{}%", escape_like(&q.to_lowercase()));
+        let like = |col: customer::Column| {
+            Expr::expr(Func::lower(Expr::col(col)))
+                .like(LikeExpr::new(pattern.clone()).escape('\\'))
+        };
+        select = select.filter(
+            Condition::any()
+                .add(customer::Column::Id.eq(q))
+                .add(like(customer::Column::Email))
+                .add(like(customer::Column::Name))
+                .add(like(customer::Column::ExternalId)),
+        );
+    }
+
+    let backwards = query.ending_before.is_some();
+    if let Some(after) = &query.starting_after {
+        select = select.filter(customer::Column::Id.lt(after.as_str()));
+    }
+    if let Some(before) = &query.ending_before {
+        select = select.filter(customer::Column::Id.gt(before.as_str()));
+    }
+    select = if backwards {
+        select.order_by_asc(customer::Column::Id)
+    } else {
+        select.order_by_desc(customer::Column::Id)
+    };
+    let mut rows = select.limit(limit + 1).all(&svc.db).await?;
+    let has_more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    if backwards {
+        rows.reverse();
+    }
+    let data = rows
+        .into_iter()
+        .map(to_customer)
+        .collect::<Result<_, _>>()?;
+    Ok(Page::new(data, has_more))
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// Applies `patch`. With `patch.version`, refuses (409) if the customer changed since.
+pub async fn update_customer(
+    svc: &Services,
+    caller: &Caller,
+    id: &CustomerId,
+    patch: CustomerUpdate,
+) -> Result<Customer, DomainError> {
+    caller.require(Scope::CustomersWrite)?;
+    let row = find_row(&svc.db, caller, id).await?;
+    if let Some(v) = patch.version
+        && v != row.version
+    {
+        return Err(version_conflict(row.version));
+    }
+    let before = Fields::of(&row)?;
+    let after = before.clone().patched(&patch)?;
+    if let Some(x) = &after.external_id
+        && before.external_id.as_ref() != Some(x)
+    {
+        ensure_external_id_free(&svc.db, caller, x, Some(id.as_str())).await?;
+    }
+    if after == before {
+        return to_customer(row);
+    }
+    let external_id = after.external_id.clone();
+    write(svc, caller, row, "customer.updated", move |m| {
+        m.external_id = Set(after.external_id);
+        m.email = Set(after.email);
+        m.name = Set(after.name);
+        m.phone = Set(after.phone);
+        m.tax_id = Set(after.tax_id);
+        m.country = Set(after.country);
+        m.username = Set(after.username);
+        m.profile_url = Set(after.profile_url);
+        m.metadata = Set(serde_json::to_string(&after.metadata).unwrap_or_else(|_| "{}".into()));
+    })
+    .await
+    .map_err(|e| match e {
+        DomainError::Db(db) => map_unique(db, external_id.as_deref()),
+        other => other,
+    })
+}
+
+/// Archives a customer: hidden from lists by default, kept forever. Archiving twice is a no-op.
+pub async fn archive_customer(
+    svc: &Services,
+    caller: &Caller,
+    id: &CustomerId,
+) -> Result<Customer, DomainError> {
+    caller.require(Scope::CustomersWrite)?;
+    let row = find_row(&svc.db, caller, id).await?;
+    if row.archived_at.is_some() {
+        return to_customer(row);
+    }
+    let now = svc.clock.now();
+    write(svc, caller, row, "customer.archived", move |m| {
+        m.archived_at = Set(Some(now));
+    })
+    .await
+}
+
+/// Brings an archived customer back into lists. Unarchiving an active customer is a no-op.
+pub async fn unarchive_customer(
+    svc: &Services,
+    caller: &Caller,
+    id: &CustomerId,
+) -> Result<Customer, DomainError> {
+    caller.require(Scope::CustomersWrite)?;
+    let row = find_row(&svc.db, caller, id).await?;
+    if row.archived_at.is_none() {
+        return to_customer(row);
+    }
+    write(svc, caller, row, "customer.unarchived", |m| {
+        m.archived_at = Set(None);
+    })
+    .await
+}
+
+fn version_conflict(current: i64) -> DomainError {
+    DomainError::Conflict {
+        code: "version_conflict",
+        message: format!(
+            "the customer was changed by someone else (now at version {current}); reload it and apply your change again"
+        ),
+    }
+}
+
+/// Writes a change to `row` only if its version is still the one read (compare-and-swap), and
+/// records `action` with the diff, in one transaction.
+async fn write(
+    svc: &Services,
+    caller: &Caller,
+    row: customer::Model,
+    action: &str,
+    change: impl FnOnce(&mut customer::ActiveModel),
+) -> Result<Customer, DomainError> {
+    let before = to_customer(row.clone())?;
+    let read_version = row.version;
+    let mut active = customer::ActiveModel {
+        updated_at: Set(svc.clock.now()),
+        version: Set(read_version + 1),
+        ..Default::default()
+    };
+    change(&mut active);
+    let txn = svc.db.begin().await?;
+    let result = customer::Entity::update_many()
+        .set(active)
+        .filter(customer::Column::Id.eq(row.id.as_str()))
+        .filter(customer::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
+        .filter(customer::Column::Version.eq(read_version))
+        .exec(&txn)
+        .await?;
+    if result.rows_affected == 0 {
+        txn.rollback().await?;
+        let current = find_row(&svc.db, caller, &before.id).await?;
+        return Err(version_conflict(current.version));
+    }
+    let after = to_customer(find_row(&txn, caller, &before.id).await?)?;
+    audit::record(
+        &txn,
+        svc,
+        caller,
+        Change {
+            action,
+            target_type: "customer",
+            target_id: before.id.as_str(),
+            changes: audit::diff(Some(&snapshot(&before)), Some(&snapshot(&after))),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}

@@ -1,0 +1,132 @@
+//! Who may do what: merchant roles and API key scopes.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// A merchant user's role in one workspace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Reads everything, changes nothing.
+    Viewer,
+    /// Viewer, plus refunds and subscription management; never bans, erases or merges.
+    Support,
+    /// Everything but managing members.
+    Admin,
+    /// Everything.
+    Owner,
+}
+
+impl Role {
+    /// Every role, weakest first.
+    pub const ALL: [Role; 4] = [Role::Viewer, Role::Support, Role::Admin, Role::Owner];
+
+    /// The role's name as stored and typed (`owner`, `admin`, `support`, `viewer`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Support => "support",
+            Role::Admin => "admin",
+            Role::Owner => "owner",
+        }
+    }
+
+    /// Whether this role grants `scope` (roles and API keys share one vocabulary).
+    pub fn allows(self, scope: Scope) -> bool {
+        match scope {
+            Scope::CustomersRead => true,
+            Scope::CustomersWrite => self >= Role::Admin,
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| format!("unknown role {s:?}; expected owner, admin, support or viewer"))
+    }
+}
+
+/// A permission an API key carries, also checked for users through their role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Scope {
+    /// Read customers.
+    #[serde(rename = "customers:read")]
+    CustomersRead,
+    /// Create, edit and archive customers.
+    #[serde(rename = "customers:write")]
+    CustomersWrite,
+}
+
+impl Scope {
+    /// Every scope.
+    pub const ALL: [Scope; 2] = [Scope::CustomersRead, Scope::CustomersWrite];
+
+    /// The scope's name (`customers:read`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::CustomersRead => "customers:read",
+            Scope::CustomersWrite => "customers:write",
+        }
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Scope {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Scope::ALL
+            .into_iter()
+            .find(|x| x.as_str() == s)
+            .ok_or_else(|| {
+                let known: Vec<&str> = Scope::ALL.iter().map(|x| x.as_str()).collect();
+                format!("unknown scope {s:?}; known scopes: {}", known.join(", "))
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_and_scopes_round_trip_through_their_names() {
+        for r in Role::ALL {
+            assert_eq!(r.as_str().parse::<Role>(), Ok(r));
+        }
+        for s in Scope::ALL {
+            assert_eq!(s.as_str().parse::<Scope>(), Ok(s));
+        }
+        assert!("root".parse::<Role>().is_err());
+        assert!(
+            "customers:delete"
+                .parse::<Scope>()
+                .unwrap_err()
+                .contains("customers:write")
+        );
+    }
+
+    #[test]
+    fn viewers_and_support_read_but_only_admins_and_owners_write_customers() {
+        assert!(Role::Viewer.allows(Scope::CustomersRead));
+        assert!(!Role::Viewer.allows(Scope::CustomersWrite));
+        assert!(!Role::Support.allows(Scope::CustomersWrite));
+        assert!(Role::Admin.allows(Scope::CustomersWrite));
+        assert!(Role::Owner.allows(Scope::CustomersWrite));
+    }
+}

@@ -1,0 +1,185 @@
+//! The customer as every door shows it, and the limits its fields obey.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::CustomerId;
+
+/// Up to 50 string pairs of the merchant's own data; keys sorted for stable output.
+pub type Metadata = BTreeMap<String, String>;
+
+/// Most metadata pairs a customer may hold.
+pub const METADATA_MAX_PAIRS: usize = 50;
+/// Longest metadata key, in characters.
+pub const METADATA_KEY_MAX: usize = 40;
+/// Longest metadata value, in characters.
+pub const METADATA_VALUE_MAX: usize = 500;
+
+/// Someone who pays the merchant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Customer {
+    /// `cus_` + ULID; stable forever.
+    #[cfg_attr(feature = "ssr", schema(value_type = String, example = "cus_01JD5ZQ3XK4M6P8R9S2T3V4W5X"))]
+    pub id: CustomerId,
+    /// Always `customer`.
+    pub object: String,
+    /// The merchant's own id for this person (CRM id, SteamID64, Minecraft UUID); unique per workspace.
+    pub external_id: Option<String>,
+    /// Normalised (trimmed, domain lower-cased); not unique.
+    pub email: Option<String>,
+    /// Display name.
+    pub name: Option<String>,
+    /// Phone number, as given.
+    pub phone: Option<String>,
+    /// VAT or other tax number, shown on invoices.
+    pub tax_id: Option<String>,
+    /// ISO 3166-1 alpha-2, upper case.
+    pub country: Option<String>,
+    /// Username on the merchant's platform.
+    pub username: Option<String>,
+    /// Link to the customer's profile on the merchant's platform.
+    pub profile_url: Option<String>,
+    /// The merchant's own key/value data.
+    pub metadata: Metadata,
+    /// When the customer was first seen (first checkout, or creation).
+    pub first_seen_at: DateTime<Utc>,
+    /// When the record was created.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// When archived; archived customers are hidden from lists by default.
+    pub archived_at: Option<DateTime<Utc>>,
+    /// Optimistic lock: send it back with a change to refuse overwriting someone else's edit.
+    pub version: i64,
+}
+
+impl Customer {
+    /// What the dashboard shows as the customer's name: the name, else the email, else the id.
+    pub fn display_name(&self) -> &str {
+        self.name
+            .as_deref()
+            .or(self.email.as_deref())
+            .unwrap_or(self.id.as_str())
+    }
+}
+
+/// A new customer: every field optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CustomerCreate {
+    /// Your own id for this person; unique in the workspace.
+    pub external_id: Option<String>,
+    /// Email; stored trimmed and lower-cased. Not unique.
+    pub email: Option<String>,
+    /// Display name.
+    pub name: Option<String>,
+    /// Phone number.
+    pub phone: Option<String>,
+    /// VAT or other tax number.
+    pub tax_id: Option<String>,
+    /// ISO 3166-1 alpha-2 code.
+    pub country: Option<String>,
+    /// Username on your platform.
+    pub username: Option<String>,
+    /// http(s) link to the profile on your platform.
+    pub profile_url: Option<String>,
+    /// Up to 50 pairs; keys 1 to 40 characters without `[` `]`, values up to 500 characters.
+    pub metadata: Option<Metadata>,
+}
+
+/// A change to a customer. An absent field stays as it is; `null` clears it. `metadata`: a map
+/// replaces the whole map, `null` wipes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CustomerUpdate {
+    /// Your own id; unique in the workspace.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    pub external_id: Option<Option<String>>,
+    /// Email.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    pub email: Option<Option<String>>,
+    /// Display name.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    pub name: Option<Option<String>>,
+    /// Phone number.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    pub phone: Option<Option<String>>,
+    /// Tax number.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    pub tax_id: Option<Option<String>>,
+    /// ISO 3166-1 alpha-2 code.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    pub country: Option<Option<String>>,
+    /// Username on your platform.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    pub username: Option<Option<String>>,
+    /// Profile link.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    pub profile_url: Option<Option<String>>,
+    /// A map replaces all metadata; `null` wipes it.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Metadata>))]
+    pub metadata: Option<Option<Metadata>>,
+    /// The `version` you last read: the change is refused with 409 if someone changed the
+    /// customer since. Omit to overwrite regardless.
+    pub version: Option<i64>,
+}
+
+/// Marks a field as present: `null` becomes `Some(None)`, a value `Some(Some(v))`; an absent
+/// field stays `None` through `#[serde(default)]`.
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
