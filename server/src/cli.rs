@@ -45,6 +45,52 @@ pub enum Command {
     Migrate(MigrateArgs),
     /// Create the demo workspace unless it exists, and print how to use it.
     SeedDemo,
+    /// Create a workspace; prints its id alone.
+    CreateWorkspace {
+        /// The store's name.
+        #[arg(long)]
+        name: String,
+        /// ISO 4217 currency lifetime values are shown in.
+        #[arg(long, default_value = "EUR")]
+        currency: String,
+    },
+    /// Create a merchant user in a workspace; the password is read from standard input.
+    CreateUser {
+        /// The workspace id (ws_...).
+        #[arg(long)]
+        workspace: String,
+        /// Login email.
+        #[arg(long)]
+        email: String,
+        /// owner, admin, support or viewer.
+        #[arg(long)]
+        role: app::types::Role,
+        /// Read the password from the first line of standard input (required: never on the
+        /// command line, where other users could see it).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Create an API key; prints the secret alone (it is never shown again).
+    CreateApiKey {
+        /// The workspace id (ws_...).
+        #[arg(long)]
+        workspace: String,
+        /// Comma-separated scopes, such as customers:read,customers:write.
+        #[arg(long, value_delimiter = ',', required = true)]
+        scopes: Vec<app::types::Scope>,
+        /// A name to recognise the key by.
+        #[arg(long, default_value = "API key")]
+        name: String,
+    },
+    /// Revoke an API key: it authenticates nothing from then on.
+    RevokeApiKey {
+        /// The workspace id (ws_...).
+        #[arg(long)]
+        workspace: String,
+        /// The key's id (key_...).
+        #[arg(long)]
+        id: String,
+    },
 }
 
 /// Options of `serve`.

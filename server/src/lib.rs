@@ -3,6 +3,7 @@
 pub mod api;
 pub mod cli;
 pub mod config;
+pub mod dashboard_guard;
 pub mod health;
 pub mod request_id;
 pub mod router;
@@ -13,8 +14,9 @@ pub mod telemetry;
 use std::io::Write;
 
 use anyhow::Context;
-use app::db::Migrator;
-use app::domain::{Services, demo};
+use app::db::{DatabaseTarget, Migrator};
+use app::domain::{DomainError, Services, accounts, api_keys, demo, workspaces};
+use app::types::{ApiKeyId, WorkspaceId};
 use sea_orm_migration::MigratorTrait;
 
 use cli::{Cli, Command, MigrateAction, MigrateArgs, ServeArgs};
@@ -33,38 +35,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 
     match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
         Command::Serve(args) => serve::serve(&settings, target, args).await,
-        Command::Migrate(MigrateArgs { action }) => {
-            let db = serve::open_database(&target).await?;
-            match action.unwrap_or(MigrateAction::Up) {
-                MigrateAction::Up => {
-                    let pending = Migrator::get_pending_migrations(&db).await?.len();
-                    Migrator::up(&db, None)
-                        .await
-                        .context("applying migrations failed")?;
-                    say(&format!(
-                        "applied {pending} migration(s) on {}",
-                        target.redacted()
-                    ))?;
-                }
-                MigrateAction::Down { steps } => {
-                    Migrator::down(&db, Some(steps))
-                        .await
-                        .context("rolling back failed")?;
-                    say(&format!("rolled back up to {steps} migration(s)"))?;
-                }
-                MigrateAction::Status => {
-                    for m in Migrator::get_migration_with_status(&db).await? {
-                        say(&format!("{:<12} {}", format!("{:?}", m.status()), m.name()))?;
-                    }
-                }
-            }
-            db.close().await?;
-            Ok(())
-        }
+        Command::Migrate(MigrateArgs { action }) => migrate(&target, action).await,
         Command::SeedDemo => {
-            let db = serve::open_database(&target).await?;
-            serve::prepare_schema(&db, true).await?;
-            let seed = demo::seed_demo(&Services::new(db.clone())).await?;
+            let svc = open_migrated(&target).await?;
+            let seed = demo::seed_demo(&svc).await.map_err(domain_error)?;
             let verb = if seed.created {
                 "created"
             } else {
@@ -74,9 +48,132 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 "demo workspace {verb}: {} ({})",
                 seed.workspace.name, seed.workspace.id
             ))?;
-            db.close().await?;
+            say(&format!(
+                "demo login: {} / {}",
+                demo::DEMO_EMAIL,
+                demo::DEMO_PASSWORD
+            ))?;
+            svc.db.close().await?;
             Ok(())
         }
+        Command::CreateWorkspace { name, currency } => {
+            let svc = open_migrated(&target).await?;
+            let new = workspaces::NewWorkspace {
+                name,
+                default_currency: currency,
+            };
+            let ws = workspaces::create_workspace(&svc, new)
+                .await
+                .map_err(domain_error)?;
+            say(ws.id.as_str())?;
+            svc.db.close().await?;
+            Ok(())
+        }
+        Command::CreateUser {
+            workspace,
+            email,
+            role,
+            password_stdin: _,
+        } => {
+            let workspace_id = parse_workspace(&workspace)?;
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .context("cannot read the password from standard input")?;
+            let password = password.trim_end_matches(['\r', '\n']).to_owned();
+            let svc = open_migrated(&target).await?;
+            let new = accounts::NewUser {
+                workspace_id,
+                email,
+                role,
+                password,
+            };
+            let id = accounts::create_user(&svc, new)
+                .await
+                .map_err(domain_error)?;
+            say(id.as_str())?;
+            svc.db.close().await?;
+            Ok(())
+        }
+        Command::CreateApiKey {
+            workspace,
+            scopes,
+            name,
+        } => {
+            let workspace_id = parse_workspace(&workspace)?;
+            let svc = open_migrated(&target).await?;
+            let key = api_keys::create_api_key(&svc, &workspace_id, &name, &scopes)
+                .await
+                .map_err(domain_error)?;
+            // The id goes to stderr: stdout carries the secret alone, for scripts.
+            eprintln!(
+                "created API key {} (revoke it with: server revoke-api-key --workspace {workspace_id} --id {})",
+                key.id, key.id
+            );
+            say(&key.secret)?;
+            svc.db.close().await?;
+            Ok(())
+        }
+        Command::RevokeApiKey { workspace, id } => {
+            let workspace_id = parse_workspace(&workspace)?;
+            let key_id = ApiKeyId::parse(&id).map_err(|e| anyhow::anyhow!("--id: {e}"))?;
+            let svc = open_migrated(&target).await?;
+            api_keys::revoke_api_key(&svc, &workspace_id, &key_id)
+                .await
+                .map_err(domain_error)?;
+            say(&format!("revoked {key_id}"))?;
+            svc.db.close().await?;
+            Ok(())
+        }
+    }
+}
+
+async fn migrate(target: &DatabaseTarget, action: Option<MigrateAction>) -> anyhow::Result<()> {
+    let db = serve::open_database(target).await?;
+    match action.unwrap_or(MigrateAction::Up) {
+        MigrateAction::Up => {
+            let pending = Migrator::get_pending_migrations(&db).await?.len();
+            Migrator::up(&db, None)
+                .await
+                .context("applying migrations failed")?;
+            say(&format!(
+                "applied {pending} migration(s) on {}",
+                target.redacted()
+            ))?;
+        }
+        MigrateAction::Down { steps } => {
+            Migrator::down(&db, Some(steps))
+                .await
+                .context("rolling back failed")?;
+            say(&format!("rolled back up to {steps} migration(s)"))?;
+        }
+        MigrateAction::Status => {
+            for m in Migrator::get_migration_with_status(&db).await? {
+                say(&format!("{:<12} {}", format!("{:?}", m.status()), m.name()))?;
+            }
+        }
+    }
+    db.close().await?;
+    Ok(())
+}
+
+/// Opens the database and brings its schema up to date: what every admin command needs.
+async fn open_migrated(target: &DatabaseTarget) -> anyhow::Result<Services> {
+    let db = serve::open_database(target).await?;
+    serve::prepare_schema(&db, true).await?;
+    Ok(Services::new(db))
+}
+
+fn parse_workspace(raw: &str) -> anyhow::Result<WorkspaceId> {
+    WorkspaceId::parse(raw).map_err(|e| anyhow::anyhow!("--workspace: {e}"))
+}
+
+/// A domain error as one line for the operator (the field it names is the flag to fix).
+fn domain_error(e: DomainError) -> anyhow::Error {
+    match e {
+        DomainError::Invalid { field, message } => anyhow::anyhow!("{field}: {message}"),
+        DomainError::NotFound { what } => anyhow::anyhow!("no such {what}"),
+        other => anyhow::anyhow!("{other}"),
     }
 }
 

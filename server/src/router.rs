@@ -15,7 +15,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::request_id::{self, RequestId};
 use crate::state::AppState;
-use crate::{api, health};
+use crate::{api, dashboard_guard, health};
 
 /// The whole application as one router.
 pub fn router(state: AppState) -> Router {
@@ -32,7 +32,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/", get(to_customers))
         .route("/dashboard", get(to_customers))
-        .nest("/api/v1", api::router())
+        .nest("/api/v1", api::router(&state))
         // Pages and the server functions (under /rpc) get the domain services in context.
         .leptos_routes_with_context(
             &state,
@@ -40,6 +40,10 @@ pub fn router(state: AppState) -> Router {
             move || provide_context(services.clone()),
             move || shell(options.clone()),
         )
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            dashboard_guard::require_session,
+        ))
         // Static files from the site root; anything else renders the app's "not found" page.
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,

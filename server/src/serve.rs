@@ -1,5 +1,7 @@
 //! `server serve`: open the database, bring the schema up, listen, and stop cleanly on SIGTERM.
 
+use std::net::SocketAddr;
+
 use anyhow::{Context, bail};
 use app::db::{self, DatabaseTarget, Engine, Migrator};
 use app::domain::Services;
@@ -62,11 +64,15 @@ pub async fn serve(
         leptos_options,
         services: Services::new(db.clone()),
     };
+    // Listen for SIGTERM before announcing the address: a stop right after start must still be
+    // graceful.
+    let shutdown = shutdown_signal()?;
     tracing::info!(engine = target.engine().as_str(), database = %target.redacted(), "database ready");
     tracing::info!("Patron is listening on http://{local}");
 
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
         .await
         .context("the HTTP server stopped with an error")?;
 
@@ -75,31 +81,28 @@ pub async fn serve(
     Ok(())
 }
 
-/// Resolves on SIGTERM (how service managers stop us) or Ctrl-C.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(e) = tokio::signal::ctrl_c().await {
-            tracing::error!(error = %e, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
+/// Registers for SIGTERM (how service managers stop us) and Ctrl-C at once; the returned future
+/// resolves on either.
+fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()>> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("cannot listen for SIGTERM")?;
+    Ok(async move {
+        #[cfg(unix)]
+        let terminate = async move {
+            terminate.recv().await;
+        };
+        #[cfg(not(unix))]
+        let terminate = std::future::pending::<()>();
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => {
+                if let Err(e) = r {
+                    tracing::error!(error = %e, "cannot listen for Ctrl-C");
+                    std::future::pending::<()>().await;
+                }
+            },
+            () = terminate => {},
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutdown requested");
+        tracing::info!("shutdown requested");
+    })
 }

@@ -2,16 +2,18 @@
 //!
 //! Codes are API: once published, never renamed.
 
+use app::domain::DomainError;
 use app::types::AppError;
 use axum::Json;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::request_id;
 
 /// The broad class of an error, as in the envelope's `type`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorType {
     /// The request is wrong: fix it before retrying.
@@ -26,29 +28,37 @@ pub enum ErrorType {
     ApiError,
 }
 
+/// The body of every REST error.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ErrorEnvelope {
+    /// What went wrong.
+    pub error: ErrorBody,
+}
+
+/// What went wrong, for people (`message`) and programs (`type`, `code`, `param`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ErrorBody {
+    /// The broad class.
+    #[serde(rename = "type")]
+    pub kind: ErrorType,
+    /// Stable machine-readable code, such as `parameter_invalid` or `external_id_taken`.
+    pub code: String,
+    /// A sentence for the developer reading the log.
+    pub message: String,
+    /// The request field at fault, when one is.
+    pub param: Option<String>,
+    /// Quote it to support: it finds this request in the server's log.
+    pub request_id: Option<String>,
+}
+
 /// A REST error, ready to be sent.
 #[derive(Debug, Clone)]
 pub struct ApiError {
     status: StatusCode,
     kind: ErrorType,
-    code: &'static str,
+    code: String,
     message: String,
     param: Option<String>,
-}
-
-#[derive(Serialize)]
-struct Envelope<'a> {
-    error: Body<'a>,
-}
-
-#[derive(Serialize)]
-struct Body<'a> {
-    #[serde(rename = "type")]
-    kind: ErrorType,
-    code: &'a str,
-    message: &'a str,
-    param: Option<&'a str>,
-    request_id: Option<String>,
 }
 
 impl ApiError {
@@ -56,13 +66,13 @@ impl ApiError {
     pub fn new(
         status: StatusCode,
         kind: ErrorType,
-        code: &'static str,
+        code: impl Into<String>,
         message: impl Into<String>,
     ) -> Self {
         Self {
             status,
             kind,
-            code,
+            code: code.into(),
             message: message.into(),
             param: None,
         }
@@ -84,14 +94,63 @@ impl ApiError {
         )
     }
 
+    /// The request carries no API key.
+    pub fn missing_api_key() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            ErrorType::AuthenticationError,
+            "api_key_missing",
+            "Send your API key as `Authorization: Bearer <key>`.",
+        )
+    }
+
+    /// The key is unknown or revoked.
+    pub fn invalid_api_key() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            ErrorType::AuthenticationError,
+            "api_key_invalid",
+            "The API key is unknown or has been revoked.",
+        )
+    }
+
+    /// The body cannot be read as the expected JSON.
+    pub fn body_invalid(message: &str, param: Option<String>) -> Self {
+        let mut e = Self::new(
+            StatusCode::BAD_REQUEST,
+            ErrorType::InvalidRequestError,
+            "parameter_invalid",
+            format!("The request body is invalid: {message}"),
+        );
+        e.param = param;
+        e
+    }
+
+    /// A header is malformed.
+    pub fn header_invalid(header: &str, message: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            ErrorType::InvalidRequestError,
+            "header_invalid",
+            format!("{header}: {message}"),
+        )
+        .with_param(header)
+    }
+
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         self.status
     }
 
     /// The stable code.
-    pub fn code(&self) -> &'static str {
-        self.code
+    pub fn code(&self) -> &str {
+        &self.code
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> Self {
+        AppError::from(e).into()
     }
 }
 
@@ -100,21 +159,19 @@ impl From<AppError> for ApiError {
         use ErrorType::*;
         let message = e.to_string();
         match e {
-            AppError::NotFound { .. } => Self::new(
+            AppError::NotFound { what } => Self::new(
                 StatusCode::NOT_FOUND,
                 InvalidRequestError,
                 "resource_missing",
-                message,
+                format!("No such {what}."),
             ),
-            AppError::Unauthenticated => Self::new(
-                StatusCode::UNAUTHORIZED,
-                AuthenticationError,
-                "unauthenticated",
-                message,
+            AppError::Unauthenticated => Self::invalid_api_key(),
+            AppError::Forbidden { scope } => Self::new(
+                StatusCode::FORBIDDEN,
+                PermissionError,
+                "insufficient_scope",
+                format!("This needs the {scope} scope, which the API key lacks."),
             ),
-            AppError::Forbidden => {
-                Self::new(StatusCode::FORBIDDEN, PermissionError, "forbidden", message)
-            }
             AppError::Invalid { field, message } => Self::new(
                 StatusCode::BAD_REQUEST,
                 InvalidRequestError,
@@ -122,12 +179,18 @@ impl From<AppError> for ApiError {
                 format!("{field}: {message}"),
             )
             .with_param(field),
-            AppError::Conflict { .. } => Self::new(
-                StatusCode::CONFLICT,
-                InvalidRequestError,
-                "conflict",
-                message,
-            ),
+            AppError::Conflict { code, message } => match code.as_str() {
+                "idempotency_key_reused" => Self::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    IdempotencyError,
+                    code,
+                    message,
+                ),
+                "idempotency_key_in_flight" => {
+                    Self::new(StatusCode::CONFLICT, IdempotencyError, code, message)
+                }
+                _ => Self::new(StatusCode::CONFLICT, InvalidRequestError, code, message),
+            },
             AppError::Unavailable => Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 ApiError,
@@ -146,12 +209,12 @@ impl From<AppError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Envelope {
-            error: Body {
+        let body = ErrorEnvelope {
+            error: ErrorBody {
                 kind: self.kind,
                 code: self.code,
-                message: &self.message,
-                param: self.param.as_deref(),
+                message: self.message,
+                param: self.param,
                 request_id: request_id::current(),
             },
         };
@@ -181,5 +244,19 @@ mod tests {
         });
         assert_eq!(e.status(), StatusCode::INTERNAL_SERVER_ERROR);
         assert!(!e.message.contains("secret"));
+    }
+
+    #[test]
+    fn idempotency_misuse_has_its_own_statuses() {
+        let reused = ApiError::from(AppError::Conflict {
+            code: "idempotency_key_reused".into(),
+            message: "x".into(),
+        });
+        assert_eq!(reused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let in_flight = ApiError::from(AppError::Conflict {
+            code: "idempotency_key_in_flight".into(),
+            message: "x".into(),
+        });
+        assert_eq!(in_flight.status(), StatusCode::CONFLICT);
     }
 }

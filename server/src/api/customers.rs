@@ -1,0 +1,236 @@
+//! `/api/v1/customers`: each handler authenticates (middleware), parses, calls one domain
+//! function and maps its error.
+
+use app::domain::Caller;
+use app::domain::customers::{self, CustomerQuery};
+use app::types::customer::{CustomerCreate, CustomerUpdate};
+use app::types::{Customer, CustomerId, Page};
+use axum::Extension;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::error::{ApiError, ErrorEnvelope};
+use super::json::ApiJson;
+use crate::state::AppState;
+
+/// Query parameters of the customer list. Every value arrives as text and is checked here so
+/// that a bad one is named in the error.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Partial, case-insensitive match on email, name or external id; or an exact customer id.
+    q: Option<String>,
+    /// Exact email.
+    email: Option<String>,
+    /// Exact external id.
+    external_id: Option<String>,
+    /// `true` lists archived customers only; by default they are left out.
+    archived: Option<String>,
+    /// Page size, 1 to 100 (default 50).
+    limit: Option<String>,
+    /// A customer id: the page after it.
+    starting_after: Option<String>,
+    /// A customer id: the page before it.
+    ending_before: Option<String>,
+}
+
+fn customer_id(param: &str, raw: &str) -> Result<CustomerId, ApiError> {
+    CustomerId::parse(raw).map_err(|e| {
+        ApiError::from(app::types::AppError::Invalid {
+            field: param.to_owned(),
+            message: e.to_string(),
+        })
+    })
+}
+
+fn invalid(field: &str, message: &str) -> ApiError {
+    ApiError::from(app::types::AppError::Invalid {
+        field: field.to_owned(),
+        message: message.to_owned(),
+    })
+}
+
+impl ListParams {
+    fn into_query(self) -> Result<CustomerQuery, ApiError> {
+        let limit = self
+            .limit
+            .map(|l| {
+                l.parse::<u64>()
+                    .map_err(|_| invalid("limit", "must be a whole number between 1 and 100"))
+            })
+            .transpose()?;
+        let archived = self
+            .archived
+            .map(|a| match a.as_str() {
+                "true" => Ok(true),
+                "false" => Ok(false),
+                _ => Err(invalid("archived", "must be true or false")),
+            })
+            .transpose()?;
+        Ok(CustomerQuery {
+            q: self.q,
+            email: self.email,
+            external_id: self.external_id,
+            archived,
+            limit,
+            starting_after: self
+                .starting_after
+                .map(|s| customer_id("starting_after", &s))
+                .transpose()?,
+            ending_before: self
+                .ending_before
+                .map(|s| customer_id("ending_before", &s))
+                .transpose()?,
+        })
+    }
+}
+
+/// List customers, newest first.
+#[utoipa::path(
+    get, path = "/customers", tag = "customers",
+    params(ListParams),
+    responses(
+        (status = 200, description = "A page of customers", body = Page<Customer>),
+        (status = 400, description = "A parameter is invalid", body = ErrorEnvelope),
+        (status = 401, description = "No valid API key", body = ErrorEnvelope),
+        (status = 403, description = "The key lacks customers:read", body = ErrorEnvelope),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn list_customers(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Query(params): Query<ListParams>,
+) -> Result<Json<Page<Customer>>, ApiError> {
+    let query = params.into_query()?;
+    Ok(Json(
+        customers::list_customers(&state.services, &caller, query).await?,
+    ))
+}
+
+/// Create a customer.
+#[utoipa::path(
+    post, path = "/customers", tag = "customers",
+    request_body = CustomerCreate,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key replays the first answer for 24 hours")),
+    responses(
+        (status = 201, description = "Created", body = Customer),
+        (status = 400, description = "A field is invalid; `param` names it", body = ErrorEnvelope),
+        (status = 401, description = "No valid API key", body = ErrorEnvelope),
+        (status = 403, description = "The key lacks customers:write", body = ErrorEnvelope),
+        (status = 409, description = "external_id taken, or the idempotency key is in flight", body = ErrorEnvelope),
+        (status = 422, description = "The idempotency key was used with another request", body = ErrorEnvelope),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn create_customer(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(input): ApiJson<CustomerCreate>,
+) -> Result<(StatusCode, Json<Customer>), ApiError> {
+    let created = customers::create_customer(&state.services, &caller, input).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// Retrieve a customer.
+#[utoipa::path(
+    get, path = "/customers/{id}", tag = "customers",
+    params(("id" = String, Path, description = "The customer id, cus_...")),
+    responses(
+        (status = 200, description = "The customer", body = Customer),
+        (status = 404, description = "No such customer in this workspace", body = ErrorEnvelope),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn get_customer(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<Customer>, ApiError> {
+    let id = path_id(&id)?;
+    Ok(Json(
+        customers::get_customer(&state.services, &caller, &id).await?,
+    ))
+}
+
+/// Change a customer: absent fields stay, `null` clears, a metadata map replaces the whole map.
+#[utoipa::path(
+    patch, path = "/customers/{id}", tag = "customers",
+    request_body = CustomerUpdate,
+    params(
+        ("id" = String, Path, description = "The customer id, cus_..."),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe"),
+    ),
+    responses(
+        (status = 200, description = "The changed customer", body = Customer),
+        (status = 400, description = "A field is invalid", body = ErrorEnvelope),
+        (status = 404, description = "No such customer in this workspace", body = ErrorEnvelope),
+        (status = 409, description = "Stale version, or external_id taken", body = ErrorEnvelope),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn update_customer(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    ApiJson(patch): ApiJson<CustomerUpdate>,
+) -> Result<Json<Customer>, ApiError> {
+    let id = path_id(&id)?;
+    Ok(Json(
+        customers::update_customer(&state.services, &caller, &id, patch).await?,
+    ))
+}
+
+/// Archive a customer: hidden from lists by default, kept forever.
+#[utoipa::path(
+    post, path = "/customers/{id}/archive", tag = "customers",
+    params(("id" = String, Path, description = "The customer id, cus_...")),
+    responses(
+        (status = 200, description = "The archived customer", body = Customer),
+        (status = 404, description = "No such customer in this workspace", body = ErrorEnvelope),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn archive_customer(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<Customer>, ApiError> {
+    let id = path_id(&id)?;
+    Ok(Json(
+        customers::archive_customer(&state.services, &caller, &id).await?,
+    ))
+}
+
+/// Bring an archived customer back.
+#[utoipa::path(
+    post, path = "/customers/{id}/unarchive", tag = "customers",
+    params(("id" = String, Path, description = "The customer id, cus_...")),
+    responses(
+        (status = 200, description = "The customer", body = Customer),
+        (status = 404, description = "No such customer in this workspace", body = ErrorEnvelope),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn unarchive_customer(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<Customer>, ApiError> {
+    let id = path_id(&id)?;
+    Ok(Json(
+        customers::unarchive_customer(&state.services, &caller, &id).await?,
+    ))
+}
+
+/// A malformed id cannot name a customer: answer 404 like any unknown id.
+fn path_id(raw: &str) -> Result<CustomerId, ApiError> {
+    CustomerId::parse(raw).map_err(|_| {
+        ApiError::from(app::types::AppError::NotFound {
+            what: "customer".to_owned(),
+        })
+    })
+}

@@ -1,0 +1,84 @@
+//! `Idempotency-Key` on POST and PATCH: replays, mismatches and in-flight keys (see the
+//! domain module for the rules). Runs after authentication: keys are per workspace.
+
+use app::domain::Caller;
+use app::domain::idempotency::{self, Claim};
+use app::domain::secrets::sha256_hex;
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::error::ApiError;
+use super::json::BODY_LIMIT;
+use crate::state::AppState;
+
+/// Request header carrying the key.
+pub const KEY_HEADER: &str = "idempotency-key";
+/// Response header marking a replayed answer.
+pub const REPLAYED_HEADER: &str = "idempotent-replayed";
+
+/// Middleware: runs a keyed request once and replays its answer afterwards.
+pub async fn idempotent(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    if !matches!(*req.method(), Method::POST | Method::PATCH) {
+        return Ok(next.run(req).await);
+    }
+    let Some(key) = req.headers().get(KEY_HEADER) else {
+        return Ok(next.run(req).await);
+    };
+    let key = key
+        .to_str()
+        .map_err(|_| ApiError::header_invalid("Idempotency-Key", "must be visible ASCII"))?
+        .to_owned();
+    let Some(caller) = req.extensions().get::<Caller>().cloned() else {
+        return Err(ApiError::missing_api_key());
+    };
+    let (parts, body) = req.into_parts();
+    let bytes = to_bytes(body, BODY_LIMIT)
+        .await
+        .map_err(|_| ApiError::body_invalid("the body is larger than 1 MiB", None))?;
+    let mut fingerprint_input = format!("{} {}\n", parts.method, parts.uri.path()).into_bytes();
+    fingerprint_input.extend_from_slice(&bytes);
+    let fingerprint = sha256_hex(&String::from_utf8_lossy(&fingerprint_input));
+
+    let svc = &state.services;
+    match idempotency::claim(svc, &caller.workspace_id, &key, &fingerprint).await? {
+        Claim::Replay { status, body } => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            let mut res = (status, body).into_response();
+            res.headers_mut()
+                .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            res.headers_mut()
+                .insert(REPLAYED_HEADER, HeaderValue::from_static("true"));
+            Ok(res)
+        }
+        Claim::Fresh => {
+            let res = next
+                .run(Request::from_parts(parts, Body::from(bytes)))
+                .await;
+            let (parts, body) = res.into_parts();
+            let bytes = match to_bytes(body, usize::MAX).await {
+                Ok(b) => b,
+                Err(e) => {
+                    idempotency::release(svc, &caller.workspace_id, &key).await?;
+                    tracing::error!(error = %e, "reading a response body failed");
+                    return Err(ApiError::from(app::types::AppError::Internal));
+                }
+            };
+            if parts.status.is_server_error() {
+                idempotency::release(svc, &caller.workspace_id, &key).await?;
+            } else {
+                let text = String::from_utf8_lossy(&bytes).into_owned();
+                idempotency::complete(svc, &caller.workspace_id, &key, parts.status.as_u16(), text)
+                    .await?;
+            }
+            Ok(Response::from_parts(parts, Body::from(bytes)))
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! The dashboard's door: pages under `/dashboard` need a live session, else a redirect to the
+//! login page. Checked before rendering, because a streamed page cannot change its status once
+//! its first bytes are out.
+
+use app::domain::DomainError;
+use app::domain::accounts::session_user;
+use app::server_fns::ctx::session_token_in;
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::state::AppState;
+
+/// Middleware for `/dashboard/...` page loads.
+pub async fn require_session(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if !req.uri().path().starts_with("/dashboard") {
+        return next.run(req).await;
+    }
+    let Some(token) = session_token_in(req.headers()) else {
+        return Redirect::to("/login").into_response();
+    };
+    match session_user(&state.services, &token, None).await {
+        Ok(_) => next.run(req).await,
+        Err(DomainError::Unauthenticated) => Redirect::to("/login").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "checking a session failed");
+            axum::http::StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
