@@ -18,6 +18,7 @@ use leptos_router::path;
 
 use components::layout::DashboardLayout;
 use pages::dashboard::customers::CustomersPage;
+use pages::login::LoginPage;
 use pages::not_found::NotFound;
 
 /// The HTML document the server renders around the app.
@@ -53,6 +54,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <NotFound /> }>
                 <Route path=path!("/") view=|| view! { <Redirect path="/dashboard/customers" /> } />
+                <Route path=path!("/login") view=LoginPage />
                 <ParentRoute path=path!("/dashboard") view=DashboardLayout>
                     <Route
                         path=path!("")

@@ -3,7 +3,9 @@
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
 
+use crate::components::hydration::use_hydrated;
 use crate::components::icons::{SidebarIcon, UsersIcon};
+use crate::server_fns::auth::LogOut;
 use crate::server_fns::dashboard::load_shell;
 
 /// Frame around every `/dashboard/...` page.
@@ -11,10 +13,20 @@ use crate::server_fns::dashboard::load_shell;
 pub fn DashboardLayout() -> impl IntoView {
     let context = Resource::new(|| (), |()| load_shell());
     let nav_open = RwSignal::new(true);
-    // Effects run only in the browser: this flips once the page is interactive.
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
+    let hydrated = use_hydrated();
 
+    let log_out = ServerAction::<LogOut>::new();
+    let user_email = move || {
+        Suspend::new(async move {
+            context.await.ok().and_then(|ctx| ctx.user_email).map(|email| {
+                view! {
+                    <span class="hidden text-sm text-slate-600 sm:inline" data-testid="user-email">
+                        {email}
+                    </span>
+                }
+            })
+        })
+    };
     let workspace_name = move || {
         Suspend::new(async move {
             match context.await {
@@ -72,6 +84,17 @@ pub fn DashboardLayout() -> impl IntoView {
                     <Suspense fallback=|| {
                         view! { <span class="h-4 w-28 animate-pulse rounded bg-slate-200"></span> }
                     }>{workspace_name}</Suspense>
+                </div>
+                <div class="ml-auto flex items-center gap-3">
+                    <Suspense fallback=|| ()>{user_email}</Suspense>
+                    <ActionForm action=log_out>
+                        <button
+                            type="submit"
+                            class="rounded-md px-2.5 py-1.5 text-sm font-medium text-slate-600 hover:bg-slate-100 hover:text-slate-900"
+                        >
+                            "Log out"
+                        </button>
+                    </ActionForm>
                 </div>
             </header>
             <div class="flex min-h-0 flex-1">

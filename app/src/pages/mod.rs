@@ -1,4 +1,5 @@
 //! Routed pages.
 
 pub mod dashboard;
+pub mod login;
 pub mod not_found;

@@ -1,9 +1,21 @@
-//! Reads what the server provided to a server function: the domain services.
+//! What a server function needs from its request: the domain services, the signed-in user
+//! (from the session cookie), the client address, and a same-origin check.
 
-use leptos::prelude::use_context;
+use std::net::SocketAddr;
+
+use axum::extract::ConnectInfo;
+use axum::http::HeaderMap;
+use axum::http::header::{COOKIE, HOST, ORIGIN, SET_COOKIE};
+use cookie::{Cookie, SameSite};
+use leptos::prelude::{expect_context, use_context};
+use leptos_axum::ResponseOptions;
 
 use crate::domain::Services;
+use crate::domain::accounts::{self, SESSION_TTL, SignedIn};
 use crate::types::AppError;
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "patron_session";
 
 /// The services the server registered for this request.
 pub fn services() -> Result<Services, AppError> {
@@ -11,4 +23,118 @@ pub fn services() -> Result<Services, AppError> {
         tracing::error!("server function called without Services in context");
         AppError::Internal
     })
+}
+
+async fn headers() -> Result<HeaderMap, AppError> {
+    leptos_axum::extract::<HeaderMap>().await.map_err(|e| {
+        tracing::error!(error = %e, "cannot read request headers");
+        AppError::Internal
+    })
+}
+
+/// The client's address, when the server knows it.
+pub async fn client_ip() -> Option<String> {
+    leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+        .await
+        .ok()
+        .map(|ConnectInfo(addr)| addr.ip().to_string())
+}
+
+/// The session token in the request's cookie, if any.
+pub async fn session_token() -> Result<Option<String>, AppError> {
+    Ok(session_token_in(&headers().await?))
+}
+
+/// The session token in `headers`' cookies, if any.
+pub fn session_token_in(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == SESSION_COOKIE)
+        .map(|c| c.value().to_owned())
+}
+
+/// Refuses a request sent by another site's page: a browser always names the page's origin
+/// on a POST, and it must be this server.
+pub async fn require_same_origin() -> Result<(), AppError> {
+    let headers = headers().await?;
+    let Some(origin) = headers.get(ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return Ok(()); // not a browser's cross-site request
+    };
+    let host = headers
+        .get(HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let origin_host = origin.split("://").nth(1).unwrap_or("");
+    if origin_host.is_empty() || origin_host != host {
+        tracing::warn!(%origin, "cross-origin server function call refused");
+        return Err(AppError::Forbidden {
+            scope: "same-origin request".to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// The signed-in user, or `Unauthenticated`.
+pub async fn signed_in() -> Result<(Services, SignedIn), AppError> {
+    require_same_origin().await?;
+    let svc = services()?;
+    let token = session_token().await?.ok_or(AppError::Unauthenticated)?;
+    let user = accounts::session_user(&svc, &token, client_ip().await).await?;
+    Ok((svc, user))
+}
+
+/// Sets the session cookie on the response: HttpOnly, SameSite=Lax, whole site.
+pub fn set_session_cookie(token: &str) {
+    let max_age = cookie::time::Duration::seconds(SESSION_TTL.num_seconds());
+    let cookie = Cookie::build((SESSION_COOKIE, token.to_owned()))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .path("/")
+        .max_age(max_age)
+        .build();
+    append_set_cookie(&cookie.to_string());
+}
+
+/// Removes the session cookie from the browser.
+pub fn clear_session_cookie() {
+    let mut cookie = Cookie::build((SESSION_COOKIE, ""))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .path("/")
+        .build();
+    cookie.make_removal();
+    append_set_cookie(&cookie.to_string());
+}
+
+fn append_set_cookie(value: &str) {
+    let response = expect_context::<ResponseOptions>();
+    match value.parse() {
+        Ok(v) => response.append_header(SET_COOKIE, v),
+        Err(e) => tracing::error!(error = %e, "cannot encode a cookie"),
+    }
+}
+
+/// Gives a failed server function the HTTP status its error means (Leptos answers 500 for
+/// every error otherwise), so logs and monitoring tell a wrong password from an outage.
+pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    use axum::http::StatusCode;
+    if let Err(e) = &result {
+        let status = match e {
+            AppError::NotFound { .. } => StatusCode::NOT_FOUND,
+            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            AppError::Invalid { .. } => StatusCode::BAD_REQUEST,
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal | AppError::Transport { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        if let Some(response) = use_context::<ResponseOptions>() {
+            response.set_status(status);
+        }
+    }
+    result
 }

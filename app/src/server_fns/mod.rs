@@ -1,5 +1,6 @@
 //! Leptos server functions, grouped by audience. They live under `/rpc`, apart from the REST API.
 
+pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod ctx;
 pub mod dashboard;

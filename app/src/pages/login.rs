@@ -1,0 +1,83 @@
+//! `/login`: the merchant login form. Works before hydration too (a plain form POST).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::components::hydration::use_hydrated;
+use crate::server_fns::auth::LogIn;
+use crate::types::AppError;
+
+/// Email and password, with the error shown in place.
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let action = ServerAction::<LogIn>::new();
+    let hydrated = use_hydrated();
+    let error = move || {
+        action.value().get().and_then(Result::err).map(|e| match e {
+            AppError::Invalid { message, .. } => message,
+            other => other.to_string(),
+        })
+    };
+    let input = "mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30";
+    view! {
+        <Title text="Log in" />
+        <main
+            class="grid min-h-screen place-items-center bg-slate-50 px-6"
+            data-hydrated=move || hydrated.get().then_some("true")
+        >
+            <div class="w-full max-w-sm rounded-xl border border-slate-200 bg-white p-8 shadow-sm">
+                <div class="mb-6 flex items-center gap-2">
+                    <span class="grid size-8 place-items-center rounded-md bg-indigo-600 font-semibold text-white">
+                        "P"
+                    </span>
+                    <h1 class="text-lg font-semibold tracking-tight">"Log in to Patron"</h1>
+                </div>
+                <ActionForm action=action attr:class="space-y-4">
+                    <div>
+                        <label for="email" class="block text-sm font-medium text-slate-700">
+                            "Email"
+                        </label>
+                        <input
+                            id="email"
+                            name="email"
+                            type="email"
+                            autocomplete="username"
+                            required
+                            class=input
+                        />
+                    </div>
+                    <div>
+                        <label for="password" class="block text-sm font-medium text-slate-700">
+                            "Password"
+                        </label>
+                        <input
+                            id="password"
+                            name="password"
+                            type="password"
+                            autocomplete="current-password"
+                            required
+                            class=input
+                        />
+                    </div>
+                    {move || {
+                        error()
+                            .map(|m| {
+                                view! {
+                                    <p role="alert" class="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
+                                        {m}
+                                    </p>
+                                }
+                            })
+                    }}
+                    <button
+                        type="submit"
+                        class="w-full rounded-md bg-indigo-600 px-3 py-2 text-sm font-semibold text-white hover:bg-indigo-500 disabled:opacity-60"
+                        disabled=move || action.pending().get()
+                    >
+                        {move || if action.pending().get() { "Logging in…" } else { "Log in" }}
+                    </button>
+                </ActionForm>
+            </div>
+        </main>
+    }
+}
