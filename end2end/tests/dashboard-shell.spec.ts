@@ -1,20 +1,22 @@
 import { test, expect } from './fixtures';
+import { logIn } from './helpers';
 
-test('the customers page is rendered on the server', async ({ request }) => {
-  const res = await request.get('/dashboard/customers');
+test.beforeEach(async ({ page }) => {
+  await logIn(page);
+  await expect(page).toHaveURL(/\/dashboard\/customers$/);
+});
+
+test('the customers page is rendered on the server', async ({ page }) => {
+  const res = await page.request.get('/dashboard/customers');
   expect(res.status()).toBe(200);
   const html = await res.text();
-  expect(html).toContain('No customers yet');
   expect(html).toContain('Northwind Games');
+  expect(html).toContain('Ada Lovelace');
   expect(html).toContain('/pkg/patron.wasm');
 });
 
 test('the page hydrates and the navigation toggle works', async ({ page }) => {
-  await page.goto('/dashboard/customers');
   await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
-  await expect(page.getByTestId('workspace-name')).toHaveText('Northwind Games');
-  await expect(page.getByRole('heading', { name: 'No customers yet' })).toBeVisible();
-
   const nav = page.getByRole('navigation', { name: 'Dashboard' });
   await expect(nav.getByText('Customers')).toBeVisible();
   await expect(nav.getByRole('link', { name: 'Customers' })).toHaveAttribute('aria-current', 'page');
@@ -32,6 +34,12 @@ test('the page hydrates and the navigation toggle works', async ({ page }) => {
     'true',
   );
   await expect(nav.getByText('Customers')).toBeVisible();
+});
+
+test('the customer list shows every demo customer on one page', async ({ page }) => {
+  await expect(page.locator('tbody tr')).toHaveCount(48);
+  // 48 fit in one page of 50: no pager link leads to an empty page.
+  await expect(page.getByRole('link', { name: 'Next' })).toHaveCount(0);
 });
 
 test('the root address leads to the customers page', async ({ page }) => {

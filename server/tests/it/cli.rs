@@ -149,3 +149,118 @@ fn sigterm_stops_the_server_cleanly() {
         .join("\n");
     assert!(rest.contains("shutdown requested"), "{rest}");
 }
+
+fn run_with_stdin(args: &[&str], data: &std::path::Path, stdin: &str) -> Output {
+    use std::io::Write as _;
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env("PATRON_DATA_DIR", data)
+        .env("RUST_LOG", "off")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn workspaces_users_and_keys_are_created_by_script() {
+    let data = tempfile::tempdir().unwrap();
+    let out = run_with_stdin(
+        &["create-workspace", "--name", "Scripted Shop"],
+        data.path(),
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ws = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert!(ws.starts_with("ws_") && ws.len() == 29, "{ws}");
+
+    let out = run_with_stdin(
+        &[
+            "create-user",
+            "--workspace",
+            &ws,
+            "--email",
+            "Ops@Example.com",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        data.path(),
+        "a long enough password\n",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .starts_with("usr_")
+    );
+
+    let out = run_with_stdin(
+        &[
+            "create-user",
+            "--workspace",
+            &ws,
+            "--email",
+            "x@example.com",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        data.path(),
+        "short\n",
+    );
+    assert_one_line_failure(&out, "password: must be at least 10 characters");
+
+    let out = run_with_stdin(
+        &[
+            "create-api-key",
+            "--workspace",
+            &ws,
+            "--scopes",
+            "customers:read,customers:write",
+        ],
+        data.path(),
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let key = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        key.trim().starts_with("pat_sk_") && key.lines().count() == 1,
+        "{key}"
+    );
+
+    let out = run_with_stdin(
+        &[
+            "create-api-key",
+            "--workspace",
+            &ws,
+            "--scopes",
+            "customers:delete",
+        ],
+        data.path(),
+        "",
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("customers:delete"));
+}

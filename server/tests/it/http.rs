@@ -1,7 +1,7 @@
 //! The real router on a free port: health, the REST envelope, server functions and pages.
 
 use app::db::Engine;
-use app::domain::demo::seed_demo;
+use app::domain::demo::{DEMO_EMAIL, DEMO_PASSWORD, seed_demo};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -62,22 +62,64 @@ async fn unknown_api_routes_answer_the_json_error_envelope(engine: Engine) {
     t.cleanup().await;
 }
 
-async fn server_functions_live_under_their_own_prefix(engine: Engine) {
+/// Logs in as the demo user through the login server function; returns the session cookie.
+async fn log_in(srv: &TestServer, password: &str) -> (StatusCode, Option<String>) {
+    let res = srv
+        .client
+        .post(srv.url("/rpc/auth/log_in"))
+        .form(&[("email", DEMO_EMAIL), ("password", password)])
+        .send()
+        .await
+        .unwrap();
+    let cookie = res
+        .headers()
+        .get("set-cookie")
+        .map(|v| v.to_str().unwrap().to_owned());
+    (res.status(), cookie)
+}
+
+async fn server_functions_live_under_their_own_prefix_and_need_a_session(engine: Engine) {
     let t = TestDb::migrated(engine).await;
     let svc = t.services();
     seed_demo(&svc).await.unwrap();
     let srv = TestServer::start(svc).await;
-    let res = srv
-        .client
-        .post(srv.url("/rpc/dashboard/shell"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .send()
-        .await
-        .unwrap();
+    let shell = |cookie: Option<String>| {
+        let mut req = srv
+            .client
+            .post(srv.url("/rpc/dashboard/shell"))
+            .header("content-type", "application/x-www-form-urlencoded");
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        req.send()
+    };
+    let res = shell(None).await.unwrap();
+    assert!(!res.status().is_success(), "{}", res.status());
+
+    let (_, cookie) = log_in(&srv, DEMO_PASSWORD).await;
+    let cookie = cookie.expect("a session cookie");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    let pair = cookie.split(';').next().unwrap().to_owned();
+    let res = shell(Some(pair.clone())).await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["workspace"]["name"], "Northwind Games");
-    assert_eq!(body["workspace"]["default_currency"], "EUR");
+    assert_eq!(body["user_email"], DEMO_EMAIL);
+    assert_eq!(body["role"], "owner");
+
+    // A request from another site's page is refused even with the cookie.
+    let res = srv
+        .client
+        .post(srv.url("/rpc/dashboard/shell"))
+        .header("cookie", pair)
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert!(!res.status().is_success());
     // The REST prefix does not answer for server functions.
     let res = srv
         .client
@@ -90,7 +132,7 @@ async fn server_functions_live_under_their_own_prefix(engine: Engine) {
     t.cleanup().await;
 }
 
-async fn the_dashboard_is_rendered_on_the_server(engine: Engine) {
+async fn the_dashboard_needs_a_login_and_is_rendered_on_the_server(engine: Engine) {
     let t = TestDb::migrated(engine).await;
     let svc = t.services();
     seed_demo(&svc).await.unwrap();
@@ -102,10 +144,24 @@ async fn the_dashboard_is_rendered_on_the_server(engine: Engine) {
         .send()
         .await
         .unwrap();
+    assert!(res.status().is_redirection(), "{}", res.status());
+    assert_eq!(res.headers()["location"], "/login");
+
+    let (_, none) = log_in(&srv, "wrong password").await;
+    assert!(none.is_none());
+    let (_, cookie) = log_in(&srv, DEMO_PASSWORD).await;
+    let pair = cookie.unwrap().split(';').next().unwrap().to_owned();
+    let res = srv
+        .client
+        .get(srv.url("/dashboard/customers"))
+        .header("cookie", &pair)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let html = res.text().await.unwrap();
-    assert!(html.contains("No customers yet"), "{html}");
     assert!(html.contains("Northwind Games"), "{html}");
+    assert!(html.contains("Ada Lovelace"), "{html}");
 
     let res = srv.client.get(srv.url("/")).send().await.unwrap();
     assert!(res.status().is_redirection(), "{}", res.status());
@@ -127,6 +183,6 @@ on_both_engines!(
     healthz_reports_the_engine_and_schema_version,
     healthz_is_unavailable_on_an_unmigrated_database,
     unknown_api_routes_answer_the_json_error_envelope,
-    server_functions_live_under_their_own_prefix,
-    the_dashboard_is_rendered_on_the_server,
+    server_functions_live_under_their_own_prefix_and_need_a_session,
+    the_dashboard_needs_a_login_and_is_rendered_on_the_server,
 );

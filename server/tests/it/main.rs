@@ -11,6 +11,8 @@
 mod support;
 
 mod cli;
+mod customers_api;
 mod http;
 mod migrations;
+mod openapi;
 mod workspaces;

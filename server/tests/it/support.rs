@@ -120,7 +120,12 @@ impl TestServer {
             services,
         });
         let handle = tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .unwrap();
         });
         Self {
             base: format!("http://{addr}"),
@@ -162,4 +167,41 @@ macro_rules! on_both_engines {
             }
         )+
     };
+}
+
+/// A workspace with one API key, for HTTP tests.
+pub struct Tenant {
+    pub workspace_id: app::types::WorkspaceId,
+    pub key: String,
+}
+
+impl Tenant {
+    /// A new workspace named `name` and a key holding `scopes`.
+    pub async fn create(svc: &Services, name: &str, scopes: &[app::types::Scope]) -> Self {
+        use app::domain::{api_keys, workspaces};
+        let ws = workspaces::create_workspace(
+            svc,
+            workspaces::NewWorkspace {
+                name: name.into(),
+                default_currency: "EUR".into(),
+            },
+        )
+        .await
+        .unwrap();
+        let key = api_keys::create_api_key(svc, &ws.id, "tests", scopes)
+            .await
+            .unwrap();
+        Self {
+            workspace_id: ws.id,
+            key: key.secret,
+        }
+    }
+
+    /// A second key for this workspace with other scopes.
+    pub async fn key_with(&self, svc: &Services, scopes: &[app::types::Scope]) -> String {
+        app::domain::api_keys::create_api_key(svc, &self.workspace_id, "more", scopes)
+            .await
+            .unwrap()
+            .secret
+    }
 }

@@ -64,6 +64,18 @@ async fn seeding_the_demo_twice_creates_one_workspace(engine: Engine) {
     assert!(!second.created);
     assert_eq!(second.workspace, first.workspace);
     assert_eq!(first_workspace(&t.db).await.unwrap(), Some(first.workspace));
+    let caller = app::domain::Caller::system(second.workspace.id.clone());
+    let page = app::domain::customers::list_customers(
+        &svc,
+        &caller,
+        app::domain::customers::CustomerQuery {
+            limit: Some(100),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(page.data.len(), 48);
     t.cleanup().await;
 }
 
