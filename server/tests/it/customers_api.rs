@@ -551,7 +551,79 @@ async fn every_change_is_in_the_audit_trail_with_actor_and_diff(engine: Engine) 
     t.cleanup().await;
 }
 
+async fn a_revoked_key_authenticates_nothing_and_others_keep_working(engine: Engine) {
+    use app::domain::api_keys::{create_api_key, revoke_api_key};
+    let (t, api, tenant) = setup(engine).await;
+    let svc = t.services();
+    let doomed = create_api_key(&svc, &tenant.workspace_id, "doomed", ALL)
+        .await
+        .unwrap();
+    let doomed_api = Api {
+        srv: TestServer::start(svc.clone()).await,
+        key: doomed.secret.clone(),
+    };
+    assert_eq!(doomed_api.get("/customers").await.0, StatusCode::OK);
+    revoke_api_key(&svc, &tenant.workspace_id, &doomed.id)
+        .await
+        .unwrap();
+    assert_error(
+        &doomed_api.get("/customers").await,
+        StatusCode::UNAUTHORIZED,
+        "api_key_invalid",
+        None,
+    );
+    assert_eq!(api.get("/customers").await.0, StatusCode::OK);
+
+    // Another workspace cannot revoke this workspace's key.
+    let other = Tenant::create(&svc, "Shop B", ALL).await;
+    let key = create_api_key(&svc, &tenant.workspace_id, "kept", ALL)
+        .await
+        .unwrap();
+    assert!(
+        revoke_api_key(&svc, &other.workspace_id, &key.id)
+            .await
+            .is_err()
+    );
+    let kept = Api {
+        srv: TestServer::start(svc).await,
+        key: key.secret,
+    };
+    assert_eq!(kept.get("/customers").await.0, StatusCode::OK);
+    t.cleanup().await;
+}
+
+async fn unarchive_needs_write_scope_and_the_right_workspace(engine: Engine) {
+    let (t, api, tenant) = setup(engine).await;
+    let svc = t.services();
+    let (_, c) = api.post("/customers", json!({"name": "Held"})).await;
+    let id = c["id"].as_str().unwrap();
+    api.post(&format!("/customers/{id}/archive"), json!({}))
+        .await;
+    let read_only = Api {
+        srv: TestServer::start(svc.clone()).await,
+        key: tenant.key_with(&svc, &[Scope::CustomersRead]).await,
+    };
+    let res = read_only
+        .post(&format!("/customers/{id}/unarchive"), json!({}))
+        .await;
+    assert_error(&res, StatusCode::FORBIDDEN, "insufficient_scope", None);
+    let other = Tenant::create(&svc, "Shop B", ALL).await;
+    let theirs = Api {
+        srv: TestServer::start(svc).await,
+        key: other.key,
+    };
+    let res = theirs
+        .post(&format!("/customers/{id}/unarchive"), json!({}))
+        .await;
+    assert_error(&res, StatusCode::NOT_FOUND, "resource_missing", None);
+    let (_, still) = api.get(&format!("/customers/{id}")).await;
+    assert!(still["archived_at"].is_string());
+    t.cleanup().await;
+}
+
 on_both_engines!(
+    a_revoked_key_authenticates_nothing_and_others_keep_working,
+    unarchive_needs_write_scope_and_the_right_workspace,
     a_customer_is_created_found_and_listed,
     invalid_fields_are_named_and_nothing_is_written,
     requests_without_a_valid_key_or_scope_are_refused,

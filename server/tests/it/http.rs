@@ -110,6 +110,20 @@ async fn server_functions_live_under_their_own_prefix_and_need_a_session(engine:
     assert_eq!(body["user_email"], DEMO_EMAIL);
     assert_eq!(body["role"], "owner");
 
+    // Sessions live in the database: another server process (or this one after a restart)
+    // honours the same cookie.
+    let second = TestServer::start(TestDb::services_of(&srv)).await;
+    let res = second
+        .client
+        .post(second.url("/rpc/dashboard/shell"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", &pair)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    drop(second);
+
     // A request from another site's page is refused even with the cookie.
     let res = srv
         .client

@@ -77,6 +77,11 @@ impl TestDb {
         t
     }
 
+    /// Fresh services (a new process's view) on the database a server uses.
+    pub fn services_of(srv: &TestServer) -> Services {
+        Services::new(srv.services.db.clone())
+    }
+
     /// Services on this database with the system clock.
     pub fn services(&self) -> Services {
         Services::new(self.db.clone())
@@ -102,6 +107,7 @@ impl TestDb {
 pub struct TestServer {
     pub base: String,
     pub client: reqwest::Client,
+    services: Services,
     handle: tokio::task::JoinHandle<()>,
 }
 
@@ -117,7 +123,7 @@ impl TestServer {
             .build();
         let app = server::router::router(AppState {
             leptos_options,
-            services,
+            services: services.clone(),
         });
         let handle = tokio::spawn(async move {
             axum::serve(
@@ -129,6 +135,7 @@ impl TestServer {
         });
         Self {
             base: format!("http://{addr}"),
+            services,
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()

@@ -86,7 +86,7 @@ fn initials(c: &Customer) -> String {
 #[component]
 fn CustomerTable(customers: Vec<Customer>) -> impl IntoView {
     view! {
-        <div class="overflow-hidden rounded-xl border border-slate-200 bg-white">
+        <div class="overflow-x-auto rounded-xl border border-slate-200 bg-white">
             <table class="min-w-full divide-y divide-slate-200 text-sm">
                 <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
                     <tr>
@@ -116,7 +116,7 @@ fn CustomerTable(customers: Vec<Customer>) -> impl IntoView {
                                     <td class="px-4 py-2.5 text-slate-700">{c.email.unwrap_or_else(|| "—".to_owned())}</td>
                                     <td class="px-4 py-2.5 font-mono text-xs text-slate-600">{c.external_id.unwrap_or_else(|| "—".to_owned())}</td>
                                     <td class="px-4 py-2.5 text-slate-700">{c.country.unwrap_or_else(|| "—".to_owned())}</td>
-                                    <td class="px-4 py-2.5 text-slate-600">
+                                    <td class="whitespace-nowrap px-4 py-2.5 text-slate-600">
                                         <time datetime=c.created_at.to_rfc3339()>{c.created_at.format("%Y-%m-%d").to_string()}</time>
                                     </td>
                                 </tr>
