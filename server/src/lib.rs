@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod dashboard_guard;
 pub mod health;
+pub mod jobs;
 pub mod request_id;
 pub mod router;
 pub mod serve;

@@ -70,12 +70,14 @@ pub async fn serve(
     tracing::info!(engine = target.engine().as_str(), database = %target.redacted(), "database ready");
     tracing::info!("Patron is listening on http://{local}");
 
+    let sweeper = crate::jobs::spawn_sweeper(state.services.clone());
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
         .context("the HTTP server stopped with an error")?;
 
+    sweeper.abort();
     tracing::info!("requests drained; closing the database");
     db.close().await.context("closing the database failed")?;
     Ok(())

@@ -175,6 +175,15 @@ pub async fn log_out(svc: &Services, token: &str) -> Result<(), DomainError> {
     Ok(())
 }
 
+/// Deletes sessions past their expiry; returns how many went.
+pub async fn sweep_expired_sessions(svc: &Services) -> Result<u64, DomainError> {
+    let res = session::Entity::delete_many()
+        .filter(session::Column::ExpiresAt.lte(svc.clock.now()))
+        .exec(&svc.db)
+        .await?;
+    Ok(res.rows_affected)
+}
+
 fn signed_in(
     user: &user::Model,
     membership: &membership::Model,

@@ -151,3 +151,12 @@ pub async fn release(
         .await?;
     Ok(())
 }
+
+/// Deletes records older than [`RETENTION`]; returns how many went.
+pub async fn sweep_expired(svc: &Services) -> Result<u64, DomainError> {
+    let res = idempotency_key::Entity::delete_many()
+        .filter(idempotency_key::Column::CreatedAt.lt(svc.clock.now() - RETENTION))
+        .exec(&svc.db)
+        .await?;
+    Ok(res.rows_affected)
+}

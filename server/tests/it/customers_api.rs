@@ -128,6 +128,23 @@ async fn a_customer_is_created_found_and_listed(engine: Engine) {
     }
     let (_, none) = api.get("/customers?q=nobody").await;
     assert_eq!(none["data"], json!([]));
+
+    // Emails are not unique: a second customer may share one.
+    let (status, twin) = api
+        .post("/customers", json!({"email": "ada@example.com"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_ne!(twin["id"], created["id"]);
+    let (_, both) = api.get("/customers?email=ada@example.com").await;
+    assert_eq!(both["data"].as_array().unwrap().len(), 2);
+
+    // The key's last use is recorded.
+    use sea_orm::EntityTrait;
+    let keys = app::db::entities::api_key::Entity::find()
+        .all(&t.db)
+        .await
+        .unwrap();
+    assert!(keys.iter().all(|k| k.last_used_at.is_some()));
     t.cleanup().await;
 }
 

@@ -13,6 +13,7 @@ mod support;
 mod cli;
 mod customers_api;
 mod http;
+mod idempotency;
 mod migrations;
 mod openapi;
 mod workspaces;

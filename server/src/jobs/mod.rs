@@ -1,0 +1,35 @@
+//! Background jobs the server runs beside HTTP. Each job is idempotent, so several server
+//! processes on one PostgreSQL may run it side by side.
+
+use std::time::Duration;
+
+use app::domain::{Services, accounts, idempotency};
+
+/// How often expired sessions and idempotency records are deleted.
+pub const SWEEP_EVERY: Duration = Duration::from_secs(60 * 60);
+
+/// One sweep: expired sessions and idempotency records older than 24 hours.
+pub async fn sweep(svc: &Services) {
+    match accounts::sweep_expired_sessions(svc).await {
+        Ok(n) if n > 0 => tracing::info!(sessions = n, "swept expired sessions"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "sweeping sessions failed"),
+    }
+    match idempotency::sweep_expired(svc).await {
+        Ok(n) if n > 0 => tracing::info!(idempotency_keys = n, "swept expired idempotency keys"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "sweeping idempotency keys failed"),
+    }
+}
+
+/// Runs [`sweep`] now and every [`SWEEP_EVERY`] until the process ends.
+pub fn spawn_sweeper(svc: Services) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(SWEEP_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            sweep(&svc).await;
+        }
+    })
+}
