@@ -20,7 +20,7 @@ async fn log_in_inner(email: String, password: String) -> Result<(), AppError> {
     let ip = ctx::client_ip().await;
     match accounts::log_in(&svc, &email, &password, ip).await {
         Ok((token, _)) => {
-            ctx::set_session_cookie(&token);
+            ctx::set_session_cookie(&token).await;
             leptos_axum::redirect("/dashboard/customers");
             Ok(())
         }

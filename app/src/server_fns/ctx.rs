@@ -87,12 +87,28 @@ pub async fn signed_in() -> Result<(Services, SignedIn), AppError> {
     Ok((svc, user))
 }
 
-/// Sets the session cookie on the response: HttpOnly, SameSite=Lax, whole site.
-pub fn set_session_cookie(token: &str) {
+/// Whether the browser reached us over HTTPS (directly, or through a TLS-terminating proxy).
+async fn over_https() -> bool {
+    let Ok(headers) = headers().await else {
+        return false;
+    };
+    let header_is = |name: &str, prefix: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with(prefix))
+    };
+    header_is("origin", "https://") || header_is("x-forwarded-proto", "https")
+}
+
+/// Sets the session cookie on the response: HttpOnly, SameSite=Lax, whole site, and Secure
+/// whenever the login came over HTTPS.
+pub async fn set_session_cookie(token: &str) {
     let max_age = cookie::time::Duration::seconds(SESSION_TTL.num_seconds());
     let cookie = Cookie::build((SESSION_COOKIE, token.to_owned()))
         .http_only(true)
         .same_site(SameSite::Lax)
+        .secure(over_https().await)
         .path("/")
         .max_age(max_age)
         .build();

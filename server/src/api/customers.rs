@@ -7,13 +7,13 @@ use app::types::customer::{CustomerCreate, CustomerUpdate};
 use app::types::{Customer, CustomerId, Page};
 use axum::Extension;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::error::{ApiError, ErrorEnvelope};
-use super::json::ApiJson;
+use super::json::{ApiJson, ApiQuery};
 use crate::state::AppState;
 
 /// Query parameters of the customer list. Every value arrives as text and is checked here so
@@ -103,7 +103,7 @@ impl ListParams {
 pub async fn list_customers(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Query(params): Query<ListParams>,
+    ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Json<Page<Customer>>, ApiError> {
     let query = params.into_query()?;
     Ok(Json(

@@ -126,6 +126,16 @@ impl ApiError {
         e
     }
 
+    /// The query string cannot be read (a repeated parameter, say).
+    pub fn query_invalid(message: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            ErrorType::InvalidRequestError,
+            "parameter_invalid",
+            format!("The query string is invalid: {message}"),
+        )
+    }
+
     /// A header is malformed.
     pub fn header_invalid(header: &str, message: &str) -> Self {
         Self::new(

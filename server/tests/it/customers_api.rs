@@ -184,6 +184,8 @@ async fn invalid_fields_are_named_and_nothing_is_written(engine: Engine) {
         "parameter_invalid",
         Some("limit"),
     );
+    let res = api.get("/customers?limit=1&limit=2").await;
+    assert_error(&res, StatusCode::BAD_REQUEST, "parameter_invalid", None);
     let res = api.get("/customers?starting_after=nope").await;
     assert_error(
         &res,
