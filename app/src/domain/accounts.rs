@@ -8,7 +8,7 @@ use sea_orm::{
 };
 
 use crate::db::entities::{membership, session, user};
-use crate::types::{Role, SessionId, UserId, WorkspaceId};
+use crate::types::{Role, SessionId, ShellContext, UserId, WorkspaceId};
 
 use super::actor::{Actor, Caller};
 use super::secrets::{hash_password, random_token, sha256_hex, verify_password};
@@ -164,6 +164,20 @@ pub async fn session_user(
         active.update(&svc.db).await?;
     }
     signed_in(&user, &membership, ip)
+}
+
+/// What the dashboard frame shows for a signed-in user: their workspace, email and role.
+pub async fn shell_context(svc: &Services, user: &SignedIn) -> Result<ShellContext, DomainError> {
+    let workspace = super::workspaces::get_workspace(&svc.db, &user.caller.workspace_id).await?;
+    let role = match &user.caller.actor {
+        Actor::User { role, .. } => Some(*role),
+        Actor::ApiKey { .. } | Actor::System => None,
+    };
+    Ok(ShellContext {
+        workspace: Some(workspace),
+        user_email: Some(user.email.clone()),
+        role,
+    })
 }
 
 /// Ends the session behind `token` (nothing happens for an unknown token).

@@ -14,7 +14,12 @@ pub fn random_token(len: usize) -> String {
 
 /// SHA-256 of `s`, lower-case hex. For high-entropy secrets only (tokens, API keys).
 pub fn sha256_hex(s: &str) -> String {
-    format!("{:x}", Sha256::digest(s.as_bytes()))
+    sha256_hex_bytes(s.as_bytes())
+}
+
+/// SHA-256 of raw bytes, lower-case hex: fingerprints of request bodies, which need not be text.
+pub fn sha256_hex_bytes(bytes: &[u8]) -> String {
+    format!("{:x}", Sha256::digest(bytes))
 }
 
 /// Hashes a password with Argon2id and a fresh salt (PHC string).

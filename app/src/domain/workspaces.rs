@@ -89,12 +89,8 @@ pub async fn first_workspace<C: ConnectionTrait>(
 }
 
 fn summary(row: workspace::Model) -> Result<WorkspaceSummary, DomainError> {
-    let id = WorkspaceId::parse(&row.id).map_err(|e| {
-        DomainError::Db(sea_orm::DbErr::Type(format!(
-            "workspaces.id {:?}: {e}",
-            row.id
-        )))
-    })?;
+    let id = WorkspaceId::parse(&row.id)
+        .map_err(|e| DomainError::internal(format!("workspaces.id {:?}: {e}", row.id)))?;
     Ok(WorkspaceSummary {
         id,
         name: row.name,

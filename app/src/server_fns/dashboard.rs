@@ -14,7 +14,7 @@ pub async fn load_shell() -> Result<ShellContext, AppError> {
 #[cfg(feature = "ssr")]
 async fn load_shell_inner() -> Result<ShellContext, AppError> {
     use super::ctx;
-    use crate::domain::workspaces;
+    use crate::domain::accounts;
 
     let (svc, user) = match ctx::signed_in().await {
         Ok(found) => found,
@@ -24,16 +24,7 @@ async fn load_shell_inner() -> Result<ShellContext, AppError> {
         }
         Err(e) => return Err(e),
     };
-    let workspace = workspaces::get_workspace(&svc.db, &user.caller.workspace_id).await?;
-    let role = match &user.caller.actor {
-        crate::domain::Actor::User { role, .. } => Some(*role),
-        _ => None,
-    };
-    Ok(ShellContext {
-        workspace: Some(workspace),
-        user_email: Some(user.email),
-        role,
-    })
+    Ok(accounts::shell_context(&svc, &user).await?)
 }
 
 /// The newest customers of the signed-in user's workspace.

@@ -3,7 +3,7 @@
 
 use app::domain::Caller;
 use app::domain::idempotency::{self, Claim};
-use app::domain::secrets::sha256_hex;
+use app::domain::secrets::sha256_hex_bytes;
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::header::CONTENT_TYPE;
@@ -45,7 +45,8 @@ pub async fn idempotent(
         .map_err(|_| ApiError::body_invalid("the body is larger than 1 MiB", None))?;
     let mut fingerprint_input = format!("{} {}\n", parts.method, parts.uri.path()).into_bytes();
     fingerprint_input.extend_from_slice(&bytes);
-    let fingerprint = sha256_hex(&String::from_utf8_lossy(&fingerprint_input));
+    // Raw bytes: two different bodies that are not valid UTF-8 must not look alike.
+    let fingerprint = sha256_hex_bytes(&fingerprint_input);
 
     let svc = &state.services;
     match idempotency::claim(svc, &caller.workspace_id, &key, &fingerprint).await? {

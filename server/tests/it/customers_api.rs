@@ -508,6 +508,26 @@ async fn idempotency_keys_replay_refuse_mismatches_and_in_flight_duplicates(engi
     );
     assert_eq!(api.count().await, 1);
 
+    // Bodies are compared as bytes: two different non-UTF-8 bodies are not the same request.
+    let raw = |body: &'static [u8]| {
+        api.srv
+            .client
+            .post(api.srv.url("/api/v1/customers"))
+            .bearer_auth(&api.key)
+            .header("content-type", "application/json")
+            .header("idempotency-key", "raw-bytes-3")
+            .body(body)
+            .send()
+    };
+    assert_eq!(
+        raw(b"\xff\x01").await.unwrap().status(),
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        raw(b"\xfe\x01").await.unwrap().status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
     // Concurrent use: exactly one runs; the other replays or is told the key is in flight.
     let key2 = [("Idempotency-Key", "create-race-2")];
     let race = json!({"name": "Race"});
