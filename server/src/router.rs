@@ -33,6 +33,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(to_customers))
         .route("/dashboard", get(to_customers))
         .nest("/api/v1", api::router(&state))
+        .route("/downloads/{token}", get(download))
         // Pages and the server functions (under /rpc) get the domain services in context.
         .leptos_routes_with_context(
             &state,
@@ -78,6 +79,15 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(middleware::from_fn(request_id::assign))
         .with_state(state)
+}
+
+/// A signed download link: redirects to the file while the link and the entitlement hold.
+async fn download(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    axum::extract::Path(token): axum::extract::Path<String>,
+) -> Result<Redirect, api::error::ApiError> {
+    let url = app::domain::entitlements::resolve_download(&state.services, &token).await?;
+    Ok(Redirect::temporary(&url))
 }
 
 async fn to_customers() -> Redirect {

@@ -71,6 +71,7 @@ pub async fn serve(
     tracing::info!("Patron is listening on http://{local}");
 
     let sweeper = crate::jobs::spawn_sweeper(state.services.clone());
+    let billing = crate::jobs::spawn_billing_clock(state.services.clone());
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
@@ -78,6 +79,7 @@ pub async fn serve(
         .context("the HTTP server stopped with an error")?;
 
     sweeper.abort();
+    billing.abort();
     tracing::info!("requests drained; closing the database");
     db.close().await.context("closing the database failed")?;
     Ok(())

@@ -3,7 +3,7 @@
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryOrder, QuerySelect, Set,
 };
 use serde_json::Value;
 
@@ -212,13 +212,26 @@ pub async fn create_customer(
     input: CustomerCreate,
 ) -> Result<Customer, DomainError> {
     caller.require(Scope::CustomersWrite)?;
+    let txn = svc.write_txn().await?;
+    let row = create_in(&txn, svc, caller, input).await?;
+    txn.commit().await?;
+    to_customer(row)
+}
+
+/// Validates and inserts a customer on `conn` (the caller's transaction) and records
+/// `customer.created`; checkouts create their buyers through it.
+pub(crate) async fn create_in<C: ConnectionTrait>(
+    conn: &C,
+    svc: &Services,
+    caller: &Caller,
+    input: CustomerCreate,
+) -> Result<customer::Model, DomainError> {
     let f = Fields::validated(&input)?;
     if let Some(x) = &f.external_id {
-        ensure_external_id_free(&svc.db, caller, x, None).await?;
+        ensure_external_id_free(conn, caller, x, None).await?;
     }
     let now = svc.clock.now();
     let id = CustomerId::generate();
-    let txn = svc.db.begin().await?;
     let row = customer::ActiveModel {
         id: Set(id.to_string()),
         workspace_id: Set(caller.workspace_id.to_string()),
@@ -236,13 +249,15 @@ pub async fn create_customer(
         updated_at: Set(now),
         archived_at: Set(None),
         version: Set(1),
+        // The stats start at their column defaults (zero, no last order).
+        ..Default::default()
     }
-    .insert(&txn)
+    .insert(conn)
     .await
     .map_err(|e| map_unique(e, f.external_id.as_deref()))?;
-    let created = to_customer(row)?;
+    let created = to_customer(row.clone())?;
     audit::record(
-        &txn,
+        conn,
         svc,
         caller,
         Change {
@@ -253,8 +268,7 @@ pub async fn create_customer(
         },
     )
     .await?;
-    txn.commit().await?;
-    Ok(created)
+    Ok(row)
 }
 
 async fn find_row<C: ConnectionTrait>(
@@ -463,7 +477,7 @@ async fn write(
         ..Default::default()
     };
     change(&mut active);
-    let txn = svc.db.begin().await?;
+    let txn = svc.write_txn().await?;
     let result = customer::Entity::update_many()
         .set(active)
         .filter(customer::Column::Id.eq(row.id.as_str()))
@@ -491,4 +505,37 @@ async fn write(
     .await?;
     txn.commit().await?;
     Ok(after)
+}
+
+/// The external ids of the given customers, in one query.
+pub(crate) async fn external_ids<C: ConnectionTrait>(
+    conn: &C,
+    ids: impl IntoIterator<Item = String>,
+) -> Result<std::collections::HashMap<String, Option<String>>, DomainError> {
+    let mut ids: Vec<String> = ids.into_iter().collect();
+    ids.sort();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(customer::Entity::find()
+        .filter(customer::Column::Id.is_in(ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.external_id))
+        .collect())
+}
+
+/// The customer row, for other domain modules working inside a transaction.
+pub(crate) async fn row<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    id: &CustomerId,
+) -> Result<customer::Model, DomainError> {
+    find_row(conn, caller, id).await
+}
+
+pub(crate) fn present(row: customer::Model) -> Result<Customer, DomainError> {
+    to_customer(row)
 }

@@ -38,6 +38,14 @@ pub enum DomainError {
         /// What conflicts, for the user.
         message: String,
     },
+    /// The payment was refused: declined by the provider, or a blocked detail.
+    #[error("{message}")]
+    PaymentRefused {
+        /// Stable code, such as `card_declined` or `payment_detail_blocked`.
+        code: &'static str,
+        /// Why, for the user.
+        message: String,
+    },
     /// An invariant broke inside Patron.
     #[error("internal error: {0}")]
     Internal(String),
@@ -52,6 +60,17 @@ impl DomainError {
         DomainError::Invalid {
             field: field.into(),
             message: message.into(),
+        }
+    }
+
+    /// The same error with its field named inside `parent` (`email` becomes `customer.email`).
+    pub fn within(self, parent: &str) -> Self {
+        match self {
+            DomainError::Invalid { field, message } => DomainError::Invalid {
+                field: format!("{parent}.{field}"),
+                message,
+            },
+            other => other,
         }
     }
 
@@ -73,6 +92,10 @@ impl From<DomainError> for AppError {
             },
             DomainError::Invalid { field, message } => AppError::Invalid { field, message },
             DomainError::Conflict { code, message } => AppError::Conflict {
+                code: code.to_owned(),
+                message,
+            },
+            DomainError::PaymentRefused { code, message } => AppError::PaymentRefused {
                 code: code.to_owned(),
                 message,
             },

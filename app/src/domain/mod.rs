@@ -4,25 +4,37 @@ pub mod accounts;
 pub mod actor;
 pub mod api_keys;
 pub mod audit;
+pub mod billing;
+pub mod checkouts;
 pub mod clock;
 pub mod customers;
 pub mod demo;
+pub mod entitlements;
 pub mod error;
 pub mod idempotency;
+pub mod orders;
+pub mod payment_details;
+pub mod products;
+pub mod provider;
 pub mod secrets;
+pub mod stats;
+pub mod subscriptions;
 pub mod system;
 pub mod validate;
 pub mod workspaces;
 
 use std::sync::Arc;
 
-use sea_orm::DatabaseConnection;
+use sea_orm::{
+    DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
+};
 
 pub use actor::{Actor, Caller};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::DomainError;
 
-/// What every domain operation may need: the database and the clock.
+/// What every domain operation may need: the database, the clock and the payment provider.
 ///
 /// Cheap to clone; the server builds one at start and hands it to every door.
 #[derive(Clone, Debug)]
@@ -31,6 +43,8 @@ pub struct Services {
     pub db: DatabaseConnection,
     /// Where "now" comes from; tests inject a [`ManualClock`].
     pub clock: Arc<dyn Clock>,
+    /// Takes and gives back money.
+    pub provider: Arc<dyn provider::PaymentProvider>,
 }
 
 impl Services {
@@ -39,6 +53,58 @@ impl Services {
         Self {
             db,
             clock: Arc::new(SystemClock),
+            provider: Arc::new(provider::SimulatedProvider),
         }
     }
+
+    /// The same services with another clock.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// A transaction that will write: on SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so a read inside it can never be invalidated by another writer.
+    pub async fn write_txn(&self) -> Result<DatabaseTransaction, DbErr> {
+        self.db
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await
+    }
+}
+
+/// Parses an id read from the database; a malformed one is an internal error.
+pub(crate) fn stored_id<T: std::str::FromStr>(raw: &str) -> Result<T, DomainError>
+where
+    T::Err: std::fmt::Display,
+{
+    raw.parse::<T>()
+        .map_err(|e| DomainError::internal(format!("stored id {raw:?}: {e}")))
+}
+
+/// Parses a closed word read from the database; an unknown one is an internal error.
+pub(crate) fn stored<T: std::str::FromStr<Err = String>>(raw: &str) -> Result<T, DomainError> {
+    raw.parse::<T>()
+        .map_err(|e| DomainError::internal(format!("stored value: {e}")))
+}
+
+/// Reads a JSON column.
+pub(crate) fn stored_json<T: serde::de::DeserializeOwned>(raw: &str) -> Result<T, DomainError> {
+    serde_json::from_str(raw).map_err(|e| DomainError::internal(format!("stored JSON: {e}")))
+}
+
+/// Writes a JSON column.
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String, DomainError> {
+    serde_json::to_string(value).map_err(|e| DomainError::internal(format!("to JSON: {e}")))
+}
+
+/// Checks an optional free-text field of at most `max` characters.
+pub(crate) fn optional_text(
+    field: &str,
+    value: Option<&str>,
+    max: usize,
+) -> Result<Option<String>, DomainError> {
+    value.map(|v| validate::text(field, v, max)).transpose()
 }

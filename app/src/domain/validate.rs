@@ -53,6 +53,21 @@ pub fn country(value: &str) -> Result<String, DomainError> {
     Ok(v)
 }
 
+/// An ISO 4217 code in any case, such as `eur`.
+pub fn currency(field: &str, value: &str) -> Result<crate::types::money::Currency, DomainError> {
+    crate::types::money::Currency::parse(&value.trim().to_ascii_uppercase())
+        .map_err(|m| DomainError::invalid(field, m))
+}
+
+/// An IPv4 or IPv6 address, returned in its canonical form.
+pub fn ip(field: &str, value: &str) -> Result<String, DomainError> {
+    value
+        .trim()
+        .parse::<std::net::IpAddr>()
+        .map(|a| a.to_string())
+        .map_err(|_| DomainError::invalid(field, "must be an IPv4 or IPv6 address"))
+}
+
 /// An absolute http(s) URL.
 pub fn http_url(field: &str, value: &str) -> Result<String, DomainError> {
     let v = text(field, value, 2048)?;

@@ -44,19 +44,15 @@ pub async fn create_workspace_with_id(
         ));
     }
     let currency = new.default_currency.trim().to_ascii_uppercase();
-    if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
-        return Err(DomainError::invalid(
-            "default_currency",
-            "must be a three-letter ISO 4217 code such as EUR",
-        ));
-    }
+    let currency = super::validate::currency("default_currency", &currency)?;
     let now = svc.clock.now();
     let row = workspace::ActiveModel {
         id: Set(id.to_string()),
         name: Set(name),
-        default_currency: Set(currency),
+        default_currency: Set(currency.code.to_owned()),
         created_at: Set(now),
         updated_at: Set(now),
+        signing_secret: Set(Some(super::secrets::random_token(32))),
     }
     .insert(&svc.db)
     .await?;

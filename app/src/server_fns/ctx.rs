@@ -145,6 +145,7 @@ pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
             AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
             AppError::Invalid { .. } => StatusCode::BAD_REQUEST,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::PaymentRefused { .. } => StatusCode::PAYMENT_REQUIRED,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal | AppError::Transport { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         };

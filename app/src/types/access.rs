@@ -35,8 +35,15 @@ impl Role {
     /// Whether this role grants `scope` (roles and API keys share one vocabulary).
     pub fn allows(self, scope: Scope) -> bool {
         match scope {
-            Scope::CustomersRead => true,
-            Scope::CustomersWrite => self >= Role::Admin,
+            Scope::CustomersRead | Scope::ProductsRead => true,
+            Scope::RefundsWrite | Scope::SubscriptionsWrite | Scope::EntitlementsWrite => {
+                self >= Role::Support
+            }
+            Scope::CustomersWrite
+            | Scope::ProductsWrite
+            | Scope::CheckoutsWrite
+            | Scope::PaymentDetailsWrite
+            | Scope::CommandsWrite => self >= Role::Admin,
         }
     }
 }
@@ -66,17 +73,60 @@ pub enum Scope {
     /// Create, edit and archive customers.
     #[serde(rename = "customers:write")]
     CustomersWrite,
+    /// Read products.
+    #[serde(rename = "products:read")]
+    ProductsRead,
+    /// Create and archive products.
+    #[serde(rename = "products:write")]
+    ProductsWrite,
+    /// Record purchases (`POST /checkouts`) and pay orders awaiting payment.
+    #[serde(rename = "checkouts:write")]
+    CheckoutsWrite,
+    /// Refund orders, record disputes and repayments.
+    #[serde(rename = "refunds:write")]
+    RefundsWrite,
+    /// Cancel, revoke and recover subscriptions.
+    #[serde(rename = "subscriptions:write")]
+    SubscriptionsWrite,
+    /// Grant, revoke and link entitlements.
+    #[serde(rename = "entitlements:write")]
+    EntitlementsWrite,
+    /// Block and unblock payment details.
+    #[serde(rename = "payment_details:write")]
+    PaymentDetailsWrite,
+    /// Fetch and report game-server commands (a game-server plugin's key).
+    #[serde(rename = "commands:write")]
+    CommandsWrite,
 }
 
 impl Scope {
     /// Every scope.
-    pub const ALL: [Scope; 2] = [Scope::CustomersRead, Scope::CustomersWrite];
+    pub const ALL: [Scope; 10] = [
+        Scope::CustomersRead,
+        Scope::CustomersWrite,
+        Scope::ProductsRead,
+        Scope::ProductsWrite,
+        Scope::CheckoutsWrite,
+        Scope::RefundsWrite,
+        Scope::SubscriptionsWrite,
+        Scope::EntitlementsWrite,
+        Scope::PaymentDetailsWrite,
+        Scope::CommandsWrite,
+    ];
 
     /// The scope's name (`customers:read`).
     pub fn as_str(self) -> &'static str {
         match self {
             Scope::CustomersRead => "customers:read",
             Scope::CustomersWrite => "customers:write",
+            Scope::ProductsRead => "products:read",
+            Scope::ProductsWrite => "products:write",
+            Scope::CheckoutsWrite => "checkouts:write",
+            Scope::RefundsWrite => "refunds:write",
+            Scope::SubscriptionsWrite => "subscriptions:write",
+            Scope::EntitlementsWrite => "entitlements:write",
+            Scope::PaymentDetailsWrite => "payment_details:write",
+            Scope::CommandsWrite => "commands:write",
         }
     }
 }
@@ -128,5 +178,14 @@ mod tests {
         assert!(!Role::Support.allows(Scope::CustomersWrite));
         assert!(Role::Admin.allows(Scope::CustomersWrite));
         assert!(Role::Owner.allows(Scope::CustomersWrite));
+    }
+
+    #[test]
+    fn support_refunds_and_manages_subscriptions_but_never_blocks() {
+        assert!(Role::Support.allows(Scope::RefundsWrite));
+        assert!(Role::Support.allows(Scope::SubscriptionsWrite));
+        assert!(!Role::Viewer.allows(Scope::RefundsWrite));
+        assert!(!Role::Support.allows(Scope::PaymentDetailsWrite));
+        assert!(Role::Admin.allows(Scope::PaymentDetailsWrite));
     }
 }

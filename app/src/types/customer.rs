@@ -183,3 +183,52 @@ where
 {
     Option::<T>::deserialize(d).map(Some)
 }
+
+/// A customer's money in one currency (minor units of `currency`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CurrencyTotals {
+    /// ISO 4217.
+    pub currency: String,
+    /// Paid in.
+    pub paid: i64,
+    /// Refunded.
+    pub refunded: i64,
+    /// Lost to chargebacks.
+    pub charged_back: i64,
+    /// `paid - refunded - charged_back`.
+    pub net: i64,
+}
+
+/// What a customer is worth, kept exact with every payment, refund, dispute and renewal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CustomerStats {
+    /// Always `customer_stats`.
+    pub object: String,
+    /// The customer.
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub customer_id: CustomerId,
+    /// The workspace currency that the converted figures are in.
+    pub currency: String,
+    /// Net lifetime value converted at each order's recorded rate.
+    pub lifetime_value: i64,
+    /// Net lifetime value in each currency paid in, never summed across currencies.
+    pub lifetime_value_by_currency: Vec<CurrencyTotals>,
+    /// Successful payments, renewals included.
+    pub total_payments: i64,
+    /// Orders of any status, failed ones included.
+    pub order_count: i64,
+    /// When the latest order was placed.
+    pub last_order_at: Option<DateTime<Utc>>,
+    /// Monthly recurring revenue of the active subscriptions, in the workspace currency.
+    pub mrr: i64,
+    /// Subscriptions active now.
+    pub active_subscriptions: i64,
+    /// Refunds made.
+    pub refunds_count: i64,
+    /// Refunded, in the workspace currency.
+    pub refunded_amount: i64,
+    /// Disputes opened.
+    pub disputes_count: i64,
+}

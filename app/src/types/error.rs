@@ -25,6 +25,9 @@ pub enum AppError {
     /// The change conflicts with the current state (duplicate, stale version...).
     #[error("{message}")]
     Conflict { code: String, message: String },
+    /// The payment was refused (declined, or a blocked card, account, email or IP).
+    #[error("{message}")]
+    PaymentRefused { code: String, message: String },
     /// A dependency (the database) cannot be reached right now.
     #[error("the service is unavailable, please retry")]
     Unavailable,

@@ -116,6 +116,62 @@ prefixed_id!(
     "evt_"
 );
 
+prefixed_id!(
+    /// Something the workspace sells.
+    ProductId,
+    "prod_"
+);
+prefixed_id!(
+    /// An order: one payment, or one attempt at it.
+    OrderId,
+    "ord_"
+);
+prefixed_id!(
+    /// Money given back on an order.
+    RefundId,
+    "re_"
+);
+prefixed_id!(
+    /// A dispute (chargeback) on an order.
+    DisputeId,
+    "dp_"
+);
+prefixed_id!(
+    /// A recurring purchase.
+    SubscriptionId,
+    "sub_"
+);
+prefixed_id!(
+    /// What a subscription owes for one period.
+    InvoiceId,
+    "in_"
+);
+prefixed_id!(
+    /// One try at collecting an invoice.
+    PaymentAttemptId,
+    "pa_"
+);
+prefixed_id!(
+    /// One item of a customer's inventory.
+    EntitlementId,
+    "ent_"
+);
+prefixed_id!(
+    /// A game-server command queued for an entitlement.
+    CommandId,
+    "cmd_"
+);
+prefixed_id!(
+    /// A card, account, email or IP address a customer paid with.
+    PaymentDetailId,
+    "pd_"
+);
+prefixed_id!(
+    /// Something the payment provider reported about an order.
+    ProviderEventId,
+    "pev_"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,14 +2,30 @@
 
 pub mod access;
 pub mod customer;
+pub mod entitlement;
+pub mod enums;
 pub mod error;
 pub mod ids;
+pub mod money;
+pub mod order;
 pub mod page;
+pub mod payment_detail;
+pub mod product;
+pub mod subscription;
 pub mod workspace;
 
 pub use access::{Role, Scope};
-pub use customer::{Customer, Metadata};
+pub use customer::{Customer, CustomerStats, Metadata};
+pub use entitlement::Entitlement;
 pub use error::AppError;
-pub use ids::{ApiKeyId, CustomerId, EventId, SessionId, UserId, WorkspaceId};
+pub use ids::{
+    ApiKeyId, CommandId, CustomerId, DisputeId, EntitlementId, EventId, InvoiceId, OrderId,
+    PaymentAttemptId, PaymentDetailId, ProductId, ProviderEventId, RefundId, SessionId,
+    SubscriptionId, UserId, WorkspaceId,
+};
+pub use order::{Dispute, Order, PaymentMethod, Refund};
 pub use page::Page;
+pub use payment_detail::PaymentDetail;
+pub use product::Product;
+pub use subscription::{Invoice, Subscription};
 pub use workspace::ShellContext;

@@ -22,6 +22,8 @@ pub enum ErrorType {
     AuthenticationError,
     /// The credentials may not do this.
     PermissionError,
+    /// The payment was refused: declined, or a blocked detail.
+    PaymentError,
     /// The `Idempotency-Key` was misused.
     IdempotencyError,
     /// Patron failed; retrying may help.
@@ -201,6 +203,10 @@ impl From<AppError> for ApiError {
                 }
                 _ => Self::new(StatusCode::CONFLICT, InvalidRequestError, code, message),
             },
+            AppError::PaymentRefused { code, message } => {
+                Self::new(StatusCode::PAYMENT_REQUIRED, PaymentError, code, message)
+                    .with_param("payment_method")
+            }
             AppError::Unavailable => Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 ApiError,

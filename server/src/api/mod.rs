@@ -1,11 +1,18 @@
 //! The REST API under `/api/v1`: one module per resource, each handler thin.
 
 pub mod auth;
+pub mod checkouts;
 pub mod customers;
+pub mod entitlements;
 pub mod error;
 pub mod idempotency;
+pub mod ids;
 pub mod json;
 pub mod openapi;
+pub mod orders;
+pub mod payment_details;
+pub mod products;
+pub mod subscriptions;
 
 use std::sync::Arc;
 
@@ -30,6 +37,41 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .routes(routes!(customers::get_customer, customers::update_customer))
         .routes(routes!(customers::archive_customer))
         .routes(routes!(customers::unarchive_customer))
+        .routes(routes!(payment_details::get_customer_stats))
+        .routes(routes!(products::list_products, products::create_product))
+        .routes(routes!(products::get_product))
+        .routes(routes!(products::archive_product))
+        .routes(routes!(checkouts::create_checkout))
+        .routes(routes!(orders::list_orders))
+        .routes(routes!(orders::get_order))
+        .routes(routes!(orders::refund_order, orders::list_refunds))
+        .routes(routes!(orders::open_dispute, orders::list_disputes))
+        .routes(routes!(orders::close_dispute))
+        .routes(routes!(orders::request_repayment))
+        .routes(routes!(orders::pay_order))
+        .routes(routes!(subscriptions::list_subscriptions))
+        .routes(routes!(subscriptions::get_subscription))
+        .routes(routes!(subscriptions::list_invoices))
+        .routes(routes!(subscriptions::cancel_subscription))
+        .routes(routes!(subscriptions::revoke_subscription))
+        .routes(routes!(subscriptions::recover_subscription))
+        .routes(routes!(
+            entitlements::list_entitlements,
+            entitlements::grant_entitlement
+        ))
+        .routes(routes!(entitlements::get_entitlement))
+        .routes(routes!(entitlements::revoke_entitlement))
+        .routes(routes!(entitlements::link_discord))
+        .routes(routes!(entitlements::reveal_license_key))
+        .routes(routes!(entitlements::create_download_link))
+        .routes(routes!(entitlements::pending_commands))
+        .routes(routes!(entitlements::report_command))
+        .routes(routes!(payment_details::list_payment_details))
+        .routes(routes!(payment_details::block_all_payment_details))
+        .routes(routes!(payment_details::unblock_all_payment_details))
+        .routes(routes!(payment_details::block_payment_detail))
+        .routes(routes!(payment_details::unblock_payment_detail))
+        .routes(routes!(payment_details::payment_detail_log))
         // Innermost first: authentication runs before idempotency, which needs the workspace.
         .route_layer(from_fn_with_state(state.clone(), idempotency::idempotent))
         .route_layer(from_fn_with_state(state.clone(), auth::require_api_key))

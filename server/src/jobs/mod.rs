@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use app::domain::billing::{self, BillingReport};
 use app::domain::{Services, accounts, idempotency};
 
 /// How often expired sessions and idempotency records are deleted.
@@ -30,6 +31,38 @@ pub fn spawn_sweeper(svc: Services) -> tokio::task::JoinHandle<()> {
         loop {
             every.tick().await;
             sweep(&svc).await;
+        }
+    })
+}
+
+/// How often the billing clock looks for due renewals, retries, cancellations and expiries.
+pub const BILLING_EVERY: Duration = Duration::from_secs(60);
+
+/// One tick of the billing clock.
+pub async fn bill(svc: &Services) {
+    match billing::run_billing(svc).await {
+        Ok(report) if report != BillingReport::default() => tracing::info!(
+            renewed = report.renewed,
+            failed = report.failed,
+            expired = report.expired,
+            canceled = report.canceled,
+            entitlements_expired = report.entitlements_expired,
+            disputes_opened = report.disputes_opened,
+            "billing clock"
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "billing clock failed"),
+    }
+}
+
+/// Runs the billing clock now and every [`BILLING_EVERY`] until the process ends.
+pub fn spawn_billing_clock(svc: Services) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(BILLING_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            bill(&svc).await;
         }
     })
 }

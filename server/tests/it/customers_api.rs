@@ -7,60 +7,11 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::on_both_engines;
-use crate::support::{Tenant, TestDb, TestServer};
+use crate::support::{Api, Tenant, TestDb, TestServer, assert_error};
 
 const ALL: &[Scope] = &[Scope::CustomersRead, Scope::CustomersWrite];
 
-struct Api {
-    srv: TestServer,
-    key: String,
-}
-
 impl Api {
-    async fn send(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        self.send_with(method, path, body, &[]).await.0
-    }
-
-    async fn send_with(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<Value>,
-        headers: &[(&str, &str)],
-    ) -> ((StatusCode, Value), reqwest::header::HeaderMap) {
-        let mut req = self
-            .srv
-            .client
-            .request(method, self.srv.url(&format!("/api/v1{path}")))
-            .bearer_auth(&self.key);
-        for (k, v) in headers {
-            req = req.header(*k, *v);
-        }
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let res = req.send().await.unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let text = res.text().await.unwrap();
-        let json = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        ((status, json), headers)
-    }
-
-    async fn get(&self, path: &str) -> (StatusCode, Value) {
-        self.send(reqwest::Method::GET, path, None).await
-    }
-    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        self.send(reqwest::Method::POST, path, Some(body)).await
-    }
-    async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        self.send(reqwest::Method::PATCH, path, Some(body)).await
-    }
     async fn count(&self) -> usize {
         let (_, list) = self.get("/customers?limit=100").await;
         list["data"].as_array().unwrap().len()
@@ -77,21 +28,6 @@ async fn setup(engine: Engine) -> (TestDb, Api, Tenant) {
         key: tenant.key.clone(),
     };
     (t, api, tenant)
-}
-
-fn assert_error(res: &(StatusCode, Value), status: StatusCode, code: &str, param: Option<&str>) {
-    assert_eq!(res.0, status, "{}", res.1);
-    assert_eq!(res.1["error"]["code"], code, "{}", res.1);
-    match param {
-        Some(p) => assert_eq!(res.1["error"]["param"], p, "{}", res.1),
-        None => assert_eq!(res.1["error"]["param"], Value::Null, "{}", res.1),
-    }
-    assert!(
-        res.1["error"]["request_id"]
-            .as_str()
-            .unwrap()
-            .starts_with("req_")
-    );
 }
 
 async fn a_customer_is_created_found_and_listed(engine: Engine) {

@@ -15,10 +15,7 @@ async fn a_key_is_forgotten_after_24_hours(engine: Engine) {
     let clock = Arc::new(ManualClock::new(
         Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap(),
     ));
-    let svc = Services {
-        db: t.db.clone(),
-        clock: clock.clone(),
-    };
+    let svc = Services::new(t.db.clone()).with_clock(clock.clone());
     let tenant = Tenant::create(&svc, "Shop", &[app::types::Scope::CustomersWrite]).await;
     let ws = &tenant.workspace_id;
 
@@ -48,10 +45,7 @@ async fn the_sweep_deletes_only_expired_sessions_and_keys(engine: Engine) {
     let clock = Arc::new(ManualClock::new(
         Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap(),
     ));
-    let svc = Services {
-        db: t.db.clone(),
-        clock: clock.clone(),
-    };
+    let svc = Services::new(t.db.clone()).with_clock(clock.clone());
     let tenant = Tenant::create(&svc, "Shop", &[app::types::Scope::CustomersWrite]).await;
     let ws = &tenant.workspace_id;
     app::domain::accounts::create_user(

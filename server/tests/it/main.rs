@@ -10,10 +10,12 @@
 
 mod support;
 
+mod billing;
 mod cli;
 mod customers_api;
 mod http;
 mod idempotency;
 mod migrations;
+mod money_api;
 mod openapi;
 mod workspaces;

@@ -5,8 +5,10 @@ use std::net::SocketAddr;
 use app::db::{self, DatabaseTarget, Engine, Migrator};
 use app::domain::Services;
 use leptos::config::LeptosOptions;
+use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use sea_orm_migration::MigratorTrait;
+use serde_json::Value;
 use server::state::AppState;
 
 /// Where the PostgreSQL test databases are created. `.ci/test` starts the local cluster and
@@ -211,4 +213,78 @@ impl Tenant {
             .unwrap()
             .secret
     }
+}
+
+/// A REST client holding one API key, on its own server.
+pub struct Api {
+    pub srv: TestServer,
+    pub key: String,
+}
+
+impl Api {
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        self.send_with(method, path, body, &[]).await.0
+    }
+
+    pub async fn send_with(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> ((StatusCode, Value), reqwest::header::HeaderMap) {
+        let mut req = self
+            .srv
+            .client
+            .request(method, self.srv.url(&format!("/api/v1{path}")))
+            .bearer_auth(&self.key);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let text = res.text().await.unwrap();
+        let json = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        ((status, json), headers)
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.send(reqwest::Method::GET, path, None).await
+    }
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(reqwest::Method::POST, path, Some(body)).await
+    }
+    pub async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(reqwest::Method::PATCH, path, Some(body)).await
+    }
+}
+
+/// Asserts an error envelope: status, code, param and a request id.
+pub fn assert_error(
+    res: &(StatusCode, Value),
+    status: StatusCode,
+    code: &str,
+    param: Option<&str>,
+) {
+    assert_eq!(res.0, status, "{}", res.1);
+    assert_eq!(res.1["error"]["code"], code, "{}", res.1);
+    match param {
+        Some(p) => assert_eq!(res.1["error"]["param"], p, "{}", res.1),
+        None => assert_eq!(res.1["error"]["param"], Value::Null, "{}", res.1),
+    }
+    assert!(
+        res.1["error"]["request_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("req_")
+    );
 }

@@ -39,6 +39,24 @@ pub struct Model {
     pub archived_at: Option<DateTimeUtc>,
     /// Optimistic lock, incremented by every change.
     pub version: i64,
+    /// Net lifetime value in the workspace currency (minor units).
+    pub ltv_amount: i64,
+    /// Orders of any status.
+    pub order_count: i64,
+    /// Successful payments, renewals included.
+    pub total_payments: i64,
+    /// Monthly recurring revenue in the workspace currency.
+    pub mrr_amount: i64,
+    /// Subscriptions that are active now.
+    pub active_subscriptions: i64,
+    /// Refunds made.
+    pub refunds_count: i64,
+    /// Refunded, in the workspace currency.
+    pub refunded_amount: i64,
+    /// Disputes opened.
+    pub disputes_count: i64,
+    /// When the latest order was placed.
+    pub last_order_at: Option<DateTimeUtc>,
 }
 
 /// Declared from the owned side.

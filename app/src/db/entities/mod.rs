@@ -2,9 +2,21 @@
 
 pub mod api_key;
 pub mod customer;
+pub mod customer_currency_total;
+pub mod dispute;
+pub mod entitlement;
+pub mod entitlement_command;
 pub mod event;
 pub mod idempotency_key;
+pub mod invoice;
 pub mod membership;
+pub mod order;
+pub mod payment_attempt;
+pub mod payment_detail;
+pub mod product;
+pub mod provider_event;
+pub mod refund;
 pub mod session;
+pub mod subscription;
 pub mod user;
 pub mod workspace;

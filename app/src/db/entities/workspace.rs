@@ -17,6 +17,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Last change.
     pub updated_at: DateTimeUtc,
+    /// HMAC key for signed links (downloads), made on first use.
+    pub signing_secret: Option<String>,
 }
 
 /// Workspaces own every other table; relations are declared from the owned side.

@@ -1,0 +1,30 @@
+//! A row of `disputes`.
+
+use sea_orm::entity::prelude::*;
+
+/// A dispute (chargeback) on an order.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "disputes")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub workspace_id: String,
+    pub order_id: String,
+    pub customer_id: String,
+    pub amount: i64,
+    pub currency: String,
+    pub workspace_amount: i64,
+    pub status: String,
+    pub reason: Option<String>,
+    pub opened_at: DateTimeUtc,
+    pub closed_at: Option<DateTimeUtc>,
+    pub repayment_method: Option<String>,
+    pub repayment_order_id: Option<String>,
+    pub repayment_requested_at: Option<DateTimeUtc>,
+}
+
+/// Declared from the owned side.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,32 @@
+//! A row of `entitlements`.
+
+use sea_orm::entity::prelude::*;
+
+/// One inventory item; `benefit` is the product benefit it came from, as JSON.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "entitlements")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub workspace_id: String,
+    pub customer_id: String,
+    pub product_id: String,
+    pub order_id: Option<String>,
+    pub subscription_id: Option<String>,
+    pub source: String,
+    pub kind: String,
+    pub benefit: String,
+    pub status: String,
+    pub license_key: Option<String>,
+    pub discord_user_id: Option<String>,
+    pub granted_at: DateTimeUtc,
+    pub expires_at: Option<DateTimeUtc>,
+    pub ended_at: Option<DateTimeUtc>,
+    pub end_reason: Option<String>,
+}
+
+/// Declared from the owned side.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

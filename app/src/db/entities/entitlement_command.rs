@@ -1,0 +1,25 @@
+//! A row of `entitlement_commands`.
+
+use sea_orm::entity::prelude::*;
+
+/// A game-server command queued for an entitlement.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "entitlement_commands")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub workspace_id: String,
+    pub entitlement_id: String,
+    pub server: String,
+    pub command: String,
+    pub phase: String,
+    pub status: String,
+    pub created_at: DateTimeUtc,
+    pub executed_at: Option<DateTimeUtc>,
+}
+
+/// Declared from the owned side.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,28 @@
+//! A row of `invoices`.
+
+use sea_orm::entity::prelude::*;
+
+/// What a subscription owes for one period.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "invoices")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub workspace_id: String,
+    pub subscription_id: String,
+    pub customer_id: String,
+    pub order_id: Option<String>,
+    pub amount: i64,
+    pub currency: String,
+    pub status: String,
+    pub period_start: DateTimeUtc,
+    pub period_end: DateTimeUtc,
+    pub created_at: DateTimeUtc,
+    pub paid_at: Option<DateTimeUtc>,
+}
+
+/// Declared from the owned side.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

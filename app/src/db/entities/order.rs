@@ -1,0 +1,41 @@
+//! A row of `orders`.
+
+use sea_orm::entity::prelude::*;
+
+/// A payment (or its attempt); `payment_method` is a JSON snapshot.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "orders")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub workspace_id: String,
+    pub customer_id: String,
+    pub product_id: String,
+    pub subscription_id: Option<String>,
+    pub kind: String,
+    pub status: String,
+    pub status_before_dispute: Option<String>,
+    pub amount: i64,
+    pub currency: String,
+    pub refunded_amount: i64,
+    pub charged_back_amount: i64,
+    pub workspace_amount: i64,
+    pub workspace_currency: String,
+    pub exchange_rate_micros: i64,
+    pub payment_method: String,
+    pub card_fingerprint: Option<String>,
+    pub provider: String,
+    pub provider_payment_id: Option<String>,
+    pub ip: Option<String>,
+    pub customer_note: Option<String>,
+    pub failure_code: Option<String>,
+    pub failure_message: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub paid_at: Option<DateTimeUtc>,
+}
+
+/// Declared from the owned side.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

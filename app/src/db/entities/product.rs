@@ -1,0 +1,27 @@
+//! A row of `products`.
+
+use sea_orm::entity::prelude::*;
+
+/// A product the workspace sells; `benefits` is a JSON array.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "products")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub workspace_id: String,
+    pub name: String,
+    pub kind: String,
+    pub amount: i64,
+    pub currency: String,
+    pub interval: Option<String>,
+    pub interval_count: Option<i32>,
+    pub benefits: String,
+    pub created_at: DateTimeUtc,
+    pub archived_at: Option<DateTimeUtc>,
+}
+
+/// Declared from the owned side.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,23 @@
+//! A row of `provider_events`.
+
+use sea_orm::entity::prelude::*;
+
+/// Something the payment provider reports about an order, applied when due.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "provider_events")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub workspace_id: String,
+    pub order_id: String,
+    pub kind: String,
+    pub payload: String,
+    pub due_at: DateTimeUtc,
+    pub processed_at: Option<DateTimeUtc>,
+}
+
+/// Declared from the owned side.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,29 @@
+//! A row of `refunds`.
+
+use sea_orm::entity::prelude::*;
+
+/// Money given back on an order.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "refunds")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub workspace_id: String,
+    pub order_id: String,
+    pub customer_id: String,
+    pub amount: i64,
+    pub currency: String,
+    pub workspace_amount: i64,
+    pub reason: Option<String>,
+    pub risk_acknowledged: bool,
+    pub blocked_payment_details: bool,
+    pub revoked_benefits: bool,
+    pub provider_refund_id: Option<String>,
+    pub created_at: DateTimeUtc,
+}
+
+/// Declared from the owned side.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,39 @@
+//! A row of `subscriptions`.
+
+use sea_orm::entity::prelude::*;
+
+/// A recurring purchase; `payment_method` is a JSON snapshot, `payment_token` the provider's reusable token.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "subscriptions")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub workspace_id: String,
+    pub customer_id: String,
+    pub product_id: String,
+    pub status: String,
+    pub amount: i64,
+    pub currency: String,
+    pub workspace_amount: i64,
+    pub interval: String,
+    pub interval_count: i32,
+    pub payment_method: String,
+    pub payment_token: String,
+    pub current_period_start: DateTimeUtc,
+    pub current_period_end: DateTimeUtc,
+    pub cancel_at_period_end: bool,
+    pub canceled_at: Option<DateTimeUtc>,
+    pub ended_at: Option<DateTimeUtc>,
+    pub cancel_reason: Option<String>,
+    pub retry_count: i32,
+    pub next_retry_at: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub version: i64,
+}
+
+/// Declared from the owned side.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,418 @@
+//! Checkout ingestion: find or create the customer, refuse blocked details, charge through the
+//! provider, then write the order, subscription, invoice, entitlements, payment details, stats
+//! and events in one transaction.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+
+use crate::db::entities::{customer, product, subscription as sub};
+use crate::types::customer::CustomerCreate;
+use crate::types::money::Currency;
+use crate::types::order::Checkout;
+use crate::types::order::{CheckoutCreate, OrderKind};
+use crate::types::product::ProductKind;
+use crate::types::subscription::SubscriptionStatus;
+use crate::types::{Scope, SubscriptionId};
+
+use super::actor::Caller;
+use super::entitlements::{self, GrantSource};
+use super::orders::{self, NewOrder, Outcome};
+use super::provider::{ChargeRequest, PaymentSource, ProviderError};
+use super::{
+    DomainError, Services, customers, optional_text, payment_details, products, stats, stored,
+    subscriptions, to_json, validate,
+};
+
+/// Who the buyer is, once checked.
+#[derive(Debug, Clone, Default)]
+struct Buyer {
+    external_id: Option<String>,
+    email: Option<String>,
+    name: Option<String>,
+    country: Option<String>,
+}
+
+/// The customer a checkout is for: by id, else by external id, else by email (the most recent
+/// one not archived). `None`: a new customer.
+async fn find_customer<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    input: &CheckoutCreate,
+    buyer: &Buyer,
+) -> Result<Option<customer::Model>, DomainError> {
+    let ws = caller.workspace_id.as_str();
+    if let Some(id) = &input.customer_id {
+        return customers::row(conn, caller, id).await.map(Some);
+    }
+    if let Some(x) = &buyer.external_id {
+        let found = customer::Entity::find()
+            .filter(customer::Column::WorkspaceId.eq(ws))
+            .filter(customer::Column::ExternalId.eq(x.as_str()))
+            .one(conn)
+            .await?;
+        if found.is_some() {
+            return Ok(found);
+        }
+    }
+    if let Some(email) = &buyer.email {
+        let mut q = customer::Entity::find()
+            .filter(customer::Column::WorkspaceId.eq(ws))
+            .filter(customer::Column::Email.eq(email.as_str()))
+            .filter(customer::Column::ArchivedAt.is_null());
+        // A customer with another external id is someone else who shares the email.
+        if buyer.external_id.is_some() {
+            q = q.filter(customer::Column::ExternalId.is_null());
+        }
+        return Ok(q.order_by_desc(customer::Column::Id).one(conn).await?);
+    }
+    Ok(None)
+}
+
+fn check_buyer(input: &CheckoutCreate) -> Result<Buyer, DomainError> {
+    let Some(c) = &input.customer else {
+        return Ok(Buyer::default());
+    };
+    let within = |e: DomainError| e.within("customer");
+    Ok(Buyer {
+        external_id: c
+            .external_id
+            .as_deref()
+            .map(|v| validate::text("external_id", v, 255))
+            .transpose()
+            .map_err(within)?,
+        email: c
+            .email
+            .as_deref()
+            .map(validate::normalise_email)
+            .transpose()
+            .map_err(within)?,
+        name: c
+            .name
+            .as_deref()
+            .map(|v| validate::text("name", v, 200))
+            .transpose()
+            .map_err(within)?,
+        country: c
+            .country
+            .as_deref()
+            .map(validate::country)
+            .transpose()
+            .map_err(within)?,
+    })
+}
+
+/// Records a purchase. Refused (402, nothing written) when a detail is blocked; a declined
+/// payment is recorded as a failed order and answered with 402.
+pub async fn create_checkout(
+    svc: &Services,
+    caller: &Caller,
+    input: CheckoutCreate,
+) -> Result<Checkout, DomainError> {
+    caller.require(Scope::CheckoutsWrite)?;
+    if input.customer_id.is_some() && input.customer.is_some() {
+        return Err(DomainError::invalid(
+            "customer",
+            "give either customer_id or customer, not both",
+        ));
+    }
+    if input.customer_id.is_none() && input.customer.is_none() {
+        return Err(DomainError::invalid(
+            "customer",
+            "give customer_id, or customer with an external_id or email",
+        ));
+    }
+    let buyer = check_buyer(&input)?;
+    if input.customer.is_some() && buyer.external_id.is_none() && buyer.email.is_none() {
+        return Err(DomainError::invalid(
+            "customer",
+            "needs an external_id or an email to find or create the customer",
+        ));
+    }
+    let ip = input
+        .ip
+        .as_deref()
+        .map(|v| validate::ip("ip", v))
+        .transpose()?;
+    let note = optional_text("customer_note", input.customer_note.as_deref(), 1000)?;
+    // Another workspace's product or customer is "not found", like any unknown id.
+    let product = products::find_row(&svc.db, caller, &input.product_id).await?;
+    if product.archived_at.is_some() {
+        return Err(DomainError::invalid(
+            "product_id",
+            "the product is archived and can no longer be bought",
+        ));
+    }
+    let method = svc
+        .provider
+        .describe(&input.payment_method)
+        .map_err(orders::charge_error)?;
+    let existing = find_customer(&svc.db, caller, &input, &buyer).await?;
+    let email = existing
+        .as_ref()
+        .and_then(|c| c.email.clone())
+        .or(buyer.email.clone());
+    let details = payment_details::of_payment(Some(&method), email.as_deref(), ip.as_deref());
+    payment_details::refuse_blocked(&svc.db, caller.workspace_id.as_str(), &details).await?;
+
+    let currency = Currency::parse(&product.currency).map_err(DomainError::internal)?;
+    let ws_currency = orders::workspace_currency(&svc.db, caller.workspace_id.as_str()).await?;
+    let idempotency = format!("checkout:{}", ulid::Ulid::new());
+    let charged = svc
+        .provider
+        .charge(ChargeRequest {
+            amount: product.amount,
+            currency,
+            settlement_currency: ws_currency,
+            source: PaymentSource::New(&input.payment_method),
+            idempotency_key: &idempotency,
+        })
+        .await;
+    let charge = match charged {
+        Ok(c) => c,
+        Err(ProviderError::Declined { code, message }) => {
+            // The attempt is history the merchant wants to see: record the customer and the
+            // failed order, then answer with the decline.
+            let txn = svc.write_txn().await?;
+            let (c, _) =
+                customer_for(&txn, svc, caller, existing, &buyer, method.country.clone()).await?;
+            orders::record(
+                &txn,
+                svc,
+                caller,
+                NewOrder {
+                    customer_id: c.id.clone(),
+                    product_id: product.id.clone(),
+                    subscription_id: None,
+                    kind: OrderKind::Purchase,
+                    amount: product.amount,
+                    currency,
+                    workspace_currency: ws_currency,
+                    ip: ip.clone(),
+                    customer_note: note.clone(),
+                    outcome: Outcome::Failed {
+                        method: Some(method.clone()),
+                        code,
+                        message: message.clone(),
+                    },
+                },
+            )
+            .await?;
+            payment_details::remember(&txn, &c.workspace_id, &c.id, &details, svc.clock.now())
+                .await?;
+            txn.commit().await?;
+            return Err(DomainError::PaymentRefused { code, message });
+        }
+        Err(e) => return Err(orders::charge_error(e)),
+    };
+
+    let written = write_paid(
+        svc,
+        caller,
+        existing,
+        &buyer,
+        &product,
+        currency,
+        ws_currency,
+        &charge,
+        ip,
+        note,
+        &details,
+    )
+    .await;
+    if written.is_err() {
+        // Nothing was recorded, so the money must go back.
+        if let Err(e) = svc
+            .provider
+            .refund(&charge.payment_id, product.amount)
+            .await
+        {
+            tracing::error!(payment = %charge.payment_id, error = %e, "voiding an unrecorded charge failed");
+        }
+    }
+    written
+}
+
+async fn customer_for<C: ConnectionTrait>(
+    conn: &C,
+    svc: &Services,
+    caller: &Caller,
+    existing: Option<customer::Model>,
+    buyer: &Buyer,
+    detected_country: Option<String>,
+) -> Result<(customer::Model, bool), DomainError> {
+    if let Some(c) = existing {
+        if c.country.is_none()
+            && let Some(country) = buyer.country.clone().or(detected_country)
+        {
+            customer::Entity::update_many()
+                .col_expr(customer::Column::Country, Expr::val(Some(country)))
+                .filter(customer::Column::Id.eq(c.id.as_str()))
+                .exec(conn)
+                .await?;
+            let c = customer::Entity::find_by_id(c.id.as_str())
+                .one(conn)
+                .await?
+                .ok_or(DomainError::NotFound { what: "customer" })?;
+            return Ok((c, false));
+        }
+        return Ok((c, false));
+    }
+    let created = customers::create_in(
+        conn,
+        svc,
+        caller,
+        CustomerCreate {
+            external_id: buyer.external_id.clone(),
+            email: buyer.email.clone(),
+            name: buyer.name.clone(),
+            country: buyer.country.clone().or(detected_country),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok((created, true))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn write_paid(
+    svc: &Services,
+    caller: &Caller,
+    existing: Option<customer::Model>,
+    buyer: &Buyer,
+    product: &product::Model,
+    currency: Currency,
+    ws_currency: Currency,
+    charge: &super::provider::Charge,
+    ip: Option<String>,
+    note: Option<String>,
+    details: &[payment_details::Detail],
+) -> Result<Checkout, DomainError> {
+    let now = svc.clock.now();
+    let txn = svc.write_txn().await?;
+    let (customer, created) = customer_for(
+        &txn,
+        svc,
+        caller,
+        existing,
+        buyer,
+        charge.method.country.clone(),
+    )
+    .await?;
+    let kind: ProductKind = stored(&product.kind)?;
+    let subscription = if kind == ProductKind::Subscription {
+        let interval = stored(product.interval.as_deref().unwrap_or("month"))?;
+        let count = product.interval_count.unwrap_or(1);
+        let row = sub::ActiveModel {
+            id: Set(SubscriptionId::generate().to_string()),
+            workspace_id: Set(caller.workspace_id.to_string()),
+            customer_id: Set(customer.id.clone()),
+            product_id: Set(product.id.clone()),
+            status: Set(SubscriptionStatus::Active.as_str().into()),
+            amount: Set(product.amount),
+            currency: Set(currency.code.into()),
+            workspace_amount: Set(crate::types::money::convert(
+                product.amount,
+                currency,
+                ws_currency,
+                charge.exchange_rate_micros,
+            )),
+            interval: Set(product.interval.clone().unwrap_or_else(|| "month".into())),
+            interval_count: Set(count),
+            payment_method: Set(to_json(&charge.method)?),
+            payment_token: Set(charge.token.clone()),
+            current_period_start: Set(now),
+            current_period_end: Set(subscriptions::period_end(now, interval, count)),
+            cancel_at_period_end: Set(false),
+            canceled_at: Set(None),
+            ended_at: Set(None),
+            cancel_reason: Set(None),
+            retry_count: Set(0),
+            next_retry_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            version: Set(1),
+        }
+        .insert(&txn)
+        .await?;
+        Some(row)
+    } else {
+        None
+    };
+    let order = orders::record(
+        &txn,
+        svc,
+        caller,
+        NewOrder {
+            customer_id: customer.id.clone(),
+            product_id: product.id.clone(),
+            subscription_id: subscription.as_ref().map(|s| s.id.clone()),
+            kind: OrderKind::Purchase,
+            amount: product.amount,
+            currency,
+            workspace_currency: ws_currency,
+            ip,
+            customer_note: note,
+            outcome: Outcome::Paid {
+                payment_id: Some(charge.payment_id.clone()),
+                method: charge.method.clone(),
+                rate_micros: charge.exchange_rate_micros,
+                notices: charge.notices.clone(),
+            },
+        },
+    )
+    .await?;
+    if let Some(s) = &subscription {
+        let inv =
+            subscriptions::open_invoice(&txn, s, s.current_period_start, s.current_period_end, now)
+                .await?;
+        subscriptions::record_attempt(&txn, &inv, Ok((&order.id, &charge.payment_id)), now).await?;
+        stats::refresh_subscriptions(&txn, &s.workspace_id, &s.customer_id).await?;
+        super::audit::record(
+            &txn,
+            svc,
+            caller,
+            super::audit::Change {
+                action: "subscription.created",
+                target_type: "subscription",
+                target_id: &s.id,
+                changes: serde_json::json!({
+                    "customer_id": s.customer_id,
+                    "product_id": s.product_id,
+                    "status": s.status,
+                    "current_period_end": s.current_period_end,
+                }),
+            },
+        )
+        .await?;
+    }
+    let granted = entitlements::grant(
+        &txn,
+        svc,
+        caller,
+        product,
+        &customer.id,
+        customer.external_id.as_deref(),
+        GrantSource {
+            order_id: Some(order.id.clone()),
+            subscription_id: subscription.as_ref().map(|s| s.id.clone()),
+            expires_at: None,
+        },
+    )
+    .await?;
+    payment_details::remember(&txn, &customer.workspace_id, &customer.id, details, now).await?;
+    let checkout = Checkout {
+        object: "checkout".into(),
+        customer_created: created,
+        customer: customers::present(customer)?,
+        order: orders::present_one(&txn, order).await?,
+        subscription: match subscription {
+            Some(s) => Some(subscriptions::present_one(&txn, s).await?),
+            None => None,
+        },
+        entitlements: entitlements::present(&txn, granted).await?,
+    };
+    txn.commit().await?;
+    Ok(checkout)
+}

@@ -1,0 +1,128 @@
+//! Money: integer amounts in a currency's minor unit, ISO 4217 codes, and conversion at a
+//! recorded rate. Never a float; sums never mix currencies.
+
+use serde::{Deserialize, Serialize};
+
+/// An amount in one currency's minor unit (cents for EUR, yen for JPY).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Money {
+    /// In the currency's minor unit.
+    pub amount: i64,
+    /// ISO 4217, upper case.
+    pub currency: String,
+}
+
+/// An ISO 4217 currency Patron can take payments in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Currency {
+    /// The three-letter code.
+    pub code: &'static str,
+    /// Digits after the decimal point (2 for EUR, 0 for JPY).
+    pub exponent: u32,
+}
+
+impl Currency {
+    /// Looks up an upper-case ISO 4217 code; funds, metals and codes without a minor unit are
+    /// refused because nobody pays in them.
+    pub fn parse(code: &str) -> Result<Self, String> {
+        let c = iso_currency::Currency::from_code(code)
+            .filter(|c| !c.is_fund() && !c.is_special())
+            .ok_or_else(|| format!("{code:?} is not an ISO 4217 currency code such as EUR"))?;
+        let exponent = c
+            .exponent()
+            .ok_or_else(|| format!("{code} has no minor unit"))?;
+        Ok(Self {
+            code: c.code(),
+            exponent: u32::from(exponent),
+        })
+    }
+}
+
+/// Scale of exchange rates: a rate of 1.0 is stored as 1,000,000.
+pub const RATE_SCALE: i64 = 1_000_000;
+
+/// `amount` (minor units of `from`) in minor units of `to`, at `rate_micros` units of `to` per
+/// unit of `from` (scaled by [`RATE_SCALE`]); rounded half away from zero.
+pub fn convert(amount: i64, from: Currency, to: Currency, rate_micros: i64) -> i64 {
+    let num = i128::from(amount) * i128::from(rate_micros) * 10i128.pow(to.exponent);
+    let den = i128::from(RATE_SCALE) * 10i128.pow(from.exponent);
+    let q = num / den;
+    let r = num % den;
+    let rounded = if 2 * r.abs() >= den {
+        q + num.signum()
+    } else {
+        q
+    };
+    i64::try_from(rounded).unwrap_or(if rounded > 0 { i64::MAX } else { i64::MIN })
+}
+
+/// `12.34 EUR`, `1200 JPY`, `-5.00 USD`: the amount in major units with the code.
+pub fn format(amount: i64, currency: &str) -> String {
+    let exponent = Currency::parse(currency).map(|c| c.exponent).unwrap_or(2);
+    let sign = if amount < 0 { "-" } else { "" };
+    let abs = amount.unsigned_abs();
+    if exponent == 0 {
+        return format!("{sign}{abs} {currency}");
+    }
+    let unit = 10u64.pow(exponent);
+    format!(
+        "{sign}{}.{:0width$} {currency}",
+        abs / unit,
+        abs % unit,
+        width = exponent as usize
+    )
+}
+
+/// A rate stored as micros, written as a decimal (`1085000` is `1.085`).
+pub fn format_rate(rate_micros: i64) -> String {
+    let whole = rate_micros / RATE_SCALE;
+    let frac = (rate_micros % RATE_SCALE).abs();
+    let digits = format!("{frac:06}");
+    let digits = digits.trim_end_matches('0');
+    if digits.is_empty() {
+        format!("{whole}")
+    } else {
+        format!("{whole}.{digits}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(code: &str) -> Currency {
+        Currency::parse(code).unwrap()
+    }
+
+    #[test]
+    fn conversion_respects_minor_units_and_rounds_half_away_from_zero() {
+        // 10.00 USD at 0.92 EUR per USD is 9.20 EUR.
+        assert_eq!(convert(1000, c("USD"), c("EUR"), 920_000), 920);
+        // 1500 JPY at 0.0061 EUR per JPY is 9.15 EUR.
+        assert_eq!(convert(1500, c("JPY"), c("EUR"), 6_100), 915);
+        // 9.99 EUR at 163.9 JPY per EUR is 1637.36 JPY, so 1637.
+        assert_eq!(convert(999, c("EUR"), c("JPY"), 163_900_000), 1637);
+        // 0.05 at 0.5 is 0.025: rounds to 0.03, and -0.03 for a negative amount.
+        assert_eq!(convert(5, c("EUR"), c("EUR"), 500_000), 3);
+        assert_eq!(convert(-5, c("EUR"), c("EUR"), 500_000), -3);
+    }
+
+    #[test]
+    fn currencies_are_checked_against_iso_4217() {
+        assert_eq!(c("JPY").exponent, 0);
+        assert_eq!(c("EUR").exponent, 2);
+        assert!(Currency::parse("XAU").is_err());
+        assert!(Currency::parse("EURO").is_err());
+        assert!(Currency::parse("eur").is_err());
+    }
+
+    #[test]
+    fn amounts_are_written_in_major_units() {
+        assert_eq!(format(1234, "EUR"), "12.34 EUR");
+        assert_eq!(format(-5, "USD"), "-0.05 USD");
+        assert_eq!(format(1200, "JPY"), "1200 JPY");
+        assert_eq!(format_rate(1_085_000), "1.085");
+        assert_eq!(format_rate(1_000_000), "1");
+    }
+}

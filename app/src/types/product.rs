@@ -1,0 +1,139 @@
+//! Products: what the workspace sells, at what price, and the benefits a purchase grants.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::ProductId;
+use crate::string_enum;
+
+string_enum!(
+    /// Paid once, or renewed every billing period.
+    ProductKind {
+        /// Paid once.
+        OneTime = "one_time",
+        /// Renewed every billing period.
+        Subscription = "subscription",
+    }
+);
+
+string_enum!(
+    /// The unit of a subscription's billing period.
+    BillingInterval {
+        /// Days.
+        Day = "day",
+        /// Weeks.
+        Week = "week",
+        /// Calendar months.
+        Month = "month",
+        /// Calendar years.
+        Year = "year",
+    }
+);
+
+/// What a purchase grants, and what revoking it undoes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub enum Benefit {
+    /// A generated licence key. Revoking deactivates the key.
+    LicenseKey {
+        /// Text the key starts with, such as `NWG`.
+        #[serde(default)]
+        prefix: Option<String>,
+    },
+    /// A file behind a signed, expiring link. Revoking stops new links.
+    FileDownload {
+        /// The name the customer sees.
+        file_name: String,
+        /// Where the file lives; only ever handed out through a signed link.
+        url: String,
+    },
+    /// A role on the merchant's Discord server, for the linked Discord user. Revoking removes it.
+    DiscordRole {
+        /// The Discord server (guild) id.
+        guild_id: String,
+        /// The role id.
+        role_id: String,
+    },
+    /// Anything else the merchant delivers by hand. Revoking marks it revoked.
+    Custom {
+        /// What the customer gets.
+        description: String,
+    },
+    /// Commands run on a game server on grant, and on revoke or expiry.
+    GameServerCommands {
+        /// The server the commands run on.
+        server: String,
+        /// Commands run when granted; `{customer_external_id}` is replaced.
+        on_grant: Vec<String>,
+        /// Commands run when revoked or expired.
+        #[serde(default)]
+        on_revoke: Vec<String>,
+    },
+}
+
+impl Benefit {
+    /// The benefit's kind, as in its `kind` field.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Benefit::LicenseKey { .. } => "license_key",
+            Benefit::FileDownload { .. } => "file_download",
+            Benefit::DiscordRole { .. } => "discord_role",
+            Benefit::Custom { .. } => "custom",
+            Benefit::GameServerCommands { .. } => "game_server_commands",
+        }
+    }
+}
+
+/// Something the workspace sells.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Product {
+    /// `prod_` + ULID.
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub id: ProductId,
+    /// Always `product`.
+    pub object: String,
+    /// Shown to customers and merchants.
+    pub name: String,
+    /// One-time or subscription.
+    pub kind: ProductKind,
+    /// Price in minor units of `currency`.
+    pub amount: i64,
+    /// ISO 4217.
+    pub currency: String,
+    /// Subscriptions only: the billing period's unit.
+    pub interval: Option<BillingInterval>,
+    /// Subscriptions only: how many units make one period.
+    pub interval_count: Option<i32>,
+    /// What a purchase grants.
+    pub benefits: Vec<Benefit>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Archived products cannot be bought.
+    pub archived_at: Option<DateTime<Utc>>,
+}
+
+/// A new product.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ProductCreate {
+    /// Name, 1 to 200 characters.
+    pub name: String,
+    /// One-time or subscription.
+    pub kind: ProductKind,
+    /// Price in minor units, above zero.
+    pub amount: i64,
+    /// ISO 4217.
+    pub currency: String,
+    /// Required for subscriptions.
+    #[serde(default)]
+    pub interval: Option<BillingInterval>,
+    /// Periods of `interval` per renewal, 1 to 12 (default 1).
+    #[serde(default)]
+    pub interval_count: Option<i32>,
+    /// What a purchase grants.
+    #[serde(default)]
+    pub benefits: Vec<Benefit>,
+}

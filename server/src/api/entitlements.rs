@@ -1,0 +1,236 @@
+//! `/api/v1/entitlements` and `/api/v1/commands`: a customer's inventory, manual grants,
+//! revocation, licence keys, download links, Discord links and the game-server command queue.
+
+use app::domain::{Caller, entitlements};
+use app::types::entitlement::{
+    CommandReport, DiscordLink, DownloadLink, EntitlementGrant, EntitlementRevoke, GameCommand,
+    LicenseKeyReveal,
+};
+use app::types::{AppError, CustomerId, Entitlement};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::error::{ApiError, ErrorEnvelope};
+use super::ids::path_id;
+use super::json::{ApiJson, ApiQuery};
+use crate::state::AppState;
+
+/// List a customer's inventory, newest first.
+#[utoipa::path(
+    get, path = "/customers/{id}/entitlements", tag = "entitlements",
+    params(("id" = String, Path, description = "cus_...")),
+    responses(
+        (status = 200, description = "The entitlements", body = Vec<Entitlement>),
+        (status = 404, description = "No such customer", body = ErrorEnvelope),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn list_entitlements(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<Entitlement>>, ApiError> {
+    let id: CustomerId = path_id(&id, "customer")?;
+    Ok(Json(
+        entitlements::list_entitlements(&state.services, &caller, &id).await?,
+    ))
+}
+
+/// Assign a product's benefits to a customer without a sale.
+#[utoipa::path(
+    post, path = "/customers/{id}/entitlements", tag = "entitlements",
+    request_body = EntitlementGrant,
+    params(("id" = String, Path, description = "cus_...")),
+    responses(
+        (status = 201, description = "One entitlement per benefit of the product", body = Vec<Entitlement>),
+        (status = 400, description = "A field is invalid", body = ErrorEnvelope),
+        (status = 404, description = "No such customer", body = ErrorEnvelope),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn grant_entitlement(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<EntitlementGrant>,
+) -> Result<(StatusCode, Json<Vec<Entitlement>>), ApiError> {
+    let id: CustomerId = path_id(&id, "customer")?;
+    let granted = entitlements::grant_entitlement(&state.services, &caller, &id, input).await?;
+    Ok((StatusCode::CREATED, Json(granted)))
+}
+
+/// Retrieve an entitlement with its game-server commands.
+#[utoipa::path(
+    get, path = "/entitlements/{id}", tag = "entitlements",
+    params(("id" = String, Path, description = "ent_...")),
+    responses(
+        (status = 200, description = "The entitlement", body = Entitlement),
+        (status = 404, description = "No such entitlement", body = ErrorEnvelope),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn get_entitlement(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<Entitlement>, ApiError> {
+    let id = path_id(&id, "entitlement")?;
+    Ok(Json(
+        entitlements::get_entitlement(&state.services, &caller, &id).await?,
+    ))
+}
+
+/// Revoke an active entitlement now, running its revoke action (not when expired).
+#[utoipa::path(
+    post, path = "/entitlements/{id}/revoke", tag = "entitlements",
+    request_body = EntitlementRevoke,
+    params(("id" = String, Path, description = "ent_...")),
+    responses(
+        (status = 200, description = "Revoked", body = Entitlement),
+        (status = 404, description = "No such entitlement", body = ErrorEnvelope),
+        (status = 409, description = "Expired or already revoked", body = ErrorEnvelope),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn revoke_entitlement(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<EntitlementRevoke>,
+) -> Result<Json<Entitlement>, ApiError> {
+    let id = path_id(&id, "entitlement")?;
+    Ok(Json(
+        entitlements::revoke_entitlement(&state.services, &caller, &id, input).await?,
+    ))
+}
+
+/// Link (or with `null`, unlink) the Discord user a Discord-role entitlement is for.
+#[utoipa::path(
+    post, path = "/entitlements/{id}/discord", tag = "entitlements",
+    request_body = DiscordLink,
+    params(("id" = String, Path, description = "ent_...")),
+    responses(
+        (status = 200, description = "Linked", body = Entitlement),
+        (status = 400, description = "Not a Discord id, or not a Discord-role entitlement", body = ErrorEnvelope),
+        (status = 404, description = "No such entitlement", body = ErrorEnvelope),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn link_discord(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<DiscordLink>,
+) -> Result<Json<Entitlement>, ApiError> {
+    let id = path_id(&id, "entitlement")?;
+    Ok(Json(
+        entitlements::link_discord(&state.services, &caller, &id, input).await?,
+    ))
+}
+
+/// Reveal an entitlement's full licence key.
+#[utoipa::path(
+    get, path = "/entitlements/{id}/license_key", tag = "entitlements",
+    params(("id" = String, Path, description = "ent_...")),
+    responses(
+        (status = 200, description = "The key", body = LicenseKeyReveal),
+        (status = 404, description = "No such entitlement or no key", body = ErrorEnvelope),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn reveal_license_key(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<LicenseKeyReveal>, ApiError> {
+    let id = path_id(&id, "entitlement")?;
+    Ok(Json(
+        entitlements::reveal_license_key(&state.services, &caller, &id).await?,
+    ))
+}
+
+/// A signed download link, valid for 15 minutes.
+#[utoipa::path(
+    post, path = "/entitlements/{id}/download_link", tag = "entitlements",
+    params(("id" = String, Path, description = "ent_...")),
+    responses(
+        (status = 201, description = "The link", body = DownloadLink),
+        (status = 404, description = "No such entitlement", body = ErrorEnvelope),
+        (status = 409, description = "Not a download, or not active", body = ErrorEnvelope),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn create_download_link(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<DownloadLink>), ApiError> {
+    let id = path_id(&id, "entitlement")?;
+    let link = entitlements::create_download_link(&state.services, &caller, &id).await?;
+    Ok((StatusCode::CREATED, Json(link)))
+}
+
+/// Which server's commands to fetch.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CommandParams {
+    /// The game server's name, as in the product's benefit.
+    server: Option<String>,
+}
+
+/// The commands waiting for a game server, oldest first (up to 100).
+#[utoipa::path(
+    get, path = "/commands", tag = "entitlements",
+    params(CommandParams),
+    responses(
+        (status = 200, description = "Pending commands", body = Vec<GameCommand>),
+        (status = 400, description = "No server given", body = ErrorEnvelope),
+        (status = 403, description = "The key lacks commands:write", body = ErrorEnvelope),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn pending_commands(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiQuery(params): ApiQuery<CommandParams>,
+) -> Result<Json<Vec<GameCommand>>, ApiError> {
+    let server = params
+        .server
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| {
+            ApiError::from(AppError::Invalid {
+                field: "server".into(),
+                message: "name the game server whose commands to fetch".into(),
+            })
+        })?;
+    Ok(Json(
+        entitlements::pending_commands(&state.services, &caller, server.trim()).await?,
+    ))
+}
+
+/// Report that a game server ran (or failed to run) a command.
+#[utoipa::path(
+    post, path = "/commands/{id}/report", tag = "entitlements",
+    request_body = CommandReport,
+    params(("id" = String, Path, description = "cmd_...")),
+    responses(
+        (status = 200, description = "Recorded", body = GameCommand),
+        (status = 404, description = "No such command", body = ErrorEnvelope),
+        (status = 409, description = "Already reported", body = ErrorEnvelope),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn report_command(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<CommandReport>,
+) -> Result<Json<GameCommand>, ApiError> {
+    let id = path_id(&id, "command")?;
+    Ok(Json(
+        entitlements::report_command(&state.services, &caller, &id, input).await?,
+    ))
+}

@@ -1,0 +1,16 @@
+//! Ids in paths: a malformed one cannot name anything, so it is a 404 like any unknown id.
+
+use std::str::FromStr;
+
+use app::types::AppError;
+
+use super::error::ApiError;
+
+/// Parses a path id, answering 404 naming `what` when it is malformed.
+pub fn path_id<T: FromStr>(raw: &str, what: &str) -> Result<T, ApiError> {
+    raw.parse::<T>().map_err(|_| {
+        ApiError::from(AppError::NotFound {
+            what: what.to_owned(),
+        })
+    })
+}

@@ -1,0 +1,159 @@
+//! `/api/v1/payment_details`: the cards, accounts, emails and IPs a customer paid with, and
+//! blocking them.
+
+use app::domain::{Caller, payment_details, stats};
+use app::types::payment_detail::PaymentDetailLogEntry;
+use app::types::{CustomerId, CustomerStats, PaymentDetail};
+use axum::extract::{Path, State};
+use axum::{Extension, Json};
+
+use super::error::{ApiError, ErrorEnvelope};
+use super::ids::path_id;
+use crate::state::AppState;
+
+/// A customer's stats: lifetime value per currency and converted, payments, MRR and more.
+#[utoipa::path(
+    get, path = "/customers/{id}/stats", tag = "customers",
+    params(("id" = String, Path, description = "cus_...")),
+    responses(
+        (status = 200, description = "The stats", body = CustomerStats),
+        (status = 404, description = "No such customer", body = ErrorEnvelope),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn get_customer_stats(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<CustomerStats>, ApiError> {
+    let id: CustomerId = path_id(&id, "customer")?;
+    Ok(Json(
+        stats::get_customer_stats(&state.services, &caller, &id).await?,
+    ))
+}
+
+/// List a customer's payment details.
+#[utoipa::path(
+    get, path = "/customers/{id}/payment_details", tag = "payment_details",
+    params(("id" = String, Path, description = "cus_...")),
+    responses(
+        (status = 200, description = "The details", body = Vec<PaymentDetail>),
+        (status = 404, description = "No such customer", body = ErrorEnvelope),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn list_payment_details(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<PaymentDetail>>, ApiError> {
+    let id: CustomerId = path_id(&id, "customer")?;
+    Ok(Json(
+        payment_details::list_payment_details(&state.services, &caller, &id).await?,
+    ))
+}
+
+/// Block every payment detail of a customer.
+#[utoipa::path(
+    post, path = "/customers/{id}/payment_details/block_all", tag = "payment_details",
+    params(("id" = String, Path, description = "cus_...")),
+    responses(
+        (status = 200, description = "The details", body = Vec<PaymentDetail>),
+        (status = 404, description = "No such customer", body = ErrorEnvelope),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn block_all_payment_details(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<PaymentDetail>>, ApiError> {
+    let id: CustomerId = path_id(&id, "customer")?;
+    Ok(Json(
+        payment_details::block_all_payment_details(&state.services, &caller, &id).await?,
+    ))
+}
+
+/// Unblock every payment detail of a customer.
+#[utoipa::path(
+    post, path = "/customers/{id}/payment_details/unblock_all", tag = "payment_details",
+    params(("id" = String, Path, description = "cus_...")),
+    responses(
+        (status = 200, description = "The details", body = Vec<PaymentDetail>),
+        (status = 404, description = "No such customer", body = ErrorEnvelope),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn unblock_all_payment_details(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<PaymentDetail>>, ApiError> {
+    let id: CustomerId = path_id(&id, "customer")?;
+    Ok(Json(
+        payment_details::unblock_all_payment_details(&state.services, &caller, &id).await?,
+    ))
+}
+
+/// Block one payment detail: no customer of the workspace can pay with it.
+#[utoipa::path(
+    post, path = "/payment_details/{id}/block", tag = "payment_details",
+    params(("id" = String, Path, description = "pd_...")),
+    responses(
+        (status = 200, description = "Blocked", body = PaymentDetail),
+        (status = 404, description = "No such payment detail", body = ErrorEnvelope),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn block_payment_detail(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<PaymentDetail>, ApiError> {
+    let id = path_id(&id, "payment detail")?;
+    Ok(Json(
+        payment_details::block_payment_detail(&state.services, &caller, &id).await?,
+    ))
+}
+
+/// Unblock one payment detail.
+#[utoipa::path(
+    post, path = "/payment_details/{id}/unblock", tag = "payment_details",
+    params(("id" = String, Path, description = "pd_...")),
+    responses(
+        (status = 200, description = "Unblocked", body = PaymentDetail),
+        (status = 404, description = "No such payment detail", body = ErrorEnvelope),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn unblock_payment_detail(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<PaymentDetail>, ApiError> {
+    let id = path_id(&id, "payment detail")?;
+    Ok(Json(
+        payment_details::unblock_payment_detail(&state.services, &caller, &id).await?,
+    ))
+}
+
+/// Who blocked or unblocked a detail, and when, newest first.
+#[utoipa::path(
+    get, path = "/payment_details/{id}/log", tag = "payment_details",
+    params(("id" = String, Path, description = "pd_...")),
+    responses(
+        (status = 200, description = "The log", body = Vec<PaymentDetailLogEntry>),
+        (status = 404, description = "No such payment detail", body = ErrorEnvelope),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn payment_detail_log(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<PaymentDetailLogEntry>>, ApiError> {
+    let id = path_id(&id, "payment detail")?;
+    Ok(Json(
+        payment_details::payment_detail_log(&state.services, &caller, &id).await?,
+    ))
+}

@@ -1,0 +1,147 @@
+//! `/api/v1/subscriptions`: a customer's subscriptions, their billing history and the
+//! merchant's actions.
+
+use app::domain::{Caller, subscriptions};
+use app::types::subscription::{SubscriptionCancel, SubscriptionRevoke};
+use app::types::{CustomerId, Invoice, Subscription};
+use axum::extract::{Path, State};
+use axum::{Extension, Json};
+
+use super::error::{ApiError, ErrorEnvelope};
+use super::ids::path_id;
+use super::json::ApiJson;
+use crate::state::AppState;
+
+/// List a customer's subscriptions, newest first.
+#[utoipa::path(
+    get, path = "/customers/{id}/subscriptions", tag = "subscriptions",
+    params(("id" = String, Path, description = "cus_...")),
+    responses(
+        (status = 200, description = "The subscriptions", body = Vec<Subscription>),
+        (status = 404, description = "No such customer", body = ErrorEnvelope),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn list_subscriptions(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<Subscription>>, ApiError> {
+    let id: CustomerId = path_id(&id, "customer")?;
+    Ok(Json(
+        subscriptions::list_subscriptions(&state.services, &caller, &id).await?,
+    ))
+}
+
+/// Retrieve a subscription.
+#[utoipa::path(
+    get, path = "/subscriptions/{id}", tag = "subscriptions",
+    params(("id" = String, Path, description = "sub_...")),
+    responses(
+        (status = 200, description = "The subscription", body = Subscription),
+        (status = 404, description = "No such subscription", body = ErrorEnvelope),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn get_subscription(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<Subscription>, ApiError> {
+    let id = path_id(&id, "subscription")?;
+    Ok(Json(
+        subscriptions::get_subscription(&state.services, &caller, &id).await?,
+    ))
+}
+
+/// The billing history: every invoice with every payment attempt and its failure reason.
+#[utoipa::path(
+    get, path = "/subscriptions/{id}/invoices", tag = "subscriptions",
+    params(("id" = String, Path, description = "sub_...")),
+    responses(
+        (status = 200, description = "The invoices, newest first", body = Vec<Invoice>),
+        (status = 404, description = "No such subscription", body = ErrorEnvelope),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn list_invoices(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<Invoice>>, ApiError> {
+    let id = path_id(&id, "subscription")?;
+    Ok(Json(
+        subscriptions::list_invoices(&state.services, &caller, &id).await?,
+    ))
+}
+
+/// Cancel at period end (default; benefits kept until then) or now (`at_period_end: false`).
+/// Canceling now one already scheduled ends it at once.
+#[utoipa::path(
+    post, path = "/subscriptions/{id}/cancel", tag = "subscriptions",
+    request_body = SubscriptionCancel,
+    params(("id" = String, Path, description = "sub_...")),
+    responses(
+        (status = 200, description = "The subscription", body = Subscription),
+        (status = 404, description = "No such subscription", body = ErrorEnvelope),
+        (status = 409, description = "Not active, or already scheduled", body = ErrorEnvelope),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn cancel_subscription(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<SubscriptionCancel>,
+) -> Result<Json<Subscription>, ApiError> {
+    let id = path_id(&id, "subscription")?;
+    Ok(Json(
+        subscriptions::cancel_subscription(&state.services, &caller, &id, input).await?,
+    ))
+}
+
+/// Cancel now and revoke the benefits at once (fraud, abuse).
+#[utoipa::path(
+    post, path = "/subscriptions/{id}/revoke", tag = "subscriptions",
+    request_body = SubscriptionRevoke,
+    params(("id" = String, Path, description = "sub_...")),
+    responses(
+        (status = 200, description = "The subscription", body = Subscription),
+        (status = 404, description = "No such subscription", body = ErrorEnvelope),
+        (status = 409, description = "Nothing left to revoke", body = ErrorEnvelope),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn revoke_subscription(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<SubscriptionRevoke>,
+) -> Result<Json<Subscription>, ApiError> {
+    let id = path_id(&id, "subscription")?;
+    Ok(Json(
+        subscriptions::revoke_subscription(&state.services, &caller, &id, input).await?,
+    ))
+}
+
+/// Take back a scheduled cancellation.
+#[utoipa::path(
+    post, path = "/subscriptions/{id}/recover", tag = "subscriptions",
+    params(("id" = String, Path, description = "sub_...")),
+    responses(
+        (status = 200, description = "The subscription", body = Subscription),
+        (status = 404, description = "No such subscription", body = ErrorEnvelope),
+        (status = 409, description = "No cancellation is scheduled", body = ErrorEnvelope),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn recover_subscription(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<Subscription>, ApiError> {
+    let id = path_id(&id, "subscription")?;
+    Ok(Json(
+        subscriptions::recover_subscription(&state.services, &caller, &id).await?,
+    ))
+}

@@ -1,0 +1,768 @@
+//! The money flows through the REST API: checkout, refunds (concurrent, SEPA), blocked details,
+//! disputes and repayments, subscriptions actions, entitlements, and tenancy, on both engines.
+
+use app::db::Engine;
+use app::types::Scope;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::on_both_engines;
+use crate::support::{Api, Tenant, TestDb, TestServer, assert_error};
+
+/// Every scope: these tests act as a merchant back end that does everything.
+pub const EVERY_SCOPE: &[Scope] = &Scope::ALL;
+
+pub async fn setup(engine: Engine) -> (TestDb, Api) {
+    let t = TestDb::migrated(engine).await;
+    let svc = t.services();
+    let tenant = Tenant::create(&svc, "Shop A", EVERY_SCOPE).await;
+    let srv = TestServer::start(svc).await;
+    let api = Api {
+        srv,
+        key: tenant.key,
+    };
+    (t, api)
+}
+
+/// A one-time product at `amount` minor units of `currency`, granting a licence key.
+pub async fn one_time(api: &Api, amount: i64, currency: &str) -> String {
+    let (s, p) = api
+        .post(
+            "/products",
+            json!({"name": "Starter Kit", "kind": "one_time", "amount": amount, "currency": currency,
+                   "benefits": [{"kind": "license_key", "prefix": "NWG"},
+                                {"kind": "file_download", "file_name": "kit.zip", "url": "https://files.example.com/kit.zip"}]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    p["id"].as_str().unwrap().to_owned()
+}
+
+/// A monthly subscription product granting a game-server command and a Discord role.
+pub async fn monthly(api: &Api, amount: i64, currency: &str) -> String {
+    let (s, p) = api
+        .post(
+            "/products",
+            json!({"name": "VIP", "kind": "subscription", "amount": amount, "currency": currency,
+                   "interval": "month",
+                   "benefits": [{"kind": "game_server_commands", "server": "eu-1",
+                                 "on_grant": ["vip add {customer_external_id}"],
+                                 "on_revoke": ["vip remove {customer_external_id}"]},
+                                {"kind": "discord_role", "guild_id": "123456789012345678", "role_id": "223456789012345678"}]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    p["id"].as_str().unwrap().to_owned()
+}
+
+pub fn card(number: &str) -> Value {
+    json!({"type": "card", "number": number})
+}
+
+pub async fn checkout(api: &Api, product: &str, email: &str, method: Value) -> (StatusCode, Value) {
+    api.post(
+        "/checkouts",
+        json!({"customer": {"email": email}, "product_id": product, "payment_method": method,
+               "ip": "203.0.113.9"}),
+    )
+    .await
+}
+
+async fn paid_checkout(api: &Api, product: &str, email: &str, method: Value) -> Value {
+    let (s, c) = checkout(api, product, email, method).await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    c
+}
+
+async fn a_checkout_creates_the_customer_order_and_entitlements(engine: Engine) {
+    let (t, api) = setup(engine).await;
+    let product = one_time(&api, 1500, "USD").await;
+    let c = paid_checkout(&api, &product, "Ada@Example.com", card("4000002760000016")).await;
+    assert_eq!(c["customer_created"], true);
+    assert_eq!(c["customer"]["email"], "ada@example.com");
+    // No country given: detected from the German test card.
+    assert_eq!(c["customer"]["country"], "DE");
+    assert_eq!(c["order"]["status"], "paid");
+    assert_eq!(c["order"]["amount"], 1500);
+    assert_eq!(c["order"]["currency"], "USD");
+    assert_eq!(c["order"]["workspace_currency"], "EUR");
+    // 15.00 USD at 1/1.08 is 13.89 EUR.
+    assert_eq!(c["order"]["workspace_amount"], 1389);
+    assert_eq!(c["order"]["payment_method"]["last4"], "0016");
+    assert_eq!(c["order"]["ip"], "203.0.113.9");
+    let ents = c["entitlements"].as_array().unwrap();
+    assert_eq!(ents.len(), 2);
+    let key = ents
+        .iter()
+        .find(|e| e["benefit"]["kind"] == "license_key")
+        .unwrap();
+    let masked = key["license_key"].as_str().unwrap();
+    assert!(masked.starts_with("NWG-•••••-"), "{masked}");
+
+    // The same email buys again: the same customer, and the stats add up per currency.
+    let again = paid_checkout(&api, &product, "ada@example.com", card("4242424242424242")).await;
+    assert_eq!(again["customer_created"], false);
+    let cus = c["customer"]["id"].as_str().unwrap();
+    assert_eq!(again["customer"]["id"], cus);
+    let (_, stats) = api.get(&format!("/customers/{cus}/stats")).await;
+    assert_eq!(stats["lifetime_value"], 2778);
+    assert_eq!(stats["lifetime_value_by_currency"][0]["currency"], "USD");
+    assert_eq!(stats["lifetime_value_by_currency"][0]["net"], 3000);
+    assert_eq!(stats["total_payments"], 2);
+    assert_eq!(stats["order_count"], 2);
+
+    // The full key is revealed on purpose, and the download link redirects to the file.
+    let ent = key["id"].as_str().unwrap();
+    let (s, full) = api.get(&format!("/entitlements/{ent}/license_key")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(full["license_key"].as_str().unwrap().starts_with("NWG-"));
+    assert!(!full["license_key"].as_str().unwrap().contains('•'));
+    let file = ents
+        .iter()
+        .find(|e| e["benefit"]["kind"] == "file_download")
+        .unwrap();
+    let (s, link) = api
+        .post(
+            &format!(
+                "/entitlements/{}/download_link",
+                file["id"].as_str().unwrap()
+            ),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{link}");
+    let res = api
+        .srv
+        .client
+        .get(api.srv.url(link["url"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::TEMPORARY_REDIRECT);
+    assert_eq!(
+        res.headers()["location"],
+        "https://files.example.com/kit.zip"
+    );
+    let tampered = link["url"].as_str().unwrap().replace(".", "x.");
+    let res = api
+        .srv
+        .client
+        .get(api.srv.url(&tampered))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    t.cleanup().await;
+}
+
+async fn a_declined_card_is_recorded_as_a_failed_order(engine: Engine) {
+    let (t, api) = setup(engine).await;
+    let product = one_time(&api, 1000, "EUR").await;
+    let res = checkout(&api, &product, "bo@example.com", card("4000000000000002")).await;
+    assert_error(
+        &res,
+        StatusCode::PAYMENT_REQUIRED,
+        "card_declined",
+        Some("payment_method"),
+    );
+    let (_, list) = api.get("/customers?email=bo@example.com").await;
+    let cus = list["data"][0]["id"].as_str().unwrap();
+    let (_, orders) = api.get(&format!("/customers/{cus}/orders")).await;
+    assert_eq!(orders["data"][0]["status"], "failed");
+    assert_eq!(orders["data"][0]["failure_code"], "card_declined");
+    let (_, stats) = api.get(&format!("/customers/{cus}/stats")).await;
+    assert_eq!(stats["order_count"], 1);
+    assert_eq!(stats["total_payments"], 0);
+    assert_eq!(stats["lifetime_value"], 0);
+
+    let bad = checkout(
+        &api,
+        &product,
+        "bo@example.com",
+        card("4242 4242 4242 4241"),
+    )
+    .await;
+    assert_error(
+        &bad,
+        StatusCode::BAD_REQUEST,
+        "parameter_invalid",
+        Some("payment_method.number"),
+    );
+    let bad = checkout(&api, &product, "not-an-email", card("4242424242424242")).await;
+    assert_error(
+        &bad,
+        StatusCode::BAD_REQUEST,
+        "parameter_invalid",
+        Some("customer.email"),
+    );
+    t.cleanup().await;
+}
+
+async fn count(t: &TestDb, table: &str) -> i64 {
+    use sea_orm::{ConnectionTrait, Statement};
+    let row =
+        t.db.query_one_raw(Statement::from_string(
+            t.db.get_database_backend(),
+            format!("SELECT COUNT(*) AS n FROM {table}"),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<i64>("", "n").unwrap()
+}
+
+async fn a_blocked_card_is_refused_and_nothing_is_written(engine: Engine) {
+    let (t, api) = setup(engine).await;
+    let product = one_time(&api, 1000, "EUR").await;
+    let c = paid_checkout(
+        &api,
+        &product,
+        "fraud@example.com",
+        card("4242424242424242"),
+    )
+    .await;
+    let cus = c["customer"]["id"].as_str().unwrap();
+    let (_, details) = api.get(&format!("/customers/{cus}/payment_details")).await;
+    let kinds: Vec<&str> = details
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["card", "email", "ip"]);
+    let card_detail = &details[0];
+    assert_eq!(card_detail["label"], "Visa •••• 4242");
+    let (s, blocked) = api
+        .post(
+            &format!(
+                "/payment_details/{}/block",
+                card_detail["id"].as_str().unwrap()
+            ),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(blocked["status"], "blocked");
+
+    let before: Vec<i64> = row_counts(&t).await;
+    // Someone else (new email, new IP) pays with the blocked card.
+    let res = api
+        .post(
+            "/checkouts",
+            json!({"customer": {"email": "other@example.com", "external_id": "x-1"},
+                   "product_id": product, "payment_method": card("4242 4242 4242 4242"),
+                   "ip": "198.51.100.1"}),
+        )
+        .await;
+    assert_error(
+        &res,
+        StatusCode::PAYMENT_REQUIRED,
+        "payment_detail_blocked",
+        Some("payment_method"),
+    );
+    assert!(res.1["error"]["message"].as_str().unwrap().contains("4242"));
+    assert_eq!(
+        row_counts(&t).await,
+        before,
+        "a refused checkout wrote something"
+    );
+
+    // The log shows who blocked it; unblocking lets the card pay again.
+    let (_, log) = api
+        .get(&format!(
+            "/payment_details/{}/log",
+            card_detail["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(log[0]["action"], "payment_detail.blocked");
+    assert_eq!(log[0]["actor_type"], "api_key");
+    api.post(
+        &format!("/customers/{cus}/payment_details/unblock_all"),
+        json!({}),
+    )
+    .await;
+    paid_checkout(
+        &api,
+        &product,
+        "other@example.com",
+        card("4242424242424242"),
+    )
+    .await;
+    t.cleanup().await;
+}
+
+async fn row_counts(t: &TestDb) -> Vec<i64> {
+    let mut out = Vec::new();
+    for table in [
+        "customers",
+        "orders",
+        "payment_details",
+        "entitlements",
+        "events",
+    ] {
+        out.push(count(t, table).await);
+    }
+    out
+}
+
+async fn a_sepa_payment_refunds_only_in_full_with_the_risk_acknowledged(engine: Engine) {
+    let (t, api) = setup(engine).await;
+    let product = one_time(&api, 2000, "EUR").await;
+    let c = paid_checkout(
+        &api,
+        &product,
+        "sepa@example.com",
+        json!({"type": "sepa_debit", "iban": "DE89 3704 0044 0532 0130 00"}),
+    )
+    .await;
+    let order = c["order"]["id"].as_str().unwrap();
+    let path = format!("/orders/{order}/refunds");
+    let partial = api
+        .post(&path, json!({"amount": 500, "acknowledge_risk": true}))
+        .await;
+    assert_error(
+        &partial,
+        StatusCode::BAD_REQUEST,
+        "parameter_invalid",
+        Some("amount"),
+    );
+    let unacknowledged = api.post(&path, json!({})).await;
+    assert_error(
+        &unacknowledged,
+        StatusCode::BAD_REQUEST,
+        "parameter_invalid",
+        Some("acknowledge_risk"),
+    );
+    let (_, o) = api.get(&format!("/orders/{order}")).await;
+    assert_eq!(o["refunded_amount"], 0, "a refused refund moved money");
+    let (s, r) = api
+        .post(
+            &path,
+            json!({"acknowledge_risk": true, "reason": "requested"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    assert_eq!(r["amount"], 2000);
+    assert_eq!(r["risk_acknowledged"], true);
+    let (_, o) = api.get(&format!("/orders/{order}")).await;
+    assert_eq!(o["status"], "refunded");
+    assert_eq!(o["refundable_amount"], 0);
+    t.cleanup().await;
+}
+
+async fn fifty_concurrent_partial_refunds_never_exceed_the_order(engine: Engine) {
+    let (t, api) = setup(engine).await;
+    let product = one_time(&api, 1000, "EUR").await;
+    let c = paid_checkout(&api, &product, "many@example.com", card("4242424242424242")).await;
+    let order = c["order"]["id"].as_str().unwrap().to_owned();
+    let cus = c["customer"]["id"].as_str().unwrap().to_owned();
+    let api = std::sync::Arc::new(api);
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..50 {
+        let api = api.clone();
+        let path = format!("/orders/{order}/refunds");
+        tasks.spawn(async move { api.post(&path, json!({"amount": 30})).await });
+    }
+    let mut ok = 0;
+    let mut refused = 0;
+    while let Some(res) = tasks.join_next().await {
+        let (status, body) = res.unwrap();
+        if status == StatusCode::CREATED {
+            ok += 1;
+        } else {
+            refused += 1;
+            assert_eq!(status, StatusCode::CONFLICT, "{body}");
+            assert_eq!(body["error"]["code"], "refund_exceeds_remaining", "{body}");
+            assert!(
+                body["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("remains"),
+                "{body}"
+            );
+        }
+    }
+    // 33 × 0.30 = 9.90 fits in 10.00; a 34th would not.
+    assert_eq!((ok, refused), (33, 17));
+    let (_, o) = api.get(&format!("/orders/{order}")).await;
+    assert_eq!(o["refunded_amount"], 990);
+    assert_eq!(o["status"], "partially_refunded");
+    let (_, refunds) = api.get(&format!("/orders/{order}/refunds")).await;
+    let sum: i64 = refunds
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["amount"].as_i64().unwrap())
+        .sum();
+    assert_eq!(sum, 990);
+    let (_, stats) = api.get(&format!("/customers/{cus}/stats")).await;
+    assert_eq!(stats["refunds_count"], 33);
+    assert_eq!(stats["lifetime_value"], 10);
+    // The last 0.10 can still be refunded; then nothing can.
+    let (s, _) = api
+        .post(&format!("/orders/{order}/refunds"), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let none = api
+        .post(&format!("/orders/{order}/refunds"), json!({"amount": 1}))
+        .await;
+    assert_error(&none, StatusCode::CONFLICT, "order_not_refundable", None);
+    drop(api);
+    t.cleanup().await;
+}
+
+async fn a_refund_can_block_every_detail_and_revoke_the_benefits(engine: Engine) {
+    let (t, api) = setup(engine).await;
+    let product = one_time(&api, 1000, "EUR").await;
+    let c = paid_checkout(
+        &api,
+        &product,
+        "abuse@example.com",
+        card("4242424242424242"),
+    )
+    .await;
+    let order = c["order"]["id"].as_str().unwrap();
+    let cus = c["customer"]["id"].as_str().unwrap();
+    let (s, r) = api
+        .post(
+            &format!("/orders/{order}/refunds"),
+            json!({"amount": 400, "block_payment_details": true, "revoke_benefits": true}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    let (_, details) = api.get(&format!("/customers/{cus}/payment_details")).await;
+    assert!(
+        details
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["status"] == "blocked")
+    );
+    let (_, ents) = api.get(&format!("/customers/{cus}/entitlements")).await;
+    assert!(
+        ents.as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["status"] == "revoked")
+    );
+    // Revoked items cannot be revoked again.
+    let again = api
+        .post(
+            &format!("/entitlements/{}/revoke", ents[0]["id"].as_str().unwrap()),
+            json!({}),
+        )
+        .await;
+    assert_error(&again, StatusCode::CONFLICT, "entitlement_not_active", None);
+    t.cleanup().await;
+}
+
+async fn a_lost_dispute_is_a_chargeback_and_a_repayment_can_be_recorded(engine: Engine) {
+    let (t, api) = setup(engine).await;
+    let product = one_time(&api, 1000, "EUR").await;
+    let c = paid_checkout(&api, &product, "dp@example.com", card("4242424242424242")).await;
+    let order = c["order"]["id"].as_str().unwrap();
+    let cus = c["customer"]["id"].as_str().unwrap();
+    api.post(&format!("/orders/{order}/refunds"), json!({"amount": 200}))
+        .await;
+    let (s, d) = api
+        .post(
+            &format!("/orders/{order}/disputes"),
+            json!({"reason": "fraudulent"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{d}");
+    assert_eq!(d["amount"], 800);
+    let (_, o) = api.get(&format!("/orders/{order}")).await;
+    assert_eq!(o["status"], "disputed");
+    let refund = api
+        .post(&format!("/orders/{order}/refunds"), json!({"amount": 100}))
+        .await;
+    assert_error(&refund, StatusCode::CONFLICT, "order_not_refundable", None);
+
+    let dp = d["id"].as_str().unwrap();
+    let early = api
+        .post(
+            &format!("/disputes/{dp}/repayments"),
+            json!({"method": "manual"}),
+        )
+        .await;
+    assert_error(&early, StatusCode::CONFLICT, "dispute_not_lost", None);
+    let (s, lost) = api
+        .post(&format!("/disputes/{dp}/close"), json!({"outcome": "lost"}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{lost}");
+    let (_, o) = api.get(&format!("/orders/{order}")).await;
+    assert_eq!(o["status"], "chargeback");
+    assert_eq!(o["charged_back_amount"], 800);
+    let (_, stats) = api.get(&format!("/customers/{cus}/stats")).await;
+    assert_eq!(stats["lifetime_value"], 0);
+    assert_eq!(stats["disputes_count"], 1);
+    assert_eq!(stats["lifetime_value_by_currency"][0]["charged_back"], 800);
+
+    // A repayment link is an order awaiting payment; paying it counts again.
+    let (s, rep) = api
+        .post(
+            &format!("/disputes/{dp}/repayments"),
+            json!({"method": "link"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{rep}");
+    assert_eq!(rep["status"], "created");
+    assert_eq!(rep["kind"], "repayment");
+    let twice = api
+        .post(
+            &format!("/disputes/{dp}/repayments"),
+            json!({"method": "manual"}),
+        )
+        .await;
+    assert_error(&twice, StatusCode::CONFLICT, "repayment_exists", None);
+    let (s, paid) = api
+        .post(
+            &format!("/orders/{}/pay", rep["id"].as_str().unwrap()),
+            json!({"payment_method": card("5555555555554444")}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{paid}");
+    assert_eq!(paid["status"], "paid");
+    let (_, stats) = api.get(&format!("/customers/{cus}/stats")).await;
+    assert_eq!(stats["lifetime_value"], 800);
+    assert_eq!(stats["total_payments"], 2);
+    t.cleanup().await;
+}
+
+async fn a_subscription_is_canceled_at_period_end_and_recovered(engine: Engine) {
+    let (t, api) = setup(engine).await;
+    let product = monthly(&api, 999, "EUR").await;
+    let c = api
+        .post(
+            "/checkouts",
+            json!({"customer": {"external_id": "76561198000000042", "email": "vip@example.com"},
+                   "product_id": product, "payment_method": card("4242424242424242")}),
+        )
+        .await;
+    assert_eq!(c.0, StatusCode::CREATED, "{}", c.1);
+    let c = c.1;
+    let sub = c["subscription"]["id"].as_str().unwrap();
+    let cus = c["customer"]["id"].as_str().unwrap();
+    assert_eq!(c["subscription"]["status"], "active");
+    let cmds = &c["entitlements"][0]["commands"];
+    assert_eq!(cmds[0]["command"], "vip add 76561198000000042");
+    assert_eq!(cmds[0]["status"], "pending");
+    let (_, stats) = api.get(&format!("/customers/{cus}/stats")).await;
+    assert_eq!(
+        (
+            stats["mrr"].as_i64(),
+            stats["active_subscriptions"].as_i64()
+        ),
+        (Some(999), Some(1))
+    );
+
+    let (s, scheduled) = api
+        .post(
+            &format!("/subscriptions/{sub}/cancel"),
+            json!({"reason": "too pricey"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{scheduled}");
+    assert_eq!(scheduled["status"], "active");
+    assert_eq!(scheduled["cancel_at_period_end"], true);
+    let twice = api
+        .post(&format!("/subscriptions/{sub}/cancel"), json!({}))
+        .await;
+    assert_error(
+        &twice,
+        StatusCode::CONFLICT,
+        "cancellation_already_scheduled",
+        None,
+    );
+    let (s, recovered) = api
+        .post(&format!("/subscriptions/{sub}/recover"), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{recovered}");
+    assert_eq!(recovered["cancel_at_period_end"], false);
+    let nothing = api
+        .post(&format!("/subscriptions/{sub}/recover"), json!({}))
+        .await;
+    assert_error(&nothing, StatusCode::CONFLICT, "nothing_to_recover", None);
+
+    let (_, invoices) = api.get(&format!("/subscriptions/{sub}/invoices")).await;
+    assert_eq!(invoices[0]["status"], "paid");
+    assert_eq!(invoices[0]["attempts"][0]["status"], "succeeded");
+
+    // The game server fetches its command and reports it ran.
+    let (_, pending) = api.get("/commands?server=eu-1").await;
+    let cmd = pending[0]["id"].as_str().unwrap();
+    let (s, done) = api
+        .post(
+            &format!("/commands/{cmd}/report"),
+            json!({"status": "executed"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{done}");
+    assert!(done["executed_at"].is_string());
+    let (_, pending) = api.get("/commands?server=eu-1").await;
+    assert_eq!(pending.as_array().unwrap().len(), 0);
+
+    // Revoke now: canceled, and the benefits go at once with their revoke command queued.
+    let (s, revoked) = api
+        .post(
+            &format!("/subscriptions/{sub}/revoke"),
+            json!({"reason": "chargeback fraud"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{revoked}");
+    assert_eq!(revoked["status"], "canceled");
+    let (_, ents) = api.get(&format!("/customers/{cus}/entitlements")).await;
+    assert!(
+        ents.as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["status"] == "revoked")
+    );
+    let (_, pending) = api.get("/commands?server=eu-1").await;
+    assert_eq!(pending[0]["command"], "vip remove 76561198000000042");
+    let (_, stats) = api.get(&format!("/customers/{cus}/stats")).await;
+    assert_eq!(
+        (
+            stats["mrr"].as_i64(),
+            stats["active_subscriptions"].as_i64()
+        ),
+        (Some(0), Some(0))
+    );
+    t.cleanup().await;
+}
+
+async fn a_manual_grant_needs_no_sale_and_links_discord(engine: Engine) {
+    let (t, api) = setup(engine).await;
+    let product = monthly(&api, 500, "EUR").await;
+    let (_, cus) = api
+        .post("/customers", json!({"email": "gift@example.com"}))
+        .await;
+    let cus = cus["id"].as_str().unwrap();
+    let (s, granted) = api
+        .post(
+            &format!("/customers/{cus}/entitlements"),
+            json!({"product_id": product}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{granted}");
+    assert_eq!(granted[0]["source"], "manual");
+    let discord = granted
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["benefit"]["kind"] == "discord_role")
+        .unwrap();
+    let path = format!("/entitlements/{}/discord", discord["id"].as_str().unwrap());
+    let bad = api.post(&path, json!({"discord_user_id": "abc"})).await;
+    assert_error(
+        &bad,
+        StatusCode::BAD_REQUEST,
+        "parameter_invalid",
+        Some("discord_user_id"),
+    );
+    let (s, linked) = api
+        .post(&path, json!({"discord_user_id": "80351110224678912"}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{linked}");
+    assert_eq!(linked["discord_user_id"], "80351110224678912");
+    let (_, stats) = api.get(&format!("/customers/{cus}/stats")).await;
+    assert_eq!(stats["order_count"], 0, "a grant is not a sale");
+    t.cleanup().await;
+}
+
+async fn every_action_on_another_workspaces_objects_is_not_found(engine: Engine) {
+    let (t, api) = setup(engine).await;
+    let product = monthly(&api, 999, "EUR").await;
+    let c = api
+        .post(
+            "/checkouts",
+            json!({"customer": {"external_id": "p-1"}, "product_id": product,
+                   "payment_method": card("4242424242424242"), "ip": "192.0.2.7"}),
+        )
+        .await
+        .1;
+    let cus = c["customer"]["id"].as_str().unwrap();
+    let ord = c["order"]["id"].as_str().unwrap();
+    let sub = c["subscription"]["id"].as_str().unwrap();
+    let ent = c["entitlements"][0]["id"].as_str().unwrap();
+    let cmd = c["entitlements"][0]["commands"][0]["id"].as_str().unwrap();
+    let (_, d) = api
+        .post(&format!("/orders/{ord}/disputes"), json!({}))
+        .await;
+    let dp = d["id"].as_str().unwrap();
+    let (_, details) = api.get(&format!("/customers/{cus}/payment_details")).await;
+    let pd = details[0]["id"].as_str().unwrap();
+
+    let svc = TestDb::services_of(&api.srv);
+    let other = Tenant::create(&svc, "Shop B", EVERY_SCOPE).await;
+    let theirs = Api {
+        srv: TestServer::start(svc).await,
+        key: other.key,
+    };
+    let pay = json!({"payment_method": card("4242424242424242")});
+    let actions: Vec<(reqwest::Method, String, Value)> = vec![
+        ("GET", format!("/products/{product}"), json!(null)),
+        ("POST", format!("/products/{product}/archive"), json!({})),
+        ("POST", "/checkouts".into(), json!({"customer_id": cus, "product_id": product, "payment_method": card("4242424242424242")})),
+        ("GET", format!("/customers/{cus}/stats"), json!(null)),
+        ("GET", format!("/customers/{cus}/orders"), json!(null)),
+        ("GET", format!("/customers/{cus}/subscriptions"), json!(null)),
+        ("GET", format!("/customers/{cus}/entitlements"), json!(null)),
+        ("POST", format!("/customers/{cus}/entitlements"), json!({"product_id": product})),
+        ("GET", format!("/customers/{cus}/payment_details"), json!(null)),
+        ("POST", format!("/customers/{cus}/payment_details/block_all"), json!({})),
+        ("POST", format!("/customers/{cus}/payment_details/unblock_all"), json!({})),
+        ("GET", format!("/orders/{ord}"), json!(null)),
+        ("GET", format!("/orders/{ord}/refunds"), json!(null)),
+        ("POST", format!("/orders/{ord}/refunds"), json!({})),
+        ("GET", format!("/orders/{ord}/disputes"), json!(null)),
+        ("POST", format!("/orders/{ord}/disputes"), json!({})),
+        ("POST", format!("/orders/{ord}/pay"), pay),
+        ("POST", format!("/disputes/{dp}/close"), json!({"outcome": "won"})),
+        ("POST", format!("/disputes/{dp}/repayments"), json!({"method": "manual"})),
+        ("GET", format!("/subscriptions/{sub}"), json!(null)),
+        ("GET", format!("/subscriptions/{sub}/invoices"), json!(null)),
+        ("POST", format!("/subscriptions/{sub}/cancel"), json!({})),
+        ("POST", format!("/subscriptions/{sub}/recover"), json!({})),
+        ("POST", format!("/subscriptions/{sub}/revoke"), json!({})),
+        ("GET", format!("/entitlements/{ent}"), json!(null)),
+        ("POST", format!("/entitlements/{ent}/revoke"), json!({})),
+        ("POST", format!("/entitlements/{ent}/discord"), json!({"discord_user_id": null})),
+        ("GET", format!("/entitlements/{ent}/license_key"), json!(null)),
+        ("POST", format!("/entitlements/{ent}/download_link"), json!({})),
+        ("POST", format!("/commands/{cmd}/report"), json!({"status": "executed"})),
+        ("POST", format!("/payment_details/{pd}/block"), json!({})),
+        ("POST", format!("/payment_details/{pd}/unblock"), json!({})),
+        ("GET", format!("/payment_details/{pd}/log"), json!(null)),
+    ]
+    .into_iter()
+    .map(|(m, p, b)| (m.parse().unwrap(), p, b))
+    .collect();
+    for (method, path, body) in actions {
+        let body = (!body.is_null()).then_some(body);
+        let (status, res) = theirs.send(method.clone(), &path, body).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path}: {res}");
+        assert_eq!(res["error"]["code"], "resource_missing", "{method} {path}");
+    }
+    // And nothing of A's changed: the dispute is still open, the subscription active.
+    let (_, d) = api.get(&format!("/orders/{ord}/disputes")).await;
+    assert_eq!(d[0]["status"], "open");
+    let (_, s) = api.get(&format!("/subscriptions/{sub}")).await;
+    assert_eq!(s["status"], "active");
+    assert_eq!(s["cancel_at_period_end"], false);
+    t.cleanup().await;
+}
+
+on_both_engines!(
+    a_checkout_creates_the_customer_order_and_entitlements,
+    a_declined_card_is_recorded_as_a_failed_order,
+    a_blocked_card_is_refused_and_nothing_is_written,
+    a_sepa_payment_refunds_only_in_full_with_the_risk_acknowledged,
+    fifty_concurrent_partial_refunds_never_exceed_the_order,
+    a_refund_can_block_every_detail_and_revoke_the_benefits,
+    a_lost_dispute_is_a_chargeback_and_a_repayment_can_be_recorded,
+    a_subscription_is_canceled_at_period_end_and_recovered,
+    a_manual_grant_needs_no_sale_and_links_discord,
+    every_action_on_another_workspaces_objects_is_not_found,
+);
