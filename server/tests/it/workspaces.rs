@@ -76,6 +76,69 @@ async fn seeding_the_demo_twice_creates_one_workspace(engine: Engine) {
     .await
     .unwrap();
     assert_eq!(page.data.len(), 48);
+
+    // The demo lived through months of trade: every kind of money event is there.
+    let count = |sql: &'static str| {
+        let db = t.db.clone();
+        async move {
+            use sea_orm::{ConnectionTrait, Statement};
+            db.query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+                .await
+                .unwrap()
+                .unwrap()
+                .try_get::<i64>("", "n")
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        count("SELECT COUNT(DISTINCT currency) AS n FROM orders WHERE status <> 'failed'").await,
+        4
+    );
+    assert!(count("SELECT COUNT(*) AS n FROM orders WHERE kind = 'renewal'").await > 10);
+    for (what, sql) in [
+        (
+            "failed order",
+            "SELECT COUNT(*) AS n FROM orders WHERE status = 'failed'",
+        ),
+        (
+            "partial refund",
+            "SELECT COUNT(*) AS n FROM orders WHERE status = 'partially_refunded'",
+        ),
+        (
+            "full refund",
+            "SELECT COUNT(*) AS n FROM orders WHERE status = 'refunded'",
+        ),
+        (
+            "chargeback",
+            "SELECT COUNT(*) AS n FROM orders WHERE status = 'chargeback'",
+        ),
+        (
+            "won dispute",
+            "SELECT COUNT(*) AS n FROM disputes WHERE status = 'won'",
+        ),
+        (
+            "active subscription",
+            "SELECT COUNT(*) AS n FROM subscriptions WHERE status = 'active'",
+        ),
+        (
+            "scheduled cancel",
+            "SELECT COUNT(*) AS n FROM subscriptions WHERE status = 'canceled'",
+        ),
+        (
+            "expired subscription",
+            "SELECT COUNT(*) AS n FROM subscriptions WHERE status = 'expired'",
+        ),
+        (
+            "manual grant",
+            "SELECT COUNT(*) AS n FROM entitlements WHERE source = 'manual'",
+        ),
+        (
+            "licence key",
+            "SELECT COUNT(*) AS n FROM entitlements WHERE license_key IS NOT NULL",
+        ),
+    ] {
+        assert!(count(sql).await > 0, "the demo has no {what}");
+    }
     t.cleanup().await;
 }
 
