@@ -2,7 +2,7 @@
 //! provider, then write the order, subscription, invoice, entitlements, payment details, stats
 //! and events in one transaction.
 
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
@@ -246,11 +246,30 @@ async fn customer_for<C: ConnectionTrait>(
         if c.country.is_none()
             && let Some(country) = buyer.country.clone().or(detected_country)
         {
+            // Detected now for a customer who had none: a change like any other, versioned and
+            // in the audit trail.
             customer::Entity::update_many()
-                .col_expr(customer::Column::Country, Expr::val(Some(country)))
+                .col_expr(customer::Column::Country, Expr::val(Some(country.clone())))
+                .col_expr(
+                    customer::Column::Version,
+                    Expr::col(customer::Column::Version).add(1),
+                )
+                .col_expr(customer::Column::UpdatedAt, Expr::val(svc.clock.now()))
                 .filter(customer::Column::Id.eq(c.id.as_str()))
                 .exec(conn)
                 .await?;
+            super::audit::record(
+                conn,
+                svc,
+                caller,
+                super::audit::Change {
+                    action: "customer.updated",
+                    target_type: "customer",
+                    target_id: &c.id,
+                    changes: serde_json::json!({"country": {"before": null, "after": country}}),
+                },
+            )
+            .await?;
             let c = customer::Entity::find_by_id(c.id.as_str())
                 .one(conn)
                 .await?

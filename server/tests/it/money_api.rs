@@ -155,6 +155,33 @@ async fn a_checkout_creates_the_customer_order_and_entitlements(engine: Engine) 
     t.cleanup().await;
 }
 
+async fn a_known_customer_without_a_country_gets_the_cards_country(engine: Engine) {
+    let (t, api) = setup(engine).await;
+    let product = one_time(&api, 1000, "EUR").await;
+    let (_, cus) = api
+        .post(
+            "/customers",
+            json!({"external_id": "steam-7", "name": "Kaito"}),
+        )
+        .await;
+    let c = api
+        .post(
+            "/checkouts",
+            json!({"customer": {"external_id": "steam-7", "email": "kaito@example.com"},
+                   "product_id": product, "payment_method": card("4000002500000003")}),
+        )
+        .await;
+    assert_eq!(c.0, StatusCode::CREATED, "{}", c.1);
+    assert_eq!(c.1["customer_created"], false);
+    assert_eq!(c.1["customer"]["id"], cus["id"]);
+    let (_, after) = api
+        .get(&format!("/customers/{}", cus["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(after["country"], "FR");
+    assert_eq!(after["version"], 2, "the change is versioned like an edit");
+    t.cleanup().await;
+}
+
 async fn a_declined_card_is_recorded_as_a_failed_order(engine: Engine) {
     let (t, api) = setup(engine).await;
     let product = one_time(&api, 1000, "EUR").await;
@@ -756,6 +783,7 @@ async fn every_action_on_another_workspaces_objects_is_not_found(engine: Engine)
 
 on_both_engines!(
     a_checkout_creates_the_customer_order_and_entitlements,
+    a_known_customer_without_a_country_gets_the_cards_country,
     a_declined_card_is_recorded_as_a_failed_order,
     a_blocked_card_is_refused_and_nothing_is_written,
     a_sepa_payment_refunds_only_in_full_with_the_risk_acknowledged,
