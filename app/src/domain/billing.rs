@@ -184,12 +184,7 @@ async fn collect(
                         workspace_currency: ws_currency,
                         ip: None,
                         customer_note: None,
-                        outcome: Outcome::Paid {
-                            payment_id: Some(charge.payment_id.clone()),
-                            method: charge.method.clone(),
-                            rate_micros: charge.exchange_rate_micros,
-                            notices: charge.notices.clone(),
-                        },
+                        outcome: Outcome::charged(&charge),
                     },
                 )
                 .await?;

@@ -373,12 +373,7 @@ async fn write_paid(
             workspace_currency: ws_currency,
             ip,
             customer_note: note,
-            outcome: Outcome::Paid {
-                payment_id: Some(charge.payment_id.clone()),
-                method: charge.method.clone(),
-                rate_micros: charge.exchange_rate_micros,
-                notices: charge.notices.clone(),
-            },
+            outcome: Outcome::charged(charge),
         },
     )
     .await?;

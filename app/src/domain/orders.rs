@@ -24,7 +24,7 @@ use crate::types::{
 use super::actor::Caller;
 use super::audit::{self, Change};
 use super::entitlements::{self, Which};
-use super::provider::{ChargeRequest, Notice, PaymentSource, ProviderError};
+use super::provider::{Charge, ChargeRequest, Notice, PaymentSource, ProviderError};
 use super::stats::{self, Delta};
 use super::{
     DomainError, Services, customers, optional_text, payment_details, products, stored, stored_id,
@@ -138,6 +138,18 @@ pub(crate) enum Outcome {
     },
     /// Awaiting payment.
     Pending,
+}
+
+impl Outcome {
+    /// A successful provider charge.
+    pub(crate) fn charged(charge: &Charge) -> Self {
+        Outcome::Paid {
+            payment_id: Some(charge.payment_id.clone()),
+            method: charge.method.clone(),
+            rate_micros: charge.exchange_rate_micros,
+            notices: charge.notices.clone(),
+        }
+    }
 }
 
 /// An order to record.
