@@ -4,6 +4,7 @@ pub mod api;
 pub mod cli;
 pub mod config;
 pub mod dashboard_guard;
+pub mod export;
 pub mod health;
 pub mod jobs;
 pub mod request_id;

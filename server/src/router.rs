@@ -34,6 +34,10 @@ pub fn router(state: AppState) -> Router {
         .route("/dashboard", get(to_customers))
         .nest("/api/v1", api::router(&state))
         .route("/downloads/{token}", get(download))
+        .route(
+            "/dashboard/customers/export.csv",
+            get(crate::export::dashboard_customers_csv),
+        )
         // Pages and the server functions (under /rpc) get the domain services in context.
         .leptos_routes_with_context(
             &state,

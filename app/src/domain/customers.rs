@@ -1,43 +1,17 @@
 //! Customers: create, find, list (keyset pages), change with an optimistic lock, archive.
 
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde_json::Value;
 
 use crate::db::entities::customer;
 use crate::types::customer::{CustomerCreate, CustomerUpdate, Metadata};
-use crate::types::{Customer, CustomerId, Page, Scope};
+use crate::types::{Customer, CustomerId, Scope};
 
 use super::actor::Caller;
 use super::audit::{self, Change};
 use super::{DomainError, Services, validate};
 
-/// Most rows a page may hold.
-pub const LIMIT_MAX: u64 = 100;
-/// Rows a page holds unless asked otherwise.
-pub const LIMIT_DEFAULT: u64 = 50;
-
-/// Which customers to list, newest first.
-#[derive(Debug, Clone, Default)]
-pub struct CustomerQuery {
-    /// Partial, case-insensitive match on email, name or external id; or an exact customer id.
-    pub q: Option<String>,
-    /// Exact email (normalised before matching).
-    pub email: Option<String>,
-    /// Exact external id.
-    pub external_id: Option<String>,
-    /// `Some(true)`: archived only; otherwise archived customers are left out.
-    pub archived: Option<bool>,
-    /// Page size, 1..=100.
-    pub limit: Option<u64>,
-    /// The page after this customer.
-    pub starting_after: Option<CustomerId>,
-    /// The page before this customer.
-    pub ending_before: Option<CustomerId>,
-}
+pub use super::customer_list::{CustomerQuery, LIMIT_DEFAULT, LIMIT_MAX, list_customers};
 
 /// The customer's fields after validation, as they will be stored.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -136,6 +110,20 @@ impl Fields {
     }
 }
 
+/// What partial search matches: email, name, external id and id, lower-cased, space-separated.
+pub(crate) fn search_text(
+    id: &str,
+    email: Option<&str>,
+    name: Option<&str>,
+    external_id: Option<&str>,
+) -> String {
+    [email, name, external_id, Some(id)]
+        .iter()
+        .map(|v| v.unwrap_or_default().to_lowercase())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn parse_metadata(row: &customer::Model) -> Result<Metadata, DomainError> {
     serde_json::from_str(&row.metadata)
         .map_err(|e| DomainError::internal(format!("customers.metadata of {}: {e}", row.id)))
@@ -231,7 +219,14 @@ pub(crate) async fn create_in<C: ConnectionTrait>(
         ensure_external_id_free(conn, caller, x, None).await?;
     }
     let now = svc.clock.now();
-    let id = CustomerId::generate();
+    // The id's time is the creation time: sorting by id is sorting by creation.
+    let id = CustomerId::generate_at(now);
+    let search = search_text(
+        id.as_str(),
+        f.email.as_deref(),
+        f.name.as_deref(),
+        f.external_id.as_deref(),
+    );
     let row = customer::ActiveModel {
         id: Set(id.to_string()),
         workspace_id: Set(caller.workspace_id.to_string()),
@@ -243,6 +238,7 @@ pub(crate) async fn create_in<C: ConnectionTrait>(
         country: Set(f.country),
         username: Set(f.username),
         profile_url: Set(f.profile_url),
+        search_text: Set(search),
         metadata: Set(serde_json::to_string(&f.metadata).unwrap_or_else(|_| "{}".into())),
         first_seen_at: Set(now),
         created_at: Set(now),
@@ -293,86 +289,6 @@ pub async fn get_customer(
     to_customer(find_row(&svc.db, caller, id).await?)
 }
 
-/// A page of the caller's customers, newest first, by keyset on the (time-ordered) id.
-pub async fn list_customers(
-    svc: &Services,
-    caller: &Caller,
-    query: CustomerQuery,
-) -> Result<Page<Customer>, DomainError> {
-    caller.require(Scope::CustomersRead)?;
-    let limit = query.limit.unwrap_or(LIMIT_DEFAULT);
-    if !(1..=LIMIT_MAX).contains(&limit) {
-        return Err(DomainError::invalid(
-            "limit",
-            format!("must be between 1 and {LIMIT_MAX}"),
-        ));
-    }
-    if query.starting_after.is_some() && query.ending_before.is_some() {
-        return Err(DomainError::invalid(
-            "ending_before",
-            "cannot be combined with starting_after",
-        ));
-    }
-
-    let mut select = customer::Entity::find()
-        .filter(customer::Column::WorkspaceId.eq(caller.workspace_id.as_str()));
-    select = if query.archived == Some(true) {
-        select.filter(customer::Column::ArchivedAt.is_not_null())
-    } else {
-        select.filter(customer::Column::ArchivedAt.is_null())
-    };
-    if let Some(email) = query.email.as_deref() {
-        select = select.filter(customer::Column::Email.eq(email.trim().to_lowercase()));
-    }
-    if let Some(x) = query.external_id.as_deref() {
-        select = select.filter(customer::Column::ExternalId.eq(x.trim()));
-    }
-    if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        let pattern = format!("%{}%", escape_like(&q.to_lowercase()));
-        let like = |col: customer::Column| {
-            Expr::expr(Func::lower(Expr::col(col)))
-                .like(LikeExpr::new(pattern.clone()).escape('\\'))
-        };
-        select = select.filter(
-            Condition::any()
-                .add(customer::Column::Id.eq(q))
-                .add(like(customer::Column::Email))
-                .add(like(customer::Column::Name))
-                .add(like(customer::Column::ExternalId)),
-        );
-    }
-
-    let backwards = query.ending_before.is_some();
-    if let Some(after) = &query.starting_after {
-        select = select.filter(customer::Column::Id.lt(after.as_str()));
-    }
-    if let Some(before) = &query.ending_before {
-        select = select.filter(customer::Column::Id.gt(before.as_str()));
-    }
-    select = if backwards {
-        select.order_by_asc(customer::Column::Id)
-    } else {
-        select.order_by_desc(customer::Column::Id)
-    };
-    let mut rows = select.limit(limit + 1).all(&svc.db).await?;
-    let has_more = rows.len() as u64 > limit;
-    rows.truncate(limit as usize);
-    if backwards {
-        rows.reverse();
-    }
-    let data = rows
-        .into_iter()
-        .map(to_customer)
-        .collect::<Result<_, _>>()?;
-    Ok(Page::new(data, has_more))
-}
-
-fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
-}
-
 /// Applies `patch`. With `patch.version`, refuses (409) if the customer changed since.
 pub async fn update_customer(
     svc: &Services,
@@ -398,7 +314,14 @@ pub async fn update_customer(
         return to_customer(row);
     }
     let external_id = after.external_id.clone();
+    let row_id = row.id.clone();
     write(svc, caller, row, "customer.updated", move |m| {
+        m.search_text = Set(search_text(
+            &row_id,
+            after.email.as_deref(),
+            after.name.as_deref(),
+            after.external_id.as_deref(),
+        ));
         m.external_id = Set(after.external_id);
         m.email = Set(after.email);
         m.name = Set(after.name);

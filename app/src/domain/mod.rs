@@ -7,6 +7,7 @@ pub mod audit;
 pub mod billing;
 pub mod checkouts;
 pub mod clock;
+pub mod customer_list;
 pub mod customers;
 pub mod demo;
 pub mod entitlements;

@@ -62,6 +62,14 @@ pub(crate) async fn apply<C: ConnectionTrait>(
         }
     }
     if let Some(at) = d.last_order_at {
+        let key = Expr::col(customer::Column::LastOrderKey);
+        let ms = at.timestamp_millis();
+        update = update.col_expr(
+            customer::Column::LastOrderKey,
+            Expr::case(key.clone().lt(ms), Expr::val(ms))
+                .finally(key)
+                .into(),
+        );
         let last = Expr::col(customer::Column::LastOrderAt);
         update = update.col_expr(
             customer::Column::LastOrderAt,
@@ -115,7 +123,21 @@ pub fn monthly(amount: i64, interval: BillingInterval, count: i32) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
-/// Recounts the customer's MRR and active subscriptions from its subscriptions.
+/// The status the customer list shows and filters on: the most telling among the customer's
+/// subscriptions (active, else past due, else canceled, else expired).
+pub fn summary_status(statuses: &[SubscriptionStatus]) -> Option<SubscriptionStatus> {
+    [
+        SubscriptionStatus::Active,
+        SubscriptionStatus::PastDue,
+        SubscriptionStatus::Canceled,
+        SubscriptionStatus::Expired,
+    ]
+    .into_iter()
+    .find(|s| statuses.contains(s))
+}
+
+/// Recounts the customer's MRR, active subscriptions and summary status from its subscriptions
+/// (a customer has a handful).
 pub(crate) async fn refresh_subscriptions<C: ConnectionTrait>(
     conn: &C,
     workspace_id: &str,
@@ -124,19 +146,24 @@ pub(crate) async fn refresh_subscriptions<C: ConnectionTrait>(
     let subs = subscription::Entity::find()
         .filter(subscription::Column::WorkspaceId.eq(workspace_id))
         .filter(subscription::Column::CustomerId.eq(customer_id))
-        .filter(subscription::Column::Status.eq(SubscriptionStatus::Active.as_str()))
         .all(conn)
         .await?;
     let mut mrr = 0i64;
+    let mut active = 0i64;
+    let mut statuses = Vec::with_capacity(subs.len());
     for s in &subs {
-        mrr += monthly(s.workspace_amount, stored(&s.interval)?, s.interval_count);
+        let status: SubscriptionStatus = stored(&s.status)?;
+        if status == SubscriptionStatus::Active {
+            mrr += monthly(s.workspace_amount, stored(&s.interval)?, s.interval_count);
+            active += 1;
+        }
+        statuses.push(status);
     }
+    let summary = summary_status(&statuses).map(|s| s.as_str().to_owned());
     customer::Entity::update_many()
         .col_expr(customer::Column::MrrAmount, Expr::val(mrr))
-        .col_expr(
-            customer::Column::ActiveSubscriptions,
-            Expr::val(subs.len() as i64),
-        )
+        .col_expr(customer::Column::ActiveSubscriptions, Expr::val(active))
+        .col_expr(customer::Column::SubscriptionStatus, Expr::val(summary))
         .filter(customer::Column::Id.eq(customer_id))
         .filter(customer::Column::WorkspaceId.eq(workspace_id))
         .exec(conn)

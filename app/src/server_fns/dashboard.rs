@@ -2,7 +2,8 @@
 
 use leptos::prelude::*;
 
-use crate::types::{AppError, Customer, Page, ShellContext};
+use crate::types::customer::{CustomerListItem, CustomerListParams};
+use crate::types::{AppError, Page, Product, ShellContext};
 
 /// What the dashboard frame shows: the workspace and who is signed in. Without a session it
 /// sends the browser to the login page.
@@ -27,26 +28,35 @@ async fn load_shell_inner() -> Result<ShellContext, AppError> {
     Ok(accounts::shell_context(&svc, &user).await?)
 }
 
-/// The newest customers of the signed-in user's workspace.
+/// A page of the signed-in user's customers: the list's filters, sort and cursor as they stand
+/// in the page's URL.
 #[server(prefix = "/rpc", endpoint = "dashboard/customers")]
-pub async fn list_customers(starting_after: Option<String>) -> Result<Page<Customer>, AppError> {
+pub async fn list_customers(
+    params: CustomerListParams,
+) -> Result<Page<CustomerListItem>, AppError> {
+    super::ctx::with_status(list_customers_inner(params).await)
+}
+
+#[cfg(feature = "ssr")]
+async fn list_customers_inner(
+    params: CustomerListParams,
+) -> Result<Page<CustomerListItem>, AppError> {
     use super::ctx;
     use crate::domain::customers::{self, CustomerQuery};
-    use crate::types::CustomerId;
 
     let (svc, user) = ctx::signed_in().await?;
-    let starting_after = starting_after
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            CustomerId::parse(&s).map_err(|e| AppError::Invalid {
-                field: "after".to_owned(),
-                message: e.to_string(),
-            })
-        })
-        .transpose()?;
-    let query = CustomerQuery {
-        starting_after,
-        ..CustomerQuery::default()
-    };
+    let query = CustomerQuery::parse(&params)?;
     Ok(customers::list_customers(&svc, &user.caller, query).await?)
+}
+
+/// The workspace's products, for the list's "product purchased" filter.
+#[server(prefix = "/rpc", endpoint = "dashboard/products")]
+pub async fn list_products() -> Result<Vec<Product>, AppError> {
+    super::ctx::with_status(list_products_inner().await)
+}
+
+#[cfg(feature = "ssr")]
+async fn list_products_inner() -> Result<Vec<Product>, AppError> {
+    let (svc, user) = super::ctx::signed_in().await?;
+    Ok(crate::domain::products::list_products(&svc, &user.caller).await?)
 }

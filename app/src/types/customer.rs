@@ -232,3 +232,108 @@ pub struct CustomerStats {
     /// Disputes opened.
     pub disputes_count: i64,
 }
+
+crate::string_enum!(
+    /// How the customer list is ordered; ties are broken by id in the same direction.
+    #[derive(Default)]
+    CustomerSort {
+        /// Newest first (the default).
+        #[default]
+        CreatedDesc = "created_desc",
+        /// Oldest first.
+        CreatedAsc = "created_asc",
+        /// Highest lifetime value first.
+        LtvDesc = "ltv_desc",
+        /// Lowest lifetime value first.
+        LtvAsc = "ltv_asc",
+        /// Most recent order first (customers without orders last).
+        LastOrderDesc = "last_order_desc",
+        /// Oldest last order first (customers without orders first).
+        LastOrderAsc = "last_order_asc",
+    }
+);
+
+crate::string_enum!(
+    /// The subscription status filter: a customer's most telling subscription status, or none.
+    SubscriptionFilter {
+        /// At least one active subscription.
+        Active = "active",
+        /// No active one; at least one past due.
+        PastDue = "past_due",
+        /// Only canceled (and expired) ones.
+        Canceled = "canceled",
+        /// Only expired ones.
+        Expired = "expired",
+        /// Never subscribed.
+        None = "none",
+    }
+);
+
+/// The customer list's filters, sort and cursor exactly as they travel in a URL or query
+/// string: text, checked by the domain so that a bad value is named.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
+pub struct CustomerListParams {
+    /// Partial, case-insensitive match on email, name, external id or id; an exact order id,
+    /// licence key or IP address finds its customer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    /// Exact email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Exact external id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    /// A product id: customers with a paid order of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product_id: Option<String>,
+    /// active, past_due, canceled, expired or none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subscription_status: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// Created on or after: `YYYY-MM-DD` (UTC) or an RFC 3339 time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_from: Option<String>,
+    /// Created on or before this day (`YYYY-MM-DD`), or before this RFC 3339 time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_to: Option<String>,
+    /// `true`: archived customers only; by default they are left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archived: Option<String>,
+    /// created_desc (default), created_asc, ltv_desc, ltv_asc, last_order_desc, last_order_asc.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort: Option<String>,
+    /// Page size, 1 to 100 (default 50).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<String>,
+    /// A customer id: the page after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starting_after: Option<String>,
+    /// A customer id: the page before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ending_before: Option<String>,
+}
+
+/// One row of the customer list: the customer and the figures the list shows and sorts by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CustomerListItem {
+    /// The customer.
+    #[serde(flatten)]
+    pub customer: Customer,
+    /// Net lifetime value in the workspace currency (minor units).
+    pub lifetime_value: i64,
+    /// The workspace currency.
+    pub currency: String,
+    /// Orders of any status.
+    pub order_count: i64,
+    /// When the latest order was placed.
+    pub last_order_at: Option<DateTime<Utc>>,
+    /// Active subscriptions.
+    pub active_subscriptions: i64,
+    /// The most telling subscription status, if the customer ever subscribed.
+    pub subscription_status: Option<super::subscription::SubscriptionStatus>,
+}

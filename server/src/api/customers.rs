@@ -3,98 +3,25 @@
 
 use app::domain::Caller;
 use app::domain::customers::{self, CustomerQuery};
-use app::types::customer::{CustomerCreate, CustomerUpdate};
+use app::types::customer::{CustomerCreate, CustomerListItem, CustomerListParams, CustomerUpdate};
 use app::types::{Customer, CustomerId, Page};
 use axum::Extension;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use serde::Deserialize;
-use utoipa::IntoParams;
 
 use super::error::{ApiError, ErrorEnvelope};
 use super::json::{ApiJson, ApiQuery};
 use crate::state::AppState;
 
-/// Query parameters of the customer list. Every value arrives as text and is checked here so
-/// that a bad one is named in the error.
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListParams {
-    /// Partial, case-insensitive match on email, name or external id; or an exact customer id.
-    q: Option<String>,
-    /// Exact email.
-    email: Option<String>,
-    /// Exact external id.
-    external_id: Option<String>,
-    /// `true` lists archived customers only; by default they are left out.
-    archived: Option<String>,
-    /// Page size, 1 to 100 (default 50).
-    limit: Option<String>,
-    /// A customer id: the page after it.
-    starting_after: Option<String>,
-    /// A customer id: the page before it.
-    ending_before: Option<String>,
-}
-
-fn customer_id(param: &str, raw: &str) -> Result<CustomerId, ApiError> {
-    CustomerId::parse(raw).map_err(|e| {
-        ApiError::from(app::types::AppError::Invalid {
-            field: param.to_owned(),
-            message: e.to_string(),
-        })
-    })
-}
-
-fn invalid(field: &str, message: &str) -> ApiError {
-    ApiError::from(app::types::AppError::Invalid {
-        field: field.to_owned(),
-        message: message.to_owned(),
-    })
-}
-
-impl ListParams {
-    fn into_query(self) -> Result<CustomerQuery, ApiError> {
-        let limit = self
-            .limit
-            .map(|l| {
-                l.parse::<u64>()
-                    .map_err(|_| invalid("limit", "must be a whole number between 1 and 100"))
-            })
-            .transpose()?;
-        let archived = self
-            .archived
-            .map(|a| match a.as_str() {
-                "true" => Ok(true),
-                "false" => Ok(false),
-                _ => Err(invalid("archived", "must be true or false")),
-            })
-            .transpose()?;
-        Ok(CustomerQuery {
-            q: self.q,
-            email: self.email,
-            external_id: self.external_id,
-            archived,
-            limit,
-            starting_after: self
-                .starting_after
-                .map(|s| customer_id("starting_after", &s))
-                .transpose()?,
-            ending_before: self
-                .ending_before
-                .map(|s| customer_id("ending_before", &s))
-                .transpose()?,
-        })
-    }
-}
-
-/// List customers, newest first.
+/// List customers: search, filters, a sort and keyset pages (`starting_after` /
+/// `ending_before` a customer id).
 #[utoipa::path(
     get, path = "/customers", tag = "customers",
-    params(ListParams),
+    params(CustomerListParams),
     responses(
-        (status = 200, description = "A page of customers", body = Page<Customer>),
-        (status = 400, description = "A parameter is invalid", body = ErrorEnvelope),
+        (status = 200, description = "A page of customers", body = Page<CustomerListItem>),
+        (status = 400, description = "A parameter is invalid; `param` names it", body = ErrorEnvelope),
         (status = 401, description = "No valid API key", body = ErrorEnvelope),
         (status = 403, description = "The key lacks customers:read", body = ErrorEnvelope),
     ),
@@ -103,12 +30,31 @@ impl ListParams {
 pub async fn list_customers(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    ApiQuery(params): ApiQuery<ListParams>,
-) -> Result<Json<Page<Customer>>, ApiError> {
-    let query = params.into_query()?;
+    ApiQuery(params): ApiQuery<CustomerListParams>,
+) -> Result<Json<Page<CustomerListItem>>, ApiError> {
+    let query = CustomerQuery::parse(&params)?;
     Ok(Json(
         customers::list_customers(&state.services, &caller, query).await?,
     ))
+}
+
+/// Export exactly the filtered list as CSV, streamed (the same parameters as the list; no
+/// paging: every matching customer, in the list's order).
+#[utoipa::path(
+    get, path = "/customers/export.csv", tag = "customers",
+    params(CustomerListParams),
+    responses(
+        (status = 200, description = "CSV: id, email, name, external_id, country, lifetime_value, currency, orders, active_subscriptions, subscription_status, created_at", content_type = "text/csv"),
+        (status = 400, description = "A parameter is invalid", body = ErrorEnvelope),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn export_customers(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiQuery(params): ApiQuery<CustomerListParams>,
+) -> Result<axum::response::Response, ApiError> {
+    crate::export::customers_csv(state.services.clone(), caller, &params).await
 }
 
 /// Create a customer.

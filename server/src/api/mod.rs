@@ -34,6 +34,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
             customers::list_customers,
             customers::create_customer
         ))
+        .routes(routes!(customers::export_customers))
         .routes(routes!(customers::get_customer, customers::update_customer))
         .routes(routes!(customers::archive_customer))
         .routes(routes!(customers::unarchive_customer))

@@ -12,6 +12,7 @@ mod support;
 
 mod billing;
 mod cli;
+mod customer_list;
 mod customers_api;
 mod http;
 mod idempotency;

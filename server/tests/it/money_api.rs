@@ -781,7 +781,125 @@ async fn every_action_on_another_workspaces_objects_is_not_found(engine: Engine)
     t.cleanup().await;
 }
 
+async fn the_list_finds_by_order_licence_key_and_ip_filters_sorts_and_exports(engine: Engine) {
+    let (t, api) = setup(engine).await;
+    let kit = one_time(&api, 1500, "EUR").await;
+    let vip = monthly(&api, 999, "EUR").await;
+    let ada = paid_checkout(&api, &kit, "ada@example.com", card("4242424242424242")).await;
+    let bo = api
+        .post(
+            "/checkouts",
+            json!({"customer": {"email": "bo@example.com", "name": "=cmd|' /C calc'!A0"},
+                   "product_id": vip, "payment_method": card("5555555555554444"), "ip": "198.51.100.23"}),
+        )
+        .await
+        .1;
+    api.post("/customers", json!({"email": "cy@example.com"}))
+        .await;
+    let ada_id = ada["customer"]["id"].as_str().unwrap();
+    let bo_id = bo["customer"]["id"].as_str().unwrap();
+    let ids = |page: &Value| -> Vec<String> {
+        page["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let order = ada["order"]["id"].as_str().unwrap();
+    assert_eq!(
+        ids(&api.get(&format!("/customers?q={order}")).await.1),
+        [ada_id]
+    );
+    let key_ent = ada["entitlements"][0]["id"].as_str().unwrap();
+    let (_, key) = api
+        .get(&format!("/entitlements/{key_ent}/license_key"))
+        .await;
+    let key = key["license_key"].as_str().unwrap();
+    assert_eq!(
+        ids(&api
+            .get(&format!("/customers?q={}", key.to_lowercase()))
+            .await
+            .1),
+        [ada_id]
+    );
+    assert_eq!(ids(&api.get("/customers?q=198.51.100.23").await.1), [bo_id]);
+
+    let (s, by_ltv) = api.get("/customers?sort=ltv_desc").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(ids(&by_ltv)[0], ada_id);
+    assert_eq!(by_ltv["data"][0]["lifetime_value"], 1500);
+    assert_eq!(by_ltv["data"][0]["currency"], "EUR");
+    assert_eq!(by_ltv["data"][0]["order_count"], 1);
+    let (_, active) = api.get("/customers?subscription_status=active").await;
+    assert_eq!(ids(&active), [bo_id], "{bo} {by_ltv}");
+    assert_eq!(active["data"][0]["subscription_status"], "active");
+    let (_, never) = api
+        .get(&format!(
+            "/customers?subscription_status=none&product_id={kit}"
+        ))
+        .await;
+    assert_eq!(ids(&never), [ada_id]);
+    let bad = api.get("/customers?sort=cheapest").await;
+    assert_error(
+        &bad,
+        StatusCode::BAD_REQUEST,
+        "parameter_invalid",
+        Some("sort"),
+    );
+    let bad = api.get("/customers?created_from=yesterday").await;
+    assert_error(
+        &bad,
+        StatusCode::BAD_REQUEST,
+        "parameter_invalid",
+        Some("created_from"),
+    );
+
+    // The export is exactly the filtered list, formulas defused.
+    let res = api
+        .srv
+        .client
+        .get(api.srv.url("/api/v1/customers/export.csv?sort=ltv_desc"))
+        .bearer_auth(&api.key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = res.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "id,email,name,external_id,country,lifetime_value,currency,orders,active_subscriptions,subscription_status,created_at"
+    );
+    assert_eq!(lines.len(), 4, "{csv}");
+    assert!(
+        lines[1].starts_with(&format!("{ada_id},ada@example.com,,,US,15.00,EUR,1,0,,")),
+        "{csv}"
+    );
+    assert!(lines[2].contains("'=cmd"), "{csv}");
+    let res = api
+        .srv
+        .client
+        .get(
+            api.srv
+                .url("/api/v1/customers/export.csv?subscription_status=active"),
+        )
+        .bearer_auth(&api.key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.text().await.unwrap().lines().count(), 2);
+    t.cleanup().await;
+}
+
 on_both_engines!(
+    the_list_finds_by_order_licence_key_and_ip_filters_sorts_and_exports,
     a_checkout_creates_the_customer_order_and_entitlements,
     a_known_customer_without_a_country_gets_the_cards_country,
     a_declined_card_is_recorded_as_a_failed_order,

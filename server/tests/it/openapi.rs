@@ -63,6 +63,7 @@ async fn the_openapi_document_is_valid_and_lists_every_route() {
         [
             "GET /commands",
             "GET /customers",
+            "GET /customers/export.csv",
             "GET /customers/{id}",
             "GET /customers/{id}/entitlements",
             "GET /customers/{id}/orders",

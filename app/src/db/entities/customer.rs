@@ -57,6 +57,13 @@ pub struct Model {
     pub disputes_count: i64,
     /// When the latest order was placed.
     pub last_order_at: Option<DateTimeUtc>,
+    /// `last_order_at` in Unix milliseconds, 0 for none: a non-null sort key.
+    pub last_order_key: i64,
+    /// The most telling status among the customer's subscriptions (active, past_due, canceled,
+    /// expired), none without any.
+    pub subscription_status: Option<String>,
+    /// Email, name and external id, lower-cased: what partial search matches, trigram-indexed.
+    pub search_text: String,
 }
 
 /// Declared from the owned side.

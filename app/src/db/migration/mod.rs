@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 mod m20261121_000001_workspaces;
 mod m20261121_000002_accounts_and_customers;
 mod m20261121_000003_money_flows;
+mod m20261121_000004_customer_list;
 
 /// Every migration in order; `server migrate` and the embedded default's start apply them.
 #[derive(Debug)]
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000001_workspaces::Migration),
             Box::new(m20261121_000002_accounts_and_customers::Migration),
             Box::new(m20261121_000003_money_flows::Migration),
+            Box::new(m20261121_000004_customer_list::Migration),
         ]
     }
 }

@@ -1,20 +1,196 @@
-//! `/dashboard/customers`: the customer list, newest first, 50 a page.
+//! `/dashboard/customers`: the customer list. Search, filters, sort and page all live in the URL
+//! query, so reload, back/forward and bookmarks resume exactly; the list is one form that works
+//! as a plain GET before the page is interactive.
+
+use std::time::Duration;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::params::ParamsMap;
 
 use crate::components::empty_state::EmptyState;
 use crate::components::icons::UsersIcon;
-use crate::server_fns::dashboard::list_customers;
-use crate::types::Customer;
+use crate::server_fns::dashboard::{list_customers, list_products};
+use crate::types::customer::{
+    CustomerListItem, CustomerListParams, CustomerSort, SubscriptionFilter,
+};
+use crate::types::money;
+use crate::types::subscription::SubscriptionStatus;
 
-/// The Customers page: a table of the workspace's customers, or its empty state.
+/// How long typing must pause before the search runs.
+const DEBOUNCE: Duration = Duration::from_millis(300);
+
+/// The URL's keys for the list's state (short, for readable bookmarks).
+const FILTER_KEYS: [&str; 8] = [
+    "q", "product", "status", "country", "from", "to", "archived", "sort",
+];
+
+fn params_of(map: &ParamsMap) -> CustomerListParams {
+    let get = |k: &str| map.get(k).filter(|v| !v.trim().is_empty());
+    CustomerListParams {
+        q: get("q"),
+        product_id: get("product"),
+        subscription_status: get("status"),
+        country: get("country"),
+        created_from: get("from"),
+        created_to: get("to"),
+        archived: get("archived"),
+        sort: get("sort"),
+        starting_after: get("after"),
+        ending_before: get("before"),
+        ..Default::default()
+    }
+}
+
+/// The current filters with `changes` applied, as a link to the list's first page (or to the
+/// page after / before a customer, with `cursor`).
+fn href(map: &ParamsMap, changes: &[(&str, &str)], cursor: Option<(&'static str, &str)>) -> String {
+    let mut next = ParamsMap::new();
+    for key in FILTER_KEYS {
+        let value = changes
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| (*v).to_owned())
+            .or_else(|| map.get(key));
+        if let Some(v) = value.filter(|v| !v.trim().is_empty()) {
+            next.insert(key, v);
+        }
+    }
+    if let Some((k, v)) = cursor {
+        next.insert(k, v.to_owned());
+    }
+    format!("/dashboard/customers{}", next.to_query_string())
+}
+
+/// The same filters as a CSV download.
+fn export_href(map: &ParamsMap) -> String {
+    let p = params_of(map);
+    let mut q = ParamsMap::new();
+    for (k, v) in [
+        ("q", p.q),
+        ("product_id", p.product_id),
+        ("subscription_status", p.subscription_status),
+        ("country", p.country),
+        ("created_from", p.created_from),
+        ("created_to", p.created_to),
+        ("archived", p.archived),
+        ("sort", p.sort),
+    ] {
+        if let Some(v) = v {
+            q.insert(k, v);
+        }
+    }
+    format!("/dashboard/customers/export.csv{}", q.to_query_string())
+}
+
+fn sort_label(s: CustomerSort) -> &'static str {
+    match s {
+        CustomerSort::CreatedDesc => "Newest first",
+        CustomerSort::CreatedAsc => "Oldest first",
+        CustomerSort::LtvDesc => "Lifetime value: high to low",
+        CustomerSort::LtvAsc => "Lifetime value: low to high",
+        CustomerSort::LastOrderDesc => "Last order: recent first",
+        CustomerSort::LastOrderAsc => "Last order: oldest first",
+    }
+}
+
+fn status_label(s: SubscriptionFilter) -> &'static str {
+    match s {
+        SubscriptionFilter::Active => "Active",
+        SubscriptionFilter::PastDue => "Past due",
+        SubscriptionFilter::Canceled => "Canceled",
+        SubscriptionFilter::Expired => "Expired",
+        SubscriptionFilter::None => "Never subscribed",
+    }
+}
+
+/// The Customers page.
 #[component]
 pub fn CustomersPage() -> impl IntoView {
     let query = use_query_map();
-    let after = move || query.read().get("after");
-    let page = Resource::new(after, list_customers);
+    let navigate = use_navigate();
+    let page = Resource::new(move || params_of(&query.read()), list_customers);
+    let products = Resource::new(|| (), |()| list_products());
+    let (pending, set_pending) = signal(false);
+
+    // Every control navigates: the URL is the list's only state.
+    let go = {
+        let navigate = navigate.clone();
+        move |changes: &[(&str, &str)], replace: bool| {
+            let to = href(&query.read_untracked(), changes, None);
+            navigate(
+                &to,
+                NavigateOptions {
+                    replace,
+                    scroll: false,
+                    ..Default::default()
+                },
+            );
+        }
+    };
+    let typing = StoredValue::new(None::<TimeoutHandle>);
+    let on_search = {
+        let go = go.clone();
+        move |ev: leptos::ev::Event| {
+            let value = event_target_value(&ev);
+            if let Some(h) = typing.get_value() {
+                h.clear();
+            }
+            let go = go.clone();
+            let handle =
+                set_timeout_with_handle(move || go(&[("q", value.as_str())], true), DEBOUNCE).ok();
+            typing.set_value(handle);
+        }
+    };
+    let on_select = {
+        let go = go.clone();
+        move |key: &'static str| {
+            let go = go.clone();
+            move |ev: leptos::ev::Event| go(&[(key, event_target_value(&ev).as_str())], false)
+        }
+    };
+    let on_archived = {
+        let go = go.clone();
+        move |ev: leptos::ev::Event| {
+            let v = if event_target_checked(&ev) {
+                "true"
+            } else {
+                ""
+            };
+            go(&[("archived", v)], false);
+        }
+    };
+    let on_submit = {
+        let go = go.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            // With the page interactive, Enter searches at once; before that the form is a GET.
+            ev.prevent_default();
+            if let Some(h) = typing.get_value() {
+                h.clear();
+            }
+            let form = event_target::<leptos::web_sys::HtmlFormElement>(&ev);
+            let q = form
+                .elements()
+                .named_item("q")
+                .and_then(|e| {
+                    use leptos::wasm_bindgen::JsCast;
+                    e.dyn_into::<leptos::web_sys::HtmlInputElement>().ok()
+                })
+                .map(|i| i.value())
+                .unwrap_or_default();
+            go(&[("q", q.as_str())], false);
+        }
+    };
+
+    let value = move |k: &str| query.read().get(k).unwrap_or_default();
+    let filtered = move || {
+        FILTER_KEYS
+            .iter()
+            .filter(|k| **k != "sort")
+            .any(|k| query.read().get(k).is_some_and(|v| !v.is_empty()))
+    };
 
     let rows = move || {
         Suspend::new(async move {
@@ -25,29 +201,45 @@ pub fn CustomersPage() -> impl IntoView {
                     </p>
                 }
                 .into_any(),
-                Ok(p) if p.data.is_empty() && after().is_none() => view! {
-                    <EmptyState title="No customers yet" icon=view! { <UsersIcon class="size-6" /> }.into_any()>
-                        <p>
-                            "A customer appears here with their first purchase, or when your back end creates one through the REST API."
-                        </p>
+                Ok(p) if p.data.is_empty() && !filtered() && query.read().get("after").is_none() => {
+                    view! {
+                        <EmptyState title="No customers yet" icon=view! { <UsersIcon class="size-6" /> }.into_any()>
+                            <p>
+                                "A customer appears here with their first purchase, or when your back end creates one through the REST API."
+                            </p>
+                        </EmptyState>
+                    }
+                    .into_any()
+                }
+                Ok(p) if p.data.is_empty() => view! {
+                    <EmptyState title="No customers match" icon=view! { <UsersIcon class="size-6" /> }.into_any()>
+                        <p>"Nothing matches this search and these filters."</p>
+                        <a href="/dashboard/customers" class="mt-3 inline-block font-medium text-indigo-600 hover:text-indigo-500">
+                            "Clear search and filters"
+                        </a>
                     </EmptyState>
                 }
                 .into_any(),
                 Ok(p) => {
-                    let next = p.has_more.then(|| p.data.last().map(|c| c.id.to_string())).flatten();
+                    let map = query.read_untracked();
+                    let came_back = map.get("before").is_some();
+                    let came_forward = map.get("after").is_some();
+                    let first = p.data.first().map(|c| c.customer.id.to_string());
+                    let last = p.data.last().map(|c| c.customer.id.to_string());
+                    // Going forward, more rows mean a next page; coming back, there is always one.
+                    let next = (p.has_more || came_back)
+                        .then(|| last.map(|id| href(&map, &[], Some(("after", &id)))))
+                        .flatten();
+                    let prev = ((p.has_more && came_back) || came_forward)
+                        .then(|| first.map(|id| href(&map, &[], Some(("before", &id)))))
+                        .flatten();
+                    let first_page = (came_back || came_forward).then(|| href(&map, &[], None));
                     view! {
                         <CustomerTable customers=p.data />
                         <nav class="mt-4 flex justify-end gap-2" aria-label="Pages">
-                            {after().map(|_| view! {
-                                <a href="/dashboard/customers" class="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium hover:bg-slate-50">
-                                    "First page"
-                                </a>
-                            })}
-                            {next.map(|id| view! {
-                                <a href=format!("/dashboard/customers?after={id}") class="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium hover:bg-slate-50">
-                                    "Next"
-                                </a>
-                            })}
+                            {first_page.map(|h| view! { <PagerLink href=h label="First page" /> })}
+                            {prev.map(|h| view! { <PagerLink href=h label="Previous" /> })}
+                            {next.map(|h| view! { <PagerLink href=h label="Next" /> })}
                         </nav>
                     }
                     .into_any()
@@ -56,24 +248,167 @@ pub fn CustomersPage() -> impl IntoView {
         })
     };
 
+    let input = "block w-full rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30";
     view! {
         <Title text="Customers" />
-        <div class="mx-auto max-w-6xl space-y-6">
-            <header>
-                <h1 class="text-2xl font-semibold tracking-tight">"Customers"</h1>
-                <p class="mt-1 text-sm text-slate-600">
-                    "Everyone who pays you: what they bought, their subscriptions and their benefits."
-                </p>
+        <div class="mx-auto max-w-7xl space-y-5">
+            <header class="flex flex-wrap items-end justify-between gap-4">
+                <div>
+                    <h1 class="text-2xl font-semibold tracking-tight">"Customers"</h1>
+                    <p class="mt-1 text-sm text-slate-600">
+                        "Everyone who pays you: what they bought, their subscriptions and their benefits."
+                    </p>
+                </div>
+                <a
+                    href=move || export_href(&query.read())
+                    download="customers.csv"
+                    rel="external"
+                    class="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium shadow-sm hover:bg-slate-50"
+                >
+                    "Export CSV"
+                </a>
             </header>
-            <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading customers…"</p> }>
-                {rows}
-            </Transition>
+            <form
+                method="get"
+                action="/dashboard/customers"
+                role="search"
+                class="grid gap-3 rounded-xl border border-slate-200 bg-white p-4 sm:grid-cols-2 lg:grid-cols-6"
+                on:submit=on_submit
+            >
+                <label class="lg:col-span-2">
+                    <span class="mb-1 block text-xs font-medium text-slate-600">"Search"</span>
+                    <input
+                        type="search"
+                        name="q"
+                        class=input
+                        placeholder="Email, name, id, order id, licence key or IP"
+                        prop:value=move || value("q")
+                        on:input=on_search
+                    />
+                </label>
+                <label>
+                    <span class="mb-1 block text-xs font-medium text-slate-600">"Subscription"</span>
+                    <select name="status" class=input on:change=on_select("status")>
+                        <option value="" selected=move || value("status").is_empty()>"Any status"</option>
+                        {SubscriptionFilter::ALL
+                            .iter()
+                            .map(|s| {
+                                let s = *s;
+                                view! {
+                                    <option value=s.as_str() selected=move || value("status") == s.as_str()>
+                                        {status_label(s)}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                </label>
+                <label>
+                    <span class="mb-1 block text-xs font-medium text-slate-600">"Product purchased"</span>
+                    <select name="product" class=input on:change=on_select("product")>
+                        <option value="" selected=move || value("product").is_empty()>"Any product"</option>
+                        <Transition fallback=|| ()>
+                            {move || Suspend::new(async move {
+                                products
+                                    .await
+                                    .unwrap_or_default()
+                                    .into_iter()
+                                    .map(|p| {
+                                        let id = p.id.to_string();
+                                        let selected = id.clone();
+                                        view! {
+                                            <option value=id selected=move || value("product") == selected>
+                                                {p.name}
+                                            </option>
+                                        }
+                                    })
+                                    .collect_view()
+                            })}
+                        </Transition>
+                    </select>
+                </label>
+                <label>
+                    <span class="mb-1 block text-xs font-medium text-slate-600">"Country"</span>
+                    <input
+                        name="country"
+                        class=input
+                        placeholder="DE"
+                        maxlength="2"
+                        autocomplete="off"
+                        prop:value=move || value("country")
+                        on:change=on_select("country")
+                    />
+                </label>
+                <label>
+                    <span class="mb-1 block text-xs font-medium text-slate-600">"Sort"</span>
+                    <select name="sort" class=input on:change=on_select("sort")>
+                        {CustomerSort::ALL
+                            .iter()
+                            .map(|s| {
+                                let s = *s;
+                                let current = move || {
+                                    value("sort").parse::<CustomerSort>().unwrap_or_default() == s
+                                };
+                                view! { <option value=s.as_str() selected=current>{sort_label(s)}</option> }
+                            })
+                            .collect_view()}
+                    </select>
+                </label>
+                <label>
+                    <span class="mb-1 block text-xs font-medium text-slate-600">"Created from"</span>
+                    <input type="date" name="from" class=input prop:value=move || value("from") on:change=on_select("from") />
+                </label>
+                <label>
+                    <span class="mb-1 block text-xs font-medium text-slate-600">"Created to"</span>
+                    <input type="date" name="to" class=input prop:value=move || value("to") on:change=on_select("to") />
+                </label>
+                <label class="flex items-end gap-2 pb-1.5 text-sm text-slate-700">
+                    <input
+                        type="checkbox"
+                        name="archived"
+                        value="true"
+                        class="size-4 rounded border-slate-300"
+                        prop:checked=move || value("archived") == "true"
+                        on:change=on_archived
+                    />
+                    "Archived only"
+                </label>
+                <div class="flex items-end gap-3 lg:col-span-3 lg:justify-end">
+                    <span class="text-xs text-slate-500" aria-live="polite">
+                        {move || pending.get().then_some("Updating…")}
+                    </span>
+                    <a href="/dashboard/customers" class="text-sm font-medium text-slate-600 hover:text-slate-900">
+                        "Clear"
+                    </a>
+                    <button type="submit" class="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500">
+                        "Apply"
+                    </button>
+                </div>
+            </form>
+            <div class=move || if pending.get() { "opacity-60 transition-opacity" } else { "transition-opacity" }>
+                <Transition
+                    fallback=|| view! { <p class="text-sm text-slate-500">"Loading customers…"</p> }
+                    set_pending
+                >
+                    {rows}
+                </Transition>
+            </div>
         </div>
     }
 }
 
+#[component]
+fn PagerLink(href: String, label: &'static str) -> impl IntoView {
+    view! {
+        <a href=href class="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium hover:bg-slate-50">
+            {label}
+        </a>
+    }
+}
+
 /// Initials for the avatar: of the name, else of the email, else `?`.
-fn initials(c: &Customer) -> String {
+fn initials(c: &CustomerListItem) -> String {
+    let c = &c.customer;
     let source = c.name.as_deref().or(c.email.as_deref()).unwrap_or("?");
     source
         .split(|ch: char| ch.is_whitespace() || ch == '.' || ch == '@')
@@ -83,40 +418,91 @@ fn initials(c: &Customer) -> String {
         .collect()
 }
 
+fn status_badge(s: Option<SubscriptionStatus>) -> impl IntoView {
+    let (label, class) = match s {
+        Some(SubscriptionStatus::Active) => (
+            "Active",
+            "bg-emerald-50 text-emerald-700 ring-emerald-600/20",
+        ),
+        Some(SubscriptionStatus::PastDue) => {
+            ("Past due", "bg-amber-50 text-amber-800 ring-amber-600/20")
+        }
+        Some(SubscriptionStatus::Canceled) => {
+            ("Canceled", "bg-slate-100 text-slate-700 ring-slate-500/20")
+        }
+        Some(SubscriptionStatus::Expired) => {
+            ("Expired", "bg-slate-100 text-slate-600 ring-slate-500/20")
+        }
+        Some(SubscriptionStatus::Created) => ("Created", "bg-sky-50 text-sky-700 ring-sky-600/20"),
+        None => ("—", ""),
+    };
+    if class.is_empty() {
+        return view! { <span class="text-slate-400">"—"</span> }.into_any();
+    }
+    view! {
+        <span class=format!("inline-flex rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset {class}")>
+            {label}
+        </span>
+    }
+    .into_any()
+}
+
 #[component]
-fn CustomerTable(customers: Vec<Customer>) -> impl IntoView {
+fn CustomerTable(customers: Vec<CustomerListItem>) -> impl IntoView {
+    let cell = "px-4 py-2.5";
     view! {
         <div class="overflow-x-auto rounded-xl border border-slate-200 bg-white">
             <table class="min-w-full divide-y divide-slate-200 text-sm">
                 <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
                     <tr>
-                        <th scope="col" class="px-4 py-3">"Customer"</th>
-                        <th scope="col" class="px-4 py-3">"Email"</th>
-                        <th scope="col" class="px-4 py-3">"External id"</th>
-                        <th scope="col" class="px-4 py-3">"Country"</th>
-                        <th scope="col" class="px-4 py-3">"Created"</th>
+                        <th scope="col" class=cell>"Customer"</th>
+                        <th scope="col" class=cell>"Email"</th>
+                        <th scope="col" class=cell>"External id"</th>
+                        <th scope="col" class=cell>"Country"</th>
+                        <th scope="col" class=format!("{cell} text-right")>"Lifetime value"</th>
+                        <th scope="col" class=format!("{cell} text-right")>"Orders"</th>
+                        <th scope="col" class=cell>"Last order"</th>
+                        <th scope="col" class=cell>"Subscription"</th>
+                        <th scope="col" class=cell>"Created"</th>
                     </tr>
                 </thead>
                 <tbody class="divide-y divide-slate-100">
                     {customers
                         .into_iter()
-                        .map(|c| {
-                            let initials = initials(&c);
+                        .map(|row| {
+                            let initials = initials(&row);
+                            let c = row.customer;
+                            let link = format!("/dashboard/customers/{}", c.id);
                             let name = c.name.clone().unwrap_or_else(|| c.id.to_string());
+                            let ltv = money::format(row.lifetime_value, &row.currency);
+                            let navigate = use_navigate();
+                            let to = link.clone();
                             view! {
-                                <tr class="hover:bg-slate-50">
-                                    <td class="px-4 py-2.5">
+                                <tr
+                                    class="cursor-pointer hover:bg-slate-50"
+                                    data-customer-id=c.id.to_string()
+                                    on:click=move |_| navigate(&to, NavigateOptions::default())
+                                >
+                                    <td class=cell>
                                         <div class="flex items-center gap-3">
                                             <span class="grid size-8 shrink-0 place-items-center rounded-full bg-indigo-100 text-xs font-semibold text-indigo-700" aria-hidden="true">
                                                 {initials}
                                             </span>
-                                            <span class="font-medium text-slate-900">{name}</span>
+                                            <a href=link class="font-medium text-slate-900 hover:text-indigo-600 focus:outline-none focus-visible:underline">
+                                                {name}
+                                            </a>
                                         </div>
                                     </td>
-                                    <td class="px-4 py-2.5 text-slate-700">{c.email.unwrap_or_else(|| "—".to_owned())}</td>
-                                    <td class="px-4 py-2.5 font-mono text-xs text-slate-600">{c.external_id.unwrap_or_else(|| "—".to_owned())}</td>
-                                    <td class="px-4 py-2.5 text-slate-700">{c.country.unwrap_or_else(|| "—".to_owned())}</td>
-                                    <td class="whitespace-nowrap px-4 py-2.5 text-slate-600">
+                                    <td class=format!("{cell} text-slate-700")>{c.email.unwrap_or_else(|| "—".to_owned())}</td>
+                                    <td class=format!("{cell} font-mono text-xs text-slate-600")>{c.external_id.unwrap_or_else(|| "—".to_owned())}</td>
+                                    <td class=format!("{cell} text-slate-700")>{c.country.unwrap_or_else(|| "—".to_owned())}</td>
+                                    <td class=format!("{cell} whitespace-nowrap text-right tabular-nums")>{ltv}</td>
+                                    <td class=format!("{cell} text-right tabular-nums")>{row.order_count}</td>
+                                    <td class=format!("{cell} whitespace-nowrap text-slate-600")>
+                                        {row.last_order_at.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_else(|| "—".to_owned())}
+                                    </td>
+                                    <td class=cell>{status_badge(row.subscription_status)}</td>
+                                    <td class=format!("{cell} whitespace-nowrap text-slate-600")>
                                         <time datetime=c.created_at.to_rfc3339()>{c.created_at.format("%Y-%m-%d").to_string()}</time>
                                     </td>
                                 </tr>

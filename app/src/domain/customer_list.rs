@@ -1,0 +1,492 @@
+//! The customer list: filters, sorts and keyset pages that stay fast at a million customers.
+//!
+//! Every page is an index walk: `(workspace, sort key, id)` with a row-value keyset, never
+//! OFFSET or COUNT. Partial search picks its path by how common the term is (see
+//! PERF-NOTES.md): it first walks the sort index a bounded distance matching as it goes, which
+//! wins for common terms; when that finds too little, the trigram index (FTS5 on SQLite,
+//! pg_trgm on PostgreSQL) lists the few candidates to sort; a term too short for trigrams, or
+//! too common for the candidate cap, walks the sort index to the end of the page.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, SimpleExpr};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
+};
+
+use crate::db::entities::{customer, entitlement, order, payment_detail};
+use crate::types::customer::{
+    CustomerListItem, CustomerListParams, CustomerSort, SubscriptionFilter,
+};
+use crate::types::{CustomerId, OrderId, Page, ProductId, Scope};
+
+use super::actor::Caller;
+use super::{DomainError, Services, customers, orders, stored, validate};
+
+/// Most rows a page may hold.
+pub const LIMIT_MAX: u64 = 100;
+/// Rows a page holds unless asked otherwise.
+pub const LIMIT_DEFAULT: u64 = 50;
+/// How far a search walks the sort index before asking the trigram index instead.
+const WALK: u64 = 2_000;
+/// Most trigram candidates a search sorts; beyond it the term is common and walking wins.
+const CANDIDATES: u64 = 20_000;
+
+/// Which customers to list, in which order, from where: checked and typed.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerQuery {
+    /// Partial search, or an exact id, order id, licence key or IP address.
+    pub q: Option<String>,
+    /// Exact email (normalised before matching).
+    pub email: Option<String>,
+    /// Exact external id.
+    pub external_id: Option<String>,
+    /// Customers with a paid order of this product.
+    pub product_id: Option<ProductId>,
+    /// Subscription status.
+    pub subscription_status: Option<SubscriptionFilter>,
+    /// ISO 3166-1 alpha-2.
+    pub country: Option<String>,
+    /// Created at or after.
+    pub created_from: Option<DateTime<Utc>>,
+    /// Created before.
+    pub created_before: Option<DateTime<Utc>>,
+    /// `Some(true)`: archived only; otherwise archived customers are left out.
+    pub archived: Option<bool>,
+    /// The order.
+    pub sort: CustomerSort,
+    /// Page size, 1..=100.
+    pub limit: Option<u64>,
+    /// The page after this customer.
+    pub starting_after: Option<CustomerId>,
+    /// The page before this customer.
+    pub ending_before: Option<CustomerId>,
+}
+
+fn day_or_time(field: &str, raw: &str, end_of_day: bool) -> Result<DateTime<Utc>, DomainError> {
+    let raw = raw.trim();
+    if let Ok(d) = NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+        let d = if end_of_day {
+            d.succ_opt().unwrap_or(d)
+        } else {
+            d
+        };
+        return Ok(d.and_time(chrono::NaiveTime::MIN).and_utc());
+    }
+    DateTime::parse_from_rfc3339(raw)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| {
+            DomainError::invalid(
+                field,
+                "must be a day (2026-01-31) or an RFC 3339 time (2026-01-31T12:00:00Z)",
+            )
+        })
+}
+
+impl CustomerQuery {
+    /// Checks the list's parameters as they came from a URL, naming the first bad one.
+    pub fn parse(p: &CustomerListParams) -> Result<Self, DomainError> {
+        fn nonblank(v: &Option<String>) -> Option<&str> {
+            v.as_deref().map(str::trim).filter(|v| !v.is_empty())
+        }
+        let id = |field: &str, v: &Option<String>| {
+            nonblank(v)
+                .map(|s| {
+                    s.parse::<CustomerId>()
+                        .map_err(|e| DomainError::invalid(field, e.to_string()))
+                })
+                .transpose()
+        };
+        let word = |field: &str, v: &Option<String>| -> Result<Option<String>, DomainError> {
+            Ok(nonblank(v).map(str::to_owned)).and_then(|x| {
+                if let Some(s) = &x
+                    && s.chars().count() > 200
+                {
+                    return Err(DomainError::invalid(
+                        field,
+                        "must be at most 200 characters",
+                    ));
+                }
+                Ok(x)
+            })
+        };
+        let q = Self {
+            q: word("q", &p.q)?,
+            email: word("email", &p.email)?,
+            external_id: word("external_id", &p.external_id)?,
+            product_id: nonblank(&p.product_id)
+                .map(|s| {
+                    s.parse::<ProductId>()
+                        .map_err(|e| DomainError::invalid("product_id", e.to_string()))
+                })
+                .transpose()?,
+            subscription_status: nonblank(&p.subscription_status)
+                .map(|s| {
+                    s.parse()
+                        .map_err(|m| DomainError::invalid("subscription_status", m))
+                })
+                .transpose()?,
+            country: nonblank(&p.country).map(validate::country).transpose()?,
+            created_from: nonblank(&p.created_from)
+                .map(|s| day_or_time("created_from", s, false))
+                .transpose()?,
+            created_before: nonblank(&p.created_to)
+                .map(|s| day_or_time("created_to", s, true))
+                .transpose()?,
+            archived: nonblank(&p.archived)
+                .map(|s| match s {
+                    "true" => Ok(true),
+                    "false" => Ok(false),
+                    _ => Err(DomainError::invalid("archived", "must be true or false")),
+                })
+                .transpose()?,
+            sort: nonblank(&p.sort)
+                .map(|s| s.parse().map_err(|m| DomainError::invalid("sort", m)))
+                .transpose()?
+                .unwrap_or_default(),
+            limit: nonblank(&p.limit)
+                .map(|s| {
+                    s.parse::<u64>().map_err(|_| {
+                        DomainError::invalid("limit", "must be a whole number between 1 and 100")
+                    })
+                })
+                .transpose()?,
+            starting_after: id("starting_after", &p.starting_after)?,
+            ending_before: id("ending_before", &p.ending_before)?,
+        };
+        if let (Some(a), Some(b)) = (q.created_from, q.created_before)
+            && b <= a
+        {
+            return Err(DomainError::invalid(
+                "created_to",
+                "must not be before created_from",
+            ));
+        }
+        Ok(q)
+    }
+}
+
+/// The sort's key column (`None`: the id alone, which is creation order) and direction.
+fn key_of(sort: CustomerSort) -> (Option<customer::Column>, bool) {
+    match sort {
+        CustomerSort::CreatedDesc => (None, true),
+        CustomerSort::CreatedAsc => (None, false),
+        CustomerSort::LtvDesc => (Some(customer::Column::LtvAmount), true),
+        CustomerSort::LtvAsc => (Some(customer::Column::LtvAmount), false),
+        CustomerSort::LastOrderDesc => (Some(customer::Column::LastOrderKey), true),
+        CustomerSort::LastOrderAsc => (Some(customer::Column::LastOrderKey), false),
+    }
+}
+
+fn key_value(row: &customer::Model, col: customer::Column) -> i64 {
+    match col {
+        customer::Column::LtvAmount => row.ltv_amount,
+        _ => row.last_order_key,
+    }
+}
+
+/// An id's lowest possible value at a time: ids are ULIDs whose time part is creation.
+fn id_at(t: DateTime<Utc>) -> String {
+    let ms = u64::try_from(t.timestamp_millis()).unwrap_or(0);
+    format!("{}{}", CustomerId::PREFIX, ulid::Ulid::from_parts(ms, 0))
+}
+
+fn like(pattern: &str, e: SimpleExpr) -> SimpleExpr {
+    e.like(LikeExpr::new(pattern).escape('\\'))
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// Does a customer's email, name, external id or id contain `term` (lower case)?
+fn matches(row: &customer::Model, term: &str) -> bool {
+    [
+        row.email.as_deref(),
+        row.name.as_deref(),
+        row.external_id.as_deref(),
+        Some(row.id.as_str()),
+    ]
+    .into_iter()
+    .flatten()
+    .any(|v| v.to_lowercase().contains(term))
+}
+
+fn partial(term: &str) -> Condition {
+    let pattern = format!("%{}%", escape_like(term));
+    let lower = |c: customer::Column| Func::lower(Expr::col(c)).into();
+    Condition::any()
+        .add(like(&pattern, lower(customer::Column::Email)))
+        .add(like(&pattern, lower(customer::Column::Name)))
+        .add(like(&pattern, lower(customer::Column::ExternalId)))
+        .add(like(&pattern, lower(customer::Column::Id)))
+}
+
+/// The customers an exact identifier names: a customer id, an order id, a licence key or an
+/// IP address. `None` when `q` is none of these.
+async fn exact_ids<C: ConnectionTrait>(
+    conn: &C,
+    ws: &str,
+    q: &str,
+) -> Result<Option<Vec<String>>, DomainError> {
+    if q.parse::<CustomerId>().is_ok() {
+        return Ok(Some(vec![q.to_owned()]));
+    }
+    if q.parse::<OrderId>().is_ok() {
+        let found = order::Entity::find_by_id(q)
+            .filter(order::Column::WorkspaceId.eq(ws))
+            .one(conn)
+            .await?;
+        return Ok(Some(found.map(|o| o.customer_id).into_iter().collect()));
+    }
+    if let Ok(ip) = q.parse::<std::net::IpAddr>() {
+        let rows = payment_detail::Entity::find()
+            .filter(payment_detail::Column::WorkspaceId.eq(ws))
+            .filter(payment_detail::Column::Kind.eq("ip"))
+            .filter(payment_detail::Column::Value.eq(ip.to_string()))
+            .limit(LIMIT_MAX)
+            .all(conn)
+            .await?;
+        return Ok(Some(rows.into_iter().map(|r| r.customer_id).collect()));
+    }
+    let key_like = q.len() >= 11
+        && q.contains('-')
+        && q.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if key_like {
+        let found = entitlement::Entity::find()
+            .filter(entitlement::Column::WorkspaceId.eq(ws))
+            .filter(entitlement::Column::LicenseKey.eq(q.to_ascii_uppercase()))
+            .one(conn)
+            .await?;
+        if let Some(e) = found {
+            return Ok(Some(vec![e.customer_id]));
+        }
+    }
+    Ok(None)
+}
+
+/// A page of the caller's customers.
+pub async fn list_customers(
+    svc: &Services,
+    caller: &Caller,
+    query: CustomerQuery,
+) -> Result<Page<CustomerListItem>, DomainError> {
+    caller.require(Scope::CustomersRead)?;
+    let limit = query.limit.unwrap_or(LIMIT_DEFAULT);
+    if !(1..=LIMIT_MAX).contains(&limit) {
+        return Err(DomainError::invalid(
+            "limit",
+            format!("must be between 1 and {LIMIT_MAX}"),
+        ));
+    }
+    if query.starting_after.is_some() && query.ending_before.is_some() {
+        return Err(DomainError::invalid(
+            "ending_before",
+            "cannot be combined with starting_after",
+        ));
+    }
+    let ws = caller.workspace_id.as_str();
+    let (key, descending) = key_of(query.sort);
+    let backwards = query.ending_before.is_some();
+    // Walking backwards is walking the other way, then turning the page around.
+    let down = descending != backwards;
+
+    let mut select = customer::Entity::find().filter(customer::Column::WorkspaceId.eq(ws));
+    select = if query.archived == Some(true) {
+        select.filter(customer::Column::ArchivedAt.is_not_null())
+    } else {
+        select.filter(customer::Column::ArchivedAt.is_null())
+    };
+    if let Some(email) = &query.email {
+        select = select.filter(customer::Column::Email.eq(email.to_lowercase()));
+    }
+    if let Some(x) = &query.external_id {
+        select = select.filter(customer::Column::ExternalId.eq(x.as_str()));
+    }
+    if let Some(c) = &query.country {
+        select = select.filter(customer::Column::Country.eq(c.as_str()));
+    }
+    select = match query.subscription_status {
+        Some(SubscriptionFilter::None) => {
+            select.filter(customer::Column::SubscriptionStatus.is_null())
+        }
+        Some(s) => select.filter(customer::Column::SubscriptionStatus.eq(s.as_str())),
+        None => select,
+    };
+    if let Some(t) = query.created_from {
+        select = select.filter(customer::Column::Id.gte(id_at(t)));
+    }
+    if let Some(t) = query.created_before {
+        select = select.filter(customer::Column::Id.lt(id_at(t)));
+    }
+    if let Some(p) = &query.product_id {
+        select = select.filter(Expr::exists(
+            sea_orm::sea_query::Query::select()
+                .expr(Expr::val(1))
+                .from(order::Entity)
+                .and_where(Expr::col((order::Entity, order::Column::WorkspaceId)).eq(ws))
+                .and_where(Expr::col((order::Entity, order::Column::ProductId)).eq(p.as_str()))
+                .and_where(
+                    Expr::col((order::Entity, order::Column::CustomerId))
+                        .equals((customer::Entity, customer::Column::Id)),
+                )
+                .and_where(Expr::col((order::Entity, order::Column::PaidAt)).is_not_null())
+                .to_owned(),
+        ));
+    }
+    if let Some(cursor) = query
+        .starting_after
+        .as_ref()
+        .or(query.ending_before.as_ref())
+    {
+        let at = customers::row(&svc.db, caller, cursor)
+            .await
+            .map_err(|e| match e {
+                DomainError::NotFound { .. } => DomainError::invalid(
+                    if backwards {
+                        "ending_before"
+                    } else {
+                        "starting_after"
+                    },
+                    "no such customer in this workspace",
+                ),
+                other => other,
+            })?;
+        let id = Expr::col(customer::Column::Id);
+        let cond = match key {
+            None if down => id.lt(at.id.as_str()),
+            None => id.gt(at.id.as_str()),
+            Some(k) => {
+                let v = key_value(&at, k);
+                let lhs = Expr::tuple([Expr::col(k), id]);
+                let rhs = Expr::tuple([Expr::val(v), Expr::val(at.id.as_str())]);
+                if down { lhs.lt(rhs) } else { lhs.gt(rhs) }
+            }
+        };
+        select = select.filter(cond);
+    }
+    let order = if down {
+        sea_orm::Order::Desc
+    } else {
+        sea_orm::Order::Asc
+    };
+    if let Some(k) = key {
+        select = select.order_by(k, order.clone());
+    }
+    select = select.order_by(customer::Column::Id, order);
+
+    let term = query.q.as_deref().map(|q| q.trim().to_lowercase());
+    let mut rows = match term.as_deref() {
+        None | Some("") => select.limit(limit + 1).all(&svc.db).await?,
+        Some(term) => {
+            let raw = query.q.as_deref().map(str::trim).unwrap_or_default();
+            match exact_ids(&svc.db, ws, raw).await? {
+                Some(ids) if !ids.is_empty() => {
+                    select
+                        .filter(customer::Column::Id.is_in(ids))
+                        .limit(limit + 1)
+                        .all(&svc.db)
+                        .await?
+                }
+                _ => search(svc, select, term, limit).await?,
+            }
+        }
+    };
+    let has_more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    if backwards {
+        rows.reverse();
+    }
+    let currency = orders::workspace_currency(&svc.db, ws).await?;
+    let data = rows
+        .into_iter()
+        .map(|r| list_item(r, currency.code))
+        .collect::<Result<_, _>>()?;
+    Ok(Page::new(data, has_more))
+}
+
+/// The rows of one page of a partial search, by the cheapest path for the term.
+async fn search(
+    svc: &Services,
+    select: Select<customer::Entity>,
+    term: &str,
+    limit: u64,
+) -> Result<Vec<customer::Model>, DomainError> {
+    // 1. Walk the sort index a bounded distance, matching in memory.
+    let walked = select.clone().limit(WALK).all(&svc.db).await?;
+    let exhausted = (walked.len() as u64) < WALK;
+    let found: Vec<customer::Model> = walked
+        .into_iter()
+        .filter(|r| matches(r, term))
+        .take(limit as usize + 1)
+        .collect();
+    if exhausted || found.len() as u64 > limit {
+        return Ok(found);
+    }
+    // 2. Few matches near the start: let the trigram index list the candidates.
+    if term.chars().count() >= 3 {
+        let backend = svc.db.get_database_backend();
+        let candidates = match backend {
+            DatabaseBackend::Postgres => {
+                let pattern = format!("%{}%", escape_like(term));
+                Expr::col(customer::Column::Id).in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(customer::Column::Id)
+                        .from(customer::Entity)
+                        .and_where(like(&pattern, Expr::col(customer::Column::SearchText)))
+                        .limit(CANDIDATES + 1)
+                        .to_owned(),
+                )
+            }
+            _ => {
+                let phrase = format!("\"{}\"", term.replace('"', "\"\""));
+                Expr::cust_with_values(
+                    format!(
+                        "customers.rowid IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH ? LIMIT {})",
+                        CANDIDATES + 1
+                    ),
+                    [phrase],
+                )
+            }
+        };
+        let many = customer::Entity::find()
+            .filter(candidates.clone())
+            .select_only()
+            .column(customer::Column::Id)
+            .offset(CANDIDATES)
+            .limit(1)
+            .into_tuple::<String>()
+            .one(&svc.db)
+            .await?
+            .is_some();
+        if !many {
+            return Ok(select
+                .filter(candidates)
+                .filter(partial(term))
+                .limit(limit + 1)
+                .all(&svc.db)
+                .await?);
+        }
+    }
+    // 3. A short or very common term: matches are dense, walk to the end of the page.
+    Ok(select
+        .filter(partial(term))
+        .limit(limit + 1)
+        .all(&svc.db)
+        .await?)
+}
+
+fn list_item(row: customer::Model, currency: &str) -> Result<CustomerListItem, DomainError> {
+    let status = row.subscription_status.as_deref().map(stored).transpose()?;
+    Ok(CustomerListItem {
+        lifetime_value: row.ltv_amount,
+        currency: currency.to_owned(),
+        order_count: row.order_count,
+        last_order_at: row.last_order_at,
+        active_subscriptions: row.active_subscriptions,
+        subscription_status: status,
+        customer: customers::present(row)?,
+    })
+}
