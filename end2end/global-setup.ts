@@ -8,6 +8,9 @@ import { join, resolve } from 'node:path';
 export const repoRoot = resolve(__dirname, '..');
 export const serverBin = process.env.PATRON_SERVER_BIN ?? join(repoRoot, 'target/release/server');
 export const pidFile = join(tmpdir(), 'patron-e2e-server.pid');
+// The login of the workspace the list journeys fill through the REST API.
+export const LIST_EMAIL = 'owner@listing-labs.example';
+export const LIST_PASSWORD = 'listing-labs-e2e';
 
 export default async function globalSetup() {
   const dataDir = mkdtempSync(join(tmpdir(), 'patron-e2e-'));
@@ -23,6 +26,19 @@ export default async function globalSetup() {
   if (seed.status !== 0) {
     throw new Error(`server seed-demo failed (${seed.status}): ${seed.stderr}`);
   }
+
+  // A second workspace for the list journeys, filled through the REST API by the specs.
+  const cli = (args: string[], input?: string) => {
+    const r = spawnSync(serverBin, args, { cwd: repoRoot, env, encoding: 'utf8', input });
+    if (r.status !== 0) throw new Error(`server ${args[0]} failed (${r.status}): ${r.stderr}`);
+    return r.stdout.trim();
+  };
+  const ws = cli(['create-workspace', '--name', 'Listing Labs', '--currency', 'EUR']);
+  cli(['create-user', '--workspace', ws, '--email', LIST_EMAIL, '--role', 'owner', '--password-stdin'], LIST_PASSWORD);
+  process.env.PATRON_E2E_API_KEY = cli([
+    'create-api-key', '--workspace', ws, '--scopes',
+    'customers:read,customers:write,products:read,products:write,checkouts:write',
+  ]);
 
   const server = spawn(serverBin, ['serve', '--addr', '127.0.0.1:0'], {
     cwd: repoRoot,

@@ -1,4 +1,5 @@
-//! The command line: `serve` (default), `migrate`, `seed-demo`.
+//! The command line: `serve` (default), `migrate`, `seed-demo`, admin commands and the
+//! benchmark's `seed-bench` and `bench-list`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -81,6 +82,26 @@ pub enum Command {
         /// A name to recognise the key by.
         #[arg(long, default_value = "API key")]
         name: String,
+    },
+    /// Write the benchmark workspace: a million customers with orders and subscriptions
+    /// (deterministic; into an empty database).
+    SeedBench {
+        /// How many customers.
+        #[arg(long, default_value_t = 1_000_000)]
+        customers: u64,
+        /// Average orders per customer.
+        #[arg(long, default_value_t = 5)]
+        orders_per_customer: u64,
+        /// Seed of the generator: the same seed writes the same data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Time the customer list on the benchmark workspace: p50 and p99 of the domain query
+    /// and of the same query in raw SQL, at page 1 and page 1,000.
+    BenchList {
+        /// Timed runs per cell.
+        #[arg(long, default_value_t = 200)]
+        runs: usize,
     },
     /// Revoke an API key: it authenticates nothing from then on.
     RevokeApiKey {

@@ -8,7 +8,7 @@ use app::types::money;
 use axum::body::Body;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use futures::stream;
+use futures::{StreamExt, stream};
 
 use crate::api::error::ApiError;
 
@@ -118,7 +118,8 @@ pub async fn customers_csv(
                 "attachment; filename=\"customers.csv\"",
             ),
         ],
-        Body::from_stream(body),
+        // Fused: the compression layer may poll once more after the end.
+        Body::from_stream(body.fuse()),
     )
         .into_response())
 }

@@ -1,6 +1,7 @@
 //! The Patron server: HTTP doors (dashboard, server functions, REST API), jobs and the command line.
 
 pub mod api;
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod dashboard_guard;
@@ -55,6 +56,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 demo::DEMO_EMAIL,
                 demo::DEMO_PASSWORD
             ))?;
+            svc.db.close().await?;
+            Ok(())
+        }
+        Command::SeedBench {
+            customers,
+            orders_per_customer,
+            seed,
+        } => {
+            let svc = open_migrated(&target).await?;
+            bench::seed_bench(&svc, customers, orders_per_customer, seed).await?;
+            svc.db.close().await?;
+            Ok(())
+        }
+        Command::BenchList { runs } => {
+            let svc = open_migrated(&target).await?;
+            bench::bench_list(&svc, runs).await?;
             svc.db.close().await?;
             Ok(())
         }

@@ -1,6 +1,7 @@
 //! Server functions behind the merchant dashboard. Each needs a live session.
 
 use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
 
 use crate::types::customer::{CustomerListItem, CustomerListParams};
 use crate::types::{AppError, Page, Product, ShellContext};
@@ -30,7 +31,8 @@ async fn load_shell_inner() -> Result<ShellContext, AppError> {
 
 /// A page of the signed-in user's customers: the list's filters, sort and cursor as they stand
 /// in the page's URL.
-#[server(prefix = "/rpc", endpoint = "dashboard/customers")]
+// JSON, not a form: a list with no filter at all has no form fields to send.
+#[server(prefix = "/rpc", endpoint = "dashboard/customers", input = Json)]
 pub async fn list_customers(
     params: CustomerListParams,
 ) -> Result<Page<CustomerListItem>, AppError> {

@@ -856,11 +856,13 @@ async fn the_list_finds_by_order_licence_key_and_ip_filters_sorts_and_exports(en
     );
 
     // The export is exactly the filtered list, formulas defused.
+    // As a browser asks for it: compressed.
     let res = api
         .srv
         .client
         .get(api.srv.url("/api/v1/customers/export.csv?sort=ltv_desc"))
         .bearer_auth(&api.key)
+        .header("accept-encoding", "gzip")
         .send()
         .await
         .unwrap();
@@ -871,7 +873,16 @@ async fn the_list_finds_by_order_licence_key_and_ip_filters_sorts_and_exports(en
             .unwrap()
             .starts_with("text/csv")
     );
-    let csv = res.text().await.unwrap();
+    assert_eq!(res.headers()["content-encoding"], "gzip");
+    let csv = res.bytes().await.unwrap();
+    let csv = {
+        use std::io::Read;
+        let mut out = String::new();
+        flate2::read::GzDecoder::new(&csv[..])
+            .read_to_string(&mut out)
+            .unwrap();
+        out
+    };
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],

@@ -1,0 +1,104 @@
+import { test, expect } from './fixtures';
+import { logIn } from './helpers';
+import { LIST_EMAIL, LIST_PASSWORD } from '../global-setup';
+import type { APIRequestContext, Page } from '@playwright/test';
+
+// The customer list journeys, on their own workspace seeded through the REST API: 60 customers,
+// some of whom bought a one-time kit or a subscription.
+
+async function seed(request: APIRequestContext, baseURL: string) {
+  const headers = { Authorization: `Bearer ${process.env.PATRON_E2E_API_KEY}` };
+  const api = (path: string) => `${baseURL}/api/v1${path}`;
+  const existing = await request.get(api('/customers?limit=1'), { headers });
+  if ((await existing.json()).data.length > 0) return;
+  const product = async (body: object) => (await (await request.post(api('/products'), { headers, data: body })).json()).id;
+  const kit = await product({ name: 'Kit', kind: 'one_time', amount: 1500, currency: 'EUR' });
+  const vip = await product({ name: 'VIP', kind: 'subscription', amount: 999, currency: 'EUR', interval: 'month' });
+  const names = ['Ada Lovelace', 'Grace Hopper', 'Alan Turing', 'Edsger Dijkstra', 'Barbara Liskov', 'Donald Knuth'];
+  for (let i = 0; i < 60; i++) {
+    const name = `${names[i % names.length]} ${i}`;
+    const email = `${name.toLowerCase().replace(/ /g, '.')}@example.com`;
+    if (i % 3 === 0) {
+      const res = await request.post(api('/checkouts'), {
+        headers,
+        data: { customer: { email, external_id: `ext-${i}`, name }, product_id: i % 2 ? kit : vip, payment_method: { type: 'card', number: '4242424242424242' } },
+      });
+      expect(res.status()).toBe(201);
+    } else {
+      const res = await request.post(api('/customers'), { headers, data: { email, name, external_id: `ext-${i}`, country: i % 2 ? 'DE' : 'FR' } });
+      expect(res.status()).toBe(201);
+    }
+  }
+}
+
+async function rowIds(page: Page) {
+  return page.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-customer-id')));
+}
+
+test.beforeEach(async ({ page, request, baseURL }) => {
+  await seed(request, baseURL!);
+  await logIn(page, LIST_EMAIL, LIST_PASSWORD);
+  await expect(page).toHaveURL(/\/dashboard\/customers$/);
+  await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
+});
+
+test('search narrows the list as you type', async ({ page }) => {
+  await expect(page.locator('tbody tr')).toHaveCount(50);
+  await page.getByRole('searchbox').fill('hopper');
+  await expect(page).toHaveURL(/q=hopper/);
+  await expect(page.locator('tbody tr')).toHaveCount(10);
+  for (const text of await page.locator('tbody tr').allInnerTexts()) {
+    expect(text.toLowerCase()).toContain('hopper');
+  }
+  await page.getByRole('searchbox').fill('nobody-by-this-name');
+  await expect(page.getByText('No customers match')).toBeVisible();
+});
+
+test('a filter and a sort apply and survive a reload', async ({ page }) => {
+  await page.getByLabel('Subscription').selectOption('active');
+  await expect(page).toHaveURL(/status=active/);
+  await page.getByLabel('Sort').selectOption('ltv_desc');
+  await expect(page).toHaveURL(/sort=ltv_desc/);
+  await expect(page.locator('tbody tr')).toHaveCount(10);
+  const before = await rowIds(page);
+  await expect(page.locator('tbody tr').first()).toContainText('Active');
+  await page.reload();
+  await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
+  await expect(page.getByLabel('Subscription')).toHaveValue('active');
+  await expect(page.getByLabel('Sort')).toHaveValue('ltv_desc');
+  expect(await rowIds(page)).toEqual(before);
+});
+
+test('Next then Previous returns the same rows', async ({ page }) => {
+  await expect(page.locator('tbody tr')).toHaveCount(50);
+  const first = await rowIds(page);
+  await page.getByRole('link', { name: 'Next' }).click();
+  await expect(page).toHaveURL(/after=cus_/);
+  await expect(page.locator('tbody tr')).toHaveCount(10);
+  const second = await rowIds(page);
+  expect(second.filter((id) => first.includes(id))).toEqual([]);
+  await page.getByRole('link', { name: 'Previous' }).click();
+  await expect(page).toHaveURL(/before=cus_/);
+  await expect(page.locator('tbody tr')).toHaveCount(50);
+  expect(await rowIds(page)).toEqual(first);
+  await page.goBack();
+  await expect(page.locator('tbody tr')).toHaveCount(10);
+  expect(await rowIds(page)).toEqual(second);
+});
+
+test('the export downloads a CSV whose rows match the screen', async ({ page }) => {
+  await page.getByLabel('Country').fill('DE');
+  await page.getByLabel('Country').press('Tab');
+  await expect(page).toHaveURL(/country=DE/);
+  await expect(page.locator('tbody tr')).toHaveCount(20);
+  const onScreen = await rowIds(page);
+  const download = page.waitForEvent('download');
+  await page.getByRole('link', { name: 'Export CSV' }).click();
+  const dl = await download;
+  expect(await dl.failure()).toBeNull();
+  const file = await dl.path();
+  const { readFileSync } = await import('node:fs');
+  const lines = readFileSync(file!, 'utf8').trim().split('\n');
+  expect(lines[0]).toMatch(/^id,email,name,/);
+  expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(onScreen);
+});

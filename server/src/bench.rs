@@ -1,0 +1,660 @@
+//! `seed-bench` and `bench-list`: a deterministic million-customer workspace, and the customer
+//! list's latency against the database's own floor.
+//!
+//! The generator writes rows in bulk (multi-row inserts, one transaction per batch) with the
+//! same invariants the domain keeps: each customer's stats equal its orders, its subscription
+//! status its subscriptions, its id's time part its creation time.
+
+use std::time::{Duration as StdDuration, Instant};
+
+use anyhow::{Context, bail};
+use app::db::entities::{
+    customer, customer_currency_total as totals, order, subscription, workspace,
+};
+use app::domain::customers::{CustomerQuery, list_customers};
+use app::domain::{Caller, Services, products, workspaces};
+use app::types::customer::{CustomerSort, SubscriptionFilter};
+use app::types::money::{self, Currency};
+use app::types::product::{BillingInterval, ProductCreate, ProductKind};
+use app::types::{CustomerId, OrderId, SubscriptionId, WorkspaceId};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, PaginatorTrait, QueryFilter, Set,
+    Statement, TransactionTrait,
+};
+
+/// The benchmark workspace's fixed id.
+pub const BENCH_WORKSPACE_ID: &str = "ws_01KAKX6D00BENCH00000000000";
+
+/// Customers written per transaction.
+const BATCH: usize = 400;
+
+const FIRST: [&str; 24] = [
+    "Ada", "Mara", "Martin", "Zoe", "Omar", "Lin", "Sam", "Jonas", "Fatima", "Hiro", "Ines",
+    "Kaito", "Lena", "Noah", "Olga", "Pia", "Ravi", "Sofia", "Tariq", "Uma", "Vera", "Wim", "Yara",
+    "Emeka",
+];
+const LAST: [&str; 24] = [
+    "Lovelace",
+    "Martin",
+    "Okafor",
+    "Haddad",
+    "Rossi",
+    "Tanaka",
+    "Volkov",
+    "Andersson",
+    "Nguyen",
+    "Silva",
+    "Kowalski",
+    "Dubois",
+    "Schmidt",
+    "Jensen",
+    "Costa",
+    "Novak",
+    "Horvat",
+    "Meyer",
+    "Peeters",
+    "Ivanova",
+    "Moreau",
+    "Fischer",
+    "Bauer",
+    "Kim",
+];
+/// Countries weighted like a European game store's: Germany a quarter of the buyers.
+const COUNTRIES: [(&str, u32); 10] = [
+    ("DE", 25),
+    ("FR", 12),
+    ("GB", 12),
+    ("US", 15),
+    ("PL", 8),
+    ("SE", 6),
+    ("NL", 6),
+    ("JP", 6),
+    ("BR", 5),
+    ("CA", 5),
+];
+
+fn pick_country(rng: &mut StdRng) -> &'static str {
+    let mut n = rng.random_range(0..100);
+    for (c, w) in COUNTRIES {
+        if n < w {
+            return c;
+        }
+        n -= w;
+    }
+    "DE"
+}
+
+/// The simulated provider's rates, as the generator records them on orders.
+fn rate_to_eur(currency: &str) -> i64 {
+    match currency {
+        "USD" => 925_926,
+        "GBP" => 1_162_791,
+        "JPY" => 6_101,
+        _ => 1_000_000,
+    }
+}
+
+struct Catalogue {
+    id: String,
+    amount: i64,
+    currency: Currency,
+    monthly: bool,
+}
+
+fn progress(len: u64, what: &str) -> ProgressBar {
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template(&format!(
+            "{what:>9} [{{bar:40}}] {{pos}}/{{len}} {{per_sec}} eta {{eta}}"
+        ))
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar
+}
+
+/// Writes the benchmark workspace: `customers` customers, about `orders_per_customer` orders
+/// each, subscriptions for the subscription product's buyers. Deterministic for a given seed.
+pub async fn seed_bench(
+    svc: &Services,
+    customers: u64,
+    orders_per_customer: u64,
+    seed: u64,
+) -> anyhow::Result<()> {
+    let ws_id: WorkspaceId = BENCH_WORKSPACE_ID.parse().context("bench workspace id")?;
+    if workspace::Entity::find_by_id(BENCH_WORKSPACE_ID)
+        .one(&svc.db)
+        .await?
+        .is_some()
+    {
+        bail!("the benchmark workspace is already here; seed a fresh database");
+    }
+    workspaces::create_workspace_with_id(
+        svc,
+        ws_id.clone(),
+        workspaces::NewWorkspace {
+            name: "Benchmark Store".into(),
+            default_currency: "EUR".into(),
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let caller = Caller::system(ws_id.clone());
+    let mut catalogue = Vec::new();
+    for (name, amount, currency, monthly) in [
+        ("Starter Kit", 1499, "EUR", false),
+        ("VIP Rank", 999, "EUR", true),
+        ("Season Pass", 4999, "USD", false),
+        ("Cosmetic Bundle", 899, "GBP", false),
+        ("Founders Pack", 2400, "JPY", false),
+    ] {
+        let p = products::create_product(
+            svc,
+            &caller,
+            ProductCreate {
+                name: name.into(),
+                kind: if monthly {
+                    ProductKind::Subscription
+                } else {
+                    ProductKind::OneTime
+                },
+                amount,
+                currency: currency.into(),
+                interval: monthly.then_some(BillingInterval::Month),
+                interval_count: None,
+                benefits: vec![],
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        catalogue.push(Catalogue {
+            id: p.id.to_string(),
+            amount,
+            currency: Currency::parse(currency).map_err(anyhow::Error::msg)?,
+            monthly,
+        });
+    }
+    let eur = Currency::parse("EUR").map_err(anyhow::Error::msg)?;
+    let ws = ws_id.to_string();
+    let mut rng = StdRng::seed_from_u64(seed);
+    // Three years of history ending at a fixed day: the data never depends on today.
+    let start = Utc
+        .with_ymd_and_hms(2023, 11, 1, 0, 0, 0)
+        .single()
+        .context("start")?;
+    let span_minutes = 3 * 365 * 24 * 60;
+    let end = start + Duration::minutes(span_minutes);
+    let bar = progress(customers, "customers");
+    let started = Instant::now();
+    let mut written_orders = 0u64;
+    let mut done = 0u64;
+    while done < customers {
+        let n = BATCH.min((customers - done) as usize);
+        let mut cs = Vec::with_capacity(n);
+        let mut os = Vec::with_capacity(n * orders_per_customer as usize);
+        let mut subs = Vec::new();
+        let mut tots = Vec::new();
+        for k in 0..n {
+            let i = done + k as u64;
+            // Customers arrive in order over the three years, a few minutes apart.
+            let created = start
+                + Duration::milliseconds((i as i64) * (span_minutes * 60_000) / customers as i64);
+            let id = CustomerId::generate_at(created).to_string();
+            let first = FIRST[rng.random_range(0..FIRST.len())];
+            let last = LAST[rng.random_range(0..LAST.len())];
+            let email = (rng.random_range(0..10) != 0).then(|| {
+                format!(
+                    "{}.{}{}@example.com",
+                    first.to_lowercase(),
+                    last.to_lowercase(),
+                    i
+                )
+            });
+            let name = (rng.random_range(0..6) != 0).then(|| format!("{first} {last}"));
+            let external_id =
+                (rng.random_range(0..3) != 0).then(|| format!("{}", 76_561_198_000_000_000u64 + i));
+            let country = pick_country(&mut rng);
+            let count = rng.random_range(0..=2 * orders_per_customer);
+            let mut ltv = 0i64;
+            let mut last_order: Option<DateTime<Utc>> = None;
+            let mut by_currency: Vec<(&'static str, i64)> = Vec::new();
+            let mut subscribed: Option<DateTime<Utc>> = None;
+            for _ in 0..count {
+                let p = &catalogue[rng.random_range(0..catalogue.len())];
+                let at = created
+                    + Duration::minutes(
+                        rng.random_range(0..((end - created).num_minutes().max(1))),
+                    );
+                let ws_amount =
+                    money::convert(p.amount, p.currency, eur, rate_to_eur(p.currency.code));
+                ltv += ws_amount;
+                last_order = Some(last_order.map_or(at, |l| l.max(at)));
+                match by_currency.iter_mut().find(|(c, _)| *c == p.currency.code) {
+                    Some(t) => t.1 += p.amount,
+                    None => by_currency.push((p.currency.code, p.amount)),
+                }
+                if p.monthly && subscribed.is_none() {
+                    subscribed = Some(at);
+                }
+                os.push(order::ActiveModel {
+                    id: Set(OrderId::generate_at(at).to_string()),
+                    workspace_id: Set(ws.clone()),
+                    customer_id: Set(id.clone()),
+                    product_id: Set(p.id.clone()),
+                    subscription_id: Set(None),
+                    kind: Set("purchase".into()),
+                    status: Set("paid".into()),
+                    status_before_dispute: Set(None),
+                    amount: Set(p.amount),
+                    currency: Set(p.currency.code.into()),
+                    refunded_amount: Set(0),
+                    charged_back_amount: Set(0),
+                    workspace_amount: Set(ws_amount),
+                    workspace_currency: Set("EUR".into()),
+                    exchange_rate_micros: Set(rate_to_eur(p.currency.code)),
+                    payment_method: Set(r#"{"type":"card","brand":"visa","last4":"4242","account":null,"fingerprint":null,"country":null}"#.into()),
+                    card_fingerprint: Set(None),
+                    provider: Set("simulated".into()),
+                    provider_payment_id: Set(None),
+                    ip: Set(None),
+                    customer_note: Set(None),
+                    failure_code: Set(None),
+                    failure_message: Set(None),
+                    created_at: Set(at),
+                    paid_at: Set(Some(at)),
+                });
+            }
+            // Subscribers: most still active, some lapsed.
+            let status = subscribed.map(|since| {
+                let roll = rng.random_range(0..10);
+                let status = match roll {
+                    0..=5 => "active",
+                    6 => "past_due",
+                    7 | 8 => "canceled",
+                    _ => "expired",
+                };
+                let vip = &catalogue[1];
+                subs.push(subscription::ActiveModel {
+                    id: Set(SubscriptionId::generate_at(since).to_string()),
+                    workspace_id: Set(ws.clone()),
+                    customer_id: Set(id.clone()),
+                    product_id: Set(vip.id.clone()),
+                    status: Set(status.into()),
+                    amount: Set(vip.amount),
+                    currency: Set("EUR".into()),
+                    workspace_amount: Set(vip.amount),
+                    interval: Set("month".into()),
+                    interval_count: Set(1),
+                    payment_method: Set(r#"{"type":"card","brand":"visa","last4":"4242","account":null,"fingerprint":null,"country":null}"#.into()),
+                    payment_token: Set("sim_pm:bench".into()),
+                    current_period_start: Set(end - Duration::days(10)),
+                    current_period_end: Set(end + Duration::days(20)),
+                    cancel_at_period_end: Set(false),
+                    canceled_at: Set(None),
+                    ended_at: Set(None),
+                    cancel_reason: Set(None),
+                    retry_count: Set(0),
+                    next_retry_at: Set(None),
+                    created_at: Set(since),
+                    updated_at: Set(since),
+                    version: Set(1),
+                });
+                status
+            });
+            let active = status == Some("active");
+            for (c, paid) in &by_currency {
+                tots.push(totals::ActiveModel {
+                    customer_id: Set(id.clone()),
+                    currency: Set((*c).into()),
+                    workspace_id: Set(ws.clone()),
+                    paid_amount: Set(*paid),
+                    refunded_amount: Set(0),
+                    charged_back_amount: Set(0),
+                });
+            }
+            let search = [
+                email.as_deref(),
+                name.as_deref(),
+                external_id.as_deref(),
+                Some(id.as_str()),
+            ]
+            .iter()
+            .map(|v| v.unwrap_or_default().to_lowercase())
+            .collect::<Vec<_>>()
+            .join(" ");
+            cs.push(customer::ActiveModel {
+                id: Set(id.clone()),
+                workspace_id: Set(ws.clone()),
+                external_id: Set(external_id),
+                email: Set(email),
+                name: Set(name),
+                phone: Set(None),
+                tax_id: Set(None),
+                country: Set(Some(country.into())),
+                username: Set(None),
+                profile_url: Set(None),
+                metadata: Set("{}".into()),
+                first_seen_at: Set(created),
+                created_at: Set(created),
+                updated_at: Set(created),
+                archived_at: Set(None),
+                version: Set(1),
+                ltv_amount: Set(ltv),
+                order_count: Set(count as i64),
+                total_payments: Set(count as i64),
+                mrr_amount: Set(if active { catalogue[1].amount } else { 0 }),
+                active_subscriptions: Set(i64::from(active)),
+                refunds_count: Set(0),
+                refunded_amount: Set(0),
+                disputes_count: Set(0),
+                last_order_at: Set(last_order),
+                last_order_key: Set(last_order.map_or(0, |t| t.timestamp_millis())),
+                subscription_status: Set(status.map(str::to_owned)),
+                search_text: Set(search),
+            });
+        }
+        written_orders += os.len() as u64;
+        let txn = svc.db.begin().await?;
+        customer::Entity::insert_many(cs)
+            .exec_without_returning(&txn)
+            .await?;
+        for chunk in os.chunks(BATCH) {
+            order::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(&txn)
+                .await?;
+        }
+        if !subs.is_empty() {
+            subscription::Entity::insert_many(subs)
+                .exec_without_returning(&txn)
+                .await?;
+        }
+        if !tots.is_empty() {
+            totals::Entity::insert_many(tots)
+                .exec_without_returning(&txn)
+                .await?;
+        }
+        txn.commit().await?;
+        done += n as u64;
+        bar.set_position(done);
+    }
+    bar.finish();
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "wrote {done} customers and {written_orders} orders in {secs:.0} s ({:.0} customers/s, {:.0} orders/s); analysing...",
+        done as f64 / secs,
+        written_orders as f64 / secs
+    );
+    svc.db.execute_unprepared("ANALYZE").await?;
+    Ok(())
+}
+
+/// One benchmark row: a query at page 1 and page 1,000.
+struct Case {
+    name: &'static str,
+    query: CustomerQuery,
+    /// The same query as one SQL statement: `{ws}` and `{cursor}` filled in per run.
+    floor: fn(DatabaseBackend) -> String,
+}
+
+/// One line of the benchmark's table, on standard output.
+fn say(line: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    writeln!(std::io::stdout().lock(), "{line}")?;
+    Ok(())
+}
+
+fn percentile(sorted: &[StdDuration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+async fn time<F, Fut>(runs: usize, mut f: F) -> anyhow::Result<(f64, f64)>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    // Warm the caches first: the figures are for a server that has been running.
+    for _ in 0..5 {
+        f().await?;
+    }
+    let mut samples = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let t = Instant::now();
+        f().await?;
+        samples.push(t.elapsed());
+    }
+    samples.sort();
+    Ok((percentile(&samples, 0.5), percentile(&samples, 0.99)))
+}
+
+const COLUMNS: &str = "id, workspace_id, email, name, external_id, country, created_at, ltv_amount, order_count, last_order_at, subscription_status";
+
+/// The keyset walk the domain's page is, written by hand as one statement.
+fn walk_sql(extra: &str, key: Option<&str>, desc: bool) -> String {
+    let (op, dir) = if desc { ("<", "DESC") } else { (">", "ASC") };
+    let (cursor, order) = match key {
+        Some(k) => (
+            format!("AND ({k}, id) {op} ({{key}}, '{{cursor}}')"),
+            format!("{k} {dir}, id {dir}"),
+        ),
+        None => (format!("AND id {op} '{{cursor}}'"), format!("id {dir}")),
+    };
+    format!(
+        "SELECT {COLUMNS} FROM customers WHERE workspace_id = '{{ws}}' AND archived_at IS NULL {extra} {cursor} ORDER BY {order} LIMIT 51"
+    )
+}
+
+fn cases() -> Vec<Case> {
+    let q = |f: fn(&mut CustomerQuery)| {
+        let mut q = CustomerQuery::default();
+        f(&mut q);
+        q
+    };
+    let year_from = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).single();
+    let year_to = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single();
+    vec![
+        Case {
+            name: "no filter, newest first",
+            query: q(|_| {}),
+            floor: |_| walk_sql("", None, true),
+        },
+        Case {
+            name: "search \"mar\" (common)",
+            query: q(|q| q.q = Some("mar".into())),
+            floor: |_| {
+                walk_sql(
+                    "AND (lower(email) LIKE '%mar%' OR lower(name) LIKE '%mar%' OR lower(external_id) LIKE '%mar%' OR lower(id) LIKE '%mar%')",
+                    None,
+                    true,
+                )
+            },
+        },
+        Case {
+            name: "search \"peeters42\" (rare)",
+            query: q(|q| q.q = Some("peeters42".into())),
+            floor: |b| match b {
+                DatabaseBackend::Postgres => walk_sql(
+                    "AND id IN (SELECT id FROM customers WHERE search_text LIKE '%peeters42%' LIMIT 20001)",
+                    None,
+                    true,
+                ),
+                _ => walk_sql(
+                    "AND rowid IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH '\"peeters42\"' LIMIT 20001)",
+                    None,
+                    true,
+                ),
+            },
+        },
+        Case {
+            name: "status = active",
+            query: q(|q| q.subscription_status = Some(SubscriptionFilter::Active)),
+            floor: |_| walk_sql("AND subscription_status = 'active'", None, true),
+        },
+        Case {
+            name: "country DE + created 2025",
+            query: CustomerQuery {
+                country: Some("DE".into()),
+                created_from: year_from,
+                created_before: year_to,
+                ..Default::default()
+            },
+            floor: |_| {
+                walk_sql(
+                    "AND country = 'DE' AND id >= '{from}' AND id < '{to}'",
+                    None,
+                    true,
+                )
+            },
+        },
+        Case {
+            name: "sort lifetime value desc",
+            query: q(|q| q.sort = CustomerSort::LtvDesc),
+            floor: |_| walk_sql("", Some("ltv_amount"), true),
+        },
+        Case {
+            name: "sort last order desc",
+            query: q(|q| q.sort = CustomerSort::LastOrderDesc),
+            floor: |_| walk_sql("", Some("last_order_key"), true),
+        },
+        Case {
+            name: "sort created asc",
+            query: q(|q| q.sort = CustomerSort::CreatedAsc),
+            floor: |_| walk_sql("", None, false),
+        },
+    ]
+}
+
+fn id_at(t: Option<DateTime<Utc>>) -> String {
+    let ms = t.map_or(0, |t| t.timestamp_millis()).max(0) as u64;
+    format!("cus_{}", ulid::Ulid::from_parts(ms, 0))
+}
+
+/// Prints p50 and p99 of each list query, domain and floor, at page 1 and page 1,000.
+pub async fn bench_list(svc: &Services, runs: usize) -> anyhow::Result<()> {
+    let ws: WorkspaceId = BENCH_WORKSPACE_ID.parse().context("bench workspace id")?;
+    let caller = Caller::system(ws.clone());
+    let total = customer::Entity::find()
+        .filter(customer::Column::WorkspaceId.eq(ws.as_str()))
+        .count(&svc.db)
+        .await?;
+    if total == 0 {
+        bail!("no benchmark workspace here: run `server seed-bench` on this database first");
+    }
+    let backend = svc.db.get_database_backend();
+    say(&format!(
+        "customer list on {} with {total} customers, {runs} runs per cell (ms)",
+        match backend {
+            DatabaseBackend::Postgres => "PostgreSQL",
+            _ => "SQLite",
+        }
+    ))?;
+    say(
+        "| query | page | domain p50 | domain p99 | floor p50 | floor p99 |\n|---|---|---|---|---|---|",
+    )?;
+    for case in cases() {
+        // Page 1,000's cursor: the last row of page 999, reached by paging.
+        let mut cursor: Option<CustomerId> = None;
+        let mut pages = 0;
+        let mut reached = true;
+        for _ in 0..999 {
+            let page = list_customers(
+                svc,
+                &caller,
+                CustomerQuery {
+                    starting_after: cursor.clone(),
+                    ..case.query.clone()
+                },
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            pages += 1;
+            cursor = page.data.last().map(|c| c.customer.id.clone());
+            if !page.has_more {
+                reached = false;
+                break;
+            }
+        }
+        for (label, after) in [("1", None), ("1000", cursor.filter(|_| reached))] {
+            if label == "1000" && after.is_none() {
+                say(&format!(
+                    "| {} | 1000 | only {pages} pages | | | |",
+                    case.name
+                ))?;
+                continue;
+            }
+            let query = CustomerQuery {
+                starting_after: after.clone(),
+                ..case.query.clone()
+            };
+            let (d50, d99) = time(runs, || {
+                let query = query.clone();
+                let caller = caller.clone();
+                async move {
+                    list_customers(svc, &caller, query)
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| anyhow::anyhow!("{e}"))
+                }
+            })
+            .await?;
+            let mut sql = (case.floor)(backend)
+                .replace("{ws}", ws.as_str())
+                .replace("{from}", &id_at(case.query.created_from))
+                .replace("{to}", &id_at(case.query.created_before));
+            match &after {
+                Some(c) => {
+                    let row = customer::Entity::find_by_id(c.as_str())
+                        .one(&svc.db)
+                        .await?
+                        .context("cursor row")?;
+                    let key = match case.query.sort {
+                        CustomerSort::LtvAsc | CustomerSort::LtvDesc => row.ltv_amount,
+                        _ => row.last_order_key,
+                    };
+                    sql = sql
+                        .replace("{cursor}", c.as_str())
+                        .replace("{key}", &key.to_string());
+                }
+                None => {
+                    // Page 1 has no cursor: drop the keyset condition.
+                    sql = drop_cursor(&sql);
+                }
+            }
+            let (f50, f99) = time(runs, || {
+                let sql = sql.clone();
+                async move {
+                    svc.db
+                        .query_all_raw(Statement::from_string(backend, sql))
+                        .await?;
+                    Ok(())
+                }
+            })
+            .await?;
+            say(&format!(
+                "| {} | {label} | {d50:.2} | {d99:.2} | {f50:.2} | {f99:.2} |",
+                case.name
+            ))?;
+        }
+    }
+    Ok(())
+}
+
+fn drop_cursor(sql: &str) -> String {
+    match (
+        sql.find(" AND (ltv_amount, id)")
+            .or(sql.find(" AND (last_order_key, id)"))
+            .or(sql.find(" AND id < '{cursor}'"))
+            .or(sql.find(" AND id > '{cursor}'")),
+        sql.find(" ORDER BY"),
+    ) {
+        (Some(a), Some(b)) => format!("{}{}", &sql[..a], &sql[b..]),
+        _ => sql.to_owned(),
+    }
+}
