@@ -17,6 +17,7 @@ use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::path;
 
 use components::layout::DashboardLayout;
+use pages::dashboard::customer::CustomerPage;
 use pages::dashboard::customers::CustomersPage;
 use pages::login::LoginPage;
 use pages::not_found::NotFound;
@@ -61,6 +62,7 @@ pub fn App() -> impl IntoView {
                         view=|| view! { <Redirect path="/dashboard/customers" /> }
                     />
                     <Route path=path!("customers") view=CustomersPage />
+                    <Route path=path!("customers/:id") view=CustomerPage />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -102,3 +102,15 @@ test('the export downloads a CSV whose rows match the screen', async ({ page }) 
   expect(lines[0]).toMatch(/^id,email,name,/);
   expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(onScreen);
 });
+
+test('a row opens the customer page with their stats', async ({ page }) => {
+  await page.getByRole('searchbox').fill('grace hopper 7');
+  await expect(page.locator('tbody tr')).toHaveCount(1);
+  const id = (await rowIds(page))[0]!;
+  await page.locator('tbody tr').first().click();
+  await expect(page).toHaveURL(new RegExp(`/dashboard/customers/${id}$`));
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Grace Hopper 7');
+  await expect(page.getByText('Lifetime value (net)')).toBeVisible();
+  await page.getByRole('link', { name: '← Customers' }).click();
+  await expect(page).toHaveURL(/\/dashboard\/customers$/);
+});

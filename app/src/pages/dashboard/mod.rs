@@ -1,3 +1,4 @@
 //! Pages of the merchant dashboard (`/dashboard/...`).
 
+pub mod customer;
 pub mod customers;
