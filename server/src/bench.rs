@@ -559,7 +559,7 @@ fn id_at(t: Option<DateTime<Utc>>) -> String {
 }
 
 /// Prints p50 and p99 of each list query, domain and floor, at page 1 and page 1,000.
-pub async fn bench_list(svc: &Services, runs: usize) -> anyhow::Result<()> {
+pub async fn bench_list(svc: &Services, runs: usize, only: Option<&str>) -> anyhow::Result<()> {
     let ws: WorkspaceId = BENCH_WORKSPACE_ID.parse().context("bench workspace id")?;
     let caller = Caller::system(ws.clone());
     let total = customer::Entity::find()
@@ -580,7 +580,10 @@ pub async fn bench_list(svc: &Services, runs: usize) -> anyhow::Result<()> {
     say(
         "| query | page | domain p50 | domain p99 | floor p50 | floor p99 |\n|---|---|---|---|---|---|",
     )?;
-    for case in cases() {
+    for case in cases()
+        .into_iter()
+        .filter(|c| only.is_none_or(|o| c.name.contains(o)))
+    {
         // Page 1,000's cursor: the last row of page 999, reached by paging.
         let mut cursor: Option<CustomerId> = None;
         let mut pages = 0;
@@ -631,6 +634,15 @@ pub async fn bench_list(svc: &Services, runs: usize) -> anyhow::Result<()> {
                 .replace("{from}", &id_at(case.query.created_from))
                 .replace("{to}", &id_at(case.query.created_before));
             match &after {
+                Some(c) if case.query.created_before.is_some() => {
+                    let to = id_at(case.query.created_before);
+                    let bound = if c.as_str() < to.as_str() {
+                        c.to_string()
+                    } else {
+                        to
+                    };
+                    sql = drop_cursor(&sql).replace(&id_at(case.query.created_before), &bound);
+                }
                 Some(c) => {
                     let row = customer::Entity::find_by_id(c.as_str())
                         .one(&svc.db)

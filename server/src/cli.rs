@@ -102,6 +102,9 @@ pub enum Command {
         /// Timed runs per cell.
         #[arg(long, default_value_t = 200)]
         runs: usize,
+        /// Only the rows whose name contains this text (such as `search`).
+        #[arg(long)]
+        only: Option<String>,
     },
     /// Revoke an API key: it authenticates nothing from then on.
     RevokeApiKey {

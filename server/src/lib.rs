@@ -69,9 +69,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             svc.db.close().await?;
             Ok(())
         }
-        Command::BenchList { runs } => {
+        Command::BenchList { runs, only } => {
             let svc = open_migrated(&target).await?;
-            bench::bench_list(&svc, runs).await?;
+            bench::bench_list(&svc, runs, only.as_deref()).await?;
             svc.db.close().await?;
             Ok(())
         }

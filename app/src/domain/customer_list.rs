@@ -11,7 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, SimpleExpr};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select,
+    QuerySelect, Select, Statement,
 };
 
 use crate::db::entities::{customer, entitlement, order, payment_detail};
@@ -28,9 +28,11 @@ pub const LIMIT_MAX: u64 = 100;
 /// Rows a page holds unless asked otherwise.
 pub const LIMIT_DEFAULT: u64 = 50;
 /// How far a search walks the sort index before asking the trigram index instead.
-const WALK: u64 = 2_000;
+const WALK: u64 = 1_000;
+/// Rows per step of that walk.
+const STEP: u64 = 200;
 /// Most trigram candidates a search sorts; beyond it the term is common and walking wins.
-const CANDIDATES: u64 = 20_000;
+const CANDIDATES: u64 = 5_000;
 
 /// Which customers to list, in which order, from where: checked and typed.
 #[derive(Debug, Clone, Default)]
@@ -185,6 +187,20 @@ fn key_value(row: &customer::Model, col: customer::Column) -> i64 {
     }
 }
 
+/// Rows strictly after `at` in the walk's order: `(key, id)` beyond `at`'s.
+fn after_row(key: Option<customer::Column>, down: bool, at: &customer::Model) -> SimpleExpr {
+    let id = Expr::col(customer::Column::Id);
+    match key {
+        None if down => id.lt(at.id.as_str()),
+        None => id.gt(at.id.as_str()),
+        Some(k) => {
+            let lhs = Expr::tuple([Expr::col(k), id]);
+            let rhs = Expr::tuple([Expr::val(key_value(at, k)), Expr::val(at.id.as_str())]);
+            if down { lhs.lt(rhs) } else { lhs.gt(rhs) }
+        }
+    }
+}
+
 /// An id's lowest possible value at a time: ids are ULIDs whose time part is creation.
 fn id_at(t: DateTime<Utc>) -> String {
     let ms = u64::try_from(t.timestamp_millis()).unwrap_or(0);
@@ -315,12 +331,10 @@ pub async fn list_customers(
         Some(s) => select.filter(customer::Column::SubscriptionStatus.eq(s.as_str())),
         None => select,
     };
-    if let Some(t) = query.created_from {
-        select = select.filter(customer::Column::Id.gte(id_at(t)));
-    }
-    if let Some(t) = query.created_before {
-        select = select.filter(customer::Column::Id.lt(id_at(t)));
-    }
+    // Bounds on the id (creation range, and an id cursor) fold into one lower and one upper
+    // bound: given two, a database seeks by one and filters by the other, row by row.
+    let mut lower: Option<(String, bool)> = query.created_from.map(|t| (id_at(t), true));
+    let mut upper: Option<String> = query.created_before.map(id_at);
     if let Some(p) = &query.product_id {
         select = select.filter(Expr::exists(
             sea_orm::sea_query::Query::select()
@@ -336,6 +350,7 @@ pub async fn list_customers(
                 .to_owned(),
         ));
     }
+    let mut cursor_row = None;
     if let Some(cursor) = query
         .starting_after
         .as_ref()
@@ -354,18 +369,31 @@ pub async fn list_customers(
                 ),
                 other => other,
             })?;
-        let id = Expr::col(customer::Column::Id);
-        let cond = match key {
-            None if down => id.lt(at.id.as_str()),
-            None => id.gt(at.id.as_str()),
-            Some(k) => {
-                let v = key_value(&at, k);
-                let lhs = Expr::tuple([Expr::col(k), id]);
-                let rhs = Expr::tuple([Expr::val(v), Expr::val(at.id.as_str())]);
-                if down { lhs.lt(rhs) } else { lhs.gt(rhs) }
+        match key {
+            None if down => {
+                upper = Some(match upper {
+                    Some(u) if u < at.id => u,
+                    _ => at.id.clone(),
+                });
             }
-        };
-        select = select.filter(cond);
+            None => {
+                lower = Some(match lower {
+                    Some((l, inclusive)) if l > at.id => (l, inclusive),
+                    _ => (at.id.clone(), false),
+                });
+            }
+            Some(_) => cursor_row = Some(at),
+        }
+    }
+    if let Some((l, inclusive)) = lower {
+        let id = customer::Column::Id;
+        select = select.filter(if inclusive { id.gte(l) } else { id.gt(l) });
+    }
+    if let Some(u) = upper {
+        select = select.filter(customer::Column::Id.lt(u));
+    }
+    if let Some(at) = &cursor_row {
+        select = select.filter(after_row(key, down, at));
     }
     let order = if down {
         sea_orm::Order::Desc
@@ -390,7 +418,7 @@ pub async fn list_customers(
                         .all(&svc.db)
                         .await?
                 }
-                _ => search(svc, select, term, limit).await?,
+                _ => search(svc, ws, select, key, down, term, limit).await?,
             }
         }
     };
@@ -410,60 +438,70 @@ pub async fn list_customers(
 /// The rows of one page of a partial search, by the cheapest path for the term.
 async fn search(
     svc: &Services,
+    ws: &str,
     select: Select<customer::Entity>,
+    key: Option<customer::Column>,
+    down: bool,
     term: &str,
     limit: u64,
 ) -> Result<Vec<customer::Model>, DomainError> {
-    // 1. Walk the sort index a bounded distance, matching in memory.
-    let walked = select.clone().limit(WALK).all(&svc.db).await?;
-    let exhausted = (walked.len() as u64) < WALK;
-    let found: Vec<customer::Model> = walked
-        .into_iter()
-        .filter(|r| matches(r, term))
-        .take(limit as usize + 1)
-        .collect();
-    if exhausted || found.len() as u64 > limit {
-        return Ok(found);
+    // 1. Walk the sort index a bounded distance in small steps, matching in memory: a common
+    //    term fills the page within the first steps.
+    let mut found = Vec::new();
+    let mut walked = 0;
+    let mut last: Option<customer::Model> = None;
+    while walked < WALK {
+        let mut step = select.clone();
+        if let Some(at) = &last {
+            step = step.filter(after_row(key, down, at));
+        }
+        let rows = step.limit(STEP).all(&svc.db).await?;
+        let n = rows.len() as u64;
+        walked += n;
+        last = rows.last().cloned();
+        found.extend(rows.into_iter().filter(|r| matches(r, term)));
+        if found.len() as u64 > limit || n < STEP {
+            found.truncate(limit as usize + 1);
+            return Ok(found);
+        }
     }
-    // 2. Few matches near the start: let the trigram index list the candidates.
+    // 2. Few matches near the start: the trigram index names the candidates; sort those.
     if term.chars().count() >= 3 {
         let backend = svc.db.get_database_backend();
-        let candidates = match backend {
-            DatabaseBackend::Postgres => {
-                let pattern = format!("%{}%", escape_like(term));
-                Expr::col(customer::Column::Id).in_subquery(
-                    sea_orm::sea_query::Query::select()
-                        .column(customer::Column::Id)
-                        .from(customer::Entity)
-                        .and_where(like(&pattern, Expr::col(customer::Column::SearchText)))
-                        .limit(CANDIDATES + 1)
-                        .to_owned(),
-                )
-            }
-            _ => {
-                let phrase = format!("\"{}\"", term.replace('"', "\"\""));
-                Expr::cust_with_values(
-                    format!(
-                        "customers.rowid IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH ? LIMIT {})",
-                        CANDIDATES + 1
-                    ),
-                    [phrase],
-                )
-            }
+        let (sql, needle) = match backend {
+            DatabaseBackend::Postgres => (
+                format!(
+                    "SELECT id FROM customers WHERE workspace_id = $1 AND search_text LIKE $2 LIMIT {}",
+                    CANDIDATES + 1
+                ),
+                format!("%{}%", escape_like(term)),
+            ),
+            _ => (
+                format!(
+                    "SELECT c.id FROM customers_fts f JOIN customers c ON c.rowid = f.rowid \
+                     WHERE c.workspace_id = ? AND customers_fts MATCH ? LIMIT {}",
+                    CANDIDATES + 1
+                ),
+                format!("\"{}\"", term.replace('"', "\"\"")),
+            ),
         };
-        let many = customer::Entity::find()
-            .filter(candidates.clone())
-            .select_only()
-            .column(customer::Column::Id)
-            .offset(CANDIDATES)
-            .limit(1)
-            .into_tuple::<String>()
-            .one(&svc.db)
+        let ids: Vec<String> = svc
+            .db
+            .query_all_raw(Statement::from_sql_and_values(
+                backend,
+                sql,
+                [ws.into(), needle.into()],
+            ))
             .await?
-            .is_some();
-        if !many {
+            .into_iter()
+            .map(|r| r.try_get::<String>("", "id"))
+            .collect::<Result<_, _>>()?;
+        if ids.len() as u64 <= CANDIDATES {
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
             return Ok(select
-                .filter(candidates)
+                .filter(customer::Column::Id.is_in(ids))
                 .filter(partial(term))
                 .limit(limit + 1)
                 .all(&svc.db)
