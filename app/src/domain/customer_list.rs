@@ -189,17 +189,25 @@ fn key_value(row: &customer::Model, col: customer::Column) -> i64 {
 
 /// Rows strictly after `at` in the walk's order: `(key, id)` beyond `at`'s.
 fn after_row(key: Option<customer::Column>, down: bool, at: &customer::Model) -> SimpleExpr {
-    let id = Expr::col(customer::Column::Id);
+    after_key(key, down, key.map_or(0, |k| key_value(at, k)), &at.id)
+}
+
+/// Rows strictly after the one with sort key `v` and id `id` in the walk's order.
+fn after_key(key: Option<customer::Column>, down: bool, v: i64, id: &str) -> SimpleExpr {
+    let col = Expr::col(customer::Column::Id);
     match key {
-        None if down => id.lt(at.id.as_str()),
-        None => id.gt(at.id.as_str()),
+        None if down => col.lt(id),
+        None => col.gt(id),
         Some(k) => {
-            let lhs = Expr::tuple([Expr::col(k), id]);
-            let rhs = Expr::tuple([Expr::val(key_value(at, k)), Expr::val(at.id.as_str())]);
+            let lhs = Expr::tuple([Expr::col(k), col]);
+            let rhs = Expr::tuple([Expr::val(v), Expr::val(id)]);
             if down { lhs.lt(rhs) } else { lhs.gt(rhs) }
         }
     }
 }
+
+/// What a search step reads of each row: id, email, name, external id and the sort key.
+type Searched = (String, Option<String>, Option<String>, Option<String>, i64);
 
 /// An id's lowest possible value at a time: ids are ULIDs whose time part is creation.
 fn id_at(t: DateTime<Utc>) -> String {
@@ -218,12 +226,13 @@ fn escape_like(s: &str) -> String {
 }
 
 /// Does a customer's email, name, external id or id contain `term` (lower case)?
-fn matches(row: &customer::Model, term: &str) -> bool {
+fn matches(row: &Searched, term: &str) -> bool {
+    let (id, email, name, external_id, _) = row;
     [
-        row.email.as_deref(),
-        row.name.as_deref(),
-        row.external_id.as_deref(),
-        Some(row.id.as_str()),
+        email.as_deref(),
+        name.as_deref(),
+        external_id.as_deref(),
+        Some(id.as_str()),
     ]
     .into_iter()
     .flatten()
@@ -445,24 +454,40 @@ async fn search(
     term: &str,
     limit: u64,
 ) -> Result<Vec<customer::Model>, DomainError> {
-    // 1. Walk the sort index a bounded distance in small steps, matching in memory: a common
-    //    term fills the page within the first steps.
-    let mut found = Vec::new();
+    // 1. Walk the sort index a bounded distance in small steps, matching in memory on just the
+    //    searched columns: a common term fills the page within the first steps.
+    let mut found: Vec<String> = Vec::new();
     let mut walked = 0;
-    let mut last: Option<customer::Model> = None;
+    let mut last: Option<(i64, String)> = None;
     while walked < WALK {
         let mut step = select.clone();
-        if let Some(at) = &last {
-            step = step.filter(after_row(key, down, at));
+        if let Some((v, id)) = &last {
+            step = step.filter(after_key(key, down, *v, id));
         }
-        let rows = step.limit(STEP).all(&svc.db).await?;
+        let rows: Vec<Searched> = step
+            .select_only()
+            .column(customer::Column::Id)
+            .column(customer::Column::Email)
+            .column(customer::Column::Name)
+            .column(customer::Column::ExternalId)
+            .column_as(key.map_or_else(|| Expr::val(0i64), Expr::col), "sort_key")
+            .limit(STEP)
+            .into_tuple()
+            .all(&svc.db)
+            .await?;
         let n = rows.len() as u64;
         walked += n;
-        last = rows.last().cloned();
-        found.extend(rows.into_iter().filter(|r| matches(r, term)));
+        last = rows.last().map(|r| (r.4, r.0.clone()));
+        found.extend(rows.into_iter().filter(|r| matches(r, term)).map(|r| r.0));
         if found.len() as u64 > limit || n < STEP {
             found.truncate(limit as usize + 1);
-            return Ok(found);
+            if found.is_empty() {
+                return Ok(Vec::new());
+            }
+            return Ok(select
+                .filter(customer::Column::Id.is_in(found))
+                .all(&svc.db)
+                .await?);
         }
     }
     // 2. Few matches near the start: the trigram index names the candidates; sort those.
