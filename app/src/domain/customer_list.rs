@@ -28,7 +28,7 @@ pub const LIMIT_MAX: u64 = 100;
 /// Rows a page holds unless asked otherwise.
 pub const LIMIT_DEFAULT: u64 = 50;
 /// How far a search walks the sort index before asking the trigram index instead.
-const WALK: u64 = 1_000;
+const WALK: u64 = 600;
 /// Rows per step of that walk.
 const STEP: u64 = 200;
 /// Most trigram candidates a search sorts; beyond it the term is common and walking wins.
