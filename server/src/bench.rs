@@ -323,16 +323,12 @@ pub async fn seed_bench(
                     charged_back_amount: Set(0),
                 });
             }
-            let search = [
+            let search = app::domain::customers::search_text(
+                &id,
                 email.as_deref(),
                 name.as_deref(),
                 external_id.as_deref(),
-                Some(id.as_str()),
-            ]
-            .iter()
-            .map(|v| v.unwrap_or_default().to_lowercase())
-            .collect::<Vec<_>>()
-            .join(" ");
+            );
             cs.push(customer::ActiveModel {
                 id: Set(id.clone()),
                 workspace_id: Set(ws.clone()),

@@ -111,7 +111,7 @@ impl Fields {
 }
 
 /// What partial search matches: email, name, external id and id, lower-cased, space-separated.
-pub(crate) fn search_text(
+pub fn search_text(
     id: &str,
     email: Option<&str>,
     name: Option<&str>,

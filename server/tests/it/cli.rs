@@ -264,3 +264,59 @@ fn workspaces_users_and_keys_are_created_by_script() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("customers:delete"));
 }
+
+#[test]
+fn seed_bench_writes_its_workspace_once_and_bench_list_prints_its_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let out = run(
+        &[
+            "--data-dir",
+            data,
+            "seed-bench",
+            "--customers",
+            "400",
+            "--orders-per-customer",
+            "3",
+        ],
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("wrote 400 customers"));
+    // Seeding twice into one database is refused, not doubled.
+    let again = run(
+        &["--data-dir", data, "seed-bench", "--customers", "10"],
+        &[],
+    );
+    assert_one_line_failure(&again, "already here");
+
+    let out = run(
+        &[
+            "--data-dir",
+            data,
+            "bench-list",
+            "--runs",
+            "3",
+            "--only",
+            "newest",
+        ],
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("with 400 customers"), "{table}");
+    // 400 customers are 8 pages: page 1,000 does not exist and says so.
+    assert!(table.contains("| no filter, newest first | 1 |"), "{table}");
+    assert!(
+        table.contains("| no filter, newest first | 1000 | only 8 pages"),
+        "{table}"
+    );
+}
