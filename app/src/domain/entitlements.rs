@@ -404,7 +404,7 @@ pub async fn grant_entitlement(
     {
         return Err(DomainError::invalid("expires_at", "must be in the future"));
     }
-    if product.benefits == "[]" {
+    if stored_json::<Vec<Benefit>>(&product.benefits)?.is_empty() {
         return Err(DomainError::invalid(
             "product_id",
             "the product grants no benefits",
@@ -658,6 +658,13 @@ pub async fn pending_commands(
     server: &str,
 ) -> Result<Vec<GameCommand>, DomainError> {
     caller.require(Scope::CommandsWrite)?;
+    let server = server.trim();
+    if server.is_empty() {
+        return Err(DomainError::invalid(
+            "server",
+            "name the game server whose commands to fetch",
+        ));
+    }
     cmd::Entity::find()
         .filter(cmd::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
         .filter(cmd::Column::Server.eq(server))

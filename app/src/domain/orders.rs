@@ -983,6 +983,28 @@ pub async fn pay_order(
         })
         .await
         .map_err(provider_error)?;
+    let written = record_payment(svc, caller, id, &row, &charge, &details, ip).await;
+    if written.is_err() {
+        // Nothing was recorded (or the order was paid meanwhile): the money goes back.
+        if let Err(e) = svc.provider.refund(&charge.payment_id, row.amount).await {
+            tracing::error!(payment = %charge.payment_id, error = %e, "voiding an unrecorded charge failed");
+        }
+    }
+    written
+}
+
+/// Marks the order paid by `charge`, with its stats, details and event, in one transaction.
+async fn record_payment(
+    svc: &Services,
+    caller: &Caller,
+    id: &OrderId,
+    row: &order::Model,
+    charge: &Charge,
+    details: &[payment_details::Detail],
+    ip: Option<String>,
+) -> Result<Order, DomainError> {
+    let currency = Currency::parse(&row.currency).map_err(DomainError::internal)?;
+    let ws_currency = Currency::parse(&row.workspace_currency).map_err(DomainError::internal)?;
     let now = svc.clock.now();
     let ws_amount = money::convert(
         row.amount,
@@ -1014,8 +1036,7 @@ pub async fn pay_order(
         .await?;
     if moved.rows_affected == 0 {
         txn.rollback().await?;
-        // Paid by someone else meanwhile: give this payment back.
-        let _ = svc.provider.refund(&charge.payment_id, row.amount).await;
+        // Paid by someone else meanwhile: the caller gives this payment back.
         return Err(DomainError::Conflict {
             code: "order_not_payable",
             message: "the order was paid meanwhile".into(),
@@ -1034,7 +1055,7 @@ pub async fn pay_order(
         },
     )
     .await?;
-    payment_details::remember(&txn, &row.workspace_id, &row.customer_id, &details, now).await?;
+    payment_details::remember(&txn, &row.workspace_id, &row.customer_id, details, now).await?;
     audit::record(
         &txn,
         svc,

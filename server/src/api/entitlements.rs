@@ -6,7 +6,7 @@ use app::types::entitlement::{
     CommandReport, DiscordLink, DownloadLink, EntitlementGrant, EntitlementRevoke, GameCommand,
     LicenseKeyReveal,
 };
-use app::types::{AppError, CustomerId, Entitlement};
+use app::types::{CustomerId, Entitlement};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
@@ -197,17 +197,9 @@ pub async fn pending_commands(
     Extension(caller): Extension<Caller>,
     ApiQuery(params): ApiQuery<CommandParams>,
 ) -> Result<Json<Vec<GameCommand>>, ApiError> {
-    let server = params
-        .server
-        .filter(|s| !s.trim().is_empty())
-        .ok_or_else(|| {
-            ApiError::from(AppError::Invalid {
-                field: "server".into(),
-                message: "name the game server whose commands to fetch".into(),
-            })
-        })?;
+    let server = params.server.unwrap_or_default();
     Ok(Json(
-        entitlements::pending_commands(&state.services, &caller, server.trim()).await?,
+        entitlements::pending_commands(&state.services, &caller, &server).await?,
     ))
 }
 
