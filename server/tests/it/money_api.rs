@@ -618,7 +618,12 @@ async fn a_subscription_is_canceled_at_period_end_and_recovered(engine: Engine) 
 
     // The game server fetches its command and reports it ran.
     let unnamed = api.get("/commands?server=%20").await;
-    assert_error(&unnamed, StatusCode::BAD_REQUEST, "parameter_invalid", Some("server"));
+    assert_error(
+        &unnamed,
+        StatusCode::BAD_REQUEST,
+        "parameter_invalid",
+        Some("server"),
+    );
     let (_, pending) = api.get("/commands?server=eu-1").await;
     let cmd = pending[0]["id"].as_str().unwrap();
     let (s, done) = api
