@@ -108,6 +108,10 @@ ensure_postgres() {
   if [ "$("${psql[@]}" "psql -p $port -tAc \"SELECT 1 FROM pg_roles WHERE rolname = 'patron'\"")" != 1 ]; then
     "${psql[@]}" "psql -p $port -qc \"CREATE ROLE patron LOGIN CREATEDB PASSWORD 'patron'\""
   fi
+  # Tests drop their databases WITH (FORCE); that must be able to end an autovacuum worker.
+  if [ "$("${psql[@]}" "psql -p $port -tAc \"SELECT pg_has_role('patron', 'pg_signal_backend', 'MEMBER')\"")" != t ]; then
+    "${psql[@]}" "psql -p $port -qc \"GRANT pg_signal_backend TO patron\""
+  fi
   if [ "$("${psql[@]}" "psql -p $port -tAc \"SELECT 1 FROM pg_database WHERE datname = 'patron'\"")" != 1 ]; then
     "${psql[@]}" "psql -p $port -qc \"CREATE DATABASE patron OWNER patron\""
   fi

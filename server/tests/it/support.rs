@@ -96,10 +96,15 @@ impl TestDb {
             let admin = db::connect(&DatabaseTarget::from_url(&admin_url).unwrap())
                 .await
                 .unwrap();
-            admin
-                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .await
-                .unwrap();
+            // An autovacuum worker may still be in the database; without the right to end it
+            // (`pg_signal_backend`, granted by `.ci/lib.sh`) the drop fails until it finishes.
+            let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            let mut attempt = 0;
+            while let Err(e) = admin.execute_unprepared(&drop).await {
+                attempt += 1;
+                assert!(attempt < 50, "could not drop test database {name}: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
             admin.close().await.unwrap();
         }
     }
