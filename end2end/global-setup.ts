@@ -11,6 +11,10 @@ export const pidFile = join(tmpdir(), 'patron-e2e-server.pid');
 // The login of the workspace the list journeys fill through the REST API.
 export const LIST_EMAIL = 'owner@listing-labs.example';
 export const LIST_PASSWORD = 'listing-labs-e2e';
+// The demo workspace (`server seed-demo`), and a viewer there for the role journeys.
+export const DEMO_WORKSPACE = 'ws_01KAKX6D00DEM0WS0000000000';
+export const VIEWER_EMAIL = 'viewer@northwind.example';
+export const VIEWER_PASSWORD = 'northwind-viewer';
 
 export default async function globalSetup() {
   const dataDir = mkdtempSync(join(tmpdir(), 'patron-e2e-'));
@@ -38,6 +42,13 @@ export default async function globalSetup() {
   process.env.PATRON_E2E_API_KEY = cli([
     'create-api-key', '--workspace', ws, '--scopes',
     'customers:read,customers:write,products:read,products:write,checkouts:write',
+  ]);
+
+  // The customer page journeys buy and refund in the demo workspace through the REST API.
+  cli(['create-user', '--workspace', DEMO_WORKSPACE, '--email', VIEWER_EMAIL, '--role', 'viewer', '--password-stdin'], VIEWER_PASSWORD);
+  process.env.PATRON_E2E_DEMO_KEY = cli([
+    'create-api-key', '--workspace', DEMO_WORKSPACE, '--scopes',
+    'customers:read,customers:write,products:read,checkouts:write',
   ]);
 
   const server = spawn(serverBin, ['serve', '--addr', '127.0.0.1:0'], {

@@ -1,6 +1,10 @@
 //! Patron's shared core: the app's UI, the types both halves share, the server functions and
 //! (with `ssr`) the domain and the database.
 
+// Leptos views are deeply nested types; the customer page nests deeper than rustc's default
+// query depth when it lays them out.
+#![recursion_limit = "256"]
+
 pub mod components;
 pub mod pages;
 pub mod server_fns;
@@ -17,7 +21,10 @@ use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::path;
 
 use components::layout::DashboardLayout;
-use pages::dashboard::customer::CustomerPage;
+use pages::dashboard::customer::{
+    ActivityTab, CustomerPage, InventoryTab, MetadataTab, OrdersTab, OverviewTab,
+    PaymentDetailsTab, SubscriptionsTab,
+};
 use pages::dashboard::customers::CustomersPage;
 use pages::login::LoginPage;
 use pages::not_found::NotFound;
@@ -62,7 +69,15 @@ pub fn App() -> impl IntoView {
                         view=|| view! { <Redirect path="/dashboard/customers" /> }
                     />
                     <Route path=path!("customers") view=CustomersPage />
-                    <Route path=path!("customers/:id") view=CustomerPage />
+                    <ParentRoute path=path!("customers/:id") view=CustomerPage>
+                        <Route path=path!("") view=OverviewTab />
+                        <Route path=path!("orders") view=OrdersTab />
+                        <Route path=path!("subscriptions") view=SubscriptionsTab />
+                        <Route path=path!("inventory") view=InventoryTab />
+                        <Route path=path!("payment-details") view=PaymentDetailsTab />
+                        <Route path=path!("metadata") view=MetadataTab />
+                        <Route path=path!("activity") view=ActivityTab />
+                    </ParentRoute>
                 </ParentRoute>
             </Routes>
         </Router>

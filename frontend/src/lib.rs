@@ -1,5 +1,9 @@
 //! The wasm entry point: hydrates the server-rendered page and nothing else.
 
+// Leptos views are deeply nested types; the customer page nests deeper than rustc's default
+// query depth when it lays them out.
+#![recursion_limit = "256"]
+
 /// Called by the generated JS loader once the wasm module is instantiated.
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {

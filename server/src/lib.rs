@@ -1,5 +1,9 @@
 //! The Patron server: HTTP doors (dashboard, server functions, REST API), jobs and the command line.
 
+// Leptos views are deeply nested types; the customer page nests deeper than rustc's default
+// query depth when it lays them out.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod bench;
 pub mod cli;

@@ -1,5 +1,6 @@
 //! Reusable UI pieces.
 
+pub mod dialog;
 pub mod empty_state;
 pub mod hydration;
 pub mod icons;

@@ -47,6 +47,8 @@ pub struct Change<'a> {
     pub target_type: &'a str,
     /// The object's id.
     pub target_id: &'a str,
+    /// The customer the change concerns, if any.
+    pub customer_id: Option<&'a str>,
     /// From [`diff`].
     pub changes: Value,
 }
@@ -67,6 +69,7 @@ pub async fn record<C: ConnectionTrait>(
         action: Set(change.action.to_owned()),
         target_type: Set(change.target_type.to_owned()),
         target_id: Set(change.target_id.to_owned()),
+        customer_id: Set(change.customer_id.map(str::to_owned)),
         changes: Set(change.changes.to_string()),
         ip: Set(caller.ip.clone()),
         created_at: Set(svc.clock.now()),

@@ -266,6 +266,7 @@ async fn customer_for<C: ConnectionTrait>(
                     action: "customer.updated",
                     target_type: "customer",
                     target_id: &c.id,
+                    customer_id: Some(&c.id),
                     changes: serde_json::json!({"country": {"before": null, "after": country}}),
                 },
             )
@@ -391,6 +392,7 @@ async fn write_paid(
                 action: "subscription.created",
                 target_type: "subscription",
                 target_id: &s.id,
+                customer_id: Some(&s.customer_id),
                 changes: serde_json::json!({
                     "customer_id": s.customer_id,
                     "product_id": s.product_id,

@@ -260,6 +260,7 @@ pub(crate) async fn create_in<C: ConnectionTrait>(
             action: "customer.created",
             target_type: "customer",
             target_id: id.as_str(),
+            customer_id: Some(id.as_str()),
             changes: audit::diff(None, Some(&snapshot(&created))),
         },
     )
@@ -422,6 +423,7 @@ async fn write(
             action,
             target_type: "customer",
             target_id: before.id.as_str(),
+            customer_id: Some(before.id.as_str()),
             changes: audit::diff(Some(&snapshot(&before)), Some(&snapshot(&after))),
         },
     )

@@ -239,6 +239,7 @@ pub(crate) async fn grant<C: ConnectionTrait>(
                 action: "entitlement.granted",
                 target_type: "entitlement",
                 target_id: &row.id,
+                customer_id: Some(&row.customer_id),
                 changes: json!({
                     "customer_id": customer_id,
                     "product_id": product.id,
@@ -309,6 +310,7 @@ pub(crate) async fn end<C: ConnectionTrait>(
                 },
                 target_type: "entitlement",
                 target_id: &row.id,
+                customer_id: Some(&row.customer_id),
                 changes: json!({
                     "customer_id": row.customer_id,
                     "status": {"before": "active", "after": status.as_str()},
@@ -499,6 +501,7 @@ pub async fn link_discord(
             action: "entitlement.discord_linked",
             target_type: "entitlement",
             target_id: id.as_str(),
+            customer_id: Some(&row.customer_id),
             changes: json!({"discord_user_id": {"before": before, "after": user}}),
         },
     )
@@ -706,6 +709,11 @@ pub async fn report_command(
     active.status = Set(report.status.as_str().into());
     active.executed_at = Set(Some(now));
     let row = active.update(&txn).await?;
+    let customer_id = ent::Entity::find_by_id(row.entitlement_id.as_str())
+        .one(&txn)
+        .await?
+        .map(|e| e.customer_id)
+        .unwrap_or_default();
     audit::record(
         &txn,
         svc,
@@ -714,6 +722,7 @@ pub async fn report_command(
             action: "entitlement.command_reported",
             target_type: "entitlement",
             target_id: &row.entitlement_id,
+            customer_id: Some(&customer_id),
             changes: json!({"command_id": row.id, "status": report.status.as_str()}),
         },
     )

@@ -1,6 +1,7 @@
 //! The business rules (ssr only). Every door (REST, server functions, jobs) calls into here.
 
 pub mod accounts;
+pub mod activity;
 pub mod actor;
 pub mod api_keys;
 pub mod audit;

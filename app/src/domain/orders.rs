@@ -287,6 +287,7 @@ pub(crate) async fn record<C: ConnectionTrait>(
             },
             target_type: "order",
             target_id: &row.id,
+            customer_id: Some(&row.customer_id),
             changes: json!({
                 "customer_id": new.customer_id,
                 "product_id": new.product_id,
@@ -323,11 +324,12 @@ pub async fn get_order(
     present_one(&svc.db, find_row(&svc.db, caller, id).await?).await
 }
 
-/// A customer's orders, newest first, by keyset on the id.
+/// A customer's orders, newest first, by keyset on the id; only those in `status` when given.
 pub async fn list_orders(
     svc: &Services,
     caller: &Caller,
     customer_id: &CustomerId,
+    status: Option<OrderStatus>,
     limit: Option<u64>,
     starting_after: Option<OrderId>,
 ) -> Result<Page<Order>, DomainError> {
@@ -343,6 +345,9 @@ pub async fn list_orders(
     let mut q = order::Entity::find()
         .filter(order::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
         .filter(order::Column::CustomerId.eq(customer_id.as_str()));
+    if let Some(status) = status {
+        q = q.filter(order::Column::Status.eq(status.as_str()));
+    }
     if let Some(after) = &starting_after {
         q = q.filter(order::Column::Id.lt(after.as_str()));
     }
@@ -564,6 +569,7 @@ pub async fn refund_order(
             action: "refund.created",
             target_type: "order",
             target_id: &after.id,
+            customer_id: Some(&after.customer_id),
             changes: json!({
                 "refund_id": id.as_str(),
                 "amount": amount,
@@ -724,6 +730,7 @@ pub(crate) async fn open_dispute_in<C: ConnectionTrait>(
             action: "dispute.opened",
             target_type: "order",
             target_id: &row.id,
+            customer_id: Some(&row.customer_id),
             changes: json!({
                 "dispute_id": created.id,
                 "amount": amount,
@@ -836,6 +843,7 @@ pub async fn close_dispute(
             action: if lost { "dispute.lost" } else { "dispute.won" },
             target_type: "order",
             target_id: &o.id,
+            customer_id: Some(&o.customer_id),
             changes: json!({
                 "dispute_id": d.id,
                 "status": {"before": o.status, "after": new_status},
@@ -1064,6 +1072,7 @@ async fn record_payment(
             action: "order.paid",
             target_type: "order",
             target_id: &row.id,
+            customer_id: Some(&row.customer_id),
             changes: json!({"status": {"before": "created", "after": "paid"}, "amount": row.amount, "currency": row.currency}),
         },
     )

@@ -207,6 +207,7 @@ pub(crate) async fn set_status<C: ConnectionTrait>(
                 action,
                 target_type: "payment_detail",
                 target_id: &row.id,
+                customer_id: Some(&row.customer_id),
                 changes: json!({
                     "customer_id": row.customer_id,
                     "kind": row.kind,

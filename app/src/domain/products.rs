@@ -192,6 +192,7 @@ pub async fn create_product(
             action: "product.created",
             target_type: "product",
             target_id: id.as_str(),
+            customer_id: None,
             changes: audit::diff(None, Some(&json!(created))),
         },
     )
@@ -259,6 +260,7 @@ pub async fn archive_product(
             action: "product.archived",
             target_type: "product",
             target_id: id.as_str(),
+            customer_id: None,
             changes: json!({"archived_at": {"before": null, "after": now}}),
         },
     )

@@ -324,6 +324,7 @@ pub(crate) async fn write<C: ConnectionTrait>(
             action,
             target_type: "subscription",
             target_id: &row.id,
+            customer_id: Some(&row.customer_id),
             changes: audit::diff(Some(&field(row)), Some(&field(&after))),
         },
     )

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 use crate::types::customer::{CustomerListItem, CustomerListParams};
-use crate::types::{AppError, Customer, CustomerStats, Page, Product, ShellContext};
+use crate::types::{AppError, Page, Product, ShellContext};
 
 /// What the dashboard frame shows: the workspace and who is signed in. Without a session it
 /// sends the browser to the login page.
@@ -61,25 +61,4 @@ pub async fn list_products() -> Result<Vec<Product>, AppError> {
 async fn list_products_inner() -> Result<Vec<Product>, AppError> {
     let (svc, user) = super::ctx::signed_in().await?;
     Ok(crate::domain::products::list_products(&svc, &user.caller).await?)
-}
-
-/// One customer and the stats its page opens with.
-#[server(prefix = "/rpc", endpoint = "dashboard/customer")]
-pub async fn load_customer(id: String) -> Result<(Customer, CustomerStats), AppError> {
-    super::ctx::with_status(load_customer_inner(id).await)
-}
-
-#[cfg(feature = "ssr")]
-async fn load_customer_inner(id: String) -> Result<(Customer, CustomerStats), AppError> {
-    use crate::domain::{customers, stats};
-    use crate::types::CustomerId;
-
-    let (svc, user) = super::ctx::signed_in().await?;
-    // A malformed id names no customer: the same answer as an unknown one.
-    let id: CustomerId = id.parse().map_err(|_| AppError::NotFound {
-        what: "customer".into(),
-    })?;
-    let customer = customers::get_customer(&svc, &user.caller, &id).await?;
-    let stats = stats::get_customer_stats(&svc, &user.caller, &id).await?;
-    Ok((customer, stats))
 }

@@ -3,6 +3,7 @@
 pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod ctx;
+pub mod customer;
 pub mod dashboard;
 
 /// URL prefix of every server function.

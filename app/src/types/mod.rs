@@ -1,6 +1,7 @@
 //! Types shared by the server and the browser: serde only, database derives behind `ssr`.
 
 pub mod access;
+pub mod activity;
 pub mod customer;
 pub mod entitlement;
 pub mod enums;

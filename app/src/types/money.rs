@@ -74,6 +74,28 @@ pub fn format(amount: i64, currency: &str) -> String {
     )
 }
 
+/// An amount typed in major units (`12.5`, `12,50`, `1200`) as minor units of `currency`;
+/// refuses more decimals than the currency has, signs, and anything that is not a number.
+pub fn parse_major(text: &str, currency: &str) -> Result<i64, String> {
+    let exponent = Currency::parse(currency)?.exponent as usize;
+    let t = text.trim().replace(',', ".");
+    let (whole, frac) = t.split_once('.').unwrap_or((&t, ""));
+    let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    if (whole.is_empty() && frac.is_empty()) || !digits(whole) || !digits(frac) {
+        return Err(format!("{text:?} is not an amount such as 12.50"));
+    }
+    if frac.len() > exponent {
+        return Err(format!(
+            "{currency} has {exponent} decimal places, {text:?} has {}",
+            frac.len()
+        ));
+    }
+    let scaled = format!("{whole}{frac:0<exponent$}");
+    scaled
+        .parse::<i64>()
+        .map_err(|_| format!("{text:?} is too large"))
+}
+
 /// A rate stored as micros, written as a decimal (`1085000` is `1.085`).
 pub fn format_rate(rate_micros: i64) -> String {
     let whole = rate_micros / RATE_SCALE;
@@ -90,6 +112,20 @@ pub fn format_rate(rate_micros: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typed_amounts_become_minor_units() {
+        assert_eq!(parse_major("12.5", "EUR"), Ok(1250));
+        assert_eq!(parse_major("12,50", "EUR"), Ok(1250));
+        assert_eq!(parse_major("3", "EUR"), Ok(300));
+        assert_eq!(parse_major(".5", "USD"), Ok(50));
+        assert_eq!(parse_major("1200", "JPY"), Ok(1200));
+        assert!(parse_major("12.5", "JPY").is_err());
+        assert!(parse_major("1.234", "EUR").is_err());
+        assert!(parse_major("-1", "EUR").is_err());
+        assert!(parse_major("abc", "EUR").is_err());
+        assert!(parse_major("", "EUR").is_err());
+    }
 
     fn c(code: &str) -> Currency {
         Currency::parse(code).unwrap()

@@ -2,7 +2,9 @@
 //! repayments.
 
 use app::domain::{Caller, orders};
-use app::types::order::{DisputeClose, DisputeCreate, OrderPay, RefundCreate, RepaymentCreate};
+use app::types::order::{
+    DisputeClose, DisputeCreate, OrderPay, OrderStatus, RefundCreate, RepaymentCreate,
+};
 use app::types::{AppError, CustomerId, Dispute, Order, OrderId, Page, Refund};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -23,6 +25,9 @@ pub struct OrderListParams {
     limit: Option<String>,
     /// An order id: the page after it.
     starting_after: Option<String>,
+    /// Only orders in this status: created, paid, partially_refunded, refunded, disputed,
+    /// chargeback or failed.
+    status: Option<String>,
 }
 
 /// List a customer's orders, newest first.
@@ -64,8 +69,19 @@ pub async fn list_orders(
             })
         })
         .transpose()?;
+    let status = params
+        .status
+        .map(|s| {
+            s.parse::<OrderStatus>().map_err(|e| {
+                ApiError::from(AppError::Invalid {
+                    field: "status".into(),
+                    message: e.to_string(),
+                })
+            })
+        })
+        .transpose()?;
     Ok(Json(
-        orders::list_orders(&state.services, &caller, &id, limit, after).await?,
+        orders::list_orders(&state.services, &caller, &id, status, limit, after).await?,
     ))
 }
 

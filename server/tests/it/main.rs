@@ -13,6 +13,7 @@ mod support;
 mod billing;
 mod cli;
 mod customer_list;
+mod customer_page;
 mod customers_api;
 mod http;
 mod idempotency;

@@ -21,6 +21,8 @@ pub struct Model {
     pub target_type: String,
     /// The target's id.
     pub target_id: String,
+    /// The customer the change concerns, if any (the customer page's Activity reads by it).
+    pub customer_id: Option<String>,
     /// JSON object `{field: {"before": .., "after": ..}}`.
     pub changes: String,
     /// Address the change came from.

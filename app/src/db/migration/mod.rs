@@ -6,6 +6,7 @@ mod m20261121_000001_workspaces;
 mod m20261121_000002_accounts_and_customers;
 mod m20261121_000003_money_flows;
 mod m20261121_000004_customer_list;
+mod m20261121_000005_customer_activity;
 
 /// Every migration in order; `server migrate` and the embedded default's start apply them.
 #[derive(Debug)]
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000002_accounts_and_customers::Migration),
             Box::new(m20261121_000003_money_flows::Migration),
             Box::new(m20261121_000004_customer_list::Migration),
+            Box::new(m20261121_000005_customer_activity::Migration),
         ]
     }
 }

@@ -1,0 +1,176 @@
+//! Modal dialogs and the small pieces every form on the customer page shares.
+
+use leptos::ev::KeyboardEvent;
+use leptos::prelude::*;
+
+use crate::types::AppError;
+
+/// A primary button.
+pub const BTN_PRIMARY: &str = "inline-flex items-center justify-center gap-1.5 rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 disabled:cursor-not-allowed disabled:opacity-60 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600";
+/// A secondary button.
+pub const BTN: &str = "inline-flex items-center justify-center gap-1.5 rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 shadow-sm hover:bg-slate-50 disabled:cursor-not-allowed disabled:opacity-60 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600";
+/// A button that destroys.
+pub const BTN_DANGER: &str = "inline-flex items-center justify-center gap-1.5 rounded-md bg-red-600 px-3 py-1.5 text-sm font-semibold text-white shadow-sm hover:bg-red-500 disabled:cursor-not-allowed disabled:opacity-60 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-red-600";
+/// A small text button inside tables.
+pub const BTN_LINK: &str = "rounded px-1.5 py-0.5 text-sm font-medium text-indigo-600 hover:bg-indigo-50 hover:text-indigo-500 disabled:cursor-not-allowed disabled:opacity-60";
+/// A text input.
+pub const INPUT: &str = "block w-full rounded-md border border-slate-300 px-2.5 py-1.5 text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-1 focus:ring-indigo-500 aria-[invalid=true]:border-red-500";
+/// A form label.
+pub const LABEL: &str = "mb-1 block text-xs font-medium text-slate-600";
+
+/// A centred modal over a dimmed page. Escape or the backdrop closes it; the page behind
+/// stays as it was.
+#[component]
+pub fn Dialog(
+    /// Whether it is shown.
+    open: RwSignal<bool>,
+    /// The heading.
+    #[prop(into)]
+    title: Signal<String>,
+    /// The body (a form, usually).
+    children: ChildrenFn,
+) -> impl IntoView {
+    let on_key = move |ev: KeyboardEvent| {
+        if ev.key() == "Escape" {
+            open.set(false);
+        }
+    };
+    let children = StoredValue::new(children);
+    view! {
+        <Show when=move || open.get()>
+            <div
+                class="fixed inset-0 z-40 flex items-start justify-center overflow-y-auto bg-slate-900/40 px-4 py-16"
+                on:keydown=on_key
+                on:click=move |_| open.set(false)
+            >
+                <div
+                    role="dialog"
+                    aria-modal="true"
+                    aria-labelledby="dialog-title"
+                    class="w-full max-w-lg rounded-xl bg-white p-6 shadow-xl"
+                    on:click=|ev| ev.stop_propagation()
+                >
+                    <h2 id="dialog-title" class="mb-4 text-lg font-semibold text-slate-900">
+                        {move || title.get()}
+                    </h2>
+                    {children.with_value(|c| c())}
+                </div>
+            </div>
+        </Show>
+    }
+}
+
+/// A one-line error under a form or beside an action.
+#[component]
+pub fn ErrorNote(error: Signal<Option<String>>) -> impl IntoView {
+    move || {
+        error.get().map(|e| {
+            view! {
+                <p role="alert" class="mt-3 rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
+                    {e}
+                </p>
+            }
+        })
+    }
+}
+
+/// How an action's failure reads on the page.
+pub fn error_text(e: &AppError) -> String {
+    match e {
+        AppError::Forbidden { .. } => "Your role does not allow this.".to_owned(),
+        other => {
+            let s = other.to_string();
+            let mut c = s.chars();
+            c.next()
+                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                .unwrap_or_default()
+        }
+    }
+}
+
+/// A coloured pill for a status word.
+#[component]
+pub fn StatusBadge(#[prop(into)] status: String) -> impl IntoView {
+    let tone = match status.as_str() {
+        "paid" | "active" | "won" | "executed" => {
+            "bg-emerald-50 text-emerald-700 ring-emerald-600/20"
+        }
+        "partially_refunded" | "past_due" | "pending" | "created" | "open" => {
+            "bg-amber-50 text-amber-800 ring-amber-600/20"
+        }
+        "failed" | "chargeback" | "disputed" | "blocked" | "revoked" | "lost" => {
+            "bg-red-50 text-red-700 ring-red-600/20"
+        }
+        _ => "bg-slate-100 text-slate-700 ring-slate-500/20",
+    };
+    let label = status.replace('_', " ");
+    view! {
+        <span class=format!(
+            "inline-flex items-center rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset {tone}",
+        )>{label}</span>
+    }
+}
+
+/// Runs an action from an event handler: marks `busy`, clears `error`, and on completion
+/// either hands the result to `done` or shows the failure in `error`.
+pub fn perform<T, F>(
+    busy: RwSignal<bool>,
+    error: RwSignal<Option<String>>,
+    work: F,
+    done: impl FnOnce(T) + 'static,
+) where
+    T: 'static,
+    F: std::future::Future<Output = Result<T, AppError>> + 'static,
+{
+    busy.set(true);
+    error.set(None);
+    leptos::task::spawn_local(async move {
+        match work.await {
+            Ok(v) => done(v),
+            Err(e) => error.set(Some(error_text(&e))),
+        }
+        busy.set(false);
+    });
+}
+
+/// Asks before a destructive action; shows progress and any failure in place.
+#[component]
+pub fn Confirm(
+    /// Whether it is shown.
+    open: RwSignal<bool>,
+    /// The question.
+    #[prop(into)]
+    title: Signal<String>,
+    /// What will happen, in a sentence.
+    #[prop(into)]
+    message: Signal<String>,
+    /// The confirming button's label.
+    #[prop(into)]
+    confirm_label: Signal<String>,
+    /// Whether the action is running.
+    busy: RwSignal<bool>,
+    /// The action's failure.
+    error: RwSignal<Option<String>>,
+    /// Runs the action.
+    on_confirm: Callback<()>,
+) -> impl IntoView {
+    view! {
+        <Dialog open title>
+            <p class="text-sm text-slate-600">{move || message.get()}</p>
+            <ErrorNote error=error.into() />
+            <div class="mt-6 flex justify-end gap-2">
+                <button type="button" class=BTN on:click=move |_| open.set(false)>
+                    "Cancel"
+                </button>
+                <button
+                    type="button"
+                    class=BTN_DANGER
+                    disabled=move || busy.get()
+                    on:click=move |_| on_confirm.run(())
+                >
+                    {move || if busy.get() { "Working…".to_owned() } else { confirm_label.get() }}
+                </button>
+            </div>
+        </Dialog>
+    }
+}

@@ -1,0 +1,96 @@
+//! The header's small chart: net revenue from this customer per month, for a year.
+
+use chrono::NaiveDate;
+use leptos::prelude::*;
+
+use crate::types::activity::RevenuePoint;
+use crate::types::money;
+
+const WIDTH: f64 = 600.0;
+const HEIGHT: f64 = 120.0;
+const LABELS: f64 = 16.0;
+
+fn month_label(month: &str) -> String {
+    NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
+        .map(|d| d.format("%b").to_string())
+        .unwrap_or_else(|_| month.to_owned())
+}
+
+/// Twelve bars, one a month; losses (refunds beyond payments) hang below the line in red.
+/// Each bar names its month and amount on hover and to screen readers.
+#[component]
+pub fn RevenueChart(points: Vec<RevenuePoint>, currency: String) -> impl IntoView {
+    let total: i64 = points.iter().map(|p| p.amount).sum();
+    let max_up = points.iter().map(|p| p.amount).max().unwrap_or(0).max(0);
+    let max_down = points.iter().map(|p| -p.amount).max().unwrap_or(0).max(0);
+    let span = (max_up + max_down).max(1) as f64;
+    let plot = HEIGHT - LABELS;
+    let baseline = plot * max_up as f64 / span;
+    let slot = WIDTH / points.len().max(1) as f64;
+    let bars = points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let h = plot * (p.amount.unsigned_abs() as f64) / span;
+            let (y, fill) = if p.amount >= 0 {
+                (baseline - h, "fill-indigo-500")
+            } else {
+                (baseline, "fill-red-400")
+            };
+            let x = i as f64 * slot + slot * 0.15;
+            let label = format!("{}: {}", p.month, money::format(p.amount, &currency));
+            view! {
+                <g>
+                    <title>{label}</title>
+                    <rect
+                        x=format!("{x:.1}")
+                        y=format!("{y:.1}")
+                        width=format!("{:.1}", slot * 0.7)
+                        height=format!("{:.1}", h.max(if p.amount == 0 { 0.0 } else { 1.0 }))
+                        rx="2"
+                        class=fill
+                    />
+                    <text
+                        x=format!("{:.1}", i as f64 * slot + slot / 2.0)
+                        y=format!("{:.1}", HEIGHT - 3.0)
+                        text-anchor="middle"
+                        class="fill-slate-500 text-[10px]"
+                    >
+                        {month_label(&p.month)}
+                    </text>
+                </g>
+            }
+        })
+        .collect_view();
+    let summary = format!(
+        "Net revenue per month over the last 12 months, {} in total",
+        money::format(total, &currency)
+    );
+    view! {
+        <section class="rounded-xl border border-slate-200 bg-white p-4" aria-labelledby="revenue-title">
+            <div class="flex items-baseline justify-between">
+                <h2 id="revenue-title" class="text-sm font-semibold text-slate-900">
+                    "Revenue, last 12 months"
+                </h2>
+                <p class="text-xs text-slate-500">
+                    {format!("{} net · payments less refunds and chargebacks", money::format(total, &currency))}
+                </p>
+            </div>
+            <svg
+                viewBox=format!("0 0 {WIDTH} {HEIGHT}")
+                class="mt-3 h-auto w-full"
+                role="img"
+                aria-label=summary
+            >
+                <line
+                    x1="0"
+                    x2=WIDTH.to_string()
+                    y1=format!("{baseline:.1}")
+                    y2=format!("{baseline:.1}")
+                    class="stroke-slate-200"
+                />
+                {bars}
+            </svg>
+        </section>
+    }
+}

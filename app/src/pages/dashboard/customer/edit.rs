@@ -1,0 +1,215 @@
+//! The "Edit customer" dialog: every editable field, errors beside the field they name, and a
+//! concurrent edit explained rather than overwritten.
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+
+use super::use_customer;
+use crate::components::dialog::{BTN, BTN_PRIMARY, Dialog, INPUT, LABEL, error_text};
+use crate::server_fns::customer::update_customer;
+use crate::types::customer::CustomerUpdate;
+use crate::types::{AppError, Customer};
+
+/// One editable field: its wire name, label, input type and current text.
+struct Field {
+    name: &'static str,
+    label: &'static str,
+    kind: &'static str,
+    hint: &'static str,
+    value: RwSignal<String>,
+}
+
+fn text(v: &Option<String>) -> RwSignal<String> {
+    RwSignal::new(v.clone().unwrap_or_default())
+}
+
+/// `Some(None)` clears a field, `Some(Some(v))` sets it.
+fn patch_value(s: RwSignal<String>) -> Option<Option<String>> {
+    let v = s.get_untracked().trim().to_owned();
+    Some((!v.is_empty()).then_some(v))
+}
+
+/// Edit every field but the id (metadata has its own tab).
+#[component]
+pub fn EditCustomer(open: RwSignal<bool>, customer: Customer) -> impl IntoView {
+    let ctx = use_customer();
+    let fields = StoredValue::new(vec![
+        Field {
+            name: "email",
+            label: "Email",
+            kind: "email",
+            hint: "",
+            value: text(&customer.email),
+        },
+        Field {
+            name: "name",
+            label: "Name",
+            kind: "text",
+            hint: "",
+            value: text(&customer.name),
+        },
+        Field {
+            name: "external_id",
+            label: "External id",
+            kind: "text",
+            hint: "Your own id for this customer (CRM id, SteamID64…); unique in the workspace.",
+            value: text(&customer.external_id),
+        },
+        Field {
+            name: "phone",
+            label: "Phone",
+            kind: "tel",
+            hint: "",
+            value: text(&customer.phone),
+        },
+        Field {
+            name: "tax_id",
+            label: "Tax id",
+            kind: "text",
+            hint: "",
+            value: text(&customer.tax_id),
+        },
+        Field {
+            name: "country",
+            label: "Country",
+            kind: "text",
+            hint: "Two letters, ISO 3166-1 (DE, US…).",
+            value: text(&customer.country),
+        },
+        Field {
+            name: "username",
+            label: "Username",
+            kind: "text",
+            hint: "",
+            value: text(&customer.username),
+        },
+        Field {
+            name: "profile_url",
+            label: "Profile URL",
+            kind: "url",
+            hint: "",
+            value: text(&customer.profile_url),
+        },
+    ]);
+    let version = customer.version;
+    let busy = RwSignal::new(false);
+    let field_error = RwSignal::new(None::<(String, String)>);
+    let form_error = RwSignal::new(None::<String>);
+    let stale = RwSignal::new(false);
+
+    let value_of = move |name: &str| {
+        fields.with_value(|fs| fs.iter().find(|f| f.name == name).map(|f| f.value))
+    };
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let get = |name| value_of(name).map(patch_value).unwrap_or(None);
+        let patch = CustomerUpdate {
+            external_id: get("external_id"),
+            email: get("email"),
+            name: get("name"),
+            phone: get("phone"),
+            tax_id: get("tax_id"),
+            country: get("country").map(|c| c.map(|c| c.to_uppercase())),
+            username: get("username"),
+            profile_url: get("profile_url"),
+            metadata: None,
+            version: Some(version),
+        };
+        busy.set(true);
+        field_error.set(None);
+        form_error.set(None);
+        let id = ctx.id.get_untracked();
+        leptos::task::spawn_local(async move {
+            match update_customer(id, patch).await {
+                Ok(_) => {
+                    open.set(false);
+                    ctx.changed();
+                }
+                Err(AppError::Invalid { field, message }) => {
+                    field_error.set(Some((field, message)));
+                }
+                Err(AppError::Conflict { code, message }) if code == "external_id_taken" => {
+                    field_error.set(Some(("external_id".into(), message)));
+                }
+                Err(AppError::Conflict { code, .. }) if code == "version_conflict" => {
+                    stale.set(true);
+                }
+                Err(e) => form_error.set(Some(error_text(&e))),
+            }
+            busy.set(false);
+        });
+    };
+
+    let inputs = move || {
+        fields.with_value(|fs| {
+            fs.iter()
+                .map(|f| {
+                    let name = f.name;
+                    let value = f.value;
+                    let error = move || {
+                        field_error
+                            .get()
+                            .filter(|(field, _)| field == name)
+                            .map(|(_, m)| m)
+                    };
+                    let input_id = format!("edit-{name}");
+                    let error_id = format!("edit-{name}-error");
+                    view! {
+                        <div>
+                            <label for=input_id.clone() class=LABEL>{f.label}</label>
+                            <input
+                                id=input_id
+                                name=name
+                                type=f.kind
+                                class=INPUT
+                                prop:value=move || value.get()
+                                on:input=move |ev| value.set(event_target_value(&ev))
+                                aria-invalid=move || error().is_some().then_some("true")
+                                aria-describedby=error_id.clone()
+                            />
+                            {(!f.hint.is_empty()).then(|| view! {
+                                <p class="mt-1 text-xs text-slate-500">{f.hint}</p>
+                            })}
+                            <p id=error_id class="mt-1 text-xs text-red-700" role="alert">
+                                {error}
+                            </p>
+                        </div>
+                    }
+                })
+                .collect_view()
+        })
+    };
+
+    view! {
+        <Dialog open title="Edit customer".to_owned()>
+            <form on:submit=on_submit class="space-y-3" novalidate>
+                {inputs}
+                {move || stale.get().then(|| view! {
+                    <div role="alert" class="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-800">
+                        "Someone else changed this customer while you were editing. "
+                        "Reload to see their version, then make your change again."
+                        <button
+                            type="button"
+                            class="ml-2 font-medium underline"
+                            on:click=move |_| {
+                                open.set(false);
+                                ctx.changed();
+                            }
+                        >
+                            "Reload"
+                        </button>
+                    </div>
+                })}
+                {move || form_error.get().map(|e| view! {
+                    <p role="alert" class="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">{e}</p>
+                })}
+                <div class="flex justify-end gap-2 pt-2">
+                    <button type="button" class=BTN on:click=move |_| open.set(false)>"Cancel"</button>
+                    <button type="submit" class=BTN_PRIMARY disabled=move || busy.get()>
+                        {move || if busy.get() { "Saving…" } else { "Save" }}
+                    </button>
+                </div>
+            </form>
+        </Dialog>
+    }
+}

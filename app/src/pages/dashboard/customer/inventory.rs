@@ -1,0 +1,404 @@
+//! The Inventory tab: the customer's items, active first then ended; Assign product, Revoke
+//! (only while active), Info with the delivery and command log, licence key reveal, download
+//! links, and Discord user linking.
+
+use chrono::NaiveDate;
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+
+use super::{day, load_error, loading, minute, nothing, use_customer};
+use crate::components::dialog::{
+    BTN, BTN_LINK, BTN_PRIMARY, Confirm, Dialog, ErrorNote, INPUT, LABEL, StatusBadge, perform,
+};
+use crate::server_fns::customer::{
+    assign_product, create_download_link, customer_inventory, link_discord, reveal_license_key,
+    revoke_item,
+};
+use crate::server_fns::dashboard::list_products;
+use crate::types::entitlement::{
+    DiscordLink, EntitlementGrant, EntitlementRevoke, EntitlementSource, EntitlementStatus,
+};
+use crate::types::product::Benefit;
+use crate::types::{Entitlement, Role, Scope};
+
+fn describe(b: &Benefit) -> String {
+    match b {
+        Benefit::LicenseKey { .. } => "Licence key".into(),
+        Benefit::FileDownload { file_name, .. } => format!("Download: {file_name}"),
+        Benefit::DiscordRole { role_id, .. } => format!("Discord role {role_id}"),
+        Benefit::Custom { description } => description.clone(),
+        Benefit::GameServerCommands { server, .. } => format!("Commands on {server}"),
+    }
+}
+
+/// The customer's items.
+#[component]
+pub fn InventoryTab() -> impl IntoView {
+    let ctx = use_customer();
+    let items = Resource::new(
+        move || (ctx.id.get(), ctx.refresh.get()),
+        |(id, _)| customer_inventory(id),
+    );
+    let assign_open = RwSignal::new(false);
+    let body = move || {
+        Suspend::new(async move {
+            let role = ctx.role().await;
+            let can = role.allows(Scope::EntitlementsWrite);
+            let list = match items.await {
+                Ok(list) => list,
+                Err(e) => return load_error(&e),
+            };
+            let (active, ended): (Vec<_>, Vec<_>) = list
+                .into_iter()
+                .partition(|e| e.status == EntitlementStatus::Active);
+            let group = move |title: &'static str, rows: Vec<Entitlement>, empty: &'static str| {
+                view! {
+                    <section class="space-y-2">
+                        <h3 class="text-sm font-semibold text-slate-900">{title}</h3>
+                        {if rows.is_empty() {
+                            nothing(empty)
+                        } else {
+                            view! {
+                                <ul class="divide-y divide-slate-100 rounded-xl border border-slate-200 bg-white">
+                                    {rows.into_iter().map(|e| view! { <Item item=e role /> }).collect_view()}
+                                </ul>
+                            }
+                            .into_any()
+                        }}
+                    </section>
+                }
+            };
+            view! {
+                {can.then(|| view! {
+                    <div class="flex justify-end">
+                        <button type="button" class=BTN_PRIMARY on:click=move |_| assign_open.set(true)>
+                            "Assign product"
+                        </button>
+                    </div>
+                })}
+                {group("Active", active, "No active items.")}
+                {group("Expired and revoked", ended, "Nothing has ended yet.")}
+            }
+            .into_any()
+        })
+    };
+    view! {
+        <section class="space-y-5" aria-label="Inventory">
+            <Transition fallback=|| loading("the inventory")>{body}</Transition>
+            <AssignDialog open=assign_open />
+        </section>
+    }
+}
+
+#[component]
+fn Item(item: Entitlement, role: Role) -> impl IntoView {
+    let ctx = use_customer();
+    let can = role.allows(Scope::EntitlementsWrite);
+    let active = item.status == EntitlementStatus::Active;
+    let id = item.id.to_string();
+    let revoke_open = RwSignal::new(false);
+    let info_open = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let revoke = {
+        let id = id.clone();
+        Callback::new(move |()| {
+            perform(
+                busy,
+                error,
+                revoke_item(id.clone(), EntitlementRevoke { reason: None }),
+                move |_| {
+                    revoke_open.set(false);
+                    ctx.changed();
+                },
+            )
+        })
+    };
+    let source = match item.source {
+        EntitlementSource::Order => "from an order",
+        EntitlementSource::Subscription => "from a subscription",
+        EntitlementSource::Manual => "assigned by hand",
+    };
+    let product = item.product_name.clone();
+    view! {
+        <li class="flex flex-wrap items-center gap-x-4 gap-y-1 px-4 py-3" data-entitlement-id=id.clone()>
+            <div class="min-w-0 flex-1">
+                <p class="font-medium text-slate-900">{item.product_name.clone()}</p>
+                <p class="text-xs text-slate-500">
+                    {format!("{} · {source} · granted {}", describe(&item.benefit), day(item.granted_at))}
+                    {item.expires_at.map(|t| format!(" · expires {}", day(t)))}
+                    {item.ended_at.map(|t| format!(" · ended {}", day(t)))}
+                </p>
+            </div>
+            <span data-testid="item-status"><StatusBadge status=item.status.as_str() /></span>
+            <button type="button" class=BTN_LINK on:click=move |_| info_open.set(true)>"Info"</button>
+            {(can && active).then(|| view! {
+                <button type="button" class=BTN_LINK on:click=move |_| { error.set(None); revoke_open.set(true) }>
+                    "Revoke"
+                </button>
+            })}
+            <Confirm
+                open=revoke_open
+                title="Revoke this item?".to_owned()
+                message=format!("{product} is revoked now and its revoke action runs (the key stops working, the role or commands are removed).")
+                confirm_label="Revoke".to_owned()
+                busy
+                error
+                on_confirm=revoke
+            />
+            <Dialog open=info_open title=item.product_name.clone()>
+                <ItemInfo item=item.clone() can_write=can />
+                <div class="mt-5 flex justify-end">
+                    <button type="button" class=BTN on:click=move |_| info_open.set(false)>"Close"</button>
+                </div>
+            </Dialog>
+        </li>
+    }
+}
+
+#[component]
+fn ItemInfo(item: Entitlement, can_write: bool) -> impl IntoView {
+    let ctx = use_customer();
+    let id = item.id.to_string();
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let revealed = RwSignal::new(None::<String>);
+    let link = RwSignal::new(None::<(String, String)>);
+    let discord = RwSignal::new(item.discord_user_id.clone().unwrap_or_default());
+    let active = item.status == EntitlementStatus::Active;
+    let fact = |label: &'static str, value: String| {
+        view! {
+            <div class="grid grid-cols-3 gap-3 py-1.5 text-sm">
+                <dt class="text-slate-500">{label}</dt>
+                <dd class="col-span-2 break-all text-slate-900">{value}</dd>
+            </div>
+        }
+    };
+    let extra = match &item.benefit {
+        Benefit::LicenseKey { .. } => {
+            let id = id.clone();
+            let masked = item.license_key.clone().unwrap_or_default();
+            view! {
+                <div class="grid grid-cols-3 gap-3 py-1.5 text-sm">
+                    <dt class="text-slate-500">"Licence key"</dt>
+                    <dd class="col-span-2 flex items-center gap-2">
+                        <code class="break-all font-mono text-xs" data-testid="license-key">
+                            {move || revealed.get().unwrap_or_else(|| masked.clone())}
+                        </code>
+                        {move || revealed.get().is_none().then(|| {
+                            let id = id.clone();
+                            view! {
+                                <button
+                                    type="button"
+                                    class=BTN_LINK
+                                    disabled=move || busy.get()
+                                    on:click=move |_| perform(busy, error, reveal_license_key(id.clone()), move |r| revealed.set(Some(r.license_key)))
+                                >
+                                    "Reveal"
+                                </button>
+                            }
+                        })}
+                    </dd>
+                </div>
+            }
+            .into_any()
+        }
+        Benefit::FileDownload { file_name, .. } => {
+            let id = id.clone();
+            let file_name = file_name.clone();
+            view! {
+                <div class="grid grid-cols-3 gap-3 py-1.5 text-sm">
+                    <dt class="text-slate-500">"File"</dt>
+                    <dd class="col-span-2 space-y-1">
+                        <p>{file_name}</p>
+                        {move || match link.get() {
+                            Some((url, until)) => view! {
+                                <p>
+                                    <a href=url class="font-medium text-indigo-600 hover:text-indigo-500">"Download"</a>
+                                    <span class="text-xs text-slate-500">{format!(" (link valid until {until})")}</span>
+                                </p>
+                            }
+                            .into_any(),
+                            None => {
+                                let id = id.clone();
+                                view! {
+                                    <button
+                                        type="button"
+                                        class=BTN_LINK
+                                        disabled=move || busy.get() || !active
+                                        on:click=move |_| perform(busy, error, create_download_link(id.clone()), move |l| link.set(Some((l.url, minute(l.expires_at)))))
+                                    >
+                                        "Get a download link"
+                                    </button>
+                                }
+                                .into_any()
+                            }
+                        }}
+                    </dd>
+                </div>
+            }
+            .into_any()
+        }
+        Benefit::DiscordRole { guild_id, role_id } => {
+            let id = id.clone();
+            let on_submit = move |ev: SubmitEvent| {
+                ev.prevent_default();
+                let v = discord.get_untracked().trim().to_owned();
+                let link = DiscordLink {
+                    discord_user_id: (!v.is_empty()).then_some(v),
+                };
+                perform(busy, error, link_discord(id.clone(), link), move |_| {
+                    ctx.changed()
+                });
+            };
+            view! {
+                {fact("Discord server", guild_id.clone())}
+                {fact("Role", role_id.clone())}
+                <form on:submit=on_submit class="mt-2 flex items-end gap-2">
+                    <div class="flex-1">
+                        <label for="discord-user" class=LABEL>"Discord user id"</label>
+                        <input
+                            id="discord-user"
+                            class=INPUT
+                            inputmode="numeric"
+                            placeholder="e.g. 80351110224678912"
+                            disabled=!can_write
+                            prop:value=move || discord.get()
+                            on:input=move |ev| discord.set(event_target_value(&ev))
+                        />
+                    </div>
+                    {can_write.then(|| view! {
+                        <button type="submit" class=BTN disabled=move || busy.get()>"Link"</button>
+                    })}
+                </form>
+            }
+            .into_any()
+        }
+        Benefit::Custom { description } => fact("Delivers", description.clone()).into_any(),
+        Benefit::GameServerCommands { server, .. } => fact("Server", server.clone()).into_any(),
+    };
+    let commands = item.commands.clone();
+    view! {
+        <dl class="divide-y divide-slate-100">
+            {fact("Status", item.status.as_str().to_owned())}
+            {fact("Item", item.id.to_string())}
+            {fact("Granted", minute(item.granted_at))}
+            {item.order_id.as_ref().map(|o| fact("Order", o.to_string()))}
+            {item.subscription_id.as_ref().map(|s| fact("Subscription", s.to_string()))}
+            {item.expires_at.map(|t| fact("Expires", minute(t)))}
+            {item.ended_at.map(|t| fact("Ended", minute(t)))}
+            {item.end_reason.clone().map(|r| fact("Reason", r))}
+            {extra}
+        </dl>
+        {(!commands.is_empty()).then(|| view! {
+            <h3 class="mt-4 text-xs font-semibold uppercase tracking-wide text-slate-500">"Command log"</h3>
+            <ul class="mt-1 space-y-1 text-xs">
+                {commands.into_iter().map(|c| view! {
+                    <li class="flex flex-wrap gap-x-2">
+                        <StatusBadge status=c.status.as_str() />
+                        <span class="text-slate-500">{format!("on {} · {}", c.phase.as_str(), c.server)}</span>
+                        <code class="font-mono">{c.command}</code>
+                        <span class="text-slate-500">
+                            {c.executed_at.map(|t| format!("executed {}", minute(t))).unwrap_or_else(|| format!("queued {}", minute(c.created_at)))}
+                        </span>
+                    </li>
+                }).collect_view()}
+            </ul>
+        })}
+        <ErrorNote error=error.into() />
+    }
+}
+
+#[component]
+fn AssignDialog(open: RwSignal<bool>) -> impl IntoView {
+    let ctx = use_customer();
+    let products = Resource::new(move || open.get(), |_| list_products());
+    let product = RwSignal::new(String::new());
+    let expires = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let product_id = product.get_untracked();
+        let Ok(product_id) = product_id.parse() else {
+            error.set(Some("Product: choose a product to assign.".into()));
+            return;
+        };
+        let expires_text = expires.get_untracked();
+        let expires_at = if expires_text.is_empty() {
+            None
+        } else {
+            match NaiveDate::parse_from_str(&expires_text, "%Y-%m-%d") {
+                Ok(d) => d.and_hms_opt(23, 59, 59).map(|t| t.and_utc()),
+                Err(_) => {
+                    error.set(Some("Expires: pick a date.".into()));
+                    return;
+                }
+            }
+        };
+        let grant = EntitlementGrant {
+            product_id,
+            expires_at,
+        };
+        perform(
+            busy,
+            error,
+            assign_product(ctx.id.get_untracked(), grant),
+            move |_| {
+                open.set(false);
+                ctx.changed();
+            },
+        );
+    };
+    let options = move || {
+        Suspend::new(async move {
+            products
+                .await
+                .map(|list| {
+                    list.into_iter()
+                        .filter(|p| p.archived_at.is_none())
+                        .map(|p| view! { <option value=p.id.to_string()>{p.name}</option> })
+                        .collect_view()
+                })
+                .ok()
+        })
+    };
+    view! {
+        <Dialog open title="Assign product".to_owned()>
+            <form on:submit=on_submit class="space-y-4" novalidate>
+                <p class="text-sm text-slate-600">
+                    "Gives the customer the product's items without a sale: no charge, no order."
+                </p>
+                <div>
+                    <label for="assign-product" class=LABEL>"Product"</label>
+                    <select
+                        id="assign-product"
+                        class=INPUT
+                        on:change=move |ev| product.set(event_target_value(&ev))
+                    >
+                        <option value="">"Choose a product…"</option>
+                        <Suspense fallback=|| ()>{options}</Suspense>
+                    </select>
+                </div>
+                <div>
+                    <label for="assign-expires" class=LABEL>"Expires (optional)"</label>
+                    <input
+                        id="assign-expires"
+                        type="date"
+                        class=INPUT
+                        prop:value=move || expires.get()
+                        on:input=move |ev| expires.set(event_target_value(&ev))
+                    />
+                    <p class="mt-1 text-xs text-slate-500">"Leave empty to keep it until revoked."</p>
+                </div>
+                <ErrorNote error=error.into() />
+                <div class="flex justify-end gap-2">
+                    <button type="button" class=BTN on:click=move |_| open.set(false)>"Cancel"</button>
+                    <button type="submit" class=BTN_PRIMARY disabled=move || busy.get()>
+                        {move || if busy.get() { "Assigning…" } else { "Assign" }}
+                    </button>
+                </div>
+            </form>
+        </Dialog>
+    }
+}

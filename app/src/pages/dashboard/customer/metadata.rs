@@ -1,0 +1,252 @@
+//! The Metadata tab: the merchant's own key-value pairs, edited in place. Click a key or value
+//! to edit, Add field for a new pair, clear both key and value to remove one; Save sends the
+//! whole map with the version it was read at, so a concurrent edit is caught, not overwritten.
+
+use leptos::ev::KeyboardEvent;
+use leptos::prelude::*;
+
+use super::{load_error, loading, use_customer};
+use crate::components::dialog::{BTN, BTN_PRIMARY, error_text};
+use crate::server_fns::customer::update_customer;
+use crate::types::customer::{
+    CustomerUpdate, METADATA_KEY_MAX, METADATA_MAX_PAIRS, METADATA_VALUE_MAX,
+};
+use crate::types::{AppError, Customer, Metadata, Scope};
+
+#[derive(Debug, Clone, Copy)]
+struct Row {
+    /// Unique within the editor's life: the list's key, so a reset row is a new row.
+    id: u64,
+    key: RwSignal<String>,
+    value: RwSignal<String>,
+}
+
+impl Row {
+    fn new(next: &StoredValue<u64>, key: &str, value: &str) -> Self {
+        let id = next.get_value();
+        next.set_value(id + 1);
+        Self {
+            id,
+            key: RwSignal::new(key.to_owned()),
+            value: RwSignal::new(value.to_owned()),
+        }
+    }
+
+    fn is_removal(&self) -> bool {
+        self.key.with(|k| k.trim().is_empty()) && self.value.with(String::is_empty)
+    }
+}
+
+/// The metadata editor.
+#[component]
+pub fn MetadataTab() -> impl IntoView {
+    let ctx = use_customer();
+    let body = move || {
+        Suspend::new(async move {
+            match ctx.page.await {
+                Ok(data) => {
+                    let can = data.role.allows(Scope::CustomersWrite);
+                    view! { <Editor customer=data.customer can /> }.into_any()
+                }
+                Err(e) => load_error(&e),
+            }
+        })
+    };
+    view! {
+        <section class="space-y-3" aria-label="Metadata">
+            <Transition fallback=|| loading("metadata")>{body}</Transition>
+        </section>
+    }
+}
+
+/// Checks the edited pairs against the limits; the error names the offending key.
+fn collect(rows: &[Row]) -> Result<Metadata, String> {
+    let mut map = Metadata::new();
+    for r in rows.iter().filter(|r| !r.is_removal()) {
+        let key = r.key.get_untracked().trim().to_owned();
+        let value = r.value.get_untracked();
+        if key.is_empty() {
+            return Err(format!(
+                "The value {value:?} needs a key (clear the value too to remove the field)."
+            ));
+        }
+        if key.chars().count() > METADATA_KEY_MAX {
+            return Err(format!(
+                "Key {key:?} is longer than {METADATA_KEY_MAX} characters."
+            ));
+        }
+        if key.contains(['[', ']']) {
+            return Err(format!("Key {key:?} may not contain [ or ]."));
+        }
+        if value.chars().count() > METADATA_VALUE_MAX {
+            return Err(format!(
+                "The value of {key:?} is longer than {METADATA_VALUE_MAX} characters."
+            ));
+        }
+        if map.insert(key.clone(), value).is_some() {
+            return Err(format!("Key {key:?} appears twice."));
+        }
+    }
+    if map.len() > METADATA_MAX_PAIRS {
+        return Err(format!(
+            "A customer holds at most {METADATA_MAX_PAIRS} metadata fields."
+        ));
+    }
+    Ok(map)
+}
+
+#[component]
+fn Editor(customer: Customer, can: bool) -> impl IntoView {
+    let ctx = use_customer();
+    let original = StoredValue::new(customer.metadata.clone());
+    let version = customer.version;
+    let rows = RwSignal::new(Vec::<Row>::new());
+    let next = StoredValue::new(0_u64);
+    let reset = move || {
+        rows.set(original.with_value(|m| m.iter().map(|(k, v)| Row::new(&next, k, v)).collect()));
+    };
+    reset();
+    let editing = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let stale = RwSignal::new(false);
+
+    let start = move || {
+        if can {
+            editing.set(true);
+        }
+    };
+    let add = move |_| {
+        let kept = rows.with(|rs| rs.iter().filter(|r| !r.is_removal()).count());
+        if kept >= METADATA_MAX_PAIRS {
+            error.set(Some(format!(
+                "A customer holds at most {METADATA_MAX_PAIRS} metadata fields: remove one before adding another."
+            )));
+            return;
+        }
+        error.set(None);
+        editing.set(true);
+        rows.update(|rs| rs.push(Row::new(&next, "", "")));
+    };
+    let cancel = move |_| {
+        reset();
+        error.set(None);
+        editing.set(false);
+    };
+    let save = move |_| {
+        let map = match rows.with_untracked(|rs| collect(rs)) {
+            Ok(m) => m,
+            Err(e) => {
+                error.set(Some(e));
+                return;
+            }
+        };
+        let patch = CustomerUpdate {
+            metadata: Some(Some(map)),
+            version: Some(version),
+            ..CustomerUpdate::default()
+        };
+        busy.set(true);
+        error.set(None);
+        let id = ctx.id.get_untracked();
+        leptos::task::spawn_local(async move {
+            match update_customer(id, patch).await {
+                Ok(_) => {
+                    editing.set(false);
+                    ctx.changed();
+                }
+                Err(AppError::Conflict { code, .. }) if code == "version_conflict" => {
+                    stale.set(true)
+                }
+                Err(e) => error.set(Some(error_text(&e))),
+            }
+            busy.set(false);
+        });
+    };
+    let on_key = move |ev: KeyboardEvent| match ev.key().as_str() {
+        "Enter" if !editing.get_untracked() => start(),
+        "Escape" if editing.get_untracked() => {
+            reset();
+            editing.set(false);
+        }
+        _ => {}
+    };
+    let cell = "block w-full rounded-md border px-2 py-1 text-sm read-only:cursor-pointer read-only:border-transparent read-only:bg-transparent read-only:hover:bg-slate-50 focus:border-indigo-500 focus:outline-none focus:ring-1 focus:ring-indigo-500";
+    view! {
+        <div class="overflow-x-auto rounded-xl border border-slate-200 bg-white" on:keydown=on_key>
+            <table class="min-w-full divide-y divide-slate-200 text-sm">
+                <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+                    <tr>
+                        <th scope="col" class="w-1/3 px-4 py-2">"Key"</th>
+                        <th scope="col" class="px-4 py-2">"Value"</th>
+                    </tr>
+                </thead>
+                <tbody class="divide-y divide-slate-100">
+                    <For
+                        each=move || rows.get()
+                        key=|row| row.id
+                        let:row
+                    >
+                        <tr>
+                            <td class="px-2 py-1">
+                                <input
+                                    class=cell
+                                    aria-label="Key"
+                                    maxlength="40"
+                                    readonly=move || !editing.get()
+                                    prop:value=move || row.key.get()
+                                    on:input=move |ev| row.key.set(event_target_value(&ev))
+                                    on:click=move |_| start()
+                                />
+                            </td>
+                            <td class="px-2 py-1">
+                                <input
+                                    class=cell
+                                    aria-label=move || format!("Value of {}", row.key.get())
+                                    maxlength="500"
+                                    readonly=move || !editing.get()
+                                    prop:value=move || row.value.get()
+                                    on:input=move |ev| row.value.set(event_target_value(&ev))
+                                    on:click=move |_| start()
+                                />
+                            </td>
+                        </tr>
+                    </For>
+                </tbody>
+            </table>
+            {move || rows.with(Vec::is_empty).then(|| view! {
+                <p class="px-4 py-6 text-center text-sm text-slate-500">
+                    "No metadata. Merchants keep their own ids, plans and notes here (up to 50 fields)."
+                </p>
+            })}
+        </div>
+        {move || stale.get().then(|| view! {
+            <div role="alert" class="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-800">
+                "Someone else changed this customer while you were editing. Reload to see their version, then make your change again."
+                <button type="button" class="ml-2 font-medium underline" on:click=move |_| ctx.changed()>
+                    "Reload"
+                </button>
+            </div>
+        })}
+        {move || error.get().map(|e| view! {
+            <p role="alert" class="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">{e}</p>
+        })}
+        {can.then(|| view! {
+            <div class="flex flex-wrap items-center gap-2">
+                <button type="button" class=BTN on:click=add>"Add field"</button>
+                <Show when=move || editing.get()>
+                    <button type="button" class=BTN on:click=cancel>"Cancel"</button>
+                    <button type="button" class=BTN_PRIMARY disabled=move || busy.get() on:click=save>
+                        {move || if busy.get() { "Saving…" } else { "Save" }}
+                    </button>
+                </Show>
+                <p class="text-xs text-slate-500">
+                    {move || format!(
+                        "{} of {METADATA_MAX_PAIRS} fields. Click a key or value to edit; clear both to remove a field.",
+                        rows.with(|rs| rs.iter().filter(|r| !r.is_removal()).count()),
+                    )}
+                </p>
+            </div>
+        })}
+    }
+}

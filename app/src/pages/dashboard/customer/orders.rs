@@ -1,0 +1,503 @@
+//! The Orders tab: a status filter, the orders newest first, and per order its details,
+//! refunds and disputes with the Refund and Add repayment actions.
+
+use std::collections::HashSet;
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+
+use super::{load_error, loading, minute, nothing, use_customer};
+use crate::components::dialog::{
+    BTN, BTN_LINK, BTN_PRIMARY, Dialog, ErrorNote, INPUT, LABEL, StatusBadge, perform,
+};
+use crate::server_fns::customer::{add_repayment, customer_orders, order_history, refund_order};
+use crate::types::money::{self, parse_major};
+use crate::types::order::{
+    OrderStatus, PaymentMethodType, RefundCreate, RepaymentCreate, RepaymentMethod,
+};
+use crate::types::{Dispute, Order, Role, Scope};
+
+/// The customer's orders.
+#[component]
+pub fn OrdersTab() -> impl IntoView {
+    let ctx = use_customer();
+    let status = RwSignal::new(String::new());
+    // The cursor stack: the last order id of each page before the shown one.
+    let cursors = RwSignal::new(Vec::<String>::new());
+    // Which orders are open: kept here so a refresh after an action leaves them open.
+    let expanded = RwSignal::new(HashSet::<String>::new());
+    let orders = Resource::new(
+        move || {
+            (
+                ctx.id.get(),
+                ctx.refresh.get(),
+                status.get(),
+                cursors.get().last().cloned(),
+            )
+        },
+        |(id, _, status, after)| customer_orders(id, (!status.is_empty()).then_some(status), after),
+    );
+    let body = move || {
+        Suspend::new(async move {
+            let role = ctx.role().await;
+            match orders.await {
+                Ok(page) if page.data.is_empty() => nothing(if status.get_untracked().is_empty() {
+                    "No orders yet."
+                } else {
+                    "No orders in this status."
+                }),
+                Ok(page) => {
+                    let last = page.data.last().map(|o| o.id.to_string());
+                    let has_more = page.has_more;
+                    view! {
+                        <div class="overflow-x-auto rounded-xl border border-slate-200 bg-white">
+                            <table class="min-w-full divide-y divide-slate-200 text-sm">
+                                <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+                                    <tr>
+                                        <th scope="col" class="px-4 py-2">"Order"</th>
+                                        <th scope="col" class="px-4 py-2">"Product"</th>
+                                        <th scope="col" class="px-4 py-2 text-right">"Amount"</th>
+                                        <th scope="col" class="px-4 py-2">"Status"</th>
+                                        <th scope="col" class="px-4 py-2">"Payment method"</th>
+                                        <th scope="col" class="px-4 py-2">"Date"</th>
+                                        <th scope="col" class="px-4 py-2"><span class="sr-only">"Details"</span></th>
+                                    </tr>
+                                </thead>
+                                {page.data.into_iter().map(|o| view! { <OrderRow order=o role expanded /> }).collect_view()}
+                            </table>
+                        </div>
+                        <div class="flex justify-end gap-2">
+                            {move || (!cursors.get().is_empty()).then(|| view! {
+                                <button type="button" class=BTN on:click=move |_| cursors.set(Vec::new())>
+                                    "First page"
+                                </button>
+                                <button
+                                    type="button"
+                                    class=BTN
+                                    on:click=move |_| cursors.update(|c| { c.pop(); })
+                                >
+                                    "Previous"
+                                </button>
+                            })}
+                            {has_more.then(|| view! {
+                                <button
+                                    type="button"
+                                    class=BTN
+                                    on:click=move |_| {
+                                        if let Some(last) = last.clone() {
+                                            cursors.update(|c| c.push(last));
+                                        }
+                                    }
+                                >
+                                    "Next"
+                                </button>
+                            })}
+                        </div>
+                    }
+                    .into_any()
+                }
+                Err(e) => load_error(&e),
+            }
+        })
+    };
+    view! {
+        <section class="space-y-3" aria-label="Orders">
+            <div class="flex items-end gap-3">
+                <div>
+                    <label for="order-status" class=LABEL>"Status"</label>
+                    <select
+                        id="order-status"
+                        class=INPUT
+                        on:change=move |ev| {
+                            cursors.set(Vec::new());
+                            status.set(event_target_value(&ev));
+                        }
+                    >
+                        <option value="">"All statuses"</option>
+                        {OrderStatus::ALL.iter().map(|s| view! {
+                            <option value=s.as_str()>{s.as_str().replace('_', " ")}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+            </div>
+            <Transition fallback=|| loading("orders")>{body}</Transition>
+        </section>
+    }
+}
+
+#[component]
+fn OrderRow(order: Order, role: Role, expanded: RwSignal<HashSet<String>>) -> impl IntoView {
+    let order = StoredValue::new(order);
+    let o = order.get_value();
+    let key = o.id.to_string();
+    let is_open = {
+        let key = key.clone();
+        Memo::new(move |_| expanded.with(|e| e.contains(&key)))
+    };
+    let details_id = format!("order-{}-details", o.id);
+    view! {
+        <tbody class="divide-y divide-slate-100" data-order-id=o.id.to_string()>
+            <tr class="hover:bg-slate-50">
+                <td class="px-4 py-2 font-mono text-xs">{o.id.to_string()}</td>
+                <td class="px-4 py-2">{o.product_name.clone()}</td>
+                <td class="px-4 py-2 text-right tabular-nums">{money::format(o.amount, &o.currency)}</td>
+                <td class="px-4 py-2" data-testid="order-status"><StatusBadge status=o.status.as_str() /></td>
+                <td class="px-4 py-2">{o.payment_method.as_ref().map(|p| p.label()).unwrap_or_default()}</td>
+                <td class="px-4 py-2 whitespace-nowrap text-slate-600">{minute(o.paid_at.unwrap_or(o.created_at))}</td>
+                <td class="px-4 py-2 text-right">
+                    <button
+                        type="button"
+                        class=BTN_LINK
+                        aria-expanded=move || if is_open.get() { "true" } else { "false" }
+                        aria-controls=details_id.clone()
+                        on:click=move |_| {
+                            expanded.update(|e| {
+                                if !e.remove(&key) {
+                                    e.insert(key.clone());
+                                }
+                            })
+                        }
+                    >
+                        {move || if is_open.get() { "Hide" } else { "Details" }}
+                    </button>
+                </td>
+            </tr>
+            <Show when=move || is_open.get()>
+                <tr id=format!("order-{}-details", order.with_value(|o| o.id.to_string()))>
+                    <td colspan="7" class="bg-slate-50 px-4 py-4">
+                        <OrderDetails order=order.get_value() role />
+                    </td>
+                </tr>
+            </Show>
+        </tbody>
+    }
+}
+
+#[component]
+fn OrderDetails(order: Order, role: Role) -> impl IntoView {
+    let ctx = use_customer();
+    let order_id = order.id.to_string();
+    let history = Resource::new(
+        move || (order_id.clone(), ctx.refresh.get()),
+        |(id, _)| order_history(id),
+    );
+    let refund_open = RwSignal::new(false);
+    let can_refund = role.allows(Scope::RefundsWrite)
+        && order.refundable_amount > 0
+        && matches!(
+            order.status,
+            OrderStatus::Paid | OrderStatus::PartiallyRefunded
+        );
+    let fact = |label: &'static str, value: Option<String>| {
+        view! {
+            <div>
+                <dt class="text-xs text-slate-500">{label}</dt>
+                <dd class="break-all text-slate-900">{value.unwrap_or_else(|| "—".to_owned())}</dd>
+            </div>
+        }
+    };
+    let cur = order.currency.clone();
+    let history_view = move || {
+        Suspend::new(async move {
+            match history.await {
+                Ok((refunds, disputes)) => {
+                    view! {
+                        {(!refunds.is_empty()).then(|| view! {
+                            <div>
+                                <h4 class="text-xs font-semibold uppercase tracking-wide text-slate-500">"Refunds"</h4>
+                                <ul class="mt-1 space-y-1">
+                                    {refunds.into_iter().map(|r| view! {
+                                        <li class="flex flex-wrap gap-x-3 text-sm" data-testid="refund">
+                                            <span class="font-medium tabular-nums">{money::format(r.amount, &r.currency)}</span>
+                                            <span class="text-slate-600">{minute(r.created_at)}</span>
+                                            <span class="text-slate-600">{r.reason.unwrap_or_default()}</span>
+                                            {r.blocked_payment_details.then_some(view! { <span class="text-red-700">"payment details blocked"</span> })}
+                                            {r.revoked_benefits.then_some(view! { <span class="text-red-700">"benefits revoked"</span> })}
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
+                            </div>
+                        })}
+                        {(!disputes.is_empty()).then(|| view! {
+                            <div>
+                                <h4 class="text-xs font-semibold uppercase tracking-wide text-slate-500">"Disputes"</h4>
+                                <ul class="mt-1 space-y-2">
+                                    {disputes.into_iter().map(|d| view! { <DisputeLine dispute=d role /> }).collect_view()}
+                                </ul>
+                            </div>
+                        })}
+                    }
+                    .into_any()
+                }
+                Err(e) => load_error(&e),
+            }
+        })
+    };
+    view! {
+        <div class="space-y-4">
+            <dl class="grid gap-3 text-sm sm:grid-cols-3 lg:grid-cols-4">
+                {fact("Payment method", order.payment_method.as_ref().map(|p| p.label()))}
+                {fact("Provider payment id", order.provider_payment_id.clone())}
+                {fact("IP address", order.ip.clone())}
+                {fact("Customer note", order.customer_note.clone())}
+                {fact("Refunded", Some(money::format(order.refunded_amount, &cur)))}
+                {fact("Charged back", Some(money::format(order.charged_back_amount, &cur)))}
+                {fact("Remaining", Some(money::format(order.refundable_amount, &cur)))}
+                {fact(
+                    "In workspace currency",
+                    Some(format!(
+                        "{} at {}",
+                        money::format(order.workspace_amount, &order.workspace_currency),
+                        order.exchange_rate,
+                    )),
+                )}
+                {order.failure_message.clone().map(|m| fact("Failure", Some(m)))}
+            </dl>
+            <Transition fallback=|| loading("the order's history")>{history_view}</Transition>
+            {can_refund.then(|| view! {
+                <button type="button" class=BTN on:click=move |_| refund_open.set(true)>"Refund"</button>
+            })}
+            {can_refund.then(|| view! { <RefundDialog open=refund_open order=order.clone() role /> })}
+        </div>
+    }
+}
+
+#[component]
+fn DisputeLine(dispute: Dispute, role: Role) -> impl IntoView {
+    use crate::types::order::DisputeStatus;
+    let ctx = use_customer();
+    let open = RwSignal::new(false);
+    let method = RwSignal::new(RepaymentMethod::Link);
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let id = dispute.id.to_string();
+    let can_repay = role.allows(Scope::RefundsWrite)
+        && dispute.status == DisputeStatus::Lost
+        && dispute.repayment_method.is_none();
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let id = id.clone();
+        perform(
+            busy,
+            error,
+            add_repayment(
+                id,
+                RepaymentCreate {
+                    method: method.get_untracked(),
+                },
+            ),
+            move |_| {
+                open.set(false);
+                ctx.changed();
+            },
+        );
+    };
+    view! {
+        <li class="flex flex-wrap items-center gap-x-3 gap-y-1 text-sm">
+            <StatusBadge status=dispute.status.as_str() />
+            <span class="font-medium tabular-nums">{money::format(dispute.amount, &dispute.currency)}</span>
+            <span class="text-slate-600">{format!("opened {}", minute(dispute.opened_at))}</span>
+            {dispute.reason.clone().map(|r| view! { <span class="text-slate-600">{r}</span> })}
+            {dispute.repayment_method.map(|m| view! {
+                <span class="text-slate-600">
+                    {match m {
+                        RepaymentMethod::Link => "repayment requested by link".to_owned(),
+                        RepaymentMethod::Manual => "repaid (recorded by hand)".to_owned(),
+                    }}
+                </span>
+            })}
+            {can_repay.then(|| view! {
+                <button type="button" class=BTN_LINK on:click=move |_| open.set(true)>"Add repayment"</button>
+            })}
+            <Dialog open title="Add repayment".to_owned()>
+                <form on:submit=on_submit.clone() class="space-y-3">
+                    <fieldset class="space-y-2 text-sm">
+                        <legend class="sr-only">"How the customer repays"</legend>
+                        <label class="flex items-start gap-2">
+                            <input
+                                type="radio"
+                                name="repayment"
+                                checked=move || method.get() == RepaymentMethod::Link
+                                on:change=move |_| method.set(RepaymentMethod::Link)
+                            />
+                            <span>"Request by payment link: an order awaiting the customer's payment."</span>
+                        </label>
+                        <label class="flex items-start gap-2">
+                            <input
+                                type="radio"
+                                name="repayment"
+                                checked=move || method.get() == RepaymentMethod::Manual
+                                on:change=move |_| method.set(RepaymentMethod::Manual)
+                            />
+                            <span>"Record a repayment received outside Patron."</span>
+                        </label>
+                    </fieldset>
+                    <ErrorNote error=error.into() />
+                    <div class="flex justify-end gap-2">
+                        <button type="button" class=BTN on:click=move |_| open.set(false)>"Cancel"</button>
+                        <button type="submit" class=BTN_PRIMARY disabled=move || busy.get()>
+                            {move || if busy.get() { "Saving…" } else { "Add repayment" }}
+                        </button>
+                    </div>
+                </form>
+            </Dialog>
+        </li>
+    }
+}
+
+#[component]
+fn RefundDialog(open: RwSignal<bool>, order: Order, role: Role) -> impl IntoView {
+    let ctx = use_customer();
+    let remaining = order.refundable_amount;
+    let currency = StoredValue::new(order.currency.clone());
+    // SEPA debits and bank transfers cannot be partly refunded, and need the risk accepted.
+    let full_only = order.payment_method.as_ref().is_some_and(|p| {
+        matches!(
+            p.kind,
+            PaymentMethodType::SepaDebit | PaymentMethodType::BankTransfer
+        )
+    });
+    let full = RwSignal::new(true);
+    let amount = RwSignal::new(String::new());
+    let reason = RwSignal::new(String::new());
+    let acknowledge = RwSignal::new(false);
+    let block = RwSignal::new(false);
+    let revoke = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let can_block = role.allows(Scope::PaymentDetailsWrite);
+    let order_id = order.id.to_string();
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let amount = if full.get_untracked() {
+            None
+        } else {
+            match parse_major(&amount.get_untracked(), &currency.get_value()) {
+                Ok(a) if a > 0 => Some(a),
+                Ok(_) => {
+                    error.set(Some("Amount: must be more than zero.".into()));
+                    return;
+                }
+                Err(e) => {
+                    error.set(Some(format!("Amount: {e}.")));
+                    return;
+                }
+            }
+        };
+        let reason = reason.get_untracked().trim().to_owned();
+        let refund = RefundCreate {
+            amount,
+            reason: (!reason.is_empty()).then_some(reason),
+            acknowledge_risk: acknowledge.get_untracked(),
+            block_payment_details: block.get_untracked(),
+            revoke_benefits: revoke.get_untracked(),
+        };
+        perform(
+            busy,
+            error,
+            refund_order(order_id.clone(), refund),
+            move |_| {
+                open.set(false);
+                ctx.changed();
+            },
+        );
+    };
+    let check = |signal: RwSignal<bool>, label: &'static str, hint: &'static str| {
+        view! {
+            <label class="flex items-start gap-2 text-sm">
+                <input
+                    type="checkbox"
+                    class="mt-0.5 size-4 rounded border-slate-300"
+                    prop:checked=move || signal.get()
+                    on:change=move |ev| signal.set(event_target_checked(&ev))
+                />
+                <span>
+                    <span class="font-medium text-slate-900">{label}</span>
+                    <span class="block text-xs text-slate-500">{hint}</span>
+                </span>
+            </label>
+        }
+    };
+    view! {
+        <Dialog open title="Refund order".to_owned()>
+            <form on:submit=on_submit.clone() class="space-y-4" novalidate>
+                <p class="text-sm text-slate-600">
+                    "Remaining to refund: "
+                    <span class="font-semibold tabular-nums text-slate-900" data-testid="refund-remaining">
+                        {money::format(remaining, &currency.get_value())}
+                    </span>
+                </p>
+                {if full_only {
+                    view! {
+                        <p class="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-800">
+                            "This order was paid by SEPA debit or bank transfer: it can only be refunded in full, and the payer's bank may still reverse the original debit."
+                        </p>
+                        {check(acknowledge, "I understand the risk", "Required for SEPA and bank-transfer refunds.")}
+                    }
+                    .into_any()
+                } else {
+                    view! {
+                        <fieldset class="space-y-2 text-sm">
+                            <legend class="sr-only">"How much"</legend>
+                            <label class="flex items-center gap-2">
+                                <input
+                                    type="radio"
+                                    name="refund-kind"
+                                    prop:checked=move || full.get()
+                                    on:change=move |_| full.set(true)
+                                />
+                                "Full refund of the remaining amount"
+                            </label>
+                            <label class="flex items-center gap-2">
+                                <input
+                                    type="radio"
+                                    name="refund-kind"
+                                    prop:checked=move || !full.get()
+                                    on:change=move |_| full.set(false)
+                                />
+                                "Partial refund"
+                            </label>
+                        </fieldset>
+                        <Show when=move || !full.get()>
+                            <div>
+                                <label for="refund-amount" class=LABEL>{format!("Amount ({})", currency.get_value())}</label>
+                                <input
+                                    id="refund-amount"
+                                    class=INPUT
+                                    inputmode="decimal"
+                                    placeholder="0.00"
+                                    prop:value=move || amount.get()
+                                    on:input=move |ev| amount.set(event_target_value(&ev))
+                                />
+                            </div>
+                        </Show>
+                    }
+                    .into_any()
+                }}
+                <div>
+                    <label for="refund-reason" class=LABEL>"Reason (internal)"</label>
+                    <input
+                        id="refund-reason"
+                        class=INPUT
+                        maxlength="500"
+                        prop:value=move || reason.get()
+                        on:input=move |ev| reason.set(event_target_value(&ev))
+                    />
+                </div>
+                {can_block.then(|| check(
+                    block,
+                    "Block all payment details",
+                    "The customer's cards, accounts, emails and IPs can no longer pay.",
+                ))}
+                {check(revoke, "Revoke benefits", "End the items this order granted.")}
+                <ErrorNote error=error.into() />
+                <div class="flex justify-end gap-2">
+                    <button type="button" class=BTN on:click=move |_| open.set(false)>"Cancel"</button>
+                    <button type="submit" class=BTN_PRIMARY disabled=move || busy.get()>
+                        {move || if busy.get() { "Refunding…" } else { "Refund" }}
+                    </button>
+                </div>
+            </form>
+        </Dialog>
+    }
+}

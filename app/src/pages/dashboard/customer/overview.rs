@@ -1,0 +1,79 @@
+//! The Overview tab: the last transaction in detail, and the rest of the profile.
+
+use leptos::prelude::*;
+
+use super::{load_error, loading, minute, use_customer};
+use crate::components::dialog::StatusBadge;
+use crate::types::money;
+
+/// The last transaction (payment method, provider payment id, IP, amount, status) and the
+/// profile fields the header leaves out.
+#[component]
+pub fn OverviewTab() -> impl IntoView {
+    let ctx = use_customer();
+    let body = move || {
+        Suspend::new(async move {
+            let data = match ctx.page.await {
+                Ok(d) => d,
+                Err(e) => return load_error(&e),
+            };
+            let row = |label: &'static str, value: Option<String>| {
+                view! {
+                    <div class="grid grid-cols-3 gap-4 px-4 py-2.5">
+                        <dt class="text-sm text-slate-500">{label}</dt>
+                        <dd class="col-span-2 break-all text-sm text-slate-900">
+                            {value.unwrap_or_else(|| "—".to_owned())}
+                        </dd>
+                    </div>
+                }
+            };
+            let c = data.customer;
+            let last = match data.last_order {
+                Some(o) => view! {
+                    <dl class="divide-y divide-slate-100" data-testid="last-transaction">
+                        <div class="grid grid-cols-3 gap-4 px-4 py-2.5">
+                            <dt class="text-sm text-slate-500">"Status"</dt>
+                            <dd class="col-span-2"><StatusBadge status=o.status.as_str() /></dd>
+                        </div>
+                        {row("Amount", Some(money::format(o.amount, &o.currency)))}
+                        {row("Product", Some(o.product_name.clone()))}
+                        {row("Payment method", o.payment_method.as_ref().map(|p| p.label()))}
+                        {row("Provider", Some(o.provider.clone()))}
+                        {row("Provider payment id", o.provider_payment_id.clone())}
+                        {row("IP address", o.ip.clone())}
+                        {row("Order", Some(o.id.to_string()))}
+                        {row("Date", Some(minute(o.paid_at.unwrap_or(o.created_at))))}
+                        {o.failure_message.clone().map(|m| row("Failure", Some(m)))}
+                    </dl>
+                }
+                .into_any(),
+                None => view! {
+                    <p class="px-4 py-6 text-sm text-slate-500">"No transactions yet."</p>
+                }
+                .into_any(),
+            };
+            view! {
+                <div class="grid gap-6 lg:grid-cols-2">
+                    <section class="rounded-xl border border-slate-200 bg-white">
+                        <h2 class="border-b border-slate-100 px-4 py-3 text-sm font-semibold">"Last transaction"</h2>
+                        {last}
+                    </section>
+                    <section class="rounded-xl border border-slate-200 bg-white">
+                        <h2 class="border-b border-slate-100 px-4 py-3 text-sm font-semibold">"Profile"</h2>
+                        <dl class="divide-y divide-slate-100">
+                            {row("Name", c.name.clone())}
+                            {row("Email", c.email.clone())}
+                            {row("Phone", c.phone.clone())}
+                            {row("Tax id", c.tax_id.clone())}
+                            {row("Username", c.username.clone())}
+                            {row("Profile URL", c.profile_url.clone())}
+                            {row("Updated", Some(minute(c.updated_at)))}
+                        </dl>
+                    </section>
+                </div>
+            }
+            .into_any()
+        })
+    };
+    view! { <Transition fallback=|| loading("the overview")>{body}</Transition> }
+}

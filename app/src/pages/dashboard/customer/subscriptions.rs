@@ -1,0 +1,345 @@
+//! The Subscriptions tab: a status filter, each subscription with its period and renewal, the
+//! actions Cancel (now or at period end), Cancel now, Recover and Revoke now, and the billing
+//! history (invoices and every payment attempt).
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+
+use super::{day, load_error, loading, minute, nothing, use_customer};
+use crate::components::dialog::{
+    BTN, BTN_DANGER, BTN_LINK, BTN_PRIMARY, Confirm, Dialog, ErrorNote, INPUT, LABEL, StatusBadge,
+    perform,
+};
+use crate::server_fns::customer::{
+    cancel_subscription, customer_subscriptions, recover_subscription, revoke_subscription,
+    subscription_invoices,
+};
+use crate::types::money;
+use crate::types::subscription::{SubscriptionCancel, SubscriptionRevoke, SubscriptionStatus};
+use crate::types::{Role, Scope, Subscription};
+
+/// The customer's subscriptions.
+#[component]
+pub fn SubscriptionsTab() -> impl IntoView {
+    let ctx = use_customer();
+    let status = RwSignal::new(String::new());
+    let subs = Resource::new(
+        move || (ctx.id.get(), ctx.refresh.get(), status.get()),
+        |(id, _, status)| customer_subscriptions(id, (!status.is_empty()).then_some(status)),
+    );
+    let body = move || {
+        Suspend::new(async move {
+            let role = ctx.role().await;
+            match subs.await {
+                Ok(list) if list.is_empty() => nothing(if status.get_untracked().is_empty() {
+                    "No subscriptions."
+                } else {
+                    "No subscriptions in this status."
+                }),
+                Ok(list) => view! {
+                    <ul class="space-y-3">
+                        {list.into_iter().map(|s| view! { <SubscriptionCard sub=s role /> }).collect_view()}
+                    </ul>
+                }
+                .into_any(),
+                Err(e) => load_error(&e),
+            }
+        })
+    };
+    view! {
+        <section class="space-y-3" aria-label="Subscriptions">
+            <div>
+                <label for="subscription-status" class=LABEL>"Status"</label>
+                <select
+                    id="subscription-status"
+                    class=INPUT.to_owned() + " max-w-xs"
+                    on:change=move |ev| status.set(event_target_value(&ev))
+                >
+                    <option value="">"All statuses"</option>
+                    {SubscriptionStatus::ALL.iter().map(|s| view! {
+                        <option value=s.as_str()>{s.as_str().replace('_', " ")}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <Transition fallback=|| loading("subscriptions")>{body}</Transition>
+        </section>
+    }
+}
+
+fn period(s: &Subscription) -> String {
+    let unit = s.interval.as_str();
+    if s.interval_count == 1 {
+        format!("every {unit}")
+    } else {
+        format!("every {} {unit}s", s.interval_count)
+    }
+}
+
+#[component]
+fn SubscriptionCard(sub: Subscription, role: Role) -> impl IntoView {
+    let ctx = use_customer();
+    let live = matches!(
+        sub.status,
+        SubscriptionStatus::Active | SubscriptionStatus::PastDue
+    );
+    let scheduled = live && sub.cancel_at_period_end;
+    let can = role.allows(Scope::SubscriptionsWrite);
+    let id = sub.id.to_string();
+    let cancel_open = RwSignal::new(false);
+    let revoke_open = RwSignal::new(false);
+    let cancel_now_open = RwSignal::new(false);
+    let history_open = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+
+    let next_renewal = if !live {
+        None
+    } else if scheduled {
+        Some(format!("none: cancels on {}", day(sub.current_period_end)))
+    } else if let Some(retry) = sub.next_retry_at {
+        Some(format!(
+            "retry {} (attempt {})",
+            minute(retry),
+            sub.retry_count + 1
+        ))
+    } else {
+        Some(day(sub.current_period_end))
+    };
+    let revoke = {
+        let id = id.clone();
+        Callback::new(move |()| {
+            perform(
+                busy,
+                error,
+                revoke_subscription(id.clone(), SubscriptionRevoke { reason: None }),
+                move |_| {
+                    revoke_open.set(false);
+                    ctx.changed();
+                },
+            )
+        })
+    };
+    let cancel_now = {
+        let id = id.clone();
+        Callback::new(move |()| {
+            perform(
+                busy,
+                error,
+                cancel_subscription(
+                    id.clone(),
+                    SubscriptionCancel {
+                        at_period_end: false,
+                        reason: None,
+                    },
+                ),
+                move |_| {
+                    cancel_now_open.set(false);
+                    ctx.changed();
+                },
+            )
+        })
+    };
+    let recover = {
+        let id = id.clone();
+        move |_| {
+            perform(busy, error, recover_subscription(id.clone()), move |_| {
+                ctx.changed()
+            })
+        }
+    };
+    let fact = |label: &'static str, value: String| {
+        view! {
+            <div>
+                <dt class="text-xs text-slate-500">{label}</dt>
+                <dd class="text-sm text-slate-900">{value}</dd>
+            </div>
+        }
+    };
+    let history_id = id.clone();
+    let cancel_id = id.clone();
+    view! {
+        <li class="rounded-xl border border-slate-200 bg-white p-4" data-subscription-id=id.clone()>
+            <div class="flex flex-wrap items-center gap-3">
+                <h3 class="font-semibold text-slate-900">{sub.product_name.clone()}</h3>
+                <span data-testid="subscription-status"><StatusBadge status=sub.status.as_str() /></span>
+                {scheduled.then(|| view! {
+                    <span class="rounded-full bg-amber-50 px-2 py-0.5 text-xs font-medium text-amber-800 ring-1 ring-inset ring-amber-600/20" data-testid="cancels-at-period-end">
+                        {format!("Cancels on {}", day(sub.current_period_end))}
+                    </span>
+                })}
+                <span class="ml-auto font-semibold tabular-nums">
+                    {format!("{} {}", money::format(sub.amount, &sub.currency), period(&sub))}
+                </span>
+            </div>
+            <dl class="mt-3 grid gap-3 sm:grid-cols-2 lg:grid-cols-4">
+                {fact("Current period", format!("{} – {}", day(sub.current_period_start), day(sub.current_period_end)))}
+                {fact("Next renewal", next_renewal.unwrap_or_else(|| "—".into()))}
+                {fact("Created", day(sub.created_at))}
+                {fact("Payment method", sub.payment_method.label())}
+                {sub.ended_at.map(|t| fact("Ended", minute(t)))}
+                {sub.cancel_reason.clone().map(|r| fact("Reason", r))}
+            </dl>
+            <div class="mt-3 flex flex-wrap items-center gap-2">
+                {(can && live && !scheduled).then(|| view! {
+                    <button type="button" class=BTN on:click=move |_| { error.set(None); cancel_open.set(true) }>"Cancel"</button>
+                })}
+                {(can && scheduled).then(|| view! {
+                    <button type="button" class=BTN disabled=move || busy.get() on:click=recover.clone()>"Recover"</button>
+                    <button type="button" class=BTN on:click=move |_| { error.set(None); cancel_now_open.set(true) }>"Cancel now"</button>
+                })}
+                {(can && live).then(|| view! {
+                    <button type="button" class=BTN_DANGER on:click=move |_| { error.set(None); revoke_open.set(true) }>"Revoke now"</button>
+                })}
+                <button
+                    type="button"
+                    class=BTN_LINK
+                    aria-expanded=move || if history_open.get() { "true" } else { "false" }
+                    on:click=move |_| history_open.update(|o| *o = !*o)
+                >
+                    {move || if history_open.get() { "Hide billing history" } else { "Billing history" }}
+                </button>
+            </div>
+            {move || (!cancel_open.get() && !revoke_open.get() && !cancel_now_open.get()).then(|| view! { <ErrorNote error=error.into() /> })}
+            <Show when=move || history_open.get()>
+                <BillingHistory subscription_id=history_id.clone() />
+            </Show>
+            <CancelDialog open=cancel_open subscription_id=cancel_id.clone() />
+            <Confirm
+                open=cancel_now_open
+                title="Cancel now?".to_owned()
+                message="The scheduled cancellation happens now: the subscription ends today and its benefits end with it.".to_owned()
+                confirm_label="Cancel now".to_owned()
+                busy
+                error
+                on_confirm=cancel_now
+            />
+            <Confirm
+                open=revoke_open
+                title="Revoke now?".to_owned()
+                message="The subscription is canceled and every item it granted is revoked at once. Use this for fraud or abuse.".to_owned()
+                confirm_label="Revoke now".to_owned()
+                busy
+                error
+                on_confirm=revoke
+            />
+        </li>
+    }
+}
+
+#[component]
+fn CancelDialog(open: RwSignal<bool>, subscription_id: String) -> impl IntoView {
+    let ctx = use_customer();
+    let keep = RwSignal::new(true);
+    let reason = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let reason = reason.get_untracked().trim().to_owned();
+        let cancel = SubscriptionCancel {
+            at_period_end: keep.get_untracked(),
+            reason: (!reason.is_empty()).then_some(reason),
+        };
+        perform(
+            busy,
+            error,
+            cancel_subscription(subscription_id.clone(), cancel),
+            move |_| {
+                open.set(false);
+                ctx.changed();
+            },
+        );
+    };
+    view! {
+        <Dialog open title="Cancel subscription".to_owned()>
+            <form on:submit=on_submit.clone() class="space-y-4">
+                <label class="flex items-start gap-2 text-sm">
+                    <input
+                        type="checkbox"
+                        class="mt-0.5 size-4 rounded border-slate-300"
+                        prop:checked=move || keep.get()
+                        on:change=move |ev| keep.set(event_target_checked(&ev))
+                    />
+                    <span>
+                        <span class="font-medium">"Keep active until the end of the period"</span>
+                        <span class="block text-xs text-slate-500">
+                            "The customer keeps their benefits until then and is not charged again. Untick to end it now."
+                        </span>
+                    </span>
+                </label>
+                <div>
+                    <label for="cancel-reason" class=LABEL>"Reason (internal)"</label>
+                    <input
+                        id="cancel-reason"
+                        class=INPUT
+                        maxlength="500"
+                        prop:value=move || reason.get()
+                        on:input=move |ev| reason.set(event_target_value(&ev))
+                    />
+                </div>
+                <ErrorNote error=error.into() />
+                <div class="flex justify-end gap-2">
+                    <button type="button" class=BTN on:click=move |_| open.set(false)>"Keep subscription"</button>
+                    <button type="submit" class=BTN_PRIMARY disabled=move || busy.get()>
+                        {move || if busy.get() { "Canceling…" } else { "Cancel subscription" }}
+                    </button>
+                </div>
+            </form>
+        </Dialog>
+    }
+}
+
+#[component]
+fn BillingHistory(subscription_id: String) -> impl IntoView {
+    let ctx = use_customer();
+    let invoices = Resource::new(
+        move || (subscription_id.clone(), ctx.refresh.get()),
+        |(id, _)| subscription_invoices(id),
+    );
+    let body = move || {
+        Suspend::new(async move {
+            match invoices.await {
+                Ok(list) if list.is_empty() => nothing("No invoices yet."),
+                Ok(list) => view! {
+                    <table class="mt-3 min-w-full divide-y divide-slate-200 text-sm">
+                        <thead class="text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+                            <tr>
+                                <th scope="col" class="py-1.5 pr-3">"Invoice"</th>
+                                <th scope="col" class="py-1.5 pr-3">"Period"</th>
+                                <th scope="col" class="py-1.5 pr-3 text-right">"Amount"</th>
+                                <th scope="col" class="py-1.5 pr-3">"Status"</th>
+                                <th scope="col" class="py-1.5">"Attempts"</th>
+                            </tr>
+                        </thead>
+                        <tbody class="divide-y divide-slate-100">
+                            {list.into_iter().map(|inv| view! {
+                                <tr class="align-top">
+                                    <td class="py-1.5 pr-3 font-mono text-xs">{inv.id.to_string()}</td>
+                                    <td class="py-1.5 pr-3">{format!("{} – {}", day(inv.period_start), day(inv.period_end))}</td>
+                                    <td class="py-1.5 pr-3 text-right tabular-nums">{money::format(inv.amount, &inv.currency)}</td>
+                                    <td class="py-1.5 pr-3"><StatusBadge status=inv.status.as_str() /></td>
+                                    <td class="py-1.5">
+                                        <ul class="space-y-0.5">
+                                            {inv.attempts.into_iter().map(|a| view! {
+                                                <li class="text-xs">
+                                                    <span class=if a.failure_code.is_some() { "text-red-700" } else { "text-emerald-700" }>
+                                                        {a.status.as_str()}
+                                                    </span>
+                                                    {format!(" {}", minute(a.attempted_at))}
+                                                    {a.failure_message.map(|m| format!(" · {m}"))}
+                                                </li>
+                                            }).collect_view()}
+                                        </ul>
+                                    </td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }
+                .into_any(),
+                Err(e) => load_error(&e),
+            }
+        })
+    };
+    view! { <Transition fallback=|| loading("the billing history")>{body}</Transition> }
+}

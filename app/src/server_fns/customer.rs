@@ -1,0 +1,399 @@
+//! Server functions behind the customer page: its header, each tab's data, and every action.
+//! Each needs a live session; the domain checks the role's scope and the workspace, so another
+//! workspace's id answers "not found" and a viewer's write answers "forbidden".
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+use crate::types::activity::{ActivityEntry, CustomerPageData};
+use crate::types::customer::CustomerUpdate;
+use crate::types::entitlement::{
+    DiscordLink, DownloadLink, EntitlementGrant, EntitlementRevoke, LicenseKeyReveal,
+};
+use crate::types::order::{RefundCreate, RepaymentCreate};
+use crate::types::subscription::{SubscriptionCancel, SubscriptionRevoke};
+use crate::types::{
+    AppError, Customer, Dispute, Entitlement, Invoice, Order, Page, PaymentDetail, Refund,
+    Subscription,
+};
+
+#[cfg(feature = "ssr")]
+mod on_server {
+    use std::str::FromStr;
+
+    use crate::domain::{Caller, Services};
+    use crate::types::AppError;
+
+    /// The session's services and caller.
+    pub async fn caller() -> Result<(Services, Caller), AppError> {
+        let (svc, user) = crate::server_fns::ctx::signed_in().await?;
+        Ok((svc, user.caller))
+    }
+
+    /// An id from the page: a malformed one names nothing, like an unknown one.
+    pub fn id<T: FromStr>(raw: &str, what: &str) -> Result<T, AppError> {
+        raw.parse()
+            .map_err(|_| AppError::NotFound { what: what.into() })
+    }
+
+    /// A filter value from the page, or a clear error naming it.
+    pub fn filter<T: FromStr<Err = String>>(
+        raw: Option<String>,
+        field: &str,
+    ) -> Result<Option<T>, AppError> {
+        raw.filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse().map_err(|message| AppError::Invalid {
+                    field: field.into(),
+                    message,
+                })
+            })
+            .transpose()
+    }
+}
+
+/// The header and overview: customer, stats, revenue per month, last order, and the viewer's role.
+#[server(prefix = "/rpc", endpoint = "customer/page")]
+pub async fn load_customer_page(id: String) -> Result<CustomerPageData, AppError> {
+    use crate::domain::{Actor, activity, customers, orders, stats};
+    use crate::types::Role;
+    let run = async {
+        let (svc, caller) = on_server::caller().await?;
+        let id = on_server::id(&id, "customer")?;
+        let customer = customers::get_customer(&svc, &caller, &id).await?;
+        let stats = stats::get_customer_stats(&svc, &caller, &id).await?;
+        let revenue = activity::revenue_by_month(&svc, &caller, &id).await?;
+        let last_order = orders::list_orders(&svc, &caller, &id, None, Some(1), None)
+            .await?
+            .data
+            .pop();
+        let role = match &caller.actor {
+            Actor::User { role, .. } => *role,
+            _ => Role::Viewer,
+        };
+        Ok(CustomerPageData {
+            customer,
+            stats,
+            revenue,
+            last_order,
+            role,
+        })
+    };
+    crate::server_fns::ctx::with_status(run.await)
+}
+
+/// Edits a customer's fields or metadata; `patch.version` guards against concurrent edits.
+#[server(prefix = "/rpc", endpoint = "customer/update", input = Json)]
+pub async fn update_customer(id: String, patch: CustomerUpdate) -> Result<Customer, AppError> {
+    use crate::domain::customers;
+    let run = async {
+        let (svc, caller) = on_server::caller().await?;
+        let id = on_server::id(&id, "customer")?;
+        Ok(customers::update_customer(&svc, &caller, &id, patch).await?)
+    };
+    crate::server_fns::ctx::with_status(run.await)
+}
+
+/// Archives (`archived = true`) or unarchives a customer.
+#[server(prefix = "/rpc", endpoint = "customer/archive", input = Json)]
+pub async fn set_customer_archived(id: String, archived: bool) -> Result<Customer, AppError> {
+    use crate::domain::customers;
+    let run = async {
+        let (svc, caller) = on_server::caller().await?;
+        let id = on_server::id(&id, "customer")?;
+        Ok(if archived {
+            customers::archive_customer(&svc, &caller, &id).await?
+        } else {
+            customers::unarchive_customer(&svc, &caller, &id).await?
+        })
+    };
+    crate::server_fns::ctx::with_status(run.await)
+}
+
+/// A page of the customer's orders, newest first, optionally in one status.
+#[server(prefix = "/rpc", endpoint = "customer/orders", input = Json)]
+pub async fn customer_orders(
+    id: String,
+    status: Option<String>,
+    starting_after: Option<String>,
+) -> Result<Page<Order>, AppError> {
+    use crate::domain::orders;
+    let run = async {
+        let (svc, caller) = on_server::caller().await?;
+        let id = on_server::id(&id, "customer")?;
+        let status = on_server::filter(status, "status")?;
+        let after = starting_after
+            .map(|a| on_server::id(&a, "order"))
+            .transpose()?;
+        Ok(orders::list_orders(&svc, &caller, &id, status, Some(25), after).await?)
+    };
+    crate::server_fns::ctx::with_status(run.await)
+}
+
+/// An order's refunds and disputes, for its expanded row.
+#[server(prefix = "/rpc", endpoint = "customer/order_history")]
+pub async fn order_history(order_id: String) -> Result<(Vec<Refund>, Vec<Dispute>), AppError> {
+    use crate::domain::orders;
+    let run = async {
+        let (svc, caller) = on_server::caller().await?;
+        let id = on_server::id(&order_id, "order")?;
+        let refunds = orders::list_refunds(&svc, &caller, &id).await?;
+        let disputes = orders::list_disputes(&svc, &caller, &id).await?;
+        Ok((refunds, disputes))
+    };
+    crate::server_fns::ctx::with_status(run.await)
+}
+
+/// Refunds all or part of an order.
+#[server(prefix = "/rpc", endpoint = "customer/refund", input = Json)]
+pub async fn refund_order(order_id: String, refund: RefundCreate) -> Result<Refund, AppError> {
+    use crate::domain::orders;
+    let run = async {
+        let (svc, caller) = on_server::caller().await?;
+        let id = on_server::id(&order_id, "order")?;
+        Ok(orders::refund_order(&svc, &caller, &id, refund).await?)
+    };
+    crate::server_fns::ctx::with_status(run.await)
+}
+
+/// Records a repayment for a chargeback, or requests one by payment link.
+#[server(prefix = "/rpc", endpoint = "customer/repayment", input = Json)]
+pub async fn add_repayment(
+    dispute_id: String,
+    repayment: RepaymentCreate,
+) -> Result<Order, AppError> {
+    use crate::domain::orders;
+    let run = async {
+        let (svc, caller) = on_server::caller().await?;
+        let id = on_server::id(&dispute_id, "dispute")?;
+        Ok(orders::request_repayment(&svc, &caller, &id, repayment).await?)
+    };
+    crate::server_fns::ctx::with_status(run.await)
+}
+
+/// The customer's subscriptions, newest first, optionally in one status.
+#[server(prefix = "/rpc", endpoint = "customer/subscriptions", input = Json)]
+pub async fn customer_subscriptions(
+    id: String,
+    status: Option<String>,
+) -> Result<Vec<Subscription>, AppError> {
+    use crate::domain::subscriptions;
+    use crate::types::subscription::SubscriptionStatus;
+    let run = async {
+        let (svc, caller) = on_server::caller().await?;
+        let id = on_server::id(&id, "customer")?;
+        let status: Option<SubscriptionStatus> = on_server::filter(status, "status")?;
+        let mut all = subscriptions::list_subscriptions(&svc, &caller, &id).await?;
+        if let Some(status) = status {
+            all.retain(|s| s.status == status);
+        }
+        Ok(all)
+    };
+    crate::server_fns::ctx::with_status(run.await)
+}
+
+/// A subscription's billing history: every invoice with its payment attempts.
+#[server(prefix = "/rpc", endpoint = "customer/invoices")]
+pub async fn subscription_invoices(subscription_id: String) -> Result<Vec<Invoice>, AppError> {
+    use crate::domain::subscriptions;
+    let run = async {
+        let (svc, caller) = on_server::caller().await?;
+        let id = on_server::id(&subscription_id, "subscription")?;
+        Ok(subscriptions::list_invoices(&svc, &caller, &id).await?)
+    };
+    crate::server_fns::ctx::with_status(run.await)
+}
+
+/// Cancels a subscription now or at the end of its period.
+#[server(prefix = "/rpc", endpoint = "customer/cancel_subscription", input = Json)]
+pub async fn cancel_subscription(
+    subscription_id: String,
+    cancel: SubscriptionCancel,
+) -> Result<Subscription, AppError> {
+    use crate::domain::subscriptions;
+    let run = async {
+        let (svc, caller) = on_server::caller().await?;
+        let id = on_server::id(&subscription_id, "subscription")?;
+        Ok(subscriptions::cancel_subscription(&svc, &caller, &id, cancel).await?)
+    };
+    crate::server_fns::ctx::with_status(run.await)
+}
+
+/// Cancels a subscription and revokes its benefits at once.
+#[server(prefix = "/rpc", endpoint = "customer/revoke_subscription", input = Json)]
+pub async fn revoke_subscription(
+    subscription_id: String,
+    revoke: SubscriptionRevoke,
+) -> Result<Subscription, AppError> {
+    use crate::domain::subscriptions;
+    let run = async {
+        let (svc, caller) = on_server::caller().await?;
+        let id = on_server::id(&subscription_id, "subscription")?;
+        Ok(subscriptions::revoke_subscription(&svc, &caller, &id, revoke).await?)
+    };
+    crate::server_fns::ctx::with_status(run.await)
+}
+
+/// Takes back a scheduled cancellation.
+#[server(prefix = "/rpc", endpoint = "customer/recover_subscription")]
+pub async fn recover_subscription(subscription_id: String) -> Result<Subscription, AppError> {
+    use crate::domain::subscriptions;
+    let run = async {
+        let (svc, caller) = on_server::caller().await?;
+        let id = on_server::id(&subscription_id, "subscription")?;
+        Ok(subscriptions::recover_subscription(&svc, &caller, &id).await?)
+    };
+    crate::server_fns::ctx::with_status(run.await)
+}
+
+/// The customer's items (active, then ended), with their command logs.
+#[server(prefix = "/rpc", endpoint = "customer/inventory")]
+pub async fn customer_inventory(id: String) -> Result<Vec<Entitlement>, AppError> {
+    use crate::domain::entitlements;
+    let run = async {
+        let (svc, caller) = on_server::caller().await?;
+        let id = on_server::id(&id, "customer")?;
+        Ok(entitlements::list_entitlements(&svc, &caller, &id).await?)
+    };
+    crate::server_fns::ctx::with_status(run.await)
+}
+
+/// Gives the customer a product's items without a sale.
+#[server(prefix = "/rpc", endpoint = "customer/assign", input = Json)]
+pub async fn assign_product(
+    id: String,
+    grant: EntitlementGrant,
+) -> Result<Vec<Entitlement>, AppError> {
+    use crate::domain::entitlements;
+    let run = async {
+        let (svc, caller) = on_server::caller().await?;
+        let id = on_server::id(&id, "customer")?;
+        Ok(entitlements::grant_entitlement(&svc, &caller, &id, grant).await?)
+    };
+    crate::server_fns::ctx::with_status(run.await)
+}
+
+/// Revokes one item, running its product's revoke action.
+#[server(prefix = "/rpc", endpoint = "customer/revoke_item", input = Json)]
+pub async fn revoke_item(
+    entitlement_id: String,
+    revoke: EntitlementRevoke,
+) -> Result<Entitlement, AppError> {
+    use crate::domain::entitlements;
+    let run = async {
+        let (svc, caller) = on_server::caller().await?;
+        let id = on_server::id(&entitlement_id, "entitlement")?;
+        Ok(entitlements::revoke_entitlement(&svc, &caller, &id, revoke).await?)
+    };
+    crate::server_fns::ctx::with_status(run.await)
+}
+
+/// Shows a licence key in full (audited).
+#[server(prefix = "/rpc", endpoint = "customer/reveal_key")]
+pub async fn reveal_license_key(entitlement_id: String) -> Result<LicenseKeyReveal, AppError> {
+    use crate::domain::entitlements;
+    let run = async {
+        let (svc, caller) = on_server::caller().await?;
+        let id = on_server::id(&entitlement_id, "entitlement")?;
+        Ok(entitlements::reveal_license_key(&svc, &caller, &id).await?)
+    };
+    crate::server_fns::ctx::with_status(run.await)
+}
+
+/// A signed, expiring link to a file-download item.
+#[server(prefix = "/rpc", endpoint = "customer/download_link")]
+pub async fn create_download_link(entitlement_id: String) -> Result<DownloadLink, AppError> {
+    use crate::domain::entitlements;
+    let run = async {
+        let (svc, caller) = on_server::caller().await?;
+        let id = on_server::id(&entitlement_id, "entitlement")?;
+        Ok(entitlements::create_download_link(&svc, &caller, &id).await?)
+    };
+    crate::server_fns::ctx::with_status(run.await)
+}
+
+/// Links (or, with no id, unlinks) the Discord user of a Discord-role item.
+#[server(prefix = "/rpc", endpoint = "customer/link_discord", input = Json)]
+pub async fn link_discord(
+    entitlement_id: String,
+    link: DiscordLink,
+) -> Result<Entitlement, AppError> {
+    use crate::domain::entitlements;
+    let run = async {
+        let (svc, caller) = on_server::caller().await?;
+        let id = on_server::id(&entitlement_id, "entitlement")?;
+        Ok(entitlements::link_discord(&svc, &caller, &id, link).await?)
+    };
+    crate::server_fns::ctx::with_status(run.await)
+}
+
+/// The customer's cards, accounts, emails and IPs.
+#[server(prefix = "/rpc", endpoint = "customer/payment_details")]
+pub async fn customer_payment_details(id: String) -> Result<Vec<PaymentDetail>, AppError> {
+    use crate::domain::payment_details;
+    let run = async {
+        let (svc, caller) = on_server::caller().await?;
+        let id = on_server::id(&id, "customer")?;
+        Ok(payment_details::list_payment_details(&svc, &caller, &id).await?)
+    };
+    crate::server_fns::ctx::with_status(run.await)
+}
+
+/// Blocks or unblocks one payment detail.
+#[server(prefix = "/rpc", endpoint = "customer/block_detail", input = Json)]
+pub async fn set_detail_blocked(
+    detail_id: String,
+    blocked: bool,
+) -> Result<PaymentDetail, AppError> {
+    use crate::domain::payment_details;
+    let run = async {
+        let (svc, caller) = on_server::caller().await?;
+        let id = on_server::id(&detail_id, "payment detail")?;
+        Ok(if blocked {
+            payment_details::block_payment_detail(&svc, &caller, &id).await?
+        } else {
+            payment_details::unblock_payment_detail(&svc, &caller, &id).await?
+        })
+    };
+    crate::server_fns::ctx::with_status(run.await)
+}
+
+/// Blocks or unblocks every payment detail of a customer.
+#[server(prefix = "/rpc", endpoint = "customer/block_all_details", input = Json)]
+pub async fn set_all_details_blocked(
+    id: String,
+    blocked: bool,
+) -> Result<Vec<PaymentDetail>, AppError> {
+    use crate::domain::payment_details;
+    let run = async {
+        let (svc, caller) = on_server::caller().await?;
+        let id = on_server::id(&id, "customer")?;
+        Ok(if blocked {
+            payment_details::block_all_payment_details(&svc, &caller, &id).await?
+        } else {
+            payment_details::unblock_all_payment_details(&svc, &caller, &id).await?
+        })
+    };
+    crate::server_fns::ctx::with_status(run.await)
+}
+
+/// A page of the customer's audit trail, newest first; only payment-detail changes with
+/// `payment_details_only` (the Payment details tab's log).
+#[server(prefix = "/rpc", endpoint = "customer/activity", input = Json)]
+pub async fn customer_activity(
+    id: String,
+    payment_details_only: bool,
+    starting_after: Option<String>,
+) -> Result<Page<ActivityEntry>, AppError> {
+    use crate::domain::activity;
+    let run = async {
+        let (svc, caller) = on_server::caller().await?;
+        let id = on_server::id(&id, "customer")?;
+        let after = starting_after
+            .map(|a| on_server::id(&a, "event"))
+            .transpose()?;
+        let kind = payment_details_only.then_some("payment_detail");
+        Ok(activity::customer_activity(&svc, &caller, &id, kind, 50, after).await?)
+    };
+    crate::server_fns::ctx::with_status(run.await)
+}
