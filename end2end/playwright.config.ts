@@ -13,6 +13,12 @@ export default defineConfig({
   forbidOnly: true,
   retries: 0,
   reporter: process.env.CI ? [['list']] : [['list']],
+  // The customer page journeys buy, refund and ban in the demo workspace: they run after the
+  // specs that read the demo data as seeded.
+  projects: [
+    { name: 'as-seeded', testIgnore: /customer-page\.spec\.ts/ },
+    { name: 'journeys', testMatch: /customer-page\.spec\.ts/, dependencies: ['as-seeded'] },
+  ],
   use: {
     browserName: 'chromium',
     headless: true,

@@ -19,13 +19,14 @@ function api(baseURL: string) {
       expect(found, `demo product ${name}`).toBeTruthy();
       return found.id;
     },
-    async buy(request: APIRequestContext, product: string, email: string, number = CARD) {
+    async buy(request: APIRequestContext, product: string, email: string, number = CARD, ip?: string) {
       const res = await request.post(url('/checkouts'), {
         headers,
         data: {
           customer: { email, name: email.split('@')[0] },
           product_id: await this.product(request, product),
           payment_method: { type: 'card', number },
+          ip,
         },
       });
       return { status: res.status(), body: await res.json() };
@@ -36,6 +37,17 @@ function api(baseURL: string) {
       return (await res.json()).id;
     },
   };
+}
+
+// A Luhn-valid card number nobody else uses (the simulated provider accepts any such number), so
+// a ban on its fingerprint matches one customer only.
+function ownCard(): string {
+  const digits = [5, ...Array.from({ length: 14 }, () => Math.floor(Math.random() * 10))];
+  const sum = digits
+    .slice()
+    .reverse()
+    .reduce((acc, d, i) => acc + (i % 2 === 0 ? (d * 2 > 9 ? d * 2 - 9 : d * 2) : d), 0);
+  return [...digits, (10 - (sum % 10)) % 10].join('');
 }
 
 const unique = (what: string) => `${what}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
@@ -226,6 +238,7 @@ test('a viewer sees the customer but no action buttons', async ({ page, request,
   await expect(page.getByTestId('last-transaction')).toContainText('9.99 EUR');
   await expect(page.getByRole('button', { name: 'Edit customer' })).toHaveCount(0);
   await expect(page.getByRole('button', { name: 'Archive' })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Ban', exact: true })).toHaveCount(0);
 
   await open(page, id, 'orders');
   await page.getByRole('button', { name: 'Details' }).click();
@@ -247,4 +260,50 @@ test('a viewer sees the customer but no action buttons', async ({ page, request,
 
   await open(page, id, 'metadata');
   await expect(page.getByRole('button', { name: 'Add field' })).toHaveCount(0);
+});
+
+test('a ban with an expiry refuses checkouts, is edited to add an IP, and is lifted', async ({ page, request, baseURL }) => {
+  const shop = api(baseURL!);
+  const email = unique('banned');
+  const card = ownCard();
+  const bought = await shop.buy(request, 'Cosmetic Bundle', email, card);
+  expect(bought.status).toBe(201);
+  await open(page, bought.body.customer.id);
+
+  await page.getByRole('button', { name: 'Ban', exact: true }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Reason (internal, never shown to the customer)').fill('Chargeback fraud');
+  await dialog.getByLabel('Banned until').fill('2099-12-31');
+  await expect(dialog.getByTestId('ban-preview')).toHaveText('Matches 1 customer:');
+  await dialog.getByRole('button', { name: 'Ban', exact: true }).click();
+  const banner = page.getByTestId('ban-banner');
+  await expect(banner).toContainText('Banned until 2099-12-31');
+  await expect(banner).toContainText('Chargeback fraud');
+  const banId = (await banner.locator('.font-mono').textContent())!.trim();
+  expect(banId).toMatch(/^ban_/);
+
+  const refused = await shop.buy(request, 'Cosmetic Bundle', email, card);
+  expect(refused.status).toBe(403);
+  expect(refused.body.error.code).toBe('customer_banned');
+  expect(refused.body.error.ban_id).toBe(banId);
+
+  // Another buyer from a network the ban does not name yet.
+  const OTHER_CARD = '4000002760000016';
+  expect((await shop.buy(request, 'Cosmetic Bundle', unique('elsewhere'), OTHER_CARD, '198.51.100.23')).status).toBe(201);
+  await banner.getByRole('button', { name: 'View ban' }).click();
+  await dialog.getByLabel('Add an IP address or CIDR range').fill('198.51.100.0/24');
+  await dialog.getByRole('button', { name: 'Add', exact: true }).click();
+  await expect(dialog.getByTestId('ban-preview')).toHaveText('Matches 2 customers:');
+  await dialog.getByRole('button', { name: 'Save ban' }).click();
+  await expect(dialog).toBeHidden();
+  const fromRange = await shop.buy(request, 'Cosmetic Bundle', unique('range'), OTHER_CARD, '198.51.100.99');
+  expect(fromRange.status).toBe(403);
+  expect(fromRange.body.error.ban_id).toBe(banId);
+
+  await banner.getByRole('button', { name: 'View ban' }).click();
+  await dialog.getByRole('button', { name: 'Unban' }).click();
+  await page.getByRole('dialog').filter({ hasText: 'Lift this ban?' }).getByRole('button', { name: 'Unban' }).click();
+  await expect(banner).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Ban', exact: true })).toBeVisible();
+  expect((await shop.buy(request, 'Cosmetic Bundle', email, card)).status).toBe(201);
 });

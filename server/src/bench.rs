@@ -358,6 +358,7 @@ pub async fn seed_bench(
                 last_order_key: Set(last_order.map_or(0, |t| t.timestamp_millis())),
                 subscription_status: Set(status.map(str::to_owned)),
                 search_text: Set(search),
+                banned_until: Set(None),
             });
         }
         written_orders += os.len() as u64;

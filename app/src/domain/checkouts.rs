@@ -11,12 +11,13 @@ use crate::db::entities::{customer, product, subscription as sub};
 use crate::types::customer::CustomerCreate;
 use crate::types::money::Currency;
 use crate::types::order::Checkout;
-use crate::types::order::{CheckoutCreate, OrderKind};
+use crate::types::order::{CheckoutCreate, OrderKind, PaymentMethodType};
 use crate::types::product::ProductKind;
 use crate::types::subscription::SubscriptionStatus;
 use crate::types::{Scope, SubscriptionId};
 
 use super::actor::Caller;
+use super::bans;
 use super::entitlements::{self, GrantSource};
 use super::orders::{self, NewOrder, Outcome};
 use super::provider::{ChargeRequest, PaymentSource, ProviderError};
@@ -155,6 +156,40 @@ pub async fn create_checkout(
         .or(buyer.email.clone());
     let details = payment_details::of_payment(Some(&method), email.as_deref(), ip.as_deref());
     payment_details::refuse_blocked(&svc.db, caller.workspace_id.as_str(), &details).await?;
+    // A ban on any identity of the purchase (given now, or on file) refuses it.
+    let on_file = existing.as_ref();
+    let probe = bans::Probe {
+        customer_id: on_file.map(|c| c.id.clone()),
+        names: [buyer.name.clone(), on_file.and_then(|c| c.name.clone())]
+            .into_iter()
+            .flatten()
+            .collect(),
+        emails: [buyer.email.clone(), on_file.and_then(|c| c.email.clone())]
+            .into_iter()
+            .flatten()
+            .collect(),
+        external_ids: [
+            buyer.external_id.clone(),
+            on_file.and_then(|c| c.external_id.clone()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
+        ips: ip.iter().cloned().collect(),
+        cards: method
+            .fingerprint
+            .iter()
+            .filter(|_| method.kind == PaymentMethodType::Card)
+            .cloned()
+            .collect(),
+    };
+    bans::refuse_banned(
+        &svc.db,
+        caller.workspace_id.as_str(),
+        svc.clock.now(),
+        &probe,
+    )
+    .await?;
 
     let currency = Currency::parse(&product.currency).map_err(DomainError::internal)?;
     let ws_currency = orders::workspace_currency(&svc.db, caller.workspace_id.as_str()).await?;

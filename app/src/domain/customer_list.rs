@@ -55,6 +55,8 @@ pub struct CustomerQuery {
     pub created_before: Option<DateTime<Utc>>,
     /// `Some(true)`: archived only; otherwise archived customers are left out.
     pub archived: Option<bool>,
+    /// `Some(true)`: only customers an active ban matches; `Some(false)`: only the others.
+    pub banned: Option<bool>,
     /// The order.
     pub sort: CustomerSort,
     /// Page size, 1..=100.
@@ -140,6 +142,13 @@ impl CustomerQuery {
                     "true" => Ok(true),
                     "false" => Ok(false),
                     _ => Err(DomainError::invalid("archived", "must be true or false")),
+                })
+                .transpose()?,
+            banned: nonblank(&p.banned)
+                .map(|s| match s {
+                    "true" => Ok(true),
+                    "false" => Ok(false),
+                    _ => Err(DomainError::invalid("banned", "must be true or false")),
                 })
                 .transpose()?,
             sort: nonblank(&p.sort)
@@ -324,6 +333,21 @@ pub async fn list_customers(
     } else {
         select.filter(customer::Column::ArchivedAt.is_null())
     };
+    // The same rule as a checkout's: `banned_until` is the latest expiry of the active bans
+    // matching the customer, so an expired ban stops counting without any job.
+    match query.banned {
+        Some(true) => {
+            select = select.filter(customer::Column::BannedUntil.gt(svc.clock.now()));
+        }
+        Some(false) => {
+            select = select.filter(
+                Condition::any()
+                    .add(customer::Column::BannedUntil.is_null())
+                    .add(customer::Column::BannedUntil.lte(svc.clock.now())),
+            );
+        }
+        None => {}
+    }
     if let Some(email) = &query.email {
         select = select.filter(customer::Column::Email.eq(email.to_lowercase()));
     }

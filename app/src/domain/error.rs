@@ -46,6 +46,12 @@ pub enum DomainError {
         /// Why, for the user.
         message: String,
     },
+    /// The purchase matches an active ban.
+    #[error("the purchase matches ban {ban_id}")]
+    Banned {
+        /// The ban that refuses it.
+        ban_id: String,
+    },
     /// An invariant broke inside Patron.
     #[error("internal error: {0}")]
     Internal(String),
@@ -99,6 +105,7 @@ impl From<DomainError> for AppError {
                 code: code.to_owned(),
                 message,
             },
+            DomainError::Banned { ban_id } => AppError::Banned { ban_id },
             DomainError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 AppError::Internal

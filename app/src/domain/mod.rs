@@ -5,6 +5,7 @@ pub mod activity;
 pub mod actor;
 pub mod api_keys;
 pub mod audit;
+pub mod bans;
 pub mod billing;
 pub mod checkouts;
 pub mod clock;

@@ -142,7 +142,7 @@ pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         let status = match e {
             AppError::NotFound { .. } => StatusCode::NOT_FOUND,
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            AppError::Forbidden { .. } | AppError::Banned { .. } => StatusCode::FORBIDDEN,
             AppError::Invalid { .. } => StatusCode::BAD_REQUEST,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::PaymentRefused { .. } => StatusCode::PAYMENT_REQUIRED,

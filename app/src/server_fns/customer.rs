@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 use crate::types::activity::{ActivityEntry, CustomerPageData};
+use crate::types::ban::{Ban, BanCreate, BanIdentity, BanPreview, BanUpdate};
 use crate::types::customer::CustomerUpdate;
 use crate::types::entitlement::{
     DiscordLink, DownloadLink, EntitlementGrant, EntitlementRevoke, LicenseKeyReveal,
@@ -55,7 +56,7 @@ mod on_server {
 /// The header and overview: customer, stats, revenue per month, last order, and the viewer's role.
 #[server(prefix = "/rpc", endpoint = "customer/page")]
 pub async fn load_customer_page(id: String) -> Result<CustomerPageData, AppError> {
-    use crate::domain::{Actor, activity, customers, orders, stats};
+    use crate::domain::{Actor, activity, bans, customers, orders, stats};
     use crate::types::Role;
     let run = async {
         let (svc, caller) = on_server::caller().await?;
@@ -63,6 +64,7 @@ pub async fn load_customer_page(id: String) -> Result<CustomerPageData, AppError
         let customer = customers::get_customer(&svc, &caller, &id).await?;
         let stats = stats::get_customer_stats(&svc, &caller, &id).await?;
         let revenue = activity::revenue_by_month(&svc, &caller, &id).await?;
+        let ban = bans::active_ban_for(&svc, &caller, &id).await?;
         let last_order = orders::list_orders(&svc, &caller, &id, None, Some(1), None)
             .await?
             .data
@@ -77,6 +79,7 @@ pub async fn load_customer_page(id: String) -> Result<CustomerPageData, AppError
             revenue,
             last_order,
             role,
+            ban,
         })
     };
     crate::server_fns::ctx::with_status(run.await)
@@ -394,6 +397,52 @@ pub async fn customer_activity(
             .transpose()?;
         let kind = payment_details_only.then_some("payment_detail");
         Ok(activity::customer_activity(&svc, &caller, &id, kind, 50, after).await?)
+    };
+    crate::server_fns::ctx::with_status(run.await)
+}
+
+/// Which customers some identities would match: the ban dialog's live preview.
+#[server(prefix = "/rpc", endpoint = "customer/ban_preview", input = Json)]
+pub async fn preview_ban(identities: Vec<BanIdentity>) -> Result<BanPreview, AppError> {
+    use crate::domain::bans;
+    let run = async {
+        let (svc, caller) = on_server::caller().await?;
+        Ok(bans::preview(&svc, &caller, &identities).await?)
+    };
+    crate::server_fns::ctx::with_status(run.await)
+}
+
+/// Bans the identities chosen in the dialog.
+#[server(prefix = "/rpc", endpoint = "customer/ban", input = Json)]
+pub async fn create_ban(ban: BanCreate) -> Result<Ban, AppError> {
+    use crate::domain::bans;
+    let run = async {
+        let (svc, caller) = on_server::caller().await?;
+        Ok(bans::create_ban(&svc, &caller, ban).await?)
+    };
+    crate::server_fns::ctx::with_status(run.await)
+}
+
+/// Edits a ban's reason, expiry or identities.
+#[server(prefix = "/rpc", endpoint = "customer/ban_update", input = Json)]
+pub async fn update_ban(ban_id: String, patch: BanUpdate) -> Result<Ban, AppError> {
+    use crate::domain::bans;
+    let run = async {
+        let (svc, caller) = on_server::caller().await?;
+        let id = on_server::id(&ban_id, "ban")?;
+        Ok(bans::update_ban(&svc, &caller, &id, patch).await?)
+    };
+    crate::server_fns::ctx::with_status(run.await)
+}
+
+/// Lifts a ban (Unban).
+#[server(prefix = "/rpc", endpoint = "customer/ban_lift")]
+pub async fn lift_ban(ban_id: String) -> Result<Ban, AppError> {
+    use crate::domain::bans;
+    let run = async {
+        let (svc, caller) = on_server::caller().await?;
+        let id = on_server::id(&ban_id, "ban")?;
+        Ok(bans::lift_ban(&svc, &caller, &id).await?)
     };
     crate::server_fns::ctx::with_status(run.await)
 }

@@ -43,7 +43,8 @@ impl Role {
             | Scope::ProductsWrite
             | Scope::CheckoutsWrite
             | Scope::PaymentDetailsWrite
-            | Scope::CommandsWrite => self >= Role::Admin,
+            | Scope::CommandsWrite
+            | Scope::BansWrite => self >= Role::Admin,
         }
     }
 }
@@ -97,11 +98,14 @@ pub enum Scope {
     /// Fetch and report game-server commands (a game-server plugin's key).
     #[serde(rename = "commands:write")]
     CommandsWrite,
+    /// Create, edit and lift bans.
+    #[serde(rename = "bans:write")]
+    BansWrite,
 }
 
 impl Scope {
     /// Every scope.
-    pub const ALL: [Scope; 10] = [
+    pub const ALL: [Scope; 11] = [
         Scope::CustomersRead,
         Scope::CustomersWrite,
         Scope::ProductsRead,
@@ -112,6 +116,7 @@ impl Scope {
         Scope::EntitlementsWrite,
         Scope::PaymentDetailsWrite,
         Scope::CommandsWrite,
+        Scope::BansWrite,
     ];
 
     /// The scope's name (`customers:read`).
@@ -127,6 +132,7 @@ impl Scope {
             Scope::EntitlementsWrite => "entitlements:write",
             Scope::PaymentDetailsWrite => "payment_details:write",
             Scope::CommandsWrite => "commands:write",
+            Scope::BansWrite => "bans:write",
         }
     }
 }

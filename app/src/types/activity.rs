@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::ban::Ban;
 use super::customer::{Customer, CustomerStats};
 use super::{EventId, Order, Role};
 
@@ -63,4 +64,6 @@ pub struct CustomerPageData {
     pub last_order: Option<Order>,
     /// The viewer's role: the page hides what it does not allow.
     pub role: Role,
+    /// The active ban matching this customer, if any: the page's red banner.
+    pub ban: Option<Ban>,
 }

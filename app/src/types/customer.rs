@@ -303,6 +303,9 @@ pub struct CustomerListParams {
     /// `true`: archived customers only; by default they are left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub archived: Option<String>,
+    /// `true`: only customers an active ban matches; `false`: only those none matches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub banned: Option<String>,
     /// created_desc (default), created_asc, ltv_desc, ltv_asc, last_order_desc, last_order_asc.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sort: Option<String>,

@@ -28,6 +28,9 @@ pub enum AppError {
     /// The payment was refused (declined, or a blocked card, account, email or IP).
     #[error("{message}")]
     PaymentRefused { code: String, message: String },
+    /// The customer is banned: an active ban matches the purchase.
+    #[error("this customer is banned ({ban_id}) and may not buy")]
+    Banned { ban_id: String },
     /// A dependency (the database) cannot be reached right now.
     #[error("the service is unavailable, please retry")]
     Unavailable,

@@ -178,6 +178,11 @@ prefixed_id!(
     ProviderEventId,
     "pev_"
 );
+prefixed_id!(
+    /// A ban: who may not buy.
+    BanId,
+    "ban_"
+);
 
 #[cfg(test)]
 mod tests {

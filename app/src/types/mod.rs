@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod activity;
+pub mod ban;
 pub mod customer;
 pub mod entitlement;
 pub mod enums;
@@ -20,7 +21,7 @@ pub use customer::{Customer, CustomerStats, Metadata};
 pub use entitlement::Entitlement;
 pub use error::AppError;
 pub use ids::{
-    ApiKeyId, CommandId, CustomerId, DisputeId, EntitlementId, EventId, InvoiceId, OrderId,
+    ApiKeyId, BanId, CommandId, CustomerId, DisputeId, EntitlementId, EventId, InvoiceId, OrderId,
     PaymentAttemptId, PaymentDetailId, ProductId, ProviderEventId, RefundId, SessionId,
     SubscriptionId, UserId, WorkspaceId,
 };

@@ -51,6 +51,9 @@ pub struct ErrorBody {
     pub param: Option<String>,
     /// Quote it to support: it finds this request in the server's log.
     pub request_id: Option<String>,
+    /// With `customer_banned`: the ban that refused the purchase.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ban_id: Option<String>,
 }
 
 /// A REST error, ready to be sent.
@@ -61,6 +64,7 @@ pub struct ApiError {
     code: String,
     message: String,
     param: Option<String>,
+    ban_id: Option<String>,
 }
 
 impl ApiError {
@@ -77,6 +81,7 @@ impl ApiError {
             code: code.into(),
             message: message.into(),
             param: None,
+            ban_id: None,
         }
     }
 
@@ -207,6 +212,16 @@ impl From<AppError> for ApiError {
                 Self::new(StatusCode::PAYMENT_REQUIRED, PaymentError, code, message)
                     .with_param("payment_method")
             }
+            AppError::Banned { ban_id } => {
+                let mut e = Self::new(
+                    StatusCode::FORBIDDEN,
+                    PermissionError,
+                    "customer_banned",
+                    format!("The purchase matches ban {ban_id}: this customer may not buy."),
+                );
+                e.ban_id = Some(ban_id);
+                e
+            }
             AppError::Unavailable => Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 ApiError,
@@ -232,6 +247,7 @@ impl IntoResponse for ApiError {
                 message: self.message,
                 param: self.param,
                 request_id: request_id::current(),
+                ban_id: self.ban_id,
             },
         };
         (self.status, Json(body)).into_response()

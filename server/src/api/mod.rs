@@ -1,6 +1,7 @@
 //! The REST API under `/api/v1`: one module per resource, each handler thin.
 
 pub mod auth;
+pub mod bans;
 pub mod checkouts;
 pub mod customers;
 pub mod entitlements;
@@ -73,6 +74,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .routes(routes!(payment_details::block_payment_detail))
         .routes(routes!(payment_details::unblock_payment_detail))
         .routes(routes!(payment_details::payment_detail_log))
+        .routes(routes!(bans::list_bans, bans::create_ban))
+        .routes(routes!(bans::preview_ban))
+        .routes(routes!(bans::get_ban, bans::update_ban))
+        .routes(routes!(bans::lift_ban))
         // Innermost first: authentication runs before idempotency, which needs the workspace.
         .route_layer(from_fn_with_state(state.clone(), idempotency::idempotent))
         .route_layer(from_fn_with_state(state.clone(), auth::require_api_key))

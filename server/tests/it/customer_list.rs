@@ -107,6 +107,7 @@ async fn data(engine: Engine, n: usize) -> Data {
             last_order_key: last_order.map(|t| t.timestamp_millis()).unwrap_or(0),
             subscription_status: STATUSES[i % STATUSES.len()].map(str::to_owned),
             search_text: String::new(),
+            banned_until: None,
         };
         let mut mine = model(tenant.workspace_id.as_str());
         let mut theirs = model(other.workspace_id.as_str());

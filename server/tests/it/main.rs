@@ -10,6 +10,7 @@
 
 mod support;
 
+mod bans;
 mod billing;
 mod cli;
 mod customer_list;

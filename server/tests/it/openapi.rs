@@ -61,6 +61,8 @@ async fn the_openapi_document_is_valid_and_lists_every_route() {
     assert_eq!(
         routes,
         [
+            "GET /bans",
+            "GET /bans/{id}",
             "GET /commands",
             "GET /customers",
             "GET /customers/export.csv",
@@ -80,7 +82,11 @@ async fn the_openapi_document_is_valid_and_lists_every_route() {
             "GET /products/{id}",
             "GET /subscriptions/{id}",
             "GET /subscriptions/{id}/invoices",
+            "PATCH /bans/{id}",
             "PATCH /customers/{id}",
+            "POST /bans",
+            "POST /bans/preview",
+            "POST /bans/{id}/lift",
             "POST /checkouts",
             "POST /commands/{id}/report",
             "POST /customers",

@@ -64,6 +64,8 @@ pub struct Model {
     pub subscription_status: Option<String>,
     /// Email, name and external id, lower-cased: what partial search matches, trigram-indexed.
     pub search_text: String,
+    /// The latest expiry of the active bans matching this customer (year 9999: permanent).
+    pub banned_until: Option<DateTimeUtc>,
 }
 
 /// Declared from the owned side.

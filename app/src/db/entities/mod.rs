@@ -1,6 +1,8 @@
 //! sea-orm entities: the rows as stored. Domain modules convert them to shared types.
 
 pub mod api_key;
+pub mod ban;
+pub mod ban_identity;
 pub mod customer;
 pub mod customer_currency_total;
 pub mod dispute;

@@ -7,6 +7,7 @@ mod m20261121_000002_accounts_and_customers;
 mod m20261121_000003_money_flows;
 mod m20261121_000004_customer_list;
 mod m20261121_000005_customer_activity;
+mod m20261121_000006_bans;
 
 /// Every migration in order; `server migrate` and the embedded default's start apply them.
 #[derive(Debug)]
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000003_money_flows::Migration),
             Box::new(m20261121_000004_customer_list::Migration),
             Box::new(m20261121_000005_customer_activity::Migration),
+            Box::new(m20261121_000006_bans::Migration),
         ]
     }
 }

@@ -23,8 +23,8 @@ use crate::types::subscription::SubscriptionStatus;
 const DEBOUNCE: Duration = Duration::from_millis(300);
 
 /// The URL's keys for the list's state (short, for readable bookmarks).
-const FILTER_KEYS: [&str; 8] = [
-    "q", "product", "status", "country", "from", "to", "archived", "sort",
+const FILTER_KEYS: [&str; 9] = [
+    "q", "product", "status", "country", "from", "to", "archived", "banned", "sort",
 ];
 
 fn params_of(map: &ParamsMap) -> CustomerListParams {
@@ -37,6 +37,7 @@ fn params_of(map: &ParamsMap) -> CustomerListParams {
         created_from: get("from"),
         created_to: get("to"),
         archived: get("archived"),
+        banned: get("banned"),
         sort: get("sort"),
         starting_after: get("after"),
         ending_before: get("before"),
@@ -76,6 +77,7 @@ fn export_href(map: &ParamsMap) -> String {
         ("created_from", p.created_from),
         ("created_to", p.created_to),
         ("archived", p.archived),
+        ("banned", p.banned),
         ("sort", p.sort),
     ] {
         if let Some(v) = v {
@@ -338,6 +340,14 @@ pub fn CustomersPage() -> impl IntoView {
                         prop:value=move || value("country")
                         on:change=on_select("country")
                     />
+                </label>
+                <label>
+                    <span class="mb-1 block text-xs font-medium text-slate-600">"Banned"</span>
+                    <select name="banned" class=input on:change=on_select("banned")>
+                        <option value="" selected=move || value("banned").is_empty()>"Banned or not"</option>
+                        <option value="true" selected=move || value("banned") == "true">"Banned"</option>
+                        <option value="false" selected=move || value("banned") == "false">"Not banned"</option>
+                    </select>
                 </label>
                 <label>
                     <span class="mb-1 block text-xs font-medium text-slate-600">"Sort"</span>

@@ -3,6 +3,7 @@
 //! the header and the open tab through one shared counter.
 
 mod activity;
+mod ban;
 mod chart;
 mod details;
 mod edit;
@@ -26,7 +27,7 @@ pub use orders::OrdersTab;
 pub use overview::OverviewTab;
 pub use subscriptions::SubscriptionsTab;
 
-use crate::components::dialog::{BTN, Confirm, perform};
+use crate::components::dialog::{BTN, BTN_DANGER, Confirm, perform};
 use crate::server_fns::customer::{load_customer_page, set_customer_archived};
 use crate::types::activity::CustomerPageData;
 use crate::types::{AppError, Customer, CustomerStats, Role, Scope, money};
@@ -136,8 +137,15 @@ fn Header(data: CustomerPageData) -> impl IntoView {
         stats,
         revenue,
         role,
+        ban,
         ..
     } = data;
+    let can_ban = role.allows(Scope::BansWrite);
+    let ban_open = RwSignal::new(false);
+    let banned = ban.is_some();
+    let banner = ban.map(|b| {
+        view! { <ban::BanBanner ban=b customer=customer.clone() can_edit=can_ban /> }.into_any()
+    });
     let name = customer.display_name().to_owned();
     let archived = customer.archived_at.is_some();
     let can_edit = role.allows(Scope::CustomersWrite);
@@ -204,6 +212,11 @@ fn Header(data: CustomerPageData) -> impl IntoView {
                         >
                             {if archived { "Unarchive" } else { "Archive" }}
                         </button>
+                        {(can_ban && !banned).then(|| view! {
+                            <button type="button" class=BTN_DANGER on:click=move |_| ban_open.set(true)>
+                                "Ban"
+                            </button>
+                        })}
                     </div>
                 })}
             </div>
@@ -218,6 +231,8 @@ fn Header(data: CustomerPageData) -> impl IntoView {
         </header>
     }
     .into_any();
+    let ban_dialog = (can_ban && !banned)
+        .then(|| view! { <ban::BanDialog open=ban_open customer=customer.clone() /> }.into_any());
     let dialogs = view! {
         <edit::EditCustomer open=edit_open customer=customer.clone() />
         <Confirm
@@ -239,7 +254,9 @@ fn Header(data: CustomerPageData) -> impl IntoView {
     let stats = view! { <Stats stats /> }.into_any();
     let chart = view! { <chart::RevenueChart points=revenue currency /> }.into_any();
     view! {
+        {banner}
         {header}
+        {ban_dialog}
         {dialogs}
         {stats}
         {chart}

@@ -1,0 +1,25 @@
+//! A row of `bans`.
+
+use sea_orm::entity::prelude::*;
+
+/// A ban: who may not buy, why, and until when.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "bans")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub workspace_id: String,
+    pub reason: String,
+    pub expires_at: Option<DateTimeUtc>,
+    pub lifted_at: Option<DateTimeUtc>,
+    pub customer_id: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub version: i64,
+}
+
+/// Declared from the owned side.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

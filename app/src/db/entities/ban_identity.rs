@@ -1,0 +1,22 @@
+//! A row of `ban_identities`.
+
+use sea_orm::entity::prelude::*;
+
+/// One identity a ban matches, normalised.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "ban_identities")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub ban_id: String,
+    pub workspace_id: String,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub kind: String,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub value: String,
+}
+
+/// Declared from the owned side.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

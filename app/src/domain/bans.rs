@@ -1,0 +1,1057 @@
+//! Bans across identities. A ban refuses any purchase where one of its identities matches one of
+//! the purchase's: the customer, their name, email, external id, IP (or a CIDR range around it)
+//! or card. Identities are stored normalised, so a checkout finds a match by index; expired and
+//! lifted bans simply stop matching. Each customer's `banned_until` (the latest expiry among the
+//! active bans that match them) lets the customer list filter banned customers by index.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+
+use chrono::{DateTime, TimeZone, Utc};
+use ipnet::IpNet;
+use sea_orm::sea_query::{Condition, Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use serde_json::json;
+
+use crate::db::entities::{ban, ban_identity, customer, payment_detail as pd};
+use crate::types::ban::{
+    Ban, BanCreate, BanIdentity, BanIdentityKind, BanMatch, BanPreview, BanStatus, BanUpdate,
+};
+use crate::types::entitlement::{EntitlementRevoke, EntitlementStatus};
+use crate::types::subscription::{SubscriptionCancel, SubscriptionStatus};
+use crate::types::{BanId, CustomerId, Page, Scope};
+
+use super::actor::Caller;
+use super::audit::{self, Change};
+use super::{DomainError, Services, customers, entitlements, stored_id, subscriptions, validate};
+
+/// Most identities one ban holds.
+pub const IDENTITIES_MAX: usize = 50;
+/// Most customers a preview lists by name.
+pub const PREVIEW_LIST: usize = 20;
+
+/// `banned_until` of a customer under a permanent ban.
+fn forever() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(9999, 12, 31, 0, 0, 0)
+        .single()
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// Mail providers that deliver `a.b+tag@` to `ab@`: dots and plus-tags are dropped.
+const DOTS_AND_TAGS: [&str; 2] = ["gmail.com", "googlemail.com"];
+/// Providers that deliver `a+tag@` to `a@`.
+const TAGS: [&str; 8] = [
+    "outlook.com",
+    "hotmail.com",
+    "live.com",
+    "icloud.com",
+    "me.com",
+    "fastmail.com",
+    "proton.me",
+    "protonmail.com",
+];
+
+/// The mailbox an address reaches: lower-cased; for providers that ignore them, without dots
+/// (Gmail) and plus-tags, and `googlemail.com` as `gmail.com`.
+pub fn canonical_email(email: &str) -> String {
+    let e = email.trim().to_lowercase();
+    let Some((local, domain)) = e.rsplit_once('@') else {
+        return e;
+    };
+    if DOTS_AND_TAGS.contains(&domain) {
+        let local = local.split('+').next().unwrap_or(local).replace('.', "");
+        format!("{local}@gmail.com")
+    } else if TAGS.contains(&domain) {
+        let local = local.split('+').next().unwrap_or(local);
+        format!("{local}@{domain}")
+    } else {
+        e
+    }
+}
+
+/// A name as compared: trimmed, inner runs of spaces as one, lower-cased.
+pub fn canonical_name(name: &str) -> String {
+    name.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// An IP address or CIDR range, as stored: an address alone, or the range's network.
+fn parse_net(value: &str) -> Option<IpNet> {
+    let v = value.trim();
+    v.parse::<IpNet>()
+        .map(|n| n.trunc())
+        .ok()
+        .or_else(|| v.parse::<IpAddr>().ok().map(IpNet::from))
+}
+
+fn net_text(n: IpNet) -> String {
+    if n.prefix_len() == n.max_prefix_len() {
+        n.addr().to_string()
+    } else {
+        n.to_string()
+    }
+}
+
+/// One identity checked and written the way it is stored and compared.
+pub fn normalise(i: usize, identity: &BanIdentity) -> Result<BanIdentity, DomainError> {
+    let field = format!("identities[{i}].value");
+    let v = identity.value.trim();
+    if v.is_empty() {
+        return Err(DomainError::invalid(field, "must not be empty"));
+    }
+    let value = match identity.kind {
+        BanIdentityKind::Customer => v
+            .parse::<CustomerId>()
+            .map_err(|e| DomainError::invalid(&field, e.to_string()))?
+            .to_string(),
+        BanIdentityKind::Name => validate::text(&field, &canonical_name(v), 200)?,
+        BanIdentityKind::Email => {
+            validate::normalise_email(v).map_err(|_| {
+                DomainError::invalid(&field, "must be an email address such as ada@example.com")
+            })?;
+            canonical_email(v)
+        }
+        BanIdentityKind::ExternalId => validate::text(&field, v, 200)?,
+        BanIdentityKind::Ip => net_text(parse_net(v).ok_or_else(|| {
+            DomainError::invalid(
+                &field,
+                "must be an IPv4 or IPv6 address, or a CIDR range such as 203.0.113.0/24",
+            )
+        })?),
+        BanIdentityKind::Card => validate::text(&field, v, 200)?,
+    };
+    Ok(BanIdentity {
+        kind: identity.kind,
+        value,
+    })
+}
+
+fn normalise_all(identities: &[BanIdentity]) -> Result<Vec<BanIdentity>, DomainError> {
+    if identities.is_empty() {
+        return Err(DomainError::invalid(
+            "identities",
+            "name at least one identity to ban",
+        ));
+    }
+    if identities.len() > IDENTITIES_MAX {
+        return Err(DomainError::invalid(
+            "identities",
+            format!("at most {IDENTITIES_MAX} identities"),
+        ));
+    }
+    let set: BTreeSet<BanIdentity> = identities
+        .iter()
+        .enumerate()
+        .map(|(i, id)| normalise(i, id))
+        .collect::<Result<_, _>>()?;
+    Ok(set.into_iter().collect())
+}
+
+/// What a purchase (or a customer) is known by.
+#[derive(Debug, Clone, Default)]
+pub struct Probe {
+    /// The customer, when known.
+    pub customer_id: Option<String>,
+    /// Names (given now, and on file).
+    pub names: Vec<String>,
+    /// Emails.
+    pub emails: Vec<String>,
+    /// External ids.
+    pub external_ids: Vec<String>,
+    /// IP addresses.
+    pub ips: Vec<String>,
+    /// Card fingerprints.
+    pub cards: Vec<String>,
+}
+
+impl Probe {
+    fn exact(&self) -> Vec<(BanIdentityKind, String)> {
+        let mut out = Vec::new();
+        if let Some(c) = &self.customer_id {
+            out.push((BanIdentityKind::Customer, c.clone()));
+        }
+        out.extend(
+            self.names
+                .iter()
+                .map(|n| (BanIdentityKind::Name, canonical_name(n))),
+        );
+        out.extend(
+            self.emails
+                .iter()
+                .map(|e| (BanIdentityKind::Email, canonical_email(e))),
+        );
+        out.extend(
+            self.external_ids
+                .iter()
+                .map(|x| (BanIdentityKind::ExternalId, x.trim().to_owned())),
+        );
+        out.extend(
+            self.cards
+                .iter()
+                .map(|c| (BanIdentityKind::Card, c.clone())),
+        );
+        out
+    }
+
+    /// What a stored customer is known by: their fields and every IP and card they paid with.
+    async fn of_customer<C: ConnectionTrait>(
+        conn: &C,
+        c: &customer::Model,
+    ) -> Result<Self, DomainError> {
+        let details: Vec<(String, String)> = pd::Entity::find()
+            .select_only()
+            .column(pd::Column::Kind)
+            .column(pd::Column::Value)
+            .filter(pd::Column::WorkspaceId.eq(c.workspace_id.as_str()))
+            .filter(pd::Column::CustomerId.eq(c.id.as_str()))
+            .filter(pd::Column::Kind.is_in(["ip", "card"]))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        let of = |kind: &str| -> Vec<String> {
+            details
+                .iter()
+                .filter(|(k, _)| k == kind)
+                .map(|(_, v)| v.clone())
+                .collect()
+        };
+        Ok(Self {
+            customer_id: Some(c.id.clone()),
+            names: c.name.iter().cloned().collect(),
+            emails: c.email.iter().cloned().collect(),
+            external_ids: c.external_id.iter().cloned().collect(),
+            ips: of("ip"),
+            cards: of("card"),
+        })
+    }
+}
+
+fn active(now: DateTime<Utc>) -> Condition {
+    Condition::all().add(ban::Column::LiftedAt.is_null()).add(
+        Condition::any()
+            .add(ban::Column::ExpiresAt.is_null())
+            .add(ban::Column::ExpiresAt.gt(now)),
+    )
+}
+
+/// Every active ban matching `probe`: `(ban id, expiry)`.
+async fn matching_bans<C: ConnectionTrait>(
+    conn: &C,
+    ws: &str,
+    now: DateTime<Utc>,
+    probe: &Probe,
+) -> Result<Vec<(String, Option<DateTime<Utc>>)>, DomainError> {
+    let mut ids: BTreeSet<String> = BTreeSet::new();
+    let exact = probe.exact();
+    if !exact.is_empty() {
+        let mut any = Condition::any();
+        for (kind, value) in &exact {
+            any = any.add(
+                Condition::all()
+                    .add(ban_identity::Column::Kind.eq(kind.as_str()))
+                    .add(ban_identity::Column::Value.eq(value.as_str())),
+            );
+        }
+        let hits: Vec<String> = ban_identity::Entity::find()
+            .select_only()
+            .column(ban_identity::Column::BanId)
+            .filter(ban_identity::Column::WorkspaceId.eq(ws))
+            .filter(any)
+            .into_tuple()
+            .all(conn)
+            .await?;
+        ids.extend(hits);
+    }
+    let ips: Vec<IpAddr> = probe.ips.iter().filter_map(|i| i.parse().ok()).collect();
+    if !ips.is_empty() {
+        // IP bans are few: read them and test each range.
+        let nets: Vec<(String, String)> = ban_identity::Entity::find()
+            .select_only()
+            .column(ban_identity::Column::BanId)
+            .column(ban_identity::Column::Value)
+            .filter(ban_identity::Column::WorkspaceId.eq(ws))
+            .filter(ban_identity::Column::Kind.eq(BanIdentityKind::Ip.as_str()))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        for (ban_id, value) in nets {
+            if let Some(net) = parse_net(&value)
+                && ips.iter().any(|ip| net.contains(ip))
+            {
+                ids.insert(ban_id);
+            }
+        }
+    }
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(ban::Entity::find()
+        .select_only()
+        .column(ban::Column::Id)
+        .column(ban::Column::ExpiresAt)
+        .filter(ban::Column::WorkspaceId.eq(ws))
+        .filter(ban::Column::Id.is_in(ids))
+        .filter(active(now))
+        .order_by_asc(ban::Column::Id)
+        .into_tuple()
+        .all(conn)
+        .await?)
+}
+
+/// Refuses a purchase that matches an active ban: `customer_banned`, naming the ban.
+pub(crate) async fn refuse_banned<C: ConnectionTrait>(
+    conn: &C,
+    ws: &str,
+    now: DateTime<Utc>,
+    probe: &Probe,
+) -> Result<(), DomainError> {
+    match matching_bans(conn, ws, now, probe)
+        .await?
+        .into_iter()
+        .next()
+    {
+        Some((ban_id, _)) => Err(DomainError::Banned { ban_id }),
+        None => Ok(()),
+    }
+}
+
+/// The customers `identities` match, with the kinds that match each.
+async fn customers_matching<C: ConnectionTrait>(
+    conn: &C,
+    ws: &str,
+    identities: &[BanIdentity],
+) -> Result<BTreeMap<String, BTreeSet<BanIdentityKind>>, DomainError> {
+    let mut out: BTreeMap<String, BTreeSet<BanIdentityKind>> = BTreeMap::new();
+    let mut add = |ids: Vec<String>, kind: BanIdentityKind| {
+        for id in ids {
+            out.entry(id).or_default().insert(kind);
+        }
+    };
+    let customers = || {
+        customer::Entity::find()
+            .select_only()
+            .column(customer::Column::Id)
+            .filter(customer::Column::WorkspaceId.eq(ws))
+    };
+    let details = |kind: &str| {
+        pd::Entity::find()
+            .select_only()
+            .column(pd::Column::CustomerId)
+            .column(pd::Column::Value)
+            .filter(pd::Column::WorkspaceId.eq(ws))
+            .filter(pd::Column::Kind.eq(kind.to_owned()))
+    };
+    for identity in identities {
+        let v = identity.value.as_str();
+        match identity.kind {
+            BanIdentityKind::Customer => {
+                let ids = customers()
+                    .filter(customer::Column::Id.eq(v))
+                    .into_tuple()
+                    .all(conn)
+                    .await?;
+                add(ids, identity.kind);
+            }
+            BanIdentityKind::ExternalId => {
+                let ids = customers()
+                    .filter(customer::Column::ExternalId.eq(v))
+                    .into_tuple()
+                    .all(conn)
+                    .await?;
+                add(ids, identity.kind);
+            }
+            BanIdentityKind::Name => {
+                // Names are not indexed: a ban by name reads the workspace's names once.
+                let ids = customers()
+                    .filter(Expr::cust("LOWER(TRIM(name))").eq(v))
+                    .into_tuple()
+                    .all(conn)
+                    .await?;
+                add(ids, identity.kind);
+            }
+            BanIdentityKind::Email => {
+                // The stored address may be any spelling that reaches this mailbox.
+                let (local, domain) = v.rsplit_once('@').unwrap_or((v, ""));
+                let rows: Vec<(String, Option<String>)> = if domain == "gmail.com" {
+                    let first = local.chars().next().map(String::from).unwrap_or_default();
+                    customer::Entity::find()
+                        .select_only()
+                        .column(customer::Column::Id)
+                        .column(customer::Column::Email)
+                        .filter(customer::Column::WorkspaceId.eq(ws))
+                        .filter(
+                            Condition::any()
+                                .add(customer::Column::Email.like(format!("{first}%@gmail.com")))
+                                .add(
+                                    customer::Column::Email
+                                        .like(format!("{first}%@googlemail.com")),
+                                ),
+                        )
+                        .into_tuple()
+                        .all(conn)
+                        .await?
+                } else if TAGS.contains(&domain) {
+                    customer::Entity::find()
+                        .select_only()
+                        .column(customer::Column::Id)
+                        .column(customer::Column::Email)
+                        .filter(customer::Column::WorkspaceId.eq(ws))
+                        .filter(customer::Column::Email.like(format!("{local}%@{domain}")))
+                        .into_tuple()
+                        .all(conn)
+                        .await?
+                } else {
+                    customer::Entity::find()
+                        .select_only()
+                        .column(customer::Column::Id)
+                        .column(customer::Column::Email)
+                        .filter(customer::Column::WorkspaceId.eq(ws))
+                        .filter(customer::Column::Email.eq(v))
+                        .into_tuple()
+                        .all(conn)
+                        .await?
+                };
+                let ids = rows
+                    .into_iter()
+                    .filter(|(_, e)| e.as_deref().map(canonical_email).as_deref() == Some(v))
+                    .map(|(id, _)| id)
+                    .collect();
+                add(ids, identity.kind);
+            }
+            BanIdentityKind::Card => {
+                let rows: Vec<(String, String)> = details("card")
+                    .filter(pd::Column::Value.eq(v))
+                    .into_tuple()
+                    .all(conn)
+                    .await?;
+                add(rows.into_iter().map(|(c, _)| c).collect(), identity.kind);
+            }
+            BanIdentityKind::Ip => {
+                let Some(net) = parse_net(v) else { continue };
+                let rows: Vec<(String, String)> = if net.prefix_len() == net.max_prefix_len() {
+                    details("ip")
+                        .filter(pd::Column::Value.eq(net.addr().to_string()))
+                        .into_tuple()
+                        .all(conn)
+                        .await?
+                } else {
+                    details("ip").into_tuple().all(conn).await?
+                };
+                let ids = rows
+                    .into_iter()
+                    .filter(|(_, ip)| ip.parse::<IpAddr>().is_ok_and(|a| net.contains(&a)))
+                    .map(|(c, _)| c)
+                    .collect();
+                add(ids, identity.kind);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Recomputes `banned_until` of `customer_ids` from the active bans matching each.
+async fn refresh<C: ConnectionTrait>(
+    conn: &C,
+    ws: &str,
+    now: DateTime<Utc>,
+    customer_ids: &BTreeSet<String>,
+) -> Result<(), DomainError> {
+    for id in customer_ids {
+        let Some(c) = customer::Entity::find_by_id(id.as_str())
+            .filter(customer::Column::WorkspaceId.eq(ws))
+            .one(conn)
+            .await?
+        else {
+            continue;
+        };
+        let probe = Probe::of_customer(conn, &c).await?;
+        let until = matching_bans(conn, ws, now, &probe)
+            .await?
+            .into_iter()
+            .map(|(_, expires)| expires.unwrap_or_else(forever))
+            .max();
+        if until != c.banned_until {
+            customer::Entity::update_many()
+                .col_expr(customer::Column::BannedUntil, Expr::val(until))
+                .filter(customer::Column::Id.eq(id.as_str()))
+                .exec(conn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+fn status_of(row: &ban::Model, now: DateTime<Utc>) -> BanStatus {
+    if row.lifted_at.is_some() {
+        BanStatus::Lifted
+    } else if row.expires_at.is_some_and(|t| t <= now) {
+        BanStatus::Expired
+    } else {
+        BanStatus::Active
+    }
+}
+
+async fn present<C: ConnectionTrait>(
+    conn: &C,
+    rows: Vec<ban::Model>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Ban>, DomainError> {
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let mut identities: BTreeMap<String, Vec<BanIdentity>> = BTreeMap::new();
+    if !ids.is_empty() {
+        for i in ban_identity::Entity::find()
+            .filter(ban_identity::Column::BanId.is_in(ids))
+            .order_by_asc(ban_identity::Column::Kind)
+            .order_by_asc(ban_identity::Column::Value)
+            .all(conn)
+            .await?
+        {
+            identities.entry(i.ban_id).or_default().push(BanIdentity {
+                kind: super::stored(&i.kind)?,
+                value: i.value,
+            });
+        }
+    }
+    rows.into_iter()
+        .map(|r| {
+            Ok(Ban {
+                status: status_of(&r, now),
+                identities: identities.remove(&r.id).unwrap_or_default(),
+                id: stored_id(&r.id)?,
+                object: "ban".into(),
+                reason: r.reason,
+                expires_at: r.expires_at,
+                customer_id: r.customer_id.as_deref().map(stored_id).transpose()?,
+                lifted_at: r.lifted_at,
+                created_at: r.created_at,
+                updated_at: r.updated_at,
+                version: r.version,
+            })
+        })
+        .collect()
+}
+
+async fn present_one<C: ConnectionTrait>(
+    conn: &C,
+    row: ban::Model,
+    now: DateTime<Utc>,
+) -> Result<Ban, DomainError> {
+    present(conn, vec![row], now)
+        .await?
+        .pop()
+        .ok_or_else(|| DomainError::internal("a ban presented as nothing"))
+}
+
+async fn find_row<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    id: &BanId,
+) -> Result<ban::Model, DomainError> {
+    ban::Entity::find_by_id(id.as_str())
+        .filter(ban::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
+        .one(conn)
+        .await?
+        .ok_or(DomainError::NotFound { what: "ban" })
+}
+
+fn reason(value: &str) -> Result<String, DomainError> {
+    validate::text("reason", value, 1000)
+}
+
+fn expiry(
+    value: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, DomainError> {
+    match value {
+        Some(t) if t <= now => Err(DomainError::invalid(
+            "expires_at",
+            "must be in the future (omit it for a permanent ban)",
+        )),
+        other => Ok(other),
+    }
+}
+
+async fn write_identities<C: ConnectionTrait>(
+    conn: &C,
+    ws: &str,
+    ban_id: &str,
+    identities: &[BanIdentity],
+) -> Result<(), DomainError> {
+    ban_identity::Entity::delete_many()
+        .filter(ban_identity::Column::BanId.eq(ban_id))
+        .exec(conn)
+        .await?;
+    if identities.is_empty() {
+        return Ok(());
+    }
+    ban_identity::Entity::insert_many(identities.iter().map(|i| ban_identity::ActiveModel {
+        ban_id: Set(ban_id.to_owned()),
+        workspace_id: Set(ws.to_owned()),
+        kind: Set(i.kind.as_str().to_owned()),
+        value: Set(i.value.clone()),
+    }))
+    .exec(conn)
+    .await?;
+    Ok(())
+}
+
+fn identities_json(identities: &[BanIdentity]) -> serde_json::Value {
+    json!(
+        identities
+            .iter()
+            .map(|i| format!("{}: {}", i.kind.as_str(), i.value))
+            .collect::<Vec<_>>()
+    )
+}
+
+/// Creates a ban; with `revoke_items` / `cancel_subscriptions`, also ends what the customers it
+/// matches now hold.
+pub async fn create_ban(
+    svc: &Services,
+    caller: &Caller,
+    input: BanCreate,
+) -> Result<Ban, DomainError> {
+    caller.require(Scope::BansWrite)?;
+    let now = svc.clock.now();
+    let reason = reason(&input.reason)?;
+    let expires_at = expiry(input.expires_at, now)?;
+    let identities = normalise_all(&input.identities)?;
+    if let Some(c) = &input.customer_id {
+        customers::get_customer(svc, caller, c)
+            .await
+            .map_err(|e| e.within("customer_id"))?;
+    }
+    let ws = caller.workspace_id.as_str();
+    let id = BanId::generate();
+    let txn = svc.write_txn().await?;
+    ban::ActiveModel {
+        id: Set(id.to_string()),
+        workspace_id: Set(ws.to_owned()),
+        reason: Set(reason.clone()),
+        expires_at: Set(expires_at),
+        lifted_at: Set(None),
+        customer_id: Set(input.customer_id.as_ref().map(ToString::to_string)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+    }
+    .insert(&txn)
+    .await?;
+    write_identities(&txn, ws, id.as_str(), &identities).await?;
+    let matched = customers_matching(&txn, ws, &identities).await?;
+    let matched_ids: BTreeSet<String> = matched.keys().cloned().collect();
+    refresh(&txn, ws, now, &matched_ids).await?;
+    audit::record(
+        &txn,
+        svc,
+        caller,
+        Change {
+            action: "ban.created",
+            target_type: "ban",
+            target_id: id.as_str(),
+            customer_id: input.customer_id.as_ref().map(CustomerId::as_str),
+            changes: json!({
+                "reason": {"before": null, "after": reason},
+                "expires_at": {"before": null, "after": expires_at},
+                "identities": {"before": null, "after": identities_json(&identities)},
+                "customers_matched": matched_ids.len(),
+            }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+
+    if input.revoke_items || input.cancel_subscriptions {
+        for customer in &matched_ids {
+            let customer: CustomerId = stored_id(customer)?;
+            if input.cancel_subscriptions {
+                for s in subscriptions::list_subscriptions(svc, caller, &customer).await? {
+                    if matches!(
+                        s.status,
+                        SubscriptionStatus::Active | SubscriptionStatus::PastDue
+                    ) {
+                        subscriptions::cancel_subscription(
+                            svc,
+                            caller,
+                            &s.id,
+                            SubscriptionCancel {
+                                at_period_end: false,
+                                reason: Some(format!("banned ({id})")),
+                            },
+                        )
+                        .await?;
+                    }
+                }
+            }
+            if input.revoke_items {
+                for e in entitlements::list_entitlements(svc, caller, &customer).await? {
+                    if e.status == EntitlementStatus::Active {
+                        entitlements::revoke_entitlement(
+                            svc,
+                            caller,
+                            &e.id,
+                            EntitlementRevoke {
+                                reason: Some(format!("banned ({id})")),
+                            },
+                        )
+                        .await?;
+                    }
+                }
+            }
+        }
+    }
+    get_ban(svc, caller, &id).await
+}
+
+/// One ban.
+pub async fn get_ban(svc: &Services, caller: &Caller, id: &BanId) -> Result<Ban, DomainError> {
+    caller.require(Scope::CustomersRead)?;
+    let row = find_row(&svc.db, caller, id).await?;
+    present_one(&svc.db, row, svc.clock.now()).await
+}
+
+/// Edits a ban's reason, expiry or identities; `version` guards against concurrent edits.
+pub async fn update_ban(
+    svc: &Services,
+    caller: &Caller,
+    id: &BanId,
+    patch: BanUpdate,
+) -> Result<Ban, DomainError> {
+    caller.require(Scope::BansWrite)?;
+    let now = svc.clock.now();
+    let new_reason = patch.reason.as_deref().map(reason).transpose()?;
+    if patch.permanent && patch.expires_at.is_some() {
+        return Err(DomainError::invalid(
+            "expires_at",
+            "give an expiry or permanent, not both",
+        ));
+    }
+    let new_expiry = expiry(patch.expires_at, now)?;
+    let new_identities = patch.identities.as_deref().map(normalise_all).transpose()?;
+    let ws = caller.workspace_id.as_str();
+    let txn = svc.write_txn().await?;
+    let row = find_row(&txn, caller, id).await?;
+    if let Some(v) = patch.version
+        && v != row.version
+    {
+        return Err(DomainError::Conflict {
+            code: "version_conflict",
+            message: format!(
+                "the ban was changed by someone else (now at version {}); reload it and apply your change again",
+                row.version
+            ),
+        });
+    }
+    if row.lifted_at.is_some() {
+        return Err(DomainError::Conflict {
+            code: "ban_lifted",
+            message: "the ban was lifted; create a new one instead".into(),
+        });
+    }
+    let before = present_one(&txn, row.clone(), now).await?;
+    let mut affected: BTreeSet<String> = customers_matching(&txn, ws, &before.identities)
+        .await?
+        .into_keys()
+        .collect();
+    let mut active: ban::ActiveModel = row.clone().into();
+    if let Some(r) = &new_reason {
+        active.reason = Set(r.clone());
+    }
+    if patch.permanent {
+        active.expires_at = Set(None);
+    } else if new_expiry.is_some() {
+        active.expires_at = Set(new_expiry);
+    }
+    active.updated_at = Set(now);
+    active.version = Set(row.version + 1);
+    let updated = ban::Entity::update_many()
+        .set(active)
+        .filter(ban::Column::Id.eq(row.id.as_str()))
+        .filter(ban::Column::Version.eq(row.version))
+        .exec(&txn)
+        .await?;
+    if updated.rows_affected != 1 {
+        return Err(DomainError::Conflict {
+            code: "version_conflict",
+            message: "the ban was changed by someone else; reload it and apply your change again"
+                .into(),
+        });
+    }
+    if let Some(ids) = &new_identities {
+        write_identities(&txn, ws, id.as_str(), ids).await?;
+        affected.extend(customers_matching(&txn, ws, ids).await?.into_keys());
+    }
+    refresh(&txn, ws, now, &affected).await?;
+    let after_row = find_row(&txn, caller, id).await?;
+    let after = present_one(&txn, after_row, now).await?;
+    audit::record(
+        &txn,
+        svc,
+        caller,
+        Change {
+            action: "ban.updated",
+            target_type: "ban",
+            target_id: id.as_str(),
+            customer_id: before.customer_id.as_ref().map(CustomerId::as_str),
+            changes: audit::diff(
+                Some(
+                    &json!({"reason": before.reason, "expires_at": before.expires_at,
+                             "identities": identities_json(&before.identities)}),
+                ),
+                Some(
+                    &json!({"reason": after.reason, "expires_at": after.expires_at,
+                             "identities": identities_json(&after.identities)}),
+                ),
+            ),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Lifts a ban now. Lifting twice is a no-op.
+pub async fn lift_ban(svc: &Services, caller: &Caller, id: &BanId) -> Result<Ban, DomainError> {
+    caller.require(Scope::BansWrite)?;
+    let now = svc.clock.now();
+    let ws = caller.workspace_id.as_str();
+    let txn = svc.write_txn().await?;
+    let row = find_row(&txn, caller, id).await?;
+    if row.lifted_at.is_some() {
+        return present_one(&txn, row, now).await;
+    }
+    let before = present_one(&txn, row.clone(), now).await?;
+    ban::Entity::update_many()
+        .col_expr(ban::Column::LiftedAt, Expr::val(Some(now)))
+        .col_expr(ban::Column::UpdatedAt, Expr::val(now))
+        .col_expr(ban::Column::Version, Expr::col(ban::Column::Version).add(1))
+        .filter(ban::Column::Id.eq(row.id.as_str()))
+        .exec(&txn)
+        .await?;
+    let affected = customers_matching(&txn, ws, &before.identities)
+        .await?
+        .into_keys()
+        .collect();
+    refresh(&txn, ws, now, &affected).await?;
+    audit::record(
+        &txn,
+        svc,
+        caller,
+        Change {
+            action: "ban.lifted",
+            target_type: "ban",
+            target_id: id.as_str(),
+            customer_id: before.customer_id.as_ref().map(CustomerId::as_str),
+            changes: json!({"lifted_at": {"before": null, "after": now}}),
+        },
+    )
+    .await?;
+    let after = find_row(&txn, caller, id).await?;
+    let out = present_one(&txn, after, now).await?;
+    txn.commit().await?;
+    Ok(out)
+}
+
+/// The workspace's bans, newest first (keyset on the id); with `customer`, only the bans whose
+/// identities match that customer, active first.
+pub async fn list_bans(
+    svc: &Services,
+    caller: &Caller,
+    customer: Option<&CustomerId>,
+    limit: u64,
+    starting_after: Option<BanId>,
+) -> Result<Page<Ban>, DomainError> {
+    caller.require(Scope::CustomersRead)?;
+    if !(1..=100).contains(&limit) {
+        return Err(DomainError::invalid("limit", "must be between 1 and 100"));
+    }
+    let now = svc.clock.now();
+    let ws = caller.workspace_id.as_str();
+    if let Some(customer) = customer {
+        let c = customer::Entity::find_by_id(customer.as_str())
+            .filter(customer::Column::WorkspaceId.eq(ws))
+            .one(&svc.db)
+            .await?
+            .ok_or(DomainError::NotFound { what: "customer" })?;
+        let bans = bans_matching_customer(&svc.db, ws, &c).await?;
+        let mut list = present(&svc.db, bans, now).await?;
+        list.sort_by_key(|b| {
+            (
+                b.status != BanStatus::Active,
+                std::cmp::Reverse(b.id.clone()),
+            )
+        });
+        return Ok(Page::new(list, false));
+    }
+    let mut q = ban::Entity::find().filter(ban::Column::WorkspaceId.eq(ws));
+    if let Some(after) = &starting_after {
+        q = q.filter(ban::Column::Id.lt(after.as_str()));
+    }
+    let mut rows = q
+        .order_by_desc(ban::Column::Id)
+        .limit(limit + 1)
+        .all(&svc.db)
+        .await?;
+    let has_more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    Ok(Page::new(present(&svc.db, rows, now).await?, has_more))
+}
+
+/// Every ban (any status) whose identities match a customer.
+async fn bans_matching_customer<C: ConnectionTrait>(
+    conn: &C,
+    ws: &str,
+    c: &customer::Model,
+) -> Result<Vec<ban::Model>, DomainError> {
+    let probe = Probe::of_customer(conn, c).await?;
+    // Far in the past: expired and lifted bans match too, their status tells them apart.
+    let mut ids: BTreeSet<String> = BTreeSet::new();
+    let exact = probe.exact();
+    let mut any = Condition::any();
+    for (kind, value) in &exact {
+        any = any.add(
+            Condition::all()
+                .add(ban_identity::Column::Kind.eq(kind.as_str()))
+                .add(ban_identity::Column::Value.eq(value.as_str())),
+        );
+    }
+    let hits: Vec<String> = ban_identity::Entity::find()
+        .select_only()
+        .column(ban_identity::Column::BanId)
+        .filter(ban_identity::Column::WorkspaceId.eq(ws))
+        .filter(any)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    ids.extend(hits);
+    let ips: Vec<IpAddr> = probe.ips.iter().filter_map(|i| i.parse().ok()).collect();
+    if !ips.is_empty() {
+        let nets: Vec<(String, String)> = ban_identity::Entity::find()
+            .select_only()
+            .column(ban_identity::Column::BanId)
+            .column(ban_identity::Column::Value)
+            .filter(ban_identity::Column::WorkspaceId.eq(ws))
+            .filter(ban_identity::Column::Kind.eq(BanIdentityKind::Ip.as_str()))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        ids.extend(
+            nets.into_iter()
+                .filter(|(_, v)| parse_net(v).is_some_and(|n| ips.iter().any(|ip| n.contains(ip))))
+                .map(|(b, _)| b),
+        );
+    }
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(ban::Entity::find()
+        .filter(ban::Column::WorkspaceId.eq(ws))
+        .filter(ban::Column::Id.is_in(ids))
+        .all(conn)
+        .await?)
+}
+
+/// The active ban on a customer's page banner, if any (the newest).
+pub async fn active_ban_for(
+    svc: &Services,
+    caller: &Caller,
+    customer_id: &CustomerId,
+) -> Result<Option<Ban>, DomainError> {
+    let page = list_bans(svc, caller, Some(customer_id), 100, None).await?;
+    Ok(page
+        .data
+        .into_iter()
+        .find(|b| b.status == BanStatus::Active))
+}
+
+/// Which customers `identities` would match, before saving a ban.
+pub async fn preview(
+    svc: &Services,
+    caller: &Caller,
+    identities: &[BanIdentity],
+) -> Result<BanPreview, DomainError> {
+    caller.require(Scope::CustomersRead)?;
+    let identities = normalise_all(identities)?;
+    let ws = caller.workspace_id.as_str();
+    let matched = customers_matching(&svc.db, ws, &identities).await?;
+    let shown: Vec<&String> = matched.keys().take(PREVIEW_LIST).collect();
+    let rows = customer::Entity::find()
+        .filter(customer::Column::WorkspaceId.eq(ws))
+        .filter(customer::Column::Id.is_in(shown.iter().map(|s| s.as_str())))
+        .order_by_asc(customer::Column::Id)
+        .all(&svc.db)
+        .await?;
+    let customers = rows
+        .into_iter()
+        .map(|c| {
+            Ok(BanMatch {
+                display_name: c
+                    .name
+                    .clone()
+                    .or_else(|| c.email.clone())
+                    .unwrap_or_else(|| c.id.clone()),
+                matched_by: matched
+                    .get(&c.id)
+                    .map(|k| k.iter().copied().collect())
+                    .unwrap_or_default(),
+                customer_id: stored_id(&c.id)?,
+                email: c.email,
+            })
+        })
+        .collect::<Result<Vec<_>, DomainError>>()?;
+    Ok(BanPreview {
+        count: matched.len() as u64,
+        customers,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_compare_as_the_mailbox_they_reach() {
+        assert_eq!(canonical_email("A.B+x@Gmail.com"), "ab@gmail.com");
+        assert_eq!(canonical_email("a.b@googlemail.com"), "ab@gmail.com");
+        assert_eq!(canonical_email("ann+shop@outlook.com"), "ann@outlook.com");
+        // Elsewhere dots and plus signs are part of the address.
+        assert_eq!(canonical_email("A.B+x@example.com"), "a.b+x@example.com");
+    }
+
+    #[test]
+    fn identities_are_stored_normalised_and_bad_ones_name_their_place() {
+        let id = |kind, value: &str| BanIdentity {
+            kind,
+            value: value.into(),
+        };
+        assert_eq!(
+            normalise(0, &id(BanIdentityKind::Name, "  Ann   SMITH "))
+                .unwrap()
+                .value,
+            "ann smith"
+        );
+        assert_eq!(
+            normalise(0, &id(BanIdentityKind::Ip, "203.0.113.77/24"))
+                .unwrap()
+                .value,
+            "203.0.113.0/24"
+        );
+        assert_eq!(
+            normalise(0, &id(BanIdentityKind::Ip, "2001:db8::1"))
+                .unwrap()
+                .value,
+            "2001:db8::1"
+        );
+        match normalise(3, &id(BanIdentityKind::Ip, "300.1.1.1")) {
+            Err(DomainError::Invalid { field, .. }) => assert_eq!(field, "identities[3].value"),
+            other => panic!("{other:?}"),
+        }
+        assert!(normalise(0, &id(BanIdentityKind::Customer, "nope")).is_err());
+        assert!(normalise(0, &id(BanIdentityKind::Email, "not an email")).is_err());
+    }
+}

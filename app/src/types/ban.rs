@@ -1,0 +1,160 @@
+//! Bans: who may not buy, by any identity (customer, name, email, external id, IP or CIDR
+//! range, card), why (internal), and until when.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{BanId, CustomerId};
+use crate::string_enum;
+
+string_enum!(
+    /// What a ban identity names.
+    #[derive(PartialOrd, Ord)]
+    BanIdentityKind {
+        /// One customer, by id.
+        Customer = "customer",
+        /// A customer name, compared case-insensitively.
+        Name = "name",
+        /// An email, compared as the mailbox it reaches (case, and Gmail dots and plus-tags).
+        Email = "email",
+        /// Your own id for the customer (SteamID64, Minecraft UUID…).
+        ExternalId = "external_id",
+        /// An IP address, or a CIDR range of them (IPv4 or IPv6).
+        Ip = "ip",
+        /// A card, by the provider's fingerprint.
+        Card = "card",
+    }
+);
+
+string_enum!(
+    /// Where a ban stands.
+    BanStatus {
+        /// Refusing purchases.
+        Active = "active",
+        /// Past its expiry: it lifted itself.
+        Expired = "expired",
+        /// Lifted by hand.
+        Lifted = "lifted",
+    }
+);
+
+/// One identity a ban matches.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct BanIdentity {
+    /// What it names.
+    pub kind: BanIdentityKind,
+    /// The customer id, name, email, external id, IP or CIDR range, or card fingerprint.
+    pub value: String,
+}
+
+/// A ban.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Ban {
+    /// `ban_` + ULID.
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub id: BanId,
+    /// Always `ban`.
+    pub object: String,
+    /// Why: internal, never shown to the customer.
+    pub reason: String,
+    /// When it lifts itself; `null` for a permanent ban.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Active, expired or lifted.
+    pub status: BanStatus,
+    /// What it matches, normalised.
+    pub identities: Vec<BanIdentity>,
+    /// The customer it was created from, if any.
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    pub customer_id: Option<CustomerId>,
+    /// When it was lifted by hand.
+    pub lifted_at: Option<DateTime<Utc>>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+    /// Optimistic lock: send it back with an edit.
+    pub version: i64,
+}
+
+/// A new ban.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct BanCreate {
+    /// Why (internal), 1 to 1000 characters.
+    pub reason: String,
+    /// When it lifts itself; omit for a permanent ban. Must be in the future.
+    #[serde(default)]
+    pub expires_at: Option<DateTime<Utc>>,
+    /// One or more identities.
+    pub identities: Vec<BanIdentity>,
+    /// The customer the ban is about (shown on their page), if any.
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    pub customer_id: Option<CustomerId>,
+    /// Also revoke the active items of every customer the ban matches now.
+    #[serde(default)]
+    pub revoke_items: bool,
+    /// Also cancel, now, the live subscriptions of every customer the ban matches now.
+    #[serde(default)]
+    pub cancel_subscriptions: bool,
+}
+
+/// Changes to a ban: only the fields given change.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct BanUpdate {
+    /// A new reason.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// A new expiry; `permanent: true` removes it instead.
+    #[serde(default)]
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Makes the ban permanent (no expiry).
+    #[serde(default)]
+    pub permanent: bool,
+    /// The new, complete list of identities.
+    #[serde(default)]
+    pub identities: Option<Vec<BanIdentity>>,
+    /// The `version` you read: refused with 409 if the ban changed since.
+    #[serde(default)]
+    pub version: Option<i64>,
+}
+
+/// Identities to preview before saving a ban.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct BanPreviewRequest {
+    /// The identities the ban would have.
+    pub identities: Vec<BanIdentity>,
+}
+
+/// A customer a ban (would) match.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct BanMatch {
+    /// The customer.
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub customer_id: CustomerId,
+    /// Their name, email or id.
+    pub display_name: String,
+    /// Their email.
+    pub email: Option<String>,
+    /// Which identities match them.
+    pub matched_by: Vec<BanIdentityKind>,
+}
+
+/// Who a set of identities matches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct BanPreview {
+    /// How many customers match.
+    pub count: u64,
+    /// The first of them (at most 20).
+    pub customers: Vec<BanMatch>,
+}
