@@ -239,13 +239,13 @@ fn active(now: DateTime<Utc>) -> Condition {
     )
 }
 
-/// Every active ban matching `probe`: `(ban id, expiry)`.
-async fn matching_bans<C: ConnectionTrait>(
+/// The ids of the bans (any status) with an identity matching `probe`: one indexed query for
+/// the exact kinds; IP identities are few, so they are read and each range tested.
+async fn ban_ids_matching<C: ConnectionTrait>(
     conn: &C,
     ws: &str,
-    now: DateTime<Utc>,
     probe: &Probe,
-) -> Result<Vec<(String, Option<DateTime<Utc>>)>, DomainError> {
+) -> Result<BTreeSet<String>, DomainError> {
     let mut ids: BTreeSet<String> = BTreeSet::new();
     let exact = probe.exact();
     if !exact.is_empty() {
@@ -269,7 +269,6 @@ async fn matching_bans<C: ConnectionTrait>(
     }
     let ips: Vec<IpAddr> = probe.ips.iter().filter_map(|i| i.parse().ok()).collect();
     if !ips.is_empty() {
-        // IP bans are few: read them and test each range.
         let nets: Vec<(String, String)> = ban_identity::Entity::find()
             .select_only()
             .column(ban_identity::Column::BanId)
@@ -279,14 +278,23 @@ async fn matching_bans<C: ConnectionTrait>(
             .into_tuple()
             .all(conn)
             .await?;
-        for (ban_id, value) in nets {
-            if let Some(net) = parse_net(&value)
-                && ips.iter().any(|ip| net.contains(ip))
-            {
-                ids.insert(ban_id);
-            }
-        }
+        ids.extend(
+            nets.into_iter()
+                .filter(|(_, v)| parse_net(v).is_some_and(|n| ips.iter().any(|ip| n.contains(ip))))
+                .map(|(ban_id, _)| ban_id),
+        );
     }
+    Ok(ids)
+}
+
+/// Every active ban matching `probe`: `(ban id, expiry)`.
+async fn matching_bans<C: ConnectionTrait>(
+    conn: &C,
+    ws: &str,
+    now: DateTime<Utc>,
+    probe: &Probe,
+) -> Result<Vec<(String, Option<DateTime<Utc>>)>, DomainError> {
+    let ids = ban_ids_matching(conn, ws, probe).await?;
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -909,43 +917,7 @@ async fn bans_matching_customer<C: ConnectionTrait>(
     c: &customer::Model,
 ) -> Result<Vec<ban::Model>, DomainError> {
     let probe = Probe::of_customer(conn, c).await?;
-    // Far in the past: expired and lifted bans match too, their status tells them apart.
-    let mut ids: BTreeSet<String> = BTreeSet::new();
-    let exact = probe.exact();
-    let mut any = Condition::any();
-    for (kind, value) in &exact {
-        any = any.add(
-            Condition::all()
-                .add(ban_identity::Column::Kind.eq(kind.as_str()))
-                .add(ban_identity::Column::Value.eq(value.as_str())),
-        );
-    }
-    let hits: Vec<String> = ban_identity::Entity::find()
-        .select_only()
-        .column(ban_identity::Column::BanId)
-        .filter(ban_identity::Column::WorkspaceId.eq(ws))
-        .filter(any)
-        .into_tuple()
-        .all(conn)
-        .await?;
-    ids.extend(hits);
-    let ips: Vec<IpAddr> = probe.ips.iter().filter_map(|i| i.parse().ok()).collect();
-    if !ips.is_empty() {
-        let nets: Vec<(String, String)> = ban_identity::Entity::find()
-            .select_only()
-            .column(ban_identity::Column::BanId)
-            .column(ban_identity::Column::Value)
-            .filter(ban_identity::Column::WorkspaceId.eq(ws))
-            .filter(ban_identity::Column::Kind.eq(BanIdentityKind::Ip.as_str()))
-            .into_tuple()
-            .all(conn)
-            .await?;
-        ids.extend(
-            nets.into_iter()
-                .filter(|(_, v)| parse_net(v).is_some_and(|n| ips.iter().any(|ip| n.contains(ip))))
-                .map(|(b, _)| b),
-        );
-    }
+    let ids = ban_ids_matching(conn, ws, &probe).await?;
     if ids.is_empty() {
         return Ok(Vec::new());
     }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use chrono::Duration;
 
+use crate::types::ban::{BanCreate, BanIdentity, BanIdentityKind};
 use crate::types::customer::{CustomerCreate, Metadata};
 use crate::types::entitlement::EntitlementGrant;
 use crate::types::order::{
@@ -325,6 +326,33 @@ async fn seed_history(svc: &Services, system: &Caller) -> Result<(), DomainError
             EntitlementGrant {
                 product_id: catalogue[1].id.clone(),
                 expires_at: None,
+            },
+        )
+        .await?;
+    }
+    // One chargeback too many: a permanent ban, so the banner and the banned filter have
+    // something to show.
+    if let Some(Some(fraud)) = seen.get(5) {
+        let mut identities = vec![BanIdentity {
+            kind: BanIdentityKind::Customer,
+            value: fraud.customer.id.to_string(),
+        }];
+        if let Some(email) = &fraud.customer.email {
+            identities.push(BanIdentity {
+                kind: BanIdentityKind::Email,
+                value: email.clone(),
+            });
+        }
+        super::bans::create_ban(
+            &sim,
+            system,
+            BanCreate {
+                reason: "Lost a chargeback after the items were used".into(),
+                expires_at: None,
+                identities,
+                customer_id: Some(fraud.customer.id.clone()),
+                revoke_items: false,
+                cancel_subscriptions: false,
             },
         )
         .await?;

@@ -76,6 +76,23 @@ async fn seeding_the_demo_twice_creates_one_workspace(engine: Engine) {
     .await
     .unwrap();
     assert_eq!(page.data.len(), 48);
+    // One of them is banned, and the list's banned filter finds exactly that one.
+    let banned = app::domain::customers::list_customers(
+        &svc,
+        &caller,
+        app::domain::customers::CustomerQuery {
+            banned: Some(true),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(banned.data.len(), 1);
+    let ban = app::domain::bans::active_ban_for(&svc, &caller, &banned.data[0].customer.id)
+        .await
+        .unwrap()
+        .expect("the banned demo customer's ban");
+    assert!(ban.expires_at.is_none(), "a permanent ban");
 
     // The demo lived through months of trade: every kind of money event is there.
     let count = |sql: &'static str| {

@@ -200,6 +200,11 @@ fn BanForm(
                             <span>
                                 <span class="text-slate-500">{format!("{}: ", kind_label(c.kind))}</span>
                                 <span class="break-all font-medium text-slate-900">{c.label.get_value()}</span>
+                                {(c.kind == BanIdentityKind::Name).then(|| view! {
+                                    <span class="block text-xs text-slate-500">
+                                        "Not recommended: names are shared, and can be changed."
+                                    </span>
+                                })}
                             </span>
                         </label>
                     </li>
