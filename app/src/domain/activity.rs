@@ -8,11 +8,11 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::Value;
 
 use crate::db::entities::{api_key, dispute, event, order, refund, user};
-use crate::types::activity::{ActivityEntry, FieldChange, RevenuePoint};
+use crate::types::activity::{ActivityEntry, CustomerPageData, FieldChange, RevenuePoint};
 use crate::types::order::DisputeStatus;
-use crate::types::{CustomerId, EventId, Page, Scope};
+use crate::types::{CustomerId, EventId, Page, Role, Scope};
 
-use super::actor::Caller;
+use super::actor::{Actor, Caller};
 use super::{DomainError, Services, customers, stored_id};
 
 /// Most entries one page of activity holds.
@@ -144,6 +144,36 @@ fn text(v: Value) -> Option<String> {
         Value::String(s) => Some(s),
         other => Some(other.to_string()),
     }
+}
+
+/// Everything the customer page's header and overview show: the customer, their stats, revenue
+/// per month, the last order, the active ban, and the caller's role (keys and the system read
+/// as viewers: the page is for people).
+pub async fn customer_page(
+    svc: &Services,
+    caller: &Caller,
+    id: &CustomerId,
+) -> Result<CustomerPageData, DomainError> {
+    let customer = customers::get_customer(svc, caller, id).await?;
+    let stats = super::stats::get_customer_stats(svc, caller, id).await?;
+    let revenue = revenue_by_month(svc, caller, id).await?;
+    let ban = super::bans::active_ban_for(svc, caller, id).await?;
+    let last_order = super::orders::list_orders(svc, caller, id, None, Some(1), None)
+        .await?
+        .data
+        .pop();
+    let role = match &caller.actor {
+        Actor::User { role, .. } => *role,
+        _ => Role::Viewer,
+    };
+    Ok(CustomerPageData {
+        customer,
+        stats,
+        revenue,
+        last_order,
+        role,
+        ban,
+    })
 }
 
 /// `YYYY-MM` of a time.

@@ -678,7 +678,7 @@ pub async fn create_ban(
         for customer in &matched_ids {
             let customer: CustomerId = stored_id(customer)?;
             if input.cancel_subscriptions {
-                for s in subscriptions::list_subscriptions(svc, caller, &customer).await? {
+                for s in subscriptions::list_subscriptions(svc, caller, &customer, None).await? {
                     if matches!(
                         s.status,
                         SubscriptionStatus::Active | SubscriptionStatus::PastDue

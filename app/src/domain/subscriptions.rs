@@ -116,20 +116,22 @@ pub async fn get_subscription(
     present_one(&svc.db, find_row(&svc.db, caller, id).await?).await
 }
 
-/// A customer's subscriptions, newest first.
+/// A customer's subscriptions, newest first; only those in `status` when given.
 pub async fn list_subscriptions(
     svc: &Services,
     caller: &Caller,
     customer_id: &CustomerId,
+    status: Option<SubscriptionStatus>,
 ) -> Result<Vec<Subscription>, DomainError> {
     caller.require(Scope::CustomersRead)?;
     customers::get_customer(svc, caller, customer_id).await?;
-    let rows = sub::Entity::find()
+    let mut q = sub::Entity::find()
         .filter(sub::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
-        .filter(sub::Column::CustomerId.eq(customer_id.as_str()))
-        .order_by_desc(sub::Column::Id)
-        .all(&svc.db)
-        .await?;
+        .filter(sub::Column::CustomerId.eq(customer_id.as_str()));
+    if let Some(status) = status {
+        q = q.filter(sub::Column::Status.eq(status.as_str()));
+    }
+    let rows = q.order_by_desc(sub::Column::Id).all(&svc.db).await?;
     present(&svc.db, rows).await
 }
 

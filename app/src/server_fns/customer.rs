@@ -56,31 +56,11 @@ mod on_server {
 /// The header and overview: customer, stats, revenue per month, last order, and the viewer's role.
 #[server(prefix = "/rpc", endpoint = "customer/page")]
 pub async fn load_customer_page(id: String) -> Result<CustomerPageData, AppError> {
-    use crate::domain::{Actor, activity, bans, customers, orders, stats};
-    use crate::types::Role;
+    use crate::domain::activity;
     let run = async {
         let (svc, caller) = on_server::caller().await?;
         let id = on_server::id(&id, "customer")?;
-        let customer = customers::get_customer(&svc, &caller, &id).await?;
-        let stats = stats::get_customer_stats(&svc, &caller, &id).await?;
-        let revenue = activity::revenue_by_month(&svc, &caller, &id).await?;
-        let ban = bans::active_ban_for(&svc, &caller, &id).await?;
-        let last_order = orders::list_orders(&svc, &caller, &id, None, Some(1), None)
-            .await?
-            .data
-            .pop();
-        let role = match &caller.actor {
-            Actor::User { role, .. } => *role,
-            _ => Role::Viewer,
-        };
-        Ok(CustomerPageData {
-            customer,
-            stats,
-            revenue,
-            last_order,
-            role,
-            ban,
-        })
+        Ok(activity::customer_page(&svc, &caller, &id).await?)
     };
     crate::server_fns::ctx::with_status(run.await)
 }
@@ -186,11 +166,7 @@ pub async fn customer_subscriptions(
         let (svc, caller) = on_server::caller().await?;
         let id = on_server::id(&id, "customer")?;
         let status: Option<SubscriptionStatus> = on_server::filter(status, "status")?;
-        let mut all = subscriptions::list_subscriptions(&svc, &caller, &id).await?;
-        if let Some(status) = status {
-            all.retain(|s| s.status == status);
-        }
-        Ok(all)
+        Ok(subscriptions::list_subscriptions(&svc, &caller, &id, status).await?)
     };
     crate::server_fns::ctx::with_status(run.await)
 }

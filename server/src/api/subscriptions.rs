@@ -29,7 +29,7 @@ pub async fn list_subscriptions(
 ) -> Result<Json<Vec<Subscription>>, ApiError> {
     let id: CustomerId = path_id(&id, "customer")?;
     Ok(Json(
-        subscriptions::list_subscriptions(&state.services, &caller, &id).await?,
+        subscriptions::list_subscriptions(&state.services, &caller, &id, None).await?,
     ))
 }
 
