@@ -175,12 +175,10 @@ fn OrderRow(order: Order, role: Role, expanded: RwSignal<HashSet<String>>) -> im
 
 #[component]
 fn OrderDetails(order: Order, role: Role) -> impl IntoView {
-    let ctx = use_customer();
     let order_id = order.id.to_string();
-    let history = Resource::new(
-        move || (order_id.clone(), ctx.refresh.get()),
-        |(id, _)| order_history(id),
-    );
+    // Not keyed on the refresh counter: a refresh rebuilds the order rows, and with them this
+    // resource. Refetching one about to be disposed would answer into a dropped scope.
+    let history = Resource::new(move || order_id.clone(), order_history);
     let refund_open = RwSignal::new(false);
     let can_refund = role.allows(Scope::RefundsWrite)
         && order.refundable_amount > 0

@@ -291,11 +291,8 @@ fn CancelDialog(open: RwSignal<bool>, subscription_id: String) -> impl IntoView 
 
 #[component]
 fn BillingHistory(subscription_id: String) -> impl IntoView {
-    let ctx = use_customer();
-    let invoices = Resource::new(
-        move || (subscription_id.clone(), ctx.refresh.get()),
-        |(id, _)| subscription_invoices(id),
-    );
+    // Not keyed on the refresh counter: a refresh rebuilds the cards, and this with them.
+    let invoices = Resource::new(move || subscription_id.clone(), subscription_invoices);
     let body = move || {
         Suspend::new(async move {
             match invoices.await {
