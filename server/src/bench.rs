@@ -309,6 +309,8 @@ pub async fn seed_bench(
                     created_at: Set(since),
                     updated_at: Set(since),
                     version: Set(1),
+                    claimed_until: Set(None),
+                    claim_failures: Set(0),
                 });
                 status
             });

@@ -106,6 +106,14 @@ pub enum Command {
         #[arg(long)]
         only: Option<String>,
     },
+    /// Compare the payment provider's ledger with Patron's orders and refunds: one line per
+    /// difference, nothing (exit 0) when they agree to the cent. `--fix` first runs the
+    /// reconciliation job, which finishes or gives back what a crash or an outage left pending.
+    Reconcile {
+        /// Run the reconciliation job before comparing.
+        #[arg(long)]
+        fix: bool,
+    },
     /// Revoke an API key: it authenticates nothing from then on.
     RevokeApiKey {
         /// The workspace id (ws_...).

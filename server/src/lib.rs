@@ -22,7 +22,7 @@ use std::io::Write;
 
 use anyhow::Context;
 use app::db::{DatabaseTarget, Migrator};
-use app::domain::{DomainError, Services, accounts, api_keys, demo, workspaces};
+use app::domain::{DomainError, Services, accounts, api_keys, demo, payments, workspaces};
 use app::types::{ApiKeyId, WorkspaceId};
 use sea_orm_migration::MigratorTrait;
 
@@ -72,6 +72,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             bench::seed_bench(&svc, customers, orders_per_customer, seed).await?;
             svc.db.close().await?;
             Ok(())
+        }
+        Command::Reconcile { fix } => {
+            let svc = open_migrated(&target).await?;
+            if fix {
+                let report = payments::reconcile(&svc).await.map_err(domain_error)?;
+                tracing::info!(?report, "reconciliation job");
+            }
+            let differences = payments::compare(&svc).await.map_err(domain_error)?;
+            for d in &differences {
+                say(&d.to_string())?;
+            }
+            svc.db.close().await?;
+            if differences.is_empty() {
+                Ok(())
+            } else {
+                anyhow::bail!(
+                    "{} difference(s) between the provider's ledger and Patron's records",
+                    differences.len()
+                )
+            }
         }
         Command::BenchList { runs, only } => {
             let svc = open_migrated(&target).await?;
@@ -155,8 +175,7 @@ async fn migrate(target: &DatabaseTarget, action: Option<MigrateAction>) -> anyh
     let db = serve::open_database(target).await?;
     match action.unwrap_or(MigrateAction::Up) {
         MigrateAction::Up => {
-            let pending = Migrator::get_pending_migrations(&db).await?.len();
-            Migrator::up(&db, None)
+            let pending = app::db::migrate_up(&db)
                 .await
                 .context("applying migrations failed")?;
             say(&format!(

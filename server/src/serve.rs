@@ -30,7 +30,7 @@ pub async fn prepare_schema(db: &DatabaseConnection, migrate: bool) -> anyhow::R
     }
     if migrate || Engine::of(db) == Engine::Sqlite {
         tracing::info!(pending = pending.len(), "applying migrations");
-        Migrator::up(db, None)
+        db::migrate_up(db)
             .await
             .context("applying migrations failed")?;
         return Ok(());

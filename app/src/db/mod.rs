@@ -5,4 +5,4 @@ pub mod entities;
 pub mod migration;
 
 pub use connect::{ConnectError, DatabaseTarget, Engine, connect};
-pub use migration::Migrator;
+pub use migration::{Migrator, migrate_up};

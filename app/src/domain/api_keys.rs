@@ -1,6 +1,7 @@
 //! API keys: shown once, stored as a SHA-256 hash, scoped, revocable, with `last_used_at`.
 
 use chrono::Duration;
+use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use crate::db::entities::api_key;
@@ -112,9 +113,13 @@ pub async fn revoke_api_key(
         .await?
         .ok_or(DomainError::NotFound { what: "API key" })?;
     if key.revoked_at.is_none() {
-        let mut active: api_key::ActiveModel = key.into();
-        active.revoked_at = Set(Some(svc.clock.now()));
-        active.update(&svc.db).await?;
+        // The first revocation's time stands.
+        api_key::Entity::update_many()
+            .col_expr(api_key::Column::RevokedAt, Expr::val(Some(svc.clock.now())))
+            .filter(api_key::Column::Id.eq(key.id.as_str()))
+            .filter(api_key::Column::RevokedAt.is_null())
+            .exec(&svc.db)
+            .await?;
     }
     Ok(())
 }

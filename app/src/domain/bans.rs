@@ -20,12 +20,12 @@ use crate::db::entities::{ban, ban_identity, customer, payment_detail as pd};
 use crate::types::ban::{
     Ban, BanCreate, BanIdentity, BanIdentityKind, BanMatch, BanPreview, BanStatus, BanUpdate,
 };
-use crate::types::entitlement::{EntitlementRevoke, EntitlementStatus};
-use crate::types::subscription::{SubscriptionCancel, SubscriptionStatus};
+use crate::types::entitlement::EntitlementStatus;
 use crate::types::{BanId, CustomerId, Page, Scope};
 
 use super::actor::Caller;
 use super::audit::{self, Change};
+use super::entitlements::Which;
 use super::{DomainError, Services, customers, entitlements, stored_id, subscriptions, validate};
 
 /// Most identities one ban holds.
@@ -625,6 +625,13 @@ pub async fn create_ban(
     input: BanCreate,
 ) -> Result<Ban, DomainError> {
     caller.require(Scope::BansWrite)?;
+    // Every permission the whole action needs, before anything is written.
+    if input.cancel_subscriptions {
+        caller.require(Scope::SubscriptionsWrite)?;
+    }
+    if input.revoke_items {
+        caller.require(Scope::EntitlementsWrite)?;
+    }
     let now = svc.clock.now();
     let reason = reason(&input.reason)?;
     let expires_at = expiry(input.expires_at, now)?;
@@ -635,7 +642,9 @@ pub async fn create_ban(
             .map_err(|e| e.within("customer_id"))?;
     }
     let ws = caller.workspace_id.as_str();
-    let id = BanId::generate();
+    let id = BanId::generate_at(now);
+    // The ban, its identities, and every cancellation and revocation it asks for: one
+    // transaction, so a failure half-way leaves nothing behind and a retry starts clean.
     let txn = svc.write_txn().await?;
     ban::ActiveModel {
         id: Set(id.to_string()),
@@ -672,47 +681,27 @@ pub async fn create_ban(
         },
     )
     .await?;
-    txn.commit().await?;
-
-    if input.revoke_items || input.cancel_subscriptions {
-        for customer in &matched_ids {
-            let customer: CustomerId = stored_id(customer)?;
-            if input.cancel_subscriptions {
-                for s in subscriptions::list_subscriptions(svc, caller, &customer, None).await? {
-                    if matches!(
-                        s.status,
-                        SubscriptionStatus::Active | SubscriptionStatus::PastDue
-                    ) {
-                        subscriptions::cancel_subscription(
-                            svc,
-                            caller,
-                            &s.id,
-                            SubscriptionCancel {
-                                at_period_end: false,
-                                reason: Some(format!("banned ({id})")),
-                            },
-                        )
-                        .await?;
-                    }
-                }
-            }
-            if input.revoke_items {
-                for e in entitlements::list_entitlements(svc, caller, &customer).await? {
-                    if e.status == EntitlementStatus::Active {
-                        entitlements::revoke_entitlement(
-                            svc,
-                            caller,
-                            &e.id,
-                            EntitlementRevoke {
-                                reason: Some(format!("banned ({id})")),
-                            },
-                        )
-                        .await?;
-                    }
-                }
+    let why = format!("banned ({id})");
+    for customer in &matched_ids {
+        if input.cancel_subscriptions {
+            for s in subscriptions::live_of_customer(&txn, ws, customer).await? {
+                subscriptions::cancel_now_in(&txn, svc, caller, &s, Some(why.clone())).await?;
             }
         }
+        if input.revoke_items {
+            entitlements::end(
+                &txn,
+                svc,
+                caller,
+                Which::Customer(customer),
+                EntitlementStatus::Revoked,
+                Some(&why),
+                now,
+            )
+            .await?;
+        }
     }
+    txn.commit().await?;
     get_ban(svc, caller, &id).await
 }
 
@@ -834,13 +823,20 @@ pub async fn lift_ban(svc: &Services, caller: &Caller, id: &BanId) -> Result<Ban
         return present_one(&txn, row, now).await;
     }
     let before = present_one(&txn, row.clone(), now).await?;
-    ban::Entity::update_many()
+    let lifted = ban::Entity::update_many()
         .col_expr(ban::Column::LiftedAt, Expr::val(Some(now)))
         .col_expr(ban::Column::UpdatedAt, Expr::val(now))
         .col_expr(ban::Column::Version, Expr::col(ban::Column::Version).add(1))
         .filter(ban::Column::Id.eq(row.id.as_str()))
+        .filter(ban::Column::LiftedAt.is_null())
         .exec(&txn)
         .await?;
+    if lifted.rows_affected == 0 {
+        // Lifted by a concurrent request: answer with the ban as it is.
+        txn.rollback().await?;
+        let row = find_row(&svc.db, caller, id).await?;
+        return present_one(&svc.db, row, now).await;
+    }
     let affected = customers_matching(&txn, ws, &before.identities)
         .await?
         .into_keys()

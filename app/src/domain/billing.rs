@@ -2,14 +2,15 @@
 //! them past due on failure, retries, expires them after the last failed retry, applies
 //! scheduled cancellations, expires benefits and applies the provider's late notices.
 //!
-//! Every step claims its row with a compare-and-swap on the version before acting, so several
-//! server processes can run the clock at once and each renewal still happens once.
+//! Renewals are claimed with a lease by one statement, so several server processes can run the
+//! clock at once and each renewal is charged once: the charge goes through a recorded attempt
+//! whose id is the provider's idempotency key (see [`super::payments`]).
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, Value};
 
-use crate::db::entities::{invoice, subscription as sub};
+use crate::db::entities::{charge_attempt, invoice, subscription as sub};
 use crate::types::entitlement::EntitlementStatus;
 use crate::types::money::{self, Currency};
 use crate::types::order::OrderKind;
@@ -18,8 +19,11 @@ use crate::types::subscription::{InvoiceStatus, SubscriptionStatus};
 use super::actor::Caller;
 use super::entitlements::{self, Which};
 use super::orders::{self, NewOrder, Outcome};
-use super::provider::{ChargeRequest, PaymentSource, ProviderError};
-use super::{DomainError, Services, stored, stored_id, subscriptions};
+use super::payments::{self, AttemptStatus, Purpose};
+use super::provider::{Charge, ChargeRequest, PaymentSource, ProviderError};
+use super::{
+    DomainError, Services, lock_row, skip_locked, statement, stored, stored_id, subscriptions,
+};
 
 /// Waits before each retry after a failed renewal; after the last, the subscription expires.
 pub const RETRY_DELAYS: [Duration; 3] = [Duration::days(1), Duration::days(3), Duration::days(5)];
@@ -44,7 +48,9 @@ pub struct BillingReport {
     pub disputes_opened: usize,
 }
 
-/// Runs every due step once, at the services' clock's now.
+/// Runs every due step once, at the services' clock's now. Any number of processes may run it
+/// at once: each renewal is claimed by exactly one, and a row that fails is logged and retried
+/// later without stopping the others.
 pub async fn run_billing(svc: &Services) -> Result<BillingReport, DomainError> {
     let now = svc.clock.now();
     let mut report = BillingReport::default();
@@ -62,30 +68,101 @@ pub async fn run_billing(svc: &Services) -> Result<BillingReport, DomainError> {
         .all(&svc.db)
         .await?;
     for row in ending {
-        report.canceled += usize::from(apply_scheduled_cancel(svc, row).await?);
+        let id = row.id.clone();
+        match apply_scheduled_cancel(svc, row).await {
+            Ok(done) => report.canceled += usize::from(done),
+            Err(e) => {
+                tracing::warn!(subscription = %id, error = %e, "a scheduled cancellation failed; retried next run")
+            }
+        }
     }
 
-    let due = sub::Entity::find()
-        .filter(
-            Expr::col(sub::Column::Status)
-                .eq(SubscriptionStatus::Active.as_str())
-                .and(Expr::col(sub::Column::CurrentPeriodEnd).lte(now))
-                .or(Expr::col(sub::Column::Status)
-                    .eq(SubscriptionStatus::PastDue.as_str())
-                    .and(Expr::col(sub::Column::NextRetryAt).lte(now))),
-        )
-        .filter(sub::Column::CancelAtPeriodEnd.eq(false))
-        .order_by_asc(sub::Column::CurrentPeriodEnd)
-        .limit(BATCH)
-        .all(&svc.db)
-        .await?;
-    for row in due {
-        collect(svc, row, now, &mut report).await?;
+    for row in claim_due(svc, now).await? {
+        let id = row.id.clone();
+        match collect(svc, row, now, &mut report).await {
+            Ok(()) => {}
+            Err(e) => {
+                tracing::warn!(subscription = %id, error = %e, "a renewal failed; retried later");
+                back_off(svc, &id, now).await?;
+            }
+        }
     }
 
     report.entitlements_expired = entitlements::expire_due(svc).await?;
     report.disputes_opened = orders::apply_provider_events(svc).await?;
     Ok(report)
+}
+
+/// How long a billing clock owns a renewal it claimed before another may take it over.
+pub const CLAIM: Duration = Duration::minutes(5);
+
+/// Due, and not claimed by a live process: the same condition, in SQL, for the inner select and
+/// for the update that re-checks it on the row it locks.
+const DUE: &str = "((status = 'active' AND current_period_end <= $) \
+    OR (status = 'past_due' AND next_retry_at <= $)) \
+    AND cancel_at_period_end = $ AND (claimed_until IS NULL OR claimed_until <= $)";
+
+/// Claims up to [`BATCH`] due subscriptions in one statement, leasing each to this process for
+/// [`CLAIM`]: another process running the same claim gets other rows (PostgreSQL skips rows
+/// being claimed; SQLite runs one writer at a time), and a crashed process's rows come back
+/// when their lease ends.
+async fn claim_due(svc: &Services, now: DateTime<Utc>) -> Result<Vec<sub::Model>, DomainError> {
+    let backend = svc.db.get_database_backend();
+    let sql = format!(
+        "UPDATE subscriptions SET claimed_until = $ \
+         WHERE id IN (SELECT id FROM subscriptions WHERE {DUE} ORDER BY current_period_end LIMIT {BATCH}{}) \
+         AND {DUE} RETURNING *",
+        skip_locked(backend)
+    );
+    let due = || {
+        [
+            Value::from(now),
+            Value::from(now),
+            Value::from(false),
+            Value::from(now),
+        ]
+    };
+    let values = std::iter::once(Value::from(now + CLAIM))
+        .chain(due())
+        .chain(due())
+        .collect::<Vec<_>>();
+    let mut rows = sub::Entity::find()
+        .from_raw_sql(statement(backend, &number_placeholders(&sql), values))
+        .all(&svc.db)
+        .await?;
+    rows.sort_by_key(|r| r.current_period_end);
+    Ok(rows)
+}
+
+/// `$` placeholders numbered in order (`$1`, `$2`…), as PostgreSQL wants them.
+fn number_placeholders(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut n = 0;
+    for c in sql.chars() {
+        out.push(c);
+        if c == '$' {
+            n += 1;
+            out.push_str(&n.to_string());
+        }
+    }
+    out
+}
+
+/// After a failed run (not a decline: an error), the subscription waits longer each time.
+async fn back_off(svc: &Services, id: &str, now: DateTime<Utc>) -> Result<(), DomainError> {
+    let row = sub::Entity::find_by_id(id).one(&svc.db).await?;
+    let failures = row.map_or(0, |r| r.claim_failures);
+    let wait = CLAIM * 2i32.pow(u32::try_from(failures.clamp(0, 8)).unwrap_or(8));
+    sub::Entity::update_many()
+        .col_expr(sub::Column::ClaimedUntil, Expr::val(Some(now + wait)))
+        .col_expr(
+            sub::Column::ClaimFailures,
+            Expr::col(sub::Column::ClaimFailures).add(1),
+        )
+        .filter(sub::Column::Id.eq(id))
+        .exec(&svc.db)
+        .await?;
+    Ok(())
 }
 
 async fn apply_scheduled_cancel(svc: &Services, row: sub::Model) -> Result<bool, DomainError> {
@@ -120,7 +197,7 @@ async fn apply_scheduled_cancel(svc: &Services, row: sub::Model) -> Result<bool,
     Ok(true)
 }
 
-/// Charges a due subscription, period after period while it stays due (a clock that was
+/// Charges a claimed subscription, period after period while it stays due (a clock that was
 /// stopped for months catches up).
 async fn collect(
     svc: &Services,
@@ -128,24 +205,12 @@ async fn collect(
     now: DateTime<Utc>,
     report: &mut BillingReport,
 ) -> Result<(), DomainError> {
-    let caller = Caller::system(stored_id(&row.workspace_id)?);
     for _ in 0..1000 {
-        let claimed = sub::Entity::update_many()
-            .col_expr(sub::Column::Version, Expr::col(sub::Column::Version).add(1))
-            .filter(sub::Column::Id.eq(row.id.as_str()))
-            .filter(sub::Column::Version.eq(row.version))
-            .exec(&svc.db)
-            .await?;
-        if claimed.rows_affected == 0 {
+        let Some(attempt) = renewal_attempt(svc, &row).await? else {
             return Ok(());
-        }
-        row.version += 1;
-        let interval = stored(&row.interval)?;
-        let start = row.current_period_end;
-        let end = subscriptions::period_end(start, interval, row.interval_count);
-        let currency = Currency::parse(&row.currency).map_err(DomainError::internal)?;
+        };
         let ws_currency = orders::workspace_currency(&svc.db, &row.workspace_id).await?;
-        let key = format!("{}:{}:{}", row.id, start.timestamp(), row.retry_count);
+        let currency = Currency::parse(&row.currency).map_err(DomainError::internal)?;
         let charged = svc
             .provider
             .charge(ChargeRequest {
@@ -153,124 +218,19 @@ async fn collect(
                 currency,
                 settlement_currency: ws_currency,
                 source: PaymentSource::Saved(&row.payment_token),
-                idempotency_key: &key,
+                idempotency_key: &attempt.id,
             })
             .await;
-
-        let txn = svc.write_txn().await?;
-        let existing = invoice::Entity::find()
-            .filter(invoice::Column::SubscriptionId.eq(row.id.as_str()))
-            .filter(invoice::Column::Status.eq(InvoiceStatus::Open.as_str()))
-            .order_by_desc(invoice::Column::Id)
-            .one(&txn)
-            .await?;
-        let inv = match existing {
-            Some(i) if i.period_start == start => i,
-            _ => subscriptions::open_invoice(&txn, &row, start, end, now).await?,
-        };
-        row = match charged {
-            Ok(charge) => {
-                let order = orders::record(
-                    &txn,
-                    svc,
-                    &caller,
-                    NewOrder {
-                        customer_id: row.customer_id.clone(),
-                        product_id: row.product_id.clone(),
-                        subscription_id: Some(row.id.clone()),
-                        kind: OrderKind::Renewal,
-                        amount: row.amount,
-                        currency,
-                        workspace_currency: ws_currency,
-                        ip: None,
-                        customer_note: None,
-                        outcome: Outcome::charged(&charge),
-                    },
-                )
-                .await?;
-                subscriptions::record_attempt(&txn, &inv, Ok((&order.id, &charge.payment_id)), now)
-                    .await?;
-                let ws_amount = money::convert(
-                    row.amount,
-                    currency,
-                    ws_currency,
-                    charge.exchange_rate_micros,
-                );
-                report.renewed += 1;
-                subscriptions::write(&txn, svc, &caller, &row, "subscription.renewed", |m| {
-                    m.status = Set(SubscriptionStatus::Active.as_str().into());
-                    m.current_period_start = Set(start);
-                    m.current_period_end = Set(end);
-                    m.retry_count = Set(0);
-                    m.next_retry_at = Set(None);
-                    m.workspace_amount = Set(ws_amount);
-                })
-                .await?
-            }
-            Err(ProviderError::Declined { code, message }) => {
-                subscriptions::record_attempt(&txn, &inv, Err((code, &message)), now).await?;
-                let retry = row.retry_count + 1;
-                match RETRY_DELAYS.get((retry - 1) as usize) {
-                    Some(delay) => {
-                        report.failed += 1;
-                        subscriptions::write(
-                            &txn,
-                            svc,
-                            &caller,
-                            &row,
-                            "subscription.past_due",
-                            |m| {
-                                m.status = Set(SubscriptionStatus::PastDue.as_str().into());
-                                m.retry_count = Set(retry);
-                                m.next_retry_at = Set(Some(now + *delay));
-                            },
-                        )
-                        .await?
-                    }
-                    None => {
-                        report.expired += 1;
-                        let after = subscriptions::write(
-                            &txn,
-                            svc,
-                            &caller,
-                            &row,
-                            "subscription.expired",
-                            |m| {
-                                m.status = Set(SubscriptionStatus::Expired.as_str().into());
-                                m.retry_count = Set(retry);
-                                m.next_retry_at = Set(None);
-                                m.ended_at = Set(Some(now));
-                            },
-                        )
-                        .await?;
-                        subscriptions::close_open_invoices(
-                            &txn,
-                            &row.id,
-                            InvoiceStatus::Uncollectible,
-                        )
-                        .await?;
-                        entitlements::end(
-                            &txn,
-                            svc,
-                            &caller,
-                            Which::Subscription(&row.id),
-                            EntitlementStatus::Expired,
-                            Some("renewal payments failed"),
-                            now,
-                        )
-                        .await?;
-                        after
-                    }
-                }
-            }
-            Err(e) => {
-                // The provider is down: leave it due; the next run tries again.
-                txn.rollback().await?;
-                tracing::warn!(subscription = %row.id, error = %e, "renewal postponed");
-                return Ok(());
-            }
-        };
-        txn.commit().await?;
+        match finish_renewal(svc, &attempt, charged, now).await? {
+            Finished::Recorded => report.renewed += 1,
+            Finished::Declined { expired: false } => report.failed += 1,
+            Finished::Declined { expired: true } => report.expired += 1,
+            Finished::Voided | Finished::Nothing | Finished::Postponed => return Ok(()),
+        }
+        row = sub::Entity::find_by_id(row.id.as_str())
+            .one(&svc.db)
+            .await?
+            .ok_or_else(|| DomainError::internal("subscription vanished"))?;
         let still_due = row.status == SubscriptionStatus::Active.as_str()
             && !row.cancel_at_period_end
             && row.current_period_end <= now;
@@ -279,4 +239,280 @@ async fn collect(
         }
     }
     Ok(())
+}
+
+/// The charge attempt for the subscription's due period and try: the one left unsettled by an
+/// earlier run (a crash, an outage) is taken up again under the same key, so the provider
+/// moves the money at most once; otherwise a new one. `None`: this period and try is settled.
+async fn renewal_attempt(
+    svc: &Services,
+    row: &sub::Model,
+) -> Result<Option<charge_attempt::Model>, DomainError> {
+    let start = row.current_period_end;
+    let earlier = charge_attempt::Entity::find()
+        .filter(charge_attempt::Column::SubscriptionId.eq(row.id.as_str()))
+        .filter(charge_attempt::Column::PeriodStart.eq(start))
+        .filter(charge_attempt::Column::RetryCount.eq(row.retry_count))
+        .order_by_desc(charge_attempt::Column::Id)
+        .one(&svc.db)
+        .await?;
+    if let Some(a) = earlier {
+        let status = a.status.as_str();
+        if status == AttemptStatus::Pending.as_str() || status == AttemptStatus::Abandoned.as_str()
+        {
+            return Ok(payments::resume(svc, &a.id).await?.then_some(a));
+        }
+        if status == AttemptStatus::Succeeded.as_str() || status == AttemptStatus::Voiding.as_str()
+        {
+            return Ok(None);
+        }
+        // Declined, voided or failed: this try is over; a new attempt is a new charge.
+    }
+    Ok(Some(
+        payments::begin(
+            svc,
+            payments::NewAttempt {
+                workspace_id: row.workspace_id.clone(),
+                purpose: Purpose::Renewal,
+                amount: row.amount,
+                currency: row.currency.clone(),
+                customer_id: Some(row.customer_id.clone()),
+                subscription_id: Some(row.id.clone()),
+                period_start: Some(start),
+                retry_count: Some(row.retry_count),
+                order_id: None,
+            },
+        )
+        .await?,
+    ))
+}
+
+/// How a renewal attempt ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Finished {
+    /// Paid and recorded: the period moved on.
+    Recorded,
+    /// Declined: past due (or expired after the last retry).
+    Declined { expired: bool },
+    /// Paid, but the subscription no longer expected it (canceled meanwhile): given back.
+    Voided,
+    /// The provider did not answer: the attempt stays pending for the next run or the job.
+    Postponed,
+    /// Another process settled it.
+    Nothing,
+}
+
+/// Settles a renewal attempt with the provider's answer, in one transaction with the
+/// subscription locked: the order, the invoice and the new period; or the decline and the
+/// retry. A charge the subscription no longer expects is given back, never kept unrecorded.
+pub(crate) async fn finish_renewal(
+    svc: &Services,
+    attempt: &charge_attempt::Model,
+    charged: Result<Charge, ProviderError>,
+    now: DateTime<Utc>,
+) -> Result<Finished, DomainError> {
+    let charge = match charged {
+        Ok(c) => Some(c),
+        Err(ProviderError::Declined { code, message }) => {
+            return record_decline(svc, attempt, code, &message, now).await;
+        }
+        Err(e) => {
+            tracing::warn!(attempt = %attempt.id, error = %e, "renewal postponed");
+            return Ok(Finished::Postponed);
+        }
+    };
+    let Some(charge) = charge else {
+        return Ok(Finished::Nothing);
+    };
+    match record_renewal(svc, attempt, &charge, now).await {
+        Ok(true) => Ok(Finished::Recorded),
+        Ok(false) | Err(DomainError::Conflict { .. }) => {
+            // Not (or no longer) wanted, or settled elsewhere: `void` leaves a settled attempt
+            // alone and gives back anything else.
+            payments::void(svc, &attempt.id, &charge.payment_id, attempt.amount).await?;
+            let settled = charge_attempt::Entity::find_by_id(attempt.id.as_str())
+                .one(&svc.db)
+                .await?
+                .is_some_and(|a| a.status == AttemptStatus::Succeeded.as_str());
+            Ok(if settled {
+                Finished::Nothing
+            } else {
+                Finished::Voided
+            })
+        }
+        Err(e) => {
+            // The recording failed: give the money back now; the next run charges afresh.
+            if let Err(v) =
+                payments::void(svc, &attempt.id, &charge.payment_id, attempt.amount).await
+            {
+                tracing::error!(attempt = %attempt.id, error = %v, "voiding an unrecorded renewal failed; the reconciliation job retries");
+            }
+            Err(e)
+        }
+    }
+}
+
+/// The subscription, locked, if it still expects the attempt's period and try.
+async fn expecting<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    attempt: &charge_attempt::Model,
+) -> Result<Option<sub::Model>, DomainError> {
+    let Some(id) = attempt.subscription_id.as_deref() else {
+        return Err(DomainError::internal(
+            "a renewal attempt without a subscription",
+        ));
+    };
+    lock_row(conn, "subscriptions", id).await?;
+    let row = sub::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| DomainError::internal("subscription vanished"))?;
+    let live = row.status == SubscriptionStatus::Active.as_str()
+        || row.status == SubscriptionStatus::PastDue.as_str();
+    let same_period = Some(row.current_period_end) == attempt.period_start
+        && Some(row.retry_count) == attempt.retry_count;
+    Ok((live && !row.cancel_at_period_end && same_period).then_some(row))
+}
+
+/// Records a paid renewal; `false` if the subscription no longer expects it.
+async fn record_renewal(
+    svc: &Services,
+    attempt: &charge_attempt::Model,
+    charge: &Charge,
+    now: DateTime<Utc>,
+) -> Result<bool, DomainError> {
+    let txn = svc.write_txn().await?;
+    let Some(row) = expecting(&txn, attempt).await? else {
+        txn.rollback().await?;
+        return Ok(false);
+    };
+    let caller = Caller::system(stored_id(&row.workspace_id)?);
+    let interval = stored(&row.interval)?;
+    let start = row.current_period_end;
+    let end = subscriptions::period_end(start, interval, row.interval_count);
+    let currency = Currency::parse(&row.currency).map_err(DomainError::internal)?;
+    let ws_currency = orders::workspace_currency(&txn, &row.workspace_id).await?;
+    let inv = invoice_for(&txn, &row, start, end, now).await?;
+    let order = orders::record(
+        &txn,
+        svc,
+        &caller,
+        NewOrder {
+            customer_id: row.customer_id.clone(),
+            product_id: row.product_id.clone(),
+            subscription_id: Some(row.id.clone()),
+            kind: OrderKind::Renewal,
+            amount: row.amount,
+            currency,
+            workspace_currency: ws_currency,
+            ip: None,
+            customer_note: None,
+            outcome: Outcome::charged(charge),
+        },
+    )
+    .await?;
+    payments::settle(&txn, svc, &attempt.id, &order.id, &charge.payment_id).await?;
+    subscriptions::record_attempt(&txn, &inv, Ok((&order.id, &charge.payment_id)), now).await?;
+    let ws_amount = money::convert(
+        row.amount,
+        currency,
+        ws_currency,
+        charge.exchange_rate_micros,
+    );
+    subscriptions::write(&txn, svc, &caller, &row, "subscription.renewed", |m| {
+        m.status = Set(SubscriptionStatus::Active.as_str().into());
+        m.current_period_start = Set(start);
+        m.current_period_end = Set(end);
+        m.retry_count = Set(0);
+        m.next_retry_at = Set(None);
+        m.workspace_amount = Set(ws_amount);
+        m.claimed_until = Set(None);
+        m.claim_failures = Set(0);
+    })
+    .await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+async fn invoice_for<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    row: &sub::Model,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<invoice::Model, DomainError> {
+    let existing = invoice::Entity::find()
+        .filter(invoice::Column::SubscriptionId.eq(row.id.as_str()))
+        .filter(invoice::Column::Status.eq(InvoiceStatus::Open.as_str()))
+        .order_by_desc(invoice::Column::Id)
+        .one(conn)
+        .await?;
+    match existing {
+        Some(i) if i.period_start == start => Ok(i),
+        _ => subscriptions::open_invoice(conn, row, start, end, now).await,
+    }
+}
+
+/// Records a declined renewal: past due with the next retry, or expired after the last.
+async fn record_decline(
+    svc: &Services,
+    attempt: &charge_attempt::Model,
+    code: &'static str,
+    message: &str,
+    now: DateTime<Utc>,
+) -> Result<Finished, DomainError> {
+    let txn = svc.write_txn().await?;
+    if !payments::decline(&txn, svc, &attempt.id, code).await? {
+        txn.rollback().await?;
+        return Ok(Finished::Nothing);
+    }
+    let Some(row) = expecting(&txn, attempt).await? else {
+        // Canceled meanwhile: the decline is noted on the attempt, nothing else changes.
+        txn.commit().await?;
+        return Ok(Finished::Nothing);
+    };
+    let caller = Caller::system(stored_id(&row.workspace_id)?);
+    let start = row.current_period_end;
+    let end = subscriptions::period_end(start, stored(&row.interval)?, row.interval_count);
+    let inv = invoice_for(&txn, &row, start, end, now).await?;
+    subscriptions::record_attempt(&txn, &inv, Err((code, message)), now).await?;
+    let retry = row.retry_count + 1;
+    let finished = match RETRY_DELAYS.get(usize::try_from(retry - 1).unwrap_or(usize::MAX)) {
+        Some(delay) => {
+            subscriptions::write(&txn, svc, &caller, &row, "subscription.past_due", |m| {
+                m.status = Set(SubscriptionStatus::PastDue.as_str().into());
+                m.retry_count = Set(retry);
+                m.next_retry_at = Set(Some(now + *delay));
+                m.claimed_until = Set(None);
+                m.claim_failures = Set(0);
+            })
+            .await?;
+            Finished::Declined { expired: false }
+        }
+        None => {
+            subscriptions::write(&txn, svc, &caller, &row, "subscription.expired", |m| {
+                m.status = Set(SubscriptionStatus::Expired.as_str().into());
+                m.retry_count = Set(retry);
+                m.next_retry_at = Set(None);
+                m.ended_at = Set(Some(now));
+                m.claimed_until = Set(None);
+                m.claim_failures = Set(0);
+            })
+            .await?;
+            subscriptions::close_open_invoices(&txn, &row.id, InvoiceStatus::Uncollectible).await?;
+            entitlements::end(
+                &txn,
+                svc,
+                &caller,
+                Which::Subscription(&row.id),
+                EntitlementStatus::Expired,
+                Some("renewal payments failed"),
+                now,
+            )
+            .await?;
+            Finished::Declined { expired: true }
+        }
+    };
+    txn.commit().await?;
+    Ok(finished)
 }

@@ -22,8 +22,8 @@ use super::entitlements::{self, GrantSource};
 use super::orders::{self, NewOrder, Outcome};
 use super::provider::{ChargeRequest, PaymentSource, ProviderError};
 use super::{
-    DomainError, Services, customers, optional_text, payment_details, products, stats, stored,
-    subscriptions, to_json, validate,
+    DomainError, Services, customers, optional_text, payment_details, payments, products, stats,
+    stored, subscriptions, to_json, validate,
 };
 
 /// Who the buyer is, once checked.
@@ -193,80 +193,102 @@ pub async fn create_checkout(
 
     let currency = Currency::parse(&product.currency).map_err(DomainError::internal)?;
     let ws_currency = orders::workspace_currency(&svc.db, caller.workspace_id.as_str()).await?;
-    let idempotency = format!("checkout:{}", ulid::Ulid::new());
-    let charged = svc
-        .provider
-        .charge(ChargeRequest {
-            amount: product.amount,
-            currency,
-            settlement_currency: ws_currency,
-            source: PaymentSource::New(&input.payment_method),
-            idempotency_key: &idempotency,
-        })
-        .await;
-    let charge = match charged {
-        Ok(c) => c,
-        Err(ProviderError::Declined { code, message }) => {
-            // The attempt is history the merchant wants to see: record the customer and the
-            // failed order, then answer with the decline.
-            let txn = svc.write_txn().await?;
-            let (c, _) =
-                customer_for(&txn, svc, caller, existing, &buyer, method.country.clone()).await?;
-            orders::record(
-                &txn,
-                svc,
-                caller,
-                NewOrder {
-                    customer_id: c.id.clone(),
-                    product_id: product.id.clone(),
-                    subscription_id: None,
-                    kind: OrderKind::Purchase,
-                    amount: product.amount,
-                    currency,
-                    workspace_currency: ws_currency,
-                    ip: ip.clone(),
-                    customer_note: note.clone(),
-                    outcome: Outcome::Failed {
-                        method: Some(method.clone()),
-                        code,
-                        message: message.clone(),
-                    },
-                },
-            )
-            .await?;
-            payment_details::remember(&txn, &c.workspace_id, &c.id, &details, svc.clock.now())
-                .await?;
-            txn.commit().await?;
-            return Err(DomainError::PaymentRefused { code, message });
-        }
-        Err(e) => return Err(orders::charge_error(e)),
-    };
-
-    let written = write_paid(
+    // The intent first, committed: its id is the charge's idempotency key.
+    let attempt = payments::begin(
         svc,
-        caller,
-        existing,
-        &buyer,
-        &product,
-        currency,
-        ws_currency,
-        &charge,
-        ip,
-        note,
-        &details,
+        payments::NewAttempt {
+            workspace_id: caller.workspace_id.to_string(),
+            purpose: payments::Purpose::Checkout,
+            amount: product.amount,
+            currency: product.currency.clone(),
+            customer_id: existing.as_ref().map(|c| c.id.clone()),
+            subscription_id: None,
+            period_start: None,
+            retry_count: None,
+            order_id: None,
+        },
     )
-    .await;
-    if written.is_err() {
-        // Nothing was recorded, so the money must go back.
-        if let Err(e) = svc
+    .await?;
+    let (svc, caller) = (svc.clone(), caller.clone());
+    payments::detached(async move {
+        let charged = svc
             .provider
-            .refund(&charge.payment_id, product.amount)
-            .await
-        {
-            tracing::error!(payment = %charge.payment_id, error = %e, "voiding an unrecorded charge failed");
+            .charge(ChargeRequest {
+                amount: product.amount,
+                currency,
+                settlement_currency: ws_currency,
+                source: PaymentSource::New(&input.payment_method),
+                idempotency_key: &attempt.id,
+            })
+            .await;
+        let charge = match charged {
+            Ok(c) => c,
+            Err(ProviderError::Declined { code, message }) => {
+                // The attempt is history the merchant wants to see: record the customer and the
+                // failed order, then answer with the decline.
+                let txn = svc.write_txn().await?;
+                payments::decline(&txn, &svc, &attempt.id, code).await?;
+                let (c, _) =
+                    customer_for(&txn, &svc, &caller, existing, &buyer, method.country.clone())
+                        .await?;
+                orders::record(
+                    &txn,
+                    &svc,
+                    &caller,
+                    NewOrder {
+                        customer_id: c.id.clone(),
+                        product_id: product.id.clone(),
+                        subscription_id: None,
+                        kind: OrderKind::Purchase,
+                        amount: product.amount,
+                        currency,
+                        workspace_currency: ws_currency,
+                        ip: ip.clone(),
+                        customer_note: note.clone(),
+                        outcome: Outcome::Failed {
+                            method: Some(method.clone()),
+                            code,
+                            message: message.clone(),
+                        },
+                    },
+                )
+                .await?;
+                payment_details::remember(&txn, &c.workspace_id, &c.id, &details, svc.clock.now())
+                    .await?;
+                txn.commit().await?;
+                return Err(DomainError::PaymentRefused { code, message });
+            }
+            // Unknown whether money moved: the attempt stays pending, and the reconciliation
+            // job asks the provider under its key and gives back anything it finds.
+            Err(e) => return Err(orders::charge_error(e)),
+        };
+
+        let written = write_paid(
+            &svc,
+            &caller,
+            existing,
+            &buyer,
+            &product,
+            currency,
+            ws_currency,
+            &charge,
+            ip,
+            note,
+            &details,
+            &attempt.id,
+        )
+        .await;
+        if written.is_err() {
+            // Nothing was recorded, so the money must go back.
+            if let Err(e) =
+                payments::void(&svc, &attempt.id, &charge.payment_id, product.amount).await
+            {
+                tracing::error!(attempt = %attempt.id, error = %e, "voiding an unrecorded charge failed; the reconciliation job retries");
+            }
         }
-    }
-    written
+        written
+    })
+    .await
 }
 
 async fn customer_for<C: ConnectionTrait>(
@@ -343,6 +365,7 @@ async fn write_paid(
     ip: Option<String>,
     note: Option<String>,
     details: &[payment_details::Detail],
+    attempt_id: &str,
 ) -> Result<Checkout, DomainError> {
     let now = svc.clock.now();
     let txn = svc.write_txn().await?;
@@ -388,6 +411,8 @@ async fn write_paid(
             created_at: Set(now),
             updated_at: Set(now),
             version: Set(1),
+            claimed_until: Set(None),
+            claim_failures: Set(0),
         }
         .insert(&txn)
         .await?;
@@ -413,6 +438,7 @@ async fn write_paid(
         },
     )
     .await?;
+    payments::settle(&txn, svc, attempt_id, &order.id, &charge.payment_id).await?;
     if let Some(s) = &subscription {
         let inv =
             subscriptions::open_invoice(&txn, s, s.current_period_start, s.current_period_end, now)

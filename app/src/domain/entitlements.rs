@@ -259,6 +259,7 @@ pub(crate) async fn grant<C: ConnectionTrait>(
 /// Which active entitlements to end.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Which<'a> {
+    Customer(&'a str),
     Order(&'a str),
     Subscription(&'a str),
     One(&'a str),
@@ -279,6 +280,7 @@ pub(crate) async fn end<C: ConnectionTrait>(
         .filter(ent::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
         .filter(ent::Column::Status.eq(EntitlementStatus::Active.as_str()));
     q = match which {
+        Which::Customer(id) => q.filter(ent::Column::CustomerId.eq(id)),
         Which::Order(id) => q.filter(ent::Column::OrderId.eq(id)),
         Which::Subscription(id) => q.filter(ent::Column::SubscriptionId.eq(id)),
         Which::One(id) => q.filter(ent::Column::Id.eq(id)),
@@ -286,8 +288,11 @@ pub(crate) async fn end<C: ConnectionTrait>(
     let rows = q.all(conn).await?;
     let external_ids =
         customers::external_ids(conn, rows.iter().map(|r| r.customer_id.clone())).await?;
+    let mut ended = 0;
     for row in &rows {
-        ent::Entity::update_many()
+        // Only the change that moves it from active runs its revoke actions: of concurrent
+        // ends, the others find it ended and queue nothing.
+        let moved = ent::Entity::update_many()
             .col_expr(ent::Column::Status, Expr::val(status.as_str()))
             .col_expr(ent::Column::EndedAt, Expr::val(at))
             .col_expr(ent::Column::EndReason, Expr::val(reason))
@@ -295,6 +300,10 @@ pub(crate) async fn end<C: ConnectionTrait>(
             .filter(ent::Column::Status.eq(EntitlementStatus::Active.as_str()))
             .exec(conn)
             .await?;
+        if moved.rows_affected == 0 {
+            continue;
+        }
+        ended += 1;
         let external = external_ids
             .get(&row.customer_id)
             .and_then(|x| x.as_deref());
@@ -320,7 +329,7 @@ pub(crate) async fn end<C: ConnectionTrait>(
         )
         .await?;
     }
-    Ok(rows.len())
+    Ok(ended)
 }
 
 /// Sets when the subscription's active entitlements run out (a cancel-now keeps them until
@@ -443,16 +452,14 @@ pub async fn revoke_entitlement(
     let reason = optional_text("reason", input.reason.as_deref(), 500)?;
     let txn = svc.write_txn().await?;
     let row = find_row(&txn, caller, id).await?;
+    let not_active = |status: &str| DomainError::Conflict {
+        code: "entitlement_not_active",
+        message: format!("the entitlement is {status}; only active ones can be revoked"),
+    };
     if row.status != EntitlementStatus::Active.as_str() {
-        return Err(DomainError::Conflict {
-            code: "entitlement_not_active",
-            message: format!(
-                "the entitlement is {}; only active ones can be revoked",
-                row.status
-            ),
-        });
+        return Err(not_active(&row.status));
     }
-    end(
+    let ended = end(
         &txn,
         svc,
         caller,
@@ -463,6 +470,11 @@ pub async fn revoke_entitlement(
     )
     .await?;
     let row = find_row(&txn, caller, id).await?;
+    if ended == 0 {
+        // Another request ended it between the read and the write.
+        txn.rollback().await?;
+        return Err(not_active(&row.status));
+    }
     let out = present_one(&txn, row).await?;
     txn.commit().await?;
     Ok(out)
@@ -482,6 +494,7 @@ pub async fn link_discord(
         .map(|v| products::snowflake("discord_user_id", v))
         .transpose()?;
     let txn = svc.write_txn().await?;
+    super::lock_row(&txn, "entitlements", id.as_str()).await?;
     let row = find_row(&txn, caller, id).await?;
     if row.kind != "discord_role" {
         return Err(DomainError::invalid(
@@ -705,10 +718,24 @@ pub async fn report_command(
             message: format!("the command was already reported {}", row.status),
         });
     }
-    let mut active: cmd::ActiveModel = row.into();
-    active.status = Set(report.status.as_str().into());
-    active.executed_at = Set(Some(now));
-    let row = active.update(&txn).await?;
+    let moved = cmd::Entity::update_many()
+        .col_expr(cmd::Column::Status, Expr::val(report.status.as_str()))
+        .col_expr(cmd::Column::ExecutedAt, Expr::val(Some(now)))
+        .filter(cmd::Column::Id.eq(row.id.as_str()))
+        .filter(cmd::Column::Status.eq(CommandStatus::Pending.as_str()))
+        .exec(&txn)
+        .await?;
+    if moved.rows_affected == 0 {
+        txn.rollback().await?;
+        return Err(DomainError::Conflict {
+            code: "command_already_reported",
+            message: "the command was already reported".into(),
+        });
+    }
+    let row = cmd::Entity::find_by_id(row.id.as_str())
+        .one(&txn)
+        .await?
+        .ok_or(DomainError::NotFound { what: "command" })?;
     let customer_id = ent::Entity::find_by_id(row.entitlement_id.as_str())
         .one(&txn)
         .await?
@@ -743,21 +770,36 @@ pub async fn expire_due(svc: &Services) -> Result<usize, DomainError> {
         .await?;
     let mut n = 0;
     for row in due {
-        let caller = Caller::system(stored_id(&row.workspace_id)?);
-        let at = row.expires_at.unwrap_or(now);
-        let txn = svc.write_txn().await?;
-        n += end(
-            &txn,
-            svc,
-            &caller,
-            Which::One(&row.id),
-            EntitlementStatus::Expired,
-            None,
-            at,
-        )
-        .await?;
-        txn.commit().await?;
+        match expire_one(svc, &row, now).await {
+            Ok(ended) => n += ended,
+            // Logged; the next run tries it again, and the others go on.
+            Err(e) => {
+                tracing::warn!(entitlement = %row.id, error = %e, "expiring an entitlement failed")
+            }
+        }
     }
+    Ok(n)
+}
+
+async fn expire_one(
+    svc: &Services,
+    row: &ent::Model,
+    now: DateTime<Utc>,
+) -> Result<usize, DomainError> {
+    let caller = Caller::system(stored_id(&row.workspace_id)?);
+    let at = row.expires_at.unwrap_or(now);
+    let txn = svc.write_txn().await?;
+    let n = end(
+        &txn,
+        svc,
+        &caller,
+        Which::One(&row.id),
+        EntitlementStatus::Expired,
+        None,
+        at,
+    )
+    .await?;
+    txn.commit().await?;
     Ok(n)
 }
 

@@ -17,6 +17,7 @@ pub mod error;
 pub mod idempotency;
 pub mod orders;
 pub mod payment_details;
+pub mod payments;
 pub mod products;
 pub mod provider;
 pub mod secrets;
@@ -29,8 +30,8 @@ pub mod workspaces;
 use std::sync::Arc;
 
 use sea_orm::{
-    DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode, TransactionOptions,
-    TransactionTrait,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, Value,
 };
 
 pub use actor::{Actor, Caller};
@@ -54,10 +55,16 @@ impl Services {
     /// Services on the given database with the system clock.
     pub fn new(db: DatabaseConnection) -> Self {
         Self {
-            db,
             clock: Arc::new(SystemClock),
-            provider: Arc::new(provider::SimulatedProvider),
+            provider: Arc::new(provider::SimulatedProvider::new(db.clone())),
+            db,
         }
+    }
+
+    /// The same services with another payment provider.
+    pub fn with_provider(mut self, provider: Arc<dyn provider::PaymentProvider>) -> Self {
+        self.provider = provider;
+        self
     }
 
     /// The same services with another clock.
@@ -75,6 +82,63 @@ impl Services {
                 ..Default::default()
             })
             .await
+    }
+}
+
+/// Locks one row until the transaction ends, so a read-check-write on it cannot interleave with
+/// another on PostgreSQL (READ COMMITTED). SQLite needs none: a write transaction there holds the
+/// database's write lock from its first statement (`BEGIN IMMEDIATE`).
+pub(crate) async fn lock_row<C: ConnectionTrait>(
+    conn: &C,
+    table: &str,
+    id: &str,
+) -> Result<(), DomainError> {
+    if conn.get_database_backend() == DbBackend::Postgres {
+        conn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            format!("SELECT 1 FROM {table} WHERE id = $1 FOR UPDATE"),
+            [Value::from(id)],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+/// A statement written with `$1`, `$2`… placeholders (each used once, in order), for either
+/// engine: SQLite gets `?`.
+pub(crate) fn statement(
+    backend: DbBackend,
+    sql: &str,
+    values: impl IntoIterator<Item = Value>,
+) -> Statement {
+    let sql = match backend {
+        DbBackend::Postgres => sql.to_owned(),
+        _ => {
+            let mut out = String::with_capacity(sql.len());
+            let mut chars = sql.chars().peekable();
+            while let Some(c) = chars.next() {
+                if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+                    while chars.peek().is_some_and(char::is_ascii_digit) {
+                        chars.next();
+                    }
+                    out.push('?');
+                } else {
+                    out.push(c);
+                }
+            }
+            out
+        }
+    };
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// `FOR UPDATE SKIP LOCKED` where the engine has it (PostgreSQL): a claim's inner select skips
+/// rows another process is claiming instead of waiting for them.
+pub(crate) fn skip_locked(backend: DbBackend) -> &'static str {
+    if backend == DbBackend::Postgres {
+        " FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
     }
 }
 

@@ -4,7 +4,7 @@
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    QuerySelect, Set, Value,
 };
 use serde_json::json;
 
@@ -24,11 +24,11 @@ use crate::types::{
 use super::actor::Caller;
 use super::audit::{self, Change};
 use super::entitlements::{self, Which};
-use super::provider::{Charge, ChargeRequest, Notice, PaymentSource, ProviderError};
+use super::provider::{Charge, ChargeRequest, Notice, PaymentSource, ProviderError, RefundRequest};
 use super::stats::{self, Delta};
 use super::{
-    DomainError, Services, customers, optional_text, payment_details, products, stored, stored_id,
-    stored_json, to_json, validate,
+    DomainError, Services, customers, lock_row, optional_text, payment_details, payments, products,
+    skip_locked, statement, stored, stored_id, stored_json, to_json, validate,
 };
 
 /// Most orders a page may hold.
@@ -269,6 +269,7 @@ pub(crate) async fn record<C: ConnectionTrait>(
                     payload: Set(json!({"reason": reason}).to_string()),
                     due_at: Set(now + after),
                     processed_at: Set(None),
+                    attempts: Set(0),
                 }
                 .insert(conn)
                 .await?;
@@ -374,6 +375,7 @@ fn to_refund(row: refund::Model) -> Result<Refund, DomainError> {
         risk_acknowledged: row.risk_acknowledged,
         blocked_payment_details: row.blocked_payment_details,
         revoked_benefits: row.revoked_benefits,
+        status: stored(&row.status)?,
         created_at: row.created_at,
     })
 }
@@ -473,6 +475,9 @@ pub async fn refund_order(
         return Err(exceeds(amount, remaining, &row.currency));
     }
 
+    // 1. Reserve the balance and record the refund as pending, in one transaction: the
+    //    balance can never be refunded twice, and the refund exists before money moves.
+    let now = svc.clock.now();
     let txn = svc.write_txn().await?;
     let returned = Expr::col(order::Column::RefundedAmount)
         .add(Expr::col(order::Column::ChargedBackAmount))
@@ -520,16 +525,8 @@ pub async fn refund_order(
             returned_after - amount,
             after.amount,
         );
-    let provider_refund_id = match &after.provider_payment_id {
-        Some(p) => Some(
-            svc.provider
-                .refund(p, amount)
-                .await
-                .map_err(provider_error)?,
-        ),
-        None => None,
-    };
-    let id = RefundId::generate();
+    let id = RefundId::generate_at(now);
+    let through_provider = after.provider_payment_id.clone();
     let created = refund::ActiveModel {
         id: Set(id.to_string()),
         workspace_id: Set(caller.workspace_id.to_string()),
@@ -538,73 +535,297 @@ pub async fn refund_order(
         amount: Set(amount),
         currency: Set(after.currency.clone()),
         workspace_amount: Set(ws_amount),
-        reason: Set(reason.clone()),
+        reason: Set(reason),
         risk_acknowledged: Set(full_only && input.acknowledge_risk),
         blocked_payment_details: Set(input.block_payment_details),
         revoked_benefits: Set(input.revoke_benefits),
-        provider_refund_id: Set(provider_refund_id),
-        created_at: Set(svc.clock.now()),
+        provider_refund_id: Set(None),
+        status: Set(if through_provider.is_some() {
+            REFUND_PENDING
+        } else {
+            REFUND_SUCCEEDED
+        }
+        .into()),
+        lease_until: Set(through_provider.as_ref().map(|_| now + payments::LEASE)),
+        created_at: Set(now),
     }
     .insert(&txn)
     .await?;
+    let Some(payment_id) = through_provider else {
+        // Paid outside any provider (a manual repayment): nothing to call.
+        refund_recorded(&txn, svc, caller, &created, &after).await?;
+        txn.commit().await?;
+        return to_refund(created);
+    };
+    txn.commit().await?;
+
+    // 2. Ask the provider under the refund's id, then 3. settle, detached from the request.
+    let svc = svc.clone();
+    let caller = caller.clone();
+    payments::detached(async move {
+        let answer = svc
+            .provider
+            .refund(RefundRequest {
+                payment_id: &payment_id,
+                amount,
+                idempotency_key: id.as_str(),
+            })
+            .await;
+        finish_refund(&svc, &caller, id.as_str(), answer).await
+    })
+    .await
+}
+
+const REFUND_PENDING: &str = "pending";
+const REFUND_SUCCEEDED: &str = "succeeded";
+const REFUND_FAILED: &str = "failed";
+
+/// The refund's effects once the money is back: stats, the event, and the blocks and
+/// revocations asked for with it.
+async fn refund_recorded<C: ConnectionTrait>(
+    conn: &C,
+    svc: &Services,
+    caller: &Caller,
+    r: &refund::Model,
+    o: &order::Model,
+) -> Result<(), DomainError> {
     stats::apply(
-        &txn,
-        caller.workspace_id.as_str(),
-        &after.customer_id,
+        conn,
+        &r.workspace_id,
+        &r.customer_id,
         Delta {
-            currency: after.currency.clone(),
-            refunded: amount,
-            ltv: -ws_amount,
+            currency: r.currency.clone(),
+            refunded: r.amount,
+            ltv: -r.workspace_amount,
             refunds: 1,
-            refunded_ws: ws_amount,
+            refunded_ws: r.workspace_amount,
             ..Default::default()
         },
     )
     .await?;
     audit::record(
-        &txn,
+        conn,
         svc,
         caller,
         Change {
             action: "refund.created",
             target_type: "order",
-            target_id: &after.id,
-            customer_id: Some(&after.customer_id),
+            target_id: &o.id,
+            customer_id: Some(&o.customer_id),
             changes: json!({
-                "refund_id": id.as_str(),
-                "amount": amount,
-                "currency": after.currency,
-                "reason": reason,
-                "refunded_amount": {"before": after.refunded_amount - amount, "after": after.refunded_amount},
-                "status": {"before": row.status, "after": after.status},
+                "refund_id": r.id,
+                "amount": r.amount,
+                "currency": r.currency,
+                "reason": r.reason,
+                "refunded_amount": {"before": o.refunded_amount - r.amount, "after": o.refunded_amount},
+                "status": {"before": if o.refunded_amount == r.amount { "paid" } else { "partially_refunded" }, "after": o.status},
             }),
         },
     )
     .await?;
-    if input.block_payment_details {
+    if r.blocked_payment_details {
         payment_details::set_all(
-            &txn,
+            conn,
             svc,
             caller,
-            &after.customer_id,
+            &r.customer_id,
             PaymentDetailStatus::Blocked,
         )
         .await?;
     }
-    if input.revoke_benefits {
+    if r.revoked_benefits {
         entitlements::end(
-            &txn,
+            conn,
             svc,
             caller,
-            Which::Order(&after.id),
+            Which::Order(&o.id),
             EntitlementStatus::Revoked,
             Some("refunded"),
             svc.clock.now(),
         )
         .await?;
     }
-    txn.commit().await?;
-    to_refund(created)
+    Ok(())
+}
+
+/// Settles a pending refund with the provider's answer. Money back: the refund succeeds with
+/// its effects. A final refusal: the refund fails and its amount is refundable again. No
+/// answer: it stays pending for the reconciliation job. Whoever settles first wins; a second
+/// settlement finds it settled and answers with it as it is.
+async fn finish_refund(
+    svc: &Services,
+    caller: &Caller,
+    id: &str,
+    answer: Result<String, ProviderError>,
+) -> Result<Refund, DomainError> {
+    let current = || async {
+        refund::Entity::find_by_id(id)
+            .one(&svc.db)
+            .await?
+            .ok_or(DomainError::NotFound { what: "refund" })
+    };
+    match answer {
+        Ok(provider_refund_id) => {
+            let txn = svc.write_txn().await?;
+            let settled = refund::Entity::update_many()
+                .col_expr(refund::Column::Status, Expr::val(REFUND_SUCCEEDED))
+                .col_expr(
+                    refund::Column::ProviderRefundId,
+                    Expr::val(Some(provider_refund_id)),
+                )
+                .col_expr(
+                    refund::Column::LeaseUntil,
+                    Expr::val(Option::<chrono::DateTime<chrono::Utc>>::None),
+                )
+                .filter(refund::Column::Id.eq(id))
+                .filter(refund::Column::Status.eq(REFUND_PENDING))
+                .exec(&txn)
+                .await?;
+            if settled.rows_affected == 0 {
+                txn.rollback().await?;
+                return to_refund(current().await?);
+            }
+            let r = refund::Entity::find_by_id(id)
+                .one(&txn)
+                .await?
+                .ok_or(DomainError::NotFound { what: "refund" })?;
+            let o = order::Entity::find_by_id(r.order_id.as_str())
+                .one(&txn)
+                .await?
+                .ok_or(DomainError::NotFound { what: "order" })?;
+            refund_recorded(&txn, svc, caller, &r, &o).await?;
+            txn.commit().await?;
+            to_refund(r)
+        }
+        Err(e) if e.is_final() => {
+            let txn = svc.write_txn().await?;
+            let failed = refund::Entity::update_many()
+                .col_expr(refund::Column::Status, Expr::val(REFUND_FAILED))
+                .col_expr(
+                    refund::Column::LeaseUntil,
+                    Expr::val(Option::<chrono::DateTime<chrono::Utc>>::None),
+                )
+                .filter(refund::Column::Id.eq(id))
+                .filter(refund::Column::Status.eq(REFUND_PENDING))
+                .exec(&txn)
+                .await?;
+            if failed.rows_affected == 0 {
+                txn.rollback().await?;
+                return to_refund(current().await?);
+            }
+            let r = refund::Entity::find_by_id(id)
+                .one(&txn)
+                .await?
+                .ok_or(DomainError::NotFound { what: "refund" })?;
+            // The reserved amount is refundable again.
+            let left = Expr::col(order::Column::RefundedAmount)
+                .sub(r.amount)
+                .add(Expr::col(order::Column::ChargedBackAmount));
+            order::Entity::update_many()
+                .col_expr(
+                    order::Column::RefundedAmount,
+                    Expr::col(order::Column::RefundedAmount).sub(r.amount),
+                )
+                .col_expr(
+                    order::Column::Status,
+                    Expr::case(
+                        Expr::col(order::Column::Status)
+                            .is_in([
+                                OrderStatus::Refunded.as_str(),
+                                OrderStatus::PartiallyRefunded.as_str(),
+                            ])
+                            .and(left.eq(0)),
+                        Expr::val(OrderStatus::Paid.as_str()),
+                    )
+                    .case(
+                        Expr::col(order::Column::Status).is_in([
+                            OrderStatus::Refunded.as_str(),
+                            OrderStatus::PartiallyRefunded.as_str(),
+                        ]),
+                        Expr::val(OrderStatus::PartiallyRefunded.as_str()),
+                    )
+                    .finally(Expr::col(order::Column::Status))
+                    .into(),
+                )
+                .filter(order::Column::Id.eq(r.order_id.as_str()))
+                .exec(&txn)
+                .await?;
+            audit::record(
+                &txn,
+                svc,
+                caller,
+                Change {
+                    action: "refund.failed",
+                    target_type: "order",
+                    target_id: &r.order_id,
+                    customer_id: Some(&r.customer_id),
+                    changes: json!({"refund_id": r.id, "amount": r.amount, "currency": r.currency, "reason": e.to_string()}),
+                },
+            )
+            .await?;
+            txn.commit().await?;
+            Err(provider_error(e))
+        }
+        Err(e) => {
+            tracing::warn!(refund = %id, error = %e, "refund left pending; the reconciliation job asks again");
+            to_refund(current().await?)
+        }
+    }
+}
+
+/// Takes up to `batch` pending refunds whose lease ran out, in one statement, with a new lease.
+pub(crate) async fn claim_stale_refunds(
+    svc: &Services,
+    now: chrono::DateTime<chrono::Utc>,
+    batch: u64,
+) -> Result<Vec<refund::Model>, DomainError> {
+    let backend = svc.db.get_database_backend();
+    let open = "status = 'pending' AND lease_until <= $";
+    let sql = format!(
+        "UPDATE refunds SET lease_until = $1 \
+         WHERE id IN (SELECT id FROM refunds WHERE {open}2 ORDER BY lease_until LIMIT {batch}{}) \
+         AND {open}3 RETURNING *",
+        skip_locked(backend)
+    );
+    Ok(refund::Entity::find()
+        .from_raw_sql(statement(
+            backend,
+            &sql,
+            [
+                Value::from(now + payments::LEASE),
+                Value::from(now),
+                Value::from(now),
+            ],
+        ))
+        .all(&svc.db)
+        .await?)
+}
+
+/// Asks the provider again, under the same key, for a refund left pending, and settles it.
+pub(crate) async fn resume_refund(svc: &Services, r: refund::Model) -> Result<(), DomainError> {
+    let o = order::Entity::find_by_id(r.order_id.as_str())
+        .one(&svc.db)
+        .await?
+        .ok_or(DomainError::NotFound { what: "order" })?;
+    let payment_id = o.provider_payment_id.ok_or_else(|| {
+        DomainError::internal("a pending refund on an order paid outside the provider")
+    })?;
+    let answer = svc
+        .provider
+        .refund(RefundRequest {
+            payment_id: &payment_id,
+            amount: r.amount,
+            idempotency_key: &r.id,
+        })
+        .await;
+    let caller = Caller::system(stored_id(&r.workspace_id)?);
+    match finish_refund(svc, &caller, &r.id, answer).await {
+        Ok(done) if done.status == crate::types::order::RefundStatus::Pending => {
+            Err(DomainError::internal("the provider is still unreachable"))
+        }
+        Ok(_) | Err(DomainError::PaymentRefused { .. } | DomainError::Invalid { .. }) => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 fn provider_error(e: ProviderError) -> DomainError {
@@ -753,6 +974,7 @@ pub async fn open_dispute(
     caller.require(Scope::RefundsWrite)?;
     let reason = optional_text("reason", input.reason.as_deref(), 500)?;
     let txn = svc.write_txn().await?;
+    lock_row(&txn, "orders", order_id.as_str()).await?;
     let row = find_row(&txn, caller, order_id).await?;
     let created = open_dispute_in(&txn, svc, caller, &row, input.amount, reason).await?;
     txn.commit().await?;
@@ -786,12 +1008,24 @@ pub async fn close_dispute(
     let now = svc.clock.now();
     let txn = svc.write_txn().await?;
     let d = find_dispute(&txn, caller, id).await?;
-    if d.status != DisputeStatus::Open.as_str() {
+    // Closing is one conditional update: of concurrent closes, one wins and the others see it
+    // closed (on PostgreSQL they wait for the winner's row lock, then find no open row).
+    let claimed = dispute::Entity::update_many()
+        .col_expr(dispute::Column::Status, Expr::val(input.outcome.as_str()))
+        .col_expr(dispute::Column::ClosedAt, Expr::val(Some(now)))
+        .filter(dispute::Column::Id.eq(d.id.as_str()))
+        .filter(dispute::Column::Status.eq(DisputeStatus::Open.as_str()))
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected == 0 {
+        txn.rollback().await?;
+        let now = find_dispute(&svc.db, caller, id).await?;
         return Err(DomainError::Conflict {
             code: "dispute_closed",
-            message: format!("the dispute was already {}", d.status),
+            message: format!("the dispute was already {}", now.status),
         });
     }
+    lock_row(&txn, "orders", &d.order_id).await?;
     let o = find_row(&txn, caller, &stored_id(&d.order_id)?).await?;
     let mut ws_amount = 0;
     let new_status = match input.outcome {
@@ -816,11 +1050,12 @@ pub async fn close_dispute(
         .filter(order::Column::Id.eq(o.id.as_str()))
         .exec(&txn)
         .await?;
-    let mut active: dispute::ActiveModel = d.clone().into();
-    active.status = Set(input.outcome.as_str().into());
-    active.closed_at = Set(Some(now));
-    active.workspace_amount = Set(ws_amount);
-    let d = active.update(&txn).await?;
+    dispute::Entity::update_many()
+        .col_expr(dispute::Column::WorkspaceAmount, Expr::val(ws_amount))
+        .filter(dispute::Column::Id.eq(d.id.as_str()))
+        .exec(&txn)
+        .await?;
+    let d = find_dispute(&txn, caller, id).await?;
     if lost {
         stats::apply(
             &txn,
@@ -900,6 +1135,29 @@ pub async fn request_repayment(
             message: "a repayment was already requested or recorded for this dispute".into(),
         });
     }
+    // Claim the dispute's one repayment with a conditional update before writing it.
+    let claimed = dispute::Entity::update_many()
+        .col_expr(
+            dispute::Column::RepaymentMethod,
+            Expr::val(Some(input.method.as_str())),
+        )
+        .col_expr(
+            dispute::Column::RepaymentRequestedAt,
+            Expr::val(Some(svc.clock.now())),
+        )
+        .filter(dispute::Column::Id.eq(d.id.as_str()))
+        .filter(dispute::Column::Status.eq(DisputeStatus::Lost.as_str()))
+        .filter(dispute::Column::RepaymentRequestedAt.is_null())
+        .filter(dispute::Column::RepaymentOrderId.is_null())
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected == 0 {
+        txn.rollback().await?;
+        return Err(DomainError::Conflict {
+            code: "repayment_exists",
+            message: "a repayment was already requested or recorded for this dispute".into(),
+        });
+    }
     let o = find_row(&txn, caller, &stored_id(&d.order_id)?).await?;
     let currency = Currency::parse(&o.currency).map_err(DomainError::internal)?;
     let outcome = match input.method {
@@ -937,11 +1195,14 @@ pub async fn request_repayment(
         },
     )
     .await?;
-    let mut active: dispute::ActiveModel = d.into();
-    active.repayment_method = Set(Some(input.method.as_str().into()));
-    active.repayment_order_id = Set(Some(repayment.id.clone()));
-    active.repayment_requested_at = Set(Some(svc.clock.now()));
-    active.update(&txn).await?;
+    dispute::Entity::update_many()
+        .col_expr(
+            dispute::Column::RepaymentOrderId,
+            Expr::val(Some(repayment.id.clone())),
+        )
+        .filter(dispute::Column::Id.eq(d.id.as_str()))
+        .exec(&txn)
+        .await?;
     let out = present_one(&txn, repayment).await?;
     txn.commit().await?;
     Ok(out)
@@ -980,28 +1241,59 @@ pub async fn pay_order(
     payment_details::refuse_blocked(&svc.db, caller.workspace_id.as_str(), &details).await?;
     let currency = Currency::parse(&row.currency).map_err(DomainError::internal)?;
     let ws_currency = Currency::parse(&row.workspace_currency).map_err(DomainError::internal)?;
-    let charge = svc
-        .provider
-        .charge(ChargeRequest {
+    let attempt = payments::begin(
+        svc,
+        payments::NewAttempt {
+            workspace_id: row.workspace_id.clone(),
+            purpose: payments::Purpose::OrderPayment,
             amount: row.amount,
-            currency,
-            settlement_currency: ws_currency,
-            source: PaymentSource::New(&input.payment_method),
-            idempotency_key: &row.id,
-        })
-        .await
-        .map_err(provider_error)?;
-    let written = record_payment(svc, caller, id, &row, &charge, &details, ip).await;
-    if written.is_err() {
-        // Nothing was recorded (or the order was paid meanwhile): the money goes back.
-        if let Err(e) = svc.provider.refund(&charge.payment_id, row.amount).await {
-            tracing::error!(payment = %charge.payment_id, error = %e, "voiding an unrecorded charge failed");
+            currency: row.currency.clone(),
+            customer_id: Some(row.customer_id.clone()),
+            subscription_id: None,
+            period_start: None,
+            retry_count: None,
+            order_id: Some(row.id.clone()),
+        },
+    )
+    .await?;
+    let (svc, caller, id) = (svc.clone(), caller.clone(), id.clone());
+    payments::detached(async move {
+        let charged = svc
+            .provider
+            .charge(ChargeRequest {
+                amount: row.amount,
+                currency,
+                settlement_currency: ws_currency,
+                source: PaymentSource::New(&input.payment_method),
+                idempotency_key: &attempt.id,
+            })
+            .await;
+        let charge = match charged {
+            Ok(c) => c,
+            Err(e) => {
+                if let ProviderError::Declined { code, .. } = &e {
+                    payments::decline(&svc.db, &svc, &attempt.id, code).await?;
+                }
+                // Unreachable: the attempt stays pending and the reconciliation job finds out.
+                return Err(provider_error(e));
+            }
+        };
+        let written =
+            record_payment(&svc, &caller, &id, &row, &charge, &details, ip, &attempt.id).await;
+        if written.is_err() {
+            // Nothing was recorded (or the order was paid meanwhile): the money goes back.
+            if let Err(e) = payments::void(&svc, &attempt.id, &charge.payment_id, row.amount).await
+            {
+                tracing::error!(attempt = %attempt.id, error = %e, "voiding an unrecorded charge failed; the reconciliation job retries");
+            }
         }
-    }
-    written
+        written
+    })
+    .await
 }
 
 /// Marks the order paid by `charge`, with its stats, details and event, in one transaction.
+#[allow(clippy::too_many_arguments)]
 async fn record_payment(
     svc: &Services,
     caller: &Caller,
@@ -1010,6 +1302,7 @@ async fn record_payment(
     charge: &Charge,
     details: &[payment_details::Detail],
     ip: Option<String>,
+    attempt_id: &str,
 ) -> Result<Order, DomainError> {
     let currency = Currency::parse(&row.currency).map_err(DomainError::internal)?;
     let ws_currency = Currency::parse(&row.workspace_currency).map_err(DomainError::internal)?;
@@ -1050,6 +1343,7 @@ async fn record_payment(
             message: "the order was paid meanwhile".into(),
         });
     }
+    payments::settle(&txn, svc, attempt_id, &row.id, &charge.payment_id).await?;
     stats::apply(
         &txn,
         &row.workspace_id,
@@ -1095,34 +1389,66 @@ pub async fn apply_provider_events(svc: &Services) -> Result<usize, DomainError>
         .await?;
     let mut n = 0;
     for ev in due {
-        let caller = Caller::system(stored_id(&ev.workspace_id)?);
-        let txn = svc.write_txn().await?;
-        // Claim it: another process may be applying the same event.
-        let claimed = provider_event::Entity::update_many()
-            .col_expr(provider_event::Column::ProcessedAt, Expr::val(Some(now)))
-            .filter(provider_event::Column::Id.eq(ev.id.as_str()))
-            .filter(provider_event::Column::ProcessedAt.is_null())
-            .exec(&txn)
-            .await?;
-        if claimed.rows_affected == 0 {
-            txn.rollback().await?;
-            continue;
-        }
-        if ev.kind == "dispute.opened" {
-            let reason = serde_json::from_str::<serde_json::Value>(&ev.payload)
-                .ok()
-                .and_then(|v| v["reason"].as_str().map(str::to_owned));
-            let o = find_row(&txn, &caller, &stored_id(&ev.order_id)?).await?;
-            match open_dispute_in(&txn, svc, &caller, &o, None, reason).await {
-                Ok(_) => n += 1,
-                // Refunded in full before the payer's bank reported it: nothing to dispute.
-                Err(DomainError::Conflict { .. } | DomainError::Invalid { .. }) => {}
-                Err(e) => return Err(e),
+        let id = ev.id.clone();
+        let attempts = ev.attempts;
+        match apply_provider_event(svc, ev, now).await {
+            Ok(applied) => n += usize::from(applied),
+            Err(e) => {
+                // Logged and retried later, backing off; the others go on.
+                tracing::warn!(provider_event = %id, error = %e, "applying a provider event failed");
+                let backoff = chrono::Duration::minutes(1)
+                    * 2i32.pow(u32::try_from(attempts.clamp(0, 10)).unwrap_or(10));
+                provider_event::Entity::update_many()
+                    .col_expr(
+                        provider_event::Column::Attempts,
+                        Expr::col(provider_event::Column::Attempts).add(1),
+                    )
+                    .col_expr(provider_event::Column::DueAt, Expr::val(now + backoff))
+                    .filter(provider_event::Column::Id.eq(id.as_str()))
+                    .filter(provider_event::Column::ProcessedAt.is_null())
+                    .exec(&svc.db)
+                    .await?;
             }
         }
-        txn.commit().await?;
     }
     Ok(n)
+}
+
+/// Applies one provider event in its own transaction; `false` if another process had it.
+async fn apply_provider_event(
+    svc: &Services,
+    ev: provider_event::Model,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<bool, DomainError> {
+    let caller = Caller::system(stored_id(&ev.workspace_id)?);
+    let txn = svc.write_txn().await?;
+    // Claim it: another process may be applying the same event.
+    let claimed = provider_event::Entity::update_many()
+        .col_expr(provider_event::Column::ProcessedAt, Expr::val(Some(now)))
+        .filter(provider_event::Column::Id.eq(ev.id.as_str()))
+        .filter(provider_event::Column::ProcessedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected == 0 {
+        txn.rollback().await?;
+        return Ok(false);
+    }
+    let mut applied = false;
+    if ev.kind == "dispute.opened" {
+        let reason = serde_json::from_str::<serde_json::Value>(&ev.payload)
+            .ok()
+            .and_then(|v| v["reason"].as_str().map(str::to_owned));
+        lock_row(&txn, "orders", &ev.order_id).await?;
+        let o = find_row(&txn, &caller, &stored_id(&ev.order_id)?).await?;
+        match open_dispute_in(&txn, svc, &caller, &o, None, reason).await {
+            Ok(_) => applied = true,
+            // Refunded in full before the payer's bank reported it: nothing to dispute.
+            Err(DomainError::Conflict { .. } | DomainError::Invalid { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    txn.commit().await?;
+    Ok(applied)
 }
 
 #[cfg(test)]

@@ -189,12 +189,17 @@ pub(crate) async fn set_status<C: ConnectionTrait>(
     let mut changed = 0;
     for row in rows.iter().filter(|r| r.status != status.as_str()) {
         let blocked_at = (status == PaymentDetailStatus::Blocked).then_some(now);
-        pd::Entity::update_many()
+        let moved = pd::Entity::update_many()
             .col_expr(pd::Column::Status, Expr::val(status.as_str()))
             .col_expr(pd::Column::BlockedAt, Expr::val(blocked_at))
             .filter(pd::Column::Id.eq(row.id.as_str()))
+            .filter(pd::Column::Status.eq(row.status.as_str()))
             .exec(conn)
             .await?;
+        if moved.rows_affected == 0 {
+            // Changed by a concurrent request, which recorded its own event.
+            continue;
+        }
         let action = match status {
             PaymentDetailStatus::Blocked => "payment_detail.blocked",
             PaymentDetailStatus::Active => "payment_detail.unblocked",

@@ -1,5 +1,6 @@
 //! Products: create, find, list, archive.
 
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
@@ -249,9 +250,18 @@ pub async fn archive_product(
     }
     let now = svc.clock.now();
     let txn = svc.write_txn().await?;
-    let mut active: product::ActiveModel = row.into();
-    active.archived_at = Set(Some(now));
-    let row = active.update(&txn).await?;
+    let archived = product::Entity::update_many()
+        .col_expr(product::Column::ArchivedAt, Expr::val(Some(now)))
+        .filter(product::Column::Id.eq(row.id.as_str()))
+        .filter(product::Column::ArchivedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if archived.rows_affected == 0 {
+        // Archived by a concurrent request, which recorded the event.
+        txn.rollback().await?;
+        return to_product(find_row(&svc.db, caller, id).await?);
+    }
+    let row = find_row(&txn, caller, id).await?;
     audit::record(
         &txn,
         svc,

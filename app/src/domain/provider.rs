@@ -13,11 +13,22 @@
 //!
 //! SEPA debits and bank transfers take any valid IBAN (its first two letters are the country);
 //! wallets take any email.
+//!
+//! Like a real provider, the simulated one honours idempotency keys (the same key gives the same
+//! answer and moves money at most once), keeps its own ledger of every movement in its own table
+//! (`sim_provider_ledger`), and refuses to refund more than a payment took. Tests can tell it to
+//! fail or hang before or after it moves money ([`Faults`]).
 
 use std::fmt::Debug;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use chrono::Duration;
+use chrono::{Duration, Utc};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
+use serde::{Deserialize, Serialize};
+
+use crate::db::entities::sim_ledger as ledger;
 
 use crate::types::PaymentMethod;
 use crate::types::money::{Currency, RATE_SCALE};
@@ -76,6 +87,43 @@ pub struct Charge {
     pub notices: Vec<Notice>,
 }
 
+/// A request to give money back.
+#[derive(Debug, Clone)]
+pub struct RefundRequest<'a> {
+    /// The provider's payment id.
+    pub payment_id: &'a str,
+    /// Minor units of the payment's currency.
+    pub amount: i64,
+    /// The same key never refunds twice.
+    pub idempotency_key: &'a str,
+}
+
+/// What a movement did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MovementKind {
+    /// Money taken from a payer.
+    Charge,
+    /// Money given back.
+    Refund,
+}
+
+/// One movement of money in the provider's own records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Movement {
+    /// Charge or refund.
+    pub kind: MovementKind,
+    /// The provider's id of the movement (a payment id or a refund id).
+    pub id: String,
+    /// The payment: itself for a charge, the refunded one for a refund.
+    pub payment_id: String,
+    /// The idempotency key it was made under.
+    pub idempotency_key: String,
+    /// Minor units of `currency`.
+    pub amount: i64,
+    /// ISO 4217 code.
+    pub currency: String,
+}
+
 /// Why a provider call did not take money.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProviderError {
@@ -95,9 +143,18 @@ pub enum ProviderError {
         /// What is expected.
         message: String,
     },
-    /// The provider cannot be reached or failed.
+    /// The provider cannot be reached or failed: whether money moved is unknown until the
+    /// same idempotency key is asked again.
     #[error("payment provider unavailable: {0}")]
     Unavailable(String),
+}
+
+impl ProviderError {
+    /// Whether the answer is final: the provider refused, and will refuse the same key again.
+    /// `Unavailable` is not: the call may have moved money.
+    pub fn is_final(&self) -> bool {
+        !matches!(self, ProviderError::Unavailable(_))
+    }
 }
 
 /// A payment provider: charges, refunds and describes payment methods.
@@ -113,16 +170,95 @@ pub trait PaymentProvider: Send + Sync + Debug {
     /// blocked details are refused before any money moves.
     fn describe(&self, method: &PaymentMethodInput) -> Result<PaymentMethod, ProviderError>;
 
-    /// Takes money.
+    /// Takes money, at most once per idempotency key: the same key answers as the first call did.
     async fn charge(&self, request: ChargeRequest<'_>) -> Result<Charge, ProviderError>;
 
-    /// Gives `amount` of a payment back; returns the provider's refund id.
-    async fn refund(&self, payment_id: &str, amount: i64) -> Result<String, ProviderError>;
+    /// Gives `amount` of a payment back, at most once per idempotency key; returns the
+    /// provider's refund id.
+    async fn refund(&self, request: RefundRequest<'_>) -> Result<String, ProviderError>;
+
+    /// The charge made under `idempotency_key`, if money moved under it (a decline or an unknown
+    /// key is `None`). Moves no money: this is how a crashed call is looked up.
+    async fn find_charge(&self, idempotency_key: &str) -> Result<Option<Charge>, ProviderError>;
+
+    /// Every charge and refund in the provider's records, oldest first.
+    async fn movements(&self) -> Result<Vec<Movement>, ProviderError>;
 }
 
-/// The deterministic offline provider.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SimulatedProvider;
+/// Where the simulated provider can be told to misbehave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultPoint {
+    /// Before a charge moves money.
+    BeforeCharge,
+    /// After a charge moved money, before the caller hears of it.
+    AfterCharge,
+    /// Before a refund moves money.
+    BeforeRefund,
+    /// After a refund moved money, before the caller hears of it.
+    AfterRefund,
+}
+
+/// How the simulated provider misbehaves at a [`FaultPoint`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// The call fails as if the provider were unreachable.
+    Fail,
+    /// The call waits this long, then goes on.
+    Hang(std::time::Duration),
+}
+
+/// Faults to inject, each for a number of calls (tests only ever set these).
+#[derive(Debug, Default)]
+pub struct Faults {
+    plan: Mutex<Vec<(FaultPoint, Fault, u32)>>,
+}
+
+impl Faults {
+    /// The next `times` calls that reach `at` misbehave as `fault`.
+    pub fn inject(&self, at: FaultPoint, fault: Fault, times: u32) {
+        if let Ok(mut plan) = self.plan.lock() {
+            plan.push((at, fault, times));
+        }
+    }
+
+    /// Forgets every fault not yet used.
+    pub fn clear(&self) {
+        if let Ok(mut plan) = self.plan.lock() {
+            plan.clear();
+        }
+    }
+
+    fn take(&self, at: FaultPoint) -> Option<Fault> {
+        let mut plan = self.plan.lock().ok()?;
+        let i = plan.iter().position(|(p, _, n)| *p == at && *n > 0)?;
+        let fault = plan[i].1;
+        plan[i].2 -= 1;
+        if plan[i].2 == 0 {
+            plan.remove(i);
+        }
+        Some(fault)
+    }
+
+    async fn hit(&self, at: FaultPoint) -> Result<(), ProviderError> {
+        match self.take(at) {
+            None => Ok(()),
+            Some(Fault::Fail) => Err(ProviderError::Unavailable(format!(
+                "injected failure at {at:?}"
+            ))),
+            Some(Fault::Hang(d)) => {
+                tokio::time::sleep(d).await;
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The deterministic offline provider, keeping its ledger in `db`.
+#[derive(Debug, Clone)]
+pub struct SimulatedProvider {
+    db: DatabaseConnection,
+    faults: Arc<Faults>,
+}
 
 /// Units of each currency per euro, in micros: fixed so every run converts alike.
 const PER_EUR_MICROS: [(&str, i64); 13] = [
@@ -263,6 +399,19 @@ fn fingerprint(kind: &str, value: &str) -> String {
 }
 
 impl SimulatedProvider {
+    /// A provider whose ledger lives in `db` (table `sim_provider_ledger`).
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self {
+            db,
+            faults: Arc::default(),
+        }
+    }
+
+    /// Where tests inject faults.
+    pub fn faults(&self) -> Arc<Faults> {
+        self.faults.clone()
+    }
+
     fn describe_with_behaviour(
         &self,
         method: &PaymentMethodInput,
@@ -324,39 +473,8 @@ impl SimulatedProvider {
         })
     }
 
-    fn rate(&self, from: Currency, to: Currency) -> Result<i64, ProviderError> {
-        match (per_eur(from), per_eur(to)) {
-            (Some(f), Some(t)) => Ok(i64::try_from(
-                i128::from(t) * i128::from(RATE_SCALE) / i128::from(f),
-            )
-            .unwrap_or(i64::MAX)),
-            _ => Err(ProviderError::Unavailable(format!(
-                "no rate between {} and {}",
-                from.code, to.code
-            ))),
-        }
-    }
-}
-
-fn payment_id(kind: &str) -> String {
-    format!("sim_{kind}_{}", ulid::Ulid::new())
-}
-
-#[async_trait]
-impl PaymentProvider for SimulatedProvider {
-    fn name(&self) -> &'static str {
-        "simulated"
-    }
-
-    fn supports(&self, currency: Currency) -> bool {
-        per_eur(currency).is_some()
-    }
-
-    fn describe(&self, method: &PaymentMethodInput) -> Result<PaymentMethod, ProviderError> {
-        self.describe_with_behaviour(method).map(|(m, _)| m)
-    }
-
-    async fn charge(&self, req: ChargeRequest<'_>) -> Result<Charge, ProviderError> {
+    /// What a charge would answer, without the ledger: the cards' documented behaviour.
+    pub fn decide_charge(&self, req: &ChargeRequest<'_>) -> Result<Charge, ProviderError> {
         if req.amount <= 0 {
             return Err(ProviderError::InvalidMethod {
                 field: "amount",
@@ -364,7 +482,7 @@ impl PaymentProvider for SimulatedProvider {
             });
         }
         let rate = self.rate(req.currency, req.settlement_currency)?;
-        let (method, behaviour, saved) = match req.source {
+        let (method, behaviour, saved) = match &req.source {
             PaymentSource::New(m) => {
                 let (method, b) = self.describe_with_behaviour(m)?;
                 (method, b, false)
@@ -422,13 +540,274 @@ impl PaymentProvider for SimulatedProvider {
         })
     }
 
-    async fn refund(&self, payment_id: &str, amount: i64) -> Result<String, ProviderError> {
-        if !payment_id.starts_with("sim_") || amount <= 0 {
-            return Err(ProviderError::Unavailable(format!(
-                "cannot refund {payment_id}"
-            )));
+    fn rate(&self, from: Currency, to: Currency) -> Result<i64, ProviderError> {
+        match (per_eur(from), per_eur(to)) {
+            (Some(f), Some(t)) => Ok(i64::try_from(
+                i128::from(t) * i128::from(RATE_SCALE) / i128::from(f),
+            )
+            .unwrap_or(i64::MAX)),
+            _ => Err(ProviderError::Unavailable(format!(
+                "no rate between {} and {}",
+                from.code, to.code
+            ))),
         }
-        Ok(self::payment_id("re"))
+    }
+}
+
+fn payment_id(kind: &str) -> String {
+    format!("sim_{kind}_{}", ulid::Ulid::new())
+}
+
+#[async_trait]
+impl PaymentProvider for SimulatedProvider {
+    fn name(&self) -> &'static str {
+        "simulated"
+    }
+
+    fn supports(&self, currency: Currency) -> bool {
+        per_eur(currency).is_some()
+    }
+
+    fn describe(&self, method: &PaymentMethodInput) -> Result<PaymentMethod, ProviderError> {
+        self.describe_with_behaviour(method).map(|(m, _)| m)
+    }
+
+    async fn charge(&self, req: ChargeRequest<'_>) -> Result<Charge, ProviderError> {
+        self.faults.hit(FaultPoint::BeforeCharge).await?;
+        if let Some(row) = self.entry(req.idempotency_key).await? {
+            return answer(&row);
+        }
+        let (id, kind, result) = match self.decide_charge(&req) {
+            Ok(c) => (c.payment_id.clone(), "charge", Answer::Charged(c.into())),
+            Err(ProviderError::Declined { code, message }) => (
+                payment_id("dc"),
+                "decline",
+                Answer::Declined {
+                    code: code.to_owned(),
+                    message,
+                },
+            ),
+            // A malformed request moves nothing and is not remembered.
+            Err(e) => return Err(e),
+        };
+        let stored = self
+            .record(
+                &id,
+                req.idempotency_key,
+                kind,
+                &id,
+                req.amount,
+                req.currency.code,
+                &result,
+            )
+            .await?;
+        let out = answer(&stored);
+        self.faults.hit(FaultPoint::AfterCharge).await?;
+        out
+    }
+
+    async fn refund(&self, req: RefundRequest<'_>) -> Result<String, ProviderError> {
+        self.faults.hit(FaultPoint::BeforeRefund).await?;
+        if let Some(row) = self.entry(req.idempotency_key).await? {
+            return Ok(row.id);
+        }
+        if req.amount <= 0 {
+            return Err(ProviderError::InvalidMethod {
+                field: "amount",
+                message: "must be above zero".into(),
+            });
+        }
+        let rows = ledger::Entity::find()
+            .filter(ledger::Column::PaymentId.eq(req.payment_id))
+            .all(&self.db)
+            .await
+            .map_err(unavailable)?;
+        let Some(charge) = rows.iter().find(|r| r.kind == "charge") else {
+            return Err(ProviderError::Declined {
+                code: "no_such_payment",
+                message: format!("no payment {} to refund", req.payment_id),
+            });
+        };
+        let refunded: i64 = rows
+            .iter()
+            .filter(|r| r.kind == "refund")
+            .map(|r| r.amount)
+            .sum();
+        if refunded + req.amount > charge.amount {
+            return Err(ProviderError::Declined {
+                code: "refund_exceeds_payment",
+                message: "the refund exceeds what remains of the payment".into(),
+            });
+        }
+        let id = payment_id("re");
+        let stored = self
+            .record(
+                &id,
+                req.idempotency_key,
+                "refund",
+                req.payment_id,
+                req.amount,
+                &charge.currency,
+                &Answer::Refunded,
+            )
+            .await?;
+        self.faults.hit(FaultPoint::AfterRefund).await?;
+        Ok(stored.id)
+    }
+
+    async fn find_charge(&self, idempotency_key: &str) -> Result<Option<Charge>, ProviderError> {
+        match self.entry(idempotency_key).await? {
+            Some(row) if row.kind == "charge" => answer(&row).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    async fn movements(&self) -> Result<Vec<Movement>, ProviderError> {
+        let rows = ledger::Entity::find()
+            .filter(ledger::Column::Kind.is_in(["charge", "refund"]))
+            .order_by_asc(ledger::Column::CreatedAt)
+            .order_by_asc(ledger::Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(unavailable)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Movement {
+                kind: if r.kind == "charge" {
+                    MovementKind::Charge
+                } else {
+                    MovementKind::Refund
+                },
+                id: r.id,
+                payment_id: r.payment_id,
+                idempotency_key: r.idempotency_key,
+                amount: r.amount,
+                currency: r.currency,
+            })
+            .collect())
+    }
+}
+
+fn unavailable(e: sea_orm::DbErr) -> ProviderError {
+    ProviderError::Unavailable(format!("ledger: {e}"))
+}
+
+impl SimulatedProvider {
+    async fn entry(&self, key: &str) -> Result<Option<ledger::Model>, ProviderError> {
+        ledger::Entity::find()
+            .filter(ledger::Column::IdempotencyKey.eq(key))
+            .one(&self.db)
+            .await
+            .map_err(unavailable)
+    }
+
+    /// Writes a movement unless one exists under `key` (a concurrent call with the same key),
+    /// and returns whichever is stored: one key, one movement.
+    #[allow(clippy::too_many_arguments)]
+    async fn record(
+        &self,
+        id: &str,
+        key: &str,
+        kind: &str,
+        payment_id: &str,
+        amount: i64,
+        currency: &str,
+        result: &Answer,
+    ) -> Result<ledger::Model, ProviderError> {
+        let row = ledger::ActiveModel {
+            id: Set(id.to_owned()),
+            idempotency_key: Set(key.to_owned()),
+            kind: Set(kind.to_owned()),
+            payment_id: Set(payment_id.to_owned()),
+            amount: Set(amount),
+            currency: Set(currency.to_owned()),
+            result: Set(serde_json::to_string(result)
+                .map_err(|e| ProviderError::Unavailable(e.to_string()))?),
+            created_at: Set(Utc::now()),
+        };
+        ledger::Entity::insert(row)
+            .on_conflict(
+                OnConflict::column(ledger::Column::IdempotencyKey)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .try_insert()
+            .exec_without_returning(&self.db)
+            .await
+            .map_err(unavailable)?;
+        self.entry(key)
+            .await?
+            .ok_or_else(|| ProviderError::Unavailable("ledger entry vanished".into()))
+    }
+}
+
+/// What the provider answered under a key, replayed for the same key.
+#[derive(Debug, Serialize, Deserialize)]
+enum Answer {
+    Charged(StoredCharge),
+    Declined { code: String, message: String },
+    Refunded,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct StoredCharge {
+    payment_id: String,
+    method: PaymentMethod,
+    token: String,
+    exchange_rate_micros: i64,
+    /// A dispute the payer will open: after how many seconds, and why.
+    dispute: Option<(i64, String)>,
+}
+
+impl From<Charge> for StoredCharge {
+    fn from(c: Charge) -> Self {
+        let dispute = c.notices.into_iter().next().map(|n| match n {
+            Notice::DisputeOpened { after, reason } => (after.num_seconds(), reason),
+        });
+        Self {
+            payment_id: c.payment_id,
+            method: c.method,
+            token: c.token,
+            exchange_rate_micros: c.exchange_rate_micros,
+            dispute,
+        }
+    }
+}
+
+fn declined_code(code: &str) -> &'static str {
+    match code {
+        "insufficient_funds" => "insufficient_funds",
+        "payment_method_unusable" => "payment_method_unusable",
+        _ => "card_declined",
+    }
+}
+
+fn answer(row: &ledger::Model) -> Result<Charge, ProviderError> {
+    let stored: Answer = serde_json::from_str(&row.result)
+        .map_err(|e| ProviderError::Unavailable(format!("ledger entry {}: {e}", row.id)))?;
+    match stored {
+        Answer::Charged(c) => Ok(Charge {
+            payment_id: c.payment_id,
+            method: c.method,
+            token: c.token,
+            exchange_rate_micros: c.exchange_rate_micros,
+            notices: c
+                .dispute
+                .map(|(secs, reason)| Notice::DisputeOpened {
+                    after: Duration::seconds(secs),
+                    reason,
+                })
+                .into_iter()
+                .collect(),
+        }),
+        Answer::Declined { code, message } => Err(ProviderError::Declined {
+            code: declined_code(&code),
+            message,
+        }),
+        Answer::Refunded => Err(ProviderError::Unavailable(format!(
+            "the key of refund {} was reused for a charge",
+            row.id
+        ))),
     }
 }
 
@@ -453,16 +832,19 @@ mod tests {
         Currency::parse("EUR").unwrap()
     }
 
+    /// The cards' behaviour needs no ledger: an unused in-memory database stands in.
+    async fn sim() -> SimulatedProvider {
+        SimulatedProvider::new(sea_orm::Database::connect("sqlite::memory:").await.unwrap())
+    }
+
     async fn charge(source: PaymentSource<'_>) -> Result<Charge, ProviderError> {
-        SimulatedProvider
-            .charge(ChargeRequest {
-                amount: 1000,
-                currency: Currency::parse("USD").unwrap(),
-                settlement_currency: eur(),
-                source,
-                idempotency_key: "k",
-            })
-            .await
+        sim().await.decide_charge(&ChargeRequest {
+            amount: 1000,
+            currency: Currency::parse("USD").unwrap(),
+            settlement_currency: eur(),
+            source,
+            idempotency_key: "k",
+        })
     }
 
     #[tokio::test]
@@ -498,12 +880,11 @@ mod tests {
             .unwrap();
         assert_eq!(disputed.notices.len(), 1);
 
-        let german = SimulatedProvider
-            .describe(&card("4000002760000016"))
-            .unwrap();
+        let sim = sim().await;
+        let german = sim.describe(&card("4000002760000016")).unwrap();
         assert_eq!(german.country.as_deref(), Some("DE"));
         assert!(matches!(
-            SimulatedProvider.describe(&card("4242 4242 4242 4241")),
+            sim.describe(&card("4242 4242 4242 4241")),
             Err(ProviderError::InvalidMethod {
                 field: "number",
                 ..
@@ -511,9 +892,10 @@ mod tests {
         ));
     }
 
-    #[test]
-    fn ibans_are_checked_and_give_their_country() {
-        let sepa = SimulatedProvider
+    #[tokio::test]
+    async fn ibans_are_checked_and_give_their_country() {
+        let sim = sim().await;
+        let sepa = sim
             .describe(&PaymentMethodInput::SepaDebit {
                 iban: "DE89 3704 0044 0532 0130 00".into(),
             })
@@ -521,11 +903,10 @@ mod tests {
         assert_eq!(sepa.country.as_deref(), Some("DE"));
         assert_eq!(sepa.label(), "SEPA •••• 3000");
         assert!(
-            SimulatedProvider
-                .describe(&PaymentMethodInput::SepaDebit {
-                    iban: "DE89 3704 0044 0532 0130 01".into(),
-                })
-                .is_err()
+            sim.describe(&PaymentMethodInput::SepaDebit {
+                iban: "DE89 3704 0044 0532 0130 01".into(),
+            })
+            .is_err()
         );
     }
 }

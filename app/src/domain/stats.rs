@@ -143,6 +143,10 @@ pub(crate) async fn refresh_subscriptions<C: ConnectionTrait>(
     workspace_id: &str,
     customer_id: &str,
 ) -> Result<(), DomainError> {
+    // Two transactions recounting one customer on PostgreSQL would each see only their own
+    // change and the later write would lose the other's: the customer's row lock orders them,
+    // and the read below then sees what the first committed.
+    super::lock_row(conn, "customers", customer_id).await?;
     let subs = subscription::Entity::find()
         .filter(subscription::Column::WorkspaceId.eq(workspace_id))
         .filter(subscription::Column::CustomerId.eq(customer_id))

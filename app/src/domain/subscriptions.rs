@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Months, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use serde_json::json;
 
@@ -386,35 +387,78 @@ pub async fn cancel_subscription(
         )
         .await?
     } else {
-        let after = write(&txn, svc, caller, &row, "subscription.canceled", |m| {
-            m.status = Set(SubscriptionStatus::Canceled.as_str().into());
-            m.cancel_at_period_end = Set(false);
-            m.canceled_at = Set(Some(now));
-            m.ended_at = Set(Some(now));
-            m.next_retry_at = Set(None);
-            m.cancel_reason = Set(reason.or(row.cancel_reason.clone()));
-        })
-        .await?;
-        close_open_invoices(&txn, &row.id, InvoiceStatus::Void).await?;
-        if row.status == SubscriptionStatus::Active.as_str() && row.current_period_end > now {
-            entitlements::expire_at(&txn, &row.id, row.current_period_end).await?;
-        } else {
-            // Past due: the period was never paid, so nothing is owed.
-            entitlements::end(
-                &txn,
-                svc,
-                caller,
-                Which::Subscription(&row.id),
-                EntitlementStatus::Expired,
-                Some("subscription canceled"),
-                now,
-            )
-            .await?;
-        }
-        after
+        cancel_now_in(&txn, svc, caller, &row, reason).await?
     };
     let out = present_one(&txn, after).await?;
     txn.commit().await?;
+    Ok(out)
+}
+
+/// Cancels a live subscription now, inside `conn`: billing stops; benefits run out when the
+/// paid period does (at once if it was past due).
+pub(crate) async fn cancel_now_in<C: ConnectionTrait>(
+    conn: &C,
+    svc: &Services,
+    caller: &Caller,
+    row: &sub::Model,
+    reason: Option<String>,
+) -> Result<sub::Model, DomainError> {
+    let now = svc.clock.now();
+    let after = write(conn, svc, caller, row, "subscription.canceled", |m| {
+        m.status = Set(SubscriptionStatus::Canceled.as_str().into());
+        m.cancel_at_period_end = Set(false);
+        m.canceled_at = Set(Some(now));
+        m.ended_at = Set(Some(now));
+        m.next_retry_at = Set(None);
+        m.cancel_reason = Set(reason.or(row.cancel_reason.clone()));
+    })
+    .await?;
+    close_open_invoices(conn, &row.id, InvoiceStatus::Void).await?;
+    if row.status == SubscriptionStatus::Active.as_str() && row.current_period_end > now {
+        entitlements::expire_at(conn, &row.id, row.current_period_end).await?;
+    } else {
+        // Past due: the period was never paid, so nothing is owed.
+        entitlements::end(
+            conn,
+            svc,
+            caller,
+            Which::Subscription(&row.id),
+            EntitlementStatus::Expired,
+            Some("subscription canceled"),
+            now,
+        )
+        .await?;
+    }
+    Ok(after)
+}
+
+/// The customer's live subscriptions, locked, inside `conn`.
+pub(crate) async fn live_of_customer<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: &str,
+    customer_id: &str,
+) -> Result<Vec<sub::Model>, DomainError> {
+    let ids: Vec<String> = sub::Entity::find()
+        .select_only()
+        .column(sub::Column::Id)
+        .filter(sub::Column::WorkspaceId.eq(workspace_id))
+        .filter(sub::Column::CustomerId.eq(customer_id))
+        .filter(sub::Column::Status.is_in([
+            SubscriptionStatus::Active.as_str(),
+            SubscriptionStatus::PastDue.as_str(),
+        ]))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        super::lock_row(conn, "subscriptions", &id).await?;
+        if let Some(row) = sub::Entity::find_by_id(id.as_str()).one(conn).await?
+            && is_live(&row.status)
+        {
+            out.push(row);
+        }
+    }
     Ok(out)
 }
 

@@ -183,6 +183,11 @@ prefixed_id!(
     BanId,
     "ban_"
 );
+prefixed_id!(
+    /// Patron's record of a charge it asks the provider for; also the provider's idempotency key.
+    ChargeAttemptId,
+    "cha_"
+);
 
 #[cfg(test)]
 mod tests {

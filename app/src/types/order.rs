@@ -228,9 +228,25 @@ pub struct Refund {
     pub blocked_payment_details: bool,
     /// The order's benefits were revoked in the same action.
     pub revoked_benefits: bool,
+    /// `pending` while the payment provider has not confirmed it (Patron asks again until it
+    /// does), then `succeeded`; `failed` if the provider refused, and the amount is refundable
+    /// again.
+    pub status: RefundStatus,
     /// Created.
     pub created_at: DateTime<Utc>,
 }
+
+string_enum!(
+    /// Where a refund stands with the payment provider.
+    RefundStatus {
+        /// Recorded; the provider has not confirmed it yet.
+        Pending = "pending",
+        /// The money is back with the payer.
+        Succeeded = "succeeded",
+        /// The provider refused; nothing was given back.
+        Failed = "failed",
+    }
+);
 
 /// A refund request.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,5 +1,5 @@
 //! `Idempotency-Key` on POST and PATCH: replays, mismatches and in-flight keys (see the
-//! domain module for the rules). Runs after authentication: keys are per workspace.
+//! domain module for the rules). Runs after authentication: keys are per caller.
 
 use app::domain::Caller;
 use app::domain::idempotency::{self, Claim};
@@ -49,7 +49,7 @@ pub async fn idempotent(
     let fingerprint = sha256_hex_bytes(&fingerprint_input);
 
     let svc = &state.services;
-    match idempotency::claim(svc, &caller.workspace_id, &key, &fingerprint).await? {
+    match idempotency::claim(svc, &caller, &key, &fingerprint).await? {
         Claim::Replay { status, body } => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
             let mut res = (status, body).into_response();
@@ -67,17 +67,21 @@ pub async fn idempotent(
             let bytes = match to_bytes(body, usize::MAX).await {
                 Ok(b) => b,
                 Err(e) => {
-                    idempotency::release(svc, &caller.workspace_id, &key).await?;
+                    idempotency::release(svc, &caller, &key).await?;
                     tracing::error!(error = %e, "reading a response body failed");
                     return Err(ApiError::from(app::types::AppError::Internal));
                 }
             };
-            if parts.status.is_server_error() {
-                idempotency::release(svc, &caller.workspace_id, &key).await?;
+            let transient = parts.status == StatusCode::CONFLICT
+                && serde_json::from_slice::<serde_json::Value>(&bytes)
+                    .ok()
+                    .and_then(|v| v["error"]["code"].as_str().map(idempotency::is_transient))
+                    .unwrap_or(false);
+            if parts.status.is_server_error() || transient {
+                idempotency::release(svc, &caller, &key).await?;
             } else {
                 let text = String::from_utf8_lossy(&bytes).into_owned();
-                idempotency::complete(svc, &caller.workspace_id, &key, parts.status.as_u16(), text)
-                    .await?;
+                idempotency::complete(svc, &caller, &key, parts.status.as_u16(), text).await?;
             }
             Ok(Response::from_parts(parts, Body::from(bytes)))
         }

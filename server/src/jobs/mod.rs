@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use app::domain::billing::{self, BillingReport};
-use app::domain::{Services, accounts, idempotency};
+use app::domain::{Services, accounts, idempotency, payments};
 
 /// How often expired sessions and idempotency records are deleted.
 pub const SWEEP_EVERY: Duration = Duration::from_secs(60 * 60);
@@ -38,7 +38,7 @@ pub fn spawn_sweeper(svc: Services) -> tokio::task::JoinHandle<()> {
 /// How often the billing clock looks for due renewals, retries, cancellations and expiries.
 pub const BILLING_EVERY: Duration = Duration::from_secs(60);
 
-/// One tick of the billing clock.
+/// One tick of the billing clock, then of the reconciliation job.
 pub async fn bill(svc: &Services) {
     match billing::run_billing(svc).await {
         Ok(report) if report != BillingReport::default() => tracing::info!(
@@ -52,6 +52,18 @@ pub async fn bill(svc: &Services) {
         ),
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "billing clock failed"),
+    }
+    match payments::reconcile(svc).await {
+        Ok(report) if report != payments::ReconcileReport::default() => tracing::info!(
+            finished = report.finished,
+            voided = report.voided,
+            abandoned = report.abandoned,
+            refunds = report.refunds,
+            errors = report.errors,
+            "reconciliation"
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "reconciliation failed"),
     }
 }
 

@@ -26,14 +26,14 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use crate::on_both_engines;
 use crate::support::{Tenant, TestDb};
 
-struct World {
-    t: TestDb,
-    svc: Services,
-    clock: Arc<ManualClock>,
-    caller: Caller,
+pub(crate) struct World {
+    pub(crate) t: TestDb,
+    pub(crate) svc: Services,
+    pub(crate) clock: Arc<ManualClock>,
+    pub(crate) caller: Caller,
 }
 
-async fn world(engine: Engine) -> World {
+pub(crate) async fn world(engine: Engine) -> World {
     let t = TestDb::migrated(engine).await;
     let clock = Arc::new(ManualClock::new(
         Utc.with_ymd_and_hms(2026, 1, 31, 9, 0, 0).unwrap(),
@@ -50,7 +50,7 @@ async fn world(engine: Engine) -> World {
 }
 
 impl World {
-    async fn product(&self, kind: ProductKind, amount: i64, currency: &str) -> Product {
+    pub(crate) async fn product(&self, kind: ProductKind, amount: i64, currency: &str) -> Product {
         products::create_product(
             &self.svc,
             &self.caller,
@@ -70,7 +70,7 @@ impl World {
         .unwrap()
     }
 
-    async fn buy(
+    pub(crate) async fn buy(
         &self,
         product: &Product,
         email: &str,
@@ -96,7 +96,7 @@ impl World {
         .await
     }
 
-    async fn tick(&self, by: Duration) -> BillingReport {
+    pub(crate) async fn tick(&self, by: Duration) -> BillingReport {
         self.clock.advance(by);
         run_billing(&self.svc).await.unwrap()
     }
@@ -312,7 +312,7 @@ async fn a_card_disputed_later_opens_a_dispute_when_the_provider_reports_it(engi
 }
 
 /// The stats recomputed from the orders, refunds, disputes and subscriptions tables.
-async fn recomputed(w: &World, id: &CustomerId) -> CustomerStats {
+pub(crate) async fn recomputed(w: &World, id: &CustomerId) -> CustomerStats {
     let db = &w.t.db;
     let os = order::Entity::find()
         .filter(order::Column::CustomerId.eq(id.as_str()))
@@ -321,6 +321,7 @@ async fn recomputed(w: &World, id: &CustomerId) -> CustomerStats {
         .unwrap();
     let rs = refund::Entity::find()
         .filter(refund::Column::CustomerId.eq(id.as_str()))
+        .filter(refund::Column::Status.eq("succeeded"))
         .all(db)
         .await
         .unwrap();

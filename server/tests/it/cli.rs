@@ -320,3 +320,103 @@ fn seed_bench_writes_its_workspace_once_and_bench_list_prints_its_table() {
         "{table}"
     );
 }
+
+/// `server reconcile` prints one line per difference between the provider's ledger and
+/// Patron's records and fails; `--fix` runs the reconciliation job first, after which they agree
+/// and it prints nothing.
+#[tokio::test]
+async fn reconcile_names_each_difference_and_fix_gives_the_money_back() {
+    use std::sync::Arc;
+
+    use app::domain::provider::{Fault, FaultPoint, SimulatedProvider};
+    use app::domain::{Caller, ManualClock, Services, checkouts, products};
+    use app::types::Scope;
+    use app::types::order::{CheckoutCreate, CheckoutCustomer, PaymentMethodInput};
+    use app::types::product::{ProductCreate, ProductKind};
+
+    let data = tempfile::tempdir().unwrap();
+    let db = app::db::connect(&app::db::DatabaseTarget::embedded(data.path()))
+        .await
+        .unwrap();
+    app::db::migrate_up(&db).await.unwrap();
+    // An hour ago, so that the leases have run out for the command's own (system) clock.
+    let clock = Arc::new(ManualClock::new(
+        chrono::Utc::now() - chrono::Duration::hours(1),
+    ));
+    let sim = Arc::new(SimulatedProvider::new(db.clone()));
+    let svc = Services::new(db.clone())
+        .with_clock(clock)
+        .with_provider(sim.clone());
+    let ws = crate::support::Tenant::create(&svc, "Shop", &Scope::ALL)
+        .await
+        .workspace_id;
+    let caller = Caller::system(ws);
+    let product = products::create_product(
+        &svc,
+        &caller,
+        ProductCreate {
+            name: "Book".into(),
+            kind: ProductKind::OneTime,
+            amount: 1250,
+            currency: "EUR".into(),
+            interval: None,
+            interval_count: None,
+            benefits: vec![],
+        },
+    )
+    .await
+    .unwrap();
+    let buy = || CheckoutCreate {
+        customer_id: None,
+        customer: Some(CheckoutCustomer {
+            email: Some("reader@example.com".into()),
+            ..Default::default()
+        }),
+        product_id: product.id.clone(),
+        payment_method: PaymentMethodInput::Card {
+            number: "4242424242424242".into(),
+        },
+        ip: None,
+        customer_note: None,
+    };
+    checkouts::create_checkout(&svc, &caller, buy())
+        .await
+        .unwrap();
+    sim.faults().inject(FaultPoint::AfterCharge, Fault::Fail, 1);
+    assert!(
+        checkouts::create_checkout(&svc, &caller, buy())
+            .await
+            .is_err()
+    );
+    db.close().await.unwrap();
+
+    let reconcile = |args: &[&str]| {
+        Command::new(BIN)
+            .args(args)
+            .env_remove("DATABASE_URL")
+            .env("PATRON_DATA_DIR", data.path())
+            .output()
+            .unwrap()
+    };
+    let out = reconcile(&["reconcile"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{stdout}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{stdout}");
+    assert!(
+        lines[0].contains("€12.50") || lines[0].contains("12.50"),
+        "{stdout}"
+    );
+    assert!(lines[0].contains("Patron has no order"), "{stdout}");
+
+    let out = reconcile(&["reconcile", "--fix"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "");
+    let out = reconcile(&["reconcile"]);
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "");
+}

@@ -20,5 +20,6 @@ mod http;
 mod idempotency;
 mod migrations;
 mod money_api;
+mod money_safety;
 mod openapi;
 mod workspaces;

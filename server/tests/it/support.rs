@@ -19,6 +19,7 @@ pub const PG_ADMIN_URL_VAR: &str = "PATRON_TEST_PG_URL";
 pub struct TestDb {
     pub db: DatabaseConnection,
     pub engine: Engine,
+    target: DatabaseTarget,
     _dir: Option<tempfile::TempDir>,
     pg: Option<(String, String)>,
 }
@@ -34,6 +35,7 @@ impl TestDb {
                 Self {
                     db,
                     engine,
+                    target,
                     _dir: Some(dir),
                     pg: None,
                 }
@@ -59,12 +61,12 @@ impl TestDb {
                 admin.close().await.unwrap();
                 let mut url = url::Url::parse(&admin_url).unwrap();
                 url.set_path(&name);
-                let db = db::connect(&DatabaseTarget::from_url(url.as_str()).unwrap())
-                    .await
-                    .unwrap();
+                let target = DatabaseTarget::from_url(url.as_str()).unwrap();
+                let db = db::connect(&target).await.unwrap();
                 Self {
                     db,
                     engine,
+                    target,
                     _dir: None,
                     pg: Some((admin_url, name)),
                 }
@@ -82,6 +84,11 @@ impl TestDb {
     /// Fresh services (a new process's view) on the database a server uses.
     pub fn services_of(srv: &TestServer) -> Services {
         Services::new(srv.services.db.clone())
+    }
+
+    /// Another pool on the same database: what a second server process would open.
+    pub async fn connect_again(&self) -> DatabaseConnection {
+        db::connect(&self.target).await.unwrap()
     }
 
     /// Services on this database with the system clock.

@@ -3,6 +3,7 @@
 pub mod api_key;
 pub mod ban;
 pub mod ban_identity;
+pub mod charge_attempt;
 pub mod customer;
 pub mod customer_currency_total;
 pub mod dispute;
@@ -19,6 +20,7 @@ pub mod product;
 pub mod provider_event;
 pub mod refund;
 pub mod session;
+pub mod sim_ledger;
 pub mod subscription;
 pub mod user;
 pub mod workspace;

@@ -14,6 +14,8 @@ pub struct Model {
     pub payload: String,
     pub due_at: DateTimeUtc,
     pub processed_at: Option<DateTimeUtc>,
+    /// Failed applications so far: backs the next one off.
+    pub attempts: i32,
 }
 
 /// Declared from the owned side.

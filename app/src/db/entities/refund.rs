@@ -19,6 +19,10 @@ pub struct Model {
     pub blocked_payment_details: bool,
     pub revoked_benefits: bool,
     pub provider_refund_id: Option<String>,
+    /// `pending` while the provider is asked, then `succeeded` or `failed`.
+    pub status: String,
+    /// Until when the process asking the provider owns a pending refund.
+    pub lease_until: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
 }
 

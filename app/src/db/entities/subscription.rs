@@ -30,6 +30,10 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i64,
+    /// Until when a billing clock owns the renewal it claimed.
+    pub claimed_until: Option<DateTimeUtc>,
+    /// Failed renewal runs in a row (not declines): backs the next claim off.
+    pub claim_failures: i32,
 }
 
 /// Declared from the owned side.

@@ -1,6 +1,7 @@
 //! Schema migrations, written with the schema DSL (never importing entities) so they run on both engines.
 
 use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::{DatabaseConnection, DbBackend, TransactionTrait};
 
 mod m20261121_000001_workspaces;
 mod m20261121_000002_accounts_and_customers;
@@ -8,6 +9,7 @@ mod m20261121_000003_money_flows;
 mod m20261121_000004_customer_list;
 mod m20261121_000005_customer_activity;
 mod m20261121_000006_bans;
+mod m20261201_000007_money_safety;
 
 /// Every migration in order; `server migrate` and the embedded default's start apply them.
 #[derive(Debug)]
@@ -23,8 +25,34 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000004_customer_list::Migration),
             Box::new(m20261121_000005_customer_activity::Migration),
             Box::new(m20261121_000006_bans::Migration),
+            Box::new(m20261201_000007_money_safety::Migration),
         ]
     }
+}
+
+/// A constant key for PostgreSQL's advisory lock on migrations ("patron" in ASCII).
+const MIGRATION_LOCK: i64 = 0x7061_7472_6f6e;
+
+/// Applies every pending migration; returns how many. On PostgreSQL, several processes starting
+/// at once take turns behind an advisory lock (held by a transaction on its own connection), so
+/// each migration runs exactly once and the others find nothing left to do.
+pub async fn migrate_up(db: &DatabaseConnection) -> Result<usize, DbErr> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        let pending = Migrator::get_pending_migrations(db).await?.len();
+        Migrator::up(db, None).await?;
+        return Ok(pending);
+    }
+    let lock = db.begin().await?;
+    lock.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+        .await?;
+    let pending = Migrator::get_pending_migrations(db).await?.len();
+    let done = if pending > 0 {
+        Migrator::up(db, None).await
+    } else {
+        Ok(())
+    };
+    lock.commit().await?;
+    done.map(|()| pending)
 }
 
 /// The name of the newest applied migration, or `None` on an empty database.

@@ -13,7 +13,7 @@ use crate::components::dialog::{
 use crate::server_fns::customer::{add_repayment, customer_orders, order_history, refund_order};
 use crate::types::money::{self, parse_major};
 use crate::types::order::{
-    OrderStatus, PaymentMethodType, RefundCreate, RepaymentCreate, RepaymentMethod,
+    OrderStatus, PaymentMethodType, RefundCreate, RefundStatus, RepaymentCreate, RepaymentMethod,
 };
 use crate::types::{Dispute, Order, Role, Scope};
 
@@ -207,6 +207,11 @@ fn OrderDetails(order: Order, role: Role) -> impl IntoView {
                                     {refunds.into_iter().map(|r| view! {
                                         <li class="flex flex-wrap gap-x-3 text-sm" data-testid="refund">
                                             <span class="font-medium tabular-nums">{money::format(r.amount, &r.currency)}</span>
+                                            {match r.status {
+                                                RefundStatus::Pending => Some(view! { <span class="text-amber-800">"pending with the payment provider"</span> }.into_any()),
+                                                RefundStatus::Failed => Some(view! { <span class="text-red-700">"refused by the payment provider"</span> }.into_any()),
+                                                RefundStatus::Succeeded => None,
+                                            }}
                                             <span class="text-slate-600">{minute(r.created_at)}</span>
                                             <span class="text-slate-600">{r.reason.unwrap_or_default()}</span>
                                             {r.blocked_payment_details.then_some(view! { <span class="text-red-700">"payment details blocked"</span> })}

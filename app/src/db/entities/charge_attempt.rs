@@ -1,0 +1,40 @@
+//! A row of `charge_attempts`: Patron's record of a charge it is about to ask the provider for.
+
+use sea_orm::entity::prelude::*;
+
+/// One intent to take money. Its id is the idempotency key the provider is called with, so a
+/// retried call can never take the money twice.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "charge_attempts")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub workspace_id: String,
+    /// `checkout`, `renewal` or `order_payment`.
+    pub purpose: String,
+    /// `pending`, `succeeded`, `declined`, `abandoned`, `voiding` or `voided`.
+    pub status: String,
+    pub amount: i64,
+    pub currency: String,
+    pub customer_id: Option<String>,
+    pub subscription_id: Option<String>,
+    /// Renewals: the period this charge pays for, and which try it is.
+    pub period_start: Option<DateTimeUtc>,
+    pub retry_count: Option<i32>,
+    /// The order it paid (or, for `order_payment`, the order it pays).
+    pub order_id: Option<String>,
+    pub provider_payment_id: Option<String>,
+    pub failure_code: Option<String>,
+    /// Until when the process working on it owns it; then the reconciliation job may.
+    pub lease_until: DateTimeUtc,
+    /// How often the reconciliation job has taken it.
+    pub tries: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+/// Declared from the owned side.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
