@@ -178,6 +178,53 @@ async fn a_renewal_the_provider_never_confirmed_is_recorded_by_the_job(engine: E
     w.t.cleanup().await;
 }
 
+async fn a_renewal_that_fails_backs_off_and_never_stops_the_others(engine: Engine) {
+    let w = world(engine).await;
+    let vip = w.product(ProductKind::Subscription, 999, "EUR").await;
+    let mut subs = Vec::new();
+    for i in 0..3 {
+        let c = w
+            .buy(&vip, &format!("row{i}@example.com"), CARD)
+            .await
+            .unwrap();
+        subs.push(c.subscription.unwrap().id);
+    }
+    // One row Patron cannot bill: its interval is not one it knows.
+    subscription::Entity::update_many()
+        .col_expr(
+            subscription::Column::Interval,
+            sea_orm::sea_query::Expr::val("fortnight"),
+        )
+        .filter(subscription::Column::Id.eq(subs[0].as_str()))
+        .exec(&w.t.db)
+        .await
+        .unwrap();
+    let r = w.tick(Duration::days(31)).await;
+    assert_eq!(r.renewed, 2, "the others renew: {r:?}");
+    let bad = subscription::Entity::find_by_id(subs[0].as_str())
+        .one(&w.t.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(bad.claim_failures, 1);
+    let now = app::domain::Clock::now(w.clock.as_ref());
+    assert!(
+        bad.claimed_until.is_some_and(|u| u > now),
+        "it waits before the next try"
+    );
+    // Within its back-off it is left alone; the charge it made was given back, not kept.
+    assert_eq!(w.tick(Duration::minutes(1)).await.renewed, 0);
+    let still = subscription::Entity::find_by_id(subs[0].as_str())
+        .one(&w.t.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(still.claim_failures, 1, "not retried inside the back-off");
+    assert_eq!(movements(&w.svc, MovementKind::Refund).await, 1);
+    agree(&w.svc).await;
+    w.t.cleanup().await;
+}
+
 /// Makes every commit that wrote an order fail (PostgreSQL: a deferred constraint trigger, so
 /// the failure comes at COMMIT itself; SQLite, which has none: the insert fails).
 async fn fail_order_writes(t: &TestDb) {
@@ -525,6 +572,7 @@ on_both_engines!(
     two_billing_clocks_renew_each_subscription_exactly_once,
     a_charge_the_provider_made_but_never_confirmed_is_given_back,
     a_renewal_the_provider_never_confirmed_is_recorded_by_the_job,
+    a_renewal_that_fails_backs_off_and_never_stops_the_others,
     a_charge_whose_record_cannot_be_committed_is_given_back_at_once,
     a_refund_whose_request_is_dropped_still_completes,
     a_refund_the_provider_never_confirmed_stays_pending_until_the_job_settles_it,
