@@ -20,10 +20,8 @@ use super::actor::Caller;
 use super::entitlements::{self, Which};
 use super::orders::{self, NewOrder, Outcome};
 use super::payments::{self, AttemptStatus, Purpose};
-use super::provider::{Charge, ChargeRequest, PaymentSource, ProviderError};
-use super::{
-    DomainError, Services, lock_row, skip_locked, statement, stored, stored_id, subscriptions,
-};
+use super::provider::{Charge, PaymentSource, ProviderError};
+use super::{Claim, DomainError, Services, claim, lock_row, stored, stored_id, subscriptions};
 
 /// Waits before each retry after a failed renewal; after the last, the subscription expires.
 pub const RETRY_DELAYS: [Duration; 3] = [Duration::days(1), Duration::days(3), Duration::days(5)];
@@ -96,56 +94,34 @@ pub async fn run_billing(svc: &Services) -> Result<BillingReport, DomainError> {
 /// How long a billing clock owns a renewal it claimed before another may take it over.
 pub const CLAIM: Duration = Duration::minutes(5);
 
-/// Due, and not claimed by a live process: the same condition, in SQL, for the inner select and
-/// for the update that re-checks it on the row it locks.
-const DUE: &str = "((status = 'active' AND current_period_end <= $) \
-    OR (status = 'past_due' AND next_retry_at <= $)) \
-    AND cancel_at_period_end = $ AND (claimed_until IS NULL OR claimed_until <= $)";
-
 /// Claims up to [`BATCH`] due subscriptions in one statement, leasing each to this process for
 /// [`CLAIM`]: another process running the same claim gets other rows (PostgreSQL skips rows
 /// being claimed; SQLite runs one writer at a time), and a crashed process's rows come back
 /// when their lease ends.
 async fn claim_due(svc: &Services, now: DateTime<Utc>) -> Result<Vec<sub::Model>, DomainError> {
-    let backend = svc.db.get_database_backend();
-    let sql = format!(
-        "UPDATE subscriptions SET claimed_until = $ \
-         WHERE id IN (SELECT id FROM subscriptions WHERE {DUE} ORDER BY current_period_end LIMIT {BATCH}{}) \
-         AND {DUE} RETURNING *",
-        skip_locked(backend)
-    );
-    let due = || {
-        [
-            Value::from(now),
-            Value::from(now),
-            Value::from(false),
-            Value::from(now),
-        ]
-    };
-    let values = std::iter::once(Value::from(now + CLAIM))
-        .chain(due())
-        .chain(due())
-        .collect::<Vec<_>>();
-    let mut rows = sub::Entity::find()
-        .from_raw_sql(statement(backend, &number_placeholders(&sql), values))
-        .all(&svc.db)
-        .await?;
+    let mut rows = claim::<sub::Entity>(
+        &svc.db,
+        Claim {
+            table: "subscriptions",
+            set: "claimed_until = $",
+            set_values: vec![Value::from(now + CLAIM)],
+            open: "((status = 'active' AND current_period_end <= $) \
+                OR (status = 'past_due' AND next_retry_at <= $)) \
+                AND cancel_at_period_end = $ AND (claimed_until IS NULL OR claimed_until <= $)",
+            open_values: vec![
+                Value::from(now),
+                Value::from(now),
+                Value::from(false),
+                Value::from(now),
+            ],
+            order_by: "current_period_end",
+            batch: BATCH,
+        },
+    )
+    .await?;
+    // Oldest due first, as a clock that was stopped catches up.
     rows.sort_by_key(|r| r.current_period_end);
     Ok(rows)
-}
-
-/// `$` placeholders numbered in order (`$1`, `$2`…), as PostgreSQL wants them.
-fn number_placeholders(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len() + 16);
-    let mut n = 0;
-    for c in sql.chars() {
-        out.push(c);
-        if c == '$' {
-            n += 1;
-            out.push_str(&n.to_string());
-        }
-    }
-    out
 }
 
 /// After a failed run (not a decline: an error), the subscription waits longer each time.
@@ -211,16 +187,8 @@ async fn collect(
         };
         let ws_currency = orders::workspace_currency(&svc.db, &row.workspace_id).await?;
         let currency = Currency::parse(&row.currency).map_err(DomainError::internal)?;
-        let charged = svc
-            .provider
-            .charge(ChargeRequest {
-                amount: row.amount,
-                currency,
-                settlement_currency: ws_currency,
-                source: PaymentSource::Saved(&row.payment_token),
-                idempotency_key: &attempt.id,
-            })
-            .await;
+        let source = PaymentSource::Saved(&row.payment_token);
+        let charged = payments::charge(svc, &attempt, currency, ws_currency, source).await;
         match finish_renewal(svc, &attempt, charged, now).await? {
             Finished::Recorded => report.renewed += 1,
             Finished::Declined { expired: false } => report.failed += 1,
@@ -340,15 +308,8 @@ pub(crate) async fn finish_renewal(
                 Finished::Voided
             })
         }
-        Err(e) => {
-            // The recording failed: give the money back now; the next run charges afresh.
-            if let Err(v) =
-                payments::void(svc, &attempt.id, &charge.payment_id, attempt.amount).await
-            {
-                tracing::error!(attempt = %attempt.id, error = %v, "voiding an unrecorded renewal failed; the reconciliation job retries");
-            }
-            Err(e)
-        }
+        // The recording failed: the money goes back now; the next run charges afresh.
+        Err(e) => payments::keep_or_void(svc, attempt, &charge.payment_id, Err(e)).await,
     }
 }
 

@@ -20,7 +20,7 @@ use super::actor::Caller;
 use super::bans;
 use super::entitlements::{self, GrantSource};
 use super::orders::{self, NewOrder, Outcome};
-use super::provider::{ChargeRequest, PaymentSource, ProviderError};
+use super::provider::{PaymentSource, ProviderError};
 use super::{
     DomainError, Services, customers, optional_text, payment_details, payments, products, stats,
     stored, subscriptions, to_json, validate,
@@ -211,16 +211,8 @@ pub async fn create_checkout(
     .await?;
     let (svc, caller) = (svc.clone(), caller.clone());
     payments::detached(async move {
-        let charged = svc
-            .provider
-            .charge(ChargeRequest {
-                amount: product.amount,
-                currency,
-                settlement_currency: ws_currency,
-                source: PaymentSource::New(&input.payment_method),
-                idempotency_key: &attempt.id,
-            })
-            .await;
+        let source = PaymentSource::New(&input.payment_method);
+        let charged = payments::charge(&svc, &attempt, currency, ws_currency, source).await;
         let charge = match charged {
             Ok(c) => c,
             Err(ProviderError::Declined { code, message }) => {
@@ -228,9 +220,15 @@ pub async fn create_checkout(
                 // failed order, then answer with the decline.
                 let txn = svc.write_txn().await?;
                 payments::decline(&txn, &svc, &attempt.id, code).await?;
-                let (c, _) =
-                    customer_for(&txn, &svc, &caller, existing, &buyer, method.country.clone())
-                        .await?;
+                let (c, _) = customer_for(
+                    &txn,
+                    &svc,
+                    &caller,
+                    existing,
+                    &buyer,
+                    method.country.clone(),
+                )
+                .await?;
                 orders::record(
                     &txn,
                     &svc,
@@ -278,15 +276,7 @@ pub async fn create_checkout(
             &attempt.id,
         )
         .await;
-        if written.is_err() {
-            // Nothing was recorded, so the money must go back.
-            if let Err(e) =
-                payments::void(&svc, &attempt.id, &charge.payment_id, product.amount).await
-            {
-                tracing::error!(attempt = %attempt.id, error = %e, "voiding an unrecorded charge failed; the reconciliation job retries");
-            }
-        }
-        written
+        payments::keep_or_void(&svc, &attempt, &charge.payment_id, written).await
     })
     .await
 }

@@ -104,42 +104,72 @@ pub(crate) async fn lock_row<C: ConnectionTrait>(
     Ok(())
 }
 
-/// A statement written with `$1`, `$2`… placeholders (each used once, in order), for either
-/// engine: SQLite gets `?`.
-pub(crate) fn statement(
-    backend: DbBackend,
-    sql: &str,
-    values: impl IntoIterator<Item = Value>,
-) -> Statement {
+/// A claim of background work: the rows of `table` that are `open`, taken by one statement that
+/// also applies `set` (a lease) to them, so that of several processes claiming at once each row
+/// goes to exactly one. `set` and `open` are SQL with `$` placeholders for their values, in order.
+#[derive(Debug)]
+pub(crate) struct Claim<'a> {
+    pub table: &'a str,
+    pub set: &'a str,
+    pub set_values: Vec<Value>,
+    pub open: &'a str,
+    pub open_values: Vec<Value>,
+    pub order_by: &'a str,
+    pub batch: u64,
+}
+
+/// Claims up to `batch` open rows: `UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP
+/// LOCKED) AND <still open> RETURNING *`. On PostgreSQL the inner select skips rows another
+/// process is claiming, and the outer condition is checked again on the row it locks; SQLite
+/// runs one writer at a time.
+pub(crate) async fn claim<E: sea_orm::EntityTrait>(
+    db: &DatabaseConnection,
+    c: Claim<'_>,
+) -> Result<Vec<E::Model>, DomainError> {
+    let backend = db.get_database_backend();
+    let skip_locked = if backend == DbBackend::Postgres {
+        " FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    };
+    let Claim {
+        table,
+        set,
+        set_values,
+        open,
+        open_values,
+        order_by,
+        batch,
+    } = c;
+    let sql = format!(
+        "UPDATE {table} SET {set} WHERE id IN (SELECT id FROM {table} WHERE {open} \
+         ORDER BY {order_by} LIMIT {batch}{skip_locked}) AND {open} RETURNING *"
+    );
+    // The open condition stands twice: in the inner select and again on the locked row.
+    let values: Vec<Value> = set_values
+        .into_iter()
+        .chain(open_values.clone())
+        .chain(open_values)
+        .collect();
     let sql = match backend {
-        DbBackend::Postgres => sql.to_owned(),
-        _ => {
-            let mut out = String::with_capacity(sql.len());
-            let mut chars = sql.chars().peekable();
-            while let Some(c) = chars.next() {
-                if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
-                    while chars.peek().is_some_and(char::is_ascii_digit) {
-                        chars.next();
-                    }
-                    out.push('?');
-                } else {
-                    out.push(c);
+        DbBackend::Postgres => {
+            let mut n = 0;
+            let mut out = String::with_capacity(sql.len() + 16);
+            for ch in sql.chars() {
+                out.push(ch);
+                if ch == '$' {
+                    n += 1;
+                    out.push_str(&n.to_string());
                 }
             }
             out
         }
+        _ => sql.replace('$', "?"),
     };
-    Statement::from_sql_and_values(backend, sql, values)
-}
-
-/// `FOR UPDATE SKIP LOCKED` where the engine has it (PostgreSQL): a claim's inner select skips
-/// rows another process is claiming instead of waiting for them.
-pub(crate) fn skip_locked(backend: DbBackend) -> &'static str {
-    if backend == DbBackend::Postgres {
-        " FOR UPDATE SKIP LOCKED"
-    } else {
-        ""
-    }
+    Ok(E::find()
+        .from_raw_sql(Statement::from_sql_and_values(backend, sql, values))
+        .all(db)
+        .await?)
 }
 
 /// Parses an id read from the database; a malformed one is an internal error.

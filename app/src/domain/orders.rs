@@ -24,11 +24,11 @@ use crate::types::{
 use super::actor::Caller;
 use super::audit::{self, Change};
 use super::entitlements::{self, Which};
-use super::provider::{Charge, ChargeRequest, Notice, PaymentSource, ProviderError, RefundRequest};
+use super::provider::{Charge, Notice, PaymentSource, ProviderError, RefundRequest};
 use super::stats::{self, Delta};
 use super::{
-    DomainError, Services, customers, lock_row, optional_text, payment_details, payments, products,
-    skip_locked, statement, stored, stored_id, stored_json, to_json, validate,
+    Claim, DomainError, Services, claim, customers, lock_row, optional_text, payment_details,
+    payments, products, stored, stored_id, stored_json, to_json, validate,
 };
 
 /// Most orders a page may hold.
@@ -667,28 +667,12 @@ async fn finish_refund(
     match answer {
         Ok(provider_refund_id) => {
             let txn = svc.write_txn().await?;
-            let settled = refund::Entity::update_many()
-                .col_expr(refund::Column::Status, Expr::val(REFUND_SUCCEEDED))
-                .col_expr(
-                    refund::Column::ProviderRefundId,
-                    Expr::val(Some(provider_refund_id)),
-                )
-                .col_expr(
-                    refund::Column::LeaseUntil,
-                    Expr::val(Option::<chrono::DateTime<chrono::Utc>>::None),
-                )
-                .filter(refund::Column::Id.eq(id))
-                .filter(refund::Column::Status.eq(REFUND_PENDING))
-                .exec(&txn)
-                .await?;
-            if settled.rows_affected == 0 {
+            let Some(r) =
+                settle_refund(&txn, id, REFUND_SUCCEEDED, Some(provider_refund_id)).await?
+            else {
                 txn.rollback().await?;
                 return to_refund(current().await?);
-            }
-            let r = refund::Entity::find_by_id(id)
-                .one(&txn)
-                .await?
-                .ok_or(DomainError::NotFound { what: "refund" })?;
+            };
             let o = order::Entity::find_by_id(r.order_id.as_str())
                 .one(&txn)
                 .await?
@@ -699,24 +683,10 @@ async fn finish_refund(
         }
         Err(e) if e.is_final() => {
             let txn = svc.write_txn().await?;
-            let failed = refund::Entity::update_many()
-                .col_expr(refund::Column::Status, Expr::val(REFUND_FAILED))
-                .col_expr(
-                    refund::Column::LeaseUntil,
-                    Expr::val(Option::<chrono::DateTime<chrono::Utc>>::None),
-                )
-                .filter(refund::Column::Id.eq(id))
-                .filter(refund::Column::Status.eq(REFUND_PENDING))
-                .exec(&txn)
-                .await?;
-            if failed.rows_affected == 0 {
+            let Some(r) = settle_refund(&txn, id, REFUND_FAILED, None).await? else {
                 txn.rollback().await?;
                 return to_refund(current().await?);
-            }
-            let r = refund::Entity::find_by_id(id)
-                .one(&txn)
-                .await?
-                .ok_or(DomainError::NotFound { what: "refund" })?;
+            };
             // The reserved amount is refundable again.
             let left = Expr::col(order::Column::RefundedAmount)
                 .sub(r.amount)
@@ -773,32 +743,56 @@ async fn finish_refund(
     }
 }
 
+/// Moves a pending refund to `status` and answers it as it now is; `None` if it was settled
+/// meanwhile.
+async fn settle_refund<C: ConnectionTrait>(
+    conn: &C,
+    id: &str,
+    status: &str,
+    provider_refund_id: Option<String>,
+) -> Result<Option<refund::Model>, DomainError> {
+    let mut update = refund::Entity::update_many()
+        .col_expr(refund::Column::Status, Expr::val(status))
+        .col_expr(
+            refund::Column::LeaseUntil,
+            Expr::val(Option::<chrono::DateTime<chrono::Utc>>::None),
+        );
+    if provider_refund_id.is_some() {
+        update = update.col_expr(
+            refund::Column::ProviderRefundId,
+            Expr::val(provider_refund_id),
+        );
+    }
+    let res = update
+        .filter(refund::Column::Id.eq(id))
+        .filter(refund::Column::Status.eq(REFUND_PENDING))
+        .exec(conn)
+        .await?;
+    if res.rows_affected == 0 {
+        return Ok(None);
+    }
+    Ok(refund::Entity::find_by_id(id).one(conn).await?)
+}
+
 /// Takes up to `batch` pending refunds whose lease ran out, in one statement, with a new lease.
 pub(crate) async fn claim_stale_refunds(
     svc: &Services,
     now: chrono::DateTime<chrono::Utc>,
     batch: u64,
 ) -> Result<Vec<refund::Model>, DomainError> {
-    let backend = svc.db.get_database_backend();
-    let open = "status = 'pending' AND lease_until <= $";
-    let sql = format!(
-        "UPDATE refunds SET lease_until = $1 \
-         WHERE id IN (SELECT id FROM refunds WHERE {open}2 ORDER BY lease_until LIMIT {batch}{}) \
-         AND {open}3 RETURNING *",
-        skip_locked(backend)
-    );
-    Ok(refund::Entity::find()
-        .from_raw_sql(statement(
-            backend,
-            &sql,
-            [
-                Value::from(now + payments::LEASE),
-                Value::from(now),
-                Value::from(now),
-            ],
-        ))
-        .all(&svc.db)
-        .await?)
+    claim::<refund::Entity>(
+        &svc.db,
+        Claim {
+            table: "refunds",
+            set: "lease_until = $",
+            set_values: vec![Value::from(now + payments::LEASE)],
+            open: "status = 'pending' AND lease_until <= $",
+            open_values: vec![Value::from(now)],
+            order_by: "lease_until",
+            batch,
+        },
+    )
+    .await
 }
 
 /// Asks the provider again, under the same key, for a refund left pending, and settles it.
@@ -1258,16 +1252,8 @@ pub async fn pay_order(
     .await?;
     let (svc, caller, id) = (svc.clone(), caller.clone(), id.clone());
     payments::detached(async move {
-        let charged = svc
-            .provider
-            .charge(ChargeRequest {
-                amount: row.amount,
-                currency,
-                settlement_currency: ws_currency,
-                source: PaymentSource::New(&input.payment_method),
-                idempotency_key: &attempt.id,
-            })
-            .await;
+        let source = PaymentSource::New(&input.payment_method);
+        let charged = payments::charge(&svc, &attempt, currency, ws_currency, source).await;
         let charge = match charged {
             Ok(c) => c,
             Err(e) => {
@@ -1278,16 +1264,10 @@ pub async fn pay_order(
                 return Err(provider_error(e));
             }
         };
+        // Not recorded (or the order was paid meanwhile): the money goes back.
         let written =
             record_payment(&svc, &caller, &id, &row, &charge, &details, ip, &attempt.id).await;
-        if written.is_err() {
-            // Nothing was recorded (or the order was paid meanwhile): the money goes back.
-            if let Err(e) = payments::void(&svc, &attempt.id, &charge.payment_id, row.amount).await
-            {
-                tracing::error!(attempt = %attempt.id, error = %e, "voiding an unrecorded charge failed; the reconciliation job retries");
-            }
-        }
-        written
+        payments::keep_or_void(&svc, &attempt, &charge.payment_id, written).await
     })
     .await
 }

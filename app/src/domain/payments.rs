@@ -25,10 +25,12 @@ use sea_orm::{
 
 use crate::db::entities::{charge_attempt as attempt, order, refund};
 use crate::types::ChargeAttemptId;
-use crate::types::money;
+use crate::types::money::{self, Currency};
 
-use super::provider::{MovementKind, RefundRequest};
-use super::{DomainError, Services, billing, orders, skip_locked, statement};
+use super::provider::{
+    Charge, ChargeRequest, MovementKind, PaymentSource, ProviderError, RefundRequest,
+};
+use super::{Claim, DomainError, Services, billing, claim, orders};
 
 /// How long the process that recorded an intent owns it; after that the reconciliation job may
 /// take it over. Longer than any provider call should take.
@@ -279,6 +281,41 @@ async fn finish_void(
     Ok(())
 }
 
+/// Asks the provider for the attempt's charge, under the attempt's id as idempotency key.
+pub(crate) async fn charge(
+    svc: &Services,
+    attempt: &attempt::Model,
+    currency: Currency,
+    settlement_currency: Currency,
+    source: PaymentSource<'_>,
+) -> Result<Charge, ProviderError> {
+    svc.provider
+        .charge(ChargeRequest {
+            amount: attempt.amount,
+            currency,
+            settlement_currency,
+            source,
+            idempotency_key: &attempt.id,
+        })
+        .await
+}
+
+/// What recording a charge came to: kept when it was recorded; otherwise the money goes back
+/// now (or, if the provider cannot be reached, by the reconciliation job).
+pub(crate) async fn keep_or_void<T>(
+    svc: &Services,
+    attempt: &attempt::Model,
+    payment_id: &str,
+    recorded: Result<T, DomainError>,
+) -> Result<T, DomainError> {
+    if recorded.is_err()
+        && let Err(e) = void(svc, &attempt.id, payment_id, attempt.amount).await
+    {
+        tracing::error!(attempt = %attempt.id, error = %e, "giving back an unrecorded charge failed; the reconciliation job retries");
+    }
+    recorded
+}
+
 /// Runs money-moving work to its end even if the request that started it goes away: the
 /// future is spawned, and the caller only waits for its answer.
 pub(crate) async fn detached<T, F>(work: F) -> Result<T, DomainError>
@@ -349,27 +386,19 @@ async fn claim_attempts(
     svc: &Services,
     now: DateTime<Utc>,
 ) -> Result<Vec<attempt::Model>, DomainError> {
-    let backend = svc.db.get_database_backend();
-    let open = "status IN ('pending', 'voiding', 'abandoned') AND lease_until <= $";
-    let sql = format!(
-        "UPDATE charge_attempts SET lease_until = $1, tries = tries + 1, updated_at = $2 \
-         WHERE id IN (SELECT id FROM charge_attempts WHERE {open}3 ORDER BY lease_until LIMIT {BATCH}{}) \
-         AND {open}4 RETURNING *",
-        skip_locked(backend)
-    );
-    Ok(attempt::Entity::find()
-        .from_raw_sql(statement(
-            backend,
-            &sql,
-            [
-                Value::from(now + LEASE),
-                Value::from(now),
-                Value::from(now),
-                Value::from(now),
-            ],
-        ))
-        .all(&svc.db)
-        .await?)
+    claim::<attempt::Entity>(
+        &svc.db,
+        Claim {
+            table: "charge_attempts",
+            set: "lease_until = $, tries = tries + 1, updated_at = $",
+            set_values: vec![Value::from(now + LEASE), Value::from(now)],
+            open: "status IN ('pending', 'voiding', 'abandoned') AND lease_until <= $",
+            open_values: vec![Value::from(now)],
+            order_by: "lease_until",
+            batch: BATCH,
+        },
+    )
+    .await
 }
 
 async fn resolve(

@@ -59,6 +59,24 @@ async fn agree(svc: &Services) {
     );
 }
 
+/// Runs `n` copies of `op` at once, each on its own task (and so its own pooled connection);
+/// their answers.
+async fn race<T, Fut>(n: usize, op: impl Fn() -> Fut) -> Vec<Result<T, DomainError>>
+where
+    T: Send + 'static,
+    Fut: std::future::Future<Output = Result<T, DomainError>> + Send + 'static,
+{
+    join_all((0..n).map(|_| tokio::spawn(op())))
+        .await
+        .into_iter()
+        .map(|r| r.unwrap())
+        .collect()
+}
+
+fn winners<T>(results: &[Result<T, DomainError>]) -> usize {
+    results.iter().filter(|r| r.is_ok()).count()
+}
+
 async fn orders_of(w: &World, customer: &CustomerId) -> Vec<order::Model> {
     order::Entity::find()
         .filter(order::Column::CustomerId.eq(customer.as_str()))
@@ -372,9 +390,9 @@ async fn lost_dispute(w: &World) -> (CustomerId, OrderId, app::types::DisputeId)
 async fn fifty_concurrent_lost_closes_charge_back_once(engine: Engine) {
     let w = world(engine).await;
     let (customer, order_id, dispute) = lost_dispute(&w).await;
-    let results = join_all((0..50).map(|_| {
+    let results = race(50, || {
         let (svc, caller, id) = (w.svc.clone(), w.caller.clone(), dispute.clone());
-        tokio::spawn(async move {
+        async move {
             orders::close_dispute(
                 &svc,
                 &caller,
@@ -384,18 +402,17 @@ async fn fifty_concurrent_lost_closes_charge_back_once(engine: Engine) {
                 },
             )
             .await
-        })
-    }))
+        }
+    })
     .await;
-    let won = results.iter().filter(|r| matches!(r, Ok(Ok(_)))).count();
-    assert_eq!(won, 1, "exactly one close wins");
+    assert_eq!(winners(&results), 1, "exactly one close wins");
     assert!(results.iter().all(|r| matches!(
         r,
-        Ok(Ok(_))
-            | Ok(Err(DomainError::Conflict {
+        Ok(_)
+            | Err(DomainError::Conflict {
                 code: "dispute_closed",
                 ..
-            }))
+            })
     )));
     let o = orders::get_order(&w.svc, &w.caller, &order_id)
         .await
@@ -407,9 +424,9 @@ async fn fifty_concurrent_lost_closes_charge_back_once(engine: Engine) {
     assert_eq!(stats, recomputed(&w, &customer).await);
     assert_eq!(stats.lifetime_value, 0);
 
-    let repayments = join_all((0..50).map(|_| {
+    let repayments = race(50, || {
         let (svc, caller, id) = (w.svc.clone(), w.caller.clone(), dispute.clone());
-        tokio::spawn(async move {
+        async move {
             orders::request_repayment(
                 &svc,
                 &caller,
@@ -419,11 +436,10 @@ async fn fifty_concurrent_lost_closes_charge_back_once(engine: Engine) {
                 },
             )
             .await
-        })
-    }))
+        }
+    })
     .await;
-    let made = repayments.iter().filter(|r| matches!(r, Ok(Ok(_)))).count();
-    assert_eq!(made, 1, "exactly one repayment");
+    assert_eq!(winners(&repayments), 1, "exactly one repayment");
     let kinds: Vec<String> = orders_of(&w, &customer)
         .await
         .into_iter()
@@ -466,18 +482,14 @@ async fn fifty_concurrent_revokes_queue_one_set_of_commands(engine: Engine) {
     .unwrap();
     let c = w.buy(&vip, "rank@example.com", CARD).await.unwrap();
     let item = c.entitlements[0].id.clone();
-    let results = join_all((0..50).map(|_| {
+    let results = race(50, || {
         let (svc, caller, id) = (w.svc.clone(), w.caller.clone(), item.clone());
-        tokio::spawn(async move {
+        async move {
             entitlements::revoke_entitlement(&svc, &caller, &id, EntitlementRevoke::default()).await
-        })
-    }))
+        }
+    })
     .await;
-    assert_eq!(
-        results.iter().filter(|r| matches!(r, Ok(Ok(_)))).count(),
-        1,
-        "exactly one revoke wins"
-    );
+    assert_eq!(winners(&results), 1, "exactly one revoke wins");
     let revoke_commands = entitlement_command::Entity::find()
         .filter(entitlement_command::Column::EntitlementId.eq(item.as_str()))
         .filter(entitlement_command::Column::Phase.eq("revoke"))
