@@ -69,10 +69,10 @@ ensure_npm() {
   local stamp="end2end/node_modules/.patron-lock"
   if [ ! -f "$stamp" ] || ! cmp -s end2end/package-lock.json "$stamp"; then
     step "installing npm packages (Tailwind, wasm-opt, Playwright)"
-    # Not `npm ci`: npm 11 leaves optional platform packages that were never fetched (Tailwind's
-    # other-OS binaries) out of the lockfile, and `npm ci` then refuses it. Versions are pinned
-    # exactly in package.json and transitively in package-lock.json either way.
-    (cd end2end && npm install --no-audit --no-fund --loglevel=error)
+    # `npm ci`: exactly the locked, integrity-checked packages, and the committed lockfile is
+    # never rewritten. It lists every platform's optional packages (Tailwind's native binaries);
+    # after changing package.json, refresh it with `npm install` and commit the whole file.
+    (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
     cp end2end/package-lock.json "$stamp"
   fi
 }
