@@ -15,7 +15,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::request_id::{self, RequestId};
 use crate::state::AppState;
-use crate::{api, dashboard_guard, health};
+use crate::{api, dashboard_guard, health, security_headers};
 
 /// The whole application as one router.
 pub fn router(state: AppState) -> Router {
@@ -82,6 +82,7 @@ pub fn router(state: AppState) -> Router {
                 ),
         )
         .layer(middleware::from_fn(request_id::assign))
+        .layer(middleware::from_fn(security_headers::apply))
         .with_state(state)
 }
 

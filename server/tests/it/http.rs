@@ -193,7 +193,60 @@ async fn the_dashboard_needs_a_login_and_is_rendered_on_the_server(engine: Engin
     t.cleanup().await;
 }
 
+/// Every family of routes answers with the security headers; private answers are not cached.
+async fn every_answer_carries_the_security_headers(engine: Engine) {
+    let t = TestDb::migrated(engine).await;
+    let svc = t.services();
+    let tenant =
+        crate::support::Tenant::create(&svc, "Shop", &[app::types::Scope::CustomersRead]).await;
+    let srv = TestServer::start(svc).await;
+    let cases: [(&str, bool, bool); 7] = [
+        // (path, with the API key, private)
+        ("/healthz", false, false),
+        ("/login", false, false),
+        ("/no-such-page", false, false),
+        ("/dashboard/customers", false, true),
+        ("/api/v1/customers", false, true),
+        ("/api/v1/customers", true, true),
+        ("/api/v1/openapi.json", false, true),
+    ];
+    for (path, keyed, private) in cases {
+        let mut req = srv.client.get(srv.url(path));
+        if keyed {
+            req = req.bearer_auth(&tenant.key);
+        }
+        let res = req.send().await.unwrap();
+        let h = res.headers();
+        let got = |name: &str| h.get(name).map(|v| v.to_str().unwrap().to_owned());
+        assert_eq!(
+            got("x-content-type-options").as_deref(),
+            Some("nosniff"),
+            "{path}"
+        );
+        assert_eq!(got("x-frame-options").as_deref(), Some("DENY"), "{path}");
+        assert_eq!(
+            got("content-security-policy").as_deref(),
+            Some("frame-ancestors 'none'"),
+            "{path}"
+        );
+        assert_eq!(
+            got("referrer-policy").as_deref(),
+            Some("same-origin"),
+            "{path}"
+        );
+        if private {
+            assert_eq!(got("cache-control").as_deref(), Some("no-store"), "{path}");
+        }
+        if keyed {
+            assert_eq!(res.status(), StatusCode::OK, "{path}");
+        }
+    }
+    drop(srv);
+    t.cleanup().await;
+}
+
 on_both_engines!(
+    every_answer_carries_the_security_headers,
     healthz_reports_the_engine_and_schema_version,
     healthz_is_unavailable_on_an_unmigrated_database,
     unknown_api_routes_answer_the_json_error_envelope,
