@@ -76,11 +76,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Reconcile { fix } => {
             let svc = open_migrated(&target).await?;
-            if fix {
-                let report = payments::reconcile(&svc).await.map_err(domain_error)?;
-                tracing::info!(?report, "reconciliation job");
-            }
-            let differences = payments::compare(&svc).await.map_err(domain_error)?;
+            let differences = payments::check_ledger(&svc, fix)
+                .await
+                .map_err(domain_error)?;
             for d in &differences {
                 say(&d.to_string())?;
             }

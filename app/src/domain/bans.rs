@@ -682,9 +682,12 @@ pub async fn create_ban(
     )
     .await?;
     let why = format!("banned ({id})");
-    for customer in &matched_ids {
+    let matched: Vec<String> = matched_ids.into_iter().collect();
+    // A few queries per 500 matched customers, not per customer; within the parameter limits of
+    // both engines.
+    for customers in matched.chunks(500) {
         if input.cancel_subscriptions {
-            for s in subscriptions::live_of_customer(&txn, ws, customer).await? {
+            for s in subscriptions::live_of_customers(&txn, ws, customers).await? {
                 subscriptions::cancel_now_in(&txn, svc, caller, &s, Some(why.clone())).await?;
             }
         }
@@ -693,7 +696,7 @@ pub async fn create_ban(
                 &txn,
                 svc,
                 caller,
-                Which::Customer(customer),
+                Which::Customers(customers),
                 EntitlementStatus::Revoked,
                 Some(&why),
                 now,

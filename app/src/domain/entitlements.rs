@@ -259,7 +259,7 @@ pub(crate) async fn grant<C: ConnectionTrait>(
 /// Which active entitlements to end.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Which<'a> {
-    Customer(&'a str),
+    Customers(&'a [String]),
     Order(&'a str),
     Subscription(&'a str),
     One(&'a str),
@@ -280,7 +280,9 @@ pub(crate) async fn end<C: ConnectionTrait>(
         .filter(ent::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
         .filter(ent::Column::Status.eq(EntitlementStatus::Active.as_str()));
     q = match which {
-        Which::Customer(id) => q.filter(ent::Column::CustomerId.eq(id)),
+        Which::Customers(ids) => {
+            q.filter(ent::Column::CustomerId.is_in(ids.iter().map(String::as_str)))
+        }
         Which::Order(id) => q.filter(ent::Column::OrderId.eq(id)),
         Which::Subscription(id) => q.filter(ent::Column::SubscriptionId.eq(id)),
         Which::One(id) => q.filter(ent::Column::Id.eq(id)),

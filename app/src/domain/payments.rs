@@ -467,6 +467,16 @@ async fn resolve(
     }
 }
 
+/// What `server reconcile` answers: the differences between the provider's ledger and Patron's
+/// records, after running the reconciliation job first when `fix` is set.
+pub async fn check_ledger(svc: &Services, fix: bool) -> Result<Vec<Difference>, DomainError> {
+    if fix {
+        let report = reconcile(svc).await?;
+        tracing::info!(?report, "reconciliation job");
+    }
+    compare(svc).await
+}
+
 /// A disagreement between the provider's ledger and Patron's records.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Difference(pub String);

@@ -432,34 +432,25 @@ pub(crate) async fn cancel_now_in<C: ConnectionTrait>(
     Ok(after)
 }
 
-/// The customer's live subscriptions, locked, inside `conn`.
-pub(crate) async fn live_of_customer<C: ConnectionTrait>(
+/// The live subscriptions of these customers, in one query, each row locked until `conn` ends
+/// (`FOR UPDATE` on PostgreSQL, which also answers each row as last committed; SQLite's write
+/// transaction already excludes other writers).
+pub(crate) async fn live_of_customers<C: ConnectionTrait>(
     conn: &C,
     workspace_id: &str,
-    customer_id: &str,
+    customer_ids: &[String],
 ) -> Result<Vec<sub::Model>, DomainError> {
-    let ids: Vec<String> = sub::Entity::find()
-        .select_only()
-        .column(sub::Column::Id)
+    Ok(sub::Entity::find()
         .filter(sub::Column::WorkspaceId.eq(workspace_id))
-        .filter(sub::Column::CustomerId.eq(customer_id))
+        .filter(sub::Column::CustomerId.is_in(customer_ids.iter().map(String::as_str)))
         .filter(sub::Column::Status.is_in([
             SubscriptionStatus::Active.as_str(),
             SubscriptionStatus::PastDue.as_str(),
         ]))
-        .into_tuple()
+        .order_by_asc(sub::Column::Id)
+        .lock_exclusive()
         .all(conn)
-        .await?;
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        super::lock_row(conn, "subscriptions", &id).await?;
-        if let Some(row) = sub::Entity::find_by_id(id.as_str()).one(conn).await?
-            && is_live(&row.status)
-        {
-            out.push(row);
-        }
-    }
-    Ok(out)
+        .await?)
 }
 
 /// Cancels a subscription and revokes its benefits at once (fraud, abuse).

@@ -38,7 +38,7 @@ pub fn spawn_sweeper(svc: Services) -> tokio::task::JoinHandle<()> {
 /// How often the billing clock looks for due renewals, retries, cancellations and expiries.
 pub const BILLING_EVERY: Duration = Duration::from_secs(60);
 
-/// One tick of the billing clock, then of the reconciliation job.
+/// One tick of the billing clock.
 pub async fn bill(svc: &Services) {
     match billing::run_billing(svc).await {
         Ok(report) if report != BillingReport::default() => tracing::info!(
@@ -53,6 +53,10 @@ pub async fn bill(svc: &Services) {
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "billing clock failed"),
     }
+}
+
+/// One run of the reconciliation job: finishes or gives back what a crash or an outage left.
+pub async fn reconcile(svc: &Services) {
     match payments::reconcile(svc).await {
         Ok(report) if report != payments::ReconcileReport::default() => tracing::info!(
             finished = report.finished,
@@ -67,7 +71,8 @@ pub async fn bill(svc: &Services) {
     }
 }
 
-/// Runs the billing clock now and every [`BILLING_EVERY`] until the process ends.
+/// Runs the billing clock, then the reconciliation job, now and every [`BILLING_EVERY`] until
+/// the process ends.
 pub fn spawn_billing_clock(svc: Services) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(BILLING_EVERY);
@@ -75,6 +80,7 @@ pub fn spawn_billing_clock(svc: Services) -> tokio::task::JoinHandle<()> {
         loop {
             every.tick().await;
             bill(&svc).await;
+            reconcile(&svc).await;
         }
     })
 }

@@ -160,6 +160,41 @@ async fn a_charge_the_provider_made_but_never_confirmed_is_given_back(engine: En
     w2.t.cleanup().await;
 }
 
+async fn two_reconciliation_jobs_take_each_lost_charge_once(engine: Engine) {
+    let w = world(engine).await;
+    let (svc, sim) = faulty(&w);
+    let w = World { svc, ..w };
+    let book = w.product(ProductKind::OneTime, 700, "EUR").await;
+    sim.faults()
+        .inject(FaultPoint::AfterCharge, Fault::Fail, 20);
+    for i in 0..20 {
+        assert!(
+            w.buy(&book, &format!("lost{i}@example.com"), CARD)
+                .await
+                .is_err()
+        );
+    }
+    assert_eq!(compare(&w.svc).await.unwrap().len(), 20);
+    // A second server process with its own connections and provider client.
+    let other_db = w.t.connect_again().await;
+    let other = Services::new(other_db.clone())
+        .with_clock(w.clock.clone())
+        .with_provider(Arc::new(SimulatedProvider::new(other_db.clone())));
+    w.clock.advance(payments::LEASE + Duration::seconds(1));
+    let (a, b) = tokio::join!(reconcile(&w.svc), reconcile(&other));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(
+        a.voided + b.voided,
+        20,
+        "each charge taken by one job: {a:?} {b:?}"
+    );
+    assert_eq!(a.errors + b.errors, 0);
+    assert_eq!(movements(&w.svc, MovementKind::Refund).await, 20);
+    agree(&w.svc).await;
+    other_db.close().await.unwrap();
+    w.t.cleanup().await;
+}
+
 async fn a_renewal_the_provider_never_confirmed_is_recorded_by_the_job(engine: Engine) {
     let w = world(engine).await;
     let (svc, sim) = faulty(&w);
@@ -524,18 +559,61 @@ async fn a_ban_that_cancels_subscriptions_needs_that_permission_first(engine: En
     let (s, p) = full
         .post(
             "/products",
-            json!({"name": "VIP", "kind": "subscription", "amount": 900, "currency": "EUR", "interval": "month", "benefits": []}),
+            json!({"name": "VIP", "kind": "subscription", "amount": 900, "currency": "EUR", "interval": "month",
+                   "benefits": [{"kind": "custom", "description": "access"}]}),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{p}");
-    let (s, bought) = full
-        .post(
-            "/checkouts",
-            json!({"product_id": p["id"], "customer": {"email": "ban@example.com"}, "payment_method": {"type": "card", "number": CARD}}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{bought}");
-    let customer = bought["customer"]["id"].as_str().unwrap();
+    // Two customers who share one mailbox: a ban on it matches both.
+    let mut bought = Vec::new();
+    for external in ["a", "b"] {
+        let (s, c) = full
+            .post(
+                "/checkouts",
+                json!({"product_id": p["id"], "customer": {"external_id": external, "email": "ban@example.com"},
+                       "payment_method": {"type": "card", "number": CARD}}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{c}");
+        bought.push(c);
+    }
+    let customer = bought[0]["customer"]["id"].as_str().unwrap();
+    let sub_status = |c: &serde_json::Value| {
+        let path = format!(
+            "/subscriptions/{}",
+            c["subscription"]["id"].as_str().unwrap()
+        );
+        let full = &full;
+        async move {
+            let (s, sub) = full.get(&path).await;
+            assert_eq!(s, StatusCode::OK, "{sub}");
+            sub["status"].as_str().unwrap().to_owned()
+        }
+    };
+    let item_statuses = |c: &serde_json::Value| {
+        let path = format!(
+            "/customers/{}/entitlements",
+            c["customer"]["id"].as_str().unwrap()
+        );
+        let full = &full;
+        async move {
+            let (s, list) = full.get(&path).await;
+            assert_eq!(s, StatusCode::OK, "{list}");
+            let items = if list.is_array() {
+                list
+            } else {
+                list["data"].clone()
+            };
+            let out: Vec<String> = items
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["status"].as_str().unwrap().to_owned())
+                .collect();
+            assert!(!out.is_empty(), "the purchase granted an item");
+            out
+        }
+    };
 
     let res = api
         .post(
@@ -552,37 +630,32 @@ async fn a_ban_that_cancels_subscriptions_needs_that_permission_first(engine: En
         0,
         "nothing was written"
     );
-    let (s, sub) = full
-        .get(&format!(
-            "/subscriptions/{}",
-            bought["subscription"]["id"].as_str().unwrap()
-        ))
-        .await;
-    assert_eq!(s, StatusCode::OK, "{sub}");
-    assert_eq!(sub["status"], "active");
+    for c in &bought {
+        assert_eq!(sub_status(c).await, "active");
+        assert!(item_statuses(c).await.iter().all(|s| s == "active"));
+    }
 
-    // With the permission, the ban and its cancellations land together.
+    // With the permissions, the ban and every cancellation and revocation land together, for
+    // each customer it matches.
     let (s, ban) = full
         .post(
             "/bans",
-            json!({"reason": "fraud", "identities": [{"kind": "customer", "value": customer}], "cancel_subscriptions": true}),
+            json!({"reason": "fraud", "identities": [{"kind": "email", "value": "ban@example.com"}],
+                   "cancel_subscriptions": true, "revoke_items": true}),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{ban}");
-    let (s, sub) = full
-        .get(&format!(
-            "/subscriptions/{}",
-            bought["subscription"]["id"].as_str().unwrap()
-        ))
-        .await;
-    assert_eq!(s, StatusCode::OK, "{sub}");
-    assert_eq!(sub["status"], "canceled");
+    for c in &bought {
+        assert_eq!(sub_status(c).await, "canceled");
+        assert!(item_statuses(c).await.iter().all(|s| s == "revoked"));
+    }
     t.cleanup().await;
 }
 
 on_both_engines!(
     two_billing_clocks_renew_each_subscription_exactly_once,
     a_charge_the_provider_made_but_never_confirmed_is_given_back,
+    two_reconciliation_jobs_take_each_lost_charge_once,
     a_renewal_the_provider_never_confirmed_is_recorded_by_the_job,
     a_renewal_that_fails_backs_off_and_never_stops_the_others,
     a_charge_whose_record_cannot_be_committed_is_given_back_at_once,
