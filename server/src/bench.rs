@@ -15,7 +15,9 @@ use app::domain::customers::{CustomerQuery, list_customers};
 use app::domain::{Caller, Services, products, workspaces};
 use app::types::customer::{CustomerSort, SubscriptionFilter};
 use app::types::money::{self, Currency};
+use app::types::order::{OrderKind, OrderStatus};
 use app::types::product::{BillingInterval, ProductCreate, ProductKind};
+use app::types::subscription::SubscriptionStatus;
 use app::types::{CustomerId, OrderId, SubscriptionId, WorkspaceId};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -253,8 +255,8 @@ pub async fn seed_bench(
                     customer_id: Set(id.clone()),
                     product_id: Set(p.id.clone()),
                     subscription_id: Set(None),
-                    kind: Set("purchase".into()),
-                    status: Set("paid".into()),
+                    kind: Set(OrderKind::Purchase),
+                    status: Set(OrderStatus::Paid),
                     status_before_dispute: Set(None),
                     amount: Set(p.amount),
                     currency: Set(p.currency.code.into()),
@@ -279,10 +281,10 @@ pub async fn seed_bench(
             let status = subscribed.map(|since| {
                 let roll = rng.random_range(0..10);
                 let status = match roll {
-                    0..=5 => "active",
-                    6 => "past_due",
-                    7 | 8 => "canceled",
-                    _ => "expired",
+                    0..=5 => SubscriptionStatus::Active,
+                    6 => SubscriptionStatus::PastDue,
+                    7 | 8 => SubscriptionStatus::Canceled,
+                    _ => SubscriptionStatus::Expired,
                 };
                 let vip = &catalogue[1];
                 subs.push(subscription::ActiveModel {
@@ -290,11 +292,11 @@ pub async fn seed_bench(
                     workspace_id: Set(ws.clone()),
                     customer_id: Set(id.clone()),
                     product_id: Set(vip.id.clone()),
-                    status: Set(status.into()),
+                    status: Set(status),
                     amount: Set(vip.amount),
                     currency: Set("EUR".into()),
                     workspace_amount: Set(vip.amount),
-                    interval: Set("month".into()),
+                    interval: Set(BillingInterval::Month),
                     interval_count: Set(1),
                     payment_method: Set(r#"{"type":"card","brand":"visa","last4":"4242","account":null,"fingerprint":null,"country":null}"#.into()),
                     payment_token: Set("sim_pm:bench".into()),
@@ -314,7 +316,7 @@ pub async fn seed_bench(
                 });
                 status
             });
-            let active = status == Some("active");
+            let active = status == Some(SubscriptionStatus::Active);
             for (c, paid) in &by_currency {
                 tots.push(totals::ActiveModel {
                     customer_id: Set(id.clone()),
@@ -358,7 +360,7 @@ pub async fn seed_bench(
                 disputes_count: Set(0),
                 last_order_at: Set(last_order),
                 last_order_key: Set(last_order.map_or(0, |t| t.timestamp_millis())),
-                subscription_status: Set(status.map(str::to_owned)),
+                subscription_status: Set(status),
                 search_text: Set(search),
                 banned_until: Set(None),
             });

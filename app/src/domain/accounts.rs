@@ -71,7 +71,7 @@ pub async fn create_user(svc: &Services, new: NewUser) -> Result<UserId, DomainE
     membership::ActiveModel {
         workspace_id: Set(new.workspace_id.to_string()),
         user_id: Set(id.to_string()),
-        role: Set(new.role.as_str().to_owned()),
+        role: Set(new.role),
         created_at: Set(now),
     }
     .insert(&txn)
@@ -203,10 +203,7 @@ fn signed_in(
     membership: &membership::Model,
     ip: Option<String>,
 ) -> Result<SignedIn, DomainError> {
-    let role: Role = membership
-        .role
-        .parse()
-        .map_err(|e: String| DomainError::internal(format!("memberships.role: {e}")))?;
+    let role = membership.role;
     let id = UserId::parse(&user.id).map_err(|e| DomainError::internal(e.to_string()))?;
     let workspace_id = WorkspaceId::parse(&membership.workspace_id)
         .map_err(|e| DomainError::internal(e.to_string()))?;

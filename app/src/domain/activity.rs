@@ -8,7 +8,9 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::Value;
 
 use crate::db::entities::{api_key, dispute, event, order, refund, user};
-use crate::types::activity::{ActivityEntry, CustomerPageData, FieldChange, RevenuePoint};
+use crate::types::activity::{
+    ActivityEntry, ActorKind, CustomerPageData, FieldChange, RevenuePoint, TargetKind,
+};
 use crate::types::order::DisputeStatus;
 use crate::types::{CustomerId, EventId, Page, Role, Scope};
 
@@ -24,7 +26,7 @@ pub async fn customer_activity(
     svc: &Services,
     caller: &Caller,
     customer_id: &CustomerId,
-    target_type: Option<&str>,
+    target_type: Option<TargetKind>,
     limit: u64,
     starting_after: Option<EventId>,
 ) -> Result<Page<ActivityEntry>, DomainError> {
@@ -54,7 +56,7 @@ pub async fn customer_activity(
     rows.truncate(limit as usize);
 
     // Who acted, named once per page: users by email, keys by name.
-    let ids_of = |kind: &str| -> Vec<String> {
+    let ids_of = |kind: ActorKind| -> Vec<String> {
         let mut ids: Vec<String> = rows
             .iter()
             .filter(|r| r.actor_type == kind)
@@ -65,7 +67,7 @@ pub async fn customer_activity(
         ids
     };
     let mut names: HashMap<String, String> = HashMap::new();
-    let user_ids = ids_of("user");
+    let user_ids = ids_of(ActorKind::User);
     if !user_ids.is_empty() {
         for u in user::Entity::find()
             .filter(user::Column::Id.is_in(user_ids))
@@ -75,7 +77,7 @@ pub async fn customer_activity(
             names.insert(u.id, u.email);
         }
     }
-    let key_ids = ids_of("api_key");
+    let key_ids = ids_of(ActorKind::ApiKey);
     if !key_ids.is_empty() {
         for k in api_key::Entity::find()
             .filter(api_key::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
@@ -90,11 +92,11 @@ pub async fn customer_activity(
     let entries = rows
         .into_iter()
         .map(|r| {
-            let actor = match (r.actor_type.as_str(), &r.actor_id) {
-                ("system", _) => "System".to_owned(),
-                ("portal_customer", _) => "The customer (portal)".to_owned(),
+            let actor = match (r.actor_type, &r.actor_id) {
+                (ActorKind::System, _) => "System".to_owned(),
+                (ActorKind::PortalCustomer, _) => "The customer (portal)".to_owned(),
                 (_, Some(id)) => names.get(id).cloned().unwrap_or_else(|| id.clone()),
-                (kind, None) => kind.to_owned(),
+                (kind, None) => kind.to_string(),
             };
             Ok(ActivityEntry {
                 id: stored_id(&r.id)?,
@@ -233,7 +235,7 @@ pub async fn revenue_by_month(
         .column(dispute::Column::WorkspaceAmount)
         .filter(dispute::Column::WorkspaceId.eq(ws))
         .filter(dispute::Column::CustomerId.eq(cus))
-        .filter(dispute::Column::Status.eq(DisputeStatus::Lost.as_str()))
+        .filter(dispute::Column::Status.eq(DisputeStatus::Lost))
         .filter(dispute::Column::ClosedAt.gte(start))
         .into_tuple()
         .all(&svc.db)

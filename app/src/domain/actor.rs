@@ -1,5 +1,6 @@
 //! Who is acting: the caller every domain operation receives, and what it may do.
 
+use crate::types::activity::ActorKind;
 use crate::types::{ApiKeyId, Role, Scope, UserId, WorkspaceId};
 
 use super::DomainError;
@@ -26,12 +27,12 @@ pub enum Actor {
 }
 
 impl Actor {
-    /// `user`, `api_key` or `system`, as stored in the audit trail.
-    pub fn kind(&self) -> &'static str {
+    /// The actor's kind, as stored in the audit trail.
+    pub fn kind(&self) -> ActorKind {
         match self {
-            Actor::User { .. } => "user",
-            Actor::ApiKey { .. } => "api_key",
-            Actor::System => "system",
+            Actor::User { .. } => ActorKind::User,
+            Actor::ApiKey { .. } => ActorKind::ApiKey,
+            Actor::System => ActorKind::System,
         }
     }
 

@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 
 use crate::db::entities::event;
 use crate::types::EventId;
+use crate::types::activity::TargetKind;
 
 use super::actor::Caller;
 use super::{DomainError, Services};
@@ -44,7 +45,7 @@ pub struct Change<'a> {
     /// Such as `customer.updated`.
     pub action: &'a str,
     /// Such as `customer`.
-    pub target_type: &'a str,
+    pub target_type: TargetKind,
     /// The object's id.
     pub target_id: &'a str,
     /// The customer the change concerns, if any.
@@ -64,10 +65,10 @@ pub async fn record<C: ConnectionTrait>(
     event::ActiveModel {
         id: Set(id.to_string()),
         workspace_id: Set(caller.workspace_id.to_string()),
-        actor_type: Set(caller.actor.kind().to_owned()),
+        actor_type: Set(caller.actor.kind()),
         actor_id: Set(caller.actor.id().map(str::to_owned)),
         action: Set(change.action.to_owned()),
-        target_type: Set(change.target_type.to_owned()),
+        target_type: Set(change.target_type),
         target_id: Set(change.target_id.to_owned()),
         customer_id: Set(change.customer_id.map(str::to_owned)),
         changes: Set(change.changes.to_string()),

@@ -17,6 +17,7 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::db::entities::{ban, ban_identity, customer, payment_detail as pd};
+use crate::types::activity::TargetKind;
 use crate::types::ban::{
     Ban, BanCreate, BanIdentity, BanIdentityKind, BanMatch, BanPreview, BanStatus, BanUpdate,
 };
@@ -253,7 +254,7 @@ async fn ban_ids_matching<C: ConnectionTrait>(
         for (kind, value) in &exact {
             any = any.add(
                 Condition::all()
-                    .add(ban_identity::Column::Kind.eq(kind.as_str()))
+                    .add(ban_identity::Column::Kind.eq(*kind))
                     .add(ban_identity::Column::Value.eq(value.as_str())),
             );
         }
@@ -274,7 +275,7 @@ async fn ban_ids_matching<C: ConnectionTrait>(
             .column(ban_identity::Column::BanId)
             .column(ban_identity::Column::Value)
             .filter(ban_identity::Column::WorkspaceId.eq(ws))
-            .filter(ban_identity::Column::Kind.eq(BanIdentityKind::Ip.as_str()))
+            .filter(ban_identity::Column::Kind.eq(BanIdentityKind::Ip))
             .into_tuple()
             .all(conn)
             .await?;
@@ -520,7 +521,7 @@ async fn present<C: ConnectionTrait>(
             .await?
         {
             identities.entry(i.ban_id).or_default().push(BanIdentity {
-                kind: super::stored(&i.kind)?,
+                kind: i.kind,
                 value: i.value,
             });
         }
@@ -600,7 +601,7 @@ async fn write_identities<C: ConnectionTrait>(
     ban_identity::Entity::insert_many(identities.iter().map(|i| ban_identity::ActiveModel {
         ban_id: Set(ban_id.to_owned()),
         workspace_id: Set(ws.to_owned()),
-        kind: Set(i.kind.as_str().to_owned()),
+        kind: Set(i.kind),
         value: Set(i.value.clone()),
     }))
     .exec(conn)
@@ -669,7 +670,7 @@ pub async fn create_ban(
         caller,
         Change {
             action: "ban.created",
-            target_type: "ban",
+            target_type: TargetKind::Ban,
             target_id: id.as_str(),
             customer_id: input.customer_id.as_ref().map(CustomerId::as_str),
             changes: json!({
@@ -795,7 +796,7 @@ pub async fn update_ban(
         caller,
         Change {
             action: "ban.updated",
-            target_type: "ban",
+            target_type: TargetKind::Ban,
             target_id: id.as_str(),
             customer_id: before.customer_id.as_ref().map(CustomerId::as_str),
             changes: audit::diff(
@@ -851,7 +852,7 @@ pub async fn lift_ban(svc: &Services, caller: &Caller, id: &BanId) -> Result<Ban
         caller,
         Change {
             action: "ban.lifted",
-            target_type: "ban",
+            target_type: TargetKind::Ban,
             target_id: id.as_str(),
             customer_id: before.customer_id.as_ref().map(CustomerId::as_str),
             changes: json!({"lifted_at": {"before": null, "after": now}}),

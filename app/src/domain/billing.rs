@@ -21,7 +21,7 @@ use super::entitlements::{self, Which};
 use super::orders::{self, NewOrder, Outcome};
 use super::payments::{self, AttemptStatus, Purpose};
 use super::provider::{Charge, PaymentSource, ProviderError};
-use super::{Claim, DomainError, Services, claim, lock_row, stored, stored_id, subscriptions};
+use super::{Claim, DomainError, Services, Unreadable, claim, lock_row, stored_id, subscriptions};
 
 /// Waits before each retry after a failed renewal; after the last, the subscription expires.
 pub const RETRY_DELAYS: [Duration; 3] = [Duration::days(1), Duration::days(3), Duration::days(5)];
@@ -52,10 +52,7 @@ pub struct BillingReport {
 pub async fn run_billing(svc: &Services) -> Result<BillingReport, DomainError> {
     let now = svc.clock.now();
     let mut report = BillingReport::default();
-    let live = [
-        SubscriptionStatus::Active.as_str(),
-        SubscriptionStatus::PastDue.as_str(),
-    ];
+    let live = [SubscriptionStatus::Active, SubscriptionStatus::PastDue];
 
     let ending = sub::Entity::find()
         .filter(sub::Column::Status.is_in(live))
@@ -75,7 +72,15 @@ pub async fn run_billing(svc: &Services) -> Result<BillingReport, DomainError> {
         }
     }
 
-    for row in claim_due(svc, now).await? {
+    for claimed in claim_due(svc, now).await? {
+        let row = match claimed {
+            Ok(row) => row,
+            Err(u) => {
+                tracing::error!(subscription = %u.id, error = %u.error, "a subscription cannot be read; retried later");
+                back_off(svc, &u.id, now).await?;
+                continue;
+            }
+        };
         let id = row.id.clone();
         match collect(svc, row, now, &mut report).await {
             Ok(()) => {}
@@ -98,18 +103,23 @@ pub const CLAIM: Duration = Duration::minutes(5);
 /// [`CLAIM`]: another process running the same claim gets other rows (PostgreSQL skips rows
 /// being claimed; SQLite runs one writer at a time), and a crashed process's rows come back
 /// when their lease ends.
-async fn claim_due(svc: &Services, now: DateTime<Utc>) -> Result<Vec<sub::Model>, DomainError> {
+async fn claim_due(
+    svc: &Services,
+    now: DateTime<Utc>,
+) -> Result<Vec<Result<sub::Model, Unreadable>>, DomainError> {
     let mut rows = claim::<sub::Entity>(
         &svc.db,
         Claim {
             table: "subscriptions",
             set: "claimed_until = $",
             set_values: vec![Value::from(now + CLAIM)],
-            open: "((status = 'active' AND current_period_end <= $) \
-                OR (status = 'past_due' AND next_retry_at <= $)) \
+            open: "((status = $ AND current_period_end <= $) \
+                OR (status = $ AND next_retry_at <= $)) \
                 AND cancel_at_period_end = $ AND (claimed_until IS NULL OR claimed_until <= $)",
             open_values: vec![
+                Value::from(SubscriptionStatus::Active),
                 Value::from(now),
+                Value::from(SubscriptionStatus::PastDue),
                 Value::from(now),
                 Value::from(false),
                 Value::from(now),
@@ -119,15 +129,21 @@ async fn claim_due(svc: &Services, now: DateTime<Utc>) -> Result<Vec<sub::Model>
         },
     )
     .await?;
-    // Oldest due first, as a clock that was stopped catches up.
-    rows.sort_by_key(|r| r.current_period_end);
+    // Oldest due first, as a clock that was stopped catches up (unreadable rows first).
+    rows.sort_by_key(|r| r.as_ref().ok().map(|r| r.current_period_end));
     Ok(rows)
 }
 
 /// After a failed run (not a decline: an error), the subscription waits longer each time.
 async fn back_off(svc: &Services, id: &str, now: DateTime<Utc>) -> Result<(), DomainError> {
-    let row = sub::Entity::find_by_id(id).one(&svc.db).await?;
-    let failures = row.map_or(0, |r| r.claim_failures);
+    // Only the counter: a row that cannot be read as a whole backs off too.
+    let failures: i32 = sub::Entity::find_by_id(id)
+        .select_only()
+        .column(sub::Column::ClaimFailures)
+        .into_tuple()
+        .one(&svc.db)
+        .await?
+        .unwrap_or(0);
     let wait = CLAIM * 2i32.pow(u32::try_from(failures.clamp(0, 8)).unwrap_or(8));
     sub::Entity::update_many()
         .col_expr(sub::Column::ClaimedUntil, Expr::val(Some(now + wait)))
@@ -146,7 +162,7 @@ async fn apply_scheduled_cancel(svc: &Services, row: sub::Model) -> Result<bool,
     let txn = svc.write_txn().await?;
     let end = row.current_period_end;
     let done = subscriptions::write(&txn, svc, &caller, &row, "subscription.canceled", |m| {
-        m.status = Set(SubscriptionStatus::Canceled.as_str().into());
+        m.status = Set(SubscriptionStatus::Canceled);
         m.cancel_at_period_end = Set(false);
         m.ended_at = Set(Some(end));
         m.next_retry_at = Set(None);
@@ -199,7 +215,7 @@ async fn collect(
             .one(&svc.db)
             .await?
             .ok_or_else(|| DomainError::internal("subscription vanished"))?;
-        let still_due = row.status == SubscriptionStatus::Active.as_str()
+        let still_due = row.status == SubscriptionStatus::Active
             && !row.cancel_at_period_end
             && row.current_period_end <= now;
         if !still_due {
@@ -225,13 +241,11 @@ async fn renewal_attempt(
         .one(&svc.db)
         .await?;
     if let Some(a) = earlier {
-        let status = a.status.as_str();
-        if status == AttemptStatus::Pending.as_str() || status == AttemptStatus::Abandoned.as_str()
-        {
+        let status = a.status;
+        if status == AttemptStatus::Pending || status == AttemptStatus::Abandoned {
             return Ok(payments::resume(svc, &a.id).await?.then_some(a));
         }
-        if status == AttemptStatus::Succeeded.as_str() || status == AttemptStatus::Voiding.as_str()
-        {
+        if status == AttemptStatus::Succeeded || status == AttemptStatus::Voiding {
             return Ok(None);
         }
         // Declined, voided or failed: this try is over; a new attempt is a new charge.
@@ -301,7 +315,7 @@ pub(crate) async fn finish_renewal(
             let settled = charge_attempt::Entity::find_by_id(attempt.id.as_str())
                 .one(&svc.db)
                 .await?
-                .is_some_and(|a| a.status == AttemptStatus::Succeeded.as_str());
+                .is_some_and(|a| a.status == AttemptStatus::Succeeded);
             Ok(if settled {
                 Finished::Nothing
             } else {
@@ -328,8 +342,8 @@ async fn expecting<C: sea_orm::ConnectionTrait>(
         .one(conn)
         .await?
         .ok_or_else(|| DomainError::internal("subscription vanished"))?;
-    let live = row.status == SubscriptionStatus::Active.as_str()
-        || row.status == SubscriptionStatus::PastDue.as_str();
+    let live =
+        row.status == SubscriptionStatus::Active || row.status == SubscriptionStatus::PastDue;
     let same_period = Some(row.current_period_end) == attempt.period_start
         && Some(row.retry_count) == attempt.retry_count;
     Ok((live && !row.cancel_at_period_end && same_period).then_some(row))
@@ -348,7 +362,7 @@ async fn record_renewal(
         return Ok(false);
     };
     let caller = Caller::system(stored_id(&row.workspace_id)?);
-    let interval = stored(&row.interval)?;
+    let interval = row.interval;
     let start = row.current_period_end;
     let end = subscriptions::period_end(start, interval, row.interval_count);
     let currency = Currency::parse(&row.currency).map_err(DomainError::internal)?;
@@ -381,7 +395,7 @@ async fn record_renewal(
         charge.exchange_rate_micros,
     );
     subscriptions::write(&txn, svc, &caller, &row, "subscription.renewed", |m| {
-        m.status = Set(SubscriptionStatus::Active.as_str().into());
+        m.status = Set(SubscriptionStatus::Active);
         m.current_period_start = Set(start);
         m.current_period_end = Set(end);
         m.retry_count = Set(0);
@@ -404,7 +418,7 @@ async fn invoice_for<C: sea_orm::ConnectionTrait>(
 ) -> Result<invoice::Model, DomainError> {
     let existing = invoice::Entity::find()
         .filter(invoice::Column::SubscriptionId.eq(row.id.as_str()))
-        .filter(invoice::Column::Status.eq(InvoiceStatus::Open.as_str()))
+        .filter(invoice::Column::Status.eq(InvoiceStatus::Open))
         .order_by_desc(invoice::Column::Id)
         .one(conn)
         .await?;
@@ -434,14 +448,14 @@ async fn record_decline(
     };
     let caller = Caller::system(stored_id(&row.workspace_id)?);
     let start = row.current_period_end;
-    let end = subscriptions::period_end(start, stored(&row.interval)?, row.interval_count);
+    let end = subscriptions::period_end(start, row.interval, row.interval_count);
     let inv = invoice_for(&txn, &row, start, end, now).await?;
     subscriptions::record_attempt(&txn, &inv, Err((code, message)), now).await?;
     let retry = row.retry_count + 1;
     let finished = match RETRY_DELAYS.get(usize::try_from(retry - 1).unwrap_or(usize::MAX)) {
         Some(delay) => {
             subscriptions::write(&txn, svc, &caller, &row, "subscription.past_due", |m| {
-                m.status = Set(SubscriptionStatus::PastDue.as_str().into());
+                m.status = Set(SubscriptionStatus::PastDue);
                 m.retry_count = Set(retry);
                 m.next_retry_at = Set(Some(now + *delay));
                 m.claimed_until = Set(None);
@@ -452,7 +466,7 @@ async fn record_decline(
         }
         None => {
             subscriptions::write(&txn, svc, &caller, &row, "subscription.expired", |m| {
-                m.status = Set(SubscriptionStatus::Expired.as_str().into());
+                m.status = Set(SubscriptionStatus::Expired);
                 m.retry_count = Set(retry);
                 m.next_retry_at = Set(None);
                 m.ended_at = Set(Some(now));

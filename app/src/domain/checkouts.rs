@@ -8,11 +8,12 @@ use sea_orm::{
 };
 
 use crate::db::entities::{customer, product, subscription as sub};
+use crate::types::activity::TargetKind;
 use crate::types::customer::CustomerCreate;
 use crate::types::money::Currency;
 use crate::types::order::Checkout;
 use crate::types::order::{CheckoutCreate, OrderKind, PaymentMethodType};
-use crate::types::product::ProductKind;
+use crate::types::product::{BillingInterval, ProductKind};
 use crate::types::subscription::SubscriptionStatus;
 use crate::types::{Scope, SubscriptionId};
 
@@ -23,7 +24,7 @@ use super::orders::{self, NewOrder, Outcome};
 use super::provider::{PaymentSource, ProviderError};
 use super::{
     DomainError, Services, customers, optional_text, payment_details, payments, products, stats,
-    stored, subscriptions, to_json, validate,
+    subscriptions, to_json, validate,
 };
 
 /// Who the buyer is, once checked.
@@ -311,7 +312,7 @@ async fn customer_for<C: ConnectionTrait>(
                 caller,
                 super::audit::Change {
                     action: "customer.updated",
-                    target_type: "customer",
+                    target_type: TargetKind::Customer,
                     target_id: &c.id,
                     customer_id: Some(&c.id),
                     changes: serde_json::json!({"country": {"before": null, "after": country}}),
@@ -368,16 +369,15 @@ async fn write_paid(
         charge.method.country.clone(),
     )
     .await?;
-    let kind: ProductKind = stored(&product.kind)?;
-    let subscription = if kind == ProductKind::Subscription {
-        let interval = stored(product.interval.as_deref().unwrap_or("month"))?;
+    let subscription = if product.kind == ProductKind::Subscription {
+        let interval = product.interval.unwrap_or(BillingInterval::Month);
         let count = product.interval_count.unwrap_or(1);
         let row = sub::ActiveModel {
             id: Set(SubscriptionId::generate().to_string()),
             workspace_id: Set(caller.workspace_id.to_string()),
             customer_id: Set(customer.id.clone()),
             product_id: Set(product.id.clone()),
-            status: Set(SubscriptionStatus::Active.as_str().into()),
+            status: Set(SubscriptionStatus::Active),
             amount: Set(product.amount),
             currency: Set(currency.code.into()),
             workspace_amount: Set(crate::types::money::convert(
@@ -386,7 +386,7 @@ async fn write_paid(
                 ws_currency,
                 charge.exchange_rate_micros,
             )),
-            interval: Set(product.interval.clone().unwrap_or_else(|| "month".into())),
+            interval: Set(interval),
             interval_count: Set(count),
             payment_method: Set(to_json(&charge.method)?),
             payment_token: Set(charge.token.clone()),
@@ -441,7 +441,7 @@ async fn write_paid(
             caller,
             super::audit::Change {
                 action: "subscription.created",
-                target_type: "subscription",
+                target_type: TargetKind::Subscription,
                 target_id: &s.id,
                 customer_id: Some(&s.customer_id),
                 changes: serde_json::json!({

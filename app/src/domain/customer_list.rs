@@ -21,7 +21,7 @@ use crate::types::customer::{
 use crate::types::{CustomerId, OrderId, Page, ProductId, Scope};
 
 use super::actor::Caller;
-use super::{DomainError, Services, customers, orders, stored, validate};
+use super::{DomainError, Services, customers, orders, validate};
 
 /// Most rows a page may hold.
 pub const LIMIT_MAX: u64 = 100;
@@ -566,14 +566,13 @@ async fn search(
 }
 
 fn list_item(row: customer::Model, currency: &str) -> Result<CustomerListItem, DomainError> {
-    let status = row.subscription_status.as_deref().map(stored).transpose()?;
     Ok(CustomerListItem {
         lifetime_value: row.ltv_amount,
         currency: currency.to_owned(),
         order_count: row.order_count,
         last_order_at: row.last_order_at,
         active_subscriptions: row.active_subscriptions,
-        subscription_status: status,
+        subscription_status: row.subscription_status,
         customer: customers::present(row)?,
     })
 }

@@ -4,6 +4,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use serde_json::Value;
 
 use crate::db::entities::customer;
+use crate::types::activity::TargetKind;
 use crate::types::customer::{CustomerCreate, CustomerUpdate, Metadata};
 use crate::types::{Customer, CustomerId, Scope};
 
@@ -258,7 +259,7 @@ pub(crate) async fn create_in<C: ConnectionTrait>(
         caller,
         Change {
             action: "customer.created",
-            target_type: "customer",
+            target_type: TargetKind::Customer,
             target_id: id.as_str(),
             customer_id: Some(id.as_str()),
             changes: audit::diff(None, Some(&snapshot(&created))),
@@ -421,7 +422,7 @@ async fn write(
         caller,
         Change {
             action,
-            target_type: "customer",
+            target_type: TargetKind::Customer,
             target_id: before.id.as_str(),
             customer_id: Some(before.id.as_str()),
             changes: audit::diff(Some(&snapshot(&before)), Some(&snapshot(&after))),

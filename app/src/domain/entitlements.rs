@@ -16,18 +16,19 @@ use serde_json::json;
 use sha2::Sha256;
 
 use crate::db::entities::{entitlement as ent, entitlement_command as cmd, product, workspace};
+use crate::types::activity::TargetKind;
 use crate::types::entitlement::{
     CommandPhase, CommandReport, CommandStatus, DiscordLink, DownloadLink, EntitlementGrant,
     EntitlementRevoke, EntitlementSource, EntitlementStatus, GameCommand, LicenseKeyReveal,
 };
-use crate::types::product::Benefit;
+use crate::types::product::{Benefit, BenefitKind};
 use crate::types::{CommandId, CustomerId, Entitlement, EntitlementId, Scope};
 
 use super::actor::Caller;
 use super::audit::{self, Change};
 use super::{
-    DomainError, Services, customers, optional_text, products, secrets, stored, stored_id,
-    stored_json, to_json,
+    DomainError, Services, customers, optional_text, products, secrets, stored_id, stored_json,
+    to_json,
 };
 
 /// How long a download link works.
@@ -75,8 +76,8 @@ fn to_command(row: cmd::Model) -> Result<GameCommand, DomainError> {
         entitlement_id: stored_id(&row.entitlement_id)?,
         server: row.server,
         command: row.command,
-        phase: stored(&row.phase)?,
-        status: stored(&row.status)?,
+        phase: row.phase,
+        status: row.status,
         created_at: row.created_at,
         executed_at: row.executed_at,
     })
@@ -95,9 +96,9 @@ fn to_entitlement(
         product_name,
         order_id: row.order_id.as_deref().map(stored_id).transpose()?,
         subscription_id: row.subscription_id.as_deref().map(stored_id).transpose()?,
-        source: stored(&row.source)?,
+        source: row.source,
         benefit: stored_json(&row.benefit)?,
-        status: stored(&row.status)?,
+        status: row.status,
         license_key: row.license_key.as_deref().map(mask_license_key),
         discord_user_id: row.discord_user_id,
         commands,
@@ -167,8 +168,8 @@ async fn queue_commands<C: ConnectionTrait>(
                 entitlement_id: Set(row.id.clone()),
                 server: Set(server.clone()),
                 command: Set(command),
-                phase: Set(phase.as_str().into()),
-                status: Set(CommandStatus::Pending.as_str().into()),
+                phase: Set(phase),
+                status: Set(CommandStatus::Pending),
                 created_at: Set(now),
                 executed_at: Set(None),
             }
@@ -217,10 +218,10 @@ pub(crate) async fn grant<C: ConnectionTrait>(
             product_id: Set(product.id.clone()),
             order_id: Set(from.order_id.clone()),
             subscription_id: Set(from.subscription_id.clone()),
-            source: Set(source.as_str().into()),
-            kind: Set(b.kind().into()),
+            source: Set(source),
+            kind: Set(b.kind()),
             benefit: Set(to_json(&b)?),
-            status: Set(EntitlementStatus::Active.as_str().into()),
+            status: Set(EntitlementStatus::Active),
             license_key: Set(key),
             discord_user_id: Set(None),
             granted_at: Set(now),
@@ -237,7 +238,7 @@ pub(crate) async fn grant<C: ConnectionTrait>(
             caller,
             Change {
                 action: "entitlement.granted",
-                target_type: "entitlement",
+                target_type: TargetKind::Entitlement,
                 target_id: &row.id,
                 customer_id: Some(&row.customer_id),
                 changes: json!({
@@ -278,7 +279,7 @@ pub(crate) async fn end<C: ConnectionTrait>(
 ) -> Result<usize, DomainError> {
     let mut q = ent::Entity::find()
         .filter(ent::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
-        .filter(ent::Column::Status.eq(EntitlementStatus::Active.as_str()));
+        .filter(ent::Column::Status.eq(EntitlementStatus::Active));
     q = match which {
         Which::Customers(ids) => {
             q.filter(ent::Column::CustomerId.is_in(ids.iter().map(String::as_str)))
@@ -295,11 +296,11 @@ pub(crate) async fn end<C: ConnectionTrait>(
         // Only the change that moves it from active runs its revoke actions: of concurrent
         // ends, the others find it ended and queue nothing.
         let moved = ent::Entity::update_many()
-            .col_expr(ent::Column::Status, Expr::val(status.as_str()))
+            .col_expr(ent::Column::Status, Expr::val(status))
             .col_expr(ent::Column::EndedAt, Expr::val(at))
             .col_expr(ent::Column::EndReason, Expr::val(reason))
             .filter(ent::Column::Id.eq(row.id.as_str()))
-            .filter(ent::Column::Status.eq(EntitlementStatus::Active.as_str()))
+            .filter(ent::Column::Status.eq(EntitlementStatus::Active))
             .exec(conn)
             .await?;
         if moved.rows_affected == 0 {
@@ -319,7 +320,7 @@ pub(crate) async fn end<C: ConnectionTrait>(
                     EntitlementStatus::Revoked => "entitlement.revoked",
                     _ => "entitlement.expired",
                 },
-                target_type: "entitlement",
+                target_type: TargetKind::Entitlement,
                 target_id: &row.id,
                 customer_id: Some(&row.customer_id),
                 changes: json!({
@@ -344,7 +345,7 @@ pub(crate) async fn expire_at<C: ConnectionTrait>(
     ent::Entity::update_many()
         .col_expr(ent::Column::ExpiresAt, Expr::val(Some(at)))
         .filter(ent::Column::SubscriptionId.eq(subscription_id))
-        .filter(ent::Column::Status.eq(EntitlementStatus::Active.as_str()))
+        .filter(ent::Column::Status.eq(EntitlementStatus::Active))
         .exec(conn)
         .await?;
     Ok(())
@@ -454,12 +455,12 @@ pub async fn revoke_entitlement(
     let reason = optional_text("reason", input.reason.as_deref(), 500)?;
     let txn = svc.write_txn().await?;
     let row = find_row(&txn, caller, id).await?;
-    let not_active = |status: &str| DomainError::Conflict {
+    let not_active = |status: EntitlementStatus| DomainError::Conflict {
         code: "entitlement_not_active",
         message: format!("the entitlement is {status}; only active ones can be revoked"),
     };
-    if row.status != EntitlementStatus::Active.as_str() {
-        return Err(not_active(&row.status));
+    if row.status != EntitlementStatus::Active {
+        return Err(not_active(row.status));
     }
     let ended = end(
         &txn,
@@ -475,7 +476,7 @@ pub async fn revoke_entitlement(
     if ended == 0 {
         // Another request ended it between the read and the write.
         txn.rollback().await?;
-        return Err(not_active(&row.status));
+        return Err(not_active(row.status));
     }
     let out = present_one(&txn, row).await?;
     txn.commit().await?;
@@ -498,7 +499,7 @@ pub async fn link_discord(
     let txn = svc.write_txn().await?;
     super::lock_row(&txn, "entitlements", id.as_str()).await?;
     let row = find_row(&txn, caller, id).await?;
-    if row.kind != "discord_role" {
+    if row.kind != BenefitKind::DiscordRole {
         return Err(DomainError::invalid(
             "discord_user_id",
             "only Discord-role entitlements link a Discord user",
@@ -514,7 +515,7 @@ pub async fn link_discord(
         caller,
         Change {
             action: "entitlement.discord_linked",
-            target_type: "entitlement",
+            target_type: TargetKind::Entitlement,
             target_id: id.as_str(),
             customer_id: Some(&row.customer_id),
             changes: json!({"discord_user_id": {"before": before, "after": user}}),
@@ -601,13 +602,13 @@ pub async fn create_download_link(
 ) -> Result<DownloadLink, DomainError> {
     caller.require(Scope::CustomersRead)?;
     let row = find_row(&svc.db, caller, id).await?;
-    if row.kind != "file_download" {
+    if row.kind != BenefitKind::FileDownload {
         return Err(DomainError::Conflict {
             code: "not_a_download",
             message: "only file-download entitlements have download links".into(),
         });
     }
-    if row.status != EntitlementStatus::Active.as_str() {
+    if row.status != EntitlementStatus::Active {
         return Err(DomainError::Conflict {
             code: "entitlement_not_active",
             message: format!("the entitlement is {}", row.status),
@@ -657,7 +658,7 @@ pub async fn resolve_download(svc: &Services, token: &str) -> Result<String, Dom
         .map_err(|_| DomainError::NotFound {
             what: "download link",
         })?;
-    if row.status != EntitlementStatus::Active.as_str() {
+    if row.status != EntitlementStatus::Active {
         return Err(DomainError::Conflict {
             code: "entitlement_not_active",
             message: format!("this download is no longer available ({})", row.status),
@@ -686,7 +687,7 @@ pub async fn pending_commands(
     cmd::Entity::find()
         .filter(cmd::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
         .filter(cmd::Column::Server.eq(server))
-        .filter(cmd::Column::Status.eq(CommandStatus::Pending.as_str()))
+        .filter(cmd::Column::Status.eq(CommandStatus::Pending))
         .order_by_asc(cmd::Column::Id)
         .limit(100)
         .all(&svc.db)
@@ -714,17 +715,17 @@ pub async fn report_command(
         .one(&txn)
         .await?
         .ok_or(DomainError::NotFound { what: "command" })?;
-    if row.status != CommandStatus::Pending.as_str() {
+    if row.status != CommandStatus::Pending {
         return Err(DomainError::Conflict {
             code: "command_already_reported",
             message: format!("the command was already reported {}", row.status),
         });
     }
     let moved = cmd::Entity::update_many()
-        .col_expr(cmd::Column::Status, Expr::val(report.status.as_str()))
+        .col_expr(cmd::Column::Status, Expr::val(report.status))
         .col_expr(cmd::Column::ExecutedAt, Expr::val(Some(now)))
         .filter(cmd::Column::Id.eq(row.id.as_str()))
-        .filter(cmd::Column::Status.eq(CommandStatus::Pending.as_str()))
+        .filter(cmd::Column::Status.eq(CommandStatus::Pending))
         .exec(&txn)
         .await?;
     if moved.rows_affected == 0 {
@@ -749,7 +750,7 @@ pub async fn report_command(
         caller,
         Change {
             action: "entitlement.command_reported",
-            target_type: "entitlement",
+            target_type: TargetKind::Entitlement,
             target_id: &row.entitlement_id,
             customer_id: Some(&customer_id),
             changes: json!({"command_id": row.id, "status": report.status.as_str()}),
@@ -765,7 +766,7 @@ pub async fn report_command(
 pub async fn expire_due(svc: &Services) -> Result<usize, DomainError> {
     let now = svc.clock.now();
     let due = ent::Entity::find()
-        .filter(ent::Column::Status.eq(EntitlementStatus::Active.as_str()))
+        .filter(ent::Column::Status.eq(EntitlementStatus::Active))
         .filter(ent::Column::ExpiresAt.lte(now))
         .limit(500)
         .all(&svc.db)

@@ -118,14 +118,25 @@ pub(crate) struct Claim<'a> {
     pub batch: u64,
 }
 
+/// A claimed row Patron cannot read (a value no column type accepts): it stays claimed, so
+/// its lease is its back-off, and the other rows of the claim go on.
+#[derive(Debug)]
+pub(crate) struct Unreadable {
+    /// The row's id.
+    pub id: String,
+    /// Why it cannot be read.
+    pub error: DbErr,
+}
+
 /// Claims up to `batch` open rows: `UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP
 /// LOCKED) AND <still open> RETURNING *`. On PostgreSQL the inner select skips rows another
 /// process is claiming, and the outer condition is checked again on the row it locks; SQLite
-/// runs one writer at a time.
+/// runs one writer at a time. Each row is read on its own: one unreadable row never stops
+/// the others.
 pub(crate) async fn claim<E: sea_orm::EntityTrait>(
     db: &DatabaseConnection,
     c: Claim<'_>,
-) -> Result<Vec<E::Model>, DomainError> {
+) -> Result<Vec<Result<E::Model, Unreadable>>, DomainError> {
     let backend = db.get_database_backend();
     let skip_locked = if backend == DbBackend::Postgres {
         " FOR UPDATE SKIP LOCKED"
@@ -166,10 +177,20 @@ pub(crate) async fn claim<E: sea_orm::EntityTrait>(
         }
         _ => sql.replace('$', "?"),
     };
-    Ok(E::find()
-        .from_raw_sql(Statement::from_sql_and_values(backend, sql, values))
-        .all(db)
-        .await?)
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|row| {
+            <E::Model as sea_orm::FromQueryResult>::from_query_result(row, "").map_err(|error| {
+                Unreadable {
+                    id: row.try_get::<String>("", "id").unwrap_or_default(),
+                    error,
+                }
+            })
+        })
+        .collect())
 }
 
 /// Parses an id read from the database; a malformed one is an internal error.
@@ -179,12 +200,6 @@ where
 {
     raw.parse::<T>()
         .map_err(|e| DomainError::internal(format!("stored id {raw:?}: {e}")))
-}
-
-/// Parses a closed word read from the database; an unknown one is an internal error.
-pub(crate) fn stored<T: std::str::FromStr<Err = String>>(raw: &str) -> Result<T, DomainError> {
-    raw.parse::<T>()
-        .map_err(|e| DomainError::internal(format!("stored value: {e}")))
 }
 
 /// Reads a JSON column.

@@ -9,11 +9,13 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::db::entities::{dispute, order, provider_event, refund, workspace};
+use crate::types::activity::TargetKind;
 use crate::types::entitlement::EntitlementStatus;
 use crate::types::money::{self, Currency};
 use crate::types::order::{
     DisputeClose, DisputeCreate, DisputeStatus, OrderKind, OrderPay, OrderStatus,
-    PaymentMethodType, RefundCreate, RepaymentCreate, RepaymentMethod,
+    PaymentMethodType, ProviderEventKind, RefundCreate, RefundStatus, RepaymentCreate,
+    RepaymentMethod,
 };
 use crate::types::payment_detail::PaymentDetailStatus;
 use crate::types::{
@@ -28,7 +30,7 @@ use super::provider::{Charge, Notice, PaymentSource, ProviderError, RefundReques
 use super::stats::{self, Delta};
 use super::{
     Claim, DomainError, Services, claim, customers, lock_row, optional_text, payment_details,
-    payments, products, stored, stored_id, stored_json, to_json, validate,
+    payments, products, stored_id, stored_json, to_json, validate,
 };
 
 /// Most orders a page may hold.
@@ -48,7 +50,7 @@ pub(crate) fn alloc(ws_total: i64, part: i64, total: i64) -> i64 {
 
 fn to_order(row: order::Model, product_name: String) -> Result<Order, DomainError> {
     let payment_method: Option<PaymentMethod> = stored_json(&row.payment_method)?;
-    let status: OrderStatus = stored(&row.status)?;
+    let status: OrderStatus = row.status;
     let refundable = match status {
         OrderStatus::Paid | OrderStatus::PartiallyRefunded => {
             row.amount - row.refunded_amount - row.charged_back_amount
@@ -62,7 +64,7 @@ fn to_order(row: order::Model, product_name: String) -> Result<Order, DomainErro
         product_id: stored_id(&row.product_id)?,
         product_name,
         subscription_id: row.subscription_id.as_deref().map(stored_id).transpose()?,
-        kind: stored(&row.kind)?,
+        kind: row.kind,
         status,
         amount: row.amount,
         currency: row.currency,
@@ -216,8 +218,8 @@ pub(crate) async fn record<C: ConnectionTrait>(
         customer_id: Set(new.customer_id.clone()),
         product_id: Set(new.product_id.clone()),
         subscription_id: Set(new.subscription_id.clone()),
-        kind: Set(new.kind.as_str().into()),
-        status: Set(status.as_str().into()),
+        kind: Set(new.kind),
+        status: Set(status),
         status_before_dispute: Set(None),
         amount: Set(new.amount),
         currency: Set(new.currency.code.into()),
@@ -265,7 +267,7 @@ pub(crate) async fn record<C: ConnectionTrait>(
                     id: Set(ProviderEventId::generate().to_string()),
                     workspace_id: Set(caller.workspace_id.to_string()),
                     order_id: Set(row.id.clone()),
-                    kind: Set("dispute.opened".into()),
+                    kind: Set(ProviderEventKind::DisputeOpened),
                     payload: Set(json!({"reason": reason}).to_string()),
                     due_at: Set(now + after),
                     processed_at: Set(None),
@@ -286,7 +288,7 @@ pub(crate) async fn record<C: ConnectionTrait>(
                 OrderStatus::Failed => "order.failed",
                 _ => "order.created",
             },
-            target_type: "order",
+            target_type: TargetKind::Order,
             target_id: &row.id,
             customer_id: Some(&row.customer_id),
             changes: json!({
@@ -347,7 +349,7 @@ pub async fn list_orders(
         .filter(order::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
         .filter(order::Column::CustomerId.eq(customer_id.as_str()));
     if let Some(status) = status {
-        q = q.filter(order::Column::Status.eq(status.as_str()));
+        q = q.filter(order::Column::Status.eq(status));
     }
     if let Some(after) = &starting_after {
         q = q.filter(order::Column::Id.lt(after.as_str()));
@@ -375,7 +377,7 @@ fn to_refund(row: refund::Model) -> Result<Refund, DomainError> {
         risk_acknowledged: row.risk_acknowledged,
         blocked_payment_details: row.blocked_payment_details,
         revoked_benefits: row.revoked_benefits,
-        status: stored(&row.status)?,
+        status: row.status,
         created_at: row.created_at,
     })
 }
@@ -399,7 +401,7 @@ pub async fn list_refunds(
         .collect()
 }
 
-fn not_refundable(status: &str) -> DomainError {
+fn not_refundable(status: OrderStatus) -> DomainError {
     DomainError::Conflict {
         code: "order_not_refundable",
         message: format!(
@@ -434,10 +436,10 @@ pub async fn refund_order(
     let reason = optional_text("reason", input.reason.as_deref(), 500)?;
     let row = find_row(&svc.db, caller, order_id).await?;
     if !matches!(
-        stored::<OrderStatus>(&row.status)?,
+        row.status,
         OrderStatus::Paid | OrderStatus::PartiallyRefunded
     ) {
-        return Err(not_refundable(&row.status));
+        return Err(not_refundable(row.status));
     }
     let method: Option<PaymentMethod> = stored_json(&row.payment_method)?;
     let remaining = row.amount - row.refunded_amount - row.charged_back_amount;
@@ -491,30 +493,27 @@ pub async fn refund_order(
             order::Column::Status,
             Expr::case(
                 returned.clone().eq(Expr::col(order::Column::Amount)),
-                Expr::val(OrderStatus::Refunded.as_str()),
+                Expr::val(OrderStatus::Refunded),
             )
-            .finally(Expr::val(OrderStatus::PartiallyRefunded.as_str()))
+            .finally(Expr::val(OrderStatus::PartiallyRefunded))
             .into(),
         )
         .filter(order::Column::Id.eq(row.id.as_str()))
         .filter(order::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
-        .filter(order::Column::Status.is_in([
-            OrderStatus::Paid.as_str(),
-            OrderStatus::PartiallyRefunded.as_str(),
-        ]))
+        .filter(order::Column::Status.is_in([OrderStatus::Paid, OrderStatus::PartiallyRefunded]))
         .filter(returned.lte(Expr::col(order::Column::Amount)))
         .exec(&txn)
         .await?;
     if moved.rows_affected == 0 {
         txn.rollback().await?;
         let now = find_row(&svc.db, caller, order_id).await?;
-        return Err(match stored::<OrderStatus>(&now.status)? {
+        return Err(match now.status {
             OrderStatus::Paid | OrderStatus::PartiallyRefunded => exceeds(
                 amount,
                 now.amount - now.refunded_amount - now.charged_back_amount,
                 &now.currency,
             ),
-            _ => not_refundable(&now.status),
+            _ => not_refundable(now.status),
         });
     }
     let after = find_row(&txn, caller, order_id).await?;
@@ -541,11 +540,10 @@ pub async fn refund_order(
         revoked_benefits: Set(input.revoke_benefits),
         provider_refund_id: Set(None),
         status: Set(if through_provider.is_some() {
-            REFUND_PENDING
+            RefundStatus::Pending
         } else {
-            REFUND_SUCCEEDED
-        }
-        .into()),
+            RefundStatus::Succeeded
+        }),
         lease_until: Set(through_provider.as_ref().map(|_| now + payments::LEASE)),
         created_at: Set(now),
     }
@@ -576,10 +574,6 @@ pub async fn refund_order(
     .await
 }
 
-const REFUND_PENDING: &str = "pending";
-const REFUND_SUCCEEDED: &str = "succeeded";
-const REFUND_FAILED: &str = "failed";
-
 /// The refund's effects once the money is back: stats, the event, and the blocks and
 /// revocations asked for with it.
 async fn refund_recorded<C: ConnectionTrait>(
@@ -609,7 +603,7 @@ async fn refund_recorded<C: ConnectionTrait>(
         caller,
         Change {
             action: "refund.created",
-            target_type: "order",
+            target_type: TargetKind::Order,
             target_id: &o.id,
             customer_id: Some(&o.customer_id),
             changes: json!({
@@ -668,7 +662,7 @@ async fn finish_refund(
         Ok(provider_refund_id) => {
             let txn = svc.write_txn().await?;
             let Some(r) =
-                settle_refund(&txn, id, REFUND_SUCCEEDED, Some(provider_refund_id)).await?
+                settle_refund(&txn, id, RefundStatus::Succeeded, Some(provider_refund_id)).await?
             else {
                 txn.rollback().await?;
                 return to_refund(current().await?);
@@ -683,7 +677,7 @@ async fn finish_refund(
         }
         Err(e) if e.is_final() => {
             let txn = svc.write_txn().await?;
-            let Some(r) = settle_refund(&txn, id, REFUND_FAILED, None).await? else {
+            let Some(r) = settle_refund(&txn, id, RefundStatus::Failed, None).await? else {
                 txn.rollback().await?;
                 return to_refund(current().await?);
             };
@@ -700,19 +694,14 @@ async fn finish_refund(
                     order::Column::Status,
                     Expr::case(
                         Expr::col(order::Column::Status)
-                            .is_in([
-                                OrderStatus::Refunded.as_str(),
-                                OrderStatus::PartiallyRefunded.as_str(),
-                            ])
+                            .is_in([OrderStatus::Refunded, OrderStatus::PartiallyRefunded])
                             .and(left.eq(0)),
-                        Expr::val(OrderStatus::Paid.as_str()),
+                        Expr::val(OrderStatus::Paid),
                     )
                     .case(
-                        Expr::col(order::Column::Status).is_in([
-                            OrderStatus::Refunded.as_str(),
-                            OrderStatus::PartiallyRefunded.as_str(),
-                        ]),
-                        Expr::val(OrderStatus::PartiallyRefunded.as_str()),
+                        Expr::col(order::Column::Status)
+                            .is_in([OrderStatus::Refunded, OrderStatus::PartiallyRefunded]),
+                        Expr::val(OrderStatus::PartiallyRefunded),
                     )
                     .finally(Expr::col(order::Column::Status))
                     .into(),
@@ -726,7 +715,7 @@ async fn finish_refund(
                 caller,
                 Change {
                     action: "refund.failed",
-                    target_type: "order",
+                    target_type: TargetKind::Order,
                     target_id: &r.order_id,
                     customer_id: Some(&r.customer_id),
                     changes: json!({"refund_id": r.id, "amount": r.amount, "currency": r.currency, "reason": e.to_string()}),
@@ -748,7 +737,7 @@ async fn finish_refund(
 async fn settle_refund<C: ConnectionTrait>(
     conn: &C,
     id: &str,
-    status: &str,
+    status: RefundStatus,
     provider_refund_id: Option<String>,
 ) -> Result<Option<refund::Model>, DomainError> {
     let mut update = refund::Entity::update_many()
@@ -765,7 +754,7 @@ async fn settle_refund<C: ConnectionTrait>(
     }
     let res = update
         .filter(refund::Column::Id.eq(id))
-        .filter(refund::Column::Status.eq(REFUND_PENDING))
+        .filter(refund::Column::Status.eq(RefundStatus::Pending))
         .exec(conn)
         .await?;
     if res.rows_affected == 0 {
@@ -779,15 +768,15 @@ pub(crate) async fn claim_stale_refunds(
     svc: &Services,
     now: chrono::DateTime<chrono::Utc>,
     batch: u64,
-) -> Result<Vec<refund::Model>, DomainError> {
+) -> Result<Vec<Result<refund::Model, super::Unreadable>>, DomainError> {
     claim::<refund::Entity>(
         &svc.db,
         Claim {
             table: "refunds",
             set: "lease_until = $",
             set_values: vec![Value::from(now + payments::LEASE)],
-            open: "status = 'pending' AND lease_until <= $",
-            open_values: vec![Value::from(now)],
+            open: "status = $ AND lease_until <= $",
+            open_values: vec![Value::from(RefundStatus::Pending), Value::from(now)],
             order_by: "lease_until",
             batch,
         },
@@ -844,11 +833,11 @@ fn to_dispute(row: dispute::Model) -> Result<Dispute, DomainError> {
         customer_id: stored_id(&row.customer_id)?,
         amount: row.amount,
         currency: row.currency,
-        status: stored(&row.status)?,
+        status: row.status,
         reason: row.reason,
         opened_at: row.opened_at,
         closed_at: row.closed_at,
-        repayment_method: row.repayment_method.as_deref().map(stored).transpose()?,
+        repayment_method: row.repayment_method,
         repayment_order_id: row
             .repayment_order_id
             .as_deref()
@@ -866,7 +855,7 @@ pub(crate) async fn open_dispute_in<C: ConnectionTrait>(
     amount: Option<i64>,
     reason: Option<String>,
 ) -> Result<dispute::Model, DomainError> {
-    let status: OrderStatus = stored(&row.status)?;
+    let status: OrderStatus = row.status;
     if !matches!(status, OrderStatus::Paid | OrderStatus::PartiallyRefunded) {
         return Err(DomainError::Conflict {
             code: "order_not_disputable",
@@ -888,16 +877,13 @@ pub(crate) async fn open_dispute_in<C: ConnectionTrait>(
         ));
     }
     let moved = order::Entity::update_many()
-        .col_expr(
-            order::Column::Status,
-            Expr::val(OrderStatus::Disputed.as_str()),
-        )
+        .col_expr(order::Column::Status, Expr::val(OrderStatus::Disputed))
         .col_expr(
             order::Column::StatusBeforeDispute,
-            Expr::val(Some(row.status.clone())),
+            Expr::val(Some(row.status)),
         )
         .filter(order::Column::Id.eq(row.id.as_str()))
-        .filter(order::Column::Status.eq(row.status.as_str()))
+        .filter(order::Column::Status.eq(row.status))
         .filter(order::Column::RefundedAmount.eq(row.refunded_amount))
         .exec(conn)
         .await?;
@@ -916,7 +902,7 @@ pub(crate) async fn open_dispute_in<C: ConnectionTrait>(
         amount: Set(amount),
         currency: Set(row.currency.clone()),
         workspace_amount: Set(0),
-        status: Set(DisputeStatus::Open.as_str().into()),
+        status: Set(DisputeStatus::Open),
         reason: Set(reason),
         opened_at: Set(now),
         closed_at: Set(None),
@@ -943,7 +929,7 @@ pub(crate) async fn open_dispute_in<C: ConnectionTrait>(
         caller,
         Change {
             action: "dispute.opened",
-            target_type: "order",
+            target_type: TargetKind::Order,
             target_id: &row.id,
             customer_id: Some(&row.customer_id),
             changes: json!({
@@ -1008,7 +994,7 @@ pub async fn close_dispute(
         .col_expr(dispute::Column::Status, Expr::val(input.outcome.as_str()))
         .col_expr(dispute::Column::ClosedAt, Expr::val(Some(now)))
         .filter(dispute::Column::Id.eq(d.id.as_str()))
-        .filter(dispute::Column::Status.eq(DisputeStatus::Open.as_str()))
+        .filter(dispute::Column::Status.eq(DisputeStatus::Open))
         .exec(&txn)
         .await?;
     if claimed.rows_affected == 0 {
@@ -1023,20 +1009,17 @@ pub async fn close_dispute(
     let o = find_row(&txn, caller, &stored_id(&d.order_id)?).await?;
     let mut ws_amount = 0;
     let new_status = match input.outcome {
-        DisputeStatus::Won => o
-            .status_before_dispute
-            .clone()
-            .unwrap_or_else(|| OrderStatus::Paid.as_str().into()),
+        DisputeStatus::Won => o.status_before_dispute.unwrap_or(OrderStatus::Paid),
         _ => {
             let before = o.refunded_amount + o.charged_back_amount;
             ws_amount = alloc(o.workspace_amount, before + d.amount, o.amount)
                 - alloc(o.workspace_amount, before, o.amount);
-            OrderStatus::Chargeback.as_str().into()
+            OrderStatus::Chargeback
         }
     };
     let lost = input.outcome == DisputeStatus::Lost;
     order::Entity::update_many()
-        .col_expr(order::Column::Status, Expr::val(new_status.clone()))
+        .col_expr(order::Column::Status, Expr::val(new_status))
         .col_expr(
             order::Column::ChargedBackAmount,
             Expr::col(order::Column::ChargedBackAmount).add(if lost { d.amount } else { 0 }),
@@ -1070,7 +1053,7 @@ pub async fn close_dispute(
         caller,
         Change {
             action: if lost { "dispute.lost" } else { "dispute.won" },
-            target_type: "order",
+            target_type: TargetKind::Order,
             target_id: &o.id,
             customer_id: Some(&o.customer_id),
             changes: json!({
@@ -1114,7 +1097,7 @@ pub async fn request_repayment(
     caller.require(Scope::RefundsWrite)?;
     let txn = svc.write_txn().await?;
     let d = find_dispute(&txn, caller, id).await?;
-    if d.status != DisputeStatus::Lost.as_str() {
+    if d.status != DisputeStatus::Lost {
         return Err(DomainError::Conflict {
             code: "dispute_not_lost",
             message: format!(
@@ -1133,14 +1116,14 @@ pub async fn request_repayment(
     let claimed = dispute::Entity::update_many()
         .col_expr(
             dispute::Column::RepaymentMethod,
-            Expr::val(Some(input.method.as_str())),
+            Expr::val(Some(input.method)),
         )
         .col_expr(
             dispute::Column::RepaymentRequestedAt,
             Expr::val(Some(svc.clock.now())),
         )
         .filter(dispute::Column::Id.eq(d.id.as_str()))
-        .filter(dispute::Column::Status.eq(DisputeStatus::Lost.as_str()))
+        .filter(dispute::Column::Status.eq(DisputeStatus::Lost))
         .filter(dispute::Column::RepaymentRequestedAt.is_null())
         .filter(dispute::Column::RepaymentOrderId.is_null())
         .exec(&txn)
@@ -1216,7 +1199,7 @@ pub async fn pay_order(
         .map(|v| validate::ip("ip", v))
         .transpose()?;
     let row = find_row(&svc.db, caller, id).await?;
-    if row.status != OrderStatus::Created.as_str() {
+    if row.status != OrderStatus::Created {
         return Err(DomainError::Conflict {
             code: "order_not_payable",
             message: format!(
@@ -1295,7 +1278,7 @@ async fn record_payment(
     );
     let txn = svc.write_txn().await?;
     let moved = order::Entity::update_many()
-        .col_expr(order::Column::Status, Expr::val(OrderStatus::Paid.as_str()))
+        .col_expr(order::Column::Status, Expr::val(OrderStatus::Paid))
         .col_expr(order::Column::PaidAt, Expr::val(Some(now)))
         .col_expr(order::Column::WorkspaceAmount, Expr::val(ws_amount))
         .col_expr(
@@ -1312,7 +1295,7 @@ async fn record_payment(
         )
         .col_expr(order::Column::Ip, Expr::val(ip.clone()))
         .filter(order::Column::Id.eq(row.id.as_str()))
-        .filter(order::Column::Status.eq(OrderStatus::Created.as_str()))
+        .filter(order::Column::Status.eq(OrderStatus::Created))
         .exec(&txn)
         .await?;
     if moved.rows_affected == 0 {
@@ -1344,7 +1327,7 @@ async fn record_payment(
         caller,
         Change {
             action: "order.paid",
-            target_type: "order",
+            target_type: TargetKind::Order,
             target_id: &row.id,
             customer_id: Some(&row.customer_id),
             changes: json!({"status": {"before": "created", "after": "paid"}, "amount": row.amount, "currency": row.currency}),
@@ -1414,7 +1397,7 @@ async fn apply_provider_event(
         return Ok(false);
     }
     let mut applied = false;
-    if ev.kind == "dispute.opened" {
+    if ev.kind == ProviderEventKind::DisputeOpened {
         let reason = serde_json::from_str::<serde_json::Value>(&ev.payload)
             .ok()
             .and_then(|v| v["reason"].as_str().map(str::to_owned));

@@ -7,12 +7,13 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
 use serde_json::json;
 
 use crate::db::entities::{event, payment_detail as pd};
+use crate::types::activity::TargetKind;
 use crate::types::payment_detail::{PaymentDetailKind, PaymentDetailLogEntry, PaymentDetailStatus};
 use crate::types::{CustomerId, PaymentDetail, PaymentDetailId, PaymentMethod, Scope};
 
 use super::actor::Caller;
 use super::audit::{self, Change};
-use super::{DomainError, Services, customers, stored, stored_id};
+use super::{DomainError, Services, customers, stored_id};
 
 /// One identity a payment used: what kind, its value, and how to show it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,13 +73,13 @@ pub(crate) async fn refuse_blocked<C: ConnectionTrait>(
     for d in details {
         any = any.add(
             Condition::all()
-                .add(pd::Column::Kind.eq(d.kind.as_str()))
+                .add(pd::Column::Kind.eq(d.kind))
                 .add(pd::Column::Value.eq(d.value.as_str())),
         );
     }
     let blocked = pd::Entity::find()
         .filter(pd::Column::WorkspaceId.eq(workspace_id))
-        .filter(pd::Column::Status.eq(PaymentDetailStatus::Blocked.as_str()))
+        .filter(pd::Column::Status.eq(PaymentDetailStatus::Blocked))
         .filter(any)
         .one(conn)
         .await?;
@@ -87,7 +88,7 @@ pub(crate) async fn refuse_blocked<C: ConnectionTrait>(
             code: "payment_detail_blocked",
             message: format!(
                 "the {} {} is blocked in this store",
-                row.kind.replace('_', " "),
+                row.kind.as_str().replace('_', " "),
                 row.label
             ),
         }),
@@ -108,10 +109,10 @@ pub(crate) async fn remember<C: ConnectionTrait>(
             id: Set(PaymentDetailId::generate().to_string()),
             workspace_id: Set(workspace_id.into()),
             customer_id: Set(customer_id.into()),
-            kind: Set(d.kind.as_str().into()),
+            kind: Set(d.kind),
             value: Set(d.value.clone()),
             label: Set(d.label.clone()),
-            status: Set(PaymentDetailStatus::Active.as_str().into()),
+            status: Set(PaymentDetailStatus::Active),
             first_seen_at: Set(now),
             last_seen_at: Set(now),
             blocked_at: Set(None),
@@ -137,10 +138,10 @@ fn to_detail(row: pd::Model) -> Result<PaymentDetail, DomainError> {
         id: stored_id(&row.id)?,
         object: "payment_detail".into(),
         customer_id: stored_id(&row.customer_id)?,
-        kind: stored(&row.kind)?,
+        kind: row.kind,
         value: row.value,
         label: row.label,
-        status: stored(&row.status)?,
+        status: row.status,
         first_seen_at: row.first_seen_at,
         last_seen_at: row.last_seen_at,
         blocked_at: row.blocked_at,
@@ -187,13 +188,13 @@ pub(crate) async fn set_status<C: ConnectionTrait>(
 ) -> Result<usize, DomainError> {
     let now = svc.clock.now();
     let mut changed = 0;
-    for row in rows.iter().filter(|r| r.status != status.as_str()) {
+    for row in rows.iter().filter(|r| r.status != status) {
         let blocked_at = (status == PaymentDetailStatus::Blocked).then_some(now);
         let moved = pd::Entity::update_many()
-            .col_expr(pd::Column::Status, Expr::val(status.as_str()))
+            .col_expr(pd::Column::Status, Expr::val(status))
             .col_expr(pd::Column::BlockedAt, Expr::val(blocked_at))
             .filter(pd::Column::Id.eq(row.id.as_str()))
-            .filter(pd::Column::Status.eq(row.status.as_str()))
+            .filter(pd::Column::Status.eq(row.status))
             .exec(conn)
             .await?;
         if moved.rows_affected == 0 {
@@ -210,7 +211,7 @@ pub(crate) async fn set_status<C: ConnectionTrait>(
             caller,
             Change {
                 action,
-                target_type: "payment_detail",
+                target_type: TargetKind::PaymentDetail,
                 target_id: &row.id,
                 customer_id: Some(&row.customer_id),
                 changes: json!({
@@ -335,7 +336,7 @@ pub async fn payment_detail_log(
         })?;
     Ok(event::Entity::find()
         .filter(event::Column::WorkspaceId.eq(ws))
-        .filter(event::Column::TargetType.eq("payment_detail"))
+        .filter(event::Column::TargetType.eq(TargetKind::PaymentDetail))
         .filter(event::Column::TargetId.eq(id.as_str()))
         .order_by_desc(event::Column::Id)
         .all(&svc.db)

@@ -26,11 +26,12 @@ use sea_orm::{
 use crate::db::entities::{charge_attempt as attempt, order, refund};
 use crate::types::ChargeAttemptId;
 use crate::types::money::{self, Currency};
+use crate::types::order::RefundStatus;
 
 use super::provider::{
     Charge, ChargeRequest, MovementKind, PaymentSource, ProviderError, RefundRequest,
 };
-use super::{Claim, DomainError, Services, billing, claim, orders};
+use super::{Claim, DomainError, Services, Unreadable, billing, claim, orders};
 
 /// How long the process that recorded an intent owns it; after that the reconciliation job may
 /// take it over. Longer than any provider call should take.
@@ -42,62 +43,38 @@ pub const WATCH: Duration = Duration::days(2);
 /// Intents the reconciliation job takes per run; the next run takes the rest.
 const BATCH: u64 = 100;
 
-/// What a charge pays for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Purpose {
-    /// A checkout: the buyer waits for the answer.
-    Checkout,
-    /// A subscription's renewal by the billing clock.
-    Renewal,
-    /// Paying an order that awaits payment (a repayment link).
-    OrderPayment,
-}
-
-impl Purpose {
-    /// As stored.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Purpose::Checkout => "checkout",
-            Purpose::Renewal => "renewal",
-            Purpose::OrderPayment => "order_payment",
-        }
+crate::string_enum!(
+    /// What a charge pays for.
+    Purpose {
+        /// A checkout: the buyer waits for the answer.
+        Checkout = "checkout",
+        /// A subscription's renewal by the billing clock.
+        Renewal = "renewal",
+        /// Paying an order that awaits payment (a repayment link).
+        OrderPayment = "order_payment",
     }
-}
+);
 
-/// Where a charge attempt stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AttemptStatus {
-    /// Recorded; the provider is being (or was, unknown how) asked.
-    Pending,
-    /// Money taken and recorded as an order.
-    Succeeded,
-    /// The provider refused; no money moved.
-    Declined,
-    /// The provider had no charge under its key when asked; it is looked for again for
-    /// [`WATCH`], in case a delayed call lands.
-    Abandoned,
-    /// Money moved but cannot be recorded: it is being given back.
-    Voiding,
-    /// Money moved and was given back in full.
-    Voided,
-    /// Closed after [`WATCH`] without money having moved.
-    Failed,
-}
-
-impl AttemptStatus {
-    /// As stored.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AttemptStatus::Pending => "pending",
-            AttemptStatus::Succeeded => "succeeded",
-            AttemptStatus::Declined => "declined",
-            AttemptStatus::Abandoned => "abandoned",
-            AttemptStatus::Voiding => "voiding",
-            AttemptStatus::Voided => "voided",
-            AttemptStatus::Failed => "failed",
-        }
+crate::string_enum!(
+    /// Where a charge attempt stands.
+    AttemptStatus {
+        /// Recorded; the provider is being (or was, unknown how) asked.
+        Pending = "pending",
+        /// Money taken and recorded as an order.
+        Succeeded = "succeeded",
+        /// The provider refused; no money moved.
+        Declined = "declined",
+        /// The provider had no charge under its key when asked; it is looked for again for
+        /// [`WATCH`], in case a delayed call lands.
+        Abandoned = "abandoned",
+        /// Money moved but cannot be recorded: it is being given back.
+        Voiding = "voiding",
+        /// Money moved and was given back in full.
+        Voided = "voided",
+        /// Closed after [`WATCH`] without money having moved.
+        Failed = "failed",
     }
-}
+);
 
 /// A charge about to be asked for.
 #[derive(Debug, Clone)]
@@ -120,8 +97,8 @@ pub(crate) async fn begin(svc: &Services, new: NewAttempt) -> Result<attempt::Mo
     Ok(attempt::ActiveModel {
         id: Set(ChargeAttemptId::generate_at(now).to_string()),
         workspace_id: Set(new.workspace_id),
-        purpose: Set(new.purpose.as_str().into()),
-        status: Set(AttemptStatus::Pending.as_str().into()),
+        purpose: Set(new.purpose),
+        status: Set(AttemptStatus::Pending),
         amount: Set(new.amount),
         currency: Set(new.currency),
         customer_id: Set(new.customer_id),
@@ -145,10 +122,7 @@ pub(crate) async fn begin(svc: &Services, new: NewAttempt) -> Result<attempt::Mo
 pub(crate) async fn resume(svc: &Services, id: &str) -> Result<bool, DomainError> {
     let now = svc.clock.now();
     let res = attempt::Entity::update_many()
-        .col_expr(
-            attempt::Column::Status,
-            Expr::val(AttemptStatus::Pending.as_str()),
-        )
+        .col_expr(attempt::Column::Status, Expr::val(AttemptStatus::Pending))
         .col_expr(attempt::Column::LeaseUntil, Expr::val(now + LEASE))
         .col_expr(attempt::Column::UpdatedAt, Expr::val(now))
         .filter(attempt::Column::Id.eq(id))
@@ -158,11 +132,8 @@ pub(crate) async fn resume(svc: &Services, id: &str) -> Result<bool, DomainError
     Ok(res.rows_affected == 1)
 }
 
-fn unsettled() -> [&'static str; 2] {
-    [
-        AttemptStatus::Pending.as_str(),
-        AttemptStatus::Abandoned.as_str(),
-    ]
+fn unsettled() -> [AttemptStatus; 2] {
+    [AttemptStatus::Pending, AttemptStatus::Abandoned]
 }
 
 /// Marks the attempt paid by `payment_id` into `order_id`, inside the transaction that records
@@ -176,10 +147,7 @@ pub(crate) async fn settle<C: ConnectionTrait>(
     payment_id: &str,
 ) -> Result<(), DomainError> {
     let res = attempt::Entity::update_many()
-        .col_expr(
-            attempt::Column::Status,
-            Expr::val(AttemptStatus::Succeeded.as_str()),
-        )
+        .col_expr(attempt::Column::Status, Expr::val(AttemptStatus::Succeeded))
         .col_expr(attempt::Column::OrderId, Expr::val(Some(order_id)))
         .col_expr(
             attempt::Column::ProviderPaymentId,
@@ -207,10 +175,7 @@ pub(crate) async fn decline<C: ConnectionTrait>(
     code: &str,
 ) -> Result<bool, DomainError> {
     let res = attempt::Entity::update_many()
-        .col_expr(
-            attempt::Column::Status,
-            Expr::val(AttemptStatus::Declined.as_str()),
-        )
+        .col_expr(attempt::Column::Status, Expr::val(AttemptStatus::Declined))
         .col_expr(attempt::Column::FailureCode, Expr::val(Some(code)))
         .col_expr(attempt::Column::UpdatedAt, Expr::val(svc.clock.now()))
         .filter(attempt::Column::Id.eq(id))
@@ -231,10 +196,7 @@ pub(crate) async fn void(
 ) -> Result<(), DomainError> {
     let now = svc.clock.now();
     let res = attempt::Entity::update_many()
-        .col_expr(
-            attempt::Column::Status,
-            Expr::val(AttemptStatus::Voiding.as_str()),
-        )
+        .col_expr(attempt::Column::Status, Expr::val(AttemptStatus::Voiding))
         .col_expr(
             attempt::Column::ProviderPaymentId,
             Expr::val(Some(payment_id)),
@@ -268,13 +230,10 @@ async fn finish_void(
         .await
         .map_err(|e| DomainError::internal(format!("voiding charge attempt {id}: {e}")))?;
     attempt::Entity::update_many()
-        .col_expr(
-            attempt::Column::Status,
-            Expr::val(AttemptStatus::Voided.as_str()),
-        )
+        .col_expr(attempt::Column::Status, Expr::val(AttemptStatus::Voided))
         .col_expr(attempt::Column::UpdatedAt, Expr::val(svc.clock.now()))
         .filter(attempt::Column::Id.eq(id))
-        .filter(attempt::Column::Status.eq(AttemptStatus::Voiding.as_str()))
+        .filter(attempt::Column::Status.eq(AttemptStatus::Voiding))
         .exec(&svc.db)
         .await?;
     tracing::info!(attempt = %id, "charge given back");
@@ -348,7 +307,15 @@ pub struct ReconcileReport {
 pub async fn reconcile(svc: &Services) -> Result<ReconcileReport, DomainError> {
     let now = svc.clock.now();
     let mut report = ReconcileReport::default();
-    for a in claim_attempts(svc, now).await? {
+    for claimed in claim_attempts(svc, now).await? {
+        let a = match claimed {
+            Ok(a) => a,
+            Err(u) => {
+                report.errors += 1;
+                tracing::error!(attempt = %u.id, error = %u.error, "a charge attempt cannot be read; retried after its lease");
+                continue;
+            }
+        };
         match resolve(svc, &a, now).await {
             Ok(Resolved::Finished) => report.finished += 1,
             Ok(Resolved::Voided) => report.voided += 1,
@@ -360,7 +327,15 @@ pub async fn reconcile(svc: &Services) -> Result<ReconcileReport, DomainError> {
             }
         }
     }
-    for r in orders::claim_stale_refunds(svc, now, BATCH).await? {
+    for claimed in orders::claim_stale_refunds(svc, now, BATCH).await? {
+        let r = match claimed {
+            Ok(r) => r,
+            Err(u) => {
+                report.errors += 1;
+                tracing::error!(refund = %u.id, error = %u.error, "a refund cannot be read; retried after its lease");
+                continue;
+            }
+        };
         let id = r.id.clone();
         match orders::resume_refund(svc, r).await {
             Ok(()) => report.refunds += 1,
@@ -385,15 +360,20 @@ enum Resolved {
 async fn claim_attempts(
     svc: &Services,
     now: DateTime<Utc>,
-) -> Result<Vec<attempt::Model>, DomainError> {
+) -> Result<Vec<Result<attempt::Model, Unreadable>>, DomainError> {
     claim::<attempt::Entity>(
         &svc.db,
         Claim {
             table: "charge_attempts",
             set: "lease_until = $, tries = tries + 1, updated_at = $",
             set_values: vec![Value::from(now + LEASE), Value::from(now)],
-            open: "status IN ('pending', 'voiding', 'abandoned') AND lease_until <= $",
-            open_values: vec![Value::from(now)],
+            open: "status IN ($, $, $) AND lease_until <= $",
+            open_values: vec![
+                Value::from(AttemptStatus::Pending),
+                Value::from(AttemptStatus::Voiding),
+                Value::from(AttemptStatus::Abandoned),
+                Value::from(now),
+            ],
             order_by: "lease_until",
             batch: BATCH,
         },
@@ -406,7 +386,7 @@ async fn resolve(
     a: &attempt::Model,
     now: DateTime<Utc>,
 ) -> Result<Resolved, DomainError> {
-    if a.status == AttemptStatus::Voiding.as_str() {
+    if a.status == AttemptStatus::Voiding {
         let payment = match &a.provider_payment_id {
             Some(p) => p.clone(),
             None => match svc.provider.find_charge(&a.id).await {
@@ -426,7 +406,7 @@ async fn resolve(
         .await
         .map_err(|e| DomainError::internal(e.to_string()))?;
     match found {
-        Some(charge) if a.purpose == Purpose::Renewal.as_str() => {
+        Some(charge) if a.purpose == Purpose::Renewal => {
             // Nobody waits for a renewal: record it if the subscription still expects it.
             Ok(
                 match billing::finish_renewal(svc, a, Ok(charge), now).await? {
@@ -451,14 +431,14 @@ async fn resolve(
                 (AttemptStatus::Abandoned, now + backoff)
             };
             attempt::Entity::update_many()
-                .col_expr(attempt::Column::Status, Expr::val(status.as_str()))
+                .col_expr(attempt::Column::Status, Expr::val(status))
                 .col_expr(attempt::Column::LeaseUntil, Expr::val(lease))
                 .col_expr(attempt::Column::UpdatedAt, Expr::val(now))
                 .filter(attempt::Column::Id.eq(a.id.as_str()))
                 .filter(attempt::Column::Status.is_in(unsettled()))
                 .exec(&svc.db)
                 .await?;
-            Ok(if a.status == AttemptStatus::Pending.as_str() {
+            Ok(if a.status == AttemptStatus::Pending {
                 Resolved::Abandoned
             } else {
                 Resolved::Nothing
@@ -511,10 +491,7 @@ pub async fn compare(svc: &Services) -> Result<Vec<Difference>, DomainError> {
         .select_only()
         .column(attempt::Column::Id)
         .column(attempt::Column::Status)
-        .filter(attempt::Column::Status.is_in([
-            AttemptStatus::Voided.as_str(),
-            AttemptStatus::Voiding.as_str(),
-        ]))
+        .filter(attempt::Column::Status.is_in([AttemptStatus::Voided, AttemptStatus::Voiding]))
         .into_tuple()
         .all(&svc.db)
         .await?;
@@ -593,7 +570,7 @@ pub async fn compare(svc: &Services) -> Result<Vec<Difference>, DomainError> {
             continue;
         }
         match patron_refunds.get(key) {
-            Some(p) if p.status == "succeeded" => {
+            Some(p) if p.status == RefundStatus::Succeeded => {
                 if p.amount != r.amount || p.provider_refund_id.as_deref() != Some(r.id.as_str()) {
                     diff(format!(
                         "refund {}: the provider gave back {shown}, Patron's refund {} records {} under {}",
@@ -616,7 +593,7 @@ pub async fn compare(svc: &Services) -> Result<Vec<Difference>, DomainError> {
     }
     let known: HashSet<&str> = provider_refunds.values().map(|r| r.id.as_str()).collect();
     for r in &refunds {
-        if r.status == "succeeded"
+        if r.status == RefundStatus::Succeeded
             && let Some(p) = &r.provider_refund_id
             && !known.contains(p.as_str())
         {

@@ -7,12 +7,13 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::db::entities::product;
+use crate::types::activity::TargetKind;
 use crate::types::product::{Benefit, BillingInterval, ProductCreate, ProductKind};
 use crate::types::{Product, ProductId, Scope};
 
 use super::actor::Caller;
 use super::audit::{self, Change};
-use super::{DomainError, Services, stored, stored_id, stored_json, to_json, validate};
+use super::{DomainError, Services, stored_id, stored_json, to_json, validate};
 
 /// Most benefits one product may grant.
 pub const BENEFITS_MAX: usize = 20;
@@ -22,10 +23,10 @@ pub(crate) fn to_product(row: product::Model) -> Result<Product, DomainError> {
         id: stored_id(&row.id)?,
         object: "product".into(),
         name: row.name,
-        kind: stored(&row.kind)?,
+        kind: row.kind,
         amount: row.amount,
         currency: row.currency,
-        interval: row.interval.as_deref().map(stored).transpose()?,
+        interval: row.interval,
         interval_count: row.interval_count,
         benefits: stored_json(&row.benefits)?,
         created_at: row.created_at,
@@ -173,10 +174,10 @@ pub async fn create_product(
         id: Set(id.to_string()),
         workspace_id: Set(caller.workspace_id.to_string()),
         name: Set(name),
-        kind: Set(input.kind.as_str().into()),
+        kind: Set(input.kind),
         amount: Set(input.amount),
         currency: Set(currency.code.into()),
-        interval: Set(interval.map(|i| i.as_str().into())),
+        interval: Set(interval),
         interval_count: Set(count),
         benefits: Set(to_json(&benefits)?),
         created_at: Set(svc.clock.now()),
@@ -191,7 +192,7 @@ pub async fn create_product(
         caller,
         Change {
             action: "product.created",
-            target_type: "product",
+            target_type: TargetKind::Product,
             target_id: id.as_str(),
             customer_id: None,
             changes: audit::diff(None, Some(&json!(created))),
@@ -268,7 +269,7 @@ pub async fn archive_product(
         caller,
         Change {
             action: "product.archived",
-            target_type: "product",
+            target_type: TargetKind::Product,
             target_id: id.as_str(),
             customer_id: None,
             changes: json!({"archived_at": {"before": null, "after": now}}),

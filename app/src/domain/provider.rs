@@ -98,14 +98,17 @@ pub struct RefundRequest<'a> {
     pub idempotency_key: &'a str,
 }
 
-/// What a movement did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MovementKind {
-    /// Money taken from a payer.
-    Charge,
-    /// Money given back.
-    Refund,
-}
+crate::string_enum!(
+    /// What a movement did.
+    MovementKind {
+        /// Money taken from a payer.
+        Charge = "charge",
+        /// Money given back.
+        Refund = "refund",
+        /// A refused charge: no money moved, but the answer is kept for its key.
+        Decline = "decline",
+    }
+);
 
 /// One movement of money in the provider's own records.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -578,10 +581,14 @@ impl PaymentProvider for SimulatedProvider {
             return answer(&row);
         }
         let (id, kind, result) = match self.decide_charge(&req) {
-            Ok(c) => (c.payment_id.clone(), "charge", Answer::Charged(c.into())),
+            Ok(c) => (
+                c.payment_id.clone(),
+                MovementKind::Charge,
+                Answer::Charged(c.into()),
+            ),
             Err(ProviderError::Declined { code, message }) => (
                 payment_id("dc"),
-                "decline",
+                MovementKind::Decline,
                 Answer::Declined {
                     code: code.to_owned(),
                     message,
@@ -622,7 +629,7 @@ impl PaymentProvider for SimulatedProvider {
             .all(&self.db)
             .await
             .map_err(unavailable)?;
-        let Some(charge) = rows.iter().find(|r| r.kind == "charge") else {
+        let Some(charge) = rows.iter().find(|r| r.kind == MovementKind::Charge) else {
             return Err(ProviderError::Declined {
                 code: "no_such_payment",
                 message: format!("no payment {} to refund", req.payment_id),
@@ -630,7 +637,7 @@ impl PaymentProvider for SimulatedProvider {
         };
         let refunded: i64 = rows
             .iter()
-            .filter(|r| r.kind == "refund")
+            .filter(|r| r.kind == MovementKind::Refund)
             .map(|r| r.amount)
             .sum();
         if refunded + req.amount > charge.amount {
@@ -644,7 +651,7 @@ impl PaymentProvider for SimulatedProvider {
             .record(
                 &id,
                 req.idempotency_key,
-                "refund",
+                MovementKind::Refund,
                 req.payment_id,
                 req.amount,
                 &charge.currency,
@@ -657,14 +664,14 @@ impl PaymentProvider for SimulatedProvider {
 
     async fn find_charge(&self, idempotency_key: &str) -> Result<Option<Charge>, ProviderError> {
         match self.entry(idempotency_key).await? {
-            Some(row) if row.kind == "charge" => answer(&row).map(Some),
+            Some(row) if row.kind == MovementKind::Charge => answer(&row).map(Some),
             _ => Ok(None),
         }
     }
 
     async fn movements(&self) -> Result<Vec<Movement>, ProviderError> {
         let rows = ledger::Entity::find()
-            .filter(ledger::Column::Kind.is_in(["charge", "refund"]))
+            .filter(ledger::Column::Kind.is_in([MovementKind::Charge, MovementKind::Refund]))
             .order_by_asc(ledger::Column::CreatedAt)
             .order_by_asc(ledger::Column::Id)
             .all(&self.db)
@@ -673,11 +680,7 @@ impl PaymentProvider for SimulatedProvider {
         Ok(rows
             .into_iter()
             .map(|r| Movement {
-                kind: if r.kind == "charge" {
-                    MovementKind::Charge
-                } else {
-                    MovementKind::Refund
-                },
+                kind: r.kind,
                 id: r.id,
                 payment_id: r.payment_id,
                 idempotency_key: r.idempotency_key,
@@ -708,7 +711,7 @@ impl SimulatedProvider {
         &self,
         id: &str,
         key: &str,
-        kind: &str,
+        kind: MovementKind,
         payment_id: &str,
         amount: i64,
         currency: &str,
@@ -717,7 +720,7 @@ impl SimulatedProvider {
         let row = ledger::ActiveModel {
             id: Set(id.to_owned()),
             idempotency_key: Set(key.to_owned()),
-            kind: Set(kind.to_owned()),
+            kind: Set(kind),
             payment_id: Set(payment_id.to_owned()),
             amount: Set(amount),
             currency: Set(currency.to_owned()),

@@ -13,7 +13,7 @@ use crate::types::subscription::SubscriptionStatus;
 use crate::types::{CustomerId, Scope};
 
 use super::actor::Caller;
-use super::{DomainError, Services, stored};
+use super::{DomainError, Services};
 
 /// How one change moves a customer's figures.
 #[derive(Debug, Clone, Default)]
@@ -156,9 +156,9 @@ pub(crate) async fn refresh_subscriptions<C: ConnectionTrait>(
     let mut active = 0i64;
     let mut statuses = Vec::with_capacity(subs.len());
     for s in &subs {
-        let status: SubscriptionStatus = stored(&s.status)?;
+        let status: SubscriptionStatus = s.status;
         if status == SubscriptionStatus::Active {
-            mrr += monthly(s.workspace_amount, stored(&s.interval)?, s.interval_count);
+            mrr += monthly(s.workspace_amount, s.interval, s.interval_count);
             active += 1;
         }
         statuses.push(status);

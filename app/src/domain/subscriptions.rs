@@ -12,6 +12,7 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::db::entities::{invoice, payment_attempt, subscription as sub};
+use crate::types::activity::TargetKind;
 use crate::types::entitlement::EntitlementStatus;
 use crate::types::product::BillingInterval;
 use crate::types::subscription::{
@@ -26,8 +27,7 @@ use super::actor::Caller;
 use super::audit::{self, Change};
 use super::entitlements::{self, Which};
 use super::{
-    DomainError, Services, customers, optional_text, products, stats, stored, stored_id,
-    stored_json,
+    DomainError, Services, customers, optional_text, products, stats, stored_id, stored_json,
 };
 
 /// The end of a period of `count` × `interval` starting at `start`.
@@ -52,10 +52,10 @@ fn to_subscription(row: sub::Model, product_name: String) -> Result<Subscription
         customer_id: stored_id(&row.customer_id)?,
         product_id: stored_id(&row.product_id)?,
         product_name,
-        status: stored(&row.status)?,
+        status: row.status,
         amount: row.amount,
         currency: row.currency,
-        interval: stored(&row.interval)?,
+        interval: row.interval,
         interval_count: row.interval_count,
         payment_method: stored_json(&row.payment_method)?,
         current_period_start: row.current_period_start,
@@ -130,7 +130,7 @@ pub async fn list_subscriptions(
         .filter(sub::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
         .filter(sub::Column::CustomerId.eq(customer_id.as_str()));
     if let Some(status) = status {
-        q = q.filter(sub::Column::Status.eq(status.as_str()));
+        q = q.filter(sub::Column::Status.eq(status));
     }
     let rows = q.order_by_desc(sub::Column::Id).all(&svc.db).await?;
     present(&svc.db, rows).await
@@ -164,7 +164,7 @@ pub async fn list_invoices(
                 .or_default()
                 .push(PaymentAttempt {
                     id: stored_id(&a.id)?,
-                    status: stored(&a.status)?,
+                    status: a.status,
                     failure_code: a.failure_code,
                     failure_message: a.failure_message,
                     provider_payment_id: a.provider_payment_id,
@@ -182,7 +182,7 @@ pub async fn list_invoices(
                 order_id: i.order_id.as_deref().map(stored_id).transpose()?,
                 amount: i.amount,
                 currency: i.currency,
-                status: stored(&i.status)?,
+                status: i.status,
                 period_start: i.period_start,
                 period_end: i.period_end,
                 attempts: attempts.remove(&i.id).unwrap_or_default(),
@@ -209,7 +209,7 @@ pub(crate) async fn open_invoice<C: ConnectionTrait>(
         order_id: Set(None),
         amount: Set(s.amount),
         currency: Set(s.currency.clone()),
-        status: Set(InvoiceStatus::Open.as_str().into()),
+        status: Set(InvoiceStatus::Open),
         period_start: Set(period_start),
         period_end: Set(period_end),
         created_at: Set(now),
@@ -229,10 +229,7 @@ pub(crate) async fn record_attempt<C: ConnectionTrait>(
     let (status, failure, payment_id) = match result {
         Ok((order_id, payment_id)) => {
             invoice::Entity::update_many()
-                .col_expr(
-                    invoice::Column::Status,
-                    Expr::val(InvoiceStatus::Paid.as_str()),
-                )
+                .col_expr(invoice::Column::Status, Expr::val(InvoiceStatus::Paid))
                 .col_expr(
                     invoice::Column::OrderId,
                     Expr::val(Some(order_id.to_owned())),
@@ -249,7 +246,7 @@ pub(crate) async fn record_attempt<C: ConnectionTrait>(
         id: Set(PaymentAttemptId::generate().to_string()),
         workspace_id: Set(inv.workspace_id.clone()),
         invoice_id: Set(inv.id.clone()),
-        status: Set(status.as_str().into()),
+        status: Set(status),
         failure_code: Set(failure.map(|f| f.0.to_owned())),
         failure_message: Set(failure.map(|f| f.1.to_owned())),
         provider_payment_id: Set(payment_id),
@@ -267,9 +264,9 @@ pub(crate) async fn close_open_invoices<C: ConnectionTrait>(
     status: InvoiceStatus,
 ) -> Result<(), DomainError> {
     invoice::Entity::update_many()
-        .col_expr(invoice::Column::Status, Expr::val(status.as_str()))
+        .col_expr(invoice::Column::Status, Expr::val(status))
         .filter(invoice::Column::SubscriptionId.eq(subscription_id))
-        .filter(invoice::Column::Status.eq(InvoiceStatus::Open.as_str()))
+        .filter(invoice::Column::Status.eq(InvoiceStatus::Open))
         .exec(conn)
         .await?;
     Ok(())
@@ -325,7 +322,7 @@ pub(crate) async fn write<C: ConnectionTrait>(
         caller,
         Change {
             action,
-            target_type: "subscription",
+            target_type: TargetKind::Subscription,
             target_id: &row.id,
             customer_id: Some(&row.customer_id),
             changes: audit::diff(Some(&field(row)), Some(&field(&after))),
@@ -335,8 +332,8 @@ pub(crate) async fn write<C: ConnectionTrait>(
     Ok(after)
 }
 
-fn is_live(status: &str) -> bool {
-    status == SubscriptionStatus::Active.as_str() || status == SubscriptionStatus::PastDue.as_str()
+fn is_live(status: SubscriptionStatus) -> bool {
+    status == SubscriptionStatus::Active || status == SubscriptionStatus::PastDue
 }
 
 fn not_live(row: &sub::Model) -> DomainError {
@@ -360,7 +357,7 @@ pub async fn cancel_subscription(
     let now = svc.clock.now();
     let txn = svc.write_txn().await?;
     let row = find_row(&txn, caller, id).await?;
-    if !is_live(&row.status) {
+    if !is_live(row.status) {
         return Err(not_live(&row));
     }
     let after = if input.at_period_end {
@@ -405,7 +402,7 @@ pub(crate) async fn cancel_now_in<C: ConnectionTrait>(
 ) -> Result<sub::Model, DomainError> {
     let now = svc.clock.now();
     let after = write(conn, svc, caller, row, "subscription.canceled", |m| {
-        m.status = Set(SubscriptionStatus::Canceled.as_str().into());
+        m.status = Set(SubscriptionStatus::Canceled);
         m.cancel_at_period_end = Set(false);
         m.canceled_at = Set(Some(now));
         m.ended_at = Set(Some(now));
@@ -414,7 +411,7 @@ pub(crate) async fn cancel_now_in<C: ConnectionTrait>(
     })
     .await?;
     close_open_invoices(conn, &row.id, InvoiceStatus::Void).await?;
-    if row.status == SubscriptionStatus::Active.as_str() && row.current_period_end > now {
+    if row.status == SubscriptionStatus::Active && row.current_period_end > now {
         entitlements::expire_at(conn, &row.id, row.current_period_end).await?;
     } else {
         // Past due: the period was never paid, so nothing is owed.
@@ -443,10 +440,9 @@ pub(crate) async fn live_of_customers<C: ConnectionTrait>(
     Ok(sub::Entity::find()
         .filter(sub::Column::WorkspaceId.eq(workspace_id))
         .filter(sub::Column::CustomerId.is_in(customer_ids.iter().map(String::as_str)))
-        .filter(sub::Column::Status.is_in([
-            SubscriptionStatus::Active.as_str(),
-            SubscriptionStatus::PastDue.as_str(),
-        ]))
+        .filter(
+            sub::Column::Status.is_in([SubscriptionStatus::Active, SubscriptionStatus::PastDue]),
+        )
         .order_by_asc(sub::Column::Id)
         .lock_exclusive()
         .all(conn)
@@ -465,15 +461,15 @@ pub async fn revoke_subscription(
     let now = svc.clock.now();
     let txn = svc.write_txn().await?;
     let row = find_row(&txn, caller, id).await?;
-    let canceled_with_benefits = row.status == SubscriptionStatus::Canceled.as_str();
-    if !is_live(&row.status) && !canceled_with_benefits {
+    let canceled_with_benefits = row.status == SubscriptionStatus::Canceled;
+    if !is_live(row.status) && !canceled_with_benefits {
         return Err(not_live(&row));
     }
     let after = if canceled_with_benefits {
         row.clone()
     } else {
         write(&txn, svc, caller, &row, "subscription.revoked", |m| {
-            m.status = Set(SubscriptionStatus::Canceled.as_str().into());
+            m.status = Set(SubscriptionStatus::Canceled);
             m.cancel_at_period_end = Set(false);
             m.canceled_at = Set(Some(now));
             m.ended_at = Set(Some(now));
@@ -510,7 +506,7 @@ pub async fn recover_subscription(
     caller.require(Scope::SubscriptionsWrite)?;
     let txn = svc.write_txn().await?;
     let row = find_row(&txn, caller, id).await?;
-    if !is_live(&row.status) || !row.cancel_at_period_end {
+    if !is_live(row.status) || !row.cancel_at_period_end {
         return Err(DomainError::Conflict {
             code: "nothing_to_recover",
             message: format!(

@@ -371,7 +371,8 @@ pub async fn customer_activity(
         let after = starting_after
             .map(|a| on_server::id(&a, "event"))
             .transpose()?;
-        let kind = payment_details_only.then_some("payment_detail");
+        let kind =
+            payment_details_only.then_some(crate::types::activity::TargetKind::PaymentDetail);
         Ok(activity::customer_activity(&svc, &caller, &id, kind, 50, after).await?)
     };
     crate::server_fns::ctx::with_status(run.await)

@@ -4,34 +4,21 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-/// A merchant user's role in one workspace.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Reads everything, changes nothing.
-    Viewer,
-    /// Viewer, plus refunds and subscription management; never bans, erases or merges.
-    Support,
-    /// Everything but managing members.
-    Admin,
-    /// Everything.
-    Owner,
-}
+crate::string_enum!(
+    /// A merchant user's role in one workspace; roles order weakest first.
+    Role {
+        /// Reads everything, changes nothing.
+        Viewer = "viewer",
+        /// Viewer, plus refunds and subscription management; never bans, erases or merges.
+        Support = "support",
+        /// Everything but managing members.
+        Admin = "admin",
+        /// Everything.
+        Owner = "owner",
+    }
+);
 
 impl Role {
-    /// Every role, weakest first.
-    pub const ALL: [Role; 4] = [Role::Viewer, Role::Support, Role::Admin, Role::Owner];
-
-    /// The role's name as stored and typed (`owner`, `admin`, `support`, `viewer`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Viewer => "viewer",
-            Role::Support => "support",
-            Role::Admin => "admin",
-            Role::Owner => "owner",
-        }
-    }
-
     /// Whether this role grants `scope` (roles and API keys share one vocabulary).
     pub fn allows(self, scope: Scope) -> bool {
         match scope {
@@ -46,22 +33,6 @@ impl Role {
             | Scope::CommandsWrite
             | Scope::BansWrite => self >= Role::Admin,
         }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Role {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| format!("unknown role {s:?}; expected owner, admin, support or viewer"))
     }
 }
 
@@ -162,7 +133,7 @@ mod tests {
 
     #[test]
     fn roles_and_scopes_round_trip_through_their_names() {
-        for r in Role::ALL {
+        for &r in Role::ALL {
             assert_eq!(r.as_str().parse::<Role>(), Ok(r));
         }
         for s in Scope::ALL {

@@ -6,6 +6,41 @@ use serde::{Deserialize, Serialize};
 use super::ban::Ban;
 use super::customer::{Customer, CustomerStats};
 use super::{EventId, Order, Role};
+use crate::string_enum;
+
+string_enum!(
+    /// Who made a change, by kind.
+    ActorKind {
+        /// A merchant user in the dashboard.
+        User = "user",
+        /// A merchant back end with an API key.
+        ApiKey = "api_key",
+        /// The end customer, in the portal.
+        PortalCustomer = "portal_customer",
+        /// Patron itself: jobs, seeds, the command line.
+        System = "system",
+    }
+);
+
+string_enum!(
+    /// The kind of object a change is about.
+    TargetKind {
+        /// A customer.
+        Customer = "customer",
+        /// An order (refunds, disputes and repayments are changes to their order).
+        Order = "order",
+        /// A subscription.
+        Subscription = "subscription",
+        /// An item of a customer's inventory.
+        Entitlement = "entitlement",
+        /// A card, account, email or IP address.
+        PaymentDetail = "payment_detail",
+        /// A ban.
+        Ban = "ban",
+        /// A product.
+        Product = "product",
+    }
+);
 
 /// One field of a change, as text: `before` is `None` for a plain fact (such as a refund's amount).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,11 +61,11 @@ pub struct ActivityEntry {
     /// Such as `refund.created`.
     pub action: String,
     /// Such as `order`.
-    pub target_type: String,
+    pub target_type: TargetKind,
     /// The changed object's id.
     pub target_id: String,
-    /// `user`, `api_key`, `portal_customer` or `system`.
-    pub actor_type: String,
+    /// Who, by kind.
+    pub actor_type: ActorKind,
     /// Who, readably: a user's email, an API key's name, or "System".
     pub actor: String,
     /// What changed.

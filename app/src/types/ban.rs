@@ -9,7 +9,6 @@ use crate::string_enum;
 
 string_enum!(
     /// What a ban identity names.
-    #[derive(PartialOrd, Ord)]
     BanIdentityKind {
         /// One customer, by id.
         Customer = "customer",

@@ -1,15 +1,19 @@
 //! `string_enum!`: a closed set of snake_case words, the same in JSON, the database and URLs.
+//! With `ssr`, each is also a sea-orm `ActiveEnum`: entity columns hold the enum, not a string.
 
 /// Defines an enum whose variants are written as fixed words, with `ALL`, `as_str`, `FromStr`
-/// and `Display`.
+/// and `Display`; variants order as declared.
 #[macro_export]
 macro_rules! string_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $word:literal),+ $(,)? }) => {
+    // `$word` is a `tt`, not a `literal`: derive macros (utoipa's, sea-orm's) read a literal
+    // passed through a macro as an opaque group and would fall back to the variant's name.
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $word:tt),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-        #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+        #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+        #[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text"))]
         pub enum $name {
-            $($(#[$vmeta])* #[serde(rename = $word)] $variant),+
+            $($(#[$vmeta])* #[serde(rename = $word)] #[cfg_attr(feature = "ssr", sea_orm(string_value = $word))] $variant),+
         }
 
         impl $name {

@@ -30,6 +30,14 @@ string_enum!(
 );
 
 string_enum!(
+    /// What the payment provider reported about a payment.
+    ProviderEventKind {
+        /// The payer disputed the payment with their bank.
+        DisputeOpened = "dispute.opened",
+    }
+);
+
+string_enum!(
     /// Why the order exists.
     OrderKind {
         /// A checkout.

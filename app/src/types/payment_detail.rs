@@ -64,8 +64,8 @@ pub struct PaymentDetail {
 pub struct PaymentDetailLogEntry {
     /// `payment_detail.blocked` or `payment_detail.unblocked`.
     pub action: String,
-    /// `user`, `api_key` or `system`.
-    pub actor_type: String,
+    /// Who, by kind.
+    pub actor_type: super::activity::ActorKind,
     /// The user or key.
     pub actor_id: Option<String>,
     /// From where.

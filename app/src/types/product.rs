@@ -30,6 +30,22 @@ string_enum!(
     }
 );
 
+string_enum!(
+    /// A benefit's kind, as in its `kind` field.
+    BenefitKind {
+        /// A generated licence key.
+        LicenseKey = "license_key",
+        /// A file behind a signed, expiring link.
+        FileDownload = "file_download",
+        /// A role on the merchant's Discord server.
+        DiscordRole = "discord_role",
+        /// Anything else the merchant delivers by hand.
+        Custom = "custom",
+        /// Commands run on a game server.
+        GameServerCommands = "game_server_commands",
+    }
+);
+
 /// What a purchase grants, and what revoking it undoes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
@@ -74,13 +90,13 @@ pub enum Benefit {
 
 impl Benefit {
     /// The benefit's kind, as in its `kind` field.
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> BenefitKind {
         match self {
-            Benefit::LicenseKey { .. } => "license_key",
-            Benefit::FileDownload { .. } => "file_download",
-            Benefit::DiscordRole { .. } => "discord_role",
-            Benefit::Custom { .. } => "custom",
-            Benefit::GameServerCommands { .. } => "game_server_commands",
+            Benefit::LicenseKey { .. } => BenefitKind::LicenseKey,
+            Benefit::FileDownload { .. } => BenefitKind::FileDownload,
+            Benefit::DiscordRole { .. } => BenefitKind::DiscordRole,
+            Benefit::Custom { .. } => BenefitKind::Custom,
+            Benefit::GameServerCommands { .. } => BenefitKind::GameServerCommands,
         }
     }
 }

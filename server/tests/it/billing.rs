@@ -344,7 +344,10 @@ pub(crate) async fn recomputed(w: &World, id: &CustomerId) -> CustomerStats {
     for r in &rs {
         by.entry(r.currency.clone()).or_default()[1] += r.amount;
     }
-    let lost: Vec<&dispute::Model> = ds.iter().filter(|d| d.status == "lost").collect();
+    let lost: Vec<&dispute::Model> = ds
+        .iter()
+        .filter(|d| d.status == app::types::order::DisputeStatus::Lost)
+        .collect();
     for d in &lost {
         by.entry(d.currency.clone()).or_default()[2] += d.amount;
     }
@@ -373,13 +376,7 @@ pub(crate) async fn recomputed(w: &World, id: &CustomerId) -> CustomerStats {
         last_order_at: os.iter().map(|o| o.created_at).max(),
         mrr: subs
             .iter()
-            .map(|s| {
-                monthly(
-                    s.workspace_amount,
-                    s.interval.parse().unwrap(),
-                    s.interval_count,
-                )
-            })
+            .map(|s| monthly(s.workspace_amount, s.interval, s.interval_count))
             .sum(),
         active_subscriptions: subs.len() as i64,
         refunds_count: rs.len() as i64,

@@ -105,7 +105,7 @@ async fn data(engine: Engine, n: usize) -> Data {
             disputes_count: 0,
             last_order_at: last_order,
             last_order_key: last_order.map(|t| t.timestamp_millis()).unwrap_or(0),
-            subscription_status: STATUSES[i % STATUSES.len()].map(str::to_owned),
+            subscription_status: STATUSES[i % STATUSES.len()].map(|s| s.parse().unwrap()),
             search_text: String::new(),
             banned_until: None,
         };
@@ -149,8 +149,12 @@ async fn data(engine: Engine, n: usize) -> Data {
                 customer_id: Set(c.id.clone()),
                 product_id: Set(product.id.to_string()),
                 subscription_id: Set(None),
-                kind: Set("purchase".into()),
-                status: Set(if paid { "paid" } else { "failed" }.into()),
+                kind: Set(app::types::order::OrderKind::Purchase),
+                status: Set(if paid {
+                    app::types::order::OrderStatus::Paid
+                } else {
+                    app::types::order::OrderStatus::Failed
+                }),
                 status_before_dispute: Set(None),
                 amount: Set(100),
                 currency: Set("EUR".into()),
@@ -207,7 +211,7 @@ fn reference(d: &Data, q: &CustomerQuery) -> Vec<String> {
         .filter(|c| match q.subscription_status {
             None => true,
             Some(SubscriptionFilter::None) => c.subscription_status.is_none(),
-            Some(s) => c.subscription_status.as_deref() == Some(s.as_str()),
+            Some(s) => c.subscription_status.map(|x| x.as_str()) == Some(s.as_str()),
         })
         .filter(|c| {
             q.created_from

@@ -515,8 +515,12 @@ async fn every_change_is_in_the_audit_trail_with_actor_and_diff(engine: Engine) 
         actions,
         ["customer.created", "customer.updated", "customer.archived"]
     );
-    assert!(events.iter().all(|e| e.actor_type == "api_key"
-        && e.actor_id.as_deref().is_some_and(|k| k.starts_with("key_"))));
+    assert!(
+        events
+            .iter()
+            .all(|e| e.actor_type == app::types::activity::ActorKind::ApiKey
+                && e.actor_id.as_deref().is_some_and(|k| k.starts_with("key_")))
+    );
     assert!(events.iter().all(|e| e.ip.as_deref() == Some("127.0.0.1")));
     let diff: Value = serde_json::from_str(&events[1].changes).unwrap();
     assert_eq!(

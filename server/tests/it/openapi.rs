@@ -21,6 +21,22 @@ fn refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
     }
 }
 
+/// Every value of every `enum` in `v`.
+fn enum_values<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                match (k.as_str(), x) {
+                    ("enum", Value::Array(a)) => out.extend(a.iter().filter_map(Value::as_str)),
+                    _ => enum_values(x, out),
+                }
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| enum_values(x, out)),
+        _ => {}
+    }
+}
+
 #[tokio::test]
 async fn the_openapi_document_is_valid_and_lists_every_route() {
     let t = TestDb::migrated(Engine::Sqlite).await;
@@ -135,6 +151,26 @@ async fn the_openapi_document_is_valid_and_lists_every_route() {
         assert!(
             doc["components"]["schemas"][name].is_object(),
             "dangling $ref {r}"
+        );
+    }
+
+    // Enums are published as the API sends them: the words, not the Rust variant names.
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(
+        schemas["DisputeStatus"]["enum"],
+        serde_json::json!(["open", "won", "lost"])
+    );
+    assert_eq!(
+        schemas["PaymentMethodType"]["enum"],
+        serde_json::json!(["card", "sepa_debit", "bank_transfer", "wallet", "manual"])
+    );
+    let mut words = Vec::new();
+    enum_values(&doc, &mut words);
+    assert!(words.len() > 50, "{}", words.len());
+    for w in words {
+        assert!(
+            !w.chars().any(|c| c.is_ascii_uppercase()),
+            "an enum value in Rust spelling: {w}"
         );
     }
     drop(srv);

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::ban::BanIdentityKind;
+
 /// One identity a ban matches, normalised.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "ban_identities")]
@@ -10,7 +12,7 @@ pub struct Model {
     pub ban_id: String,
     pub workspace_id: String,
     #[sea_orm(primary_key, auto_increment = false)]
-    pub kind: String,
+    pub kind: BanIdentityKind,
     #[sea_orm(primary_key, auto_increment = false)]
     pub value: String,
 }

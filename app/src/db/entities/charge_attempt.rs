@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::payments::{AttemptStatus, Purpose};
+
 /// One intent to take money. Its id is the idempotency key the provider is called with, so a
 /// retried call can never take the money twice.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -11,9 +13,9 @@ pub struct Model {
     pub id: String,
     pub workspace_id: String,
     /// `checkout`, `renewal` or `order_payment`.
-    pub purpose: String,
+    pub purpose: Purpose,
     /// `pending`, `succeeded`, `declined`, `abandoned`, `voiding` or `voided`.
-    pub status: String,
+    pub status: AttemptStatus,
     pub amount: i64,
     pub currency: String,
     pub customer_id: Option<String>,

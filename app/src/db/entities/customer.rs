@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::subscription::SubscriptionStatus;
+
 /// A customer as stored; `metadata` is a JSON object in text.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "customers")]
@@ -61,7 +63,7 @@ pub struct Model {
     pub last_order_key: i64,
     /// The most telling status among the customer's subscriptions (active, past_due, canceled,
     /// expired), none without any.
-    pub subscription_status: Option<String>,
+    pub subscription_status: Option<SubscriptionStatus>,
     /// Email, name and external id, lower-cased: what partial search matches, trigram-indexed.
     pub search_text: String,
     /// The latest expiry of the active bans matching this customer (year 9999: permanent).

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::order::{DisputeStatus, RepaymentMethod};
+
 /// A dispute (chargeback) on an order.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "disputes")]
@@ -14,11 +16,11 @@ pub struct Model {
     pub amount: i64,
     pub currency: String,
     pub workspace_amount: i64,
-    pub status: String,
+    pub status: DisputeStatus,
     pub reason: Option<String>,
     pub opened_at: DateTimeUtc,
     pub closed_at: Option<DateTimeUtc>,
-    pub repayment_method: Option<String>,
+    pub repayment_method: Option<RepaymentMethod>,
     pub repayment_order_id: Option<String>,
     pub repayment_requested_at: Option<DateTimeUtc>,
 }

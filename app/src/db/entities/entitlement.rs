@@ -2,6 +2,9 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::entitlement::{EntitlementSource, EntitlementStatus};
+use crate::types::product::BenefitKind;
+
 /// One inventory item; `benefit` is the product benefit it came from, as JSON.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "entitlements")]
@@ -13,10 +16,10 @@ pub struct Model {
     pub product_id: String,
     pub order_id: Option<String>,
     pub subscription_id: Option<String>,
-    pub source: String,
-    pub kind: String,
+    pub source: EntitlementSource,
+    pub kind: BenefitKind,
     pub benefit: String,
-    pub status: String,
+    pub status: EntitlementStatus,
     pub license_key: Option<String>,
     pub discord_user_id: Option<String>,
     pub granted_at: DateTimeUtc,

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::entitlement::{CommandPhase, CommandStatus};
+
 /// A game-server command queued for an entitlement.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "entitlement_commands")]
@@ -12,8 +14,8 @@ pub struct Model {
     pub entitlement_id: String,
     pub server: String,
     pub command: String,
-    pub phase: String,
-    pub status: String,
+    pub phase: CommandPhase,
+    pub status: CommandStatus,
     pub created_at: DateTimeUtc,
     pub executed_at: Option<DateTimeUtc>,
 }

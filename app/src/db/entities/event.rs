@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::activity::{ActorKind, TargetKind};
+
 /// One recorded change.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "events")]
@@ -12,13 +14,13 @@ pub struct Model {
     /// Owning workspace.
     pub workspace_id: String,
     /// `user`, `api_key`, `portal_customer` or `system`.
-    pub actor_type: String,
+    pub actor_type: ActorKind,
     /// The user or key id, when there is one.
     pub actor_id: Option<String>,
     /// Such as `customer.created`.
     pub action: String,
     /// Such as `customer`.
-    pub target_type: String,
+    pub target_type: TargetKind,
     /// The target's id.
     pub target_id: String,
     /// The customer the change concerns, if any (the customer page's Activity reads by it).

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::subscription::InvoiceStatus;
+
 /// What a subscription owes for one period.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "invoices")]
@@ -14,7 +16,7 @@ pub struct Model {
     pub order_id: Option<String>,
     pub amount: i64,
     pub currency: String,
-    pub status: String,
+    pub status: InvoiceStatus,
     pub period_start: DateTimeUtc,
     pub period_end: DateTimeUtc,
     pub created_at: DateTimeUtc,

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::Role;
+
 /// One user in one workspace with one role.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "memberships")]
@@ -13,7 +15,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub user_id: String,
     /// `owner`, `admin`, `support` or `viewer`.
-    pub role: String,
+    pub role: Role,
     /// When the user joined.
     pub created_at: DateTimeUtc,
 }

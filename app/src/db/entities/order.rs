@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::order::{OrderKind, OrderStatus};
+
 /// A payment (or its attempt); `payment_method` is a JSON snapshot.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "orders")]
@@ -12,9 +14,9 @@ pub struct Model {
     pub customer_id: String,
     pub product_id: String,
     pub subscription_id: Option<String>,
-    pub kind: String,
-    pub status: String,
-    pub status_before_dispute: Option<String>,
+    pub kind: OrderKind,
+    pub status: OrderStatus,
+    pub status_before_dispute: Option<OrderStatus>,
     pub amount: i64,
     pub currency: String,
     pub refunded_amount: i64,

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::subscription::AttemptStatus;
+
 /// One try at collecting an invoice.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "payment_attempts")]
@@ -10,7 +12,7 @@ pub struct Model {
     pub id: String,
     pub workspace_id: String,
     pub invoice_id: String,
-    pub status: String,
+    pub status: AttemptStatus,
     pub failure_code: Option<String>,
     pub failure_message: Option<String>,
     pub provider_payment_id: Option<String>,

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::payment_detail::{PaymentDetailKind, PaymentDetailStatus};
+
 /// A card, account, email or IP a customer paid with.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "payment_details")]
@@ -10,10 +12,10 @@ pub struct Model {
     pub id: String,
     pub workspace_id: String,
     pub customer_id: String,
-    pub kind: String,
+    pub kind: PaymentDetailKind,
     pub value: String,
     pub label: String,
-    pub status: String,
+    pub status: PaymentDetailStatus,
     pub first_seen_at: DateTimeUtc,
     pub last_seen_at: DateTimeUtc,
     pub blocked_at: Option<DateTimeUtc>,

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::product::{BillingInterval, ProductKind};
+
 /// A product the workspace sells; `benefits` is a JSON array.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "products")]
@@ -10,10 +12,10 @@ pub struct Model {
     pub id: String,
     pub workspace_id: String,
     pub name: String,
-    pub kind: String,
+    pub kind: ProductKind,
     pub amount: i64,
     pub currency: String,
-    pub interval: Option<String>,
+    pub interval: Option<BillingInterval>,
     pub interval_count: Option<i32>,
     pub benefits: String,
     pub created_at: DateTimeUtc,

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::order::ProviderEventKind;
+
 /// Something the payment provider reports about an order, applied when due.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "provider_events")]
@@ -10,7 +12,7 @@ pub struct Model {
     pub id: String,
     pub workspace_id: String,
     pub order_id: String,
-    pub kind: String,
+    pub kind: ProviderEventKind,
     pub payload: String,
     pub due_at: DateTimeUtc,
     pub processed_at: Option<DateTimeUtc>,

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::order::RefundStatus;
+
 /// Money given back on an order.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "refunds")]
@@ -20,7 +22,7 @@ pub struct Model {
     pub revoked_benefits: bool,
     pub provider_refund_id: Option<String>,
     /// `pending` while the provider is asked, then `succeeded` or `failed`.
-    pub status: String,
+    pub status: RefundStatus,
     /// Until when the process asking the provider owns a pending refund.
     pub lease_until: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,

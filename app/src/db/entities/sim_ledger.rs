@@ -3,6 +3,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::provider::MovementKind;
+
 /// One charge, refund or decline the simulated provider answered, under its idempotency key.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "sim_provider_ledger")]
@@ -13,7 +15,7 @@ pub struct Model {
     #[sea_orm(unique)]
     pub idempotency_key: String,
     /// `charge`, `refund` or `decline`.
-    pub kind: String,
+    pub kind: MovementKind,
     /// The payment: itself for a charge, the refunded one for a refund.
     pub payment_id: String,
     pub amount: i64,

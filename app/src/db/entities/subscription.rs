@@ -2,6 +2,9 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::product::BillingInterval;
+use crate::types::subscription::SubscriptionStatus;
+
 /// A recurring purchase; `payment_method` is a JSON snapshot, `payment_token` the provider's reusable token.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "subscriptions")]
@@ -11,11 +14,11 @@ pub struct Model {
     pub workspace_id: String,
     pub customer_id: String,
     pub product_id: String,
-    pub status: String,
+    pub status: SubscriptionStatus,
     pub amount: i64,
     pub currency: String,
     pub workspace_amount: i64,
-    pub interval: String,
+    pub interval: BillingInterval,
     pub interval_count: i32,
     pub payment_method: String,
     pub payment_token: String,
