@@ -8,6 +8,7 @@ use sea_orm::{
 };
 
 use crate::db::entities::{membership, session, user};
+use crate::types::ErrorCode;
 use crate::types::{Role, SessionId, ShellContext, UserId, WorkspaceId};
 
 use super::actor::{Actor, Caller};
@@ -50,7 +51,7 @@ pub async fn create_user(svc: &Services, new: NewUser) -> Result<UserId, DomainE
         .is_some()
     {
         return Err(DomainError::Conflict {
-            code: "email_taken",
+            code: ErrorCode::EmailTaken,
             message: format!("a user with the email {email} already exists"),
         });
     }

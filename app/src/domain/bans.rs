@@ -17,6 +17,7 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::db::entities::{ban, ban_identity, customer, payment_detail as pd};
+use crate::types::ErrorCode;
 use crate::types::activity::TargetKind;
 use crate::types::ban::{
     Ban, BanCreate, BanIdentity, BanIdentityKind, BanMatch, BanPreview, BanStatus, BanUpdate,
@@ -741,7 +742,7 @@ pub async fn update_ban(
         && v != row.version
     {
         return Err(DomainError::Conflict {
-            code: "version_conflict",
+            code: ErrorCode::VersionConflict,
             message: format!(
                 "the ban was changed by someone else (now at version {}); reload it and apply your change again",
                 row.version
@@ -750,7 +751,7 @@ pub async fn update_ban(
     }
     if row.lifted_at.is_some() {
         return Err(DomainError::Conflict {
-            code: "ban_lifted",
+            code: ErrorCode::BanLifted,
             message: "the ban was lifted; create a new one instead".into(),
         });
     }
@@ -778,7 +779,7 @@ pub async fn update_ban(
         .await?;
     if updated.rows_affected != 1 {
         return Err(DomainError::Conflict {
-            code: "version_conflict",
+            code: ErrorCode::VersionConflict,
             message: "the ban was changed by someone else; reload it and apply your change again"
                 .into(),
         });

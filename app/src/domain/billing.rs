@@ -11,6 +11,7 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, Value};
 
 use crate::db::entities::{charge_attempt, invoice, subscription as sub};
+use crate::types::ErrorCode;
 use crate::types::entitlement::EntitlementStatus;
 use crate::types::money::{self, Currency};
 use crate::types::order::OrderKind;
@@ -432,7 +433,7 @@ async fn invoice_for<C: sea_orm::ConnectionTrait>(
 async fn record_decline(
     svc: &Services,
     attempt: &charge_attempt::Model,
-    code: &'static str,
+    code: ErrorCode,
     message: &str,
     now: DateTime<Utc>,
 ) -> Result<Finished, DomainError> {

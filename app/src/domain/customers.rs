@@ -4,6 +4,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use serde_json::Value;
 
 use crate::db::entities::customer;
+use crate::types::ErrorCode;
 use crate::types::activity::TargetKind;
 use crate::types::customer::{CustomerCreate, CustomerUpdate, Metadata};
 use crate::types::{Customer, CustomerId, Scope};
@@ -178,7 +179,7 @@ async fn ensure_external_id_free<C: ConnectionTrait>(
 
 fn external_id_taken(external_id: &str, holder: &str) -> DomainError {
     DomainError::Conflict {
-        code: "external_id_taken",
+        code: ErrorCode::ExternalIdTaken,
         message: format!("external_id {external_id:?} already belongs to customer {holder}"),
     }
 }
@@ -187,7 +188,7 @@ fn external_id_taken(external_id: &str, holder: &str) -> DomainError {
 fn map_unique(e: sea_orm::DbErr, external_id: Option<&str>) -> DomainError {
     match (e.sql_err(), external_id) {
         (Some(sea_orm::SqlErr::UniqueConstraintViolation(_)), Some(x)) => DomainError::Conflict {
-            code: "external_id_taken",
+            code: ErrorCode::ExternalIdTaken,
             message: format!("external_id {x:?} already belongs to another customer"),
         },
         _ => DomainError::Db(e),
@@ -378,7 +379,7 @@ pub async fn unarchive_customer(
 
 fn version_conflict(current: i64) -> DomainError {
     DomainError::Conflict {
-        code: "version_conflict",
+        code: ErrorCode::VersionConflict,
         message: format!(
             "the customer was changed by someone else (now at version {current}); reload it and apply your change again"
         ),

@@ -16,6 +16,7 @@ use serde_json::json;
 use sha2::Sha256;
 
 use crate::db::entities::{entitlement as ent, entitlement_command as cmd, product, workspace};
+use crate::types::ErrorCode;
 use crate::types::activity::TargetKind;
 use crate::types::entitlement::{
     CommandPhase, CommandReport, CommandStatus, DiscordLink, DownloadLink, EntitlementGrant,
@@ -456,7 +457,7 @@ pub async fn revoke_entitlement(
     let txn = svc.write_txn().await?;
     let row = find_row(&txn, caller, id).await?;
     let not_active = |status: EntitlementStatus| DomainError::Conflict {
-        code: "entitlement_not_active",
+        code: ErrorCode::EntitlementNotActive,
         message: format!("the entitlement is {status}; only active ones can be revoked"),
     };
     if row.status != EntitlementStatus::Active {
@@ -604,13 +605,13 @@ pub async fn create_download_link(
     let row = find_row(&svc.db, caller, id).await?;
     if row.kind != BenefitKind::FileDownload {
         return Err(DomainError::Conflict {
-            code: "not_a_download",
+            code: ErrorCode::NotADownload,
             message: "only file-download entitlements have download links".into(),
         });
     }
     if row.status != EntitlementStatus::Active {
         return Err(DomainError::Conflict {
-            code: "entitlement_not_active",
+            code: ErrorCode::EntitlementNotActive,
             message: format!("the entitlement is {}", row.status),
         });
     }
@@ -639,7 +640,7 @@ pub async fn resolve_download(svc: &Services, token: &str) -> Result<String, Dom
     })?;
     if svc.clock.now().timestamp() > expires {
         return Err(DomainError::Conflict {
-            code: "link_expired",
+            code: ErrorCode::LinkExpired,
             message: "this download link has expired; ask for a new one".into(),
         });
     }
@@ -660,7 +661,7 @@ pub async fn resolve_download(svc: &Services, token: &str) -> Result<String, Dom
         })?;
     if row.status != EntitlementStatus::Active {
         return Err(DomainError::Conflict {
-            code: "entitlement_not_active",
+            code: ErrorCode::EntitlementNotActive,
             message: format!("this download is no longer available ({})", row.status),
         });
     }
@@ -717,7 +718,7 @@ pub async fn report_command(
         .ok_or(DomainError::NotFound { what: "command" })?;
     if row.status != CommandStatus::Pending {
         return Err(DomainError::Conflict {
-            code: "command_already_reported",
+            code: ErrorCode::CommandAlreadyReported,
             message: format!("the command was already reported {}", row.status),
         });
     }
@@ -731,7 +732,7 @@ pub async fn report_command(
     if moved.rows_affected == 0 {
         txn.rollback().await?;
         return Err(DomainError::Conflict {
-            code: "command_already_reported",
+            code: ErrorCode::CommandAlreadyReported,
             message: "the command was already reported".into(),
         });
     }

@@ -2,7 +2,7 @@
 
 use sea_orm::DbErr;
 
-use crate::types::{AppError, Scope};
+use crate::types::{AppError, ErrorCode, Scope};
 
 /// A domain failure. Database and internal errors keep their detail for the log only.
 #[derive(Debug, thiserror::Error)]
@@ -34,7 +34,7 @@ pub enum DomainError {
     #[error("{message}")]
     Conflict {
         /// Stable code, such as `external_id_taken` or `version_conflict`.
-        code: &'static str,
+        code: ErrorCode,
         /// What conflicts, for the user.
         message: String,
     },
@@ -42,7 +42,7 @@ pub enum DomainError {
     #[error("{message}")]
     PaymentRefused {
         /// Stable code, such as `card_declined` or `payment_detail_blocked`.
-        code: &'static str,
+        code: ErrorCode,
         /// Why, for the user.
         message: String,
     },
@@ -93,18 +93,12 @@ impl From<DomainError> for AppError {
                 what: what.to_owned(),
             },
             DomainError::Unauthenticated => AppError::Unauthenticated,
-            DomainError::Forbidden { scope } => AppError::Forbidden {
-                scope: scope.as_str().to_owned(),
-            },
+            DomainError::Forbidden { scope } => AppError::Forbidden { scope },
             DomainError::Invalid { field, message } => AppError::Invalid { field, message },
-            DomainError::Conflict { code, message } => AppError::Conflict {
-                code: code.to_owned(),
-                message,
-            },
-            DomainError::PaymentRefused { code, message } => AppError::PaymentRefused {
-                code: code.to_owned(),
-                message,
-            },
+            DomainError::Conflict { code, message } => AppError::Conflict { code, message },
+            DomainError::PaymentRefused { code, message } => {
+                AppError::PaymentRefused { code, message }
+            }
             DomainError::Banned { ban_id } => AppError::Banned { ban_id },
             DomainError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");

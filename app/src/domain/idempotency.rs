@@ -9,6 +9,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use crate::db::entities::idempotency_key;
+use crate::types::ErrorCode;
 use crate::types::Scope;
 
 use super::{Caller, DomainError, Services};
@@ -44,15 +45,6 @@ fn check_key(key: &str) -> Result<(), DomainError> {
 /// after this, and a retry with the same key then runs.
 pub const LOCK: Duration = Duration::seconds(60);
 
-/// Conflicts that a retry may not meet again (a concurrent edit won a race): never stored, so a
-/// retry under the same key runs afresh.
-pub fn is_transient(code: &str) -> bool {
-    matches!(
-        code,
-        "version_conflict" | "subscription_changed" | "order_changed" | "payment_superseded"
-    )
-}
-
 /// Who a record belongs to: the API key or user, so one caller never replays another's answer.
 fn principal(caller: &Caller) -> String {
     caller.actor.id().unwrap_or("system").to_owned()
@@ -69,7 +61,7 @@ fn scopes_of(caller: &Caller) -> String {
 
 fn in_flight() -> DomainError {
     DomainError::Conflict {
-        code: "idempotency_key_in_flight",
+        code: ErrorCode::IdempotencyKeyInFlight,
         message: "a request with this Idempotency-Key is still being processed; retry shortly"
             .into(),
     }
@@ -125,7 +117,7 @@ pub async fn claim(
         }
         if existing.fingerprint != fingerprint {
             return Err(DomainError::Conflict {
-                code: "idempotency_key_reused",
+                code: ErrorCode::IdempotencyKeyReused,
                 message: "this Idempotency-Key was used with a different request; use a new key for a new request".into(),
             });
         }

@@ -9,6 +9,7 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::db::entities::{dispute, order, provider_event, refund, workspace};
+use crate::types::ErrorCode;
 use crate::types::activity::TargetKind;
 use crate::types::entitlement::EntitlementStatus;
 use crate::types::money::{self, Currency};
@@ -135,7 +136,7 @@ pub(crate) enum Outcome {
     /// Declined.
     Failed {
         method: Option<PaymentMethod>,
-        code: &'static str,
+        code: ErrorCode,
         message: String,
     },
     /// Awaiting payment.
@@ -403,7 +404,7 @@ pub async fn list_refunds(
 
 fn not_refundable(status: OrderStatus) -> DomainError {
     DomainError::Conflict {
-        code: "order_not_refundable",
+        code: ErrorCode::OrderNotRefundable,
         message: format!(
             "the order is {status}; only paid or partially refunded orders can be refunded"
         ),
@@ -412,7 +413,7 @@ fn not_refundable(status: OrderStatus) -> DomainError {
 
 fn exceeds(amount: i64, remaining: i64, currency: &str) -> DomainError {
     DomainError::Conflict {
-        code: "refund_exceeds_remaining",
+        code: ErrorCode::RefundExceedsRemaining,
         message: format!(
             "a refund of {} exceeds the {} that remains on the order",
             money::format(amount, currency),
@@ -858,7 +859,7 @@ pub(crate) async fn open_dispute_in<C: ConnectionTrait>(
     let status: OrderStatus = row.status;
     if !matches!(status, OrderStatus::Paid | OrderStatus::PartiallyRefunded) {
         return Err(DomainError::Conflict {
-            code: "order_not_disputable",
+            code: ErrorCode::OrderNotDisputable,
             message: format!(
                 "the order is {}; only paid orders can be disputed",
                 row.status
@@ -889,7 +890,7 @@ pub(crate) async fn open_dispute_in<C: ConnectionTrait>(
         .await?;
     if moved.rows_affected == 0 {
         return Err(DomainError::Conflict {
-            code: "order_changed",
+            code: ErrorCode::OrderChanged,
             message: "the order changed meanwhile; reload it and try again".into(),
         });
     }
@@ -1001,7 +1002,7 @@ pub async fn close_dispute(
         txn.rollback().await?;
         let now = find_dispute(&svc.db, caller, id).await?;
         return Err(DomainError::Conflict {
-            code: "dispute_closed",
+            code: ErrorCode::DisputeClosed,
             message: format!("the dispute was already {}", now.status),
         });
     }
@@ -1099,7 +1100,7 @@ pub async fn request_repayment(
     let d = find_dispute(&txn, caller, id).await?;
     if d.status != DisputeStatus::Lost {
         return Err(DomainError::Conflict {
-            code: "dispute_not_lost",
+            code: ErrorCode::DisputeNotLost,
             message: format!(
                 "the dispute is {}; repayments follow a lost dispute",
                 d.status
@@ -1108,7 +1109,7 @@ pub async fn request_repayment(
     }
     if d.repayment_order_id.is_some() {
         return Err(DomainError::Conflict {
-            code: "repayment_exists",
+            code: ErrorCode::RepaymentExists,
             message: "a repayment was already requested or recorded for this dispute".into(),
         });
     }
@@ -1131,7 +1132,7 @@ pub async fn request_repayment(
     if claimed.rows_affected == 0 {
         txn.rollback().await?;
         return Err(DomainError::Conflict {
-            code: "repayment_exists",
+            code: ErrorCode::RepaymentExists,
             message: "a repayment was already requested or recorded for this dispute".into(),
         });
     }
@@ -1201,7 +1202,7 @@ pub async fn pay_order(
     let row = find_row(&svc.db, caller, id).await?;
     if row.status != OrderStatus::Created {
         return Err(DomainError::Conflict {
-            code: "order_not_payable",
+            code: ErrorCode::OrderNotPayable,
             message: format!(
                 "the order is {}; only orders awaiting payment can be paid",
                 row.status
@@ -1241,7 +1242,7 @@ pub async fn pay_order(
             Ok(c) => c,
             Err(e) => {
                 if let ProviderError::Declined { code, .. } = &e {
-                    payments::decline(&svc.db, &svc, &attempt.id, code).await?;
+                    payments::decline(&svc.db, &svc, &attempt.id, *code).await?;
                 }
                 // Unreachable: the attempt stays pending and the reconciliation job finds out.
                 return Err(provider_error(e));
@@ -1302,7 +1303,7 @@ async fn record_payment(
         txn.rollback().await?;
         // Paid by someone else meanwhile: the caller gives this payment back.
         return Err(DomainError::Conflict {
-            code: "order_not_payable",
+            code: ErrorCode::OrderNotPayable,
             message: "the order was paid meanwhile".into(),
         });
     }

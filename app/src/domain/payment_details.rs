@@ -7,6 +7,7 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
 use serde_json::json;
 
 use crate::db::entities::{event, payment_detail as pd};
+use crate::types::ErrorCode;
 use crate::types::activity::TargetKind;
 use crate::types::payment_detail::{PaymentDetailKind, PaymentDetailLogEntry, PaymentDetailStatus};
 use crate::types::{CustomerId, PaymentDetail, PaymentDetailId, PaymentMethod, Scope};
@@ -85,7 +86,7 @@ pub(crate) async fn refuse_blocked<C: ConnectionTrait>(
         .await?;
     match blocked {
         Some(row) => Err(DomainError::PaymentRefused {
-            code: "payment_detail_blocked",
+            code: ErrorCode::PaymentDetailBlocked,
             message: format!(
                 "the {} {} is blocked in this store",
                 row.kind.as_str().replace('_', " "),

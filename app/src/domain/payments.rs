@@ -25,6 +25,7 @@ use sea_orm::{
 
 use crate::db::entities::{charge_attempt as attempt, order, refund};
 use crate::types::ChargeAttemptId;
+use crate::types::ErrorCode;
 use crate::types::money::{self, Currency};
 use crate::types::order::RefundStatus;
 
@@ -160,7 +161,7 @@ pub(crate) async fn settle<C: ConnectionTrait>(
         .await?;
     if res.rows_affected == 0 {
         return Err(DomainError::Conflict {
-            code: "payment_superseded",
+            code: ErrorCode::PaymentSuperseded,
             message: "the payment was settled or given back by another process".into(),
         });
     }
@@ -172,7 +173,7 @@ pub(crate) async fn decline<C: ConnectionTrait>(
     conn: &C,
     svc: &Services,
     id: &str,
-    code: &str,
+    code: ErrorCode,
 ) -> Result<bool, DomainError> {
     let res = attempt::Entity::update_many()
         .col_expr(attempt::Column::Status, Expr::val(AttemptStatus::Declined))

@@ -29,6 +29,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOr
 use serde::{Deserialize, Serialize};
 
 use crate::db::entities::sim_ledger as ledger;
+use crate::types::ErrorCode;
 
 use crate::types::PaymentMethod;
 use crate::types::money::{Currency, RATE_SCALE};
@@ -134,7 +135,7 @@ pub enum ProviderError {
     #[error("{message}")]
     Declined {
         /// Stable code (`card_declined`, `insufficient_funds`).
-        code: &'static str,
+        code: ErrorCode,
         /// For people.
         message: String,
     },
@@ -291,7 +292,7 @@ fn per_eur(c: Currency) -> Option<i64> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Behaviour {
     Succeeds,
-    Declined(&'static str),
+    Declined(ErrorCode),
     SavedDeclined,
     DisputedLater,
 }
@@ -349,8 +350,8 @@ fn brand(d: &str) -> &'static str {
 
 fn card_behaviour(d: &str) -> Behaviour {
     match d {
-        "4000000000000002" => Behaviour::Declined("card_declined"),
-        "4000000000009995" => Behaviour::Declined("insufficient_funds"),
+        "4000000000000002" => Behaviour::Declined(ErrorCode::CardDeclined),
+        "4000000000009995" => Behaviour::Declined(ErrorCode::InsufficientFunds),
         "4000000000000341" => Behaviour::SavedDeclined,
         "4000000000000259" => Behaviour::DisputedLater,
         _ => Behaviour::Succeeds,
@@ -494,7 +495,7 @@ impl SimulatedProvider {
                 let saved: SavedToken =
                     serde_json::from_str(token.strip_prefix("sim_pm:").unwrap_or_default())
                         .map_err(|_| ProviderError::Declined {
-                            code: "payment_method_unusable",
+                            code: ErrorCode::PaymentMethodUnusable,
                             message: "the saved payment method cannot be charged".into(),
                         })?;
                 let b = match saved.behaviour.as_str() {
@@ -507,14 +508,14 @@ impl SimulatedProvider {
         };
         let declined = match behaviour {
             Behaviour::Declined(code) => Some(code),
-            Behaviour::SavedDeclined if saved => Some("card_declined"),
+            Behaviour::SavedDeclined if saved => Some(ErrorCode::CardDeclined),
             _ => None,
         };
         if let Some(code) = declined {
             return Err(ProviderError::Declined {
                 code,
                 message: match code {
-                    "insufficient_funds" => "the card has insufficient funds".into(),
+                    ErrorCode::InsufficientFunds => "the card has insufficient funds".into(),
                     _ => format!("the payment with {} was declined", method.label()),
                 },
             });
@@ -590,7 +591,7 @@ impl PaymentProvider for SimulatedProvider {
                 payment_id("dc"),
                 MovementKind::Decline,
                 Answer::Declined {
-                    code: code.to_owned(),
+                    code: code.to_string(),
                     message,
                 },
             ),
@@ -631,7 +632,7 @@ impl PaymentProvider for SimulatedProvider {
             .map_err(unavailable)?;
         let Some(charge) = rows.iter().find(|r| r.kind == MovementKind::Charge) else {
             return Err(ProviderError::Declined {
-                code: "no_such_payment",
+                code: ErrorCode::NoSuchPayment,
                 message: format!("no payment {} to refund", req.payment_id),
             });
         };
@@ -642,7 +643,7 @@ impl PaymentProvider for SimulatedProvider {
             .sum();
         if refunded + req.amount > charge.amount {
             return Err(ProviderError::Declined {
-                code: "refund_exceeds_payment",
+                code: ErrorCode::RefundExceedsPayment,
                 message: "the refund exceeds what remains of the payment".into(),
             });
         }
@@ -777,11 +778,11 @@ impl From<Charge> for StoredCharge {
     }
 }
 
-fn declined_code(code: &str) -> &'static str {
-    match code {
-        "insufficient_funds" => "insufficient_funds",
-        "payment_method_unusable" => "payment_method_unusable",
-        _ => "card_declined",
+/// A decline's code as the ledger kept it; a word Patron does not know reads as a plain decline.
+fn declined_code(code: &str) -> ErrorCode {
+    match code.parse() {
+        Ok(c @ (ErrorCode::InsufficientFunds | ErrorCode::PaymentMethodUnusable)) => c,
+        _ => ErrorCode::CardDeclined,
     }
 }
 
@@ -865,7 +866,7 @@ mod tests {
         assert!(matches!(
             declined,
             Err(ProviderError::Declined {
-                code: "card_declined",
+                code: ErrorCode::CardDeclined,
                 ..
             })
         ));

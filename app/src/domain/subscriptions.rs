@@ -12,6 +12,7 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::db::entities::{invoice, payment_attempt, subscription as sub};
+use crate::types::ErrorCode;
 use crate::types::activity::TargetKind;
 use crate::types::entitlement::EntitlementStatus;
 use crate::types::product::BillingInterval;
@@ -223,7 +224,7 @@ pub(crate) async fn open_invoice<C: ConnectionTrait>(
 pub(crate) async fn record_attempt<C: ConnectionTrait>(
     conn: &C,
     inv: &invoice::Model,
-    result: Result<(&str, &str), (&str, &str)>,
+    result: Result<(&str, &str), (ErrorCode, &str)>,
     now: DateTime<Utc>,
 ) -> Result<(), DomainError> {
     let (status, failure, payment_id) = match result {
@@ -247,7 +248,7 @@ pub(crate) async fn record_attempt<C: ConnectionTrait>(
         workspace_id: Set(inv.workspace_id.clone()),
         invoice_id: Set(inv.id.clone()),
         status: Set(status),
-        failure_code: Set(failure.map(|f| f.0.to_owned())),
+        failure_code: Set(failure.map(|f| f.0.to_string())),
         failure_message: Set(failure.map(|f| f.1.to_owned())),
         provider_payment_id: Set(payment_id),
         attempted_at: Set(now),
@@ -296,7 +297,7 @@ pub(crate) async fn write<C: ConnectionTrait>(
         .await?;
     if res.rows_affected == 0 {
         return Err(DomainError::Conflict {
-            code: "subscription_changed",
+            code: ErrorCode::SubscriptionChanged,
             message: "the subscription changed meanwhile; reload it and try again".into(),
         });
     }
@@ -338,7 +339,7 @@ fn is_live(status: SubscriptionStatus) -> bool {
 
 fn not_live(row: &sub::Model) -> DomainError {
     DomainError::Conflict {
-        code: "subscription_not_active",
+        code: ErrorCode::SubscriptionNotActive,
         message: format!("the subscription is {}", row.status),
     }
 }
@@ -363,7 +364,7 @@ pub async fn cancel_subscription(
     let after = if input.at_period_end {
         if row.cancel_at_period_end {
             return Err(DomainError::Conflict {
-                code: "cancellation_already_scheduled",
+                code: ErrorCode::CancellationAlreadyScheduled,
                 message: format!(
                     "the subscription already cancels at {}; recover it, or cancel it now",
                     row.current_period_end.format("%Y-%m-%d %H:%M UTC")
@@ -508,7 +509,7 @@ pub async fn recover_subscription(
     let row = find_row(&txn, caller, id).await?;
     if !is_live(row.status) || !row.cancel_at_period_end {
         return Err(DomainError::Conflict {
-            code: "nothing_to_recover",
+            code: ErrorCode::NothingToRecover,
             message: format!(
                 "the subscription is {} with no cancellation scheduled; only a scheduled cancellation can be recovered",
                 row.status

@@ -71,9 +71,7 @@ pub async fn require_same_origin() -> Result<(), AppError> {
     let origin_host = origin.split("://").nth(1).unwrap_or("");
     if origin_host.is_empty() || origin_host != host {
         tracing::warn!(%origin, "cross-origin server function call refused");
-        return Err(AppError::Forbidden {
-            scope: "same-origin request".to_owned(),
-        });
+        return Err(AppError::CrossOrigin);
     }
     Ok(())
 }
@@ -137,21 +135,11 @@ fn append_set_cookie(value: &str) {
 /// Gives a failed server function the HTTP status its error means (Leptos answers 500 for
 /// every error otherwise), so logs and monitoring tell a wrong password from an outage.
 pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
-    use axum::http::StatusCode;
-    if let Err(e) = &result {
-        let status = match e {
-            AppError::NotFound { .. } => StatusCode::NOT_FOUND,
-            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden { .. } | AppError::Banned { .. } => StatusCode::FORBIDDEN,
-            AppError::Invalid { .. } => StatusCode::BAD_REQUEST,
-            AppError::Conflict { .. } => StatusCode::CONFLICT,
-            AppError::PaymentRefused { .. } => StatusCode::PAYMENT_REQUIRED,
-            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Internal | AppError::Transport { .. } => StatusCode::INTERNAL_SERVER_ERROR,
-        };
-        if let Some(response) = use_context::<ResponseOptions>() {
-            response.set_status(status);
-        }
+    if let Err(e) = &result
+        && let Ok(status) = axum::http::StatusCode::from_u16(e.status())
+        && let Some(response) = use_context::<ResponseOptions>()
+    {
+        response.set_status(status);
     }
     result
 }

@@ -19,7 +19,7 @@ pub mod workspace;
 pub use access::{Role, Scope};
 pub use customer::{Customer, CustomerStats, Metadata};
 pub use entitlement::Entitlement;
-pub use error::AppError;
+pub use error::{AppError, ErrorCode, ErrorType};
 pub use ids::{
     ApiKeyId, BanId, ChargeAttemptId, CommandId, CustomerId, DisputeId, EntitlementId, EventId,
     InvoiceId, OrderId, PaymentAttemptId, PaymentDetailId, ProductId, ProviderEventId, RefundId,

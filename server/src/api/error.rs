@@ -3,7 +3,8 @@
 //! Codes are API: once published, never renamed.
 
 use app::domain::DomainError;
-use app::types::AppError;
+pub use app::types::ErrorType;
+use app::types::{AppError, ErrorCode};
 use axum::Json;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -11,24 +12,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::request_id;
-
-/// The broad class of an error, as in the envelope's `type`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorType {
-    /// The request is wrong: fix it before retrying.
-    InvalidRequestError,
-    /// No or bad credentials.
-    AuthenticationError,
-    /// The credentials may not do this.
-    PermissionError,
-    /// The payment was refused: declined, or a blocked detail.
-    PaymentError,
-    /// The `Idempotency-Key` was misused.
-    IdempotencyError,
-    /// Patron failed; retrying may help.
-    ApiError,
-}
 
 /// The body of every REST error.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -44,7 +27,7 @@ pub struct ErrorBody {
     #[serde(rename = "type")]
     pub kind: ErrorType,
     /// Stable machine-readable code, such as `parameter_invalid` or `external_id_taken`.
-    pub code: String,
+    pub code: ErrorCode,
     /// A sentence for the developer reading the log.
     pub message: String,
     /// The request field at fault, when one is.
@@ -59,26 +42,17 @@ pub struct ErrorBody {
 /// A REST error, ready to be sent.
 #[derive(Debug, Clone)]
 pub struct ApiError {
-    status: StatusCode,
-    kind: ErrorType,
-    code: String,
+    code: ErrorCode,
     message: String,
     param: Option<String>,
     ban_id: Option<String>,
 }
 
 impl ApiError {
-    /// An error with every part given.
-    pub fn new(
-        status: StatusCode,
-        kind: ErrorType,
-        code: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
+    /// An error with its code and message; the status and type come from the code.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
-            status,
-            kind,
-            code: code.into(),
+            code,
             message: message.into(),
             param: None,
             ban_id: None,
@@ -94,9 +68,7 @@ impl ApiError {
     /// No route matches the method and path.
     pub fn route_not_found(method: &Method, path: &str) -> Self {
         Self::new(
-            StatusCode::NOT_FOUND,
-            ErrorType::InvalidRequestError,
-            "route_not_found",
+            ErrorCode::RouteNotFound,
             format!("No API route matches {method} {path}."),
         )
     }
@@ -104,9 +76,7 @@ impl ApiError {
     /// The request carries no API key.
     pub fn missing_api_key() -> Self {
         Self::new(
-            StatusCode::UNAUTHORIZED,
-            ErrorType::AuthenticationError,
-            "api_key_missing",
+            ErrorCode::ApiKeyMissing,
             "Send your API key as `Authorization: Bearer <key>`.",
         )
     }
@@ -114,9 +84,7 @@ impl ApiError {
     /// The key is unknown or revoked.
     pub fn invalid_api_key() -> Self {
         Self::new(
-            StatusCode::UNAUTHORIZED,
-            ErrorType::AuthenticationError,
-            "api_key_invalid",
+            ErrorCode::ApiKeyInvalid,
             "The API key is unknown or has been revoked.",
         )
     }
@@ -124,9 +92,7 @@ impl ApiError {
     /// The body cannot be read as the expected JSON.
     pub fn body_invalid(message: &str, param: Option<String>) -> Self {
         let mut e = Self::new(
-            StatusCode::BAD_REQUEST,
-            ErrorType::InvalidRequestError,
-            "parameter_invalid",
+            ErrorCode::ParameterInvalid,
             format!("The request body is invalid: {message}"),
         );
         e.param = param;
@@ -136,32 +102,24 @@ impl ApiError {
     /// The query string cannot be read (a repeated parameter, say).
     pub fn query_invalid(message: &str) -> Self {
         Self::new(
-            StatusCode::BAD_REQUEST,
-            ErrorType::InvalidRequestError,
-            "parameter_invalid",
+            ErrorCode::ParameterInvalid,
             format!("The query string is invalid: {message}"),
         )
     }
 
     /// A header is malformed.
     pub fn header_invalid(header: &str, message: &str) -> Self {
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            ErrorType::InvalidRequestError,
-            "header_invalid",
-            format!("{header}: {message}"),
-        )
-        .with_param(header)
+        Self::new(ErrorCode::HeaderInvalid, format!("{header}: {message}")).with_param(header)
     }
 
-    /// The HTTP status.
+    /// The HTTP status, from the code.
     pub fn status(&self) -> StatusCode {
-        self.status
+        StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     /// The stable code.
-    pub fn code(&self) -> &str {
-        &self.code
+    pub fn code(&self) -> ErrorCode {
+        self.code
     }
 }
 
@@ -173,76 +131,39 @@ impl From<DomainError> for ApiError {
 
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
-        use ErrorType::*;
-        let message = e.to_string();
-        match e {
-            AppError::NotFound { what } => Self::new(
-                StatusCode::NOT_FOUND,
-                InvalidRequestError,
-                "resource_missing",
-                format!("No such {what}."),
-            ),
-            AppError::Unauthenticated => Self::invalid_api_key(),
-            AppError::Forbidden { scope } => Self::new(
-                StatusCode::FORBIDDEN,
-                PermissionError,
-                "insufficient_scope",
-                format!("This needs the {scope} scope, which the API key lacks."),
-            ),
-            AppError::Invalid { field, message } => Self::new(
-                StatusCode::BAD_REQUEST,
-                InvalidRequestError,
-                "parameter_invalid",
-                format!("{field}: {message}"),
-            )
-            .with_param(field),
-            AppError::Conflict { code, message } => match code.as_str() {
-                "idempotency_key_reused" => Self::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    IdempotencyError,
-                    code,
-                    message,
-                ),
-                "idempotency_key_in_flight" => {
-                    Self::new(StatusCode::CONFLICT, IdempotencyError, code, message)
-                }
-                _ => Self::new(StatusCode::CONFLICT, InvalidRequestError, code, message),
-            },
-            AppError::PaymentRefused { code, message } => {
-                Self::new(StatusCode::PAYMENT_REQUIRED, PaymentError, code, message)
-                    .with_param("payment_method")
+        let code = e.code();
+        // The REST wording for the developer reading the answer; the code, and with it the
+        // status and type, is the same in every door.
+        let message = match &e {
+            AppError::NotFound { what } => format!("No such {what}."),
+            AppError::Forbidden { scope } => {
+                format!("This needs the {scope} scope, which the API key lacks.")
             }
             AppError::Banned { ban_id } => {
-                let mut e = Self::new(
-                    StatusCode::FORBIDDEN,
-                    PermissionError,
-                    "customer_banned",
-                    format!("The purchase matches ban {ban_id}: this customer may not buy."),
-                );
-                e.ban_id = Some(ban_id);
-                e
+                format!("The purchase matches ban {ban_id}: this customer may not buy.")
             }
-            AppError::Unavailable => Self::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                ApiError,
-                "service_unavailable",
-                message,
-            ),
-            AppError::Internal | AppError::Transport { .. } => Self::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                ApiError,
-                "internal_error",
-                "Something went wrong on our side; quote the request id to support.",
-            ),
+            AppError::Internal | AppError::Transport { .. } => {
+                "Something went wrong on our side; quote the request id to support.".to_owned()
+            }
+            other => other.to_string(),
+        };
+        let mut out = Self::new(code, message);
+        match e {
+            AppError::Invalid { field, .. } => out.param = Some(field),
+            AppError::PaymentRefused { .. } => out.param = Some("payment_method".to_owned()),
+            AppError::Banned { ban_id } => out.ban_id = Some(ban_id),
+            _ => {}
         }
+        out
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let status = self.status();
         let body = ErrorEnvelope {
             error: ErrorBody {
-                kind: self.kind,
+                kind: self.code.kind(),
                 code: self.code,
                 message: self.message,
                 param: self.param,
@@ -250,7 +171,7 @@ impl IntoResponse for ApiError {
                 ban_id: self.ban_id,
             },
         };
-        (self.status, Json(body)).into_response()
+        (status, Json(body)).into_response()
     }
 }
 
@@ -265,7 +186,7 @@ mod tests {
             message: "is not an email address".into(),
         });
         assert_eq!(e.status(), StatusCode::BAD_REQUEST);
-        assert_eq!(e.code(), "parameter_invalid");
+        assert_eq!(e.code(), ErrorCode::ParameterInvalid);
         assert_eq!(e.param.as_deref(), Some("email"));
     }
 
@@ -281,12 +202,12 @@ mod tests {
     #[test]
     fn idempotency_misuse_has_its_own_statuses() {
         let reused = ApiError::from(AppError::Conflict {
-            code: "idempotency_key_reused".into(),
+            code: ErrorCode::IdempotencyKeyReused,
             message: "x".into(),
         });
         assert_eq!(reused.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let in_flight = ApiError::from(AppError::Conflict {
-            code: "idempotency_key_in_flight".into(),
+            code: ErrorCode::IdempotencyKeyInFlight,
             message: "x".into(),
         });
         assert_eq!(in_flight.status(), StatusCode::CONFLICT);

@@ -4,6 +4,7 @@
 use app::domain::Caller;
 use app::domain::idempotency::{self, Claim};
 use app::domain::secrets::sha256_hex_bytes;
+use app::types::ErrorCode;
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::header::CONTENT_TYPE;
@@ -75,8 +76,8 @@ pub async fn idempotent(
             let transient = parts.status == StatusCode::CONFLICT
                 && serde_json::from_slice::<serde_json::Value>(&bytes)
                     .ok()
-                    .and_then(|v| v["error"]["code"].as_str().map(idempotency::is_transient))
-                    .unwrap_or(false);
+                    .and_then(|v| v["error"]["code"].as_str()?.parse::<ErrorCode>().ok())
+                    .is_some_and(ErrorCode::is_transient);
             if parts.status.is_server_error() || transient {
                 idempotency::release(svc, &caller, &key).await?;
             } else {

@@ -185,6 +185,18 @@ async fn customer_page_actions_follow_roles_and_workspaces(engine: Engine) {
             "{endpoint}"
         );
     }
+    // Arguments that cannot be read are the caller's mistake (400, naming the request), not an
+    // outage.
+    let (s, e) = viewer
+        .json(
+            srv,
+            "activity",
+            json!({"id": 5, "payment_details_only": "no"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+    assert_eq!(e["kind"], "invalid", "{e}");
+    assert_eq!(e["field"], "request", "{e}");
     let (_, page) = viewer.form_body(srv, "page", &[("id", &customer)]).await;
     assert_eq!(page["role"], "viewer");
     assert_eq!(page["stats"]["lifetime_value"], 2499);

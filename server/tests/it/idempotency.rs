@@ -114,7 +114,7 @@ async fn a_key_whose_request_died_is_free_again_after_its_lock(engine: Engine) {
         matches!(
             busy,
             Err(DomainError::Conflict {
-                code: "idempotency_key_in_flight",
+                code: app::types::ErrorCode::IdempotencyKeyInFlight,
                 ..
             })
         ),

@@ -452,7 +452,7 @@ async fn fifty_concurrent_lost_closes_charge_back_once(engine: Engine) {
         r,
         Ok(_)
             | Err(DomainError::Conflict {
-                code: "dispute_closed",
+                code: app::types::ErrorCode::DisputeClosed,
                 ..
             })
     )));

@@ -15,7 +15,7 @@ use crate::server_fns::customer::{
 };
 use crate::types::ban::{Ban, BanCreate, BanIdentity, BanIdentityKind, BanUpdate};
 use crate::types::payment_detail::PaymentDetailKind;
-use crate::types::{AppError, Customer};
+use crate::types::{AppError, Customer, ErrorCode};
 
 /// One identity offered in the dialog, with whether it is ticked.
 #[derive(Debug, Clone, Copy)]
@@ -463,7 +463,10 @@ fn BanWindow(open: RwSignal<bool>, ban: Ban, customer: Customer, can_edit: bool)
                         open.set(false);
                         ctx.changed();
                     }
-                    Err(AppError::Conflict { code, .. }) if code == "version_conflict" => {
+                    Err(AppError::Conflict {
+                        code: ErrorCode::VersionConflict,
+                        ..
+                    }) => {
                         error.set(Some("Someone else changed this ban meanwhile: close and reopen it to see their version.".into()));
                     }
                     Err(e) => error.set(Some(crate::components::dialog::error_text(&e))),

@@ -8,7 +8,7 @@ use super::use_customer;
 use crate::components::dialog::{BTN, BTN_PRIMARY, Dialog, INPUT, LABEL, error_text};
 use crate::server_fns::customer::update_customer;
 use crate::types::customer::CustomerUpdate;
-use crate::types::{AppError, Customer};
+use crate::types::{AppError, Customer, ErrorCode};
 
 /// One editable field: its wire name, label, input type and current text.
 struct Field {
@@ -128,10 +128,16 @@ pub fn EditCustomer(open: RwSignal<bool>, customer: Customer) -> impl IntoView {
                 Err(AppError::Invalid { field, message }) => {
                     field_error.set(Some((field, message)));
                 }
-                Err(AppError::Conflict { code, message }) if code == "external_id_taken" => {
+                Err(AppError::Conflict {
+                    code: ErrorCode::ExternalIdTaken,
+                    message,
+                }) => {
                     field_error.set(Some(("external_id".into(), message)));
                 }
-                Err(AppError::Conflict { code, .. }) if code == "version_conflict" => {
+                Err(AppError::Conflict {
+                    code: ErrorCode::VersionConflict,
+                    ..
+                }) => {
                     stale.set(true);
                 }
                 Err(e) => form_error.set(Some(error_text(&e))),

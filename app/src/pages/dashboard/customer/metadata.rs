@@ -11,7 +11,7 @@ use crate::server_fns::customer::update_customer;
 use crate::types::customer::{
     CustomerUpdate, METADATA_KEY_MAX, METADATA_MAX_PAIRS, METADATA_VALUE_MAX,
 };
-use crate::types::{AppError, Customer, Metadata, Scope};
+use crate::types::{AppError, Customer, ErrorCode, Metadata, Scope};
 
 #[derive(Debug, Clone, Copy)]
 struct Row {
@@ -155,9 +155,10 @@ fn Editor(customer: Customer, can: bool) -> impl IntoView {
                     editing.set(false);
                     ctx.changed();
                 }
-                Err(AppError::Conflict { code, .. }) if code == "version_conflict" => {
-                    stale.set(true)
-                }
+                Err(AppError::Conflict {
+                    code: ErrorCode::VersionConflict,
+                    ..
+                }) => stale.set(true),
                 Err(e) => error.set(Some(error_text(&e))),
             }
             busy.set(false);
