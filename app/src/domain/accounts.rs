@@ -57,7 +57,7 @@ pub async fn create_user(svc: &Services, new: NewUser) -> Result<UserId, DomainE
     }
     let password_hash = hash_password(&new.password)?;
     let now = svc.clock.now();
-    let id = UserId::generate();
+    let id = UserId::generate_at(svc.clock.now());
     let txn = svc.db.begin().await?;
     user::ActiveModel {
         id: Set(id.to_string()),
@@ -121,7 +121,7 @@ pub async fn log_in(
     let token = random_token(43);
     let now = svc.clock.now();
     session::ActiveModel {
-        id: Set(SessionId::generate().to_string()),
+        id: Set(SessionId::generate_at(svc.clock.now()).to_string()),
         token_hash: Set(sha256_hex(&token)),
         user_id: Set(user.id.clone()),
         workspace_id: Set(membership.workspace_id.clone()),

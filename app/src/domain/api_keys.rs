@@ -41,7 +41,7 @@ pub async fn create_api_key(
     }
     super::workspaces::get_workspace(&svc.db, workspace_id).await?;
     let secret = format!("{SECRET_PREFIX}{}", random_token(40));
-    let id = ApiKeyId::generate();
+    let id = ApiKeyId::generate_at(svc.clock.now());
     let mut names: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
     names.sort_unstable();
     names.dedup();

@@ -61,7 +61,7 @@ pub async fn record<C: ConnectionTrait>(
     caller: &Caller,
     change: Change<'_>,
 ) -> Result<EventId, DomainError> {
-    let id = EventId::generate();
+    let id = EventId::generate_at(svc.clock.now());
     event::ActiveModel {
         id: Set(id.to_string()),
         workspace_id: Set(caller.workspace_id.to_string()),

@@ -373,7 +373,7 @@ async fn write_paid(
         let interval = product.interval.unwrap_or(BillingInterval::Month);
         let count = product.interval_count.unwrap_or(1);
         let row = sub::ActiveModel {
-            id: Set(SubscriptionId::generate().to_string()),
+            id: Set(SubscriptionId::generate_at(svc.clock.now()).to_string()),
             workspace_id: Set(caller.workspace_id.to_string()),
             customer_id: Set(customer.id.clone()),
             product_id: Set(product.id.clone()),

@@ -278,7 +278,10 @@ async fn exact_ids<C: ConnectionTrait>(
     if let Ok(ip) = q.parse::<std::net::IpAddr>() {
         let rows = payment_detail::Entity::find()
             .filter(payment_detail::Column::WorkspaceId.eq(ws))
-            .filter(payment_detail::Column::Kind.eq("ip"))
+            .filter(
+                payment_detail::Column::Kind
+                    .eq(crate::types::payment_detail::PaymentDetailKind::Ip),
+            )
             .filter(payment_detail::Column::Value.eq(ip.to_string()))
             .limit(LIMIT_MAX)
             .all(conn)

@@ -107,7 +107,7 @@ pub(crate) async fn remember<C: ConnectionTrait>(
 ) -> Result<(), DomainError> {
     for d in details {
         pd::Entity::insert(pd::ActiveModel {
-            id: Set(PaymentDetailId::generate().to_string()),
+            id: Set(PaymentDetailId::generate_at(now).to_string()),
             workspace_id: Set(workspace_id.into()),
             customer_id: Set(customer_id.into()),
             kind: Set(d.kind),

@@ -168,7 +168,7 @@ pub async fn create_product(
         .map(|(i, b)| check_benefit(i, b))
         .collect::<Result<Vec<_>, _>>()?;
 
-    let id = ProductId::generate();
+    let id = ProductId::generate_at(svc.clock.now());
     let txn = svc.write_txn().await?;
     let row = product::ActiveModel {
         id: Set(id.to_string()),

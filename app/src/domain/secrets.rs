@@ -1,15 +1,30 @@
-//! Randomness and hashing in one place: tokens, API key secrets, password hashes.
+//! Randomness and hashing in one place: every random draw (ids, tokens, API key secrets,
+//! licence keys, salts) comes from [`rng`].
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use rand::Rng;
 use rand::distr::{Alphanumeric, SampleString};
 use sha2::{Digest, Sha256};
 
 use super::DomainError;
 
-/// A random alphanumeric string of `len` characters from the OS generator (~5.95 bits each).
+/// Patron's one source of randomness: a cryptographically secure generator seeded from the OS.
+pub fn rng() -> rand::rngs::ThreadRng {
+    rand::rng()
+}
+
+/// A random alphanumeric string of `len` characters from [`rng`] (~5.95 bits each).
 pub fn random_token(len: usize) -> String {
-    Alphanumeric.sample_string(&mut rand::rng(), len)
+    Alphanumeric.sample_string(&mut rng(), len)
+}
+
+/// `len` characters drawn uniformly from `alphabet` (ASCII) with [`rng`].
+pub fn random_chars(alphabet: &[u8], len: usize) -> String {
+    let mut rng = rng();
+    (0..len)
+        .map(|_| char::from(alphabet[rng.random_range(0..alphabet.len())]))
+        .collect()
 }
 
 /// SHA-256 of `s`, lower-case hex. For high-entropy secrets only (tokens, API keys).
@@ -24,7 +39,7 @@ pub fn sha256_hex_bytes(bytes: &[u8]) -> String {
 
 /// Hashes a password with Argon2id and a fresh salt (PHC string).
 pub fn hash_password(password: &str) -> Result<String, DomainError> {
-    let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>())
+    let salt = SaltString::encode_b64(&rng().random::<[u8; 16]>())
         .map_err(|e| DomainError::internal(format!("encoding a salt failed: {e}")))?;
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)

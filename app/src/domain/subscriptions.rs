@@ -203,7 +203,7 @@ pub(crate) async fn open_invoice<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<invoice::Model, DomainError> {
     Ok(invoice::ActiveModel {
-        id: Set(InvoiceId::generate().to_string()),
+        id: Set(InvoiceId::generate_at(now).to_string()),
         workspace_id: Set(s.workspace_id.clone()),
         subscription_id: Set(s.id.clone()),
         customer_id: Set(s.customer_id.clone()),
@@ -244,7 +244,7 @@ pub(crate) async fn record_attempt<C: ConnectionTrait>(
         Err((code, message)) => (AttemptStatus::Failed, Some((code, message)), None),
     };
     payment_attempt::ActiveModel {
-        id: Set(PaymentAttemptId::generate().to_string()),
+        id: Set(PaymentAttemptId::generate_at(now).to_string()),
         workspace_id: Set(inv.workspace_id.clone()),
         invoice_id: Set(inv.id.clone()),
         status: Set(status),

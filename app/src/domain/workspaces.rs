@@ -24,7 +24,7 @@ pub async fn create_workspace(
     svc: &Services,
     new: NewWorkspace,
 ) -> Result<WorkspaceSummary, DomainError> {
-    create_workspace_with_id(svc, WorkspaceId::generate(), new).await
+    create_workspace_with_id(svc, WorkspaceId::generate_at(svc.clock.now()), new).await
 }
 
 /// Like [`create_workspace`] with a chosen id: for deterministic seeds.

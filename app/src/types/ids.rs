@@ -45,17 +45,16 @@ macro_rules! prefixed_id {
                 check($prefix, s).map(|()| Self(s.to_owned()))
             }
 
-            /// Mints a new id; ids minted later sort after earlier ones (millisecond resolution).
-            #[cfg(feature = "ssr")]
-            pub fn generate() -> Self {
-                Self(format!("{}{}", $prefix, ulid::Ulid::new()))
-            }
-
-            /// Mints an id whose time part is `at`: ids then sort as their objects' creation
-            /// times do, even on a clock that is not the wall clock (tests, seeds, imports).
+            /// Mints an id whose time part is `at` (the injected clock's now): ids sort as their
+            /// objects' creation times do, on any clock (tests, seeds, imports). Its random
+            /// part comes from Patron's one generator.
             #[cfg(feature = "ssr")]
             pub fn generate_at(at: chrono::DateTime<chrono::Utc>) -> Self {
-                Self(format!("{}{}", $prefix, ulid::Ulid::from_datetime(at.into())))
+                let ulid = ulid::Ulid::from_datetime_with_source(
+                    at.into(),
+                    &mut crate::domain::secrets::rng(),
+                );
+                Self(format!("{}{ulid}", $prefix))
             }
 
             /// The id as text, prefix included.
@@ -228,9 +227,9 @@ mod tests {
     #[cfg(feature = "ssr")]
     #[test]
     fn generated_ids_are_valid_and_sort_by_creation_time() {
-        let a = WorkspaceId::generate();
-        std::thread::sleep(std::time::Duration::from_millis(2));
-        let b = WorkspaceId::generate();
+        let now = chrono::Utc::now();
+        let a = WorkspaceId::generate_at(now);
+        let b = WorkspaceId::generate_at(now + chrono::Duration::milliseconds(1));
         assert!(WorkspaceId::parse(a.as_str()).is_ok());
         assert!(a < b);
     }

@@ -144,7 +144,7 @@ async fn data(engine: Engine, n: usize) -> Data {
                 bought.insert(c.id.clone());
             }
             orders.push(order::ActiveModel {
-                id: Set(app::types::OrderId::generate().to_string()),
+                id: Set(app::types::OrderId::generate_at(chrono::Utc::now()).to_string()),
                 workspace_id: Set(c.workspace_id.clone()),
                 customer_id: Set(c.id.clone()),
                 product_id: Set(product.id.to_string()),

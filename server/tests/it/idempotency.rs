@@ -142,7 +142,7 @@ async fn keys_belong_to_one_caller_and_a_replay_still_needs_its_permissions(engi
     let t = TestDb::migrated(engine).await;
     let svc = t.services();
     let tenant = Tenant::create(&svc, "Shop", &[Scope::CustomersWrite]).await;
-    let user = UserId::generate();
+    let user = UserId::generate_at(chrono::Utc::now());
     let as_role = |role| Caller {
         workspace_id: tenant.workspace_id.clone(),
         actor: Actor::User {
@@ -162,7 +162,7 @@ async fn keys_belong_to_one_caller_and_a_replay_still_needs_its_permissions(engi
     let key = Caller {
         workspace_id: tenant.workspace_id.clone(),
         actor: Actor::ApiKey {
-            id: ApiKeyId::generate(),
+            id: ApiKeyId::generate_at(chrono::Utc::now()),
             scopes: vec![Scope::CustomersRead],
         },
         ip: None,

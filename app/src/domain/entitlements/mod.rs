@@ -1,12 +1,24 @@
 //! Entitlements: granting a product's benefits (by order, subscription or by hand), revoking
 //! and expiring them with their revoke actions, licence keys, signed download links, Discord
 //! links and the game-server command queue.
+//!
+//! This module holds the inventory (grant, revoke, expire); `license_keys`, `downloads` and
+//! `commands` hold what each kind of benefit adds.
+
+mod commands;
+mod downloads;
+mod license_keys;
+
+use commands::*;
+pub use commands::{pending_commands, report_command};
+pub use downloads::{DOWNLOAD_LINK_TTL, create_download_link, resolve_download};
+use license_keys::*;
+pub use license_keys::{mask_license_key, reveal_license_key};
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use hmac::{Hmac, Mac};
-use rand::Rng;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -31,58 +43,6 @@ use super::{
     DomainError, Services, customers, optional_text, products, secrets, stored_id, stored_json,
     to_json,
 };
-
-/// How long a download link works.
-pub const DOWNLOAD_LINK_TTL: Duration = Duration::minutes(15);
-
-const KEY_ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-
-fn license_key(prefix: Option<&str>) -> String {
-    let mut rng = rand::rng();
-    let groups: Vec<String> = (0..4)
-        .map(|_| {
-            (0..5)
-                .map(|_| char::from(KEY_ALPHABET[rng.random_range(0..KEY_ALPHABET.len())]))
-                .collect()
-        })
-        .collect();
-    match prefix {
-        Some(p) => format!("{p}-{}", groups.join("-")),
-        None => groups.join("-"),
-    }
-}
-
-/// Every group but the last shown as dots: `NWG-•••••-•••••-•••••-7K3QZ`.
-pub fn mask_license_key(key: &str) -> String {
-    let groups: Vec<&str> = key.split('-').collect();
-    let last = groups.len().saturating_sub(1);
-    let has_prefix = groups.len() > 4;
-    groups
-        .iter()
-        .enumerate()
-        .map(|(i, g)| {
-            if i == last || (has_prefix && i == 0) {
-                (*g).to_owned()
-            } else {
-                "•".repeat(g.chars().count())
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("-")
-}
-
-fn to_command(row: cmd::Model) -> Result<GameCommand, DomainError> {
-    Ok(GameCommand {
-        id: stored_id(&row.id)?,
-        entitlement_id: stored_id(&row.entitlement_id)?,
-        server: row.server,
-        command: row.command,
-        phase: row.phase,
-        status: row.status,
-        created_at: row.created_at,
-        executed_at: row.executed_at,
-    })
-}
 
 fn to_entitlement(
     row: ent::Model,
@@ -140,47 +100,6 @@ pub(crate) async fn present<C: ConnectionTrait>(
         .collect()
 }
 
-async fn queue_commands<C: ConnectionTrait>(
-    conn: &C,
-    row: &ent::Model,
-    phase: CommandPhase,
-    external_id: Option<&str>,
-    now: DateTime<Utc>,
-) -> Result<(), DomainError> {
-    let benefit: Benefit = stored_json(&row.benefit)?;
-    if let Benefit::GameServerCommands {
-        server,
-        on_grant,
-        on_revoke,
-    } = benefit
-    {
-        let list = match phase {
-            CommandPhase::Grant => on_grant,
-            CommandPhase::Revoke => on_revoke,
-        };
-        for c in list {
-            let command = c.replace(
-                "{customer_external_id}",
-                external_id.unwrap_or(&row.customer_id),
-            );
-            cmd::ActiveModel {
-                id: Set(CommandId::generate().to_string()),
-                workspace_id: Set(row.workspace_id.clone()),
-                entitlement_id: Set(row.id.clone()),
-                server: Set(server.clone()),
-                command: Set(command),
-                phase: Set(phase),
-                status: Set(CommandStatus::Pending),
-                created_at: Set(now),
-                executed_at: Set(None),
-            }
-            .insert(conn)
-            .await?;
-        }
-    }
-    Ok(())
-}
-
 /// Where granted entitlements come from.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct GrantSource {
@@ -213,7 +132,7 @@ pub(crate) async fn grant<C: ConnectionTrait>(
             _ => None,
         };
         let row = ent::ActiveModel {
-            id: Set(EntitlementId::generate().to_string()),
+            id: Set(EntitlementId::generate_at(svc.clock.now()).to_string()),
             workspace_id: Set(caller.workspace_id.to_string()),
             customer_id: Set(customer_id.into()),
             product_id: Set(product.id.clone()),
@@ -528,240 +447,6 @@ pub async fn link_discord(
     Ok(out)
 }
 
-/// The full licence key of an entitlement.
-pub async fn reveal_license_key(
-    svc: &Services,
-    caller: &Caller,
-    id: &EntitlementId,
-) -> Result<LicenseKeyReveal, DomainError> {
-    caller.require(Scope::CustomersRead)?;
-    let row = find_row(&svc.db, caller, id).await?;
-    let key = row.license_key.ok_or(DomainError::NotFound {
-        what: "licence key",
-    })?;
-    Ok(LicenseKeyReveal {
-        entitlement_id: id.clone(),
-        license_key: key,
-    })
-}
-
-async fn signing_key<C: ConnectionTrait>(
-    conn: &C,
-    workspace_id: &str,
-) -> Result<String, DomainError> {
-    let ws = workspace::Entity::find_by_id(workspace_id)
-        .one(conn)
-        .await?
-        .ok_or(DomainError::NotFound { what: "workspace" })?;
-    if let Some(k) = ws.signing_secret {
-        return Ok(k);
-    }
-    // Workspaces made before signed links existed get their key on first use; a concurrent
-    // first use keeps whichever key was written first.
-    workspace::Entity::update_many()
-        .col_expr(
-            workspace::Column::SigningSecret,
-            Expr::val(Some(secrets::random_token(32))),
-        )
-        .filter(workspace::Column::Id.eq(workspace_id))
-        .filter(workspace::Column::SigningSecret.is_null())
-        .exec(conn)
-        .await?;
-    workspace::Entity::find_by_id(workspace_id)
-        .one(conn)
-        .await?
-        .and_then(|w| w.signing_secret)
-        .ok_or_else(|| DomainError::internal("workspace signing key missing"))
-}
-
-fn mac(key: &str, message: &str) -> Result<Hmac<Sha256>, DomainError> {
-    let mut m = Hmac::<Sha256>::new_from_slice(key.as_bytes())
-        .map_err(|e| DomainError::internal(format!("hmac key: {e}")))?;
-    m.update(message.as_bytes());
-    Ok(m)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
-}
-
-/// A signed link to a file-download entitlement's file, valid for [`DOWNLOAD_LINK_TTL`].
-pub async fn create_download_link(
-    svc: &Services,
-    caller: &Caller,
-    id: &EntitlementId,
-) -> Result<DownloadLink, DomainError> {
-    caller.require(Scope::CustomersRead)?;
-    let row = find_row(&svc.db, caller, id).await?;
-    if row.kind != BenefitKind::FileDownload {
-        return Err(DomainError::Conflict {
-            code: ErrorCode::NotADownload,
-            message: "only file-download entitlements have download links".into(),
-        });
-    }
-    if row.status != EntitlementStatus::Active {
-        return Err(DomainError::Conflict {
-            code: ErrorCode::EntitlementNotActive,
-            message: format!("the entitlement is {}", row.status),
-        });
-    }
-    let expires_at = svc.clock.now() + DOWNLOAD_LINK_TTL;
-    let message = format!("{}.{}", row.id, expires_at.timestamp());
-    let key = signing_key(&svc.db, &row.workspace_id).await?;
-    let sig = hex(&mac(&key, &message)?.finalize().into_bytes());
-    Ok(DownloadLink {
-        url: format!("/downloads/{message}.{sig}"),
-        expires_at,
-    })
-}
-
-/// Checks a download token and returns the file's address: only while the link has not
-/// expired, its signature holds, and the entitlement is still active.
-pub async fn resolve_download(svc: &Services, token: &str) -> Result<String, DomainError> {
-    let gone = DomainError::NotFound {
-        what: "download link",
-    };
-    let mut parts = token.splitn(3, '.');
-    let (Some(id), Some(expires), Some(sig)) = (parts.next(), parts.next(), parts.next()) else {
-        return Err(gone);
-    };
-    let expires: i64 = expires.parse().map_err(|_| DomainError::NotFound {
-        what: "download link",
-    })?;
-    if svc.clock.now().timestamp() > expires {
-        return Err(DomainError::Conflict {
-            code: ErrorCode::LinkExpired,
-            message: "this download link has expired; ask for a new one".into(),
-        });
-    }
-    let row = ent::Entity::find_by_id(id)
-        .one(&svc.db)
-        .await?
-        .ok_or(DomainError::NotFound {
-            what: "download link",
-        })?;
-    let key = signing_key(&svc.db, &row.workspace_id).await?;
-    let tag = unhex(sig).ok_or(DomainError::NotFound {
-        what: "download link",
-    })?;
-    mac(&key, &format!("{id}.{expires}"))?
-        .verify_slice(&tag)
-        .map_err(|_| DomainError::NotFound {
-            what: "download link",
-        })?;
-    if row.status != EntitlementStatus::Active {
-        return Err(DomainError::Conflict {
-            code: ErrorCode::EntitlementNotActive,
-            message: format!("this download is no longer available ({})", row.status),
-        });
-    }
-    match stored_json::<Benefit>(&row.benefit)? {
-        Benefit::FileDownload { url, .. } => Ok(url),
-        _ => Err(gone),
-    }
-}
-
-/// Commands waiting for `server`, oldest first (what a game-server plugin polls).
-pub async fn pending_commands(
-    svc: &Services,
-    caller: &Caller,
-    server: &str,
-) -> Result<Vec<GameCommand>, DomainError> {
-    caller.require(Scope::CommandsWrite)?;
-    let server = server.trim();
-    if server.is_empty() {
-        return Err(DomainError::invalid(
-            "server",
-            "name the game server whose commands to fetch",
-        ));
-    }
-    cmd::Entity::find()
-        .filter(cmd::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
-        .filter(cmd::Column::Server.eq(server))
-        .filter(cmd::Column::Status.eq(CommandStatus::Pending))
-        .order_by_asc(cmd::Column::Id)
-        .limit(100)
-        .all(&svc.db)
-        .await?
-        .into_iter()
-        .map(to_command)
-        .collect()
-}
-
-/// Records that a game server ran (or failed to run) a pending command.
-pub async fn report_command(
-    svc: &Services,
-    caller: &Caller,
-    id: &CommandId,
-    report: CommandReport,
-) -> Result<GameCommand, DomainError> {
-    caller.require(Scope::CommandsWrite)?;
-    if report.status == CommandStatus::Pending {
-        return Err(DomainError::invalid("status", "must be executed or failed"));
-    }
-    let now = svc.clock.now();
-    let txn = svc.write_txn().await?;
-    let row = cmd::Entity::find_by_id(id.as_str())
-        .filter(cmd::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
-        .one(&txn)
-        .await?
-        .ok_or(DomainError::NotFound { what: "command" })?;
-    if row.status != CommandStatus::Pending {
-        return Err(DomainError::Conflict {
-            code: ErrorCode::CommandAlreadyReported,
-            message: format!("the command was already reported {}", row.status),
-        });
-    }
-    let moved = cmd::Entity::update_many()
-        .col_expr(cmd::Column::Status, Expr::val(report.status))
-        .col_expr(cmd::Column::ExecutedAt, Expr::val(Some(now)))
-        .filter(cmd::Column::Id.eq(row.id.as_str()))
-        .filter(cmd::Column::Status.eq(CommandStatus::Pending))
-        .exec(&txn)
-        .await?;
-    if moved.rows_affected == 0 {
-        txn.rollback().await?;
-        return Err(DomainError::Conflict {
-            code: ErrorCode::CommandAlreadyReported,
-            message: "the command was already reported".into(),
-        });
-    }
-    let row = cmd::Entity::find_by_id(row.id.as_str())
-        .one(&txn)
-        .await?
-        .ok_or(DomainError::NotFound { what: "command" })?;
-    let customer_id = ent::Entity::find_by_id(row.entitlement_id.as_str())
-        .one(&txn)
-        .await?
-        .map(|e| e.customer_id)
-        .unwrap_or_default();
-    audit::record(
-        &txn,
-        svc,
-        caller,
-        Change {
-            action: "entitlement.command_reported",
-            target_type: TargetKind::Entitlement,
-            target_id: &row.entitlement_id,
-            customer_id: Some(&customer_id),
-            changes: json!({"command_id": row.id, "status": report.status.as_str()}),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    to_command(row)
-}
-
 /// Expires every active entitlement whose time ran out, across workspaces (the billing
 /// clock's last step); returns how many.
 pub async fn expire_due(svc: &Services) -> Result<usize, DomainError> {
@@ -809,6 +494,7 @@ async fn expire_one(
 
 #[cfg(test)]
 mod tests {
+    use super::downloads::{hex, unhex};
     use super::*;
 
     #[test]

@@ -1,0 +1,197 @@
+//! Ban identities in their normal form: emails as the mailbox they reach, names folded, IPs
+//! as networks; and the probe of a purchase's identities that matching looks up.
+
+use crate::types::payment_detail::PaymentDetailKind;
+
+use super::*;
+
+/// Mail providers that deliver `a.b+tag@` to `ab@`: dots and plus-tags are dropped.
+pub(super) const DOTS_AND_TAGS: [&str; 2] = ["gmail.com", "googlemail.com"];
+/// Providers that deliver `a+tag@` to `a@`.
+pub(super) const TAGS: [&str; 8] = [
+    "outlook.com",
+    "hotmail.com",
+    "live.com",
+    "icloud.com",
+    "me.com",
+    "fastmail.com",
+    "proton.me",
+    "protonmail.com",
+];
+
+/// The mailbox an address reaches: lower-cased; for providers that ignore them, without dots
+/// (Gmail) and plus-tags, and `googlemail.com` as `gmail.com`.
+pub fn canonical_email(email: &str) -> String {
+    let e = email.trim().to_lowercase();
+    let Some((local, domain)) = e.rsplit_once('@') else {
+        return e;
+    };
+    if DOTS_AND_TAGS.contains(&domain) {
+        let local = local.split('+').next().unwrap_or(local).replace('.', "");
+        format!("{local}@gmail.com")
+    } else if TAGS.contains(&domain) {
+        let local = local.split('+').next().unwrap_or(local);
+        format!("{local}@{domain}")
+    } else {
+        e
+    }
+}
+
+/// A name as compared: trimmed, inner runs of spaces as one, lower-cased.
+pub fn canonical_name(name: &str) -> String {
+    name.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// An IP address or CIDR range, as stored: an address alone, or the range's network.
+pub(super) fn parse_net(value: &str) -> Option<IpNet> {
+    let v = value.trim();
+    v.parse::<IpNet>()
+        .map(|n| n.trunc())
+        .ok()
+        .or_else(|| v.parse::<IpAddr>().ok().map(IpNet::from))
+}
+
+pub(super) fn net_text(n: IpNet) -> String {
+    if n.prefix_len() == n.max_prefix_len() {
+        n.addr().to_string()
+    } else {
+        n.to_string()
+    }
+}
+
+/// One identity checked and written the way it is stored and compared.
+pub fn normalise(i: usize, identity: &BanIdentity) -> Result<BanIdentity, DomainError> {
+    let field = format!("identities[{i}].value");
+    let v = identity.value.trim();
+    if v.is_empty() {
+        return Err(DomainError::invalid(field, "must not be empty"));
+    }
+    let value = match identity.kind {
+        BanIdentityKind::Customer => v
+            .parse::<CustomerId>()
+            .map_err(|e| DomainError::invalid(&field, e.to_string()))?
+            .to_string(),
+        BanIdentityKind::Name => validate::text(&field, &canonical_name(v), 200)?,
+        BanIdentityKind::Email => {
+            validate::normalise_email(v).map_err(|_| {
+                DomainError::invalid(&field, "must be an email address such as ada@example.com")
+            })?;
+            canonical_email(v)
+        }
+        BanIdentityKind::ExternalId => validate::text(&field, v, 200)?,
+        BanIdentityKind::Ip => net_text(parse_net(v).ok_or_else(|| {
+            DomainError::invalid(
+                &field,
+                "must be an IPv4 or IPv6 address, or a CIDR range such as 203.0.113.0/24",
+            )
+        })?),
+        BanIdentityKind::Card => validate::text(&field, v, 200)?,
+    };
+    Ok(BanIdentity {
+        kind: identity.kind,
+        value,
+    })
+}
+
+pub(super) fn normalise_all(identities: &[BanIdentity]) -> Result<Vec<BanIdentity>, DomainError> {
+    if identities.is_empty() {
+        return Err(DomainError::invalid(
+            "identities",
+            "name at least one identity to ban",
+        ));
+    }
+    if identities.len() > IDENTITIES_MAX {
+        return Err(DomainError::invalid(
+            "identities",
+            format!("at most {IDENTITIES_MAX} identities"),
+        ));
+    }
+    let set: BTreeSet<BanIdentity> = identities
+        .iter()
+        .enumerate()
+        .map(|(i, id)| normalise(i, id))
+        .collect::<Result<_, _>>()?;
+    Ok(set.into_iter().collect())
+}
+
+/// What a purchase (or a customer) is known by.
+#[derive(Debug, Clone, Default)]
+pub struct Probe {
+    /// The customer, when known.
+    pub customer_id: Option<String>,
+    /// Names (given now, and on file).
+    pub names: Vec<String>,
+    /// Emails.
+    pub emails: Vec<String>,
+    /// External ids.
+    pub external_ids: Vec<String>,
+    /// IP addresses.
+    pub ips: Vec<String>,
+    /// Card fingerprints.
+    pub cards: Vec<String>,
+}
+
+impl Probe {
+    pub(super) fn exact(&self) -> Vec<(BanIdentityKind, String)> {
+        let mut out = Vec::new();
+        if let Some(c) = &self.customer_id {
+            out.push((BanIdentityKind::Customer, c.clone()));
+        }
+        out.extend(
+            self.names
+                .iter()
+                .map(|n| (BanIdentityKind::Name, canonical_name(n))),
+        );
+        out.extend(
+            self.emails
+                .iter()
+                .map(|e| (BanIdentityKind::Email, canonical_email(e))),
+        );
+        out.extend(
+            self.external_ids
+                .iter()
+                .map(|x| (BanIdentityKind::ExternalId, x.trim().to_owned())),
+        );
+        out.extend(
+            self.cards
+                .iter()
+                .map(|c| (BanIdentityKind::Card, c.clone())),
+        );
+        out
+    }
+
+    /// What a stored customer is known by: their fields and every IP and card they paid with.
+    pub(super) async fn of_customer<C: ConnectionTrait>(
+        conn: &C,
+        c: &customer::Model,
+    ) -> Result<Self, DomainError> {
+        let details: Vec<(PaymentDetailKind, String)> = pd::Entity::find()
+            .select_only()
+            .column(pd::Column::Kind)
+            .column(pd::Column::Value)
+            .filter(pd::Column::WorkspaceId.eq(c.workspace_id.as_str()))
+            .filter(pd::Column::CustomerId.eq(c.id.as_str()))
+            .filter(pd::Column::Kind.is_in([PaymentDetailKind::Ip, PaymentDetailKind::Card]))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        let of = |kind: PaymentDetailKind| -> Vec<String> {
+            details
+                .iter()
+                .filter(|(k, _)| *k == kind)
+                .map(|(_, v)| v.clone())
+                .collect()
+        };
+        Ok(Self {
+            customer_id: Some(c.id.clone()),
+            names: c.name.iter().cloned().collect(),
+            emails: c.email.iter().cloned().collect(),
+            external_ids: c.external_id.iter().cloned().collect(),
+            ips: of(PaymentDetailKind::Ip),
+            cards: of(PaymentDetailKind::Card),
+        })
+    }
+}

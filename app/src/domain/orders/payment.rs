@@ -1,0 +1,234 @@
+//! Paying an order that awaits payment (a repayment link), and applying what the payment
+//! provider reports about orders.
+
+use super::refunds::provider_error;
+use super::*;
+
+/// Pays an order that awaits payment (a repayment request) with the given method.
+pub async fn pay_order(
+    svc: &Services,
+    caller: &Caller,
+    id: &OrderId,
+    input: OrderPay,
+) -> Result<Order, DomainError> {
+    caller.require(Scope::CheckoutsWrite)?;
+    let ip = input
+        .ip
+        .as_deref()
+        .map(|v| validate::ip("ip", v))
+        .transpose()?;
+    let row = find_row(&svc.db, caller, id).await?;
+    if row.status != OrderStatus::Created {
+        return Err(DomainError::Conflict {
+            code: ErrorCode::OrderNotPayable,
+            message: format!(
+                "the order is {}; only orders awaiting payment can be paid",
+                row.status
+            ),
+        });
+    }
+    let method = svc
+        .provider
+        .describe(&input.payment_method)
+        .map_err(provider_error)?;
+    let customer = customers::row(&svc.db, caller, &stored_id(&row.customer_id)?).await?;
+    let details =
+        payment_details::of_payment(Some(&method), customer.email.as_deref(), ip.as_deref());
+    payment_details::refuse_blocked(&svc.db, caller.workspace_id.as_str(), &details).await?;
+    let currency = Currency::parse(&row.currency).map_err(DomainError::internal)?;
+    let ws_currency = Currency::parse(&row.workspace_currency).map_err(DomainError::internal)?;
+    let attempt = payments::begin(
+        svc,
+        payments::NewAttempt {
+            workspace_id: row.workspace_id.clone(),
+            purpose: payments::Purpose::OrderPayment,
+            amount: row.amount,
+            currency: row.currency.clone(),
+            customer_id: Some(row.customer_id.clone()),
+            subscription_id: None,
+            period_start: None,
+            retry_count: None,
+            order_id: Some(row.id.clone()),
+        },
+    )
+    .await?;
+    let (svc, caller, id) = (svc.clone(), caller.clone(), id.clone());
+    payments::detached(async move {
+        let source = PaymentSource::New(&input.payment_method);
+        let charged = payments::charge(&svc, &attempt, currency, ws_currency, source).await;
+        let charge = match charged {
+            Ok(c) => c,
+            Err(e) => {
+                if let ProviderError::Declined { code, .. } = &e {
+                    payments::decline(&svc.db, &svc, &attempt.id, *code).await?;
+                }
+                // Unreachable: the attempt stays pending and the reconciliation job finds out.
+                return Err(provider_error(e));
+            }
+        };
+        // Not recorded (or the order was paid meanwhile): the money goes back.
+        let written =
+            record_payment(&svc, &caller, &id, &row, &charge, &details, ip, &attempt.id).await;
+        payments::keep_or_void(&svc, &attempt, &charge.payment_id, written).await
+    })
+    .await
+}
+
+/// Marks the order paid by `charge`, with its stats, details and event, in one transaction.
+#[allow(clippy::too_many_arguments)]
+async fn record_payment(
+    svc: &Services,
+    caller: &Caller,
+    id: &OrderId,
+    row: &order::Model,
+    charge: &Charge,
+    details: &[payment_details::Detail],
+    ip: Option<String>,
+    attempt_id: &str,
+) -> Result<Order, DomainError> {
+    let currency = Currency::parse(&row.currency).map_err(DomainError::internal)?;
+    let ws_currency = Currency::parse(&row.workspace_currency).map_err(DomainError::internal)?;
+    let now = svc.clock.now();
+    let ws_amount = money::convert(
+        row.amount,
+        currency,
+        ws_currency,
+        charge.exchange_rate_micros,
+    );
+    let txn = svc.write_txn().await?;
+    let moved = order::Entity::update_many()
+        .col_expr(order::Column::Status, Expr::val(OrderStatus::Paid))
+        .col_expr(order::Column::PaidAt, Expr::val(Some(now)))
+        .col_expr(order::Column::WorkspaceAmount, Expr::val(ws_amount))
+        .col_expr(
+            order::Column::ExchangeRateMicros,
+            Expr::val(charge.exchange_rate_micros),
+        )
+        .col_expr(
+            order::Column::PaymentMethod,
+            Expr::val(to_json(&Some(&charge.method))?),
+        )
+        .col_expr(
+            order::Column::ProviderPaymentId,
+            Expr::val(Some(charge.payment_id.clone())),
+        )
+        .col_expr(order::Column::Ip, Expr::val(ip.clone()))
+        .filter(order::Column::Id.eq(row.id.as_str()))
+        .filter(order::Column::Status.eq(OrderStatus::Created))
+        .exec(&txn)
+        .await?;
+    if moved.rows_affected == 0 {
+        txn.rollback().await?;
+        // Paid by someone else meanwhile: the caller gives this payment back.
+        return Err(DomainError::Conflict {
+            code: ErrorCode::OrderNotPayable,
+            message: "the order was paid meanwhile".into(),
+        });
+    }
+    payments::settle(&txn, svc, attempt_id, &row.id, &charge.payment_id).await?;
+    stats::apply(
+        &txn,
+        &row.workspace_id,
+        &row.customer_id,
+        Delta {
+            currency: row.currency.clone(),
+            paid: row.amount,
+            ltv: ws_amount,
+            payments: 1,
+            ..Default::default()
+        },
+    )
+    .await?;
+    payment_details::remember(&txn, &row.workspace_id, &row.customer_id, details, now).await?;
+    audit::record(
+        &txn,
+        svc,
+        caller,
+        Change {
+            action: "order.paid",
+            target_type: TargetKind::Order,
+            target_id: &row.id,
+            customer_id: Some(&row.customer_id),
+            changes: json!({"status": {"before": "created", "after": "paid"}, "amount": row.amount, "currency": row.currency}),
+        },
+    )
+    .await?;
+    let out = present_one(&txn, find_row(&txn, caller, id).await?).await?;
+    txn.commit().await?;
+    Ok(out)
+}
+
+/// Applies the provider's notices that are due (disputes reported later), across workspaces;
+/// returns how many were applied.
+pub async fn apply_provider_events(svc: &Services) -> Result<usize, DomainError> {
+    let now = svc.clock.now();
+    let due = provider_event::Entity::find()
+        .filter(provider_event::Column::ProcessedAt.is_null())
+        .filter(provider_event::Column::DueAt.lte(now))
+        .order_by_asc(provider_event::Column::DueAt)
+        .limit(500)
+        .all(&svc.db)
+        .await?;
+    let mut n = 0;
+    for ev in due {
+        let id = ev.id.clone();
+        let attempts = ev.attempts;
+        match apply_provider_event(svc, ev, now).await {
+            Ok(applied) => n += usize::from(applied),
+            Err(e) => {
+                // Logged and retried later, backing off; the others go on.
+                tracing::warn!(provider_event = %id, error = %e, "applying a provider event failed");
+                let backoff = chrono::Duration::minutes(1)
+                    * 2i32.pow(u32::try_from(attempts.clamp(0, 10)).unwrap_or(10));
+                provider_event::Entity::update_many()
+                    .col_expr(
+                        provider_event::Column::Attempts,
+                        Expr::col(provider_event::Column::Attempts).add(1),
+                    )
+                    .col_expr(provider_event::Column::DueAt, Expr::val(now + backoff))
+                    .filter(provider_event::Column::Id.eq(id.as_str()))
+                    .filter(provider_event::Column::ProcessedAt.is_null())
+                    .exec(&svc.db)
+                    .await?;
+            }
+        }
+    }
+    Ok(n)
+}
+
+/// Applies one provider event in its own transaction; `false` if another process had it.
+async fn apply_provider_event(
+    svc: &Services,
+    ev: provider_event::Model,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<bool, DomainError> {
+    let caller = Caller::system(stored_id(&ev.workspace_id)?);
+    let txn = svc.write_txn().await?;
+    // Claim it: another process may be applying the same event.
+    let claimed = provider_event::Entity::update_many()
+        .col_expr(provider_event::Column::ProcessedAt, Expr::val(Some(now)))
+        .filter(provider_event::Column::Id.eq(ev.id.as_str()))
+        .filter(provider_event::Column::ProcessedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected == 0 {
+        txn.rollback().await?;
+        return Ok(false);
+    }
+    let mut applied = false;
+    if ev.kind == ProviderEventKind::DisputeOpened {
+        let reason = serde_json::from_str::<serde_json::Value>(&ev.payload)
+            .ok()
+            .and_then(|v| v["reason"].as_str().map(str::to_owned));
+        lock_row(&txn, "orders", &ev.order_id).await?;
+        let o = find_row(&txn, &caller, &stored_id(&ev.order_id)?).await?;
+        match open_dispute_in(&txn, svc, &caller, &o, None, reason).await {
+            Ok(_) => applied = true,
+            // Refunded in full before the payer's bank reported it: nothing to dispute.
+            Err(DomainError::Conflict { .. } | DomainError::Invalid { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    txn.commit().await?;
+    Ok(applied)
+}

@@ -1,0 +1,465 @@
+//! Refunds: the balance reserved first, the provider asked outside any transaction, then
+//! settled; a pending refund is finished by the reconciliation job.
+
+use super::*;
+
+fn to_refund(row: refund::Model) -> Result<Refund, DomainError> {
+    Ok(Refund {
+        id: stored_id(&row.id)?,
+        object: "refund".into(),
+        order_id: stored_id(&row.order_id)?,
+        customer_id: stored_id(&row.customer_id)?,
+        amount: row.amount,
+        currency: row.currency,
+        workspace_amount: row.workspace_amount,
+        reason: row.reason,
+        risk_acknowledged: row.risk_acknowledged,
+        blocked_payment_details: row.blocked_payment_details,
+        revoked_benefits: row.revoked_benefits,
+        status: row.status,
+        created_at: row.created_at,
+    })
+}
+
+/// An order's refunds, oldest first.
+pub async fn list_refunds(
+    svc: &Services,
+    caller: &Caller,
+    order_id: &OrderId,
+) -> Result<Vec<Refund>, DomainError> {
+    caller.require(Scope::CustomersRead)?;
+    find_row(&svc.db, caller, order_id).await?;
+    refund::Entity::find()
+        .filter(refund::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
+        .filter(refund::Column::OrderId.eq(order_id.as_str()))
+        .order_by_asc(refund::Column::Id)
+        .all(&svc.db)
+        .await?
+        .into_iter()
+        .map(to_refund)
+        .collect()
+}
+
+fn not_refundable(status: OrderStatus) -> DomainError {
+    DomainError::Conflict {
+        code: ErrorCode::OrderNotRefundable,
+        message: format!(
+            "the order is {status}; only paid or partially refunded orders can be refunded"
+        ),
+    }
+}
+
+fn exceeds(amount: i64, remaining: i64, currency: &str) -> DomainError {
+    DomainError::Conflict {
+        code: ErrorCode::RefundExceedsRemaining,
+        message: format!(
+            "a refund of {} exceeds the {} that remains on the order",
+            money::format(amount, currency),
+            money::format(remaining, currency)
+        ),
+    }
+}
+
+/// Refunds an order in full or in part. The refunded total never exceeds the order, however
+/// many refunds race: the balance is checked and moved by one conditional update.
+pub async fn refund_order(
+    svc: &Services,
+    caller: &Caller,
+    order_id: &OrderId,
+    input: RefundCreate,
+) -> Result<Refund, DomainError> {
+    caller.require(Scope::RefundsWrite)?;
+    if input.block_payment_details {
+        caller.require(Scope::PaymentDetailsWrite)?;
+    }
+    let reason = optional_text("reason", input.reason.as_deref(), 500)?;
+    let row = find_row(&svc.db, caller, order_id).await?;
+    if !matches!(
+        row.status,
+        OrderStatus::Paid | OrderStatus::PartiallyRefunded
+    ) {
+        return Err(not_refundable(row.status));
+    }
+    let method: Option<PaymentMethod> = stored_json(&row.payment_method)?;
+    let remaining = row.amount - row.refunded_amount - row.charged_back_amount;
+    let amount = input.amount.unwrap_or(remaining);
+    if amount <= 0 {
+        return Err(DomainError::invalid(
+            "amount",
+            "must be above zero, in the currency's minor unit",
+        ));
+    }
+    let full_only = method
+        .as_ref()
+        .is_some_and(|m| m.kind.refunds_in_full_only());
+    if full_only {
+        let kind = method.as_ref().map(|m| m.kind.as_str()).unwrap_or_default();
+        if amount != row.amount || row.refunded_amount != 0 {
+            return Err(DomainError::invalid(
+                "amount",
+                format!(
+                    "{kind} payments can only be refunded in full ({})",
+                    money::format(row.amount, &row.currency)
+                ),
+            ));
+        }
+        if !input.acknowledge_risk {
+            return Err(DomainError::invalid(
+                "acknowledge_risk",
+                format!(
+                    "must be true: a {kind} refund is made at your own risk, as the payer's bank may also reverse the payment"
+                ),
+            ));
+        }
+    }
+    if amount > remaining {
+        return Err(exceeds(amount, remaining, &row.currency));
+    }
+
+    // 1. Reserve the balance and record the refund as pending, in one transaction: the
+    //    balance can never be refunded twice, and the refund exists before money moves.
+    let now = svc.clock.now();
+    let txn = svc.write_txn().await?;
+    let returned = Expr::col(order::Column::RefundedAmount)
+        .add(Expr::col(order::Column::ChargedBackAmount))
+        .add(amount);
+    let moved = order::Entity::update_many()
+        .col_expr(
+            order::Column::RefundedAmount,
+            Expr::col(order::Column::RefundedAmount).add(amount),
+        )
+        .col_expr(
+            order::Column::Status,
+            Expr::case(
+                returned.clone().eq(Expr::col(order::Column::Amount)),
+                Expr::val(OrderStatus::Refunded),
+            )
+            .finally(Expr::val(OrderStatus::PartiallyRefunded))
+            .into(),
+        )
+        .filter(order::Column::Id.eq(row.id.as_str()))
+        .filter(order::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
+        .filter(order::Column::Status.is_in([OrderStatus::Paid, OrderStatus::PartiallyRefunded]))
+        .filter(returned.lte(Expr::col(order::Column::Amount)))
+        .exec(&txn)
+        .await?;
+    if moved.rows_affected == 0 {
+        txn.rollback().await?;
+        let now = find_row(&svc.db, caller, order_id).await?;
+        return Err(match now.status {
+            OrderStatus::Paid | OrderStatus::PartiallyRefunded => exceeds(
+                amount,
+                now.amount - now.refunded_amount - now.charged_back_amount,
+                &now.currency,
+            ),
+            _ => not_refundable(now.status),
+        });
+    }
+    let after = find_row(&txn, caller, order_id).await?;
+    let returned_after = after.refunded_amount + after.charged_back_amount;
+    let ws_amount = alloc(after.workspace_amount, returned_after, after.amount)
+        - alloc(
+            after.workspace_amount,
+            returned_after - amount,
+            after.amount,
+        );
+    let id = RefundId::generate_at(now);
+    let through_provider = after.provider_payment_id.clone();
+    let created = refund::ActiveModel {
+        id: Set(id.to_string()),
+        workspace_id: Set(caller.workspace_id.to_string()),
+        order_id: Set(after.id.clone()),
+        customer_id: Set(after.customer_id.clone()),
+        amount: Set(amount),
+        currency: Set(after.currency.clone()),
+        workspace_amount: Set(ws_amount),
+        reason: Set(reason),
+        risk_acknowledged: Set(full_only && input.acknowledge_risk),
+        blocked_payment_details: Set(input.block_payment_details),
+        revoked_benefits: Set(input.revoke_benefits),
+        provider_refund_id: Set(None),
+        status: Set(if through_provider.is_some() {
+            RefundStatus::Pending
+        } else {
+            RefundStatus::Succeeded
+        }),
+        lease_until: Set(through_provider.as_ref().map(|_| now + payments::LEASE)),
+        created_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    let Some(payment_id) = through_provider else {
+        // Paid outside any provider (a manual repayment): nothing to call.
+        refund_recorded(&txn, svc, caller, &created, &after).await?;
+        txn.commit().await?;
+        return to_refund(created);
+    };
+    txn.commit().await?;
+
+    // 2. Ask the provider under the refund's id, then 3. settle, detached from the request.
+    let svc = svc.clone();
+    let caller = caller.clone();
+    payments::detached(async move {
+        let answer = svc
+            .provider
+            .refund(RefundRequest {
+                payment_id: &payment_id,
+                amount,
+                idempotency_key: id.as_str(),
+            })
+            .await;
+        finish_refund(&svc, &caller, id.as_str(), answer).await
+    })
+    .await
+}
+
+/// The refund's effects once the money is back: stats, the event, and the blocks and
+/// revocations asked for with it.
+async fn refund_recorded<C: ConnectionTrait>(
+    conn: &C,
+    svc: &Services,
+    caller: &Caller,
+    r: &refund::Model,
+    o: &order::Model,
+) -> Result<(), DomainError> {
+    stats::apply(
+        conn,
+        &r.workspace_id,
+        &r.customer_id,
+        Delta {
+            currency: r.currency.clone(),
+            refunded: r.amount,
+            ltv: -r.workspace_amount,
+            refunds: 1,
+            refunded_ws: r.workspace_amount,
+            ..Default::default()
+        },
+    )
+    .await?;
+    audit::record(
+        conn,
+        svc,
+        caller,
+        Change {
+            action: "refund.created",
+            target_type: TargetKind::Order,
+            target_id: &o.id,
+            customer_id: Some(&o.customer_id),
+            changes: json!({
+                "refund_id": r.id,
+                "amount": r.amount,
+                "currency": r.currency,
+                "reason": r.reason,
+                "refunded_amount": {"before": o.refunded_amount - r.amount, "after": o.refunded_amount},
+                "status": {"before": if o.refunded_amount == r.amount { "paid" } else { "partially_refunded" }, "after": o.status},
+            }),
+        },
+    )
+    .await?;
+    if r.blocked_payment_details {
+        payment_details::set_all(
+            conn,
+            svc,
+            caller,
+            &r.customer_id,
+            PaymentDetailStatus::Blocked,
+        )
+        .await?;
+    }
+    if r.revoked_benefits {
+        entitlements::end(
+            conn,
+            svc,
+            caller,
+            Which::Order(&o.id),
+            EntitlementStatus::Revoked,
+            Some("refunded"),
+            svc.clock.now(),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Settles a pending refund with the provider's answer. Money back: the refund succeeds with
+/// its effects. A final refusal: the refund fails and its amount is refundable again. No
+/// answer: it stays pending for the reconciliation job. Whoever settles first wins; a second
+/// settlement finds it settled and answers with it as it is.
+async fn finish_refund(
+    svc: &Services,
+    caller: &Caller,
+    id: &str,
+    answer: Result<String, ProviderError>,
+) -> Result<Refund, DomainError> {
+    let current = || async {
+        refund::Entity::find_by_id(id)
+            .one(&svc.db)
+            .await?
+            .ok_or(DomainError::NotFound { what: "refund" })
+    };
+    match answer {
+        Ok(provider_refund_id) => {
+            let txn = svc.write_txn().await?;
+            let Some(r) =
+                settle_refund(&txn, id, RefundStatus::Succeeded, Some(provider_refund_id)).await?
+            else {
+                txn.rollback().await?;
+                return to_refund(current().await?);
+            };
+            let o = order::Entity::find_by_id(r.order_id.as_str())
+                .one(&txn)
+                .await?
+                .ok_or(DomainError::NotFound { what: "order" })?;
+            refund_recorded(&txn, svc, caller, &r, &o).await?;
+            txn.commit().await?;
+            to_refund(r)
+        }
+        Err(e) if e.is_final() => {
+            let txn = svc.write_txn().await?;
+            let Some(r) = settle_refund(&txn, id, RefundStatus::Failed, None).await? else {
+                txn.rollback().await?;
+                return to_refund(current().await?);
+            };
+            // The reserved amount is refundable again.
+            let left = Expr::col(order::Column::RefundedAmount)
+                .sub(r.amount)
+                .add(Expr::col(order::Column::ChargedBackAmount));
+            order::Entity::update_many()
+                .col_expr(
+                    order::Column::RefundedAmount,
+                    Expr::col(order::Column::RefundedAmount).sub(r.amount),
+                )
+                .col_expr(
+                    order::Column::Status,
+                    Expr::case(
+                        Expr::col(order::Column::Status)
+                            .is_in([OrderStatus::Refunded, OrderStatus::PartiallyRefunded])
+                            .and(left.eq(0)),
+                        Expr::val(OrderStatus::Paid),
+                    )
+                    .case(
+                        Expr::col(order::Column::Status)
+                            .is_in([OrderStatus::Refunded, OrderStatus::PartiallyRefunded]),
+                        Expr::val(OrderStatus::PartiallyRefunded),
+                    )
+                    .finally(Expr::col(order::Column::Status))
+                    .into(),
+                )
+                .filter(order::Column::Id.eq(r.order_id.as_str()))
+                .exec(&txn)
+                .await?;
+            audit::record(
+                &txn,
+                svc,
+                caller,
+                Change {
+                    action: "refund.failed",
+                    target_type: TargetKind::Order,
+                    target_id: &r.order_id,
+                    customer_id: Some(&r.customer_id),
+                    changes: json!({"refund_id": r.id, "amount": r.amount, "currency": r.currency, "reason": e.to_string()}),
+                },
+            )
+            .await?;
+            txn.commit().await?;
+            Err(provider_error(e))
+        }
+        Err(e) => {
+            tracing::warn!(refund = %id, error = %e, "refund left pending; the reconciliation job asks again");
+            to_refund(current().await?)
+        }
+    }
+}
+
+/// Moves a pending refund to `status` and answers it as it now is; `None` if it was settled
+/// meanwhile.
+async fn settle_refund<C: ConnectionTrait>(
+    conn: &C,
+    id: &str,
+    status: RefundStatus,
+    provider_refund_id: Option<String>,
+) -> Result<Option<refund::Model>, DomainError> {
+    let mut update = refund::Entity::update_many()
+        .col_expr(refund::Column::Status, Expr::val(status))
+        .col_expr(
+            refund::Column::LeaseUntil,
+            Expr::val(Option::<chrono::DateTime<chrono::Utc>>::None),
+        );
+    if provider_refund_id.is_some() {
+        update = update.col_expr(
+            refund::Column::ProviderRefundId,
+            Expr::val(provider_refund_id),
+        );
+    }
+    let res = update
+        .filter(refund::Column::Id.eq(id))
+        .filter(refund::Column::Status.eq(RefundStatus::Pending))
+        .exec(conn)
+        .await?;
+    if res.rows_affected == 0 {
+        return Ok(None);
+    }
+    Ok(refund::Entity::find_by_id(id).one(conn).await?)
+}
+
+/// Takes up to `batch` pending refunds whose lease ran out, in one statement, with a new lease.
+pub(crate) async fn claim_stale_refunds(
+    svc: &Services,
+    now: chrono::DateTime<chrono::Utc>,
+    batch: u64,
+) -> Result<Vec<Result<refund::Model, crate::domain::Unreadable>>, DomainError> {
+    claim::<refund::Entity>(
+        &svc.db,
+        Claim {
+            table: "refunds",
+            set: "lease_until = $",
+            set_values: vec![Value::from(now + payments::LEASE)],
+            open: "status = $ AND lease_until <= $",
+            open_values: vec![Value::from(RefundStatus::Pending), Value::from(now)],
+            order_by: "lease_until",
+            batch,
+        },
+    )
+    .await
+}
+
+/// Asks the provider again, under the same key, for a refund left pending, and settles it.
+pub(crate) async fn resume_refund(svc: &Services, r: refund::Model) -> Result<(), DomainError> {
+    let o = order::Entity::find_by_id(r.order_id.as_str())
+        .one(&svc.db)
+        .await?
+        .ok_or(DomainError::NotFound { what: "order" })?;
+    let payment_id = o.provider_payment_id.ok_or_else(|| {
+        DomainError::internal("a pending refund on an order paid outside the provider")
+    })?;
+    let answer = svc
+        .provider
+        .refund(RefundRequest {
+            payment_id: &payment_id,
+            amount: r.amount,
+            idempotency_key: &r.id,
+        })
+        .await;
+    let caller = Caller::system(stored_id(&r.workspace_id)?);
+    match finish_refund(svc, &caller, &r.id, answer).await {
+        Ok(done) if done.status == crate::types::order::RefundStatus::Pending => {
+            Err(DomainError::internal("the provider is still unreachable"))
+        }
+        Ok(_) | Err(DomainError::PaymentRefused { .. } | DomainError::Invalid { .. }) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+pub(super) fn provider_error(e: ProviderError) -> DomainError {
+    match e {
+        ProviderError::Declined { code, message } => DomainError::PaymentRefused { code, message },
+        ProviderError::InvalidMethod { field, message } => {
+            DomainError::invalid(format!("payment_method.{field}"), message)
+        }
+        ProviderError::Unavailable(detail) => DomainError::internal(detail),
+    }
+}
+
+pub(crate) fn charge_error(e: ProviderError) -> DomainError {
+    provider_error(e)
+}
