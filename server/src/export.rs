@@ -1,7 +1,8 @@
 //! CSV export of the customer list, streamed: one page of the domain query at a time, written
 //! out as it is read, so memory stays flat at a million rows.
 
-use app::domain::customers::{self, CustomerQuery, LIMIT_MAX};
+use app::domain::Limit;
+use app::domain::customers::{self, CustomerQuery};
 use app::domain::{Caller, Services};
 use app::types::customer::{CustomerListItem, CustomerListParams};
 use app::types::money;
@@ -76,7 +77,7 @@ pub async fn customers_csv(
     params: &CustomerListParams,
 ) -> Result<Response, ApiError> {
     let mut query = CustomerQuery::parse(params)?;
-    query.limit = Some(LIMIT_MAX);
+    query.limit = Some(Limit::MAX);
     query.starting_after = None;
     query.ending_before = None;
     // The first page is read before answering, so that an error is still a proper status.

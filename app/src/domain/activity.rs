@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Datelike, Months, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde_json::Value;
 
 use crate::db::entities::{api_key, dispute, event, order, refund, user};
@@ -15,10 +15,8 @@ use crate::types::order::DisputeStatus;
 use crate::types::{CustomerId, EventId, Page, Role, Scope};
 
 use super::actor::{Actor, Caller};
+use super::paging::{self, Limit};
 use super::{DomainError, Services, customers, stored_id};
-
-/// Most entries one page of activity holds.
-pub const ACTIVITY_PAGE_MAX: u64 = 100;
 
 /// A customer's audit trail, newest first, by keyset on the event id; only the changes to
 /// objects of `target_type` (such as `payment_detail`) when given.
@@ -27,16 +25,10 @@ pub async fn customer_activity(
     caller: &Caller,
     customer_id: &CustomerId,
     target_type: Option<TargetKind>,
-    limit: u64,
+    limit: Limit,
     starting_after: Option<EventId>,
 ) -> Result<Page<ActivityEntry>, DomainError> {
     caller.require(Scope::CustomersRead)?;
-    if !(1..=ACTIVITY_PAGE_MAX).contains(&limit) {
-        return Err(DomainError::invalid(
-            "limit",
-            format!("must be between 1 and {ACTIVITY_PAGE_MAX}"),
-        ));
-    }
     customers::get_customer(svc, caller, customer_id).await?;
     let mut q = event::Entity::find()
         .filter(event::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
@@ -44,16 +36,9 @@ pub async fn customer_activity(
     if let Some(kind) = target_type {
         q = q.filter(event::Column::TargetType.eq(kind));
     }
-    if let Some(after) = &starting_after {
-        q = q.filter(event::Column::Id.lt(after.as_str()));
-    }
-    let mut rows = q
-        .order_by_desc(event::Column::Id)
-        .limit(limit + 1)
-        .all(&svc.db)
-        .await?;
-    let has_more = rows.len() as u64 > limit;
-    rows.truncate(limit as usize);
+    let after = starting_after.as_ref().map(EventId::as_str);
+    let (rows, has_more) =
+        paging::newest_first(&svc.db, q, event::Column::Id, after, limit).await?;
 
     // Who acted, named once per page: users by email, keys by name.
     let ids_of = |kind: ActorKind| -> Vec<String> {
@@ -160,7 +145,7 @@ pub async fn customer_page(
     let stats = super::stats::get_customer_stats(svc, caller, id).await?;
     let revenue = revenue_by_month(svc, caller, id).await?;
     let ban = super::bans::active_ban_for(svc, caller, id).await?;
-    let last_order = super::orders::list_orders(svc, caller, id, None, Some(1), None)
+    let last_order = super::orders::list_orders(svc, caller, id, None, Limit::new(Some(1))?, None)
         .await?
         .data
         .pop();

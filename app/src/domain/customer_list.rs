@@ -21,12 +21,9 @@ use crate::types::customer::{
 use crate::types::{CustomerId, OrderId, Page, ProductId, Scope};
 
 use super::actor::Caller;
+use super::paging::{self, Limit};
 use super::{DomainError, Services, customers, orders, validate};
 
-/// Most rows a page may hold.
-pub const LIMIT_MAX: u64 = 100;
-/// Rows a page holds unless asked otherwise.
-pub const LIMIT_DEFAULT: u64 = 50;
 /// How far a search walks the sort index before asking the trigram index instead.
 const WALK: u64 = 600;
 /// Rows per step of that walk.
@@ -155,13 +152,7 @@ impl CustomerQuery {
                 .map(|s| s.parse().map_err(|m| DomainError::invalid("sort", m)))
                 .transpose()?
                 .unwrap_or_default(),
-            limit: nonblank(&p.limit)
-                .map(|s| {
-                    s.parse::<u64>().map_err(|_| {
-                        DomainError::invalid("limit", "must be a whole number between 1 and 100")
-                    })
-                })
-                .transpose()?,
+            limit: Some(Limit::parse(p.limit.as_deref())?.get()),
             starting_after: id("starting_after", &p.starting_after)?,
             ending_before: id("ending_before", &p.ending_before)?,
         };
@@ -283,7 +274,7 @@ async fn exact_ids<C: ConnectionTrait>(
                     .eq(crate::types::payment_detail::PaymentDetailKind::Ip),
             )
             .filter(payment_detail::Column::Value.eq(ip.to_string()))
-            .limit(LIMIT_MAX)
+            .limit(Limit::MAX)
             .all(conn)
             .await?;
         return Ok(Some(rows.into_iter().map(|r| r.customer_id).collect()));
@@ -311,13 +302,8 @@ pub async fn list_customers(
     query: CustomerQuery,
 ) -> Result<Page<CustomerListItem>, DomainError> {
     caller.require(Scope::CustomersRead)?;
-    let limit = query.limit.unwrap_or(LIMIT_DEFAULT);
-    if !(1..=LIMIT_MAX).contains(&limit) {
-        return Err(DomainError::invalid(
-            "limit",
-            format!("must be between 1 and {LIMIT_MAX}"),
-        ));
-    }
+    let page = Limit::new(query.limit)?;
+    let limit = page.get();
     if query.starting_after.is_some() && query.ending_before.is_some() {
         return Err(DomainError::invalid(
             "ending_before",
@@ -458,8 +444,7 @@ pub async fn list_customers(
             }
         }
     };
-    let has_more = rows.len() as u64 > limit;
-    rows.truncate(limit as usize);
+    let has_more = paging::split(&mut rows, page);
     if backwards {
         rows.reverse();
     }

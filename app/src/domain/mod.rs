@@ -16,6 +16,7 @@ pub mod entitlements;
 pub mod error;
 pub mod idempotency;
 pub mod orders;
+pub mod paging;
 pub mod payment_details;
 pub mod payments;
 pub mod products;
@@ -37,6 +38,7 @@ use sea_orm::{
 pub use actor::{Actor, Caller};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::DomainError;
+pub use paging::Limit;
 
 /// What every domain operation may need: the database, the clock and the payment provider.
 ///

@@ -32,9 +32,8 @@ mod on_server {
     }
 
     /// An id from the page: a malformed one names nothing, like an unknown one.
-    pub fn id<T: FromStr>(raw: &str, what: &str) -> Result<T, AppError> {
-        raw.parse()
-            .map_err(|_| AppError::NotFound { what: what.into() })
+    pub fn id<T: FromStr>(raw: &str, what: &'static str) -> Result<T, AppError> {
+        Ok(crate::domain::paging::id(raw, what)?)
     }
 
     /// A filter value from the page, or a clear error naming it.
@@ -42,14 +41,7 @@ mod on_server {
         raw: Option<String>,
         field: &str,
     ) -> Result<Option<T>, AppError> {
-        raw.filter(|s| !s.is_empty())
-            .map(|s| {
-                s.parse().map_err(|message| AppError::Invalid {
-                    field: field.into(),
-                    message,
-                })
-            })
-            .transpose()
+        Ok(crate::domain::paging::cursor(field, raw.as_deref())?)
     }
 }
 
@@ -108,7 +100,15 @@ pub async fn customer_orders(
         let after = starting_after
             .map(|a| on_server::id(&a, "order"))
             .transpose()?;
-        Ok(orders::list_orders(&svc, &caller, &id, status, Some(25), after).await?)
+        Ok(orders::list_orders(
+            &svc,
+            &caller,
+            &id,
+            status,
+            crate::domain::Limit::new(None)?,
+            after,
+        )
+        .await?)
     };
     crate::server_fns::ctx::with_status(run.await)
 }
@@ -373,7 +373,15 @@ pub async fn customer_activity(
             .transpose()?;
         let kind =
             payment_details_only.then_some(crate::types::activity::TargetKind::PaymentDetail);
-        Ok(activity::customer_activity(&svc, &caller, &id, kind, 50, after).await?)
+        Ok(activity::customer_activity(
+            &svc,
+            &caller,
+            &id,
+            kind,
+            crate::domain::Limit::new(None)?,
+            after,
+        )
+        .await?)
     };
     crate::server_fns::ctx::with_status(run.await)
 }

@@ -1,8 +1,9 @@
 //! `/api/v1/bans`: bans across identities, their preview, edits and lifting.
 
-use app::domain::{Caller, bans};
+use app::domain::paging::cursor;
+use app::domain::{Caller, Limit, bans};
 use app::types::ban::{Ban, BanCreate, BanPreview, BanPreviewRequest, BanUpdate};
-use app::types::{AppError, BanId, CustomerId, Page};
+use app::types::{BanId, CustomerId, Page};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
@@ -24,13 +25,6 @@ pub struct BanListParams {
     limit: Option<String>,
     /// A ban id: the page after it.
     starting_after: Option<String>,
-}
-
-fn invalid(field: &str, message: impl Into<String>) -> ApiError {
-    ApiError::from(AppError::Invalid {
-        field: field.into(),
-        message: message.into(),
-    })
 }
 
 /// Ban a customer, a name, an email, an external id, an IP or CIDR range, or a card.
@@ -65,28 +59,9 @@ pub async fn list_bans(
     Extension(caller): Extension<Caller>,
     ApiQuery(params): ApiQuery<BanListParams>,
 ) -> Result<Json<Page<Ban>>, ApiError> {
-    let customer = params
-        .customer
-        .map(|c| {
-            c.parse::<CustomerId>()
-                .map_err(|e| invalid("customer", e.to_string()))
-        })
-        .transpose()?;
-    let limit = params
-        .limit
-        .map(|l| {
-            l.parse::<u64>()
-                .map_err(|_| invalid("limit", "must be a whole number between 1 and 100"))
-        })
-        .transpose()?
-        .unwrap_or(50);
-    let after = params
-        .starting_after
-        .map(|s| {
-            s.parse::<BanId>()
-                .map_err(|e| invalid("starting_after", e.to_string()))
-        })
-        .transpose()?;
+    let customer = cursor::<CustomerId>("customer", params.customer.as_deref())?;
+    let limit = Limit::parse(params.limit.as_deref())?;
+    let after = cursor::<BanId>("starting_after", params.starting_after.as_deref())?;
     Ok(Json(
         bans::list_bans(&state.services, &caller, customer.as_ref(), limit, after).await?,
     ))

@@ -11,6 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 
 use super::error::{ApiError, ErrorEnvelope};
+use super::ids::path_id;
 use super::json::{ApiJson, ApiQuery};
 use crate::state::AppState;
 
@@ -96,7 +97,7 @@ pub async fn get_customer(
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<Json<Customer>, ApiError> {
-    let id = path_id(&id)?;
+    let id: CustomerId = path_id(&id, "customer")?;
     Ok(Json(
         customers::get_customer(&state.services, &caller, &id).await?,
     ))
@@ -124,7 +125,7 @@ pub async fn update_customer(
     Path(id): Path<String>,
     ApiJson(patch): ApiJson<CustomerUpdate>,
 ) -> Result<Json<Customer>, ApiError> {
-    let id = path_id(&id)?;
+    let id: CustomerId = path_id(&id, "customer")?;
     Ok(Json(
         customers::update_customer(&state.services, &caller, &id, patch).await?,
     ))
@@ -145,7 +146,7 @@ pub async fn archive_customer(
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<Json<Customer>, ApiError> {
-    let id = path_id(&id)?;
+    let id: CustomerId = path_id(&id, "customer")?;
     Ok(Json(
         customers::archive_customer(&state.services, &caller, &id).await?,
     ))
@@ -166,17 +167,8 @@ pub async fn unarchive_customer(
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<Json<Customer>, ApiError> {
-    let id = path_id(&id)?;
+    let id: CustomerId = path_id(&id, "customer")?;
     Ok(Json(
         customers::unarchive_customer(&state.services, &caller, &id).await?,
     ))
-}
-
-/// A malformed id cannot name a customer: answer 404 like any unknown id.
-fn path_id(raw: &str) -> Result<CustomerId, ApiError> {
-    CustomerId::parse(raw).map_err(|_| {
-        ApiError::from(app::types::AppError::NotFound {
-            what: "customer".to_owned(),
-        })
-    })
 }

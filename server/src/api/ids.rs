@@ -2,15 +2,9 @@
 
 use std::str::FromStr;
 
-use app::types::AppError;
-
 use super::error::ApiError;
 
 /// Parses a path id, answering 404 naming `what` when it is malformed.
-pub fn path_id<T: FromStr>(raw: &str, what: &str) -> Result<T, ApiError> {
-    raw.parse::<T>().map_err(|_| {
-        ApiError::from(AppError::NotFound {
-            what: what.to_owned(),
-        })
-    })
+pub fn path_id<T: FromStr>(raw: &str, what: &'static str) -> Result<T, ApiError> {
+    Ok(app::domain::paging::id(raw, what)?)
 }

@@ -1,11 +1,12 @@
 //! `/api/v1/orders` and `/api/v1/disputes`: a customer's orders, refunds, disputes and
 //! repayments.
 
-use app::domain::{Caller, orders};
+use app::domain::paging::cursor;
+use app::domain::{Caller, Limit, orders};
 use app::types::order::{
     DisputeClose, DisputeCreate, OrderPay, OrderStatus, RefundCreate, RepaymentCreate,
 };
-use app::types::{AppError, CustomerId, Dispute, Order, OrderId, Page, Refund};
+use app::types::{CustomerId, Dispute, Order, OrderId, Page, Refund};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
@@ -47,39 +48,9 @@ pub async fn list_orders(
     ApiQuery(params): ApiQuery<OrderListParams>,
 ) -> Result<Json<Page<Order>>, ApiError> {
     let id: CustomerId = path_id(&id, "customer")?;
-    let limit = params
-        .limit
-        .map(|l| {
-            l.parse::<u64>().map_err(|_| {
-                ApiError::from(AppError::Invalid {
-                    field: "limit".into(),
-                    message: "must be a whole number between 1 and 100".into(),
-                })
-            })
-        })
-        .transpose()?;
-    let after = params
-        .starting_after
-        .map(|s| {
-            s.parse::<OrderId>().map_err(|e| {
-                ApiError::from(AppError::Invalid {
-                    field: "starting_after".into(),
-                    message: e.to_string(),
-                })
-            })
-        })
-        .transpose()?;
-    let status = params
-        .status
-        .map(|s| {
-            s.parse::<OrderStatus>().map_err(|e| {
-                ApiError::from(AppError::Invalid {
-                    field: "status".into(),
-                    message: e.to_string(),
-                })
-            })
-        })
-        .transpose()?;
+    let limit = Limit::parse(params.limit.as_deref())?;
+    let after = cursor::<OrderId>("starting_after", params.starting_after.as_deref())?;
+    let status = cursor::<OrderStatus>("status", params.status.as_deref())?;
     Ok(Json(
         orders::list_orders(&state.services, &caller, &id, status, limit, after).await?,
     ))

@@ -38,6 +38,7 @@ use crate::types::{BanId, CustomerId, Page, Scope};
 use super::actor::Caller;
 use super::audit::{self, Change};
 use super::entitlements::Which;
+use super::paging::{self, Limit};
 use super::{DomainError, Services, customers, entitlements, stored_id, subscriptions, validate};
 
 /// Most identities one ban holds.
@@ -428,13 +429,10 @@ pub async fn list_bans(
     svc: &Services,
     caller: &Caller,
     customer: Option<&CustomerId>,
-    limit: u64,
+    limit: Limit,
     starting_after: Option<BanId>,
 ) -> Result<Page<Ban>, DomainError> {
     caller.require(Scope::CustomersRead)?;
-    if !(1..=100).contains(&limit) {
-        return Err(DomainError::invalid("limit", "must be between 1 and 100"));
-    }
     let now = svc.clock.now();
     let ws = caller.workspace_id.as_str();
     if let Some(customer) = customer {
@@ -453,17 +451,9 @@ pub async fn list_bans(
         });
         return Ok(Page::new(list, false));
     }
-    let mut q = ban::Entity::find().filter(ban::Column::WorkspaceId.eq(ws));
-    if let Some(after) = &starting_after {
-        q = q.filter(ban::Column::Id.lt(after.as_str()));
-    }
-    let mut rows = q
-        .order_by_desc(ban::Column::Id)
-        .limit(limit + 1)
-        .all(&svc.db)
-        .await?;
-    let has_more = rows.len() as u64 > limit;
-    rows.truncate(limit as usize);
+    let q = ban::Entity::find().filter(ban::Column::WorkspaceId.eq(ws));
+    let after = starting_after.as_ref().map(BanId::as_str);
+    let (rows, has_more) = paging::newest_first(&svc.db, q, ban::Column::Id, after, limit).await?;
     Ok(Page::new(present(&svc.db, rows, now).await?, has_more))
 }
 
@@ -491,7 +481,7 @@ pub async fn active_ban_for(
     caller: &Caller,
     customer_id: &CustomerId,
 ) -> Result<Option<Ban>, DomainError> {
-    let page = list_bans(svc, caller, Some(customer_id), 100, None).await?;
+    let page = list_bans(svc, caller, Some(customer_id), Limit::LARGEST, None).await?;
     Ok(page
         .data
         .into_iter()

@@ -40,15 +40,13 @@ use crate::types::{
 use super::actor::Caller;
 use super::audit::{self, Change};
 use super::entitlements::{self, Which};
+use super::paging::{self, Limit};
 use super::provider::{Charge, Notice, PaymentSource, ProviderError, RefundRequest};
 use super::stats::{self, Delta};
 use super::{
     Claim, DomainError, Services, claim, customers, lock_row, optional_text, payment_details,
     payments, products, stored_id, stored_json, to_json, validate,
 };
-
-/// Most orders a page may hold.
-pub const LIMIT_MAX: u64 = 100;
 
 /// `part` of an order's `total`, in the workspace currency: `round(ws_total * part / total)`.
 /// Refunds and chargebacks use the cumulative form, so a fully returned order nets to zero.
@@ -347,17 +345,10 @@ pub async fn list_orders(
     caller: &Caller,
     customer_id: &CustomerId,
     status: Option<OrderStatus>,
-    limit: Option<u64>,
+    limit: Limit,
     starting_after: Option<OrderId>,
 ) -> Result<Page<Order>, DomainError> {
     caller.require(Scope::CustomersRead)?;
-    let limit = limit.unwrap_or(50);
-    if !(1..=LIMIT_MAX).contains(&limit) {
-        return Err(DomainError::invalid(
-            "limit",
-            format!("must be between 1 and {LIMIT_MAX}"),
-        ));
-    }
     customers::get_customer(svc, caller, customer_id).await?;
     let mut q = order::Entity::find()
         .filter(order::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
@@ -365,16 +356,9 @@ pub async fn list_orders(
     if let Some(status) = status {
         q = q.filter(order::Column::Status.eq(status));
     }
-    if let Some(after) = &starting_after {
-        q = q.filter(order::Column::Id.lt(after.as_str()));
-    }
-    let mut rows = q
-        .order_by_desc(order::Column::Id)
-        .limit(limit + 1)
-        .all(&svc.db)
-        .await?;
-    let has_more = rows.len() as u64 > limit;
-    rows.truncate(limit as usize);
+    let after = starting_after.as_ref().map(OrderId::as_str);
+    let (rows, has_more) =
+        paging::newest_first(&svc.db, q, order::Column::Id, after, limit).await?;
     Ok(Page::new(present(&svc.db, rows).await?, has_more))
 }
 
