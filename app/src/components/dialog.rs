@@ -3,6 +3,7 @@
 use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
 
+use super::alert::Alert;
 use crate::types::AppError;
 
 /// A primary button.
@@ -66,9 +67,9 @@ pub fn ErrorNote(error: Signal<Option<String>>) -> impl IntoView {
     move || {
         error.get().map(|e| {
             view! {
-                <p role="alert" class="mt-3 rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
-                    {e}
-                </p>
+                <div class="mt-3">
+                    <Alert>{e}</Alert>
+                </div>
             }
         })
     }

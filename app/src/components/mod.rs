@@ -1,7 +1,9 @@
 //! Reusable UI pieces.
 
+pub mod alert;
 pub mod dialog;
 pub mod empty_state;
 pub mod hydration;
 pub mod icons;
 pub mod layout;
+pub mod pager;

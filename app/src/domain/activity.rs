@@ -11,6 +11,7 @@ use crate::db::entities::{api_key, dispute, event, order, refund, user};
 use crate::types::activity::{
     ActivityEntry, ActorKind, CustomerPageData, FieldChange, RevenuePoint, TargetKind,
 };
+use crate::types::money::{self, Currency};
 use crate::types::order::DisputeStatus;
 use crate::types::{CustomerId, EventId, Page, Role, Scope};
 
@@ -105,32 +106,53 @@ pub fn field_changes(stored: &str) -> Vec<FieldChange> {
     let Ok(Value::Object(map)) = serde_json::from_str::<Value>(stored) else {
         return Vec::new();
     };
+    // Amounts are minor units of the change's `currency`: shown as money, and the currency
+    // itself then needs no line of its own.
+    let currency = map
+        .get("currency")
+        .and_then(Value::as_str)
+        .and_then(|c| Currency::parse(c).ok());
+    let shown = |field: &str, v: Value| -> Option<String> {
+        match (v, currency) {
+            (Value::Null, _) => None,
+            (Value::Number(n), Some(c)) if field.ends_with("amount") => {
+                n.as_i64().map(|a| money::format(a, c.code))
+            }
+            (Value::String(s), _) => Some(match DateTime::parse_from_rfc3339(&s) {
+                Ok(t) => t
+                    .with_timezone(&Utc)
+                    .format("%Y-%m-%d %H:%M UTC")
+                    .to_string(),
+                Err(_) => s,
+            }),
+            (other, _) => Some(other.to_string()),
+        }
+    };
     map.into_iter()
-        .map(|(field, value)| match value {
+        .filter(|(field, _)| !(field == "currency" && currency.is_some()))
+        .filter_map(|(field, value)| match value {
             Value::Object(mut pair)
                 if pair.contains_key("before") && pair.contains_key("after") =>
             {
-                FieldChange {
+                let before = shown(&field, pair.remove("before").unwrap_or(Value::Null));
+                let after = shown(&field, pair.remove("after").unwrap_or(Value::Null));
+                // A field that did not change is not a change.
+                (before != after).then_some(FieldChange {
                     field,
-                    before: text(pair.remove("before").unwrap_or(Value::Null)),
-                    after: text(pair.remove("after").unwrap_or(Value::Null)),
-                }
+                    before,
+                    after,
+                })
             }
-            other => FieldChange {
-                field,
-                before: None,
-                after: text(other),
-            },
+            other => {
+                let after = shown(&field, other);
+                after.is_some().then_some(FieldChange {
+                    field,
+                    before: None,
+                    after,
+                })
+            }
         })
         .collect()
-}
-
-fn text(v: Value) -> Option<String> {
-    match v {
-        Value::Null => None,
-        Value::String(s) => Some(s),
-        other => Some(other.to_string()),
-    }
 }
 
 /// Everything the customer page's header and overview show: the customer, their stats, revenue
@@ -280,5 +302,34 @@ mod tests {
             ]
         );
         assert!(field_changes("not json").is_empty());
+    }
+
+    #[test]
+    fn amounts_read_as_money_times_as_minutes_and_unchanged_fields_are_hidden() {
+        let changes = field_changes(
+            r#"{"amount":999,"currency":"EUR","refunded_amount":{"before":0,"after":999},
+                "order_id":{"before":null,"after":null},"note":null,
+                "current_period_end":"2026-12-01T10:30:45.123456789Z"}"#,
+        );
+        let shown: Vec<(String, Option<String>, Option<String>)> = changes
+            .into_iter()
+            .map(|c| (c.field, c.before, c.after))
+            .collect();
+        assert_eq!(
+            shown,
+            vec![
+                ("amount".into(), None, Some("9.99 EUR".into())),
+                (
+                    "current_period_end".into(),
+                    None,
+                    Some("2026-12-01 10:30 UTC".into())
+                ),
+                (
+                    "refunded_amount".into(),
+                    Some("0.00 EUR".into()),
+                    Some("9.99 EUR".into())
+                ),
+            ]
+        );
     }
 }

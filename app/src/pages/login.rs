@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::components::alert::Alert;
 use crate::components::hydration::use_hydrated;
 use crate::server_fns::auth::LogIn;
 use crate::types::AppError;
@@ -63,9 +64,7 @@ pub fn LoginPage() -> impl IntoView {
                         error()
                             .map(|m| {
                                 view! {
-                                    <p role="alert" class="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
-                                        {m}
-                                    </p>
+                                    <Alert>{m}</Alert>
                                 }
                             })
                     }}

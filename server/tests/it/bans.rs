@@ -200,7 +200,7 @@ async fn each_identity_kind_refuses_a_checkout_matching_only_it(engine: Engine) 
         &ban,
     );
     assert_eq!(w.banned_ids().await, vec![ann.clone()]);
-    let (_, not_banned) = w.api.get("/customers?banned=false&limit=100").await;
+    let not_banned = w.api.get_ok("/customers?banned=false&limit=100").await;
     assert!(
         not_banned["data"]
             .as_array()
@@ -225,21 +225,23 @@ async fn each_identity_kind_refuses_a_checkout_matching_only_it(engine: Engine) 
 
 async fn bans_are_previewed_edited_listed_by_customer_and_validated(engine: Engine) {
     let w = world(engine).await;
-    let (_, first) = w
+    let (s, first) = w
         .buy(
             json!({"customer": {"email": "a.b@gmail.com", "name": "Bo"}}),
             VISA,
             "203.0.113.9",
         )
         .await;
+    assert_eq!(s, StatusCode::CREATED, "{first}");
     let bo = first["customer"]["id"].as_str().unwrap().to_owned();
-    let (_, _) = w
+    let (s, second) = w
         .buy(
             json!({"customer": {"email": "cy@example.com"}}),
             GERMAN_CARD,
             "203.0.113.10",
         )
         .await;
+    assert_eq!(s, StatusCode::CREATED, "{second}");
 
     // The preview names who would be matched, and by what.
     let (s, p) = w
@@ -296,7 +298,7 @@ async fn bans_are_previewed_edited_listed_by_customer_and_validated(engine: Engi
         "parameter_invalid",
         Some("identities"),
     );
-    let (_, all) = w.api.get("/bans").await;
+    let all = w.api.get_ok("/bans").await;
     assert_eq!(all["data"], json!([]));
 
     // Edit: add an IP, then the ban lists under the customer and refuses that IP too.

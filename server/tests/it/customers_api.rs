@@ -7,13 +7,13 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::on_both_engines;
-use crate::support::{Api, Tenant, TestDb, TestServer, assert_error};
+use crate::support::{Api, Tenant, TestDb, TestServer, assert_error, assert_every};
 
 const ALL: &[Scope] = &[Scope::CustomersRead, Scope::CustomersWrite];
 
 impl Api {
     async fn count(&self) -> usize {
-        let (_, list) = self.get("/customers?limit=100").await;
+        let list = self.get_ok("/customers?limit=100").await;
         list["data"].as_array().unwrap().len()
     }
 }
@@ -62,7 +62,7 @@ async fn a_customer_is_created_found_and_listed(engine: Engine) {
         assert_eq!(status, StatusCode::OK);
         assert_eq!(list["data"][0]["id"], id, "{query}");
     }
-    let (_, none) = api.get("/customers?q=nobody").await;
+    let none = api.get_ok("/customers?q=nobody").await;
     assert_eq!(none["data"], json!([]));
 
     // Emails are not unique: a second customer may share one.
@@ -71,7 +71,7 @@ async fn a_customer_is_created_found_and_listed(engine: Engine) {
         .await;
     assert_eq!(status, StatusCode::CREATED);
     assert_ne!(twin["id"], created["id"]);
-    let (_, both) = api.get("/customers?email=ada@example.com").await;
+    let both = api.get_ok("/customers?email=ada@example.com").await;
     assert_eq!(both["data"].as_array().unwrap().len(), 2);
 
     // The key's last use is recorded.
@@ -80,7 +80,7 @@ async fn a_customer_is_created_found_and_listed(engine: Engine) {
         .all(&t.db)
         .await
         .unwrap();
-    assert!(keys.iter().all(|k| k.last_used_at.is_some()));
+    assert_every(&keys, |k| k.last_used_at.is_some());
     t.cleanup().await;
 }
 
@@ -136,7 +136,7 @@ async fn invalid_fields_are_named_and_nothing_is_written(engine: Engine) {
 async fn requests_without_a_valid_key_or_scope_are_refused(engine: Engine) {
     let (t, api, tenant) = setup(engine).await;
     let svc = t.services();
-    let (_, c) = api.post("/customers", json!({"name": "Bo"})).await;
+    let c = api.post_ok("/customers", json!({"name": "Bo"})).await;
     let id = c["id"].as_str().unwrap().to_owned();
 
     let res = api
@@ -180,7 +180,7 @@ async fn requests_without_a_valid_key_or_scope_are_refused(engine: Engine) {
     ] {
         assert_error(&res, StatusCode::FORBIDDEN, "insufficient_scope", None);
     }
-    let (_, after) = api.get(&format!("/customers/{id}")).await;
+    let after = api.get_ok(&format!("/customers/{id}")).await;
     assert_eq!(after["name"], "Bo");
     assert_eq!(after["version"], 1);
     assert_eq!(api.count().await, 1);
@@ -195,8 +195,8 @@ async fn another_workspaces_customer_is_not_found_and_untouched(engine: Engine) 
         srv: TestServer::start(svc).await,
         key: other.key,
     };
-    let (_, c) = theirs
-        .post("/customers", json!({"name": "Theirs", "external_id": "x1"}))
+    let c = theirs
+        .post_ok("/customers", json!({"name": "Theirs", "external_id": "x1"}))
         .await;
     let id = c["id"].as_str().unwrap();
 
@@ -226,7 +226,7 @@ async fn another_workspaces_customer_is_not_found_and_untouched(engine: Engine) 
         StatusCode::CREATED
     );
 
-    let (_, still) = theirs.get(&path).await;
+    let still = theirs.get_ok(&path).await;
     assert_eq!(still["name"], "Theirs");
     assert_eq!(still["archived_at"], Value::Null);
     t.cleanup().await;
@@ -234,8 +234,8 @@ async fn another_workspaces_customer_is_not_found_and_untouched(engine: Engine) 
 
 async fn a_taken_external_id_is_a_conflict_naming_its_holder(engine: Engine) {
     let (t, api, _) = setup(engine).await;
-    let (_, first) = api
-        .post("/customers", json!({"external_id": "steam-1"}))
+    let first = api
+        .post_ok("/customers", json!({"external_id": "steam-1"}))
         .await;
     let res = api
         .post(
@@ -251,8 +251,8 @@ async fn a_taken_external_id_is_a_conflict_naming_its_holder(engine: Engine) {
             .contains(first["id"].as_str().unwrap())
     );
 
-    let (_, second) = api
-        .post("/customers", json!({"external_id": "steam-2"}))
+    let second = api
+        .post_ok("/customers", json!({"external_id": "steam-2"}))
         .await;
     let res = api
         .patch(
@@ -267,8 +267,8 @@ async fn a_taken_external_id_is_a_conflict_naming_its_holder(engine: Engine) {
 
 async fn patch_keeps_absent_fields_clears_nulls_and_replaces_metadata(engine: Engine) {
     let (t, api, _) = setup(engine).await;
-    let (_, c) = api
-        .post(
+    let c = api
+        .post_ok(
             "/customers",
             json!({"name": "Cy", "phone": "+1 555 0100", "metadata": {"a": "1", "b": "2"}}),
         )
@@ -284,12 +284,12 @@ async fn patch_keeps_absent_fields_clears_nulls_and_replaces_metadata(engine: En
     assert_eq!(p["metadata"], json!({"c": "3"}));
     assert_eq!(p["version"], 2);
 
-    let (_, p) = api.patch(&path, json!({"metadata": null})).await;
+    let p = api.patch_ok(&path, json!({"metadata": null})).await;
     assert_eq!(p["metadata"], json!({}));
     assert_eq!(p["version"], 3);
 
     // A patch that changes nothing writes nothing.
-    let (_, p) = api.patch(&path, json!({"name": "Cy"})).await;
+    let p = api.patch_ok(&path, json!({"name": "Cy"})).await;
     assert_eq!(p["version"], 3);
 
     let res = api.patch(&path, json!({"country": "ZZ"})).await;
@@ -304,7 +304,7 @@ async fn patch_keeps_absent_fields_clears_nulls_and_replaces_metadata(engine: En
 
 async fn two_patches_with_the_same_version_one_wins(engine: Engine) {
     let (t, api, _) = setup(engine).await;
-    let (_, c) = api.post("/customers", json!({"name": "Start"})).await;
+    let c = api.post_ok("/customers", json!({"name": "Start"})).await;
     let path = format!("/customers/{}", c["id"].as_str().unwrap());
     let (a, b) = tokio::join!(
         api.patch(&path, json!({"name": "Alice's edit", "version": 1})),
@@ -325,7 +325,7 @@ async fn two_patches_with_the_same_version_one_wins(engine: Engine) {
         (b, a)
     };
     assert_eq!(loser.1["error"]["code"], "version_conflict");
-    let (_, now) = api.get(&path).await;
+    let now = api.get_ok(&path).await;
     assert_eq!(now["name"], winner.1["name"]);
     assert_eq!(now["version"], 2);
 
@@ -339,7 +339,7 @@ async fn two_patches_with_the_same_version_one_wins(engine: Engine) {
 
 async fn archived_customers_leave_the_list_until_unarchived(engine: Engine) {
     let (t, api, _) = setup(engine).await;
-    let (_, c) = api.post("/customers", json!({"name": "Arch"})).await;
+    let c = api.post_ok("/customers", json!({"name": "Arch"})).await;
     let id = c["id"].as_str().unwrap();
     let (status, a) = api
         .post(&format!("/customers/{id}/archive"), json!({}))
@@ -347,10 +347,10 @@ async fn archived_customers_leave_the_list_until_unarchived(engine: Engine) {
     assert_eq!(status, StatusCode::OK);
     assert!(a["archived_at"].is_string());
     assert_eq!(api.count().await, 0);
-    let (_, archived) = api.get("/customers?archived=true").await;
+    let archived = api.get_ok("/customers?archived=true").await;
     assert_eq!(archived["data"][0]["id"], id);
-    let (_, u) = api
-        .post(&format!("/customers/{id}/unarchive"), json!({}))
+    let u = api
+        .post_ok(&format!("/customers/{id}/unarchive"), json!({}))
         .await;
     assert_eq!(u["archived_at"], Value::Null);
     assert_eq!(api.count().await, 1);
@@ -361,8 +361,8 @@ async fn cursor_pages_walk_forward_and_back_without_gaps(engine: Engine) {
     let (t, api, _) = setup(engine).await;
     let mut ids = Vec::new();
     for i in 0..7 {
-        let (_, c) = api
-            .post("/customers", json!({"name": format!("C{i}")}))
+        let c = api
+            .post_ok("/customers", json!({"name": format!("C{i}")}))
             .await;
         ids.push(c["id"].as_str().unwrap().to_owned());
         tokio::time::sleep(std::time::Duration::from_millis(2)).await;
@@ -376,25 +376,25 @@ async fn cursor_pages_walk_forward_and_back_without_gaps(engine: Engine) {
             .map(|c| c["id"].as_str().unwrap().to_owned())
             .collect()
     };
-    let (_, p1) = api.get("/customers?limit=3").await;
+    let p1 = api.get_ok("/customers?limit=3").await;
     assert_eq!(page_ids(&p1), ids[0..3]);
     assert_eq!(p1["has_more"], true);
-    let (_, p2) = api
-        .get(&format!("/customers?limit=3&starting_after={}", ids[2]))
+    let p2 = api
+        .get_ok(&format!("/customers?limit=3&starting_after={}", ids[2]))
         .await;
     assert_eq!(page_ids(&p2), ids[3..6]);
-    let (_, p3) = api
-        .get(&format!("/customers?limit=3&starting_after={}", ids[5]))
+    let p3 = api
+        .get_ok(&format!("/customers?limit=3&starting_after={}", ids[5]))
         .await;
     assert_eq!(page_ids(&p3), ids[6..7]);
     assert_eq!(p3["has_more"], false);
-    let (_, back) = api
-        .get(&format!("/customers?limit=3&ending_before={}", ids[6]))
+    let back = api
+        .get_ok(&format!("/customers?limit=3&ending_before={}", ids[6]))
         .await;
     assert_eq!(page_ids(&back), ids[3..6]);
     assert_eq!(back["has_more"], true);
-    let (_, first) = api
-        .get(&format!("/customers?limit=3&ending_before={}", ids[3]))
+    let first = api
+        .get_ok(&format!("/customers?limit=3&ending_before={}", ids[3]))
         .await;
     assert_eq!(page_ids(&first), ids[0..3]);
     assert_eq!(first["has_more"], false);
@@ -498,11 +498,11 @@ async fn idempotency_keys_replay_refuse_mismatches_and_in_flight_duplicates(engi
 async fn every_change_is_in_the_audit_trail_with_actor_and_diff(engine: Engine) {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
     let (t, api, _) = setup(engine).await;
-    let (_, c) = api.post("/customers", json!({"name": "Audited"})).await;
+    let c = api.post_ok("/customers", json!({"name": "Audited"})).await;
     let id = c["id"].as_str().unwrap();
-    api.patch(&format!("/customers/{id}"), json!({"name": "Renamed"}))
+    api.patch_ok(&format!("/customers/{id}"), json!({"name": "Renamed"}))
         .await;
-    api.post(&format!("/customers/{id}/archive"), json!({}))
+    api.post_ok(&format!("/customers/{id}/archive"), json!({}))
         .await;
     let events = app::db::entities::event::Entity::find()
         .filter(app::db::entities::event::Column::TargetId.eq(id))
@@ -515,13 +515,11 @@ async fn every_change_is_in_the_audit_trail_with_actor_and_diff(engine: Engine) 
         actions,
         ["customer.created", "customer.updated", "customer.archived"]
     );
-    assert!(
-        events
-            .iter()
-            .all(|e| e.actor_type == app::types::activity::ActorKind::ApiKey
-                && e.actor_id.as_deref().is_some_and(|k| k.starts_with("key_")))
-    );
-    assert!(events.iter().all(|e| e.ip.as_deref() == Some("127.0.0.1")));
+    assert_every(&events, |e| {
+        e.actor_type == app::types::activity::ActorKind::ApiKey
+            && e.actor_id.as_deref().is_some_and(|k| k.starts_with("key_"))
+            && e.ip.as_deref() == Some("127.0.0.1")
+    });
     let diff: Value = serde_json::from_str(&events[1].changes).unwrap();
     assert_eq!(
         diff,
@@ -574,9 +572,9 @@ async fn a_revoked_key_authenticates_nothing_and_others_keep_working(engine: Eng
 async fn unarchive_needs_write_scope_and_the_right_workspace(engine: Engine) {
     let (t, api, tenant) = setup(engine).await;
     let svc = t.services();
-    let (_, c) = api.post("/customers", json!({"name": "Held"})).await;
+    let c = api.post_ok("/customers", json!({"name": "Held"})).await;
     let id = c["id"].as_str().unwrap();
-    api.post(&format!("/customers/{id}/archive"), json!({}))
+    api.post_ok(&format!("/customers/{id}/archive"), json!({}))
         .await;
     let read_only = Api {
         srv: TestServer::start(svc.clone()).await,
@@ -595,7 +593,7 @@ async fn unarchive_needs_write_scope_and_the_right_workspace(engine: Engine) {
         .post(&format!("/customers/{id}/unarchive"), json!({}))
         .await;
     assert_error(&res, StatusCode::NOT_FOUND, "resource_missing", None);
-    let (_, still) = api.get(&format!("/customers/{id}")).await;
+    let still = api.get_ok(&format!("/customers/{id}")).await;
     assert!(still["archived_at"].is_string());
     t.cleanup().await;
 }

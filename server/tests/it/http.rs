@@ -96,7 +96,8 @@ async fn server_functions_live_under_their_own_prefix_and_need_a_session(engine:
     let res = shell(None).await.unwrap();
     assert!(!res.status().is_success(), "{}", res.status());
 
-    let (_, cookie) = log_in(&srv, DEMO_PASSWORD).await;
+    let (s, cookie) = log_in(&srv, DEMO_PASSWORD).await;
+    assert!(!s.is_client_error() && !s.is_server_error(), "{s}");
     let cookie = cookie.expect("a session cookie");
     assert!(
         cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
@@ -161,9 +162,11 @@ async fn the_dashboard_needs_a_login_and_is_rendered_on_the_server(engine: Engin
     assert!(res.status().is_redirection(), "{}", res.status());
     assert_eq!(res.headers()["location"], "/login");
 
-    let (_, none) = log_in(&srv, "wrong password").await;
+    let (s, none) = log_in(&srv, "wrong password").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(none.is_none());
-    let (_, cookie) = log_in(&srv, DEMO_PASSWORD).await;
+    let (s, cookie) = log_in(&srv, DEMO_PASSWORD).await;
+    assert!(!s.is_client_error() && !s.is_server_error(), "{s}");
     let pair = cookie.unwrap().split(';').next().unwrap().to_owned();
     let res = srv
         .client

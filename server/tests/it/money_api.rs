@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::on_both_engines;
-use crate::support::{Api, Tenant, TestDb, TestServer, assert_error};
+use crate::support::{Api, Tenant, TestDb, TestServer, assert_error, assert_every};
 
 /// Every scope: these tests act as a merchant back end that does everything.
 pub const EVERY_SCOPE: &[Scope] = &Scope::ALL;
@@ -104,7 +104,7 @@ async fn a_checkout_creates_the_customer_order_and_entitlements(engine: Engine) 
     assert_eq!(again["customer_created"], false);
     let cus = c["customer"]["id"].as_str().unwrap();
     assert_eq!(again["customer"]["id"], cus);
-    let (_, stats) = api.get(&format!("/customers/{cus}/stats")).await;
+    let stats = api.get_ok(&format!("/customers/{cus}/stats")).await;
     assert_eq!(stats["lifetime_value"], 2778);
     assert_eq!(stats["lifetime_value_by_currency"][0]["currency"], "USD");
     assert_eq!(stats["lifetime_value_by_currency"][0]["net"], 3000);
@@ -158,8 +158,8 @@ async fn a_checkout_creates_the_customer_order_and_entitlements(engine: Engine) 
 async fn a_known_customer_without_a_country_gets_the_cards_country(engine: Engine) {
     let (t, api) = setup(engine).await;
     let product = one_time(&api, 1000, "EUR").await;
-    let (_, cus) = api
-        .post(
+    let cus = api
+        .post_ok(
             "/customers",
             json!({"external_id": "steam-7", "name": "Kaito"}),
         )
@@ -174,8 +174,8 @@ async fn a_known_customer_without_a_country_gets_the_cards_country(engine: Engin
     assert_eq!(c.0, StatusCode::CREATED, "{}", c.1);
     assert_eq!(c.1["customer_created"], false);
     assert_eq!(c.1["customer"]["id"], cus["id"]);
-    let (_, after) = api
-        .get(&format!("/customers/{}", cus["id"].as_str().unwrap()))
+    let after = api
+        .get_ok(&format!("/customers/{}", cus["id"].as_str().unwrap()))
         .await;
     assert_eq!(after["country"], "FR");
     assert_eq!(after["version"], 2, "the change is versioned like an edit");
@@ -192,12 +192,12 @@ async fn a_declined_card_is_recorded_as_a_failed_order(engine: Engine) {
         "card_declined",
         Some("payment_method"),
     );
-    let (_, list) = api.get("/customers?email=bo@example.com").await;
+    let list = api.get_ok("/customers?email=bo@example.com").await;
     let cus = list["data"][0]["id"].as_str().unwrap();
-    let (_, orders) = api.get(&format!("/customers/{cus}/orders")).await;
+    let orders = api.get_ok(&format!("/customers/{cus}/orders")).await;
     assert_eq!(orders["data"][0]["status"], "failed");
     assert_eq!(orders["data"][0]["failure_code"], "card_declined");
-    let (_, stats) = api.get(&format!("/customers/{cus}/stats")).await;
+    let stats = api.get_ok(&format!("/customers/{cus}/stats")).await;
     assert_eq!(stats["order_count"], 1);
     assert_eq!(stats["total_payments"], 0);
     assert_eq!(stats["lifetime_value"], 0);
@@ -249,7 +249,9 @@ async fn a_blocked_card_is_refused_and_nothing_is_written(engine: Engine) {
     )
     .await;
     let cus = c["customer"]["id"].as_str().unwrap();
-    let (_, details) = api.get(&format!("/customers/{cus}/payment_details")).await;
+    let details = api
+        .get_ok(&format!("/customers/{cus}/payment_details"))
+        .await;
     let kinds: Vec<&str> = details
         .as_array()
         .unwrap()
@@ -295,15 +297,15 @@ async fn a_blocked_card_is_refused_and_nothing_is_written(engine: Engine) {
     );
 
     // The log shows who blocked it; unblocking lets the card pay again.
-    let (_, log) = api
-        .get(&format!(
+    let log = api
+        .get_ok(&format!(
             "/payment_details/{}/log",
             card_detail["id"].as_str().unwrap()
         ))
         .await;
     assert_eq!(log[0]["action"], "payment_detail.blocked");
     assert_eq!(log[0]["actor_type"], "api_key");
-    api.post(
+    api.post_ok(
         &format!("/customers/{cus}/payment_details/unblock_all"),
         json!({}),
     )
@@ -360,7 +362,7 @@ async fn a_sepa_payment_refunds_only_in_full_with_the_risk_acknowledged(engine: 
         "parameter_invalid",
         Some("acknowledge_risk"),
     );
-    let (_, o) = api.get(&format!("/orders/{order}")).await;
+    let o = api.get_ok(&format!("/orders/{order}")).await;
     assert_eq!(o["refunded_amount"], 0, "a refused refund moved money");
     let (s, r) = api
         .post(
@@ -371,7 +373,7 @@ async fn a_sepa_payment_refunds_only_in_full_with_the_risk_acknowledged(engine: 
     assert_eq!(s, StatusCode::CREATED, "{r}");
     assert_eq!(r["amount"], 2000);
     assert_eq!(r["risk_acknowledged"], true);
-    let (_, o) = api.get(&format!("/orders/{order}")).await;
+    let o = api.get_ok(&format!("/orders/{order}")).await;
     assert_eq!(o["status"], "refunded");
     assert_eq!(o["refundable_amount"], 0);
     t.cleanup().await;
@@ -411,10 +413,10 @@ async fn fifty_concurrent_partial_refunds_never_exceed_the_order(engine: Engine)
     }
     // 33 × 0.30 = 9.90 fits in 10.00; a 34th would not.
     assert_eq!((ok, refused), (33, 17));
-    let (_, o) = api.get(&format!("/orders/{order}")).await;
+    let o = api.get_ok(&format!("/orders/{order}")).await;
     assert_eq!(o["refunded_amount"], 990);
     assert_eq!(o["status"], "partially_refunded");
-    let (_, refunds) = api.get(&format!("/orders/{order}/refunds")).await;
+    let refunds = api.get_ok(&format!("/orders/{order}/refunds")).await;
     let sum: i64 = refunds
         .as_array()
         .unwrap()
@@ -422,7 +424,7 @@ async fn fifty_concurrent_partial_refunds_never_exceed_the_order(engine: Engine)
         .map(|r| r["amount"].as_i64().unwrap())
         .sum();
     assert_eq!(sum, 990);
-    let (_, stats) = api.get(&format!("/customers/{cus}/stats")).await;
+    let stats = api.get_ok(&format!("/customers/{cus}/stats")).await;
     assert_eq!(stats["refunds_count"], 33);
     assert_eq!(stats["lifetime_value"], 10);
     // The last 0.10 can still be refunded; then nothing can.
@@ -457,21 +459,12 @@ async fn a_refund_can_block_every_detail_and_revoke_the_benefits(engine: Engine)
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{r}");
-    let (_, details) = api.get(&format!("/customers/{cus}/payment_details")).await;
-    assert!(
-        details
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|d| d["status"] == "blocked")
-    );
-    let (_, ents) = api.get(&format!("/customers/{cus}/entitlements")).await;
-    assert!(
-        ents.as_array()
-            .unwrap()
-            .iter()
-            .all(|e| e["status"] == "revoked")
-    );
+    let details = api
+        .get_ok(&format!("/customers/{cus}/payment_details"))
+        .await;
+    assert_every(details.as_array().unwrap(), |d| d["status"] == "blocked");
+    let ents = api.get_ok(&format!("/customers/{cus}/entitlements")).await;
+    assert_every(ents.as_array().unwrap(), |e| e["status"] == "revoked");
     // Revoked items cannot be revoked again.
     let again = api
         .post(
@@ -489,7 +482,7 @@ async fn a_lost_dispute_is_a_chargeback_and_a_repayment_can_be_recorded(engine: 
     let c = paid_checkout(&api, &product, "dp@example.com", card("4242424242424242")).await;
     let order = c["order"]["id"].as_str().unwrap();
     let cus = c["customer"]["id"].as_str().unwrap();
-    api.post(&format!("/orders/{order}/refunds"), json!({"amount": 200}))
+    api.post_ok(&format!("/orders/{order}/refunds"), json!({"amount": 200}))
         .await;
     let (s, d) = api
         .post(
@@ -499,7 +492,7 @@ async fn a_lost_dispute_is_a_chargeback_and_a_repayment_can_be_recorded(engine: 
         .await;
     assert_eq!(s, StatusCode::CREATED, "{d}");
     assert_eq!(d["amount"], 800);
-    let (_, o) = api.get(&format!("/orders/{order}")).await;
+    let o = api.get_ok(&format!("/orders/{order}")).await;
     assert_eq!(o["status"], "disputed");
     let refund = api
         .post(&format!("/orders/{order}/refunds"), json!({"amount": 100}))
@@ -518,10 +511,10 @@ async fn a_lost_dispute_is_a_chargeback_and_a_repayment_can_be_recorded(engine: 
         .post(&format!("/disputes/{dp}/close"), json!({"outcome": "lost"}))
         .await;
     assert_eq!(s, StatusCode::OK, "{lost}");
-    let (_, o) = api.get(&format!("/orders/{order}")).await;
+    let o = api.get_ok(&format!("/orders/{order}")).await;
     assert_eq!(o["status"], "chargeback");
     assert_eq!(o["charged_back_amount"], 800);
-    let (_, stats) = api.get(&format!("/customers/{cus}/stats")).await;
+    let stats = api.get_ok(&format!("/customers/{cus}/stats")).await;
     assert_eq!(stats["lifetime_value"], 0);
     assert_eq!(stats["disputes_count"], 1);
     assert_eq!(stats["lifetime_value_by_currency"][0]["charged_back"], 800);
@@ -551,7 +544,7 @@ async fn a_lost_dispute_is_a_chargeback_and_a_repayment_can_be_recorded(engine: 
         .await;
     assert_eq!(s, StatusCode::OK, "{paid}");
     assert_eq!(paid["status"], "paid");
-    let (_, stats) = api.get(&format!("/customers/{cus}/stats")).await;
+    let stats = api.get_ok(&format!("/customers/{cus}/stats")).await;
     assert_eq!(stats["lifetime_value"], 800);
     assert_eq!(stats["total_payments"], 2);
     t.cleanup().await;
@@ -575,7 +568,7 @@ async fn a_subscription_is_canceled_at_period_end_and_recovered(engine: Engine) 
     let cmds = &c["entitlements"][0]["commands"];
     assert_eq!(cmds[0]["command"], "vip add 76561198000000042");
     assert_eq!(cmds[0]["status"], "pending");
-    let (_, stats) = api.get(&format!("/customers/{cus}/stats")).await;
+    let stats = api.get_ok(&format!("/customers/{cus}/stats")).await;
     assert_eq!(
         (
             stats["mrr"].as_i64(),
@@ -612,7 +605,7 @@ async fn a_subscription_is_canceled_at_period_end_and_recovered(engine: Engine) 
         .await;
     assert_error(&nothing, StatusCode::CONFLICT, "nothing_to_recover", None);
 
-    let (_, invoices) = api.get(&format!("/subscriptions/{sub}/invoices")).await;
+    let invoices = api.get_ok(&format!("/subscriptions/{sub}/invoices")).await;
     assert_eq!(invoices[0]["status"], "paid");
     assert_eq!(invoices[0]["attempts"][0]["status"], "succeeded");
 
@@ -624,7 +617,7 @@ async fn a_subscription_is_canceled_at_period_end_and_recovered(engine: Engine) 
         "parameter_invalid",
         Some("server"),
     );
-    let (_, pending) = api.get("/commands?server=eu-1").await;
+    let pending = api.get_ok("/commands?server=eu-1").await;
     let cmd = pending[0]["id"].as_str().unwrap();
     let (s, done) = api
         .post(
@@ -634,7 +627,7 @@ async fn a_subscription_is_canceled_at_period_end_and_recovered(engine: Engine) 
         .await;
     assert_eq!(s, StatusCode::OK, "{done}");
     assert!(done["executed_at"].is_string());
-    let (_, pending) = api.get("/commands?server=eu-1").await;
+    let pending = api.get_ok("/commands?server=eu-1").await;
     assert_eq!(pending.as_array().unwrap().len(), 0);
 
     // Revoke now: canceled, and the benefits go at once with their revoke command queued.
@@ -646,16 +639,11 @@ async fn a_subscription_is_canceled_at_period_end_and_recovered(engine: Engine) 
         .await;
     assert_eq!(s, StatusCode::OK, "{revoked}");
     assert_eq!(revoked["status"], "canceled");
-    let (_, ents) = api.get(&format!("/customers/{cus}/entitlements")).await;
-    assert!(
-        ents.as_array()
-            .unwrap()
-            .iter()
-            .all(|e| e["status"] == "revoked")
-    );
-    let (_, pending) = api.get("/commands?server=eu-1").await;
+    let ents = api.get_ok(&format!("/customers/{cus}/entitlements")).await;
+    assert_every(ents.as_array().unwrap(), |e| e["status"] == "revoked");
+    let pending = api.get_ok("/commands?server=eu-1").await;
     assert_eq!(pending[0]["command"], "vip remove 76561198000000042");
-    let (_, stats) = api.get(&format!("/customers/{cus}/stats")).await;
+    let stats = api.get_ok(&format!("/customers/{cus}/stats")).await;
     assert_eq!(
         (
             stats["mrr"].as_i64(),
@@ -669,8 +657,8 @@ async fn a_subscription_is_canceled_at_period_end_and_recovered(engine: Engine) 
 async fn a_manual_grant_needs_no_sale_and_links_discord(engine: Engine) {
     let (t, api) = setup(engine).await;
     let product = monthly(&api, 500, "EUR").await;
-    let (_, cus) = api
-        .post("/customers", json!({"email": "gift@example.com"}))
+    let cus = api
+        .post_ok("/customers", json!({"email": "gift@example.com"}))
         .await;
     let cus = cus["id"].as_str().unwrap();
     let (s, granted) = api
@@ -700,7 +688,7 @@ async fn a_manual_grant_needs_no_sale_and_links_discord(engine: Engine) {
         .await;
     assert_eq!(s, StatusCode::OK, "{linked}");
     assert_eq!(linked["discord_user_id"], "80351110224678912");
-    let (_, stats) = api.get(&format!("/customers/{cus}/stats")).await;
+    let stats = api.get_ok(&format!("/customers/{cus}/stats")).await;
     assert_eq!(stats["order_count"], 0, "a grant is not a sale");
     t.cleanup().await;
 }
@@ -721,11 +709,13 @@ async fn every_action_on_another_workspaces_objects_is_not_found(engine: Engine)
     let sub = c["subscription"]["id"].as_str().unwrap();
     let ent = c["entitlements"][0]["id"].as_str().unwrap();
     let cmd = c["entitlements"][0]["commands"][0]["id"].as_str().unwrap();
-    let (_, d) = api
-        .post(&format!("/orders/{ord}/disputes"), json!({}))
+    let d = api
+        .post_ok(&format!("/orders/{ord}/disputes"), json!({}))
         .await;
     let dp = d["id"].as_str().unwrap();
-    let (_, details) = api.get(&format!("/customers/{cus}/payment_details")).await;
+    let details = api
+        .get_ok(&format!("/customers/{cus}/payment_details"))
+        .await;
     let pd = details[0]["id"].as_str().unwrap();
 
     let svc = TestDb::services_of(&api.srv);
@@ -780,9 +770,9 @@ async fn every_action_on_another_workspaces_objects_is_not_found(engine: Engine)
         assert_eq!(res["error"]["code"], "resource_missing", "{method} {path}");
     }
     // And nothing of A's changed: the dispute is still open, the subscription active.
-    let (_, d) = api.get(&format!("/orders/{ord}/disputes")).await;
+    let d = api.get_ok(&format!("/orders/{ord}/disputes")).await;
     assert_eq!(d[0]["status"], "open");
-    let (_, s) = api.get(&format!("/subscriptions/{sub}")).await;
+    let s = api.get_ok(&format!("/subscriptions/{sub}")).await;
     assert_eq!(s["status"], "active");
     assert_eq!(s["cancel_at_period_end"], false);
     t.cleanup().await;
@@ -801,7 +791,7 @@ async fn the_list_finds_by_order_licence_key_and_ip_filters_sorts_and_exports(en
         )
         .await
         .1;
-    api.post("/customers", json!({"email": "cy@example.com"}))
+    api.post_ok("/customers", json!({"email": "cy@example.com"}))
         .await;
     let ada_id = ada["customer"]["id"].as_str().unwrap();
     let bo_id = bo["customer"]["id"].as_str().unwrap();
@@ -819,8 +809,8 @@ async fn the_list_finds_by_order_licence_key_and_ip_filters_sorts_and_exports(en
         [ada_id]
     );
     let key_ent = ada["entitlements"][0]["id"].as_str().unwrap();
-    let (_, key) = api
-        .get(&format!("/entitlements/{key_ent}/license_key"))
+    let key = api
+        .get_ok(&format!("/entitlements/{key_ent}/license_key"))
         .await;
     let key = key["license_key"].as_str().unwrap();
     assert_eq!(
@@ -838,11 +828,11 @@ async fn the_list_finds_by_order_licence_key_and_ip_filters_sorts_and_exports(en
     assert_eq!(by_ltv["data"][0]["lifetime_value"], 1500);
     assert_eq!(by_ltv["data"][0]["currency"], "EUR");
     assert_eq!(by_ltv["data"][0]["order_count"], 1);
-    let (_, active) = api.get("/customers?subscription_status=active").await;
+    let active = api.get_ok("/customers?subscription_status=active").await;
     assert_eq!(ids(&active), [bo_id], "{bo} {by_ltv}");
     assert_eq!(active["data"][0]["subscription_status"], "active");
-    let (_, never) = api
-        .get(&format!(
+    let never = api
+        .get_ok(&format!(
             "/customers?subscription_status=none&product_id={kit}"
         ))
         .await;

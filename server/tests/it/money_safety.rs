@@ -29,7 +29,7 @@ use serde_json::json;
 
 use crate::billing::{World, recomputed, world};
 use crate::on_both_engines;
-use crate::support::{Api, Tenant, TestDb, TestServer, assert_error};
+use crate::support::{Api, Tenant, TestDb, TestServer, assert_error, assert_every};
 
 const CARD: &str = "4242424242424242";
 
@@ -642,7 +642,7 @@ async fn a_ban_that_cancels_subscriptions_needs_that_permission_first(engine: En
     );
     for c in &bought {
         assert_eq!(sub_status(c).await, "active");
-        assert!(item_statuses(c).await.iter().all(|s| s == "active"));
+        assert_every(&item_statuses(c).await, |s| s == "active");
     }
 
     // With the permissions, the ban and every cancellation and revocation land together, for
@@ -657,7 +657,7 @@ async fn a_ban_that_cancels_subscriptions_needs_that_permission_first(engine: En
     assert_eq!(s, StatusCode::CREATED, "{ban}");
     for c in &bought {
         assert_eq!(sub_status(c).await, "canceled");
-        assert!(item_statuses(c).await.iter().all(|s| s == "revoked"));
+        assert_every(&item_statuses(c).await, |s| s == "revoked");
     }
     t.cleanup().await;
 }

@@ -97,24 +97,48 @@ impl TestDb {
     }
 
     /// Closes the pool and drops the PostgreSQL database (the SQLite folder goes with `self`).
-    pub async fn cleanup(self) {
-        self.db.close().await.unwrap();
-        if let Some((admin_url, name)) = self.pg {
-            let admin = db::connect(&DatabaseTarget::from_url(&admin_url).unwrap())
-                .await
-                .unwrap();
-            // An autovacuum worker may still be in the database; without the right to end it
-            // (`pg_signal_backend`, granted by `.ci/lib.sh`) the drop fails until it finishes.
-            let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-            let mut attempt = 0;
-            while let Err(e) = admin.execute_unprepared(&drop).await {
-                attempt += 1;
-                assert!(attempt < 50, "could not drop test database {name}: {e}");
-                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-            }
-            admin.close().await.unwrap();
+    pub async fn cleanup(mut self) {
+        self.db.clone().close().await.unwrap();
+        if let Some(pg) = self.pg.take() {
+            drop_database(pg).await;
         }
     }
+}
+
+/// A test that fails before its `cleanup` still drops its PostgreSQL database: on its own
+/// thread and runtime, since the test's runtime may be gone.
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(pg) = self.pg.take() {
+            let dropped = std::thread::spawn(move || {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap()
+                    .block_on(drop_database(pg));
+            })
+            .join();
+            if dropped.is_err() && !std::thread::panicking() {
+                panic!("dropping a test database failed");
+            }
+        }
+    }
+}
+
+async fn drop_database((admin_url, name): (String, String)) {
+    let admin = db::connect(&DatabaseTarget::from_url(&admin_url).unwrap())
+        .await
+        .unwrap();
+    // An autovacuum worker (or a failed test's open pool) may still be in the database;
+    // WITH (FORCE) ends them, given `pg_signal_backend` (granted by `.ci/lib.sh`).
+    let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+    let mut attempt = 0;
+    while let Err(e) = admin.execute_unprepared(&drop).await {
+        attempt += 1;
+        assert!(attempt < 50, "could not drop test database {name}: {e}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    admin.close().await.unwrap();
 }
 
 /// The real router, listening on 127.0.0.1:0.
@@ -269,6 +293,29 @@ impl Api {
         ((status, json), headers)
     }
 
+    /// A request that must succeed (2xx): its body. A failure shows its status and body.
+    async fn ok(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let what = format!("{method} {path}");
+        let (status, body) = self.send(method, path, body).await;
+        assert!(status.is_success(), "{what}: {status} {body}");
+        body
+    }
+
+    /// GET that must succeed.
+    pub async fn get_ok(&self, path: &str) -> Value {
+        self.ok(reqwest::Method::GET, path, None).await
+    }
+
+    /// POST that must succeed.
+    pub async fn post_ok(&self, path: &str, body: Value) -> Value {
+        self.ok(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    /// PATCH that must succeed.
+    pub async fn patch_ok(&self, path: &str, body: Value) -> Value {
+        self.ok(reqwest::Method::PATCH, path, Some(body)).await
+    }
+
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
         self.send(reqwest::Method::GET, path, None).await
     }
@@ -299,4 +346,18 @@ pub fn assert_error(
             .unwrap()
             .starts_with("req_")
     );
+}
+
+/// Asserts that `items` holds at least one item and that every one satisfies `pred`: an `all`
+/// over nothing would prove nothing.
+#[track_caller]
+pub fn assert_every<'a, T: std::fmt::Debug + 'a>(
+    items: impl IntoIterator<Item = &'a T>,
+    pred: impl Fn(&T) -> bool,
+) {
+    let items: Vec<&T> = items.into_iter().collect();
+    assert!(!items.is_empty(), "expected at least one item");
+    for item in items {
+        assert!(pred(item), "{item:?}");
+    }
 }

@@ -10,6 +10,7 @@ use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::params::ParamsMap;
 
+use crate::components::alert::Alert;
 use crate::components::empty_state::EmptyState;
 use crate::components::icons::UsersIcon;
 use crate::server_fns::dashboard::{list_customers, list_products};
@@ -197,11 +198,7 @@ pub fn CustomersPage() -> impl IntoView {
     let rows = move || {
         Suspend::new(async move {
             match page.await {
-                Err(e) => view! {
-                    <p role="alert" class="rounded-md bg-red-50 px-4 py-3 text-sm text-red-700">
-                        {e.to_string()}
-                    </p>
-                }
+                Err(e) => view! { <Alert large=true>{e.to_string()}</Alert> }
                 .into_any(),
                 Ok(p) if p.data.is_empty() && !filtered() && query.read().get("after").is_none() => {
                     view! {

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::{load_error, loading, minute, nothing, use_customer};
-use crate::components::dialog::BTN;
+use crate::components::pager::KeysetPager;
 use crate::server_fns::customer::customer_activity;
 use crate::types::activity::ActivityEntry;
 
@@ -43,24 +43,7 @@ pub fn ActivityTab() -> impl IntoView {
                         <ol class="divide-y divide-slate-100 rounded-xl border border-slate-200 bg-white" data-testid="activity">
                             {p.data.into_iter().map(|e| view! { <Entry entry=e /> }).collect_view()}
                         </ol>
-                        <div class="flex justify-end gap-2">
-                            {move || (!cursors.get().is_empty()).then(|| view! {
-                                <button type="button" class=BTN on:click=move |_| cursors.set(Vec::new())>"Newest"</button>
-                            })}
-                            {has_more.then(|| view! {
-                                <button
-                                    type="button"
-                                    class=BTN
-                                    on:click=move |_| {
-                                        if let Some(l) = last.clone() {
-                                            cursors.update(|c| c.push(l));
-                                        }
-                                    }
-                                >
-                                    "Older"
-                                </button>
-                            })}
-                        </div>
+                        <KeysetPager cursors last has_more />
                     }
                     .into_any()
                 }

@@ -7,6 +7,7 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 
 use super::{day, use_customer};
+use crate::components::alert::Alert;
 use crate::components::dialog::{
     BTN, BTN_DANGER, BTN_PRIMARY, Confirm, Dialog, ErrorNote, INPUT, LABEL, perform,
 };
@@ -135,9 +136,7 @@ fn BanForm(
                     </ul>
                 }
                 .into_any(),
-                Err(e) => view! {
-                    <p role="alert" class="text-sm text-red-700">{e.to_string()}</p>
-                }
+                Err(e) => view! { <Alert>{e.to_string()}</Alert> }
                 .into_any(),
             }
         })

@@ -5,6 +5,7 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 
 use super::use_customer;
+use crate::components::alert::{Alert, StaleVersionBanner};
 use crate::components::dialog::{BTN, BTN_PRIMARY, Dialog, INPUT, LABEL, error_text};
 use crate::server_fns::customer::update_customer;
 use crate::types::customer::CustomerUpdate;
@@ -191,24 +192,15 @@ pub fn EditCustomer(open: RwSignal<bool>, customer: Customer) -> impl IntoView {
             <form on:submit=on_submit class="space-y-3" novalidate>
                 {inputs}
                 {move || stale.get().then(|| view! {
-                    <div role="alert" class="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-800">
-                        "Someone else changed this customer while you were editing. "
-                        "Reload to see their version, then make your change again."
-                        <button
-                            type="button"
-                            class="ml-2 font-medium underline"
-                            on:click=move |_| {
-                                open.set(false);
-                                ctx.changed();
-                            }
-                        >
-                            "Reload"
-                        </button>
-                    </div>
+                    <StaleVersionBanner
+                        what="customer"
+                        on_reload=Callback::new(move |()| {
+                            open.set(false);
+                            ctx.changed();
+                        })
+                    />
                 })}
-                {move || form_error.get().map(|e| view! {
-                    <p role="alert" class="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">{e}</p>
-                })}
+                {move || form_error.get().map(|e| view! { <Alert>{e}</Alert> })}
                 <div class="flex justify-end gap-2 pt-2">
                     <button type="button" class=BTN on:click=move |_| open.set(false)>"Cancel"</button>
                     <button type="submit" class=BTN_PRIMARY disabled=move || busy.get()>

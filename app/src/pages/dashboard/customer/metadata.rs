@@ -6,6 +6,7 @@ use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
 
 use super::{load_error, loading, use_customer};
+use crate::components::alert::{Alert, StaleVersionBanner};
 use crate::components::dialog::{BTN, BTN_PRIMARY, error_text};
 use crate::server_fns::customer::update_customer;
 use crate::types::customer::{
@@ -222,16 +223,9 @@ fn Editor(customer: Customer, can: bool) -> impl IntoView {
             })}
         </div>
         {move || stale.get().then(|| view! {
-            <div role="alert" class="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-800">
-                "Someone else changed this customer while you were editing. Reload to see their version, then make your change again."
-                <button type="button" class="ml-2 font-medium underline" on:click=move |_| ctx.changed()>
-                    "Reload"
-                </button>
-            </div>
+            <StaleVersionBanner what="customer" on_reload=Callback::new(move |()| ctx.changed()) />
         })}
-        {move || error.get().map(|e| view! {
-            <p role="alert" class="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">{e}</p>
-        })}
+        {move || error.get().map(|e| view! { <Alert>{e}</Alert> })}
         {can.then(|| view! {
             <div class="flex flex-wrap items-center gap-2">
                 <button type="button" class=BTN on:click=add>"Add field"</button>

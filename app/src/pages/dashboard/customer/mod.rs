@@ -27,6 +27,7 @@ pub use orders::OrdersTab;
 pub use overview::OverviewTab;
 pub use subscriptions::SubscriptionsTab;
 
+use crate::components::alert::{Alert, Tone};
 use crate::components::dialog::{BTN, BTN_DANGER, Confirm, perform};
 use crate::server_fns::customer::{load_customer_page, set_customer_archived};
 use crate::types::activity::CustomerPageData;
@@ -89,17 +90,12 @@ pub fn CustomerPage() -> impl IntoView {
                 Ok(data) => view! { <Header data /> }.into_any(),
                 Err(AppError::NotFound { .. }) => view! {
                     <Title text="Customer not found" />
-                    <p role="alert" class="rounded-md bg-amber-50 px-4 py-3 text-sm text-amber-800">
+                    <Alert tone=Tone::Warning large=true>
                         "No customer with this id in your workspace."
-                    </p>
+                    </Alert>
                 }
                 .into_any(),
-                Err(e) => view! {
-                    <p role="alert" class="rounded-md bg-red-50 px-4 py-3 text-sm text-red-700">
-                        {e.to_string()}
-                    </p>
-                }
-                .into_any(),
+                Err(e) => view! { <Alert large=true>{e.to_string()}</Alert> }.into_any(),
             }
         })
     };
@@ -372,10 +368,8 @@ pub fn loading(what: &'static str) -> impl IntoView {
 
 /// A tab's load failure.
 pub fn load_error(e: &AppError) -> AnyView {
-    view! {
-        <p role="alert" class="rounded-md bg-red-50 px-4 py-3 text-sm text-red-700">{e.to_string()}</p>
-    }
-    .into_any()
+    let text = e.to_string();
+    view! { <Alert large=true>{text}</Alert> }.into_any()
 }
 
 /// A tab's empty state.

@@ -10,6 +10,7 @@ use super::{load_error, loading, minute, nothing, use_customer};
 use crate::components::dialog::{
     BTN, BTN_LINK, BTN_PRIMARY, Dialog, ErrorNote, INPUT, LABEL, StatusBadge, perform,
 };
+use crate::components::pager::KeysetPager;
 use crate::server_fns::customer::{add_repayment, customer_orders, order_history, refund_order};
 use crate::types::money::{self, parse_major};
 use crate::types::order::{
@@ -66,33 +67,7 @@ pub fn OrdersTab() -> impl IntoView {
                                 {page.data.into_iter().map(|o| view! { <OrderRow order=o role expanded /> }).collect_view()}
                             </table>
                         </div>
-                        <div class="flex justify-end gap-2">
-                            {move || (!cursors.get().is_empty()).then(|| view! {
-                                <button type="button" class=BTN on:click=move |_| cursors.set(Vec::new())>
-                                    "First page"
-                                </button>
-                                <button
-                                    type="button"
-                                    class=BTN
-                                    on:click=move |_| cursors.update(|c| { c.pop(); })
-                                >
-                                    "Previous"
-                                </button>
-                            })}
-                            {has_more.then(|| view! {
-                                <button
-                                    type="button"
-                                    class=BTN
-                                    on:click=move |_| {
-                                        if let Some(last) = last.clone() {
-                                            cursors.update(|c| c.push(last));
-                                        }
-                                    }
-                                >
-                                    "Next"
-                                </button>
-                            })}
-                        </div>
+                        <KeysetPager cursors last has_more />
                     }
                     .into_any()
                 }
