@@ -20,12 +20,12 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::path;
 
-use components::layout::DashboardLayout;
 use pages::dashboard::customer::{
     ActivityTab, CustomerPage, InventoryTab, MetadataTab, OrdersTab, OverviewTab,
     PaymentDetailsTab, SubscriptionsTab,
 };
 use pages::dashboard::customers::CustomersPage;
+use pages::dashboard::layout::DashboardLayout;
 use pages::login::LoginPage;
 use pages::not_found::NotFound;
 

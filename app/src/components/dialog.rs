@@ -75,17 +75,69 @@ pub fn ErrorNote(error: Signal<Option<String>>) -> impl IntoView {
     }
 }
 
-/// How an action's failure reads on the page.
+/// How an action's failure reads on the page: fields by their label, never as API paths.
 pub fn error_text(e: &AppError) -> String {
-    match e {
-        AppError::Forbidden { .. } => "Your role does not allow this.".to_owned(),
-        other => {
-            let s = other.to_string();
-            let mut c = s.chars();
-            c.next()
-                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-                .unwrap_or_default()
-        }
+    let text = match e {
+        AppError::Forbidden { .. } => return "Your role does not allow this.".to_owned(),
+        AppError::Invalid { field, message } => format!("{}: {message}", field_label(field)),
+        other => other.to_string(),
+    };
+    capitalised(&text)
+}
+
+/// A field as a merchant reads it: `identities[3].value` is "Identity 4 value",
+/// `metadata[plan]` is "Metadata plan", `acknowledge_risk` is "Risk confirmation".
+pub fn field_label(field: &str) -> String {
+    let words: Vec<String> = field
+        .split('.')
+        .map(|part| match part.split_once('[') {
+            Some((name, rest)) => {
+                let key = rest.trim_end_matches(']');
+                match key.parse::<usize>() {
+                    // Lists count from one for people, and read as one item of the list.
+                    Ok(i) => format!("{} {}", singular(name), i + 1),
+                    Err(_) => format!("{name} {key}"),
+                }
+            }
+            None => match part {
+                "acknowledge_risk" => "risk confirmation".to_owned(),
+                "request" => "the request".to_owned(),
+                other => other.to_owned(),
+            },
+        })
+        .collect();
+    capitalised(&words.join(" ").replace('_', " "))
+}
+
+fn singular(name: &str) -> &str {
+    match name {
+        "identities" => "identity",
+        other => other.strip_suffix('s').unwrap_or(other),
+    }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_read_as_labels() {
+        assert_eq!(field_label("identities[3].value"), "Identity 4 value");
+        assert_eq!(field_label("metadata[plan]"), "Metadata plan");
+        assert_eq!(field_label("acknowledge_risk"), "Risk confirmation");
+        assert_eq!(field_label("external_id"), "External id");
+        let e = AppError::Invalid {
+            field: "identities[0].value".into(),
+            message: "is not an email address".into(),
+        };
+        assert_eq!(error_text(&e), "Identity 1 value: is not an email address");
     }
 }
 

@@ -5,5 +5,4 @@ pub mod dialog;
 pub mod empty_state;
 pub mod hydration;
 pub mod icons;
-pub mod layout;
 pub mod pager;

@@ -295,6 +295,42 @@ async fn exact_ids<C: ConnectionTrait>(
     Ok(None)
 }
 
+/// Every customer a query matches, a page of [`Limit::MAX`] at a time: the walk behind an
+/// export, by keyset, in the query's order.
+#[derive(Debug, Clone)]
+pub struct CustomerWalk {
+    query: CustomerQuery,
+    done: bool,
+}
+
+impl CustomerWalk {
+    /// A walk from the first row of `query` (its own cursors and page size are ignored).
+    pub fn new(mut query: CustomerQuery) -> Self {
+        query.limit = Some(Limit::MAX);
+        query.starting_after = None;
+        query.ending_before = None;
+        Self { query, done: false }
+    }
+
+    /// The next page's rows; `None` once the walk is over (the first call always has a page,
+    /// perhaps empty).
+    pub async fn next_page(
+        &mut self,
+        svc: &Services,
+        caller: &Caller,
+    ) -> Result<Option<Vec<CustomerListItem>>, DomainError> {
+        if self.done {
+            return Ok(None);
+        }
+        let page = list_customers(svc, caller, self.query.clone()).await?;
+        match (page.has_more, page.data.last()) {
+            (true, Some(last)) => self.query.starting_after = Some(last.customer.id.clone()),
+            _ => self.done = true,
+        }
+        Ok(Some(page.data))
+    }
+}
+
 /// A page of the caller's customers.
 pub async fn list_customers(
     svc: &Services,

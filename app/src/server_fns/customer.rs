@@ -11,11 +11,10 @@ use crate::types::customer::CustomerUpdate;
 use crate::types::entitlement::{
     DiscordLink, DownloadLink, EntitlementGrant, EntitlementRevoke, LicenseKeyReveal,
 };
-use crate::types::order::{RefundCreate, RepaymentCreate};
+use crate::types::order::{RefundCreate, RefundsAndDisputes, RepaymentCreate};
 use crate::types::subscription::{SubscriptionCancel, SubscriptionRevoke};
 use crate::types::{
-    AppError, Customer, Dispute, Entitlement, Invoice, Order, Page, PaymentDetail, Refund,
-    Subscription,
+    AppError, Customer, Entitlement, Invoice, Order, Page, PaymentDetail, Refund, Subscription,
 };
 
 #[cfg(feature = "ssr")]
@@ -69,18 +68,26 @@ pub async fn update_customer(id: String, patch: CustomerUpdate) -> Result<Custom
     crate::server_fns::ctx::with_status(run.await)
 }
 
-/// Archives (`archived = true`) or unarchives a customer.
+/// Archives a customer: out of the list, kept with everything they bought.
 #[server(prefix = "/rpc", endpoint = "customer/archive", input = Json)]
-pub async fn set_customer_archived(id: String, archived: bool) -> Result<Customer, AppError> {
+pub async fn archive_customer(id: String) -> Result<Customer, AppError> {
     use crate::domain::customers;
     let run = async {
         let (svc, caller) = on_server::caller().await?;
         let id = on_server::id(&id, "customer")?;
-        Ok(if archived {
-            customers::archive_customer(&svc, &caller, &id).await?
-        } else {
-            customers::unarchive_customer(&svc, &caller, &id).await?
-        })
+        Ok(customers::archive_customer(&svc, &caller, &id).await?)
+    };
+    crate::server_fns::ctx::with_status(run.await)
+}
+
+/// Brings an archived customer back to the list.
+#[server(prefix = "/rpc", endpoint = "customer/unarchive", input = Json)]
+pub async fn unarchive_customer(id: String) -> Result<Customer, AppError> {
+    use crate::domain::customers;
+    let run = async {
+        let (svc, caller) = on_server::caller().await?;
+        let id = on_server::id(&id, "customer")?;
+        Ok(customers::unarchive_customer(&svc, &caller, &id).await?)
     };
     crate::server_fns::ctx::with_status(run.await)
 }
@@ -115,14 +122,12 @@ pub async fn customer_orders(
 
 /// An order's refunds and disputes, for its expanded row.
 #[server(prefix = "/rpc", endpoint = "customer/order_history")]
-pub async fn order_history(order_id: String) -> Result<(Vec<Refund>, Vec<Dispute>), AppError> {
+pub async fn order_history(order_id: String) -> Result<RefundsAndDisputes, AppError> {
     use crate::domain::orders;
     let run = async {
         let (svc, caller) = on_server::caller().await?;
         let id = on_server::id(&order_id, "order")?;
-        let refunds = orders::list_refunds(&svc, &caller, &id).await?;
-        let disputes = orders::list_disputes(&svc, &caller, &id).await?;
-        Ok((refunds, disputes))
+        Ok(orders::order_history(&svc, &caller, &id).await?)
     };
     crate::server_fns::ctx::with_status(run.await)
 }
@@ -318,40 +323,50 @@ pub async fn customer_payment_details(id: String) -> Result<Vec<PaymentDetail>, 
     crate::server_fns::ctx::with_status(run.await)
 }
 
-/// Blocks or unblocks one payment detail.
-#[server(prefix = "/rpc", endpoint = "customer/block_detail", input = Json)]
-pub async fn set_detail_blocked(
-    detail_id: String,
-    blocked: bool,
-) -> Result<PaymentDetail, AppError> {
+/// Blocks one payment detail: no purchase may use it.
+#[server(prefix = "/rpc", endpoint = "customer/block_payment_detail", input = Json)]
+pub async fn block_payment_detail(detail_id: String) -> Result<PaymentDetail, AppError> {
     use crate::domain::payment_details;
     let run = async {
         let (svc, caller) = on_server::caller().await?;
         let id = on_server::id(&detail_id, "payment detail")?;
-        Ok(if blocked {
-            payment_details::block_payment_detail(&svc, &caller, &id).await?
-        } else {
-            payment_details::unblock_payment_detail(&svc, &caller, &id).await?
-        })
+        Ok(payment_details::block_payment_detail(&svc, &caller, &id).await?)
     };
     crate::server_fns::ctx::with_status(run.await)
 }
 
-/// Blocks or unblocks every payment detail of a customer.
-#[server(prefix = "/rpc", endpoint = "customer/block_all_details", input = Json)]
-pub async fn set_all_details_blocked(
-    id: String,
-    blocked: bool,
-) -> Result<Vec<PaymentDetail>, AppError> {
+/// Unblocks one payment detail.
+#[server(prefix = "/rpc", endpoint = "customer/unblock_payment_detail", input = Json)]
+pub async fn unblock_payment_detail(detail_id: String) -> Result<PaymentDetail, AppError> {
+    use crate::domain::payment_details;
+    let run = async {
+        let (svc, caller) = on_server::caller().await?;
+        let id = on_server::id(&detail_id, "payment detail")?;
+        Ok(payment_details::unblock_payment_detail(&svc, &caller, &id).await?)
+    };
+    crate::server_fns::ctx::with_status(run.await)
+}
+
+/// Blocks every payment detail of a customer.
+#[server(prefix = "/rpc", endpoint = "customer/block_all_payment_details", input = Json)]
+pub async fn block_all_payment_details(id: String) -> Result<Vec<PaymentDetail>, AppError> {
     use crate::domain::payment_details;
     let run = async {
         let (svc, caller) = on_server::caller().await?;
         let id = on_server::id(&id, "customer")?;
-        Ok(if blocked {
-            payment_details::block_all_payment_details(&svc, &caller, &id).await?
-        } else {
-            payment_details::unblock_all_payment_details(&svc, &caller, &id).await?
-        })
+        Ok(payment_details::block_all_payment_details(&svc, &caller, &id).await?)
+    };
+    crate::server_fns::ctx::with_status(run.await)
+}
+
+/// Unblocks every payment detail of a customer.
+#[server(prefix = "/rpc", endpoint = "customer/unblock_all_payment_details", input = Json)]
+pub async fn unblock_all_payment_details(id: String) -> Result<Vec<PaymentDetail>, AppError> {
+    use crate::domain::payment_details;
+    let run = async {
+        let (svc, caller) = on_server::caller().await?;
+        let id = on_server::id(&id, "customer")?;
+        Ok(payment_details::unblock_all_payment_details(&svc, &caller, &id).await?)
     };
     crate::server_fns::ctx::with_status(run.await)
 }

@@ -57,21 +57,31 @@ pub fn convert(amount: i64, from: Currency, to: Currency, rate_micros: i64) -> i
     i64::try_from(rounded).unwrap_or(if rounded > 0 { i64::MAX } else { i64::MIN })
 }
 
-/// `12.34 EUR`, `1200 JPY`, `-5.00 USD`: the amount in major units with the code.
+/// `12.34 EUR`, `1200 JPY`, `-5.00 USD`: the amount in major units with the code. A code that
+/// is not ISO 4217 (Patron never stores one) shows the minor units as they are, marked so.
 pub fn format(amount: i64, currency: &str) -> String {
-    let exponent = Currency::parse(currency).map(|c| c.exponent).unwrap_or(2);
+    match format_major(amount, currency) {
+        Some(major) => format!("{major} {currency}"),
+        None => format!("{amount} minor units of {currency}"),
+    }
+}
+
+/// `12.34`, `1200`, `-5.00`: the amount in major units of `currency`, without the code (a CSV
+/// cell); `None` when `currency` is not an ISO 4217 code.
+pub fn format_major(amount: i64, currency: &str) -> Option<String> {
+    let exponent = Currency::parse(currency).ok()?.exponent;
     let sign = if amount < 0 { "-" } else { "" };
     let abs = amount.unsigned_abs();
     if exponent == 0 {
-        return format!("{sign}{abs} {currency}");
+        return Some(format!("{sign}{abs}"));
     }
     let unit = 10u64.pow(exponent);
-    format!(
-        "{sign}{}.{:0width$} {currency}",
+    Some(format!(
+        "{sign}{}.{:0width$}",
         abs / unit,
         abs % unit,
         width = exponent as usize
-    )
+    ))
 }
 
 /// An amount typed in major units (`12.5`, `12,50`, `1200`) as minor units of `currency`;
@@ -158,6 +168,10 @@ mod tests {
         assert_eq!(format(1234, "EUR"), "12.34 EUR");
         assert_eq!(format(-5, "USD"), "-0.05 USD");
         assert_eq!(format(1200, "JPY"), "1200 JPY");
+        assert_eq!(format_major(-5, "USD").as_deref(), Some("-0.05"));
+        assert_eq!(format_major(-1234, "EUR").as_deref(), Some("-12.34"));
+        assert_eq!(format_major(1200, "JPY").as_deref(), Some("1200"));
+        assert_eq!(format(1234, "XYZ"), "1234 minor units of XYZ");
         assert_eq!(format_rate(1_085_000), "1.085");
         assert_eq!(format_rate(1_000_000), "1");
     }

@@ -438,3 +438,12 @@ pub struct Checkout {
     /// What the purchase granted.
     pub entitlements: Vec<Entitlement>,
 }
+
+/// What happened to an order after payment: its refunds and its disputes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundsAndDisputes {
+    /// Money given back.
+    pub refunds: Vec<Refund>,
+    /// Chargebacks, with their outcome.
+    pub disputes: Vec<Dispute>,
+}

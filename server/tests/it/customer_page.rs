@@ -283,16 +283,16 @@ async fn customer_page_actions_follow_roles_and_workspaces(engine: Engine) {
         ),
         (
             Write {
-                endpoint: "block_detail",
-                body: json!({"detail_id": detail, "blocked": true}),
+                endpoint: "block_payment_detail",
+                body: json!({"detail_id": detail}),
                 refused: vec![viewer, support],
             },
             admin,
         ),
         (
             Write {
-                endpoint: "block_all_details",
-                body: json!({"id": customer, "blocked": false}),
+                endpoint: "unblock_all_payment_details",
+                body: json!({"id": customer}),
                 refused: vec![viewer, support],
             },
             admin,
@@ -300,7 +300,7 @@ async fn customer_page_actions_follow_roles_and_workspaces(engine: Engine) {
         (
             Write {
                 endpoint: "archive",
-                body: json!({"id": customer, "archived": true}),
+                body: json!({"id": customer}),
                 refused: vec![viewer, support],
             },
             owner,

@@ -14,6 +14,18 @@ pub use payment::{apply_provider_events, pay_order};
 pub(crate) use refunds::{charge_error, claim_stale_refunds, resume_refund};
 pub use refunds::{list_refunds, refund_order};
 
+/// An order's refunds and disputes: its expanded row in the dashboard.
+pub async fn order_history(
+    svc: &Services,
+    caller: &Caller,
+    id: &OrderId,
+) -> Result<crate::types::order::RefundsAndDisputes, DomainError> {
+    Ok(crate::types::order::RefundsAndDisputes {
+        refunds: list_refunds(svc, caller, id).await?,
+        disputes: list_disputes(svc, caller, id).await?,
+    })
+}
+
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,

@@ -6,7 +6,8 @@ use leptos::prelude::*;
 use super::{load_error, loading, minute, nothing, use_customer};
 use crate::components::dialog::{BTN, BTN_DANGER, Confirm, ErrorNote, StatusBadge, perform};
 use crate::server_fns::customer::{
-    customer_activity, customer_payment_details, set_all_details_blocked, set_detail_blocked,
+    block_all_payment_details, block_payment_detail, customer_activity, customer_payment_details,
+    unblock_all_payment_details, unblock_payment_detail,
 };
 use crate::types::payment_detail::{PaymentDetailKind, PaymentDetailStatus};
 use crate::types::{PaymentDetail, Scope};
@@ -39,7 +40,16 @@ pub fn PaymentDetailsTab() -> impl IntoView {
         perform(
             busy,
             error,
-            set_all_details_blocked(ctx.id.get_untracked(), blocked),
+            {
+                let id = ctx.id.get_untracked();
+                async move {
+                    if blocked {
+                        block_all_payment_details(id).await
+                    } else {
+                        unblock_all_payment_details(id).await
+                    }
+                }
+            },
             move |_| {
                 block_all_open.set(false);
                 ctx.changed();
@@ -162,7 +172,16 @@ fn DetailRow(detail: PaymentDetail, can: bool) -> impl IntoView {
         perform(
             busy,
             error,
-            set_detail_blocked(id.clone(), !blocked),
+            {
+                let id = id.clone();
+                async move {
+                    if blocked {
+                        unblock_payment_detail(id).await
+                    } else {
+                        block_payment_detail(id).await
+                    }
+                }
+            },
             move |_| ctx.changed(),
         )
     };

@@ -29,7 +29,7 @@ pub use subscriptions::SubscriptionsTab;
 
 use crate::components::alert::{Alert, Tone};
 use crate::components::dialog::{BTN, BTN_DANGER, Confirm, perform};
-use crate::server_fns::customer::{load_customer_page, set_customer_archived};
+use crate::server_fns::customer::{archive_customer, load_customer_page, unarchive_customer};
 use crate::types::activity::CustomerPageData;
 use crate::types::{AppError, Customer, CustomerStats, Role, Scope, money};
 
@@ -153,7 +153,16 @@ fn Header(data: CustomerPageData) -> impl IntoView {
         perform(
             busy,
             error,
-            set_customer_archived(ctx.id.get_untracked(), !archived),
+            {
+                let id = ctx.id.get_untracked();
+                async move {
+                    if archived {
+                        unarchive_customer(id).await
+                    } else {
+                        archive_customer(id).await
+                    }
+                }
+            },
             move |_| {
                 archive_open.set(false);
                 ctx.changed();

@@ -14,7 +14,8 @@ use crate::components::pager::KeysetPager;
 use crate::server_fns::customer::{add_repayment, customer_orders, order_history, refund_order};
 use crate::types::money::{self, parse_major};
 use crate::types::order::{
-    OrderStatus, PaymentMethodType, RefundCreate, RefundStatus, RepaymentCreate, RepaymentMethod,
+    OrderStatus, PaymentMethodType, RefundCreate, RefundStatus, RefundsAndDisputes,
+    RepaymentCreate, RepaymentMethod,
 };
 use crate::types::{Dispute, Order, Role, Scope};
 
@@ -173,7 +174,7 @@ fn OrderDetails(order: Order, role: Role) -> impl IntoView {
     let history_view = move || {
         Suspend::new(async move {
             match history.await {
-                Ok((refunds, disputes)) => {
+                Ok(RefundsAndDisputes { refunds, disputes }) => {
                     view! {
                         {(!refunds.is_empty()).then(|| view! {
                             <div>

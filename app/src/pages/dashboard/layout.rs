@@ -1,4 +1,5 @@
-//! The dashboard frame: top bar with the workspace, collapsible navigation, and the page.
+//! The dashboard frame: top bar with the workspace, collapsible navigation, and the page. A
+//! page of its own (it loads the shell), not a component.
 
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
