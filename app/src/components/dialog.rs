@@ -61,6 +61,61 @@ pub fn Dialog(
     }
 }
 
+/// A dialog holding one form: its fields, the failure if any, Cancel, and a submit button
+/// that shows progress and cannot be pressed twice.
+#[component]
+pub fn FormDialog(
+    /// Whether it is shown.
+    open: RwSignal<bool>,
+    /// The heading.
+    #[prop(into)]
+    title: Signal<String>,
+    /// Runs on submit (Enter or the button); the browser's own submission is prevented.
+    on_submit: Callback<()>,
+    /// Whether the submission is running: the button says `busy_label` and is disabled.
+    busy: RwSignal<bool>,
+    /// The submission's failure, shown above the buttons.
+    error: RwSignal<Option<String>>,
+    /// The submit button's label.
+    submit_label: &'static str,
+    /// The submit button's label while the submission runs.
+    busy_label: &'static str,
+    /// A red submit button, for what cannot be undone.
+    #[prop(optional)]
+    danger: bool,
+    /// The label of the button that closes the dialog unchanged ("Cancel" unless given).
+    #[prop(optional)]
+    dismiss_label: Option<&'static str>,
+    /// The fields.
+    children: ChildrenFn,
+) -> impl IntoView {
+    let children = StoredValue::new(children);
+    let submit_class = if danger { BTN_DANGER } else { BTN_PRIMARY };
+    view! {
+        <Dialog open title>
+            <form
+                class="space-y-4"
+                novalidate
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    on_submit.run(());
+                }
+            >
+                {children.with_value(|c| c())}
+                <ErrorNote error=error.into() />
+                <div class="flex justify-end gap-2">
+                    <button type="button" class=BTN on:click=move |_| open.set(false)>
+                        {dismiss_label.unwrap_or("Cancel")}
+                    </button>
+                    <button type="submit" class=submit_class disabled=move || busy.get()>
+                        {move || if busy.get() { busy_label } else { submit_label }}
+                    </button>
+                </div>
+            </form>
+        </Dialog>
+    }
+}
+
 /// A one-line error under a form or beside an action.
 #[component]
 pub fn ErrorNote(error: Signal<Option<String>>) -> impl IntoView {

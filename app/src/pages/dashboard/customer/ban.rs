@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use super::{day, use_customer};
 use crate::components::alert::Alert;
 use crate::components::dialog::{
-    BTN, BTN_DANGER, BTN_PRIMARY, Confirm, Dialog, ErrorNote, INPUT, LABEL, perform,
+    BTN, BTN_DANGER, BTN_PRIMARY, Confirm, Dialog, ErrorNote, FormDialog, INPUT, LABEL, perform,
 };
 use crate::server_fns::customer::{
     create_ban, customer_payment_details, lift_ban, preview_ban, update_ban,
@@ -294,8 +294,7 @@ pub fn BanDialog(open: RwSignal<bool>, customer: Customer) -> impl IntoView {
         });
     });
     let customer_id = customer.id.clone();
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
+    let on_submit = Callback::new(move |()| {
         let expires_at = if permanent.get_untracked() {
             None
         } else {
@@ -325,7 +324,7 @@ pub fn BanDialog(open: RwSignal<bool>, customer: Customer) -> impl IntoView {
             open.set(false);
             ctx.changed();
         });
-    };
+    });
     let check = |signal: RwSignal<bool>, label: &'static str| {
         view! {
             <label class="flex items-center gap-2 text-sm">
@@ -340,23 +339,23 @@ pub fn BanDialog(open: RwSignal<bool>, customer: Customer) -> impl IntoView {
         }
     };
     view! {
-        <Dialog open title="Ban customer".to_owned()>
-            <form on:submit=on_submit.clone() class="space-y-4" novalidate>
-                <BanForm choices reason until permanent />
-                <fieldset class="space-y-1">
-                    <legend class=LABEL>"Existing purchases stay unless you also"</legend>
-                    {check(revoke_items, "Revoke active items")}
-                    {check(cancel_subscriptions, "Cancel subscriptions now")}
-                </fieldset>
-                <ErrorNote error=error.into() />
-                <div class="flex justify-end gap-2">
-                    <button type="button" class=BTN on:click=move |_| open.set(false)>"Cancel"</button>
-                    <button type="submit" class=BTN_DANGER disabled=move || busy.get()>
-                        {move || if busy.get() { "Banning…" } else { "Ban" }}
-                    </button>
-                </div>
-            </form>
-        </Dialog>
+        <FormDialog
+            open
+            title="Ban customer".to_owned()
+            on_submit
+            busy
+            error
+            submit_label="Ban"
+            busy_label="Banning…"
+            danger=true
+        >
+            <BanForm choices reason until permanent />
+            <fieldset class="space-y-1">
+                <legend class=LABEL>"Existing purchases stay unless you also"</legend>
+                {check(revoke_items, "Revoke active items")}
+                {check(cancel_subscriptions, "Cancel subscriptions now")}
+            </fieldset>
+        </FormDialog>
     }
 }
 

@@ -1,12 +1,11 @@
 //! The "Edit customer" dialog: every editable field, errors beside the field they name, and a
 //! concurrent edit explained rather than overwritten.
 
-use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 
 use super::use_customer;
-use crate::components::alert::{Alert, StaleVersionBanner};
-use crate::components::dialog::{BTN, BTN_PRIMARY, Dialog, INPUT, LABEL, error_text};
+use crate::components::alert::StaleVersionBanner;
+use crate::components::dialog::{FormDialog, INPUT, LABEL, error_text};
 use crate::server_fns::customer::update_customer;
 use crate::types::customer::CustomerUpdate;
 use crate::types::{AppError, Customer, ErrorCode};
@@ -101,8 +100,7 @@ pub fn EditCustomer(open: RwSignal<bool>, customer: Customer) -> impl IntoView {
     let value_of = move |name: &str| {
         fields.with_value(|fs| fs.iter().find(|f| f.name == name).map(|f| f.value))
     };
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
+    let on_submit = Callback::new(move |()| {
         let get = |name| value_of(name).map(patch_value).unwrap_or(None);
         let patch = CustomerUpdate {
             external_id: get("external_id"),
@@ -145,7 +143,7 @@ pub fn EditCustomer(open: RwSignal<bool>, customer: Customer) -> impl IntoView {
             }
             busy.set(false);
         });
-    };
+    });
 
     let inputs = move || {
         fields.with_value(|fs| {
@@ -188,26 +186,26 @@ pub fn EditCustomer(open: RwSignal<bool>, customer: Customer) -> impl IntoView {
     };
 
     view! {
-        <Dialog open title="Edit customer".to_owned()>
-            <form on:submit=on_submit class="space-y-3" novalidate>
-                {inputs}
-                {move || stale.get().then(|| view! {
-                    <StaleVersionBanner
-                        what="customer"
-                        on_reload=Callback::new(move |()| {
-                            open.set(false);
-                            ctx.changed();
-                        })
-                    />
-                })}
-                {move || form_error.get().map(|e| view! { <Alert>{e}</Alert> })}
-                <div class="flex justify-end gap-2 pt-2">
-                    <button type="button" class=BTN on:click=move |_| open.set(false)>"Cancel"</button>
-                    <button type="submit" class=BTN_PRIMARY disabled=move || busy.get()>
-                        {move || if busy.get() { "Saving…" } else { "Save" }}
-                    </button>
-                </div>
-            </form>
-        </Dialog>
+        <FormDialog
+            open
+            title="Edit customer".to_owned()
+            on_submit
+            busy
+            error=form_error
+            submit_label="Save"
+            busy_label="Saving…"
+        >
+            {inputs}
+            {move || stale.get().then(|| view! {
+                <StaleVersionBanner
+                    what="customer"
+                    on_reload=Callback::new(move |()| {
+                        open.set(false);
+                        ctx.changed();
+                    })
+                />
+            })}
+
+        </FormDialog>
     }
 }

@@ -8,7 +8,8 @@ use leptos::prelude::*;
 
 use super::{day, load_error, loading, minute, nothing, use_customer};
 use crate::components::dialog::{
-    BTN, BTN_LINK, BTN_PRIMARY, Confirm, Dialog, ErrorNote, INPUT, LABEL, StatusBadge, perform,
+    BTN, BTN_LINK, BTN_PRIMARY, Confirm, Dialog, ErrorNote, FormDialog, INPUT, LABEL, StatusBadge,
+    perform,
 };
 use crate::server_fns::customer::{
     assign_product, create_download_link, customer_inventory, link_discord, reveal_license_key,
@@ -317,8 +318,7 @@ fn AssignDialog(open: RwSignal<bool>) -> impl IntoView {
     let expires = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
+    let on_submit = Callback::new(move |()| {
         let product_id = product.get_untracked();
         let Ok(product_id) = product_id.parse() else {
             error.set(Some("Product: choose a product to assign.".into()));
@@ -349,7 +349,7 @@ fn AssignDialog(open: RwSignal<bool>) -> impl IntoView {
                 ctx.changed();
             },
         );
-    };
+    });
     let options = move || {
         Suspend::new(async move {
             products
@@ -364,41 +364,40 @@ fn AssignDialog(open: RwSignal<bool>) -> impl IntoView {
         })
     };
     view! {
-        <Dialog open title="Assign product".to_owned()>
-            <form on:submit=on_submit class="space-y-4" novalidate>
-                <p class="text-sm text-slate-600">
-                    "Gives the customer the product's items without a sale: no charge, no order."
-                </p>
-                <div>
-                    <label for="assign-product" class=LABEL>"Product"</label>
-                    <select
-                        id="assign-product"
-                        class=INPUT
-                        on:change=move |ev| product.set(event_target_value(&ev))
-                    >
-                        <option value="">"Choose a product…"</option>
-                        <Suspense fallback=|| ()>{options}</Suspense>
-                    </select>
-                </div>
-                <div>
-                    <label for="assign-expires" class=LABEL>"Expires (optional)"</label>
-                    <input
-                        id="assign-expires"
-                        type="date"
-                        class=INPUT
-                        prop:value=move || expires.get()
-                        on:input=move |ev| expires.set(event_target_value(&ev))
-                    />
-                    <p class="mt-1 text-xs text-slate-500">"Leave empty to keep it until revoked."</p>
-                </div>
-                <ErrorNote error=error.into() />
-                <div class="flex justify-end gap-2">
-                    <button type="button" class=BTN on:click=move |_| open.set(false)>"Cancel"</button>
-                    <button type="submit" class=BTN_PRIMARY disabled=move || busy.get()>
-                        {move || if busy.get() { "Assigning…" } else { "Assign" }}
-                    </button>
-                </div>
-            </form>
-        </Dialog>
+        <FormDialog
+            open
+            title="Assign product".to_owned()
+            on_submit
+            busy
+            error
+            submit_label="Assign"
+            busy_label="Assigning…"
+        >
+            <p class="text-sm text-slate-600">
+                "Gives the customer the product's items without a sale: no charge, no order."
+            </p>
+            <div>
+                <label for="assign-product" class=LABEL>"Product"</label>
+                <select
+                    id="assign-product"
+                    class=INPUT
+                    on:change=move |ev| product.set(event_target_value(&ev))
+                >
+                    <option value="">"Choose a product…"</option>
+                    <Suspense fallback=|| ()>{options}</Suspense>
+                </select>
+            </div>
+            <div>
+                <label for="assign-expires" class=LABEL>"Expires (optional)"</label>
+                <input
+                    id="assign-expires"
+                    type="date"
+                    class=INPUT
+                    prop:value=move || expires.get()
+                    on:input=move |ev| expires.set(event_target_value(&ev))
+                />
+                <p class="mt-1 text-xs text-slate-500">"Leave empty to keep it until revoked."</p>
+            </div>
+        </FormDialog>
     }
 }

@@ -3,13 +3,10 @@
 
 use std::collections::HashSet;
 
-use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 
 use super::{load_error, loading, minute, nothing, use_customer};
-use crate::components::dialog::{
-    BTN, BTN_LINK, BTN_PRIMARY, Dialog, ErrorNote, INPUT, LABEL, StatusBadge, perform,
-};
+use crate::components::dialog::{BTN, BTN_LINK, FormDialog, INPUT, LABEL, StatusBadge, perform};
 use crate::components::pager::KeysetPager;
 use crate::server_fns::customer::{add_repayment, customer_orders, order_history, refund_order};
 use crate::types::money::{self, parse_major};
@@ -253,8 +250,7 @@ fn DisputeLine(dispute: Dispute, role: Role) -> impl IntoView {
     let can_repay = role.allows(Scope::RefundsWrite)
         && dispute.status == DisputeStatus::Lost
         && dispute.repayment_method.is_none();
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
+    let on_submit = Callback::new(move |()| {
         let id = id.clone();
         perform(
             busy,
@@ -270,7 +266,7 @@ fn DisputeLine(dispute: Dispute, role: Role) -> impl IntoView {
                 ctx.changed();
             },
         );
-    };
+    });
     view! {
         <li class="flex flex-wrap items-center gap-x-3 gap-y-1 text-sm">
             <StatusBadge status=dispute.status.as_str() />
@@ -288,38 +284,37 @@ fn DisputeLine(dispute: Dispute, role: Role) -> impl IntoView {
             {can_repay.then(|| view! {
                 <button type="button" class=BTN_LINK on:click=move |_| open.set(true)>"Add repayment"</button>
             })}
-            <Dialog open title="Add repayment".to_owned()>
-                <form on:submit=on_submit.clone() class="space-y-3">
-                    <fieldset class="space-y-2 text-sm">
-                        <legend class="sr-only">"How the customer repays"</legend>
-                        <label class="flex items-start gap-2">
-                            <input
-                                type="radio"
-                                name="repayment"
-                                checked=move || method.get() == RepaymentMethod::Link
-                                on:change=move |_| method.set(RepaymentMethod::Link)
-                            />
-                            <span>"Request by payment link: an order awaiting the customer's payment."</span>
-                        </label>
-                        <label class="flex items-start gap-2">
-                            <input
-                                type="radio"
-                                name="repayment"
-                                checked=move || method.get() == RepaymentMethod::Manual
-                                on:change=move |_| method.set(RepaymentMethod::Manual)
-                            />
-                            <span>"Record a repayment received outside Patron."</span>
-                        </label>
-                    </fieldset>
-                    <ErrorNote error=error.into() />
-                    <div class="flex justify-end gap-2">
-                        <button type="button" class=BTN on:click=move |_| open.set(false)>"Cancel"</button>
-                        <button type="submit" class=BTN_PRIMARY disabled=move || busy.get()>
-                            {move || if busy.get() { "Saving…" } else { "Add repayment" }}
-                        </button>
-                    </div>
-                </form>
-            </Dialog>
+            <FormDialog
+                open
+                title="Add repayment".to_owned()
+                on_submit
+                busy
+                error
+                submit_label="Add repayment"
+                busy_label="Saving…"
+            >
+                <fieldset class="space-y-2 text-sm">
+                    <legend class="sr-only">"How the customer repays"</legend>
+                    <label class="flex items-start gap-2">
+                        <input
+                            type="radio"
+                            name="repayment"
+                            checked=move || method.get() == RepaymentMethod::Link
+                            on:change=move |_| method.set(RepaymentMethod::Link)
+                        />
+                        <span>"Request by payment link: an order awaiting the customer's payment."</span>
+                    </label>
+                    <label class="flex items-start gap-2">
+                        <input
+                            type="radio"
+                            name="repayment"
+                            checked=move || method.get() == RepaymentMethod::Manual
+                            on:change=move |_| method.set(RepaymentMethod::Manual)
+                        />
+                        <span>"Record a repayment received outside Patron."</span>
+                    </label>
+                </fieldset>
+            </FormDialog>
         </li>
     }
 }
@@ -346,8 +341,7 @@ fn RefundDialog(open: RwSignal<bool>, order: Order, role: Role) -> impl IntoView
     let error = RwSignal::new(None::<String>);
     let can_block = role.allows(Scope::PaymentDetailsWrite);
     let order_id = order.id.to_string();
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
+    let on_submit = Callback::new(move |()| {
         let amount = if full.get_untracked() {
             None
         } else {
@@ -380,7 +374,7 @@ fn RefundDialog(open: RwSignal<bool>, order: Order, role: Role) -> impl IntoView
                 ctx.changed();
             },
         );
-    };
+    });
     let check = |signal: RwSignal<bool>, label: &'static str, hint: &'static str| {
         view! {
             <label class="flex items-start gap-2 text-sm">
@@ -398,85 +392,84 @@ fn RefundDialog(open: RwSignal<bool>, order: Order, role: Role) -> impl IntoView
         }
     };
     view! {
-        <Dialog open title="Refund order".to_owned()>
-            <form on:submit=on_submit.clone() class="space-y-4" novalidate>
-                <p class="text-sm text-slate-600">
-                    "Remaining to refund: "
-                    <span class="font-semibold tabular-nums text-slate-900" data-testid="refund-remaining">
-                        {money::format(remaining, &currency.get_value())}
-                    </span>
-                </p>
-                {if full_only {
-                    view! {
-                        <p class="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-800">
-                            "This order was paid by SEPA debit or bank transfer: it can only be refunded in full, and the payer's bank may still reverse the original debit."
-                        </p>
-                        {check(acknowledge, "I understand the risk", "Required for SEPA and bank-transfer refunds.")}
-                    }
-                    .into_any()
-                } else {
-                    view! {
-                        <fieldset class="space-y-2 text-sm">
-                            <legend class="sr-only">"How much"</legend>
-                            <label class="flex items-center gap-2">
-                                <input
-                                    type="radio"
-                                    name="refund-kind"
-                                    prop:checked=move || full.get()
-                                    on:change=move |_| full.set(true)
-                                />
-                                "Full refund of the remaining amount"
-                            </label>
-                            <label class="flex items-center gap-2">
-                                <input
-                                    type="radio"
-                                    name="refund-kind"
-                                    prop:checked=move || !full.get()
-                                    on:change=move |_| full.set(false)
-                                />
-                                "Partial refund"
-                            </label>
-                        </fieldset>
-                        <Show when=move || !full.get()>
-                            <div>
-                                <label for="refund-amount" class=LABEL>{format!("Amount ({})", currency.get_value())}</label>
-                                <input
-                                    id="refund-amount"
-                                    class=INPUT
-                                    inputmode="decimal"
-                                    placeholder="0.00"
-                                    prop:value=move || amount.get()
-                                    on:input=move |ev| amount.set(event_target_value(&ev))
-                                />
-                            </div>
-                        </Show>
-                    }
-                    .into_any()
-                }}
-                <div>
-                    <label for="refund-reason" class=LABEL>"Reason (internal)"</label>
-                    <input
-                        id="refund-reason"
-                        class=INPUT
-                        maxlength="500"
-                        prop:value=move || reason.get()
-                        on:input=move |ev| reason.set(event_target_value(&ev))
-                    />
-                </div>
-                {can_block.then(|| check(
-                    block,
-                    "Block all payment details",
-                    "The customer's cards, accounts, emails and IPs can no longer pay.",
-                ))}
-                {check(revoke, "Revoke benefits", "End the items this order granted.")}
-                <ErrorNote error=error.into() />
-                <div class="flex justify-end gap-2">
-                    <button type="button" class=BTN on:click=move |_| open.set(false)>"Cancel"</button>
-                    <button type="submit" class=BTN_PRIMARY disabled=move || busy.get()>
-                        {move || if busy.get() { "Refunding…" } else { "Refund" }}
-                    </button>
-                </div>
-            </form>
-        </Dialog>
+        <FormDialog
+            open
+            title="Refund order".to_owned()
+            on_submit
+            busy
+            error
+            submit_label="Refund"
+            busy_label="Refunding…"
+        >
+            <p class="text-sm text-slate-600">
+                "Remaining to refund: "
+                <span class="font-semibold tabular-nums text-slate-900" data-testid="refund-remaining">
+                    {money::format(remaining, &currency.get_value())}
+                </span>
+            </p>
+            {if full_only {
+                view! {
+                    <p class="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-800">
+                        "This order was paid by SEPA debit or bank transfer: it can only be refunded in full, and the payer's bank may still reverse the original debit."
+                    </p>
+                    {check(acknowledge, "I understand the risk", "Required for SEPA and bank-transfer refunds.")}
+                }
+                .into_any()
+            } else {
+                view! {
+                    <fieldset class="space-y-2 text-sm">
+                        <legend class="sr-only">"How much"</legend>
+                        <label class="flex items-center gap-2">
+                            <input
+                                type="radio"
+                                name="refund-kind"
+                                prop:checked=move || full.get()
+                                on:change=move |_| full.set(true)
+                            />
+                            "Full refund of the remaining amount"
+                        </label>
+                        <label class="flex items-center gap-2">
+                            <input
+                                type="radio"
+                                name="refund-kind"
+                                prop:checked=move || !full.get()
+                                on:change=move |_| full.set(false)
+                            />
+                            "Partial refund"
+                        </label>
+                    </fieldset>
+                    <Show when=move || !full.get()>
+                        <div>
+                            <label for="refund-amount" class=LABEL>{format!("Amount ({})", currency.get_value())}</label>
+                            <input
+                                id="refund-amount"
+                                class=INPUT
+                                inputmode="decimal"
+                                placeholder="0.00"
+                                prop:value=move || amount.get()
+                                on:input=move |ev| amount.set(event_target_value(&ev))
+                            />
+                        </div>
+                    </Show>
+                }
+                .into_any()
+            }}
+            <div>
+                <label for="refund-reason" class=LABEL>"Reason (internal)"</label>
+                <input
+                    id="refund-reason"
+                    class=INPUT
+                    maxlength="500"
+                    prop:value=move || reason.get()
+                    on:input=move |ev| reason.set(event_target_value(&ev))
+                />
+            </div>
+            {can_block.then(|| check(
+                block,
+                "Block all payment details",
+                "The customer's cards, accounts, emails and IPs can no longer pay.",
+            ))}
+            {check(revoke, "Revoke benefits", "End the items this order granted.")}
+        </FormDialog>
     }
 }

@@ -2,13 +2,11 @@
 //! actions Cancel (now or at period end), Cancel now, Recover and Revoke now, and the billing
 //! history (invoices and every payment attempt).
 
-use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 
 use super::{day, load_error, loading, minute, nothing, use_customer};
 use crate::components::dialog::{
-    BTN, BTN_DANGER, BTN_LINK, BTN_PRIMARY, Confirm, Dialog, ErrorNote, INPUT, LABEL, StatusBadge,
-    perform,
+    BTN, BTN_DANGER, BTN_LINK, Confirm, ErrorNote, FormDialog, INPUT, LABEL, StatusBadge, perform,
 };
 use crate::server_fns::customer::{
     cancel_subscription, customer_subscriptions, recover_subscription, revoke_subscription,
@@ -233,8 +231,7 @@ fn CancelDialog(open: RwSignal<bool>, subscription_id: String) -> impl IntoView 
     let reason = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
+    let on_submit = Callback::new(move |()| {
         let reason = reason.get_untracked().trim().to_owned();
         let cancel = SubscriptionCancel {
             at_period_end: keep.get_untracked(),
@@ -249,43 +246,43 @@ fn CancelDialog(open: RwSignal<bool>, subscription_id: String) -> impl IntoView 
                 ctx.changed();
             },
         );
-    };
+    });
     view! {
-        <Dialog open title="Cancel subscription".to_owned()>
-            <form on:submit=on_submit.clone() class="space-y-4">
-                <label class="flex items-start gap-2 text-sm">
-                    <input
-                        type="checkbox"
-                        class="mt-0.5 size-4 rounded border-slate-300"
-                        prop:checked=move || keep.get()
-                        on:change=move |ev| keep.set(event_target_checked(&ev))
-                    />
-                    <span>
-                        <span class="font-medium">"Keep active until the end of the period"</span>
-                        <span class="block text-xs text-slate-500">
-                            "The customer keeps their benefits until then and is not charged again. Untick to end it now."
-                        </span>
+        <FormDialog
+            open
+            title="Cancel subscription".to_owned()
+            on_submit
+            busy
+            error
+            submit_label="Cancel subscription"
+            busy_label="Canceling…"
+            dismiss_label="Keep subscription"
+        >
+            <label class="flex items-start gap-2 text-sm">
+                <input
+                    type="checkbox"
+                    class="mt-0.5 size-4 rounded border-slate-300"
+                    prop:checked=move || keep.get()
+                    on:change=move |ev| keep.set(event_target_checked(&ev))
+                />
+                <span>
+                    <span class="font-medium">"Keep active until the end of the period"</span>
+                    <span class="block text-xs text-slate-500">
+                        "The customer keeps their benefits until then and is not charged again. Untick to end it now."
                     </span>
-                </label>
-                <div>
-                    <label for="cancel-reason" class=LABEL>"Reason (internal)"</label>
-                    <input
-                        id="cancel-reason"
-                        class=INPUT
-                        maxlength="500"
-                        prop:value=move || reason.get()
-                        on:input=move |ev| reason.set(event_target_value(&ev))
-                    />
-                </div>
-                <ErrorNote error=error.into() />
-                <div class="flex justify-end gap-2">
-                    <button type="button" class=BTN on:click=move |_| open.set(false)>"Keep subscription"</button>
-                    <button type="submit" class=BTN_PRIMARY disabled=move || busy.get()>
-                        {move || if busy.get() { "Canceling…" } else { "Cancel subscription" }}
-                    </button>
-                </div>
-            </form>
-        </Dialog>
+                </span>
+            </label>
+            <div>
+                <label for="cancel-reason" class=LABEL>"Reason (internal)"</label>
+                <input
+                    id="cancel-reason"
+                    class=INPUT
+                    maxlength="500"
+                    prop:value=move || reason.get()
+                    on:input=move |ev| reason.set(event_target_value(&ev))
+                />
+            </div>
+        </FormDialog>
     }
 }
 
