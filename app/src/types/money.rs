@@ -13,6 +13,58 @@ pub struct Money {
     pub currency: String,
 }
 
+/// Two amounts in different currencies cannot be added or compared: convert one first, at a
+/// recorded rate.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot combine {0} with {1}: convert one of them first")]
+pub struct CurrencyMismatch(pub String, pub String);
+
+impl Money {
+    /// `amount` minor units of `currency`.
+    pub fn new(amount: i64, currency: &str) -> Self {
+        Self {
+            amount,
+            currency: currency.to_owned(),
+        }
+    }
+
+    fn same_currency(&self, other: &Money) -> Result<(), CurrencyMismatch> {
+        if self.currency == other.currency {
+            Ok(())
+        } else {
+            Err(CurrencyMismatch(
+                self.currency.clone(),
+                other.currency.clone(),
+            ))
+        }
+    }
+
+    /// The sum; refuses another currency (and saturates rather than wrapping).
+    pub fn checked_add(&self, other: &Money) -> Result<Money, CurrencyMismatch> {
+        self.same_currency(other)?;
+        Ok(Money::new(
+            self.amount.saturating_add(other.amount),
+            &self.currency,
+        ))
+    }
+
+    /// The difference; refuses another currency.
+    pub fn checked_sub(&self, other: &Money) -> Result<Money, CurrencyMismatch> {
+        self.same_currency(other)?;
+        Ok(Money::new(
+            self.amount.saturating_sub(other.amount),
+            &self.currency,
+        ))
+    }
+}
+
+/// `12.34 EUR`: see [`format`].
+impl std::fmt::Display for Money {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&format(self.amount, &self.currency))
+    }
+}
+
 /// An ISO 4217 currency Patron can take payments in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Currency {
@@ -161,6 +213,21 @@ mod tests {
         assert!(Currency::parse("XAU").is_err());
         assert!(Currency::parse("EURO").is_err());
         assert!(Currency::parse("eur").is_err());
+    }
+
+    #[test]
+    fn money_never_mixes_currencies() {
+        let eur = Money::new(1250, "EUR");
+        assert_eq!(
+            eur.checked_add(&Money::new(50, "EUR")),
+            Ok(Money::new(1300, "EUR"))
+        );
+        assert_eq!(
+            eur.checked_sub(&Money::new(1300, "EUR")),
+            Ok(Money::new(-50, "EUR"))
+        );
+        assert!(eur.checked_add(&Money::new(50, "USD")).is_err());
+        assert_eq!(eur.to_string(), "12.50 EUR");
     }
 
     #[test]

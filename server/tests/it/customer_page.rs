@@ -18,19 +18,12 @@ const PASSWORD: &str = "correct horse battery";
 struct Session(String);
 
 async fn sign_in(srv: &TestServer, email: &str) -> Session {
-    let res = srv
-        .client
-        .post(srv.url("/rpc/auth/log_in"))
-        .form(&[("email", email), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    let cookie = res
-        .headers()
-        .get("set-cookie")
-        .expect("a session cookie")
-        .to_str()
-        .unwrap();
+    let (status, cookie) = srv.log_in(email, PASSWORD).await;
+    assert!(
+        !status.is_client_error() && !status.is_server_error(),
+        "{status}"
+    );
+    let cookie = cookie.expect("a session cookie");
     Session(cookie.split(';').next().unwrap().to_owned())
 }
 

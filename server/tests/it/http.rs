@@ -64,18 +64,7 @@ async fn unknown_api_routes_answer_the_json_error_envelope(engine: Engine) {
 
 /// Logs in as the demo user through the login server function; returns the session cookie.
 async fn log_in(srv: &TestServer, password: &str) -> (StatusCode, Option<String>) {
-    let res = srv
-        .client
-        .post(srv.url("/rpc/auth/log_in"))
-        .form(&[("email", DEMO_EMAIL), ("password", password)])
-        .send()
-        .await
-        .unwrap();
-    let cookie = res
-        .headers()
-        .get("set-cookie")
-        .map(|v| v.to_str().unwrap().to_owned());
-    (res.status(), cookie)
+    srv.log_in(DEMO_EMAIL, password).await
 }
 
 async fn server_functions_live_under_their_own_prefix_and_need_a_session(engine: Engine) {

@@ -150,6 +150,23 @@ pub struct TestServer {
 }
 
 impl TestServer {
+    /// Signs in through the login server function, as the login form does: its status and
+    /// the session cookie (`patron_session=...`) when one was set.
+    pub async fn log_in(&self, email: &str, password: &str) -> (StatusCode, Option<String>) {
+        let res = self
+            .client
+            .post(self.url("/rpc/auth/log_in"))
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+            .unwrap();
+        let cookie = res
+            .headers()
+            .get("set-cookie")
+            .map(|v| v.to_str().unwrap().to_owned());
+        (res.status(), cookie)
+    }
+
     /// Serves the whole application on `services`' database.
     pub async fn start(services: Services) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -42,7 +42,7 @@ pub(crate) async fn open_dispute_in<C: ConnectionTrait>(
             ),
         });
     }
-    let remaining = row.amount - row.refunded_amount - row.charged_back_amount;
+    let remaining = remaining(&row);
     let amount = amount.unwrap_or(remaining);
     if amount <= 0 || amount > remaining {
         return Err(DomainError::invalid(

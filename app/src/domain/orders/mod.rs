@@ -72,13 +72,17 @@ pub(crate) fn alloc(ws_total: i64, part: i64, total: i64) -> i64 {
     i64::try_from(v).unwrap_or(0)
 }
 
+/// What remains on an order to refund or dispute: paid, less refunds and chargebacks. The one
+/// rule; the refund's conditional update checks the same sum in SQL.
+pub(crate) fn remaining(row: &order::Model) -> i64 {
+    row.amount - row.refunded_amount - row.charged_back_amount
+}
+
 fn to_order(row: order::Model, product_name: String) -> Result<Order, DomainError> {
     let payment_method: Option<PaymentMethod> = stored_json(&row.payment_method)?;
     let status: OrderStatus = row.status;
     let refundable = match status {
-        OrderStatus::Paid | OrderStatus::PartiallyRefunded => {
-            row.amount - row.refunded_amount - row.charged_back_amount
-        }
+        OrderStatus::Paid | OrderStatus::PartiallyRefunded => remaining(&row),
         _ => 0,
     };
     Ok(Order {

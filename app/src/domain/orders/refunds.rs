@@ -1,6 +1,8 @@
 //! Refunds: the balance reserved first, the provider asked outside any transaction, then
 //! settled; a pending refund is finished by the reconciliation job.
 
+use crate::types::money::Money;
+
 use super::*;
 
 fn to_refund(row: refund::Model) -> Result<Refund, DomainError> {
@@ -49,14 +51,10 @@ fn not_refundable(status: OrderStatus) -> DomainError {
     }
 }
 
-fn exceeds(amount: i64, remaining: i64, currency: &str) -> DomainError {
+fn exceeds(asked: Money, remaining: Money) -> DomainError {
     DomainError::Conflict {
         code: ErrorCode::RefundExceedsRemaining,
-        message: format!(
-            "a refund of {} exceeds the {} that remains on the order",
-            money::format(amount, currency),
-            money::format(remaining, currency)
-        ),
+        message: format!("a refund of {asked} exceeds the {remaining} that remains on the order"),
     }
 }
 
@@ -81,8 +79,7 @@ pub async fn refund_order(
         return Err(not_refundable(row.status));
     }
     let method: Option<PaymentMethod> = stored_json(&row.payment_method)?;
-    let remaining = row.amount - row.refunded_amount - row.charged_back_amount;
-    let amount = input.amount.unwrap_or(remaining);
+    let amount = input.amount.unwrap_or(remaining(&row));
     if amount <= 0 {
         return Err(DomainError::invalid(
             "amount",
@@ -112,8 +109,11 @@ pub async fn refund_order(
             ));
         }
     }
-    if amount > remaining {
-        return Err(exceeds(amount, remaining, &row.currency));
+    if amount > remaining(&row) {
+        return Err(exceeds(
+            Money::new(amount, &row.currency),
+            Money::new(remaining(&row), &row.currency),
+        ));
     }
 
     // 1. Reserve the balance and record the refund as pending, in one transaction: the
@@ -148,9 +148,8 @@ pub async fn refund_order(
         let now = find_row(&svc.db, caller, order_id).await?;
         return Err(match now.status {
             OrderStatus::Paid | OrderStatus::PartiallyRefunded => exceeds(
-                amount,
-                now.amount - now.refunded_amount - now.charged_back_amount,
-                &now.currency,
+                Money::new(amount, &now.currency),
+                Money::new(remaining(&now), &now.currency),
             ),
             _ => not_refundable(now.status),
         });
