@@ -42,7 +42,7 @@ pub(crate) async fn open_dispute_in<C: ConnectionTrait>(
             ),
         });
     }
-    let remaining = remaining(&row);
+    let remaining = remaining(row);
     let amount = amount.unwrap_or(remaining);
     if amount <= 0 || amount > remaining {
         return Err(DomainError::invalid(
