@@ -94,7 +94,7 @@ pub async fn unarchive_customer(id: String) -> Result<Customer, AppError> {
 
 /// A page of the customer's orders, newest first, optionally in one status.
 #[server(prefix = "/rpc", endpoint = "customer/orders", input = Json)]
-pub async fn customer_orders(
+pub async fn list_orders(
     id: String,
     status: Option<String>,
     starting_after: Option<String>,
@@ -146,7 +146,7 @@ pub async fn refund_order(order_id: String, refund: RefundCreate) -> Result<Refu
 
 /// Records a repayment for a chargeback, or requests one by payment link.
 #[server(prefix = "/rpc", endpoint = "customer/repayment", input = Json)]
-pub async fn add_repayment(
+pub async fn request_repayment(
     dispute_id: String,
     repayment: RepaymentCreate,
 ) -> Result<Order, AppError> {
@@ -161,7 +161,7 @@ pub async fn add_repayment(
 
 /// The customer's subscriptions, newest first, optionally in one status.
 #[server(prefix = "/rpc", endpoint = "customer/subscriptions", input = Json)]
-pub async fn customer_subscriptions(
+pub async fn list_subscriptions(
     id: String,
     status: Option<String>,
 ) -> Result<Vec<Subscription>, AppError> {
@@ -178,7 +178,7 @@ pub async fn customer_subscriptions(
 
 /// A subscription's billing history: every invoice with its payment attempts.
 #[server(prefix = "/rpc", endpoint = "customer/invoices")]
-pub async fn subscription_invoices(subscription_id: String) -> Result<Vec<Invoice>, AppError> {
+pub async fn list_invoices(subscription_id: String) -> Result<Vec<Invoice>, AppError> {
     use crate::domain::subscriptions;
     let run = async {
         let (svc, caller) = on_server::caller().await?;
@@ -232,7 +232,7 @@ pub async fn recover_subscription(subscription_id: String) -> Result<Subscriptio
 
 /// The customer's items (active, then ended), with their command logs.
 #[server(prefix = "/rpc", endpoint = "customer/inventory")]
-pub async fn customer_inventory(id: String) -> Result<Vec<Entitlement>, AppError> {
+pub async fn list_entitlements(id: String) -> Result<Vec<Entitlement>, AppError> {
     use crate::domain::entitlements;
     let run = async {
         let (svc, caller) = on_server::caller().await?;
@@ -244,7 +244,7 @@ pub async fn customer_inventory(id: String) -> Result<Vec<Entitlement>, AppError
 
 /// Gives the customer a product's items without a sale.
 #[server(prefix = "/rpc", endpoint = "customer/assign", input = Json)]
-pub async fn assign_product(
+pub async fn grant_entitlement(
     id: String,
     grant: EntitlementGrant,
 ) -> Result<Vec<Entitlement>, AppError> {
@@ -258,8 +258,8 @@ pub async fn assign_product(
 }
 
 /// Revokes one item, running its product's revoke action.
-#[server(prefix = "/rpc", endpoint = "customer/revoke_item", input = Json)]
-pub async fn revoke_item(
+#[server(prefix = "/rpc", endpoint = "customer/revoke_entitlement", input = Json)]
+pub async fn revoke_entitlement(
     entitlement_id: String,
     revoke: EntitlementRevoke,
 ) -> Result<Entitlement, AppError> {
@@ -313,7 +313,7 @@ pub async fn link_discord(
 
 /// The customer's cards, accounts, emails and IPs.
 #[server(prefix = "/rpc", endpoint = "customer/payment_details")]
-pub async fn customer_payment_details(id: String) -> Result<Vec<PaymentDetail>, AppError> {
+pub async fn list_payment_details(id: String) -> Result<Vec<PaymentDetail>, AppError> {
     use crate::domain::payment_details;
     let run = async {
         let (svc, caller) = on_server::caller().await?;
@@ -407,7 +407,7 @@ pub async fn preview_ban(identities: Vec<BanIdentity>) -> Result<BanPreview, App
     use crate::domain::bans;
     let run = async {
         let (svc, caller) = on_server::caller().await?;
-        Ok(bans::preview(&svc, &caller, &identities).await?)
+        Ok(bans::preview_ban(&svc, &caller, &identities).await?)
     };
     crate::server_fns::ctx::with_status(run.await)
 }

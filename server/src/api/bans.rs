@@ -143,6 +143,6 @@ pub async fn preview_ban(
     ApiJson(input): ApiJson<BanPreviewRequest>,
 ) -> Result<Json<BanPreview>, ApiError> {
     Ok(Json(
-        bans::preview(&state.services, &caller, &input.identities).await?,
+        bans::preview_ban(&state.services, &caller, &input.identities).await?,
     ))
 }

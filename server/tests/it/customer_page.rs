@@ -325,15 +325,21 @@ async fn customer_page_actions_follow_roles_and_workspaces(engine: Engine) {
     );
     let revoke = json!({"entitlement_id": item, "revoke": {"reason": "abuse"}});
     assert_eq!(
-        viewer.json(srv, "revoke_item", revoke.clone()).await.0,
+        viewer
+            .json(srv, "revoke_entitlement", revoke.clone())
+            .await
+            .0,
         StatusCode::FORBIDDEN
     );
     assert_eq!(
-        stranger.json(srv, "revoke_item", revoke.clone()).await.0,
+        stranger
+            .json(srv, "revoke_entitlement", revoke.clone())
+            .await
+            .0,
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        support.json(srv, "revoke_item", revoke).await.0,
+        support.json(srv, "revoke_entitlement", revoke).await.0,
         StatusCode::OK
     );
 

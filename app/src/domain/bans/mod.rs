@@ -489,7 +489,7 @@ pub async fn active_ban_for(
 }
 
 /// Which customers `identities` would match, before saving a ban.
-pub async fn preview(
+pub async fn preview_ban(
     svc: &Services,
     caller: &Caller,
     identities: &[BanIdentity],

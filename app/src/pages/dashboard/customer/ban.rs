@@ -12,7 +12,7 @@ use crate::components::dialog::{
     BTN, BTN_DANGER, BTN_PRIMARY, Confirm, Dialog, ErrorNote, FormDialog, INPUT, LABEL, perform,
 };
 use crate::server_fns::customer::{
-    create_ban, customer_payment_details, lift_ban, preview_ban, update_ban,
+    create_ban, lift_ban, list_payment_details, preview_ban, update_ban,
 };
 use crate::types::ban::{Ban, BanCreate, BanIdentity, BanIdentityKind, BanUpdate};
 use crate::types::payment_detail::PaymentDetailKind;
@@ -273,7 +273,7 @@ pub fn BanDialog(open: RwSignal<bool>, customer: Customer) -> impl IntoView {
         }
         let id = ctx.id.get_untracked();
         leptos::task::spawn_local(async move {
-            let Ok(list) = customer_payment_details(id).await else {
+            let Ok(list) = list_payment_details(id).await else {
                 return;
             };
             choices.update(|cs| {

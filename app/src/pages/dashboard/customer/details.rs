@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use super::{load_error, loading, minute, nothing, use_customer};
 use crate::components::dialog::{BTN, BTN_DANGER, Confirm, ErrorNote, StatusBadge, perform};
 use crate::server_fns::customer::{
-    block_all_payment_details, block_payment_detail, customer_activity, customer_payment_details,
+    block_all_payment_details, block_payment_detail, customer_activity, list_payment_details,
     unblock_all_payment_details, unblock_payment_detail,
 };
 use crate::types::payment_detail::{PaymentDetailKind, PaymentDetailStatus};
@@ -27,7 +27,7 @@ pub fn PaymentDetailsTab() -> impl IntoView {
     let ctx = use_customer();
     let details = Resource::new(
         move || (ctx.id.get(), ctx.refresh.get()),
-        |(id, _)| customer_payment_details(id),
+        |(id, _)| list_payment_details(id),
     );
     let log = Resource::new(
         move || (ctx.id.get(), ctx.refresh.get()),

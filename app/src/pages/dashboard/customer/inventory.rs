@@ -12,8 +12,8 @@ use crate::components::dialog::{
     perform,
 };
 use crate::server_fns::customer::{
-    assign_product, create_download_link, customer_inventory, link_discord, reveal_license_key,
-    revoke_item,
+    create_download_link, grant_entitlement, link_discord, list_entitlements, reveal_license_key,
+    revoke_entitlement,
 };
 use crate::server_fns::dashboard::list_products;
 use crate::types::entitlement::{
@@ -38,7 +38,7 @@ pub fn InventoryTab() -> impl IntoView {
     let ctx = use_customer();
     let items = Resource::new(
         move || (ctx.id.get(), ctx.refresh.get()),
-        |(id, _)| customer_inventory(id),
+        |(id, _)| list_entitlements(id),
     );
     let assign_open = RwSignal::new(false);
     let body = move || {
@@ -107,7 +107,7 @@ fn Item(item: Entitlement, role: Role) -> impl IntoView {
             perform(
                 busy,
                 error,
-                revoke_item(id.clone(), EntitlementRevoke { reason: None }),
+                revoke_entitlement(id.clone(), EntitlementRevoke { reason: None }),
                 move |_| {
                     revoke_open.set(false);
                     ctx.changed();
@@ -343,7 +343,7 @@ fn AssignDialog(open: RwSignal<bool>) -> impl IntoView {
         perform(
             busy,
             error,
-            assign_product(ctx.id.get_untracked(), grant),
+            grant_entitlement(ctx.id.get_untracked(), grant),
             move |_| {
                 open.set(false);
                 ctx.changed();

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use super::{load_error, loading, minute, nothing, use_customer};
 use crate::components::dialog::{BTN, BTN_LINK, FormDialog, INPUT, LABEL, StatusBadge, perform};
 use crate::components::pager::KeysetPager;
-use crate::server_fns::customer::{add_repayment, customer_orders, order_history, refund_order};
+use crate::server_fns::customer::{list_orders, order_history, refund_order, request_repayment};
 use crate::types::money::{self, parse_major};
 use crate::types::order::{
     OrderStatus, PaymentMethodType, RefundCreate, RefundStatus, RefundsAndDisputes,
@@ -34,7 +34,7 @@ pub fn OrdersTab() -> impl IntoView {
                 cursors.get().last().cloned(),
             )
         },
-        |(id, _, status, after)| customer_orders(id, (!status.is_empty()).then_some(status), after),
+        |(id, _, status, after)| list_orders(id, (!status.is_empty()).then_some(status), after),
     );
     let body = move || {
         Suspend::new(async move {
@@ -255,7 +255,7 @@ fn DisputeLine(dispute: Dispute, role: Role) -> impl IntoView {
         perform(
             busy,
             error,
-            add_repayment(
+            request_repayment(
                 id,
                 RepaymentCreate {
                     method: method.get_untracked(),

@@ -9,8 +9,8 @@ use crate::components::dialog::{
     BTN, BTN_DANGER, BTN_LINK, Confirm, ErrorNote, FormDialog, INPUT, LABEL, StatusBadge, perform,
 };
 use crate::server_fns::customer::{
-    cancel_subscription, customer_subscriptions, recover_subscription, revoke_subscription,
-    subscription_invoices,
+    cancel_subscription, list_invoices, list_subscriptions, recover_subscription,
+    revoke_subscription,
 };
 use crate::types::money;
 use crate::types::subscription::{SubscriptionCancel, SubscriptionRevoke, SubscriptionStatus};
@@ -23,7 +23,7 @@ pub fn SubscriptionsTab() -> impl IntoView {
     let status = RwSignal::new(String::new());
     let subs = Resource::new(
         move || (ctx.id.get(), ctx.refresh.get(), status.get()),
-        |(id, _, status)| customer_subscriptions(id, (!status.is_empty()).then_some(status)),
+        |(id, _, status)| list_subscriptions(id, (!status.is_empty()).then_some(status)),
     );
     let body = move || {
         Suspend::new(async move {
@@ -289,7 +289,7 @@ fn CancelDialog(open: RwSignal<bool>, subscription_id: String) -> impl IntoView 
 #[component]
 fn BillingHistory(subscription_id: String) -> impl IntoView {
     // Not keyed on the refresh counter: a refresh rebuilds the cards, and this with them.
-    let invoices = Resource::new(move || subscription_id.clone(), subscription_invoices);
+    let invoices = Resource::new(move || subscription_id.clone(), list_invoices);
     let body = move || {
         Suspend::new(async move {
             match invoices.await {
