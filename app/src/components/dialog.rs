@@ -86,6 +86,9 @@ pub fn FormDialog(
     /// The label of the button that closes the dialog unchanged ("Cancel" unless given).
     #[prop(optional)]
     dismiss_label: Option<&'static str>,
+    /// Another action, shown apart on the left of the buttons (such as Unban).
+    #[prop(optional, into)]
+    aside: Option<ViewFn>,
     /// The fields.
     children: ChildrenFn,
 ) -> impl IntoView {
@@ -103,13 +106,16 @@ pub fn FormDialog(
             >
                 {children.with_value(|c| c())}
                 <ErrorNote error=error.into() />
-                <div class="flex justify-end gap-2">
-                    <button type="button" class=BTN on:click=move |_| open.set(false)>
-                        {dismiss_label.unwrap_or("Cancel")}
-                    </button>
-                    <button type="submit" class=submit_class disabled=move || busy.get()>
-                        {move || if busy.get() { busy_label } else { submit_label }}
-                    </button>
+                <div class="flex flex-wrap justify-between gap-2">
+                    <div>{aside.as_ref().map(|a| a.run())}</div>
+                    <div class="flex gap-2">
+                        <button type="button" class=BTN on:click=move |_| open.set(false)>
+                            {dismiss_label.unwrap_or("Cancel")}
+                        </button>
+                        <button type="submit" class=submit_class disabled=move || busy.get()>
+                            {move || if busy.get() { busy_label } else { submit_label }}
+                        </button>
+                    </div>
                 </div>
             </form>
         </Dialog>

@@ -3,13 +3,12 @@
 //! the red banner of a banned customer, and the ban window that edits or lifts the ban.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 
 use super::{day, use_customer};
 use crate::components::alert::Alert;
 use crate::components::dialog::{
-    BTN, BTN_DANGER, BTN_PRIMARY, Confirm, Dialog, ErrorNote, FormDialog, INPUT, LABEL, perform,
+    BTN, BTN_DANGER, Confirm, Dialog, ErrorNote, FormDialog, INPUT, LABEL, perform,
 };
 use crate::server_fns::customer::{
     create_ban, lift_ban, list_payment_details, preview_ban, update_ban,
@@ -426,8 +425,7 @@ fn BanWindow(open: RwSignal<bool>, ban: Ban, customer: Customer, can_edit: bool)
     let version = ban.version;
     let on_submit = {
         let ban_id = ban_id.clone();
-        move |ev: SubmitEvent| {
-            ev.prevent_default();
+        Callback::new(move |()| {
             let (expires_at, make_permanent) = if permanent.get_untracked() {
                 (None, true)
             } else {
@@ -471,7 +469,7 @@ fn BanWindow(open: RwSignal<bool>, ban: Ban, customer: Customer, can_edit: bool)
                 }
                 busy.set(false);
             });
-        }
+        })
     };
     let unban = Callback::new(move |()| {
         perform(busy, error, lift_ban(ban_id.clone()), move |_| {
@@ -482,28 +480,31 @@ fn BanWindow(open: RwSignal<bool>, ban: Ban, customer: Customer, can_edit: bool)
     });
     let identities = StoredValue::new(ban.identities.clone());
     let created = day(ban.created_at);
+    let title = format!("Ban {}", ban.id);
     view! {
-        <Dialog open title=format!("Ban {}", ban.id)>
-            {if can_edit {
-                view! {
-                    <form on:submit=on_submit.clone() class="space-y-4" novalidate>
-                        <p class="text-xs text-slate-500">{format!("Created {created}")}</p>
-                        <BanForm choices reason until permanent />
-                        <ErrorNote error=error.into() />
-                        <div class="flex flex-wrap justify-between gap-2">
-                            <button type="button" class=BTN_DANGER on:click=move |_| unban_open.set(true)>"Unban"</button>
-                            <div class="flex gap-2">
-                                <button type="button" class=BTN on:click=move |_| open.set(false)>"Close"</button>
-                                <button type="submit" class=BTN_PRIMARY disabled=move || busy.get()>
-                                    {move || if busy.get() { "Saving…" } else { "Save ban" }}
-                                </button>
-                            </div>
-                        </div>
-                    </form>
-                }
-                .into_any()
-            } else {
-                view! {
+        {if can_edit {
+            view! {
+                <FormDialog
+                    open
+                    title=title
+                    on_submit
+                    busy
+                    error
+                    submit_label="Save ban"
+                    busy_label="Saving…"
+                    dismiss_label="Close"
+                    aside=move || view! {
+                        <button type="button" class=BTN_DANGER on:click=move |_| unban_open.set(true)>"Unban"</button>
+                    }
+                >
+                    <p class="text-xs text-slate-500">{format!("Created {created}")}</p>
+                    <BanForm choices reason until permanent />
+                </FormDialog>
+            }
+            .into_any()
+        } else {
+            view! {
+                <Dialog open title>
                     <p class="text-sm text-slate-600">{format!("Created {created}. Reason: {}", reason.get_untracked())}</p>
                     <ul class="mt-3 space-y-1 text-sm">
                         {identities.get_value().into_iter().map(|i| view! {
@@ -513,10 +514,10 @@ fn BanWindow(open: RwSignal<bool>, ban: Ban, customer: Customer, can_edit: bool)
                     <div class="mt-5 flex justify-end">
                         <button type="button" class=BTN on:click=move |_| open.set(false)>"Close"</button>
                     </div>
-                }
-                .into_any()
-            }}
-        </Dialog>
+                </Dialog>
+            }
+            .into_any()
+        }}
         <Confirm
             open=unban_open
             title="Lift this ban?".to_owned()
