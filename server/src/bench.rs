@@ -18,7 +18,7 @@ use app::types::money::{self, Currency};
 use app::types::order::{OrderKind, OrderStatus};
 use app::types::product::{BillingInterval, ProductCreate, ProductKind};
 use app::types::subscription::SubscriptionStatus;
-use app::types::{CustomerId, OrderId, SubscriptionId, WorkspaceId};
+use app::types::{CustomerId, OrderId, ProductId, SubscriptionId, WorkspaceId};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::StdRng;
@@ -101,7 +101,7 @@ fn rate_to_eur(currency: &str) -> i64 {
 }
 
 struct Catalogue {
-    id: String,
+    id: ProductId,
     amount: i64,
     currency: Currency,
     monthly: bool,
@@ -128,7 +128,7 @@ pub async fn seed_bench(
     seed: u64,
 ) -> anyhow::Result<()> {
     let ws_id: WorkspaceId = BENCH_WORKSPACE_ID.parse().context("bench workspace id")?;
-    if workspace::Entity::find_by_id(BENCH_WORKSPACE_ID)
+    if workspace::Entity::find_by_id(ws_id.clone())
         .one(&svc.db)
         .await?
         .is_some()
@@ -174,14 +174,14 @@ pub async fn seed_bench(
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
         catalogue.push(Catalogue {
-            id: p.id.to_string(),
+            id: p.id,
             amount,
             currency: Currency::parse(currency).map_err(anyhow::Error::msg)?,
             monthly,
         });
     }
     let eur = Currency::parse("EUR").map_err(anyhow::Error::msg)?;
-    let ws = ws_id.to_string();
+    let ws = ws_id.clone();
     let mut rng = StdRng::seed_from_u64(seed);
     // Three years of history ending at a fixed day: the data never depends on today.
     let start = Utc
@@ -212,7 +212,7 @@ pub async fn seed_bench(
             // Customers arrive in order over the three years, a few minutes apart.
             let created = start
                 + Duration::milliseconds((i as i64) * (span_minutes * 60_000) / customers as i64);
-            let id = CustomerId::generate_at(created).to_string();
+            let id = CustomerId::generate_at(created);
             let first = FIRST[rng.random_range(0..FIRST.len())];
             let last = LAST[rng.random_range(0..LAST.len())];
             let email = (rng.random_range(0..10) != 0).then(|| {
@@ -250,7 +250,7 @@ pub async fn seed_bench(
                     subscribed = Some(at);
                 }
                 os.push(order::ActiveModel {
-                    id: Set(OrderId::generate_at(at).to_string()),
+                    id: Set(OrderId::generate_at(at)),
                     workspace_id: Set(ws.clone()),
                     customer_id: Set(id.clone()),
                     product_id: Set(p.id.clone()),
@@ -288,7 +288,7 @@ pub async fn seed_bench(
                 };
                 let vip = &catalogue[1];
                 subs.push(subscription::ActiveModel {
-                    id: Set(SubscriptionId::generate_at(since).to_string()),
+                    id: Set(SubscriptionId::generate_at(since)),
                     workspace_id: Set(ws.clone()),
                     customer_id: Set(id.clone()),
                     product_id: Set(vip.id.clone()),
@@ -328,7 +328,7 @@ pub async fn seed_bench(
                 });
             }
             let search = app::domain::customers::search_text(
-                &id,
+                id.as_str(),
                 email.as_deref(),
                 name.as_deref(),
                 external_id.as_deref(),
@@ -645,7 +645,7 @@ pub async fn bench_list(svc: &Services, runs: usize, only: Option<&str>) -> anyh
                     sql = drop_cursor(&sql).replace(&id_at(case.query.created_before), &bound);
                 }
                 Some(c) => {
-                    let row = customer::Entity::find_by_id(c.as_str())
+                    let row = customer::Entity::find_by_id(c.clone())
                         .one(&svc.db)
                         .await?
                         .context("cursor row")?;

@@ -60,7 +60,7 @@ pub async fn create_user(svc: &Services, new: NewUser) -> Result<UserId, DomainE
     let id = UserId::generate_at(svc.clock.now());
     let txn = svc.db.begin().await?;
     user::ActiveModel {
-        id: Set(id.to_string()),
+        id: Set(id.clone()),
         email: Set(email),
         password_hash: Set(password_hash),
         name: Set(None),
@@ -70,8 +70,8 @@ pub async fn create_user(svc: &Services, new: NewUser) -> Result<UserId, DomainE
     .insert(&txn)
     .await?;
     membership::ActiveModel {
-        workspace_id: Set(new.workspace_id.to_string()),
-        user_id: Set(id.to_string()),
+        workspace_id: Set(new.workspace_id.clone()),
+        user_id: Set(id.clone()),
         role: Set(new.role),
         created_at: Set(now),
     }
@@ -121,7 +121,7 @@ pub async fn log_in(
     let token = random_token(43);
     let now = svc.clock.now();
     session::ActiveModel {
-        id: Set(SessionId::generate_at(svc.clock.now()).to_string()),
+        id: Set(SessionId::generate_at(svc.clock.now())),
         token_hash: Set(sha256_hex(&token)),
         user_id: Set(user.id.clone()),
         workspace_id: Set(membership.workspace_id.clone()),
@@ -149,7 +149,7 @@ pub async fn session_user(
         .one(&svc.db)
         .await?
         .ok_or(DomainError::Unauthenticated)?;
-    let user = user::Entity::find_by_id(&session.user_id)
+    let user = user::Entity::find_by_id(session.user_id.clone())
         .one(&svc.db)
         .await?
         .ok_or(DomainError::Unauthenticated)?;
@@ -205,9 +205,8 @@ fn signed_in(
     ip: Option<String>,
 ) -> Result<SignedIn, DomainError> {
     let role = membership.role;
-    let id = UserId::parse(&user.id).map_err(|e| DomainError::internal(e.to_string()))?;
-    let workspace_id = WorkspaceId::parse(&membership.workspace_id)
-        .map_err(|e| DomainError::internal(e.to_string()))?;
+    let id = user.id.clone();
+    let workspace_id = membership.workspace_id.clone();
     Ok(SignedIn {
         caller: Caller {
             workspace_id,

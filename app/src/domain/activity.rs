@@ -17,7 +17,7 @@ use crate::types::{CustomerId, EventId, Page, Role, Scope};
 
 use super::actor::{Actor, Caller};
 use super::paging::{self, Limit};
-use super::{DomainError, Services, customers, stored_id};
+use super::{DomainError, Services, customers};
 
 /// A customer's audit trail, newest first, by keyset on the event id; only the changes to
 /// objects of `target_type` (such as `payment_detail`) when given.
@@ -60,7 +60,7 @@ pub async fn customer_activity(
             .all(&svc.db)
             .await?
         {
-            names.insert(u.id, u.email);
+            names.insert(u.id.to_string(), u.email);
         }
     }
     let key_ids = ids_of(ActorKind::ApiKey);
@@ -71,7 +71,7 @@ pub async fn customer_activity(
             .all(&svc.db)
             .await?
         {
-            names.insert(k.id, format!("API key “{}”", k.name));
+            names.insert(k.id.to_string(), format!("API key “{}”", k.name));
         }
     }
 
@@ -85,7 +85,7 @@ pub async fn customer_activity(
                 (kind, None) => kind.to_string(),
             };
             Ok(ActivityEntry {
-                id: stored_id(&r.id)?,
+                id: r.id.clone(),
                 changes: field_changes(&r.changes),
                 action: r.action,
                 target_type: r.target_type,
@@ -213,7 +213,7 @@ pub async fn revenue_by_month(
         .filter_map(|i| start.checked_add_months(Months::new(i)))
         .map(|t| (month_of(t), 0))
         .collect();
-    let ws = caller.workspace_id.as_str();
+    let ws = &caller.workspace_id;
     let cus = customer_id.as_str();
 
     let paid: Vec<(Option<DateTime<Utc>>, i64)> = order::Entity::find()

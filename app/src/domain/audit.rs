@@ -5,8 +5,8 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 use serde_json::{Map, Value};
 
 use crate::db::entities::event;
-use crate::types::EventId;
 use crate::types::activity::TargetKind;
+use crate::types::{CustomerId, EventId};
 
 use super::actor::Caller;
 use super::{DomainError, Services};
@@ -49,7 +49,7 @@ pub struct Change<'a> {
     /// The object's id.
     pub target_id: &'a str,
     /// The customer the change concerns, if any.
-    pub customer_id: Option<&'a str>,
+    pub customer_id: Option<&'a CustomerId>,
     /// From [`diff`].
     pub changes: Value,
 }
@@ -63,14 +63,14 @@ pub async fn record<C: ConnectionTrait>(
 ) -> Result<EventId, DomainError> {
     let id = EventId::generate_at(svc.clock.now());
     event::ActiveModel {
-        id: Set(id.to_string()),
-        workspace_id: Set(caller.workspace_id.to_string()),
+        id: Set(id.clone()),
+        workspace_id: Set(caller.workspace_id.clone()),
         actor_type: Set(caller.actor.kind()),
         actor_id: Set(caller.actor.id().map(str::to_owned)),
         action: Set(change.action.to_owned()),
         target_type: Set(change.target_type),
         target_id: Set(change.target_id.to_owned()),
-        customer_id: Set(change.customer_id.map(str::to_owned)),
+        customer_id: Set(change.customer_id.cloned()),
         changes: Set(change.changes.to_string()),
         ip: Set(caller.ip.clone()),
         created_at: Set(svc.clock.now()),

@@ -22,7 +22,7 @@ use super::entitlements::{self, Which};
 use super::orders::{self, NewOrder, Outcome};
 use super::payments::{self, AttemptStatus, Purpose};
 use super::provider::{Charge, PaymentSource, ProviderError};
-use super::{Claim, DomainError, Services, Unreadable, claim, lock_row, stored_id, subscriptions};
+use super::{Claim, DomainError, Services, Unreadable, claim, lock_row, subscriptions};
 
 /// Waits before each retry after a failed renewal; after the last, the subscription expires.
 pub const RETRY_DELAYS: [Duration; 3] = [Duration::days(1), Duration::days(3), Duration::days(5)];
@@ -87,7 +87,7 @@ pub async fn run_billing(svc: &Services) -> Result<BillingReport, DomainError> {
             Ok(()) => {}
             Err(e) => {
                 tracing::warn!(subscription = %id, error = %e, "a renewal failed; retried later");
-                back_off(svc, &id, now).await?;
+                back_off(svc, id.as_str(), now).await?;
             }
         }
     }
@@ -138,7 +138,8 @@ async fn claim_due(
 /// After a failed run (not a decline: an error), the subscription waits longer each time.
 async fn back_off(svc: &Services, id: &str, now: DateTime<Utc>) -> Result<(), DomainError> {
     // Only the counter: a row that cannot be read as a whole backs off too.
-    let failures: i32 = sub::Entity::find_by_id(id)
+    let failures: i32 = sub::Entity::find()
+        .filter(sub::Column::Id.eq(id))
         .select_only()
         .column(sub::Column::ClaimFailures)
         .into_tuple()
@@ -159,7 +160,7 @@ async fn back_off(svc: &Services, id: &str, now: DateTime<Utc>) -> Result<(), Do
 }
 
 async fn apply_scheduled_cancel(svc: &Services, row: sub::Model) -> Result<bool, DomainError> {
-    let caller = Caller::system(stored_id(&row.workspace_id)?);
+    let caller = Caller::system(row.workspace_id.clone());
     let txn = svc.write_txn().await?;
     let end = row.current_period_end;
     let done = subscriptions::write(&txn, svc, &caller, &row, "subscription.canceled", |m| {
@@ -212,7 +213,7 @@ async fn collect(
             Finished::Declined { expired: true } => report.expired += 1,
             Finished::Voided | Finished::Nothing | Finished::Postponed => return Ok(()),
         }
-        row = sub::Entity::find_by_id(row.id.as_str())
+        row = sub::Entity::find_by_id(row.id.clone())
             .one(&svc.db)
             .await?
             .ok_or_else(|| DomainError::internal("subscription vanished"))?;
@@ -313,7 +314,7 @@ pub(crate) async fn finish_renewal(
             // Not (or no longer) wanted, or settled elsewhere: `void` leaves a settled attempt
             // alone and gives back anything else.
             payments::void(svc, &attempt.id, &charge.payment_id, attempt.amount).await?;
-            let settled = charge_attempt::Entity::find_by_id(attempt.id.as_str())
+            let settled = charge_attempt::Entity::find_by_id(attempt.id.clone())
                 .one(&svc.db)
                 .await?
                 .is_some_and(|a| a.status == AttemptStatus::Succeeded);
@@ -333,13 +334,13 @@ async fn expecting<C: sea_orm::ConnectionTrait>(
     conn: &C,
     attempt: &charge_attempt::Model,
 ) -> Result<Option<sub::Model>, DomainError> {
-    let Some(id) = attempt.subscription_id.as_deref() else {
+    let Some(id) = &attempt.subscription_id else {
         return Err(DomainError::internal(
             "a renewal attempt without a subscription",
         ));
     };
-    lock_row(conn, "subscriptions", id).await?;
-    let row = sub::Entity::find_by_id(id)
+    lock_row(conn, "subscriptions", id.as_str()).await?;
+    let row = sub::Entity::find_by_id(id.clone())
         .one(conn)
         .await?
         .ok_or_else(|| DomainError::internal("subscription vanished"))?;
@@ -362,7 +363,7 @@ async fn record_renewal(
         txn.rollback().await?;
         return Ok(false);
     };
-    let caller = Caller::system(stored_id(&row.workspace_id)?);
+    let caller = Caller::system(row.workspace_id.clone());
     let interval = row.interval;
     let start = row.current_period_end;
     let end = subscriptions::period_end(start, interval, row.interval_count);
@@ -447,7 +448,7 @@ async fn record_decline(
         txn.commit().await?;
         return Ok(Finished::Nothing);
     };
-    let caller = Caller::system(stored_id(&row.workspace_id)?);
+    let caller = Caller::system(row.workspace_id.clone());
     let start = row.current_period_end;
     let end = subscriptions::period_end(start, row.interval, row.interval_count);
     let inv = invoice_for(&txn, &row, start, end, now).await?;

@@ -2,6 +2,7 @@
 //! provider, then write the order, subscription, invoice, entitlements, payment details, stats
 //! and events in one transaction.
 
+use crate::types::ChargeAttemptId;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
@@ -44,7 +45,7 @@ async fn find_customer<C: ConnectionTrait>(
     input: &CheckoutCreate,
     buyer: &Buyer,
 ) -> Result<Option<customer::Model>, DomainError> {
-    let ws = caller.workspace_id.as_str();
+    let ws = &caller.workspace_id;
     if let Some(id) = &input.customer_id {
         return customers::row(conn, caller, id).await.map(Some);
     }
@@ -156,7 +157,7 @@ pub async fn create_checkout(
         .and_then(|c| c.email.clone())
         .or(buyer.email.clone());
     let details = payment_details::of_payment(Some(&method), email.as_deref(), ip.as_deref());
-    payment_details::refuse_blocked(&svc.db, caller.workspace_id.as_str(), &details).await?;
+    payment_details::refuse_blocked(&svc.db, &caller.workspace_id, &details).await?;
     // A ban on any identity of the purchase (given now, or on file) refuses it.
     let on_file = existing.as_ref();
     let probe = bans::Probe {
@@ -184,21 +185,15 @@ pub async fn create_checkout(
             .cloned()
             .collect(),
     };
-    bans::refuse_banned(
-        &svc.db,
-        caller.workspace_id.as_str(),
-        svc.clock.now(),
-        &probe,
-    )
-    .await?;
+    bans::refuse_banned(&svc.db, &caller.workspace_id, svc.clock.now(), &probe).await?;
 
     let currency = Currency::parse(&product.currency).map_err(DomainError::internal)?;
-    let ws_currency = orders::workspace_currency(&svc.db, caller.workspace_id.as_str()).await?;
+    let ws_currency = orders::workspace_currency(&svc.db, &caller.workspace_id).await?;
     // The intent first, committed: its id is the charge's idempotency key.
     let attempt = payments::begin(
         svc,
         payments::NewAttempt {
-            workspace_id: caller.workspace_id.to_string(),
+            workspace_id: caller.workspace_id.clone(),
             purpose: payments::Purpose::Checkout,
             amount: product.amount,
             currency: product.currency.clone(),
@@ -313,13 +308,13 @@ async fn customer_for<C: ConnectionTrait>(
                 super::audit::Change {
                     action: "customer.updated",
                     target_type: TargetKind::Customer,
-                    target_id: &c.id,
+                    target_id: c.id.as_str(),
                     customer_id: Some(&c.id),
                     changes: serde_json::json!({"country": {"before": null, "after": country}}),
                 },
             )
             .await?;
-            let c = customer::Entity::find_by_id(c.id.as_str())
+            let c = customer::Entity::find_by_id(c.id.clone())
                 .one(conn)
                 .await?
                 .ok_or(DomainError::NotFound { what: "customer" })?;
@@ -356,7 +351,7 @@ async fn write_paid(
     ip: Option<String>,
     note: Option<String>,
     details: &[payment_details::Detail],
-    attempt_id: &str,
+    attempt_id: &ChargeAttemptId,
 ) -> Result<Checkout, DomainError> {
     let now = svc.clock.now();
     let txn = svc.write_txn().await?;
@@ -373,8 +368,8 @@ async fn write_paid(
         let interval = product.interval.unwrap_or(BillingInterval::Month);
         let count = product.interval_count.unwrap_or(1);
         let row = sub::ActiveModel {
-            id: Set(SubscriptionId::generate_at(svc.clock.now()).to_string()),
-            workspace_id: Set(caller.workspace_id.to_string()),
+            id: Set(SubscriptionId::generate_at(svc.clock.now())),
+            workspace_id: Set(caller.workspace_id.clone()),
             customer_id: Set(customer.id.clone()),
             product_id: Set(product.id.clone()),
             status: Set(SubscriptionStatus::Active),
@@ -442,7 +437,7 @@ async fn write_paid(
             super::audit::Change {
                 action: "subscription.created",
                 target_type: TargetKind::Subscription,
-                target_id: &s.id,
+                target_id: s.id.as_str(),
                 customer_id: Some(&s.customer_id),
                 changes: serde_json::json!({
                     "customer_id": s.customer_id,

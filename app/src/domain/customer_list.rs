@@ -7,6 +7,7 @@
 //! pg_trgm on PostgreSQL) lists the few candidates to sort; a term too short for trigrams, or
 //! too common for the candidate cap, walks the sort index to the end of the page.
 
+use crate::types::WorkspaceId;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, SimpleExpr};
 use sea_orm::{
@@ -189,7 +190,12 @@ fn key_value(row: &customer::Model, col: customer::Column) -> i64 {
 
 /// Rows strictly after `at` in the walk's order: `(key, id)` beyond `at`'s.
 fn after_row(key: Option<customer::Column>, down: bool, at: &customer::Model) -> SimpleExpr {
-    after_key(key, down, key.map_or(0, |k| key_value(at, k)), &at.id)
+    after_key(
+        key,
+        down,
+        key.map_or(0, |k| key_value(at, k)),
+        at.id.as_str(),
+    )
 }
 
 /// Rows strictly after the one with sort key `v` and id `id` in the walk's order.
@@ -253,14 +259,14 @@ fn partial(term: &str) -> Condition {
 /// IP address. `None` when `q` is none of these.
 async fn exact_ids<C: ConnectionTrait>(
     conn: &C,
-    ws: &str,
+    ws: &WorkspaceId,
     q: &str,
-) -> Result<Option<Vec<String>>, DomainError> {
-    if q.parse::<CustomerId>().is_ok() {
-        return Ok(Some(vec![q.to_owned()]));
+) -> Result<Option<Vec<CustomerId>>, DomainError> {
+    if let Ok(id) = q.parse::<CustomerId>() {
+        return Ok(Some(vec![id]));
     }
-    if q.parse::<OrderId>().is_ok() {
-        let found = order::Entity::find_by_id(q)
+    if let Ok(order_id) = q.parse::<OrderId>() {
+        let found = order::Entity::find_by_id(order_id)
             .filter(order::Column::WorkspaceId.eq(ws))
             .one(conn)
             .await?;
@@ -346,7 +352,7 @@ pub async fn list_customers(
             "cannot be combined with starting_after",
         ));
     }
-    let ws = caller.workspace_id.as_str();
+    let ws = &caller.workspace_id;
     let (key, descending) = key_of(query.sort);
     let backwards = query.ending_before.is_some();
     // Walking backwards is walking the other way, then turning the page around.
@@ -430,14 +436,14 @@ pub async fn list_customers(
         match key {
             None if down => {
                 upper = Some(match upper {
-                    Some(u) if u < at.id => u,
-                    _ => at.id.clone(),
+                    Some(u) if u.as_str() < at.id.as_str() => u,
+                    _ => at.id.to_string(),
                 });
             }
             None => {
                 lower = Some(match lower {
-                    Some((l, inclusive)) if l > at.id => (l, inclusive),
-                    _ => (at.id.clone(), false),
+                    Some((l, inclusive)) if l.as_str() > at.id.as_str() => (l, inclusive),
+                    _ => (at.id.to_string(), false),
                 });
             }
             Some(_) => cursor_row = Some(at),
@@ -495,7 +501,7 @@ pub async fn list_customers(
 /// The rows of one page of a partial search, by the cheapest path for the term.
 async fn search(
     svc: &Services,
-    ws: &str,
+    ws: &WorkspaceId,
     select: Select<customer::Entity>,
     key: Option<customer::Column>,
     down: bool,

@@ -133,7 +133,7 @@ fn parse_metadata(row: &customer::Model) -> Result<Metadata, DomainError> {
 
 fn to_customer(row: customer::Model) -> Result<Customer, DomainError> {
     let metadata = parse_metadata(&row)?;
-    let id = CustomerId::parse(&row.id).map_err(|e| DomainError::internal(e.to_string()))?;
+    let id = row.id.clone();
     Ok(Customer {
         id,
         object: "customer".to_owned(),
@@ -177,7 +177,7 @@ async fn ensure_external_id_free<C: ConnectionTrait>(
     }
 }
 
-fn external_id_taken(external_id: &str, holder: &str) -> DomainError {
+fn external_id_taken(external_id: &str, holder: &CustomerId) -> DomainError {
     DomainError::Conflict {
         code: ErrorCode::ExternalIdTaken,
         message: format!("external_id {external_id:?} already belongs to customer {holder}"),
@@ -230,8 +230,8 @@ pub(crate) async fn create_in<C: ConnectionTrait>(
         f.external_id.as_deref(),
     );
     let row = customer::ActiveModel {
-        id: Set(id.to_string()),
-        workspace_id: Set(caller.workspace_id.to_string()),
+        id: Set(id.clone()),
+        workspace_id: Set(caller.workspace_id.clone()),
         external_id: Set(f.external_id.clone()),
         email: Set(f.email),
         name: Set(f.name),
@@ -262,7 +262,7 @@ pub(crate) async fn create_in<C: ConnectionTrait>(
             action: "customer.created",
             target_type: TargetKind::Customer,
             target_id: id.as_str(),
-            customer_id: Some(id.as_str()),
+            customer_id: Some(&id),
             changes: audit::diff(None, Some(&snapshot(&created))),
         },
     )
@@ -275,7 +275,7 @@ async fn find_row<C: ConnectionTrait>(
     caller: &Caller,
     id: &CustomerId,
 ) -> Result<customer::Model, DomainError> {
-    customer::Entity::find_by_id(id.as_str())
+    customer::Entity::find_by_id(id.clone())
         .filter(customer::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
         .one(conn)
         .await?
@@ -320,7 +320,7 @@ pub async fn update_customer(
     let row_id = row.id.clone();
     write(svc, caller, row, "customer.updated", move |m| {
         m.search_text = Set(search_text(
-            &row_id,
+            row_id.as_str(),
             after.email.as_deref(),
             after.name.as_deref(),
             after.external_id.as_deref(),
@@ -425,7 +425,7 @@ async fn write(
             action,
             target_type: TargetKind::Customer,
             target_id: before.id.as_str(),
-            customer_id: Some(before.id.as_str()),
+            customer_id: Some(&before.id),
             changes: audit::diff(Some(&snapshot(&before)), Some(&snapshot(&after))),
         },
     )
@@ -437,9 +437,9 @@ async fn write(
 /// The external ids of the given customers, in one query.
 pub(crate) async fn external_ids<C: ConnectionTrait>(
     conn: &C,
-    ids: impl IntoIterator<Item = String>,
-) -> Result<std::collections::HashMap<String, Option<String>>, DomainError> {
-    let mut ids: Vec<String> = ids.into_iter().collect();
+    ids: impl IntoIterator<Item = CustomerId>,
+) -> Result<std::collections::HashMap<CustomerId, Option<String>>, DomainError> {
+    let mut ids: Vec<CustomerId> = ids.into_iter().collect();
     ids.sort();
     ids.dedup();
     if ids.is_empty() {

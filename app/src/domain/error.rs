@@ -50,7 +50,7 @@ pub enum DomainError {
     #[error("the purchase matches ban {ban_id}")]
     Banned {
         /// The ban that refuses it.
-        ban_id: String,
+        ban_id: crate::types::BanId,
     },
     /// An invariant broke inside Patron.
     #[error("internal error: {0}")]

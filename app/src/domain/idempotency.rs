@@ -76,7 +76,7 @@ pub async fn claim(
 ) -> Result<Claim, DomainError> {
     check_key(key)?;
     let now = svc.clock.now();
-    let ws = caller.workspace_id.as_str();
+    let ws = &caller.workspace_id;
     let who = principal(caller);
     // Two passes at most: the second after clearing an expired record.
     for _ in 0..2 {
@@ -163,7 +163,7 @@ async fn find(
     key: &str,
 ) -> Result<Option<idempotency_key::Model>, DomainError> {
     Ok(idempotency_key::Entity::find_by_id((
-        caller.workspace_id.to_string(),
+        caller.workspace_id.clone(),
         principal(caller),
         key.to_owned(),
     ))

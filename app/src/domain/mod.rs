@@ -195,15 +195,6 @@ pub(crate) async fn claim<E: sea_orm::EntityTrait>(
         .collect())
 }
 
-/// Parses an id read from the database; a malformed one is an internal error.
-pub(crate) fn stored_id<T: std::str::FromStr>(raw: &str) -> Result<T, DomainError>
-where
-    T::Err: std::fmt::Display,
-{
-    raw.parse::<T>()
-        .map_err(|e| DomainError::internal(format!("stored id {raw:?}: {e}")))
-}
-
 /// Reads a JSON column.
 pub(crate) fn stored_json<T: serde::de::DeserializeOwned>(raw: &str) -> Result<T, DomainError> {
     serde_json::from_str(raw).map_err(|e| DomainError::internal(format!("stored JSON: {e}")))

@@ -1,6 +1,7 @@
 //! Payment details: remembered at each checkout, blocked and unblocked one by one or all at
 //! once, with the log of who did what (read from the audit trail).
 
+use crate::types::WorkspaceId;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -14,7 +15,7 @@ use crate::types::{CustomerId, PaymentDetail, PaymentDetailId, PaymentMethod, Sc
 
 use super::actor::Caller;
 use super::audit::{self, Change};
-use super::{DomainError, Services, customers, stored_id};
+use super::{DomainError, Services, customers};
 
 /// One identity a payment used: what kind, its value, and how to show it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,7 +65,7 @@ pub(crate) fn of_payment(
 /// The first of `details` that is blocked anywhere in the workspace, as a refusal.
 pub(crate) async fn refuse_blocked<C: ConnectionTrait>(
     conn: &C,
-    workspace_id: &str,
+    workspace_id: &WorkspaceId,
     details: &[Detail],
 ) -> Result<(), DomainError> {
     if details.is_empty() {
@@ -100,14 +101,14 @@ pub(crate) async fn refuse_blocked<C: ConnectionTrait>(
 /// Records that `customer_id` used `details` at `now` (insert, or move `last_seen_at`).
 pub(crate) async fn remember<C: ConnectionTrait>(
     conn: &C,
-    workspace_id: &str,
-    customer_id: &str,
+    workspace_id: &WorkspaceId,
+    customer_id: &CustomerId,
     details: &[Detail],
     now: DateTime<Utc>,
 ) -> Result<(), DomainError> {
     for d in details {
         pd::Entity::insert(pd::ActiveModel {
-            id: Set(PaymentDetailId::generate_at(now).to_string()),
+            id: Set(PaymentDetailId::generate_at(now)),
             workspace_id: Set(workspace_id.into()),
             customer_id: Set(customer_id.into()),
             kind: Set(d.kind),
@@ -136,9 +137,9 @@ pub(crate) async fn remember<C: ConnectionTrait>(
 
 fn to_detail(row: pd::Model) -> Result<PaymentDetail, DomainError> {
     Ok(PaymentDetail {
-        id: stored_id(&row.id)?,
+        id: row.id.clone(),
         object: "payment_detail".into(),
-        customer_id: stored_id(&row.customer_id)?,
+        customer_id: row.customer_id.clone(),
         kind: row.kind,
         value: row.value,
         label: row.label,
@@ -152,7 +153,7 @@ fn to_detail(row: pd::Model) -> Result<PaymentDetail, DomainError> {
 async fn rows_of<C: ConnectionTrait>(
     conn: &C,
     caller: &Caller,
-    customer_id: &str,
+    customer_id: &CustomerId,
 ) -> Result<Vec<pd::Model>, DomainError> {
     Ok(pd::Entity::find()
         .filter(pd::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
@@ -171,7 +172,7 @@ pub async fn list_payment_details(
 ) -> Result<Vec<PaymentDetail>, DomainError> {
     caller.require(Scope::CustomersRead)?;
     customers::get_customer(svc, caller, customer_id).await?;
-    rows_of(&svc.db, caller, customer_id.as_str())
+    rows_of(&svc.db, caller, customer_id)
         .await?
         .into_iter()
         .map(to_detail)
@@ -213,7 +214,7 @@ pub(crate) async fn set_status<C: ConnectionTrait>(
             Change {
                 action,
                 target_type: TargetKind::PaymentDetail,
-                target_id: &row.id,
+                target_id: row.id.as_str(),
                 customer_id: Some(&row.customer_id),
                 changes: json!({
                     "customer_id": row.customer_id,
@@ -234,7 +235,7 @@ pub(crate) async fn set_all<C: ConnectionTrait>(
     conn: &C,
     svc: &Services,
     caller: &Caller,
-    customer_id: &str,
+    customer_id: &CustomerId,
     status: PaymentDetailStatus,
 ) -> Result<(), DomainError> {
     let rows = rows_of(conn, caller, customer_id).await?;
@@ -250,7 +251,7 @@ async fn change_one(
 ) -> Result<PaymentDetail, DomainError> {
     caller.require(Scope::PaymentDetailsWrite)?;
     let txn = svc.write_txn().await?;
-    let row = pd::Entity::find_by_id(id.as_str())
+    let row = pd::Entity::find_by_id(id.clone())
         .filter(pd::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
         .one(&txn)
         .await?
@@ -258,13 +259,12 @@ async fn change_one(
             what: "payment detail",
         })?;
     set_status(&txn, svc, caller, std::slice::from_ref(&row), status).await?;
-    let row =
-        pd::Entity::find_by_id(id.as_str())
-            .one(&txn)
-            .await?
-            .ok_or(DomainError::NotFound {
-                what: "payment detail",
-            })?;
+    let row = pd::Entity::find_by_id(id.clone())
+        .one(&txn)
+        .await?
+        .ok_or(DomainError::NotFound {
+            what: "payment detail",
+        })?;
     txn.commit().await?;
     to_detail(row)
 }
@@ -296,8 +296,8 @@ async fn change_all(
     caller.require(Scope::PaymentDetailsWrite)?;
     customers::get_customer(svc, caller, customer_id).await?;
     let txn = svc.write_txn().await?;
-    set_all(&txn, svc, caller, customer_id.as_str(), status).await?;
-    let rows = rows_of(&txn, caller, customer_id.as_str()).await?;
+    set_all(&txn, svc, caller, customer_id, status).await?;
+    let rows = rows_of(&txn, caller, customer_id).await?;
     txn.commit().await?;
     rows.into_iter().map(to_detail).collect()
 }
@@ -327,8 +327,8 @@ pub async fn payment_detail_log(
     id: &PaymentDetailId,
 ) -> Result<Vec<PaymentDetailLogEntry>, DomainError> {
     caller.require(Scope::CustomersRead)?;
-    let ws = caller.workspace_id.as_str();
-    pd::Entity::find_by_id(id.as_str())
+    let ws = &caller.workspace_id;
+    pd::Entity::find_by_id(id.clone())
         .filter(pd::Column::WorkspaceId.eq(ws))
         .one(&svc.db)
         .await?

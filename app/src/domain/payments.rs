@@ -12,6 +12,7 @@
 //! [`compare`] sets the provider's own ledger against Patron's orders and refunds; `server
 //! reconcile` prints what it finds.
 
+use crate::types::{CustomerId, OrderId, SubscriptionId, WorkspaceId};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::future::Future;
@@ -80,15 +81,15 @@ crate::string_enum!(
 /// A charge about to be asked for.
 #[derive(Debug, Clone)]
 pub(crate) struct NewAttempt {
-    pub workspace_id: String,
+    pub workspace_id: WorkspaceId,
     pub purpose: Purpose,
     pub amount: i64,
     pub currency: String,
-    pub customer_id: Option<String>,
-    pub subscription_id: Option<String>,
+    pub customer_id: Option<CustomerId>,
+    pub subscription_id: Option<SubscriptionId>,
     pub period_start: Option<DateTime<Utc>>,
     pub retry_count: Option<i32>,
-    pub order_id: Option<String>,
+    pub order_id: Option<OrderId>,
 }
 
 /// Records the intent to charge, committed before the provider hears of it. Its id is the
@@ -96,7 +97,7 @@ pub(crate) struct NewAttempt {
 pub(crate) async fn begin(svc: &Services, new: NewAttempt) -> Result<attempt::Model, DomainError> {
     let now = svc.clock.now();
     Ok(attempt::ActiveModel {
-        id: Set(ChargeAttemptId::generate_at(now).to_string()),
+        id: Set(ChargeAttemptId::generate_at(now)),
         workspace_id: Set(new.workspace_id),
         purpose: Set(new.purpose),
         status: Set(AttemptStatus::Pending),
@@ -120,7 +121,7 @@ pub(crate) async fn begin(svc: &Services, new: NewAttempt) -> Result<attempt::Mo
 
 /// Takes over `attempt` again for another call under the same key (a renewal retried after a
 /// crash): it is pending again, with a fresh lease. `false` if it was settled meanwhile.
-pub(crate) async fn resume(svc: &Services, id: &str) -> Result<bool, DomainError> {
+pub(crate) async fn resume(svc: &Services, id: &ChargeAttemptId) -> Result<bool, DomainError> {
     let now = svc.clock.now();
     let res = attempt::Entity::update_many()
         .col_expr(attempt::Column::Status, Expr::val(AttemptStatus::Pending))
@@ -143,13 +144,13 @@ fn unsettled() -> [AttemptStatus; 2] {
 pub(crate) async fn settle<C: ConnectionTrait>(
     conn: &C,
     svc: &Services,
-    id: &str,
-    order_id: &str,
+    id: &ChargeAttemptId,
+    order_id: &OrderId,
     payment_id: &str,
 ) -> Result<(), DomainError> {
     let res = attempt::Entity::update_many()
         .col_expr(attempt::Column::Status, Expr::val(AttemptStatus::Succeeded))
-        .col_expr(attempt::Column::OrderId, Expr::val(Some(order_id)))
+        .col_expr(attempt::Column::OrderId, Expr::val(Some(order_id.clone())))
         .col_expr(
             attempt::Column::ProviderPaymentId,
             Expr::val(Some(payment_id)),
@@ -172,7 +173,7 @@ pub(crate) async fn settle<C: ConnectionTrait>(
 pub(crate) async fn decline<C: ConnectionTrait>(
     conn: &C,
     svc: &Services,
-    id: &str,
+    id: &ChargeAttemptId,
     code: ErrorCode,
 ) -> Result<bool, DomainError> {
     let res = attempt::Entity::update_many()
@@ -191,7 +192,7 @@ pub(crate) async fn decline<C: ConnectionTrait>(
 /// `voiding` and the reconciliation job finishes it.
 pub(crate) async fn void(
     svc: &Services,
-    id: &str,
+    id: &ChargeAttemptId,
     payment_id: &str,
     amount: i64,
 ) -> Result<(), DomainError> {
@@ -217,7 +218,7 @@ pub(crate) async fn void(
 
 async fn finish_void(
     svc: &Services,
-    id: &str,
+    id: &ChargeAttemptId,
     payment_id: &str,
     amount: i64,
 ) -> Result<(), DomainError> {
@@ -255,7 +256,7 @@ pub(crate) async fn charge(
             currency,
             settlement_currency,
             source,
-            idempotency_key: &attempt.id,
+            idempotency_key: attempt.id.as_str(),
         })
         .await
 }
@@ -390,7 +391,7 @@ async fn resolve(
     if a.status == AttemptStatus::Voiding {
         let payment = match &a.provider_payment_id {
             Some(p) => p.clone(),
-            None => match svc.provider.find_charge(&a.id).await {
+            None => match svc.provider.find_charge(a.id.as_str()).await {
                 Ok(Some(c)) => c.payment_id,
                 Ok(None) => {
                     return Err(DomainError::internal("voiding a charge the provider lacks"));
@@ -403,7 +404,7 @@ async fn resolve(
     }
     let found = svc
         .provider
-        .find_charge(&a.id)
+        .find_charge(a.id.as_str())
         .await
         .map_err(|e| DomainError::internal(e.to_string()))?;
     match found {

@@ -13,14 +13,14 @@ use crate::types::{Product, ProductId, Scope};
 
 use super::actor::Caller;
 use super::audit::{self, Change};
-use super::{DomainError, Services, stored_id, stored_json, to_json, validate};
+use super::{DomainError, Services, stored_json, to_json, validate};
 
 /// Most benefits one product may grant.
 pub const BENEFITS_MAX: usize = 20;
 
 pub(crate) fn to_product(row: product::Model) -> Result<Product, DomainError> {
     Ok(Product {
-        id: stored_id(&row.id)?,
+        id: row.id.clone(),
         object: "product".into(),
         name: row.name,
         kind: row.kind,
@@ -171,8 +171,8 @@ pub async fn create_product(
     let id = ProductId::generate_at(svc.clock.now());
     let txn = svc.write_txn().await?;
     let row = product::ActiveModel {
-        id: Set(id.to_string()),
-        workspace_id: Set(caller.workspace_id.to_string()),
+        id: Set(id.clone()),
+        workspace_id: Set(caller.workspace_id.clone()),
         name: Set(name),
         kind: Set(input.kind),
         amount: Set(input.amount),
@@ -208,7 +208,7 @@ pub(crate) async fn find_row<C: ConnectionTrait>(
     caller: &Caller,
     id: &ProductId,
 ) -> Result<product::Model, DomainError> {
-    product::Entity::find_by_id(id.as_str())
+    product::Entity::find_by_id(id.clone())
         .filter(product::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
         .one(conn)
         .await?
@@ -283,9 +283,9 @@ pub async fn archive_product(
 /// Names of the given products, for rows that show them (one query, whatever the count).
 pub(crate) async fn names<C: ConnectionTrait>(
     conn: &C,
-    ids: impl IntoIterator<Item = String>,
-) -> Result<std::collections::HashMap<String, String>, DomainError> {
-    let mut ids: Vec<String> = ids.into_iter().collect();
+    ids: impl IntoIterator<Item = ProductId>,
+) -> Result<std::collections::HashMap<ProductId, String>, DomainError> {
+    let mut ids: Vec<ProductId> = ids.into_iter().collect();
     ids.sort();
     ids.dedup();
     if ids.is_empty() {

@@ -2,6 +2,7 @@
 //! subscription change: sums move by deltas in SQL (safe under concurrency), and the
 //! subscription figures are recounted from the customer's few subscriptions.
 
+use crate::types::WorkspaceId;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -41,8 +42,8 @@ fn bump(col: customer::Column, by: i64) -> (customer::Column, sea_orm::sea_query
 /// Applies `d` to the customer's stats on `conn` (the change's transaction).
 pub(crate) async fn apply<C: ConnectionTrait>(
     conn: &C,
-    workspace_id: &str,
-    customer_id: &str,
+    workspace_id: &WorkspaceId,
+    customer_id: &CustomerId,
     d: Delta,
 ) -> Result<(), DomainError> {
     let mut update = customer::Entity::update_many()
@@ -140,13 +141,13 @@ pub fn summary_status(statuses: &[SubscriptionStatus]) -> Option<SubscriptionSta
 /// (a customer has a handful).
 pub(crate) async fn refresh_subscriptions<C: ConnectionTrait>(
     conn: &C,
-    workspace_id: &str,
-    customer_id: &str,
+    workspace_id: &WorkspaceId,
+    customer_id: &CustomerId,
 ) -> Result<(), DomainError> {
     // Two transactions recounting one customer on PostgreSQL would each see only their own
     // change and the later write would lose the other's: the customer's row lock orders them,
     // and the read below then sees what the first committed.
-    super::lock_row(conn, "customers", customer_id).await?;
+    super::lock_row(conn, "customers", customer_id.as_str()).await?;
     let subs = subscription::Entity::find()
         .filter(subscription::Column::WorkspaceId.eq(workspace_id))
         .filter(subscription::Column::CustomerId.eq(customer_id))
@@ -182,8 +183,8 @@ pub async fn get_customer_stats(
     id: &CustomerId,
 ) -> Result<CustomerStats, DomainError> {
     caller.require(Scope::CustomersRead)?;
-    let ws = caller.workspace_id.as_str();
-    let c = customer::Entity::find_by_id(id.as_str())
+    let ws = &caller.workspace_id;
+    let c = customer::Entity::find_by_id(id.clone())
         .filter(customer::Column::WorkspaceId.eq(ws))
         .one(&svc.db)
         .await?

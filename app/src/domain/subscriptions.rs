@@ -1,6 +1,7 @@
 //! Subscriptions: reading them and their billing history, and the merchant's actions: cancel at
 //! period end, cancel now, revoke now, recover a scheduled cancellation.
 
+use crate::types::{OrderId, WorkspaceId};
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Months, Utc};
@@ -27,9 +28,7 @@ use crate::types::{
 use super::actor::Caller;
 use super::audit::{self, Change};
 use super::entitlements::{self, Which};
-use super::{
-    DomainError, Services, customers, optional_text, products, stats, stored_id, stored_json,
-};
+use super::{DomainError, Services, customers, optional_text, products, stats, stored_json};
 
 /// The end of a period of `count` × `interval` starting at `start`.
 pub fn period_end(start: DateTime<Utc>, interval: BillingInterval, count: i32) -> DateTime<Utc> {
@@ -48,10 +47,10 @@ pub fn period_end(start: DateTime<Utc>, interval: BillingInterval, count: i32) -
 
 fn to_subscription(row: sub::Model, product_name: String) -> Result<Subscription, DomainError> {
     Ok(Subscription {
-        id: stored_id(&row.id)?,
+        id: row.id.clone(),
         object: "subscription".into(),
-        customer_id: stored_id(&row.customer_id)?,
-        product_id: stored_id(&row.product_id)?,
+        customer_id: row.customer_id.clone(),
+        product_id: row.product_id.clone(),
         product_name,
         status: row.status,
         amount: row.amount,
@@ -99,7 +98,7 @@ pub(crate) async fn find_row<C: ConnectionTrait>(
     caller: &Caller,
     id: &SubscriptionId,
 ) -> Result<sub::Model, DomainError> {
-    sub::Entity::find_by_id(id.as_str())
+    sub::Entity::find_by_id(id.clone())
         .filter(sub::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
         .one(conn)
         .await?
@@ -151,8 +150,8 @@ pub async fn list_invoices(
         .order_by_desc(invoice::Column::Id)
         .all(&svc.db)
         .await?;
-    let ids: Vec<String> = invoices.iter().map(|i| i.id.clone()).collect();
-    let mut attempts: HashMap<String, Vec<PaymentAttempt>> = HashMap::new();
+    let ids: Vec<InvoiceId> = invoices.iter().map(|i| i.id.clone()).collect();
+    let mut attempts: HashMap<InvoiceId, Vec<PaymentAttempt>> = HashMap::new();
     if !ids.is_empty() {
         for a in payment_attempt::Entity::find()
             .filter(payment_attempt::Column::InvoiceId.is_in(ids))
@@ -164,7 +163,7 @@ pub async fn list_invoices(
                 .entry(a.invoice_id.clone())
                 .or_default()
                 .push(PaymentAttempt {
-                    id: stored_id(&a.id)?,
+                    id: a.id.clone(),
                     status: a.status,
                     failure_code: a.failure_code,
                     failure_message: a.failure_message,
@@ -177,10 +176,10 @@ pub async fn list_invoices(
         .into_iter()
         .map(|i| {
             Ok(Invoice {
-                id: stored_id(&i.id)?,
+                id: i.id.clone(),
                 object: "invoice".into(),
-                subscription_id: stored_id(&i.subscription_id)?,
-                order_id: i.order_id.as_deref().map(stored_id).transpose()?,
+                subscription_id: i.subscription_id.clone(),
+                order_id: i.order_id.clone(),
                 amount: i.amount,
                 currency: i.currency,
                 status: i.status,
@@ -203,7 +202,7 @@ pub(crate) async fn open_invoice<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<invoice::Model, DomainError> {
     Ok(invoice::ActiveModel {
-        id: Set(InvoiceId::generate_at(now).to_string()),
+        id: Set(InvoiceId::generate_at(now)),
         workspace_id: Set(s.workspace_id.clone()),
         subscription_id: Set(s.id.clone()),
         customer_id: Set(s.customer_id.clone()),
@@ -224,17 +223,14 @@ pub(crate) async fn open_invoice<C: ConnectionTrait>(
 pub(crate) async fn record_attempt<C: ConnectionTrait>(
     conn: &C,
     inv: &invoice::Model,
-    result: Result<(&str, &str), (ErrorCode, &str)>,
+    result: Result<(&OrderId, &str), (ErrorCode, &str)>,
     now: DateTime<Utc>,
 ) -> Result<(), DomainError> {
     let (status, failure, payment_id) = match result {
         Ok((order_id, payment_id)) => {
             invoice::Entity::update_many()
                 .col_expr(invoice::Column::Status, Expr::val(InvoiceStatus::Paid))
-                .col_expr(
-                    invoice::Column::OrderId,
-                    Expr::val(Some(order_id.to_owned())),
-                )
+                .col_expr(invoice::Column::OrderId, Expr::val(Some(order_id.clone())))
                 .col_expr(invoice::Column::PaidAt, Expr::val(Some(now)))
                 .filter(invoice::Column::Id.eq(inv.id.as_str()))
                 .exec(conn)
@@ -244,7 +240,7 @@ pub(crate) async fn record_attempt<C: ConnectionTrait>(
         Err((code, message)) => (AttemptStatus::Failed, Some((code, message)), None),
     };
     payment_attempt::ActiveModel {
-        id: Set(PaymentAttemptId::generate_at(now).to_string()),
+        id: Set(PaymentAttemptId::generate_at(now)),
         workspace_id: Set(inv.workspace_id.clone()),
         invoice_id: Set(inv.id.clone()),
         status: Set(status),
@@ -261,7 +257,7 @@ pub(crate) async fn record_attempt<C: ConnectionTrait>(
 /// Sets the subscription's open invoices to `status` (void or uncollectible).
 pub(crate) async fn close_open_invoices<C: ConnectionTrait>(
     conn: &C,
-    subscription_id: &str,
+    subscription_id: &SubscriptionId,
     status: InvoiceStatus,
 ) -> Result<(), DomainError> {
     invoice::Entity::update_many()
@@ -301,7 +297,7 @@ pub(crate) async fn write<C: ConnectionTrait>(
             message: "the subscription changed meanwhile; reload it and try again".into(),
         });
     }
-    let after = sub::Entity::find_by_id(row.id.as_str())
+    let after = sub::Entity::find_by_id(row.id.clone())
         .one(conn)
         .await?
         .ok_or_else(|| DomainError::internal("subscription vanished"))?;
@@ -324,7 +320,7 @@ pub(crate) async fn write<C: ConnectionTrait>(
         Change {
             action,
             target_type: TargetKind::Subscription,
-            target_id: &row.id,
+            target_id: row.id.as_str(),
             customer_id: Some(&row.customer_id),
             changes: audit::diff(Some(&field(row)), Some(&field(&after))),
         },
@@ -435,12 +431,12 @@ pub(crate) async fn cancel_now_in<C: ConnectionTrait>(
 /// transaction already excludes other writers).
 pub(crate) async fn live_of_customers<C: ConnectionTrait>(
     conn: &C,
-    workspace_id: &str,
-    customer_ids: &[String],
+    workspace_id: &WorkspaceId,
+    customer_ids: &[CustomerId],
 ) -> Result<Vec<sub::Model>, DomainError> {
     Ok(sub::Entity::find()
         .filter(sub::Column::WorkspaceId.eq(workspace_id))
-        .filter(sub::Column::CustomerId.is_in(customer_ids.iter().map(String::as_str)))
+        .filter(sub::Column::CustomerId.is_in(customer_ids.iter()))
         .filter(
             sub::Column::Status.is_in([SubscriptionStatus::Active, SubscriptionStatus::PastDue]),
         )

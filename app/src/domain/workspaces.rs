@@ -47,7 +47,7 @@ pub async fn create_workspace_with_id(
     let currency = super::validate::currency("default_currency", &currency)?;
     let now = svc.clock.now();
     let row = workspace::ActiveModel {
-        id: Set(id.to_string()),
+        id: Set(id.clone()),
         name: Set(name),
         default_currency: Set(currency.code.to_owned()),
         created_at: Set(now),
@@ -64,7 +64,7 @@ pub async fn get_workspace<C: ConnectionTrait>(
     db: &C,
     id: &WorkspaceId,
 ) -> Result<WorkspaceSummary, DomainError> {
-    workspace::Entity::find_by_id(id.as_str())
+    workspace::Entity::find_by_id(id.clone())
         .one(db)
         .await?
         .ok_or(DomainError::NotFound { what: "workspace" })
@@ -85,10 +85,8 @@ pub async fn first_workspace<C: ConnectionTrait>(
 }
 
 fn summary(row: workspace::Model) -> Result<WorkspaceSummary, DomainError> {
-    let id = WorkspaceId::parse(&row.id)
-        .map_err(|e| DomainError::internal(format!("workspaces.id {:?}: {e}", row.id)))?;
     Ok(WorkspaceSummary {
-        id,
+        id: row.id,
         name: row.name,
         default_currency: row.default_currency,
     })

@@ -215,7 +215,7 @@ pub enum AppError {
     PaymentRefused { code: ErrorCode, message: String },
     /// The customer is banned: an active ban matches the purchase.
     #[error("this customer is banned ({ban_id}) and may not buy")]
-    Banned { ban_id: String },
+    Banned { ban_id: crate::types::BanId },
     /// A dependency (the database) cannot be reached right now.
     #[error("the service is unavailable, please retry")]
     Unavailable,

@@ -151,7 +151,7 @@ impl From<AppError> for ApiError {
         match e {
             AppError::Invalid { field, .. } => out.param = Some(field),
             AppError::PaymentRefused { .. } => out.param = Some("payment_method".to_owned()),
-            AppError::Banned { ban_id } => out.ban_id = Some(ban_id),
+            AppError::Banned { ban_id } => out.ban_id = Some(ban_id.to_string()),
             _ => {}
         }
         out

@@ -478,7 +478,7 @@ async fn stats_equal_a_recomputation_after_a_random_walk(engine: Engine) {
         .await
         .unwrap()
         .into_iter()
-        .map(|c| c.id.parse().unwrap())
+        .map(|c| c.id)
         .collect();
     assert_eq!(ids.len(), emails.len());
     let mut payments = 0;

@@ -9,7 +9,7 @@ use app::domain::customers::{CustomerQuery, list_customers};
 use app::domain::{Caller, Services, products};
 use app::types::customer::{CustomerSort, SubscriptionFilter};
 use app::types::product::{ProductCreate, ProductKind};
-use app::types::{CustomerId, ProductId, Scope};
+use app::types::{CustomerId, ProductId, Scope, WorkspaceId};
 use chrono::{Duration, TimeZone, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -35,7 +35,7 @@ struct Data {
     svc: Services,
     caller: Caller,
     rows: Vec<customer::Model>,
-    bought: BTreeSet<String>,
+    bought: BTreeSet<CustomerId>,
     product: ProductId,
 }
 
@@ -77,9 +77,9 @@ async fn data(engine: Engine, n: usize) -> Data {
         let last_order = rng
             .random_bool(0.7)
             .then(|| start + Duration::minutes(rng.random_range(0..600_000)));
-        let model = |ws: &str| customer::Model {
-            id: CustomerId::generate_at(created).to_string(),
-            workspace_id: ws.to_owned(),
+        let model = |ws: &WorkspaceId| customer::Model {
+            id: CustomerId::generate_at(created),
+            workspace_id: ws.clone(),
             external_id: rng_ext(i),
             email: (i % 9 != 0).then(|| format!("{}{i}@example.com", first.to_lowercase())),
             name: (i % 7 != 0).then(|| format!("{first} Nr{i}")),
@@ -109,15 +109,15 @@ async fn data(engine: Engine, n: usize) -> Data {
             search_text: String::new(),
             banned_until: None,
         };
-        let mut mine = model(tenant.workspace_id.as_str());
-        let mut theirs = model(other.workspace_id.as_str());
+        let mut mine = model(&tenant.workspace_id);
+        let mut theirs = model(&other.workspace_id);
         for m in [&mut mine, &mut theirs] {
             m.search_text = format!(
                 "{} {} {} {}",
                 m.email.clone().unwrap_or_default(),
                 m.name.clone().unwrap_or_default().to_lowercase(),
                 m.external_id.clone().unwrap_or_default().to_lowercase(),
-                m.id.to_lowercase()
+                m.id.as_str().to_lowercase()
             );
         }
         rows.push(mine);
@@ -144,10 +144,10 @@ async fn data(engine: Engine, n: usize) -> Data {
                 bought.insert(c.id.clone());
             }
             orders.push(order::ActiveModel {
-                id: Set(app::types::OrderId::generate_at(chrono::Utc::now()).to_string()),
+                id: Set(app::types::OrderId::generate_at(chrono::Utc::now())),
                 workspace_id: Set(c.workspace_id.clone()),
                 customer_id: Set(c.id.clone()),
-                product_id: Set(product.id.to_string()),
+                product_id: Set(product.id.clone()),
                 subscription_id: Set(None),
                 kind: Set(app::types::order::OrderKind::Purchase),
                 status: Set(if paid {
@@ -248,7 +248,7 @@ fn reference(d: &Data, q: &CustomerQuery) -> Vec<String> {
     ) {
         hits.reverse();
     }
-    hits.into_iter().map(|c| c.id.clone()).collect()
+    hits.into_iter().map(|c| c.id.to_string()).collect()
 }
 
 /// Pages forwards to the end, then backwards to the start; both walks must equal `expected`.
@@ -371,14 +371,14 @@ async fn every_search_path_finds_exactly_the_matches(engine: Engine) {
         &d.svc,
         &d.caller,
         CustomerQuery {
-            q: Some(id.clone()),
+            q: Some(id.to_string()),
             ..Default::default()
         },
     )
     .await
     .unwrap();
     assert_eq!(page.data.len(), 1);
-    assert_eq!(page.data[0].customer.id.as_str(), id);
+    assert_eq!(page.data[0].customer.id, id);
     d.t.cleanup().await;
 }
 

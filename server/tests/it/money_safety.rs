@@ -214,7 +214,7 @@ async fn a_renewal_the_provider_never_confirmed_is_recorded_by_the_job(engine: E
     assert_eq!(r.finished, 1, "{r:?}");
     let orders = orders_of(&w, &c.customer.id).await;
     assert_eq!(orders.len(), 2);
-    let after = subscription::Entity::find_by_id(sub.id.as_str())
+    let after = subscription::Entity::find_by_id(sub.id.clone())
         .one(&w.t.db)
         .await
         .unwrap()
@@ -258,7 +258,7 @@ async fn a_renewal_that_fails_backs_off_and_never_stops_the_others(engine: Engin
     assert_eq!(r.renewed, 2, "the others renew: {r:?}");
     // The row cannot be read as a whole: its lease columns are read on their own.
     let lease = || async {
-        subscription::Entity::find_by_id(subs[0].as_str())
+        subscription::Entity::find_by_id(subs[0].clone())
             .select_only()
             .column(subscription::Column::ClaimFailures)
             .column(subscription::Column::ClaimedUntil)

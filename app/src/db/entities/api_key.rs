@@ -2,15 +2,17 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::{ApiKeyId, WorkspaceId};
+
 /// An API key.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "api_keys")]
 pub struct Model {
     /// `key_` + ULID.
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: String,
+    pub id: ApiKeyId,
     /// Owning workspace.
-    pub workspace_id: String,
+    pub workspace_id: WorkspaceId,
     /// What the merchant called it.
     pub name: String,
     /// The first characters of the secret, to recognise it in lists.

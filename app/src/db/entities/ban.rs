@@ -2,17 +2,19 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::{BanId, CustomerId, WorkspaceId};
+
 /// A ban: who may not buy, why, and until when.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "bans")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: String,
-    pub workspace_id: String,
+    pub id: BanId,
+    pub workspace_id: WorkspaceId,
     pub reason: String,
     pub expires_at: Option<DateTimeUtc>,
     pub lifted_at: Option<DateTimeUtc>,
-    pub customer_id: Option<String>,
+    pub customer_id: Option<CustomerId>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i64,

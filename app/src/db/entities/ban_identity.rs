@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::{BanId, WorkspaceId};
+
 use crate::types::ban::BanIdentityKind;
 
 /// One identity a ban matches, normalised.
@@ -9,8 +11,8 @@ use crate::types::ban::BanIdentityKind;
 #[sea_orm(table_name = "ban_identities")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub ban_id: String,
-    pub workspace_id: String,
+    pub ban_id: BanId,
+    pub workspace_id: WorkspaceId,
     #[sea_orm(primary_key, auto_increment = false)]
     pub kind: BanIdentityKind,
     #[sea_orm(primary_key, auto_increment = false)]

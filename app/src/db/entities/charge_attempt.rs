@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::{ChargeAttemptId, CustomerId, OrderId, SubscriptionId, WorkspaceId};
+
 use crate::domain::payments::{AttemptStatus, Purpose};
 
 /// One intent to take money. Its id is the idempotency key the provider is called with, so a
@@ -10,21 +12,21 @@ use crate::domain::payments::{AttemptStatus, Purpose};
 #[sea_orm(table_name = "charge_attempts")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: String,
-    pub workspace_id: String,
+    pub id: ChargeAttemptId,
+    pub workspace_id: WorkspaceId,
     /// `checkout`, `renewal` or `order_payment`.
     pub purpose: Purpose,
     /// `pending`, `succeeded`, `declined`, `abandoned`, `voiding` or `voided`.
     pub status: AttemptStatus,
     pub amount: i64,
     pub currency: String,
-    pub customer_id: Option<String>,
-    pub subscription_id: Option<String>,
+    pub customer_id: Option<CustomerId>,
+    pub subscription_id: Option<SubscriptionId>,
     /// Renewals: the period this charge pays for, and which try it is.
     pub period_start: Option<DateTimeUtc>,
     pub retry_count: Option<i32>,
     /// The order it paid (or, for `order_payment`, the order it pays).
-    pub order_id: Option<String>,
+    pub order_id: Option<OrderId>,
     pub provider_payment_id: Option<String>,
     pub failure_code: Option<String>,
     /// Until when the process working on it owns it; then the reconciliation job may.

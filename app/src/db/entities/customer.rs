@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::{CustomerId, WorkspaceId};
+
 use crate::types::subscription::SubscriptionStatus;
 
 /// A customer as stored; `metadata` is a JSON object in text.
@@ -10,9 +12,9 @@ use crate::types::subscription::SubscriptionStatus;
 pub struct Model {
     /// `cus_` + ULID.
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: String,
+    pub id: CustomerId,
     /// Owning workspace.
-    pub workspace_id: String,
+    pub workspace_id: WorkspaceId,
     /// Merchant's own id; unique per workspace.
     pub external_id: Option<String>,
     /// Normalised email.

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::{CustomerId, DisputeId, OrderId, WorkspaceId};
+
 use crate::types::order::{DisputeStatus, RepaymentMethod};
 
 /// A dispute (chargeback) on an order.
@@ -9,10 +11,10 @@ use crate::types::order::{DisputeStatus, RepaymentMethod};
 #[sea_orm(table_name = "disputes")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: String,
-    pub workspace_id: String,
-    pub order_id: String,
-    pub customer_id: String,
+    pub id: DisputeId,
+    pub workspace_id: WorkspaceId,
+    pub order_id: OrderId,
+    pub customer_id: CustomerId,
     pub amount: i64,
     pub currency: String,
     pub workspace_amount: i64,
@@ -21,7 +23,7 @@ pub struct Model {
     pub opened_at: DateTimeUtc,
     pub closed_at: Option<DateTimeUtc>,
     pub repayment_method: Option<RepaymentMethod>,
-    pub repayment_order_id: Option<String>,
+    pub repayment_order_id: Option<OrderId>,
     pub repayment_requested_at: Option<DateTimeUtc>,
 }
 

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::{CustomerId, EntitlementId, OrderId, ProductId, SubscriptionId, WorkspaceId};
+
 use crate::types::entitlement::{EntitlementSource, EntitlementStatus};
 use crate::types::product::BenefitKind;
 
@@ -10,12 +12,12 @@ use crate::types::product::BenefitKind;
 #[sea_orm(table_name = "entitlements")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: String,
-    pub workspace_id: String,
-    pub customer_id: String,
-    pub product_id: String,
-    pub order_id: Option<String>,
-    pub subscription_id: Option<String>,
+    pub id: EntitlementId,
+    pub workspace_id: WorkspaceId,
+    pub customer_id: CustomerId,
+    pub product_id: ProductId,
+    pub order_id: Option<OrderId>,
+    pub subscription_id: Option<SubscriptionId>,
     pub source: EntitlementSource,
     pub kind: BenefitKind,
     pub benefit: String,

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::{CommandId, EntitlementId, WorkspaceId};
+
 use crate::types::entitlement::{CommandPhase, CommandStatus};
 
 /// A game-server command queued for an entitlement.
@@ -9,9 +11,9 @@ use crate::types::entitlement::{CommandPhase, CommandStatus};
 #[sea_orm(table_name = "entitlement_commands")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: String,
-    pub workspace_id: String,
-    pub entitlement_id: String,
+    pub id: CommandId,
+    pub workspace_id: WorkspaceId,
+    pub entitlement_id: EntitlementId,
     pub server: String,
     pub command: String,
     pub phase: CommandPhase,

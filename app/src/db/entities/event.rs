@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::{CustomerId, EventId, WorkspaceId};
+
 use crate::types::activity::{ActorKind, TargetKind};
 
 /// One recorded change.
@@ -10,9 +12,9 @@ use crate::types::activity::{ActorKind, TargetKind};
 pub struct Model {
     /// `evt_` + ULID: time-ordered.
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: String,
+    pub id: EventId,
     /// Owning workspace.
-    pub workspace_id: String,
+    pub workspace_id: WorkspaceId,
     /// `user`, `api_key`, `portal_customer` or `system`.
     pub actor_type: ActorKind,
     /// The user or key id, when there is one.
@@ -24,7 +26,7 @@ pub struct Model {
     /// The target's id.
     pub target_id: String,
     /// The customer the change concerns, if any (the customer page's Activity reads by it).
-    pub customer_id: Option<String>,
+    pub customer_id: Option<CustomerId>,
     /// JSON object `{field: {"before": .., "after": ..}}`.
     pub changes: String,
     /// Address the change came from.

@@ -2,13 +2,15 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::WorkspaceId;
+
 /// A request made under an `Idempotency-Key`.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "idempotency_keys")]
 pub struct Model {
     /// Owning workspace.
     #[sea_orm(primary_key, auto_increment = false)]
-    pub workspace_id: String,
+    pub workspace_id: WorkspaceId,
     /// Who sent it: an API key or user id. Another caller's key is another record.
     #[sea_orm(primary_key, auto_increment = false)]
     pub principal: String,

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::{CustomerId, InvoiceId, OrderId, SubscriptionId, WorkspaceId};
+
 use crate::types::subscription::InvoiceStatus;
 
 /// What a subscription owes for one period.
@@ -9,11 +11,11 @@ use crate::types::subscription::InvoiceStatus;
 #[sea_orm(table_name = "invoices")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: String,
-    pub workspace_id: String,
-    pub subscription_id: String,
-    pub customer_id: String,
-    pub order_id: Option<String>,
+    pub id: InvoiceId,
+    pub workspace_id: WorkspaceId,
+    pub subscription_id: SubscriptionId,
+    pub customer_id: CustomerId,
+    pub order_id: Option<OrderId>,
     pub amount: i64,
     pub currency: String,
     pub status: InvoiceStatus,

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::{UserId, WorkspaceId};
+
 use crate::types::Role;
 
 /// One user in one workspace with one role.
@@ -10,10 +12,10 @@ use crate::types::Role;
 pub struct Model {
     /// The workspace.
     #[sea_orm(primary_key, auto_increment = false)]
-    pub workspace_id: String,
+    pub workspace_id: WorkspaceId,
     /// The user.
     #[sea_orm(primary_key, auto_increment = false)]
-    pub user_id: String,
+    pub user_id: UserId,
     /// `owner`, `admin`, `support` or `viewer`.
     pub role: Role,
     /// When the user joined.

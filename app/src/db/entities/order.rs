@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::{CustomerId, OrderId, ProductId, SubscriptionId, WorkspaceId};
+
 use crate::types::order::{OrderKind, OrderStatus};
 
 /// A payment (or its attempt); `payment_method` is a JSON snapshot.
@@ -9,11 +11,11 @@ use crate::types::order::{OrderKind, OrderStatus};
 #[sea_orm(table_name = "orders")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: String,
-    pub workspace_id: String,
-    pub customer_id: String,
-    pub product_id: String,
-    pub subscription_id: Option<String>,
+    pub id: OrderId,
+    pub workspace_id: WorkspaceId,
+    pub customer_id: CustomerId,
+    pub product_id: ProductId,
+    pub subscription_id: Option<SubscriptionId>,
     pub kind: OrderKind,
     pub status: OrderStatus,
     pub status_before_dispute: Option<OrderStatus>,

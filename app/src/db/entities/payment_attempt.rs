@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::{InvoiceId, PaymentAttemptId, WorkspaceId};
+
 use crate::types::subscription::AttemptStatus;
 
 /// One try at collecting an invoice.
@@ -9,9 +11,9 @@ use crate::types::subscription::AttemptStatus;
 #[sea_orm(table_name = "payment_attempts")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: String,
-    pub workspace_id: String,
-    pub invoice_id: String,
+    pub id: PaymentAttemptId,
+    pub workspace_id: WorkspaceId,
+    pub invoice_id: InvoiceId,
     pub status: AttemptStatus,
     pub failure_code: Option<String>,
     pub failure_message: Option<String>,

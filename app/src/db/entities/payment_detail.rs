@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::{CustomerId, PaymentDetailId, WorkspaceId};
+
 use crate::types::payment_detail::{PaymentDetailKind, PaymentDetailStatus};
 
 /// A card, account, email or IP a customer paid with.
@@ -9,9 +11,9 @@ use crate::types::payment_detail::{PaymentDetailKind, PaymentDetailStatus};
 #[sea_orm(table_name = "payment_details")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: String,
-    pub workspace_id: String,
-    pub customer_id: String,
+    pub id: PaymentDetailId,
+    pub workspace_id: WorkspaceId,
+    pub customer_id: CustomerId,
     pub kind: PaymentDetailKind,
     pub value: String,
     pub label: String,

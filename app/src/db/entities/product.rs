@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::{ProductId, WorkspaceId};
+
 use crate::types::product::{BillingInterval, ProductKind};
 
 /// A product the workspace sells; `benefits` is a JSON array.
@@ -9,8 +11,8 @@ use crate::types::product::{BillingInterval, ProductKind};
 #[sea_orm(table_name = "products")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: String,
-    pub workspace_id: String,
+    pub id: ProductId,
+    pub workspace_id: WorkspaceId,
     pub name: String,
     pub kind: ProductKind,
     pub amount: i64,

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::{OrderId, ProviderEventId, WorkspaceId};
+
 use crate::types::order::ProviderEventKind;
 
 /// Something the payment provider reports about an order, applied when due.
@@ -9,9 +11,9 @@ use crate::types::order::ProviderEventKind;
 #[sea_orm(table_name = "provider_events")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: String,
-    pub workspace_id: String,
-    pub order_id: String,
+    pub id: ProviderEventId,
+    pub workspace_id: WorkspaceId,
+    pub order_id: OrderId,
     pub kind: ProviderEventKind,
     pub payload: String,
     pub due_at: DateTimeUtc,

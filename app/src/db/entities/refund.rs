@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::{CustomerId, OrderId, RefundId, WorkspaceId};
+
 use crate::types::order::RefundStatus;
 
 /// Money given back on an order.
@@ -9,10 +11,10 @@ use crate::types::order::RefundStatus;
 #[sea_orm(table_name = "refunds")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: String,
-    pub workspace_id: String,
-    pub order_id: String,
-    pub customer_id: String,
+    pub id: RefundId,
+    pub workspace_id: WorkspaceId,
+    pub order_id: OrderId,
+    pub customer_id: CustomerId,
     pub amount: i64,
     pub currency: String,
     pub workspace_amount: i64,

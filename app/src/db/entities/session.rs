@@ -2,19 +2,21 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::{SessionId, UserId, WorkspaceId};
+
 /// A login session.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "sessions")]
 pub struct Model {
     /// `ses_` + ULID.
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: String,
+    pub id: SessionId,
     /// SHA-256 of the cookie token, hex; the token itself is never stored.
     pub token_hash: String,
     /// Who logged in.
-    pub user_id: String,
+    pub user_id: UserId,
     /// The workspace the session works in.
-    pub workspace_id: String,
+    pub workspace_id: WorkspaceId,
     /// Address the login came from.
     pub ip: Option<String>,
     /// Login time.

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::{CustomerId, ProductId, SubscriptionId, WorkspaceId};
+
 use crate::types::product::BillingInterval;
 use crate::types::subscription::SubscriptionStatus;
 
@@ -10,10 +12,10 @@ use crate::types::subscription::SubscriptionStatus;
 #[sea_orm(table_name = "subscriptions")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: String,
-    pub workspace_id: String,
-    pub customer_id: String,
-    pub product_id: String,
+    pub id: SubscriptionId,
+    pub workspace_id: WorkspaceId,
+    pub customer_id: CustomerId,
+    pub product_id: ProductId,
     pub status: SubscriptionStatus,
     pub amount: i64,
     pub currency: String,

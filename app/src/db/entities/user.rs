@@ -2,13 +2,15 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::UserId;
+
 /// A merchant user.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]
 pub struct Model {
     /// `usr_` + ULID.
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: String,
+    pub id: UserId,
     /// Login email, lower-cased; unique.
     pub email: String,
     /// Argon2id PHC string.

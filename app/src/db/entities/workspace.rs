@@ -2,13 +2,15 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::WorkspaceId;
+
 /// One merchant store.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "workspaces")]
 pub struct Model {
     /// `ws_` + ULID.
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: String,
+    pub id: WorkspaceId,
     /// Display name.
     pub name: String,
     /// ISO 4217 code.

@@ -121,7 +121,7 @@ pub(super) fn normalise_all(identities: &[BanIdentity]) -> Result<Vec<BanIdentit
 #[derive(Debug, Clone, Default)]
 pub struct Probe {
     /// The customer, when known.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<CustomerId>,
     /// Names (given now, and on file).
     pub names: Vec<String>,
     /// Emails.
@@ -138,7 +138,7 @@ impl Probe {
     pub(super) fn exact(&self) -> Vec<(BanIdentityKind, String)> {
         let mut out = Vec::new();
         if let Some(c) = &self.customer_id {
-            out.push((BanIdentityKind::Customer, c.clone()));
+            out.push((BanIdentityKind::Customer, c.to_string()));
         }
         out.extend(
             self.names

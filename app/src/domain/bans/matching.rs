@@ -1,6 +1,7 @@
 //! Which bans match a purchase or a customer, by index, and each customer's `banned_until`.
 
 use super::*;
+use crate::types::payment_detail::PaymentDetailKind;
 
 pub(super) fn active(now: DateTime<Utc>) -> Condition {
     Condition::all().add(ban::Column::LiftedAt.is_null()).add(
@@ -14,10 +15,10 @@ pub(super) fn active(now: DateTime<Utc>) -> Condition {
 /// the exact kinds; IP identities are few, so they are read and each range tested.
 pub(super) async fn ban_ids_matching<C: ConnectionTrait>(
     conn: &C,
-    ws: &str,
+    ws: &WorkspaceId,
     probe: &Probe,
-) -> Result<BTreeSet<String>, DomainError> {
-    let mut ids: BTreeSet<String> = BTreeSet::new();
+) -> Result<BTreeSet<BanId>, DomainError> {
+    let mut ids: BTreeSet<BanId> = BTreeSet::new();
     let exact = probe.exact();
     if !exact.is_empty() {
         let mut any = Condition::any();
@@ -28,7 +29,7 @@ pub(super) async fn ban_ids_matching<C: ConnectionTrait>(
                     .add(ban_identity::Column::Value.eq(value.as_str())),
             );
         }
-        let hits: Vec<String> = ban_identity::Entity::find()
+        let hits: Vec<BanId> = ban_identity::Entity::find()
             .select_only()
             .column(ban_identity::Column::BanId)
             .filter(ban_identity::Column::WorkspaceId.eq(ws))
@@ -40,7 +41,7 @@ pub(super) async fn ban_ids_matching<C: ConnectionTrait>(
     }
     let ips: Vec<IpAddr> = probe.ips.iter().filter_map(|i| i.parse().ok()).collect();
     if !ips.is_empty() {
-        let nets: Vec<(String, String)> = ban_identity::Entity::find()
+        let nets: Vec<(BanId, String)> = ban_identity::Entity::find()
             .select_only()
             .column(ban_identity::Column::BanId)
             .column(ban_identity::Column::Value)
@@ -61,10 +62,10 @@ pub(super) async fn ban_ids_matching<C: ConnectionTrait>(
 /// Every active ban matching `probe`: `(ban id, expiry)`.
 pub(super) async fn matching_bans<C: ConnectionTrait>(
     conn: &C,
-    ws: &str,
+    ws: &WorkspaceId,
     now: DateTime<Utc>,
     probe: &Probe,
-) -> Result<Vec<(String, Option<DateTime<Utc>>)>, DomainError> {
+) -> Result<Vec<(BanId, Option<DateTime<Utc>>)>, DomainError> {
     let ids = ban_ids_matching(conn, ws, probe).await?;
     if ids.is_empty() {
         return Ok(Vec::new());
@@ -85,7 +86,7 @@ pub(super) async fn matching_bans<C: ConnectionTrait>(
 /// Refuses a purchase that matches an active ban: `customer_banned`, naming the ban.
 pub(crate) async fn refuse_banned<C: ConnectionTrait>(
     conn: &C,
-    ws: &str,
+    ws: &WorkspaceId,
     now: DateTime<Utc>,
     probe: &Probe,
 ) -> Result<(), DomainError> {
@@ -102,11 +103,11 @@ pub(crate) async fn refuse_banned<C: ConnectionTrait>(
 /// The customers `identities` match, with the kinds that match each.
 pub(super) async fn customers_matching<C: ConnectionTrait>(
     conn: &C,
-    ws: &str,
+    ws: &WorkspaceId,
     identities: &[BanIdentity],
-) -> Result<BTreeMap<String, BTreeSet<BanIdentityKind>>, DomainError> {
-    let mut out: BTreeMap<String, BTreeSet<BanIdentityKind>> = BTreeMap::new();
-    let mut add = |ids: Vec<String>, kind: BanIdentityKind| {
+) -> Result<BTreeMap<CustomerId, BTreeSet<BanIdentityKind>>, DomainError> {
+    let mut out: BTreeMap<CustomerId, BTreeSet<BanIdentityKind>> = BTreeMap::new();
+    let mut add = |ids: Vec<CustomerId>, kind: BanIdentityKind| {
         for id in ids {
             out.entry(id).or_default().insert(kind);
         }
@@ -117,13 +118,13 @@ pub(super) async fn customers_matching<C: ConnectionTrait>(
             .column(customer::Column::Id)
             .filter(customer::Column::WorkspaceId.eq(ws))
     };
-    let details = |kind: &str| {
+    let details = |kind: PaymentDetailKind| {
         pd::Entity::find()
             .select_only()
             .column(pd::Column::CustomerId)
             .column(pd::Column::Value)
             .filter(pd::Column::WorkspaceId.eq(ws))
-            .filter(pd::Column::Kind.eq(kind.to_owned()))
+            .filter(pd::Column::Kind.eq(kind))
     };
     for identity in identities {
         let v = identity.value.as_str();
@@ -156,7 +157,7 @@ pub(super) async fn customers_matching<C: ConnectionTrait>(
             BanIdentityKind::Email => {
                 // The stored address may be any spelling that reaches this mailbox.
                 let (local, domain) = v.rsplit_once('@').unwrap_or((v, ""));
-                let rows: Vec<(String, Option<String>)> = if domain == "gmail.com" {
+                let rows: Vec<(CustomerId, Option<String>)> = if domain == "gmail.com" {
                     let first = local.chars().next().map(String::from).unwrap_or_default();
                     customer::Entity::find()
                         .select_only()
@@ -203,7 +204,7 @@ pub(super) async fn customers_matching<C: ConnectionTrait>(
                 add(ids, identity.kind);
             }
             BanIdentityKind::Card => {
-                let rows: Vec<(String, String)> = details("card")
+                let rows: Vec<(CustomerId, String)> = details(PaymentDetailKind::Card)
                     .filter(pd::Column::Value.eq(v))
                     .into_tuple()
                     .all(conn)
@@ -212,14 +213,17 @@ pub(super) async fn customers_matching<C: ConnectionTrait>(
             }
             BanIdentityKind::Ip => {
                 let Some(net) = parse_net(v) else { continue };
-                let rows: Vec<(String, String)> = if net.prefix_len() == net.max_prefix_len() {
-                    details("ip")
+                let rows: Vec<(CustomerId, String)> = if net.prefix_len() == net.max_prefix_len() {
+                    details(PaymentDetailKind::Ip)
                         .filter(pd::Column::Value.eq(net.addr().to_string()))
                         .into_tuple()
                         .all(conn)
                         .await?
                 } else {
-                    details("ip").into_tuple().all(conn).await?
+                    details(PaymentDetailKind::Ip)
+                        .into_tuple()
+                        .all(conn)
+                        .await?
                 };
                 let ids = rows
                     .into_iter()
@@ -236,12 +240,12 @@ pub(super) async fn customers_matching<C: ConnectionTrait>(
 /// Recomputes `banned_until` of `customer_ids` from the active bans matching each.
 pub(super) async fn refresh<C: ConnectionTrait>(
     conn: &C,
-    ws: &str,
+    ws: &WorkspaceId,
     now: DateTime<Utc>,
-    customer_ids: &BTreeSet<String>,
+    customer_ids: &BTreeSet<CustomerId>,
 ) -> Result<(), DomainError> {
     for id in customer_ids {
-        let Some(c) = customer::Entity::find_by_id(id.as_str())
+        let Some(c) = customer::Entity::find_by_id(id.clone())
             .filter(customer::Column::WorkspaceId.eq(ws))
             .one(conn)
             .await?

@@ -33,13 +33,13 @@ use crate::types::ban::{
     Ban, BanCreate, BanIdentity, BanIdentityKind, BanMatch, BanPreview, BanStatus, BanUpdate,
 };
 use crate::types::entitlement::EntitlementStatus;
-use crate::types::{BanId, CustomerId, Page, Scope};
+use crate::types::{BanId, CustomerId, Page, Scope, WorkspaceId};
 
 use super::actor::Caller;
 use super::audit::{self, Change};
 use super::entitlements::Which;
 use super::paging::{self, Limit};
-use super::{DomainError, Services, customers, entitlements, stored_id, subscriptions, validate};
+use super::{DomainError, Services, customers, entitlements, subscriptions, validate};
 
 /// Most identities one ban holds.
 pub const IDENTITIES_MAX: usize = 50;
@@ -68,8 +68,8 @@ async fn present<C: ConnectionTrait>(
     rows: Vec<ban::Model>,
     now: DateTime<Utc>,
 ) -> Result<Vec<Ban>, DomainError> {
-    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-    let mut identities: BTreeMap<String, Vec<BanIdentity>> = BTreeMap::new();
+    let ids: Vec<BanId> = rows.iter().map(|r| r.id.clone()).collect();
+    let mut identities: BTreeMap<BanId, Vec<BanIdentity>> = BTreeMap::new();
     if !ids.is_empty() {
         for i in ban_identity::Entity::find()
             .filter(ban_identity::Column::BanId.is_in(ids))
@@ -89,11 +89,11 @@ async fn present<C: ConnectionTrait>(
             Ok(Ban {
                 status: status_of(&r, now),
                 identities: identities.remove(&r.id).unwrap_or_default(),
-                id: stored_id(&r.id)?,
+                id: r.id.clone(),
                 object: "ban".into(),
                 reason: r.reason,
                 expires_at: r.expires_at,
-                customer_id: r.customer_id.as_deref().map(stored_id).transpose()?,
+                customer_id: r.customer_id.clone(),
                 lifted_at: r.lifted_at,
                 created_at: r.created_at,
                 updated_at: r.updated_at,
@@ -119,7 +119,7 @@ async fn find_row<C: ConnectionTrait>(
     caller: &Caller,
     id: &BanId,
 ) -> Result<ban::Model, DomainError> {
-    ban::Entity::find_by_id(id.as_str())
+    ban::Entity::find_by_id(id.clone())
         .filter(ban::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
         .one(conn)
         .await?
@@ -145,8 +145,8 @@ fn expiry(
 
 async fn write_identities<C: ConnectionTrait>(
     conn: &C,
-    ws: &str,
-    ban_id: &str,
+    ws: &WorkspaceId,
+    ban_id: &BanId,
     identities: &[BanIdentity],
 ) -> Result<(), DomainError> {
     ban_identity::Entity::delete_many()
@@ -200,27 +200,27 @@ pub async fn create_ban(
             .await
             .map_err(|e| e.within("customer_id"))?;
     }
-    let ws = caller.workspace_id.as_str();
+    let ws = &caller.workspace_id;
     let id = BanId::generate_at(now);
     // The ban, its identities, and every cancellation and revocation it asks for: one
     // transaction, so a failure half-way leaves nothing behind and a retry starts clean.
     let txn = svc.write_txn().await?;
     ban::ActiveModel {
-        id: Set(id.to_string()),
+        id: Set(id.clone()),
         workspace_id: Set(ws.to_owned()),
         reason: Set(reason.clone()),
         expires_at: Set(expires_at),
         lifted_at: Set(None),
-        customer_id: Set(input.customer_id.as_ref().map(ToString::to_string)),
+        customer_id: Set(input.customer_id.clone()),
         created_at: Set(now),
         updated_at: Set(now),
         version: Set(1),
     }
     .insert(&txn)
     .await?;
-    write_identities(&txn, ws, id.as_str(), &identities).await?;
+    write_identities(&txn, ws, &id, &identities).await?;
     let matched = customers_matching(&txn, ws, &identities).await?;
-    let matched_ids: BTreeSet<String> = matched.keys().cloned().collect();
+    let matched_ids: BTreeSet<CustomerId> = matched.keys().cloned().collect();
     refresh(&txn, ws, now, &matched_ids).await?;
     audit::record(
         &txn,
@@ -230,7 +230,7 @@ pub async fn create_ban(
             action: "ban.created",
             target_type: TargetKind::Ban,
             target_id: id.as_str(),
-            customer_id: input.customer_id.as_ref().map(CustomerId::as_str),
+            customer_id: input.customer_id.as_ref(),
             changes: json!({
                 "reason": {"before": null, "after": reason},
                 "expires_at": {"before": null, "after": expires_at},
@@ -241,7 +241,7 @@ pub async fn create_ban(
     )
     .await?;
     let why = format!("banned ({id})");
-    let matched: Vec<String> = matched_ids.into_iter().collect();
+    let matched: Vec<CustomerId> = matched_ids.into_iter().collect();
     // A few queries per 500 matched customers, not per customer; within the parameter limits of
     // both engines.
     for customers in matched.chunks(500) {
@@ -292,7 +292,7 @@ pub async fn update_ban(
     }
     let new_expiry = expiry(patch.expires_at, now)?;
     let new_identities = patch.identities.as_deref().map(normalise_all).transpose()?;
-    let ws = caller.workspace_id.as_str();
+    let ws = &caller.workspace_id;
     let txn = svc.write_txn().await?;
     let row = find_row(&txn, caller, id).await?;
     if let Some(v) = patch.version
@@ -313,7 +313,7 @@ pub async fn update_ban(
         });
     }
     let before = present_one(&txn, row.clone(), now).await?;
-    let mut affected: BTreeSet<String> = customers_matching(&txn, ws, &before.identities)
+    let mut affected: BTreeSet<CustomerId> = customers_matching(&txn, ws, &before.identities)
         .await?
         .into_keys()
         .collect();
@@ -342,7 +342,7 @@ pub async fn update_ban(
         });
     }
     if let Some(ids) = &new_identities {
-        write_identities(&txn, ws, id.as_str(), ids).await?;
+        write_identities(&txn, ws, id, ids).await?;
         affected.extend(customers_matching(&txn, ws, ids).await?.into_keys());
     }
     refresh(&txn, ws, now, &affected).await?;
@@ -356,7 +356,7 @@ pub async fn update_ban(
             action: "ban.updated",
             target_type: TargetKind::Ban,
             target_id: id.as_str(),
-            customer_id: before.customer_id.as_ref().map(CustomerId::as_str),
+            customer_id: before.customer_id.as_ref(),
             changes: audit::diff(
                 Some(
                     &json!({"reason": before.reason, "expires_at": before.expires_at,
@@ -378,7 +378,7 @@ pub async fn update_ban(
 pub async fn lift_ban(svc: &Services, caller: &Caller, id: &BanId) -> Result<Ban, DomainError> {
     caller.require(Scope::BansWrite)?;
     let now = svc.clock.now();
-    let ws = caller.workspace_id.as_str();
+    let ws = &caller.workspace_id;
     let txn = svc.write_txn().await?;
     let row = find_row(&txn, caller, id).await?;
     if row.lifted_at.is_some() {
@@ -412,7 +412,7 @@ pub async fn lift_ban(svc: &Services, caller: &Caller, id: &BanId) -> Result<Ban
             action: "ban.lifted",
             target_type: TargetKind::Ban,
             target_id: id.as_str(),
-            customer_id: before.customer_id.as_ref().map(CustomerId::as_str),
+            customer_id: before.customer_id.as_ref(),
             changes: json!({"lifted_at": {"before": null, "after": now}}),
         },
     )
@@ -434,9 +434,9 @@ pub async fn list_bans(
 ) -> Result<Page<Ban>, DomainError> {
     caller.require(Scope::CustomersRead)?;
     let now = svc.clock.now();
-    let ws = caller.workspace_id.as_str();
+    let ws = &caller.workspace_id;
     if let Some(customer) = customer {
-        let c = customer::Entity::find_by_id(customer.as_str())
+        let c = customer::Entity::find_by_id(customer.clone())
             .filter(customer::Column::WorkspaceId.eq(ws))
             .one(&svc.db)
             .await?
@@ -460,7 +460,7 @@ pub async fn list_bans(
 /// Every ban (any status) whose identities match a customer.
 async fn bans_matching_customer<C: ConnectionTrait>(
     conn: &C,
-    ws: &str,
+    ws: &WorkspaceId,
     c: &customer::Model,
 ) -> Result<Vec<ban::Model>, DomainError> {
     let probe = Probe::of_customer(conn, c).await?;
@@ -496,9 +496,9 @@ pub async fn preview_ban(
 ) -> Result<BanPreview, DomainError> {
     caller.require(Scope::CustomersRead)?;
     let identities = normalise_all(identities)?;
-    let ws = caller.workspace_id.as_str();
+    let ws = &caller.workspace_id;
     let matched = customers_matching(&svc.db, ws, &identities).await?;
-    let shown: Vec<&String> = matched.keys().take(PREVIEW_LIST).collect();
+    let shown: Vec<&CustomerId> = matched.keys().take(PREVIEW_LIST).collect();
     let rows = customer::Entity::find()
         .filter(customer::Column::WorkspaceId.eq(ws))
         .filter(customer::Column::Id.is_in(shown.iter().map(|s| s.as_str())))
@@ -513,12 +513,12 @@ pub async fn preview_ban(
                     .name
                     .clone()
                     .or_else(|| c.email.clone())
-                    .unwrap_or_else(|| c.id.clone()),
+                    .unwrap_or_else(|| c.id.to_string()),
                 matched_by: matched
                     .get(&c.id)
                     .map(|k| k.iter().copied().collect())
                     .unwrap_or_default(),
-                customer_id: stored_id(&c.id)?,
+                customer_id: c.id.clone(),
                 email: c.email,
             })
         })

@@ -5,8 +5,8 @@ use super::*;
 
 pub(super) fn to_command(row: cmd::Model) -> Result<GameCommand, DomainError> {
     Ok(GameCommand {
-        id: stored_id(&row.id)?,
-        entitlement_id: stored_id(&row.entitlement_id)?,
+        id: row.id.clone(),
+        entitlement_id: row.entitlement_id.clone(),
         server: row.server,
         command: row.command,
         phase: row.phase,
@@ -37,10 +37,10 @@ pub(super) async fn queue_commands<C: ConnectionTrait>(
         for c in list {
             let command = c.replace(
                 "{customer_external_id}",
-                external_id.unwrap_or(&row.customer_id),
+                external_id.unwrap_or(row.customer_id.as_str()),
             );
             cmd::ActiveModel {
-                id: Set(CommandId::generate_at(now).to_string()),
+                id: Set(CommandId::generate_at(now)),
                 workspace_id: Set(row.workspace_id.clone()),
                 entitlement_id: Set(row.id.clone()),
                 server: Set(server.clone()),
@@ -97,7 +97,7 @@ pub async fn report_command(
     }
     let now = svc.clock.now();
     let txn = svc.write_txn().await?;
-    let row = cmd::Entity::find_by_id(id.as_str())
+    let row = cmd::Entity::find_by_id(id.clone())
         .filter(cmd::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
         .one(&txn)
         .await?
@@ -122,15 +122,14 @@ pub async fn report_command(
             message: "the command was already reported".into(),
         });
     }
-    let row = cmd::Entity::find_by_id(row.id.as_str())
+    let row = cmd::Entity::find_by_id(row.id.clone())
         .one(&txn)
         .await?
         .ok_or(DomainError::NotFound { what: "command" })?;
-    let customer_id = ent::Entity::find_by_id(row.entitlement_id.as_str())
+    let customer_id = ent::Entity::find_by_id(row.entitlement_id.clone())
         .one(&txn)
         .await?
-        .map(|e| e.customer_id)
-        .unwrap_or_default();
+        .map(|e| e.customer_id);
     audit::record(
         &txn,
         svc,
@@ -138,8 +137,8 @@ pub async fn report_command(
         Change {
             action: "entitlement.command_reported",
             target_type: TargetKind::Entitlement,
-            target_id: &row.entitlement_id,
-            customer_id: Some(&customer_id),
+            target_id: row.entitlement_id.as_str(),
+            customer_id: customer_id.as_ref(),
             changes: json!({"command_id": row.id, "status": report.status.as_str()}),
         },
     )

@@ -8,7 +8,7 @@ pub const DOWNLOAD_LINK_TTL: Duration = Duration::minutes(15);
 
 pub(super) async fn signing_key<C: ConnectionTrait>(
     conn: &C,
-    workspace_id: &str,
+    workspace_id: &WorkspaceId,
 ) -> Result<String, DomainError> {
     let ws = workspace::Entity::find_by_id(workspace_id)
         .one(conn)
@@ -105,7 +105,10 @@ pub async fn resolve_download(svc: &Services, token: &str) -> Result<String, Dom
             message: "this download link has expired; ask for a new one".into(),
         });
     }
-    let row = ent::Entity::find_by_id(id)
+    let Ok(entitlement_id) = EntitlementId::parse(id) else {
+        return Err(gone);
+    };
+    let row = ent::Entity::find_by_id(entitlement_id)
         .one(&svc.db)
         .await?
         .ok_or(DomainError::NotFound {

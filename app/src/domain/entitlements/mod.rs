@@ -35,13 +35,14 @@ use crate::types::entitlement::{
     EntitlementRevoke, EntitlementSource, EntitlementStatus, GameCommand, LicenseKeyReveal,
 };
 use crate::types::product::{Benefit, BenefitKind};
-use crate::types::{CommandId, CustomerId, Entitlement, EntitlementId, Scope};
+use crate::types::{
+    CommandId, CustomerId, Entitlement, EntitlementId, OrderId, Scope, SubscriptionId, WorkspaceId,
+};
 
 use super::actor::Caller;
 use super::audit::{self, Change};
 use super::{
-    DomainError, Services, customers, optional_text, products, secrets, stored_id, stored_json,
-    to_json,
+    DomainError, Services, customers, optional_text, products, secrets, stored_json, to_json,
 };
 
 fn to_entitlement(
@@ -50,13 +51,13 @@ fn to_entitlement(
     commands: Vec<GameCommand>,
 ) -> Result<Entitlement, DomainError> {
     Ok(Entitlement {
-        id: stored_id(&row.id)?,
+        id: row.id.clone(),
         object: "entitlement".into(),
-        customer_id: stored_id(&row.customer_id)?,
-        product_id: stored_id(&row.product_id)?,
+        customer_id: row.customer_id.clone(),
+        product_id: row.product_id.clone(),
         product_name,
-        order_id: row.order_id.as_deref().map(stored_id).transpose()?,
-        subscription_id: row.subscription_id.as_deref().map(stored_id).transpose()?,
+        order_id: row.order_id.clone(),
+        subscription_id: row.subscription_id.clone(),
         source: row.source,
         benefit: stored_json(&row.benefit)?,
         status: row.status,
@@ -76,8 +77,8 @@ pub(crate) async fn present<C: ConnectionTrait>(
     rows: Vec<ent::Model>,
 ) -> Result<Vec<Entitlement>, DomainError> {
     let names = products::names(conn, rows.iter().map(|r| r.product_id.clone())).await?;
-    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-    let mut commands: HashMap<String, Vec<GameCommand>> = HashMap::new();
+    let ids: Vec<EntitlementId> = rows.iter().map(|r| r.id.clone()).collect();
+    let mut commands: HashMap<EntitlementId, Vec<GameCommand>> = HashMap::new();
     if !ids.is_empty() {
         for c in cmd::Entity::find()
             .filter(cmd::Column::EntitlementId.is_in(ids))
@@ -103,8 +104,8 @@ pub(crate) async fn present<C: ConnectionTrait>(
 /// Where granted entitlements come from.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct GrantSource {
-    pub order_id: Option<String>,
-    pub subscription_id: Option<String>,
+    pub order_id: Option<OrderId>,
+    pub subscription_id: Option<SubscriptionId>,
     pub expires_at: Option<DateTime<Utc>>,
 }
 
@@ -114,7 +115,7 @@ pub(crate) async fn grant<C: ConnectionTrait>(
     svc: &Services,
     caller: &Caller,
     product: &product::Model,
-    customer_id: &str,
+    customer_id: &CustomerId,
     external_id: Option<&str>,
     from: GrantSource,
 ) -> Result<Vec<ent::Model>, DomainError> {
@@ -132,9 +133,9 @@ pub(crate) async fn grant<C: ConnectionTrait>(
             _ => None,
         };
         let row = ent::ActiveModel {
-            id: Set(EntitlementId::generate_at(svc.clock.now()).to_string()),
-            workspace_id: Set(caller.workspace_id.to_string()),
-            customer_id: Set(customer_id.into()),
+            id: Set(EntitlementId::generate_at(svc.clock.now())),
+            workspace_id: Set(caller.workspace_id.clone()),
+            customer_id: Set(customer_id.clone()),
             product_id: Set(product.id.clone()),
             order_id: Set(from.order_id.clone()),
             subscription_id: Set(from.subscription_id.clone()),
@@ -159,7 +160,7 @@ pub(crate) async fn grant<C: ConnectionTrait>(
             Change {
                 action: "entitlement.granted",
                 target_type: TargetKind::Entitlement,
-                target_id: &row.id,
+                target_id: row.id.as_str(),
                 customer_id: Some(&row.customer_id),
                 changes: json!({
                     "customer_id": customer_id,
@@ -180,10 +181,10 @@ pub(crate) async fn grant<C: ConnectionTrait>(
 /// Which active entitlements to end.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Which<'a> {
-    Customers(&'a [String]),
-    Order(&'a str),
-    Subscription(&'a str),
-    One(&'a str),
+    Customers(&'a [CustomerId]),
+    Order(&'a OrderId),
+    Subscription(&'a SubscriptionId),
+    One(&'a EntitlementId),
 }
 
 /// Ends the matching active entitlements as `status` (expired or revoked) at `at`, running
@@ -201,9 +202,7 @@ pub(crate) async fn end<C: ConnectionTrait>(
         .filter(ent::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
         .filter(ent::Column::Status.eq(EntitlementStatus::Active));
     q = match which {
-        Which::Customers(ids) => {
-            q.filter(ent::Column::CustomerId.is_in(ids.iter().map(String::as_str)))
-        }
+        Which::Customers(ids) => q.filter(ent::Column::CustomerId.is_in(ids.iter())),
         Which::Order(id) => q.filter(ent::Column::OrderId.eq(id)),
         Which::Subscription(id) => q.filter(ent::Column::SubscriptionId.eq(id)),
         Which::One(id) => q.filter(ent::Column::Id.eq(id)),
@@ -241,7 +240,7 @@ pub(crate) async fn end<C: ConnectionTrait>(
                     _ => "entitlement.expired",
                 },
                 target_type: TargetKind::Entitlement,
-                target_id: &row.id,
+                target_id: row.id.as_str(),
                 customer_id: Some(&row.customer_id),
                 changes: json!({
                     "customer_id": row.customer_id,
@@ -259,7 +258,7 @@ pub(crate) async fn end<C: ConnectionTrait>(
 /// the paid period ends).
 pub(crate) async fn expire_at<C: ConnectionTrait>(
     conn: &C,
-    subscription_id: &str,
+    subscription_id: &SubscriptionId,
     at: DateTime<Utc>,
 ) -> Result<(), DomainError> {
     ent::Entity::update_many()
@@ -276,7 +275,7 @@ async fn find_row<C: ConnectionTrait>(
     caller: &Caller,
     id: &EntitlementId,
 ) -> Result<ent::Model, DomainError> {
-    ent::Entity::find_by_id(id.as_str())
+    ent::Entity::find_by_id(id.clone())
         .filter(ent::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
         .one(conn)
         .await?
@@ -350,7 +349,7 @@ pub async fn grant_entitlement(
         svc,
         caller,
         &product,
-        customer_id.as_str(),
+        customer_id,
         customer.external_id.as_deref(),
         GrantSource {
             expires_at: input.expires_at,
@@ -386,7 +385,7 @@ pub async fn revoke_entitlement(
         &txn,
         svc,
         caller,
-        Which::One(id.as_str()),
+        Which::One(id),
         EntitlementStatus::Revoked,
         reason.as_deref(),
         svc.clock.now(),
@@ -475,7 +474,7 @@ async fn expire_one(
     row: &ent::Model,
     now: DateTime<Utc>,
 ) -> Result<usize, DomainError> {
-    let caller = Caller::system(stored_id(&row.workspace_id)?);
+    let caller = Caller::system(row.workspace_id.clone());
     let at = row.expires_at.unwrap_or(now);
     let txn = svc.write_txn().await?;
     let n = end(

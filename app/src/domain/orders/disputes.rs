@@ -4,10 +4,10 @@ use super::*;
 
 fn to_dispute(row: dispute::Model) -> Result<Dispute, DomainError> {
     Ok(Dispute {
-        id: stored_id(&row.id)?,
+        id: row.id.clone(),
         object: "dispute".into(),
-        order_id: stored_id(&row.order_id)?,
-        customer_id: stored_id(&row.customer_id)?,
+        order_id: row.order_id.clone(),
+        customer_id: row.customer_id.clone(),
         amount: row.amount,
         currency: row.currency,
         status: row.status,
@@ -15,11 +15,7 @@ fn to_dispute(row: dispute::Model) -> Result<Dispute, DomainError> {
         opened_at: row.opened_at,
         closed_at: row.closed_at,
         repayment_method: row.repayment_method,
-        repayment_order_id: row
-            .repayment_order_id
-            .as_deref()
-            .map(stored_id)
-            .transpose()?,
+        repayment_order_id: row.repayment_order_id.clone(),
     })
 }
 
@@ -72,7 +68,7 @@ pub(crate) async fn open_dispute_in<C: ConnectionTrait>(
     }
     let now = svc.clock.now();
     let created = dispute::ActiveModel {
-        id: Set(DisputeId::generate_at(svc.clock.now()).to_string()),
+        id: Set(DisputeId::generate_at(svc.clock.now())),
         workspace_id: Set(row.workspace_id.clone()),
         order_id: Set(row.id.clone()),
         customer_id: Set(row.customer_id.clone()),
@@ -107,7 +103,7 @@ pub(crate) async fn open_dispute_in<C: ConnectionTrait>(
         Change {
             action: "dispute.opened",
             target_type: TargetKind::Order,
-            target_id: &row.id,
+            target_id: row.id.as_str(),
             customer_id: Some(&row.customer_id),
             changes: json!({
                 "dispute_id": created.id,
@@ -143,7 +139,7 @@ async fn find_dispute<C: ConnectionTrait>(
     caller: &Caller,
     id: &DisputeId,
 ) -> Result<dispute::Model, DomainError> {
-    dispute::Entity::find_by_id(id.as_str())
+    dispute::Entity::find_by_id(id.clone())
         .filter(dispute::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
         .one(conn)
         .await?
@@ -182,8 +178,8 @@ pub async fn close_dispute(
             message: format!("the dispute was already {}", now.status),
         });
     }
-    lock_row(&txn, "orders", &d.order_id).await?;
-    let o = find_row(&txn, caller, &stored_id(&d.order_id)?).await?;
+    lock_row(&txn, "orders", d.order_id.as_str()).await?;
+    let o = find_row(&txn, caller, &d.order_id).await?;
     let mut ws_amount = 0;
     let new_status = match input.outcome {
         DisputeStatus::Won => o.status_before_dispute.unwrap_or(OrderStatus::Paid),
@@ -231,7 +227,7 @@ pub async fn close_dispute(
         Change {
             action: if lost { "dispute.lost" } else { "dispute.won" },
             target_type: TargetKind::Order,
-            target_id: &o.id,
+            target_id: o.id.as_str(),
             customer_id: Some(&o.customer_id),
             changes: json!({
                 "dispute_id": d.id,
@@ -312,7 +308,7 @@ pub async fn request_repayment(
             message: "a repayment was already requested or recorded for this dispute".into(),
         });
     }
-    let o = find_row(&txn, caller, &stored_id(&d.order_id)?).await?;
+    let o = find_row(&txn, caller, &d.order_id).await?;
     let currency = Currency::parse(&o.currency).map_err(DomainError::internal)?;
     let outcome = match input.method {
         RepaymentMethod::Link => Outcome::Pending,

@@ -26,6 +26,7 @@ pub async fn order_history(
     })
 }
 
+use crate::types::{ProductId, SubscriptionId, WorkspaceId};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -57,7 +58,7 @@ use super::provider::{Charge, Notice, PaymentSource, ProviderError, RefundReques
 use super::stats::{self, Delta};
 use super::{
     Claim, DomainError, Services, claim, customers, lock_row, optional_text, payment_details,
-    payments, products, stored_id, stored_json, to_json, validate,
+    payments, products, stored_json, to_json, validate,
 };
 
 /// `part` of an order's `total`, in the workspace currency: `round(ws_total * part / total)`.
@@ -86,12 +87,12 @@ fn to_order(row: order::Model, product_name: String) -> Result<Order, DomainErro
         _ => 0,
     };
     Ok(Order {
-        id: stored_id(&row.id)?,
+        id: row.id.clone(),
         object: "order".into(),
-        customer_id: stored_id(&row.customer_id)?,
-        product_id: stored_id(&row.product_id)?,
+        customer_id: row.customer_id.clone(),
+        product_id: row.product_id.clone(),
         product_name,
-        subscription_id: row.subscription_id.as_deref().map(stored_id).transpose()?,
+        subscription_id: row.subscription_id.clone(),
         kind: row.kind,
         status,
         amount: row.amount,
@@ -141,7 +142,7 @@ pub(crate) async fn present_one<C: ConnectionTrait>(
 /// The workspace's currency.
 pub(crate) async fn workspace_currency<C: ConnectionTrait>(
     conn: &C,
-    workspace_id: &str,
+    workspace_id: &WorkspaceId,
 ) -> Result<Currency, DomainError> {
     let ws = workspace::Entity::find_by_id(workspace_id)
         .one(conn)
@@ -185,9 +186,9 @@ impl Outcome {
 /// An order to record.
 #[derive(Debug, Clone)]
 pub(crate) struct NewOrder {
-    pub customer_id: String,
-    pub product_id: String,
-    pub subscription_id: Option<String>,
+    pub customer_id: CustomerId,
+    pub product_id: ProductId,
+    pub subscription_id: Option<SubscriptionId>,
     pub kind: OrderKind,
     pub amount: i64,
     pub currency: Currency,
@@ -241,8 +242,8 @@ pub(crate) async fn record<C: ConnectionTrait>(
         0
     };
     let row = order::ActiveModel {
-        id: Set(id.to_string()),
-        workspace_id: Set(caller.workspace_id.to_string()),
+        id: Set(id.clone()),
+        workspace_id: Set(caller.workspace_id.clone()),
         customer_id: Set(new.customer_id.clone()),
         product_id: Set(new.product_id.clone()),
         subscription_id: Set(new.subscription_id.clone()),
@@ -275,7 +276,7 @@ pub(crate) async fn record<C: ConnectionTrait>(
     let paid = status == OrderStatus::Paid;
     stats::apply(
         conn,
-        caller.workspace_id.as_str(),
+        &caller.workspace_id,
         &new.customer_id,
         Delta {
             currency: new.currency.code.into(),
@@ -292,8 +293,8 @@ pub(crate) async fn record<C: ConnectionTrait>(
         match n {
             Notice::DisputeOpened { after, reason } => {
                 provider_event::ActiveModel {
-                    id: Set(ProviderEventId::generate_at(svc.clock.now()).to_string()),
-                    workspace_id: Set(caller.workspace_id.to_string()),
+                    id: Set(ProviderEventId::generate_at(svc.clock.now())),
+                    workspace_id: Set(caller.workspace_id.clone()),
                     order_id: Set(row.id.clone()),
                     kind: Set(ProviderEventKind::DisputeOpened),
                     payload: Set(json!({"reason": reason}).to_string()),
@@ -317,7 +318,7 @@ pub(crate) async fn record<C: ConnectionTrait>(
                 _ => "order.created",
             },
             target_type: TargetKind::Order,
-            target_id: &row.id,
+            target_id: row.id.as_str(),
             customer_id: Some(&row.customer_id),
             changes: json!({
                 "customer_id": new.customer_id,
@@ -338,7 +339,7 @@ async fn find_row<C: ConnectionTrait>(
     caller: &Caller,
     id: &OrderId,
 ) -> Result<order::Model, DomainError> {
-    order::Entity::find_by_id(id.as_str())
+    order::Entity::find_by_id(id.clone())
         .filter(order::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
         .one(conn)
         .await?

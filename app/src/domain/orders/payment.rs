@@ -3,6 +3,7 @@
 
 use super::refunds::provider_error;
 use super::*;
+use crate::types::ChargeAttemptId;
 
 /// Pays an order that awaits payment (a repayment request) with the given method.
 pub async fn pay_order(
@@ -31,10 +32,10 @@ pub async fn pay_order(
         .provider
         .describe(&input.payment_method)
         .map_err(provider_error)?;
-    let customer = customers::row(&svc.db, caller, &stored_id(&row.customer_id)?).await?;
+    let customer = customers::row(&svc.db, caller, &row.customer_id).await?;
     let details =
         payment_details::of_payment(Some(&method), customer.email.as_deref(), ip.as_deref());
-    payment_details::refuse_blocked(&svc.db, caller.workspace_id.as_str(), &details).await?;
+    payment_details::refuse_blocked(&svc.db, &caller.workspace_id, &details).await?;
     let currency = Currency::parse(&row.currency).map_err(DomainError::internal)?;
     let ws_currency = Currency::parse(&row.workspace_currency).map_err(DomainError::internal)?;
     let attempt = payments::begin(
@@ -84,7 +85,7 @@ async fn record_payment(
     charge: &Charge,
     details: &[payment_details::Detail],
     ip: Option<String>,
-    attempt_id: &str,
+    attempt_id: &ChargeAttemptId,
 ) -> Result<Order, DomainError> {
     let currency = Currency::parse(&row.currency).map_err(DomainError::internal)?;
     let ws_currency = Currency::parse(&row.workspace_currency).map_err(DomainError::internal)?;
@@ -147,7 +148,7 @@ async fn record_payment(
         Change {
             action: "order.paid",
             target_type: TargetKind::Order,
-            target_id: &row.id,
+            target_id: row.id.as_str(),
             customer_id: Some(&row.customer_id),
             changes: json!({"status": {"before": "created", "after": "paid"}, "amount": row.amount, "currency": row.currency}),
         },
@@ -202,7 +203,7 @@ async fn apply_provider_event(
     ev: provider_event::Model,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<bool, DomainError> {
-    let caller = Caller::system(stored_id(&ev.workspace_id)?);
+    let caller = Caller::system(ev.workspace_id.clone());
     let txn = svc.write_txn().await?;
     // Claim it: another process may be applying the same event.
     let claimed = provider_event::Entity::update_many()
@@ -220,8 +221,8 @@ async fn apply_provider_event(
         let reason = serde_json::from_str::<serde_json::Value>(&ev.payload)
             .ok()
             .and_then(|v| v["reason"].as_str().map(str::to_owned));
-        lock_row(&txn, "orders", &ev.order_id).await?;
-        let o = find_row(&txn, &caller, &stored_id(&ev.order_id)?).await?;
+        lock_row(&txn, "orders", ev.order_id.as_str()).await?;
+        let o = find_row(&txn, &caller, &ev.order_id).await?;
         match open_dispute_in(&txn, svc, &caller, &o, None, reason).await {
             Ok(_) => applied = true,
             // Refunded in full before the payer's bank reported it: nothing to dispute.

@@ -7,10 +7,10 @@ use super::*;
 
 fn to_refund(row: refund::Model) -> Result<Refund, DomainError> {
     Ok(Refund {
-        id: stored_id(&row.id)?,
+        id: row.id.clone(),
         object: "refund".into(),
-        order_id: stored_id(&row.order_id)?,
-        customer_id: stored_id(&row.customer_id)?,
+        order_id: row.order_id.clone(),
+        customer_id: row.customer_id.clone(),
         amount: row.amount,
         currency: row.currency,
         workspace_amount: row.workspace_amount,
@@ -165,8 +165,8 @@ pub async fn refund_order(
     let id = RefundId::generate_at(now);
     let through_provider = after.provider_payment_id.clone();
     let created = refund::ActiveModel {
-        id: Set(id.to_string()),
-        workspace_id: Set(caller.workspace_id.to_string()),
+        id: Set(id.clone()),
+        workspace_id: Set(caller.workspace_id.clone()),
         order_id: Set(after.id.clone()),
         customer_id: Set(after.customer_id.clone()),
         amount: Set(amount),
@@ -207,7 +207,7 @@ pub async fn refund_order(
                 idempotency_key: id.as_str(),
             })
             .await;
-        finish_refund(&svc, &caller, id.as_str(), answer).await
+        finish_refund(&svc, &caller, &id, answer).await
     })
     .await
 }
@@ -242,7 +242,7 @@ async fn refund_recorded<C: ConnectionTrait>(
         Change {
             action: "refund.created",
             target_type: TargetKind::Order,
-            target_id: &o.id,
+            target_id: o.id.as_str(),
             customer_id: Some(&o.customer_id),
             changes: json!({
                 "refund_id": r.id,
@@ -287,7 +287,7 @@ async fn refund_recorded<C: ConnectionTrait>(
 async fn finish_refund(
     svc: &Services,
     caller: &Caller,
-    id: &str,
+    id: &RefundId,
     answer: Result<String, ProviderError>,
 ) -> Result<Refund, DomainError> {
     let current = || async {
@@ -305,7 +305,7 @@ async fn finish_refund(
                 txn.rollback().await?;
                 return to_refund(current().await?);
             };
-            let o = order::Entity::find_by_id(r.order_id.as_str())
+            let o = order::Entity::find_by_id(r.order_id.clone())
                 .one(&txn)
                 .await?
                 .ok_or(DomainError::NotFound { what: "order" })?;
@@ -354,7 +354,7 @@ async fn finish_refund(
                 Change {
                     action: "refund.failed",
                     target_type: TargetKind::Order,
-                    target_id: &r.order_id,
+                    target_id: r.order_id.as_str(),
                     customer_id: Some(&r.customer_id),
                     changes: json!({"refund_id": r.id, "amount": r.amount, "currency": r.currency, "reason": e.to_string()}),
                 },
@@ -374,7 +374,7 @@ async fn finish_refund(
 /// meanwhile.
 async fn settle_refund<C: ConnectionTrait>(
     conn: &C,
-    id: &str,
+    id: &RefundId,
     status: RefundStatus,
     provider_refund_id: Option<String>,
 ) -> Result<Option<refund::Model>, DomainError> {
@@ -424,7 +424,7 @@ pub(crate) async fn claim_stale_refunds(
 
 /// Asks the provider again, under the same key, for a refund left pending, and settles it.
 pub(crate) async fn resume_refund(svc: &Services, r: refund::Model) -> Result<(), DomainError> {
-    let o = order::Entity::find_by_id(r.order_id.as_str())
+    let o = order::Entity::find_by_id(r.order_id.clone())
         .one(&svc.db)
         .await?
         .ok_or(DomainError::NotFound { what: "order" })?;
@@ -436,10 +436,10 @@ pub(crate) async fn resume_refund(svc: &Services, r: refund::Model) -> Result<()
         .refund(RefundRequest {
             payment_id: &payment_id,
             amount: r.amount,
-            idempotency_key: &r.id,
+            idempotency_key: r.id.as_str(),
         })
         .await;
-    let caller = Caller::system(stored_id(&r.workspace_id)?);
+    let caller = Caller::system(r.workspace_id.clone());
     match finish_refund(svc, &caller, &r.id, answer).await {
         Ok(done) if done.status == crate::types::order::RefundStatus::Pending => {
             Err(DomainError::internal("the provider is still unreachable"))
