@@ -3,8 +3,10 @@
 use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
 
+use leptos::server_fn::ServerFn;
+
 use super::alert::Alert;
-use crate::types::AppError;
+use crate::types::{AppError, ErrorCode};
 
 /// A primary button.
 pub const BTN_PRIMARY: &str = "inline-flex items-center justify-center gap-1.5 rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 disabled:cursor-not-allowed disabled:opacity-60 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600";
@@ -73,9 +75,11 @@ pub fn FormDialog(
     /// Runs on submit (Enter or the button); the browser's own submission is prevented.
     on_submit: Callback<()>,
     /// Whether the submission is running: the button says `busy_label` and is disabled.
-    busy: RwSignal<bool>,
+    #[prop(into)]
+    busy: Signal<bool>,
     /// The submission's failure, shown above the buttons.
-    error: RwSignal<Option<String>>,
+    #[prop(into)]
+    error: Signal<Option<String>>,
     /// The submit button's label.
     submit_label: &'static str,
     /// The submit button's label while the submission runs.
@@ -105,7 +109,7 @@ pub fn FormDialog(
                 }
             >
                 {children.with_value(|c| c())}
-                <ErrorNote error=error.into() />
+                <ErrorNote error />
                 <div class="flex flex-wrap justify-between gap-2">
                     <div>{aside.as_ref().map(|a| a.run())}</div>
                     <div class="flex gap-2">
@@ -140,6 +144,13 @@ pub fn ErrorNote(error: Signal<Option<String>>) -> impl IntoView {
 pub fn error_text(e: &AppError) -> String {
     let text = match e {
         AppError::Forbidden { .. } => return "Your role does not allow this.".to_owned(),
+        AppError::Conflict {
+            code: ErrorCode::VersionConflict,
+            ..
+        } => {
+            return "Someone else changed this meanwhile: close and reopen it to see their version."
+                .to_owned();
+        }
         AppError::Invalid { field, message } => format!("{}: {message}", field_label(field)),
         other => other.to_string(),
     };
@@ -225,26 +236,117 @@ pub fn StatusBadge(#[prop(into)] status: String) -> impl IntoView {
     }
 }
 
-/// Runs an action from an event handler: marks `busy`, clears `error`, and on completion
-/// either hands the result to `done` or shows the failure in `error`.
-pub fn perform<T, F>(
-    busy: RwSignal<bool>,
-    error: RwSignal<Option<String>>,
-    work: F,
-    done: impl FnOnce(T) + 'static,
-) where
-    T: 'static,
-    F: std::future::Future<Output = Result<T, AppError>> + 'static,
+/// One form's call to the server: a Leptos [`ServerAction`] with the failure the form shows.
+///
+/// `busy` follows the action; `error` holds the server's refusal (in merchant words) or a check
+/// that failed before sending ([`Submission::refuse`]); `done` runs once per success. Several
+/// submissions of one form can share an `error` ([`Submission::reporting_to`]).
+pub struct Submission<S>
+where
+    S: ServerFn + 'static,
+    S::Output: 'static,
 {
-    busy.set(true);
-    error.set(None);
-    leptos::task::spawn_local(async move {
-        match work.await {
-            Ok(v) => done(v),
-            Err(e) => error.set(Some(error_text(&e))),
-        }
-        busy.set(false);
-    });
+    action: ServerAction<S>,
+    error: RwSignal<Option<String>>,
+}
+
+impl<S> Clone for Submission<S>
+where
+    S: ServerFn + 'static,
+    S::Output: 'static,
+{
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<S> std::fmt::Debug for Submission<S>
+where
+    S: ServerFn + 'static,
+    S::Output: 'static,
+{
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Submission")
+            .field("path", &S::PATH)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S> Copy for Submission<S>
+where
+    S: ServerFn + 'static,
+    S::Output: 'static,
+{
+}
+
+impl<S> Submission<S>
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
+{
+    /// A submission with its own failure message.
+    pub fn new(done: impl Fn(&S::Output) + 'static) -> Self {
+        Self::reporting_to(RwSignal::new(None), done)
+    }
+
+    /// A submission whose failure is shown in `error`, shared with the form's other submissions.
+    pub fn reporting_to(
+        error: RwSignal<Option<String>>,
+        done: impl Fn(&S::Output) + 'static,
+    ) -> Self {
+        Self::explaining(error, done, |e| Some(error_text(e)))
+    }
+
+    /// A submission whose failures go through `explain` first: it shows some in place (a
+    /// field's own message, a stale-version banner) and answers `None`, or answers the text
+    /// for `error`.
+    pub fn explaining(
+        error: RwSignal<Option<String>>,
+        done: impl Fn(&S::Output) + 'static,
+        explain: impl Fn(&AppError) -> Option<String> + 'static,
+    ) -> Self {
+        let action = ServerAction::<S>::new();
+        let seen = action.version();
+        // Runs once per finished call: the version moves on every dispatch.
+        Effect::new(move |last: Option<usize>| {
+            let version = seen.get();
+            if last != Some(version) {
+                action.value().with(|answer| match answer {
+                    Some(Ok(v)) => untrack(|| done(v)),
+                    Some(Err(e)) => error.set(untrack(|| explain(e))),
+                    None => {}
+                });
+            }
+            version
+        });
+        Self { action, error }
+    }
+
+    /// Sends `input`, clearing the last failure.
+    pub fn submit(&self, input: S) {
+        self.error.set(None);
+        self.action.dispatch(input);
+    }
+
+    /// Shows why the form was not sent (a check made before sending).
+    pub fn refuse(&self, message: impl Into<String>) {
+        self.error.set(Some(message.into()));
+    }
+
+    /// Forgets the last failure (a dialog opened afresh).
+    pub fn reset(&self) {
+        self.error.set(None);
+    }
+
+    /// Whether the call is running.
+    pub fn busy(&self) -> Signal<bool> {
+        self.action.pending().into()
+    }
+
+    /// The failure to show, if any.
+    pub fn error(&self) -> Signal<Option<String>> {
+        self.error.into()
+    }
 }
 
 /// Asks before a destructive action; shows progress and any failure in place.
@@ -262,16 +364,18 @@ pub fn Confirm(
     #[prop(into)]
     confirm_label: Signal<String>,
     /// Whether the action is running.
-    busy: RwSignal<bool>,
+    #[prop(into)]
+    busy: Signal<bool>,
     /// The action's failure.
-    error: RwSignal<Option<String>>,
+    #[prop(into)]
+    error: Signal<Option<String>>,
     /// Runs the action.
     on_confirm: Callback<()>,
 ) -> impl IntoView {
     view! {
         <Dialog open title>
             <p class="text-sm text-slate-600">{move || message.get()}</p>
-            <ErrorNote error=error.into() />
+            <ErrorNote error />
             <div class="mt-6 flex justify-end gap-2">
                 <button type="button" class=BTN on:click=move |_| open.set(false)>
                     "Cancel"

@@ -8,14 +8,14 @@ use leptos::prelude::*;
 use super::{day, use_customer};
 use crate::components::alert::Alert;
 use crate::components::dialog::{
-    BTN, BTN_DANGER, Confirm, Dialog, ErrorNote, FormDialog, INPUT, LABEL, perform,
+    BTN, BTN_DANGER, Confirm, Dialog, ErrorNote, FormDialog, INPUT, LABEL, Submission,
 };
 use crate::server_fns::customer::{
-    create_ban, lift_ban, list_payment_details, preview_ban, update_ban,
+    CreateBan, LiftBan, UpdateBan, list_payment_details, preview_ban,
 };
+use crate::types::Customer;
 use crate::types::ban::{Ban, BanCreate, BanIdentity, BanIdentityKind, BanUpdate};
 use crate::types::payment_detail::PaymentDetailKind;
-use crate::types::{AppError, Customer, ErrorCode};
 
 /// One identity offered in the dialog, with whether it is ticked.
 #[derive(Debug, Clone, Copy)]
@@ -261,8 +261,10 @@ pub fn BanDialog(open: RwSignal<bool>, customer: Customer) -> impl IntoView {
     let permanent = RwSignal::new(true);
     let revoke_items = RwSignal::new(false);
     let cancel_subscriptions = RwSignal::new(false);
-    let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
+    let banning = Submission::<CreateBan>::new(move |_| {
+        open.set(false);
+        ctx.changed();
+    });
     // Cards and IPs the customer paid with join the choices when the dialog opens. Fetched from
     // an effect, not a resource: the dialog renders inside the header's suspense, and a resource
     // made there would upset the order in which the browser picks up the server's resources.
@@ -300,7 +302,7 @@ pub fn BanDialog(open: RwSignal<bool>, customer: Customer) -> impl IntoView {
             match end_of(&until.get_untracked()) {
                 Some(t) => Some(t),
                 None => {
-                    error.set(Some("Expiry: pick a day, or choose Permanent.".into()));
+                    banning.refuse("Expiry: pick a day, or choose Permanent.");
                     return;
                 }
             }
@@ -319,10 +321,7 @@ pub fn BanDialog(open: RwSignal<bool>, customer: Customer) -> impl IntoView {
             revoke_items: revoke_items.get_untracked(),
             cancel_subscriptions: cancel_subscriptions.get_untracked(),
         };
-        perform(busy, error, create_ban(ban), move |_| {
-            open.set(false);
-            ctx.changed();
-        });
+        banning.submit(CreateBan { ban });
     });
     let check = |signal: RwSignal<bool>, label: &'static str| {
         view! {
@@ -342,8 +341,8 @@ pub fn BanDialog(open: RwSignal<bool>, customer: Customer) -> impl IntoView {
             open
             title="Ban customer".to_owned()
             on_submit
-            busy
-            error
+            busy=banning.busy()
+            error=banning.error()
             submit_label="Ban"
             busy_label="Banning…"
             danger=true
@@ -418,9 +417,16 @@ fn BanWindow(open: RwSignal<bool>, ban: Ban, customer: Customer, can_edit: bool)
             .unwrap_or_default(),
     );
     let permanent = RwSignal::new(ban.expires_at.is_none());
-    let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
     let unban_open = RwSignal::new(false);
+    let saving = Submission::<UpdateBan>::new(move |_| {
+        open.set(false);
+        ctx.changed();
+    });
+    let lifting = Submission::<LiftBan>::new(move |_| {
+        unban_open.set(false);
+        open.set(false);
+        ctx.changed();
+    });
     let ban_id = ban.id.to_string();
     let version = ban.version;
     let on_submit = {
@@ -432,7 +438,7 @@ fn BanWindow(open: RwSignal<bool>, ban: Ban, customer: Customer, can_edit: bool)
                 match end_of(&until.get_untracked()) {
                     Some(t) => (Some(t), false),
                     None => {
-                        error.set(Some("Expiry: pick a day, or choose Permanent.".into()));
+                        saving.refuse("Expiry: pick a day, or choose Permanent.");
                         return;
                     }
                 }
@@ -450,32 +456,15 @@ fn BanWindow(open: RwSignal<bool>, ban: Ban, customer: Customer, can_edit: bool)
                 identities: Some(identities),
                 version: Some(version),
             };
-            busy.set(true);
-            error.set(None);
-            let id = ban_id.clone();
-            leptos::task::spawn_local(async move {
-                match update_ban(id, patch).await {
-                    Ok(_) => {
-                        open.set(false);
-                        ctx.changed();
-                    }
-                    Err(AppError::Conflict {
-                        code: ErrorCode::VersionConflict,
-                        ..
-                    }) => {
-                        error.set(Some("Someone else changed this ban meanwhile: close and reopen it to see their version.".into()));
-                    }
-                    Err(e) => error.set(Some(crate::components::dialog::error_text(&e))),
-                }
-                busy.set(false);
+            saving.submit(UpdateBan {
+                ban_id: ban_id.clone(),
+                patch,
             });
         })
     };
     let unban = Callback::new(move |()| {
-        perform(busy, error, lift_ban(ban_id.clone()), move |_| {
-            unban_open.set(false);
-            open.set(false);
-            ctx.changed();
+        lifting.submit(LiftBan {
+            ban_id: ban_id.clone(),
         })
     });
     let identities = StoredValue::new(ban.identities.clone());
@@ -488,8 +477,8 @@ fn BanWindow(open: RwSignal<bool>, ban: Ban, customer: Customer, can_edit: bool)
                     open
                     title=title
                     on_submit
-                    busy
-                    error
+                    busy=saving.busy()
+                    error=saving.error()
                     submit_label="Save ban"
                     busy_label="Saving…"
                     dismiss_label="Close"
@@ -523,8 +512,8 @@ fn BanWindow(open: RwSignal<bool>, ban: Ban, customer: Customer, can_edit: bool)
             title="Lift this ban?".to_owned()
             message="Every identity of the ban may buy again at once.".to_owned()
             confirm_label="Unban".to_owned()
-            busy
-            error
+            busy=lifting.busy()
+            error=lifting.error()
             on_confirm=unban
         />
     }

@@ -4,10 +4,10 @@
 use leptos::prelude::*;
 
 use super::{load_error, loading, minute, nothing, use_customer};
-use crate::components::dialog::{BTN, BTN_DANGER, Confirm, ErrorNote, StatusBadge, perform};
+use crate::components::dialog::{BTN, BTN_DANGER, Confirm, ErrorNote, StatusBadge, Submission};
 use crate::server_fns::customer::{
-    block_all_payment_details, block_payment_detail, customer_activity, list_payment_details,
-    unblock_all_payment_details, unblock_payment_detail,
+    BlockAllPaymentDetails, BlockPaymentDetail, UnblockAllPaymentDetails, UnblockPaymentDetail,
+    customer_activity, list_payment_details,
 };
 use crate::types::payment_detail::{PaymentDetailKind, PaymentDetailStatus};
 use crate::types::{PaymentDetail, Scope};
@@ -34,27 +34,21 @@ pub fn PaymentDetailsTab() -> impl IntoView {
         |(id, _)| customer_activity(id, true, None),
     );
     let block_all_open = RwSignal::new(false);
-    let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
+    let done = move |_: &Vec<PaymentDetail>| {
+        block_all_open.set(false);
+        ctx.changed();
+    };
+    let blocking = Submission::<BlockAllPaymentDetails>::reporting_to(error, done);
+    let unblocking = Submission::<UnblockAllPaymentDetails>::reporting_to(error, done);
+    let busy = Signal::derive(move || blocking.busy().get() || unblocking.busy().get());
     let set_all = move |blocked: bool| {
-        perform(
-            busy,
-            error,
-            {
-                let id = ctx.id.get_untracked();
-                async move {
-                    if blocked {
-                        block_all_payment_details(id).await
-                    } else {
-                        unblock_all_payment_details(id).await
-                    }
-                }
-            },
-            move |_| {
-                block_all_open.set(false);
-                ctx.changed();
-            },
-        )
+        let id = ctx.id.get_untracked();
+        if blocked {
+            blocking.submit(BlockAllPaymentDetails { id });
+        } else {
+            unblocking.submit(UnblockAllPaymentDetails { id });
+        }
     };
     let block_all = Callback::new(move |()| set_all(true));
 
@@ -164,26 +158,20 @@ pub fn PaymentDetailsTab() -> impl IntoView {
 #[component]
 fn DetailRow(detail: PaymentDetail, can: bool) -> impl IntoView {
     let ctx = use_customer();
-    let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
+    let blocking = Submission::<BlockPaymentDetail>::reporting_to(error, move |_| ctx.changed());
+    let unblocking =
+        Submission::<UnblockPaymentDetail>::reporting_to(error, move |_| ctx.changed());
+    let busy = Signal::derive(move || blocking.busy().get() || unblocking.busy().get());
     let blocked = detail.status == PaymentDetailStatus::Blocked;
     let id = detail.id.to_string();
     let toggle = move |_| {
-        perform(
-            busy,
-            error,
-            {
-                let id = id.clone();
-                async move {
-                    if blocked {
-                        unblock_payment_detail(id).await
-                    } else {
-                        block_payment_detail(id).await
-                    }
-                }
-            },
-            move |_| ctx.changed(),
-        )
+        let detail_id = id.clone();
+        if blocked {
+            unblocking.submit(UnblockPaymentDetail { detail_id });
+        } else {
+            blocking.submit(BlockPaymentDetail { detail_id });
+        }
     };
     let label = format!(
         "{} {}",

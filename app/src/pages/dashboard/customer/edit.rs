@@ -5,8 +5,8 @@ use leptos::prelude::*;
 
 use super::use_customer;
 use crate::components::alert::StaleVersionBanner;
-use crate::components::dialog::{FormDialog, INPUT, LABEL, error_text};
-use crate::server_fns::customer::update_customer;
+use crate::components::dialog::{FormDialog, INPUT, LABEL, Submission, error_text};
+use crate::server_fns::customer::UpdateCustomer;
 use crate::types::customer::CustomerUpdate;
 use crate::types::{AppError, Customer, ErrorCode};
 
@@ -92,10 +92,33 @@ pub fn EditCustomer(open: RwSignal<bool>, customer: Customer) -> impl IntoView {
         },
     ]);
     let version = customer.version;
-    let busy = RwSignal::new(false);
     let field_error = RwSignal::new(None::<(String, String)>);
     let form_error = RwSignal::new(None::<String>);
     let stale = RwSignal::new(false);
+    let saving = Submission::<UpdateCustomer>::explaining(
+        form_error,
+        move |_| {
+            open.set(false);
+            ctx.changed();
+        },
+        move |e| {
+            match e {
+                AppError::Invalid { field, message } => {
+                    field_error.set(Some((field.clone(), message.clone())));
+                }
+                AppError::Conflict {
+                    code: ErrorCode::ExternalIdTaken,
+                    message,
+                } => field_error.set(Some(("external_id".into(), message.clone()))),
+                AppError::Conflict {
+                    code: ErrorCode::VersionConflict,
+                    ..
+                } => stale.set(true),
+                other => return Some(error_text(other)),
+            }
+            None
+        },
+    );
 
     let value_of = move |name: &str| {
         fields.with_value(|fs| fs.iter().find(|f| f.name == name).map(|f| f.value))
@@ -114,34 +137,10 @@ pub fn EditCustomer(open: RwSignal<bool>, customer: Customer) -> impl IntoView {
             metadata: None,
             version: Some(version),
         };
-        busy.set(true);
         field_error.set(None);
-        form_error.set(None);
-        let id = ctx.id.get_untracked();
-        leptos::task::spawn_local(async move {
-            match update_customer(id, patch).await {
-                Ok(_) => {
-                    open.set(false);
-                    ctx.changed();
-                }
-                Err(AppError::Invalid { field, message }) => {
-                    field_error.set(Some((field, message)));
-                }
-                Err(AppError::Conflict {
-                    code: ErrorCode::ExternalIdTaken,
-                    message,
-                }) => {
-                    field_error.set(Some(("external_id".into(), message)));
-                }
-                Err(AppError::Conflict {
-                    code: ErrorCode::VersionConflict,
-                    ..
-                }) => {
-                    stale.set(true);
-                }
-                Err(e) => form_error.set(Some(error_text(&e))),
-            }
-            busy.set(false);
+        saving.submit(UpdateCustomer {
+            id: ctx.id.get_untracked(),
+            patch,
         });
     });
 
@@ -190,7 +189,7 @@ pub fn EditCustomer(open: RwSignal<bool>, customer: Customer) -> impl IntoView {
             open
             title="Edit customer".to_owned()
             on_submit
-            busy
+            busy=saving.busy()
             error=form_error
             submit_label="Save"
             busy_label="Saving…"

@@ -9,11 +9,11 @@ use leptos::prelude::*;
 use super::{day, load_error, loading, minute, nothing, use_customer};
 use crate::components::dialog::{
     BTN, BTN_LINK, BTN_PRIMARY, Confirm, Dialog, ErrorNote, FormDialog, INPUT, LABEL, StatusBadge,
-    perform,
+    Submission,
 };
 use crate::server_fns::customer::{
-    create_download_link, grant_entitlement, link_discord, list_entitlements, reveal_license_key,
-    revoke_entitlement,
+    CreateDownloadLink, GrantEntitlement, LinkDiscord, RevealLicenseKey, RevokeEntitlement,
+    list_entitlements,
 };
 use crate::server_fns::dashboard::list_products;
 use crate::types::entitlement::{
@@ -99,20 +99,17 @@ fn Item(item: Entitlement, role: Role) -> impl IntoView {
     let id = item.id.to_string();
     let revoke_open = RwSignal::new(false);
     let info_open = RwSignal::new(false);
-    let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
+    let revoking = Submission::<RevokeEntitlement>::new(move |_| {
+        revoke_open.set(false);
+        ctx.changed();
+    });
     let revoke = {
         let id = id.clone();
         Callback::new(move |()| {
-            perform(
-                busy,
-                error,
-                revoke_entitlement(id.clone(), EntitlementRevoke { reason: None }),
-                move |_| {
-                    revoke_open.set(false);
-                    ctx.changed();
-                },
-            )
+            revoking.submit(RevokeEntitlement {
+                entitlement_id: id.clone(),
+                revoke: EntitlementRevoke { reason: None },
+            })
         })
     };
     let source = match item.source {
@@ -134,7 +131,7 @@ fn Item(item: Entitlement, role: Role) -> impl IntoView {
             <span data-testid="item-status"><StatusBadge status=item.status.as_str() /></span>
             <button type="button" class=BTN_LINK on:click=move |_| info_open.set(true)>"Info"</button>
             {(can && active).then(|| view! {
-                <button type="button" class=BTN_LINK on:click=move |_| { error.set(None); revoke_open.set(true) }>
+                <button type="button" class=BTN_LINK on:click=move |_| { revoking.reset(); revoke_open.set(true) }>
                     "Revoke"
                 </button>
             })}
@@ -143,8 +140,8 @@ fn Item(item: Entitlement, role: Role) -> impl IntoView {
                 title="Revoke this item?".to_owned()
                 message=format!("{product} is revoked now and its revoke action runs (the key stops working, the role or commands are removed).")
                 confirm_label="Revoke".to_owned()
-                busy
-                error
+                busy=revoking.busy()
+                error=revoking.error()
                 on_confirm=revoke
             />
             <Dialog open=info_open title=item.product_name.clone()>
@@ -161,10 +158,17 @@ fn Item(item: Entitlement, role: Role) -> impl IntoView {
 fn ItemInfo(item: Entitlement, can_write: bool) -> impl IntoView {
     let ctx = use_customer();
     let id = item.id.to_string();
-    let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let revealed = RwSignal::new(None::<String>);
     let link = RwSignal::new(None::<(String, String)>);
+    let reveal = Submission::<RevealLicenseKey>::reporting_to(error, move |r| {
+        revealed.set(Some(r.license_key.clone()))
+    });
+    let download = Submission::<CreateDownloadLink>::reporting_to(error, move |l| {
+        link.set(Some((l.url.clone(), minute(l.expires_at))))
+    });
+    let linking = Submission::<LinkDiscord>::reporting_to(error, move |_| ctx.changed());
+    let busy = move || reveal.busy().get() || download.busy().get() || linking.busy().get();
     let discord = RwSignal::new(item.discord_user_id.clone().unwrap_or_default());
     let active = item.status == EntitlementStatus::Active;
     let fact = |label: &'static str, value: String| {
@@ -192,8 +196,8 @@ fn ItemInfo(item: Entitlement, can_write: bool) -> impl IntoView {
                                 <button
                                     type="button"
                                     class=BTN_LINK
-                                    disabled=move || busy.get()
-                                    on:click=move |_| perform(busy, error, reveal_license_key(id.clone()), move |r| revealed.set(Some(r.license_key)))
+                                    disabled=busy
+                                    on:click=move |_| reveal.submit(RevealLicenseKey { entitlement_id: id.clone() })
                                 >
                                     "Reveal"
                                 </button>
@@ -226,8 +230,8 @@ fn ItemInfo(item: Entitlement, can_write: bool) -> impl IntoView {
                                     <button
                                         type="button"
                                         class=BTN_LINK
-                                        disabled=move || busy.get() || !active
-                                        on:click=move |_| perform(busy, error, create_download_link(id.clone()), move |l| link.set(Some((l.url, minute(l.expires_at)))))
+                                        disabled=move || busy() || !active
+                                        on:click=move |_| download.submit(CreateDownloadLink { entitlement_id: id.clone() })
                                     >
                                         "Get a download link"
                                     </button>
@@ -248,8 +252,9 @@ fn ItemInfo(item: Entitlement, can_write: bool) -> impl IntoView {
                 let link = DiscordLink {
                     discord_user_id: (!v.is_empty()).then_some(v),
                 };
-                perform(busy, error, link_discord(id.clone(), link), move |_| {
-                    ctx.changed()
+                linking.submit(LinkDiscord {
+                    entitlement_id: id.clone(),
+                    link,
                 });
             };
             view! {
@@ -269,7 +274,7 @@ fn ItemInfo(item: Entitlement, can_write: bool) -> impl IntoView {
                         />
                     </div>
                     {can_write.then(|| view! {
-                        <button type="submit" class=BTN disabled=move || busy.get()>"Link"</button>
+                        <button type="submit" class=BTN disabled=busy>"Link"</button>
                     })}
                 </form>
             }
@@ -316,12 +321,14 @@ fn AssignDialog(open: RwSignal<bool>) -> impl IntoView {
     let products = Resource::new(move || open.get(), |_| list_products());
     let product = RwSignal::new(String::new());
     let expires = RwSignal::new(String::new());
-    let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
+    let assigning = Submission::<GrantEntitlement>::new(move |_| {
+        open.set(false);
+        ctx.changed();
+    });
     let on_submit = Callback::new(move |()| {
         let product_id = product.get_untracked();
         let Ok(product_id) = product_id.parse() else {
-            error.set(Some("Product: choose a product to assign.".into()));
+            assigning.refuse("Product: choose a product to assign.");
             return;
         };
         let expires_text = expires.get_untracked();
@@ -331,7 +338,7 @@ fn AssignDialog(open: RwSignal<bool>) -> impl IntoView {
             match NaiveDate::parse_from_str(&expires_text, "%Y-%m-%d") {
                 Ok(d) => d.and_hms_opt(23, 59, 59).map(|t| t.and_utc()),
                 Err(_) => {
-                    error.set(Some("Expires: pick a date.".into()));
+                    assigning.refuse("Expires: pick a date.");
                     return;
                 }
             }
@@ -340,15 +347,10 @@ fn AssignDialog(open: RwSignal<bool>) -> impl IntoView {
             product_id,
             expires_at,
         };
-        perform(
-            busy,
-            error,
-            grant_entitlement(ctx.id.get_untracked(), grant),
-            move |_| {
-                open.set(false);
-                ctx.changed();
-            },
-        );
+        assigning.submit(GrantEntitlement {
+            id: ctx.id.get_untracked(),
+            grant,
+        });
     });
     let options = move || {
         Suspend::new(async move {
@@ -368,8 +370,8 @@ fn AssignDialog(open: RwSignal<bool>) -> impl IntoView {
             open
             title="Assign product".to_owned()
             on_submit
-            busy
-            error
+            busy=assigning.busy()
+            error=assigning.error()
             submit_label="Assign"
             busy_label="Assigning…"
         >

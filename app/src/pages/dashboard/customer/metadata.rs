@@ -7,8 +7,8 @@ use leptos::prelude::*;
 
 use super::{load_error, loading, use_customer};
 use crate::components::alert::{Alert, StaleVersionBanner};
-use crate::components::dialog::{BTN, BTN_PRIMARY, error_text};
-use crate::server_fns::customer::update_customer;
+use crate::components::dialog::{BTN, BTN_PRIMARY, Submission, error_text};
+use crate::server_fns::customer::UpdateCustomer;
 use crate::types::customer::{
     CustomerUpdate, METADATA_KEY_MAX, METADATA_MAX_PAIRS, METADATA_VALUE_MAX,
 };
@@ -108,9 +108,26 @@ fn Editor(customer: Customer, can: bool) -> impl IntoView {
     };
     reset();
     let editing = RwSignal::new(false);
-    let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let stale = RwSignal::new(false);
+    let saving = Submission::<UpdateCustomer>::explaining(
+        error,
+        move |_| {
+            editing.set(false);
+            ctx.changed();
+        },
+        move |e| match e {
+            AppError::Conflict {
+                code: ErrorCode::VersionConflict,
+                ..
+            } => {
+                stale.set(true);
+                None
+            }
+            other => Some(error_text(other)),
+        },
+    );
+    let busy = saving.busy();
 
     let start = move || {
         if can {
@@ -147,22 +164,9 @@ fn Editor(customer: Customer, can: bool) -> impl IntoView {
             version: Some(version),
             ..CustomerUpdate::default()
         };
-        busy.set(true);
-        error.set(None);
-        let id = ctx.id.get_untracked();
-        leptos::task::spawn_local(async move {
-            match update_customer(id, patch).await {
-                Ok(_) => {
-                    editing.set(false);
-                    ctx.changed();
-                }
-                Err(AppError::Conflict {
-                    code: ErrorCode::VersionConflict,
-                    ..
-                }) => stale.set(true),
-                Err(e) => error.set(Some(error_text(&e))),
-            }
-            busy.set(false);
+        saving.submit(UpdateCustomer {
+            id: ctx.id.get_untracked(),
+            patch,
         });
     };
     let on_key = move |ev: KeyboardEvent| match ev.key().as_str() {

@@ -28,8 +28,8 @@ pub use overview::OverviewTab;
 pub use subscriptions::SubscriptionsTab;
 
 use crate::components::alert::{Alert, Tone};
-use crate::components::dialog::{BTN, BTN_DANGER, Confirm, perform};
-use crate::server_fns::customer::{archive_customer, load_customer_page, unarchive_customer};
+use crate::components::dialog::{BTN, BTN_DANGER, Confirm, Submission};
+use crate::server_fns::customer::{ArchiveCustomer, UnarchiveCustomer, load_customer_page};
 use crate::types::activity::CustomerPageData;
 use crate::types::{AppError, Customer, CustomerStats, Role, Scope, money};
 
@@ -147,27 +147,20 @@ fn Header(data: CustomerPageData) -> impl IntoView {
     let can_edit = role.allows(Scope::CustomersWrite);
     let edit_open = RwSignal::new(false);
     let archive_open = RwSignal::new(false);
-    let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
+    let done = move |_: &Customer| {
+        archive_open.set(false);
+        ctx.changed();
+    };
+    let archiving = Submission::<ArchiveCustomer>::reporting_to(error, done);
+    let unarchiving = Submission::<UnarchiveCustomer>::reporting_to(error, done);
     let archive = Callback::new(move |()| {
-        perform(
-            busy,
-            error,
-            {
-                let id = ctx.id.get_untracked();
-                async move {
-                    if archived {
-                        unarchive_customer(id).await
-                    } else {
-                        archive_customer(id).await
-                    }
-                }
-            },
-            move |_| {
-                archive_open.set(false);
-                ctx.changed();
-            },
-        )
+        let id = ctx.id.get_untracked();
+        if archived {
+            unarchiving.submit(UnarchiveCustomer { id });
+        } else {
+            archiving.submit(ArchiveCustomer { id });
+        }
     });
     let fact = |label: &'static str, value: Option<String>| {
         view! {
@@ -250,7 +243,7 @@ fn Header(data: CustomerPageData) -> impl IntoView {
             }
                 .to_owned()
             confirm_label=if archived { "Unarchive" } else { "Archive" }.to_owned()
-            busy
+            busy=Signal::derive(move || archiving.busy().get() || unarchiving.busy().get())
             error
             on_confirm=archive
         />

@@ -6,9 +6,9 @@ use std::collections::HashSet;
 use leptos::prelude::*;
 
 use super::{load_error, loading, minute, nothing, use_customer};
-use crate::components::dialog::{BTN, BTN_LINK, FormDialog, INPUT, LABEL, StatusBadge, perform};
+use crate::components::dialog::{BTN, BTN_LINK, FormDialog, INPUT, LABEL, StatusBadge, Submission};
 use crate::components::pager::KeysetPager;
-use crate::server_fns::customer::{list_orders, order_history, refund_order, request_repayment};
+use crate::server_fns::customer::{RefundOrder, RequestRepayment, list_orders, order_history};
 use crate::types::money::{self, parse_major};
 use crate::types::order::{
     OrderStatus, PaymentMethodType, RefundCreate, RefundStatus, RefundsAndDisputes,
@@ -244,28 +244,21 @@ fn DisputeLine(dispute: Dispute, role: Role) -> impl IntoView {
     let ctx = use_customer();
     let open = RwSignal::new(false);
     let method = RwSignal::new(RepaymentMethod::Link);
-    let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
+    let repaying = Submission::<RequestRepayment>::new(move |_| {
+        open.set(false);
+        ctx.changed();
+    });
     let id = dispute.id.to_string();
     let can_repay = role.allows(Scope::RefundsWrite)
         && dispute.status == DisputeStatus::Lost
         && dispute.repayment_method.is_none();
     let on_submit = Callback::new(move |()| {
-        let id = id.clone();
-        perform(
-            busy,
-            error,
-            request_repayment(
-                id,
-                RepaymentCreate {
-                    method: method.get_untracked(),
-                },
-            ),
-            move |_| {
-                open.set(false);
-                ctx.changed();
+        repaying.submit(RequestRepayment {
+            dispute_id: id.clone(),
+            repayment: RepaymentCreate {
+                method: method.get_untracked(),
             },
-        );
+        });
     });
     view! {
         <li class="flex flex-wrap items-center gap-x-3 gap-y-1 text-sm">
@@ -288,8 +281,8 @@ fn DisputeLine(dispute: Dispute, role: Role) -> impl IntoView {
                 open
                 title="Add repayment".to_owned()
                 on_submit
-                busy
-                error
+                busy=repaying.busy()
+                error=repaying.error()
                 submit_label="Add repayment"
                 busy_label="Saving…"
             >
@@ -337,8 +330,10 @@ fn RefundDialog(open: RwSignal<bool>, order: Order, role: Role) -> impl IntoView
     let acknowledge = RwSignal::new(false);
     let block = RwSignal::new(false);
     let revoke = RwSignal::new(false);
-    let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
+    let refunding = Submission::<RefundOrder>::new(move |_| {
+        open.set(false);
+        ctx.changed();
+    });
     let can_block = role.allows(Scope::PaymentDetailsWrite);
     let order_id = order.id.to_string();
     let on_submit = Callback::new(move |()| {
@@ -348,11 +343,11 @@ fn RefundDialog(open: RwSignal<bool>, order: Order, role: Role) -> impl IntoView
             match parse_major(&amount.get_untracked(), &currency.get_value()) {
                 Ok(a) if a > 0 => Some(a),
                 Ok(_) => {
-                    error.set(Some("Amount: must be more than zero.".into()));
+                    refunding.refuse("Amount: must be more than zero.");
                     return;
                 }
                 Err(e) => {
-                    error.set(Some(format!("Amount: {e}.")));
+                    refunding.refuse(format!("Amount: {e}."));
                     return;
                 }
             }
@@ -365,15 +360,10 @@ fn RefundDialog(open: RwSignal<bool>, order: Order, role: Role) -> impl IntoView
             block_payment_details: block.get_untracked(),
             revoke_benefits: revoke.get_untracked(),
         };
-        perform(
-            busy,
-            error,
-            refund_order(order_id.clone(), refund),
-            move |_| {
-                open.set(false);
-                ctx.changed();
-            },
-        );
+        refunding.submit(RefundOrder {
+            order_id: order_id.clone(),
+            refund,
+        });
     });
     let check = |signal: RwSignal<bool>, label: &'static str, hint: &'static str| {
         view! {
@@ -396,8 +386,8 @@ fn RefundDialog(open: RwSignal<bool>, order: Order, role: Role) -> impl IntoView
             open
             title="Refund order".to_owned()
             on_submit
-            busy
-            error
+            busy=refunding.busy()
+            error=refunding.error()
             submit_label="Refund"
             busy_label="Refunding…"
         >

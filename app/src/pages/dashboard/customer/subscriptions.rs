@@ -6,11 +6,11 @@ use leptos::prelude::*;
 
 use super::{day, load_error, loading, minute, nothing, use_customer};
 use crate::components::dialog::{
-    BTN, BTN_DANGER, BTN_LINK, Confirm, ErrorNote, FormDialog, INPUT, LABEL, StatusBadge, perform,
+    BTN, BTN_DANGER, BTN_LINK, Confirm, ErrorNote, FormDialog, INPUT, LABEL, StatusBadge,
+    Submission,
 };
 use crate::server_fns::customer::{
-    cancel_subscription, list_invoices, list_subscriptions, recover_subscription,
-    revoke_subscription,
+    CancelSubscription, RecoverSubscription, RevokeSubscription, list_invoices, list_subscriptions,
 };
 use crate::types::money;
 use crate::types::subscription::{SubscriptionCancel, SubscriptionRevoke, SubscriptionStatus};
@@ -87,8 +87,16 @@ fn SubscriptionCard(sub: Subscription, role: Role) -> impl IntoView {
     let revoke_open = RwSignal::new(false);
     let cancel_now_open = RwSignal::new(false);
     let history_open = RwSignal::new(false);
-    let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
+    let revoking = Submission::<RevokeSubscription>::reporting_to(error, move |_| {
+        revoke_open.set(false);
+        ctx.changed();
+    });
+    let canceling = Submission::<CancelSubscription>::reporting_to(error, move |_| {
+        cancel_now_open.set(false);
+        ctx.changed();
+    });
+    let recovering = Submission::<RecoverSubscription>::reporting_to(error, move |_| ctx.changed());
 
     let next_renewal = if !live {
         None
@@ -106,42 +114,29 @@ fn SubscriptionCard(sub: Subscription, role: Role) -> impl IntoView {
     let revoke = {
         let id = id.clone();
         Callback::new(move |()| {
-            perform(
-                busy,
-                error,
-                revoke_subscription(id.clone(), SubscriptionRevoke { reason: None }),
-                move |_| {
-                    revoke_open.set(false);
-                    ctx.changed();
-                },
-            )
+            revoking.submit(RevokeSubscription {
+                subscription_id: id.clone(),
+                revoke: SubscriptionRevoke { reason: None },
+            })
         })
     };
     let cancel_now = {
         let id = id.clone();
         Callback::new(move |()| {
-            perform(
-                busy,
-                error,
-                cancel_subscription(
-                    id.clone(),
-                    SubscriptionCancel {
-                        at_period_end: false,
-                        reason: None,
-                    },
-                ),
-                move |_| {
-                    cancel_now_open.set(false);
-                    ctx.changed();
+            canceling.submit(CancelSubscription {
+                subscription_id: id.clone(),
+                cancel: SubscriptionCancel {
+                    at_period_end: false,
+                    reason: None,
                 },
-            )
+            })
         })
     };
     let recover = {
         let id = id.clone();
         move |_| {
-            perform(busy, error, recover_subscription(id.clone()), move |_| {
-                ctx.changed()
+            recovering.submit(RecoverSubscription {
+                subscription_id: id.clone(),
             })
         }
     };
@@ -182,7 +177,7 @@ fn SubscriptionCard(sub: Subscription, role: Role) -> impl IntoView {
                     <button type="button" class=BTN on:click=move |_| { error.set(None); cancel_open.set(true) }>"Cancel"</button>
                 })}
                 {(can && scheduled).then(|| view! {
-                    <button type="button" class=BTN disabled=move || busy.get() on:click=recover.clone()>"Recover"</button>
+                    <button type="button" class=BTN disabled=recovering.busy() on:click=recover.clone()>"Recover"</button>
                     <button type="button" class=BTN on:click=move |_| { error.set(None); cancel_now_open.set(true) }>"Cancel now"</button>
                 })}
                 {(can && live).then(|| view! {
@@ -207,7 +202,7 @@ fn SubscriptionCard(sub: Subscription, role: Role) -> impl IntoView {
                 title="Cancel now?".to_owned()
                 message="The scheduled cancellation happens now: the subscription ends today and its benefits end with it.".to_owned()
                 confirm_label="Cancel now".to_owned()
-                busy
+                busy=canceling.busy()
                 error
                 on_confirm=cancel_now
             />
@@ -216,7 +211,7 @@ fn SubscriptionCard(sub: Subscription, role: Role) -> impl IntoView {
                 title="Revoke now?".to_owned()
                 message="The subscription is canceled and every item it granted is revoked at once. Use this for fraud or abuse.".to_owned()
                 confirm_label="Revoke now".to_owned()
-                busy
+                busy=revoking.busy()
                 error
                 on_confirm=revoke
             />
@@ -229,31 +224,28 @@ fn CancelDialog(open: RwSignal<bool>, subscription_id: String) -> impl IntoView 
     let ctx = use_customer();
     let keep = RwSignal::new(true);
     let reason = RwSignal::new(String::new());
-    let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
+    let canceling = Submission::<CancelSubscription>::new(move |_| {
+        open.set(false);
+        ctx.changed();
+    });
     let on_submit = Callback::new(move |()| {
         let reason = reason.get_untracked().trim().to_owned();
         let cancel = SubscriptionCancel {
             at_period_end: keep.get_untracked(),
             reason: (!reason.is_empty()).then_some(reason),
         };
-        perform(
-            busy,
-            error,
-            cancel_subscription(subscription_id.clone(), cancel),
-            move |_| {
-                open.set(false);
-                ctx.changed();
-            },
-        );
+        canceling.submit(CancelSubscription {
+            subscription_id: subscription_id.clone(),
+            cancel,
+        });
     });
     view! {
         <FormDialog
             open
             title="Cancel subscription".to_owned()
             on_submit
-            busy
-            error
+            busy=canceling.busy()
+            error=canceling.error()
             submit_label="Cancel subscription"
             busy_label="Canceling…"
             dismiss_label="Keep subscription"
