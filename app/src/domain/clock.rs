@@ -20,26 +20,42 @@ impl Clock for SystemClock {
     }
 }
 
-/// A clock that only moves when told to: for tests and simulations.
+/// A clock that only moves when told to (or, if made `ticking`, a little at every reading):
+/// for tests and simulations.
 #[derive(Debug)]
-pub struct ManualClock(Mutex<DateTime<Utc>>);
+pub struct ManualClock {
+    now: Mutex<DateTime<Utc>>,
+    tick: Duration,
+}
 
 impl ManualClock {
     /// A clock stopped at `start`.
     pub fn new(start: DateTime<Utc>) -> Self {
-        Self(Mutex::new(start))
+        Self::ticking(start, Duration::zero())
+    }
+
+    /// A clock at `start` that moves on by `tick` after every reading: things made one after
+    /// the other get distinct, increasing times, as on a real clock.
+    pub fn ticking(start: DateTime<Utc>, tick: Duration) -> Self {
+        Self {
+            now: Mutex::new(start),
+            tick,
+        }
     }
 
     /// Moves the clock forward by `by`.
     pub fn advance(&self, by: Duration) {
-        let mut now = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut now = self.now.lock().unwrap_or_else(|p| p.into_inner());
         *now += by;
     }
 }
 
 impl Clock for ManualClock {
     fn now(&self) -> DateTime<Utc> {
-        *self.0.lock().unwrap_or_else(|p| p.into_inner())
+        let mut now = self.now.lock().unwrap_or_else(|p| p.into_inner());
+        let read = *now;
+        *now += self.tick;
+        read
     }
 }
 
@@ -56,5 +72,20 @@ mod tests {
         assert_eq!(clock.now(), start);
         clock.advance(Duration::days(30));
         assert_eq!(clock.now(), start + Duration::days(30));
+    }
+
+    #[test]
+    fn a_ticking_clock_moves_on_at_every_reading() {
+        let start = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let clock = ManualClock::ticking(start, Duration::milliseconds(1));
+        assert_eq!(clock.now(), start);
+        assert_eq!(clock.now(), start + Duration::milliseconds(1));
+        clock.advance(Duration::days(1));
+        assert_eq!(
+            clock.now(),
+            start + Duration::days(1) + Duration::milliseconds(2)
+        );
     }
 }

@@ -3,51 +3,36 @@
 //! matching, names and emails compare as people write them, and the list's banned filter
 //! follows the same rule.
 
-use std::sync::Arc;
-
 use app::db::Engine;
-use app::domain::{ManualClock, Services};
 use app::types::Scope;
-use chrono::{Duration, TimeZone, Utc};
+use chrono::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::money_api::{card, one_time};
 use crate::on_both_engines;
-use crate::support::{Api, Tenant, TestDb, TestServer, assert_error};
+use crate::support::{Api, TestApp, TestServer, assert_error};
 
 const VISA: &str = "4242424242424242";
 const GERMAN_CARD: &str = "4000002760000016";
 
+/// The shared fixture and a one-time product at 15 EUR.
 struct World {
-    t: TestDb,
-    svc: Services,
-    tenant: Tenant,
-    api: Api,
-    clock: Arc<ManualClock>,
+    app: TestApp,
     product: String,
 }
 
-async fn world(engine: Engine) -> World {
-    let t = TestDb::migrated(engine).await;
-    let clock = Arc::new(ManualClock::new(
-        Utc.with_ymd_and_hms(2026, 11, 21, 9, 0, 0).unwrap(),
-    ));
-    let svc = Services::new(t.db.clone()).with_clock(clock.clone());
-    let tenant = Tenant::create(&svc, "Shop", &Scope::ALL).await;
-    let api = Api {
-        srv: TestServer::start(svc.clone()).await,
-        key: tenant.key.clone(),
-    };
-    let product = one_time(&api, 1500, "EUR").await;
-    World {
-        t,
-        svc,
-        tenant,
-        api,
-        clock,
-        product,
+impl std::ops::Deref for World {
+    type Target = TestApp;
+    fn deref(&self) -> &TestApp {
+        &self.app
     }
+}
+
+async fn world(engine: Engine) -> World {
+    let app = TestApp::on(engine).build().await;
+    let product = one_time(&app.api, 1500, "EUR").await;
+    World { app, product }
 }
 
 impl World {
@@ -219,8 +204,7 @@ async fn each_identity_kind_refuses_a_checkout_matching_only_it(engine: Engine) 
         .await;
     assert_eq!(s, StatusCode::CREATED, "{body}");
 
-    drop(w.api);
-    w.t.cleanup().await;
+    w.app.cleanup().await;
 }
 
 async fn bans_are_previewed_edited_listed_by_customer_and_validated(engine: Engine) {
@@ -354,8 +338,7 @@ async fn bans_are_previewed_edited_listed_by_customer_and_validated(engine: Engi
     assert_error(&refused, StatusCode::FORBIDDEN, "insufficient_scope", None);
     assert_eq!(reader.get(&format!("/bans/{ban}")).await.0, StatusCode::OK);
     drop(reader);
-    drop(w.api);
-    w.t.cleanup().await;
+    w.app.cleanup().await;
 }
 
 on_both_engines!(

@@ -3,13 +3,12 @@
 //! from-scratch recomputation, on both engines.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use app::db::Engine;
 use app::db::entities::{customer, dispute, order, refund, subscription};
 use app::domain::billing::{BillingReport, run_billing};
 use app::domain::stats::{get_customer_stats, monthly};
-use app::domain::{Caller, ManualClock, Services, checkouts, orders, products, subscriptions};
+use app::domain::{checkouts, orders, products, subscriptions};
 use app::types::customer::CustomerStats;
 use app::types::order::{
     Checkout, CheckoutCreate, CheckoutCustomer, DisputeClose, DisputeCreate, DisputeStatus,
@@ -17,39 +16,26 @@ use app::types::order::{
 };
 use app::types::product::{Benefit, BillingInterval, ProductCreate, ProductKind};
 use app::types::subscription::{SubscriptionCancel, SubscriptionRevoke};
-use app::types::{CustomerId, Product, Scope};
+use app::types::{CustomerId, Product};
 use chrono::{Duration, TimeZone, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::on_both_engines;
-use crate::support::{Tenant, TestDb};
+use crate::support::TestApp;
 
-pub(crate) struct World {
-    pub(crate) t: TestDb,
-    pub(crate) svc: Services,
-    pub(crate) clock: Arc<ManualClock>,
-    pub(crate) caller: Caller,
-}
+/// Billing tests run on the shared fixture, from 31 January (a month with no 31st follows).
+pub(crate) type World = TestApp;
 
 pub(crate) async fn world(engine: Engine) -> World {
-    let t = TestDb::migrated(engine).await;
-    let clock = Arc::new(ManualClock::new(
-        Utc.with_ymd_and_hms(2026, 1, 31, 9, 0, 0).unwrap(),
-    ));
-    let svc = Services::new(t.db.clone()).with_clock(clock.clone());
-    let tenant = Tenant::create(&svc, "Shop", &Scope::ALL).await;
-    let caller = Caller::system(tenant.workspace_id);
-    World {
-        t,
-        svc,
-        clock,
-        caller,
-    }
+    TestApp::on(engine)
+        .at(Utc.with_ymd_and_hms(2026, 1, 31, 9, 0, 0).unwrap())
+        .build()
+        .await
 }
 
-impl World {
+impl TestApp {
     pub(crate) async fn product(&self, kind: ProductKind, amount: i64, currency: &str) -> Product {
         products::create_product(
             &self.svc,

@@ -16,7 +16,7 @@ use rand::{Rng, SeedableRng};
 use sea_orm::{EntityTrait, Set};
 
 use crate::on_both_engines;
-use crate::support::{Tenant, TestDb};
+use crate::support::{Tenant, TestApp, TestDb};
 
 const FIRST: [&str; 8] = [
     "Ada", "Mara", "Martin", "Zoe", "Omar", "Lin", "Peeters", "Sam",
@@ -40,12 +40,15 @@ struct Data {
 }
 
 async fn data(engine: Engine, n: usize) -> Data {
-    let t = TestDb::migrated(engine).await;
-    let svc = t.services();
-    let tenant = Tenant::create(&svc, "Shop", &Scope::ALL).await;
+    let TestApp {
+        t,
+        svc,
+        tenant,
+        caller,
+        ..
+    } = TestApp::on(engine).build().await;
     // A second workspace with look-alike customers that must never show up.
     let other = Tenant::create(&svc, "Other", &Scope::ALL).await;
-    let caller = Caller::system(tenant.workspace_id.clone());
     let product = products::create_product(
         &svc,
         &caller,

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::money_api::{card, checkout, monthly, one_time};
 use crate::on_both_engines;
-use crate::support::{Api, Tenant, TestDb, TestServer, assert_every};
+use crate::support::{Tenant, TestApp, TestServer, assert_every};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -81,17 +81,19 @@ async fn user(svc: &app::domain::Services, ws: &WorkspaceId, email: &str, role: 
 }
 
 async fn customer_page_actions_follow_roles_and_workspaces(engine: Engine) {
-    let t = TestDb::migrated(engine).await;
-    let svc = t.services();
-    let a = Tenant::create(&svc, "Shop A", &Scope::ALL).await;
+    let TestApp {
+        t,
+        svc,
+        tenant: a,
+        api,
+        ..
+    } = TestApp::on(engine).build().await;
     let b = Tenant::create(&svc, "Shop B", &Scope::ALL).await;
     user(&svc, &a.workspace_id, "owner@a.example", Role::Owner).await;
     user(&svc, &a.workspace_id, "admin@a.example", Role::Admin).await;
     user(&svc, &a.workspace_id, "support@a.example", Role::Support).await;
     user(&svc, &a.workspace_id, "viewer@a.example", Role::Viewer).await;
     user(&svc, &b.workspace_id, "owner@b.example", Role::Owner).await;
-    let srv = TestServer::start(svc).await;
-    let api = Api { srv, key: a.key };
 
     // One customer of shop A with a paid order, a subscription, items and a card.
     let kit = one_time(&api, 1500, "EUR").await;

@@ -7,9 +7,9 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::on_both_engines;
-use crate::support::{Api, Tenant, TestDb, TestServer, assert_error, assert_every};
+use crate::support::{Api, Tenant, TestApp, TestServer, assert_error, assert_every};
 
-const ALL: &[Scope] = &[Scope::CustomersRead, Scope::CustomersWrite];
+const CUSTOMERS: &[Scope] = &[Scope::CustomersRead, Scope::CustomersWrite];
 
 impl Api {
     async fn count(&self) -> usize {
@@ -18,20 +18,8 @@ impl Api {
     }
 }
 
-async fn setup(engine: Engine) -> (TestDb, Api, Tenant) {
-    let t = TestDb::migrated(engine).await;
-    let svc = t.services();
-    let tenant = Tenant::create(&svc, "Shop A", ALL).await;
-    let srv = TestServer::start(svc).await;
-    let api = Api {
-        srv,
-        key: tenant.key.clone(),
-    };
-    (t, api, tenant)
-}
-
 async fn a_customer_is_created_found_and_listed(engine: Engine) {
-    let (t, api, _) = setup(engine).await;
+    let TestApp { t, api, .. } = TestApp::on(engine).scopes(CUSTOMERS).build().await;
     let (status, created) = api
         .post(
             "/customers",
@@ -85,7 +73,7 @@ async fn a_customer_is_created_found_and_listed(engine: Engine) {
 }
 
 async fn invalid_fields_are_named_and_nothing_is_written(engine: Engine) {
-    let (t, api, _) = setup(engine).await;
+    let TestApp { t, api, .. } = TestApp::on(engine).scopes(CUSTOMERS).build().await;
     let cases = [
         (json!({"email": "not-an-email"}), "email"),
         (json!({"country": "XX"}), "country"),
@@ -134,7 +122,7 @@ async fn invalid_fields_are_named_and_nothing_is_written(engine: Engine) {
 }
 
 async fn requests_without_a_valid_key_or_scope_are_refused(engine: Engine) {
-    let (t, api, tenant) = setup(engine).await;
+    let TestApp { t, api, tenant, .. } = TestApp::on(engine).scopes(CUSTOMERS).build().await;
     let svc = t.services();
     let c = api.post_ok("/customers", json!({"name": "Bo"})).await;
     let id = c["id"].as_str().unwrap().to_owned();
@@ -188,9 +176,9 @@ async fn requests_without_a_valid_key_or_scope_are_refused(engine: Engine) {
 }
 
 async fn another_workspaces_customer_is_not_found_and_untouched(engine: Engine) {
-    let (t, api, _) = setup(engine).await;
+    let TestApp { t, api, .. } = TestApp::on(engine).scopes(CUSTOMERS).build().await;
     let svc = t.services();
-    let other = Tenant::create(&svc, "Shop B", ALL).await;
+    let other = Tenant::create(&svc, "Shop B", CUSTOMERS).await;
     let theirs = Api {
         srv: TestServer::start(svc).await,
         key: other.key,
@@ -233,7 +221,7 @@ async fn another_workspaces_customer_is_not_found_and_untouched(engine: Engine) 
 }
 
 async fn a_taken_external_id_is_a_conflict_naming_its_holder(engine: Engine) {
-    let (t, api, _) = setup(engine).await;
+    let TestApp { t, api, .. } = TestApp::on(engine).scopes(CUSTOMERS).build().await;
     let first = api
         .post_ok("/customers", json!({"external_id": "steam-1"}))
         .await;
@@ -266,7 +254,7 @@ async fn a_taken_external_id_is_a_conflict_naming_its_holder(engine: Engine) {
 }
 
 async fn patch_keeps_absent_fields_clears_nulls_and_replaces_metadata(engine: Engine) {
-    let (t, api, _) = setup(engine).await;
+    let TestApp { t, api, .. } = TestApp::on(engine).scopes(CUSTOMERS).build().await;
     let c = api
         .post_ok(
             "/customers",
@@ -303,7 +291,7 @@ async fn patch_keeps_absent_fields_clears_nulls_and_replaces_metadata(engine: En
 }
 
 async fn two_patches_with_the_same_version_one_wins(engine: Engine) {
-    let (t, api, _) = setup(engine).await;
+    let TestApp { t, api, .. } = TestApp::on(engine).scopes(CUSTOMERS).build().await;
     let c = api.post_ok("/customers", json!({"name": "Start"})).await;
     let path = format!("/customers/{}", c["id"].as_str().unwrap());
     let (a, b) = tokio::join!(
@@ -338,7 +326,7 @@ async fn two_patches_with_the_same_version_one_wins(engine: Engine) {
 }
 
 async fn archived_customers_leave_the_list_until_unarchived(engine: Engine) {
-    let (t, api, _) = setup(engine).await;
+    let TestApp { t, api, .. } = TestApp::on(engine).scopes(CUSTOMERS).build().await;
     let c = api.post_ok("/customers", json!({"name": "Arch"})).await;
     let id = c["id"].as_str().unwrap();
     let (status, a) = api
@@ -358,7 +346,7 @@ async fn archived_customers_leave_the_list_until_unarchived(engine: Engine) {
 }
 
 async fn cursor_pages_walk_forward_and_back_without_gaps(engine: Engine) {
-    let (t, api, _) = setup(engine).await;
+    let TestApp { t, api, .. } = TestApp::on(engine).scopes(CUSTOMERS).build().await;
     let mut ids = Vec::new();
     for i in 0..7 {
         let c = api
@@ -402,7 +390,7 @@ async fn cursor_pages_walk_forward_and_back_without_gaps(engine: Engine) {
 }
 
 async fn idempotency_keys_replay_refuse_mismatches_and_in_flight_duplicates(engine: Engine) {
-    let (t, api, _) = setup(engine).await;
+    let TestApp { t, api, .. } = TestApp::on(engine).scopes(CUSTOMERS).build().await;
     let body = json!({"name": "Once", "email": "once@example.com"});
     let key = [("Idempotency-Key", "create-once-1")];
     let ((s1, first), h1) = api
@@ -497,7 +485,7 @@ async fn idempotency_keys_replay_refuse_mismatches_and_in_flight_duplicates(engi
 
 async fn every_change_is_in_the_audit_trail_with_actor_and_diff(engine: Engine) {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-    let (t, api, _) = setup(engine).await;
+    let TestApp { t, api, .. } = TestApp::on(engine).scopes(CUSTOMERS).build().await;
     let c = api.post_ok("/customers", json!({"name": "Audited"})).await;
     let id = c["id"].as_str().unwrap();
     api.patch_ok(&format!("/customers/{id}"), json!({"name": "Renamed"}))
@@ -530,9 +518,9 @@ async fn every_change_is_in_the_audit_trail_with_actor_and_diff(engine: Engine) 
 
 async fn a_revoked_key_authenticates_nothing_and_others_keep_working(engine: Engine) {
     use app::domain::api_keys::{create_api_key, revoke_api_key};
-    let (t, api, tenant) = setup(engine).await;
+    let TestApp { t, api, tenant, .. } = TestApp::on(engine).scopes(CUSTOMERS).build().await;
     let svc = t.services();
-    let doomed = create_api_key(&svc, &tenant.workspace_id, "doomed", ALL)
+    let doomed = create_api_key(&svc, &tenant.workspace_id, "doomed", CUSTOMERS)
         .await
         .unwrap();
     let doomed_api = Api {
@@ -552,8 +540,8 @@ async fn a_revoked_key_authenticates_nothing_and_others_keep_working(engine: Eng
     assert_eq!(api.get("/customers").await.0, StatusCode::OK);
 
     // Another workspace cannot revoke this workspace's key.
-    let other = Tenant::create(&svc, "Shop B", ALL).await;
-    let key = create_api_key(&svc, &tenant.workspace_id, "kept", ALL)
+    let other = Tenant::create(&svc, "Shop B", CUSTOMERS).await;
+    let key = create_api_key(&svc, &tenant.workspace_id, "kept", CUSTOMERS)
         .await
         .unwrap();
     assert!(
@@ -570,7 +558,7 @@ async fn a_revoked_key_authenticates_nothing_and_others_keep_working(engine: Eng
 }
 
 async fn unarchive_needs_write_scope_and_the_right_workspace(engine: Engine) {
-    let (t, api, tenant) = setup(engine).await;
+    let TestApp { t, api, tenant, .. } = TestApp::on(engine).scopes(CUSTOMERS).build().await;
     let svc = t.services();
     let c = api.post_ok("/customers", json!({"name": "Held"})).await;
     let id = c["id"].as_str().unwrap();
@@ -584,7 +572,7 @@ async fn unarchive_needs_write_scope_and_the_right_workspace(engine: Engine) {
         .post(&format!("/customers/{id}/unarchive"), json!({}))
         .await;
     assert_error(&res, StatusCode::FORBIDDEN, "insufficient_scope", None);
-    let other = Tenant::create(&svc, "Shop B", ALL).await;
+    let other = Tenant::create(&svc, "Shop B", CUSTOMERS).await;
     let theirs = Api {
         srv: TestServer::start(svc).await,
         key: other.key,

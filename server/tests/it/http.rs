@@ -187,11 +187,15 @@ async fn the_dashboard_needs_a_login_and_is_rendered_on_the_server(engine: Engin
 
 /// Every family of routes answers with the security headers; private answers are not cached.
 async fn every_answer_carries_the_security_headers(engine: Engine) {
-    let t = TestDb::migrated(engine).await;
-    let svc = t.services();
-    let tenant =
-        crate::support::Tenant::create(&svc, "Shop", &[app::types::Scope::CustomersRead]).await;
-    let srv = TestServer::start(svc).await;
+    let crate::support::TestApp {
+        t,
+        tenant,
+        api: crate::support::Api { srv, .. },
+        ..
+    } = crate::support::TestApp::on(engine)
+        .scopes(&[app::types::Scope::CustomersRead])
+        .build()
+        .await;
     let cases: [(&str, bool, bool); 7] = [
         // (path, with the API key, private)
         ("/healthz", false, false),

@@ -2,24 +2,33 @@
 //! minute, each caller has its own, a replay needs the permissions the request ran with, and a
 //! transient conflict is never stored.
 
-use std::sync::Arc;
-
 use app::db::Engine;
 use app::domain::idempotency::{Claim, claim, complete};
-use app::domain::{Caller, DomainError, ManualClock, Services};
+use app::domain::{Caller, DomainError};
+use app::types::Scope;
 use chrono::{Duration, TimeZone, Utc};
 
 use crate::on_both_engines;
-use crate::support::{Tenant, TestDb};
+use crate::support::TestApp;
+
+/// A workspace whose key may write customers, on a clock at noon on New Year's Day.
+async fn at_new_year(engine: Engine) -> TestApp {
+    TestApp::on(engine)
+        .at(Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap())
+        .scopes(&[Scope::CustomersWrite])
+        .build()
+        .await
+}
 
 async fn a_key_is_forgotten_after_24_hours(engine: Engine) {
-    let t = TestDb::migrated(engine).await;
-    let clock = Arc::new(ManualClock::new(
-        Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap(),
-    ));
-    let svc = Services::new(t.db.clone()).with_clock(clock.clone());
-    let tenant = Tenant::create(&svc, "Shop", &[app::types::Scope::CustomersWrite]).await;
-    let caller = &Caller::system(tenant.workspace_id.clone());
+    let TestApp {
+        t,
+        svc,
+        clock,
+        caller,
+        ..
+    } = at_new_year(engine).await;
+    let caller = &caller;
 
     assert_eq!(
         claim(&svc, caller, "k1", "fp-a").await.unwrap(),
@@ -49,14 +58,16 @@ on_both_engines!(a_key_is_forgotten_after_24_hours);
 
 async fn the_sweep_deletes_only_expired_sessions_and_keys(engine: Engine) {
     use app::domain::accounts::{NewUser, log_in, session_user};
-    let t = TestDb::migrated(engine).await;
-    let clock = Arc::new(ManualClock::new(
-        Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap(),
-    ));
-    let svc = Services::new(t.db.clone()).with_clock(clock.clone());
-    let tenant = Tenant::create(&svc, "Shop", &[app::types::Scope::CustomersWrite]).await;
+    let TestApp {
+        t,
+        svc,
+        clock,
+        tenant,
+        caller,
+        ..
+    } = at_new_year(engine).await;
     let ws = &tenant.workspace_id;
-    let caller = &Caller::system(ws.clone());
+    let caller = &caller;
     app::domain::accounts::create_user(
         &svc,
         NewUser {
@@ -99,13 +110,14 @@ async fn the_sweep_deletes_only_expired_sessions_and_keys(engine: Engine) {
 on_both_engines!(the_sweep_deletes_only_expired_sessions_and_keys);
 
 async fn a_key_whose_request_died_is_free_again_after_its_lock(engine: Engine) {
-    let t = TestDb::migrated(engine).await;
-    let clock = Arc::new(ManualClock::new(
-        Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap(),
-    ));
-    let svc = Services::new(t.db.clone()).with_clock(clock.clone());
-    let tenant = Tenant::create(&svc, "Shop", &[app::types::Scope::CustomersWrite]).await;
-    let caller = &Caller::system(tenant.workspace_id.clone());
+    let TestApp {
+        t,
+        svc,
+        clock,
+        caller,
+        ..
+    } = at_new_year(engine).await;
+    let caller = &caller;
 
     assert_eq!(claim(&svc, caller, "k", "fp").await.unwrap(), Claim::Fresh);
     // Its handler was killed: no answer was stored, nothing was released.
@@ -138,11 +150,9 @@ async fn a_key_whose_request_died_is_free_again_after_its_lock(engine: Engine) {
 
 async fn keys_belong_to_one_caller_and_a_replay_still_needs_its_permissions(engine: Engine) {
     use app::domain::Actor;
-    use app::types::{ApiKeyId, Role, Scope, UserId};
-    let t = TestDb::migrated(engine).await;
-    let svc = t.services();
-    let tenant = Tenant::create(&svc, "Shop", &[Scope::CustomersWrite]).await;
-    let user = UserId::generate_at(chrono::Utc::now());
+    use app::types::{ApiKeyId, Role, UserId};
+    let TestApp { t, svc, tenant, .. } = at_new_year(engine).await;
+    let user = UserId::generate_at(svc.clock.now());
     let as_role = |role| Caller {
         workspace_id: tenant.workspace_id.clone(),
         actor: Actor::User {
@@ -185,24 +195,12 @@ async fn keys_belong_to_one_caller_and_a_replay_still_needs_its_permissions(engi
 /// A conflict a retry may not meet again (someone else's edit won) is not stored: the retry
 /// under the same key runs, instead of replaying the 409 for a day.
 async fn a_transient_conflict_is_not_replayed(engine: Engine) {
-    use crate::support::{Api, TestServer};
     use reqwest::Method;
     use serde_json::json;
-    let t = TestDb::migrated(engine).await;
-    let svc = t.services();
-    let tenant = Tenant::create(
-        &svc,
-        "Shop",
-        &[
-            app::types::Scope::CustomersWrite,
-            app::types::Scope::CustomersRead,
-        ],
-    )
-    .await;
-    let api = Api {
-        srv: TestServer::start(svc.clone()).await,
-        key: tenant.key.clone(),
-    };
+    let TestApp { t, api, .. } = TestApp::on(engine)
+        .scopes(&[Scope::CustomersWrite, Scope::CustomersRead])
+        .build()
+        .await;
     let (s, c) = api
         .post("/customers", json!({"email": "ann@example.com"}))
         .await;

@@ -7,22 +7,10 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::on_both_engines;
-use crate::support::{Api, Tenant, TestDb, TestServer, assert_error, assert_every};
+use crate::support::{Api, Tenant, TestApp, TestDb, TestServer, assert_error, assert_every};
 
 /// Every scope: these tests act as a merchant back end that does everything.
 pub const EVERY_SCOPE: &[Scope] = &Scope::ALL;
-
-pub async fn setup(engine: Engine) -> (TestDb, Api) {
-    let t = TestDb::migrated(engine).await;
-    let svc = t.services();
-    let tenant = Tenant::create(&svc, "Shop A", EVERY_SCOPE).await;
-    let srv = TestServer::start(svc).await;
-    let api = Api {
-        srv,
-        key: tenant.key,
-    };
-    (t, api)
-}
 
 /// A one-time product at `amount` minor units of `currency`, granting a licence key.
 pub async fn one_time(api: &Api, amount: i64, currency: &str) -> String {
@@ -75,7 +63,7 @@ async fn paid_checkout(api: &Api, product: &str, email: &str, method: Value) -> 
 }
 
 async fn a_checkout_creates_the_customer_order_and_entitlements(engine: Engine) {
-    let (t, api) = setup(engine).await;
+    let TestApp { t, api, .. } = TestApp::on(engine).build().await;
     let product = one_time(&api, 1500, "USD").await;
     let c = paid_checkout(&api, &product, "Ada@Example.com", card("4000002760000016")).await;
     assert_eq!(c["customer_created"], true);
@@ -156,7 +144,7 @@ async fn a_checkout_creates_the_customer_order_and_entitlements(engine: Engine) 
 }
 
 async fn a_known_customer_without_a_country_gets_the_cards_country(engine: Engine) {
-    let (t, api) = setup(engine).await;
+    let TestApp { t, api, .. } = TestApp::on(engine).build().await;
     let product = one_time(&api, 1000, "EUR").await;
     let cus = api
         .post_ok(
@@ -183,7 +171,7 @@ async fn a_known_customer_without_a_country_gets_the_cards_country(engine: Engin
 }
 
 async fn a_declined_card_is_recorded_as_a_failed_order(engine: Engine) {
-    let (t, api) = setup(engine).await;
+    let TestApp { t, api, .. } = TestApp::on(engine).build().await;
     let product = one_time(&api, 1000, "EUR").await;
     let res = checkout(&api, &product, "bo@example.com", card("4000000000000002")).await;
     assert_error(
@@ -239,7 +227,7 @@ async fn count(t: &TestDb, table: &str) -> i64 {
 }
 
 async fn a_blocked_card_is_refused_and_nothing_is_written(engine: Engine) {
-    let (t, api) = setup(engine).await;
+    let TestApp { t, api, .. } = TestApp::on(engine).build().await;
     let product = one_time(&api, 1000, "EUR").await;
     let c = paid_checkout(
         &api,
@@ -335,7 +323,7 @@ async fn row_counts(t: &TestDb) -> Vec<i64> {
 }
 
 async fn a_sepa_payment_refunds_only_in_full_with_the_risk_acknowledged(engine: Engine) {
-    let (t, api) = setup(engine).await;
+    let TestApp { t, api, .. } = TestApp::on(engine).build().await;
     let product = one_time(&api, 2000, "EUR").await;
     let c = paid_checkout(
         &api,
@@ -380,7 +368,7 @@ async fn a_sepa_payment_refunds_only_in_full_with_the_risk_acknowledged(engine: 
 }
 
 async fn fifty_concurrent_partial_refunds_never_exceed_the_order(engine: Engine) {
-    let (t, api) = setup(engine).await;
+    let TestApp { t, api, .. } = TestApp::on(engine).build().await;
     let product = one_time(&api, 1000, "EUR").await;
     let c = paid_checkout(&api, &product, "many@example.com", card("4242424242424242")).await;
     let order = c["order"]["id"].as_str().unwrap().to_owned();
@@ -441,7 +429,7 @@ async fn fifty_concurrent_partial_refunds_never_exceed_the_order(engine: Engine)
 }
 
 async fn a_refund_can_block_every_detail_and_revoke_the_benefits(engine: Engine) {
-    let (t, api) = setup(engine).await;
+    let TestApp { t, api, .. } = TestApp::on(engine).build().await;
     let product = one_time(&api, 1000, "EUR").await;
     let c = paid_checkout(
         &api,
@@ -477,7 +465,7 @@ async fn a_refund_can_block_every_detail_and_revoke_the_benefits(engine: Engine)
 }
 
 async fn a_lost_dispute_is_a_chargeback_and_a_repayment_can_be_recorded(engine: Engine) {
-    let (t, api) = setup(engine).await;
+    let TestApp { t, api, .. } = TestApp::on(engine).build().await;
     let product = one_time(&api, 1000, "EUR").await;
     let c = paid_checkout(&api, &product, "dp@example.com", card("4242424242424242")).await;
     let order = c["order"]["id"].as_str().unwrap();
@@ -551,7 +539,7 @@ async fn a_lost_dispute_is_a_chargeback_and_a_repayment_can_be_recorded(engine: 
 }
 
 async fn a_subscription_is_canceled_at_period_end_and_recovered(engine: Engine) {
-    let (t, api) = setup(engine).await;
+    let TestApp { t, api, .. } = TestApp::on(engine).build().await;
     let product = monthly(&api, 999, "EUR").await;
     let c = api
         .post(
@@ -655,7 +643,7 @@ async fn a_subscription_is_canceled_at_period_end_and_recovered(engine: Engine) 
 }
 
 async fn a_manual_grant_needs_no_sale_and_links_discord(engine: Engine) {
-    let (t, api) = setup(engine).await;
+    let TestApp { t, api, .. } = TestApp::on(engine).build().await;
     let product = monthly(&api, 500, "EUR").await;
     let cus = api
         .post_ok("/customers", json!({"email": "gift@example.com"}))
@@ -694,7 +682,7 @@ async fn a_manual_grant_needs_no_sale_and_links_discord(engine: Engine) {
 }
 
 async fn every_action_on_another_workspaces_objects_is_not_found(engine: Engine) {
-    let (t, api) = setup(engine).await;
+    let TestApp { t, api, .. } = TestApp::on(engine).build().await;
     let product = monthly(&api, 999, "EUR").await;
     let c = api
         .post(
@@ -779,7 +767,7 @@ async fn every_action_on_another_workspaces_objects_is_not_found(engine: Engine)
 }
 
 async fn the_list_finds_by_order_licence_key_and_ip_filters_sorts_and_exports(engine: Engine) {
-    let (t, api) = setup(engine).await;
+    let TestApp { t, api, .. } = TestApp::on(engine).build().await;
     let kit = one_time(&api, 1500, "EUR").await;
     let vip = monthly(&api, 999, "EUR").await;
     let ada = paid_checkout(&api, &kit, "ada@example.com", card("4242424242424242")).await;
@@ -805,7 +793,7 @@ async fn the_list_finds_by_order_licence_key_and_ip_filters_sorts_and_exports(en
     };
     let order = ada["order"]["id"].as_str().unwrap();
     assert_eq!(
-        ids(&api.get(&format!("/customers?q={order}")).await.1),
+        ids(&api.get_ok(&format!("/customers?q={order}")).await),
         [ada_id]
     );
     let key_ent = ada["entitlements"][0]["id"].as_str().unwrap();
@@ -815,12 +803,14 @@ async fn the_list_finds_by_order_licence_key_and_ip_filters_sorts_and_exports(en
     let key = key["license_key"].as_str().unwrap();
     assert_eq!(
         ids(&api
-            .get(&format!("/customers?q={}", key.to_lowercase()))
-            .await
-            .1),
+            .get_ok(&format!("/customers?q={}", key.to_lowercase()))
+            .await),
         [ada_id]
     );
-    assert_eq!(ids(&api.get("/customers?q=198.51.100.23").await.1), [bo_id]);
+    assert_eq!(
+        ids(&api.get_ok("/customers?q=198.51.100.23").await),
+        [bo_id]
+    );
 
     let (s, by_ltv) = api.get("/customers?sort=ltv_desc").await;
     assert_eq!(s, StatusCode::OK);

@@ -29,7 +29,7 @@ use serde_json::json;
 
 use crate::billing::{World, recomputed, world};
 use crate::on_both_engines;
-use crate::support::{Api, Tenant, TestDb, TestServer, assert_error, assert_every};
+use crate::support::{Api, TestApp, TestDb, TestServer, assert_error, assert_every};
 
 const CARD: &str = "4242424242424242";
 
@@ -546,9 +546,13 @@ async fn fifty_concurrent_revokes_queue_one_set_of_commands(engine: Engine) {
 }
 
 async fn a_ban_that_cancels_subscriptions_needs_that_permission_first(engine: Engine) {
-    let t = TestDb::migrated(engine).await;
-    let svc = t.services();
-    let tenant = Tenant::create(&svc, "Shop", &Scope::ALL).await;
+    let TestApp {
+        t,
+        svc,
+        tenant,
+        api: full,
+        ..
+    } = TestApp::on(engine).build().await;
     let api = Api {
         srv: TestServer::start(svc.clone()).await,
         key: tenant
@@ -561,10 +565,6 @@ async fn a_ban_that_cancels_subscriptions_needs_that_permission_first(engine: En
                 ],
             )
             .await,
-    };
-    let full = Api {
-        srv: TestServer::start(svc.clone()).await,
-        key: tenant.key.clone(),
     };
     let (s, p) = full
         .post(

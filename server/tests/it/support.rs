@@ -1,9 +1,14 @@
 //! Test harness: fresh databases on either engine, and the real router on a free port.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use app::db::{self, DatabaseTarget, Engine, Migrator};
 use app::domain::Services;
+use app::domain::actor::Caller;
+use app::domain::clock::ManualClock;
+use app::types::Scope;
+use chrono::{DateTime, TimeZone, Utc};
 use leptos::config::LeptosOptions;
 use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
@@ -229,6 +234,80 @@ macro_rules! on_both_engines {
             }
         )+
     };
+}
+
+/// One test's Patron, the fixture every database test starts from: a migrated database on
+/// `engine`, services on a manual clock, a workspace ("Shop") with an API key, the workspace's
+/// system caller, and the real router on a free port with a REST client holding the key.
+pub struct TestApp {
+    pub t: TestDb,
+    pub svc: Services,
+    pub clock: Arc<ManualClock>,
+    pub tenant: Tenant,
+    pub caller: Caller,
+    pub api: Api,
+}
+
+/// How a [`TestApp`] is made: [`TestApp::on`], then any of `at`, `scopes`, then `build`.
+pub struct TestAppBuilder {
+    engine: Engine,
+    clock: ManualClock,
+    scopes: Vec<Scope>,
+}
+
+impl TestApp {
+    /// A builder on `engine`: a clock from 2026-11-21 09:00 UTC that ticks a millisecond at
+    /// every reading (what is made later sorts later), a key holding every scope.
+    pub fn on(engine: Engine) -> TestAppBuilder {
+        TestAppBuilder {
+            engine,
+            clock: ManualClock::ticking(
+                Utc.with_ymd_and_hms(2026, 11, 21, 9, 0, 0).unwrap(),
+                chrono::Duration::milliseconds(1),
+            ),
+            scopes: Scope::ALL.to_vec(),
+        }
+    }
+
+    /// Stops the server and drops the database.
+    pub async fn cleanup(self) {
+        drop(self.api);
+        self.t.cleanup().await;
+    }
+}
+
+impl TestAppBuilder {
+    /// The clock stands still at `at`, moving only when a test advances it.
+    pub fn at(mut self, at: DateTime<Utc>) -> Self {
+        self.clock = ManualClock::new(at);
+        self
+    }
+
+    /// The API key holds `scopes` only.
+    pub fn scopes(mut self, scopes: &[Scope]) -> Self {
+        self.scopes = scopes.to_vec();
+        self
+    }
+
+    pub async fn build(self) -> TestApp {
+        let t = TestDb::migrated(self.engine).await;
+        let clock = Arc::new(self.clock);
+        let svc = Services::new(t.db.clone()).with_clock(clock.clone());
+        let tenant = Tenant::create(&svc, "Shop", &self.scopes).await;
+        let caller = Caller::system(tenant.workspace_id.clone());
+        let api = Api {
+            srv: TestServer::start(svc.clone()).await,
+            key: tenant.key.clone(),
+        };
+        TestApp {
+            t,
+            svc,
+            clock,
+            tenant,
+            caller,
+            api,
+        }
+    }
 }
 
 /// A workspace with one API key, for HTTP tests.
