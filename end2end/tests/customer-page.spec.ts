@@ -307,3 +307,23 @@ test('a ban with an expiry refuses checkouts, is edited to add an IP, and is lif
   await expect(page.getByRole('button', { name: 'Ban', exact: true })).toBeVisible();
   expect((await shop.buy(request, 'Cosmetic Bundle', email, card)).status).toBe(201);
 });
+
+test.describe('in Berlin, in German', () => {
+  test.use({ locale: 'de-DE', timezoneId: 'Europe/Berlin' });
+
+  test('activity times read in the browser locale and time zone, with UTC in the tooltip', async ({ page, request, baseURL }) => {
+    const id = await api(baseURL!).customer(request, { email: unique('locale') });
+    await open(page, id, 'activity');
+    const time = page.getByTestId('activity').locator('time').first();
+    const datetime = await time.getAttribute('datetime');
+    expect(datetime).toBeTruthy();
+    // Node's own Intl says what a German reader in Berlin expects.
+    const expected = new Intl.DateTimeFormat('de-DE', {
+      dateStyle: 'medium',
+      timeStyle: 'short',
+      timeZone: 'Europe/Berlin',
+    }).format(new Date(datetime!));
+    await expect(time).toHaveText(expected);
+    await expect(time).toHaveAttribute('title', /^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/);
+  });
+});

@@ -6,3 +6,4 @@ pub mod empty_state;
 pub mod hydration;
 pub mod icons;
 pub mod pager;
+pub mod time;

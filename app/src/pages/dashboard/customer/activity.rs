@@ -3,8 +3,9 @@
 
 use leptos::prelude::*;
 
-use super::{load_error, loading, minute, nothing, use_customer};
+use super::{load_error, loading, nothing, use_customer};
 use crate::components::pager::KeysetPager;
+use crate::components::time::LocalTime;
 use crate::server_fns::customer::customer_activity;
 use crate::types::activity::ActivityEntry;
 
@@ -67,9 +68,7 @@ fn Entry(entry: ActivityEntry) -> impl IntoView {
                 <span class="font-mono text-xs text-slate-500">{entry.target_id.clone()}</span>
                 <span class="text-sm text-slate-600">{format!("by {}", entry.actor)}</span>
                 {entry.ip.clone().map(|ip| view! { <span class="text-xs text-slate-500">{format!("from {ip}")}</span> })}
-                <time class="ml-auto text-xs text-slate-500" datetime=entry.created_at.to_rfc3339()>
-                    {minute(entry.created_at)}
-                </time>
+                <LocalTime at=entry.created_at class="ml-auto text-xs text-slate-500" />
             </div>
             {(!entry.changes.is_empty()).then(|| view! {
                 <dl class="mt-1.5 grid gap-x-4 gap-y-0.5 text-xs sm:grid-cols-[max-content_1fr]">

@@ -3,8 +3,9 @@
 
 use leptos::prelude::*;
 
-use super::{load_error, loading, minute, nothing, use_customer};
+use super::{load_error, loading, nothing, use_customer};
 use crate::components::dialog::{BTN, BTN_DANGER, Confirm, ErrorNote, StatusBadge, Submission};
+use crate::components::time::LocalTime;
 use crate::server_fns::customer::{
     BlockAllPaymentDetails, BlockPaymentDetail, UnblockAllPaymentDetails, UnblockPaymentDetail,
     customer_activity, list_payment_details,
@@ -125,7 +126,7 @@ pub fn PaymentDetailsTab() -> impl IntoView {
                                     <span class="font-medium">{verb}</span>
                                     <span class="break-all">{what}</span>
                                     <span class="text-slate-500">{format!("by {}", e.actor)}</span>
-                                    <span class="ml-auto text-slate-500">{minute(e.created_at)}</span>
+                                    <LocalTime at=e.created_at class="ml-auto text-slate-500" />
                                 </li>
                             }
                         }).collect_view()}
@@ -182,8 +183,8 @@ fn DetailRow(detail: PaymentDetail, can: bool) -> impl IntoView {
         <tr data-detail-kind=detail.kind.as_str() data-detail-label=detail.label.clone()>
             <td class="px-4 py-2 text-slate-600">{kind_label(detail.kind)}</td>
             <td class="px-4 py-2 break-all font-medium">{detail.label.clone()}</td>
-            <td class="px-4 py-2 whitespace-nowrap text-slate-600">{minute(detail.first_seen_at)}</td>
-            <td class="px-4 py-2 whitespace-nowrap text-slate-600">{minute(detail.last_seen_at)}</td>
+            <td class="px-4 py-2 whitespace-nowrap text-slate-600"><LocalTime at=detail.first_seen_at /></td>
+            <td class="px-4 py-2 whitespace-nowrap text-slate-600"><LocalTime at=detail.last_seen_at /></td>
             <td class="px-4 py-2" data-testid="detail-status"><StatusBadge status=detail.status.as_str() /></td>
             <td class="px-4 py-2 text-right">
                 {can.then(|| view! {

@@ -66,9 +66,10 @@ pub fn day(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d").to_string()
 }
 
-/// `2026-11-21 14:05 UTC`.
+/// `2026-11-21 14:05 UTC`, for times inside a sentence; a time standing alone is a
+/// [`LocalTime`](crate::components::time::LocalTime).
 pub fn minute(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
+    crate::components::time::utc_minute(t)
 }
 
 /// The customer page: header, stats, chart, tabs.

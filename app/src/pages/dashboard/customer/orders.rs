@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use super::{load_error, loading, minute, nothing, use_customer};
 use crate::components::dialog::{BTN, BTN_LINK, FormDialog, INPUT, LABEL, StatusBadge, Submission};
 use crate::components::pager::KeysetPager;
+use crate::components::time::LocalTime;
 use crate::server_fns::customer::{RefundOrder, RequestRepayment, list_orders, order_history};
 use crate::types::money::{self, parse_major};
 use crate::types::order::{
@@ -116,7 +117,7 @@ fn OrderRow(order: Order, role: Role, expanded: RwSignal<HashSet<String>>) -> im
                 <td class="px-4 py-2 text-right tabular-nums">{money::format(o.amount, &o.currency)}</td>
                 <td class="px-4 py-2" data-testid="order-status"><StatusBadge status=o.status.as_str() /></td>
                 <td class="px-4 py-2">{o.payment_method.as_ref().map(|p| p.label()).unwrap_or_default()}</td>
-                <td class="px-4 py-2 whitespace-nowrap text-slate-600">{minute(o.paid_at.unwrap_or(o.created_at))}</td>
+                <td class="px-4 py-2 whitespace-nowrap text-slate-600"><LocalTime at=o.paid_at.unwrap_or(o.created_at) /></td>
                 <td class="px-4 py-2 text-right">
                     <button
                         type="button"
@@ -185,7 +186,7 @@ fn OrderDetails(order: Order, role: Role) -> impl IntoView {
                                                 RefundStatus::Failed => Some(view! { <span class="text-red-700">"refused by the payment provider"</span> }.into_any()),
                                                 RefundStatus::Succeeded => None,
                                             }}
-                                            <span class="text-slate-600">{minute(r.created_at)}</span>
+                                            <LocalTime at=r.created_at class="text-slate-600" />
                                             <span class="text-slate-600">{r.reason.unwrap_or_default()}</span>
                                             {r.blocked_payment_details.then_some(view! { <span class="text-red-700">"payment details blocked"</span> })}
                                             {r.revoked_benefits.then_some(view! { <span class="text-red-700">"benefits revoked"</span> })}
