@@ -14,7 +14,7 @@ use crate::types::{Role, SessionId, ShellContext, UserId, WorkspaceId};
 use super::actor::{Actor, Caller};
 use super::secrets::{hash_password, random_token, sha256_hex, verify_password};
 use super::validate::normalise_email;
-use super::{DomainError, Services};
+use super::{DomainError, Services, rate_limit};
 
 /// How long a login lasts.
 pub const SESSION_TTL: Duration = Duration::days(14);
@@ -100,6 +100,12 @@ pub async fn log_in(
     ip: Option<String>,
 ) -> Result<(String, SignedIn), DomainError> {
     let email = email.trim().to_lowercase();
+    // Every attempt takes from the email's and the address's allowance; a success gives its
+    // share back, so only failures count.
+    rate_limit::take(&svc.db, svc, &rate_limit::LOGIN_EMAIL, &email).await?;
+    if let Some(ip) = &ip {
+        rate_limit::take(&svc.db, svc, &rate_limit::LOGIN_IP, ip).await?;
+    }
     let found = user::Entity::find()
         .filter(user::Column::Email.eq(&email))
         .one(&svc.db)
@@ -132,6 +138,10 @@ pub async fn log_in(
     }
     .insert(&svc.db)
     .await?;
+    rate_limit::give_back(&svc.db, &rate_limit::LOGIN_EMAIL, &email).await?;
+    if let Some(ip) = &ip {
+        rate_limit::give_back(&svc.db, &rate_limit::LOGIN_IP, ip).await?;
+    }
     let signed_in = signed_in(&user, &membership, ip)?;
     Ok((token, signed_in))
 }

@@ -52,6 +52,12 @@ pub enum DomainError {
         /// The ban that refuses it.
         ban_id: crate::types::BanId,
     },
+    /// Too many attempts under one key of a rate limit.
+    #[error("rate limited for {retry_after}")]
+    RateLimited {
+        /// How long until the next attempt may pass.
+        retry_after: chrono::Duration,
+    },
     /// An invariant broke inside Patron.
     #[error("internal error: {0}")]
     Internal(String),
@@ -100,6 +106,12 @@ impl From<DomainError> for AppError {
                 AppError::PaymentRefused { code, message }
             }
             DomainError::Banned { ban_id } => AppError::Banned { ban_id },
+            DomainError::RateLimited { retry_after } => AppError::RateLimited {
+                // Rounded up: a retry at the announced second passes.
+                retry_after_seconds: u64::try_from(retry_after.num_milliseconds().max(1))
+                    .unwrap_or(1)
+                    .div_ceil(1000),
+            },
             DomainError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 AppError::Internal

@@ -21,6 +21,7 @@ pub mod payment_details;
 pub mod payments;
 pub mod products;
 pub mod provider;
+pub mod rate_limit;
 pub mod secrets;
 pub mod stats;
 pub mod subscriptions;

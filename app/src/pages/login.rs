@@ -16,7 +16,7 @@ pub fn LoginPage() -> impl IntoView {
     let error = move || {
         action.value().get().and_then(Result::err).map(|e| match e {
             AppError::Invalid { message, .. } => message,
-            other => other.to_string(),
+            other => crate::components::dialog::error_text(&other),
         })
     };
     let input = "mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30";

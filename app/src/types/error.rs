@@ -90,6 +90,8 @@ string_enum!(
         RepaymentExists = "repayment_exists",
         /// Only orders awaiting payment can be paid.
         OrderNotPayable = "order_not_payable",
+        /// Too many attempts from this address or for this account: wait, then try again.
+        RateLimited = "rate_limited",
         /// Patron cannot reach a dependency (the database) right now.
         ServiceUnavailable = "service_unavailable",
         /// Patron failed; the request id finds the details in its log.
@@ -110,6 +112,8 @@ string_enum!(
         PaymentError = "payment_error",
         /// The `Idempotency-Key` was misused.
         IdempotencyError = "idempotency_error",
+        /// Too many requests.
+        RateLimitError = "rate_limit_error",
         /// Patron failed; retrying may help.
         ApiError = "api_error",
     }
@@ -153,6 +157,7 @@ impl ErrorCode {
             | RepaymentExists
             | OrderNotPayable => 409,
             IdempotencyKeyReused => 422,
+            RateLimited => 429,
             InternalError => 500,
             ServiceUnavailable => 503,
         }
@@ -167,6 +172,7 @@ impl ErrorCode {
                 401 => ErrorType::AuthenticationError,
                 402 => ErrorType::PaymentError,
                 403 => ErrorType::PermissionError,
+                429 => ErrorType::RateLimitError,
                 500.. => ErrorType::ApiError,
                 _ => ErrorType::InvalidRequestError,
             },
@@ -216,6 +222,9 @@ pub enum AppError {
     /// The customer is banned: an active ban matches the purchase.
     #[error("this customer is banned ({ban_id}) and may not buy")]
     Banned { ban_id: crate::types::BanId },
+    /// Too many attempts: the same request is refused until `retry_after_seconds` have passed.
+    #[error("too many attempts; try again {}", wait_words(*retry_after_seconds))]
+    RateLimited { retry_after_seconds: u64 },
     /// A dependency (the database) cannot be reached right now.
     #[error("the service is unavailable, please retry")]
     Unavailable,
@@ -238,6 +247,7 @@ impl AppError {
             AppError::Invalid { .. } => ErrorCode::ParameterInvalid,
             AppError::Conflict { code, .. } | AppError::PaymentRefused { code, .. } => *code,
             AppError::Banned { .. } => ErrorCode::CustomerBanned,
+            AppError::RateLimited { .. } => ErrorCode::RateLimited,
             AppError::Unavailable => ErrorCode::ServiceUnavailable,
             AppError::Internal | AppError::Transport { .. } => ErrorCode::InternalError,
         }
@@ -246,6 +256,15 @@ impl AppError {
     /// The HTTP status, from [`ErrorCode::status`].
     pub fn status(&self) -> u16 {
         self.code().status()
+    }
+}
+
+/// "in 40 seconds", "in 3 minutes": how long to wait, in words.
+fn wait_words(seconds: u64) -> String {
+    match seconds {
+        0..=1 => "in a second".to_owned(),
+        2..=90 => format!("in {seconds} seconds"),
+        _ => format!("in {} minutes", seconds.div_ceil(60)),
     }
 }
 
@@ -323,6 +342,7 @@ dispute_closed
 dispute_not_lost
 repayment_exists
 order_not_payable
+rate_limited
 service_unavailable
 internal_error"
         );
@@ -335,6 +355,7 @@ internal_error"
         assert!(statuses.contains(&"customer_banned 403 permission_error".to_owned()));
         assert!(statuses.contains(&"version_conflict 409 invalid_request_error".to_owned()));
         assert!(statuses.contains(&"service_unavailable 503 api_error".to_owned()));
+        assert!(statuses.contains(&"rate_limited 429 rate_limit_error".to_owned()));
     }
 
     #[test]

@@ -46,6 +46,8 @@ pub struct ApiError {
     message: String,
     param: Option<String>,
     ban_id: Option<String>,
+    /// With `rate_limited`: seconds until a retry may pass (the `Retry-After` header).
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -56,6 +58,7 @@ impl ApiError {
             message: message.into(),
             param: None,
             ban_id: None,
+            retry_after: None,
         }
     }
 
@@ -152,6 +155,9 @@ impl From<AppError> for ApiError {
             AppError::Invalid { field, .. } => out.param = Some(field),
             AppError::PaymentRefused { .. } => out.param = Some("payment_method".to_owned()),
             AppError::Banned { ban_id } => out.ban_id = Some(ban_id.to_string()),
+            AppError::RateLimited {
+                retry_after_seconds,
+            } => out.retry_after = Some(retry_after_seconds),
             _ => {}
         }
         out
@@ -171,7 +177,12 @@ impl IntoResponse for ApiError {
                 ban_id: self.ban_id,
             },
         };
-        (status, Json(body)).into_response()
+        let mut res = (status, Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            res.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        res
     }
 }
 

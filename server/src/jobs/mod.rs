@@ -4,12 +4,13 @@
 use std::time::Duration;
 
 use app::domain::billing::{self, BillingReport};
-use app::domain::{Services, accounts, idempotency, payments};
+use app::domain::{Services, accounts, idempotency, payments, rate_limit};
 
 /// How often expired sessions and idempotency records are deleted.
 pub const SWEEP_EVERY: Duration = Duration::from_secs(60 * 60);
 
-/// One sweep: expired sessions and idempotency records older than 24 hours.
+/// One sweep: expired sessions, idempotency records older than 24 hours, and rate-limit rows
+/// whose allowance is whole again.
 pub async fn sweep(svc: &Services) {
     match accounts::sweep_expired_sessions(svc).await {
         Ok(n) if n > 0 => tracing::info!(sessions = n, "swept expired sessions"),
@@ -20,6 +21,11 @@ pub async fn sweep(svc: &Services) {
         Ok(n) if n > 0 => tracing::info!(idempotency_keys = n, "swept expired idempotency keys"),
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "sweeping idempotency keys failed"),
+    }
+    match rate_limit::sweep(svc).await {
+        Ok(n) if n > 0 => tracing::info!(rate_limits = n, "swept spent rate limits"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "sweeping rate limits failed"),
     }
 }
 

@@ -22,4 +22,5 @@ mod migrations;
 mod money_api;
 mod money_safety;
 mod openapi;
+mod rate_limits;
 mod workspaces;

@@ -10,6 +10,7 @@ mod m20261121_000004_customer_list;
 mod m20261121_000005_customer_activity;
 mod m20261121_000006_bans;
 mod m20261201_000007_money_safety;
+mod m20261202_000008_rate_limits;
 
 /// Every migration in order; `server migrate` and the embedded default's start apply them.
 #[derive(Debug)]
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000005_customer_activity::Migration),
             Box::new(m20261121_000006_bans::Migration),
             Box::new(m20261201_000007_money_safety::Migration),
+            Box::new(m20261202_000008_rate_limits::Migration),
         ]
     }
 }
