@@ -28,6 +28,7 @@ use pages::dashboard::customers::CustomersPage;
 use pages::dashboard::layout::DashboardLayout;
 use pages::login::LoginPage;
 use pages::not_found::NotFound;
+use pages::portal::PortalPage;
 
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -63,6 +64,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=|| view! { <NotFound /> }>
                 <Route path=path!("/") view=|| view! { <Redirect path="/dashboard/customers" /> } />
                 <Route path=path!("/login") view=LoginPage />
+                <Route path=path!("/portal") view=PortalPage />
                 <ParentRoute path=path!("/dashboard") view=DashboardLayout>
                     <Route
                         path=path!("")

@@ -12,6 +12,7 @@ pub mod dashboard_guard;
 pub mod export;
 pub mod health;
 pub mod jobs;
+pub mod portal;
 pub mod request_id;
 pub mod router;
 pub mod security_headers;
@@ -60,6 +61,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 "demo login: {} / {}",
                 demo::DEMO_EMAIL,
                 demo::DEMO_PASSWORD
+            ))?;
+            let addr = std::env::var("LEPTOS_SITE_ADDR")
+                .ok()
+                .filter(|a| !a.trim().is_empty())
+                .unwrap_or_else(|| settings.site_addr.to_string());
+            let (name, link) = demo::demo_portal_link(&svc, &format!("http://{addr}"))
+                .await
+                .map_err(domain_error)?;
+            say(&format!(
+                "portal link for {name} (works once, for an hour): {}",
+                link.url
             ))?;
             svc.db.close().await?;
             Ok(())

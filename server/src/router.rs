@@ -34,6 +34,7 @@ pub fn router(state: AppState) -> Router {
         .route("/dashboard", get(to_customers))
         .nest("/api/v1", api::router(&state))
         .route("/downloads/{token}", get(download))
+        .route("/portal/session/{token}", get(crate::portal::open_link))
         .route(
             "/dashboard/customers/export.csv",
             get(crate::export::dashboard_customers_csv),

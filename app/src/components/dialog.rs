@@ -39,6 +39,26 @@ pub fn Dialog(
         }
     };
     let children = StoredValue::new(children);
+    // Focus moves into the dialog when it opens (its first field, else the dialog itself), so
+    // the keyboard works inside it and Escape reaches it.
+    let panel = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        if !open.get() {
+            return;
+        }
+        if let Some(el) = panel.get() {
+            use leptos::wasm_bindgen::JsCast;
+            let field = el
+                .query_selector("input:not([type=hidden]), select, textarea")
+                .ok()
+                .flatten()
+                .and_then(|f| f.dyn_into::<leptos::web_sys::HtmlElement>().ok());
+            let _ = match field {
+                Some(f) => f.focus(),
+                None => el.focus(),
+            };
+        }
+    });
     view! {
         <Show when=move || open.get()>
             <div
@@ -47,6 +67,8 @@ pub fn Dialog(
                 on:click=move |_| open.set(false)
             >
                 <div
+                    node_ref=panel
+                    tabindex="-1"
                     role="dialog"
                     aria-modal="true"
                     aria-labelledby="dialog-title"

@@ -387,3 +387,36 @@ async fn buy(
         Err(e) => Err(e),
     }
 }
+
+/// A one-time portal link for the demo's first customer: the portal as they would see it.
+/// Answers the customer's name and the link.
+pub async fn demo_portal_link(
+    svc: &Services,
+    base: &str,
+) -> Result<(String, crate::types::portal::CustomerSession), DomainError> {
+    use crate::db::entities::customer;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let ws = WorkspaceId::parse(DEMO_WORKSPACE_ID)
+        .map_err(|e| DomainError::internal(format!("demo workspace id: {e}")))?;
+    let first = customer::Entity::find()
+        .filter(customer::Column::WorkspaceId.eq(&ws))
+        .order_by_asc(customer::Column::Id)
+        .one(&svc.db)
+        .await?
+        .ok_or(DomainError::NotFound { what: "customer" })?;
+    let link = super::portal::create_customer_session(
+        svc,
+        &Caller::system(ws),
+        crate::types::portal::CustomerSessionCreate {
+            customer_id: Some(first.id.clone()),
+            ..Default::default()
+        },
+        base,
+    )
+    .await?;
+    let name = first
+        .name
+        .or(first.email)
+        .unwrap_or_else(|| first.id.to_string());
+    Ok((name, link))
+}

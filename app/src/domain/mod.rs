@@ -19,6 +19,7 @@ pub mod orders;
 pub mod paging;
 pub mod payment_details;
 pub mod payments;
+pub mod portal;
 pub mod products;
 pub mod provider;
 pub mod rate_limit;

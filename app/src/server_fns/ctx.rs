@@ -12,10 +12,14 @@ use leptos_axum::ResponseOptions;
 
 use crate::domain::Services;
 use crate::domain::accounts::{self, SESSION_TTL, SignedIn};
+use crate::domain::portal::{self, PortalCustomer};
 use crate::types::AppError;
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "patron_session";
+
+/// Name of the customer portal's session cookie.
+pub const PORTAL_COOKIE: &str = "patron_portal";
 
 /// The services the server registered for this request.
 pub fn services() -> Result<Services, AppError> {
@@ -47,14 +51,44 @@ pub async fn session_token() -> Result<Option<String>, AppError> {
 
 /// The session token in `headers`' cookies, if any.
 pub fn session_token_in(headers: &HeaderMap) -> Option<String> {
+    cookie_in(headers, SESSION_COOKIE)
+}
+
+/// The value of the cookie `name` in `headers`, if any.
+fn cookie_in(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(Cookie::split_parse)
         .filter_map(Result::ok)
-        .find(|c| c.name() == SESSION_COOKIE)
+        .find(|c| c.name() == name)
         .map(|c| c.value().to_owned())
+}
+
+/// The portal session token in the request's cookie, if any.
+pub async fn portal_token() -> Result<Option<String>, AppError> {
+    Ok(cookie_in(&headers().await?, PORTAL_COOKIE))
+}
+
+/// The signed-in end customer of the portal, or `Unauthenticated`.
+pub async fn portal_customer() -> Result<(Services, PortalCustomer), AppError> {
+    require_same_origin().await?;
+    let svc = services()?;
+    let token = portal_token().await?.ok_or(AppError::Unauthenticated)?;
+    let who = portal::session_customer(&svc, &token).await?;
+    Ok((svc, who))
+}
+
+/// Removes the portal cookie from the browser.
+pub fn clear_portal_cookie() {
+    let mut cookie = Cookie::build((PORTAL_COOKIE, ""))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .path("/")
+        .build();
+    cookie.make_removal();
+    append_set_cookie(&cookie.to_string());
 }
 
 /// Refuses a request sent by another site's page: a browser always names the page's origin

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod ctx;
 pub mod customer;
 pub mod dashboard;
+pub mod portal;
 
 /// URL prefix of every server function.
 pub const PREFIX: &str = "/rpc";

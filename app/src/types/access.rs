@@ -23,9 +23,10 @@ impl Role {
     pub fn allows(self, scope: Scope) -> bool {
         match scope {
             Scope::CustomersRead | Scope::ProductsRead => true,
-            Scope::RefundsWrite | Scope::SubscriptionsWrite | Scope::EntitlementsWrite => {
-                self >= Role::Support
-            }
+            Scope::RefundsWrite
+            | Scope::SubscriptionsWrite
+            | Scope::EntitlementsWrite
+            | Scope::PortalWrite => self >= Role::Support,
             Scope::CustomersWrite
             | Scope::ProductsWrite
             | Scope::CheckoutsWrite
@@ -72,11 +73,14 @@ pub enum Scope {
     /// Create, edit and lift bans.
     #[serde(rename = "bans:write")]
     BansWrite,
+    /// Open the customer portal for a customer (`POST /customer_sessions`).
+    #[serde(rename = "portal:write")]
+    PortalWrite,
 }
 
 impl Scope {
     /// Every scope.
-    pub const ALL: [Scope; 11] = [
+    pub const ALL: [Scope; 12] = [
         Scope::CustomersRead,
         Scope::CustomersWrite,
         Scope::ProductsRead,
@@ -88,6 +92,7 @@ impl Scope {
         Scope::PaymentDetailsWrite,
         Scope::CommandsWrite,
         Scope::BansWrite,
+        Scope::PortalWrite,
     ];
 
     /// The scope's name (`customers:read`).
@@ -104,6 +109,7 @@ impl Scope {
             Scope::PaymentDetailsWrite => "payment_details:write",
             Scope::CommandsWrite => "commands:write",
             Scope::BansWrite => "bans:write",
+            Scope::PortalWrite => "portal:write",
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod money;
 pub mod order;
 pub mod page;
 pub mod payment_detail;
+pub mod portal;
 pub mod product;
 pub mod subscription;
 pub mod workspace;

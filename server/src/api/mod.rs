@@ -12,6 +12,7 @@ pub mod json;
 pub mod openapi;
 pub mod orders;
 pub mod payment_details;
+pub mod portal;
 pub mod products;
 pub mod subscriptions;
 
@@ -78,6 +79,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .routes(routes!(bans::preview_ban))
         .routes(routes!(bans::get_ban, bans::update_ban))
         .routes(routes!(bans::lift_ban))
+        .routes(routes!(portal::create_customer_session))
         // Innermost first: authentication runs before idempotency, which needs the workspace.
         .route_layer(from_fn_with_state(state.clone(), idempotency::idempotent))
         .route_layer(from_fn_with_state(state.clone(), auth::require_api_key))

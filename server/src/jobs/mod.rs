@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use app::domain::billing::{self, BillingReport};
-use app::domain::{Services, accounts, idempotency, payments, rate_limit};
+use app::domain::{Services, accounts, idempotency, payments, portal, rate_limit};
 
 /// How often expired sessions and idempotency records are deleted.
 pub const SWEEP_EVERY: Duration = Duration::from_secs(60 * 60);
@@ -21,6 +21,14 @@ pub async fn sweep(svc: &Services) {
         Ok(n) if n > 0 => tracing::info!(idempotency_keys = n, "swept expired idempotency keys"),
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "sweeping idempotency keys failed"),
+    }
+    match portal::sweep_expired(svc).await {
+        Ok(n) if n > 0 => tracing::info!(
+            portal_sessions = n,
+            "swept expired portal links and sessions"
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "sweeping portal sessions failed"),
     }
     match rate_limit::sweep(svc).await {
         Ok(n) if n > 0 => tracing::info!(rate_limits = n, "swept spent rate limits"),

@@ -22,5 +22,6 @@ mod migrations;
 mod money_api;
 mod money_safety;
 mod openapi;
+mod portal;
 mod rate_limits;
 mod workspaces;

@@ -105,6 +105,7 @@ async fn the_openapi_document_is_valid_and_lists_every_route() {
             "POST /bans/{id}/lift",
             "POST /checkouts",
             "POST /commands/{id}/report",
+            "POST /customer_sessions",
             "POST /customers",
             "POST /customers/{id}/archive",
             "POST /customers/{id}/entitlements",

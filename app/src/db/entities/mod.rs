@@ -6,6 +6,7 @@ pub mod ban_identity;
 pub mod charge_attempt;
 pub mod customer;
 pub mod customer_currency_total;
+pub mod customer_session;
 pub mod dispute;
 pub mod entitlement;
 pub mod entitlement_command;

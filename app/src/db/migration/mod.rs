@@ -11,6 +11,7 @@ mod m20261121_000005_customer_activity;
 mod m20261121_000006_bans;
 mod m20261201_000007_money_safety;
 mod m20261202_000008_rate_limits;
+mod m20261202_000009_customer_sessions;
 
 /// Every migration in order; `server migrate` and the embedded default's start apply them.
 #[derive(Debug)]
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000006_bans::Migration),
             Box::new(m20261201_000007_money_safety::Migration),
             Box::new(m20261202_000008_rate_limits::Migration),
+            Box::new(m20261202_000009_customer_sessions::Migration),
         ]
     }
 }

@@ -282,9 +282,11 @@ fn Stats(stats: CustomerStats) -> impl IntoView {
             <dl class="grid gap-3 sm:grid-cols-2 lg:grid-cols-5">
                 <div class="rounded-xl border border-slate-200 bg-white p-4">
                     <dt class="text-xs font-medium text-slate-500">"Lifetime value (net)"</dt>
-                    <dd class="mt-1 text-xl font-semibold tabular-nums text-slate-900" data-testid="stat-ltv">
-                        {money::format(stats.lifetime_value, &cur)}
-                    </dd>
+                    // The breakdown belongs to the value: a `<dl>` group holds only `<dt>` and `<dd>`.
+                    <dd class="mt-1">
+                        <span class="text-xl font-semibold tabular-nums text-slate-900" data-testid="stat-ltv">
+                            {money::format(stats.lifetime_value, &cur)}
+                        </span>
                     {(several > 0).then(|| view! {
                         <details class="mt-2 text-xs text-slate-600">
                             <summary class="cursor-pointer select-none text-indigo-600 hover:text-indigo-500">
@@ -315,6 +317,7 @@ fn Stats(stats: CustomerStats) -> impl IntoView {
                             </table>
                         </details>
                     })}
+                    </dd>
                 </div>
                 {card("MRR", money::format(stats.mrr, &cur), "stat-mrr")}
                 {card("Total payments", stats.total_payments.to_string(), "stat-payments")}

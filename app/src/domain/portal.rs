@@ -1,0 +1,312 @@
+//! The hosted customer portal's door: a one-time link minted by the merchant's back end,
+//! exchanged on first use for a portal session (a first-party cookie), and what a signed-in
+//! end customer may see. A session names one customer of one workspace; every read here is
+//! scoped by both, so no request can reach another customer's data.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use serde_json::json;
+
+use super::actor::Caller;
+use super::audit::{self, Change};
+use super::secrets::{random_token, sha256_hex};
+use super::{DomainError, Services, products, workspaces};
+use crate::db::entities::customer_session::{self as cs, CustomerSessionKind};
+use crate::db::entities::{customer, order, subscription};
+use crate::types::activity::TargetKind;
+use crate::types::portal::{
+    CustomerSession, CustomerSessionCreate, PortalOrder, PortalOverview, PortalSubscription,
+};
+use crate::types::subscription::SubscriptionStatus;
+use crate::types::{CustomerId, ProductId, Scope, WorkspaceId};
+
+/// How long a minted link may wait to be opened.
+pub const LINK_TTL: Duration = Duration::hours(1);
+/// How long a portal session lasts after the link was opened.
+pub const SESSION_TTL: Duration = Duration::hours(12);
+/// The orders the overview lists.
+const ORDERS_SHOWN: u64 = 50;
+
+/// A signed-in end customer: whose portal, in which shop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortalCustomer {
+    /// The shop.
+    pub workspace_id: WorkspaceId,
+    /// The customer.
+    pub customer_id: CustomerId,
+    /// The merchant's "Back to the shop" address, from the link.
+    pub return_url: Option<String>,
+}
+
+fn checked_return_url(raw: &str) -> Result<String, DomainError> {
+    let bad = || {
+        DomainError::invalid(
+            "return_url",
+            "must be an https:// address (http:// only on localhost or a loopback address)",
+        )
+    };
+    let url = url::Url::parse(raw.trim()).map_err(|_| bad())?;
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    match url.scheme() {
+        "https" if url.host().is_some() => Ok(url.to_string()),
+        "http" if loopback => Ok(url.to_string()),
+        _ => Err(bad()),
+    }
+}
+
+/// Mints a one-time portal link for a customer of the caller's workspace. `base` is the
+/// address the customer reaches Patron at (`https://billing.example.com`).
+pub async fn create_customer_session(
+    svc: &Services,
+    caller: &Caller,
+    input: CustomerSessionCreate,
+    base: &str,
+) -> Result<CustomerSession, DomainError> {
+    caller.require(Scope::PortalWrite)?;
+    let return_url = input
+        .return_url
+        .as_deref()
+        .filter(|u| !u.trim().is_empty())
+        .map(checked_return_url)
+        .transpose()?;
+    let found = match (input.customer_id, input.external_id) {
+        (Some(id), None) => {
+            customer::Entity::find_by_id(id)
+                .filter(customer::Column::WorkspaceId.eq(&caller.workspace_id))
+                .one(&svc.db)
+                .await?
+        }
+        (None, Some(external_id)) => {
+            customer::Entity::find()
+                .filter(customer::Column::WorkspaceId.eq(&caller.workspace_id))
+                .filter(customer::Column::ExternalId.eq(external_id.trim()))
+                .one(&svc.db)
+                .await?
+        }
+        _ => {
+            return Err(DomainError::invalid(
+                "customer_id",
+                "give either customer_id or external_id, not both",
+            ));
+        }
+    };
+    let customer = found.ok_or(DomainError::NotFound { what: "customer" })?;
+    let token = random_token(43);
+    let now = svc.clock.now();
+    let expires_at = now + LINK_TTL;
+    let txn = svc.write_txn().await?;
+    cs::ActiveModel {
+        token_hash: Set(sha256_hex(&token)),
+        kind: Set(CustomerSessionKind::Link),
+        workspace_id: Set(caller.workspace_id.clone()),
+        customer_id: Set(customer.id.clone()),
+        return_url: Set(return_url),
+        created_at: Set(now),
+        expires_at: Set(expires_at),
+        used_at: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        svc,
+        caller,
+        Change {
+            action: "customer.portal_link_created",
+            target_type: TargetKind::Customer,
+            target_id: customer.id.as_str(),
+            customer_id: Some(&customer.id),
+            changes: json!({"expires_at": expires_at}),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(CustomerSession {
+        object: "customer_session".into(),
+        url: format!("{}/portal/session/{token}", base.trim_end_matches('/')),
+        customer_id: customer.id,
+        token,
+        expires_at,
+    })
+}
+
+/// Exchanges a one-time link's token for a portal session: the link works once, within its
+/// hour. Answers the session's token (for the cookie) and when it ends.
+pub async fn open_link(
+    svc: &Services,
+    token: &str,
+) -> Result<(String, DateTime<Utc>), DomainError> {
+    let gone = || DomainError::NotFound {
+        what: "portal link",
+    };
+    let hash = sha256_hex(token);
+    let now = svc.clock.now();
+    let txn = svc.write_txn().await?;
+    // One statement spends the link: of two tabs opening it at once, one wins.
+    let spent = cs::Entity::update_many()
+        .col_expr(cs::Column::UsedAt, Expr::val(Some(now)))
+        .filter(cs::Column::TokenHash.eq(&hash))
+        .filter(cs::Column::Kind.eq(CustomerSessionKind::Link))
+        .filter(cs::Column::UsedAt.is_null())
+        .filter(cs::Column::ExpiresAt.gt(now))
+        .exec(&txn)
+        .await?;
+    if spent.rows_affected != 1 {
+        return Err(gone());
+    }
+    let link = cs::Entity::find_by_id(hash)
+        .one(&txn)
+        .await?
+        .ok_or_else(gone)?;
+    let session = random_token(43);
+    let expires_at = now + SESSION_TTL;
+    cs::ActiveModel {
+        token_hash: Set(sha256_hex(&session)),
+        kind: Set(CustomerSessionKind::Session),
+        workspace_id: Set(link.workspace_id),
+        customer_id: Set(link.customer_id),
+        return_url: Set(link.return_url),
+        created_at: Set(now),
+        expires_at: Set(expires_at),
+        used_at: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok((session, expires_at))
+}
+
+/// The customer a live portal session belongs to; `Unauthenticated` otherwise.
+pub async fn session_customer(svc: &Services, token: &str) -> Result<PortalCustomer, DomainError> {
+    let row = cs::Entity::find_by_id(sha256_hex(token))
+        .filter(cs::Column::Kind.eq(CustomerSessionKind::Session))
+        .filter(cs::Column::ExpiresAt.gt(svc.clock.now()))
+        .one(&svc.db)
+        .await?
+        .ok_or(DomainError::Unauthenticated)?;
+    Ok(PortalCustomer {
+        workspace_id: row.workspace_id,
+        customer_id: row.customer_id,
+        return_url: row.return_url,
+    })
+}
+
+/// Ends a portal session (signing out).
+pub async fn end_session(svc: &Services, token: &str) -> Result<(), DomainError> {
+    cs::Entity::delete_many()
+        .filter(cs::Column::TokenHash.eq(sha256_hex(token)))
+        .filter(cs::Column::Kind.eq(CustomerSessionKind::Session))
+        .exec(&svc.db)
+        .await?;
+    Ok(())
+}
+
+/// Deletes links and sessions that have expired.
+pub async fn sweep_expired(svc: &Services) -> Result<u64, DomainError> {
+    let done = cs::Entity::delete_many()
+        .filter(cs::Column::ExpiresAt.lte(svc.clock.now()))
+        .exec(&svc.db)
+        .await?;
+    Ok(done.rows_affected)
+}
+
+/// What the signed-in customer sees first: the shop, themselves, their orders and their
+/// subscriptions. Never the merchant's internal notes or reasons.
+pub async fn overview(svc: &Services, who: &PortalCustomer) -> Result<PortalOverview, DomainError> {
+    let shop = workspaces::get_workspace(&svc.db, &who.workspace_id).await?;
+    let me = customer::Entity::find_by_id(who.customer_id.clone())
+        .filter(customer::Column::WorkspaceId.eq(&who.workspace_id))
+        .one(&svc.db)
+        .await?
+        .ok_or(DomainError::Unauthenticated)?;
+    let orders = order::Entity::find()
+        .filter(order::Column::WorkspaceId.eq(&who.workspace_id))
+        .filter(order::Column::CustomerId.eq(&who.customer_id))
+        .order_by_desc(order::Column::Id)
+        .limit(ORDERS_SHOWN)
+        .all(&svc.db)
+        .await?;
+    let mut subs = subscription::Entity::find()
+        .filter(subscription::Column::WorkspaceId.eq(&who.workspace_id))
+        .filter(subscription::Column::CustomerId.eq(&who.customer_id))
+        .order_by_desc(subscription::Column::Id)
+        .all(&svc.db)
+        .await?;
+    // Live ones first; the sort is stable, so each group stays newest first.
+    subs.sort_by_key(|s| {
+        !matches!(
+            s.status,
+            SubscriptionStatus::Active | SubscriptionStatus::PastDue
+        )
+    });
+    let names = products::names(
+        &svc.db,
+        orders
+            .iter()
+            .map(|o| o.product_id.clone())
+            .chain(subs.iter().map(|s| s.product_id.clone())),
+    )
+    .await?;
+    let name_of = |id: &ProductId| names.get(id).cloned().unwrap_or_default();
+    Ok(PortalOverview {
+        shop: shop.name,
+        name: me.name,
+        email: me.email,
+        return_url: who.return_url.clone(),
+        orders: orders
+            .into_iter()
+            .map(|o| PortalOrder {
+                product_name: name_of(&o.product_id),
+                at: o.paid_at.unwrap_or(o.created_at),
+                id: o.id,
+                amount: o.amount,
+                currency: o.currency,
+                refunded_amount: o.refunded_amount,
+                status: o.status,
+            })
+            .collect(),
+        subscriptions: subs
+            .into_iter()
+            .map(|s| PortalSubscription {
+                product_name: name_of(&s.product_id),
+                id: s.id,
+                amount: s.amount,
+                currency: s.currency,
+                interval: s.interval,
+                interval_count: s.interval_count,
+                status: s.status,
+                current_period_end: s.current_period_end,
+                cancel_at_period_end: s.cancel_at_period_end,
+            })
+            .collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_return_url_is_https_or_loopback_http() {
+        assert!(checked_return_url("https://shop.example/account").is_ok());
+        assert!(checked_return_url("http://localhost:5173/").is_ok());
+        assert!(checked_return_url("http://127.0.0.1:8080/x").is_ok());
+        for bad in [
+            "http://shop.example/",
+            "javascript:alert(1)",
+            "ftp://x",
+            "shop.example",
+        ] {
+            assert!(checked_return_url(bad).is_err(), "{bad}");
+        }
+    }
+}
