@@ -35,6 +35,16 @@ test('a minted link opens the portal once, without the token in the address bar'
   const a11y = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
   expect(a11y.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
 
+  // "Download my data": everything the shop holds about them, as one JSON file.
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('link', { name: 'Download my data' }).click(),
+  ]);
+  const { readFileSync } = await import('node:fs');
+  const data = JSON.parse(readFileSync((await download.path())!, 'utf8'));
+  expect(data.customer.id).toBe(customerId);
+  expect(data.orders.map((o: { product_name: string }) => o.product_name)).toEqual(['Starter Kit']);
+
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page.getByTestId('portal-signed-out')).toBeVisible();
 

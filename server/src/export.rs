@@ -119,6 +119,43 @@ pub async fn dashboard_customers_csv(
     customers_csv(state.services.clone(), user.caller, &params).await
 }
 
+/// A customer's data export as a JSON file download, named after the customer.
+pub fn data_export_download(export: &app::types::customer::CustomerDataExport) -> Response {
+    match serde_json::to_vec_pretty(export) {
+        Ok(body) => (
+            [
+                (header::CONTENT_TYPE, "application/json".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"data-{}.json\"", export.customer.id),
+                ),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot encode a data export");
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// `GET /dashboard/customers/{id}/data_export.json`: the customer page's "Download data", for a
+/// signed-in merchant user who may read customers.
+pub async fn dashboard_customer_data(
+    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, ApiError> {
+    let token = app::server_fns::ctx::session_token_in(&headers)
+        .ok_or_else(|| ApiError::from(app::types::AppError::Unauthenticated))?;
+    let user = app::domain::accounts::session_user(&state.services, &token, None).await?;
+    let id: app::types::CustomerId = crate::api::ids::path_id(&id, "customer")?;
+    let export =
+        app::domain::data_export::export_customer_data(&state.services, &user.caller, &id).await?;
+    Ok(data_export_download(&export))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

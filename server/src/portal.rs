@@ -55,3 +55,25 @@ pub async fn open_link(
         }
     }
 }
+
+/// `GET /portal/data_export.json`: "Download my data", everything Patron holds about the
+/// signed-in customer (GDPR Art. 15), the same document the merchant's API and dashboard give.
+pub async fn data_export(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(token) = app::server_fns::ctx::portal_token_in(&headers) else {
+        return Redirect::to("/portal").into_response();
+    };
+    let svc = &state.services;
+    let run = async {
+        let who = portal::session_customer(svc, &token).await?;
+        let caller = app::domain::Caller::system(who.workspace_id.clone());
+        app::domain::data_export::export_customer_data(svc, &caller, &who.customer_id).await
+    };
+    match run.await {
+        Ok(export) => crate::export::data_export_download(&export),
+        Err(DomainError::Unauthenticated) => Redirect::to("/portal").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "a portal data export failed");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}

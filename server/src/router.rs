@@ -39,6 +39,11 @@ pub fn router(state: AppState) -> Router {
             "/dashboard/customers/export.csv",
             get(crate::export::dashboard_customers_csv),
         )
+        .route(
+            "/dashboard/customers/{id}/data_export.json",
+            get(crate::export::dashboard_customer_data),
+        )
+        .route("/portal/data_export.json", get(crate::portal::data_export))
         // Pages and the server functions (under /rpc) get the domain services in context.
         .leptos_routes_with_context(
             &state,

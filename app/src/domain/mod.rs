@@ -11,6 +11,7 @@ pub mod checkouts;
 pub mod clock;
 pub mod customer_list;
 pub mod customers;
+pub mod data_export;
 pub mod demo;
 pub mod entitlements;
 pub mod error;

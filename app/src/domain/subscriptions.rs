@@ -150,13 +150,36 @@ pub async fn list_invoices(
         .order_by_desc(invoice::Column::Id)
         .all(&svc.db)
         .await?;
+    present_invoices(&svc.db, invoices).await
+}
+
+/// Every invoice of a customer of the caller's workspace, oldest first, with its attempts.
+pub(crate) async fn invoices_of_customer<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    customer_id: &CustomerId,
+) -> Result<Vec<Invoice>, DomainError> {
+    let invoices = invoice::Entity::find()
+        .filter(invoice::Column::WorkspaceId.eq(&caller.workspace_id))
+        .filter(invoice::Column::CustomerId.eq(customer_id))
+        .order_by_asc(invoice::Column::Id)
+        .all(conn)
+        .await?;
+    present_invoices(conn, invoices).await
+}
+
+/// Shapes invoices with their payment attempts, read in one query.
+async fn present_invoices<C: ConnectionTrait>(
+    conn: &C,
+    invoices: Vec<invoice::Model>,
+) -> Result<Vec<Invoice>, DomainError> {
     let ids: Vec<InvoiceId> = invoices.iter().map(|i| i.id.clone()).collect();
     let mut attempts: HashMap<InvoiceId, Vec<PaymentAttempt>> = HashMap::new();
     if !ids.is_empty() {
         for a in payment_attempt::Entity::find()
             .filter(payment_attempt::Column::InvoiceId.is_in(ids))
             .order_by_asc(payment_attempt::Column::Id)
-            .all(&svc.db)
+            .all(conn)
             .await?
         {
             attempts

@@ -86,6 +86,7 @@ fn Overview(overview: PortalOverview, refresh: RwSignal<u32>) -> impl IntoView {
             {overview.return_url.clone().map(|url| view! {
                 <a href=url class=BTN>{format!("Back to {}", overview.shop)}</a>
             })}
+            <a href="/portal/data_export.json" download class=BTN rel="external">"Download my data"</a>
             <button
                 type="button"
                 class=BTN

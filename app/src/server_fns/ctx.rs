@@ -68,7 +68,12 @@ fn cookie_in(headers: &HeaderMap, name: &str) -> Option<String> {
 
 /// The portal session token in the request's cookie, if any.
 pub async fn portal_token() -> Result<Option<String>, AppError> {
-    Ok(cookie_in(&headers().await?, PORTAL_COOKIE))
+    Ok(portal_token_in(&headers().await?))
+}
+
+/// The portal session token in `headers`' cookies, if any.
+pub fn portal_token_in(headers: &HeaderMap) -> Option<String> {
+    cookie_in(headers, PORTAL_COOKIE)
 }
 
 /// The signed-in end customer of the portal, or `Unauthenticated`.

@@ -340,3 +340,32 @@ pub struct CustomerListItem {
     /// The most telling subscription status, if the customer ever subscribed.
     pub subscription_status: Option<super::subscription::SubscriptionStatus>,
 }
+
+/// Everything Patron holds about one customer (GDPR Art. 15, right of access): the customer,
+/// their orders, refunds, disputes, subscriptions, invoices, items and payment details.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CustomerDataExport {
+    /// Always `customer_data_export`.
+    pub object: String,
+    /// When it was made.
+    pub generated_at: DateTime<Utc>,
+    /// The shop that holds the data.
+    pub workspace: String,
+    /// The customer.
+    pub customer: Customer,
+    /// Every order, oldest first.
+    pub orders: Vec<crate::types::Order>,
+    /// Every refund, oldest first.
+    pub refunds: Vec<crate::types::Refund>,
+    /// Every dispute, oldest first.
+    pub disputes: Vec<crate::types::Dispute>,
+    /// Every subscription, oldest first.
+    pub subscriptions: Vec<crate::types::Subscription>,
+    /// Every invoice with its payment attempts, oldest first.
+    pub invoices: Vec<crate::types::Invoice>,
+    /// Every item, oldest first.
+    pub entitlements: Vec<crate::types::Entitlement>,
+    /// Every card, account, email and IP address seen with a payment.
+    pub payment_details: Vec<crate::types::PaymentDetail>,
+}

@@ -1,9 +1,11 @@
 //! `/api/v1/customers`: each handler authenticates (middleware), parses, calls one domain
 //! function and maps its error.
 
-use app::domain::Caller;
 use app::domain::customers::{self, CustomerQuery};
-use app::types::customer::{CustomerCreate, CustomerListItem, CustomerListParams, CustomerUpdate};
+use app::domain::{Caller, data_export};
+use app::types::customer::{
+    CustomerCreate, CustomerDataExport, CustomerListItem, CustomerListParams, CustomerUpdate,
+};
 use app::types::{Customer, CustomerId, Page};
 use axum::Extension;
 use axum::Json;
@@ -170,5 +172,27 @@ pub async fn unarchive_customer(
     let id: CustomerId = path_id(&id, "customer")?;
     Ok(Json(
         customers::unarchive_customer(&state.services, &caller, &id).await?,
+    ))
+}
+
+/// Everything Patron holds about a customer, as one JSON document (GDPR Art. 15): the
+/// customer, orders, refunds, disputes, subscriptions, invoices, items and payment details.
+#[utoipa::path(
+    get, path = "/customers/{id}/data_export", tag = "customers",
+    params(("id" = String, Path, description = "The customer id, cus_...")),
+    responses(
+        (status = 200, description = "The export", body = CustomerDataExport),
+        (status = 404, description = "No such customer in this workspace", body = ErrorEnvelope),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn export_customer_data(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<CustomerDataExport>, ApiError> {
+    let id: CustomerId = path_id(&id, "customer")?;
+    Ok(Json(
+        data_export::export_customer_data(&state.services, &caller, &id).await?,
     ))
 }

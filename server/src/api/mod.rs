@@ -40,6 +40,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .routes(routes!(customers::get_customer, customers::update_customer))
         .routes(routes!(customers::archive_customer))
         .routes(routes!(customers::unarchive_customer))
+        .routes(routes!(customers::export_customer_data))
         .routes(routes!(payment_details::get_customer_stats))
         .routes(routes!(products::list_products, products::create_product))
         .routes(routes!(products::get_product))

@@ -83,6 +83,7 @@ async fn the_openapi_document_is_valid_and_lists_every_route() {
             "GET /customers",
             "GET /customers/export.csv",
             "GET /customers/{id}",
+            "GET /customers/{id}/data_export",
             "GET /customers/{id}/entitlements",
             "GET /customers/{id}/orders",
             "GET /customers/{id}/payment_details",

@@ -209,7 +209,115 @@ async fn minting_checks_the_scope_the_customer_and_the_return_url(engine: Engine
     app.cleanup().await;
 }
 
+async fn the_data_export_holds_everything_of_one_customer_through_every_door(engine: Engine) {
+    let app = TestApp::on(engine).build().await;
+    let api = &app.api;
+    let kit = one_time(api, 1500, "EUR").await;
+    let ann = buyer(api, &kit, "ann@example.com", "u-ann").await;
+    let bob = buyer(api, &kit, "bob@example.com", "u-bob").await;
+    let orders = api.get_ok(&format!("/customers/{ann}/orders")).await;
+    let order = orders["data"][0]["id"].as_str().unwrap().to_owned();
+    api.post_ok(&format!("/orders/{order}/refunds"), json!({"amount": 500}))
+        .await;
+
+    let export = api.get_ok(&format!("/customers/{ann}/data_export")).await;
+    assert_eq!(export["object"], "customer_data_export");
+    assert_eq!(export["workspace"], "Shop");
+    assert_eq!(export["customer"]["id"], ann.as_str());
+    assert_eq!(export["orders"].as_array().unwrap().len(), 1);
+    assert_eq!(export["orders"][0]["id"], order.as_str());
+    assert_eq!(export["refunds"][0]["amount"], 500);
+    assert!(
+        !export["entitlements"].as_array().unwrap().is_empty(),
+        "{export}"
+    );
+    assert!(
+        !export["payment_details"].as_array().unwrap().is_empty(),
+        "{export}"
+    );
+    assert!(!export.to_string().contains(&bob), "nothing of Bob's");
+
+    // The customer downloads the same document from the portal.
+    let link = api
+        .post_ok("/customer_sessions", json!({"customer_id": ann}))
+        .await;
+    let (_, _, cookie) = open(&api.srv, link["url"].as_str().unwrap()).await;
+    let cookie = cookie.unwrap();
+    let res = api
+        .srv
+        .client
+        .get(api.srv.url("/portal/data_export.json"))
+        .header("cookie", cookie.split(';').next().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let disposition = res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        disposition,
+        format!("attachment; filename=\"data-{ann}.json\"")
+    );
+    let mine: Value = res.json().await.unwrap();
+    assert_eq!(mine["customer"], export["customer"]);
+    assert_eq!(mine["orders"], export["orders"]);
+    // Without a session: back to the portal's door, no data.
+    let (status, location, _) = open(&api.srv, &api.srv.url("/portal/data_export.json")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location, "/portal");
+
+    // A viewer of the workspace downloads it from the customer page; another workspace's id
+    // names nothing.
+    app::domain::accounts::create_user(
+        &app.svc,
+        app::domain::accounts::NewUser {
+            workspace_id: app.tenant.workspace_id.clone(),
+            email: "viewer@shop.example".into(),
+            role: app::types::Role::Viewer,
+            password: "a long enough password".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let (_, session) = api
+        .srv
+        .log_in("viewer@shop.example", "a long enough password")
+        .await;
+    let session = session.unwrap();
+    let dashboard = |id: String| {
+        api.srv
+            .client
+            .get(
+                api.srv
+                    .url(&format!("/dashboard/customers/{id}/data_export.json")),
+            )
+            .header("cookie", session.split(';').next().unwrap().to_owned())
+            .send()
+    };
+    let res = dashboard(ann.clone()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let theirs: Value = res.json().await.unwrap();
+    assert_eq!(theirs["orders"], export["orders"]);
+    let other = crate::support::Tenant::create(&app.svc, "Other", &Scope::ALL).await;
+    let elsewhere = Api {
+        srv: TestServer::start(app.svc.clone()).await,
+        key: other.key,
+    };
+    let stranger = elsewhere
+        .post_ok("/customers", json!({"email": "eve@example.com"}))
+        .await;
+    let res = dashboard(stranger["id"].as_str().unwrap().to_owned())
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    drop(elsewhere);
+    app.cleanup().await;
+}
+
 on_both_engines!(
+    the_data_export_holds_everything_of_one_customer_through_every_door,
     a_minted_link_signs_in_once_and_shows_only_its_customer,
     a_link_expires_after_an_hour_and_a_session_after_twelve,
     minting_checks_the_scope_the_customer_and_the_return_url,

@@ -241,6 +241,23 @@ pub async fn close_dispute(
 }
 
 /// An order's disputes, oldest first.
+/// Every dispute of a customer of the caller's workspace, oldest first.
+pub(crate) async fn disputes_of_customer<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    customer_id: &CustomerId,
+) -> Result<Vec<Dispute>, DomainError> {
+    dispute::Entity::find()
+        .filter(dispute::Column::WorkspaceId.eq(&caller.workspace_id))
+        .filter(dispute::Column::CustomerId.eq(customer_id))
+        .order_by_asc(dispute::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(to_dispute)
+        .collect()
+}
+
 pub async fn list_disputes(
     svc: &Services,
     caller: &Caller,

@@ -8,10 +8,10 @@ mod disputes;
 mod payment;
 mod refunds;
 
-pub(crate) use disputes::open_dispute_in;
 pub use disputes::{close_dispute, list_disputes, open_dispute, request_repayment};
+pub(crate) use disputes::{disputes_of_customer, open_dispute_in};
 pub use payment::{apply_provider_events, pay_order};
-pub(crate) use refunds::{charge_error, claim_stale_refunds, resume_refund};
+pub(crate) use refunds::{charge_error, claim_stale_refunds, refunds_of_customer, resume_refund};
 pub use refunds::{list_refunds, refund_order};
 
 /// An order's refunds and disputes: its expanded row in the dashboard.

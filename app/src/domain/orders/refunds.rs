@@ -42,6 +42,23 @@ pub async fn list_refunds(
         .collect()
 }
 
+/// Every refund of a customer of the caller's workspace, oldest first.
+pub(crate) async fn refunds_of_customer<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    customer_id: &CustomerId,
+) -> Result<Vec<Refund>, DomainError> {
+    refund::Entity::find()
+        .filter(refund::Column::WorkspaceId.eq(&caller.workspace_id))
+        .filter(refund::Column::CustomerId.eq(customer_id))
+        .order_by_asc(refund::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(to_refund)
+        .collect()
+}
+
 fn not_refundable(status: OrderStatus) -> DomainError {
     DomainError::Conflict {
         code: ErrorCode::OrderNotRefundable,

@@ -196,6 +196,14 @@ fn Header(data: CustomerPageData) -> impl IntoView {
                     </div>
                     <p class="mt-1 font-mono text-xs text-slate-500">{customer.id.to_string()}</p>
                 </div>
+                <a
+                    href=format!("/dashboard/customers/{}/data_export.json", customer.id)
+                    download
+                    rel="external"
+                    class=BTN
+                >
+                    "Download data"
+                </a>
                 {can_edit.then(|| view! {
                     <div class="flex flex-wrap gap-2">
                         <button type="button" class=BTN on:click=move |_| edit_open.set(true)>
