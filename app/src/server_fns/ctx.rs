@@ -87,13 +87,7 @@ pub async fn portal_customer() -> Result<(Services, PortalCustomer), AppError> {
 
 /// Removes the portal cookie from the browser.
 pub fn clear_portal_cookie() {
-    let mut cookie = Cookie::build((PORTAL_COOKIE, ""))
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .path("/")
-        .build();
-    cookie.make_removal();
-    append_set_cookie(&cookie.to_string());
+    clear_cookie(PORTAL_COOKIE);
 }
 
 /// Refuses a request sent by another site's page: a browser always names the page's origin
@@ -154,7 +148,12 @@ pub async fn set_session_cookie(token: &str) {
 
 /// Removes the session cookie from the browser.
 pub fn clear_session_cookie() {
-    let mut cookie = Cookie::build((SESSION_COOKIE, ""))
+    clear_cookie(SESSION_COOKIE);
+}
+
+/// Removes the cookie `name` (set HttpOnly, SameSite=Lax, for the whole site) from the browser.
+fn clear_cookie(name: &'static str) {
+    let mut cookie = Cookie::build((name, ""))
         .http_only(true)
         .same_site(SameSite::Lax)
         .path("/")
