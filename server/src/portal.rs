@@ -65,8 +65,7 @@ pub async fn data_export(State(state): State<AppState>, headers: HeaderMap) -> R
     let svc = &state.services;
     let run = async {
         let who = portal::session_customer(svc, &token).await?;
-        let caller = app::domain::Caller::system(who.workspace_id.clone());
-        app::domain::data_export::export_customer_data(svc, &caller, &who.customer_id).await
+        portal::export_my_data(svc, &who).await
     };
     match run.await {
         Ok(export) => crate::export::data_export_download(&export),

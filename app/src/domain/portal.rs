@@ -219,6 +219,17 @@ pub async fn sweep_expired(svc: &Services) -> Result<u64, DomainError> {
     Ok(done.rows_affected)
 }
 
+/// "Download my data": everything Patron holds about the signed-in customer, the same
+/// document the merchant's API and dashboard give.
+pub async fn export_my_data(
+    svc: &Services,
+    who: &PortalCustomer,
+) -> Result<crate::types::customer::CustomerDataExport, DomainError> {
+    // The session names the customer; the export reads as the shop itself would.
+    let caller = Caller::system(who.workspace_id.clone());
+    super::data_export::export_customer_data(svc, &caller, &who.customer_id).await
+}
+
 /// What the signed-in customer sees first: the shop, themselves, their orders and their
 /// subscriptions. Never the merchant's internal notes or reasons.
 pub async fn overview(svc: &Services, who: &PortalCustomer) -> Result<PortalOverview, DomainError> {

@@ -316,7 +316,38 @@ async fn the_data_export_holds_everything_of_one_customer_through_every_door(eng
     app.cleanup().await;
 }
 
+/// Eight tabs open one link at the same moment, each on its own pooled connection: the one
+/// conditional update lets exactly one of them in.
+async fn a_link_opened_at_once_from_many_tabs_signs_in_exactly_one(engine: Engine) {
+    let app = TestApp::on(engine).build().await;
+    let api = &app.api;
+    let kit = one_time(api, 900, "EUR").await;
+    let ann = buyer(api, &kit, "ann@example.com", "u-ann").await;
+    let link = api
+        .post_ok("/customer_sessions", json!({"customer_id": ann}))
+        .await;
+    let token = link["token"].as_str().unwrap().to_owned();
+    let tabs: Vec<_> = (0..8)
+        .map(|_| {
+            let svc = app.svc.clone();
+            let token = token.clone();
+            tokio::spawn(async move { app::domain::portal::open_link(&svc, &token).await })
+        })
+        .collect();
+    let mut signed_in = 0;
+    for tab in tabs {
+        match tab.await.unwrap() {
+            Ok(_) => signed_in += 1,
+            Err(app::domain::DomainError::NotFound { .. }) => {}
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(signed_in, 1);
+    app.cleanup().await;
+}
+
 on_both_engines!(
+    a_link_opened_at_once_from_many_tabs_signs_in_exactly_one,
     the_data_export_holds_everything_of_one_customer_through_every_door,
     a_minted_link_signs_in_once_and_shows_only_its_customer,
     a_link_expires_after_an_hour_and_a_session_after_twelve,
