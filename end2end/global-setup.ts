@@ -1,5 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -16,10 +18,39 @@ export const DEMO_WORKSPACE = 'ws_01KAKX6D00DEM0WS0000000000';
 export const VIEWER_EMAIL = 'viewer@northwind.example';
 export const VIEWER_PASSWORD = 'northwind-viewer';
 
+// A real SMTP server on loopback, standing in for the merchant's mail provider: every message
+// the server sends lands as an .eml file in PATRON_E2E_INBOX, where the specs read it.
+async function startSmtpSink(inbox: string): Promise<number> {
+  mkdirSync(inbox, { recursive: true });
+  let n = 0;
+  const sink = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, _session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        n += 1;
+        writeFileSync(join(inbox, `${String(n).padStart(5, '0')}.eml`), Buffer.concat(chunks));
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((ok) => sink.listen(0, '127.0.0.1', ok));
+  (globalThis as { patronSmtpSink?: SMTPServer }).patronSmtpSink = sink;
+  return (sink.server.address() as AddressInfo).port;
+}
+
 export default async function globalSetup() {
   const dataDir = mkdtempSync(join(tmpdir(), 'patron-e2e-'));
+  const inbox = join(dataDir, 'inbox');
+  const smtpPort = await startSmtpSink(inbox);
+  process.env.PATRON_E2E_INBOX = inbox;
   const env = {
     ...process.env,
+    PATRON_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+    PATRON_MAIL_FROM: 'receipts@northwind.example',
     PATRON_DATA_DIR: dataDir,
     LEPTOS_SITE_ROOT: join(repoRoot, 'target/site'),
     RUST_LOG: process.env.RUST_LOG ?? 'warn,server::serve=info',

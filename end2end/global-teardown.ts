@@ -3,6 +3,8 @@ import { pidFile } from './global-setup';
 
 // Stops the server with SIGTERM, as a service manager would, and waits for it to exit.
 export default async function globalTeardown() {
+  const sink = (globalThis as { patronSmtpSink?: { close(cb: () => void): void } }).patronSmtpSink;
+  if (sink) await new Promise<void>((ok) => sink.close(ok));
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, 'utf8'));
   rmSync(pidFile);

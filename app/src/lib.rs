@@ -28,7 +28,7 @@ use pages::dashboard::customers::CustomersPage;
 use pages::dashboard::layout::DashboardLayout;
 use pages::login::LoginPage;
 use pages::not_found::NotFound;
-use pages::portal::PortalPage;
+use pages::portal::{PortalPage, PortalSignInPage};
 
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -65,6 +65,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=|| view! { <Redirect path="/dashboard/customers" /> } />
                 <Route path=path!("/login") view=LoginPage />
                 <Route path=path!("/portal") view=PortalPage />
+                <Route path=path!("/portal/:slug") view=PortalSignInPage />
                 <ParentRoute path=path!("/dashboard") view=DashboardLayout>
                     <Route
                         path=path!("")

@@ -1,8 +1,30 @@
 import AxeBuilder from '@axe-core/playwright';
+import type { APIRequestContext } from '@playwright/test';
 import { test, expect } from './fixtures';
+import { logIn } from './helpers';
+import { codeIn, portalLinkIn, waitForMail } from './mail';
 
 // The hosted portal, as an end customer reaches it: the shop's back end mints a one-time link,
 // the customer opens it, sees what they bought, and signs out.
+
+const headers = () => ({ Authorization: `Bearer ${process.env.PATRON_E2E_DEMO_KEY}` });
+
+/** Buys the demo product `name` as a new customer with `email`; answers the checkout. */
+async function buy(request: APIRequestContext, baseURL: string, name: string, email: string, who: string) {
+  const products = await (await request.get(`${baseURL}/api/v1/products`, { headers: headers() })).json();
+  const product = (Array.isArray(products) ? products : products.data).find((p: { name: string }) => p.name === name);
+  const bought = await request.post(`${baseURL}/api/v1/checkouts`, {
+    headers: headers(),
+    data: { customer: { email, name: who }, product_id: product.id, payment_method: { type: 'card', number: '4242424242424242' } },
+  });
+  expect(bought.status()).toBe(201);
+  return bought.json();
+}
+
+async function noA11yViolations(page: import('@playwright/test').Page) {
+  const a11y = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  expect(a11y.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+}
 
 test('a minted link opens the portal once, without the token in the address bar', async ({ page, request, baseURL }) => {
   const headers = { Authorization: `Bearer ${process.env.PATRON_E2E_DEMO_KEY}` };
@@ -50,6 +72,125 @@ test('a minted link opens the portal once, without the token in the address bar'
 
   // The link worked once.
   await page.goto(url);
-  await expect(page).toHaveURL(/\/portal\?link=expired$/);
-  await expect(page.getByText('This sign-in link has expired or was already used.')).toBeVisible();
+  await expect(page).toHaveURL(/\/portal\/northwind-games\?link=expired$/);
+  await expect(page.getByTestId('portal-link-expired')).toBeVisible();
+});
+
+test('the receipt email leads into the portal, and the subscription is cancelled, then kept', async ({ page, request, baseURL }) => {
+  const email = `receipt-${Date.now()}@example.com`;
+  await buy(request, baseURL!, 'VIP Rank', email, 'Rita Receipt');
+
+  // The receipt, as the SMTP server received it, carries the customer's own portal link.
+  const receipt = await waitForMail(email, /^Your receipt from Northwind Games: VIP Rank$/);
+  expect(receipt.from?.text).toContain('Northwind Games');
+  expect(receipt.text).toContain('Hello Rita Receipt,');
+  await page.goto(portalLinkIn(receipt));
+  await expect(page).toHaveURL(/\/portal$/);
+  await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
+  await expect(page.getByTestId('portal-customer')).toContainText('Rita Receipt');
+  const card = page.locator('[data-subscription-id]');
+  await expect(card).toContainText('VIP Rank');
+  await expect(card.getByTestId('subscription-next')).toContainText('Renews on');
+
+  // Cancel at period end: a reason is required, then the card says when it ends.
+  await card.getByRole('button', { name: 'Cancel subscription' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Cancel VIP Rank?' });
+  await expect(dialog).toBeVisible();
+  await noA11yViolations(page);
+  await dialog.getByRole('button', { name: 'Cancel at period end' }).click();
+  await expect(dialog.getByRole('alert')).toContainText('Reason: choose one from the list.');
+  await dialog.getByLabel('Why are you canceling?').selectOption({ label: "I don't use it enough" });
+  await dialog.getByLabel('Anything else the shop should know? (optional)').fill('Back next season');
+  await dialog.getByRole('button', { name: 'Cancel at period end' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(card.getByTestId('subscription-next')).toContainText('It will not renew.');
+
+  // Changed their mind.
+  await card.getByRole('button', { name: 'Keep my subscription' }).click();
+  await expect(card.getByTestId('subscription-next')).toContainText('Renews on');
+  await expect(card.getByRole('button', { name: 'Cancel subscription' })).toBeVisible();
+});
+
+test('the code sign-in: a wrong code is refused, the right one signs in', async ({ page, request, baseURL, consoleErrors }) => {
+  const email = `code-${Date.now()}@example.com`;
+  await buy(request, baseURL!, 'Starter Kit', email, 'Cody Code');
+
+  await page.goto('/portal/northwind-games');
+  await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
+  await expect(page.getByTestId('portal-shop')).toHaveText('Northwind Games');
+  await noA11yViolations(page);
+  await page.getByLabel('Email address').fill(email);
+  await page.getByRole('button', { name: 'Email me a code' }).click();
+  await expect(page.getByTestId('portal-code-sent')).toContainText(`If ${email} has purchases at Northwind Games`);
+  const code = codeIn(await waitForMail(email, /^Your sign-in code for Northwind Games/));
+
+  const wrong = code === 'AAAAAA' ? 'BBBBBB' : 'AAAAAA';
+  await page.getByLabel('Code').fill(wrong);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toContainText('that code is not right; 4 tries left');
+  expect(consoleErrors).toEqual(['Failed to load resource: the server responded with a status of 400 (Bad Request)']);
+  consoleErrors.length = 0;
+  await page.getByLabel('Code').fill(code.toLowerCase());
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/portal$/);
+  await expect(page.getByTestId('portal-customer')).toContainText('Cody Code');
+  await expect(page.locator('[data-order-id]')).toContainText('Starter Kit');
+});
+
+test('asking for codes too often is refused with a wait', async ({ page, consoleErrors }) => {
+  // An address that never bought: the same answer, and the same limit.
+  const email = `limit-${Date.now()}@example.com`;
+  await page.goto('/portal/northwind-games');
+  await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
+  await page.getByLabel('Email address').fill(email);
+  await page.getByRole('button', { name: 'Email me a code' }).click();
+  await expect(page.getByTestId('portal-code-sent')).toBeVisible();
+  for (let i = 0; i < 4; i++) {
+    await page.getByRole('button', { name: 'Send a new code' }).click();
+    await expect(page.getByRole('button', { name: 'Send a new code' })).toBeEnabled();
+  }
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  await page.getByRole('button', { name: 'Send a new code' }).click();
+  await expect(page.getByRole('alert')).toContainText(/Too many attempts; try again in \d+ (seconds|minutes?)/);
+  expect(consoleErrors).toEqual(['Failed to load resource: the server responded with a status of 429 (Too Many Requests)']);
+  consoleErrors.length = 0;
+});
+
+test('the merchant copies the portal link and opens the portal read-only', async ({ page, request, baseURL, context }) => {
+  const email = `merchant-view-${Date.now()}@example.com`;
+  const bought = await buy(request, baseURL!, 'Starter Kit', email, 'Vera View');
+  await logIn(page);
+  await expect(page).toHaveURL(/\/dashboard\/customers$/);
+  await page.goto(`/dashboard/customers/${bought.customer.id}`);
+  await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
+
+  await page.getByRole('button', { name: 'Portal link' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Portal link' });
+  const url = dialog.getByTestId('portal-link-url');
+  await expect(url).toHaveValue(/\/portal\/link\//);
+  const first = await url.inputValue();
+  await noA11yViolations(page);
+  // Rotating voids the link just copied.
+  await dialog.getByRole('button', { name: 'Rotate link' }).click();
+  await expect(url).not.toHaveValue(first);
+  const second = await url.inputValue();
+  await dialog.getByRole('button', { name: 'Close' }).click();
+
+  const customer = await context.browser()!.newContext({ baseURL });
+  const tab = await customer.newPage();
+  await tab.goto(first);
+  await expect(tab).toHaveURL(/\/portal\/northwind-games\?link=expired$/);
+  await tab.goto(second);
+  await expect(tab).toHaveURL(/\/portal$/);
+  await expect(tab.getByTestId('portal-customer')).toContainText('Vera View');
+  await customer.close();
+
+  // "Open portal as customer": the same portal, read-only, in a new tab.
+  const [view] = await Promise.all([
+    page.waitForEvent('popup'),
+    page.getByRole('link', { name: 'Open portal as customer' }).click(),
+  ]);
+  await expect(view).toHaveURL(/\/portal$/);
+  await expect(view.getByTestId('portal-read-only')).toContainText("You are seeing Vera View's portal as the shop");
+  await expect(view.getByTestId('portal-customer')).toContainText('Vera View');
 });

@@ -363,6 +363,7 @@ pub async fn seed_bench(
                 subscription_status: Set(status),
                 search_text: Set(search),
                 banned_until: Set(None),
+                portal_link_version: Set(0),
             });
         }
         written_orders += os.len() as u64;

@@ -32,6 +32,11 @@ pub struct GlobalArgs {
     #[arg(long, env = "PATRON_CONFIG", global = true)]
     pub config: Option<PathBuf>,
 
+    /// The address end customers reach Patron at, for links in emails
+    /// (`https://billing.example.com`) [default: http:// and the listen address].
+    #[arg(long, env = "PATRON_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+
     /// Log as JSON lines instead of text.
     #[arg(long, env = "PATRON_LOG_JSON", global = true)]
     pub log_json: bool,
@@ -139,6 +144,16 @@ pub struct ServeArgs {
     /// Apply pending migrations at start on PostgreSQL too (the embedded SQLite always does).
     #[arg(long)]
     pub migrate: bool,
+
+    /// Send emails through this SMTP server (smtp://user:pass@host:587?tls=required, or
+    /// smtps://...); without it they are written as .eml files under the data directory.
+    #[arg(long, env = "PATRON_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// The address emails are sent from; each shop's name is shown as the sender
+    /// [default: receipts@patron.localhost].
+    #[arg(long, env = "PATRON_MAIL_FROM")]
+    pub mail_from: Option<String>,
 }
 
 /// Options of `migrate`.

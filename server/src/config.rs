@@ -30,8 +30,10 @@ pub struct Settings {
     pub output_name: String,
     /// Listen address.
     pub site_addr: SocketAddr,
-    /// Folder of the embedded database.
+    /// Folder of the embedded database (and of emails written as files).
     pub data_dir: PathBuf,
+    /// The address end customers reach Patron at (`--public-url`), if given.
+    pub public_url: Option<String>,
 }
 
 impl Default for Settings {
@@ -42,6 +44,7 @@ impl Default for Settings {
             output_name: "patron".to_owned(),
             site_addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
             data_dir: PathBuf::from("data"),
+            public_url: None,
         }
     }
 }
@@ -67,6 +70,7 @@ impl Settings {
             output_name: file.output_name.unwrap_or(d.output_name),
             site_addr: file.site_addr.unwrap_or(d.site_addr),
             data_dir: file.data_dir.unwrap_or(d.data_dir),
+            public_url: None,
         })
     }
 
@@ -80,6 +84,14 @@ impl Settings {
             Some(url) => Ok(DatabaseTarget::from_url(url)?),
             None => Ok(DatabaseTarget::embedded(data_dir.unwrap_or(&self.data_dir))),
         }
+    }
+
+    /// The public address: `--public-url` when given, else `http://` and `addr`.
+    pub fn public_url_or(&self, addr: &str) -> String {
+        self.public_url
+            .clone()
+            .filter(|u| !u.trim().is_empty())
+            .unwrap_or_else(|| format!("http://{addr}"))
     }
 
     /// Leptos' own options for serving the site.

@@ -12,6 +12,7 @@ pub mod dashboard_guard;
 pub mod export;
 pub mod health;
 pub mod jobs;
+pub mod mail;
 pub mod portal;
 pub mod request_id;
 pub mod router;
@@ -33,7 +34,7 @@ use config::Settings;
 
 /// Runs one command line to completion.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let settings = match &cli.global.config {
+    let mut settings = match &cli.global.config {
         Some(path) => Settings::load(path, true)?,
         None => Settings::load(std::path::Path::new("Leptos.toml"), false)?,
     };
@@ -41,12 +42,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         cli.global.database_url.as_deref(),
         cli.global.data_dir.as_deref(),
     )?;
+    if let Some(dir) = &cli.global.data_dir {
+        settings.data_dir = dir.clone();
+    }
+    settings.public_url = cli.global.public_url.clone();
 
     match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
         Command::Serve(args) => serve::serve(&settings, target, args).await,
         Command::Migrate(MigrateArgs { action }) => migrate(&target, action).await,
         Command::SeedDemo => {
-            let svc = open_migrated(&target).await?;
+            let addr = std::env::var("LEPTOS_SITE_ADDR")
+                .ok()
+                .filter(|a| !a.trim().is_empty())
+                .unwrap_or_else(|| settings.site_addr.to_string());
+            let svc = open_migrated(&target)
+                .await?
+                .with_public_url(&settings.public_url_or(&addr));
             let seed = demo::seed_demo(&svc).await.map_err(domain_error)?;
             let verb = if seed.created {
                 "created"
@@ -62,13 +73,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 demo::DEMO_EMAIL,
                 demo::DEMO_PASSWORD
             ))?;
-            let addr = std::env::var("LEPTOS_SITE_ADDR")
-                .ok()
-                .filter(|a| !a.trim().is_empty())
-                .unwrap_or_else(|| settings.site_addr.to_string());
-            let (name, link) = demo::demo_portal_link(&svc, &format!("http://{addr}"))
-                .await
-                .map_err(domain_error)?;
+            let (name, link) = demo::demo_portal_link(&svc).await.map_err(domain_error)?;
             say(&format!(
                 "portal link for {name} (works once, for an hour): {}",
                 link.url

@@ -35,6 +35,11 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api::router(&state))
         .route("/downloads/{token}", get(download))
         .route("/portal/session/{token}", get(crate::portal::open_link))
+        .route("/portal/link/{token}", get(crate::portal::open_signed_link))
+        .route(
+            "/dashboard/customers/{id}/portal",
+            get(crate::portal::impersonate),
+        )
         .route(
             "/dashboard/customers/export.csv",
             get(crate::export::dashboard_customers_csv),

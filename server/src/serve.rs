@@ -60,9 +60,17 @@ pub async fn serve(
         .local_addr()
         .context("cannot read the listen address")?;
 
+    let mailer = crate::mail::LettreMailer::new(
+        args.mail_from
+            .as_deref()
+            .unwrap_or("receipts@patron.localhost"),
+        args.smtp_url.as_deref(),
+        &settings.data_dir,
+    )?;
     let state = AppState {
         leptos_options,
-        services: Services::new(db.clone()),
+        services: Services::new(db.clone())
+            .with_public_url(&settings.public_url_or(&local.to_string())),
     };
     // Listen for SIGTERM before announcing the address: a stop right after start must still be
     // graceful.
@@ -72,6 +80,7 @@ pub async fn serve(
 
     let sweeper = crate::jobs::spawn_sweeper(state.services.clone());
     let billing = crate::jobs::spawn_billing_clock(state.services.clone());
+    let mail = crate::jobs::spawn_mail_sender(state.services.clone(), mailer);
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
@@ -80,6 +89,7 @@ pub async fn serve(
 
     sweeper.abort();
     billing.abort();
+    mail.abort();
     tracing::info!("requests drained; closing the database");
     db.close().await.context("closing the database failed")?;
     Ok(())

@@ -182,7 +182,7 @@ pub async fn shell_context(svc: &Services, user: &SignedIn) -> Result<ShellConte
     let workspace = super::workspaces::get_workspace(&svc.db, &user.caller.workspace_id).await?;
     let role = match &user.caller.actor {
         Actor::User { role, .. } => Some(*role),
-        Actor::ApiKey { .. } | Actor::System => None,
+        Actor::ApiKey { .. } | Actor::PortalCustomer { .. } | Actor::System => None,
     };
     Ok(ShellContext {
         workspace: Some(workspace),

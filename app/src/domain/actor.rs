@@ -1,7 +1,7 @@
 //! Who is acting: the caller every domain operation receives, and what it may do.
 
 use crate::types::activity::ActorKind;
-use crate::types::{ApiKeyId, Role, Scope, UserId, WorkspaceId};
+use crate::types::{ApiKeyId, CustomerId, Role, Scope, UserId, WorkspaceId};
 
 use super::DomainError;
 
@@ -22,6 +22,12 @@ pub enum Actor {
         /// What the key may do.
         scopes: Vec<Scope>,
     },
+    /// The end customer, in the portal. Holds no scope: the portal's own functions check
+    /// that what it touches is theirs.
+    PortalCustomer {
+        /// The customer.
+        id: CustomerId,
+    },
     /// Patron itself: jobs, seeds, the command line.
     System,
 }
@@ -32,6 +38,7 @@ impl Actor {
         match self {
             Actor::User { .. } => ActorKind::User,
             Actor::ApiKey { .. } => ActorKind::ApiKey,
+            Actor::PortalCustomer { .. } => ActorKind::PortalCustomer,
             Actor::System => ActorKind::System,
         }
     }
@@ -41,6 +48,7 @@ impl Actor {
         match self {
             Actor::User { id, .. } => Some(id.as_str()),
             Actor::ApiKey { id, .. } => Some(id.as_str()),
+            Actor::PortalCustomer { id } => Some(id.as_str()),
             Actor::System => None,
         }
     }
@@ -72,6 +80,7 @@ impl Caller {
         match &self.actor {
             Actor::User { role, .. } => role.allows(scope),
             Actor::ApiKey { scopes, .. } => scopes.contains(&scope),
+            Actor::PortalCustomer { .. } => false,
             Actor::System => true,
         }
     }

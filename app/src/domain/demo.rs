@@ -392,7 +392,6 @@ async fn buy(
 /// Answers the customer's name and the link.
 pub async fn demo_portal_link(
     svc: &Services,
-    base: &str,
 ) -> Result<(String, crate::types::portal::CustomerSession), DomainError> {
     use crate::db::entities::customer;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -411,7 +410,6 @@ pub async fn demo_portal_link(
             customer_id: Some(first.id.clone()),
             ..Default::default()
         },
-        base,
     )
     .await?;
     let name = first

@@ -17,6 +17,7 @@ pub mod entitlements;
 pub mod error;
 pub mod idempotency;
 pub mod orders;
+pub mod outbox;
 pub mod paging;
 pub mod payment_details;
 pub mod payments;
@@ -54,6 +55,9 @@ pub struct Services {
     pub clock: Arc<dyn Clock>,
     /// Takes and gives back money.
     pub provider: Arc<dyn provider::PaymentProvider>,
+    /// The address end customers reach Patron at (`https://billing.example.com`), for links in
+    /// emails; no trailing slash.
+    pub public_url: String,
 }
 
 impl Services {
@@ -62,8 +66,15 @@ impl Services {
         Self {
             clock: Arc::new(SystemClock),
             provider: Arc::new(provider::SimulatedProvider::new(db.clone())),
+            public_url: "http://127.0.0.1:3000".into(),
             db,
         }
+    }
+
+    /// The same services reached at another address (links in emails point there).
+    pub fn with_public_url(mut self, url: &str) -> Self {
+        self.public_url = url.trim().trim_end_matches('/').to_owned();
+        self
     }
 
     /// The same services with another payment provider.

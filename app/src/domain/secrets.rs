@@ -3,6 +3,7 @@
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use hmac::{Hmac, Mac};
 use rand::Rng;
 use rand::distr::{Alphanumeric, SampleString};
 use sha2::{Digest, Sha256};
@@ -35,6 +36,37 @@ pub fn sha256_hex(s: &str) -> String {
 /// SHA-256 of raw bytes, lower-case hex: fingerprints of request bodies, which need not be text.
 pub fn sha256_hex_bytes(bytes: &[u8]) -> String {
     format!("{:x}", Sha256::digest(bytes))
+}
+
+fn mac(key: &str, message: &str) -> Hmac<Sha256> {
+    // HMAC takes a key of any length.
+    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key.as_bytes())
+        .unwrap_or_else(|_| unreachable!("HMAC accepts every key length"));
+    m.update(message.as_bytes());
+    m
+}
+
+/// HMAC-SHA256 of `message` under `key`, lower-case hex: the signature of a signed link.
+pub fn sign(key: &str, message: &str) -> String {
+    format!("{:x}", mac(key, message).finalize().into_bytes())
+}
+
+/// Whether `signature` (hex) is `message`'s under `key`, compared in constant time.
+pub fn signature_holds(key: &str, message: &str, signature: &str) -> bool {
+    let Some(tag) = unhex(signature) else {
+        return false;
+    };
+    mac(key, message).verify_slice(&tag).is_ok()
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
 }
 
 /// Hashes a password with Argon2id and a fresh salt (PHC string).

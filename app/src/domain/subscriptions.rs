@@ -25,7 +25,7 @@ use crate::types::{
     CustomerId, Invoice, InvoiceId, PaymentAttemptId, Scope, Subscription, SubscriptionId,
 };
 
-use super::actor::Caller;
+use super::actor::{Actor, Caller};
 use super::audit::{self, Change};
 use super::entitlements::{self, Which};
 use super::{DomainError, Services, customers, optional_text, products, stats, stored_json};
@@ -98,13 +98,15 @@ pub(crate) async fn find_row<C: ConnectionTrait>(
     caller: &Caller,
     id: &SubscriptionId,
 ) -> Result<sub::Model, DomainError> {
-    sub::Entity::find_by_id(id.clone())
-        .filter(sub::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
-        .one(conn)
-        .await?
-        .ok_or(DomainError::NotFound {
-            what: "subscription",
-        })
+    let mut q = sub::Entity::find_by_id(id.clone())
+        .filter(sub::Column::WorkspaceId.eq(caller.workspace_id.as_str()));
+    // An end customer reaches their own subscriptions only.
+    if let Actor::PortalCustomer { id: customer } = &caller.actor {
+        q = q.filter(sub::Column::CustomerId.eq(customer));
+    }
+    q.one(conn).await?.ok_or(DomainError::NotFound {
+        what: "subscription",
+    })
 }
 
 /// One subscription.
@@ -373,6 +375,16 @@ pub async fn cancel_subscription(
     input: SubscriptionCancel,
 ) -> Result<Subscription, DomainError> {
     caller.require(Scope::SubscriptionsWrite)?;
+    cancel(svc, caller, id, input).await
+}
+
+/// [`cancel_subscription`] once the caller's right to it is settled (the portal's own check).
+pub(crate) async fn cancel(
+    svc: &Services,
+    caller: &Caller,
+    id: &SubscriptionId,
+    input: SubscriptionCancel,
+) -> Result<Subscription, DomainError> {
     let reason = optional_text("reason", input.reason.as_deref(), 500)?;
     let now = svc.clock.now();
     let txn = svc.write_txn().await?;
@@ -524,6 +536,15 @@ pub async fn recover_subscription(
     id: &SubscriptionId,
 ) -> Result<Subscription, DomainError> {
     caller.require(Scope::SubscriptionsWrite)?;
+    recover(svc, caller, id).await
+}
+
+/// [`recover_subscription`] once the caller's right to it is settled (the portal's own check).
+pub(crate) async fn recover(
+    svc: &Services,
+    caller: &Caller,
+    id: &SubscriptionId,
+) -> Result<Subscription, DomainError> {
     let txn = svc.write_txn().await?;
     let row = find_row(&txn, caller, id).await?;
     if !is_live(row.status) || !row.cancel_at_period_end {

@@ -1,6 +1,9 @@
 //! Workspaces: creating them and finding the one a request works in.
 
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
+};
 
 use crate::db::entities::workspace;
 use crate::types::WorkspaceId;
@@ -18,6 +21,32 @@ pub struct NewWorkspace {
 }
 
 const NAME_MAX: usize = 100;
+/// The longest portal address a name gives.
+const SLUG_MAX: usize = 48;
+
+/// The portal address a workspace name gives: "Northwind Games" → `northwind-games`
+/// (transliterated to ASCII, at most 48 characters; `shop` when nothing is left).
+pub fn slug_of(name: &str) -> String {
+    let full = slug::slugify(name);
+    let cut = match full.char_indices().nth(SLUG_MAX) {
+        Some((i, _)) => full[..i].trim_end_matches('-').to_owned(),
+        None => full,
+    };
+    if cut.is_empty() { "shop".into() } else { cut }
+}
+
+/// `slug` made unique by the tail of the workspace's id (`northwind-games-0000000001`).
+pub fn slug_with_id(slug: &str, id: &str) -> String {
+    let tail: String = id
+        .chars()
+        .rev()
+        .take(10)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    format!("{slug}-{}", tail.to_ascii_lowercase())
+}
 
 /// Validates and stores a new workspace under a fresh id.
 pub async fn create_workspace(
@@ -46,8 +75,21 @@ pub async fn create_workspace_with_id(
     let currency = new.default_currency.trim().to_ascii_uppercase();
     let currency = super::validate::currency("default_currency", &currency)?;
     let now = svc.clock.now();
+    let mut slug = slug_of(&name);
+    let taken = workspace::Entity::find()
+        .filter(workspace::Column::Slug.eq(&slug))
+        .count(&svc.db)
+        .await?
+        > 0;
+    if taken {
+        // The unique index settles a race between two workspaces of one name.
+        slug = slug_with_id(&slug, id.as_str());
+    }
     let row = workspace::ActiveModel {
         id: Set(id.clone()),
+        slug: Set(Some(slug)),
+        portal_logo_url: Set(None),
+        portal_accent_color: Set(None),
         name: Set(name),
         default_currency: Set(currency.code.to_owned()),
         created_at: Set(now),
@@ -84,10 +126,79 @@ pub async fn first_workspace<C: ConnectionTrait>(
         .transpose()
 }
 
+/// The names of these workspaces, in one query.
+pub(crate) async fn names<C: ConnectionTrait>(
+    conn: &C,
+    ids: impl IntoIterator<Item = WorkspaceId>,
+) -> Result<std::collections::HashMap<WorkspaceId, String>, DomainError> {
+    let mut ids: Vec<WorkspaceId> = ids.into_iter().collect();
+    ids.sort();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(workspace::Entity::find()
+        .filter(workspace::Column::Id.is_in(ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|w| (w.id, w.name))
+        .collect())
+}
+
+/// The workspace's key for signed links (downloads, portal links). Workspaces made before
+/// signed links existed get theirs on first use; a concurrent first use keeps whichever key
+/// was written first.
+pub(crate) async fn signing_key<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: &WorkspaceId,
+) -> Result<String, DomainError> {
+    let ws = workspace::Entity::find_by_id(workspace_id)
+        .one(conn)
+        .await?
+        .ok_or(DomainError::NotFound { what: "workspace" })?;
+    if let Some(k) = ws.signing_secret {
+        return Ok(k);
+    }
+    workspace::Entity::update_many()
+        .col_expr(
+            workspace::Column::SigningSecret,
+            sea_orm::sea_query::Expr::val(Some(super::secrets::random_token(32))),
+        )
+        .filter(workspace::Column::Id.eq(workspace_id))
+        .filter(workspace::Column::SigningSecret.is_null())
+        .exec(conn)
+        .await?;
+    workspace::Entity::find_by_id(workspace_id)
+        .one(conn)
+        .await?
+        .and_then(|w| w.signing_secret)
+        .ok_or_else(|| DomainError::internal("workspace signing key missing"))
+}
+
 fn summary(row: workspace::Model) -> Result<WorkspaceSummary, DomainError> {
     Ok(WorkspaceSummary {
+        slug: row.slug.unwrap_or_else(|| row.id.to_string()),
         id: row.id,
         name: row.name,
         default_currency: row.default_currency,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_gives_a_readable_ascii_address() {
+        assert_eq!(slug_of("Northwind Games"), "northwind-games");
+        assert_eq!(slug_of("  Café Noir & Co. "), "cafe-noir-co");
+        assert_eq!(slug_of("!!!"), "shop");
+        assert!(slug_of(&"a b ".repeat(40)).len() <= SLUG_MAX);
+        assert!(!slug_of(&"a b ".repeat(40)).ends_with('-'));
+        assert_eq!(
+            slug_with_id("shop", "ws_01KAKX6D00DEM0WS0000000000"),
+            "shop-0000000000"
+        );
+    }
 }

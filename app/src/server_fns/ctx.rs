@@ -85,6 +85,28 @@ pub async fn portal_customer() -> Result<(Services, PortalCustomer), AppError> {
     Ok((svc, who))
 }
 
+/// The portal session cookie: HttpOnly, SameSite=Lax, whole site, Secure over HTTPS, for
+/// `seconds`.
+pub fn portal_cookie(token: &str, seconds: i64, secure: bool) -> Cookie<'static> {
+    Cookie::build((PORTAL_COOKIE, token.to_owned()))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure)
+        .path("/")
+        .max_age(cookie::time::Duration::seconds(seconds.max(0)))
+        .build()
+}
+
+/// Sets the portal session cookie on a server function's response, until `expires_at`.
+pub async fn set_portal_cookie(
+    svc: &Services,
+    token: &str,
+    expires_at: chrono::DateTime<chrono::Utc>,
+) {
+    let seconds = (expires_at - svc.clock.now()).num_seconds();
+    append_set_cookie(&portal_cookie(token, seconds, over_https().await).to_string());
+}
+
 /// Removes the portal cookie from the browser.
 pub fn clear_portal_cookie() {
     clear_cookie(PORTAL_COOKIE);

@@ -446,3 +446,26 @@ pub async fn lift_ban(ban_id: String) -> Result<Ban, AppError> {
     };
     crate::server_fns::ctx::with_status(run.await)
 }
+
+/// "Copy portal link": a fresh signed link into the customer's portal, as receipts carry.
+#[server(prefix = "/rpc", endpoint = "customer/portal_link", input = Json)]
+pub async fn copy_portal_link(id: String) -> Result<crate::types::portal::PortalLink, AppError> {
+    let run = async {
+        let (svc, caller) = on_server::caller().await?;
+        let id = on_server::id(&id, "customer")?;
+        Ok(crate::domain::portal::portal_link(&svc, &caller, &id).await?)
+    };
+    crate::server_fns::ctx::with_status(run.await)
+}
+
+/// "Rotate portal link": every link sent before stops working and the customer's portal
+/// sessions end; answers the new link.
+#[server(prefix = "/rpc", endpoint = "customer/rotate_portal_link", input = Json)]
+pub async fn rotate_portal_link(id: String) -> Result<crate::types::portal::PortalLink, AppError> {
+    let run = async {
+        let (svc, caller) = on_server::caller().await?;
+        let id = on_server::id(&id, "customer")?;
+        Ok(crate::domain::portal::rotate_portal_link(&svc, &caller, &id).await?)
+    };
+    crate::server_fns::ctx::with_status(run.await)
+}

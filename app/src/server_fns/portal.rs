@@ -1,23 +1,127 @@
-//! Server functions behind the customer portal. Each needs a live portal session (the
-//! `patron_portal` cookie), which names one customer of one shop: nothing here takes a
-//! customer id, so no request can reach anyone else's data.
+//! Server functions behind the customer portal. Those for a signed-in customer need a live
+//! portal session (the `patron_portal` cookie), which names one customer of one shop: none
+//! takes a customer id from the browser except the pick between records of one address, which
+//! is checked against that address, so no request can reach anyone else's data.
 
 use leptos::prelude::*;
 
 use crate::types::AppError;
-use crate::types::portal::PortalOverview;
+use crate::types::portal::{PortalBranding, PortalState};
 
-/// The signed-in customer's overview; `None` without a live portal session (a state the page
-/// explains, not an error).
+/// What the portal's front door shows: the signed-in customer's overview, a choice of
+/// customer records, or nothing (signed out, a state the page explains, not an error).
 #[server(prefix = "/rpc", endpoint = "portal/overview")]
-pub async fn load_portal() -> Result<Option<PortalOverview>, AppError> {
+pub async fn load_portal() -> Result<PortalState, AppError> {
     let run = async {
-        let (svc, who) = match super::ctx::portal_customer().await {
-            Ok(found) => found,
-            Err(AppError::Unauthenticated) => return Ok(None),
-            Err(e) => return Err(e),
-        };
-        Ok(Some(crate::domain::portal::overview(&svc, &who).await?))
+        use super::ctx;
+        ctx::require_same_origin().await?;
+        let svc = ctx::services()?;
+        let token = ctx::portal_token().await?;
+        Ok(crate::domain::portal::state(&svc, token.as_deref()).await?)
+    };
+    super::ctx::with_status(run.await)
+}
+
+/// A shop's sign-in page: its name and look. `NotFound` for an unknown address.
+#[server(prefix = "/rpc", endpoint = "portal/shop")]
+pub async fn load_portal_shop(slug: String) -> Result<PortalBranding, AppError> {
+    let run = async {
+        let svc = super::ctx::services()?;
+        Ok(crate::domain::portal::sign_in_page(&svc, &slug).await?)
+    };
+    super::ctx::with_status(run.await)
+}
+
+/// "Email me a code". Answers the same whether or not the address buys from the shop.
+#[server(prefix = "/rpc", endpoint = "portal/request_code")]
+pub async fn request_portal_code(slug: String, email: String) -> Result<(), AppError> {
+    let run = async {
+        use super::ctx;
+        ctx::require_same_origin().await?;
+        let svc = ctx::services()?;
+        let ip = ctx::client_ip().await;
+        crate::domain::portal::request_code(&svc, &slug, &email, ip.as_deref()).await?;
+        Ok(())
+    };
+    super::ctx::with_status(run.await)
+}
+
+/// "Sign in" with the emailed code: sets the portal cookie.
+#[server(prefix = "/rpc", endpoint = "portal/sign_in")]
+pub async fn portal_sign_in(slug: String, email: String, code: String) -> Result<(), AppError> {
+    let run = async {
+        use super::ctx;
+        use crate::domain::portal::{self, Opened};
+        ctx::require_same_origin().await?;
+        let svc = ctx::services()?;
+        let ip = ctx::client_ip().await;
+        match portal::sign_in_with_code(&svc, &slug, &email, &code, ip.as_deref()).await? {
+            Opened::Session { token, expires_at } => {
+                ctx::set_portal_cookie(&svc, &token, expires_at).await;
+                Ok(())
+            }
+            Opened::Refused { .. } => Err(AppError::Unauthenticated),
+        }
+    };
+    super::ctx::with_status(run.await)
+}
+
+/// Picks which of an address's customer records to be, after a code sign-in.
+#[server(prefix = "/rpc", endpoint = "portal/choose")]
+pub async fn choose_portal_customer(customer_id: String) -> Result<(), AppError> {
+    let run = async {
+        use super::ctx;
+        ctx::require_same_origin().await?;
+        let svc = ctx::services()?;
+        let token = ctx::portal_token()
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        let id = crate::types::CustomerId::parse(&customer_id).map_err(|_| AppError::NotFound {
+            what: "customer".into(),
+        })?;
+        crate::domain::portal::choose(&svc, &token, &id).await?;
+        Ok(())
+    };
+    super::ctx::with_status(run.await)
+}
+
+/// Cancels one of the customer's subscriptions at the end of its period.
+#[server(prefix = "/rpc", endpoint = "portal/cancel_subscription")]
+pub async fn cancel_my_subscription(
+    id: String,
+    reason: String,
+    comment: String,
+) -> Result<(), AppError> {
+    let run = async {
+        use super::ctx;
+        use crate::types::portal::CancelReason;
+        let (svc, who) = ctx::portal_customer().await?;
+        let id = crate::types::SubscriptionId::parse(&id).map_err(|_| AppError::NotFound {
+            what: "subscription".into(),
+        })?;
+        let reason = CancelReason::parse(&reason).ok_or_else(|| AppError::Invalid {
+            field: "reason".into(),
+            message: "choose a reason from the list".into(),
+        })?;
+        let ip = ctx::client_ip().await;
+        crate::domain::portal::cancel_subscription(&svc, &who, &id, reason, &comment, ip).await?;
+        Ok(())
+    };
+    super::ctx::with_status(run.await)
+}
+
+/// Takes back a scheduled cancellation of one of the customer's subscriptions.
+#[server(prefix = "/rpc", endpoint = "portal/recover_subscription")]
+pub async fn recover_my_subscription(id: String) -> Result<(), AppError> {
+    let run = async {
+        use super::ctx;
+        let (svc, who) = ctx::portal_customer().await?;
+        let id = crate::types::SubscriptionId::parse(&id).map_err(|_| AppError::NotFound {
+            what: "subscription".into(),
+        })?;
+        let ip = ctx::client_ip().await;
+        crate::domain::portal::recover_subscription(&svc, &who, &id, ip).await?;
+        Ok(())
     };
     super::ctx::with_status(run.await)
 }

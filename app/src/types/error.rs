@@ -96,6 +96,8 @@ string_enum!(
         ServiceUnavailable = "service_unavailable",
         /// Patron failed; the request id finds the details in its log.
         InternalError = "internal_error",
+        /// A merchant's read-only view of the portal cannot change anything.
+        ReadOnlySession = "read_only_session",
     }
 );
 
@@ -132,7 +134,7 @@ impl ErrorCode {
             | PaymentDetailBlocked
             | NoSuchPayment
             | RefundExceedsPayment => 402,
-            InsufficientScope | CrossOriginRequest | CustomerBanned => 403,
+            InsufficientScope | CrossOriginRequest | CustomerBanned | ReadOnlySession => 403,
             RouteNotFound | ResourceMissing => 404,
             IdempotencyKeyInFlight
             | EmailTaken
@@ -344,7 +346,8 @@ repayment_exists
 order_not_payable
 rate_limited
 service_unavailable
-internal_error"
+internal_error
+read_only_session"
         );
         let statuses: Vec<String> = ErrorCode::ALL
             .iter()

@@ -210,6 +210,16 @@ prefixed_id!(
     ChargeAttemptId,
     "cha_"
 );
+prefixed_id!(
+    /// An email in the outbox.
+    EmailId,
+    "em_"
+);
+prefixed_id!(
+    /// A one-time sign-in code for the customer portal.
+    PortalCodeId,
+    "pc_"
+);
 
 #[cfg(test)]
 mod tests {

@@ -22,9 +22,9 @@ pub use customer::{Customer, CustomerStats, Metadata};
 pub use entitlement::Entitlement;
 pub use error::{AppError, ErrorCode, ErrorType};
 pub use ids::{
-    ApiKeyId, BanId, ChargeAttemptId, CommandId, CustomerId, DisputeId, EntitlementId, EventId,
-    InvoiceId, OrderId, PaymentAttemptId, PaymentDetailId, ProductId, ProviderEventId, RefundId,
-    SessionId, SubscriptionId, UserId, WorkspaceId,
+    ApiKeyId, BanId, ChargeAttemptId, CommandId, CustomerId, DisputeId, EmailId, EntitlementId,
+    EventId, InvoiceId, OrderId, PaymentAttemptId, PaymentDetailId, PortalCodeId, ProductId,
+    ProviderEventId, RefundId, SessionId, SubscriptionId, UserId, WorkspaceId,
 };
 pub use order::{Dispute, Order, PaymentMethod, Refund};
 pub use page::Page;

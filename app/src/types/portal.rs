@@ -89,6 +89,13 @@ pub struct PortalSubscription {
 pub struct PortalOverview {
     /// The shop's name.
     pub shop: String,
+    /// The shop's look.
+    pub branding: PortalBranding,
+    /// A merchant viewing the portal as this customer: nothing can be changed.
+    pub read_only: bool,
+    /// Whether the shop has banned this customer: they see what they own, but cannot buy or
+    /// recover.
+    pub banned: bool,
     /// The customer's name, if known.
     pub name: Option<String>,
     /// The customer's email, if known.
@@ -99,4 +106,123 @@ pub struct PortalOverview {
     pub orders: Vec<PortalOrder>,
     /// Live ones first, then ended, newest first.
     pub subscriptions: Vec<PortalSubscription>,
+}
+
+/// How a shop's portal looks: its name, logo and accent colour.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortalBranding {
+    /// The shop's name.
+    pub shop: String,
+    /// The portal's address: `/portal/<slug>`.
+    pub slug: String,
+    /// An `https://` image address, if set.
+    pub logo_url: Option<String>,
+    /// `#rrggbb`, if set.
+    pub accent_color: Option<String>,
+}
+
+/// A signed portal link, as every receipt carries: works for 30 days, until the merchant
+/// rotates the customer's link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PortalLink {
+    /// The link.
+    pub url: String,
+    /// After this it no longer works.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// One customer record a signed-in address may be.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortalChoice {
+    /// The customer.
+    pub id: CustomerId,
+    /// Their name, if known.
+    pub name: Option<String>,
+    /// When they first bought.
+    pub since: DateTime<Utc>,
+    /// Orders so far.
+    pub order_count: i64,
+}
+
+/// After a code sign-in whose address several customers of the shop share: which to be.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortalChoices {
+    /// The shop.
+    pub branding: PortalBranding,
+    /// The address that signed in.
+    pub email: String,
+    /// Oldest first.
+    pub customers: Vec<PortalChoice>,
+}
+
+/// What the portal's front door shows: the signed-in customer's overview, a choice of
+/// customer records, or nothing (signed out).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PortalState {
+    /// Signed in.
+    SignedIn(Box<PortalOverview>),
+    /// Signed in by code as an address several customers share: pick one.
+    Choosing(PortalChoices),
+    /// Not signed in.
+    SignedOut,
+}
+
+/// Why a customer cancels, from the portal's list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CancelReason {
+    /// It costs too much.
+    TooExpensive,
+    /// They no longer use it.
+    Unused,
+    /// Something is missing.
+    MissingFeatures,
+    /// They switched to something else.
+    SwitchedService,
+    /// Quality or support.
+    LowQuality,
+    /// Another reason (the comment says).
+    Other,
+}
+
+impl CancelReason {
+    /// Every reason, in the order the form lists them.
+    pub const ALL: [CancelReason; 6] = [
+        CancelReason::TooExpensive,
+        CancelReason::Unused,
+        CancelReason::MissingFeatures,
+        CancelReason::SwitchedService,
+        CancelReason::LowQuality,
+        CancelReason::Other,
+    ];
+
+    /// The wire form (`too_expensive`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CancelReason::TooExpensive => "too_expensive",
+            CancelReason::Unused => "unused",
+            CancelReason::MissingFeatures => "missing_features",
+            CancelReason::SwitchedService => "switched_service",
+            CancelReason::LowQuality => "low_quality",
+            CancelReason::Other => "other",
+        }
+    }
+
+    /// As the form shows it.
+    pub fn label(self) -> &'static str {
+        match self {
+            CancelReason::TooExpensive => "It costs too much",
+            CancelReason::Unused => "I don't use it enough",
+            CancelReason::MissingFeatures => "Something I need is missing",
+            CancelReason::SwitchedService => "I'm switching to something else",
+            CancelReason::LowQuality => "Quality or support let me down",
+            CancelReason::Other => "Another reason",
+        }
+    }
+
+    /// From the wire form.
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == raw)
+    }
 }

@@ -11,6 +11,8 @@ pub struct WorkspaceSummary {
     pub id: WorkspaceId,
     /// Display name of the store.
     pub name: String,
+    /// The portal's address: `/portal/<slug>`.
+    pub slug: String,
     /// ISO 4217 code that lifetime values are converted to.
     pub default_currency: String,
 }

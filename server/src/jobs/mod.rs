@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use app::domain::billing::{self, BillingReport};
+use app::domain::outbox::{self, Mailer};
 use app::domain::{Services, accounts, idempotency, payments, portal, rate_limit};
 
 /// How often expired sessions and idempotency records are deleted.
@@ -95,6 +96,38 @@ pub fn spawn_billing_clock(svc: Services) -> tokio::task::JoinHandle<()> {
             every.tick().await;
             bill(&svc).await;
             reconcile(&svc).await;
+        }
+    })
+}
+
+/// How often the outbox is looked at for emails to send.
+pub const MAIL_EVERY: Duration = Duration::from_secs(5);
+
+/// One run of the mail sender: sends what is due, each email claimed by exactly one process.
+pub async fn send_mail(svc: &Services, mailer: &dyn Mailer) {
+    match outbox::deliver_due(svc, mailer).await {
+        Ok(report) if report != outbox::DeliveryReport::default() => tracing::info!(
+            sent = report.sent,
+            retrying = report.retrying,
+            failed = report.failed,
+            "outbox"
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "sending the outbox failed"),
+    }
+}
+
+/// Runs [`send_mail`] now and every [`MAIL_EVERY`] until the process ends.
+pub fn spawn_mail_sender(
+    svc: Services,
+    mailer: crate::mail::LettreMailer,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(MAIL_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            send_mail(&svc, &mailer).await;
         }
     })
 }

@@ -111,6 +111,7 @@ async fn data(engine: Engine, n: usize) -> Data {
             subscription_status: STATUSES[i % STATUSES.len()].map(|s| s.parse().unwrap()),
             search_text: String::new(),
             banned_until: None,
+            portal_link_version: 0,
         };
         let mut mine = model(&tenant.workspace_id);
         let mut theirs = model(&other.workspace_id);

@@ -23,5 +23,6 @@ mod money_api;
 mod money_safety;
 mod openapi;
 mod portal;
+mod portal_doors;
 mod rate_limits;
 mod workspaces;

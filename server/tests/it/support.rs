@@ -176,6 +176,8 @@ impl TestServer {
     pub async fn start(services: Services) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
+        // Links in emails point at this server.
+        let services = services.with_public_url(&format!("http://{addr}"));
         let leptos_options = LeptosOptions::builder()
             .output_name("patron")
             .site_root(env!("CARGO_MANIFEST_DIR").to_owned() + "/../target/site")
@@ -299,6 +301,8 @@ impl TestAppBuilder {
             srv: TestServer::start(svc.clone()).await,
             key: tenant.key.clone(),
         };
+        // What the test calls directly makes links to the same server.
+        let svc = svc.with_public_url(&api.srv.base);
         TestApp {
             t,
             svc,

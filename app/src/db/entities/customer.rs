@@ -70,6 +70,8 @@ pub struct Model {
     pub search_text: String,
     /// The latest expiry of the active bans matching this customer (year 9999: permanent).
     pub banned_until: Option<DateTimeUtc>,
+    /// Bumped by "Rotate portal link": every signed portal link made before stops working.
+    pub portal_link_version: i32,
 }
 
 /// Declared from the owned side.

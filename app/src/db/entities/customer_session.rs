@@ -12,6 +12,11 @@ crate::string_enum!(
         Link = "link",
         /// A signed-in portal session (the cookie).
         Session = "session",
+        /// A sign-in by code whose address several customers share: the person picks which
+        /// of them to be before it becomes a session. `customer_id` is one of them.
+        Pick = "pick",
+        /// A merchant's read-only view of the portal as this customer.
+        Impersonation = "impersonation",
     }
 );
 

@@ -21,6 +21,12 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// HMAC key for signed links (downloads), made on first use.
     pub signing_secret: Option<String>,
+    /// The portal's address: `/portal/<slug>`. Unique.
+    pub slug: Option<String>,
+    /// The portal's logo (an https:// image address).
+    pub portal_logo_url: Option<String>,
+    /// The portal's accent colour, `#rrggbb`.
+    pub portal_accent_color: Option<String>,
 }
 
 /// Workspaces own every other table; relations are declared from the owned side.

@@ -12,6 +12,7 @@ mod m20261121_000006_bans;
 mod m20261201_000007_money_safety;
 mod m20261202_000008_rate_limits;
 mod m20261202_000009_customer_sessions;
+mod m20261202_000010_portal_mail;
 
 /// Every migration in order; `server migrate` and the embedded default's start apply them.
 #[derive(Debug)]
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000007_money_safety::Migration),
             Box::new(m20261202_000008_rate_limits::Migration),
             Box::new(m20261202_000009_customer_sessions::Migration),
+            Box::new(m20261202_000010_portal_mail::Migration),
         ]
     }
 }

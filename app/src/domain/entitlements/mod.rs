@@ -18,16 +18,14 @@ pub use license_keys::{mask_license_key, reveal_license_key};
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
-use hmac::{Hmac, Mac};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
 };
 use serde_json::json;
-use sha2::Sha256;
 
-use crate::db::entities::{entitlement as ent, entitlement_command as cmd, product, workspace};
+use crate::db::entities::{entitlement as ent, entitlement_command as cmd, product};
 use crate::types::ErrorCode;
 use crate::types::activity::TargetKind;
 use crate::types::entitlement::{
@@ -36,13 +34,14 @@ use crate::types::entitlement::{
 };
 use crate::types::product::{Benefit, BenefitKind};
 use crate::types::{
-    CommandId, CustomerId, Entitlement, EntitlementId, OrderId, Scope, SubscriptionId, WorkspaceId,
+    CommandId, CustomerId, Entitlement, EntitlementId, OrderId, Scope, SubscriptionId,
 };
 
 use super::actor::Caller;
 use super::audit::{self, Change};
 use super::{
     DomainError, Services, customers, optional_text, products, secrets, stored_json, to_json,
+    workspaces,
 };
 
 fn to_entitlement(
@@ -493,7 +492,6 @@ async fn expire_one(
 
 #[cfg(test)]
 mod tests {
-    use super::downloads::{hex, unhex};
     use super::*;
 
     #[test]
@@ -507,6 +505,5 @@ mod tests {
             mask_license_key("ABCDE-FGHJK-MNPQR-STVWX"),
             "•••••-•••••-•••••-STVWX"
         );
-        assert_eq!(unhex(&hex(&[0, 255, 16])), Some(vec![0, 255, 16]));
     }
 }

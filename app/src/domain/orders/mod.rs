@@ -274,6 +274,9 @@ pub(crate) async fn record<C: ConnectionTrait>(
     .insert(conn)
     .await?;
     let paid = status == OrderStatus::Paid;
+    if paid {
+        super::portal::send_receipt(conn, svc, &row).await?;
+    }
     stats::apply(
         conn,
         &caller.workspace_id,

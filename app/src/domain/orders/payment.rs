@@ -127,6 +127,7 @@ async fn record_payment(
         });
     }
     payments::settle(&txn, svc, attempt_id, &row.id, &charge.payment_id).await?;
+    super::super::portal::send_receipt(&txn, svc, row).await?;
     stats::apply(
         &txn,
         &row.workspace_id,

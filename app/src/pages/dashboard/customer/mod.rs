@@ -11,6 +11,7 @@ mod inventory;
 mod metadata;
 mod orders;
 mod overview;
+mod portal;
 mod subscriptions;
 
 use chrono::{DateTime, Utc};
@@ -138,6 +139,7 @@ fn Header(data: CustomerPageData) -> impl IntoView {
         ..
     } = data;
     let can_ban = role.allows(Scope::BansWrite);
+    let can_share_portal = role.allows(Scope::PortalWrite);
     let ban_open = RwSignal::new(false);
     let banned = ban.is_some();
     let banner = ban.map(|b| {
@@ -196,14 +198,17 @@ fn Header(data: CustomerPageData) -> impl IntoView {
                     </div>
                     <p class="mt-1 font-mono text-xs text-slate-500">{customer.id.to_string()}</p>
                 </div>
-                <a
-                    href=format!("/dashboard/customers/{}/data_export.json", customer.id)
-                    download
-                    rel="external"
-                    class=BTN
-                >
-                    "Download data"
-                </a>
+                <div class="flex flex-wrap gap-2">
+                    <portal::PortalButtons can_share=can_share_portal />
+                    <a
+                        href=format!("/dashboard/customers/{}/data_export.json", customer.id)
+                        download
+                        rel="external"
+                        class=BTN
+                    >
+                        "Download data"
+                    </a>
+                </div>
                 {can_edit.then(|| view! {
                     <div class="flex flex-wrap gap-2">
                         <button type="button" class=BTN on:click=move |_| edit_open.set(true)>

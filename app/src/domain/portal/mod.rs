@@ -1,13 +1,27 @@
-//! The hosted customer portal's door: a one-time link minted by the merchant's back end,
-//! exchanged on first use for a portal session (a first-party cookie), and what a signed-in
-//! end customer may see. A session names one customer of one workspace; every read here is
-//! scoped by both, so no request can reach another customer's data.
+//! The hosted customer portal: its three doors (a one-time link minted by the merchant's back
+//! end, the signed link in every receipt, a one-time code by email), each exchanged for a
+//! portal session (a first-party cookie), and what a signed-in end customer may see and do.
+//! A session names one customer of one workspace; every read and action here is scoped by
+//! both, so no request can reach another customer's data.
+
+mod actions;
+mod codes;
+mod links;
+mod receipts;
+
+pub use actions::{cancel_subscription, recover_subscription};
+pub use codes::{
+    CODE_LEN, CODE_REQUEST_EMAIL, CODE_REQUEST_IP, CODE_TRIES, CODE_TRY_EMAIL, CODE_TRY_IP,
+    CODE_TTL, choices, choose, request_code, sign_in_page, sign_in_with_code,
+};
+pub use links::{SIGNED_LINK_TTL, open_signed_link, portal_link, rotate_portal_link};
+pub(crate) use receipts::send_receipt;
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use serde_json::json;
 
@@ -16,10 +30,11 @@ use super::audit::{self, Change};
 use super::secrets::{random_token, sha256_hex};
 use super::{DomainError, Services, products, workspaces};
 use crate::db::entities::customer_session::{self as cs, CustomerSessionKind};
-use crate::db::entities::{customer, order, subscription};
+use crate::db::entities::{customer, order, subscription, workspace};
 use crate::types::activity::TargetKind;
 use crate::types::portal::{
-    CustomerSession, CustomerSessionCreate, PortalOrder, PortalOverview, PortalSubscription,
+    CustomerSession, CustomerSessionCreate, PortalBranding, PortalOrder, PortalOverview,
+    PortalState, PortalSubscription,
 };
 use crate::types::subscription::SubscriptionStatus;
 use crate::types::{CustomerId, ProductId, Scope, WorkspaceId};
@@ -28,6 +43,8 @@ use crate::types::{CustomerId, ProductId, Scope, WorkspaceId};
 pub const LINK_TTL: Duration = Duration::hours(1);
 /// How long a portal session lasts after the link was opened.
 pub const SESSION_TTL: Duration = Duration::hours(12);
+/// How long a merchant's read-only view as a customer lasts.
+pub const IMPERSONATION_TTL: Duration = Duration::hours(1);
 /// The orders the overview lists.
 const ORDERS_SHOWN: u64 = 50;
 
@@ -40,6 +57,69 @@ pub struct PortalCustomer {
     pub customer_id: CustomerId,
     /// The merchant's "Back to the shop" address, from the link.
     pub return_url: Option<String>,
+    /// A merchant's view as this customer: reads only.
+    pub read_only: bool,
+}
+
+/// What opening a link or signing in with a code gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Opened {
+    /// A portal session: the cookie's token and when it ends.
+    Session {
+        /// The session token (the cookie's value).
+        token: String,
+        /// When it ends.
+        expires_at: DateTime<Utc>,
+    },
+    /// The link is expired, used, rotated or not Patron's. `slug` names the shop's sign-in
+    /// page when the link's shop is known.
+    Refused {
+        /// The shop's portal address.
+        slug: Option<String>,
+    },
+}
+
+/// Starts a portal session (or a choice, or a merchant's view) of `kind` inside `conn`.
+pub(crate) async fn start_session<C: ConnectionTrait>(
+    conn: &C,
+    svc: &Services,
+    workspace_id: &WorkspaceId,
+    customer_id: &CustomerId,
+    return_url: Option<String>,
+    kind: CustomerSessionKind,
+) -> Result<(String, DateTime<Utc>), DomainError> {
+    let now = svc.clock.now();
+    let token = random_token(43);
+    let expires_at = now
+        + match kind {
+            CustomerSessionKind::Pick => codes::pick_ttl(),
+            CustomerSessionKind::Impersonation => IMPERSONATION_TTL,
+            CustomerSessionKind::Link => LINK_TTL,
+            CustomerSessionKind::Session => SESSION_TTL,
+        };
+    cs::ActiveModel {
+        token_hash: Set(sha256_hex(&token)),
+        kind: Set(kind),
+        workspace_id: Set(workspace_id.clone()),
+        customer_id: Set(customer_id.clone()),
+        return_url: Set(return_url),
+        created_at: Set(now),
+        expires_at: Set(expires_at),
+        used_at: Set(None),
+    }
+    .insert(conn)
+    .await?;
+    Ok((token, expires_at))
+}
+
+/// A shop's look, from its row.
+pub(crate) fn branding_of(ws: &workspace::Model) -> PortalBranding {
+    PortalBranding {
+        shop: ws.name.clone(),
+        slug: ws.slug.clone().unwrap_or_else(|| ws.id.to_string()),
+        logo_url: ws.portal_logo_url.clone(),
+        accent_color: ws.portal_accent_color.clone(),
+    }
 }
 
 fn checked_return_url(raw: &str) -> Result<String, DomainError> {
@@ -63,13 +143,12 @@ fn checked_return_url(raw: &str) -> Result<String, DomainError> {
     }
 }
 
-/// Mints a one-time portal link for a customer of the caller's workspace. `base` is the
-/// address the customer reaches Patron at (`https://billing.example.com`).
+/// Mints a one-time portal link for a customer of the caller's workspace, at the address
+/// customers reach Patron at ([`Services::public_url`]).
 pub async fn create_customer_session(
     svc: &Services,
     caller: &Caller,
     input: CustomerSessionCreate,
-    base: &str,
 ) -> Result<CustomerSession, DomainError> {
     caller.require(Scope::PortalWrite)?;
     let return_url = input
@@ -100,21 +179,15 @@ pub async fn create_customer_session(
         }
     };
     let customer = found.ok_or(DomainError::NotFound { what: "customer" })?;
-    let token = random_token(43);
-    let now = svc.clock.now();
-    let expires_at = now + LINK_TTL;
     let txn = svc.write_txn().await?;
-    cs::ActiveModel {
-        token_hash: Set(sha256_hex(&token)),
-        kind: Set(CustomerSessionKind::Link),
-        workspace_id: Set(caller.workspace_id.clone()),
-        customer_id: Set(customer.id.clone()),
-        return_url: Set(return_url),
-        created_at: Set(now),
-        expires_at: Set(expires_at),
-        used_at: Set(None),
-    }
-    .insert(&txn)
+    let (token, expires_at) = start_session(
+        &txn,
+        svc,
+        &caller.workspace_id,
+        &customer.id,
+        return_url,
+        CustomerSessionKind::Link,
+    )
     .await?;
     audit::record(
         &txn,
@@ -132,7 +205,7 @@ pub async fn create_customer_session(
     txn.commit().await?;
     Ok(CustomerSession {
         object: "customer_session".into(),
-        url: format!("{}/portal/session/{token}", base.trim_end_matches('/')),
+        url: format!("{}/portal/session/{token}", svc.public_url),
         customer_id: customer.id,
         token,
         expires_at,
@@ -140,14 +213,8 @@ pub async fn create_customer_session(
 }
 
 /// Exchanges a one-time link's token for a portal session: the link works once, within its
-/// hour. Answers the session's token (for the cookie) and when it ends.
-pub async fn open_link(
-    svc: &Services,
-    token: &str,
-) -> Result<(String, DateTime<Utc>), DomainError> {
-    let gone = || DomainError::NotFound {
-        what: "portal link",
-    };
+/// hour.
+pub async fn open_link(svc: &Services, token: &str) -> Result<Opened, DomainError> {
     let hash = sha256_hex(token);
     let now = svc.clock.now();
     let txn = svc.write_txn().await?;
@@ -160,35 +227,82 @@ pub async fn open_link(
         .filter(cs::Column::ExpiresAt.gt(now))
         .exec(&txn)
         .await?;
-    if spent.rows_affected != 1 {
-        return Err(gone());
-    }
     let link = cs::Entity::find_by_id(hash)
+        .filter(cs::Column::Kind.eq(CustomerSessionKind::Link))
         .one(&txn)
-        .await?
-        .ok_or_else(gone)?;
-    let session = random_token(43);
-    let expires_at = now + SESSION_TTL;
-    cs::ActiveModel {
-        token_hash: Set(sha256_hex(&session)),
-        kind: Set(CustomerSessionKind::Session),
-        workspace_id: Set(link.workspace_id),
-        customer_id: Set(link.customer_id),
-        return_url: Set(link.return_url),
-        created_at: Set(now),
-        expires_at: Set(expires_at),
-        used_at: Set(None),
+        .await?;
+    let Some(link) = link else {
+        txn.rollback().await?;
+        return Ok(Opened::Refused { slug: None });
+    };
+    if spent.rows_affected != 1 {
+        txn.rollback().await?;
+        // A used or expired link not yet swept still tells whose shop it was.
+        let slug = workspaces::get_workspace(&svc.db, &link.workspace_id)
+            .await?
+            .slug;
+        return Ok(Opened::Refused { slug: Some(slug) });
     }
-    .insert(&txn)
+    let (token, expires_at) = start_session(
+        &txn,
+        svc,
+        &link.workspace_id,
+        &link.customer_id,
+        link.return_url,
+        CustomerSessionKind::Session,
+    )
     .await?;
     txn.commit().await?;
-    Ok((session, expires_at))
+    Ok(Opened::Session { token, expires_at })
+}
+
+/// A merchant's "Open portal as this customer": a read-only portal session for an hour,
+/// audited.
+pub async fn impersonate(
+    svc: &Services,
+    caller: &Caller,
+    id: &CustomerId,
+) -> Result<(String, DateTime<Utc>), DomainError> {
+    caller.require(Scope::CustomersRead)?;
+    let row = customer::Entity::find_by_id(id.clone())
+        .filter(customer::Column::WorkspaceId.eq(&caller.workspace_id))
+        .one(&svc.db)
+        .await?
+        .ok_or(DomainError::NotFound { what: "customer" })?;
+    let txn = svc.write_txn().await?;
+    let (token, expires_at) = start_session(
+        &txn,
+        svc,
+        &caller.workspace_id,
+        &row.id,
+        None,
+        CustomerSessionKind::Impersonation,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        svc,
+        caller,
+        Change {
+            action: "customer.portal_viewed",
+            target_type: TargetKind::Customer,
+            target_id: row.id.as_str(),
+            customer_id: Some(&row.id),
+            changes: json!({"read_only": true, "expires_at": expires_at}),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((token, expires_at))
 }
 
 /// The customer a live portal session belongs to; `Unauthenticated` otherwise.
 pub async fn session_customer(svc: &Services, token: &str) -> Result<PortalCustomer, DomainError> {
     let row = cs::Entity::find_by_id(sha256_hex(token))
-        .filter(cs::Column::Kind.eq(CustomerSessionKind::Session))
+        .filter(cs::Column::Kind.is_in([
+            CustomerSessionKind::Session,
+            CustomerSessionKind::Impersonation,
+        ]))
         .filter(cs::Column::ExpiresAt.gt(svc.clock.now()))
         .one(&svc.db)
         .await?
@@ -197,26 +311,44 @@ pub async fn session_customer(svc: &Services, token: &str) -> Result<PortalCusto
         workspace_id: row.workspace_id,
         customer_id: row.customer_id,
         return_url: row.return_url,
+        read_only: row.kind == CustomerSessionKind::Impersonation,
     })
+}
+
+/// What the portal's front door shows for a cookie token (or none).
+pub async fn state(svc: &Services, token: Option<&str>) -> Result<PortalState, DomainError> {
+    let Some(token) = token else {
+        return Ok(PortalState::SignedOut);
+    };
+    match session_customer(svc, token).await {
+        Ok(who) => return Ok(PortalState::SignedIn(Box::new(overview(svc, &who).await?))),
+        Err(DomainError::Unauthenticated) => {}
+        Err(e) => return Err(e),
+    }
+    match codes::choices(svc, token).await {
+        Ok(c) => Ok(PortalState::Choosing(c)),
+        Err(DomainError::Unauthenticated) => Ok(PortalState::SignedOut),
+        Err(e) => Err(e),
+    }
 }
 
 /// Ends a portal session (signing out).
 pub async fn end_session(svc: &Services, token: &str) -> Result<(), DomainError> {
     cs::Entity::delete_many()
         .filter(cs::Column::TokenHash.eq(sha256_hex(token)))
-        .filter(cs::Column::Kind.eq(CustomerSessionKind::Session))
+        .filter(cs::Column::Kind.ne(CustomerSessionKind::Link))
         .exec(&svc.db)
         .await?;
     Ok(())
 }
 
-/// Deletes links and sessions that have expired.
+/// Deletes links, sessions and sign-in codes that have expired.
 pub async fn sweep_expired(svc: &Services) -> Result<u64, DomainError> {
     let done = cs::Entity::delete_many()
         .filter(cs::Column::ExpiresAt.lte(svc.clock.now()))
         .exec(&svc.db)
         .await?;
-    Ok(done.rows_affected)
+    Ok(done.rows_affected + codes::sweep_expired(svc).await?)
 }
 
 /// "Download my data": everything Patron holds about the signed-in customer, the same
@@ -233,7 +365,10 @@ pub async fn export_my_data(
 /// What the signed-in customer sees first: the shop, themselves, their orders and their
 /// subscriptions. Never the merchant's internal notes or reasons.
 pub async fn overview(svc: &Services, who: &PortalCustomer) -> Result<PortalOverview, DomainError> {
-    let shop = workspaces::get_workspace(&svc.db, &who.workspace_id).await?;
+    let shop = workspace::Entity::find_by_id(who.workspace_id.clone())
+        .one(&svc.db)
+        .await?
+        .ok_or(DomainError::Unauthenticated)?;
     let me = customer::Entity::find_by_id(who.customer_id.clone())
         .filter(customer::Column::WorkspaceId.eq(&who.workspace_id))
         .one(&svc.db)
@@ -268,8 +403,12 @@ pub async fn overview(svc: &Services, who: &PortalCustomer) -> Result<PortalOver
     )
     .await?;
     let name_of = |id: &ProductId| names.get(id).cloned().unwrap_or_default();
+    let now = svc.clock.now();
     Ok(PortalOverview {
+        branding: branding_of(&shop),
         shop: shop.name,
+        read_only: who.read_only,
+        banned: me.banned_until.is_some_and(|t| t > now),
         name: me.name,
         email: me.email,
         return_url: who.return_url.clone(),

@@ -1,5 +1,12 @@
-//! The hosted customer portal, as the end customer sees it: the shop's name, who is signed
-//! in, their subscriptions and their orders. Reached through a one-time link from the shop.
+//! The hosted customer portal, as the end customer sees it: the shop's name and look, who is
+//! signed in, their subscriptions (cancel at period end, keep) and their orders. Reached
+//! through a one-time link from the shop, the link in a receipt, or a code by email
+//! ([`sign_in`]).
+
+mod sign_in;
+mod subscriptions;
+
+pub use sign_in::PortalSignInPage;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -9,9 +16,12 @@ use crate::components::alert::Alert;
 use crate::components::dialog::{BTN, StatusBadge, Submission};
 use crate::components::hydration::use_hydrated;
 use crate::components::time::LocalTime;
-use crate::server_fns::portal::{PortalSignOut, load_portal};
+use crate::server_fns::portal::{ChoosePortalCustomer, PortalSignOut, load_portal};
 use crate::types::money;
-use crate::types::portal::{PortalOrder, PortalOverview, PortalSubscription};
+use crate::types::portal::{
+    PortalBranding, PortalChoices, PortalOrder, PortalOverview, PortalState,
+};
+use subscriptions::SubscriptionCard;
 
 /// `/portal`: the signed-in customer's overview, or how to get in.
 #[component]
@@ -22,8 +32,11 @@ pub fn PortalPage() -> impl IntoView {
     let body = move || {
         Suspend::new(async move {
             match overview.await {
-                Ok(Some(o)) => view! { <Overview overview=o refresh /> }.into_any(),
-                Ok(None) => view! { <SignedOut /> }.into_any(),
+                Ok(PortalState::SignedIn(o)) => {
+                    view! { <Overview overview=*o refresh /> }.into_any()
+                }
+                Ok(PortalState::Choosing(c)) => view! { <Choose choices=c refresh /> }.into_any(),
+                Ok(PortalState::SignedOut) => view! { <SignedOut /> }.into_any(),
                 Err(e) => view! { <Alert large=true>{e.to_string()}</Alert> }.into_any(),
             }
         })
@@ -57,8 +70,64 @@ fn SignedOut() -> impl IntoView {
                 </p>
             </Show>
             <p class="mt-3 text-sm text-slate-600">
-                "To see your orders and subscriptions, open the link the shop gave you. A link works once and for an hour: ask the shop for a new one if yours has run out."
+                "To see your orders and subscriptions, open the link in your latest receipt from the shop, or sign in with a code on the shop's portal page."
             </p>
+        </section>
+    }
+}
+
+/// The shop's name, logo and accent colour above every portal page.
+#[component]
+pub(crate) fn ShopHeading(branding: PortalBranding) -> impl IntoView {
+    let accent = branding
+        .accent_color
+        .clone()
+        .unwrap_or_else(|| "#4f46e5".into());
+    view! {
+        <div class="h-1 w-16 rounded-full" style=format!("background-color:{accent}") aria-hidden="true"></div>
+        <div class="mt-3 flex items-center gap-3">
+            {branding.logo_url.clone().map(|src| view! {
+                <img src=src alt="" class="size-10 rounded-md object-contain" referrerpolicy="no-referrer" />
+            })}
+            <p class="text-sm font-semibold text-slate-700" data-testid="portal-shop">{branding.shop.clone()}</p>
+        </div>
+    }
+}
+
+/// After a code sign-in as an address several customer records share: which one to be.
+#[component]
+fn Choose(choices: PortalChoices, refresh: RwSignal<u32>) -> impl IntoView {
+    let choosing = Submission::<ChoosePortalCustomer>::new(move |_| refresh.update(|n| *n += 1));
+    view! {
+        <section class="rounded-xl border border-slate-200 bg-white p-6" data-testid="portal-choose">
+            <ShopHeading branding=choices.branding.clone() />
+            <h1 class="mt-4 text-xl font-semibold text-slate-900">"Which account?"</h1>
+            <p class="mt-2 text-sm text-slate-600">
+                {format!("{} has bought as more than one customer. Choose whose purchases to see.", choices.email)}
+            </p>
+            <ul class="mt-4 space-y-2">
+                {choices.customers.into_iter().map(|c| {
+                    let id = c.id.to_string();
+                    let name = c.name.clone().unwrap_or_else(|| "Unnamed customer".into());
+                    view! {
+                        <li>
+                            <button
+                                type="button"
+                                class="w-full rounded-lg border border-slate-200 px-4 py-3 text-left hover:border-indigo-400 hover:bg-indigo-50 focus-visible:outline-2 focus-visible:outline-indigo-600 disabled:opacity-60"
+                                disabled=choosing.busy()
+                                on:click=move |_| choosing.submit(ChoosePortalCustomer { customer_id: id.clone() })
+                            >
+                                <span class="block font-medium text-slate-900">{name}</span>
+                                <span class="block text-sm text-slate-600">
+                                    {format!("{} order{} · customer since ", c.order_count, if c.order_count == 1 { "" } else { "s" })}
+                                    <LocalTime at=c.since />
+                                </span>
+                            </button>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            {move || choosing.error().get().map(|e| view! { <div class="mt-3"><Alert>{e}</Alert></div> })}
         </section>
     }
 }
@@ -73,10 +142,23 @@ fn Overview(overview: PortalOverview, refresh: RwSignal<u32>) -> impl IntoView {
         .unwrap_or_default();
     let subscriptions = overview.subscriptions;
     let orders = overview.orders;
+    let read_only = overview.read_only;
+    let banned = overview.banned;
     view! {
+        {read_only.then(|| view! {
+            <p class="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900" role="status" data-testid="portal-read-only">
+                <strong>"Read-only view. "</strong>
+                {format!("You are seeing {}'s portal as the shop. Nothing here can be changed from this view.", who)}
+            </p>
+        })}
+        {(banned && !read_only).then(|| view! {
+            <p class="rounded-md border border-slate-200 bg-white px-3 py-2 text-sm text-slate-700" role="status">
+                "This account can no longer buy from the shop or renew subscriptions. You keep what you have already paid for until it ends."
+            </p>
+        })}
         <header class="flex flex-wrap items-center gap-3">
             <div class="min-w-0 flex-1">
-                <p class="text-sm font-medium text-indigo-600" data-testid="portal-shop">{overview.shop.clone()}</p>
+                <ShopHeading branding=overview.branding.clone() />
                 <h1 class="text-2xl font-semibold tracking-tight text-slate-900">"Your purchases"</h1>
                 <p class="text-sm text-slate-600" data-testid="portal-customer">
                     {format!("Signed in as {who}")}
@@ -104,7 +186,7 @@ fn Overview(overview: PortalOverview, refresh: RwSignal<u32>) -> impl IntoView {
             } else {
                 view! {
                     <ul class="space-y-3">
-                        {subscriptions.into_iter().map(|s| view! { <SubscriptionCard sub=s /> }).collect_view()}
+                        {subscriptions.into_iter().map(|s| view! { <SubscriptionCard sub=s read_only banned refresh /> }).collect_view()}
                     </ul>
                 }
                 .into_any()
@@ -118,43 +200,6 @@ fn Overview(overview: PortalOverview, refresh: RwSignal<u32>) -> impl IntoView {
                 view! { <OrderTable orders /> }.into_any()
             }}
         </section>
-    }
-}
-
-fn every(s: &PortalSubscription) -> String {
-    let unit = s.interval.as_str();
-    if s.interval_count == 1 {
-        format!("per {unit}")
-    } else {
-        format!("every {} {unit}s", s.interval_count)
-    }
-}
-
-#[component]
-fn SubscriptionCard(sub: PortalSubscription) -> impl IntoView {
-    use crate::types::subscription::SubscriptionStatus;
-    let live = matches!(
-        sub.status,
-        SubscriptionStatus::Active | SubscriptionStatus::PastDue
-    );
-    let next = if !live {
-        None
-    } else if sub.cancel_at_period_end {
-        Some(view! { "Ends on " <LocalTime at=sub.current_period_end /> }.into_any())
-    } else {
-        Some(view! { "Renews on " <LocalTime at=sub.current_period_end /> }.into_any())
-    };
-    view! {
-        <li class="rounded-xl border border-slate-200 bg-white p-4" data-subscription-id=sub.id.to_string()>
-            <div class="flex flex-wrap items-center gap-3">
-                <h3 class="font-semibold text-slate-900">{sub.product_name.clone()}</h3>
-                <StatusBadge status=sub.status.as_str() />
-                <span class="ml-auto font-semibold tabular-nums">
-                    {format!("{} {}", money::format(sub.amount, &sub.currency), every(&sub))}
-                </span>
-            </div>
-            {next.map(|n| view! { <p class="mt-2 text-sm text-slate-600">{n}</p> })}
-        </li>
     }
 }
 

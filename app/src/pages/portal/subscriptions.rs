@@ -1,0 +1,166 @@
+//! One subscription in the portal: what it costs, when it renews or ends, and the customer's
+//! own actions on it: cancel at the end of the period (with a reason), or keep it after all.
+
+use leptos::prelude::*;
+
+use crate::components::dialog::{BTN, BTN_LINK, FormDialog, INPUT, LABEL, StatusBadge, Submission};
+use crate::components::time::LocalTime;
+use crate::server_fns::portal::{CancelMySubscription, RecoverMySubscription};
+use crate::types::money;
+use crate::types::portal::{CancelReason, PortalSubscription};
+use crate::types::subscription::SubscriptionStatus;
+
+fn every(s: &PortalSubscription) -> String {
+    let unit = s.interval.as_str();
+    if s.interval_count == 1 {
+        format!("per {unit}")
+    } else {
+        format!("every {} {unit}s", s.interval_count)
+    }
+}
+
+/// A subscription card, with Cancel or Keep when the customer may.
+#[component]
+pub(super) fn SubscriptionCard(
+    sub: PortalSubscription,
+    read_only: bool,
+    banned: bool,
+    refresh: RwSignal<u32>,
+) -> impl IntoView {
+    let live = matches!(
+        sub.status,
+        SubscriptionStatus::Active | SubscriptionStatus::PastDue
+    );
+    let next = if !live {
+        None
+    } else if sub.cancel_at_period_end {
+        Some(
+            view! { "Ends on " <LocalTime at=sub.current_period_end /> ". It will not renew." }
+                .into_any(),
+        )
+    } else {
+        Some(view! { "Renews on " <LocalTime at=sub.current_period_end /> }.into_any())
+    };
+    let id = sub.id.to_string();
+    let name = sub.product_name.clone();
+    let action = (live && !read_only).then(|| {
+        if sub.cancel_at_period_end {
+            (!banned).then(|| view! { <KeepButton id=id.clone() refresh /> }.into_any())
+        } else {
+            Some(view! { <CancelButton id=id.clone() name=name.clone() end=sub.current_period_end refresh /> }.into_any())
+        }
+    });
+    view! {
+        <li class="rounded-xl border border-slate-200 bg-white p-4" data-subscription-id=sub.id.to_string()>
+            <div class="flex flex-wrap items-center gap-3">
+                <h3 class="font-semibold text-slate-900">{sub.product_name.clone()}</h3>
+                <StatusBadge status=sub.status.as_str() />
+                <span class="ml-auto font-semibold tabular-nums">
+                    {format!("{} {}", money::format(sub.amount, &sub.currency), every(&sub))}
+                </span>
+            </div>
+            <div class="mt-2 flex flex-wrap items-center gap-3">
+                {next.map(|n| view! { <p class="text-sm text-slate-600" data-testid="subscription-next">{n}</p> })}
+                <div class="ml-auto">{action.flatten()}</div>
+            </div>
+        </li>
+    }
+}
+
+#[component]
+fn KeepButton(id: String, refresh: RwSignal<u32>) -> impl IntoView {
+    let keeping = Submission::<RecoverMySubscription>::new(move |_| refresh.update(|n| *n += 1));
+    view! {
+        <button
+            type="button"
+            class=BTN
+            disabled=keeping.busy()
+            on:click=move |_| keeping.submit(RecoverMySubscription { id: id.clone() })
+        >
+            {move || if keeping.busy().get() { "Keeping…" } else { "Keep my subscription" }}
+        </button>
+        {move || keeping.error().get().map(|e| view! { <p class="mt-1 text-sm text-red-700" role="alert">{e}</p> })}
+    }
+}
+
+#[component]
+fn CancelButton(
+    id: String,
+    name: String,
+    end: chrono::DateTime<chrono::Utc>,
+    refresh: RwSignal<u32>,
+) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let reason = RwSignal::new(String::new());
+    let comment = RwSignal::new(String::new());
+    let canceling = Submission::<CancelMySubscription>::new(move |_| {
+        open.set(false);
+        refresh.update(|n| *n += 1);
+    });
+    let id = StoredValue::new(id);
+    let submit = Callback::new(move |()| {
+        if reason.get_untracked().is_empty() {
+            canceling.refuse("Reason: choose one from the list.");
+            return;
+        }
+        canceling.submit(CancelMySubscription {
+            id: id.get_value(),
+            reason: reason.get_untracked(),
+            comment: comment.get_untracked(),
+        });
+    });
+    let title = format!("Cancel {name}?");
+    view! {
+        <button
+            type="button"
+            class=BTN_LINK
+            on:click=move |_| {
+                canceling.reset();
+                open.set(true);
+            }
+        >
+            "Cancel subscription"
+        </button>
+        <FormDialog
+            open
+            title=title
+            on_submit=submit
+            busy=canceling.busy()
+            error=canceling.error()
+            submit_label="Cancel at period end"
+            busy_label="Canceling…"
+            danger=true
+            dismiss_label="Keep it"
+        >
+            <p class="text-sm text-slate-600">
+                "You keep it until " <LocalTime at=end /> ". It will not renew after that, and you can change your mind until then."
+            </p>
+            <div>
+                <label for="cancel-reason" class=LABEL>"Why are you canceling?"</label>
+                <select
+                    id="cancel-reason"
+                    class=INPUT
+                    required
+                    prop:value=move || reason.get()
+                    on:change=move |ev| reason.set(event_target_value(&ev))
+                >
+                    <option value="">"Choose a reason"</option>
+                    {CancelReason::ALL.into_iter().map(|r| view! {
+                        <option value=r.as_str()>{r.label()}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div>
+                <label for="cancel-comment" class=LABEL>"Anything else the shop should know? (optional)"</label>
+                <textarea
+                    id="cancel-comment"
+                    class=INPUT
+                    rows="3"
+                    maxlength="400"
+                    prop:value=move || comment.get()
+                    on:input=move |ev| comment.set(event_target_value(&ev))
+                ></textarea>
+            </div>
+        </FormDialog>
+    }
+}

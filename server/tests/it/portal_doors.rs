@@ -1,0 +1,668 @@
+//! The portal's other doors and what a signed-in customer may do: the receipt every payment
+//! writes to the outbox (with a signed link that rotation voids), the sign-in by emailed code,
+//! the choice between customer records of one address, cancelling and keeping a subscription
+//! as the customer (audited), and the outbox job that sends each email exactly once.
+
+use std::sync::Arc;
+
+use app::db::Engine;
+use app::db::entities::email::{self, EmailKind, EmailStatus};
+use app::domain::outbox::{self, Mailer, OutgoingEmail};
+use app::domain::portal;
+use app::types::CustomerId;
+use chrono::Duration;
+use reqwest::StatusCode;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::{Value, json};
+
+use crate::money_api::{card, monthly, one_time};
+use crate::on_both_engines;
+use crate::support::{TestApp, TestServer};
+
+/// Buys `product` as `email` (named `name`); answers the customer's id.
+async fn buy(app: &TestApp, product: &str, email: &str, name: &str) -> String {
+    let c = app
+        .api
+        .post_ok(
+            "/checkouts",
+            json!({"product_id": product, "payment_method": card("4242424242424242"),
+                   "customer": {"email": email, "name": name}}),
+        )
+        .await;
+    c["customer"]["id"].as_str().unwrap().to_owned()
+}
+
+/// The emails written to `to`, oldest first.
+async fn mail_to(app: &TestApp, to: &str) -> Vec<email::Model> {
+    email::Entity::find()
+        .filter(email::Column::WorkspaceId.eq(&app.tenant.workspace_id))
+        .filter(email::Column::ToAddress.eq(to))
+        .order_by_asc(email::Column::Id)
+        .all(&app.svc.db)
+        .await
+        .unwrap()
+}
+
+/// The portal link in a receipt's text.
+fn link_in(text: &str) -> String {
+    text.split_whitespace()
+        .find(|w| w.contains("/portal/link/"))
+        .unwrap_or_else(|| panic!("no portal link in {text}"))
+        .to_owned()
+}
+
+/// Opens a link without following the redirect: where it leads and the cookie it set.
+async fn open(srv: &TestServer, url: &str) -> (String, Option<String>) {
+    let res = srv.client.get(url).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "{url}");
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let cookie = res
+        .headers()
+        .get("set-cookie")
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned());
+    (location, cookie)
+}
+
+/// Calls a portal server function with form fields, as the page does.
+async fn rpc(
+    srv: &TestServer,
+    cookie: Option<&str>,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (StatusCode, Value, Option<String>) {
+    let mut req = srv.client.post(srv.url(&format!("/rpc/portal/{path}")));
+    if let Some(c) = cookie {
+        req = req.header("cookie", c);
+    }
+    let res = req.form(form).send().await.unwrap();
+    let status = res.status();
+    let set = res
+        .headers()
+        .get("set-cookie")
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned());
+    (status, res.json().await.unwrap_or(Value::Null), set)
+}
+
+/// What the portal's front door shows the holder of `cookie`.
+async fn state(srv: &TestServer, cookie: &str) -> Value {
+    let (status, body, _) = rpc(srv, Some(cookie), "overview", &[]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body
+}
+
+/// Collects what a mailer was handed, failing for one address.
+#[derive(Debug, Default)]
+struct Recorder {
+    sent: std::sync::Mutex<Vec<OutgoingEmail>>,
+    refuse: Option<String>,
+}
+
+#[async_trait::async_trait]
+impl Mailer for Recorder {
+    async fn send(&self, email: &OutgoingEmail) -> Result<String, String> {
+        if self.refuse.as_deref() == Some(email.to.as_str()) {
+            return Err("550 mailbox unavailable".into());
+        }
+        self.sent.lock().unwrap().push(email.clone());
+        Ok("250 accepted".into())
+    }
+}
+
+async fn a_paid_checkout_sends_a_receipt_whose_link_signs_in_until_rotated(engine: Engine) {
+    let app = TestApp::on(engine).build().await;
+    let srv = &app.api.srv;
+    let kit = one_time(&app.api, 1500, "EUR").await;
+    let ann = buy(&app, &kit, "ann@example.com", "Ann Lee").await;
+
+    let mails = mail_to(&app, "ann@example.com").await;
+    assert_eq!(mails.len(), 1, "one receipt per payment");
+    let receipt = &mails[0];
+    assert_eq!(receipt.kind, EmailKind::Receipt);
+    assert_eq!(receipt.status, EmailStatus::Pending);
+    assert_eq!(
+        receipt.customer_id.as_ref().map(|c| c.to_string()),
+        Some(ann.clone())
+    );
+    assert!(
+        receipt.subject.starts_with("Your receipt from Shop"),
+        "{}",
+        receipt.subject
+    );
+    assert!(receipt.text_body.contains("Hello Ann Lee,"));
+    assert!(
+        receipt.text_body.contains("15.00 EUR"),
+        "{}",
+        receipt.text_body
+    );
+
+    // Sent as an .eml file (the embedded default), named by the email's id.
+    let dir = tempfile::tempdir().unwrap();
+    let files = server::mail::LettreMailer::new("receipts@shop.example", None, dir.path()).unwrap();
+    let report = outbox::deliver_due(&app.svc, &files).await.unwrap();
+    assert_eq!(report.sent, 1);
+    let eml = std::fs::read_to_string(dir.path().join(format!("mail/{}.eml", receipt.id))).unwrap();
+    assert!(eml.contains("To: ann@example.com"), "{eml}");
+    assert!(eml.contains("From: Shop <receipts@shop.example>"), "{eml}");
+    assert!(
+        eml.contains(&format!("Message-ID: <{}@shop.example>", receipt.id)),
+        "{eml}"
+    );
+    let sent = &mail_to(&app, "ann@example.com").await[0];
+    assert_eq!(sent.status, EmailStatus::Sent);
+    assert!(sent.delivered_as.as_deref().unwrap().ends_with(".eml"));
+    assert_eq!(
+        outbox::deliver_due(&app.svc, &files).await.unwrap().sent,
+        0,
+        "sent once"
+    );
+
+    // The link signs Ann in, however often she opens it.
+    let link = link_in(&receipt.text_body);
+    assert!(link.starts_with(&srv.base), "{link}");
+    let (location, cookie) = open(srv, &link).await;
+    assert_eq!(location, "/portal");
+    let cookie = cookie.expect("a portal session");
+    let seen = state(srv, &cookie).await;
+    assert_eq!(seen["SignedIn"]["email"], "ann@example.com", "{seen}");
+    let (_, again) = open(srv, &link).await;
+    assert!(again.is_some(), "a receipt's link works more than once");
+
+    // A forged or altered link is refused, and the refusal offers the shop's code sign-in.
+    let flipped = if link.ends_with('0') { '1' } else { '0' };
+    let forged = format!("{}{flipped}", &link[..link.len() - 1]);
+    assert_eq!(
+        open(srv, &forged).await,
+        ("/portal/shop?link=expired".into(), None)
+    );
+
+    // Rotation voids every link sent before and ends the customer's sessions.
+    let ann_id = CustomerId::parse(&ann).unwrap();
+    let fresh = portal::rotate_portal_link(&app.svc, &app.caller, &ann_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        open(srv, &link).await,
+        ("/portal/shop?link=expired".into(), None)
+    );
+    assert_eq!(state(srv, &cookie).await, json!("SignedOut"));
+    let (_, cookie) = open(srv, &fresh.url).await;
+    assert!(cookie.is_some(), "the new link works");
+
+    // A link works for 30 days.
+    app.clock.advance(Duration::days(30) + Duration::minutes(1));
+    assert_eq!(open(srv, &fresh.url).await.1, None);
+    app.cleanup().await;
+}
+
+async fn a_renewal_sends_a_receipt_too(engine: Engine) {
+    let app = TestApp::on(engine).build().await;
+    let vip = monthly(&app.api, 900, "EUR").await;
+    buy(&app, &vip, "sub@example.com", "Sam Sub").await;
+    app.clock.advance(Duration::days(32));
+    let report = app::domain::billing::run_billing(&app.svc).await.unwrap();
+    assert_eq!(report.renewed, 1);
+    let mails = mail_to(&app, "sub@example.com").await;
+    assert_eq!(mails.len(), 2, "the checkout's and the renewal's");
+    assert!(
+        mails[1].subject.ends_with("VIP (renewal)"),
+        "{}",
+        mails[1].subject
+    );
+    app.cleanup().await;
+}
+
+async fn a_code_signs_in_once_and_answers_the_same_for_strangers(engine: Engine) {
+    let app = TestApp::on(engine).build().await;
+    let srv = &app.api.srv;
+    let kit = one_time(&app.api, 900, "EUR").await;
+    buy(&app, &kit, "ann@example.com", "Ann Lee").await;
+
+    // Someone who never bought hears the same, and no email is written.
+    let (status, body, _) = rpc(
+        srv,
+        None,
+        "request_code",
+        &[("slug", "shop"), ("email", "nobody@example.com")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(mail_to(&app, "nobody@example.com").await.is_empty());
+    let (status, _, _) = rpc(
+        srv,
+        None,
+        "request_code",
+        &[("slug", "no-such-shop"), ("email", "ann@example.com")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, body, _) = rpc(
+        srv,
+        None,
+        "request_code",
+        &[("slug", "shop"), ("email", "not an email")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.to_string().contains("email"), "{body}");
+
+    let (status, _, _) = rpc(
+        srv,
+        None,
+        "request_code",
+        &[("slug", "shop"), ("email", " Ann@Example.com ")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let mails = mail_to(&app, "ann@example.com").await;
+    let mail = mails
+        .iter()
+        .find(|m| m.kind == EmailKind::LoginCode)
+        .expect("a code email");
+    let code = mail.subject.rsplit(": ").next().unwrap().to_owned();
+    assert_eq!(code.len(), portal::CODE_LEN);
+    assert!(mail.text_body.contains(&code));
+
+    let try_code = |code: String| async move {
+        rpc(
+            srv,
+            None,
+            "sign_in",
+            &[
+                ("slug", "shop"),
+                ("email", "ann@example.com"),
+                ("code", &code),
+            ],
+        )
+        .await
+    };
+    let wrong = if code == "AAAAAA" { "BBBBBB" } else { "AAAAAA" };
+    let (status, body, cookie) = try_code(wrong.into()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.to_string().contains("4 tries left"), "{body}");
+    assert!(cookie.is_none());
+    // Typed in lower case with a space: still right.
+    let typed = format!("{} {}", code[..3].to_lowercase(), &code[3..]);
+    let (status, body, cookie) = try_code(typed).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let cookie = cookie.expect("a portal session");
+    assert_eq!(
+        state(srv, &cookie).await["SignedIn"]["email"],
+        "ann@example.com"
+    );
+    let (status, body, _) = try_code(code.clone()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "a code works once");
+    assert!(body.to_string().contains("ask for a new one"), "{body}");
+
+    // The code is not kept once sent.
+    let recorder = Recorder::default();
+    outbox::deliver_due(&app.svc, &recorder).await.unwrap();
+    let sent = mail_to(&app, "ann@example.com").await;
+    let code_mail = sent
+        .iter()
+        .find(|m| m.kind == EmailKind::LoginCode)
+        .unwrap();
+    assert!(
+        !code_mail.text_body.contains(&code),
+        "{}",
+        code_mail.text_body
+    );
+    app.cleanup().await;
+}
+
+async fn five_wrong_tries_void_a_code_and_requests_are_limited(engine: Engine) {
+    let app = TestApp::on(engine).build().await;
+    let srv = &app.api.srv;
+    let kit = one_time(&app.api, 900, "EUR").await;
+    buy(&app, &kit, "ann@example.com", "Ann Lee").await;
+    rpc(
+        srv,
+        None,
+        "request_code",
+        &[("slug", "shop"), ("email", "ann@example.com")],
+    )
+    .await;
+    let mail = mail_to(&app, "ann@example.com")
+        .await
+        .into_iter()
+        .last()
+        .unwrap();
+    let code = mail.subject.rsplit(": ").next().unwrap().to_owned();
+    let wrong = if code == "AAAAAA" { "BBBBBB" } else { "AAAAAA" };
+    for _ in 0..portal::CODE_TRIES {
+        let (status, _, _) = rpc(
+            srv,
+            None,
+            "sign_in",
+            &[
+                ("slug", "shop"),
+                ("email", "ann@example.com"),
+                ("code", wrong),
+            ],
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+    }
+    let (status, body, cookie) = rpc(
+        srv,
+        None,
+        "sign_in",
+        &[
+            ("slug", "shop"),
+            ("email", "ann@example.com"),
+            ("code", &code),
+        ],
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "the right code comes too late"
+    );
+    assert!(body.to_string().contains("too many wrong tries"), "{body}");
+    assert!(cookie.is_none());
+
+    // Four more requests fill the address's allowance of five; the next is refused.
+    for _ in 0..4 {
+        let (status, _, _) = rpc(
+            srv,
+            None,
+            "request_code",
+            &[("slug", "shop"), ("email", "ann@example.com")],
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let (status, body, _) = rpc(
+        srv,
+        None,
+        "request_code",
+        &[("slug", "shop"), ("email", "ann@example.com")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(body["kind"], "rate_limited", "{body}");
+    assert!(body["retry_after_seconds"].as_u64().unwrap() > 0, "{body}");
+    app.cleanup().await;
+}
+
+async fn an_address_of_several_customers_picks_one_after_signing_in(engine: Engine) {
+    let app = TestApp::on(engine).build().await;
+    let srv = &app.api.srv;
+    let kit = one_time(&app.api, 900, "EUR").await;
+    let first = app
+        .api
+        .post_ok(
+            "/customers",
+            json!({"email": "pat@example.com", "name": "Pat (work)"}),
+        )
+        .await;
+    let second = app
+        .api
+        .post_ok(
+            "/customers",
+            json!({"email": "pat@example.com", "name": "Pat (home)"}),
+        )
+        .await;
+    let other = buy(&app, &kit, "zoe@example.com", "Zoe").await;
+    rpc(
+        srv,
+        None,
+        "request_code",
+        &[("slug", "shop"), ("email", "pat@example.com")],
+    )
+    .await;
+    let mail = mail_to(&app, "pat@example.com")
+        .await
+        .into_iter()
+        .last()
+        .unwrap();
+    let code = mail.subject.rsplit(": ").next().unwrap().to_owned();
+    let (_, _, cookie) = rpc(
+        srv,
+        None,
+        "sign_in",
+        &[
+            ("slug", "shop"),
+            ("email", "pat@example.com"),
+            ("code", &code),
+        ],
+    )
+    .await;
+    let cookie = cookie.unwrap();
+    let choosing = state(srv, &cookie).await;
+    let names: Vec<&str> = choosing["Choosing"]["customers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Pat (work)", "Pat (home)"]);
+    // Before choosing, nothing of either is readable.
+    let (status, _, _) = rpc(
+        srv,
+        Some(&cookie),
+        "recover_subscription",
+        &[("id", "sub_0")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // Only one of the address's records can be chosen.
+    let (status, _, _) = rpc(srv, Some(&cookie), "choose", &[("customer_id", &other)]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = rpc(
+        srv,
+        Some(&cookie),
+        "choose",
+        &[("customer_id", second["id"].as_str().unwrap())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let seen = state(srv, &cookie).await;
+    assert_eq!(seen["SignedIn"]["name"], "Pat (home)", "{seen}");
+    assert!(!seen.to_string().contains(first["id"].as_str().unwrap()));
+    app.cleanup().await;
+}
+
+async fn a_customer_cancels_and_keeps_only_their_own_subscription(engine: Engine) {
+    let app = TestApp::on(engine).build().await;
+    let srv = &app.api.srv;
+    let vip = monthly(&app.api, 900, "EUR").await;
+    let ann = buy(&app, &vip, "ann@example.com", "Ann Lee").await;
+    let bob = buy(&app, &vip, "bob@example.com", "Bob Ray").await;
+    let api = &app.api;
+    let sub_of = |customer: String| async move {
+        let subs = api
+            .get_ok(&format!("/customers/{customer}/subscriptions"))
+            .await;
+        let subs = subs.get("data").unwrap_or(&subs);
+        subs[0]["id"].as_str().unwrap().to_owned()
+    };
+    let ann_sub = sub_of(ann.clone()).await;
+    let bob_sub = sub_of(bob.clone()).await;
+    let link = api
+        .post_ok("/customer_sessions", json!({"customer_id": ann}))
+        .await;
+    let ann_cookie = open(srv, link["url"].as_str().unwrap()).await.1.unwrap();
+
+    // Bob's subscription is not Ann's to touch: 404, as if it did not exist.
+    for path in ["cancel_subscription", "recover_subscription"] {
+        let (status, _, _) = rpc(
+            srv,
+            Some(&ann_cookie),
+            path,
+            &[("id", &bob_sub), ("reason", "unused"), ("comment", "")],
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+    }
+    // Bad input names its field.
+    let (status, body, _) = rpc(
+        srv,
+        Some(&ann_cookie),
+        "cancel_subscription",
+        &[("id", &ann_sub), ("reason", "other"), ("comment", " ")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.to_string().contains("comment"), "{body}");
+
+    let (status, body, _) = rpc(
+        srv,
+        Some(&ann_cookie),
+        "cancel_subscription",
+        &[
+            ("id", &ann_sub),
+            ("reason", "too_expensive"),
+            ("comment", "Cheaper elsewhere"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let sub = app.api.get_ok(&format!("/subscriptions/{ann_sub}")).await;
+    assert_eq!(sub["cancel_at_period_end"], true);
+    assert_eq!(sub["status"], "active", "kept until the period ends");
+    let bob_still = app.api.get_ok(&format!("/subscriptions/{bob_sub}")).await;
+    assert_eq!(bob_still["cancel_at_period_end"], false);
+
+    // The merchant sees who did it and why in the Activity tab.
+    let activity = app::domain::activity::customer_activity(
+        &app.svc,
+        &app.caller,
+        &CustomerId::parse(&ann).unwrap(),
+        None,
+        app::domain::Limit::LARGEST,
+        None,
+    )
+    .await
+    .unwrap();
+    let entry = activity
+        .data
+        .iter()
+        .find(|e| e.action == "subscription.cancel_scheduled")
+        .expect("the cancellation is in the activity");
+    assert_eq!(
+        entry.actor_type,
+        app::types::activity::ActorKind::PortalCustomer
+    );
+    assert_eq!(entry.actor, "The customer (portal)");
+    assert!(
+        entry.changes.iter().any(|c| c
+            .after
+            .as_deref()
+            .is_some_and(|a| a.contains("Cheaper elsewhere"))),
+        "{:?}",
+        entry.changes
+    );
+
+    let (status, _, _) = rpc(
+        srv,
+        Some(&ann_cookie),
+        "recover_subscription",
+        &[("id", &ann_sub)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let sub = app.api.get_ok(&format!("/subscriptions/{ann_sub}")).await;
+    assert_eq!(sub["cancel_at_period_end"], false);
+
+    // The merchant's read-only view as Ann changes nothing.
+    let (token, _) = portal::impersonate(&app.svc, &app.caller, &CustomerId::parse(&ann).unwrap())
+        .await
+        .unwrap();
+    let view_cookie = format!("patron_portal={token}");
+    assert_eq!(
+        state(srv, &view_cookie).await["SignedIn"]["read_only"],
+        true
+    );
+    let (status, body, _) = rpc(
+        srv,
+        Some(&view_cookie),
+        "cancel_subscription",
+        &[("id", &ann_sub), ("reason", "unused"), ("comment", "")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(body.to_string().contains("read_only_session"), "{body}");
+    app.cleanup().await;
+}
+
+/// Four senders run the outbox at once: every email goes out exactly once, and an address the
+/// server refuses waits and is retried without holding up the rest, until it is given up on.
+async fn the_outbox_sends_each_email_once_and_one_refusal_stops_nothing(engine: Engine) {
+    let app = TestApp::on(engine).build().await;
+    let kit = one_time(&app.api, 900, "EUR").await;
+    for i in 0..12 {
+        buy(&app, &kit, &format!("buyer{i}@example.com"), "Buyer").await;
+    }
+    let recorder = Arc::new(Recorder {
+        refuse: Some("buyer3@example.com".into()),
+        ..Default::default()
+    });
+    let runs: Vec<_> = (0..4)
+        .map(|_| {
+            let svc = app.svc.clone();
+            let mailer = recorder.clone();
+            tokio::spawn(async move { outbox::deliver_due(&svc, mailer.as_ref()).await.unwrap() })
+        })
+        .collect();
+    let mut retrying = 0;
+    for r in runs {
+        retrying += r.await.unwrap().retrying;
+    }
+    let mut sent: Vec<String> = recorder
+        .sent
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|e| e.to.clone())
+        .collect();
+    sent.sort();
+    let before = sent.len();
+    sent.dedup();
+    assert_eq!(before, sent.len(), "no email went out twice");
+    assert_eq!(sent.len(), 11, "all but the refused one");
+    assert_eq!(retrying, 1);
+
+    let refused = mail_to(&app, "buyer3@example.com").await.remove(0);
+    assert_eq!(refused.status, EmailStatus::Pending);
+    assert_eq!(refused.attempts, 1);
+    assert_eq!(
+        refused.last_error.as_deref(),
+        Some("550 mailbox unavailable")
+    );
+    // Not before its retry time; then again and again, until given up on.
+    assert_eq!(
+        outbox::deliver_due(&app.svc, recorder.as_ref())
+            .await
+            .unwrap(),
+        Default::default()
+    );
+    for _ in 1..outbox::MAX_ATTEMPTS {
+        app.clock.advance(Duration::hours(13));
+        outbox::deliver_due(&app.svc, recorder.as_ref())
+            .await
+            .unwrap();
+    }
+    let refused = mail_to(&app, "buyer3@example.com").await.remove(0);
+    assert_eq!(refused.status, EmailStatus::Failed);
+    assert_eq!(refused.attempts, outbox::MAX_ATTEMPTS);
+    app.clock.advance(Duration::days(2));
+    assert_eq!(
+        outbox::deliver_due(&app.svc, recorder.as_ref())
+            .await
+            .unwrap(),
+        Default::default(),
+        "a failed email is not tried again"
+    );
+    app.cleanup().await;
+}
+
+on_both_engines!(
+    a_paid_checkout_sends_a_receipt_whose_link_signs_in_until_rotated,
+    a_renewal_sends_a_receipt_too,
+    a_code_signs_in_once_and_answers_the_same_for_strangers,
+    five_wrong_tries_void_a_code_and_requests_are_limited,
+    an_address_of_several_customers_picks_one_after_signing_in,
+    a_customer_cancels_and_keeps_only_their_own_subscription,
+    the_outbox_sends_each_email_once_and_one_refusal_stops_nothing,
+);
