@@ -72,6 +72,7 @@ pub fn App() -> impl IntoView {
                         view=|| view! { <Redirect path="/dashboard/customers" /> }
                     />
                     <Route path=path!("customers") view=CustomersPage />
+                    <Route path=path!("settings") view=pages::dashboard::settings::SettingsPage />
                     <ParentRoute path=path!("customers/:id") view=CustomerPage>
                         <Route path=path!("") view=OverviewTab />
                         <Route path=path!("orders") view=OrdersTab />

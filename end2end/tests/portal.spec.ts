@@ -57,6 +57,13 @@ test('a minted link opens the portal once, without the token in the address bar'
   const a11y = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
   expect(a11y.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
 
+  // The licence key that came with the kit: masked, then shown in full on request.
+  const item = page.locator('[data-item-id]').filter({ hasText: 'Licence key' });
+  await expect(item.getByTestId('license-key')).toContainText('•');
+  await item.getByRole('button', { name: 'Show key' }).click();
+  await expect(item.getByTestId('license-key')).toHaveText(/^NWG(-[A-Z0-9]{5}){4}$/);
+  await expect(page.locator('[data-item-id]').filter({ hasText: 'starter-kit.zip' }).getByRole('button', { name: 'Download' })).toBeVisible();
+
   // "Download my data": everything the shop holds about them, as one JSON file.
   const [download] = await Promise.all([
     page.waitForEvent('download'),
@@ -193,4 +200,28 @@ test('the merchant copies the portal link and opens the portal read-only', async
   await expect(view).toHaveURL(/\/portal$/);
   await expect(view.getByTestId('portal-read-only')).toContainText("You are seeing Vera View's portal as the shop");
   await expect(view.getByTestId('portal-customer')).toContainText('Vera View');
+});
+
+test('the settings page sets the portal look, and a bad colour names its field', async ({ page, consoleErrors }) => {
+  await logIn(page);
+  await expect(page).toHaveURL(/\/dashboard\/customers$/);
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await expect(page).toHaveURL(/\/dashboard\/settings$/);
+  await expect(page.getByRole('heading', { name: 'Portal' })).toBeVisible();
+  await expect(page.getByLabel('Portal address')).toHaveValue('northwind-games');
+  await noA11yViolations(page);
+
+  await page.getByLabel('Accent colour').fill('teal');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('alert')).toContainText('Accent colour: must be a colour such as #4f46e5');
+  expect(consoleErrors).toEqual(['Failed to load resource: the server responded with a status of 400 (Bad Request)']);
+  consoleErrors.length = 0;
+
+  await page.getByLabel('Accent colour').fill('#0F766E');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByText('Saved.')).toBeVisible();
+  await expect(page.getByLabel('Accent colour')).toHaveValue('#0f766e');
+
+  await page.goto('/portal/northwind-games');
+  await expect(page.getByTestId('portal-accent')).toHaveCSS('background-color', 'rgb(15, 118, 110)');
 });

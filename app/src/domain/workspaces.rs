@@ -6,10 +6,12 @@ use sea_orm::{
 };
 
 use crate::db::entities::workspace;
-use crate::types::WorkspaceId;
-use crate::types::workspace::WorkspaceSummary;
+use crate::types::activity::TargetKind;
+use crate::types::workspace::{WorkspaceSettings, WorkspaceSettingsUpdate, WorkspaceSummary};
+use crate::types::{Scope, WorkspaceId};
 
-use super::{DomainError, Services};
+use super::audit::{self, Change};
+use super::{Caller, DomainError, Services};
 
 /// What it takes to open a workspace.
 #[derive(Debug, Clone)]
@@ -126,6 +128,158 @@ pub async fn first_workspace<C: ConnectionTrait>(
         .transpose()
 }
 
+fn settings_of(row: workspace::Model, caller: &Caller) -> WorkspaceSettings {
+    WorkspaceSettings {
+        slug: row.slug.unwrap_or_else(|| row.id.to_string()),
+        name: row.name,
+        portal_logo_url: row.portal_logo_url,
+        portal_accent_color: row.portal_accent_color,
+        can_edit: caller.can(Scope::SettingsWrite),
+    }
+}
+
+/// The workspace's settings, for its settings page.
+pub async fn settings(svc: &Services, caller: &Caller) -> Result<WorkspaceSettings, DomainError> {
+    caller.require(Scope::CustomersRead)?;
+    let row = workspace::Entity::find_by_id(caller.workspace_id.clone())
+        .one(&svc.db)
+        .await?
+        .ok_or(DomainError::NotFound { what: "workspace" })?;
+    Ok(settings_of(row, caller))
+}
+
+fn checked_slug(raw: &str) -> Result<String, DomainError> {
+    let slug = raw.trim().to_lowercase();
+    let ok = (2..=SLUG_MAX).contains(&slug.len())
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !slug.starts_with('-')
+        && !slug.ends_with('-');
+    if ok {
+        Ok(slug)
+    } else {
+        Err(DomainError::invalid(
+            "slug",
+            format!(
+                "use 2 to {SLUG_MAX} lower-case letters, digits and dashes, such as {}",
+                slug_of(raw)
+            ),
+        ))
+    }
+}
+
+fn checked_logo(raw: &str) -> Result<Option<String>, DomainError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let bad = || DomainError::invalid("portal_logo_url", "must be an https:// image address");
+    if raw.len() > 500 {
+        return Err(DomainError::invalid(
+            "portal_logo_url",
+            "must be at most 500 characters",
+        ));
+    }
+    let url = url::Url::parse(raw).map_err(|_| bad())?;
+    if url.scheme() != "https" || url.host().is_none() {
+        return Err(bad());
+    }
+    Ok(Some(url.to_string()))
+}
+
+fn checked_colour(raw: &str) -> Result<Option<String>, DomainError> {
+    let raw = raw.trim().to_lowercase();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let hex = raw.strip_prefix('#').unwrap_or(&raw);
+    if hex.len() == 6 && hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        Ok(Some(format!("#{hex}")))
+    } else {
+        Err(DomainError::invalid(
+            "portal_accent_color",
+            "must be a colour such as #4f46e5",
+        ))
+    }
+}
+
+/// Changes the workspace's name and its portal's address and look; every field is checked
+/// before anything is written. Audited.
+pub async fn update_settings(
+    svc: &Services,
+    caller: &Caller,
+    input: WorkspaceSettingsUpdate,
+) -> Result<WorkspaceSettings, DomainError> {
+    caller.require(Scope::SettingsWrite)?;
+    let name = input.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > NAME_MAX {
+        return Err(DomainError::invalid(
+            "name",
+            format!("must be 1 to {NAME_MAX} characters"),
+        ));
+    }
+    let slug = checked_slug(&input.slug)?;
+    let logo = checked_logo(&input.portal_logo_url)?;
+    let colour = checked_colour(&input.portal_accent_color)?;
+    let txn = svc.write_txn().await?;
+    let before = workspace::Entity::find_by_id(caller.workspace_id.clone())
+        .one(&txn)
+        .await?
+        .ok_or(DomainError::NotFound { what: "workspace" })?;
+    let taken = workspace::Entity::find()
+        .filter(workspace::Column::Slug.eq(&slug))
+        .filter(workspace::Column::Id.ne(caller.workspace_id.clone()))
+        .count(&txn)
+        .await?
+        > 0;
+    let taken_error =
+        || DomainError::invalid("slug", "another shop has this address: choose another");
+    if taken {
+        return Err(taken_error());
+    }
+    let mut active: workspace::ActiveModel = before.clone().into();
+    active.name = Set(name);
+    active.slug = Set(Some(slug));
+    active.portal_logo_url = Set(logo);
+    active.portal_accent_color = Set(colour);
+    active.updated_at = Set(svc.clock.now());
+    // The unique index settles two shops taking one address at once.
+    let after = active.update(&txn).await.map_err(|e| {
+        if matches!(
+            e.sql_err(),
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+        ) {
+            taken_error()
+        } else {
+            e.into()
+        }
+    })?;
+    let field = |w: &workspace::Model| {
+        serde_json::json!({
+            "name": w.name,
+            "slug": w.slug,
+            "portal_logo_url": w.portal_logo_url,
+            "portal_accent_color": w.portal_accent_color,
+        })
+    };
+    audit::record(
+        &txn,
+        svc,
+        caller,
+        Change {
+            action: "workspace.settings_updated",
+            target_type: TargetKind::Workspace,
+            target_id: caller.workspace_id.as_str(),
+            customer_id: None,
+            changes: audit::diff(Some(&field(&before)), Some(&field(&after))),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(settings_of(after, caller))
+}
+
 /// The names of these workspaces, in one query.
 pub(crate) async fn names<C: ConnectionTrait>(
     conn: &C,
@@ -188,6 +342,41 @@ fn summary(row: workspace::Model) -> Result<WorkspaceSummary, DomainError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn settings_are_checked_field_by_field() {
+        assert_eq!(
+            checked_slug(" Northwind-Games ").unwrap(),
+            "northwind-games"
+        );
+        for bad in ["a", "-shop", "shop-", "my shop", "shöp", &"a".repeat(49)] {
+            assert!(checked_slug(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            checked_colour("#4F46E5").unwrap().as_deref(),
+            Some("#4f46e5")
+        );
+        assert_eq!(
+            checked_colour("4f46e5").unwrap().as_deref(),
+            Some("#4f46e5")
+        );
+        assert_eq!(checked_colour("").unwrap(), None);
+        assert!(checked_colour("red").is_err());
+        assert!(checked_colour("#4f46e").is_err());
+        assert!(
+            checked_logo("https://cdn.example.com/logo.png")
+                .unwrap()
+                .is_some()
+        );
+        assert_eq!(checked_logo(" ").unwrap(), None);
+        for bad in [
+            "http://cdn.example.com/logo.png",
+            "javascript:alert(1)",
+            "logo.png",
+        ] {
+            assert!(checked_logo(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn a_name_gives_a_readable_ascii_address() {

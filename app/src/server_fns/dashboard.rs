@@ -62,3 +62,25 @@ async fn list_products_inner() -> Result<Vec<Product>, AppError> {
     let (svc, user) = super::ctx::signed_in().await?;
     Ok(crate::domain::products::list_products(&svc, &user.caller).await?)
 }
+
+/// The workspace's settings page.
+#[server(prefix = "/rpc", endpoint = "dashboard/settings")]
+pub async fn load_settings() -> Result<crate::types::workspace::WorkspaceSettings, AppError> {
+    let run = async {
+        let (svc, user) = super::ctx::signed_in().await?;
+        Ok(crate::domain::workspaces::settings(&svc, &user.caller).await?)
+    };
+    super::ctx::with_status(run.await)
+}
+
+/// Saves the workspace's name and its portal's address and look.
+#[server(prefix = "/rpc", endpoint = "dashboard/settings/save", input = Json)]
+pub async fn save_settings(
+    settings: crate::types::workspace::WorkspaceSettingsUpdate,
+) -> Result<crate::types::workspace::WorkspaceSettings, AppError> {
+    let run = async {
+        let (svc, user) = super::ctx::signed_in().await?;
+        Ok(crate::domain::workspaces::update_settings(&svc, &user.caller, settings).await?)
+    };
+    super::ctx::with_status(run.await)
+}

@@ -126,6 +126,52 @@ pub async fn recover_my_subscription(id: String) -> Result<(), AppError> {
     super::ctx::with_status(run.await)
 }
 
+#[cfg(feature = "ssr")]
+fn item_id(raw: &str) -> Result<crate::types::EntitlementId, AppError> {
+    crate::types::EntitlementId::parse(raw).map_err(|_| AppError::NotFound {
+        what: "entitlement".into(),
+    })
+}
+
+/// One of the customer's licence keys, in full.
+#[server(prefix = "/rpc", endpoint = "portal/reveal_key")]
+pub async fn reveal_my_license_key(id: String) -> Result<String, AppError> {
+    let run = async {
+        use super::ctx;
+        let (svc, who) = ctx::portal_customer().await?;
+        let ip = ctx::client_ip().await;
+        Ok(crate::domain::portal::reveal_license_key(&svc, &who, &item_id(&id)?, ip).await?)
+    };
+    super::ctx::with_status(run.await)
+}
+
+/// A signed link, valid a few minutes, to one of the customer's files.
+#[server(prefix = "/rpc", endpoint = "portal/download")]
+pub async fn my_download_link(id: String) -> Result<String, AppError> {
+    let run = async {
+        use super::ctx;
+        let (svc, who) = ctx::portal_customer().await?;
+        let ip = ctx::client_ip().await;
+        let link = crate::domain::portal::download_link(&svc, &who, &item_id(&id)?, ip).await?;
+        Ok(link.url)
+    };
+    super::ctx::with_status(run.await)
+}
+
+/// Links (or, empty, unlinks) the customer's Discord user to one of their Discord roles.
+#[server(prefix = "/rpc", endpoint = "portal/link_discord")]
+pub async fn link_my_discord(id: String, discord_user_id: String) -> Result<(), AppError> {
+    let run = async {
+        use super::ctx;
+        let (svc, who) = ctx::portal_customer().await?;
+        let ip = ctx::client_ip().await;
+        crate::domain::portal::link_discord(&svc, &who, &item_id(&id)?, &discord_user_id, ip)
+            .await?;
+        Ok(())
+    };
+    super::ctx::with_status(run.await)
+}
+
 /// Signs the customer out of the portal: the session ends and the cookie goes.
 #[server(prefix = "/rpc", endpoint = "portal/sign_out")]
 pub async fn portal_sign_out() -> Result<(), AppError> {

@@ -32,7 +32,8 @@ impl Role {
             | Scope::CheckoutsWrite
             | Scope::PaymentDetailsWrite
             | Scope::CommandsWrite
-            | Scope::BansWrite => self >= Role::Admin,
+            | Scope::BansWrite
+            | Scope::SettingsWrite => self >= Role::Admin,
         }
     }
 }
@@ -76,11 +77,14 @@ pub enum Scope {
     /// Open the customer portal for a customer (`POST /customer_sessions`).
     #[serde(rename = "portal:write")]
     PortalWrite,
+    /// Change the workspace's settings (its name, its portal's address and look).
+    #[serde(rename = "settings:write")]
+    SettingsWrite,
 }
 
 impl Scope {
     /// Every scope.
-    pub const ALL: [Scope; 12] = [
+    pub const ALL: [Scope; 13] = [
         Scope::CustomersRead,
         Scope::CustomersWrite,
         Scope::ProductsRead,
@@ -93,6 +97,7 @@ impl Scope {
         Scope::CommandsWrite,
         Scope::BansWrite,
         Scope::PortalWrite,
+        Scope::SettingsWrite,
     ];
 
     /// The scope's name (`customers:read`).
@@ -110,6 +115,7 @@ impl Scope {
             Scope::CommandsWrite => "commands:write",
             Scope::BansWrite => "bans:write",
             Scope::PortalWrite => "portal:write",
+            Scope::SettingsWrite => "settings:write",
         }
     }
 }

@@ -39,6 +39,8 @@ string_enum!(
         Ban = "ban",
         /// A product.
         Product = "product",
+        /// The workspace itself (its settings).
+        Workspace = "workspace",
     }
 );
 

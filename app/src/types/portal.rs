@@ -4,10 +4,12 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::entitlement::EntitlementStatus;
 use super::order::OrderStatus;
+use super::product::BenefitKind;
 use super::product::BillingInterval;
 use super::subscription::SubscriptionStatus;
-use super::{CustomerId, OrderId, SubscriptionId};
+use super::{CustomerId, EntitlementId, OrderId, SubscriptionId};
 
 /// A request for a one-time portal link: the customer by Patron id or by the merchant's own id.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,6 +86,28 @@ pub struct PortalSubscription {
     pub cancel_at_period_end: bool,
 }
 
+/// One item the customer owns (a licence key, a file, a Discord role...), as they see it: a
+/// file's address is never shown, only handed out as a signed, expiring link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortalItem {
+    /// The item.
+    pub id: EntitlementId,
+    /// What it came with.
+    pub product_name: String,
+    /// Licence key, file, Discord role...
+    pub kind: BenefitKind,
+    /// What it is: the file's name, "Licence key", the merchant's description...
+    pub label: String,
+    /// Active, expired or revoked.
+    pub status: EntitlementStatus,
+    /// Licence keys: masked but for the last group; revealed on request.
+    pub license_key: Option<String>,
+    /// Discord roles: the linked Discord user id.
+    pub discord_user_id: Option<String>,
+    /// When it runs out, if it does on its own.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
 /// The portal's overview: the shop, who is signed in, and what they bought.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PortalOverview {
@@ -106,6 +130,8 @@ pub struct PortalOverview {
     pub orders: Vec<PortalOrder>,
     /// Live ones first, then ended, newest first.
     pub subscriptions: Vec<PortalSubscription>,
+    /// What they own, newest first.
+    pub items: Vec<PortalItem>,
 }
 
 /// How a shop's portal looks: its name, logo and accent colour.

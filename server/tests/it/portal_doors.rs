@@ -586,6 +586,197 @@ async fn a_customer_cancels_and_keeps_only_their_own_subscription(engine: Engine
     app.cleanup().await;
 }
 
+async fn a_customer_reveals_downloads_and_links_only_their_own_items(engine: Engine) {
+    let app = TestApp::on(engine).build().await;
+    let srv = &app.api.srv;
+    let api = &app.api;
+    let kit = one_time(api, 900, "EUR").await;
+    let vip = monthly(api, 500, "EUR").await;
+    let ann = buy(&app, &kit, "ann@example.com", "Ann Lee").await;
+    let c = api
+        .post_ok(
+            "/checkouts",
+            json!({"product_id": vip, "customer_id": ann, "payment_method": card("4242424242424242")}),
+        )
+        .await;
+    assert_eq!(c["customer"]["id"], ann.as_str());
+    let bob = buy(&app, &kit, "bob@example.com", "Bob Ray").await;
+    let cookie_of = |customer: String| async move {
+        let link = api
+            .post_ok("/customer_sessions", json!({"customer_id": customer}))
+            .await;
+        open(srv, link["url"].as_str().unwrap()).await.1.unwrap()
+    };
+    let ann_cookie = cookie_of(ann.clone()).await;
+    let bob_cookie = cookie_of(bob.clone()).await;
+    let items_of = |cookie: String| async move {
+        state(srv, &cookie).await["SignedIn"]["items"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let ann_items = items_of(ann_cookie.clone()).await;
+    let find = |items: &[Value], kind: &str| {
+        items
+            .iter()
+            .find(|i| i["kind"] == kind)
+            .unwrap_or_else(|| panic!("no {kind} in {items:?}"))
+            .clone()
+    };
+    let key = find(&ann_items, "license_key");
+    let file = find(&ann_items, "file_download");
+    let discord = find(&ann_items, "discord_role");
+    assert_eq!(file["label"], "kit.zip");
+    assert!(
+        !Value::Array(ann_items.clone())
+            .to_string()
+            .contains("files.example.com"),
+        "a file's address is never shown"
+    );
+    let masked = key["license_key"].as_str().unwrap();
+    assert!(masked.contains('•'), "{masked}");
+    let bob_items = items_of(bob_cookie.clone()).await;
+    let bob_key = find(&bob_items, "license_key");
+    let bob_file = find(&bob_items, "file_download");
+
+    // Her own key, in full; Bob's is not hers to see.
+    let (status, full, _) = rpc(
+        srv,
+        Some(&ann_cookie),
+        "reveal_key",
+        &[("id", key["id"].as_str().unwrap())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{full}");
+    let full = full.as_str().unwrap();
+    assert!(full.starts_with("NWG-") && !full.contains('•'), "{full}");
+    assert!(full.ends_with(&masked[masked.len() - 5..]));
+    let (status, _, _) = rpc(
+        srv,
+        Some(&ann_cookie),
+        "reveal_key",
+        &[("id", bob_key["id"].as_str().unwrap())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Her own file through a signed link that leads to it; Bob's is not hers.
+    let (status, url, _) = rpc(
+        srv,
+        Some(&ann_cookie),
+        "download",
+        &[("id", file["id"].as_str().unwrap())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{url}");
+    let res = srv
+        .client
+        .get(srv.url(url.as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::TEMPORARY_REDIRECT);
+    assert_eq!(
+        res.headers()["location"],
+        "https://files.example.com/kit.zip"
+    );
+    let (status, _, _) = rpc(
+        srv,
+        Some(&ann_cookie),
+        "download",
+        &[("id", bob_file["id"].as_str().unwrap())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Her Discord user: a bad id names the field; Bob cannot set hers.
+    let discord_id = discord["id"].as_str().unwrap();
+    let (status, body, _) = rpc(
+        srv,
+        Some(&ann_cookie),
+        "link_discord",
+        &[("id", discord_id), ("discord_user_id", "123")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.to_string().contains("discord_user_id"), "{body}");
+    let (status, _, _) = rpc(
+        srv,
+        Some(&bob_cookie),
+        "link_discord",
+        &[
+            ("id", discord_id),
+            ("discord_user_id", "223456789012345678"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = rpc(
+        srv,
+        Some(&ann_cookie),
+        "link_discord",
+        &[
+            ("id", discord_id),
+            ("discord_user_id", "223456789012345678"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let linked = find(&items_of(ann_cookie.clone()).await, "discord_role");
+    assert_eq!(linked["discord_user_id"], "223456789012345678");
+
+    // The shop sees what she did, as hers.
+    let activity = app::domain::activity::customer_activity(
+        &app.svc,
+        &app.caller,
+        &CustomerId::parse(&ann).unwrap(),
+        None,
+        app::domain::Limit::LARGEST,
+        None,
+    )
+    .await
+    .unwrap();
+    for action in [
+        "entitlement.license_key_revealed",
+        "entitlement.download_link_created",
+        "entitlement.discord_linked",
+    ] {
+        let entry = activity
+            .data
+            .iter()
+            .find(|e| e.action == action)
+            .unwrap_or_else(|| panic!("{action}"));
+        assert_eq!(
+            entry.actor_type,
+            app::types::activity::ActorKind::PortalCustomer,
+            "{action}"
+        );
+    }
+
+    // The merchant's read-only view reads, and changes nothing.
+    let (token, _) = portal::impersonate(&app.svc, &app.caller, &CustomerId::parse(&ann).unwrap())
+        .await
+        .unwrap();
+    let view_cookie = format!("patron_portal={token}");
+    let (status, _, _) = rpc(
+        srv,
+        Some(&view_cookie),
+        "reveal_key",
+        &[("id", key["id"].as_str().unwrap())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, _) = rpc(
+        srv,
+        Some(&view_cookie),
+        "link_discord",
+        &[("id", discord_id), ("discord_user_id", "")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    app.cleanup().await;
+}
+
 /// Four senders run the outbox at once: every email goes out exactly once, and an address the
 /// server refuses waits and is retried without holding up the rest, until it is given up on.
 async fn the_outbox_sends_each_email_once_and_one_refusal_stops_nothing(engine: Engine) {
@@ -664,5 +855,102 @@ on_both_engines!(
     five_wrong_tries_void_a_code_and_requests_are_limited,
     an_address_of_several_customers_picks_one_after_signing_in,
     a_customer_cancels_and_keeps_only_their_own_subscription,
+    a_customer_reveals_downloads_and_links_only_their_own_items,
     the_outbox_sends_each_email_once_and_one_refusal_stops_nothing,
 );
+
+async fn the_settings_page_sets_the_portal_address_and_look(engine: Engine) {
+    use app::domain::{DomainError, workspaces};
+    use app::types::workspace::WorkspaceSettingsUpdate;
+    let app = TestApp::on(engine).build().await;
+    let srv = &app.api.srv;
+    let kit = one_time(&app.api, 900, "EUR").await;
+    buy(&app, &kit, "ann@example.com", "Ann Lee").await;
+    let before = workspaces::settings(&app.svc, &app.caller).await.unwrap();
+    assert_eq!(before.slug, "shop");
+    assert!(before.can_edit);
+
+    let change = |slug: &str, colour: &str| WorkspaceSettingsUpdate {
+        name: "Ann's Favourite Shop".into(),
+        slug: slug.into(),
+        portal_logo_url: "https://cdn.example.com/logo.png".into(),
+        portal_accent_color: colour.into(),
+    };
+    // Each field is checked, and nothing is written when one is wrong.
+    match workspaces::update_settings(&app.svc, &app.caller, change("favourite", "teal")).await {
+        Err(DomainError::Invalid { field, .. }) => assert_eq!(field, "portal_accent_color"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        workspaces::settings(&app.svc, &app.caller).await.unwrap(),
+        before
+    );
+    // Another shop's address is taken.
+    let other =
+        crate::support::Tenant::create(&app.svc, "Favourite", &app::types::Scope::ALL).await;
+    let other_caller = app::domain::Caller::system(other.workspace_id.clone());
+    assert_eq!(
+        workspaces::settings(&app.svc, &other_caller)
+            .await
+            .unwrap()
+            .slug,
+        "favourite"
+    );
+    match workspaces::update_settings(&app.svc, &app.caller, change("favourite", "#0F766E")).await {
+        Err(DomainError::Invalid { field, message }) => {
+            assert_eq!(field, "slug");
+            assert!(message.contains("another shop"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let saved = workspaces::update_settings(&app.svc, &app.caller, change("anns-shop", "#0F766E"))
+        .await
+        .unwrap();
+    assert_eq!(saved.portal_accent_color.as_deref(), Some("#0f766e"));
+
+    // The portal answers at the new address, with the new look; the old one is gone.
+    let (status, page, _) = rpc(srv, None, "shop", &[("slug", "anns-shop")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page["shop"], "Ann's Favourite Shop");
+    assert_eq!(page["logo_url"], "https://cdn.example.com/logo.png");
+    assert_eq!(page["accent_color"], "#0f766e");
+    let (status, _, _) = rpc(srv, None, "shop", &[("slug", "shop")]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = rpc(
+        srv,
+        None,
+        "request_code",
+        &[("slug", "anns-shop"), ("email", "ann@example.com")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        mail_to(&app, "ann@example.com").await.iter().any(|m| m
+            .subject
+            .starts_with("Your sign-in code for Ann's Favourite Shop")),
+        "the emails carry the new name"
+    );
+
+    // Only admins and owners change settings; an API key needs settings:write.
+    let key_caller = app::domain::Caller {
+        workspace_id: app.tenant.workspace_id.clone(),
+        actor: app::domain::Actor::ApiKey {
+            id: app::types::ApiKeyId::generate_at(app.svc.clock.now()),
+            scopes: vec![app::types::Scope::CustomersRead],
+        },
+        ip: None,
+    };
+    assert!(
+        !workspaces::settings(&app.svc, &key_caller)
+            .await
+            .unwrap()
+            .can_edit
+    );
+    assert!(matches!(
+        workspaces::update_settings(&app.svc, &key_caller, change("x1", "")).await,
+        Err(DomainError::Forbidden { .. })
+    ));
+    app.cleanup().await;
+}
+
+on_both_engines!(the_settings_page_sets_the_portal_address_and_look);

@@ -13,6 +13,15 @@ pub async fn create_download_link(
     id: &EntitlementId,
 ) -> Result<DownloadLink, DomainError> {
     caller.require(Scope::CustomersRead)?;
+    download_link(svc, caller, id).await
+}
+
+/// [`create_download_link`] once the caller's right to it is settled (the portal's own check).
+pub(crate) async fn download_link(
+    svc: &Services,
+    caller: &Caller,
+    id: &EntitlementId,
+) -> Result<DownloadLink, DomainError> {
     let row = find_row(&svc.db, caller, id).await?;
     if row.kind != BenefitKind::FileDownload {
         return Err(DomainError::Conflict {

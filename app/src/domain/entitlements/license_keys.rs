@@ -40,6 +40,15 @@ pub async fn reveal_license_key(
     id: &EntitlementId,
 ) -> Result<LicenseKeyReveal, DomainError> {
     caller.require(Scope::CustomersRead)?;
+    reveal(svc, caller, id).await
+}
+
+/// [`reveal_license_key`] once the caller's right to it is settled (the portal's own check).
+pub(crate) async fn reveal(
+    svc: &Services,
+    caller: &Caller,
+    id: &EntitlementId,
+) -> Result<LicenseKeyReveal, DomainError> {
     let row = find_row(&svc.db, caller, id).await?;
     let key = row.license_key.ok_or(DomainError::NotFound {
         what: "licence key",

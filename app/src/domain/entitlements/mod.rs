@@ -11,7 +11,9 @@ mod license_keys;
 
 use commands::*;
 pub use commands::{pending_commands, report_command};
+pub(crate) use downloads::download_link;
 pub use downloads::{DOWNLOAD_LINK_TTL, create_download_link, resolve_download};
+pub(crate) use license_keys::reveal;
 use license_keys::*;
 pub use license_keys::{mask_license_key, reveal_license_key};
 
@@ -32,12 +34,13 @@ use crate::types::entitlement::{
     CommandPhase, CommandReport, CommandStatus, DiscordLink, DownloadLink, EntitlementGrant,
     EntitlementRevoke, EntitlementSource, EntitlementStatus, GameCommand, LicenseKeyReveal,
 };
+use crate::types::portal::PortalItem;
 use crate::types::product::{Benefit, BenefitKind};
 use crate::types::{
-    CommandId, CustomerId, Entitlement, EntitlementId, OrderId, Scope, SubscriptionId,
+    CommandId, CustomerId, Entitlement, EntitlementId, OrderId, Scope, SubscriptionId, WorkspaceId,
 };
 
-use super::actor::Caller;
+use super::actor::{Actor, Caller};
 use super::audit::{self, Change};
 use super::{
     DomainError, Services, customers, optional_text, products, secrets, stored_json, to_json,
@@ -274,13 +277,15 @@ async fn find_row<C: ConnectionTrait>(
     caller: &Caller,
     id: &EntitlementId,
 ) -> Result<ent::Model, DomainError> {
-    ent::Entity::find_by_id(id.clone())
-        .filter(ent::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
-        .one(conn)
-        .await?
-        .ok_or(DomainError::NotFound {
-            what: "entitlement",
-        })
+    let mut q = ent::Entity::find_by_id(id.clone())
+        .filter(ent::Column::WorkspaceId.eq(caller.workspace_id.as_str()));
+    // An end customer reaches their own items only.
+    if let Actor::PortalCustomer { id: customer } = &caller.actor {
+        q = q.filter(ent::Column::CustomerId.eq(customer));
+    }
+    q.one(conn).await?.ok_or(DomainError::NotFound {
+        what: "entitlement",
+    })
 }
 
 async fn present_one<C: ConnectionTrait>(
@@ -309,6 +314,44 @@ pub async fn list_entitlements(
         .all(&svc.db)
         .await?;
     present(&svc.db, rows).await
+}
+
+/// A customer's items as the portal shows them: no file addresses, keys masked. Newest first.
+pub(crate) async fn portal_items<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: &WorkspaceId,
+    customer_id: &CustomerId,
+) -> Result<Vec<PortalItem>, DomainError> {
+    let rows = ent::Entity::find()
+        .filter(ent::Column::WorkspaceId.eq(workspace_id))
+        .filter(ent::Column::CustomerId.eq(customer_id))
+        .order_by_desc(ent::Column::Id)
+        .limit(200)
+        .all(conn)
+        .await?;
+    let names = products::names(conn, rows.iter().map(|r| r.product_id.clone())).await?;
+    rows.into_iter()
+        .map(|row| {
+            let benefit: Benefit = stored_json(&row.benefit)?;
+            let label = match &benefit {
+                Benefit::LicenseKey { .. } => "Licence key".to_owned(),
+                Benefit::FileDownload { file_name, .. } => file_name.clone(),
+                Benefit::DiscordRole { .. } => "Discord role".to_owned(),
+                Benefit::Custom { description } => description.clone(),
+                Benefit::GameServerCommands { server, .. } => format!("In-game perks on {server}"),
+            };
+            Ok(PortalItem {
+                product_name: names.get(&row.product_id).cloned().unwrap_or_default(),
+                kind: benefit.kind(),
+                label,
+                status: row.status,
+                license_key: row.license_key.as_deref().map(mask_license_key),
+                discord_user_id: row.discord_user_id,
+                expires_at: row.expires_at,
+                id: row.id,
+            })
+        })
+        .collect()
 }
 
 /// One entitlement with its commands.
@@ -409,6 +452,16 @@ pub async fn link_discord(
     input: DiscordLink,
 ) -> Result<Entitlement, DomainError> {
     caller.require(Scope::EntitlementsWrite)?;
+    link_discord_user(svc, caller, id, input).await
+}
+
+/// [`link_discord`] once the caller's right to it is settled (the portal's own check).
+pub(crate) async fn link_discord_user(
+    svc: &Services,
+    caller: &Caller,
+    id: &EntitlementId,
+    input: DiscordLink,
+) -> Result<Entitlement, DomainError> {
     let user = input
         .discord_user_id
         .as_deref()

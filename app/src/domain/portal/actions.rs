@@ -1,16 +1,21 @@
-//! What a signed-in end customer may change: cancel a subscription at the end of its period
-//! (with a reason from a list and a comment), and take that back. Each is done as the actor
-//! "portal customer", so it is audited and shows in the dashboard's Activity tab; the
-//! subscription is found among that customer's own only.
+//! What a signed-in end customer may do: cancel a subscription at the end of its period (with a
+//! reason from a list and a comment) and take that back, reveal a licence key, get a file's
+//! download link, link their Discord user. Each is done as the actor "portal customer", so it
+//! is audited and shows in the dashboard's Activity tab; what it touches is found among that
+//! customer's own only. A merchant's read-only view may read, never change.
 
 use sea_orm::EntityTrait;
+use serde_json::json;
 
 use super::PortalCustomer;
 use crate::domain::actor::{Actor, Caller};
-use crate::domain::{DomainError, Services, subscriptions};
+use crate::domain::audit::{self, Change};
+use crate::domain::{DomainError, Services, entitlements, subscriptions};
+use crate::types::activity::TargetKind;
+use crate::types::entitlement::{DiscordLink, DownloadLink};
 use crate::types::portal::CancelReason;
 use crate::types::subscription::SubscriptionCancel;
-use crate::types::{ErrorCode, Subscription, SubscriptionId};
+use crate::types::{EntitlementId, ErrorCode, Subscription, SubscriptionId};
 
 /// The longest comment a cancellation takes.
 const COMMENT_MAX: usize = 400;
@@ -92,4 +97,91 @@ pub async fn recover_subscription(
         });
     }
     subscriptions::recover(svc, &caller, id).await
+}
+
+/// Records an action of the customer on one of their items.
+async fn audited(
+    svc: &Services,
+    caller: &Caller,
+    action: &'static str,
+    item: &EntitlementId,
+    who: &PortalCustomer,
+) -> Result<(), DomainError> {
+    audit::record(
+        &svc.db,
+        svc,
+        caller,
+        Change {
+            action,
+            target_type: TargetKind::Entitlement,
+            target_id: item.as_str(),
+            customer_id: Some(&who.customer_id),
+            changes: json!({}),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// The caller a read is made as: the customer, or the merchant's read-only view of them.
+fn reading(who: &PortalCustomer, ip: Option<String>) -> Caller {
+    Caller {
+        workspace_id: who.workspace_id.clone(),
+        actor: Actor::PortalCustomer {
+            id: who.customer_id.clone(),
+        },
+        ip,
+    }
+}
+
+/// Shows one of the customer's licence keys in full (audited).
+pub async fn reveal_license_key(
+    svc: &Services,
+    who: &PortalCustomer,
+    id: &EntitlementId,
+    ip: Option<String>,
+) -> Result<String, DomainError> {
+    let caller = reading(who, ip);
+    let revealed = entitlements::reveal(svc, &caller, id).await?;
+    if !who.read_only {
+        audited(svc, &caller, "entitlement.license_key_revealed", id, who).await?;
+    }
+    Ok(revealed.license_key)
+}
+
+/// A signed, expiring link to one of the customer's files (audited).
+pub async fn download_link(
+    svc: &Services,
+    who: &PortalCustomer,
+    id: &EntitlementId,
+    ip: Option<String>,
+) -> Result<DownloadLink, DomainError> {
+    let caller = reading(who, ip);
+    let link = entitlements::download_link(svc, &caller, id).await?;
+    if !who.read_only {
+        audited(svc, &caller, "entitlement.download_link_created", id, who).await?;
+    }
+    Ok(link)
+}
+
+/// Links the customer's Discord user to one of their Discord-role items (or unlinks it).
+pub async fn link_discord(
+    svc: &Services,
+    who: &PortalCustomer,
+    id: &EntitlementId,
+    discord_user_id: &str,
+    ip: Option<String>,
+) -> Result<(), DomainError> {
+    let caller = acting(who, ip)?;
+    let user = Some(discord_user_id.trim().to_owned()).filter(|u| !u.is_empty());
+    entitlements::link_discord_user(
+        svc,
+        &caller,
+        id,
+        DiscordLink {
+            discord_user_id: user,
+        },
+    )
+    .await?;
+    Ok(())
 }

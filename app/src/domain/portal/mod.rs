@@ -9,7 +9,9 @@ mod codes;
 mod links;
 mod receipts;
 
-pub use actions::{cancel_subscription, recover_subscription};
+pub use actions::{
+    cancel_subscription, download_link, link_discord, recover_subscription, reveal_license_key,
+};
 pub use codes::{
     CODE_LEN, CODE_REQUEST_EMAIL, CODE_REQUEST_IP, CODE_TRIES, CODE_TRY_EMAIL, CODE_TRY_IP,
     CODE_TTL, choices, choose, request_code, sign_in_page, sign_in_with_code,
@@ -403,6 +405,8 @@ pub async fn overview(svc: &Services, who: &PortalCustomer) -> Result<PortalOver
     )
     .await?;
     let name_of = |id: &ProductId| names.get(id).cloned().unwrap_or_default();
+    let items =
+        super::entitlements::portal_items(&svc.db, &who.workspace_id, &who.customer_id).await?;
     let now = svc.clock.now();
     Ok(PortalOverview {
         branding: branding_of(&shop),
@@ -438,6 +442,7 @@ pub async fn overview(svc: &Services, who: &PortalCustomer) -> Result<PortalOver
                 cancel_at_period_end: s.cancel_at_period_end,
             })
             .collect(),
+        items,
     })
 }
 

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
 
 use crate::components::hydration::use_hydrated;
-use crate::components::icons::{SidebarIcon, UsersIcon};
+use crate::components::icons::{SettingsIcon, SidebarIcon, UsersIcon};
 use crate::server_fns::auth::LogOut;
 use crate::server_fns::dashboard::load_shell;
 
@@ -120,6 +120,18 @@ pub fn DashboardLayout() -> impl IntoView {
                                 <UsersIcon class="size-5 shrink-0" />
                                 <span class=move || if nav_open.get() { "" } else { "hidden" }>
                                     "Customers"
+                                </span>
+                            </A>
+                        </li>
+                        <li>
+                            <A
+                                href="/dashboard/settings"
+                                attr:class="flex items-center gap-3 rounded-md px-2.5 py-2 text-sm font-medium text-slate-700 hover:bg-slate-100 aria-[current=page]:bg-indigo-50 aria-[current=page]:text-indigo-700"
+                                attr:title="Settings"
+                            >
+                                <SettingsIcon class="size-5 shrink-0" />
+                                <span class=move || if nav_open.get() { "" } else { "hidden" }>
+                                    "Settings"
                                 </span>
                             </A>
                         </li>

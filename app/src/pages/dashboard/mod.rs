@@ -3,3 +3,4 @@
 pub mod customer;
 pub mod customers;
 pub mod layout;
+pub mod settings;

@@ -3,6 +3,7 @@
 //! through a one-time link from the shop, the link in a receipt, or a code by email
 //! ([`sign_in`]).
 
+mod items;
 mod sign_in;
 mod subscriptions;
 
@@ -84,7 +85,7 @@ pub(crate) fn ShopHeading(branding: PortalBranding) -> impl IntoView {
         .clone()
         .unwrap_or_else(|| "#4f46e5".into());
     view! {
-        <div class="h-1 w-16 rounded-full" style=format!("background-color:{accent}") aria-hidden="true"></div>
+        <div class="h-1 w-16 rounded-full" style=format!("background-color:{accent}") aria-hidden="true" data-testid="portal-accent"></div>
         <div class="mt-3 flex items-center gap-3">
             {branding.logo_url.clone().map(|src| view! {
                 <img src=src alt="" class="size-10 rounded-md object-contain" referrerpolicy="no-referrer" />
@@ -142,6 +143,7 @@ fn Overview(overview: PortalOverview, refresh: RwSignal<u32>) -> impl IntoView {
         .unwrap_or_default();
     let subscriptions = overview.subscriptions;
     let orders = overview.orders;
+    let items = overview.items;
     let read_only = overview.read_only;
     let banned = overview.banned;
     view! {
@@ -191,6 +193,10 @@ fn Overview(overview: PortalOverview, refresh: RwSignal<u32>) -> impl IntoView {
                 }
                 .into_any()
             }}
+        </section>
+        <section aria-labelledby="portal-items" class="space-y-3">
+            <h2 id="portal-items" class="text-lg font-semibold text-slate-900">"Keys, files and perks"</h2>
+            <items::Items items read_only refresh />
         </section>
         <section aria-labelledby="portal-orders" class="space-y-3">
             <h2 id="portal-orders" class="text-lg font-semibold text-slate-900">"Orders"</h2>

@@ -1,0 +1,134 @@
+//! `/dashboard/settings`: the workspace's name, and its customer portal's address and look,
+//! with a preview of the portal's heading as it will be.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::components::alert::Alert;
+use crate::components::dialog::{BTN, BTN_PRIMARY, INPUT, LABEL, Submission};
+use crate::pages::portal::ShopHeading;
+use crate::server_fns::dashboard::{SaveSettings, load_settings};
+use crate::types::portal::PortalBranding;
+use crate::types::workspace::{WorkspaceSettings, WorkspaceSettingsUpdate};
+
+/// The settings page.
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let settings = Resource::new(|| (), |_| load_settings());
+    view! {
+        <Title text="Settings" />
+        <div class="mx-auto max-w-3xl space-y-6">
+            <h1 class="text-2xl font-semibold tracking-tight">"Settings"</h1>
+            <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match settings.await {
+                        Ok(s) => view! { <PortalSection settings=s /> }.into_any(),
+                        Err(e) => view! { <Alert large=true>{e.to_string()}</Alert> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </div>
+    }
+}
+
+#[component]
+fn PortalSection(settings: WorkspaceSettings) -> impl IntoView {
+    let can_edit = settings.can_edit;
+    let name = RwSignal::new(settings.name.clone());
+    let slug = RwSignal::new(settings.slug.clone());
+    let logo = RwSignal::new(settings.portal_logo_url.clone().unwrap_or_default());
+    let colour = RwSignal::new(settings.portal_accent_color.clone().unwrap_or_default());
+    let saved = RwSignal::new(false);
+    let saving = Submission::<SaveSettings>::new(move |s: &WorkspaceSettings| {
+        slug.set(s.slug.clone());
+        colour.set(s.portal_accent_color.clone().unwrap_or_default());
+        saved.set(true);
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        saved.set(false);
+        saving.submit(SaveSettings {
+            settings: WorkspaceSettingsUpdate {
+                name: name.get_untracked(),
+                slug: slug.get_untracked(),
+                portal_logo_url: logo.get_untracked(),
+                portal_accent_color: colour.get_untracked(),
+            },
+        });
+    };
+    let preview = move || {
+        let accent = colour.get();
+        let ok = accent.len() == 7 && accent.starts_with('#');
+        view! {
+            <ShopHeading branding=PortalBranding {
+                shop: name.get(),
+                slug: slug.get(),
+                logo_url: Some(logo.get()).filter(|l| l.starts_with("https://")),
+                accent_color: ok.then_some(accent),
+            } />
+        }
+    };
+    let field = move |id: &'static str,
+                      label: &'static str,
+                      help: &'static str,
+                      value: RwSignal<String>,
+                      kind: &'static str| {
+        view! {
+            <div>
+                <label for=id class=LABEL>{label}</label>
+                <input
+                    id=id
+                    type=kind
+                    class=INPUT
+                    disabled=!can_edit
+                    aria-describedby=format!("{id}-help")
+                    prop:value=move || value.get()
+                    on:input=move |ev| value.set(event_target_value(&ev))
+                />
+                <p id=format!("{id}-help") class="mt-1 text-xs text-slate-500">{help}</p>
+            </div>
+        }
+    };
+    view! {
+        <section aria-labelledby="settings-portal" class="rounded-xl border border-slate-200 bg-white p-5">
+            <h2 id="settings-portal" class="text-lg font-semibold text-slate-900">"Portal"</h2>
+            <p class="mt-1 text-sm text-slate-600">
+                "How your customers see your shop in the customer portal and in the emails Patron sends them."
+            </p>
+            {(!can_edit).then(|| view! {
+                <p class="mt-3 text-sm text-slate-600" role="status">"Only admins and owners can change these settings."</p>
+            })}
+            <form class="mt-4 grid gap-4 sm:grid-cols-2" novalidate on:submit=submit>
+                {field("settings-name", "Shop name", "Shown in the portal and as the sender of receipts.", name, "text")}
+                {field("settings-slug", "Portal address", "Your customers sign in at /portal/ followed by this.", slug, "text")}
+                {field("settings-logo", "Logo address", "An https:// image, square works best. Leave empty for none.", logo, "url")}
+                {field("settings-colour", "Accent colour", "Such as #4f46e5. Leave empty for the default.", colour, "text")}
+                <div class="sm:col-span-2 rounded-lg border border-dashed border-slate-300 p-4">
+                    <p class="mb-2 text-xs font-medium uppercase tracking-wide text-slate-500">"Preview"</p>
+                    {preview}
+                </div>
+                <div class="sm:col-span-2 flex flex-wrap items-center gap-3">
+                    {can_edit.then(|| view! {
+                        <button type="submit" class=BTN_PRIMARY disabled=saving.busy()>
+                            {move || if saving.busy().get() { "Saving…" } else { "Save" }}
+                        </button>
+                    })}
+                    <a
+                        class=BTN
+                        href=move || format!("/portal/{}", slug.get())
+                        target="_blank"
+                        rel="external noopener"
+                    >
+                        "Open the sign-in page"
+                    </a>
+                    <Show when=move || saved.get()>
+                        <p class="text-sm text-emerald-700" role="status">"Saved."</p>
+                    </Show>
+                </div>
+                <div class="sm:col-span-2">
+                    {move || saving.error().get().map(|e| view! { <Alert>{e}</Alert> })}
+                </div>
+            </form>
+        </section>
+    }
+}

@@ -1,0 +1,154 @@
+//! What the customer owns, in the portal: licence keys (masked until revealed), files (a
+//! signed link made on each click), Discord roles (with the Discord user they are for), and the
+//! rest as the shop describes it.
+
+use leptos::prelude::*;
+
+use crate::components::dialog::{BTN_LINK, INPUT, LABEL, StatusBadge, Submission};
+use crate::components::time::LocalTime;
+use crate::server_fns::portal::{LinkMyDiscord, MyDownloadLink, RevealMyLicenseKey};
+use crate::types::entitlement::EntitlementStatus;
+use crate::types::portal::PortalItem;
+use crate::types::product::BenefitKind;
+
+/// The list of items, or a line saying there are none.
+#[component]
+pub(super) fn Items(
+    items: Vec<PortalItem>,
+    read_only: bool,
+    refresh: RwSignal<u32>,
+) -> impl IntoView {
+    if items.is_empty() {
+        return view! { <p class="text-sm text-slate-500">"Nothing here yet: keys, files and perks you buy show here."</p> }.into_any();
+    }
+    view! {
+        <ul class="divide-y divide-slate-100 rounded-xl border border-slate-200 bg-white">
+            {items.into_iter().map(|item| view! { <Item item read_only refresh /> }).collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+#[component]
+fn Item(item: PortalItem, read_only: bool, refresh: RwSignal<u32>) -> impl IntoView {
+    let active = item.status == EntitlementStatus::Active;
+    let id = item.id.to_string();
+    let detail = match item.kind {
+        BenefitKind::LicenseKey => item
+            .license_key
+            .clone()
+            .map(|masked| view! { <LicenseKey id=id.clone() masked active /> }.into_any()),
+        BenefitKind::FileDownload => active.then(|| view! { <Download id=id.clone() /> }.into_any()),
+        BenefitKind::DiscordRole => Some(
+            view! { <Discord id=id.clone() linked=item.discord_user_id.clone() editable=active && !read_only refresh /> }
+                .into_any(),
+        ),
+        _ => None,
+    };
+    view! {
+        <li class="p-4" data-item-id=item.id.to_string()>
+            <div class="flex flex-wrap items-center gap-2">
+                <span class="font-medium text-slate-900">{item.label.clone()}</span>
+                <span class="text-sm text-slate-500">{format!("· {}", item.product_name)}</span>
+                <StatusBadge status=item.status.as_str() />
+                {item.expires_at.filter(|_| active).map(|t| view! {
+                    <span class="ml-auto text-xs text-slate-500">"Until " <LocalTime at=t /></span>
+                })}
+            </div>
+            {detail.map(|d| view! { <div class="mt-2">{d}</div> })}
+        </li>
+    }
+}
+
+#[component]
+fn LicenseKey(id: String, masked: String, active: bool) -> impl IntoView {
+    let revealed = RwSignal::new(None::<String>);
+    let revealing =
+        Submission::<RevealMyLicenseKey>::new(move |key: &String| revealed.set(Some(key.clone())));
+    view! {
+        <div class="flex flex-wrap items-center gap-2">
+            <code class="rounded bg-slate-100 px-2 py-1 font-mono text-sm text-slate-900" data-testid="license-key">
+                {move || revealed.get().unwrap_or_else(|| masked.clone())}
+            </code>
+            <Show when=move || active && revealed.get().is_none()>
+                <button
+                    type="button"
+                    class=BTN_LINK
+                    disabled=revealing.busy()
+                    on:click={
+                        let id = id.clone();
+                        move |_| revealing.submit(RevealMyLicenseKey { id: id.clone() })
+                    }
+                >
+                    "Show key"
+                </button>
+            </Show>
+        </div>
+        {move || revealing.error().get().map(|e| view! { <p class="mt-1 text-sm text-red-700" role="alert">{e}</p> })}
+    }
+}
+
+#[component]
+fn Download(id: String) -> impl IntoView {
+    let fetching = Submission::<MyDownloadLink>::new(move |url: &String| {
+        #[cfg(feature = "hydrate")]
+        if let Some(w) = leptos::web_sys::window() {
+            let _ = w.location().set_href(url);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = url;
+    });
+    view! {
+        <button
+            type="button"
+            class=BTN_LINK
+            disabled=fetching.busy()
+            on:click=move |_| fetching.submit(MyDownloadLink { id: id.clone() })
+        >
+            {move || if fetching.busy().get() { "Preparing…" } else { "Download" }}
+        </button>
+        {move || fetching.error().get().map(|e| view! { <p class="mt-1 text-sm text-red-700" role="alert">{e}</p> })}
+    }
+}
+
+#[component]
+fn Discord(
+    id: String,
+    linked: Option<String>,
+    editable: bool,
+    refresh: RwSignal<u32>,
+) -> impl IntoView {
+    let value = RwSignal::new(linked.clone().unwrap_or_default());
+    let linking = Submission::<LinkMyDiscord>::new(move |_| refresh.update(|n| *n += 1));
+    let field = format!("discord-{id}");
+    let status = match &linked {
+        Some(user) => format!("For Discord user {user}."),
+        None => "Not linked yet: give your Discord user id to get the role.".to_owned(),
+    };
+    view! {
+        <p class="text-sm text-slate-600" data-testid="discord-status">{status}</p>
+        {editable.then(|| view! {
+            <form
+                class="mt-2 flex flex-wrap items-end gap-2"
+                novalidate
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    linking.submit(LinkMyDiscord { id: id.clone(), discord_user_id: value.get_untracked() });
+                }
+            >
+                <div>
+                    <label for=field.clone() class=LABEL>"Discord user id"</label>
+                    <input
+                        id=field.clone()
+                        class=format!("{INPUT} w-56 font-mono")
+                        inputmode="numeric"
+                        prop:value=move || value.get()
+                        on:input=move |ev| value.set(event_target_value(&ev))
+                    />
+                </div>
+                <button type="submit" class=BTN_LINK disabled=linking.busy()>"Save"</button>
+            </form>
+            {move || linking.error().get().map(|e| view! { <p class="mt-1 text-sm text-red-700" role="alert">{e}</p> })}
+        })}
+    }
+}
