@@ -83,7 +83,7 @@ test('a minted link opens the portal once, without the token in the address bar'
   await expect(page.getByTestId('portal-link-expired')).toBeVisible();
 });
 
-test('the receipt email leads into the portal, and the subscription is cancelled, then kept', async ({ page, request, baseURL }) => {
+test('the receipt email leads into the portal; the subscription is cancelled, kept, and its card replaced', async ({ page, request, baseURL, consoleErrors }) => {
   const email = `receipt-${Date.now()}@example.com`;
   await buy(request, baseURL!, 'VIP Rank', email, 'Rita Receipt');
 
@@ -116,6 +116,20 @@ test('the receipt email leads into the portal, and the subscription is cancelled
   await card.getByRole('button', { name: 'Keep my subscription' }).click();
   await expect(card.getByTestId('subscription-next')).toContainText('Renews on');
   await expect(card.getByRole('button', { name: 'Cancel subscription' })).toBeVisible();
+
+  // A new card: a declined one is refused with the issuer's answer and changes nothing.
+  await expect(card.getByTestId('subscription-card')).toHaveText(/Renews with Visa •••• 4242/);
+  await card.getByRole('button', { name: 'Update payment method' }).click();
+  const cardDialog = page.getByRole('dialog', { name: 'New card for VIP Rank' });
+  await cardDialog.getByLabel('Card number').fill('4000 0000 0000 0002');
+  await cardDialog.getByRole('button', { name: 'Save card' }).click();
+  await expect(cardDialog.getByRole('alert')).toContainText('The card Visa •••• 0002 was declined');
+  expect(consoleErrors).toEqual(['Failed to load resource: the server responded with a status of 402 (Payment Required)']);
+  consoleErrors.length = 0;
+  await cardDialog.getByLabel('Card number').fill('5555 5555 5555 4444');
+  await cardDialog.getByRole('button', { name: 'Save card' }).click();
+  await expect(cardDialog).toBeHidden();
+  await expect(card.getByTestId('subscription-card')).toHaveText(/Renews with Mastercard •••• 4444/);
 });
 
 test('the code sign-in: a wrong code is refused, the right one signs in', async ({ page, request, baseURL, consoleErrors }) => {

@@ -187,6 +187,14 @@ pub trait PaymentProvider: Send + Sync + Debug {
 
     /// Every charge and refund in the provider's records, oldest first.
     async fn movements(&self) -> Result<Vec<Movement>, ProviderError>;
+
+    /// Checks a payment method with its issuer and saves it for later charges, moving no money
+    /// (a card check): answers what it looks like and the token [`PaymentSource::Saved`] takes.
+    /// A method the issuer refuses fails as a charge with it would.
+    async fn save_method(
+        &self,
+        method: &PaymentMethodInput,
+    ) -> Result<(PaymentMethod, String), ProviderError>;
 }
 
 /// Where the simulated provider can be told to misbehave.
@@ -527,14 +535,7 @@ impl SimulatedProvider {
             }],
             _ => Vec::new(),
         };
-        let token = format!(
-            "sim_pm:{}",
-            serde_json::to_string(&SavedToken {
-                behaviour: behaviour.code().to_owned(),
-                method: method.clone(),
-            })
-            .unwrap_or_default()
-        );
+        let token = saved_token(behaviour, &method);
         Ok(Charge {
             payment_id: payment_id("py"),
             method,
@@ -558,6 +559,18 @@ impl SimulatedProvider {
     }
 }
 
+/// The simulated provider's reusable token: the method and how it behaves, in the clear.
+fn saved_token(behaviour: Behaviour, method: &PaymentMethod) -> String {
+    format!(
+        "sim_pm:{}",
+        serde_json::to_string(&SavedToken {
+            behaviour: behaviour.code().to_owned(),
+            method: method.clone(),
+        })
+        .unwrap_or_default()
+    )
+}
+
 fn payment_id(kind: &str) -> String {
     format!("sim_{kind}_{}", ulid::Ulid::new())
 }
@@ -574,6 +587,24 @@ impl PaymentProvider for SimulatedProvider {
 
     fn describe(&self, method: &PaymentMethodInput) -> Result<PaymentMethod, ProviderError> {
         self.describe_with_behaviour(method).map(|(m, _)| m)
+    }
+
+    async fn save_method(
+        &self,
+        method: &PaymentMethodInput,
+    ) -> Result<(PaymentMethod, String), ProviderError> {
+        let (described, behaviour) = self.describe_with_behaviour(method)?;
+        if let Behaviour::Declined(code) = behaviour {
+            return Err(ProviderError::Declined {
+                code,
+                message: match code {
+                    ErrorCode::InsufficientFunds => "the card has insufficient funds".into(),
+                    _ => format!("the card {} was declined", described.label()),
+                },
+            });
+        }
+        let token = saved_token(behaviour, &described);
+        Ok((described, token))
     }
 
     async fn charge(&self, req: ChargeRequest<'_>) -> Result<Charge, ProviderError> {

@@ -28,7 +28,11 @@ use crate::types::{
 use super::actor::{Actor, Caller};
 use super::audit::{self, Change};
 use super::entitlements::{self, Which};
-use super::{DomainError, Services, customers, optional_text, products, stats, stored_json};
+use super::{
+    DomainError, Services, customers, optional_text, orders, payment_details, products, stats,
+    stored_json, to_json,
+};
+use crate::types::order::{PaymentMethod, PaymentMethodInput};
 
 /// The end of a period of `count` × `interval` starting at `start`.
 pub fn period_end(start: DateTime<Utc>, interval: BillingInterval, count: i32) -> DateTime<Utc> {
@@ -336,6 +340,9 @@ pub(crate) async fn write<C: ConnectionTrait>(
             "ended_at": m.ended_at,
             "cancel_reason": m.cancel_reason,
             "retry_count": m.retry_count,
+            "payment_method": serde_json::from_str::<PaymentMethod>(&m.payment_method)
+                .ok()
+                .map(|p| p.label()),
         })
     };
     audit::record(
@@ -524,6 +531,56 @@ pub async fn revoke_subscription(
     if canceled_with_benefits && revoked == 0 {
         return Err(not_live(&row));
     }
+    let out = present_one(&txn, after).await?;
+    txn.commit().await?;
+    Ok(out)
+}
+
+/// Replaces the card or account a live subscription renews with. The provider checks it first
+/// (moving no money, and with nothing written while it answers); a method blocked in the store
+/// is refused. A past-due subscription is tried again with it at the billing clock's next
+/// tick. The update is conditional on the version read, so a renewal meanwhile is not undone.
+pub(crate) async fn replace_payment_method(
+    svc: &Services,
+    caller: &Caller,
+    id: &SubscriptionId,
+    method: &PaymentMethodInput,
+) -> Result<Subscription, DomainError> {
+    let row = find_row(&svc.db, caller, id).await?;
+    if !is_live(row.status) {
+        return Err(not_live(&row));
+    }
+    let described = svc
+        .provider
+        .describe(method)
+        .map_err(orders::charge_error)?;
+    let details = payment_details::of_payment(Some(&described), None, caller.ip.as_deref());
+    payment_details::refuse_blocked(&svc.db, &row.workspace_id, &details).await?;
+    let (saved, token) = svc
+        .provider
+        .save_method(method)
+        .await
+        .map_err(orders::charge_error)?;
+    let saved_json = to_json(&saved)?;
+    let now = svc.clock.now();
+    let past_due = row.status == SubscriptionStatus::PastDue;
+    let txn = svc.write_txn().await?;
+    let after = write(
+        &txn,
+        svc,
+        caller,
+        &row,
+        "subscription.payment_method_updated",
+        |m| {
+            m.payment_method = Set(saved_json);
+            m.payment_token = Set(token);
+            if past_due {
+                m.next_retry_at = Set(Some(now));
+            }
+        },
+    )
+    .await?;
+    payment_details::remember(&txn, &row.workspace_id, &row.customer_id, &details, now).await?;
     let out = present_one(&txn, after).await?;
     txn.commit().await?;
     Ok(out)

@@ -172,6 +172,26 @@ pub async fn link_my_discord(id: String, discord_user_id: String) -> Result<(), 
     super::ctx::with_status(run.await)
 }
 
+/// Replaces the card one of the customer's subscriptions renews with.
+#[server(prefix = "/rpc", endpoint = "portal/payment_method")]
+pub async fn update_my_payment_method(id: String, card_number: String) -> Result<(), AppError> {
+    let run = async {
+        use super::ctx;
+        use crate::types::order::PaymentMethodInput;
+        let (svc, who) = ctx::portal_customer().await?;
+        let id = crate::types::SubscriptionId::parse(&id).map_err(|_| AppError::NotFound {
+            what: "subscription".into(),
+        })?;
+        let ip = ctx::client_ip().await;
+        let card = PaymentMethodInput::Card {
+            number: card_number,
+        };
+        crate::domain::portal::update_payment_method(&svc, &who, &id, &card, ip).await?;
+        Ok(())
+    };
+    super::ctx::with_status(run.await)
+}
+
 /// Signs the customer out of the portal: the session ends and the cookie goes.
 #[server(prefix = "/rpc", endpoint = "portal/sign_out")]
 pub async fn portal_sign_out() -> Result<(), AppError> {

@@ -84,6 +84,8 @@ pub struct PortalSubscription {
     pub current_period_end: DateTime<Utc>,
     /// Whether it ends at `current_period_end` instead of renewing.
     pub cancel_at_period_end: bool,
+    /// What it renews with, such as "Visa •••• 4242".
+    pub payment_method: Option<String>,
 }
 
 /// One item the customer owns (a licence key, a file, a Discord role...), as they see it: a

@@ -777,6 +777,117 @@ async fn a_customer_reveals_downloads_and_links_only_their_own_items(engine: Eng
     app.cleanup().await;
 }
 
+async fn a_past_due_customer_replaces_the_card_and_the_next_tick_renews(engine: Engine) {
+    let app = TestApp::on(engine).build().await;
+    let srv = &app.api.srv;
+    let api = &app.api;
+    let vip = monthly(api, 500, "EUR").await;
+    // This test card pays once, then every later charge of it is declined.
+    let c = api
+        .post_ok(
+            "/checkouts",
+            json!({"product_id": vip, "payment_method": card("4000000000000341"),
+                   "customer": {"email": "late@example.com", "name": "Lou Late"}}),
+        )
+        .await;
+    let lou = c["customer"]["id"].as_str().unwrap().to_owned();
+    let sub = c["subscription"]["id"].as_str().unwrap().to_owned();
+    let bob = buy(&app, &vip, "bob@example.com", "Bob Ray").await;
+    let bob_sub = api.get_ok(&format!("/customers/{bob}/subscriptions")).await;
+    let bob_sub = bob_sub.get("data").unwrap_or(&bob_sub)[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.clock.advance(Duration::days(31));
+    let report = app::domain::billing::run_billing(&app.svc).await.unwrap();
+    assert_eq!(report.failed, 1);
+    assert_eq!(
+        api.get_ok(&format!("/subscriptions/{sub}")).await["status"],
+        "past_due"
+    );
+
+    let link = api
+        .post_ok("/customer_sessions", json!({"customer_id": lou}))
+        .await;
+    let cookie = open(srv, link["url"].as_str().unwrap()).await.1.unwrap();
+    let shown = state(srv, &cookie).await;
+    assert_eq!(
+        shown["SignedIn"]["subscriptions"][0]["payment_method"],
+        "Visa •••• 0341"
+    );
+    let update = |id: String, number: &'static str| {
+        let cookie = cookie.clone();
+        async move {
+            rpc(
+                srv,
+                Some(&cookie),
+                "payment_method",
+                &[("id", &id), ("card_number", number)],
+            )
+            .await
+        }
+    };
+
+    // A declined card and a mistyped one change nothing, and say why.
+    let (status, body, _) = update(sub.clone(), "4000000000000002").await;
+    assert_eq!(status, StatusCode::PAYMENT_REQUIRED, "{body}");
+    assert!(body.to_string().contains("was declined"), "{body}");
+    let (status, body, _) = update(sub.clone(), "4242 4242 4242 4243").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.to_string().contains("payment_method.number"), "{body}");
+    let (status, _, _) = update(bob_sub.clone(), "5555555555554444").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "not Lou's subscription");
+    let still = state(srv, &cookie).await;
+    assert_eq!(
+        still["SignedIn"]["subscriptions"][0]["payment_method"],
+        "Visa •••• 0341"
+    );
+
+    let (status, body, _) = update(sub.clone(), "5555 5555 5555 4444").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let now = state(srv, &cookie).await;
+    assert_eq!(
+        now["SignedIn"]["subscriptions"][0]["payment_method"],
+        "Mastercard •••• 4444"
+    );
+
+    // The next tick of the billing clock collects with the new card.
+    app.clock.advance(Duration::minutes(1));
+    let report = app::domain::billing::run_billing(&app.svc).await.unwrap();
+    assert_eq!(report.renewed, 1, "{report:?}");
+    assert_eq!(
+        api.get_ok(&format!("/subscriptions/{sub}")).await["status"],
+        "active"
+    );
+    let activity = app::domain::activity::customer_activity(
+        &app.svc,
+        &app.caller,
+        &CustomerId::parse(&lou).unwrap(),
+        None,
+        app::domain::Limit::LARGEST,
+        None,
+    )
+    .await
+    .unwrap();
+    let entry = activity
+        .data
+        .iter()
+        .find(|e| e.action == "subscription.payment_method_updated")
+        .expect("the change is in the activity");
+    assert_eq!(
+        entry.actor_type,
+        app::types::activity::ActorKind::PortalCustomer
+    );
+    let change = entry
+        .changes
+        .iter()
+        .find(|c| c.field == "payment_method")
+        .unwrap();
+    assert_eq!(change.before.as_deref(), Some("Visa •••• 0341"));
+    assert_eq!(change.after.as_deref(), Some("Mastercard •••• 4444"));
+    app.cleanup().await;
+}
+
 /// Four senders run the outbox at once: every email goes out exactly once, and an address the
 /// server refuses waits and is retried without holding up the rest, until it is given up on.
 async fn the_outbox_sends_each_email_once_and_one_refusal_stops_nothing(engine: Engine) {
@@ -856,6 +967,7 @@ on_both_engines!(
     an_address_of_several_customers_picks_one_after_signing_in,
     a_customer_cancels_and_keeps_only_their_own_subscription,
     a_customer_reveals_downloads_and_links_only_their_own_items,
+    a_past_due_customer_replaces_the_card_and_the_next_tick_renews,
     the_outbox_sends_each_email_once_and_one_refusal_stops_nothing,
 );
 
@@ -954,3 +1066,110 @@ async fn the_settings_page_sets_the_portal_address_and_look(engine: Engine) {
 }
 
 on_both_engines!(the_settings_page_sets_the_portal_address_and_look);
+
+/// What the server logs, captured for one test.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Every door into the portal, walked with the server logging everything at debug level: no
+/// link token, session token or sign-in code reaches a log line, though the routes do.
+async fn no_portal_secret_reaches_the_log(engine: Engine) {
+    let captured = Captured::default();
+    let sink = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter("debug,sqlx=warn,sea_orm=warn,hyper=warn")
+        .with_writer(move || sink.clone())
+        .with_ansi(false)
+        .finish();
+    let _logging = tracing::subscriber::set_default(subscriber);
+
+    let app = TestApp::on(engine).build().await;
+    let srv = &app.api.srv;
+    let kit = one_time(&app.api, 900, "EUR").await;
+    let ann = buy(&app, &kit, "ann@example.com", "Ann Lee").await;
+    let mut secrets: Vec<String> = Vec::new();
+
+    let minted = app
+        .api
+        .post_ok("/customer_sessions", json!({"customer_id": ann}))
+        .await;
+    secrets.push(minted["token"].as_str().unwrap().to_owned());
+    let (_, cookie) = open(srv, minted["url"].as_str().unwrap()).await;
+    secrets.push(
+        cookie
+            .unwrap()
+            .trim_start_matches("patron_portal=")
+            .to_owned(),
+    );
+
+    let receipt = mail_to(&app, "ann@example.com").await.remove(0);
+    let link = link_in(&receipt.text_body);
+    secrets.push(link.rsplit('/').next().unwrap().to_owned());
+    let (_, cookie) = open(srv, &link).await;
+    secrets.push(
+        cookie
+            .unwrap()
+            .trim_start_matches("patron_portal=")
+            .to_owned(),
+    );
+
+    rpc(
+        srv,
+        None,
+        "request_code",
+        &[("slug", "shop"), ("email", "ann@example.com")],
+    )
+    .await;
+    let code_mail = mail_to(&app, "ann@example.com")
+        .await
+        .into_iter()
+        .last()
+        .unwrap();
+    let code = code_mail.subject.rsplit(": ").next().unwrap().to_owned();
+    let (_, _, cookie) = rpc(
+        srv,
+        None,
+        "sign_in",
+        &[
+            ("slug", "shop"),
+            ("email", "ann@example.com"),
+            ("code", &code),
+        ],
+    )
+    .await;
+    secrets.push(code);
+    let cookie = cookie.unwrap();
+    secrets.push(cookie.trim_start_matches("patron_portal=").to_owned());
+    state(srv, &cookie).await;
+    let dir = tempfile::tempdir().unwrap();
+    let files = server::mail::LettreMailer::new("receipts@shop.example", None, dir.path()).unwrap();
+    assert_eq!(outbox::deliver_due(&app.svc, &files).await.unwrap().sent, 2);
+
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        log.contains(r#"route="/portal/session/{token}""#),
+        "the routes are logged:\n{log}"
+    );
+    assert!(log.contains(r#"route="/portal/link/{token}""#));
+    assert!(log.contains("email sent"));
+    for secret in &secrets {
+        assert!(!log.contains(secret.as_str()), "{secret} is in the log");
+    }
+    assert!(
+        !log.contains("ann@example.com"),
+        "no customer's address in the log"
+    );
+    app.cleanup().await;
+}
+
+on_both_engines!(no_portal_secret_reaches_the_log);

@@ -1,5 +1,5 @@
 //! What a signed-in end customer may do: cancel a subscription at the end of its period (with a
-//! reason from a list and a comment) and take that back, reveal a licence key, get a file's
+//! reason from a list and a comment) and take that back, replace the card it renews with, reveal a licence key, get a file's
 //! download link, link their Discord user. Each is done as the actor "portal customer", so it
 //! is audited and shows in the dashboard's Activity tab; what it touches is found among that
 //! customer's own only. A merchant's read-only view may read, never change.
@@ -13,6 +13,7 @@ use crate::domain::audit::{self, Change};
 use crate::domain::{DomainError, Services, entitlements, subscriptions};
 use crate::types::activity::TargetKind;
 use crate::types::entitlement::{DiscordLink, DownloadLink};
+use crate::types::order::PaymentMethodInput;
 use crate::types::portal::CancelReason;
 use crate::types::subscription::SubscriptionCancel;
 use crate::types::{EntitlementId, ErrorCode, Subscription, SubscriptionId};
@@ -86,6 +87,25 @@ pub async fn recover_subscription(
     ip: Option<String>,
 ) -> Result<Subscription, DomainError> {
     let caller = acting(who, ip)?;
+    refuse_banned(svc, who).await?;
+    subscriptions::recover(svc, &caller, id).await
+}
+
+/// Replaces the card one of the customer's subscriptions renews with (checked with the provider
+/// first; a declined card changes nothing). A banned customer cannot.
+pub async fn update_payment_method(
+    svc: &Services,
+    who: &PortalCustomer,
+    id: &SubscriptionId,
+    method: &PaymentMethodInput,
+    ip: Option<String>,
+) -> Result<Subscription, DomainError> {
+    let caller = acting(who, ip)?;
+    refuse_banned(svc, who).await?;
+    subscriptions::replace_payment_method(svc, &caller, id, method).await
+}
+
+async fn refuse_banned(svc: &Services, who: &PortalCustomer) -> Result<(), DomainError> {
     let me = crate::db::entities::customer::Entity::find_by_id(who.customer_id.clone())
         .one(&svc.db)
         .await?
@@ -96,7 +116,7 @@ pub async fn recover_subscription(
             message: "this subscription cannot be renewed: contact the shop".into(),
         });
     }
-    subscriptions::recover(svc, &caller, id).await
+    Ok(())
 }
 
 /// Records an action of the customer on one of their items.

@@ -11,6 +11,7 @@ mod receipts;
 
 pub use actions::{
     cancel_subscription, download_link, link_discord, recover_subscription, reveal_license_key,
+    update_payment_method,
 };
 pub use codes::{
     CODE_LEN, CODE_REQUEST_EMAIL, CODE_REQUEST_IP, CODE_TRIES, CODE_TRY_EMAIL, CODE_TRY_IP,
@@ -440,6 +441,11 @@ pub async fn overview(svc: &Services, who: &PortalCustomer) -> Result<PortalOver
                 status: s.status,
                 current_period_end: s.current_period_end,
                 cancel_at_period_end: s.cancel_at_period_end,
+                payment_method: serde_json::from_str::<crate::types::order::PaymentMethod>(
+                    &s.payment_method,
+                )
+                .ok()
+                .map(|m| m.label()),
             })
             .collect(),
         items,

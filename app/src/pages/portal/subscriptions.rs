@@ -5,7 +5,9 @@ use leptos::prelude::*;
 
 use crate::components::dialog::{BTN, BTN_LINK, FormDialog, INPUT, LABEL, StatusBadge, Submission};
 use crate::components::time::LocalTime;
-use crate::server_fns::portal::{CancelMySubscription, RecoverMySubscription};
+use crate::server_fns::portal::{
+    CancelMySubscription, RecoverMySubscription, UpdateMyPaymentMethod,
+};
 use crate::types::money;
 use crate::types::portal::{CancelReason, PortalSubscription};
 use crate::types::subscription::SubscriptionStatus;
@@ -43,6 +45,8 @@ pub(super) fn SubscriptionCard(
     };
     let id = sub.id.to_string();
     let name = sub.product_name.clone();
+    let card = (live && !read_only && !banned)
+        .then(|| view! { <CardButton id=id.clone() name=name.clone() refresh /> });
     let action = (live && !read_only).then(|| {
         if sub.cancel_at_period_end {
             (!banned).then(|| view! { <KeepButton id=id.clone() refresh /> }.into_any())
@@ -63,6 +67,12 @@ pub(super) fn SubscriptionCard(
                 {next.map(|n| view! { <p class="text-sm text-slate-600" data-testid="subscription-next">{n}</p> })}
                 <div class="ml-auto">{action.flatten()}</div>
             </div>
+            {(live && sub.payment_method.is_some()).then(|| view! {
+                <div class="mt-2 flex flex-wrap items-center gap-3 text-sm text-slate-600">
+                    <p data-testid="subscription-card">{format!("Renews with {}", sub.payment_method.clone().unwrap_or_default())}</p>
+                    {card}
+                </div>
+            })}
         </li>
     }
 }
@@ -160,6 +170,65 @@ fn CancelButton(
                     prop:value=move || comment.get()
                     on:input=move |ev| comment.set(event_target_value(&ev))
                 ></textarea>
+            </div>
+        </FormDialog>
+    }
+}
+
+#[component]
+fn CardButton(id: String, name: String, refresh: RwSignal<u32>) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let number = RwSignal::new(String::new());
+    let updating = Submission::<UpdateMyPaymentMethod>::new(move |_| {
+        open.set(false);
+        refresh.update(|n| *n += 1);
+    });
+    let id = StoredValue::new(id);
+    let submit = Callback::new(move |()| {
+        if number.get_untracked().trim().is_empty() {
+            updating.refuse("Card number: type the number on the card.");
+            return;
+        }
+        updating.submit(UpdateMyPaymentMethod {
+            id: id.get_value(),
+            card_number: number.get_untracked(),
+        });
+    });
+    view! {
+        <button
+            type="button"
+            class=BTN_LINK
+            on:click=move |_| {
+                updating.reset();
+                number.set(String::new());
+                open.set(true);
+            }
+        >
+            "Update payment method"
+        </button>
+        <FormDialog
+            open
+            title=format!("New card for {name}")
+            on_submit=submit
+            busy=updating.busy()
+            error=updating.error()
+            submit_label="Save card"
+            busy_label="Checking the card…"
+        >
+            <p class="text-sm text-slate-600">
+                "The card is checked with the payment provider now; nothing is charged until the next renewal."
+            </p>
+            <div>
+                <label for="card-number" class=LABEL>"Card number"</label>
+                <input
+                    id="card-number"
+                    class=format!("{INPUT} font-mono")
+                    inputmode="numeric"
+                    autocomplete="cc-number"
+                    required
+                    prop:value=move || number.get()
+                    on:input=move |ev| number.set(event_target_value(&ev))
+                />
             </div>
         </FormDialog>
     }
