@@ -28,7 +28,7 @@ use pages::dashboard::customers::CustomersPage;
 use pages::dashboard::layout::DashboardLayout;
 use pages::login::LoginPage;
 use pages::not_found::NotFound;
-use pages::portal::{PortalPage, PortalSignInPage};
+use pages::portal::{PortalPage, PortalReceiptPage, PortalSignInPage};
 
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -66,6 +66,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage />
                 <Route path=path!("/portal") view=PortalPage />
                 <Route path=path!("/portal/:slug") view=PortalSignInPage />
+                <Route path=path!("/portal/orders/:id") view=PortalReceiptPage />
                 <ParentRoute path=path!("/dashboard") view=DashboardLayout>
                     <Route
                         path=path!("")

@@ -64,6 +64,22 @@ test('a minted link opens the portal once, without the token in the address bar'
   await expect(item.getByTestId('license-key')).toHaveText(/^NWG(-[A-Z0-9]{5}){4}$/);
   await expect(page.locator('[data-item-id]').filter({ hasText: 'starter-kit.zip' }).getByRole('button', { name: 'Download' })).toBeVisible();
 
+  // The order's receipt: a printable page, and a PDF.
+  await page.locator('[data-order-id]').getByRole('link', { name: 'Receipt' }).click();
+  await expect(page).toHaveURL(/\/portal\/orders\/ord_/);
+  await expect(page.getByTestId('receipt-amount')).toHaveText('14.99 EUR');
+  await expect(page.getByTestId('receipt')).toContainText('Pat Portal');
+  await noA11yViolations(page);
+  const [pdf] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('link', { name: 'Download PDF' }).click(),
+  ]);
+  expect(pdf.suggestedFilename()).toMatch(/^receipt-ord_.+\.pdf$/);
+  const { readFileSync: read } = await import('node:fs');
+  expect(read((await pdf.path())!).subarray(0, 5).toString()).toBe('%PDF-');
+  await page.getByRole('link', { name: 'Back to your purchases' }).click();
+  await expect(page).toHaveURL(/\/portal$/);
+
   // "Download my data": everything the shop holds about them, as one JSON file.
   const [download] = await Promise.all([
     page.waitForEvent('download'),

@@ -14,6 +14,7 @@ pub mod health;
 pub mod jobs;
 pub mod mail;
 pub mod portal;
+pub mod receipt_pdf;
 pub mod request_id;
 pub mod router;
 pub mod security_headers;

@@ -49,6 +49,10 @@ pub fn router(state: AppState) -> Router {
             get(crate::export::dashboard_customer_data),
         )
         .route("/portal/data_export.json", get(crate::portal::data_export))
+        .route(
+            "/portal/orders/{id}/receipt.pdf",
+            get(crate::receipt_pdf::download),
+        )
         // Pages and the server functions (under /rpc) get the domain services in context.
         .leptos_routes_with_context(
             &state,

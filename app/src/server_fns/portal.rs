@@ -192,6 +192,19 @@ pub async fn update_my_payment_method(id: String, card_number: String) -> Result
     super::ctx::with_status(run.await)
 }
 
+/// One of the customer's receipts.
+#[server(prefix = "/rpc", endpoint = "portal/receipt")]
+pub async fn load_my_receipt(id: String) -> Result<crate::types::portal::PortalReceipt, AppError> {
+    let run = async {
+        let (svc, who) = super::ctx::portal_customer().await?;
+        let id = crate::types::OrderId::parse(&id).map_err(|_| AppError::NotFound {
+            what: "order".into(),
+        })?;
+        Ok(crate::domain::portal::receipt(&svc, &who, &id).await?)
+    };
+    super::ctx::with_status(run.await)
+}
+
 /// Signs the customer out of the portal: the session ends and the cookie goes.
 #[server(prefix = "/rpc", endpoint = "portal/sign_out")]
 pub async fn portal_sign_out() -> Result<(), AppError> {

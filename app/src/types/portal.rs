@@ -61,6 +61,8 @@ pub struct PortalOrder {
     pub status: OrderStatus,
     /// When it was paid (or tried).
     pub at: DateTime<Utc>,
+    /// Whether it was paid (and so has a receipt).
+    pub paid: bool,
 }
 
 /// One of the customer's subscriptions, as the customer sees it (no internal reasons).
@@ -253,4 +255,35 @@ impl CancelReason {
     pub fn parse(raw: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|r| r.as_str() == raw)
     }
+}
+
+/// One order's receipt, as the customer prints or downloads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortalReceipt {
+    /// The shop.
+    pub branding: PortalBranding,
+    /// The order.
+    pub order_id: OrderId,
+    /// Purchase, renewal or repayment.
+    pub kind: super::order::OrderKind,
+    /// What was bought.
+    pub product_name: String,
+    /// Paid, in minor units of `currency`.
+    pub amount: i64,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Given back so far.
+    pub refunded_amount: i64,
+    /// Paid, refunded...
+    pub status: OrderStatus,
+    /// When it was paid.
+    pub paid_at: DateTime<Utc>,
+    /// How, such as "Visa •••• 4242".
+    pub payment_method: Option<String>,
+    /// Billed to: the customer's name, if known.
+    pub name: Option<String>,
+    /// Billed to: the customer's email, if known.
+    pub email: Option<String>,
+    /// The customer's country (ISO 3166-1 alpha-2), if known.
+    pub country: Option<String>,
 }

@@ -888,6 +888,92 @@ async fn a_past_due_customer_replaces_the_card_and_the_next_tick_renews(engine: 
     app.cleanup().await;
 }
 
+async fn a_receipt_prints_and_downloads_as_pdf_for_its_customer_only(engine: Engine) {
+    let app = TestApp::on(engine).build().await;
+    let srv = &app.api.srv;
+    let api = &app.api;
+    let kit = one_time(api, 1250, "EUR").await;
+    let c = api
+        .post_ok(
+            "/checkouts",
+            json!({"product_id": kit, "payment_method": card("4242424242424242"),
+                   "customer": {"email": "ann@example.com", "name": "Ann Lee", "country": "DE"}}),
+        )
+        .await;
+    let order = c["order"]["id"].as_str().unwrap().to_owned();
+    let ann = c["customer"]["id"].as_str().unwrap().to_owned();
+    let bob = buy(&app, &kit, "bob@example.com", "Bob Ray").await;
+    let (status, declined) =
+        crate::money_api::checkout(api, &kit, "ann@example.com", card("4000000000000002")).await;
+    assert_eq!(status, StatusCode::PAYMENT_REQUIRED, "{declined}");
+    let cookie_of = |customer: String| async move {
+        let link = api
+            .post_ok("/customer_sessions", json!({"customer_id": customer}))
+            .await;
+        open(srv, link["url"].as_str().unwrap()).await.1.unwrap()
+    };
+    let ann_cookie = cookie_of(ann).await;
+    let bob_cookie = cookie_of(bob).await;
+    let orders = state(srv, &ann_cookie).await["SignedIn"]["orders"].clone();
+    let failed = orders
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["status"] == "failed")
+        .unwrap_or_else(|| panic!("{orders}"));
+    assert_eq!(failed["paid"], false, "a failed payment has no receipt");
+
+    let (status, receipt, _) = rpc(srv, Some(&ann_cookie), "receipt", &[("id", &order)]).await;
+    assert_eq!(status, StatusCode::OK, "{receipt}");
+    assert_eq!(receipt["amount"], 1250);
+    assert_eq!(receipt["payment_method"], "Visa •••• 4242");
+    assert_eq!(receipt["name"], "Ann Lee");
+    assert_eq!(receipt["country"], "DE");
+    let (status, _, _) = rpc(srv, Some(&bob_cookie), "receipt", &[("id", &order)]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "not Bob's order");
+    let (status, _, _) = rpc(
+        srv,
+        Some(&ann_cookie),
+        "receipt",
+        &[("id", failed["id"].as_str().unwrap())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "never paid");
+
+    let pdf = |cookie: Option<String>| {
+        let url = srv.url(&format!("/portal/orders/{order}/receipt.pdf"));
+        async move {
+            let mut req = srv.client.get(url);
+            if let Some(c) = cookie {
+                req = req.header("cookie", c);
+            }
+            req.send().await.unwrap()
+        }
+    };
+    let res = pdf(Some(ann_cookie.clone())).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains(&format!("receipt-{order}.pdf"))
+    );
+    let bytes = res.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"%PDF-"));
+    let text = String::from_utf8_lossy(&bytes);
+    for expected in [order.as_str(), "12.50 EUR", "Paid with", "Ann Lee"] {
+        let wanted: Vec<u8> = expected.chars().map(|c| c as u8).collect();
+        assert!(
+            bytes.windows(wanted.len()).any(|w| w == wanted.as_slice()),
+            "{expected} in the PDF:\n{text}"
+        );
+    }
+    assert_eq!(pdf(Some(bob_cookie)).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(pdf(None).await.status(), StatusCode::NOT_FOUND);
+    app.cleanup().await;
+}
+
 /// Four senders run the outbox at once: every email goes out exactly once, and an address the
 /// server refuses waits and is retried without holding up the rest, until it is given up on.
 async fn the_outbox_sends_each_email_once_and_one_refusal_stops_nothing(engine: Engine) {
@@ -968,6 +1054,7 @@ on_both_engines!(
     a_customer_cancels_and_keeps_only_their_own_subscription,
     a_customer_reveals_downloads_and_links_only_their_own_items,
     a_past_due_customer_replaces_the_card_and_the_next_tick_renews,
+    a_receipt_prints_and_downloads_as_pdf_for_its_customer_only,
     the_outbox_sends_each_email_once_and_one_refusal_stops_nothing,
 );
 

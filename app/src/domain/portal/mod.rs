@@ -365,6 +365,55 @@ pub async fn export_my_data(
     super::data_export::export_customer_data(svc, &caller, &who.customer_id).await
 }
 
+/// The receipt of one of the customer's paid orders; `NotFound` for an order that is not
+/// theirs or was never paid.
+pub async fn receipt(
+    svc: &Services,
+    who: &PortalCustomer,
+    order_id: &crate::types::OrderId,
+) -> Result<crate::types::portal::PortalReceipt, DomainError> {
+    let missing = || DomainError::NotFound { what: "order" };
+    let row = order::Entity::find_by_id(order_id.clone())
+        .filter(order::Column::WorkspaceId.eq(&who.workspace_id))
+        .filter(order::Column::CustomerId.eq(&who.customer_id))
+        .one(&svc.db)
+        .await?
+        .ok_or_else(missing)?;
+    let paid_at = row.paid_at.ok_or_else(missing)?;
+    let shop = workspace::Entity::find_by_id(who.workspace_id.clone())
+        .one(&svc.db)
+        .await?
+        .ok_or(DomainError::Unauthenticated)?;
+    let me = customer::Entity::find_by_id(who.customer_id.clone())
+        .one(&svc.db)
+        .await?
+        .ok_or(DomainError::Unauthenticated)?;
+    let product_name = products::names(&svc.db, [row.product_id.clone()])
+        .await?
+        .remove(&row.product_id)
+        .unwrap_or_default();
+    Ok(crate::types::portal::PortalReceipt {
+        branding: branding_of(&shop),
+        order_id: row.id,
+        kind: row.kind,
+        product_name,
+        amount: row.amount,
+        currency: row.currency,
+        refunded_amount: row.refunded_amount,
+        status: row.status,
+        paid_at,
+        payment_method: serde_json::from_str::<Option<crate::types::order::PaymentMethod>>(
+            &row.payment_method,
+        )
+        .ok()
+        .flatten()
+        .map(|m| m.label()),
+        name: me.name,
+        email: me.email,
+        country: me.country,
+    })
+}
+
 /// What the signed-in customer sees first: the shop, themselves, their orders and their
 /// subscriptions. Never the merchant's internal notes or reasons.
 pub async fn overview(svc: &Services, who: &PortalCustomer) -> Result<PortalOverview, DomainError> {
@@ -420,6 +469,7 @@ pub async fn overview(svc: &Services, who: &PortalCustomer) -> Result<PortalOver
         orders: orders
             .into_iter()
             .map(|o| PortalOrder {
+                paid: o.paid_at.is_some(),
                 product_name: name_of(&o.product_id),
                 at: o.paid_at.unwrap_or(o.created_at),
                 id: o.id,

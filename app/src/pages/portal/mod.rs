@@ -4,9 +4,11 @@
 //! ([`sign_in`]).
 
 mod items;
+mod receipt;
 mod sign_in;
 mod subscriptions;
 
+pub use receipt::PortalReceiptPage;
 pub use sign_in::PortalSignInPage;
 
 use leptos::prelude::*;
@@ -220,6 +222,7 @@ fn OrderTable(orders: Vec<PortalOrder>) -> impl IntoView {
                         <th scope="col" class="px-4 py-2 text-right">"Amount"</th>
                         <th scope="col" class="px-4 py-2">"Status"</th>
                         <th scope="col" class="px-4 py-2">"Date"</th>
+                        <th scope="col" class="px-4 py-2"><span class="sr-only">"Receipt"</span></th>
                     </tr>
                 </thead>
                 <tbody class="divide-y divide-slate-100">
@@ -236,6 +239,13 @@ fn OrderTable(orders: Vec<PortalOrder>) -> impl IntoView {
                             </td>
                             <td class="px-4 py-2"><StatusBadge status=o.status.as_str() /></td>
                             <td class="px-4 py-2 whitespace-nowrap text-slate-600"><LocalTime at=o.at /></td>
+                            <td class="px-4 py-2 text-right">
+                                {o.paid.then(|| view! {
+                                    <a href=format!("/portal/orders/{}", o.id) class="font-medium text-indigo-600 hover:text-indigo-500">
+                                        "Receipt"
+                                    </a>
+                                })}
+                            </td>
                         </tr>
                     }).collect_view()}
                 </tbody>

@@ -1,0 +1,111 @@
+//! `/portal/orders/<id>`: one order's receipt, to print or to download as a PDF.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use super::ShopHeading;
+use crate::components::alert::Alert;
+use crate::components::dialog::{BTN, StatusBadge};
+use crate::components::hydration::use_hydrated;
+use crate::components::time::LocalTime;
+use crate::server_fns::portal::load_my_receipt;
+use crate::types::AppError;
+use crate::types::money;
+use crate::types::order::OrderKind;
+use crate::types::portal::PortalReceipt;
+
+/// The receipt page.
+#[component]
+pub fn PortalReceiptPage() -> impl IntoView {
+    let hydrated = use_hydrated();
+    let params = use_params_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let receipt = Resource::new(id, load_my_receipt);
+    let body = move || {
+        Suspend::new(async move {
+            match receipt.await {
+                Ok(r) => view! { <Receipt receipt=r /> }.into_any(),
+                Err(AppError::NotFound { .. }) => view! {
+                    <Alert large=true>"There is no such receipt among your purchases."</Alert>
+                    <a href="/portal" class=BTN>"Back to your purchases"</a>
+                }.into_any(),
+                Err(AppError::Unauthenticated) => view! {
+                    <Alert large=true>"Sign in to see your receipts: open the link in your latest receipt email."</Alert>
+                }.into_any(),
+                Err(e) => view! { <Alert large=true>{e.to_string()}</Alert> }.into_any(),
+            }
+        })
+    };
+    view! {
+        <Title text="Receipt" />
+        <main
+            class="min-h-screen bg-slate-50 px-4 py-8 sm:px-6 print:bg-white print:p-0"
+            data-hydrated=move || hydrated.get().then_some("true")
+        >
+            <div class="mx-auto max-w-2xl space-y-4">
+                <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
+                    {body}
+                </Suspense>
+            </div>
+        </main>
+    }
+}
+
+#[component]
+fn Receipt(receipt: PortalReceipt) -> impl IntoView {
+    let r = receipt;
+    let item = match r.kind {
+        OrderKind::Renewal => format!("{} (renewal)", r.product_name),
+        _ => r.product_name.clone(),
+    };
+    let billed: Vec<String> = [r.name.clone(), r.email.clone(), r.country.clone()]
+        .into_iter()
+        .flatten()
+        .collect();
+    let row = |label: &'static str, value: AnyView| {
+        view! {
+            <div class="grid grid-cols-3 gap-4 py-2">
+                <dt class="text-sm font-medium text-slate-600">{label}</dt>
+                <dd class="col-span-2 text-sm text-slate-900">{value}</dd>
+            </div>
+        }
+    };
+    let print = move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(w) = leptos::web_sys::window() {
+            let _ = w.print();
+        }
+    };
+    view! {
+        <div class="flex flex-wrap gap-2 print:hidden">
+            <a href="/portal" class=BTN>"Back to your purchases"</a>
+            <button type="button" class=BTN on:click=print>"Print"</button>
+            <a
+                href=format!("/portal/orders/{}/receipt.pdf", r.order_id)
+                class=BTN
+                rel="external"
+                download
+            >
+                "Download PDF"
+            </a>
+        </div>
+        <article class="rounded-xl border border-slate-200 bg-white p-6 print:border-0" data-testid="receipt">
+            <ShopHeading branding=r.branding.clone() />
+            <div class="mt-4 flex flex-wrap items-center gap-3">
+                <h1 class="text-2xl font-semibold tracking-tight text-slate-900">"Receipt"</h1>
+                <StatusBadge status=r.status.as_str() />
+            </div>
+            <dl class="mt-4 divide-y divide-slate-100">
+                {row("Order", view! { <span class="font-mono">{r.order_id.to_string()}</span> }.into_any())}
+                {row("Date", view! { <LocalTime at=r.paid_at /> }.into_any())}
+                {row("Item", view! { {item} }.into_any())}
+                {row("Amount paid", view! { <span class="font-semibold tabular-nums" data-testid="receipt-amount">{money::format(r.amount, &r.currency)}</span> }.into_any())}
+                {r.payment_method.clone().map(|m| row("Paid with", view! { {m} }.into_any()))}
+                {(r.refunded_amount > 0).then(|| row("Refunded", view! { <span class="tabular-nums">{money::format(r.refunded_amount, &r.currency)}</span> }.into_any()))}
+                {(!billed.is_empty()).then(|| row("Billed to", view! { {billed.join(", ")} }.into_any()))}
+            </dl>
+            <p class="mt-6 text-xs text-slate-500">{format!("Thank you for your purchase from {}.", r.branding.shop)}</p>
+        </article>
+    }
+}
