@@ -146,6 +146,11 @@ test('the receipt email leads into the portal; the subscription is cancelled, ke
   await cardDialog.getByRole('button', { name: 'Save card' }).click();
   await expect(cardDialog).toBeHidden();
   await expect(card.getByTestId('subscription-card')).toHaveText(/Renews with Mastercard •••• 4444/);
+
+  // Its billing history: the first payment, with its receipt.
+  await card.getByText('Billing history (1)').click();
+  await expect(card.getByTestId('billing-history').getByRole('link', { name: 'Receipt' })).toBeVisible();
+  await noA11yViolations(page);
 });
 
 test('the code sign-in: a wrong code is refused, the right one signs in', async ({ page, request, baseURL, consoleErrors }) => {

@@ -63,6 +63,8 @@ pub struct PortalOrder {
     pub at: DateTime<Utc>,
     /// Whether it was paid (and so has a receipt).
     pub paid: bool,
+    /// The subscription it paid for, if any.
+    pub subscription_id: Option<SubscriptionId>,
 }
 
 /// One of the customer's subscriptions, as the customer sees it (no internal reasons).

@@ -974,6 +974,114 @@ async fn a_receipt_prints_and_downloads_as_pdf_for_its_customer_only(engine: Eng
     app.cleanup().await;
 }
 
+/// A portal session reaches nothing of another shop: every portal function and route that takes
+/// an id answers 404 for another workspace's subscription, item or order, and changes nothing.
+async fn a_session_reaches_nothing_of_another_shop(engine: Engine) {
+    let app = TestApp::on(engine).build().await;
+    let srv = &app.api.srv;
+    let kit = one_time(&app.api, 900, "EUR").await;
+    let ann = buy(&app, &kit, "ann@example.com", "Ann Lee").await;
+    let link = app
+        .api
+        .post_ok("/customer_sessions", json!({"customer_id": ann}))
+        .await;
+    let cookie = open(srv, link["url"].as_str().unwrap()).await.1.unwrap();
+
+    let other =
+        crate::support::Tenant::create(&app.svc, "Elsewhere", &app::types::Scope::ALL).await;
+    let elsewhere = crate::support::Api {
+        srv: TestServer::start(app.svc.clone()).await,
+        key: other.key,
+    };
+    let their_kit = one_time(&elsewhere, 900, "EUR").await;
+    let their_vip = monthly(&elsewhere, 500, "EUR").await;
+    let eve = elsewhere
+        .post_ok(
+            "/checkouts",
+            json!({"product_id": their_kit, "payment_method": card("4242424242424242"),
+                   "customer": {"email": "ann@example.com", "name": "Eve"}}),
+        )
+        .await;
+    let eve_id = eve["customer"]["id"].as_str().unwrap().to_owned();
+    let order = eve["order"]["id"].as_str().unwrap().to_owned();
+    let sub = elsewhere
+        .post_ok(
+            "/checkouts",
+            json!({"product_id": their_vip, "customer_id": eve_id,
+                   "payment_method": card("4242424242424242")}),
+        )
+        .await["subscription"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let items = elsewhere
+        .get_ok(&format!("/customers/{eve_id}/entitlements"))
+        .await;
+    let items = items
+        .get("data")
+        .unwrap_or(&items)
+        .as_array()
+        .unwrap()
+        .clone();
+    let item_of = |kind: &str| {
+        items
+            .iter()
+            .find(|i| i["benefit"]["kind"] == kind)
+            .unwrap_or_else(|| panic!("no {kind}"))["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (key, file, discord) = (
+        item_of("license_key"),
+        item_of("file_download"),
+        item_of("discord_role"),
+    );
+
+    let calls: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        (
+            "cancel_subscription",
+            vec![("id", &sub), ("reason", "unused"), ("comment", "")],
+        ),
+        ("recover_subscription", vec![("id", &sub)]),
+        (
+            "payment_method",
+            vec![("id", &sub), ("card_number", "5555555555554444")],
+        ),
+        ("reveal_key", vec![("id", &key)]),
+        ("download", vec![("id", &file)]),
+        (
+            "link_discord",
+            vec![("id", &discord), ("discord_user_id", "223456789012345678")],
+        ),
+        ("receipt", vec![("id", &order)]),
+    ];
+    for (path, form) in &calls {
+        let (status, body, _) = rpc(srv, Some(&cookie), path, form).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {body}");
+    }
+    // Not a choice between records of one address: choosing anyone is refused.
+    let (status, _, _) = rpc(srv, Some(&cookie), "choose", &[("customer_id", &eve_id)]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let res = srv
+        .client
+        .get(srv.url(&format!("/portal/orders/{order}/receipt.pdf")))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    // Eve's shop is untouched, and Ann still sees only Ann.
+    let theirs = elsewhere.get_ok(&format!("/subscriptions/{sub}")).await;
+    assert_eq!(theirs["cancel_at_period_end"], false);
+    assert!(theirs.to_string().contains("4242"), "{theirs}");
+    let seen = state(srv, &cookie).await;
+    assert_eq!(seen["SignedIn"]["name"], "Ann Lee");
+    assert!(!seen.to_string().contains(&eve_id));
+    drop(elsewhere);
+    app.cleanup().await;
+}
+
 /// Four senders run the outbox at once: every email goes out exactly once, and an address the
 /// server refuses waits and is retried without holding up the rest, until it is given up on.
 async fn the_outbox_sends_each_email_once_and_one_refusal_stops_nothing(engine: Engine) {
@@ -1055,6 +1163,7 @@ on_both_engines!(
     a_customer_reveals_downloads_and_links_only_their_own_items,
     a_past_due_customer_replaces_the_card_and_the_next_tick_renews,
     a_receipt_prints_and_downloads_as_pdf_for_its_customer_only,
+    a_session_reaches_nothing_of_another_shop,
     the_outbox_sends_each_email_once_and_one_refusal_stops_nothing,
 );
 

@@ -470,6 +470,7 @@ pub async fn overview(svc: &Services, who: &PortalCustomer) -> Result<PortalOver
             .into_iter()
             .map(|o| PortalOrder {
                 paid: o.paid_at.is_some(),
+                subscription_id: o.subscription_id,
                 product_name: name_of(&o.product_id),
                 at: o.paid_at.unwrap_or(o.created_at),
                 id: o.id,

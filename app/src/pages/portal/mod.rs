@@ -190,7 +190,14 @@ fn Overview(overview: PortalOverview, refresh: RwSignal<u32>) -> impl IntoView {
             } else {
                 view! {
                     <ul class="space-y-3">
-                        {subscriptions.into_iter().map(|s| view! { <SubscriptionCard sub=s read_only banned refresh /> }).collect_view()}
+                        {subscriptions.into_iter().map(|s| {
+                            let history: Vec<PortalOrder> = orders
+                                .iter()
+                                .filter(|o| o.subscription_id.as_ref() == Some(&s.id))
+                                .cloned()
+                                .collect();
+                            view! { <SubscriptionCard sub=s history read_only banned refresh /> }
+                        }).collect_view()}
                     </ul>
                 }
                 .into_any()

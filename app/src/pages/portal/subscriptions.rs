@@ -9,7 +9,7 @@ use crate::server_fns::portal::{
     CancelMySubscription, RecoverMySubscription, UpdateMyPaymentMethod,
 };
 use crate::types::money;
-use crate::types::portal::{CancelReason, PortalSubscription};
+use crate::types::portal::{CancelReason, PortalOrder, PortalSubscription};
 use crate::types::subscription::SubscriptionStatus;
 
 fn every(s: &PortalSubscription) -> String {
@@ -25,6 +25,8 @@ fn every(s: &PortalSubscription) -> String {
 #[component]
 pub(super) fn SubscriptionCard(
     sub: PortalSubscription,
+    /// Its payments, newest first.
+    history: Vec<PortalOrder>,
     read_only: bool,
     banned: bool,
     refresh: RwSignal<u32>,
@@ -73,6 +75,7 @@ pub(super) fn SubscriptionCard(
                     {card}
                 </div>
             })}
+            {(!history.is_empty()).then(|| view! { <History orders=history /> })}
         </li>
     }
 }
@@ -231,5 +234,32 @@ fn CardButton(id: String, name: String, refresh: RwSignal<u32>) -> impl IntoView
                 />
             </div>
         </FormDialog>
+    }
+}
+
+/// A subscription's payments: each renewal or first purchase, with its receipt.
+#[component]
+fn History(orders: Vec<PortalOrder>) -> impl IntoView {
+    let count = orders.len();
+    view! {
+        <details class="mt-3 text-sm" data-testid="billing-history">
+            <summary class="cursor-pointer select-none font-medium text-indigo-600 hover:text-indigo-500">
+                {format!("Billing history ({count})")}
+            </summary>
+            <ul class="mt-2 divide-y divide-slate-100">
+                {orders.into_iter().map(|o| view! {
+                    <li class="flex flex-wrap items-center gap-3 py-1.5">
+                        <span class="text-slate-600"><LocalTime at=o.at /></span>
+                        <span class="tabular-nums">{money::format(o.amount, &o.currency)}</span>
+                        <StatusBadge status=o.status.as_str() />
+                        {o.paid.then(|| view! {
+                            <a href=format!("/portal/orders/{}", o.id) class="ml-auto font-medium text-indigo-600 hover:text-indigo-500">
+                                "Receipt"
+                            </a>
+                        })}
+                    </li>
+                }).collect_view()}
+            </ul>
+        </details>
     }
 }
