@@ -83,6 +83,64 @@ async fn rpc(
     (status, res.json().await.unwrap_or(Value::Null), set)
 }
 
+/// Asks the test shop's sign-in page for a code for `email`.
+async fn ask_code(
+    srv: &TestServer,
+    slug: &str,
+    email: &str,
+) -> (StatusCode, Value, Option<String>) {
+    rpc(
+        srv,
+        None,
+        "request_code",
+        &[("slug", slug), ("email", email)],
+    )
+    .await
+}
+
+/// Signs in at a shop's sign-in page with `code`: the status, the answer and the cookie set.
+async fn sign_in(
+    srv: &TestServer,
+    slug: &str,
+    email: &str,
+    code: &str,
+) -> (StatusCode, Value, Option<String>) {
+    rpc(
+        srv,
+        None,
+        "sign_in",
+        &[("slug", slug), ("email", email), ("code", code)],
+    )
+    .await
+}
+
+/// The newest sign-in code emailed to `email` (it ends the email's subject).
+async fn last_code(app: &TestApp, email: &str) -> String {
+    let mail = mail_to(app, email)
+        .await
+        .into_iter()
+        .last()
+        .expect("a code email");
+    mail.subject.rsplit(": ").next().unwrap().to_owned()
+}
+
+/// The customer's activity as the shop sees it, newest first.
+async fn activity_of(
+    app: &TestApp,
+    customer: &str,
+) -> app::types::Page<app::types::activity::ActivityEntry> {
+    app::domain::activity::customer_activity(
+        &app.svc,
+        &app.caller,
+        &CustomerId::parse(customer).unwrap(),
+        None,
+        app::domain::Limit::LARGEST,
+        None,
+    )
+    .await
+    .unwrap()
+}
+
 /// What the portal's front door shows the holder of `cookie`.
 async fn state(srv: &TestServer, cookie: &str) -> Value {
     let (status, body, _) = rpc(srv, Some(cookie), "overview", &[]).await;
@@ -218,40 +276,16 @@ async fn a_code_signs_in_once_and_answers_the_same_for_strangers(engine: Engine)
     buy(&app, &kit, "ann@example.com", "Ann Lee").await;
 
     // Someone who never bought hears the same, and no email is written.
-    let (status, body, _) = rpc(
-        srv,
-        None,
-        "request_code",
-        &[("slug", "shop"), ("email", "nobody@example.com")],
-    )
-    .await;
+    let (status, body, _) = ask_code(srv, "shop", "nobody@example.com").await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(mail_to(&app, "nobody@example.com").await.is_empty());
-    let (status, _, _) = rpc(
-        srv,
-        None,
-        "request_code",
-        &[("slug", "no-such-shop"), ("email", "ann@example.com")],
-    )
-    .await;
+    let (status, _, _) = ask_code(srv, "no-such-shop", "ann@example.com").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, body, _) = rpc(
-        srv,
-        None,
-        "request_code",
-        &[("slug", "shop"), ("email", "not an email")],
-    )
-    .await;
+    let (status, body, _) = ask_code(srv, "shop", "not an email").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(body.to_string().contains("email"), "{body}");
 
-    let (status, _, _) = rpc(
-        srv,
-        None,
-        "request_code",
-        &[("slug", "shop"), ("email", " Ann@Example.com ")],
-    )
-    .await;
+    let (status, _, _) = ask_code(srv, "shop", " Ann@Example.com ").await;
     assert_eq!(status, StatusCode::OK);
     let mails = mail_to(&app, "ann@example.com").await;
     let mail = mails
@@ -262,19 +296,8 @@ async fn a_code_signs_in_once_and_answers_the_same_for_strangers(engine: Engine)
     assert_eq!(code.len(), portal::CODE_LEN);
     assert!(mail.text_body.contains(&code));
 
-    let try_code = |code: String| async move {
-        rpc(
-            srv,
-            None,
-            "sign_in",
-            &[
-                ("slug", "shop"),
-                ("email", "ann@example.com"),
-                ("code", &code),
-            ],
-        )
-        .await
-    };
+    let try_code =
+        |code: String| async move { sign_in(srv, "shop", "ann@example.com", &code).await };
     let wrong = if code == "AAAAAA" { "BBBBBB" } else { "AAAAAA" };
     let (status, body, cookie) = try_code(wrong.into()).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -314,45 +337,14 @@ async fn five_wrong_tries_void_a_code_and_requests_are_limited(engine: Engine) {
     let srv = &app.api.srv;
     let kit = one_time(&app.api, 900, "EUR").await;
     buy(&app, &kit, "ann@example.com", "Ann Lee").await;
-    rpc(
-        srv,
-        None,
-        "request_code",
-        &[("slug", "shop"), ("email", "ann@example.com")],
-    )
-    .await;
-    let mail = mail_to(&app, "ann@example.com")
-        .await
-        .into_iter()
-        .last()
-        .unwrap();
-    let code = mail.subject.rsplit(": ").next().unwrap().to_owned();
+    ask_code(srv, "shop", "ann@example.com").await;
+    let code = last_code(&app, "ann@example.com").await;
     let wrong = if code == "AAAAAA" { "BBBBBB" } else { "AAAAAA" };
     for _ in 0..portal::CODE_TRIES {
-        let (status, _, _) = rpc(
-            srv,
-            None,
-            "sign_in",
-            &[
-                ("slug", "shop"),
-                ("email", "ann@example.com"),
-                ("code", wrong),
-            ],
-        )
-        .await;
+        let (status, _, _) = sign_in(srv, "shop", "ann@example.com", wrong).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
     }
-    let (status, body, cookie) = rpc(
-        srv,
-        None,
-        "sign_in",
-        &[
-            ("slug", "shop"),
-            ("email", "ann@example.com"),
-            ("code", &code),
-        ],
-    )
-    .await;
+    let (status, body, cookie) = sign_in(srv, "shop", "ann@example.com", &code).await;
     assert_eq!(
         status,
         StatusCode::BAD_REQUEST,
@@ -363,22 +355,10 @@ async fn five_wrong_tries_void_a_code_and_requests_are_limited(engine: Engine) {
 
     // Four more requests fill the address's allowance of five; the next is refused.
     for _ in 0..4 {
-        let (status, _, _) = rpc(
-            srv,
-            None,
-            "request_code",
-            &[("slug", "shop"), ("email", "ann@example.com")],
-        )
-        .await;
+        let (status, _, _) = ask_code(srv, "shop", "ann@example.com").await;
         assert_eq!(status, StatusCode::OK);
     }
-    let (status, body, _) = rpc(
-        srv,
-        None,
-        "request_code",
-        &[("slug", "shop"), ("email", "ann@example.com")],
-    )
-    .await;
+    let (status, body, _) = ask_code(srv, "shop", "ann@example.com").await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
     assert_eq!(body["kind"], "rate_limited", "{body}");
     assert!(body["retry_after_seconds"].as_u64().unwrap() > 0, "{body}");
@@ -404,30 +384,9 @@ async fn an_address_of_several_customers_picks_one_after_signing_in(engine: Engi
         )
         .await;
     let other = buy(&app, &kit, "zoe@example.com", "Zoe").await;
-    rpc(
-        srv,
-        None,
-        "request_code",
-        &[("slug", "shop"), ("email", "pat@example.com")],
-    )
-    .await;
-    let mail = mail_to(&app, "pat@example.com")
-        .await
-        .into_iter()
-        .last()
-        .unwrap();
-    let code = mail.subject.rsplit(": ").next().unwrap().to_owned();
-    let (_, _, cookie) = rpc(
-        srv,
-        None,
-        "sign_in",
-        &[
-            ("slug", "shop"),
-            ("email", "pat@example.com"),
-            ("code", &code),
-        ],
-    )
-    .await;
+    ask_code(srv, "shop", "pat@example.com").await;
+    let code = last_code(&app, "pat@example.com").await;
+    let (_, _, cookie) = sign_in(srv, "shop", "pat@example.com", &code).await;
     let cookie = cookie.unwrap();
     let choosing = state(srv, &cookie).await;
     let names: Vec<&str> = choosing["Choosing"]["customers"]
@@ -525,16 +484,7 @@ async fn a_customer_cancels_and_keeps_only_their_own_subscription(engine: Engine
     assert_eq!(bob_still["cancel_at_period_end"], false);
 
     // The merchant sees who did it and why in the Activity tab.
-    let activity = app::domain::activity::customer_activity(
-        &app.svc,
-        &app.caller,
-        &CustomerId::parse(&ann).unwrap(),
-        None,
-        app::domain::Limit::LARGEST,
-        None,
-    )
-    .await
-    .unwrap();
+    let activity = activity_of(&app, &ann).await;
     let entry = activity
         .data
         .iter()
@@ -726,16 +676,7 @@ async fn a_customer_reveals_downloads_and_links_only_their_own_items(engine: Eng
     assert_eq!(linked["discord_user_id"], "223456789012345678");
 
     // The shop sees what she did, as hers.
-    let activity = app::domain::activity::customer_activity(
-        &app.svc,
-        &app.caller,
-        &CustomerId::parse(&ann).unwrap(),
-        None,
-        app::domain::Limit::LARGEST,
-        None,
-    )
-    .await
-    .unwrap();
+    let activity = activity_of(&app, &ann).await;
     for action in [
         "entitlement.license_key_revealed",
         "entitlement.download_link_created",
@@ -859,16 +800,7 @@ async fn a_past_due_customer_replaces_the_card_and_the_next_tick_renews(engine: 
         api.get_ok(&format!("/subscriptions/{sub}")).await["status"],
         "active"
     );
-    let activity = app::domain::activity::customer_activity(
-        &app.svc,
-        &app.caller,
-        &CustomerId::parse(&lou).unwrap(),
-        None,
-        app::domain::Limit::LARGEST,
-        None,
-    )
-    .await
-    .unwrap();
+    let activity = activity_of(&app, &lou).await;
     let entry = activity
         .data
         .iter()
@@ -1224,13 +1156,7 @@ async fn the_settings_page_sets_the_portal_address_and_look(engine: Engine) {
     assert_eq!(page["accent_color"], "#0f766e");
     let (status, _, _) = rpc(srv, None, "shop", &[("slug", "shop")]).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _, _) = rpc(
-        srv,
-        None,
-        "request_code",
-        &[("slug", "anns-shop"), ("email", "ann@example.com")],
-    )
-    .await;
+    let (status, _, _) = ask_code(srv, "anns-shop", "ann@example.com").await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         mail_to(&app, "ann@example.com").await.iter().any(|m| m
@@ -1319,30 +1245,9 @@ async fn no_portal_secret_reaches_the_log(engine: Engine) {
             .to_owned(),
     );
 
-    rpc(
-        srv,
-        None,
-        "request_code",
-        &[("slug", "shop"), ("email", "ann@example.com")],
-    )
-    .await;
-    let code_mail = mail_to(&app, "ann@example.com")
-        .await
-        .into_iter()
-        .last()
-        .unwrap();
-    let code = code_mail.subject.rsplit(": ").next().unwrap().to_owned();
-    let (_, _, cookie) = rpc(
-        srv,
-        None,
-        "sign_in",
-        &[
-            ("slug", "shop"),
-            ("email", "ann@example.com"),
-            ("code", &code),
-        ],
-    )
-    .await;
+    ask_code(srv, "shop", "ann@example.com").await;
+    let code = last_code(&app, "ann@example.com").await;
+    let (_, _, cookie) = sign_in(srv, "shop", "ann@example.com", &code).await;
     secrets.push(code);
     let cookie = cookie.unwrap();
     secrets.push(cookie.trim_start_matches("patron_portal=").to_owned());

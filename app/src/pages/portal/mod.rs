@@ -29,7 +29,6 @@ use subscriptions::SubscriptionCard;
 /// `/portal`: the signed-in customer's overview, or how to get in.
 #[component]
 pub fn PortalPage() -> impl IntoView {
-    let hydrated = use_hydrated();
     let refresh = RwSignal::new(0_u32);
     let overview = Resource::new(move || refresh.get(), |_| load_portal());
     let body = move || {
@@ -44,15 +43,31 @@ pub fn PortalPage() -> impl IntoView {
             }
         })
     };
+    view! { <PortalFrame title="Your purchases" width="max-w-3xl">{body}</PortalFrame> }
+}
+
+/// Every portal page's frame: its title, the page, a column `width` wide, and "Loading…"
+/// until the page's data arrives. The page is marked `data-hydrated` once interactive.
+#[component]
+pub(crate) fn PortalFrame(
+    /// The document title.
+    #[prop(into)]
+    title: String,
+    /// A Tailwind max-width class for the column.
+    width: &'static str,
+    /// The page's body.
+    children: Children,
+) -> impl IntoView {
+    let hydrated = use_hydrated();
     view! {
-        <Title text="Your purchases" />
+        <Title text=title />
         <main
-            class="min-h-screen bg-slate-50 px-4 py-8 sm:px-6"
+            class="min-h-screen bg-slate-50 px-4 py-8 sm:px-6 print:bg-white print:p-0"
             data-hydrated=move || hydrated.get().then_some("true")
         >
-            <div class="mx-auto max-w-3xl space-y-6">
+            <div class=format!("mx-auto {width} space-y-6 print:space-y-4")>
                 <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
-                    {body}
+                    {children()}
                 </Suspense>
             </div>
         </main>

@@ -1,13 +1,11 @@
 //! `/portal/orders/<id>`: one order's receipt, to print or to download as a PDF.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use super::ShopHeading;
+use super::{PortalFrame, ShopHeading};
 use crate::components::alert::Alert;
 use crate::components::dialog::{BTN, StatusBadge};
-use crate::components::hydration::use_hydrated;
 use crate::components::time::LocalTime;
 use crate::server_fns::portal::load_my_receipt;
 use crate::types::AppError;
@@ -18,7 +16,6 @@ use crate::types::portal::PortalReceipt;
 /// The receipt page.
 #[component]
 pub fn PortalReceiptPage() -> impl IntoView {
-    let hydrated = use_hydrated();
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
     let receipt = Resource::new(id, load_my_receipt);
@@ -37,19 +34,7 @@ pub fn PortalReceiptPage() -> impl IntoView {
             }
         })
     };
-    view! {
-        <Title text="Receipt" />
-        <main
-            class="min-h-screen bg-slate-50 px-4 py-8 sm:px-6 print:bg-white print:p-0"
-            data-hydrated=move || hydrated.get().then_some("true")
-        >
-            <div class="mx-auto max-w-2xl space-y-4">
-                <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
-                    {body}
-                </Suspense>
-            </div>
-        </main>
-    }
+    view! { <PortalFrame title="Receipt" width="max-w-2xl">{body}</PortalFrame> }
 }
 
 #[component]

@@ -3,13 +3,11 @@
 //! replaced receipt link lands.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
-use super::ShopHeading;
+use super::{PortalFrame, ShopHeading};
 use crate::components::alert::Alert;
 use crate::components::dialog::{BTN_LINK, BTN_PRIMARY, INPUT, LABEL, Submission};
-use crate::components::hydration::use_hydrated;
 use crate::server_fns::portal::{PortalSignIn, RequestPortalCode, load_portal_shop};
 use crate::types::AppError;
 use crate::types::portal::PortalBranding;
@@ -17,7 +15,6 @@ use crate::types::portal::PortalBranding;
 /// The sign-in page of one shop's portal.
 #[component]
 pub fn PortalSignInPage() -> impl IntoView {
-    let hydrated = use_hydrated();
     let params = use_params_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
     let shop = Resource::new(slug, load_portal_shop);
@@ -35,19 +32,7 @@ pub fn PortalSignInPage() -> impl IntoView {
             }
         })
     };
-    view! {
-        <Title text="Sign in to your purchases" />
-        <main
-            class="min-h-screen bg-slate-50 px-4 py-8 sm:px-6"
-            data-hydrated=move || hydrated.get().then_some("true")
-        >
-            <div class="mx-auto max-w-md">
-                <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
-                    {body}
-                </Suspense>
-            </div>
-        </main>
-    }
+    view! { <PortalFrame title="Sign in to your purchases" width="max-w-md">{body}</PortalFrame> }
 }
 
 #[component]
