@@ -1214,6 +1214,12 @@ async fn no_portal_secret_reaches_the_log(engine: Engine) {
         .with_ansi(false)
         .finish();
     let _logging = tracing::subscriber::set_default(subscriber);
+    // tracing-core has a fast path for when only one dispatcher is registered: a callsite first
+    // hit then, on another test's thread (which has no subscriber), is cached as uninteresting
+    // for every subscriber, and this test would miss its events. A second registered dispatcher
+    // for the test's duration keeps the cache honest for all of them.
+    let _second = tracing::Dispatch::new(tracing_subscriber::registry());
+    tracing::callsite::rebuild_interest_cache();
 
     let app = TestApp::on(engine).build().await;
     let srv = &app.api.srv;
