@@ -1014,6 +1014,52 @@ async fn a_session_reaches_nothing_of_another_shop(engine: Engine) {
     app.cleanup().await;
 }
 
+/// Eight wrong guesses at one code arrive at once, each on its own pooled connection: the one
+/// conditional update per try lets exactly five of them count, and the rest find the code spent.
+async fn parallel_guesses_take_exactly_the_codes_tries(engine: Engine) {
+    let app = TestApp::on(engine).build().await;
+    let kit = one_time(&app.api, 900, "EUR").await;
+    buy(&app, &kit, "ann@example.com", "Ann Lee").await;
+    ask_code(&app.api.srv, "shop", "ann@example.com").await;
+    let code = last_code(&app, "ann@example.com").await;
+    let wrong = if code == "AAAAAA" { "BBBBBB" } else { "AAAAAA" };
+    let guesses: Vec<_> = (0..8)
+        .map(|_| {
+            let svc = app.svc.clone();
+            tokio::spawn(async move {
+                portal::sign_in_with_code(&svc, "shop", "ann@example.com", wrong, None).await
+            })
+        })
+        .collect();
+    let (mut counted, mut refused) = (0, 0);
+    for g in guesses {
+        match g.await.unwrap() {
+            Err(app::domain::DomainError::Invalid { message, .. })
+                if message.contains("not right") =>
+            {
+                counted += 1
+            }
+            Err(app::domain::DomainError::Invalid { message, .. })
+                if message.contains("too many wrong tries") =>
+            {
+                refused += 1
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(
+        (counted, refused),
+        (portal::CODE_TRIES as usize, 8 - portal::CODE_TRIES as usize)
+    );
+    // The right code comes too late: the tries are spent.
+    assert!(
+        portal::sign_in_with_code(&app.svc, "shop", "ann@example.com", &code, None)
+            .await
+            .is_err()
+    );
+    app.cleanup().await;
+}
+
 /// Four senders run the outbox at once: every email goes out exactly once, and an address the
 /// server refuses waits and is retried without holding up the rest, until it is given up on.
 async fn the_outbox_sends_each_email_once_and_one_refusal_stops_nothing(engine: Engine) {
@@ -1096,6 +1142,7 @@ on_both_engines!(
     a_past_due_customer_replaces_the_card_and_the_next_tick_renews,
     a_receipt_prints_and_downloads_as_pdf_for_its_customer_only,
     a_session_reaches_nothing_of_another_shop,
+    parallel_guesses_take_exactly_the_codes_tries,
     the_outbox_sends_each_email_once_and_one_refusal_stops_nothing,
 );
 
