@@ -79,7 +79,7 @@ export default async function globalSetup() {
   cli(['create-user', '--workspace', DEMO_WORKSPACE, '--email', VIEWER_EMAIL, '--role', 'viewer', '--password-stdin'], VIEWER_PASSWORD);
   process.env.PATRON_E2E_DEMO_KEY = cli([
     'create-api-key', '--workspace', DEMO_WORKSPACE, '--scopes',
-    'customers:read,customers:write,products:read,checkouts:write,portal:write',
+    'customers:read,customers:write,products:read,checkouts:write,portal:write,workspace:write',
   ]);
 
   const server = spawn(serverBin, ['serve', '--addr', '127.0.0.1:0'], {

@@ -6,6 +6,7 @@
 #![recursion_limit = "256"]
 
 pub mod components;
+pub mod embed;
 pub mod pages;
 pub mod server_fns;
 pub mod types;
@@ -28,7 +29,10 @@ use pages::dashboard::customers::CustomersPage;
 use pages::dashboard::layout::DashboardLayout;
 use pages::login::LoginPage;
 use pages::not_found::NotFound;
-use pages::portal::{PortalPage, PortalReceiptPage, PortalSignInPage};
+use pages::portal::{
+    EmbedFrame, EmbedOverviewPage, EmbedReceiptPage, PortalPage, PortalReceiptPage,
+    PortalSignInPage,
+};
 
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -67,6 +71,10 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/portal") view=PortalPage />
                 <Route path=path!("/portal/:slug") view=PortalSignInPage />
                 <Route path=path!("/portal/orders/:id") view=PortalReceiptPage />
+                <ParentRoute path=path!("/embed/:slug") view=EmbedFrame>
+                    <Route path=path!("") view=EmbedOverviewPage />
+                    <Route path=path!("orders/:id") view=EmbedReceiptPage />
+                </ParentRoute>
                 <ParentRoute path=path!("/dashboard") view=DashboardLayout>
                     <Route
                         path=path!("")

@@ -97,7 +97,10 @@ pub fn router(state: AppState) -> Router {
                 ),
         )
         .layer(middleware::from_fn(request_id::assign))
-        .layer(middleware::from_fn(security_headers::apply))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security_headers::apply,
+        ))
         .with_state(state)
 }
 

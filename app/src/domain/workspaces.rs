@@ -97,6 +97,7 @@ pub async fn create_workspace_with_id(
         created_at: Set(now),
         updated_at: Set(now),
         signing_secret: Set(Some(super::secrets::random_token(32))),
+        embed_origins: Set("[]".to_owned()),
     }
     .insert(&svc.db)
     .await?;
@@ -128,13 +129,19 @@ pub async fn first_workspace<C: ConnectionTrait>(
         .transpose()
 }
 
-fn settings_of(row: workspace::Model, caller: &Caller) -> WorkspaceSettings {
+fn settings_of(svc: &Services, row: workspace::Model, caller: &Caller) -> WorkspaceSettings {
+    let slug = row.slug.clone().unwrap_or_else(|| row.id.to_string());
     WorkspaceSettings {
-        slug: row.slug.unwrap_or_else(|| row.id.to_string()),
+        object: "workspace".into(),
+        embed_origins: super::portal::embed::origins_of(&row),
+        portal_url: format!("{}/portal/{slug}", svc.public_url),
+        slug,
+        id: row.id,
         name: row.name,
+        default_currency: row.default_currency,
         portal_logo_url: row.portal_logo_url,
         portal_accent_color: row.portal_accent_color,
-        can_edit: caller.can(Scope::SettingsWrite),
+        can_edit: caller.can(Scope::WorkspaceWrite),
     }
 }
 
@@ -145,7 +152,7 @@ pub async fn settings(svc: &Services, caller: &Caller) -> Result<WorkspaceSettin
         .one(&svc.db)
         .await?
         .ok_or(DomainError::NotFound { what: "workspace" })?;
-    Ok(settings_of(row, caller))
+    Ok(settings_of(svc, row, caller))
 }
 
 fn checked_slug(raw: &str) -> Result<String, DomainError> {
@@ -211,38 +218,72 @@ pub async fn update_settings(
     caller: &Caller,
     input: WorkspaceSettingsUpdate,
 ) -> Result<WorkspaceSettings, DomainError> {
-    caller.require(Scope::SettingsWrite)?;
-    let name = input.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > NAME_MAX {
-        return Err(DomainError::invalid(
-            "name",
-            format!("must be 1 to {NAME_MAX} characters"),
-        ));
-    }
-    let slug = checked_slug(&input.slug)?;
-    let logo = checked_logo(&input.portal_logo_url)?;
-    let colour = checked_colour(&input.portal_accent_color)?;
+    caller.require(Scope::WorkspaceWrite)?;
+    let name = input
+        .name
+        .map(|raw| {
+            let name = raw.trim().to_owned();
+            if name.is_empty() || name.chars().count() > NAME_MAX {
+                Err(DomainError::invalid(
+                    "name",
+                    format!("must be 1 to {NAME_MAX} characters"),
+                ))
+            } else {
+                Ok(name)
+            }
+        })
+        .transpose()?;
+    let slug = input.slug.as_deref().map(checked_slug).transpose()?;
+    let logo = input
+        .portal_logo_url
+        .as_deref()
+        .map(checked_logo)
+        .transpose()?;
+    let colour = input
+        .portal_accent_color
+        .as_deref()
+        .map(checked_colour)
+        .transpose()?;
+    let origins = input
+        .embed_origins
+        .as_deref()
+        .map(super::portal::embed::checked_origins)
+        .transpose()?;
     let txn = svc.write_txn().await?;
     let before = workspace::Entity::find_by_id(caller.workspace_id.clone())
         .one(&txn)
         .await?
         .ok_or(DomainError::NotFound { what: "workspace" })?;
-    let taken = workspace::Entity::find()
-        .filter(workspace::Column::Slug.eq(&slug))
-        .filter(workspace::Column::Id.ne(caller.workspace_id.clone()))
-        .count(&txn)
-        .await?
-        > 0;
     let taken_error =
         || DomainError::invalid("slug", "another shop has this address: choose another");
-    if taken {
-        return Err(taken_error());
+    if let Some(slug) = &slug {
+        let taken = workspace::Entity::find()
+            .filter(workspace::Column::Slug.eq(slug))
+            .filter(workspace::Column::Id.ne(caller.workspace_id.clone()))
+            .count(&txn)
+            .await?
+            > 0;
+        if taken {
+            return Err(taken_error());
+        }
     }
     let mut active: workspace::ActiveModel = before.clone().into();
-    active.name = Set(name);
-    active.slug = Set(Some(slug));
-    active.portal_logo_url = Set(logo);
-    active.portal_accent_color = Set(colour);
+    if let Some(name) = name {
+        active.name = Set(name);
+    }
+    if let Some(slug) = slug {
+        active.slug = Set(Some(slug));
+    }
+    if let Some(logo) = logo {
+        active.portal_logo_url = Set(logo);
+    }
+    if let Some(colour) = colour {
+        active.portal_accent_color = Set(colour);
+    }
+    if let Some(origins) = origins {
+        active.embed_origins = Set(serde_json::to_string(&origins)
+            .map_err(|e| DomainError::Internal(format!("cannot encode the embed origins: {e}")))?);
+    }
     active.updated_at = Set(svc.clock.now());
     // The unique index settles two shops taking one address at once.
     let after = active.update(&txn).await.map_err(|e| {
@@ -261,6 +302,7 @@ pub async fn update_settings(
             "slug": w.slug,
             "portal_logo_url": w.portal_logo_url,
             "portal_accent_color": w.portal_accent_color,
+            "embed_origins": super::portal::embed::origins_of(w),
         })
     };
     audit::record(
@@ -277,7 +319,7 @@ pub async fn update_settings(
     )
     .await?;
     txn.commit().await?;
-    Ok(settings_of(after, caller))
+    Ok(settings_of(svc, after, caller))
 }
 
 /// The names of these workspaces, in one query.

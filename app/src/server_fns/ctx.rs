@@ -71,9 +71,16 @@ pub async fn portal_token() -> Result<Option<String>, AppError> {
     Ok(portal_token_in(&headers().await?))
 }
 
-/// The portal session token in `headers`' cookies, if any.
+/// The portal session token in `headers`, if any: an embedded portal's session header (the
+/// frame keeps its session in memory, since its page's site may not set cookies for it), else
+/// the hosted portal's cookie.
 pub fn portal_token_in(headers: &HeaderMap) -> Option<String> {
-    cookie_in(headers, PORTAL_COOKIE)
+    headers
+        .get(crate::embed::SESSION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+        .or_else(|| cookie_in(headers, PORTAL_COOKIE))
 }
 
 /// The signed-in end customer of the portal, or `Unauthenticated`.

@@ -1,16 +1,18 @@
 //! Server functions behind the customer portal. Those for a signed-in customer need a live
-//! portal session (the `patron_portal` cookie), which names one customer of one shop: none
+//! portal session (the `patron_portal` cookie, or inside a merchant's page the
+//! `Patron-Portal-Session` header that [`crate::embed::PortalClient`] adds), which names one
+//! customer of one shop: none
 //! takes a customer id from the browser except the pick between records of one address, which
 //! is checked against that address, so no request can reach anyone else's data.
 
 use leptos::prelude::*;
 
 use crate::types::AppError;
-use crate::types::portal::{PortalBranding, PortalState};
+use crate::types::portal::{EmbedSession, PortalBranding, PortalState};
 
 /// What the portal's front door shows: the signed-in customer's overview, a choice of
 /// customer records, or nothing (signed out, a state the page explains, not an error).
-#[server(prefix = "/rpc", endpoint = "portal/overview")]
+#[server(prefix = "/rpc", endpoint = "portal/overview", client = crate::embed::PortalClient)]
 pub async fn load_portal() -> Result<PortalState, AppError> {
     let run = async {
         use super::ctx;
@@ -23,7 +25,7 @@ pub async fn load_portal() -> Result<PortalState, AppError> {
 }
 
 /// A shop's sign-in page: its name and look. `NotFound` for an unknown address.
-#[server(prefix = "/rpc", endpoint = "portal/shop")]
+#[server(prefix = "/rpc", endpoint = "portal/shop", client = crate::embed::PortalClient)]
 pub async fn load_portal_shop(slug: String) -> Result<PortalBranding, AppError> {
     let run = async {
         let svc = super::ctx::services()?;
@@ -33,7 +35,7 @@ pub async fn load_portal_shop(slug: String) -> Result<PortalBranding, AppError> 
 }
 
 /// "Email me a code". Answers the same whether or not the address buys from the shop.
-#[server(prefix = "/rpc", endpoint = "portal/request_code")]
+#[server(prefix = "/rpc", endpoint = "portal/request_code", client = crate::embed::PortalClient)]
 pub async fn request_portal_code(slug: String, email: String) -> Result<(), AppError> {
     let run = async {
         use super::ctx;
@@ -47,7 +49,7 @@ pub async fn request_portal_code(slug: String, email: String) -> Result<(), AppE
 }
 
 /// "Sign in" with the emailed code: sets the portal cookie.
-#[server(prefix = "/rpc", endpoint = "portal/sign_in")]
+#[server(prefix = "/rpc", endpoint = "portal/sign_in", client = crate::embed::PortalClient)]
 pub async fn portal_sign_in(slug: String, email: String, code: String) -> Result<(), AppError> {
     let run = async {
         use super::ctx;
@@ -67,7 +69,7 @@ pub async fn portal_sign_in(slug: String, email: String, code: String) -> Result
 }
 
 /// Picks which of an address's customer records to be, after a code sign-in.
-#[server(prefix = "/rpc", endpoint = "portal/choose")]
+#[server(prefix = "/rpc", endpoint = "portal/choose", client = crate::embed::PortalClient)]
 pub async fn choose_portal_customer(customer_id: String) -> Result<(), AppError> {
     let run = async {
         use super::ctx;
@@ -86,7 +88,7 @@ pub async fn choose_portal_customer(customer_id: String) -> Result<(), AppError>
 }
 
 /// Cancels one of the customer's subscriptions at the end of its period.
-#[server(prefix = "/rpc", endpoint = "portal/cancel_subscription")]
+#[server(prefix = "/rpc", endpoint = "portal/cancel_subscription", client = crate::embed::PortalClient)]
 pub async fn cancel_my_subscription(
     id: String,
     reason: String,
@@ -111,7 +113,7 @@ pub async fn cancel_my_subscription(
 }
 
 /// Takes back a scheduled cancellation of one of the customer's subscriptions.
-#[server(prefix = "/rpc", endpoint = "portal/recover_subscription")]
+#[server(prefix = "/rpc", endpoint = "portal/recover_subscription", client = crate::embed::PortalClient)]
 pub async fn recover_my_subscription(id: String) -> Result<(), AppError> {
     let run = async {
         use super::ctx;
@@ -134,7 +136,7 @@ fn item_id(raw: &str) -> Result<crate::types::EntitlementId, AppError> {
 }
 
 /// One of the customer's licence keys, in full.
-#[server(prefix = "/rpc", endpoint = "portal/reveal_key")]
+#[server(prefix = "/rpc", endpoint = "portal/reveal_key", client = crate::embed::PortalClient)]
 pub async fn reveal_my_license_key(id: String) -> Result<String, AppError> {
     let run = async {
         use super::ctx;
@@ -146,7 +148,7 @@ pub async fn reveal_my_license_key(id: String) -> Result<String, AppError> {
 }
 
 /// A signed link, valid a few minutes, to one of the customer's files.
-#[server(prefix = "/rpc", endpoint = "portal/download")]
+#[server(prefix = "/rpc", endpoint = "portal/download", client = crate::embed::PortalClient)]
 pub async fn my_download_link(id: String) -> Result<String, AppError> {
     let run = async {
         use super::ctx;
@@ -159,7 +161,7 @@ pub async fn my_download_link(id: String) -> Result<String, AppError> {
 }
 
 /// Links (or, empty, unlinks) the customer's Discord user to one of their Discord roles.
-#[server(prefix = "/rpc", endpoint = "portal/link_discord")]
+#[server(prefix = "/rpc", endpoint = "portal/link_discord", client = crate::embed::PortalClient)]
 pub async fn link_my_discord(id: String, discord_user_id: String) -> Result<(), AppError> {
     let run = async {
         use super::ctx;
@@ -173,7 +175,7 @@ pub async fn link_my_discord(id: String, discord_user_id: String) -> Result<(), 
 }
 
 /// Replaces the card one of the customer's subscriptions renews with.
-#[server(prefix = "/rpc", endpoint = "portal/payment_method")]
+#[server(prefix = "/rpc", endpoint = "portal/payment_method", client = crate::embed::PortalClient)]
 pub async fn update_my_payment_method(id: String, card_number: String) -> Result<(), AppError> {
     let run = async {
         use super::ctx;
@@ -193,7 +195,7 @@ pub async fn update_my_payment_method(id: String, card_number: String) -> Result
 }
 
 /// One of the customer's receipts.
-#[server(prefix = "/rpc", endpoint = "portal/receipt")]
+#[server(prefix = "/rpc", endpoint = "portal/receipt", client = crate::embed::PortalClient)]
 pub async fn load_my_receipt(id: String) -> Result<crate::types::portal::PortalReceipt, AppError> {
     let run = async {
         let (svc, who) = super::ctx::portal_customer().await?;
@@ -206,7 +208,7 @@ pub async fn load_my_receipt(id: String) -> Result<crate::types::portal::PortalR
 }
 
 /// Signs the customer out of the portal: the session ends and the cookie goes.
-#[server(prefix = "/rpc", endpoint = "portal/sign_out")]
+#[server(prefix = "/rpc", endpoint = "portal/sign_out", client = crate::embed::PortalClient)]
 pub async fn portal_sign_out() -> Result<(), AppError> {
     let run = async {
         use super::ctx;
@@ -217,6 +219,25 @@ pub async fn portal_sign_out() -> Result<(), AppError> {
         }
         ctx::clear_portal_cookie();
         Ok(())
+    };
+    super::ctx::with_status(run.await)
+}
+
+/// Inside a merchant's page: exchanges the one-time token from the frame's address (or from
+/// the page, by message) for a session bound to `origin`, the page's origin. Refused
+/// (`Unauthenticated`) for a token already used, expired, minted for another origin or
+/// another shop, or an origin the shop no longer allows.
+#[server(prefix = "/rpc", endpoint = "portal/embed_session")]
+pub async fn open_embed_session(
+    slug: String,
+    token: String,
+    origin: String,
+) -> Result<EmbedSession, AppError> {
+    let run = async {
+        use super::ctx;
+        ctx::require_same_origin().await?;
+        let svc = ctx::services()?;
+        Ok(crate::domain::portal::embed::open_embed(&svc, &slug, &token, &origin).await?)
     };
     super::ctx::with_status(run.await)
 }

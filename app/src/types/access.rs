@@ -33,7 +33,7 @@ impl Role {
             | Scope::PaymentDetailsWrite
             | Scope::CommandsWrite
             | Scope::BansWrite
-            | Scope::SettingsWrite => self >= Role::Admin,
+            | Scope::WorkspaceWrite => self >= Role::Admin,
         }
     }
 }
@@ -77,9 +77,10 @@ pub enum Scope {
     /// Open the customer portal for a customer (`POST /customer_sessions`).
     #[serde(rename = "portal:write")]
     PortalWrite,
-    /// Change the workspace's settings (its name, its portal's address and look).
-    #[serde(rename = "settings:write")]
-    SettingsWrite,
+    /// Change the workspace's settings (its name, its portal's address and look, the
+    /// sites allowed to embed the portal).
+    #[serde(rename = "workspace:write")]
+    WorkspaceWrite,
 }
 
 impl Scope {
@@ -97,7 +98,7 @@ impl Scope {
         Scope::CommandsWrite,
         Scope::BansWrite,
         Scope::PortalWrite,
-        Scope::SettingsWrite,
+        Scope::WorkspaceWrite,
     ];
 
     /// The scope's name (`customers:read`).
@@ -115,7 +116,7 @@ impl Scope {
             Scope::CommandsWrite => "commands:write",
             Scope::BansWrite => "bans:write",
             Scope::PortalWrite => "portal:write",
-            Scope::SettingsWrite => "settings:write",
+            Scope::WorkspaceWrite => "workspace:write",
         }
     }
 }

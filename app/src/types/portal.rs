@@ -24,6 +24,10 @@ pub struct CustomerSessionCreate {
     /// Where the portal's "Back to the shop" link leads: an `https://` address (`http://` only
     /// on localhost or a loopback address, for development).
     pub return_url: Option<String>,
+    /// To show the portal inside your own page (`/embed/...`): that page's origin, such as
+    /// `https://shop.example`, one of the workspace's `embed_origins`. The answer's `url` is
+    /// then the frame's address, with the token in its fragment.
+    pub embed_origin: Option<String>,
 }
 
 /// A one-time link into the portal, valid for an hour. Opening it signs the customer in with
@@ -42,6 +46,18 @@ pub struct CustomerSession {
     pub token: String,
     /// After this the link no longer works.
     pub expires_at: DateTime<Utc>,
+}
+
+/// An embedded portal's session, from exchanging an embed link's token: kept in the frame's
+/// memory and sent as the `Patron-Portal-Session` header, never a cookie.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmbedSession {
+    /// The session token.
+    pub session: String,
+    /// When it ends; the frame then asks its page for a new link.
+    pub expires_at: DateTime<Utc>,
+    /// The merchant page's origin: the only one the frame talks to.
+    pub origin: String,
 }
 
 /// One of the customer's orders, as the customer sees it.

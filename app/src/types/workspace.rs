@@ -28,30 +28,51 @@ pub struct ShellContext {
     pub role: Option<Role>,
 }
 
-/// The workspace's settings page: its name and its portal's address and look.
+/// The workspace's settings: its name, its portal's address and look, and the sites allowed
+/// to embed its portal (the dashboard's Settings page and `GET /api/v1/workspace`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct WorkspaceSettings {
+    /// Always `workspace`.
+    pub object: String,
+    /// `ws_...`.
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub id: WorkspaceId,
     /// The shop's name, shown in the portal and as the sender of its emails.
     pub name: String,
+    /// ISO 4217 code of the currency its totals are shown in.
+    pub default_currency: String,
     /// The portal's address: `/portal/<slug>`.
     pub slug: String,
+    /// The portal's full address, where customers sign in with a code.
+    pub portal_url: String,
     /// The portal's logo: an `https://` image address.
     pub portal_logo_url: Option<String>,
     /// The portal's accent colour, `#rrggbb`.
     pub portal_accent_color: Option<String>,
-    /// Whether the signed-in user may change them.
+    /// The origins of the merchant's pages that may show the portal in a frame
+    /// (`/embed/...`): `https://shop.example`, `https://*.shop.example`, or `http://` on
+    /// localhost and loopback addresses.
+    pub embed_origins: Vec<String>,
+    /// Whether the caller may change them (`workspace:write`).
     pub can_edit: bool,
 }
 
-/// A change of settings: every field is written as given (empty clears the optional ones).
+/// A change of settings: only the fields given are written; an empty logo or colour clears
+/// it, an empty `embed_origins` list stops every embed. Every field is checked before
+/// anything is written.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct WorkspaceSettingsUpdate {
     /// 1 to 100 characters.
-    pub name: String,
+    pub name: Option<String>,
     /// Lower-case letters, digits and dashes, 2 to 48 characters.
-    pub slug: String,
+    pub slug: Option<String>,
     /// An `https://` address, or empty.
-    pub portal_logo_url: String,
+    pub portal_logo_url: Option<String>,
     /// `#rrggbb`, or empty.
-    pub portal_accent_color: String,
+    pub portal_accent_color: Option<String>,
+    /// At most 20 origins (see [`WorkspaceSettings::embed_origins`]).
+    pub embed_origins: Option<Vec<String>>,
 }

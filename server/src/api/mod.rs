@@ -15,6 +15,7 @@ pub mod payment_details;
 pub mod portal;
 pub mod products;
 pub mod subscriptions;
+pub mod workspace;
 
 use std::sync::Arc;
 
@@ -81,6 +82,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .routes(routes!(bans::get_ban, bans::update_ban))
         .routes(routes!(bans::lift_ban))
         .routes(routes!(portal::create_customer_session))
+        .routes(routes!(
+            workspace::get_workspace,
+            workspace::update_workspace
+        ))
         // Innermost first: authentication runs before idempotency, which needs the workspace.
         .route_layer(from_fn_with_state(state.clone(), idempotency::idempotent))
         .route_layer(from_fn_with_state(state.clone(), auth::require_api_key))

@@ -13,11 +13,14 @@ use crate::state::AppState;
 
 /// Mint a one-time portal link for a customer (by `customer_id` or `external_id`). Send the
 /// customer to `url` within the hour: it signs them in with a first-party cookie and works once.
+/// With `embed_origin` (one of the workspace's `embed_origins`), `url` is instead the address
+/// of a frame for a page of that origin (`/embed/<shop>#token=...`, or give `token` to
+/// `embed.js`): the token then opens the portal only inside a page of that origin.
 #[utoipa::path(
     post, path = "/customer_sessions", tag = "portal", request_body = CustomerSessionCreate,
     responses(
         (status = 201, description = "The link", body = CustomerSession),
-        (status = 400, description = "Invalid input", body = ErrorEnvelope),
+        (status = 400, description = "Invalid input, or an embed_origin the workspace does not list", body = ErrorEnvelope),
         (status = 403, description = "The key lacks portal:write", body = ErrorEnvelope),
         (status = 404, description = "No such customer", body = ErrorEnvelope),
     ),

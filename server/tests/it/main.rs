@@ -16,6 +16,7 @@ mod cli;
 mod customer_list;
 mod customer_page;
 mod customers_api;
+mod embed;
 mod http;
 mod idempotency;
 mod migrations;

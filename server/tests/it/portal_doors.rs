@@ -1158,10 +1158,11 @@ async fn the_settings_page_sets_the_portal_address_and_look(engine: Engine) {
     assert!(before.can_edit);
 
     let change = |slug: &str, colour: &str| WorkspaceSettingsUpdate {
-        name: "Ann's Favourite Shop".into(),
-        slug: slug.into(),
-        portal_logo_url: "https://cdn.example.com/logo.png".into(),
-        portal_accent_color: colour.into(),
+        name: Some("Ann's Favourite Shop".into()),
+        slug: Some(slug.into()),
+        portal_logo_url: Some("https://cdn.example.com/logo.png".into()),
+        portal_accent_color: Some(colour.into()),
+        embed_origins: None,
     };
     // Each field is checked, and nothing is written when one is wrong.
     match workspaces::update_settings(&app.svc, &app.caller, change("favourite", "teal")).await {
@@ -1212,7 +1213,7 @@ async fn the_settings_page_sets_the_portal_address_and_look(engine: Engine) {
         "the emails carry the new name"
     );
 
-    // Only admins and owners change settings; an API key needs settings:write.
+    // Only admins and owners change settings; an API key needs workspace:write.
     let key_caller = app::domain::Caller {
         workspace_id: app.tenant.workspace_id.clone(),
         actor: app::domain::Actor::ApiKey {

@@ -17,6 +17,9 @@ crate::string_enum!(
         Pick = "pick",
         /// A merchant's read-only view of the portal as this customer.
         Impersonation = "impersonation",
+        /// A portal session inside a merchant's page (`/embed/...`), bound to that page's
+        /// origin: kept in the frame's memory and sent as a header, never a cookie.
+        Embed = "embed",
     }
 );
 
@@ -41,6 +44,9 @@ pub struct Model {
     pub expires_at: DateTimeUtc,
     /// When a link was exchanged (a link works once).
     pub used_at: Option<DateTimeUtc>,
+    /// For a link minted for an embed, and the session it became: the merchant page's origin
+    /// (`https://shop.example`) that alone may open it.
+    pub embed_origin: Option<String>,
 }
 
 /// Declared from the owned side.

@@ -27,6 +27,8 @@ pub struct Model {
     pub portal_logo_url: Option<String>,
     /// The portal's accent colour, `#rrggbb`.
     pub portal_accent_color: Option<String>,
+    /// Origins allowed to frame the portal (`/embed/...`): a JSON array of strings.
+    pub embed_origins: String,
 }
 
 /// Workspaces own every other table; relations are declared from the owned side.

@@ -13,6 +13,7 @@ mod m20261201_000007_money_safety;
 mod m20261202_000008_rate_limits;
 mod m20261202_000009_customer_sessions;
 mod m20261202_000010_portal_mail;
+mod m20261203_000011_portal_embed;
 
 /// Every migration in order; `server migrate` and the embedded default's start apply them.
 #[derive(Debug)]
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000008_rate_limits::Migration),
             Box::new(m20261202_000009_customer_sessions::Migration),
             Box::new(m20261202_000010_portal_mail::Migration),
+            Box::new(m20261203_000011_portal_embed::Migration),
         ]
     }
 }

@@ -6,6 +6,7 @@
 
 mod actions;
 mod codes;
+pub mod embed;
 mod links;
 mod receipts;
 
@@ -91,6 +92,19 @@ pub(crate) async fn start_session<C: ConnectionTrait>(
     return_url: Option<String>,
     kind: CustomerSessionKind,
 ) -> Result<(String, DateTime<Utc>), DomainError> {
+    start_session_for(conn, svc, workspace_id, customer_id, return_url, kind, None).await
+}
+
+/// [`start_session`], bound to the origin of the merchant page that embeds the portal.
+pub(crate) async fn start_session_for<C: ConnectionTrait>(
+    conn: &C,
+    svc: &Services,
+    workspace_id: &WorkspaceId,
+    customer_id: &CustomerId,
+    return_url: Option<String>,
+    kind: CustomerSessionKind,
+    embed_origin: Option<String>,
+) -> Result<(String, DateTime<Utc>), DomainError> {
     let now = svc.clock.now();
     let token = random_token(43);
     let expires_at = now
@@ -99,6 +113,7 @@ pub(crate) async fn start_session<C: ConnectionTrait>(
             CustomerSessionKind::Impersonation => IMPERSONATION_TTL,
             CustomerSessionKind::Link => LINK_TTL,
             CustomerSessionKind::Session => SESSION_TTL,
+            CustomerSessionKind::Embed => embed::EMBED_SESSION_TTL,
         };
     cs::ActiveModel {
         token_hash: Set(sha256_hex(&token)),
@@ -109,6 +124,7 @@ pub(crate) async fn start_session<C: ConnectionTrait>(
         created_at: Set(now),
         expires_at: Set(expires_at),
         used_at: Set(None),
+        embed_origin: Set(embed_origin),
     }
     .insert(conn)
     .await?;
@@ -144,6 +160,27 @@ fn checked_return_url(raw: &str) -> Result<String, DomainError> {
         "http" if loopback => Ok(url.to_string()),
         _ => Err(bad()),
     }
+}
+
+/// The origin of the page a link is minted for: one origin (no wildcard) that the shop's
+/// list allows.
+fn checked_embed_origin(shop: &workspace::Model, raw: &str) -> Result<String, DomainError> {
+    let origin = embed::checked_origin(raw, "embed_origin")?;
+    if origin.contains('*') {
+        return Err(DomainError::invalid(
+            "embed_origin",
+            "name the one origin of the page that embeds the portal, such as https://shop.example",
+        ));
+    }
+    if !embed::allows(&embed::origins_of(shop), &origin) {
+        return Err(DomainError::invalid(
+            "embed_origin",
+            format!(
+                "{origin} may not embed this shop's portal: add it to the workspace's embed origins first (Settings, or PATCH /api/v1/workspace)"
+            ),
+        ));
+    }
+    Ok(origin)
 }
 
 /// Mints a one-time portal link for a customer of the caller's workspace, at the address
@@ -182,14 +219,25 @@ pub async fn create_customer_session(
         }
     };
     let customer = found.ok_or(DomainError::NotFound { what: "customer" })?;
+    let shop = workspace::Entity::find_by_id(caller.workspace_id.clone())
+        .one(&svc.db)
+        .await?
+        .ok_or(DomainError::NotFound { what: "workspace" })?;
+    let embed_origin = input
+        .embed_origin
+        .as_deref()
+        .filter(|o| !o.trim().is_empty())
+        .map(|raw| checked_embed_origin(&shop, raw))
+        .transpose()?;
     let txn = svc.write_txn().await?;
-    let (token, expires_at) = start_session(
+    let (token, expires_at) = start_session_for(
         &txn,
         svc,
         &caller.workspace_id,
         &customer.id,
         return_url,
         CustomerSessionKind::Link,
+        embed_origin.clone(),
     )
     .await?;
     audit::record(
@@ -201,14 +249,23 @@ pub async fn create_customer_session(
             target_type: TargetKind::Customer,
             target_id: customer.id.as_str(),
             customer_id: Some(&customer.id),
-            changes: json!({"expires_at": expires_at}),
+            changes: json!({"expires_at": expires_at, "embed_origin": embed_origin}),
         },
     )
     .await?;
     txn.commit().await?;
+    let url = match &embed_origin {
+        // The token rides in the fragment, which browsers never send to a server.
+        Some(_) => format!(
+            "{}/embed/{}#token={token}",
+            svc.public_url,
+            branding_of(&shop).slug
+        ),
+        None => format!("{}/portal/session/{token}", svc.public_url),
+    };
     Ok(CustomerSession {
         object: "customer_session".into(),
-        url: format!("{}/portal/session/{token}", svc.public_url),
+        url,
         customer_id: customer.id,
         token,
         expires_at,
@@ -226,6 +283,8 @@ pub async fn open_link(svc: &Services, token: &str) -> Result<Opened, DomainErro
         .col_expr(cs::Column::UsedAt, Expr::val(Some(now)))
         .filter(cs::Column::TokenHash.eq(&hash))
         .filter(cs::Column::Kind.eq(CustomerSessionKind::Link))
+        // A link minted for an embed opens only inside the page it was minted for.
+        .filter(cs::Column::EmbedOrigin.is_null())
         .filter(cs::Column::UsedAt.is_null())
         .filter(cs::Column::ExpiresAt.gt(now))
         .exec(&txn)
@@ -305,6 +364,7 @@ pub async fn session_customer(svc: &Services, token: &str) -> Result<PortalCusto
         .filter(cs::Column::Kind.is_in([
             CustomerSessionKind::Session,
             CustomerSessionKind::Impersonation,
+            CustomerSessionKind::Embed,
         ]))
         .filter(cs::Column::ExpiresAt.gt(svc.clock.now()))
         .one(&svc.db)

@@ -1,5 +1,5 @@
-//! `/dashboard/settings`: the workspace's name, and its customer portal's address and look,
-//! with a preview of the portal's heading as it will be.
+//! `/dashboard/settings`: the workspace's name, its customer portal's address and look (with
+//! a preview of the portal's heading as it will be), and the sites that may embed the portal.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -38,10 +38,12 @@ fn PortalSection(settings: WorkspaceSettings) -> impl IntoView {
     let slug = RwSignal::new(settings.slug.clone());
     let logo = RwSignal::new(settings.portal_logo_url.clone().unwrap_or_default());
     let colour = RwSignal::new(settings.portal_accent_color.clone().unwrap_or_default());
+    let origins = RwSignal::new(settings.embed_origins.join("\n"));
     let saved = RwSignal::new(false);
     let saving = Submission::<SaveSettings>::new(move |s: &WorkspaceSettings| {
         slug.set(s.slug.clone());
         colour.set(s.portal_accent_color.clone().unwrap_or_default());
+        origins.set(s.embed_origins.join("\n"));
         saved.set(true);
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -49,10 +51,19 @@ fn PortalSection(settings: WorkspaceSettings) -> impl IntoView {
         saved.set(false);
         saving.submit(SaveSettings {
             settings: WorkspaceSettingsUpdate {
-                name: name.get_untracked(),
-                slug: slug.get_untracked(),
-                portal_logo_url: logo.get_untracked(),
-                portal_accent_color: colour.get_untracked(),
+                name: Some(name.get_untracked()),
+                slug: Some(slug.get_untracked()),
+                portal_logo_url: Some(logo.get_untracked()),
+                portal_accent_color: Some(colour.get_untracked()),
+                embed_origins: Some(
+                    origins
+                        .get_untracked()
+                        .lines()
+                        .map(str::trim)
+                        .filter(|l| !l.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                ),
             },
         });
     };
@@ -103,6 +114,23 @@ fn PortalSection(settings: WorkspaceSettings) -> impl IntoView {
                 {field("settings-slug", "Portal address", "Your customers sign in at /portal/ followed by this.", slug, "text")}
                 {field("settings-logo", "Logo address", "An https:// image, square works best. Leave empty for none.", logo, "url")}
                 {field("settings-colour", "Accent colour", "Such as #4f46e5. Leave empty for the default.", colour, "text")}
+                <div class="sm:col-span-2">
+                    <label for="settings-embed-origins" class=LABEL>"Sites that may embed the portal"</label>
+                    <textarea
+                        id="settings-embed-origins"
+                        rows="3"
+                        class=INPUT
+                        disabled=!can_edit
+                        spellcheck="false"
+                        placeholder="https://shop.example"
+                        aria-describedby="settings-embed-origins-help"
+                        prop:value=move || origins.get()
+                        on:input=move |ev| origins.set(event_target_value(&ev))
+                    ></textarea>
+                    <p id="settings-embed-origins-help" class="mt-1 text-xs text-slate-500">
+                        "One origin per line, such as https://shop.example or https://*.shop.example (http:// only for localhost). Only these pages may show the portal inside a frame with embed.js; leave empty to allow none."
+                    </p>
+                </div>
                 <div class="sm:col-span-2 rounded-lg border border-dashed border-slate-300 p-4">
                     <p class="mb-2 text-xs font-medium uppercase tracking-wide text-slate-500">"Preview"</p>
                     {preview}

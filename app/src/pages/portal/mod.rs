@@ -3,11 +3,13 @@
 //! through a one-time link from the shop, the link in a receipt, or a code by email
 //! ([`sign_in`]).
 
+mod embed;
 mod items;
 mod receipt;
 mod sign_in;
 mod subscriptions;
 
+pub use embed::{EmbedFrame, EmbedOverviewPage, EmbedReceiptPage};
 pub use receipt::PortalReceiptPage;
 pub use sign_in::PortalSignInPage;
 
@@ -24,6 +26,7 @@ use crate::types::money;
 use crate::types::portal::{
     PortalBranding, PortalChoices, PortalOrder, PortalOverview, PortalState,
 };
+use embed::{FileLink, embedded, portal_base};
 use subscriptions::SubscriptionCard;
 
 /// `/portal`: the signed-in customer's overview, or how to get in.
@@ -150,8 +153,11 @@ fn Choose(choices: PortalChoices, refresh: RwSignal<u32>) -> impl IntoView {
     }
 }
 
+/// The signed-in customer's purchases. Inside a merchant's page there is no "Back to the
+/// shop" and no "Sign out": the page around it is the shop, and it ends the session.
 #[component]
-fn Overview(overview: PortalOverview, refresh: RwSignal<u32>) -> impl IntoView {
+pub(crate) fn Overview(overview: PortalOverview, refresh: RwSignal<u32>) -> impl IntoView {
+    let embedded = embedded().is_some();
     let signing_out = Submission::<PortalSignOut>::new(move |_| refresh.update(|n| *n += 1));
     let who = overview
         .name
@@ -184,18 +190,20 @@ fn Overview(overview: PortalOverview, refresh: RwSignal<u32>) -> impl IntoView {
                     {overview.email.clone().filter(|e| Some(e) != overview.name.as_ref() && overview.name.is_some()).map(|e| format!(" ({e})"))}
                 </p>
             </div>
-            {overview.return_url.clone().map(|url| view! {
+            {overview.return_url.clone().filter(|_| !embedded).map(|url| view! {
                 <a href=url class=BTN>{format!("Back to {}", overview.shop)}</a>
             })}
-            <a href="/portal/data_export.json" download class=BTN rel="external">"Download my data"</a>
-            <button
-                type="button"
-                class=BTN
-                disabled=signing_out.busy()
-                on:click=move |_| signing_out.submit(PortalSignOut {})
-            >
-                "Sign out"
-            </button>
+            <FileLink href="/portal/data_export.json" filename="my-data.json" label="Download my data" />
+            {(!embedded).then(|| view! {
+                <button
+                    type="button"
+                    class=BTN
+                    disabled=signing_out.busy()
+                    on:click=move |_| signing_out.submit(PortalSignOut {})
+                >
+                    "Sign out"
+                </button>
+            })}
         </header>
         {move || signing_out.error().get().map(|e| view! { <Alert>{e}</Alert> })}
         <section aria-labelledby="portal-subscriptions" class="space-y-3">
@@ -235,6 +243,7 @@ fn Overview(overview: PortalOverview, refresh: RwSignal<u32>) -> impl IntoView {
 
 #[component]
 fn OrderTable(orders: Vec<PortalOrder>) -> impl IntoView {
+    let base = portal_base();
     view! {
         <div class="overflow-x-auto rounded-xl border border-slate-200 bg-white">
             <table class="min-w-full divide-y divide-slate-200 text-sm">
@@ -263,7 +272,7 @@ fn OrderTable(orders: Vec<PortalOrder>) -> impl IntoView {
                             <td class="px-4 py-2 whitespace-nowrap text-slate-600"><LocalTime at=o.at /></td>
                             <td class="px-4 py-2 text-right">
                                 {o.paid.then(|| view! {
-                                    <a href=format!("/portal/orders/{}", o.id) class="font-medium text-indigo-600 hover:text-indigo-500">
+                                    <a href=format!("{base}/orders/{}", o.id) class="font-medium text-indigo-600 hover:text-indigo-500">
                                         "Receipt"
                                     </a>
                                 })}

@@ -37,9 +37,11 @@ pub fn PortalReceiptPage() -> impl IntoView {
     view! { <PortalFrame title="Receipt" width="max-w-2xl">{body}</PortalFrame> }
 }
 
+/// A receipt, with its print and PDF buttons.
 #[component]
-fn Receipt(receipt: PortalReceipt) -> impl IntoView {
+pub(crate) fn Receipt(receipt: PortalReceipt) -> impl IntoView {
     let r = receipt;
+    let base = super::embed::portal_base();
     let item = match r.kind {
         OrderKind::Renewal => format!("{} (renewal)", r.product_name),
         _ => r.product_name.clone(),
@@ -64,16 +66,13 @@ fn Receipt(receipt: PortalReceipt) -> impl IntoView {
     };
     view! {
         <div class="flex flex-wrap gap-2 print:hidden">
-            <a href="/portal" class=BTN>"Back to your purchases"</a>
+            <a href=base class=BTN>"Back to your purchases"</a>
             <button type="button" class=BTN on:click=print>"Print"</button>
-            <a
+            <super::embed::FileLink
                 href=format!("/portal/orders/{}/receipt.pdf", r.order_id)
-                class=BTN
-                rel="external"
-                download
-            >
-                "Download PDF"
-            </a>
+                filename=format!("receipt-{}.pdf", r.order_id)
+                label="Download PDF"
+            />
         </div>
         <article class="rounded-xl border border-slate-200 bg-white p-6 print:border-0" data-testid="receipt">
             <ShopHeading branding=r.branding.clone() />

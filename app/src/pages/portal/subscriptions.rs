@@ -82,7 +82,11 @@ pub(super) fn SubscriptionCard(
 
 #[component]
 fn KeepButton(id: String, refresh: RwSignal<u32>) -> impl IntoView {
-    let keeping = Submission::<RecoverMySubscription>::new(move |_| refresh.update(|n| *n += 1));
+    let sub = StoredValue::new(id.clone());
+    let keeping = Submission::<RecoverMySubscription>::new(move |_| {
+        crate::embed::notify_action("subscription.recovered", &sub.get_value());
+        refresh.update(|n| *n += 1);
+    });
     view! {
         <button
             type="button"
@@ -106,11 +110,12 @@ fn CancelButton(
     let open = RwSignal::new(false);
     let reason = RwSignal::new(String::new());
     let comment = RwSignal::new(String::new());
+    let id = StoredValue::new(id);
     let canceling = Submission::<CancelMySubscription>::new(move |_| {
         open.set(false);
+        crate::embed::notify_action("subscription.canceled", &id.get_value());
         refresh.update(|n| *n += 1);
     });
-    let id = StoredValue::new(id);
     let submit = Callback::new(move |()| {
         if reason.get_untracked().is_empty() {
             canceling.refuse("Reason: choose one from the list.");
@@ -182,11 +187,12 @@ fn CancelButton(
 fn CardButton(id: String, name: String, refresh: RwSignal<u32>) -> impl IntoView {
     let open = RwSignal::new(false);
     let number = RwSignal::new(String::new());
+    let id = StoredValue::new(id);
     let updating = Submission::<UpdateMyPaymentMethod>::new(move |_| {
         open.set(false);
+        crate::embed::notify_action("subscription.payment_method_updated", &id.get_value());
         refresh.update(|n| *n += 1);
     });
-    let id = StoredValue::new(id);
     let submit = Callback::new(move |()| {
         if number.get_untracked().trim().is_empty() {
             updating.refuse("Card number: type the number on the card.");
@@ -241,6 +247,7 @@ fn CardButton(id: String, name: String, refresh: RwSignal<u32>) -> impl IntoView
 #[component]
 fn History(orders: Vec<PortalOrder>) -> impl IntoView {
     let count = orders.len();
+    let base = super::embed::portal_base();
     view! {
         <details class="mt-3 text-sm" data-testid="billing-history">
             <summary class="cursor-pointer select-none font-medium text-indigo-600 hover:text-indigo-500">
@@ -253,7 +260,7 @@ fn History(orders: Vec<PortalOrder>) -> impl IntoView {
                         <span class="tabular-nums">{money::format(o.amount, &o.currency)}</span>
                         <StatusBadge status=o.status.as_str() />
                         {o.paid.then(|| view! {
-                            <a href=format!("/portal/orders/{}", o.id) class="ml-auto font-medium text-indigo-600 hover:text-indigo-500">
+                            <a href=format!("{base}/orders/{}", o.id) class="ml-auto font-medium text-indigo-600 hover:text-indigo-500">
                                 "Receipt"
                             </a>
                         })}
