@@ -227,6 +227,7 @@ test('embed.js is a small script with no framework', async ({ request, baseURL }
 test('the settings page lists the sites that may embed the portal, naming a bad line', async ({ page, request, baseURL, consoleErrors }) => {
   await setOrigins(request, baseURL!, []);
   await logIn(page);
+  await expect(page).toHaveURL(/\/dashboard\/customers$/);
   await page.goto('/dashboard/settings');
   await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
   const origins = page.getByLabel('Sites that may embed the portal');
