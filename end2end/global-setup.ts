@@ -51,6 +51,8 @@ export default async function globalSetup() {
     ...process.env,
     PATRON_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
     PATRON_MAIL_FROM: 'receipts@northwind.example',
+    // The webhook journey's receiver listens on loopback.
+    PATRON_WEBHOOK_ALLOW_HOSTS: '127.0.0.0/8',
     PATRON_DATA_DIR: dataDir,
     LEPTOS_SITE_ROOT: join(repoRoot, 'target/site'),
     RUST_LOG: process.env.RUST_LOG ?? 'warn,server::serve=info',
@@ -79,7 +81,7 @@ export default async function globalSetup() {
   cli(['create-user', '--workspace', DEMO_WORKSPACE, '--email', VIEWER_EMAIL, '--role', 'viewer', '--password-stdin'], VIEWER_PASSWORD);
   process.env.PATRON_E2E_DEMO_KEY = cli([
     'create-api-key', '--workspace', DEMO_WORKSPACE, '--scopes',
-    'customers:read,customers:write,products:read,checkouts:write,portal:write,workspace:write',
+    'customers:read,customers:write,products:read,checkouts:write,portal:write,workspace:write,webhooks:write',
   ]);
 
   const server = spawn(serverBin, ['serve', '--addr', '127.0.0.1:0'], {

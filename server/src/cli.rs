@@ -154,6 +154,11 @@ pub struct ServeArgs {
     /// [default: receipts@patron.localhost].
     #[arg(long, env = "PATRON_MAIL_FROM")]
     pub mail_from: Option<String>,
+
+    /// Hosts and CIDR ranges webhooks may reach beyond public addresses, comma-separated
+    /// (127.0.0.0/8,localhost), for development and tests; plain http:// is allowed for them.
+    #[arg(long, env = "PATRON_WEBHOOK_ALLOW_HOSTS")]
+    pub webhook_allow_hosts: Option<String>,
 }
 
 /// Options of `migrate`.

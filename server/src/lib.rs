@@ -21,6 +21,7 @@ pub mod security_headers;
 pub mod serve;
 pub mod state;
 pub mod telemetry;
+pub mod webhooks;
 
 use std::io::Write;
 

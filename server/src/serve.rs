@@ -1,6 +1,7 @@
 //! `server serve`: open the database, bring the schema up, listen, and stop cleanly on SIGTERM.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use app::db::{self, DatabaseTarget, Engine, Migrator};
@@ -67,11 +68,16 @@ pub async fn serve(
         args.smtp_url.as_deref(),
         &settings.data_dir,
     )?;
+    let hooks =
+        app::domain::webhooks::AllowHosts::parse(args.webhook_allow_hosts.as_deref().unwrap_or(""))
+            .map_err(|e| anyhow::anyhow!("PATRON_WEBHOOK_ALLOW_HOSTS: {e}"))?;
     let state = AppState {
         leptos_options,
         services: Services::new(db.clone())
-            .with_public_url(&settings.public_url_or(&local.to_string())),
+            .with_public_url(&settings.public_url_or(&local.to_string()))
+            .with_webhook_hosts(hooks),
     };
+    let sender = crate::webhooks::HttpSender::new(state.services.webhook_hosts.clone())?;
     // Listen for SIGTERM before announcing the address: a stop right after start must still be
     // graceful.
     let shutdown = shutdown_signal()?;
@@ -81,6 +87,7 @@ pub async fn serve(
     let sweeper = crate::jobs::spawn_sweeper(state.services.clone());
     let billing = crate::jobs::spawn_billing_clock(state.services.clone());
     let mail = crate::jobs::spawn_mail_sender(state.services.clone(), mailer);
+    let webhooks = crate::jobs::spawn_webhook_sender(state.services.clone(), Arc::new(sender));
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
@@ -90,6 +97,7 @@ pub async fn serve(
     sweeper.abort();
     billing.abort();
     mail.abort();
+    webhooks.abort();
     tracing::info!("requests drained; closing the database");
     db.close().await.context("closing the database failed")?;
     Ok(())

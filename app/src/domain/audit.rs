@@ -1,5 +1,5 @@
 //! The audit trail: every change appends one event, in the same transaction as the change.
-//! The same stream later feeds webhooks as their outbox.
+//! The same stream feeds webhooks: each event writes its deliveries in that transaction too.
 
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 use serde_json::{Map, Value};
@@ -76,6 +76,15 @@ pub async fn record<C: ConnectionTrait>(
         created_at: Set(svc.clock.now()),
     }
     .insert(conn)
+    .await?;
+    // The same transaction writes the event's webhook deliveries: the outbox.
+    super::webhooks::enqueue(
+        conn,
+        &caller.workspace_id,
+        &id,
+        change.action,
+        svc.clock.now(),
+    )
     .await?;
     Ok(id)
 }

@@ -30,6 +30,7 @@ pub mod stats;
 pub mod subscriptions;
 pub mod system;
 pub mod validate;
+pub mod webhooks;
 pub mod workspaces;
 
 use std::sync::Arc;
@@ -58,6 +59,8 @@ pub struct Services {
     /// The address end customers reach Patron at (`https://billing.example.com`), for links in
     /// emails; no trailing slash.
     pub public_url: String,
+    /// The hosts webhooks may reach beyond public addresses (`PATRON_WEBHOOK_ALLOW_HOSTS`).
+    pub webhook_hosts: Arc<webhooks::AllowHosts>,
 }
 
 impl Services {
@@ -67,6 +70,7 @@ impl Services {
             clock: Arc::new(SystemClock),
             provider: Arc::new(provider::SimulatedProvider::new(db.clone())),
             public_url: "http://127.0.0.1:3000".into(),
+            webhook_hosts: Arc::new(webhooks::AllowHosts::default()),
             db,
         }
     }
@@ -74,6 +78,12 @@ impl Services {
     /// The same services reached at another address (links in emails point there).
     pub fn with_public_url(mut self, url: &str) -> Self {
         self.public_url = url.trim().trim_end_matches('/').to_owned();
+        self
+    }
+
+    /// The same services, with webhooks also allowed to reach `hosts`.
+    pub fn with_webhook_hosts(mut self, hosts: webhooks::AllowHosts) -> Self {
+        self.webhook_hosts = Arc::new(hosts);
         self
     }
 

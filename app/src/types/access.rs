@@ -33,7 +33,8 @@ impl Role {
             | Scope::PaymentDetailsWrite
             | Scope::CommandsWrite
             | Scope::BansWrite
-            | Scope::WorkspaceWrite => self >= Role::Admin,
+            | Scope::WorkspaceWrite
+            | Scope::WebhooksWrite => self >= Role::Admin,
         }
     }
 }
@@ -81,11 +82,14 @@ pub enum Scope {
     /// sites allowed to embed the portal).
     #[serde(rename = "workspace:write")]
     WorkspaceWrite,
+    /// Manage webhook endpoints and read and resend their deliveries.
+    #[serde(rename = "webhooks:write")]
+    WebhooksWrite,
 }
 
 impl Scope {
     /// Every scope.
-    pub const ALL: [Scope; 13] = [
+    pub const ALL: [Scope; 14] = [
         Scope::CustomersRead,
         Scope::CustomersWrite,
         Scope::ProductsRead,
@@ -99,6 +103,7 @@ impl Scope {
         Scope::BansWrite,
         Scope::PortalWrite,
         Scope::WorkspaceWrite,
+        Scope::WebhooksWrite,
     ];
 
     /// The scope's name (`customers:read`).
@@ -117,6 +122,7 @@ impl Scope {
             Scope::BansWrite => "bans:write",
             Scope::PortalWrite => "portal:write",
             Scope::WorkspaceWrite => "workspace:write",
+            Scope::WebhooksWrite => "webhooks:write",
         }
     }
 }

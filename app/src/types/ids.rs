@@ -220,6 +220,21 @@ prefixed_id!(
     PortalCodeId,
     "pc_"
 );
+prefixed_id!(
+    /// A webhook endpoint: a URL of the merchant's that hears about changes.
+    WebhookEndpointId,
+    "we_"
+);
+prefixed_id!(
+    /// One event's delivery to one endpoint (its `webhook-id` is the event's id).
+    WebhookDeliveryId,
+    "whd_"
+);
+prefixed_id!(
+    /// One attempt at a delivery.
+    WebhookAttemptId,
+    "wha_"
+);
 
 #[cfg(test)]
 mod tests {

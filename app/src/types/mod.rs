@@ -15,6 +15,7 @@ pub mod payment_detail;
 pub mod portal;
 pub mod product;
 pub mod subscription;
+pub mod webhook;
 pub mod workspace;
 
 pub use access::{Role, Scope};
@@ -24,7 +25,8 @@ pub use error::{AppError, ErrorCode, ErrorType};
 pub use ids::{
     ApiKeyId, BanId, ChargeAttemptId, CommandId, CustomerId, DisputeId, EmailId, EntitlementId,
     EventId, InvoiceId, OrderId, PaymentAttemptId, PaymentDetailId, PortalCodeId, ProductId,
-    ProviderEventId, RefundId, SessionId, SubscriptionId, UserId, WorkspaceId,
+    ProviderEventId, RefundId, SessionId, SubscriptionId, UserId, WebhookAttemptId,
+    WebhookDeliveryId, WebhookEndpointId, WorkspaceId,
 };
 pub use order::{Dispute, Order, PaymentMethod, Refund};
 pub use page::Page;

@@ -15,6 +15,7 @@ pub mod payment_details;
 pub mod portal;
 pub mod products;
 pub mod subscriptions;
+pub mod webhooks;
 pub mod workspace;
 
 use std::sync::Arc;
@@ -86,6 +87,17 @@ pub fn router(state: &AppState) -> Router<AppState> {
             workspace::get_workspace,
             workspace::update_workspace
         ))
+        .routes(routes!(webhooks::list_endpoints, webhooks::create_endpoint))
+        .routes(routes!(
+            webhooks::get_endpoint,
+            webhooks::update_endpoint,
+            webhooks::delete_endpoint
+        ))
+        .routes(routes!(webhooks::rotate_secret))
+        .routes(routes!(webhooks::list_deliveries))
+        .routes(routes!(webhooks::resend_failed))
+        .routes(routes!(webhooks::get_delivery))
+        .routes(routes!(webhooks::resend))
         // Innermost first: authentication runs before idempotency, which needs the workspace.
         .route_layer(from_fn_with_state(state.clone(), idempotency::idempotent))
         .route_layer(from_fn_with_state(state.clone(), auth::require_api_key))

@@ -131,3 +131,35 @@ pub fn spawn_mail_sender(
         }
     })
 }
+
+/// How often the webhook job looks for due deliveries.
+pub const WEBHOOKS_EVERY: Duration = Duration::from_secs(1);
+
+/// Delivers due webhooks every [`WEBHOOKS_EVERY`]. Each run goes on in the background: a run
+/// held up by a hanging endpoint never keeps the next run from serving the other endpoints
+/// (the claims keep two runs from taking one delivery).
+pub fn spawn_webhook_sender(
+    svc: Services,
+    sender: std::sync::Arc<dyn app::domain::webhooks::WebhookSender>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(WEBHOOKS_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            let (svc, sender) = (svc.clone(), sender.clone());
+            tokio::spawn(async move {
+                match app::domain::webhooks::deliver_due(&svc, sender).await {
+                    Ok(r) if r.failed > 0 || r.retrying > 0 => tracing::info!(
+                        delivered = r.delivered,
+                        retrying = r.retrying,
+                        failed = r.failed,
+                        "webhook deliveries"
+                    ),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "the webhook job failed; it runs again"),
+                }
+            });
+        }
+    })
+}

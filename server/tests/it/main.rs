@@ -26,4 +26,5 @@ mod openapi;
 mod portal;
 mod portal_doors;
 mod rate_limits;
+mod webhooks;
 mod workspaces;

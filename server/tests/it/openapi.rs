@@ -77,6 +77,7 @@ async fn the_openapi_document_is_valid_and_lists_every_route() {
     assert_eq!(
         routes,
         [
+            "DELETE /webhook_endpoints/{id}",
             "GET /bans",
             "GET /bans/{id}",
             "GET /commands",
@@ -99,9 +100,14 @@ async fn the_openapi_document_is_valid_and_lists_every_route() {
             "GET /products/{id}",
             "GET /subscriptions/{id}",
             "GET /subscriptions/{id}/invoices",
+            "GET /webhook_deliveries/{id}",
+            "GET /webhook_endpoints",
+            "GET /webhook_endpoints/{id}",
+            "GET /webhook_endpoints/{id}/deliveries",
             "GET /workspace",
             "PATCH /bans/{id}",
             "PATCH /customers/{id}",
+            "PATCH /webhook_endpoints/{id}",
             "PATCH /workspace",
             "POST /bans",
             "POST /bans/preview",
@@ -130,6 +136,10 @@ async fn the_openapi_document_is_valid_and_lists_every_route() {
             "POST /subscriptions/{id}/cancel",
             "POST /subscriptions/{id}/recover",
             "POST /subscriptions/{id}/revoke",
+            "POST /webhook_deliveries/{id}/resend",
+            "POST /webhook_endpoints",
+            "POST /webhook_endpoints/{id}/resend_failed",
+            "POST /webhook_endpoints/{id}/rotate_secret",
         ]
     );
     for (path, ops) in doc["paths"].as_object().unwrap() {

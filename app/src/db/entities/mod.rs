@@ -26,4 +26,7 @@ pub mod session;
 pub mod sim_ledger;
 pub mod subscription;
 pub mod user;
+pub mod webhook_attempt;
+pub mod webhook_delivery;
+pub mod webhook_endpoint;
 pub mod workspace;

@@ -14,6 +14,7 @@ mod m20261202_000008_rate_limits;
 mod m20261202_000009_customer_sessions;
 mod m20261202_000010_portal_mail;
 mod m20261203_000011_portal_embed;
+mod m20261203_000012_webhooks;
 
 /// Every migration in order; `server migrate` and the embedded default's start apply them.
 #[derive(Debug)]
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000009_customer_sessions::Migration),
             Box::new(m20261202_000010_portal_mail::Migration),
             Box::new(m20261203_000011_portal_embed::Migration),
+            Box::new(m20261203_000012_webhooks::Migration),
         ]
     }
 }

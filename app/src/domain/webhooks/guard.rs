@@ -1,0 +1,199 @@
+//! Where webhooks may go: public addresses only, unless the operator allows a host or range
+//! (`PATRON_WEBHOOK_ALLOW_HOSTS=127.0.0.0/8,localhost`, for development and tests). A URL is
+//! checked when the merchant saves it, and the address it resolves to again at each delivery,
+//! so a name that later points inside the network (DNS rebinding) is refused then.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use ipnet::IpNet;
+
+use crate::domain::DomainError;
+
+/// The hosts and ranges the operator allows beyond public addresses.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AllowHosts {
+    names: Vec<String>,
+    nets: Vec<IpNet>,
+}
+
+impl AllowHosts {
+    /// Parses a comma-separated list of host names and CIDR ranges (a bare address is its own
+    /// range).
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let mut out = Self::default();
+        for item in raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            if let Ok(net) = item.parse::<IpNet>() {
+                out.nets.push(net);
+            } else if let Ok(ip) = item.parse::<IpAddr>() {
+                out.nets.push(IpNet::from(ip));
+            } else if item
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+            {
+                out.names.push(item.to_ascii_lowercase());
+            } else {
+                return Err(format!("{item:?} is neither a host name nor a CIDR range"));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether `host` (a name, as in a URL) is allowed by name.
+    pub fn allows_name(&self, host: &str) -> bool {
+        let host = host.to_ascii_lowercase();
+        self.names.contains(&host)
+    }
+
+    /// Whether a delivery may connect to `ip`: a public address, or one the operator allows.
+    pub fn allows_ip(&self, ip: IpAddr) -> bool {
+        is_public(ip) || self.nets.iter().any(|n| n.contains(&ip))
+    }
+
+    /// Whether plain `http://` may be used for `host`: only for hosts the operator allows.
+    fn allows_plain_http(&self, host: &url::Host<&str>) -> bool {
+        match host {
+            url::Host::Domain(d) => self.allows_name(d),
+            url::Host::Ipv4(ip) => self.nets.iter().any(|n| n.contains(&IpAddr::V4(*ip))),
+            url::Host::Ipv6(ip) => self.nets.iter().any(|n| n.contains(&IpAddr::V6(*ip))),
+        }
+    }
+
+    /// Checks an endpoint URL as the merchant gives it: `https://` (plain `http://` only for
+    /// allowed hosts), a host, no credentials, and no private address written into it.
+    pub fn checked_url(&self, raw: &str) -> Result<String, DomainError> {
+        let raw = raw.trim();
+        let bad = |why: &str| DomainError::invalid("url", why.to_owned());
+        if raw.len() > 2000 {
+            return Err(bad("must be at most 2000 characters"));
+        }
+        let url = url::Url::parse(raw)
+            .map_err(|_| bad("must be an https:// URL such as https://shop.example/hooks"))?;
+        let host = url.host().ok_or_else(|| bad("must name a host"))?;
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(bad("must not carry a user name or password"));
+        }
+        if url.fragment().is_some() {
+            return Err(bad("must not have a #fragment"));
+        }
+        match url.scheme() {
+            "https" => {}
+            "http" if self.allows_plain_http(&host) => {}
+            "http" => return Err(bad("must be https://")),
+            _ => return Err(bad("must be an https:// URL")),
+        }
+        let refused = || {
+            bad(
+                "points to a private, loopback or link-local address: webhooks go to public addresses only",
+            )
+        };
+        match host {
+            url::Host::Ipv4(ip) if !self.allows_ip(IpAddr::V4(ip)) => return Err(refused()),
+            url::Host::Ipv6(ip) if !self.allows_ip(IpAddr::V6(ip)) => return Err(refused()),
+            url::Host::Domain(d)
+                if (d == "localhost" || d.ends_with(".localhost") || !d.contains('.'))
+                    && !self.allows_name(d) =>
+            {
+                return Err(refused());
+            }
+            _ => {}
+        }
+        Ok(url.to_string())
+    }
+}
+
+/// Whether an address is on the public internet: not loopback, private, link-local, shared
+/// (carrier-grade NAT), documentation, multicast, broadcast or unspecified.
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => public_v4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => public_v4(v4),
+            None => public_v6(v6),
+        },
+    }
+}
+
+fn public_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, ..] = ip.octets();
+    !(ip.is_private()
+        || ip.is_loopback()
+        || ip.is_link_local()
+        || ip.is_unspecified()
+        || ip.is_broadcast()
+        || ip.is_multicast()
+        || ip.is_documentation()
+        || a == 0
+        || (a == 100 && (64..128).contains(&b))
+        || (a == 192 && b == 0)
+        || (a == 198 && (18..20).contains(&b))
+        || a >= 240)
+}
+
+fn public_v6(ip: Ipv6Addr) -> bool {
+    let first = ip.segments()[0];
+    !(ip.is_loopback()
+        || ip.is_unspecified()
+        || ip.is_multicast()
+        || (first & 0xfe00) == 0xfc00 // unique local
+        || (first & 0xffc0) == 0xfe80 // link-local
+        || first == 0x2001 && ip.segments()[1] == 0x0db8) // documentation
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn private_loopback_and_link_local_addresses_are_refused() {
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+        ] {
+            assert!(!is_public(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in ["93.184.216.34", "1.1.1.1", "2606:4700:4700::1111"] {
+            assert!(is_public(ip.parse().unwrap()), "{ip}");
+        }
+    }
+
+    #[test]
+    fn urls_are_https_on_public_hosts_unless_the_operator_allows() {
+        let none = AllowHosts::default();
+        assert_eq!(
+            none.checked_url("https://shop.example/hooks").unwrap(),
+            "https://shop.example/hooks"
+        );
+        for bad in [
+            "http://shop.example/hooks",
+            "https://127.0.0.1/hooks",
+            "https://[::1]/hooks",
+            "https://169.254.169.254/latest",
+            "https://localhost/hooks",
+            "https://intranet/hooks",
+            "https://user:pw@shop.example/",
+            "ftp://shop.example/",
+            "not a url",
+        ] {
+            assert!(
+                matches!(none.checked_url(bad), Err(DomainError::Invalid { ref field, .. }) if field == "url"),
+                "{bad}"
+            );
+        }
+        let dev = AllowHosts::parse("127.0.0.0/8, localhost").unwrap();
+        assert!(dev.checked_url("http://127.0.0.1:9000/hooks").is_ok());
+        assert!(dev.checked_url("http://localhost:9000/hooks").is_ok());
+        assert!(dev.checked_url("http://10.0.0.1/hooks").is_err());
+        assert!(dev.allows_ip("127.0.0.2".parse().unwrap()));
+        assert!(!dev.allows_ip("10.0.0.1".parse().unwrap()));
+        assert!(AllowHosts::parse("127.0.0.0/8,bad host").is_err());
+    }
+}

@@ -1,0 +1,608 @@
+//! Webhooks: every change reaches the merchant's back end. Each workspace has endpoints (a
+//! URL, the event types it wants, a `whsec_` secret). The event every change appends in its
+//! own transaction ([`super::audit::record`]) writes, in that same transaction, one delivery
+//! per endpoint that wants it: the outbox. [`deliver::deliver_due`] sends them, signed per
+//! Standard Webhooks, each claimed by exactly one process, one endpoint's in event order,
+//! with retries for more than a day; every attempt is logged.
+
+pub mod deliver;
+pub mod guard;
+
+pub use deliver::{
+    Answer, DeliveryReport, EXCERPT, MAX_ATTEMPTS, RETRY_SCHEDULE, WebhookSender, deliver_due,
+    retry_delay,
+};
+pub use guard::AllowHosts;
+
+use base64::Engine as _;
+use chrono::{DateTime, Duration, Utc};
+use rand::RngCore;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use serde_json::json;
+
+use super::audit::{self, Change};
+use super::{Caller, DomainError, Limit, Services, stored_json, to_json};
+use crate::db::entities::{webhook_attempt, webhook_delivery, webhook_endpoint};
+use crate::types::activity::TargetKind;
+use crate::types::webhook::{
+    DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEndpointCreate,
+    WebhookEndpointUpdate,
+};
+use crate::types::{EventId, Page, Scope, WebhookDeliveryId, WebhookEndpointId, WorkspaceId};
+
+/// The event families an endpoint may ask for.
+pub const FAMILIES: [&str; 7] = [
+    "customer",
+    "order",
+    "refund",
+    "dispute",
+    "subscription",
+    "entitlement",
+    "ban",
+];
+/// How long the secret before a rotation keeps signing beside the new one.
+pub const ROTATION_OVERLAP: Duration = Duration::hours(24);
+/// Endpoints one workspace may have.
+const ENDPOINTS_MAX: u64 = 20;
+
+/// The webhook type of an audit action, if merchants hear about it: the seven families, not
+/// the portal's own bookkeeping (links minted, merchants viewing as a customer).
+pub fn webhook_type(action: &str) -> Option<&str> {
+    let (family, _) = action.split_once('.')?;
+    (FAMILIES.contains(&family) && !action.starts_with("customer.portal_")).then_some(action)
+}
+
+fn wants(patterns: &[String], event_type: &str) -> bool {
+    patterns.iter().any(|p| {
+        p == "*"
+            || p == event_type
+            || p.strip_suffix(".*")
+                .is_some_and(|family| event_type.split_once('.').map(|(f, _)| f) == Some(family))
+    })
+}
+
+fn checked_event_types(raw: Option<Vec<String>>) -> Result<Vec<String>, DomainError> {
+    let Some(raw) = raw else {
+        return Ok(vec!["*".to_owned()]);
+    };
+    if raw.is_empty() {
+        return Err(DomainError::invalid(
+            "event_types",
+            "name at least one, or \"*\" for all",
+        ));
+    }
+    let mut out = Vec::with_capacity(raw.len());
+    for (i, t) in raw.iter().enumerate() {
+        let t = t.trim();
+        let ok = t == "*"
+            || t.split_once('.').is_some_and(|(family, rest)| {
+                FAMILIES.contains(&family)
+                    && !rest.is_empty()
+                    && rest
+                        .chars()
+                        .all(|c| c == '*' || c.is_ascii_lowercase() || c == '_')
+                    && (rest == "*" || !rest.contains('*'))
+            });
+        if !ok {
+            return Err(DomainError::invalid(
+                format!("event_types[{i}]"),
+                format!(
+                    "{t:?} is not an event type: use \"*\", a family such as \"order.*\" ({}), or one type such as \"order.paid\"",
+                    FAMILIES.join(", ")
+                ),
+            ));
+        }
+        if !out.iter().any(|o: &String| o == t) {
+            out.push(t.to_owned());
+        }
+    }
+    Ok(out)
+}
+
+fn checked_description(raw: Option<String>) -> Result<Option<String>, DomainError> {
+    super::optional_text("description", raw.as_deref(), 200)
+        .map(|d| d.filter(|d| !d.trim().is_empty()))
+}
+
+/// A new signing secret: `whsec_` and the base64 of 32 random bytes.
+fn new_secret() -> String {
+    let mut bytes = [0_u8; 32];
+    super::secrets::rng().fill_bytes(&mut bytes);
+    format!(
+        "whsec_{}",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    )
+}
+
+fn present(row: webhook_endpoint::Model, secret: Option<String>) -> WebhookEndpoint {
+    WebhookEndpoint {
+        object: "webhook_endpoint".into(),
+        event_types: stored_json(&row.event_types).unwrap_or_default(),
+        id: row.id,
+        url: row.url,
+        description: row.description,
+        enabled: row.enabled,
+        disabled_reason: row.disabled_reason,
+        secret,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    }
+}
+
+async fn find_endpoint<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    id: &WebhookEndpointId,
+) -> Result<webhook_endpoint::Model, DomainError> {
+    webhook_endpoint::Entity::find_by_id(id.clone())
+        .filter(webhook_endpoint::Column::WorkspaceId.eq(&caller.workspace_id))
+        .one(conn)
+        .await?
+        .ok_or(DomainError::NotFound {
+            what: "webhook endpoint",
+        })
+}
+
+fn endpoint_fields(row: &webhook_endpoint::Model) -> serde_json::Value {
+    json!({
+        "url": row.url,
+        "description": row.description,
+        "event_types": stored_json::<Vec<String>>(&row.event_types).unwrap_or_default(),
+        "enabled": row.enabled,
+    })
+}
+
+async fn audited<C: ConnectionTrait>(
+    conn: &C,
+    svc: &Services,
+    caller: &Caller,
+    action: &str,
+    id: &WebhookEndpointId,
+    changes: serde_json::Value,
+) -> Result<(), DomainError> {
+    audit::record(
+        conn,
+        svc,
+        caller,
+        Change {
+            action,
+            target_type: TargetKind::Workspace,
+            target_id: id.as_str(),
+            customer_id: None,
+            changes,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Adds an endpoint; the answer carries its secret, shown this once.
+pub async fn create_endpoint(
+    svc: &Services,
+    caller: &Caller,
+    input: WebhookEndpointCreate,
+) -> Result<WebhookEndpoint, DomainError> {
+    caller.require(Scope::WebhooksWrite)?;
+    let url = svc.webhook_hosts.checked_url(&input.url)?;
+    let description = checked_description(input.description)?;
+    let event_types = checked_event_types(input.event_types)?;
+    let now = svc.clock.now();
+    let txn = svc.write_txn().await?;
+    let count = webhook_endpoint::Entity::find()
+        .filter(webhook_endpoint::Column::WorkspaceId.eq(&caller.workspace_id))
+        .count(&txn)
+        .await?;
+    if count >= ENDPOINTS_MAX {
+        return Err(DomainError::invalid(
+            "url",
+            format!("a workspace has at most {ENDPOINTS_MAX} endpoints: delete one first"),
+        ));
+    }
+    let secret = new_secret();
+    let row = webhook_endpoint::ActiveModel {
+        id: Set(WebhookEndpointId::generate_at(now)),
+        workspace_id: Set(caller.workspace_id.clone()),
+        url: Set(url),
+        description: Set(description),
+        event_types: Set(to_json(&event_types)?),
+        enabled: Set(input.enabled.unwrap_or(true)),
+        disabled_reason: Set(None),
+        secret: Set(secret.clone()),
+        previous_secret: Set(None),
+        previous_secret_until: Set(None),
+        failing_since: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    let changes = audit::diff(None, Some(&endpoint_fields(&row)));
+    audited(
+        &txn,
+        svc,
+        caller,
+        "webhook_endpoint.created",
+        &row.id,
+        changes,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(present(row, Some(secret)))
+}
+
+/// The workspace's endpoints, oldest first.
+pub async fn list_endpoints(
+    svc: &Services,
+    caller: &Caller,
+) -> Result<Page<WebhookEndpoint>, DomainError> {
+    caller.require(Scope::WebhooksWrite)?;
+    let rows = webhook_endpoint::Entity::find()
+        .filter(webhook_endpoint::Column::WorkspaceId.eq(&caller.workspace_id))
+        .order_by_asc(webhook_endpoint::Column::Id)
+        .all(&svc.db)
+        .await?;
+    Ok(Page::new(
+        rows.into_iter().map(|r| present(r, None)).collect(),
+        false,
+    ))
+}
+
+/// One endpoint (without its secret).
+pub async fn get_endpoint(
+    svc: &Services,
+    caller: &Caller,
+    id: &WebhookEndpointId,
+) -> Result<WebhookEndpoint, DomainError> {
+    caller.require(Scope::WebhooksWrite)?;
+    Ok(present(find_endpoint(&svc.db, caller, id).await?, None))
+}
+
+/// Changes an endpoint: only the fields given, each checked before anything is written.
+pub async fn update_endpoint(
+    svc: &Services,
+    caller: &Caller,
+    id: &WebhookEndpointId,
+    input: WebhookEndpointUpdate,
+) -> Result<WebhookEndpoint, DomainError> {
+    caller.require(Scope::WebhooksWrite)?;
+    let url = input
+        .url
+        .as_deref()
+        .map(|u| svc.webhook_hosts.checked_url(u))
+        .transpose()?;
+    let description = input
+        .description
+        .map(|d| checked_description(Some(d)))
+        .transpose()?;
+    let event_types = input
+        .event_types
+        .map(|t| checked_event_types(Some(t)))
+        .transpose()?;
+    let txn = svc.write_txn().await?;
+    super::lock_row(&txn, "webhook_endpoints", id.as_str()).await?;
+    let before = find_endpoint(&txn, caller, id).await?;
+    let mut row: webhook_endpoint::ActiveModel = before.clone().into();
+    if let Some(url) = url {
+        row.url = Set(url);
+    }
+    if let Some(description) = description {
+        row.description = Set(description);
+    }
+    if let Some(types) = event_types {
+        row.event_types = Set(to_json(&types)?);
+    }
+    if let Some(enabled) = input.enabled {
+        row.enabled = Set(enabled);
+        if enabled {
+            row.disabled_reason = Set(None);
+            row.failing_since = Set(None);
+        }
+    }
+    row.updated_at = Set(svc.clock.now());
+    let after = row.update(&txn).await?;
+    let changes = audit::diff(
+        Some(&endpoint_fields(&before)),
+        Some(&endpoint_fields(&after)),
+    );
+    audited(&txn, svc, caller, "webhook_endpoint.updated", id, changes).await?;
+    txn.commit().await?;
+    Ok(present(after, None))
+}
+
+/// Replaces the signing secret; the old one keeps signing beside it for a day, so the
+/// merchant's back end can switch without losing a delivery. The answer carries the new one.
+pub async fn rotate_secret(
+    svc: &Services,
+    caller: &Caller,
+    id: &WebhookEndpointId,
+) -> Result<WebhookEndpoint, DomainError> {
+    caller.require(Scope::WebhooksWrite)?;
+    let now = svc.clock.now();
+    let txn = svc.write_txn().await?;
+    super::lock_row(&txn, "webhook_endpoints", id.as_str()).await?;
+    let before = find_endpoint(&txn, caller, id).await?;
+    let secret = new_secret();
+    let mut row: webhook_endpoint::ActiveModel = before.clone().into();
+    row.previous_secret = Set(Some(before.secret.clone()));
+    row.previous_secret_until = Set(Some(now + ROTATION_OVERLAP));
+    row.secret = Set(secret.clone());
+    row.updated_at = Set(now);
+    let after = row.update(&txn).await?;
+    audited(
+        &txn,
+        svc,
+        caller,
+        "webhook_endpoint.secret_rotated",
+        id,
+        json!({"previous_secret_until": now + ROTATION_OVERLAP}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(present(after, Some(secret)))
+}
+
+/// Deletes an endpoint with its deliveries and their attempts.
+pub async fn delete_endpoint(
+    svc: &Services,
+    caller: &Caller,
+    id: &WebhookEndpointId,
+) -> Result<(), DomainError> {
+    caller.require(Scope::WebhooksWrite)?;
+    let txn = svc.write_txn().await?;
+    let before = find_endpoint(&txn, caller, id).await?;
+    webhook_attempt::Entity::delete_many()
+        .filter(webhook_attempt::Column::EndpointId.eq(id))
+        .exec(&txn)
+        .await?;
+    webhook_delivery::Entity::delete_many()
+        .filter(webhook_delivery::Column::EndpointId.eq(id))
+        .exec(&txn)
+        .await?;
+    webhook_endpoint::Entity::delete_by_id(id.clone())
+        .exec(&txn)
+        .await?;
+    let changes = audit::diff(Some(&endpoint_fields(&before)), None);
+    audited(&txn, svc, caller, "webhook_endpoint.deleted", id, changes).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Writes one delivery per enabled endpoint of the workspace that wants this event, inside the
+/// event's transaction: the outbox.
+pub(crate) async fn enqueue<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: &WorkspaceId,
+    event_id: &EventId,
+    action: &str,
+    at: DateTime<Utc>,
+) -> Result<(), DomainError> {
+    let Some(event_type) = webhook_type(action) else {
+        return Ok(());
+    };
+    let endpoints = webhook_endpoint::Entity::find()
+        .filter(webhook_endpoint::Column::WorkspaceId.eq(workspace_id))
+        .filter(webhook_endpoint::Column::Enabled.eq(true))
+        .all(conn)
+        .await?;
+    let rows: Vec<webhook_delivery::ActiveModel> = endpoints
+        .into_iter()
+        .filter(|e| {
+            wants(
+                &stored_json::<Vec<String>>(&e.event_types).unwrap_or_default(),
+                event_type,
+            )
+        })
+        .map(|e| webhook_delivery::ActiveModel {
+            id: Set(WebhookDeliveryId::generate_at(at)),
+            workspace_id: Set(workspace_id.clone()),
+            endpoint_id: Set(e.id),
+            event_id: Set(event_id.clone()),
+            event_type: Set(event_type.to_owned()),
+            status: Set(DeliveryStatus::Pending),
+            attempts: Set(0),
+            next_attempt_at: Set(at),
+            payload: Set(None),
+            last_status: Set(None),
+            last_error: Set(None),
+            created_at: Set(at),
+            delivered_at: Set(None),
+        })
+        .collect();
+    if !rows.is_empty() {
+        webhook_delivery::Entity::insert_many(rows)
+            .exec(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+fn present_delivery(
+    row: webhook_delivery::Model,
+    attempts: Option<Vec<WebhookAttempt>>,
+) -> WebhookDelivery {
+    WebhookDelivery {
+        object: "webhook_delivery".into(),
+        next_attempt_at: (row.status == DeliveryStatus::Pending).then_some(row.next_attempt_at),
+        id: row.id,
+        endpoint_id: row.endpoint_id,
+        event_id: row.event_id,
+        event_type: row.event_type,
+        status: row.status,
+        attempt_count: row.attempts,
+        last_status: row.last_status,
+        last_error: row.last_error,
+        created_at: row.created_at,
+        delivered_at: row.delivered_at,
+        attempts,
+    }
+}
+
+/// An endpoint's deliveries, newest first (only `status`'s when given), keyset-paged.
+pub async fn list_deliveries(
+    svc: &Services,
+    caller: &Caller,
+    endpoint: &WebhookEndpointId,
+    status: Option<DeliveryStatus>,
+    limit: Limit,
+    starting_after: Option<&WebhookDeliveryId>,
+) -> Result<Page<WebhookDelivery>, DomainError> {
+    caller.require(Scope::WebhooksWrite)?;
+    find_endpoint(&svc.db, caller, endpoint).await?;
+    let mut q = webhook_delivery::Entity::find()
+        .filter(webhook_delivery::Column::EndpointId.eq(endpoint))
+        .order_by_desc(webhook_delivery::Column::Id)
+        .limit(limit.get() + 1);
+    if let Some(status) = status {
+        q = q.filter(webhook_delivery::Column::Status.eq(status));
+    }
+    if let Some(after) = starting_after {
+        q = q.filter(webhook_delivery::Column::Id.lt(after));
+    }
+    let mut rows = q.all(&svc.db).await?;
+    let has_more = rows.len() as u64 > limit.get();
+    rows.truncate(limit.get() as usize);
+    Ok(Page::new(
+        rows.into_iter()
+            .map(|r| present_delivery(r, None))
+            .collect(),
+        has_more,
+    ))
+}
+
+async fn find_delivery<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    id: &WebhookDeliveryId,
+) -> Result<webhook_delivery::Model, DomainError> {
+    webhook_delivery::Entity::find_by_id(id.clone())
+        .filter(webhook_delivery::Column::WorkspaceId.eq(&caller.workspace_id))
+        .one(conn)
+        .await?
+        .ok_or(DomainError::NotFound {
+            what: "webhook delivery",
+        })
+}
+
+/// One delivery with every attempt at it.
+pub async fn get_delivery(
+    svc: &Services,
+    caller: &Caller,
+    id: &WebhookDeliveryId,
+) -> Result<WebhookDelivery, DomainError> {
+    caller.require(Scope::WebhooksWrite)?;
+    let row = find_delivery(&svc.db, caller, id).await?;
+    let attempts = webhook_attempt::Entity::find()
+        .filter(webhook_attempt::Column::DeliveryId.eq(id))
+        .order_by_asc(webhook_attempt::Column::Id)
+        .all(&svc.db)
+        .await?
+        .into_iter()
+        .map(|a| WebhookAttempt {
+            id: a.id,
+            at: a.at,
+            status_code: a.status_code,
+            latency_ms: a.latency_ms,
+            error: a.error,
+            response_excerpt: a.response_excerpt,
+        })
+        .collect();
+    Ok(present_delivery(row, Some(attempts)))
+}
+
+/// Sends a delivery again now, whatever became of it (the same `webhook-id` and body).
+pub async fn resend(
+    svc: &Services,
+    caller: &Caller,
+    id: &WebhookDeliveryId,
+) -> Result<WebhookDelivery, DomainError> {
+    caller.require(Scope::WebhooksWrite)?;
+    let now = svc.clock.now();
+    let row = find_delivery(&svc.db, caller, id).await?;
+    // A delivery already being attempted keeps its lease.
+    webhook_delivery::Entity::update_many()
+        .col_expr(
+            webhook_delivery::Column::Status,
+            Expr::val(DeliveryStatus::Pending),
+        )
+        .col_expr(webhook_delivery::Column::NextAttemptAt, Expr::val(now))
+        .col_expr(webhook_delivery::Column::Attempts, Expr::val(0))
+        .filter(webhook_delivery::Column::Id.eq(&row.id))
+        .filter(
+            webhook_delivery::Column::Status
+                .ne(DeliveryStatus::Pending)
+                .or(webhook_delivery::Column::NextAttemptAt.gt(now)),
+        )
+        .exec(&svc.db)
+        .await?;
+    get_delivery(svc, caller, id).await
+}
+
+/// Sends again every failed delivery of an endpoint since `since`: how many.
+pub async fn resend_failed_since(
+    svc: &Services,
+    caller: &Caller,
+    endpoint: &WebhookEndpointId,
+    since: DateTime<Utc>,
+) -> Result<u64, DomainError> {
+    caller.require(Scope::WebhooksWrite)?;
+    find_endpoint(&svc.db, caller, endpoint).await?;
+    let done = webhook_delivery::Entity::update_many()
+        .col_expr(
+            webhook_delivery::Column::Status,
+            Expr::val(DeliveryStatus::Pending),
+        )
+        .col_expr(
+            webhook_delivery::Column::NextAttemptAt,
+            Expr::val(svc.clock.now()),
+        )
+        .col_expr(webhook_delivery::Column::Attempts, Expr::val(0))
+        .filter(webhook_delivery::Column::EndpointId.eq(endpoint))
+        .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Failed))
+        .filter(webhook_delivery::Column::CreatedAt.gte(since))
+        .exec(&svc.db)
+        .await?;
+    Ok(done.rows_affected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merchants_hear_of_the_seven_families_only() {
+        assert_eq!(webhook_type("order.paid"), Some("order.paid"));
+        assert_eq!(webhook_type("ban.lifted"), Some("ban.lifted"));
+        assert_eq!(webhook_type("customer.portal_viewed"), None);
+        assert_eq!(webhook_type("product.created"), None);
+        assert_eq!(webhook_type("workspace.settings_updated"), None);
+    }
+
+    #[test]
+    fn an_endpoint_wants_all_a_family_or_one_type() {
+        let p = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert!(wants(&p(&["*"]), "order.paid"));
+        assert!(wants(&p(&["order.*"]), "order.paid"));
+        assert!(!wants(&p(&["order.*"]), "refund.created"));
+        assert!(wants(&p(&["refund.created"]), "refund.created"));
+        assert!(!wants(&p(&["orders.*"]), "order.paid"));
+        assert_eq!(checked_event_types(None).unwrap(), vec!["*"]);
+        assert!(checked_event_types(Some(p(&["order.*", "ban.created"]))).is_ok());
+        for bad in [&["product.*"][..], &["order"], &["order.pa*"], &[]] {
+            assert!(checked_event_types(Some(p(bad))).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_secret_is_whsec_and_32_random_bytes() {
+        let s = new_secret();
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(s.strip_prefix("whsec_").unwrap())
+            .unwrap();
+        assert_eq!(raw.len(), 32);
+        assert_ne!(s, new_secret());
+    }
+}

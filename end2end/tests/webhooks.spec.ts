@@ -1,0 +1,92 @@
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIRequestContext } from '@playwright/test';
+import { Webhook } from 'standardwebhooks';
+import { test, expect } from './fixtures';
+
+// Webhooks as a merchant's back end receives them: a real HTTP receiver on loopback, and the
+// Standard Webhooks project's own npm verifier (not Patron's code) checking every delivery,
+// across a secret rotation.
+
+type Delivery = { headers: IncomingHttpHeaders; body: string };
+const headers = () => ({ Authorization: `Bearer ${process.env.PATRON_E2E_DEMO_KEY}` });
+
+async function receiver() {
+  const got: Delivery[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      got.push({ headers: req.headers, body });
+      res.writeHead(200).end('ok');
+    });
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  return { got, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, close: () => server.close() };
+}
+
+async function buy(request: APIRequestContext, baseURL: string, email: string) {
+  const products = await (await request.get(`${baseURL}/api/v1/products`, { headers: headers() })).json();
+  const kit = (Array.isArray(products) ? products : products.data).find((p: { name: string }) => p.name === 'Starter Kit');
+  const bought = await request.post(`${baseURL}/api/v1/checkouts`, {
+    headers: headers(),
+    data: { customer: { email, name: 'Wendy Hook' }, product_id: kit.id, payment_method: { type: 'card', number: '4242424242424242' } },
+  });
+  expect(bought.status()).toBe(201);
+  return bought.json();
+}
+
+const verified = (secret: string, d: Delivery) =>
+  new Webhook(secret.replace(/^whsec_/, '')).verify(d.body, {
+    'webhook-id': String(d.headers['webhook-id']),
+    'webhook-timestamp': String(d.headers['webhook-timestamp']),
+    'webhook-signature': String(d.headers['webhook-signature']),
+  }) as { type: string; timestamp: string; data: Record<string, any> };
+
+test('every delivery verifies with the Standard Webhooks library, before and after a secret rotation', async ({ request, baseURL }) => {
+  const hooks = await receiver();
+  try {
+    const made = await request.post(`${baseURL}/api/v1/webhook_endpoints`, {
+      headers: headers(),
+      data: { url: hooks.url, description: 'e2e receiver', event_types: ['order.*', 'customer.*'] },
+    });
+    expect(made.status(), await made.text()).toBe(201);
+    const endpoint = await made.json();
+    const oldSecret: string = endpoint.secret;
+
+    const first = await buy(request, baseURL!, `hooks-${Date.now()}@example.com`);
+    await expect.poll(() => hooks.got.map((d) => JSON.parse(d.body).type)).toEqual(expect.arrayContaining(['customer.created', 'order.paid']));
+    for (const d of hooks.got) {
+      const event = verified(oldSecret, d);
+      expect(d.headers['webhook-id']).toMatch(/^evt_/);
+      expect(Math.abs(Number(d.headers['webhook-timestamp']) - Date.now() / 1000)).toBeLessThan(120);
+      expect(event.timestamp).toMatch(/Z$/);
+    }
+    const paid = hooks.got.map((d) => verified(oldSecret, d)).find((e) => e.type === 'order.paid')!;
+    expect(paid.data.id).toBe(first.order.id);
+    expect(paid.data.customer.email).toBe(first.customer.email);
+    // A changed body does not verify.
+    expect(() => verified(oldSecret, { ...hooks.got[0], body: hooks.got[0].body.replace('}', ',"x":1}') })).toThrow();
+
+    // Rotation: for a day both secrets verify every delivery.
+    const rotated = await (await request.post(`${baseURL}/api/v1/webhook_endpoints/${endpoint.id}/rotate_secret`, { headers: headers() })).json();
+    expect(rotated.secret).not.toBe(oldSecret);
+    const seen = hooks.got.length;
+    await buy(request, baseURL!, `hooks-rotated-${Date.now()}@example.com`);
+    await expect.poll(() => hooks.got.length).toBeGreaterThan(seen + 1);
+    for (const d of hooks.got.slice(seen)) {
+      expect(verified(rotated.secret, d).type).toMatch(/^(order|customer)\./);
+      expect(verified(oldSecret, d).type).toMatch(/^(order|customer)\./);
+      expect(() => verified('whsec_' + Buffer.alloc(32, 7).toString('base64'), d)).toThrow();
+    }
+
+    // The delivery log agrees.
+    const log = await (await request.get(`${baseURL}/api/v1/webhook_endpoints/${endpoint.id}/deliveries`, { headers: headers() })).json();
+    expect(log.data.length).toBe(hooks.got.length);
+    expect(log.data.every((d: { status: string }) => d.status === 'succeeded')).toBe(true);
+    await request.delete(`${baseURL}/api/v1/webhook_endpoints/${endpoint.id}`, { headers: headers() });
+  } finally {
+    hooks.close();
+  }
+});
