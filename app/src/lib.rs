@@ -82,6 +82,10 @@ pub fn App() -> impl IntoView {
                     />
                     <Route path=path!("customers") view=CustomersPage />
                     <Route path=path!("settings") view=pages::dashboard::settings::SettingsPage />
+                    <Route
+                        path=path!("settings/webhooks/:id")
+                        view=pages::dashboard::webhooks::WebhookEndpointPage
+                    />
                     <ParentRoute path=path!("customers/:id") view=CustomerPage>
                         <Route path=path!("") view=OverviewTab />
                         <Route path=path!("orders") view=OrdersTab />

@@ -2,7 +2,9 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIRequestContext } from '@playwright/test';
 import { Webhook } from 'standardwebhooks';
+import AxeBuilder from '@axe-core/playwright';
 import { test, expect } from './fixtures';
+import { logIn } from './helpers';
 
 // Webhooks as a merchant's back end receives them: a real HTTP receiver on loopback, and the
 // Standard Webhooks project's own npm verifier (not Patron's code) checking every delivery,
@@ -86,6 +88,63 @@ test('every delivery verifies with the Standard Webhooks library, before and aft
     expect(log.data.length).toBe(hooks.got.length);
     expect(log.data.every((d: { status: string }) => d.status === 'succeeded')).toBe(true);
     await request.delete(`${baseURL}/api/v1/webhook_endpoints/${endpoint.id}`, { headers: headers() });
+  } finally {
+    hooks.close();
+  }
+});
+
+test('an admin adds an endpoint in Settings, copies its secret once, reads its deliveries and resends one', async ({ page, request, baseURL, consoleErrors }) => {
+  const hooks = await receiver();
+  try {
+    await logIn(page);
+    await expect(page).toHaveURL(/\/dashboard\/customers$/);
+    await page.goto('/dashboard/settings');
+    await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add a webhook endpoint' });
+    await dialog.getByLabel('URL').fill('http://10.0.0.7/hooks');
+    await dialog.getByRole('button', { name: 'Add endpoint' }).click();
+    await expect(dialog.getByRole('alert')).toContainText('URL: points to a private, loopback or link-local address');
+    expect(consoleErrors).toEqual(['Failed to load resource: the server responded with a status of 400 (Bad Request)']);
+    consoleErrors.length = 0;
+    await dialog.getByLabel('URL').fill(hooks.url);
+    await dialog.getByLabel('Description (optional)').fill('Order sync');
+    await dialog.getByLabel('All events').uncheck();
+    await dialog.getByLabel('Orders').check();
+    await dialog.getByRole('button', { name: 'Add endpoint' }).click();
+    await expect(dialog).toBeHidden();
+    await expect(page.getByTestId('webhook-secret')).toContainText('whsec_');
+    const a11y = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+    expect(a11y.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+
+    await page.getByRole('link', { name: hooks.url }).click();
+    await expect(page.getByTestId('webhook-url')).toHaveText(hooks.url);
+    await buy(request, baseURL!, `hooks-ui-${Date.now()}@example.com`);
+    await expect.poll(() => hooks.got.length).toBeGreaterThan(0);
+    await expect.poll(async () => {
+      await page.reload();
+      await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
+      return page.locator('[data-delivery-id]').count();
+    }).toBeGreaterThan(0);
+    const row = page.locator('[data-delivery-id]').filter({ hasText: 'order.paid' });
+    await row.getByRole('button', { name: 'order.paid' }).click();
+    await expect(row.getByTestId('webhook-attempts')).toContainText('200');
+    await expect(row.getByTestId('webhook-attempts')).toContainText('ok');
+    const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+    expect(axe.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+
+    // Resend: the receiver gets the same event again, under the same webhook-id.
+    const before = hooks.got.length;
+    const firstId = hooks.got.find((d) => JSON.parse(d.body).type === 'order.paid')!.headers['webhook-id'];
+    await row.getByRole('button', { name: 'Resend' }).click();
+    await expect.poll(() => hooks.got.length).toBe(before + 1);
+    expect(hooks.got[before].headers['webhook-id']).toBe(firstId);
+
+    // Delete it; back on Settings it is gone.
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('dialog', { name: 'Delete this endpoint?' }).getByRole('button', { name: 'Delete endpoint' }).click();
+    await expect(page).toHaveURL(/\/dashboard\/settings$/);
+    await expect(page.getByRole('link', { name: hooks.url })).toHaveCount(0);
   } finally {
     hooks.close();
   }

@@ -196,6 +196,7 @@ pub fn field_label(field: &str) -> String {
             None => match part {
                 "acknowledge_risk" => "risk confirmation".to_owned(),
                 "slug" => "portal address".to_owned(),
+                "url" => "URL".to_owned(),
                 "portal_logo_url" => "logo address".to_owned(),
                 "portal_accent_color" => "accent colour".to_owned(),
                 "request" => "the request".to_owned(),

@@ -6,6 +6,7 @@ pub mod ctx;
 pub mod customer;
 pub mod dashboard;
 pub mod portal;
+pub mod webhooks;
 
 /// URL prefix of every server function.
 pub const PREFIX: &str = "/rpc";

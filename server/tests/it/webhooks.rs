@@ -33,7 +33,7 @@ struct Received {
 }
 
 /// A receiver on 127.0.0.1: `/ok` accepts, `/flaky` fails three times then accepts, `/gone`
-/// answers 410, `/slow` answers after 3 s.
+/// answers 410, `/down` always 502, `/slow` answers after 3 s.
 #[derive(Clone, Default)]
 struct Receiver {
     got: Arc<Mutex<Vec<Received>>>,
@@ -79,6 +79,7 @@ async fn receive(
     });
     match path.as_str() {
         "gone" => (StatusCode::GONE, "no such hook").into_response(),
+        "down" => (StatusCode::BAD_GATEWAY, "upstream down").into_response(),
         "slow" => {
             tokio::time::sleep(StdDuration::from_secs(3)).await;
             StatusCode::OK.into_response()
@@ -592,3 +593,103 @@ async fn two_processes_deliver_a_thousand_events_exactly_once_in_order(engine: E
 }
 
 on_both_engines!(two_processes_deliver_a_thousand_events_exactly_once_in_order);
+
+async fn a_delivery_gives_up_after_eight_attempts_and_five_failing_days_disable_the_endpoint(
+    engine: Engine,
+) {
+    let app = TestApp::on(engine).build().await;
+    let svc = app.svc.clone().with_webhook_hosts(loopback());
+    let caller = &app.caller;
+    let (rx, base) = Receiver::start().await;
+    let (down, _) = endpoint(&svc, caller, &format!("{base}/down"), &["customer.*"]).await;
+    customers::create_customer(
+        &svc,
+        caller,
+        CustomerCreate {
+            name: Some("Al".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    // Eight attempts on the schedule, then the delivery is given up on.
+    for _ in 0..10 {
+        deliver_due(&svc, sender(5)).await.unwrap();
+        app.clock.advance(chrono::Duration::hours(11));
+    }
+    assert_eq!(rx.got("down").len(), 8);
+    let page = webhooks::list_deliveries(
+        &svc,
+        caller,
+        &down,
+        Some(DeliveryStatus::Failed),
+        app::domain::Limit::new(None).unwrap(),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(page.data.len(), 1);
+    assert_eq!(page.data[0].attempt_count, 8);
+    assert_eq!(page.data[0].last_status, Some(502));
+    assert!(
+        webhooks::get_endpoint(&svc, caller, &down)
+            .await
+            .unwrap()
+            .enabled
+    );
+
+    // Five days after the first failure, with no success since, the endpoint is disabled and
+    // says why; what follows waits for it to be enabled again.
+    app.clock.advance(chrono::Duration::days(4));
+    customers::create_customer(
+        &svc,
+        caller,
+        CustomerCreate {
+            name: Some("Bea".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    deliver_due(&svc, sender(5)).await.unwrap();
+    let e = webhooks::get_endpoint(&svc, caller, &down).await.unwrap();
+    assert!(!e.enabled);
+    let reason = e.disabled_reason.unwrap();
+    assert!(
+        reason.contains("disabled after 5 days") && reason.contains("answered 502"),
+        "{reason}"
+    );
+    customers::create_customer(
+        &svc,
+        caller,
+        CustomerCreate {
+            name: Some("Cal".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    app.clock.advance(chrono::Duration::days(1));
+    deliver_due(&svc, sender(5)).await.unwrap();
+    assert_eq!(
+        rx.got("down").len(),
+        9,
+        "a disabled endpoint gets no attempt"
+    );
+
+    // Resending the failed ones since the start queues them again.
+    let queued = webhooks::resend_failed_since(
+        &svc,
+        caller,
+        &down,
+        app.svc.clock.now() - chrono::Duration::days(30),
+    )
+    .await
+    .unwrap();
+    assert_eq!(queued, 1);
+    app.cleanup().await;
+}
+
+on_both_engines!(
+    a_delivery_gives_up_after_eight_attempts_and_five_failing_days_disable_the_endpoint
+);

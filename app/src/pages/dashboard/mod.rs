@@ -4,3 +4,4 @@ pub mod customer;
 pub mod customers;
 pub mod layout;
 pub mod settings;
+pub mod webhooks;

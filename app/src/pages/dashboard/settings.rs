@@ -22,7 +22,11 @@ pub fn SettingsPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match settings.await {
-                        Ok(s) => view! { <PortalSection settings=s /> }.into_any(),
+                        Ok(s) => view! {
+                            <PortalSection settings=s />
+                            <super::webhooks::WebhooksSection />
+                        }
+                        .into_any(),
                         Err(e) => view! { <Alert large=true>{e.to_string()}</Alert> }.into_any(),
                     }
                 })}

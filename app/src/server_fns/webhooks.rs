@@ -1,0 +1,153 @@
+//! Server functions behind the dashboard's webhook settings: the endpoints, their deliveries
+//! and attempts, resending. Admins and owners (`webhooks:write`).
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+use crate::types::webhook::{
+    WebhookDelivery, WebhookEndpoint, WebhookEndpointCreate, WebhookEndpointUpdate,
+};
+use crate::types::{AppError, Page};
+
+#[cfg(feature = "ssr")]
+fn endpoint_id(raw: &str) -> Result<crate::types::WebhookEndpointId, AppError> {
+    crate::types::WebhookEndpointId::parse(raw).map_err(|_| AppError::NotFound {
+        what: "webhook endpoint".into(),
+    })
+}
+
+#[cfg(feature = "ssr")]
+fn delivery_id(raw: &str) -> Result<crate::types::WebhookDeliveryId, AppError> {
+    crate::types::WebhookDeliveryId::parse(raw).map_err(|_| AppError::NotFound {
+        what: "webhook delivery".into(),
+    })
+}
+
+/// The workspace's endpoints.
+#[server(prefix = "/rpc", endpoint = "dashboard/webhooks")]
+pub async fn load_webhook_endpoints() -> Result<Page<WebhookEndpoint>, AppError> {
+    let run = async {
+        let (svc, user) = super::ctx::signed_in().await?;
+        Ok(crate::domain::webhooks::list_endpoints(&svc, &user.caller).await?)
+    };
+    super::ctx::with_status(run.await)
+}
+
+/// Adds an endpoint; the answer carries its secret, shown once.
+#[server(prefix = "/rpc", endpoint = "dashboard/webhooks/create", input = Json)]
+pub async fn create_webhook_endpoint(
+    input: WebhookEndpointCreate,
+) -> Result<WebhookEndpoint, AppError> {
+    let run = async {
+        let (svc, user) = super::ctx::signed_in().await?;
+        Ok(crate::domain::webhooks::create_endpoint(&svc, &user.caller, input).await?)
+    };
+    super::ctx::with_status(run.await)
+}
+
+/// Changes an endpoint (enable, disable...).
+#[server(prefix = "/rpc", endpoint = "dashboard/webhooks/update", input = Json)]
+pub async fn update_webhook_endpoint(
+    id: String,
+    input: WebhookEndpointUpdate,
+) -> Result<WebhookEndpoint, AppError> {
+    let run = async {
+        let (svc, user) = super::ctx::signed_in().await?;
+        let id = endpoint_id(&id)?;
+        Ok(crate::domain::webhooks::update_endpoint(&svc, &user.caller, &id, input).await?)
+    };
+    super::ctx::with_status(run.await)
+}
+
+/// A new signing secret (the old one signs beside it for a day).
+#[server(prefix = "/rpc", endpoint = "dashboard/webhooks/rotate")]
+pub async fn rotate_webhook_secret(id: String) -> Result<WebhookEndpoint, AppError> {
+    let run = async {
+        let (svc, user) = super::ctx::signed_in().await?;
+        let id = endpoint_id(&id)?;
+        Ok(crate::domain::webhooks::rotate_secret(&svc, &user.caller, &id).await?)
+    };
+    super::ctx::with_status(run.await)
+}
+
+/// Deletes an endpoint with its deliveries.
+#[server(prefix = "/rpc", endpoint = "dashboard/webhooks/delete")]
+pub async fn delete_webhook_endpoint(id: String) -> Result<(), AppError> {
+    let run = async {
+        let (svc, user) = super::ctx::signed_in().await?;
+        let id = endpoint_id(&id)?;
+        Ok(crate::domain::webhooks::delete_endpoint(&svc, &user.caller, &id).await?)
+    };
+    super::ctx::with_status(run.await)
+}
+
+/// An endpoint and a page of its deliveries, newest first (only failed ones when asked).
+#[server(prefix = "/rpc", endpoint = "dashboard/webhooks/deliveries")]
+pub async fn load_webhook_deliveries(
+    id: String,
+    failed_only: bool,
+    starting_after: Option<String>,
+) -> Result<(WebhookEndpoint, Page<WebhookDelivery>), AppError> {
+    let run = async {
+        use crate::domain::{Limit, webhooks};
+        use crate::types::webhook::DeliveryStatus;
+        let (svc, user) = super::ctx::signed_in().await?;
+        let id = endpoint_id(&id)?;
+        let after = starting_after
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .map(delivery_id)
+            .transpose()?;
+        let endpoint = webhooks::get_endpoint(&svc, &user.caller, &id).await?;
+        let page = webhooks::list_deliveries(
+            &svc,
+            &user.caller,
+            &id,
+            failed_only.then_some(DeliveryStatus::Failed),
+            Limit::new(Some(25))?,
+            after.as_ref(),
+        )
+        .await?;
+        Ok((endpoint, page))
+    };
+    super::ctx::with_status(run.await)
+}
+
+/// One delivery with its attempts.
+#[server(prefix = "/rpc", endpoint = "dashboard/webhooks/delivery")]
+pub async fn load_webhook_delivery(id: String) -> Result<WebhookDelivery, AppError> {
+    let run = async {
+        let (svc, user) = super::ctx::signed_in().await?;
+        let id = delivery_id(&id)?;
+        Ok(crate::domain::webhooks::get_delivery(&svc, &user.caller, &id).await?)
+    };
+    super::ctx::with_status(run.await)
+}
+
+/// Sends one delivery again now.
+#[server(prefix = "/rpc", endpoint = "dashboard/webhooks/resend")]
+pub async fn resend_webhook_delivery(id: String) -> Result<WebhookDelivery, AppError> {
+    let run = async {
+        let (svc, user) = super::ctx::signed_in().await?;
+        let id = delivery_id(&id)?;
+        Ok(crate::domain::webhooks::resend(&svc, &user.caller, &id).await?)
+    };
+    super::ctx::with_status(run.await)
+}
+
+/// Sends again every failed delivery of an endpoint since `since` (RFC 3339): how many.
+#[server(prefix = "/rpc", endpoint = "dashboard/webhooks/resend_failed")]
+pub async fn resend_failed_webhooks(id: String, since: String) -> Result<u64, AppError> {
+    let run = async {
+        let (svc, user) = super::ctx::signed_in().await?;
+        let id = endpoint_id(&id)?;
+        let since = chrono::DateTime::parse_from_rfc3339(since.trim())
+            .map_err(|_| AppError::Invalid {
+                field: "since".into(),
+                message: "choose a date and time".into(),
+            })?
+            .with_timezone(&chrono::Utc);
+        Ok(crate::domain::webhooks::resend_failed_since(&svc, &user.caller, &id, since).await?)
+    };
+    super::ctx::with_status(run.await)
+}
