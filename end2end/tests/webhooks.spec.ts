@@ -102,7 +102,7 @@ test('an admin adds an endpoint in Settings, copies its secret once, reads its d
     await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
     await page.getByRole('button', { name: 'Add endpoint' }).click();
     const dialog = page.getByRole('dialog', { name: 'Add a webhook endpoint' });
-    await dialog.getByLabel('URL').fill('http://10.0.0.7/hooks');
+    await dialog.getByLabel('URL').fill('https://10.0.0.7/hooks');
     await dialog.getByRole('button', { name: 'Add endpoint' }).click();
     await expect(dialog.getByRole('alert')).toContainText('URL: points to a private, loopback or link-local address');
     expect(consoleErrors).toEqual(['Failed to load resource: the server responded with a status of 400 (Bad Request)']);
@@ -119,7 +119,7 @@ test('an admin adds an endpoint in Settings, copies its secret once, reads its d
 
     await page.getByRole('link', { name: hooks.url }).click();
     await expect(page.getByTestId('webhook-url')).toHaveText(hooks.url);
-    await buy(request, baseURL!, `hooks-ui-${Date.now()}@example.com`);
+    const bought = await buy(request, baseURL!, `hooks-ui-${Date.now()}@example.com`);
     await expect.poll(() => hooks.got.length).toBeGreaterThan(0);
     await expect.poll(async () => {
       await page.reload();
@@ -139,6 +139,15 @@ test('an admin adds an endpoint in Settings, copies its secret once, reads its d
     await row.getByRole('button', { name: 'Resend' }).click();
     await expect.poll(() => hooks.got.length).toBe(before + 1);
     expect(hooks.got[before].headers['webhook-id']).toBe(firstId);
+
+    // The order's details show its events' deliveries, linked to the endpoint.
+    await page.goto(`/dashboard/customers/${bought.customer.id}/orders`);
+    await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
+    await page.getByRole('button', { name: 'Details' }).click();
+    const hook = page.getByTestId('order-webhook').filter({ hasText: 'order.paid' });
+    await expect(hook).toContainText('succeeded');
+    await hook.getByRole('link', { name: hooks.url }).click();
+    await expect(page.getByTestId('webhook-url')).toHaveText(hooks.url);
 
     // Delete it; back on Settings it is gone.
     await page.getByRole('button', { name: 'Delete' }).click();

@@ -446,4 +446,6 @@ pub struct RefundsAndDisputes {
     pub refunds: Vec<Refund>,
     /// Chargebacks, with their outcome.
     pub disputes: Vec<Dispute>,
+    /// The webhook deliveries of the order's events, oldest first.
+    pub webhooks: Vec<super::webhook::DeliverySummary>,
 }

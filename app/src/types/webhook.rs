@@ -129,3 +129,20 @@ pub struct WebhookDelivery {
     /// Every attempt, oldest first (on `GET /webhook_deliveries/{id}` only).
     pub attempts: Option<Vec<WebhookAttempt>>,
 }
+
+/// One event's delivery to one endpoint, as an object's details show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliverySummary {
+    /// Such as `order.refunded`.
+    pub event_type: String,
+    /// The endpoint's URL.
+    pub endpoint_url: String,
+    /// The endpoint, for its page.
+    pub endpoint_id: WebhookEndpointId,
+    /// `pending`, `succeeded` or `failed`.
+    pub status: DeliveryStatus,
+    /// Attempts so far.
+    pub attempt_count: i32,
+    /// The last answer's HTTP status.
+    pub last_status: Option<i32>,
+}

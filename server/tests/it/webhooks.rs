@@ -12,7 +12,7 @@ use app::db::Engine;
 use app::domain::webhooks::{self, AllowHosts, WebhookSender, deliver_due};
 use app::domain::{Caller, Services, customers};
 use app::types::customer::CustomerCreate;
-use app::types::webhook::{DeliveryStatus, WebhookEndpointCreate};
+use app::types::webhook::{DeliveryStatus, WebhookDelivery, WebhookEndpointCreate};
 use app::types::{Scope, WebhookEndpointId};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -126,6 +126,22 @@ async fn endpoint(
     .await
     .unwrap();
     (e.id, e.secret.unwrap())
+}
+
+/// The newest delivery of `endpoint` (of `status` when given), with its attempts.
+async fn newest_delivery(
+    svc: &Services,
+    caller: &Caller,
+    endpoint: &WebhookEndpointId,
+    status: Option<DeliveryStatus>,
+) -> WebhookDelivery {
+    let limit = app::domain::Limit::new(None).unwrap();
+    let page = webhooks::list_deliveries(svc, caller, endpoint, status, limit, None)
+        .await
+        .unwrap();
+    webhooks::get_delivery(svc, caller, &page.data[0].id)
+        .await
+        .unwrap()
 }
 
 /// Checks a delivery's signature with `secret`: one of the header's `v1,` signatures is the
@@ -313,6 +329,42 @@ async fn deliveries_are_signed_carry_the_object_and_follow_the_rules_of_each_ans
     assert_eq!(paid["data"]["customer"]["email"], "ann@example.com");
     assert!(paid["timestamp"].as_str().unwrap().ends_with('Z'));
 
+    // The order's details show each of its events' deliveries.
+    let order_id = app::types::OrderId::parse(&order).unwrap();
+    let history = app::domain::orders::order_history(&svc, caller, &order_id)
+        .await
+        .unwrap();
+    let seen: Vec<(String, String, DeliveryStatus, Option<i32>)> = history
+        .webhooks
+        .iter()
+        .map(|w| {
+            (
+                w.event_type.clone(),
+                w.endpoint_url.rsplit('/').next().unwrap().to_owned(),
+                w.status,
+                w.last_status,
+            )
+        })
+        .collect();
+    assert!(
+        seen.contains(&(
+            "order.paid".into(),
+            "ok".into(),
+            DeliveryStatus::Succeeded,
+            Some(200)
+        )),
+        "{seen:?}"
+    );
+    assert!(
+        seen.contains(&(
+            "order.paid".into(),
+            "flaky".into(),
+            DeliveryStatus::Pending,
+            Some(503)
+        )),
+        "{seen:?}"
+    );
+
     // 410: the delivery fails at once and the endpoint is disabled, with the reason.
     assert_eq!(rx.got("gone").len(), 1);
     let gone_now = webhooks::get_endpoint(&svc, caller, &gone).await.unwrap();
@@ -336,19 +388,7 @@ async fn deliveries_are_signed_carry_the_object_and_follow_the_rules_of_each_ans
         flaky_got.iter().all(|r| r.body == flaky_got[0].body),
         "every retry sends the same bytes"
     );
-    let page = webhooks::list_deliveries(
-        &svc,
-        caller,
-        &flaky,
-        None,
-        app::domain::Limit::new(None).unwrap(),
-        None,
-    )
-    .await
-    .unwrap();
-    let d = webhooks::get_delivery(&svc, caller, &page.data[0].id)
-        .await
-        .unwrap();
+    let d = newest_delivery(&svc, caller, &flaky, None).await;
     assert_eq!(d.status, DeliveryStatus::Succeeded);
     let attempts = d.attempts.unwrap();
     assert_eq!(
@@ -428,19 +468,7 @@ async fn a_hanging_endpoint_times_out_without_delaying_the_others_and_a_rotation
     );
     verify(&old_secret, &got[0]).unwrap();
     verify(&new_secret, &got[0]).unwrap();
-    let page = webhooks::list_deliveries(
-        &svc,
-        caller,
-        &slow,
-        Some(DeliveryStatus::Pending),
-        app::domain::Limit::new(None).unwrap(),
-        None,
-    )
-    .await
-    .unwrap();
-    let d = webhooks::get_delivery(&svc, caller, &page.data[0].id)
-        .await
-        .unwrap();
+    let d = newest_delivery(&svc, caller, &slow, Some(DeliveryStatus::Pending)).await;
     let attempt = &d.attempts.unwrap()[0];
     assert_eq!(attempt.status_code, None);
     assert!(
@@ -500,19 +528,7 @@ async fn a_hanging_endpoint_times_out_without_delaying_the_others_and_a_rotation
     let strict: Arc<dyn WebhookSender> =
         Arc::new(HttpSender::new(Arc::new(AllowHosts::parse("localhost").unwrap())).unwrap());
     deliver_due(&by_name, strict).await.unwrap();
-    let page = webhooks::list_deliveries(
-        &svc,
-        caller,
-        &sneaky,
-        None,
-        app::domain::Limit::new(None).unwrap(),
-        None,
-    )
-    .await
-    .unwrap();
-    let d = webhooks::get_delivery(&svc, caller, &page.data[0].id)
-        .await
-        .unwrap();
+    let d = newest_delivery(&svc, caller, &sneaky, None).await;
     assert!(
         d.attempts.as_ref().unwrap()[0]
             .error

@@ -14,7 +14,7 @@ pub use payment::{apply_provider_events, pay_order};
 pub(crate) use refunds::{charge_error, claim_stale_refunds, refunds_of_customer, resume_refund};
 pub use refunds::{list_refunds, refund_order};
 
-/// An order's refunds and disputes: its expanded row in the dashboard.
+/// An order's refunds, disputes and webhook deliveries: its expanded row in the dashboard.
 pub async fn order_history(
     svc: &Services,
     caller: &Caller,
@@ -23,6 +23,8 @@ pub async fn order_history(
     Ok(crate::types::order::RefundsAndDisputes {
         refunds: list_refunds(svc, caller, id).await?,
         disputes: list_disputes(svc, caller, id).await?,
+        webhooks: super::webhooks::deliveries_about(svc, caller, TargetKind::Order, id.as_str())
+            .await?,
     })
 }
 

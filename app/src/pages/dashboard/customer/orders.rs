@@ -172,7 +172,7 @@ fn OrderDetails(order: Order, role: Role) -> impl IntoView {
     let history_view = move || {
         Suspend::new(async move {
             match history.await {
-                Ok(RefundsAndDisputes { refunds, disputes }) => {
+                Ok(RefundsAndDisputes { refunds, disputes, webhooks }) => {
                     view! {
                         {(!refunds.is_empty()).then(|| view! {
                             <div>
@@ -200,6 +200,29 @@ fn OrderDetails(order: Order, role: Role) -> impl IntoView {
                                 <h4 class="text-xs font-semibold uppercase tracking-wide text-slate-500">"Disputes"</h4>
                                 <ul class="mt-1 space-y-2">
                                     {disputes.into_iter().map(|d| view! { <DisputeLine dispute=d role /> }).collect_view()}
+                                </ul>
+                            </div>
+                        })}
+                        {(!webhooks.is_empty()).then(|| view! {
+                            <div>
+                                <h4 class="text-xs font-semibold uppercase tracking-wide text-slate-500">"Webhooks"</h4>
+                                <ul class="mt-1 space-y-1">
+                                    {webhooks.into_iter().map(|w| view! {
+                                        <li class="flex flex-wrap items-center gap-x-3 text-sm" data-testid="order-webhook">
+                                            <span class="font-medium">{w.event_type.clone()}</span>
+                                            <StatusBadge status=w.status.as_str() />
+                                            <a
+                                                href=format!("/dashboard/settings/webhooks/{}", w.endpoint_id)
+                                                class="truncate text-indigo-600 hover:text-indigo-500"
+                                            >
+                                                {w.endpoint_url.clone()}
+                                            </a>
+                                            <span class="text-slate-600">
+                                                {format!("{} attempt{}", w.attempt_count, if w.attempt_count == 1 { "" } else { "s" })}
+                                                {w.last_status.map(|s| format!(" · last answer {s}"))}
+                                            </span>
+                                        </li>
+                                    }).collect_view()}
                                 </ul>
                             </div>
                         })}
