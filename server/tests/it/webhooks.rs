@@ -400,6 +400,18 @@ async fn deliveries_are_signed_carry_the_object_and_follow_the_rules_of_each_ans
         Some("down for maintenance")
     );
 
+    // Another workspace can neither read nor resend it.
+    let other = crate::support::Tenant::create(&app.svc, "Other", &Scope::ALL).await;
+    let theirs = Caller::system(other.workspace_id.clone());
+    assert!(matches!(
+        webhooks::get_delivery(&svc, &theirs, &d.id).await,
+        Err(app::domain::DomainError::NotFound { .. })
+    ));
+    assert!(matches!(
+        webhooks::resend(&svc, &theirs, &d.id).await,
+        Err(app::domain::DomainError::NotFound { .. })
+    ));
+
     // Later customer events reach nobody at the disabled endpoint, and no attempt is made.
     customers::create_customer(
         &svc,
