@@ -252,7 +252,8 @@ pub async fn get_delivery(
     ))
 }
 
-/// Send a delivery again now (the same `webhook-id` and body).
+/// Send a succeeded or failed delivery again now (the same `webhook-id` and body); a pending
+/// one is already queued and stays as it is.
 #[utoipa::path(
     post, path = "/webhook_deliveries/{id}/resend", tag = "webhooks",
     params(("id" = String, Path, description = "whd_...")),

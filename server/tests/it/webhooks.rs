@@ -481,6 +481,11 @@ async fn a_hanging_endpoint_times_out_without_delaying_the_others_and_a_rotation
     verify(&old_secret, &got[0]).unwrap();
     verify(&new_secret, &got[0]).unwrap();
     let d = newest_delivery(&svc, caller, &slow, Some(DeliveryStatus::Pending)).await;
+    // "Resend" leaves a pending delivery (waiting, or in another process's hands) as it is.
+    let again = webhooks::resend(&svc, caller, &d.id).await.unwrap();
+    assert_eq!(again.status, DeliveryStatus::Pending);
+    assert_eq!(again.next_attempt_at, d.next_attempt_at);
+    assert_eq!(again.attempt_count, 1);
     let attempt = &d.attempts.unwrap()[0];
     assert_eq!(attempt.status_code, None);
     assert!(

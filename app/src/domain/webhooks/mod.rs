@@ -19,8 +19,8 @@ use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::json;
 
@@ -513,7 +513,8 @@ pub async fn get_delivery(
     Ok(present_delivery(row, Some(attempts)))
 }
 
-/// Sends a delivery again now, whatever became of it (the same `webhook-id` and body).
+/// Sends a finished (succeeded or failed) delivery again now, with the same `webhook-id` and
+/// body; a pending one is left as it is, already queued.
 pub async fn resend(
     svc: &Services,
     caller: &Caller,
@@ -522,7 +523,9 @@ pub async fn resend(
     caller.require(Scope::WebhooksWrite)?;
     let now = svc.clock.now();
     let row = find_delivery(&svc.db, caller, id).await?;
-    // A delivery already being attempted keeps its lease.
+    // Only a finished delivery is queued again. A pending one is already queued, and one
+    // being attempted holds a lease in the same column as a retry's wait: moving it would let
+    // a second process send it while the first still is.
     webhook_delivery::Entity::update_many()
         .col_expr(
             webhook_delivery::Column::Status,
@@ -531,11 +534,7 @@ pub async fn resend(
         .col_expr(webhook_delivery::Column::NextAttemptAt, Expr::val(now))
         .col_expr(webhook_delivery::Column::Attempts, Expr::val(0))
         .filter(webhook_delivery::Column::Id.eq(&row.id))
-        .filter(
-            webhook_delivery::Column::Status
-                .ne(DeliveryStatus::Pending)
-                .or(webhook_delivery::Column::NextAttemptAt.gt(now)),
-        )
+        .filter(webhook_delivery::Column::Status.ne(DeliveryStatus::Pending))
         .exec(&svc.db)
         .await?;
     get_delivery(svc, caller, id).await
