@@ -119,6 +119,29 @@ pub enum Command {
         #[arg(long)]
         fix: bool,
     },
+    /// Import customers from a CSV file, with a progress bar; prints the counts (the per-row
+    /// report is at the import's report URL).
+    ImportCustomers {
+        /// The CSV file: a header line naming the columns (as the export writes them, plus
+        /// phone, tax_id, username, profile_url and metadata.<key>).
+        file: std::path::PathBuf,
+        /// The workspace id (ws_...).
+        #[arg(long)]
+        workspace: String,
+        /// create_or_update, or create_only (a row matching a customer is rejected).
+        #[arg(long, default_value = "create_or_update")]
+        mode: app::types::import::ImportMode,
+        /// Check and count every row, change no customer.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Time the CSV import on a generated file in a new workspace: first import, the same file
+    /// again, and a dry run; prints rows per second and peak memory.
+    BenchImport {
+        /// How many rows the file has.
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: u64,
+    },
     /// Revoke an API key: it authenticates nothing from then on.
     RevokeApiKey {
         /// The workspace id (ws_...).

@@ -27,7 +27,7 @@ const HEADER: [&str; 11] = [
 ];
 
 /// Text a spreadsheet would run as a formula gets a leading quote (OWASP CSV injection).
-fn cell(v: Option<&str>) -> String {
+pub(crate) fn cell(v: Option<&str>) -> String {
     match v {
         Some(s) if s.starts_with(['=', '+', '-', '@', '\t', '\r']) => format!("'{s}"),
         Some(s) => s.to_owned(),

@@ -11,6 +11,7 @@ pub mod config;
 pub mod dashboard_guard;
 pub mod export;
 pub mod health;
+pub mod import_cli;
 pub mod jobs;
 pub mod mail;
 pub mod portal;
@@ -114,6 +115,33 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::BenchList { runs, only } => {
             let svc = open_migrated(&target).await?;
             bench::bench_list(&svc, runs, only.as_deref()).await?;
+            svc.db.close().await?;
+            Ok(())
+        }
+        Command::ImportCustomers {
+            file,
+            workspace,
+            mode,
+            dry_run,
+        } => {
+            let workspace_id = parse_workspace(&workspace)?;
+            let svc = open_migrated(&target).await?;
+            let options = app::domain::imports::ImportOptions { mode, dry_run };
+            let result = import_cli::import_file(&svc, workspace_id, &file, options, true).await;
+            svc.db.close().await?;
+            let (import, took) = result?;
+            say(&import_cli::summary(&import, took))?;
+            if import.rejected > 0 {
+                eprintln!(
+                    "the report names each rejected row's line, field and reason: {}",
+                    import.report_url
+                );
+            }
+            Ok(())
+        }
+        Command::BenchImport { rows } => {
+            let svc = open_migrated(&target).await?;
+            import_cli::bench_import(&svc, rows).await?;
             svc.db.close().await?;
             Ok(())
         }

@@ -48,6 +48,14 @@ pub fn router(state: AppState) -> Router {
             "/dashboard/customers/{id}/data_export.json",
             get(crate::export::dashboard_customer_data),
         )
+        .route(
+            "/dashboard/customer_imports",
+            axum::routing::post(api::imports::dashboard_import),
+        )
+        .route(
+            "/dashboard/customer_imports/{id}/report.csv",
+            get(api::imports::dashboard_report),
+        )
         .route("/portal/data_export.json", get(crate::portal::data_export))
         .route(
             "/portal/orders/{id}/receipt.pdf",

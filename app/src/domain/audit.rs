@@ -1,7 +1,7 @@
 //! The audit trail: every change appends one event, in the same transaction as the change.
 //! The same stream feeds webhooks: each event writes its deliveries in that transaction too.
 
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use sea_orm::{ConnectionTrait, EntityTrait, Set};
 use serde_json::{Map, Value};
 
 use crate::db::entities::event;
@@ -61,32 +61,53 @@ pub async fn record<C: ConnectionTrait>(
     caller: &Caller,
     change: Change<'_>,
 ) -> Result<EventId, DomainError> {
-    let id = EventId::generate_at(svc.clock.now());
-    event::ActiveModel {
-        id: Set(id.clone()),
-        workspace_id: Set(caller.workspace_id.clone()),
-        actor_type: Set(caller.actor.kind()),
-        actor_id: Set(caller.actor.id().map(str::to_owned)),
-        action: Set(change.action.to_owned()),
-        target_type: Set(change.target_type),
-        target_id: Set(change.target_id.to_owned()),
-        customer_id: Set(change.customer_id.cloned()),
-        changes: Set(change.changes.to_string()),
-        ip: Set(caller.ip.clone()),
-        created_at: Set(svc.clock.now()),
+    let mut ids = record_many(conn, svc, caller, vec![change]).await?;
+    ids.pop()
+        .ok_or_else(|| DomainError::internal("no event id for a recorded change"))
+}
+
+/// Appends one event per change on `conn`, in a few statements however many there are (an
+/// import's batch); their webhook deliveries are written in the same transaction.
+pub async fn record_many<C: ConnectionTrait>(
+    conn: &C,
+    svc: &Services,
+    caller: &Caller,
+    changes: Vec<Change<'_>>,
+) -> Result<Vec<EventId>, DomainError> {
+    let now = svc.clock.now();
+    let mut rows = Vec::with_capacity(changes.len());
+    let mut ids = Vec::with_capacity(changes.len());
+    for change in &changes {
+        let id = EventId::generate_at(now);
+        rows.push(event::ActiveModel {
+            id: Set(id.clone()),
+            workspace_id: Set(caller.workspace_id.clone()),
+            actor_type: Set(caller.actor.kind()),
+            actor_id: Set(caller.actor.id().map(str::to_owned)),
+            action: Set(change.action.to_owned()),
+            target_type: Set(change.target_type),
+            target_id: Set(change.target_id.to_owned()),
+            customer_id: Set(change.customer_id.cloned()),
+            changes: Set(change.changes.to_string()),
+            ip: Set(caller.ip.clone()),
+            created_at: Set(now),
+        });
+        ids.push(id);
     }
-    .insert(conn)
-    .await?;
-    // The same transaction writes the event's webhook deliveries: the outbox.
-    super::webhooks::enqueue(
-        conn,
-        &caller.workspace_id,
-        &id,
-        change.action,
-        svc.clock.now(),
-    )
-    .await?;
-    Ok(id)
+    // Batches stay far below either engine's limit on bound values.
+    for batch in rows.chunks(500) {
+        event::Entity::insert_many(batch.to_vec())
+            .exec(conn)
+            .await?;
+    }
+    // The same transaction writes the events' webhook deliveries: the outbox.
+    let typed: Vec<(EventId, &str)> = ids
+        .iter()
+        .cloned()
+        .zip(changes.iter().map(|c| c.action))
+        .collect();
+    super::webhooks::enqueue(conn, &caller.workspace_id, &typed, now).await?;
+    Ok(ids)
 }
 
 #[cfg(test)]

@@ -17,16 +17,16 @@ pub use super::customer_list::{CustomerQuery, CustomerWalk, list_customers};
 
 /// The customer's fields after validation, as they will be stored.
 #[derive(Debug, Clone, Default, PartialEq)]
-struct Fields {
-    external_id: Option<String>,
-    email: Option<String>,
-    name: Option<String>,
-    phone: Option<String>,
-    tax_id: Option<String>,
-    country: Option<String>,
-    username: Option<String>,
-    profile_url: Option<String>,
-    metadata: Metadata,
+pub(crate) struct Fields {
+    pub(crate) external_id: Option<String>,
+    pub(crate) email: Option<String>,
+    pub(crate) name: Option<String>,
+    pub(crate) phone: Option<String>,
+    pub(crate) tax_id: Option<String>,
+    pub(crate) country: Option<String>,
+    pub(crate) username: Option<String>,
+    pub(crate) profile_url: Option<String>,
+    pub(crate) metadata: Metadata,
 }
 
 fn opt<T>(
@@ -37,7 +37,7 @@ fn opt<T>(
 }
 
 impl Fields {
-    fn validated(c: &CustomerCreate) -> Result<Self, DomainError> {
+    pub(crate) fn validated(c: &CustomerCreate) -> Result<Self, DomainError> {
         let metadata = c.metadata.clone().unwrap_or_default();
         validate::metadata(&metadata)?;
         Ok(Self {
@@ -59,7 +59,7 @@ impl Fields {
         })
     }
 
-    fn of(row: &customer::Model) -> Result<Self, DomainError> {
+    pub(crate) fn of(row: &customer::Model) -> Result<Self, DomainError> {
         Ok(Self {
             external_id: row.external_id.clone(),
             email: row.email.clone(),
@@ -158,6 +158,87 @@ fn snapshot(c: &Customer) -> Value {
     serde_json::to_value(c).unwrap_or(Value::Null)
 }
 
+/// A new customer's row: `f` and zero stats (the columns' defaults).
+pub(crate) fn new_model(
+    id: CustomerId,
+    caller: &Caller,
+    now: chrono::DateTime<chrono::Utc>,
+    f: Fields,
+) -> customer::Model {
+    let mut row = customer::Model {
+        search_text: String::new(),
+        id,
+        workspace_id: caller.workspace_id.clone(),
+        external_id: None,
+        email: None,
+        name: None,
+        phone: None,
+        tax_id: None,
+        country: None,
+        username: None,
+        profile_url: None,
+        metadata: "{}".into(),
+        first_seen_at: now,
+        created_at: now,
+        updated_at: now,
+        archived_at: None,
+        version: 1,
+        ltv_amount: 0,
+        order_count: 0,
+        total_payments: 0,
+        mrr_amount: 0,
+        active_subscriptions: 0,
+        refunds_count: 0,
+        refunded_amount: 0,
+        disputes_count: 0,
+        last_order_at: None,
+        last_order_key: 0,
+        subscription_status: None,
+        banned_until: None,
+        portal_link_version: 0,
+    };
+    apply_fields(&mut row, f);
+    row
+}
+
+/// Writes `f` into `row`'s editable columns and its search text.
+pub(crate) fn apply_fields(row: &mut customer::Model, f: Fields) {
+    row.search_text = search_text(
+        row.id.as_str(),
+        f.email.as_deref(),
+        f.name.as_deref(),
+        f.external_id.as_deref(),
+    );
+    row.external_id = f.external_id;
+    row.email = f.email;
+    row.name = f.name;
+    row.phone = f.phone;
+    row.tax_id = f.tax_id;
+    row.country = f.country;
+    row.username = f.username;
+    row.profile_url = f.profile_url;
+    row.metadata = serde_json::to_string(&f.metadata).unwrap_or_else(|_| "{}".into());
+}
+
+/// Sets the editable columns (and the search text) of an update to `from`'s.
+pub(crate) fn set_editable(m: &mut customer::ActiveModel, from: customer::Model) {
+    m.search_text = Set(from.search_text);
+    m.external_id = Set(from.external_id);
+    m.email = Set(from.email);
+    m.name = Set(from.name);
+    m.phone = Set(from.phone);
+    m.tax_id = Set(from.tax_id);
+    m.country = Set(from.country);
+    m.username = Set(from.username);
+    m.profile_url = Set(from.profile_url);
+    m.metadata = Set(from.metadata);
+}
+
+/// The audit trail's picture of a customer row.
+pub(crate) fn snapshot_of(row: &customer::Model) -> Result<Value, DomainError> {
+    Ok(snapshot(&to_customer(row.clone())?))
+}
+
 /// Fails with a 409 naming the customer that already holds `external_id`.
 async fn ensure_external_id_free<C: ConnectionTrait>(
     conn: &C,
@@ -223,36 +304,11 @@ pub(crate) async fn create_in<C: ConnectionTrait>(
     let now = svc.clock.now();
     // The id's time is the creation time: sorting by id is sorting by creation.
     let id = CustomerId::generate_at(now);
-    let search = search_text(
-        id.as_str(),
-        f.email.as_deref(),
-        f.name.as_deref(),
-        f.external_id.as_deref(),
-    );
-    let row = customer::ActiveModel {
-        id: Set(id.clone()),
-        workspace_id: Set(caller.workspace_id.clone()),
-        external_id: Set(f.external_id.clone()),
-        email: Set(f.email),
-        name: Set(f.name),
-        phone: Set(f.phone),
-        tax_id: Set(f.tax_id),
-        country: Set(f.country),
-        username: Set(f.username),
-        profile_url: Set(f.profile_url),
-        search_text: Set(search),
-        metadata: Set(serde_json::to_string(&f.metadata).unwrap_or_else(|_| "{}".into())),
-        first_seen_at: Set(now),
-        created_at: Set(now),
-        updated_at: Set(now),
-        archived_at: Set(None),
-        version: Set(1),
-        // The stats start at their column defaults (zero, no last order).
-        ..Default::default()
-    }
-    .insert(conn)
-    .await
-    .map_err(|e| map_unique(e, f.external_id.as_deref()))?;
+    let external_id = f.external_id.clone();
+    let row = customer::ActiveModel::from(new_model(id.clone(), caller, now, f))
+        .insert(conn)
+        .await
+        .map_err(|e| map_unique(e, external_id.as_deref()))?;
     let created = to_customer(row.clone())?;
     audit::record(
         conn,
@@ -317,23 +373,10 @@ pub async fn update_customer(
         return to_customer(row);
     }
     let external_id = after.external_id.clone();
-    let row_id = row.id.clone();
+    let mut changed = row.clone();
+    apply_fields(&mut changed, after);
     write(svc, caller, row, "customer.updated", move |m| {
-        m.search_text = Set(search_text(
-            row_id.as_str(),
-            after.email.as_deref(),
-            after.name.as_deref(),
-            after.external_id.as_deref(),
-        ));
-        m.external_id = Set(after.external_id);
-        m.email = Set(after.email);
-        m.name = Set(after.name);
-        m.phone = Set(after.phone);
-        m.tax_id = Set(after.tax_id);
-        m.country = Set(after.country);
-        m.username = Set(after.username);
-        m.profile_url = Set(after.profile_url);
-        m.metadata = Set(serde_json::to_string(&after.metadata).unwrap_or_else(|_| "{}".into()));
+        set_editable(m, changed)
     })
     .await
     .map_err(|e| match e {

@@ -16,6 +16,7 @@ pub mod demo;
 pub mod entitlements;
 pub mod error;
 pub mod idempotency;
+pub mod imports;
 pub mod orders;
 pub mod outbox;
 pub mod paging;

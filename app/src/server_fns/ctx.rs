@@ -122,7 +122,12 @@ pub fn clear_portal_cookie() {
 /// Refuses a request sent by another site's page: a browser always names the page's origin
 /// on a POST, and it must be this server.
 pub async fn require_same_origin() -> Result<(), AppError> {
-    let headers = headers().await?;
+    same_origin(&headers().await?)
+}
+
+/// The same check on a plain handler's headers: a browser's request from another site (its
+/// `Origin` names another host) is refused.
+pub fn same_origin(headers: &HeaderMap) -> Result<(), AppError> {
     let Some(origin) = headers.get(ORIGIN).and_then(|v| v.to_str().ok()) else {
         return Ok(()); // not a browser's cross-site request
     };
@@ -132,7 +137,7 @@ pub async fn require_same_origin() -> Result<(), AppError> {
         .unwrap_or("");
     let origin_host = origin.split("://").nth(1).unwrap_or("");
     if origin_host.is_empty() || origin_host != host {
-        tracing::warn!(%origin, "cross-origin server function call refused");
+        tracing::warn!(%origin, "cross-origin request refused");
         return Err(AppError::CrossOrigin);
     }
     Ok(())

@@ -235,6 +235,11 @@ prefixed_id!(
     WebhookAttemptId,
     "wha_"
 );
+prefixed_id!(
+    /// One run of a CSV import of customers.
+    CustomerImportId,
+    "imp_"
+);
 
 #[cfg(test)]
 mod tests {

@@ -8,6 +8,7 @@ pub mod entitlement;
 pub mod enums;
 pub mod error;
 pub mod ids;
+pub mod import;
 pub mod money;
 pub mod order;
 pub mod page;
@@ -23,9 +24,9 @@ pub use customer::{Customer, CustomerStats, Metadata};
 pub use entitlement::Entitlement;
 pub use error::{AppError, ErrorCode, ErrorType};
 pub use ids::{
-    ApiKeyId, BanId, ChargeAttemptId, CommandId, CustomerId, DisputeId, EmailId, EntitlementId,
-    EventId, InvoiceId, OrderId, PaymentAttemptId, PaymentDetailId, PortalCodeId, ProductId,
-    ProviderEventId, RefundId, SessionId, SubscriptionId, UserId, WebhookAttemptId,
+    ApiKeyId, BanId, ChargeAttemptId, CommandId, CustomerId, CustomerImportId, DisputeId, EmailId,
+    EntitlementId, EventId, InvoiceId, OrderId, PaymentAttemptId, PaymentDetailId, PortalCodeId,
+    ProductId, ProviderEventId, RefundId, SessionId, SubscriptionId, UserId, WebhookAttemptId,
     WebhookDeliveryId, WebhookEndpointId, WorkspaceId,
 };
 pub use order::{Dispute, Order, PaymentMethod, Refund};

@@ -8,6 +8,7 @@ pub mod entitlements;
 pub mod error;
 pub mod idempotency;
 pub mod ids;
+pub mod imports;
 pub mod json;
 pub mod openapi;
 pub mod orders;
@@ -43,6 +44,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .routes(routes!(customers::archive_customer))
         .routes(routes!(customers::unarchive_customer))
         .routes(routes!(customers::export_customer_data))
+        .routes(routes!(imports::create_import))
+        .routes(routes!(imports::get_import))
+        .routes(routes!(imports::import_report))
         .routes(routes!(payment_details::get_customer_stats))
         .routes(routes!(products::list_products, products::create_product))
         .routes(routes!(products::get_product))

@@ -19,6 +19,7 @@ mod customers_api;
 mod embed;
 mod http;
 mod idempotency;
+mod imports;
 mod migrations;
 mod money_api;
 mod money_safety;

@@ -6,6 +6,8 @@ pub mod ban_identity;
 pub mod charge_attempt;
 pub mod customer;
 pub mod customer_currency_total;
+pub mod customer_import;
+pub mod customer_import_row;
 pub mod customer_session;
 pub mod dispute;
 pub mod email;

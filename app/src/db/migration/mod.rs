@@ -15,6 +15,7 @@ mod m20261202_000009_customer_sessions;
 mod m20261202_000010_portal_mail;
 mod m20261203_000011_portal_embed;
 mod m20261203_000012_webhooks;
+mod m20261204_000013_customer_imports;
 
 /// Every migration in order; `server migrate` and the embedded default's start apply them.
 #[derive(Debug)]
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_portal_mail::Migration),
             Box::new(m20261203_000011_portal_embed::Migration),
             Box::new(m20261203_000012_webhooks::Migration),
+            Box::new(m20261204_000013_customer_imports::Migration),
         ]
     }
 }

@@ -371,49 +371,58 @@ pub async fn delete_endpoint(
     Ok(())
 }
 
-/// Writes one delivery per enabled endpoint of the workspace that wants this event, inside the
-/// event's transaction: the outbox.
+/// Writes one delivery per event and enabled endpoint of the workspace that wants it, inside
+/// the events' transaction: the outbox.
 pub(crate) async fn enqueue<C: ConnectionTrait>(
     conn: &C,
     workspace_id: &WorkspaceId,
-    event_id: &EventId,
-    action: &str,
+    events: &[(EventId, &str)],
     at: DateTime<Utc>,
 ) -> Result<(), DomainError> {
-    let Some(event_type) = webhook_type(action) else {
+    let typed: Vec<(&EventId, &str)> = events
+        .iter()
+        .filter_map(|(id, action)| webhook_type(action).map(|t| (id, t)))
+        .collect();
+    if typed.is_empty() {
         return Ok(());
-    };
-    let endpoints = webhook_endpoint::Entity::find()
+    }
+    let endpoints: Vec<(WebhookEndpointId, Vec<String>)> = webhook_endpoint::Entity::find()
         .filter(webhook_endpoint::Column::WorkspaceId.eq(workspace_id))
         .filter(webhook_endpoint::Column::Enabled.eq(true))
         .all(conn)
-        .await?;
-    let rows: Vec<webhook_delivery::ActiveModel> = endpoints
+        .await?
         .into_iter()
-        .filter(|e| {
-            wants(
-                &stored_json::<Vec<String>>(&e.event_types).unwrap_or_default(),
-                event_type,
-            )
-        })
-        .map(|e| webhook_delivery::ActiveModel {
-            id: Set(WebhookDeliveryId::generate_at(at)),
-            workspace_id: Set(workspace_id.clone()),
-            endpoint_id: Set(e.id),
-            event_id: Set(event_id.clone()),
-            event_type: Set(event_type.to_owned()),
-            status: Set(DeliveryStatus::Pending),
-            attempts: Set(0),
-            next_attempt_at: Set(at),
-            payload: Set(None),
-            last_status: Set(None),
-            last_error: Set(None),
-            created_at: Set(at),
-            delivered_at: Set(None),
+        .map(|e| {
+            let wanted = stored_json::<Vec<String>>(&e.event_types).unwrap_or_default();
+            (e.id, wanted)
         })
         .collect();
-    if !rows.is_empty() {
-        webhook_delivery::Entity::insert_many(rows)
+    let mut rows: Vec<webhook_delivery::ActiveModel> = Vec::new();
+    for (event_id, event_type) in typed {
+        for (endpoint_id, wanted) in &endpoints {
+            if !wants(wanted, event_type) {
+                continue;
+            }
+            rows.push(webhook_delivery::ActiveModel {
+                id: Set(WebhookDeliveryId::generate_at(at)),
+                workspace_id: Set(workspace_id.clone()),
+                endpoint_id: Set(endpoint_id.clone()),
+                event_id: Set(event_id.clone()),
+                event_type: Set(event_type.to_owned()),
+                status: Set(DeliveryStatus::Pending),
+                attempts: Set(0),
+                next_attempt_at: Set(at),
+                payload: Set(None),
+                last_status: Set(None),
+                last_error: Set(None),
+                created_at: Set(at),
+                delivered_at: Set(None),
+            });
+        }
+    }
+    // Batches stay far below either engine's limit on bound values.
+    for batch in rows.chunks(500) {
+        webhook_delivery::Entity::insert_many(batch.to_vec())
             .exec(conn)
             .await?;
     }

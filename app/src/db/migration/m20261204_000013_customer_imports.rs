@@ -1,0 +1,85 @@
+//! CSV imports of customers: one row per run with its counts, and its per-row report (what
+//! happened to each line of the file, and why a rejected one was refused).
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table("customer_imports")
+                .col(text("id").primary_key())
+                .col(text("workspace_id"))
+                .col(text("mode"))
+                .col(boolean("dry_run"))
+                .col(text("status"))
+                .col(big_integer("rows").default(0))
+                .col(big_integer("created").default(0))
+                .col(big_integer("updated").default(0))
+                .col(big_integer("unchanged").default(0))
+                .col(big_integer("rejected").default(0))
+                .col(text_null("error"))
+                .col(text("actor_type"))
+                .col(text_null("actor_id"))
+                .col(timestamp_with_time_zone("created_at"))
+                .col(timestamp_with_time_zone_null("finished_at"))
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_customer_imports_workspace_id")
+                        .from("customer_imports", "workspace_id")
+                        .to("workspaces", "id"),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_customer_imports_workspace")
+                .table("customer_imports")
+                .col("workspace_id")
+                .col("id")
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table("customer_import_rows")
+                .col(text("import_id"))
+                .col(big_integer("line"))
+                .col(text("outcome"))
+                .col(text_null("customer_id"))
+                .col(text_null("field"))
+                .col(text_null("reason"))
+                .primary_key(Index::create().col("import_id").col("line"))
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_customer_import_rows_import_id")
+                        .from("customer_import_rows", "import_id")
+                        .to("customer_imports", "id"),
+                )
+                .to_owned(),
+        )
+        .await?;
+        // Erasure finds a customer's report rows.
+        m.create_index(
+            Index::create()
+                .name("ix_customer_import_rows_customer")
+                .table("customer_import_rows")
+                .col("customer_id")
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table("customer_import_rows").to_owned())
+            .await?;
+        m.drop_table(Table::drop().table("customer_imports").to_owned())
+            .await
+    }
+}

@@ -1,0 +1,990 @@
+//! CSV import of customers. A file is read on a blocking thread (the `csv` crate, UTF-8 with or
+//! without a byte-order mark, comma or semicolon, quoted newlines) and checked row by row there;
+//! the checked rows arrive here in chunks of a few hundred, each written in one transaction
+//! with its audit events, webhook deliveries and report rows. Memory stays flat however long
+//! the file is, and a bad row is reported without stopping the others.
+//!
+//! A row matches a customer by `id` (a Patron id, as the export writes it), else by
+//! `external_id`; email is never a key. An empty cell leaves a matched customer's field as it
+//! is; `metadata.<key>` columns add or replace single keys.
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::io::{BufRead, BufReader, Read};
+
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use tokio::sync::mpsc;
+
+use crate::db::entities::{customer, customer_import, customer_import_row};
+use crate::types::activity::TargetKind;
+use crate::types::customer::{CustomerCreate, Metadata};
+use crate::types::import::{
+    CustomerImport, ImportColumn, ImportMode, ImportPreview, ImportReportRow, ImportStatus,
+    RowOutcome,
+};
+use crate::types::{CustomerId, CustomerImportId, Scope};
+
+use super::actor::Caller;
+use super::audit::{self, Change};
+use super::customers::{self, Fields};
+use super::{DomainError, Services, validate};
+
+/// Rows written per transaction.
+const CHUNK: usize = 500;
+/// Data rows a preview shows.
+const PREVIEW_ROWS: usize = 5;
+/// Columns the export writes that Patron computes: read past, never written.
+const COMPUTED: [&str; 6] = [
+    "lifetime_value",
+    "currency",
+    "orders",
+    "active_subscriptions",
+    "subscription_status",
+    "created_at",
+];
+/// The fields a column may name, as the export writes them.
+const FIELDS: [&str; 9] = [
+    "id",
+    "external_id",
+    "email",
+    "name",
+    "phone",
+    "tax_id",
+    "country",
+    "username",
+    "profile_url",
+];
+
+/// How to run an import.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// Create only, or create or update.
+    pub mode: ImportMode,
+    /// Check and count every row, write no customer.
+    pub dry_run: bool,
+}
+
+/// How far an import has got, for a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportProgress {
+    /// Bytes of the file read so far.
+    pub bytes: u64,
+    /// Data rows with an outcome so far.
+    pub rows: u64,
+}
+
+/// What one header column fills.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Column {
+    Id,
+    Field(&'static str),
+    Metadata(String),
+    Computed,
+}
+
+impl Column {
+    fn parse(index: usize, header: &str) -> Result<Self, DomainError> {
+        let h = header.trim();
+        let lower = h.to_ascii_lowercase();
+        if lower == "id" {
+            return Ok(Self::Id);
+        }
+        if let Some(f) = FIELDS.iter().find(|f| **f == lower) {
+            return Ok(Self::Field(f));
+        }
+        if COMPUTED.contains(&lower.as_str()) {
+            return Ok(Self::Computed);
+        }
+        if lower.starts_with("metadata.") {
+            // `to_ascii_lowercase` keeps byte offsets, so the prefix has the same length in `h`.
+            let key = &h["metadata.".len()..];
+            let one: Metadata = [(key.to_owned(), String::new())].into();
+            return match validate::metadata(&one) {
+                Ok(()) => Ok(Self::Metadata(key.to_owned())),
+                Err(e) => Err(DomainError::invalid(
+                    "header",
+                    format!("column {} ({h:?}): {}", index + 1, reason_of(&e)),
+                )),
+            };
+        }
+        Err(DomainError::invalid(
+            "header",
+            format!(
+                "column {} ({h:?}) is not a customer field: use {}, metadata.<key>, or the export's columns",
+                index + 1,
+                FIELDS.join(", ")
+            ),
+        ))
+    }
+
+    fn describe(&self, header: &str) -> ImportColumn {
+        let (field, note) = match self {
+            Self::Id => (Some("id".to_owned()), None),
+            Self::Field(f) => (Some((*f).to_owned()), None),
+            Self::Metadata(k) => (Some(format!("metadata.{k}")), None),
+            Self::Computed => (None, Some("computed by Patron: not imported".to_owned())),
+        };
+        ImportColumn {
+            header: header.trim().to_owned(),
+            field,
+            note,
+        }
+    }
+}
+
+fn reason_of(e: &DomainError) -> String {
+    match e {
+        DomainError::Invalid { message, .. } => message.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// A file's columns, checked: known names, none twice.
+#[derive(Debug, Clone)]
+struct Header {
+    columns: Vec<Column>,
+    names: Vec<String>,
+}
+
+impl Header {
+    fn parse(record: &csv::ByteRecord) -> Result<Self, DomainError> {
+        let mut columns = Vec::with_capacity(record.len());
+        let mut names: Vec<String> = Vec::with_capacity(record.len());
+        for (i, raw) in record.iter().enumerate() {
+            let name = std::str::from_utf8(raw).map_err(|_| {
+                DomainError::invalid("header", format!("column {} is not UTF-8 text", i + 1))
+            })?;
+            let column = Column::parse(i, name)?;
+            if column != Column::Computed && columns.contains(&column) {
+                return Err(DomainError::invalid(
+                    "header",
+                    format!("column {} repeats {:?}", i + 1, name.trim()),
+                ));
+            }
+            columns.push(column);
+            names.push(name.trim().to_owned());
+        }
+        Ok(Self { columns, names })
+    }
+}
+
+/// Why a row was refused: the column (as the header names it) and the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Rejection {
+    field: Option<String>,
+    reason: String,
+}
+
+impl Rejection {
+    fn new(field: Option<&str>, reason: impl Into<String>) -> Self {
+        Self {
+            field: field.map(str::to_owned),
+            reason: reason.into(),
+        }
+    }
+
+    /// A field error from validation, named as the file's column (`metadata.plan`).
+    fn of(e: DomainError) -> Self {
+        match e {
+            DomainError::Invalid { field, message } => {
+                let field = match field.strip_prefix("metadata[") {
+                    Some(rest) => format!("metadata.{}", rest.trim_end_matches(']')),
+                    None => field,
+                };
+                Self {
+                    field: Some(field),
+                    reason: message,
+                }
+            }
+            other => Self::new(None, other.to_string()),
+        }
+    }
+}
+
+/// A row that passed the field checks: what it asks for.
+#[derive(Debug, Clone)]
+struct Candidate {
+    id: Option<CustomerId>,
+    /// The non-empty cells, validated and normalised; `None` leaves a field as it is.
+    fields: Fields,
+}
+
+#[derive(Debug, Clone)]
+struct Prepared {
+    line: i64,
+    row: Result<Candidate, Rejection>,
+}
+
+impl Prepared {
+    /// What identifies the row's customer, to keep a chunk free of two rows for one customer.
+    fn keys(&self) -> Vec<String> {
+        let Ok(c) = &self.row else { return vec![] };
+        let mut keys = Vec::new();
+        if let Some(id) = &c.id {
+            keys.push(format!("i:{id}"));
+        }
+        if let Some(x) = &c.fields.external_id {
+            keys.push(format!("x:{x}"));
+        }
+        keys
+    }
+}
+
+fn prepare(header: &Header, record: &csv::ByteRecord) -> Result<Candidate, Rejection> {
+    if record.len() != header.columns.len() {
+        return Err(Rejection::new(
+            None,
+            format!(
+                "has {} cells where the header has {}",
+                record.len(),
+                header.columns.len()
+            ),
+        ));
+    }
+    let mut id = None;
+    let mut input = CustomerCreate::default();
+    let mut metadata = Metadata::new();
+    for ((column, name), raw) in header.columns.iter().zip(&header.names).zip(record) {
+        let text = std::str::from_utf8(raw)
+            .map_err(|_| Rejection::new(Some(name), "is not UTF-8 text"))?
+            .trim();
+        if text.is_empty() {
+            continue;
+        }
+        let value = Some(text.to_owned());
+        match column {
+            Column::Id => {
+                id = Some(CustomerId::parse(text).map_err(|_| {
+                    Rejection::new(Some("id"), "is not a customer id (cus_ and 26 characters)")
+                })?);
+            }
+            Column::Field("external_id") => input.external_id = value,
+            Column::Field("email") => input.email = value,
+            Column::Field("name") => input.name = value,
+            Column::Field("phone") => input.phone = value,
+            Column::Field("tax_id") => input.tax_id = value,
+            Column::Field("country") => input.country = value,
+            Column::Field("username") => input.username = value,
+            Column::Field("profile_url") => input.profile_url = value,
+            Column::Field(_) | Column::Computed => {}
+            Column::Metadata(key) => {
+                metadata.insert(key.clone(), text.to_owned());
+            }
+        }
+    }
+    if !metadata.is_empty() {
+        input.metadata = Some(metadata);
+    }
+    let fields = Fields::validated(&input).map_err(Rejection::of)?;
+    Ok(Candidate { id, fields })
+}
+
+/// The delimiter of a file whose first bytes are `head`: the one its first line uses more,
+/// outside quotes (a comma when neither appears).
+fn sniff(head: &[u8]) -> u8 {
+    let (mut commas, mut semicolons, mut quoted) = (0usize, 0usize, false);
+    for &b in head {
+        match b {
+            b'\n' if !quoted => break,
+            b'"' => quoted = !quoted,
+            b',' if !quoted => commas += 1,
+            b';' if !quoted => semicolons += 1,
+            _ => {}
+        }
+    }
+    if semicolons > commas { b';' } else { b',' }
+}
+
+/// A CSV reader over `reader` with its byte-order mark skipped and its delimiter sniffed.
+fn csv_reader<R: Read>(reader: R) -> std::io::Result<(csv::Reader<BufReader<R>>, u8)> {
+    let mut buffered = BufReader::with_capacity(64 * 1024, reader);
+    let head = buffered.fill_buf()?;
+    let bom = head.starts_with(b"\xEF\xBB\xBF");
+    let delimiter = sniff(if bom { &head[3..] } else { head });
+    if bom {
+        buffered.consume(3);
+    }
+    let csv = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(buffered);
+    Ok((csv, delimiter))
+}
+
+fn read_header<R: Read>(csv: &mut csv::Reader<R>) -> Result<Header, DomainError> {
+    let mut record = csv::ByteRecord::new();
+    match csv.read_byte_record(&mut record) {
+        Ok(true) => Header::parse(&record),
+        Ok(false) => Err(DomainError::invalid(
+            "file",
+            "is empty: its first line must name the columns",
+        )),
+        Err(e) => Err(DomainError::invalid("file", format!("cannot be read: {e}"))),
+    }
+}
+
+/// What the reading thread sends.
+enum Parsed {
+    Header,
+    Rows { rows: Vec<Prepared>, bytes: u64 },
+    Failed(String),
+}
+
+/// Reads `reader` to its end on the current (blocking) thread, sending the header's verdict,
+/// then chunks of checked rows. Stops when the receiver is gone.
+fn read_file<R: Read>(reader: R, tx: mpsc::Sender<Result<Parsed, DomainError>>) {
+    let (mut csv, _) = match csv_reader(reader) {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = tx.blocking_send(Err(DomainError::invalid(
+                "file",
+                format!("cannot be read: {e}"),
+            )));
+            return;
+        }
+    };
+    let header = match read_header(&mut csv) {
+        Ok(h) => h,
+        Err(e) => {
+            let _ = tx.blocking_send(Err(e));
+            return;
+        }
+    };
+    if tx.blocking_send(Ok(Parsed::Header)).is_err() {
+        return;
+    }
+    let mut record = csv::ByteRecord::new();
+    let mut chunk: Vec<Prepared> = Vec::with_capacity(CHUNK);
+    let mut keys: HashSet<String> = HashSet::new();
+    loop {
+        match csv.read_byte_record(&mut record) {
+            Ok(true) => {
+                let line = record.position().map_or(0, |p| p.line()) as i64;
+                let prepared = Prepared {
+                    line,
+                    row: prepare(&header, &record),
+                };
+                let row_keys = prepared.keys();
+                // Two rows for one customer never share a chunk: the later one is matched
+                // against what the earlier one wrote.
+                if chunk.len() >= CHUNK || row_keys.iter().any(|k| keys.contains(k)) {
+                    let rows = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
+                    keys.clear();
+                    let bytes = csv.position().byte();
+                    if tx.blocking_send(Ok(Parsed::Rows { rows, bytes })).is_err() {
+                        return;
+                    }
+                }
+                keys.extend(row_keys);
+                chunk.push(prepared);
+            }
+            Ok(false) => break,
+            Err(e) => {
+                let bytes = csv.position().byte();
+                if !chunk.is_empty() {
+                    let rows = std::mem::take(&mut chunk);
+                    if tx.blocking_send(Ok(Parsed::Rows { rows, bytes })).is_err() {
+                        return;
+                    }
+                }
+                let _ = tx.blocking_send(Ok(Parsed::Failed(format!(
+                    "the file could not be read past byte {bytes}: {e}"
+                ))));
+                return;
+            }
+        }
+    }
+    if !chunk.is_empty() {
+        let bytes = csv.position().byte();
+        let _ = tx.blocking_send(Ok(Parsed::Rows { rows: chunk, bytes }));
+    }
+}
+
+/// The first rows of a file as an import would read them, and what each column maps to; a
+/// header the import would refuse is the same error here.
+pub fn preview(head: &[u8]) -> Result<ImportPreview, DomainError> {
+    let (mut csv, delimiter) = csv_reader(head)
+        .map_err(|e| DomainError::invalid("file", format!("cannot be read: {e}")))?;
+    let header = read_header(&mut csv)?;
+    let columns = header
+        .columns
+        .iter()
+        .zip(&header.names)
+        .map(|(c, n)| c.describe(n))
+        .collect();
+    let mut rows = Vec::new();
+    let mut record = csv::StringRecord::new();
+    // The head may end inside a row: a row that cannot be read ends the preview.
+    while rows.len() < PREVIEW_ROWS && matches!(csv.read_record(&mut record), Ok(true)) {
+        rows.push(record.iter().map(str::to_owned).collect());
+    }
+    Ok(ImportPreview {
+        delimiter: char::from(delimiter).to_string(),
+        columns,
+        rows,
+    })
+}
+
+/// One row's outcome, as stored in the report.
+struct Outcome {
+    line: i64,
+    outcome: RowOutcome,
+    customer_id: Option<CustomerId>,
+    rejection: Option<Rejection>,
+}
+
+impl Outcome {
+    fn rejected(line: i64, customer_id: Option<CustomerId>, r: Rejection) -> Self {
+        Self {
+            line,
+            outcome: RowOutcome::Rejected,
+            customer_id,
+            rejection: Some(r),
+        }
+    }
+}
+
+/// External ids a dry run has pretended to create, as 64-bit hashes (8 bytes a row), so that a
+/// later row for the same customer is counted as the real import would count it.
+type Pretended = HashSet<u64>;
+
+fn hash_of(x: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    x.hash(&mut h);
+    h.finish()
+}
+
+/// Imports a CSV file of customers read from `reader` (blocking reads, done off the async
+/// workers). A header the import cannot use fails before anything is written; after that,
+/// every row gets an outcome in the report, and `on_progress` hears after every chunk.
+pub async fn import_customers<R: Read + Send + 'static>(
+    svc: &Services,
+    caller: &Caller,
+    options: ImportOptions,
+    reader: R,
+    on_progress: &(dyn Fn(ImportProgress) + Send + Sync),
+) -> Result<CustomerImport, DomainError> {
+    caller.require(Scope::CustomersWrite)?;
+    let (tx, mut rx) = mpsc::channel(2);
+    let reading = tokio::task::spawn_blocking(move || read_file(reader, tx));
+    match rx.recv().await {
+        Some(Ok(Parsed::Header)) => {}
+        Some(Err(e)) => return Err(e),
+        Some(Ok(_)) | None => {
+            return Err(DomainError::internal(format!(
+                "the import's reader stopped before the header: {:?}",
+                reading.await.err()
+            )));
+        }
+    }
+    let id = CustomerImportId::generate_at(svc.clock.now());
+    customer_import::ActiveModel {
+        id: Set(id.clone()),
+        workspace_id: Set(caller.workspace_id.clone()),
+        mode: Set(options.mode),
+        dry_run: Set(options.dry_run),
+        status: Set(ImportStatus::Running),
+        rows: Set(0),
+        created: Set(0),
+        updated: Set(0),
+        unchanged: Set(0),
+        rejected: Set(0),
+        error: Set(None),
+        actor_type: Set(caller.actor.kind()),
+        actor_id: Set(caller.actor.id().map(str::to_owned)),
+        created_at: Set(svc.clock.now()),
+        finished_at: Set(None),
+    }
+    .insert(&svc.db)
+    .await?;
+    let mut pretended = Pretended::new();
+    let mut rows_done = 0u64;
+    let mut failure: Option<String> = None;
+    while let Some(message) = rx.recv().await {
+        match message {
+            Ok(Parsed::Rows { rows, bytes }) => {
+                let n = rows.len() as u64;
+                if let Err(e) = write_chunk(svc, caller, &id, options, rows, &mut pretended).await {
+                    let line_note = format!("a database error stopped the import: {e}");
+                    finish(svc, &id, Some(line_note)).await?;
+                    return Err(e);
+                }
+                rows_done += n;
+                on_progress(ImportProgress {
+                    bytes,
+                    rows: rows_done,
+                });
+            }
+            Ok(Parsed::Failed(reason)) => failure = Some(reason),
+            Ok(Parsed::Header) | Err(_) => {}
+        }
+    }
+    finish(svc, &id, failure).await?;
+    get_import(svc, caller, &id).await
+}
+
+async fn finish(
+    svc: &Services,
+    id: &CustomerImportId,
+    error: Option<String>,
+) -> Result<(), DomainError> {
+    let status = if error.is_some() {
+        ImportStatus::Failed
+    } else {
+        ImportStatus::Done
+    };
+    customer_import::Entity::update_many()
+        .col_expr(customer_import::Column::Status, Expr::val(status.as_str()))
+        .col_expr(customer_import::Column::Error, Expr::val(error))
+        .col_expr(
+            customer_import::Column::FinishedAt,
+            Expr::val(svc.clock.now()),
+        )
+        .filter(customer_import::Column::Id.eq(id.as_str()))
+        .exec(&svc.db)
+        .await?;
+    Ok(())
+}
+
+/// Writes one chunk; a unique-index race lost to a concurrent writer (on PostgreSQL) retries
+/// the chunk, which then sees the winner's row.
+async fn write_chunk(
+    svc: &Services,
+    caller: &Caller,
+    import: &CustomerImportId,
+    options: ImportOptions,
+    rows: Vec<Prepared>,
+    pretended: &mut Pretended,
+) -> Result<(), DomainError> {
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match try_chunk(svc, caller, import, options, &rows, pretended).await {
+            Err(DomainError::Db(e))
+                if tries < 3
+                    && matches!(
+                        e.sql_err(),
+                        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+                    ) => {}
+            other => return other,
+        }
+    }
+}
+
+async fn try_chunk(
+    svc: &Services,
+    caller: &Caller,
+    import: &CustomerImportId,
+    options: ImportOptions,
+    rows: &[Prepared],
+    pretended: &mut Pretended,
+) -> Result<(), DomainError> {
+    let txn = svc.write_txn().await?;
+    let candidates = || rows.iter().filter_map(|p| p.row.as_ref().ok());
+    let ids: Vec<&str> = candidates()
+        .filter_map(|c| c.id.as_ref().map(CustomerId::as_str))
+        .collect();
+    let external_ids: Vec<&str> = candidates()
+        .filter_map(|c| c.fields.external_id.as_deref())
+        .collect();
+    let scope = customer::Column::WorkspaceId.eq(caller.workspace_id.as_str());
+    let mut by_id: HashMap<CustomerId, customer::Model> = HashMap::new();
+    if !ids.is_empty() {
+        for row in customer::Entity::find()
+            .filter(scope.clone())
+            .filter(customer::Column::Id.is_in(ids))
+            .all(&txn)
+            .await?
+        {
+            by_id.insert(row.id.clone(), row);
+        }
+    }
+    let mut by_external_id: HashMap<String, customer::Model> = HashMap::new();
+    if !external_ids.is_empty() {
+        for row in customer::Entity::find()
+            .filter(scope)
+            .filter(customer::Column::ExternalId.is_in(external_ids))
+            .all(&txn)
+            .await?
+        {
+            if let Some(x) = row.external_id.clone() {
+                by_external_id.insert(x, row);
+            }
+        }
+    }
+
+    let now = svc.clock.now();
+    let mut outcomes: Vec<Outcome> = Vec::with_capacity(rows.len());
+    let mut inserts: Vec<customer::ActiveModel> = Vec::new();
+    // (customer, action, before, after)
+    let mut events: Vec<(CustomerId, &'static str, serde_json::Value)> = Vec::new();
+    let mut newly_pretended: Vec<u64> = Vec::new();
+    for p in rows {
+        let c = match &p.row {
+            Ok(c) => c,
+            Err(r) => {
+                outcomes.push(Outcome::rejected(p.line, None, r.clone()));
+                continue;
+            }
+        };
+        let matched = match (&c.id, &c.fields.external_id) {
+            (Some(id), _) => match by_id.get(id) {
+                Some(row) => Some(row),
+                None => {
+                    let r = Rejection::new(Some("id"), "no customer has this id in the workspace");
+                    outcomes.push(Outcome::rejected(p.line, None, r));
+                    continue;
+                }
+            },
+            (None, Some(x)) => by_external_id.get(x),
+            (None, None) => None,
+        };
+        let Some(row) = matched else {
+            let key = c.fields.external_id.as_deref().map(hash_of);
+            if options.dry_run && key.is_some_and(|k| pretended.contains(&k)) {
+                // An earlier row of this dry run would have created this customer.
+                outcomes.push(match options.mode {
+                    ImportMode::CreateOnly => Outcome::rejected(
+                        p.line,
+                        None,
+                        Rejection::new(
+                            Some("external_id"),
+                            "matches a customer an earlier row creates; create_only imports never change a customer",
+                        ),
+                    ),
+                    ImportMode::CreateOrUpdate => Outcome {
+                        line: p.line,
+                        outcome: RowOutcome::Updated,
+                        customer_id: None,
+                        rejection: None,
+                    },
+                });
+                continue;
+            }
+            newly_pretended.extend(key);
+            let id = CustomerId::generate_at(now);
+            let model = customers::new_model(id.clone(), caller, now, c.fields.clone());
+            let diff = audit::diff(None, Some(&customers::snapshot_of(&model)?));
+            events.push((id.clone(), "customer.created", diff));
+            inserts.push(model.into());
+            outcomes.push(Outcome {
+                line: p.line,
+                outcome: RowOutcome::Created,
+                customer_id: Some(id),
+                rejection: None,
+            });
+            continue;
+        };
+        if options.mode == ImportMode::CreateOnly {
+            let field = if c.id.is_some() { "id" } else { "external_id" };
+            let r = Rejection::new(
+                Some(field),
+                format!(
+                    "matches customer {}; create_only imports never change a customer",
+                    row.id
+                ),
+            );
+            outcomes.push(Outcome::rejected(p.line, Some(row.id.clone()), r));
+            continue;
+        }
+        let before = Fields::of(row)?;
+        let after = merged(before.clone(), &c.fields);
+        if let Err(e) = validate::metadata(&after.metadata) {
+            outcomes.push(Outcome::rejected(
+                p.line,
+                Some(row.id.clone()),
+                Rejection::of(e),
+            ));
+            continue;
+        }
+        if let Some(x) = &after.external_id
+            && before.external_id.as_ref() != Some(x)
+            && let Some(holder) = by_external_id.get(x).filter(|h| h.id != row.id)
+        {
+            let r = Rejection::new(
+                Some("external_id"),
+                format!("already belongs to customer {}", holder.id),
+            );
+            outcomes.push(Outcome::rejected(p.line, Some(row.id.clone()), r));
+            continue;
+        }
+        if after == before {
+            outcomes.push(Outcome {
+                line: p.line,
+                outcome: RowOutcome::Unchanged,
+                customer_id: Some(row.id.clone()),
+                rejection: None,
+            });
+            continue;
+        }
+        let mut changed = row.clone();
+        customers::apply_fields(&mut changed, after);
+        changed.updated_at = now;
+        changed.version = row.version + 1;
+        let mut update = customer::ActiveModel {
+            updated_at: Set(now),
+            version: Set(changed.version),
+            ..Default::default()
+        };
+        let diff = audit::diff(
+            Some(&customers::snapshot_of(row)?),
+            Some(&customers::snapshot_of(&changed)?),
+        );
+        customers::set_editable(&mut update, changed);
+        // Compare-and-swap on the version read: an edit made meanwhile is not overwritten.
+        let done = customer::Entity::update_many()
+            .set(update)
+            .filter(customer::Column::Id.eq(row.id.as_str()))
+            .filter(customer::Column::Version.eq(row.version))
+            .exec(&txn)
+            .await?;
+        if done.rows_affected == 0 {
+            let r = Rejection::new(
+                None,
+                "the customer was changed by someone else during the import; import the row again",
+            );
+            outcomes.push(Outcome::rejected(p.line, Some(row.id.clone()), r));
+            continue;
+        }
+        events.push((row.id.clone(), "customer.updated", diff));
+        outcomes.push(Outcome {
+            line: p.line,
+            outcome: RowOutcome::Updated,
+            customer_id: Some(row.id.clone()),
+            rejection: None,
+        });
+    }
+    for batch in inserts.chunks(CHUNK / 2) {
+        customer::Entity::insert_many(batch.to_vec())
+            .exec(&txn)
+            .await?;
+    }
+    let changes: Vec<Change<'_>> = events
+        .iter()
+        .map(|(id, action, diff)| Change {
+            action,
+            target_type: TargetKind::Customer,
+            target_id: id.as_str(),
+            customer_id: Some(id),
+            changes: diff.clone(),
+        })
+        .collect();
+    audit::record_many(&txn, svc, caller, changes).await?;
+    if options.dry_run {
+        txn.rollback().await?;
+        let report = svc.write_txn().await?;
+        write_report(&report, import, &outcomes).await?;
+        report.commit().await?;
+        pretended.extend(newly_pretended);
+    } else {
+        write_report(&txn, import, &outcomes).await?;
+        txn.commit().await?;
+    }
+    Ok(())
+}
+
+/// `before` with every field the row gives replaced, and its metadata keys added or replaced.
+fn merged(mut before: Fields, given: &Fields) -> Fields {
+    fn put(slot: &mut Option<String>, v: &Option<String>) {
+        if v.is_some() {
+            slot.clone_from(v);
+        }
+    }
+    put(&mut before.external_id, &given.external_id);
+    put(&mut before.email, &given.email);
+    put(&mut before.name, &given.name);
+    put(&mut before.phone, &given.phone);
+    put(&mut before.tax_id, &given.tax_id);
+    put(&mut before.country, &given.country);
+    put(&mut before.username, &given.username);
+    put(&mut before.profile_url, &given.profile_url);
+    before
+        .metadata
+        .extend(given.metadata.iter().map(|(k, v)| (k.clone(), v.clone())));
+    before
+}
+
+/// Appends the chunk's report rows and adds them to the import's counts.
+async fn write_report<C: ConnectionTrait>(
+    conn: &C,
+    import: &CustomerImportId,
+    outcomes: &[Outcome],
+) -> Result<(), DomainError> {
+    let rows: Vec<customer_import_row::ActiveModel> = outcomes
+        .iter()
+        .map(|o| customer_import_row::ActiveModel {
+            import_id: Set(import.clone()),
+            line: Set(o.line),
+            outcome: Set(o.outcome),
+            customer_id: Set(o.customer_id.clone()),
+            field: Set(o.rejection.as_ref().and_then(|r| r.field.clone())),
+            reason: Set(o.rejection.as_ref().map(|r| r.reason.clone())),
+        })
+        .collect();
+    for batch in rows.chunks(CHUNK) {
+        customer_import_row::Entity::insert_many(batch.to_vec())
+            .exec(conn)
+            .await?;
+    }
+    let count = |k: RowOutcome| outcomes.iter().filter(|o| o.outcome == k).count() as i64;
+    let add = |c: customer_import::Column, n: i64| Expr::col(c).add(n);
+    use customer_import::Column as C;
+    customer_import::Entity::update_many()
+        .col_expr(C::Rows, add(C::Rows, outcomes.len() as i64))
+        .col_expr(C::Created, add(C::Created, count(RowOutcome::Created)))
+        .col_expr(C::Updated, add(C::Updated, count(RowOutcome::Updated)))
+        .col_expr(
+            C::Unchanged,
+            add(C::Unchanged, count(RowOutcome::Unchanged)),
+        )
+        .col_expr(C::Rejected, add(C::Rejected, count(RowOutcome::Rejected)))
+        .filter(C::Id.eq(import.as_str()))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+fn present(row: customer_import::Model, base: &str) -> CustomerImport {
+    CustomerImport {
+        object: "customer_import".into(),
+        report_url: format!("{base}/api/v1/customer_imports/{}/report.csv", row.id),
+        id: row.id,
+        mode: row.mode,
+        dry_run: row.dry_run,
+        status: row.status,
+        rows: row.rows,
+        created: row.created,
+        updated: row.updated,
+        unchanged: row.unchanged,
+        rejected: row.rejected,
+        error: row.error,
+        created_at: row.created_at,
+        finished_at: row.finished_at,
+    }
+}
+
+async fn find_import(
+    svc: &Services,
+    caller: &Caller,
+    id: &CustomerImportId,
+) -> Result<customer_import::Model, DomainError> {
+    customer_import::Entity::find_by_id(id.clone())
+        .filter(customer_import::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
+        .one(&svc.db)
+        .await?
+        .ok_or(DomainError::NotFound {
+            what: "customer import",
+        })
+}
+
+/// One import of the caller's workspace.
+pub async fn get_import(
+    svc: &Services,
+    caller: &Caller,
+    id: &CustomerImportId,
+) -> Result<CustomerImport, DomainError> {
+    caller.require(Scope::CustomersRead)?;
+    let row = find_import(svc, caller, id).await?;
+    Ok(present(row, &svc.public_url))
+}
+
+/// The workspace's latest imports, newest first.
+pub async fn recent_imports(
+    svc: &Services,
+    caller: &Caller,
+    limit: u64,
+) -> Result<Vec<CustomerImport>, DomainError> {
+    caller.require(Scope::CustomersRead)?;
+    Ok(customer_import::Entity::find()
+        .filter(customer_import::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
+        .order_by_desc(customer_import::Column::Id)
+        .limit(limit)
+        .all(&svc.db)
+        .await?
+        .into_iter()
+        .map(|row| present(row, &svc.public_url))
+        .collect())
+}
+
+/// Report rows of an import after `after_line`, in line order, at most `limit`; the report
+/// download walks it page by page. `problems_only` keeps the rejected rows.
+pub async fn report_page(
+    svc: &Services,
+    caller: &Caller,
+    id: &CustomerImportId,
+    after_line: i64,
+    limit: u64,
+    problems_only: bool,
+) -> Result<Vec<ImportReportRow>, DomainError> {
+    caller.require(Scope::CustomersRead)?;
+    find_import(svc, caller, id).await?;
+    let mut q = customer_import_row::Entity::find()
+        .filter(customer_import_row::Column::ImportId.eq(id.as_str()))
+        .filter(customer_import_row::Column::Line.gt(after_line));
+    if problems_only {
+        q = q.filter(customer_import_row::Column::Outcome.eq(RowOutcome::Rejected));
+    }
+    Ok(q.order_by_asc(customer_import_row::Column::Line)
+        .limit(limit)
+        .all(&svc.db)
+        .await?
+        .into_iter()
+        .map(|r| ImportReportRow {
+            line: r.line,
+            outcome: r.outcome,
+            customer_id: r.customer_id,
+            field: r.field,
+            reason: r.reason,
+        })
+        .collect())
+}
+
+/// How many customers the workspace has; the import benchmark's check that every row landed.
+pub async fn customer_count(svc: &Services, caller: &Caller) -> Result<u64, DomainError> {
+    Ok(customer::Entity::find()
+        .filter(customer::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
+        .count(&svc.db)
+        .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_delimiter_is_the_one_the_first_line_uses_outside_quotes() {
+        assert_eq!(sniff(b"email,name\na;b,c"), b',');
+        assert_eq!(sniff(b"email;name;\"a,b,c\"\n"), b';');
+        assert_eq!(sniff(b"email"), b',');
+    }
+
+    #[test]
+    fn a_preview_maps_columns_and_refuses_unknown_ones() {
+        let p =
+            preview(b"\xEF\xBB\xBFEmail;Name;metadata.plan;lifetime_value\na@x.io;Ann;pro;12.00\n")
+                .unwrap();
+        assert_eq!(p.delimiter, ";");
+        let fields: Vec<_> = p.columns.iter().map(|c| c.field.clone()).collect();
+        assert_eq!(
+            fields,
+            [
+                Some("email".into()),
+                Some("name".into()),
+                Some("metadata.plan".into()),
+                None
+            ]
+        );
+        assert_eq!(p.rows, [["a@x.io", "Ann", "pro", "12.00"]]);
+        let e = preview(b"email,emial\n").unwrap_err();
+        assert!(e.to_string().contains("column 2 (\"emial\")"), "{e}");
+        let e = preview(b"email,Email\n").unwrap_err();
+        assert!(e.to_string().contains("column 2 repeats"), "{e}");
+        assert!(preview(b"").is_err());
+    }
+}

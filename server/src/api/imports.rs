@@ -1,0 +1,250 @@
+//! `/api/v1/customer_imports`: a CSV file of customers in, a per-row report out.
+
+use app::domain::imports::{self, ImportOptions};
+use app::domain::{Caller, Services};
+use app::types::CustomerImportId;
+use app::types::import::{CustomerImport, ImportMode};
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use futures::{StreamExt, TryStreamExt, stream};
+use serde::Deserialize;
+use tokio_util::io::{StreamReader, SyncIoBridge};
+use utoipa::IntoParams;
+
+use super::error::{ApiError, ErrorEnvelope};
+use super::ids::path_id;
+use super::json::ApiQuery;
+use crate::state::AppState;
+
+/// Report rows read per query while the report streams.
+const REPORT_PAGE: u64 = 5_000;
+
+/// How to import.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportParams {
+    /// `create_or_update` (the default): a row matching a customer (by `id`, else
+    /// `external_id`) updates it; `create_only`: such a row is rejected.
+    mode: Option<ImportMode>,
+    /// `true`: check and count every row, change no customer.
+    dry_run: Option<bool>,
+}
+
+impl ImportParams {
+    fn options(&self) -> ImportOptions {
+        ImportOptions {
+            mode: self.mode.unwrap_or_default(),
+            dry_run: self.dry_run.unwrap_or(false),
+        }
+    }
+}
+
+/// A CSV body: `text/csv` (or `application/csv`) is required, so that a JSON body sent here by
+/// mistake is refused rather than read as one odd column.
+fn require_csv(headers: &HeaderMap) -> Result<(), ApiError> {
+    let kind = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = kind.split(';').next().unwrap_or("").trim();
+    if essence.eq_ignore_ascii_case("text/csv") || essence.eq_ignore_ascii_case("application/csv") {
+        Ok(())
+    } else {
+        Err(ApiError::header_invalid(
+            "Content-Type",
+            "must be text/csv: send the file itself as the body",
+        ))
+    }
+}
+
+/// Runs the import over a request body, read as it arrives.
+pub async fn import_body(
+    svc: &Services,
+    caller: &Caller,
+    options: ImportOptions,
+    body: Body,
+) -> Result<CustomerImport, ApiError> {
+    let bytes = body.into_data_stream().map_err(std::io::Error::other);
+    let reader = SyncIoBridge::new(StreamReader::new(bytes));
+    Ok(imports::import_customers(svc, caller, options, reader, &|_| {}).await?)
+}
+
+/// Import customers from a CSV file sent as the body (`Content-Type: text/csv`), UTF-8 with or
+/// without a byte-order mark, comma- or semicolon-separated.
+///
+/// The first line names the columns: `id`, `external_id`, `email`, `name`, `phone`, `tax_id`,
+/// `country`, `username`, `profile_url` and `metadata.<key>`; the figures the export writes
+/// (`lifetime_value`, `orders`, ...) are read past. A row matches a customer by `id`, else by
+/// `external_id` (never by email); an empty cell leaves the matched customer's field as it is.
+/// Every row gets an outcome (created, updated, unchanged, rejected with the field and
+/// reason) in the report; a bad row never stops the others. An unknown column refuses the
+/// whole file before any row is read.
+#[utoipa::path(
+    post, path = "/customer_imports", tag = "customers", params(ImportParams),
+    request_body(content = String, content_type = "text/csv", description = "The CSV file"),
+    responses(
+        (status = 201, description = "The import, finished: its counts and report URL", body = CustomerImport),
+        (status = 400, description = "The header names an unknown column, or the body is not text/csv", body = ErrorEnvelope),
+        (status = 403, description = "The key lacks customers:write", body = ErrorEnvelope),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn create_import(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiQuery(params): ApiQuery<ImportParams>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<(StatusCode, Json<CustomerImport>), ApiError> {
+    require_csv(&headers)?;
+    let import = import_body(&state.services, &caller, params.options(), body).await?;
+    Ok((StatusCode::CREATED, Json(import)))
+}
+
+/// An import: its status and counts.
+#[utoipa::path(
+    get, path = "/customer_imports/{id}", tag = "customers",
+    params(("id" = String, Path, description = "imp_...")),
+    responses(
+        (status = 200, description = "The import", body = CustomerImport),
+        (status = 404, description = "No such import in this workspace", body = ErrorEnvelope),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn get_import(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<CustomerImport>, ApiError> {
+    let id: CustomerImportId = path_id(&id, "customer import")?;
+    Ok(Json(
+        imports::get_import(&state.services, &caller, &id).await?,
+    ))
+}
+
+/// An import's report as CSV, one line per data row of the file: `line` (the file's line the
+/// row starts on), `outcome`, `customer_id`, `field`, `reason`.
+#[utoipa::path(
+    get, path = "/customer_imports/{id}/report.csv", tag = "customers",
+    params(("id" = String, Path, description = "imp_...")),
+    responses(
+        (status = 200, description = "The report", content_type = "text/csv", body = String),
+        (status = 404, description = "No such import in this workspace", body = ErrorEnvelope),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn import_report(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id: CustomerImportId = path_id(&id, "customer import")?;
+    report_csv(state.services.clone(), caller, id).await
+}
+
+fn report_chunk(
+    rows: &[app::types::import::ImportReportRow],
+    header: bool,
+) -> std::io::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::with_capacity(rows.len() * 48));
+    if header {
+        w.write_record(["line", "outcome", "customer_id", "field", "reason"])?;
+    }
+    for r in rows {
+        w.write_record([
+            r.line.to_string(),
+            r.outcome.to_string(),
+            r.customer_id
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            crate::export::cell(r.field.as_deref()),
+            crate::export::cell(r.reason.as_deref()),
+        ])?;
+    }
+    w.into_inner()
+        .map_err(|e| std::io::Error::other(e.to_string()))
+}
+
+/// The report, streamed page by page so that a million lines never sit in memory.
+pub async fn report_csv(
+    svc: Services,
+    caller: Caller,
+    id: CustomerImportId,
+) -> Result<Response, ApiError> {
+    // The first page is read before answering, so that a missing import is a proper 404.
+    let first = imports::report_page(&svc, &caller, &id, 0, REPORT_PAGE, false).await?;
+    let filename = format!("attachment; filename=\"{id}-report.csv\"");
+    let body = stream::unfold(
+        (Some(first), 0i64, true, false, svc, caller, id),
+        |(ready, after, header, done, svc, caller, id)| async move {
+            if done {
+                return None;
+            }
+            let rows = match ready {
+                Some(rows) => rows,
+                None => match imports::report_page(&svc, &caller, &id, after, REPORT_PAGE, false)
+                    .await
+                {
+                    Ok(rows) => rows,
+                    Err(e) => {
+                        tracing::error!(error = %e, "import report stopped");
+                        let err = std::io::Error::other("report failed");
+                        return Some((Err(err), (None, after, false, true, svc, caller, id)));
+                    }
+                },
+            };
+            if rows.is_empty() && !header {
+                return None;
+            }
+            let last = rows.last().map_or(after, |r| r.line);
+            let full = rows.len() as u64 == REPORT_PAGE;
+            let bytes = report_chunk(&rows, header);
+            Some((bytes, (None, last, false, !full, svc, caller, id)))
+        },
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, filename),
+        ],
+        Body::from_stream(body.fuse()),
+    )
+        .into_response())
+}
+
+/// The signed-in merchant user of a dashboard request, refusing another site's page.
+async fn dashboard_caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, ApiError> {
+    app::server_fns::ctx::same_origin(headers).map_err(ApiError::from)?;
+    let token = app::server_fns::ctx::session_token_in(headers)
+        .ok_or_else(|| ApiError::from(app::types::AppError::Unauthenticated))?;
+    let user = app::domain::accounts::session_user(&state.services, &token, None).await?;
+    Ok(user.caller)
+}
+
+/// `POST /dashboard/customer_imports`: the Import page's upload (the file as the body).
+pub async fn dashboard_import(
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<ImportParams>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<(StatusCode, Json<CustomerImport>), ApiError> {
+    let caller = dashboard_caller(&state, &headers).await?;
+    require_csv(&headers)?;
+    let import = import_body(&state.services, &caller, params.options(), body).await?;
+    Ok((StatusCode::CREATED, Json(import)))
+}
+
+/// `GET /dashboard/customer_imports/{id}/report.csv`: the report's download link.
+pub async fn dashboard_report(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let caller = dashboard_caller(&state, &headers).await?;
+    let id: CustomerImportId = path_id(&id, "customer import")?;
+    report_csv(state.services.clone(), caller, id).await
+}
