@@ -364,6 +364,7 @@ pub async fn seed_bench(
                 search_text: Set(search),
                 banned_until: Set(None),
                 portal_link_version: Set(0),
+                erased_at: Set(None),
             });
         }
         written_orders += os.len() as u64;

@@ -167,6 +167,7 @@ pub async fn customer_page(
     let stats = super::stats::get_customer_stats(svc, caller, id).await?;
     let revenue = revenue_by_month(svc, caller, id).await?;
     let ban = super::bans::active_ban_for(svc, caller, id).await?;
+    let erasure_request = super::erasure::open_request(svc, caller, id).await?;
     let last_order = super::orders::list_orders(svc, caller, id, None, Limit::new(Some(1))?, None)
         .await?
         .data
@@ -182,6 +183,7 @@ pub async fn customer_page(
         last_order,
         role,
         ban,
+        erasure_request,
     })
 }
 

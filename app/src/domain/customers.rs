@@ -151,6 +151,7 @@ fn to_customer(row: customer::Model) -> Result<Customer, DomainError> {
         updated_at: row.updated_at,
         archived_at: row.archived_at,
         version: row.version,
+        erased_at: row.erased_at,
     })
 }
 
@@ -196,6 +197,7 @@ pub(crate) fn new_model(
         subscription_status: None,
         banned_until: None,
         portal_link_version: 0,
+        erased_at: None,
     };
     apply_fields(&mut row, f);
     row
@@ -357,6 +359,7 @@ pub async fn update_customer(
 ) -> Result<Customer, DomainError> {
     caller.require(Scope::CustomersWrite)?;
     let row = find_row(&svc.db, caller, id).await?;
+    super::erasure::refuse_if_erased(&row)?;
     if let Some(v) = patch.version
         && v != row.version
     {
@@ -393,6 +396,7 @@ pub async fn archive_customer(
 ) -> Result<Customer, DomainError> {
     caller.require(Scope::CustomersWrite)?;
     let row = find_row(&svc.db, caller, id).await?;
+    super::erasure::refuse_if_erased(&row)?;
     if row.archived_at.is_some() {
         return to_customer(row);
     }
@@ -411,6 +415,7 @@ pub async fn unarchive_customer(
 ) -> Result<Customer, DomainError> {
     caller.require(Scope::CustomersWrite)?;
     let row = find_row(&svc.db, caller, id).await?;
+    super::erasure::refuse_if_erased(&row)?;
     if row.archived_at.is_none() {
         return to_customer(row);
     }

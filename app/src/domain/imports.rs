@@ -681,6 +681,11 @@ async fn try_chunk(
             });
             continue;
         };
+        if row.erased_at.is_some() {
+            let r = Rejection::new(None, format!("customer {} was erased", row.id));
+            outcomes.push(Outcome::rejected(p.line, Some(row.id.clone()), r));
+            continue;
+        }
         if options.mode == ImportMode::CreateOnly {
             let field = if c.id.is_some() { "id" } else { "external_id" };
             let r = Rejection::new(

@@ -14,6 +14,7 @@ pub mod customers;
 pub mod data_export;
 pub mod demo;
 pub mod entitlements;
+pub mod erasure;
 pub mod error;
 pub mod idempotency;
 pub mod imports;

@@ -71,6 +71,8 @@ pub(crate) async fn refuse_blocked<C: ConnectionTrait>(
     if details.is_empty() {
         return Ok(());
     }
+    // An erased person's email and IP details are on file as keyed hashes (see erasure).
+    let key = super::workspaces::signing_key(conn, workspace_id).await?;
     let mut any = Condition::any();
     for d in details {
         any = any.add(
@@ -78,6 +80,15 @@ pub(crate) async fn refuse_blocked<C: ConnectionTrait>(
                 .add(pd::Column::Kind.eq(d.kind))
                 .add(pd::Column::Value.eq(d.value.as_str())),
         );
+        if matches!(d.kind, PaymentDetailKind::Email | PaymentDetailKind::Ip) {
+            any = any.add(Condition::all().add(pd::Column::Kind.eq(d.kind)).add(
+                pd::Column::Value.eq(super::erasure::keyed_hash(
+                    &key,
+                    d.kind.as_str(),
+                    d.value.trim(),
+                )),
+            ));
+        }
     }
     let blocked = pd::Entity::find()
         .filter(pd::Column::WorkspaceId.eq(workspace_id))

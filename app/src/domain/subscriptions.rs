@@ -361,7 +361,7 @@ pub(crate) async fn write<C: ConnectionTrait>(
     Ok(after)
 }
 
-fn is_live(status: SubscriptionStatus) -> bool {
+pub(crate) fn is_live(status: SubscriptionStatus) -> bool {
     status == SubscriptionStatus::Active || status == SubscriptionStatus::PastDue
 }
 

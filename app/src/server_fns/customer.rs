@@ -68,6 +68,28 @@ pub async fn update_customer(id: String, patch: CustomerUpdate) -> Result<Custom
     crate::server_fns::ctx::with_status(run.await)
 }
 
+/// Erases a customer's personal data (GDPR Art. 17): admins and owners.
+#[server(prefix = "/rpc", endpoint = "customer/erase", input = Json)]
+pub async fn erase_customer(id: String) -> Result<Customer, AppError> {
+    let run = async {
+        let (svc, caller) = on_server::caller().await?;
+        let id = on_server::id(&id, "customer")?;
+        Ok(crate::domain::erasure::erase_customer(&svc, &caller, &id, true).await?)
+    };
+    crate::server_fns::ctx::with_status(run.await)
+}
+
+/// The workspace's open erasure requests, soonest due first.
+#[server(prefix = "/rpc", endpoint = "customer/erasure_requests")]
+pub async fn load_erasure_requests() -> Result<Vec<crate::types::portal::ErasureRequest>, AppError>
+{
+    let run = async {
+        let (svc, caller) = on_server::caller().await?;
+        Ok(crate::domain::erasure::open_requests(&svc, &caller).await?)
+    };
+    crate::server_fns::ctx::with_status(run.await)
+}
+
 /// Archives a customer: out of the list, kept with everything they bought.
 #[server(prefix = "/rpc", endpoint = "customer/archive", input = Json)]
 pub async fn archive_customer(id: String) -> Result<Customer, AppError> {

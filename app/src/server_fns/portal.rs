@@ -112,6 +112,20 @@ pub async fn cancel_my_subscription(
     super::ctx::with_status(run.await)
 }
 
+/// "Erase my data": asks the shop to erase the customer; answers when it is due.
+#[server(prefix = "/rpc", endpoint = "portal/request_erasure", client = crate::embed::PortalClient)]
+pub async fn request_my_erasure() -> Result<chrono::DateTime<chrono::Utc>, AppError> {
+    let run = async {
+        use super::ctx;
+        let (svc, who) = ctx::portal_customer().await?;
+        let ip = ctx::client_ip().await;
+        Ok(crate::domain::portal::request_erasure(&svc, &who, ip)
+            .await?
+            .due_at)
+    };
+    super::ctx::with_status(run.await)
+}
+
 /// Takes back a scheduled cancellation of one of the customer's subscriptions.
 #[server(prefix = "/rpc", endpoint = "portal/recover_subscription", client = crate::embed::PortalClient)]
 pub async fn recover_my_subscription(id: String) -> Result<(), AppError> {

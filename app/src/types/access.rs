@@ -34,7 +34,8 @@ impl Role {
             | Scope::CommandsWrite
             | Scope::BansWrite
             | Scope::WorkspaceWrite
-            | Scope::WebhooksWrite => self >= Role::Admin,
+            | Scope::WebhooksWrite
+            | Scope::CustomersErase => self >= Role::Admin,
         }
     }
 }
@@ -85,11 +86,14 @@ pub enum Scope {
     /// Manage webhook endpoints and read and resend their deliveries.
     #[serde(rename = "webhooks:write")]
     WebhooksWrite,
+    /// Erase a customer's personal data (GDPR Art. 17): irreversible.
+    #[serde(rename = "customers:erase")]
+    CustomersErase,
 }
 
 impl Scope {
     /// Every scope.
-    pub const ALL: [Scope; 14] = [
+    pub const ALL: [Scope; 15] = [
         Scope::CustomersRead,
         Scope::CustomersWrite,
         Scope::ProductsRead,
@@ -104,6 +108,7 @@ impl Scope {
         Scope::PortalWrite,
         Scope::WorkspaceWrite,
         Scope::WebhooksWrite,
+        Scope::CustomersErase,
     ];
 
     /// The scope's name (`customers:read`).
@@ -123,6 +128,7 @@ impl Scope {
             Scope::PortalWrite => "portal:write",
             Scope::WorkspaceWrite => "workspace:write",
             Scope::WebhooksWrite => "webhooks:write",
+            Scope::CustomersErase => "customers:erase",
         }
     }
 }

@@ -103,4 +103,6 @@ pub struct CustomerPageData {
     pub role: Role,
     /// The active ban matching this customer, if any: the page's red banner.
     pub ban: Option<Ban>,
+    /// The customer's open request to be erased, if any: the page's amber banner.
+    pub erasure_request: Option<super::portal::ErasureRequest>,
 }

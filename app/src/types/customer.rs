@@ -54,6 +54,9 @@ pub struct Customer {
     pub archived_at: Option<DateTime<Utc>>,
     /// Optimistic lock: send it back with a change to refuse overwriting someone else's edit.
     pub version: i64,
+    /// When the customer's personal data was erased (GDPR Art. 17); the record stays as an
+    /// anonymised tombstone so that its orders still add up.
+    pub erased_at: Option<DateTime<Utc>>,
 }
 
 impl Customer {

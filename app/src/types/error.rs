@@ -98,6 +98,8 @@ string_enum!(
         InternalError = "internal_error",
         /// A merchant's read-only view of the portal cannot change anything.
         ReadOnlySession = "read_only_session",
+        /// The customer's personal data was erased: it cannot change or open the portal.
+        CustomerErased = "customer_erased",
     }
 );
 
@@ -157,7 +159,8 @@ impl ErrorCode {
             | DisputeClosed
             | DisputeNotLost
             | RepaymentExists
-            | OrderNotPayable => 409,
+            | OrderNotPayable
+            | CustomerErased => 409,
             IdempotencyKeyReused => 422,
             RateLimited => 429,
             InternalError => 500,
@@ -347,7 +350,8 @@ order_not_payable
 rate_limited
 service_unavailable
 internal_error
-read_only_session"
+read_only_session
+customer_erased"
         );
         let statuses: Vec<String> = ErrorCode::ALL
             .iter()

@@ -240,6 +240,11 @@ prefixed_id!(
     CustomerImportId,
     "imp_"
 );
+prefixed_id!(
+    /// An end customer's request to be erased (GDPR Art. 17).
+    ErasureRequestId,
+    "era_"
+);
 
 #[cfg(test)]
 mod tests {

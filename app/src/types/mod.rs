@@ -25,9 +25,9 @@ pub use entitlement::Entitlement;
 pub use error::{AppError, ErrorCode, ErrorType};
 pub use ids::{
     ApiKeyId, BanId, ChargeAttemptId, CommandId, CustomerId, CustomerImportId, DisputeId, EmailId,
-    EntitlementId, EventId, InvoiceId, OrderId, PaymentAttemptId, PaymentDetailId, PortalCodeId,
-    ProductId, ProviderEventId, RefundId, SessionId, SubscriptionId, UserId, WebhookAttemptId,
-    WebhookDeliveryId, WebhookEndpointId, WorkspaceId,
+    EntitlementId, ErasureRequestId, EventId, InvoiceId, OrderId, PaymentAttemptId,
+    PaymentDetailId, PortalCodeId, ProductId, ProviderEventId, RefundId, SessionId, SubscriptionId,
+    UserId, WebhookAttemptId, WebhookDeliveryId, WebhookEndpointId, WorkspaceId,
 };
 pub use order::{Dispute, Order, PaymentMethod, Refund};
 pub use page::Page;

@@ -148,6 +148,8 @@ pub struct PortalOverview {
     pub email: Option<String>,
     /// The merchant's "Back to the shop" address, if the link carried one.
     pub return_url: Option<String>,
+    /// When the customer asked to be erased, the date the shop must have done it by.
+    pub erasure_due_at: Option<DateTime<Utc>>,
     /// Newest first (the latest 50).
     pub orders: Vec<PortalOrder>,
     /// Live ones first, then ended, newest first.
@@ -304,4 +306,28 @@ pub struct PortalReceipt {
     pub email: Option<String>,
     /// The customer's country (ISO 3166-1 alpha-2), if known.
     pub country: Option<String>,
+}
+
+/// An end customer's request, from the portal, to have their personal data erased.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ErasureRequest {
+    /// Always `erasure_request`.
+    pub object: String,
+    /// `era_...`.
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub id: super::ErasureRequestId,
+    /// Who asked.
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub customer_id: super::CustomerId,
+    /// The customer's name or email (empty once erased).
+    pub customer_label: String,
+    /// When they asked.
+    pub requested_at: chrono::DateTime<chrono::Utc>,
+    /// When the law's month runs out (GDPR Art. 12(3)).
+    pub due_at: chrono::DateTime<chrono::Utc>,
+    /// Whole days left until `due_at` (0 on the day, negative once overdue).
+    pub days_left: i64,
+    /// When the customer was erased.
+    pub completed_at: Option<chrono::DateTime<chrono::Utc>>,
 }

@@ -5,6 +5,7 @@ pub mod bans;
 pub mod checkouts;
 pub mod customers;
 pub mod entitlements;
+pub mod erasure;
 pub mod error;
 pub mod idempotency;
 pub mod ids;
@@ -44,6 +45,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .routes(routes!(customers::archive_customer))
         .routes(routes!(customers::unarchive_customer))
         .routes(routes!(customers::export_customer_data))
+        .routes(routes!(erasure::erase_customer))
+        .routes(routes!(erasure::list_erasure_requests))
         .routes(routes!(imports::create_import))
         .routes(routes!(imports::get_import))
         .routes(routes!(imports::import_report))

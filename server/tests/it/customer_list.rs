@@ -112,6 +112,7 @@ async fn data(engine: Engine, n: usize) -> Data {
             search_text: String::new(),
             banned_until: None,
             portal_link_version: 0,
+            erased_at: None,
         };
         let mut mine = model(&tenant.workspace_id);
         let mut theirs = model(&other.workspace_id);

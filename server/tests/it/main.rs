@@ -17,6 +17,7 @@ mod customer_list;
 mod customer_page;
 mod customers_api;
 mod embed;
+mod erasure;
 mod http;
 mod idempotency;
 mod imports;

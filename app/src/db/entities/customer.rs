@@ -72,6 +72,9 @@ pub struct Model {
     pub banned_until: Option<DateTimeUtc>,
     /// Bumped by "Rotate portal link": every signed portal link made before stops working.
     pub portal_link_version: i32,
+    /// When the customer's personal data was erased (GDPR Art. 17): the row stays, anonymised,
+    /// so that its orders still add up.
+    pub erased_at: Option<DateTimeUtc>,
 }
 
 /// Declared from the owned side.

@@ -13,6 +13,7 @@ pub mod dispute;
 pub mod email;
 pub mod entitlement;
 pub mod entitlement_command;
+pub mod erasure_request;
 pub mod event;
 pub mod idempotency_key;
 pub mod invoice;

@@ -1,6 +1,7 @@
 //! Which bans match a purchase or a customer, by index, and each customer's `banned_until`.
 
 use super::*;
+use crate::domain::erasure::keyed_hash;
 use crate::types::payment_detail::PaymentDetailKind;
 
 pub(super) fn active(now: DateTime<Utc>) -> Condition {
@@ -19,7 +20,33 @@ pub(super) async fn ban_ids_matching<C: ConnectionTrait>(
     probe: &Probe,
 ) -> Result<BTreeSet<BanId>, DomainError> {
     let mut ids: BTreeSet<BanId> = BTreeSet::new();
-    let exact = probe.exact();
+    let mut exact = probe.exact();
+    let single_ips: Vec<String> = probe
+        .ips
+        .iter()
+        .filter_map(|i| i.trim().parse::<IpAddr>().ok())
+        .map(|ip| ip.to_string())
+        .collect();
+    if !exact.is_empty() || !single_ips.is_empty() {
+        // A person erased since the ban was made is on file as keyed hashes (see erasure).
+        let key = crate::domain::workspaces::signing_key(conn, ws).await?;
+        let hashed: Vec<(BanIdentityKind, String)> = exact
+            .iter()
+            .filter(|(k, _)| {
+                matches!(
+                    k,
+                    BanIdentityKind::Email | BanIdentityKind::Name | BanIdentityKind::ExternalId
+                )
+            })
+            .map(|(k, v)| (*k, keyed_hash(&key, k.as_str(), v)))
+            .chain(
+                single_ips
+                    .iter()
+                    .map(|ip| (BanIdentityKind::Ip, keyed_hash(&key, "ip", ip))),
+            )
+            .collect();
+        exact.extend(hashed);
+    }
     if !exact.is_empty() {
         let mut any = Condition::any();
         for (kind, value) in &exact {

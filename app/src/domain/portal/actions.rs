@@ -205,3 +205,14 @@ pub async fn link_discord(
     .await?;
     Ok(())
 }
+
+/// "Erase my data": records the customer's request for the shop, which erases them (GDPR
+/// Art. 17); asking again answers the open request.
+pub async fn request_erasure(
+    svc: &Services,
+    who: &PortalCustomer,
+    ip: Option<String>,
+) -> Result<crate::types::portal::ErasureRequest, DomainError> {
+    let caller = acting(who, ip)?;
+    crate::domain::erasure::request_erasure(svc, &caller, &who.customer_id).await
+}

@@ -11,8 +11,8 @@ mod links;
 mod receipts;
 
 pub use actions::{
-    cancel_subscription, download_link, link_discord, recover_subscription, reveal_license_key,
-    update_payment_method,
+    cancel_subscription, download_link, link_discord, recover_subscription, request_erasure,
+    reveal_license_key, update_payment_method,
 };
 pub use codes::{
     CODE_LEN, CODE_REQUEST_EMAIL, CODE_REQUEST_IP, CODE_TRIES, CODE_TRY_EMAIL, CODE_TRY_IP,
@@ -219,6 +219,7 @@ pub async fn create_customer_session(
         }
     };
     let customer = found.ok_or(DomainError::NotFound { what: "customer" })?;
+    crate::domain::erasure::refuse_if_erased(&customer)?;
     let shop = workspace::Entity::find_by_id(caller.workspace_id.clone())
         .one(&svc.db)
         .await?
@@ -518,7 +519,14 @@ pub async fn overview(svc: &Services, who: &PortalCustomer) -> Result<PortalOver
     let items =
         super::entitlements::portal_items(&svc.db, &who.workspace_id, &who.customer_id).await?;
     let now = svc.clock.now();
+    let erasure_due_at = crate::db::entities::erasure_request::Entity::find()
+        .filter(crate::db::entities::erasure_request::Column::CustomerId.eq(&who.customer_id))
+        .filter(crate::db::entities::erasure_request::Column::CompletedAt.is_null())
+        .one(&svc.db)
+        .await?
+        .map(|r| r.due_at);
     Ok(PortalOverview {
+        erasure_due_at,
         branding: branding_of(&shop),
         shop: shop.name,
         read_only: who.read_only,
