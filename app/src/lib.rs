@@ -81,6 +81,8 @@ pub fn App() -> impl IntoView {
                         view=|| view! { <Redirect path="/dashboard/customers" /> }
                     />
                     <Route path=path!("customers") view=CustomersPage />
+                    <Route path=path!("imports") view=pages::dashboard::imports::ImportPage />
+                    <Route path=path!("erasure-requests") view=pages::dashboard::erasure::ErasureRequestsPage />
                     <Route path=path!("settings") view=pages::dashboard::settings::SettingsPage />
                     <Route
                         path=path!("settings/webhooks/:id")

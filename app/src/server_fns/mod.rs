@@ -5,6 +5,7 @@ pub mod auth;
 pub mod ctx;
 pub mod customer;
 pub mod dashboard;
+pub mod imports;
 pub mod portal;
 pub mod webhooks;
 

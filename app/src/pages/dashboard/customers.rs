@@ -258,15 +258,24 @@ pub fn CustomersPage() -> impl IntoView {
                         "Everyone who pays you: what they bought, their subscriptions and their benefits."
                     </p>
                 </div>
-                <a
-                    href=move || export_href(&query.read())
-                    download="customers.csv"
-                    rel="external"
-                    class="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium shadow-sm hover:bg-slate-50"
-                >
-                    "Export CSV"
-                </a>
+                <div class="flex gap-2">
+                    <a
+                        href="/dashboard/imports"
+                        class="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium shadow-sm hover:bg-slate-50"
+                    >
+                        "Import CSV"
+                    </a>
+                    <a
+                        href=move || export_href(&query.read())
+                        download="customers.csv"
+                        rel="external"
+                        class="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium shadow-sm hover:bg-slate-50"
+                    >
+                        "Export CSV"
+                    </a>
+                </div>
             </header>
+            <crate::pages::dashboard::erasure::ErasureNotice />
             <form
                 method="get"
                 action="/dashboard/customers"

@@ -2,6 +2,8 @@
 
 pub mod customer;
 pub mod customers;
+pub mod erasure;
+pub mod imports;
 pub mod layout;
 pub mod settings;
 pub mod webhooks;

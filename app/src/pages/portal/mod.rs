@@ -18,10 +18,12 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::alert::Alert;
-use crate::components::dialog::{BTN, StatusBadge, Submission};
+use crate::components::dialog::{BTN, Confirm, StatusBadge, Submission};
 use crate::components::hydration::use_hydrated;
 use crate::components::time::LocalTime;
-use crate::server_fns::portal::{ChoosePortalCustomer, PortalSignOut, load_portal};
+use crate::server_fns::portal::{
+    ChoosePortalCustomer, PortalSignOut, RequestMyErasure, load_portal,
+};
 use crate::types::money;
 use crate::types::portal::{
     PortalBranding, PortalChoices, PortalOrder, PortalOverview, PortalState,
@@ -169,6 +171,14 @@ pub(crate) fn Overview(overview: PortalOverview, refresh: RwSignal<u32>) -> impl
     let items = overview.items;
     let read_only = overview.read_only;
     let banned = overview.banned;
+    let shop = overview.shop.clone();
+    let erasure_due = overview.erasure_due_at;
+    let erase_open = RwSignal::new(false);
+    let erase_error = RwSignal::new(None::<String>);
+    let asking = Submission::<RequestMyErasure>::reporting_to(erase_error, move |_| {
+        erase_open.set(false);
+        refresh.update(|n| *n += 1);
+    });
     view! {
         {read_only.then(|| view! {
             <p class="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900" role="status" data-testid="portal-read-only">
@@ -194,6 +204,18 @@ pub(crate) fn Overview(overview: PortalOverview, refresh: RwSignal<u32>) -> impl
                 <a href=url class=BTN>{format!("Back to {}", overview.shop)}</a>
             })}
             <FileLink href="/portal/data_export.json" filename="my-data.json" label="Download my data" />
+            {(!read_only && erasure_due.is_none()).then(|| view! {
+                <button
+                    type="button"
+                    class=BTN
+                    on:click=move |_| {
+                        erase_error.set(None);
+                        erase_open.set(true);
+                    }
+                >
+                    "Erase my data"
+                </button>
+            })}
             {(!embedded).then(|| view! {
                 <button
                     type="button"
@@ -206,6 +228,22 @@ pub(crate) fn Overview(overview: PortalOverview, refresh: RwSignal<u32>) -> impl
             })}
         </header>
         {move || signing_out.error().get().map(|e| view! { <Alert>{e}</Alert> })}
+        {erasure_due.map(|due| view! {
+            <p class="rounded-md border border-slate-200 bg-white px-3 py-2 text-sm text-slate-700" role="status" data-testid="portal-erasure">
+                {format!("You asked {shop} to erase your personal data. The law gives them until ")}
+                <LocalTime at=due />
+                "."
+            </p>
+        })}
+        <Confirm
+            open=erase_open
+            title=format!("Ask {} to erase your data?", overview.shop)
+            message="The shop will erase your name, email and other personal details, everywhere it keeps them, within a month as the law requires. Your subscriptions will be canceled and you will no longer be able to sign in here. Records of your payments stay, without your name, for the shop's accounts.".to_owned()
+            confirm_label="Ask to erase my data".to_owned()
+            busy=asking.busy()
+            error=erase_error
+            on_confirm=Callback::new(move |()| asking.submit(RequestMyErasure {}))
+        />
         <section aria-labelledby="portal-subscriptions" class="space-y-3">
             <h2 id="portal-subscriptions" class="text-lg font-semibold text-slate-900">"Subscriptions"</h2>
             {if subscriptions.is_empty() {

@@ -30,7 +30,9 @@ pub use subscriptions::SubscriptionsTab;
 
 use crate::components::alert::{Alert, Tone};
 use crate::components::dialog::{BTN, BTN_DANGER, Confirm, Submission};
-use crate::server_fns::customer::{ArchiveCustomer, UnarchiveCustomer, load_customer_page};
+use crate::server_fns::customer::{
+    ArchiveCustomer, EraseCustomer, UnarchiveCustomer, load_customer_page,
+};
 use crate::types::activity::CustomerPageData;
 use crate::types::{AppError, Customer, CustomerStats, Role, Scope, money};
 
@@ -136,18 +138,68 @@ fn Header(data: CustomerPageData) -> impl IntoView {
         revenue,
         role,
         ban,
+        erasure_request,
         ..
     } = data;
-    let can_ban = role.allows(Scope::BansWrite);
-    let can_share_portal = role.allows(Scope::PortalWrite);
+    let erased = customer.erased_at.is_some();
+    let can_ban = role.allows(Scope::BansWrite) && !erased;
+    let can_share_portal = role.allows(Scope::PortalWrite) && !erased;
+    let can_erase = role.allows(Scope::CustomersErase) && !erased;
     let ban_open = RwSignal::new(false);
     let banned = ban.is_some();
     let banner = ban.map(|b| {
         view! { <ban::BanBanner ban=b customer=customer.clone() can_edit=can_ban /> }.into_any()
     });
-    let name = customer.display_name().to_owned();
+    let name = if erased {
+        "Erased customer".to_owned()
+    } else {
+        customer.display_name().to_owned()
+    };
     let archived = customer.archived_at.is_some();
-    let can_edit = role.allows(Scope::CustomersWrite);
+    let can_edit = role.allows(Scope::CustomersWrite) && !erased;
+    let erase_open = RwSignal::new(false);
+    let erase_error = RwSignal::new(None::<String>);
+    let erasing = Submission::<EraseCustomer>::reporting_to(erase_error, move |_| {
+        erase_open.set(false);
+        ctx.changed();
+    });
+    let erase = Callback::new(move |()| {
+        erasing.submit(EraseCustomer {
+            id: ctx.id.get_untracked(),
+        })
+    });
+    let live = stats.active_subscriptions;
+    let erase_message = format!(
+        "This cannot be undone. Their email, name, phone, tax id, username, profile link, external id, metadata, IP addresses and notes are cleared everywhere Patron keeps them, the activity and webhook logs included, and their portal links stop working.{} What remains is an anonymised record with its orders, refunds and amounts for your accounts; bans that match them keep working.",
+        match live {
+            0 => String::new(),
+            1 => " Their active subscription is canceled first.".to_owned(),
+            n => format!(" Their {n} active subscriptions are canceled first."),
+        }
+    );
+    let erasure_banner = erasure_request.filter(|_| !erased).map(|r| {
+        view! {
+            <div class="flex flex-wrap items-center gap-3 rounded-xl border border-amber-300 bg-amber-50 px-4 py-3" role="status" data-testid="erasure-request">
+                <p class="min-w-0 flex-1 text-sm text-amber-900">
+                    <strong>"Erasure requested. "</strong>
+                    {format!(
+                        "The customer asked on {} to have their personal data erased; the law gives you until {}.",
+                        day(r.requested_at),
+                        day(r.due_at)
+                    )}
+                </p>
+                {can_erase.then(|| view! {
+                    <button type="button" class=BTN_DANGER on:click=move |_| {
+                        erase_error.set(None);
+                        erase_open.set(true);
+                    }>
+                        "Erase now"
+                    </button>
+                })}
+            </div>
+        }
+        .into_any()
+    });
     let edit_open = RwSignal::new(false);
     let archive_open = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
@@ -176,6 +228,7 @@ fn Header(data: CustomerPageData) -> impl IntoView {
         }
     };
     let currency = stats.currency.clone();
+    let name_for_dialog = name.clone();
     // Each part is erased to `AnyView`: nested as one type, the header is too deep for rustc.
     let header = view! {
         <Title text=name.clone() />
@@ -190,16 +243,21 @@ fn Header(data: CustomerPageData) -> impl IntoView {
                 <div class="min-w-0 flex-1">
                     <div class="flex flex-wrap items-center gap-2">
                         <h1 class="text-2xl font-semibold tracking-tight">{name}</h1>
-                        {archived.then(|| view! {
+                        {(archived && !erased).then(|| view! {
                             <span class="rounded-full bg-slate-200 px-2 py-0.5 text-xs font-medium text-slate-700">
                                 "Archived"
+                            </span>
+                        })}
+                        {customer.erased_at.map(|at| view! {
+                            <span class="rounded-full bg-slate-800 px-2 py-0.5 text-xs font-medium text-white" data-testid="erased-badge">
+                                {format!("Erased on {}", day(at))}
                             </span>
                         })}
                     </div>
                     <p class="mt-1 font-mono text-xs text-slate-500">{customer.id.to_string()}</p>
                 </div>
                 <div class="flex flex-wrap gap-2">
-                    <portal::PortalButtons can_share=can_share_portal />
+                    {(!erased).then(|| view! { <portal::PortalButtons can_share=can_share_portal /> })}
                     <a
                         href=format!("/dashboard/customers/{}/data_export.json", customer.id)
                         download
@@ -231,6 +289,18 @@ fn Header(data: CustomerPageData) -> impl IntoView {
                         })}
                     </div>
                 })}
+                {can_erase.then(|| view! {
+                    <button
+                        type="button"
+                        class=BTN_DANGER
+                        on:click=move |_| {
+                            erase_error.set(None);
+                            erase_open.set(true);
+                        }
+                    >
+                        "Erase personal data"
+                    </button>
+                })}
             </div>
             <dl class="mt-5 grid gap-4 sm:grid-cols-3 lg:grid-cols-6">
                 {fact("Email", customer.email.clone())}
@@ -261,12 +331,22 @@ fn Header(data: CustomerPageData) -> impl IntoView {
             error
             on_confirm=archive
         />
+        <Confirm
+            open=erase_open
+            title=format!("Erase {name_for_dialog}'s personal data?")
+            message=erase_message
+            confirm_label="Erase permanently".to_owned()
+            busy=erasing.busy()
+            error=erase_error
+            on_confirm=erase
+        />
     }
     .into_any();
     let stats = view! { <Stats stats /> }.into_any();
     let chart = view! { <chart::RevenueChart points=revenue currency /> }.into_any();
     view! {
         {banner}
+        {erasure_banner}
         {header}
         {ban_dialog}
         {dialogs}

@@ -1,0 +1,453 @@
+//! `/dashboard/imports`: import customers from a CSV file. Choosing a file shows what the
+//! import will read (the delimiter, each column's field, the first rows) before anything is
+//! sent; the file then streams to the server, which reports every row. A dry run checks and
+//! counts without changing anyone. The workspace's recent imports stay listed with their reports.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::components::alert::Alert;
+use crate::components::dialog::{BTN, BTN_PRIMARY, LABEL};
+use crate::components::time::LocalTime;
+#[cfg(feature = "hydrate")]
+use crate::server_fns::imports::preview_customer_import;
+use crate::server_fns::imports::{PROBLEMS_SHOWN, load_customer_imports, load_import_problems};
+use crate::types::AppError;
+use crate::types::import::{CustomerImport, ImportMode, ImportPreview, ImportStatus};
+
+/// How much of the file the preview reads.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+const PREVIEW_BYTES: f64 = 64.0 * 1024.0;
+
+/// The chosen file: a browser object, kept out of signals (which must be `Send`).
+#[cfg(feature = "hydrate")]
+mod chosen {
+    use std::cell::RefCell;
+
+    thread_local! {
+        static FILE: RefCell<Option<leptos::web_sys::File>> = const { RefCell::new(None) };
+    }
+
+    pub fn set(file: Option<leptos::web_sys::File>) {
+        FILE.with(|f| *f.borrow_mut() = file);
+    }
+
+    pub fn get() -> Option<leptos::web_sys::File> {
+        FILE.with(|f| f.borrow().clone())
+    }
+}
+
+/// "1.2 MB" for a byte count.
+fn size_label(bytes: f64) -> String {
+    if bytes >= 1e6 {
+        format!("{:.1} MB", bytes / 1e6)
+    } else if bytes >= 1e3 {
+        format!("{:.0} KB", bytes / 1e3)
+    } else {
+        format!("{bytes:.0} bytes")
+    }
+}
+
+/// The preview of the file's first 64 KB, asked of the server (which parses as the import will).
+#[cfg(feature = "hydrate")]
+async fn read_preview(file: leptos::web_sys::File) -> Result<ImportPreview, AppError> {
+    use leptos::wasm_bindgen::JsCast;
+    let unreadable = || AppError::Invalid {
+        field: "file".into(),
+        message: "cannot be read by the browser".into(),
+    };
+    let head = file
+        .slice_with_f64_and_f64(0.0, PREVIEW_BYTES)
+        .map_err(|_| unreadable())?;
+    let text = wasm_bindgen_futures::JsFuture::from(head.text())
+        .await
+        .map_err(|_| unreadable())?;
+    let text = text
+        .dyn_into::<js_sys::JsString>()
+        .map_err(|_| unreadable())?;
+    preview_customer_import(String::from(text)).await
+}
+
+/// Sends the file to the server as it is read: the finished import, or the error's message.
+#[cfg(feature = "hydrate")]
+async fn upload(
+    file: leptos::web_sys::File,
+    mode: ImportMode,
+    dry_run: bool,
+) -> Result<CustomerImport, String> {
+    let url = format!("/dashboard/customer_imports?mode={mode}&dry_run={dry_run}");
+    let req = gloo_net::http::Request::post(&url)
+        .header("content-type", "text/csv")
+        .body(file)
+        .map_err(|e| e.to_string())?;
+    let res = req.send().await.map_err(|_| {
+        "The connection was lost: the rows sent so far are in the list below.".to_owned()
+    })?;
+    if res.ok() {
+        return res
+            .json::<CustomerImport>()
+            .await
+            .map_err(|e| e.to_string());
+    }
+    let body: serde_json::Value = res.json().await.unwrap_or_default();
+    let message = body["error"]["message"]
+        .as_str()
+        .unwrap_or("The import failed.")
+        .to_owned();
+    Err(message)
+}
+
+/// What a file's header maps to, and its first rows.
+#[component]
+fn PreviewTable(preview: ImportPreview) -> impl IntoView {
+    let delimiter = if preview.delimiter == ";" {
+        "semicolons"
+    } else {
+        "commas"
+    };
+    let ignored = preview.columns.iter().filter(|c| c.field.is_none()).count();
+    view! {
+        <div class="space-y-2" data-testid="import-preview">
+            <p class="text-sm text-slate-600">
+                {format!(
+                    "Columns separated by {delimiter}; {} of {} columns will be imported.",
+                    preview.columns.len() - ignored,
+                    preview.columns.len(),
+                )}
+            </p>
+            <div class="overflow-x-auto rounded-lg border border-slate-200">
+                <table class="min-w-full text-left text-sm">
+                    <thead class="bg-slate-50 text-xs text-slate-600">
+                        <tr>
+                            {preview.columns.iter().map(|c| view! {
+                                <th scope="col" class="whitespace-nowrap px-3 py-2 font-medium">
+                                    <span class="block text-slate-900">{c.header.clone()}</span>
+                                    <span class="block font-normal">
+                                        {match (&c.field, &c.note) {
+                                            (Some(f), _) => format!("→ {f}"),
+                                            (None, Some(n)) => n.clone(),
+                                            (None, None) => "not imported".to_owned(),
+                                        }}
+                                    </span>
+                                </th>
+                            }).collect_view()}
+                        </tr>
+                    </thead>
+                    <tbody class="divide-y divide-slate-100">
+                        {preview.rows.into_iter().map(|row| view! {
+                            <tr>
+                                {row.into_iter().map(|cell| view! {
+                                    <td class="max-w-[16rem] truncate whitespace-nowrap px-3 py-1.5 text-slate-700">{cell}</td>
+                                }).collect_view()}
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </div>
+    }
+}
+
+/// A finished import: its counts, its first rejected rows and the full report's download.
+#[component]
+fn ImportResult(import: CustomerImport) -> impl IntoView {
+    let id = import.id.to_string();
+    let problems = Resource::new(|| (), {
+        let id = id.clone();
+        move |_| load_import_problems(id.clone())
+    });
+    let rejected = import.rejected;
+    let tile = |label: &'static str, value: i64| {
+        view! {
+            <div class="rounded-lg border border-slate-200 bg-white px-4 py-3">
+                <dt class="text-xs font-medium text-slate-500">{label}</dt>
+                <dd class="mt-1 text-xl font-semibold tabular-nums text-slate-900">{value}</dd>
+            </div>
+        }
+    };
+    let heading = match (import.status, import.dry_run) {
+        (ImportStatus::Failed, _) => "The import stopped".to_owned(),
+        (_, true) => format!("Dry run of {} rows: nothing was changed", import.rows),
+        (_, false) => format!("Imported {} rows", import.rows),
+    };
+    view! {
+        <section class="space-y-3 rounded-xl border border-slate-200 bg-white p-4" data-testid="import-result" aria-live="polite">
+            <h2 class="text-base font-semibold">{heading}</h2>
+            {import.error.clone().map(|e| view! { <Alert>{e}</Alert> })}
+            <dl class="grid grid-cols-2 gap-3 sm:grid-cols-4">
+                {tile(if import.dry_run { "Would create" } else { "Created" }, import.created)}
+                {tile(if import.dry_run { "Would update" } else { "Updated" }, import.updated)}
+                {tile("Unchanged", import.unchanged)}
+                {tile("Rejected", import.rejected)}
+            </dl>
+            <Show when=move || { rejected > 0 }>
+                <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading the rejected rows…"</p> }>
+                    {move || Suspend::new(async move {
+                        match problems.await {
+                            Ok(rows) => view! {
+                                <div class="overflow-x-auto rounded-lg border border-slate-200">
+                                    <table class="min-w-full text-left text-sm" data-testid="import-problems">
+                                        <caption class="px-3 py-2 text-left text-xs text-slate-600">
+                                            {if rejected as u64 > PROBLEMS_SHOWN {
+                                                format!("The first {PROBLEMS_SHOWN} of {rejected} rejected rows")
+                                            } else {
+                                                "Rejected rows".to_owned()
+                                            }}
+                                        </caption>
+                                        <thead class="bg-slate-50 text-xs text-slate-600">
+                                            <tr>
+                                                <th scope="col" class="px-3 py-2 font-medium">"Line"</th>
+                                                <th scope="col" class="px-3 py-2 font-medium">"Column"</th>
+                                                <th scope="col" class="px-3 py-2 font-medium">"Reason"</th>
+                                            </tr>
+                                        </thead>
+                                        <tbody class="divide-y divide-slate-100">
+                                            {rows.into_iter().map(|r| view! {
+                                                <tr>
+                                                    <td class="px-3 py-1.5 tabular-nums">{r.line}</td>
+                                                    <td class="px-3 py-1.5 font-mono text-xs">{r.field.unwrap_or_else(|| "(whole row)".into())}</td>
+                                                    <td class="px-3 py-1.5 text-slate-700">{r.reason.unwrap_or_default()}</td>
+                                                </tr>
+                                            }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                </div>
+                            }
+                            .into_any(),
+                            Err(e) => view! { <Alert>{e.to_string()}</Alert> }.into_any(),
+                        }
+                    })}
+                </Suspense>
+            </Show>
+            <a
+                class=BTN
+                href=format!("/dashboard/customer_imports/{id}/report.csv")
+                download=format!("{id}-report.csv")
+                rel="external"
+            >
+                "Download the report (CSV, every row)"
+            </a>
+        </section>
+    }
+}
+
+/// The Import page.
+#[component]
+pub fn ImportPage() -> impl IntoView {
+    let file_name = RwSignal::new(None::<(String, f64)>);
+    let preview = RwSignal::new(None::<Result<ImportPreview, AppError>>);
+    let mode = RwSignal::new(ImportMode::CreateOrUpdate);
+    let dry_run = RwSignal::new(true);
+    let running = RwSignal::new(false);
+    let outcome = RwSignal::new(None::<Result<CustomerImport, String>>);
+    let refresh = RwSignal::new(0_u32);
+    let recent = Resource::new(move || refresh.get(), |_| load_customer_imports());
+
+    let on_file = move |ev: leptos::ev::Event| {
+        outcome.set(None);
+        preview.set(None);
+        #[cfg(feature = "hydrate")]
+        {
+            let input = event_target::<leptos::web_sys::HtmlInputElement>(&ev);
+            let file = input.files().and_then(|list| list.get(0));
+            file_name.set(file.as_ref().map(|f| (f.name(), f.size())));
+            chosen::set(file.clone());
+            if let Some(file) = file {
+                leptos::task::spawn_local(async move {
+                    preview.set(Some(read_preview(file).await));
+                });
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (ev, file_name);
+    };
+
+    let can_start =
+        move || !running.get() && matches!(preview.get(), Some(Ok(_))) && file_name.get().is_some();
+    let start = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        #[cfg(feature = "hydrate")]
+        if can_start()
+            && let Some(file) = chosen::get()
+        {
+            running.set(true);
+            outcome.set(None);
+            let (m, dry) = (mode.get_untracked(), dry_run.get_untracked());
+            // While the file streams, the list below shows the running import's rows so far.
+            let poll = set_interval_with_handle(
+                move || refresh.update(|n| *n += 1),
+                std::time::Duration::from_secs(2),
+            )
+            .ok();
+            leptos::task::spawn_local(async move {
+                let result = upload(file, m, dry).await;
+                if let Some(p) = poll {
+                    p.clear();
+                }
+                running.set(false);
+                outcome.set(Some(result));
+                refresh.update(|n| *n += 1);
+            });
+        }
+    };
+
+    view! {
+        <Title text="Import customers" />
+        <div class="mx-auto max-w-5xl space-y-6">
+            <header>
+                <a href="/dashboard/customers" class="text-sm font-medium text-indigo-600 hover:text-indigo-500">"← Customers"</a>
+                <h1 class="mt-2 text-2xl font-semibold tracking-tight">"Import customers"</h1>
+                <p class="mt-1 max-w-3xl text-sm text-slate-600">
+                    "A CSV file with a header line: id, external_id, email, name, phone, tax_id, country, username, profile_url and metadata.<key> columns (an export can be imported as it is). "
+                    "A row updates the customer with its id or external id, and creates one otherwise; email never matches. An empty cell leaves a field as it is."
+                </p>
+            </header>
+            <form class="space-y-4 rounded-xl border border-slate-200 bg-white p-4" on:submit=start>
+                <div>
+                    <label for="import-file" class=LABEL>"CSV file (UTF-8, commas or semicolons)"</label>
+                    <input
+                        id="import-file"
+                        type="file"
+                        accept=".csv,text/csv"
+                        class="block w-full text-sm text-slate-700 file:mr-3 file:rounded-md file:border file:border-slate-300 file:bg-white file:px-3 file:py-1.5 file:text-sm file:font-medium hover:file:bg-slate-50"
+                        on:change=on_file
+                    />
+                    {move || file_name.get().map(|(name, size)| view! {
+                        <p class="mt-1 text-xs text-slate-500">{format!("{name} · {}", size_label(size))}</p>
+                    })}
+                </div>
+                {move || match preview.get() {
+                    None if file_name.get().is_some() => view! {
+                        <p class="text-sm text-slate-500" role="status">"Reading the first rows…"</p>
+                    }
+                    .into_any(),
+                    None => ().into_any(),
+                    Some(Ok(p)) => view! { <PreviewTable preview=p /> }.into_any(),
+                    Some(Err(e)) => view! {
+                        <Alert>{format!("This file cannot be imported: {e}")}</Alert>
+                    }
+                    .into_any(),
+                }}
+                <fieldset>
+                    <legend class=LABEL>"A row that matches a customer"</legend>
+                    <div class="flex flex-wrap gap-4 text-sm">
+                        <label class="flex items-center gap-2">
+                            <input
+                                type="radio"
+                                name="mode"
+                                prop:checked=move || mode.get() == ImportMode::CreateOrUpdate
+                                on:change=move |_| mode.set(ImportMode::CreateOrUpdate)
+                            />
+                            "updates it"
+                        </label>
+                        <label class="flex items-center gap-2">
+                            <input
+                                type="radio"
+                                name="mode"
+                                prop:checked=move || mode.get() == ImportMode::CreateOnly
+                                on:change=move |_| mode.set(ImportMode::CreateOnly)
+                            />
+                            "is rejected (create only)"
+                        </label>
+                    </div>
+                </fieldset>
+                <label class="flex items-center gap-2 text-sm">
+                    <input
+                        type="checkbox"
+                        prop:checked=move || dry_run.get()
+                        on:change=move |ev| dry_run.set(event_target_checked(&ev))
+                    />
+                    "Dry run: check and count every row, change nothing"
+                </label>
+                <div class="flex items-center gap-3">
+                    <button type="submit" class=BTN_PRIMARY disabled=move || !can_start()>
+                        {move || match (running.get(), dry_run.get()) {
+                            (true, _) => "Importing…",
+                            (false, true) => "Check the file",
+                            (false, false) => "Import",
+                        }}
+                    </button>
+                    <Show when=move || running.get()>
+                        <p class="text-sm text-slate-600" role="status">
+                            "Keep this page open until the import finishes."
+                        </p>
+                    </Show>
+                </div>
+            </form>
+            {move || match outcome.get() {
+                Some(Ok(import)) => view! { <ImportResult import /> }.into_any(),
+                Some(Err(message)) => view! { <Alert>{message}</Alert> }.into_any(),
+                None => ().into_any(),
+            }}
+            <section class="space-y-2">
+                <h2 class="text-base font-semibold">"Recent imports"</h2>
+                <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
+                    {move || Suspend::new(async move {
+                        match recent.await {
+                            Ok(list) if list.is_empty() => view! {
+                                <p class="text-sm text-slate-500">"No imports yet."</p>
+                            }
+                            .into_any(),
+                            Ok(list) => view! { <RecentImports list /> }.into_any(),
+                            Err(e) => view! { <Alert>{e.to_string()}</Alert> }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </section>
+        </div>
+    }
+}
+
+#[component]
+fn RecentImports(list: Vec<CustomerImport>) -> impl IntoView {
+    view! {
+        <div class="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+            <table class="min-w-full text-left text-sm" data-testid="recent-imports">
+                <thead class="bg-slate-50 text-xs text-slate-600">
+                    <tr>
+                        <th scope="col" class="px-3 py-2 font-medium">"Started"</th>
+                        <th scope="col" class="px-3 py-2 font-medium">"Kind"</th>
+                        <th scope="col" class="px-3 py-2 font-medium">"Status"</th>
+                        <th scope="col" class="px-3 py-2 text-right font-medium">"Rows"</th>
+                        <th scope="col" class="px-3 py-2 text-right font-medium">"Created"</th>
+                        <th scope="col" class="px-3 py-2 text-right font-medium">"Updated"</th>
+                        <th scope="col" class="px-3 py-2 text-right font-medium">"Rejected"</th>
+                        <th scope="col" class="px-3 py-2 font-medium"><span class="sr-only">"Report"</span></th>
+                    </tr>
+                </thead>
+                <tbody class="divide-y divide-slate-100">
+                    {list.into_iter().map(|i| {
+                        let kind = match (i.mode, i.dry_run) {
+                            (ImportMode::CreateOrUpdate, false) => "Create or update",
+                            (ImportMode::CreateOnly, false) => "Create only",
+                            (ImportMode::CreateOrUpdate, true) => "Dry run",
+                            (ImportMode::CreateOnly, true) => "Dry run, create only",
+                        };
+                        let id = i.id.to_string();
+                        view! {
+                            <tr>
+                                <td class="whitespace-nowrap px-3 py-1.5"><LocalTime at=i.created_at /></td>
+                                <td class="px-3 py-1.5">{kind}</td>
+                                <td class="px-3 py-1.5">{i.status.to_string()}</td>
+                                <td class="px-3 py-1.5 text-right tabular-nums">{i.rows}</td>
+                                <td class="px-3 py-1.5 text-right tabular-nums">{i.created}</td>
+                                <td class="px-3 py-1.5 text-right tabular-nums">{i.updated}</td>
+                                <td class="px-3 py-1.5 text-right tabular-nums">{i.rejected}</td>
+                                <td class="px-3 py-1.5">
+                                    <a
+                                        class="font-medium text-indigo-600 hover:text-indigo-500"
+                                        href=format!("/dashboard/customer_imports/{id}/report.csv")
+                                        download=format!("{id}-report.csv")
+                                        rel="external"
+                                    >
+                                        "Report"
+                                    </a>
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
