@@ -365,6 +365,8 @@ pub async fn seed_bench(
                 banned_until: Set(None),
                 portal_link_version: Set(0),
                 erased_at: Set(None),
+                merged_into: Set(None),
+                merged_at: Set(None),
             });
         }
         written_orders += os.len() as u64;

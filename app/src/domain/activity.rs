@@ -168,6 +168,7 @@ pub async fn customer_page(
     let revenue = revenue_by_month(svc, caller, id).await?;
     let ban = super::bans::active_ban_for(svc, caller, id).await?;
     let erasure_request = super::erasure::open_request(svc, caller, id).await?;
+    let merge = super::merges::undoable_merge_of(svc, caller, id).await?;
     let last_order = super::orders::list_orders(svc, caller, id, None, Limit::new(Some(1))?, None)
         .await?
         .data
@@ -184,6 +185,7 @@ pub async fn customer_page(
         role,
         ban,
         erasure_request,
+        merge,
     })
 }
 

@@ -152,6 +152,7 @@ fn to_customer(row: customer::Model) -> Result<Customer, DomainError> {
         archived_at: row.archived_at,
         version: row.version,
         erased_at: row.erased_at,
+        merged_into: row.merged_into,
     })
 }
 
@@ -198,6 +199,8 @@ pub(crate) fn new_model(
         banned_until: None,
         portal_link_version: 0,
         erased_at: None,
+        merged_into: None,
+        merged_at: None,
     };
     apply_fields(&mut row, f);
     row

@@ -177,10 +177,18 @@ fn erased_conflict() -> DomainError {
     }
 }
 
-/// Refuses a change to an erased customer.
+/// Refuses a change to an erased customer, or to one merged into another (a tombstone).
 pub(crate) fn refuse_if_erased(row: &customer::Model) -> Result<(), DomainError> {
-    match row.erased_at {
-        Some(_) => Err(erased_conflict()),
+    if row.erased_at.is_some() {
+        return Err(erased_conflict());
+    }
+    match &row.merged_into {
+        Some(survivor) => Err(DomainError::Conflict {
+            code: ErrorCode::CustomerMerged,
+            message: format!(
+                "the customer was merged into {survivor}: change that customer instead"
+            ),
+        }),
         None => Ok(()),
     }
 }

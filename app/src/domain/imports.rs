@@ -35,7 +35,7 @@ use super::customers::{self, Fields};
 use super::{DomainError, Services, validate};
 
 /// Rows written per transaction.
-const CHUNK: usize = 500;
+const CHUNK: usize = 1000;
 /// Data rows a preview shows.
 const PREVIEW_ROWS: usize = 5;
 /// Columns the export writes that Patron computes: read past, never written.
@@ -586,6 +586,11 @@ async fn try_chunk(
     pretended: &mut Pretended,
 ) -> Result<(), DomainError> {
     let txn = svc.write_txn().await?;
+    if txn.get_database_backend() == sea_orm::DbBackend::Sqlite {
+        // Inserting into a dozen indexes of a large table misses SQLite's default 8 MB page
+        // cache on every row; this connection keeps 32 MB while it imports.
+        txn.execute_unprepared("PRAGMA cache_size = -32768").await?;
+    }
     let candidates = || rows.iter().filter_map(|p| p.row.as_ref().ok());
     let ids: Vec<&str> = candidates()
         .filter_map(|c| c.id.as_ref().map(CustomerId::as_str))
@@ -681,8 +686,8 @@ async fn try_chunk(
             });
             continue;
         };
-        if row.erased_at.is_some() {
-            let r = Rejection::new(None, format!("customer {} was erased", row.id));
+        if let Err(e) = super::erasure::refuse_if_erased(row) {
+            let r = Rejection::new(None, e.to_string());
             outcomes.push(Outcome::rejected(p.line, Some(row.id.clone()), r));
             continue;
         }
@@ -765,7 +770,8 @@ async fn try_chunk(
             rejection: None,
         });
     }
-    for batch in inserts.chunks(CHUNK / 2) {
+    // 30 columns a row: 1,000 rows stay under SQLite's 32,766 bound values.
+    for batch in inserts.chunks(CHUNK) {
         customer::Entity::insert_many(batch.to_vec())
             .exec(&txn)
             .await?;

@@ -18,6 +18,7 @@ pub mod erasure;
 pub mod error;
 pub mod idempotency;
 pub mod imports;
+pub mod merges;
 pub mod orders;
 pub mod outbox;
 pub mod paging;

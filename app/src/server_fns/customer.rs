@@ -79,6 +79,57 @@ pub async fn erase_customer(id: String) -> Result<Customer, AppError> {
     crate::server_fns::ctx::with_status(run.await)
 }
 
+/// What merging the customer into `into` would do.
+#[server(prefix = "/rpc", endpoint = "customer/merge_preview")]
+pub async fn preview_merge(
+    id: String,
+    into: String,
+) -> Result<crate::types::merge::MergePreview, AppError> {
+    let run = async {
+        let (svc, caller) = on_server::caller().await?;
+        let id = on_server::id(&id, "customer")?;
+        let into = on_server::id(&into, "customer")?;
+        let input = crate::types::merge::MergeRequest {
+            into,
+            preview: true,
+        };
+        Ok(crate::domain::merges::preview_merge(&svc, &caller, &id, &input).await?)
+    };
+    crate::server_fns::ctx::with_status(run.await)
+}
+
+/// Merges the customer into `into`.
+#[server(prefix = "/rpc", endpoint = "customer/merge")]
+pub async fn merge_customer(
+    id: String,
+    into: String,
+) -> Result<crate::types::merge::CustomerMerge, AppError> {
+    let run = async {
+        let (svc, caller) = on_server::caller().await?;
+        let id = on_server::id(&id, "customer")?;
+        let into = on_server::id(&into, "customer")?;
+        let input = crate::types::merge::MergeRequest {
+            into,
+            preview: false,
+        };
+        Ok(crate::domain::merges::merge(&svc, &caller, &id, &input).await?)
+    };
+    crate::server_fns::ctx::with_status(run.await)
+}
+
+/// Undoes a merge.
+#[server(prefix = "/rpc", endpoint = "customer/merge_undo")]
+pub async fn undo_merge(id: String) -> Result<crate::types::merge::CustomerMerge, AppError> {
+    let run = async {
+        let (svc, caller) = on_server::caller().await?;
+        let id = crate::types::MergeId::parse(&id).map_err(|_| AppError::NotFound {
+            what: "merge".into(),
+        })?;
+        Ok(crate::domain::merges::undo_merge(&svc, &caller, &id).await?)
+    };
+    crate::server_fns::ctx::with_status(run.await)
+}
+
 /// The workspace's open erasure requests, soonest due first.
 #[server(prefix = "/rpc", endpoint = "customer/erasure_requests")]
 pub async fn load_erasure_requests() -> Result<Vec<crate::types::portal::ErasureRequest>, AppError>

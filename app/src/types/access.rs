@@ -35,7 +35,8 @@ impl Role {
             | Scope::BansWrite
             | Scope::WorkspaceWrite
             | Scope::WebhooksWrite
-            | Scope::CustomersErase => self >= Role::Admin,
+            | Scope::CustomersErase
+            | Scope::CustomersMerge => self >= Role::Admin,
         }
     }
 }
@@ -89,11 +90,14 @@ pub enum Scope {
     /// Erase a customer's personal data (GDPR Art. 17): irreversible.
     #[serde(rename = "customers:erase")]
     CustomersErase,
+    /// Merge duplicate customers, and undo a merge.
+    #[serde(rename = "customers:merge")]
+    CustomersMerge,
 }
 
 impl Scope {
     /// Every scope.
-    pub const ALL: [Scope; 15] = [
+    pub const ALL: [Scope; 16] = [
         Scope::CustomersRead,
         Scope::CustomersWrite,
         Scope::ProductsRead,
@@ -109,6 +113,7 @@ impl Scope {
         Scope::WorkspaceWrite,
         Scope::WebhooksWrite,
         Scope::CustomersErase,
+        Scope::CustomersMerge,
     ];
 
     /// The scope's name (`customers:read`).
@@ -129,6 +134,7 @@ impl Scope {
             Scope::WorkspaceWrite => "workspace:write",
             Scope::WebhooksWrite => "webhooks:write",
             Scope::CustomersErase => "customers:erase",
+            Scope::CustomersMerge => "customers:merge",
         }
     }
 }

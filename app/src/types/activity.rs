@@ -105,4 +105,6 @@ pub struct CustomerPageData {
     pub ban: Option<Ban>,
     /// The customer's open request to be erased, if any: the page's amber banner.
     pub erasure_request: Option<super::portal::ErasureRequest>,
+    /// The customer's latest merge that can still be undone, as the merged one or the survivor.
+    pub merge: Option<super::merge::CustomerMerge>,
 }

@@ -57,6 +57,10 @@ pub struct Customer {
     /// When the customer's personal data was erased (GDPR Art. 17); the record stays as an
     /// anonymised tombstone so that its orders still add up.
     pub erased_at: Option<DateTime<Utc>>,
+    /// The customer this one was merged into, when it was: this record is then a tombstone,
+    /// and everything it had is the survivor's.
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    pub merged_into: Option<CustomerId>,
 }
 
 impl Customer {

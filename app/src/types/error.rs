@@ -100,6 +100,12 @@ string_enum!(
         ReadOnlySession = "read_only_session",
         /// The customer's personal data was erased: it cannot change or open the portal.
         CustomerErased = "customer_erased",
+        /// Something blocks the merge; the message names every blocker.
+        MergeBlocked = "merge_blocked",
+        /// The merge cannot be undone (already undone, too old, or changed since).
+        MergeNotUndoable = "merge_not_undoable",
+        /// The customer was merged into another: change the survivor instead.
+        CustomerMerged = "customer_merged",
     }
 );
 
@@ -160,7 +166,10 @@ impl ErrorCode {
             | DisputeNotLost
             | RepaymentExists
             | OrderNotPayable
-            | CustomerErased => 409,
+            | CustomerErased
+            | MergeBlocked
+            | MergeNotUndoable
+            | CustomerMerged => 409,
             IdempotencyKeyReused => 422,
             RateLimited => 429,
             InternalError => 500,
@@ -351,7 +360,10 @@ rate_limited
 service_unavailable
 internal_error
 read_only_session
-customer_erased"
+customer_erased
+merge_blocked
+merge_not_undoable
+customer_merged"
         );
         let statuses: Vec<String> = ErrorCode::ALL
             .iter()

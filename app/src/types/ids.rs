@@ -245,6 +245,11 @@ prefixed_id!(
     ErasureRequestId,
     "era_"
 );
+prefixed_id!(
+    /// A merge of one customer into another, undoable for 30 days.
+    MergeId,
+    "mrg_"
+);
 
 #[cfg(test)]
 mod tests {

@@ -9,6 +9,7 @@ pub mod enums;
 pub mod error;
 pub mod ids;
 pub mod import;
+pub mod merge;
 pub mod money;
 pub mod order;
 pub mod page;
@@ -25,7 +26,7 @@ pub use entitlement::Entitlement;
 pub use error::{AppError, ErrorCode, ErrorType};
 pub use ids::{
     ApiKeyId, BanId, ChargeAttemptId, CommandId, CustomerId, CustomerImportId, DisputeId, EmailId,
-    EntitlementId, ErasureRequestId, EventId, InvoiceId, OrderId, PaymentAttemptId,
+    EntitlementId, ErasureRequestId, EventId, InvoiceId, MergeId, OrderId, PaymentAttemptId,
     PaymentDetailId, PortalCodeId, ProductId, ProviderEventId, RefundId, SessionId, SubscriptionId,
     UserId, WebhookAttemptId, WebhookDeliveryId, WebhookEndpointId, WorkspaceId,
 };

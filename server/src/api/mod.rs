@@ -11,6 +11,7 @@ pub mod idempotency;
 pub mod ids;
 pub mod imports;
 pub mod json;
+pub mod merges;
 pub mod openapi;
 pub mod orders;
 pub mod payment_details;
@@ -46,6 +47,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .routes(routes!(customers::unarchive_customer))
         .routes(routes!(customers::export_customer_data))
         .routes(routes!(erasure::erase_customer))
+        .routes(routes!(merges::merge_customer))
+        .routes(routes!(merges::get_merge))
+        .routes(routes!(merges::undo_merge))
         .routes(routes!(erasure::list_erasure_requests))
         .routes(routes!(imports::create_import))
         .routes(routes!(imports::get_import))

@@ -113,6 +113,8 @@ async fn data(engine: Engine, n: usize) -> Data {
             banned_until: None,
             portal_link_version: 0,
             erased_at: None,
+            merged_into: None,
+            merged_at: None,
         };
         let mut mine = model(&tenant.workspace_id);
         let mut theirs = model(&other.workspace_id);

@@ -21,6 +21,7 @@ mod erasure;
 mod http;
 mod idempotency;
 mod imports;
+mod merges;
 mod migrations;
 mod money_api;
 mod money_safety;

@@ -7,7 +7,7 @@ use crate::types::{CustomerId, WorkspaceId};
 use crate::types::subscription::SubscriptionStatus;
 
 /// A customer as stored; `metadata` is a JSON object in text.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "customers")]
 pub struct Model {
     /// `cus_` + ULID.
@@ -75,6 +75,10 @@ pub struct Model {
     /// When the customer's personal data was erased (GDPR Art. 17): the row stays, anonymised,
     /// so that its orders still add up.
     pub erased_at: Option<DateTimeUtc>,
+    /// The customer this one was merged into: it is a tombstone pointing there.
+    pub merged_into: Option<CustomerId>,
+    /// When it was merged.
+    pub merged_at: Option<DateTimeUtc>,
 }
 
 /// Declared from the owned side.

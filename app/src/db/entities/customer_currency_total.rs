@@ -5,7 +5,7 @@ use sea_orm::entity::prelude::*;
 use crate::types::{CustomerId, WorkspaceId};
 
 /// A customer's money in one currency, in its minor units.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "customer_currency_totals")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

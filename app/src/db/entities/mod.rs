@@ -8,6 +8,7 @@ pub mod customer;
 pub mod customer_currency_total;
 pub mod customer_import;
 pub mod customer_import_row;
+pub mod customer_merge;
 pub mod customer_session;
 pub mod dispute;
 pub mod email;

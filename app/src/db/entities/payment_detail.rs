@@ -7,7 +7,7 @@ use crate::types::{CustomerId, PaymentDetailId, WorkspaceId};
 use crate::types::payment_detail::{PaymentDetailKind, PaymentDetailStatus};
 
 /// A card, account, email or IP a customer paid with.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "payment_details")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

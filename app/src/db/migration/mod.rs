@@ -17,6 +17,7 @@ mod m20261203_000011_portal_embed;
 mod m20261203_000012_webhooks;
 mod m20261204_000013_customer_imports;
 mod m20261204_000014_erasure;
+mod m20261204_000015_merges;
 
 /// Every migration in order; `server migrate` and the embedded default's start apply them.
 #[derive(Debug)]
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000012_webhooks::Migration),
             Box::new(m20261204_000013_customer_imports::Migration),
             Box::new(m20261204_000014_erasure::Migration),
+            Box::new(m20261204_000015_merges::Migration),
         ]
     }
 }

@@ -8,6 +8,7 @@ mod chart;
 mod details;
 mod edit;
 mod inventory;
+mod merge;
 mod metadata;
 mod orders;
 mod overview;
@@ -139,9 +140,23 @@ fn Header(data: CustomerPageData) -> impl IntoView {
         role,
         ban,
         erasure_request,
+        merge,
         ..
     } = data;
-    let erased = customer.erased_at.is_some();
+    let merged = customer.merged_into.is_some();
+    let can_merge = role.allows(Scope::CustomersMerge) && customer.erased_at.is_none() && !merged;
+    let merge_open = RwSignal::new(false);
+    let merge_banner = merge.map(|m| {
+        view! {
+            <merge::MergeBanner merge=m me=customer.clone() can_undo=role.allows(Scope::CustomersMerge) />
+        }
+        .into_any()
+    });
+    let merge_dialog = can_merge.then(|| {
+        view! { <merge::MergeDialog open=merge_open customer=customer.clone() /> }.into_any()
+    });
+    // A merged customer is a tombstone: like an erased one, it takes no action.
+    let erased = customer.erased_at.is_some() || merged;
     let can_ban = role.allows(Scope::BansWrite) && !erased;
     let can_share_portal = role.allows(Scope::PortalWrite) && !erased;
     let can_erase = role.allows(Scope::CustomersErase) && !erased;
@@ -150,7 +165,7 @@ fn Header(data: CustomerPageData) -> impl IntoView {
     let banner = ban.map(|b| {
         view! { <ban::BanBanner ban=b customer=customer.clone() can_edit=can_ban /> }.into_any()
     });
-    let name = if erased {
+    let name = if customer.erased_at.is_some() {
         "Erased customer".to_owned()
     } else {
         customer.display_name().to_owned()
@@ -248,6 +263,11 @@ fn Header(data: CustomerPageData) -> impl IntoView {
                                 "Archived"
                             </span>
                         })}
+                        {merged.then(|| view! {
+                            <span class="rounded-full bg-indigo-100 px-2 py-0.5 text-xs font-medium text-indigo-800" data-testid="merged-badge">
+                                "Merged"
+                            </span>
+                        })}
                         {customer.erased_at.map(|at| view! {
                             <span class="rounded-full bg-slate-800 px-2 py-0.5 text-xs font-medium text-white" data-testid="erased-badge">
                                 {format!("Erased on {}", day(at))}
@@ -288,6 +308,11 @@ fn Header(data: CustomerPageData) -> impl IntoView {
                             </button>
                         })}
                     </div>
+                })}
+                {can_merge.then(|| view! {
+                    <button type="button" class=BTN on:click=move |_| merge_open.set(true)>
+                        "Merge into another customer"
+                    </button>
                 })}
                 {can_erase.then(|| view! {
                     <button
@@ -346,6 +371,8 @@ fn Header(data: CustomerPageData) -> impl IntoView {
     let chart = view! { <chart::RevenueChart points=revenue currency /> }.into_any();
     view! {
         {banner}
+        {merge_banner}
+        {merge_dialog}
         {erasure_banner}
         {header}
         {ban_dialog}
