@@ -19,9 +19,9 @@ use sea_orm::{
 use serde_json::Value;
 
 use crate::db::entities::{
-    ban_identity, customer, customer_session, email, entitlement, entitlement_command,
-    erasure_request, event, idempotency_key, order, payment_detail, portal_code, provider_event,
-    subscription, webhook_attempt, webhook_delivery,
+    ban_identity, customer, customer_merge, customer_session, email, entitlement,
+    entitlement_command, erasure_request, event, idempotency_key, order, payment_detail,
+    portal_code, provider_event, subscription, webhook_attempt, webhook_delivery,
 };
 use crate::types::activity::{ActorKind, TargetKind};
 use crate::types::ban::BanIdentityKind;
@@ -37,6 +37,9 @@ use super::{DomainError, Services, customers, secrets, subscriptions, workspaces
 
 /// What an erased value is replaced with where a copy of it is kept.
 pub const ERASED: &str = "[erased]";
+
+/// A merge snapshot once one of its customers is erased.
+pub(crate) const ERASED_SNAPSHOT: &str = r#"{"erased":true}"#;
 
 /// The form an identity takes once its person is erased: a keyed hash of its kind and
 /// canonical value, matched by computing the same hash of what a purchase presents.
@@ -216,30 +219,53 @@ pub async fn erase_customer(
         txn.rollback().await?;
         return customers::present(row);
     }
+    // The duplicates merged into this customer are the same person: their tombstones go too.
+    let tombstones = customer::Entity::find()
+        .filter(customer::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
+        .filter(customer::Column::MergedInto.eq(id.as_str()))
+        .filter(customer::Column::ErasedAt.is_null())
+        .all(&txn)
+        .await?;
+    for t in tombstones {
+        erase_in(&txn, svc, caller, t).await?;
+    }
+    erase_in(&txn, svc, caller, row).await?;
+    let erased = customers::row(&txn, caller, id).await?;
+    txn.commit().await?;
+    customers::present(erased)
+}
+
+/// Erases one customer inside `txn` (see [`erase_customer`]).
+async fn erase_in(
+    txn: &sea_orm::DatabaseTransaction,
+    svc: &Services,
+    caller: &Caller,
+    row: customer::Model,
+) -> Result<(), DomainError> {
+    let id = &row.id.clone();
     let now = svc.clock.now();
     let ws = caller.workspace_id.clone();
 
     // Billing stops first: a live subscription is canceled now.
     let live = subscription::Entity::find()
         .filter(subscription::Column::CustomerId.eq(id.as_str()))
-        .all(&txn)
+        .all(txn)
         .await?;
     for sub in live.iter().filter(|s| subscriptions::is_live(s.status)) {
-        subscriptions::cancel_now_in(&txn, svc, caller, sub, Some("customer erased".into()))
-            .await?;
+        subscriptions::cancel_now_in(txn, svc, caller, sub, Some("customer erased".into())).await?;
     }
 
     let orders = order::Entity::find()
         .filter(order::Column::CustomerId.eq(id.as_str()))
-        .all(&txn)
+        .all(txn)
         .await?;
     let details = payment_detail::Entity::find()
         .filter(payment_detail::Column::CustomerId.eq(id.as_str()))
-        .all(&txn)
+        .all(txn)
         .await?;
     let entitlements = entitlement::Entity::find()
         .filter(entitlement::Column::CustomerId.eq(id.as_str()))
-        .all(&txn)
+        .all(txn)
         .await?;
 
     // Everything that names the person, before it is cleared.
@@ -276,7 +302,7 @@ pub async fn erase_customer(
     for e in &entitlements {
         personal.strong(e.discord_user_id.as_deref());
     }
-    let key = workspaces::signing_key(&txn, &ws).await?;
+    let key = workspaces::signing_key(txn, &ws).await?;
 
     // The customer: the tombstone.
     customer::Entity::update_many()
@@ -307,7 +333,7 @@ pub async fn erase_customer(
             Expr::col(customer::Column::PortalLinkVersion).add(1),
         )
         .filter(customer::Column::Id.eq(id.as_str()))
-        .exec(&txn)
+        .exec(txn)
         .await?;
 
     // Orders keep their amounts; the IP, the note and a wallet's account go.
@@ -324,7 +350,7 @@ pub async fn erase_customer(
             .col_expr(order::Column::CustomerNote, Expr::val(None::<String>))
             .col_expr(order::Column::PaymentMethod, Expr::val(pm_text))
             .filter(order::Column::Id.eq(o.id.as_str()))
-            .exec(&txn)
+            .exec(txn)
             .await?;
     }
 
@@ -340,7 +366,7 @@ pub async fn erase_customer(
                 Expr::val(personal.scrub_text(&d.label)),
             )
             .filter(payment_detail::Column::Id.eq(d.id.as_str()))
-            .exec(&txn)
+            .exec(txn)
             .await?;
     }
     for d in details
@@ -355,7 +381,7 @@ pub async fn erase_customer(
             )
             .col_expr(payment_detail::Column::Label, Expr::val(ERASED))
             .filter(payment_detail::Column::Id.eq(d.id.as_str()))
-            .exec(&txn)
+            .exec(txn)
             .await?;
     }
 
@@ -388,7 +414,7 @@ pub async fn erase_customer(
             .filter(ban_identity::Column::WorkspaceId.eq(ws.as_str()))
             .filter(ban_identity::Column::Kind.eq(*kind))
             .filter(ban_identity::Column::Value.eq(value.as_str()))
-            .exec(&txn)
+            .exec(txn)
             .await?;
     }
 
@@ -401,11 +427,11 @@ pub async fn erase_customer(
                 Expr::val(None::<String>),
             )
             .filter(entitlement::Column::Id.is_in(entitlement_ids.clone()))
-            .exec(&txn)
+            .exec(txn)
             .await?;
         let commands = entitlement_command::Entity::find()
             .filter(entitlement_command::Column::EntitlementId.is_in(entitlement_ids))
-            .all(&txn)
+            .all(txn)
             .await?;
         for c in commands
             .iter()
@@ -417,20 +443,20 @@ pub async fn erase_customer(
                     Expr::val(personal.scrub_own_text(&c.command)),
                 )
                 .filter(entitlement_command::Column::Id.eq(c.id.as_str()))
-                .exec(&txn)
+                .exec(txn)
                 .await?;
         }
     }
 
-    scrub_events(&txn, &ws, id, &personal).await?;
-    scrub_webhooks(&txn, &ws, id, &personal).await?;
+    scrub_events(txn, &ws, id, &personal).await?;
+    scrub_webhooks(txn, &ws, id, &personal).await?;
 
     // Provider notifications about the customer's orders.
     let order_ids: Vec<String> = orders.iter().map(|o| o.id.to_string()).collect();
     for chunk in order_ids.chunks(500) {
         let notes = provider_event::Entity::find()
             .filter(provider_event::Column::OrderId.is_in(chunk.to_vec()))
-            .all(&txn)
+            .all(txn)
             .await?;
         for n in notes.iter().filter(|n| personal.found_in(&n.payload)) {
             provider_event::Entity::update_many()
@@ -439,7 +465,7 @@ pub async fn erase_customer(
                     Expr::val(personal.scrub_stored(&n.payload)),
                 )
                 .filter(provider_event::Column::Id.eq(n.id.as_str()))
-                .exec(&txn)
+                .exec(txn)
                 .await?;
         }
     }
@@ -452,37 +478,48 @@ pub async fn erase_customer(
     email::Entity::delete_many()
         .filter(email::Column::WorkspaceId.eq(ws.as_str()))
         .filter(mail)
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if let Some(e) = &row.email {
         portal_code::Entity::delete_many()
             .filter(portal_code::Column::WorkspaceId.eq(ws.as_str()))
             .filter(portal_code::Column::Email.eq(e.as_str()))
-            .exec(&txn)
+            .exec(txn)
             .await?;
     }
     customer_session::Entity::delete_many()
         .filter(customer_session::Column::CustomerId.eq(id.as_str()))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     // A stored idempotent answer that shows the person is dropped (a retry runs afresh).
     if !personal.strong.is_empty() {
         idempotency_key::Entity::delete_many()
             .filter(idempotency_key::Column::WorkspaceId.eq(ws.as_str()))
             .filter(personal.like_any(idempotency_key::Column::ResponseBody))
-            .exec(&txn)
+            .exec(txn)
             .await?;
     }
 
+    // A merge's snapshot holds both customers as they were: it goes (the erasure's own event
+    // already refuses the merge's undo).
+    customer_merge::Entity::update_many()
+        .col_expr(customer_merge::Column::Snapshot, Expr::val(ERASED_SNAPSHOT))
+        .filter(
+            Condition::any()
+                .add(customer_merge::Column::SourceId.eq(id.as_str()))
+                .add(customer_merge::Column::TargetId.eq(id.as_str())),
+        )
+        .exec(txn)
+        .await?;
     erasure_request::Entity::update_many()
         .col_expr(erasure_request::Column::CompletedAt, Expr::val(Some(now)))
         .filter(erasure_request::Column::CustomerId.eq(id.as_str()))
         .filter(erasure_request::Column::CompletedAt.is_null())
-        .exec(&txn)
+        .exec(txn)
         .await?;
     // Audited without the values: the trail says that, when and by whom.
     audit::record(
-        &txn,
+        txn,
         svc,
         caller,
         Change {
@@ -494,9 +531,7 @@ pub async fn erase_customer(
         },
     )
     .await?;
-    let erased = customers::row(&txn, caller, id).await?;
-    txn.commit().await?;
-    customers::present(erased)
+    Ok(())
 }
 
 /// Audit diffs: the customer's own events, and any other event of the workspace that holds a

@@ -683,6 +683,11 @@ pub async fn undo_merge(
             what.join(", ")
         )));
     }
+    if row.snapshot == super::erasure::ERASED_SNAPSHOT {
+        return Err(not_undoable(
+            "one of the customers was erased since: the merge's record went with them".into(),
+        ));
+    }
     let snap: Snapshot = serde_json::from_str(&row.snapshot)
         .map_err(|e| DomainError::internal(format!("merge snapshot {}: {e}", row.id)))?;
 

@@ -136,6 +136,21 @@ async fn an_erased_customer_is_nowhere_in_the_database(engine: Engine) {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{customer}");
     let id = customer["id"].as_str().unwrap().to_owned();
+    // A duplicate of the same person, merged into them: its tombstone and the merge's
+    // snapshot hold the same details.
+    let dupe = api
+        .post_ok(
+            "/customers",
+            json!({"email": EMAIL, "name": NAME, "phone": PHONE}),
+        )
+        .await;
+    let merged = api
+        .post_ok(
+            &format!("/customers/{}/merge", dupe["id"].as_str().unwrap()),
+            json!({"into": id}),
+        )
+        .await;
+    let merge_id = merged["id"].as_str().unwrap().to_owned();
     let vip = monthly(api, 900, "EUR").await;
     let kit = one_time(api, 2500, "EUR").await;
     for (product, number) in [(&vip, "4242424242424242"), (&kit, "4000056655665556")] {
@@ -332,6 +347,11 @@ async fn an_erased_customer_is_nowhere_in_the_database(engine: Engine) {
         .patch(&format!("/customers/{id}"), json!({"name": "Back"}))
         .await;
     assert_error(&res, StatusCode::CONFLICT, "customer_erased", None);
+    // The merge of the duplicate can no longer be undone.
+    let res = api
+        .post(&format!("/merges/{merge_id}/undo"), json!({}))
+        .await;
+    assert_error(&res, StatusCode::CONFLICT, "merge_not_undoable", None);
 
     app.cleanup().await;
 }

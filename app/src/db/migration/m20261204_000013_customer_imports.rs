@@ -1,5 +1,5 @@
 //! CSV imports of customers: one row per run with its counts, and its per-row report (what
-//! happened to each line of the file, and why a rejected one was refused).
+//! happened to each line of the file, and why a rejected one was refused: never the value).
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -46,34 +46,47 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_table(
-            Table::create()
-                .table("customer_import_rows")
-                .col(text("import_id"))
-                .col(big_integer("line"))
-                .col(text("outcome"))
-                .col(text_null("customer_id"))
-                .col(text_null("field"))
-                .col(text_null("reason"))
-                .primary_key(Index::create().col("import_id").col("line"))
-                .foreign_key(
-                    ForeignKey::create()
-                        .name("fk_customer_import_rows_import_id")
-                        .from("customer_import_rows", "import_id")
-                        .to("customer_imports", "id"),
+        // One row per line of a file, a million for a large import: on SQLite the table is
+        // its primary key's b-tree (WITHOUT ROWID), so each row is written once.
+        let db = m.get_connection();
+        match db.get_database_backend() {
+            sea_orm::DbBackend::Sqlite => {
+                db.execute_unprepared(
+                    "CREATE TABLE customer_import_rows (\
+                       import_id text NOT NULL REFERENCES customer_imports (id), \
+                       line bigint NOT NULL, \
+                       outcome text NOT NULL, \
+                       customer_id text, \
+                       field text, \
+                       reason text, \
+                       PRIMARY KEY (import_id, line)\
+                     ) WITHOUT ROWID",
                 )
-                .to_owned(),
-        )
-        .await?;
-        // Erasure finds a customer's report rows.
-        m.create_index(
-            Index::create()
-                .name("ix_customer_import_rows_customer")
-                .table("customer_import_rows")
-                .col("customer_id")
-                .to_owned(),
-        )
-        .await
+                .await?;
+            }
+            _ => {
+                m.create_table(
+                    Table::create()
+                        .table("customer_import_rows")
+                        .col(text("import_id"))
+                        .col(big_integer("line"))
+                        .col(text("outcome"))
+                        .col(text_null("customer_id"))
+                        .col(text_null("field"))
+                        .col(text_null("reason"))
+                        .primary_key(Index::create().col("import_id").col("line"))
+                        .foreign_key(
+                            ForeignKey::create()
+                                .name("fk_customer_import_rows_import_id")
+                                .from("customer_import_rows", "import_id")
+                                .to("customer_imports", "id"),
+                        )
+                        .to_owned(),
+                )
+                .await?;
+            }
+        }
+        Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {

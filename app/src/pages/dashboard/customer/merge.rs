@@ -65,7 +65,7 @@ fn PreviewBody(preview: MergePreview) -> impl IntoView {
             {(!preview.fields.is_empty()).then(|| view! {
                 <table class="w-full text-left text-xs">
                     <caption class="sr-only">"Details the kept customer ends with"</caption>
-                    <thead class="text-slate-500">
+                    <thead class="text-slate-600">
                         <tr>
                             <th scope="col" class="py-1 pr-2 font-medium">"Field"</th>
                             <th scope="col" class="py-1 pr-2 font-medium">"This customer"</th>
@@ -143,7 +143,7 @@ pub fn MergeDialog(open: RwSignal<bool>, customer: Customer) -> impl IntoView {
                         .filter(|c| c.customer.id.as_str() != me)
                         .collect();
                     if list.is_empty() && query.get_untracked().trim().chars().count() >= 2 {
-                        return view! { <p class="text-xs text-slate-500">"No other customer matches."</p> }.into_any();
+                        return view! { <p class="text-xs text-slate-600">"No other customer matches."</p> }.into_any();
                     }
                     view! {
                         <ul class="max-h-48 space-y-1 overflow-y-auto" aria-label="Matching customers">
@@ -162,7 +162,7 @@ pub fn MergeDialog(open: RwSignal<bool>, customer: Customer) -> impl IntoView {
                                             on:click=move |_| chosen.set(Some(pick.clone()))
                                         >
                                             <span class="font-medium">{label}</span>
-                                            <span class="ml-2 text-xs text-slate-500">{detail}</span>
+                                            <span class="ml-2 text-xs text-slate-600">{detail}</span>
                                         </button>
                                     </li>
                                 }
@@ -224,8 +224,8 @@ pub fn MergeDialog(open: RwSignal<bool>, customer: Customer) -> impl IntoView {
                         }
                     />
                 </div>
-                <Transition fallback=|| view! { <p class="text-xs text-slate-500">"Searching…"</p> }>{results}</Transition>
-                <Transition fallback=|| view! { <p class="text-xs text-slate-500">"Reading what would move…"</p> }>{body}</Transition>
+                <Transition fallback=|| view! { <p class="text-xs text-slate-600">"Searching…"</p> }>{results}</Transition>
+                <Transition fallback=|| view! { <p class="text-xs text-slate-600">"Reading what would move…"</p> }>{body}</Transition>
                 {move || error.get().map(|e| view! { <Alert>{e}</Alert> })}
             </div>
         </Dialog>
