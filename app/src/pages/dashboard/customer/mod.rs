@@ -152,8 +152,18 @@ fn Header(data: CustomerPageData) -> impl IntoView {
         }
         .into_any()
     });
+    // Made when opened: its searches and preview belong to the browser, not to the page's
+    // server rendering.
     let merge_dialog = can_merge.then(|| {
-        view! { <merge::MergeDialog open=merge_open customer=customer.clone() /> }.into_any()
+        let c = customer.clone();
+        view! {
+            {move || {
+                merge_open
+                    .get()
+                    .then(|| view! { <merge::MergeDialog open=merge_open customer=c.clone() /> })
+            }}
+        }
+        .into_any()
     });
     // A merged customer is a tombstone: like an erased one, it takes no action.
     let erased = customer.erased_at.is_some() || merged;
