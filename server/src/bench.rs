@@ -328,7 +328,6 @@ pub async fn seed_bench(
                 });
             }
             let search = app::domain::customers::search_text(
-                id.as_str(),
                 email.as_deref(),
                 name.as_deref(),
                 external_id.as_deref(),

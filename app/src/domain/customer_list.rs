@@ -231,28 +231,73 @@ fn escape_like(s: &str) -> String {
         .replace('_', "\\_")
 }
 
-/// Does a customer's email, name, external id or id contain `term` (lower case)?
-fn matches(row: &Searched, term: &str) -> bool {
-    let (id, email, name, external_id, _) = row;
-    [
-        email.as_deref(),
-        name.as_deref(),
-        external_id.as_deref(),
-        Some(id.as_str()),
-    ]
-    .into_iter()
-    .flatten()
-    .any(|v| v.to_lowercase().contains(term))
+/// The ids a search term is the beginning of, as the range `[from, to)`: "01j9" and
+/// "cus_01j9" both name the ids that start "cus_01J9". An id is random after its first
+/// characters, so a partial id is its beginning, found in the primary key (the trigram index
+/// leaves ids out). Ids are a fixed prefix then digits and capitals, which order the same in
+/// every collation, so the range holds on both engines.
+#[derive(Debug, Clone)]
+struct IdRange {
+    from: String,
+    to: String,
 }
 
-fn partial(term: &str) -> Condition {
+impl IdRange {
+    fn of(term: &str) -> Option<Self> {
+        const DIGITS: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+        let body = term
+            .strip_prefix("cus_")
+            .unwrap_or(term)
+            .to_ascii_uppercase();
+        if body.is_empty() || body.len() > 26 || !body.bytes().all(|b| DIGITS.contains(&b)) {
+            return None;
+        }
+        let from = format!("cus_{body}");
+        let mut next = body.into_bytes();
+        while let Some(last) = next.pop() {
+            let i = DIGITS.iter().position(|&d| d == last)?;
+            if let Some(&n) = DIGITS.get(i + 1) {
+                next.push(n);
+                let to = format!("cus_{}", String::from_utf8(next).ok()?);
+                return Some(Self { from, to });
+            }
+        }
+        None
+    }
+
+    fn contains(&self, id: &str) -> bool {
+        self.from.as_str() <= id && id < self.to.as_str()
+    }
+
+    fn condition(&self) -> Condition {
+        Condition::all()
+            .add(customer::Column::Id.gte(self.from.as_str()))
+            .add(customer::Column::Id.lt(self.to.as_str()))
+    }
+}
+
+/// Does a customer's email, name or external id contain `term` (lower case), or its id begin
+/// with it?
+fn matches(row: &Searched, term: &str, ids: Option<&IdRange>) -> bool {
+    let (id, email, name, external_id, _) = row;
+    ids.is_some_and(|r| r.contains(id))
+        || [email.as_deref(), name.as_deref(), external_id.as_deref()]
+            .into_iter()
+            .flatten()
+            .any(|v| v.to_lowercase().contains(term))
+}
+
+fn partial(term: &str, ids: Option<&IdRange>) -> Condition {
     let pattern = format!("%{}%", escape_like(term));
     let lower = |c: customer::Column| Func::lower(Expr::col(c)).into();
-    Condition::any()
+    let mut any = Condition::any()
         .add(like(&pattern, lower(customer::Column::Email)))
         .add(like(&pattern, lower(customer::Column::Name)))
-        .add(like(&pattern, lower(customer::Column::ExternalId)))
-        .add(like(&pattern, lower(customer::Column::Id)))
+        .add(like(&pattern, lower(customer::Column::ExternalId)));
+    if let Some(r) = ids {
+        any = any.add(r.condition());
+    }
+    any
 }
 
 /// The customers an exact identifier names: a customer id, an order id, a licence key or an
@@ -508,6 +553,7 @@ async fn search(
     term: &str,
     limit: u64,
 ) -> Result<Vec<customer::Model>, DomainError> {
+    let id_range = IdRange::of(term);
     // 1. Walk the sort index a bounded distance in small steps, matching in memory on just the
     //    searched columns: a common term fills the page within the first steps.
     let mut found: Vec<String> = Vec::new();
@@ -532,7 +578,11 @@ async fn search(
         let n = rows.len() as u64;
         walked += n;
         last = rows.last().map(|r| (r.4, r.0.clone()));
-        found.extend(rows.into_iter().filter(|r| matches(r, term)).map(|r| r.0));
+        found.extend(
+            rows.into_iter()
+                .filter(|r| matches(r, term, id_range.as_ref()))
+                .map(|r| r.0),
+        );
         if found.len() as u64 > limit || n < STEP {
             found.truncate(limit as usize + 1);
             if found.is_empty() {
@@ -564,7 +614,7 @@ async fn search(
                 format!("\"{}\"", term.replace('"', "\"\"")),
             ),
         };
-        let ids: Vec<String> = svc
+        let mut ids: Vec<String> = svc
             .db
             .query_all_raw(Statement::from_sql_and_values(
                 backend,
@@ -575,13 +625,25 @@ async fn search(
             .into_iter()
             .map(|r| r.try_get::<String>("", "id"))
             .collect::<Result<_, _>>()?;
+        if let Some(r) = &id_range {
+            let by_id: Vec<String> = customer::Entity::find()
+                .select_only()
+                .column(customer::Column::Id)
+                .filter(customer::Column::WorkspaceId.eq(ws))
+                .filter(r.condition())
+                .limit(CANDIDATES + 1)
+                .into_tuple()
+                .all(&svc.db)
+                .await?;
+            ids.extend(by_id);
+        }
         if ids.len() as u64 <= CANDIDATES {
             if ids.is_empty() {
                 return Ok(Vec::new());
             }
             return Ok(select
                 .filter(customer::Column::Id.is_in(ids))
-                .filter(partial(term))
+                .filter(partial(term, id_range.as_ref()))
                 .limit(limit + 1)
                 .all(&svc.db)
                 .await?);
@@ -589,7 +651,7 @@ async fn search(
     }
     // 3. A short or very common term: matches are dense, walk to the end of the page.
     Ok(select
-        .filter(partial(term))
+        .filter(partial(term, id_range.as_ref()))
         .limit(limit + 1)
         .all(&svc.db)
         .await?)

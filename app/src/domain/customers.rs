@@ -112,14 +112,10 @@ impl Fields {
     }
 }
 
-/// What partial search matches: email, name, external id and id, lower-cased, space-separated.
-pub fn search_text(
-    id: &str,
-    email: Option<&str>,
-    name: Option<&str>,
-    external_id: Option<&str>,
-) -> String {
-    [email, name, external_id, Some(id)]
+/// What partial search matches: email, name and external id, lower-cased, space-separated.
+/// A customer id is found exactly instead (see `customer_list`).
+pub fn search_text(email: Option<&str>, name: Option<&str>, external_id: Option<&str>) -> String {
+    [email, name, external_id]
         .iter()
         .map(|v| v.unwrap_or_default().to_lowercase())
         .collect::<Vec<_>>()
@@ -209,7 +205,6 @@ pub(crate) fn new_model(
 /// Writes `f` into `row`'s editable columns and its search text.
 pub(crate) fn apply_fields(row: &mut customer::Model, f: Fields) {
     row.search_text = search_text(
-        row.id.as_str(),
         f.email.as_deref(),
         f.name.as_deref(),
         f.external_id.as_deref(),

@@ -532,7 +532,6 @@ pub async fn merge(
     survivor.profile_url = fill(&t.profile_url, &s.profile_url);
     survivor.metadata = serde_json::to_string(&p.metadata).unwrap_or_else(|_| "{}".into());
     survivor.search_text = customers::search_text(
-        t.id.as_str(),
         survivor.email.as_deref(),
         survivor.name.as_deref(),
         survivor.external_id.as_deref(),

@@ -282,8 +282,9 @@ crate::string_enum!(
 #[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
 #[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
 pub struct CustomerListParams {
-    /// Partial, case-insensitive match on email, name, external id or id; an exact order id,
-    /// licence key or IP address finds its customer.
+    /// Partial, case-insensitive match on email, name or external id, or the beginning of a
+    /// customer id (`cus_01J9` or `01j9`); an exact order id, licence key or IP address finds
+    /// its customer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub q: Option<String>,
     /// Exact email.

@@ -56,3 +56,71 @@ async fn migrations_apply_roll_back_and_reapply(engine: Engine) {
 }
 
 on_both_engines!(migrations_apply_roll_back_and_reapply);
+
+/// Migration 16 cuts the id off every search text written before it, keeping the rest exactly
+/// as the application lower-cased it, and the trigram index follows.
+async fn search_texts_lose_their_ids_and_keep_the_rest(engine: Engine) {
+    use app::domain::actor::Caller;
+    use app::domain::{Services, customers};
+    use app::types::customer::CustomerCreate;
+
+    let t = TestDb::empty(engine).await;
+    let all = Migrator::migrations().len() as u32;
+    Migrator::up(&t.db, Some(all - 1)).await.unwrap();
+    let svc = Services::new(t.db.clone());
+    let tenant =
+        crate::support::Tenant::create(&svc, "Shop", &[app::types::Scope::CustomersRead]).await;
+    let caller = Caller::system(tenant.workspace_id.clone());
+    let c = customers::create_customer(
+        &svc,
+        &caller,
+        CustomerCreate {
+            email: Some("ove@example.com".into()),
+            name: Some("Ærø Ölsen".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    // As every version before 16 wrote it.
+    let backend = t.db.get_database_backend();
+    let old = format!(
+        "ove@example.com ærø ölsen  {}",
+        c.id.as_str().to_lowercase()
+    );
+    t.db.execute_raw(Statement::from_sql_and_values(
+        backend,
+        "UPDATE customers SET search_text = $1 WHERE id = $2",
+        [old.into(), c.id.as_str().into()],
+    ))
+    .await
+    .unwrap();
+
+    Migrator::up(&t.db, None).await.unwrap();
+    let text = |sql: &str| {
+        let (db, id) = (t.db.clone(), c.id.as_str().to_owned());
+        let sql = sql.to_owned();
+        async move {
+            db.query_all_raw(Statement::from_sql_and_values(backend, sql, [id.into()]))
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|r| r.try_get_by_index::<String>(0).unwrap())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        text("SELECT search_text FROM customers WHERE id = $1").await,
+        vec!["ove@example.com ærø ölsen ".to_owned()]
+    );
+    if engine == Engine::Sqlite {
+        let fts = "SELECT c.id FROM customers_fts f JOIN customers c ON c.rowid = f.rowid \
+                   WHERE c.id = $1 AND customers_fts MATCH";
+        assert_eq!(text(&format!("{fts} '\"ölsen\"'")).await.len(), 1);
+        let id_part = &c.id.as_str()[10..20].to_lowercase();
+        assert!(text(&format!("{fts} '\"{id_part}\"'")).await.is_empty());
+    }
+    t.cleanup().await;
+}
+
+on_both_engines!(search_texts_lose_their_ids_and_keep_the_rest);

@@ -18,6 +18,7 @@ mod m20261203_000012_webhooks;
 mod m20261204_000013_customer_imports;
 mod m20261204_000014_erasure;
 mod m20261204_000015_merges;
+mod m20261205_000016_search_without_ids;
 
 /// Every migration in order; `server migrate` and the embedded default's start apply them.
 #[derive(Debug)]
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000013_customer_imports::Migration),
             Box::new(m20261204_000014_erasure::Migration),
             Box::new(m20261204_000015_merges::Migration),
+            Box::new(m20261205_000016_search_without_ids::Migration),
         ]
     }
 }
