@@ -1,5 +1,6 @@
 //! The database layer (ssr only): one connection for SQLite or PostgreSQL, entities and migrations.
 
+pub mod bulk;
 pub mod connect;
 pub mod entities;
 pub mod migration;

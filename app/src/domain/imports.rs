@@ -8,10 +8,12 @@
 //! `external_id`; email is never a key. An empty cell leaves a matched customer's field as it
 //! is; `metadata.<key>` columns add or replace single keys.
 
+use std::borrow::Cow;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::io::{BufRead, BufReader, Read};
+use std::sync::Arc;
 
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -20,6 +22,7 @@ use sea_orm::{
 };
 use tokio::sync::mpsc;
 
+use crate::db::bulk::{Batch, Cell, Kind, Table};
 use crate::db::entities::{customer, customer_import, customer_import_row};
 use crate::types::activity::TargetKind;
 use crate::types::customer::{CustomerCreate, Metadata};
@@ -30,12 +33,12 @@ use crate::types::import::{
 use crate::types::{CustomerId, CustomerImportId, Scope};
 
 use super::actor::Caller;
-use super::audit::{self, Change};
+use super::audit::{self, WrittenChange};
 use super::customers::{self, Fields};
-use super::{DomainError, Services, validate};
+use super::{Clock, DomainError, Services, validate};
 
 /// Rows written per transaction.
-const CHUNK: usize = 1000;
+const CHUNK: usize = 5_000;
 /// Data rows a preview shows.
 const PREVIEW_ROWS: usize = 5;
 /// Columns the export writes that Patron computes: read past, never written.
@@ -212,6 +215,32 @@ struct Candidate {
     id: Option<CustomerId>,
     /// The non-empty cells, validated and normalised; `None` leaves a field as it is.
     fields: Fields,
+    /// What the row writes if it creates its customer, made by the reading thread.
+    fresh: Option<Fresh>,
+}
+
+/// A new customer's row and its audit diff: most rows of a first import create, and making
+/// them (a JSON picture of each) on the reading thread keeps that work off the writer's path.
+#[derive(Debug, Clone)]
+struct Fresh {
+    model: customer::Model,
+    diff: String,
+}
+
+/// Makes [`Fresh`] rows for one workspace, with the import's clock.
+struct Maker {
+    caller: Caller,
+    clock: Arc<dyn Clock>,
+}
+
+impl Maker {
+    fn fresh(&self, fields: &Fields) -> Result<Fresh, DomainError> {
+        let now = self.clock.now();
+        let id = CustomerId::generate_at(now);
+        let model = customers::new_model(id, &self.caller, now, fields.clone());
+        let diff = audit::created(customers::snapshot_of(&model)?).to_string();
+        Ok(Fresh { model, diff })
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -281,7 +310,11 @@ fn prepare(header: &Header, record: &csv::ByteRecord) -> Result<Candidate, Rejec
         input.metadata = Some(metadata);
     }
     let fields = Fields::validated(&input).map_err(Rejection::of)?;
-    Ok(Candidate { id, fields })
+    Ok(Candidate {
+        id,
+        fields,
+        fresh: None,
+    })
 }
 
 /// The delimiter of a file whose first bytes are `head`: the one its first line uses more,
@@ -338,7 +371,7 @@ enum Parsed {
 
 /// Reads `reader` to its end on the current (blocking) thread, sending the header's verdict,
 /// then chunks of checked rows. Stops when the receiver is gone.
-fn read_file<R: Read>(reader: R, tx: mpsc::Sender<Result<Parsed, DomainError>>) {
+fn read_file<R: Read>(reader: R, maker: Maker, tx: mpsc::Sender<Result<Parsed, DomainError>>) {
     let (mut csv, _) = match csv_reader(reader) {
         Ok(r) => r,
         Err(e) => {
@@ -366,10 +399,14 @@ fn read_file<R: Read>(reader: R, tx: mpsc::Sender<Result<Parsed, DomainError>>) 
         match csv.read_byte_record(&mut record) {
             Ok(true) => {
                 let line = record.position().map_or(0, |p| p.line()) as i64;
-                let prepared = Prepared {
-                    line,
-                    row: prepare(&header, &record),
-                };
+                let mut row = prepare(&header, &record);
+                if let Ok(c) = &mut row
+                    && c.id.is_none()
+                {
+                    // Should this fail, the writer makes the row itself.
+                    c.fresh = maker.fresh(&c.fields).ok();
+                }
+                let prepared = Prepared { line, row };
                 let row_keys = prepared.keys();
                 // Two rows for one customer never share a chunk: the later one is matched
                 // against what the earlier one wrote.
@@ -472,7 +509,11 @@ pub async fn import_customers<R: Read + Send + 'static>(
 ) -> Result<CustomerImport, DomainError> {
     caller.require(Scope::CustomersWrite)?;
     let (tx, mut rx) = mpsc::channel(2);
-    let reading = tokio::task::spawn_blocking(move || read_file(reader, tx));
+    let maker = Maker {
+        caller: caller.clone(),
+        clock: svc.clock.clone(),
+    };
+    let reading = tokio::task::spawn_blocking(move || read_file(reader, maker, tx));
     match rx.recv().await {
         Some(Ok(Parsed::Header)) => {}
         Some(Err(e)) => return Err(e),
@@ -626,9 +667,9 @@ async fn try_chunk(
 
     let now = svc.clock.now();
     let mut outcomes: Vec<Outcome> = Vec::with_capacity(rows.len());
-    let mut inserts: Vec<customer::ActiveModel> = Vec::new();
+    let mut inserts = Batch::new(&CUSTOMERS, txn.get_database_backend());
     // (customer, action, before, after)
-    let mut events: Vec<(CustomerId, &'static str, serde_json::Value)> = Vec::new();
+    let mut events: Vec<(CustomerId, &'static str, Cow<'_, str>)> = Vec::new();
     let mut newly_pretended: Vec<u64> = Vec::new();
     for p in rows {
         let c = match &p.row {
@@ -673,11 +714,18 @@ async fn try_chunk(
                 continue;
             }
             newly_pretended.extend(key);
-            let id = CustomerId::generate_at(now);
-            let model = customers::new_model(id.clone(), caller, now, c.fields.clone());
-            let diff = audit::diff(None, Some(&customers::snapshot_of(&model)?));
+            let (model, diff) = match &c.fresh {
+                Some(f) => (Cow::Borrowed(&f.model), Cow::Borrowed(f.diff.as_str())),
+                None => {
+                    let id = CustomerId::generate_at(now);
+                    let model = customers::new_model(id, caller, now, c.fields.clone());
+                    let diff = audit::created(customers::snapshot_of(&model)?).to_string();
+                    (Cow::Owned(model), Cow::Owned(diff))
+                }
+            };
+            push_customer(&mut inserts, &model)?;
+            let id = model.id.clone();
             events.push((id.clone(), "customer.created", diff));
-            inserts.push(model.into());
             outcomes.push(Outcome {
                 line: p.line,
                 outcome: RowOutcome::Created,
@@ -762,7 +810,11 @@ async fn try_chunk(
             outcomes.push(Outcome::rejected(p.line, Some(row.id.clone()), r));
             continue;
         }
-        events.push((row.id.clone(), "customer.updated", diff));
+        events.push((
+            row.id.clone(),
+            "customer.updated",
+            Cow::Owned(diff.to_string()),
+        ));
         outcomes.push(Outcome {
             line: p.line,
             outcome: RowOutcome::Updated,
@@ -770,23 +822,18 @@ async fn try_chunk(
             rejection: None,
         });
     }
-    // 30 columns a row: 1,000 rows stay under SQLite's 32,766 bound values.
-    for batch in inserts.chunks(CHUNK) {
-        customer::Entity::insert_many(batch.to_vec())
-            .exec(&txn)
-            .await?;
-    }
-    let changes: Vec<Change<'_>> = events
+    inserts.insert(&txn).await?;
+    let changes: Vec<WrittenChange<'_>> = events
         .iter()
-        .map(|(id, action, diff)| Change {
+        .map(|(id, action, diff)| WrittenChange {
             action,
             target_type: TargetKind::Customer,
             target_id: id.as_str(),
             customer_id: Some(id),
-            changes: diff.clone(),
+            changes: diff,
         })
         .collect();
-    audit::record_many(&txn, svc, caller, changes).await?;
+    audit::record_written(&txn, svc, caller, changes).await?;
     if options.dry_run {
         txn.rollback().await?;
         let report = svc.write_txn().await?;
@@ -821,28 +868,117 @@ fn merged(mut before: Fields, given: &Fields) -> Fields {
     before
 }
 
+/// The report's table, as [`write_report`] writes it.
+static REPORT: Table = Table {
+    name: "customer_import_rows",
+    columns: &[
+        ("import_id", Kind::Text),
+        ("line", Kind::BigInt),
+        ("outcome", Kind::Text),
+        ("customer_id", Kind::Text),
+        ("field", Kind::Text),
+        ("reason", Kind::Text),
+    ],
+};
+
+/// The customers table, every column, as an import creates customers.
+static CUSTOMERS: Table = Table {
+    name: "customers",
+    columns: &[
+        ("id", Kind::Text),
+        ("workspace_id", Kind::Text),
+        ("external_id", Kind::Text),
+        ("email", Kind::Text),
+        ("name", Kind::Text),
+        ("phone", Kind::Text),
+        ("tax_id", Kind::Text),
+        ("country", Kind::Text),
+        ("username", Kind::Text),
+        ("profile_url", Kind::Text),
+        ("metadata", Kind::Text),
+        ("first_seen_at", Kind::Time),
+        ("created_at", Kind::Time),
+        ("updated_at", Kind::Time),
+        ("archived_at", Kind::Time),
+        ("version", Kind::BigInt),
+        ("ltv_amount", Kind::BigInt),
+        ("order_count", Kind::BigInt),
+        ("total_payments", Kind::BigInt),
+        ("mrr_amount", Kind::BigInt),
+        ("active_subscriptions", Kind::BigInt),
+        ("refunds_count", Kind::BigInt),
+        ("refunded_amount", Kind::BigInt),
+        ("disputes_count", Kind::BigInt),
+        ("last_order_at", Kind::Time),
+        ("last_order_key", Kind::BigInt),
+        ("subscription_status", Kind::Text),
+        ("search_text", Kind::Text),
+        ("banned_until", Kind::Time),
+        ("portal_link_version", Kind::Int),
+        ("erased_at", Kind::Time),
+        ("merged_into", Kind::Text),
+        ("merged_at", Kind::Time),
+    ],
+};
+
+fn push_customer(batch: &mut Batch, c: &customer::Model) -> Result<(), DomainError> {
+    batch.push(&[
+        Cell::Text(Some(c.id.as_str())),
+        Cell::Text(Some(c.workspace_id.as_str())),
+        Cell::Text(c.external_id.as_deref()),
+        Cell::Text(c.email.as_deref()),
+        Cell::Text(c.name.as_deref()),
+        Cell::Text(c.phone.as_deref()),
+        Cell::Text(c.tax_id.as_deref()),
+        Cell::Text(c.country.as_deref()),
+        Cell::Text(c.username.as_deref()),
+        Cell::Text(c.profile_url.as_deref()),
+        Cell::Text(Some(&c.metadata)),
+        Cell::Time(Some(c.first_seen_at)),
+        Cell::Time(Some(c.created_at)),
+        Cell::Time(Some(c.updated_at)),
+        Cell::Time(c.archived_at),
+        Cell::Int(c.version),
+        Cell::Int(c.ltv_amount),
+        Cell::Int(c.order_count),
+        Cell::Int(c.total_payments),
+        Cell::Int(c.mrr_amount),
+        Cell::Int(c.active_subscriptions),
+        Cell::Int(c.refunds_count),
+        Cell::Int(c.refunded_amount),
+        Cell::Int(c.disputes_count),
+        Cell::Time(c.last_order_at),
+        Cell::Int(c.last_order_key),
+        Cell::Text(c.subscription_status.map(|s| s.as_str())),
+        Cell::Text(Some(&c.search_text)),
+        Cell::Time(c.banned_until),
+        Cell::Int(i64::from(c.portal_link_version)),
+        Cell::Time(c.erased_at),
+        Cell::Text(c.merged_into.as_ref().map(CustomerId::as_str)),
+        Cell::Time(c.merged_at),
+    ])?;
+    Ok(())
+}
+
 /// Appends the chunk's report rows and adds them to the import's counts.
 async fn write_report<C: ConnectionTrait>(
     conn: &C,
     import: &CustomerImportId,
     outcomes: &[Outcome],
 ) -> Result<(), DomainError> {
-    let rows: Vec<customer_import_row::ActiveModel> = outcomes
-        .iter()
-        .map(|o| customer_import_row::ActiveModel {
-            import_id: Set(import.clone()),
-            line: Set(o.line),
-            outcome: Set(o.outcome),
-            customer_id: Set(o.customer_id.clone()),
-            field: Set(o.rejection.as_ref().and_then(|r| r.field.clone())),
-            reason: Set(o.rejection.as_ref().map(|r| r.reason.clone())),
-        })
-        .collect();
-    for batch in rows.chunks(CHUNK) {
-        customer_import_row::Entity::insert_many(batch.to_vec())
-            .exec(conn)
-            .await?;
+    let mut rows = Batch::new(&REPORT, conn.get_database_backend());
+    let import_id = import.as_str();
+    for o in outcomes {
+        rows.push(&[
+            Cell::Text(Some(import_id)),
+            Cell::Int(o.line),
+            Cell::Text(Some(o.outcome.as_str())),
+            Cell::Text(o.customer_id.as_ref().map(CustomerId::as_str)),
+            Cell::Text(o.rejection.as_ref().and_then(|r| r.field.as_deref())),
+            Cell::Text(o.rejection.as_ref().map(|r| r.reason.as_str())),
+        ])?;
     }
+    rows.insert(conn).await?;
     let count = |k: RowOutcome| outcomes.iter().filter(|o| o.outcome == k).count() as i64;
     let add = |c: customer_import::Column, n: i64| Expr::col(c).add(n);
     use customer_import::Column as C;
