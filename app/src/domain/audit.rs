@@ -59,9 +59,10 @@ pub fn created(after: Value) -> Value {
     )
 }
 
-/// What changed, on which object.
+/// What changed, on which object; the diff as a JSON value, or as its text already (`&str`:
+/// an import makes those off the writing task).
 #[derive(Debug, Clone)]
-pub struct Change<'a> {
+pub struct Change<'a, D = Value> {
     /// Such as `customer.updated`.
     pub action: &'a str,
     /// Such as `customer`.
@@ -71,7 +72,7 @@ pub struct Change<'a> {
     /// The customer the change concerns, if any.
     pub customer_id: Option<&'a CustomerId>,
     /// From [`diff`].
-    pub changes: Value,
+    pub changes: D,
 }
 
 /// Appends one event on `conn` (pass the change's transaction).
@@ -116,30 +117,15 @@ pub async fn record_many<C: ConnectionTrait>(
     let written = changes
         .iter()
         .zip(&texts)
-        .map(|(c, text)| WrittenChange {
+        .map(|(c, text)| Change {
             action: c.action,
             target_type: c.target_type,
             target_id: c.target_id,
             customer_id: c.customer_id,
-            changes: text,
+            changes: text.as_str(),
         })
         .collect();
     record_written(conn, svc, caller, written).await
-}
-
-/// A change whose diff is JSON text already (an import makes it off the writing task).
-#[derive(Debug, Clone)]
-pub struct WrittenChange<'a> {
-    /// Such as `customer.created`.
-    pub action: &'a str,
-    /// Such as `customer`.
-    pub target_type: TargetKind,
-    /// The object's id.
-    pub target_id: &'a str,
-    /// The customer it concerns, if any.
-    pub customer_id: Option<&'a CustomerId>,
-    /// The diff, as [`diff`] makes it, serialised.
-    pub changes: &'a str,
 }
 
 /// [`record_many`] for diffs given as text.
@@ -147,7 +133,7 @@ pub async fn record_written<C: ConnectionTrait>(
     conn: &C,
     svc: &Services,
     caller: &Caller,
-    changes: Vec<WrittenChange<'_>>,
+    changes: Vec<Change<'_, &str>>,
 ) -> Result<Vec<EventId>, DomainError> {
     let now = svc.clock.now();
     let backend = conn.get_database_backend();

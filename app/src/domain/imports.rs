@@ -33,7 +33,7 @@ use crate::types::import::{
 use crate::types::{CustomerId, CustomerImportId, Scope};
 
 use super::actor::Caller;
-use super::audit::{self, WrittenChange};
+use super::audit::{self, Change};
 use super::customers::{self, Fields};
 use super::{Clock, DomainError, Services, validate};
 
@@ -823,14 +823,14 @@ async fn try_chunk(
         });
     }
     inserts.insert(&txn).await?;
-    let changes: Vec<WrittenChange<'_>> = events
+    let changes: Vec<Change<'_, &str>> = events
         .iter()
-        .map(|(id, action, diff)| WrittenChange {
+        .map(|(id, action, diff)| Change {
             action,
             target_type: TargetKind::Customer,
             target_id: id.as_str(),
             customer_id: Some(id),
-            changes: diff,
+            changes: diff.as_ref(),
         })
         .collect();
     audit::record_written(&txn, svc, caller, changes).await?;

@@ -739,11 +739,16 @@ pub async fn undo_merge(
             .insert(&txn)
             .await?;
     }
-    customer_merge::Entity::update_many()
+    // Claimed by the statement, not by the read above: of two undos at once, one does it.
+    let claimed = customer_merge::Entity::update_many()
         .col_expr(customer_merge::Column::UndoneAt, Expr::val(Some(now)))
         .filter(customer_merge::Column::Id.eq(row.id.as_str()))
+        .filter(customer_merge::Column::UndoneAt.is_null())
         .exec(&txn)
         .await?;
+    if claimed.rows_affected != 1 {
+        return Err(not_undoable("the merge was undone meanwhile".into()));
+    }
     for (who, other) in [(&source, &target), (&target, &source)] {
         audit::record(
             &txn,

@@ -80,11 +80,12 @@ async fn a_merge_moves_what_its_preview_said_and_undo_restores_both(engine: Engi
     )
     .await;
     buy(api, &b, &kit, "4242424242424242").await;
-    api.post_ok(
-        "/bans",
-        json!({"reason": "chargeback", "identities": [{"kind": "customer", "value": a}]}),
-    )
-    .await;
+    let ban = api
+        .post_ok(
+            "/bans",
+            json!({"reason": "chargeback", "identities": [{"kind": "customer", "value": a}]}),
+        )
+        .await;
     let (before_a, before_b) = (export(api, &a).await, export(api, &b).await);
     let ltv = |id: &str| {
         let id = id.to_owned();
@@ -215,6 +216,17 @@ async fn a_merge_moves_what_its_preview_said_and_undo_restores_both(engine: Engi
         .patch(&format!("/customers/{a}"), json!({"name": "Ann again"}))
         .await;
     assert_error(&res, StatusCode::CONFLICT, "customer_merged", None);
+    // A checkout naming the merged customer's id is the survivor's: the ban that moved to
+    // the survivor refuses it (the tombstone itself is no longer named by any ban).
+    let res = api
+        .post(
+            "/checkouts",
+            json!({"customer_id": a, "product_id": kit, "payment_method": card("4242424242424242"),
+                   "ip": "198.51.100.7"}),
+        )
+        .await;
+    assert_error(&res, StatusCode::FORBIDDEN, "customer_banned", None);
+    assert_eq!(res.1["error"]["ban_id"], ban["id"], "{}", res.1);
 
     app.cleanup().await;
 }

@@ -29,45 +29,31 @@ impl MigrationTrait for Migration {
     }
 
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        let db = m.get_connection();
-        match db.get_database_backend() {
-            DatabaseBackend::Postgres => {
-                db.execute_unprepared(CUT).await?;
-            }
-            _ => {
-                // Row-by-row index updates would take minutes at a million customers; the
-                // index is rebuilt from the table once instead.
-                db.execute_unprepared("DROP TRIGGER customers_fts_au")
-                    .await?;
-                db.execute_unprepared(CUT).await?;
-                db.execute_unprepared(
-                    "INSERT INTO customers_fts(customers_fts) VALUES ('rebuild')",
-                )
-                .await?;
-                db.execute_unprepared(SQLITE_UPDATE_TRIGGER).await?;
-            }
-        }
-        Ok(())
+        rewrite(m, CUT).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        let db = m.get_connection();
-        let put_back = "UPDATE customers SET search_text = search_text || ' ' || lower(id)";
-        match db.get_database_backend() {
-            DatabaseBackend::Postgres => {
-                db.execute_unprepared(put_back).await?;
-            }
-            _ => {
-                db.execute_unprepared("DROP TRIGGER customers_fts_au")
-                    .await?;
-                db.execute_unprepared(put_back).await?;
-                db.execute_unprepared(
-                    "INSERT INTO customers_fts(customers_fts) VALUES ('rebuild')",
-                )
-                .await?;
-                db.execute_unprepared(SQLITE_UPDATE_TRIGGER).await?;
-            }
-        }
-        Ok(())
+        rewrite(
+            m,
+            "UPDATE customers SET search_text = search_text || ' ' || lower(id)",
+        )
+        .await
     }
+}
+
+/// Runs `update` on every search text; on SQLite the trigram index is rebuilt from the table
+/// once instead of row by row (which takes minutes at a million customers).
+async fn rewrite(m: &SchemaManager<'_>, update: &str) -> Result<(), DbErr> {
+    let db = m.get_connection();
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        db.execute_unprepared(update).await?;
+        return Ok(());
+    }
+    db.execute_unprepared("DROP TRIGGER customers_fts_au")
+        .await?;
+    db.execute_unprepared(update).await?;
+    db.execute_unprepared("INSERT INTO customers_fts(customers_fts) VALUES ('rebuild')")
+        .await?;
+    db.execute_unprepared(SQLITE_UPDATE_TRIGGER).await?;
+    Ok(())
 }
