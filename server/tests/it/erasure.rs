@@ -327,6 +327,15 @@ async fn an_erased_customer_is_nowhere_in_the_database(engine: Engine) {
         )
         .await;
     assert_error(&res, StatusCode::FORBIDDEN, "customer_banned", None);
+    // A checkout naming the erased customer's id sells to nobody.
+    let res = api
+        .post(
+            "/checkouts",
+            json!({"customer_id": id, "product_id": kit,
+                   "payment_method": card("4242424242424242")}),
+        )
+        .await;
+    assert_error(&res, StatusCode::CONFLICT, "customer_erased", None);
     // The portal link is dead, and no new one opens.
     let res = api.srv.client.get(&link_url).send().await.unwrap();
     assert!(
