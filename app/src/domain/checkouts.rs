@@ -47,10 +47,10 @@ async fn find_customer<C: ConnectionTrait>(
 ) -> Result<Option<customer::Model>, DomainError> {
     let ws = &caller.workspace_id;
     if let Some(id) = &input.customer_id {
-        let row = customers::row(conn, caller, id).await?;
+        let mut row = customers::row(conn, caller, id).await?;
         // A merged customer's id keeps resolving: its survivor buys.
-        if let Some(into) = &row.merged_into {
-            return customers::row(conn, caller, into).await.map(Some);
+        if let Some(into) = row.merged_into.clone() {
+            row = customers::row(conn, caller, &into).await?;
         }
         // An erased customer is a record of what they bought, not someone to sell to.
         super::erasure::refuse_if_erased(&row)?;

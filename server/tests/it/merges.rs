@@ -297,7 +297,47 @@ async fn blockers_come_all_at_once_and_the_merge_stays_in_its_workspace(engine: 
     app.cleanup().await;
 }
 
+/// Two undos of one merge at once (two requests, two connections): one restores, the other is
+/// refused, and the customers are restored once.
+async fn two_undos_at_once_restore_once(engine: Engine) {
+    let app = TestApp::on(engine).build().await;
+    let api = &app.api;
+    let kit = one_time(api, 2500, "EUR").await;
+    let mut ids = Vec::new();
+    for x in ["crm-5", "crm-6"] {
+        let c = api
+            .post_ok("/customers", json!({"email": format!("{x}@example.com")}))
+            .await;
+        ids.push(c["id"].as_str().unwrap().to_owned());
+    }
+    let (a, b) = (&ids[0], &ids[1]);
+    buy(api, a, &kit, "4242424242424242").await;
+    let before = (export(api, a).await, export(api, b).await);
+    let (status, merged) = merge(api, a, b, false).await;
+    assert_eq!(status, StatusCode::CREATED, "{merged}");
+    let undo = format!("/merges/{}/undo", merged["id"].as_str().unwrap());
+    let (one, two) = tokio::join!(api.post(&undo, json!({})), api.post(&undo, json!({})));
+    let mut statuses = [one.0, two.0];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::OK, StatusCode::CONFLICT],
+        "{} / {}",
+        one.1,
+        two.1
+    );
+    let refused = if one.0 == StatusCode::CONFLICT {
+        &one
+    } else {
+        &two
+    };
+    assert_error(refused, StatusCode::CONFLICT, "merge_not_undoable", None);
+    assert_eq!((export(api, a).await, export(api, b).await), before);
+    app.cleanup().await;
+}
+
 on_both_engines!(
     a_merge_moves_what_its_preview_said_and_undo_restores_both,
-    blockers_come_all_at_once_and_the_merge_stays_in_its_workspace
+    blockers_come_all_at_once_and_the_merge_stays_in_its_workspace,
+    two_undos_at_once_restore_once
 );
