@@ -122,20 +122,20 @@ pub async fn create_checkout(
 ) -> Result<Checkout, DomainError> {
     caller.require(Scope::CheckoutsWrite)?;
     if input.customer_id.is_some() && input.customer.is_some() {
-        return Err(DomainError::invalid(
+        return Err(DomainError::unprocessable(
             "customer",
             "give either customer_id or customer, not both",
         ));
     }
     if input.customer_id.is_none() && input.customer.is_none() {
-        return Err(DomainError::invalid(
+        return Err(DomainError::unprocessable(
             "customer",
             "give customer_id, or customer with an external_id or email",
         ));
     }
     let buyer = check_buyer(&input)?;
     if input.customer.is_some() && buyer.external_id.is_none() && buyer.email.is_none() {
-        return Err(DomainError::invalid(
+        return Err(DomainError::unprocessable(
             "customer",
             "needs an external_id or an email to find or create the customer",
         ));

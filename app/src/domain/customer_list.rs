@@ -160,7 +160,7 @@ impl CustomerQuery {
         if let (Some(a), Some(b)) = (q.created_from, q.created_before)
             && b <= a
         {
-            return Err(DomainError::invalid(
+            return Err(DomainError::unprocessable(
                 "created_to",
                 "must not be before created_from",
             ));
@@ -392,7 +392,7 @@ pub async fn list_customers(
     let page = Limit::new(query.limit)?;
     let limit = page.get();
     if query.starting_after.is_some() && query.ending_before.is_some() {
-        return Err(DomainError::invalid(
+        return Err(DomainError::unprocessable(
             "ending_before",
             "cannot be combined with starting_after",
         ));
@@ -468,7 +468,7 @@ pub async fn list_customers(
         let at = customers::row(&svc.db, caller, cursor)
             .await
             .map_err(|e| match e {
-                DomainError::NotFound { .. } => DomainError::invalid(
+                DomainError::NotFound { .. } => DomainError::unprocessable(
                     if backwards {
                         "ending_before"
                     } else {

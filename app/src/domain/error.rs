@@ -30,6 +30,15 @@ pub enum DomainError {
         /// What is wrong and what is expected.
         message: String,
     },
+    /// The input has the published form, but breaks a rule the form cannot state: a time
+    /// that must lie ahead, fields that exclude or need each other, a file's content.
+    #[error("{field}: {message}")]
+    Unprocessable {
+        /// The field, as named in the API.
+        field: String,
+        /// What is wrong and what is expected.
+        message: String,
+    },
     /// The change conflicts with the current state.
     #[error("{message}")]
     Conflict {
@@ -75,6 +84,15 @@ impl DomainError {
         }
     }
 
+    /// Input of the published form that breaks a rule the form cannot state (see
+    /// [`DomainError::Unprocessable`]).
+    pub fn unprocessable(field: impl Into<String>, message: impl Into<String>) -> Self {
+        DomainError::Unprocessable {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
     /// The same error with its field named inside `parent` (`email` becomes `customer.email`).
     pub fn within(self, parent: &str) -> Self {
         match self {
@@ -101,6 +119,9 @@ impl From<DomainError> for AppError {
             DomainError::Unauthenticated => AppError::Unauthenticated,
             DomainError::Forbidden { scope } => AppError::Forbidden { scope },
             DomainError::Invalid { field, message } => AppError::Invalid { field, message },
+            DomainError::Unprocessable { field, message } => {
+                AppError::Unprocessable { field, message }
+            }
             DomainError::Conflict { code, message } => AppError::Conflict { code, message },
             DomainError::PaymentRefused { code, message } => {
                 AppError::PaymentRefused { code, message }

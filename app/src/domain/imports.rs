@@ -350,16 +350,22 @@ fn csv_reader<R: Read>(reader: R) -> std::io::Result<(csv::Reader<BufReader<R>>,
     Ok((csv, delimiter))
 }
 
+/// The file's header. A file that cannot be read, or whose header names no customer fields,
+/// is well-formed as a request and refused for its content: `Unprocessable`.
 fn read_header<R: Read>(csv: &mut csv::Reader<R>) -> Result<Header, DomainError> {
     let mut record = csv::ByteRecord::new();
-    match csv.read_byte_record(&mut record) {
+    let header = match csv.read_byte_record(&mut record) {
         Ok(true) => Header::parse(&record),
         Ok(false) => Err(DomainError::invalid(
             "file",
             "is empty: its first line must name the columns",
         )),
         Err(e) => Err(DomainError::invalid("file", format!("cannot be read: {e}"))),
-    }
+    };
+    header.map_err(|e| match e {
+        DomainError::Invalid { field, message } => DomainError::Unprocessable { field, message },
+        other => other,
+    })
 }
 
 /// What the reading thread sends.
@@ -375,7 +381,7 @@ fn read_file<R: Read>(reader: R, maker: Maker, tx: mpsc::Sender<Result<Parsed, D
     let (mut csv, _) = match csv_reader(reader) {
         Ok(r) => r,
         Err(e) => {
-            let _ = tx.blocking_send(Err(DomainError::invalid(
+            let _ = tx.blocking_send(Err(DomainError::unprocessable(
                 "file",
                 format!("cannot be read: {e}"),
             )));
@@ -447,7 +453,7 @@ fn read_file<R: Read>(reader: R, maker: Maker, tx: mpsc::Sender<Result<Parsed, D
 /// header the import would refuse is the same error here.
 pub fn preview(head: &[u8]) -> Result<ImportPreview, DomainError> {
     let (mut csv, delimiter) = csv_reader(head)
-        .map_err(|e| DomainError::invalid("file", format!("cannot be read: {e}")))?;
+        .map_err(|e| DomainError::unprocessable("file", format!("cannot be read: {e}")))?;
     let header = read_header(&mut csv)?;
     let columns = header
         .columns

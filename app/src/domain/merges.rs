@@ -183,7 +183,7 @@ async fn plan<C: ConnectionTrait>(
     into: &CustomerId,
 ) -> Result<Plan, DomainError> {
     if id == into {
-        return Err(DomainError::invalid(
+        return Err(DomainError::unprocessable(
             "into",
             "is the customer itself: choose the customer to merge it into",
         ));

@@ -134,7 +134,7 @@ pub async fn create_product(
     let (interval, count) = match input.kind {
         ProductKind::OneTime => {
             if input.interval.is_some() || input.interval_count.is_some() {
-                return Err(DomainError::invalid(
+                return Err(DomainError::unprocessable(
                     "interval",
                     "only subscription products have a billing interval",
                 ));
@@ -143,7 +143,10 @@ pub async fn create_product(
         }
         ProductKind::Subscription => {
             let interval: BillingInterval = input.interval.ok_or_else(|| {
-                DomainError::invalid("interval", "subscriptions need day, week, month or year")
+                DomainError::unprocessable(
+                    "interval",
+                    "subscriptions need day, week, month or year",
+                )
             })?;
             let count = input.interval_count.unwrap_or(1);
             if !(1..=12).contains(&count) {

@@ -40,7 +40,6 @@ string_enum!(
 /// One identity a ban matches.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BanIdentity {
     /// What it names.
     pub kind: BanIdentityKind,
@@ -64,6 +63,7 @@ pub struct Ban {
     /// Active, expired or lifted.
     pub status: BanStatus,
     /// What it matches, normalised.
+    #[cfg_attr(feature = "ssr", schema(value_type = Vec<crate::types::schema::StoredBanIdentity>))]
     pub identities: Vec<BanIdentity>,
     /// The customer it was created from, if any.
     #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
@@ -84,15 +84,17 @@ pub struct Ban {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BanCreate {
     /// Why (internal), 1 to 1000 characters.
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 1000))]
     pub reason: String,
     /// When it lifts itself; omit for a permanent ban. Must be in the future.
     #[serde(default)]
     pub expires_at: Option<DateTime<Utc>>,
     /// One or more identities.
+    #[cfg_attr(feature = "ssr", schema(min_items = 1))]
     pub identities: Vec<BanIdentity>,
     /// The customer the ban is about (shown on their page), if any.
     #[serde(default)]
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::CustomerId>))]
     pub customer_id: Option<CustomerId>,
     /// Also revoke the active items of every customer the ban matches now.
     #[serde(default)]
@@ -109,6 +111,7 @@ pub struct BanCreate {
 pub struct BanUpdate {
     /// A new reason.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 1000))]
     pub reason: Option<String>,
     /// A new expiry; `permanent: true` removes it instead.
     #[serde(default)]
@@ -118,6 +121,7 @@ pub struct BanUpdate {
     pub permanent: bool,
     /// The new, complete list of identities.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(min_items = 1))]
     pub identities: Option<Vec<BanIdentity>>,
     /// The `version` you read: refused with 409 if the ban changed since.
     #[serde(default)]
@@ -130,6 +134,7 @@ pub struct BanUpdate {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BanPreviewRequest {
     /// The identities the ban would have.
+    #[cfg_attr(feature = "ssr", schema(min_items = 1))]
     pub identities: Vec<BanIdentity>,
 }
 
@@ -157,3 +162,65 @@ pub struct BanPreview {
     /// The first of them (at most 20).
     pub customers: Vec<BanMatch>,
 }
+
+/// Published as one shape per kind, each with the value that kind takes.
+#[cfg(feature = "ssr")]
+impl utoipa::PartialSchema for BanIdentity {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use crate::types::CustomerId;
+        use crate::types::schema::{Email, IpOrCidr};
+        use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+
+        let text = || {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(200))
+                .into()
+        };
+        let kinds: [(
+            BanIdentityKind,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        ); 6] = [
+            (
+                BanIdentityKind::Customer,
+                <CustomerId as utoipa::PartialSchema>::schema(),
+            ),
+            (BanIdentityKind::Name, text()),
+            (
+                BanIdentityKind::Email,
+                <Email as utoipa::PartialSchema>::schema(),
+            ),
+            (BanIdentityKind::ExternalId, text()),
+            (
+                BanIdentityKind::Ip,
+                <IpOrCidr as utoipa::PartialSchema>::schema(),
+            ),
+            (BanIdentityKind::Card, text()),
+        ];
+        let mut one_of = OneOfBuilder::new().description(Some(
+            "What a ban matches: a customer id, a name, an email, an external id, an IP address or CIDR range, or a card fingerprint",
+        ));
+        for (kind, value) in kinds {
+            one_of = one_of.item(
+                ObjectBuilder::new()
+                    .property(
+                        "kind",
+                        ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .enum_values(Some([kind.as_str()])),
+                    )
+                    .required("kind")
+                    .property("value", value)
+                    .required("value")
+                    .additional_properties(Some(
+                        utoipa::openapi::schema::AdditionalProperties::FreeForm(false),
+                    )),
+            );
+        }
+        one_of.into()
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl utoipa::ToSchema for BanIdentity {}

@@ -79,22 +79,31 @@ impl Customer {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CustomerCreate {
     /// Your own id for this person; unique in the workspace.
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 255))]
     pub external_id: Option<String>,
     /// Email; stored trimmed and lower-cased. Not unique.
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::schema::Email>))]
     pub email: Option<String>,
     /// Display name.
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 200))]
     pub name: Option<String>,
     /// Phone number.
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::schema::Phone>))]
     pub phone: Option<String>,
     /// VAT or other tax number.
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 64))]
     pub tax_id: Option<String>,
     /// ISO 3166-1 alpha-2 code.
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::schema::Country>))]
     pub country: Option<String>,
     /// Username on your platform.
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 100))]
     pub username: Option<String>,
     /// http(s) link to the profile on your platform.
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::schema::HttpUrl>))]
     pub profile_url: Option<String>,
     /// Up to 50 pairs; keys 1 to 40 characters without `[` `]`, values up to 500 characters.
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::schema::MetadataMap>))]
     pub metadata: Option<Metadata>,
 }
 
@@ -110,7 +119,7 @@ pub struct CustomerUpdate {
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>, min_length = 1, max_length = 255))]
     pub external_id: Option<Option<String>>,
     /// Email.
     #[serde(
@@ -118,7 +127,7 @@ pub struct CustomerUpdate {
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::schema::Email>))]
     pub email: Option<Option<String>>,
     /// Display name.
     #[serde(
@@ -126,7 +135,7 @@ pub struct CustomerUpdate {
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>, min_length = 1, max_length = 200))]
     pub name: Option<Option<String>>,
     /// Phone number.
     #[serde(
@@ -134,7 +143,7 @@ pub struct CustomerUpdate {
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::schema::Phone>))]
     pub phone: Option<Option<String>>,
     /// Tax number.
     #[serde(
@@ -142,7 +151,7 @@ pub struct CustomerUpdate {
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>, min_length = 1, max_length = 64))]
     pub tax_id: Option<Option<String>>,
     /// ISO 3166-1 alpha-2 code.
     #[serde(
@@ -150,7 +159,7 @@ pub struct CustomerUpdate {
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::schema::Country>))]
     pub country: Option<Option<String>>,
     /// Username on your platform.
     #[serde(
@@ -158,7 +167,7 @@ pub struct CustomerUpdate {
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>, min_length = 1, max_length = 100))]
     pub username: Option<Option<String>>,
     /// Profile link.
     #[serde(
@@ -166,7 +175,7 @@ pub struct CustomerUpdate {
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::schema::HttpUrl>))]
     pub profile_url: Option<Option<String>>,
     /// A map replaces all metadata; `null` wipes it.
     #[serde(
@@ -174,10 +183,11 @@ pub struct CustomerUpdate {
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<Metadata>))]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::schema::MetadataMap>))]
     pub metadata: Option<Option<Metadata>>,
     /// The `version` you last read: the change is refused with 409 if someone changed the
     /// customer since. Omit to overwrite regardless.
+    #[cfg_attr(feature = "ssr", schema(minimum = 1))]
     pub version: Option<i64>,
 }
 
@@ -286,45 +296,59 @@ pub struct CustomerListParams {
     /// customer id (`cus_01J9` or `01j9`); an exact order id, licence key or IP address finds
     /// its customer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", param(max_length = 200))]
     pub q: Option<String>,
     /// Exact email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", param(max_length = 200))]
     pub email: Option<String>,
     /// Exact external id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", param(max_length = 200))]
     pub external_id: Option<String>,
     /// A product id: customers with a paid order of it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", param(value_type = Option<crate::types::ProductId>))]
     pub product_id: Option<String>,
     /// active, past_due, canceled, expired or none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", param(value_type = Option<SubscriptionFilter>))]
     pub subscription_status: Option<String>,
     /// ISO 3166-1 alpha-2.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", param(value_type = Option<crate::types::schema::Country>))]
     pub country: Option<String>,
     /// Created on or after: `YYYY-MM-DD` (UTC) or an RFC 3339 time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", param(value_type = Option<crate::types::schema::DayOrTime>))]
     pub created_from: Option<String>,
     /// Created on or before this day (`YYYY-MM-DD`), or before this RFC 3339 time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", param(value_type = Option<crate::types::schema::DayOrTime>))]
     pub created_to: Option<String>,
     /// `true`: archived customers only; by default they are left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", param(value_type = Option<bool>))]
     pub archived: Option<String>,
     /// `true`: only customers an active ban matches; `false`: only those none matches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", param(value_type = Option<bool>))]
     pub banned: Option<String>,
     /// created_desc (default), created_asc, ltv_desc, ltv_asc, last_order_desc, last_order_asc.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", param(value_type = Option<CustomerSort>))]
     pub sort: Option<String>,
     /// Page size, 1 to 100 (default 50).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", param(value_type = Option<u32>, minimum = 1, maximum = 100))]
     pub limit: Option<String>,
     /// A customer id: the page after it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", param(value_type = Option<crate::types::CustomerId>))]
     pub starting_after: Option<String>,
     /// A customer id: the page before it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", param(value_type = Option<crate::types::CustomerId>))]
     pub ending_before: Option<String>,
 }
 

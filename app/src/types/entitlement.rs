@@ -128,7 +128,7 @@ pub struct Entitlement {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct EntitlementGrant {
     /// The product whose benefits to grant.
-    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    #[cfg_attr(feature = "ssr", schema(value_type = crate::types::ProductId))]
     pub product_id: ProductId,
     /// When they run out; leave out for never.
     #[serde(default)]
@@ -142,6 +142,7 @@ pub struct EntitlementGrant {
 pub struct EntitlementRevoke {
     /// Why (up to 500 characters).
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 500))]
     pub reason: Option<String>,
 }
 
@@ -151,6 +152,7 @@ pub struct EntitlementRevoke {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DiscordLink {
     /// The Discord user id (a snowflake: 17 to 20 digits); `null` unlinks.
+    #[cfg_attr(feature = "ssr", schema(pattern = r"^[1-9][0-9]{16,19}$"))]
     pub discord_user_id: Option<String>,
 }
 
@@ -181,5 +183,6 @@ pub struct DownloadLink {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CommandReport {
     /// `executed` or `failed`.
+    #[cfg_attr(feature = "ssr", schema(value_type = crate::types::schema::CommandOutcome))]
     pub status: CommandStatus,
 }

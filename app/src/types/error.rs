@@ -106,6 +106,19 @@ string_enum!(
         MergeNotUndoable = "merge_not_undoable",
         /// The customer was merged into another: change the survivor instead.
         CustomerMerged = "customer_merged",
+        /// The route exists, but not with this method; `Allow` lists the methods it has.
+        MethodNotAllowed = "method_not_allowed",
+        /// The card number or IBAN fails its check digits: the provider cannot charge it.
+        PaymentMethodInvalid = "payment_method_invalid",
+        /// The entitlement is not a Discord role: it links no Discord user.
+        NotADiscordRole = "not_a_discord_role",
+        /// The input has the published form but breaks a rule it cannot state (a time that
+        /// must lie ahead, fields that exclude each other); `param` names the field.
+        ParameterUnprocessable = "parameter_unprocessable",
+        /// The product grants no benefits, so there is nothing to grant.
+        ProductGrantsNothing = "product_grants_nothing",
+        /// The workspace has as many webhook endpoints as it may.
+        EndpointLimitReached = "endpoint_limit_reached",
     }
 );
 
@@ -141,9 +154,11 @@ impl ErrorCode {
             | PaymentMethodUnusable
             | PaymentDetailBlocked
             | NoSuchPayment
-            | RefundExceedsPayment => 402,
+            | RefundExceedsPayment
+            | PaymentMethodInvalid => 402,
             InsufficientScope | CrossOriginRequest | CustomerBanned | ReadOnlySession => 403,
             RouteNotFound | ResourceMissing => 404,
+            MethodNotAllowed => 405,
             IdempotencyKeyInFlight
             | EmailTaken
             | ExternalIdTaken
@@ -151,6 +166,9 @@ impl ErrorCode {
             | BanLifted
             | EntitlementNotActive
             | NotADownload
+            | NotADiscordRole
+            | ProductGrantsNothing
+            | EndpointLimitReached
             | LinkExpired
             | CommandAlreadyReported
             | SubscriptionChanged
@@ -170,7 +188,7 @@ impl ErrorCode {
             | MergeBlocked
             | MergeNotUndoable
             | CustomerMerged => 409,
-            IdempotencyKeyReused => 422,
+            IdempotencyKeyReused | ParameterUnprocessable => 422,
             RateLimited => 429,
             InternalError => 500,
             ServiceUnavailable => 503,
@@ -227,6 +245,10 @@ pub enum AppError {
     /// One field of the input is invalid.
     #[error("{field}: {message}")]
     Invalid { field: String, message: String },
+    /// The input has the published form but breaks a rule it cannot state (a time that must
+    /// lie ahead, fields that exclude each other).
+    #[error("{field}: {message}")]
+    Unprocessable { field: String, message: String },
     /// The change conflicts with the current state (duplicate, stale version...).
     #[error("{message}")]
     Conflict { code: ErrorCode, message: String },
@@ -259,6 +281,7 @@ impl AppError {
             AppError::Forbidden { .. } => ErrorCode::InsufficientScope,
             AppError::CrossOrigin => ErrorCode::CrossOriginRequest,
             AppError::Invalid { .. } => ErrorCode::ParameterInvalid,
+            AppError::Unprocessable { .. } => ErrorCode::ParameterUnprocessable,
             AppError::Conflict { code, .. } | AppError::PaymentRefused { code, .. } => *code,
             AppError::Banned { .. } => ErrorCode::CustomerBanned,
             AppError::RateLimited { .. } => ErrorCode::RateLimited,
@@ -363,7 +386,13 @@ read_only_session
 customer_erased
 merge_blocked
 merge_not_undoable
-customer_merged"
+customer_merged
+method_not_allowed
+payment_method_invalid
+not_a_discord_role
+parameter_unprocessable
+product_grants_nothing
+endpoint_limit_reached"
         );
         let statuses: Vec<String> = ErrorCode::ALL
             .iter()

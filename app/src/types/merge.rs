@@ -15,7 +15,7 @@ pub const UNDO_DAYS: i64 = 30;
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MergeRequest {
     /// The customer that stays (`cus_...`): everything moves to it.
-    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    #[cfg_attr(feature = "ssr", schema(value_type = crate::types::CustomerId))]
     pub into: CustomerId,
     /// `true`: say what the merge would do, and change nothing.
     #[serde(default)]

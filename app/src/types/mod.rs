@@ -16,6 +16,8 @@ pub mod page;
 pub mod payment_detail;
 pub mod portal;
 pub mod product;
+#[cfg(feature = "ssr")]
+pub mod schema;
 pub mod subscription;
 pub mod webhook;
 pub mod workspace;

@@ -83,21 +83,31 @@ pub enum PaymentMethodInput {
     /// A card number.
     Card {
         /// Digits, spaces allowed.
+        #[cfg_attr(feature = "ssr", schema(pattern = r"^ *([0-9] *){12,19}$"))]
         number: String,
     },
     /// A SEPA direct debit from an IBAN.
     SepaDebit {
         /// The IBAN, spaces allowed.
+        #[cfg_attr(
+            feature = "ssr",
+            schema(pattern = r"^ *[A-Za-z]{2} *[0-9]{2}( *[A-Za-z0-9]){11,30} *$")
+        )]
         iban: String,
     },
     /// A bank transfer from an IBAN.
     BankTransfer {
         /// The IBAN, spaces allowed.
+        #[cfg_attr(
+            feature = "ssr",
+            schema(pattern = r"^ *[A-Za-z]{2} *[0-9]{2}( *[A-Za-z0-9]){11,30} *$")
+        )]
         iban: String,
     },
     /// A wallet account.
     Wallet {
         /// The wallet's email.
+        #[cfg_attr(feature = "ssr", schema(value_type = crate::types::schema::Email))]
         email: String,
     },
 }
@@ -263,9 +273,11 @@ string_enum!(
 pub struct RefundCreate {
     /// Minor units; leave out to refund everything that remains.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(minimum = 1))]
     pub amount: Option<i64>,
     /// Why, for the merchant's records (up to 500 characters).
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 500))]
     pub reason: Option<String>,
     /// Required for SEPA and bank-transfer payments, which refund in full at the merchant's risk.
     #[serde(default)]
@@ -341,9 +353,11 @@ pub struct Dispute {
 pub struct DisputeCreate {
     /// Minor units; leave out to dispute everything not refunded.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(minimum = 1))]
     pub amount: Option<i64>,
     /// The payer's stated reason.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 500))]
     pub reason: Option<String>,
 }
 
@@ -353,6 +367,7 @@ pub struct DisputeCreate {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DisputeClose {
     /// `won` or `lost`.
+    #[cfg_attr(feature = "ssr", schema(value_type = crate::types::schema::DisputeOutcome))]
     pub outcome: DisputeStatus,
 }
 
@@ -374,6 +389,7 @@ pub struct OrderPay {
     pub payment_method: PaymentMethodInput,
     /// The payer's IP address.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::schema::IpAddress>))]
     pub ip: Option<String>,
 }
 
@@ -384,15 +400,19 @@ pub struct OrderPay {
 pub struct CheckoutCustomer {
     /// Matched first.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 255))]
     pub external_id: Option<String>,
     /// Matched when there is no external id match.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::schema::Email>))]
     pub email: Option<String>,
     /// Stored on a new customer.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 200))]
     pub name: Option<String>,
     /// Stored on a new customer; detected from the payment method when left out.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::schema::Country>))]
     pub country: Option<String>,
 }
 
@@ -403,21 +423,23 @@ pub struct CheckoutCustomer {
 pub struct CheckoutCreate {
     /// An existing customer; otherwise `customer` finds or creates one.
     #[serde(default)]
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::CustomerId>))]
     pub customer_id: Option<CustomerId>,
     /// Who is buying.
     #[serde(default)]
     pub customer: Option<CheckoutCustomer>,
     /// What is bought.
-    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    #[cfg_attr(feature = "ssr", schema(value_type = crate::types::ProductId))]
     pub product_id: ProductId,
     /// How it is paid.
     pub payment_method: PaymentMethodInput,
     /// The buyer's IP address.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::schema::IpAddress>))]
     pub ip: Option<String>,
     /// A note from the buyer (up to 1000 characters).
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 1000))]
     pub customer_note: Option<String>,
 }
 

@@ -17,16 +17,19 @@ use super::{CustomerId, EntitlementId, OrderId, SubscriptionId};
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CustomerSessionCreate {
     /// The customer's Patron id (`cus_...`); or give `external_id`.
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::CustomerId>))]
     pub customer_id: Option<CustomerId>,
     /// The merchant's own id of the customer; or give `customer_id`.
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 255))]
     pub external_id: Option<String>,
     /// Where the portal's "Back to the shop" link leads: an `https://` address (`http://` only
     /// on localhost or a loopback address, for development).
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::schema::HttpsUrl>))]
     pub return_url: Option<String>,
     /// To show the portal inside your own page (`/embed/...`): that page's origin, such as
     /// `https://shop.example`, one of the workspace's `embed_origins`. The answer's `url` is
     /// then the frame's address, with the token in its fragment.
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::schema::Origin>))]
     pub embed_origin: Option<String>,
 }
 

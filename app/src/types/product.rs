@@ -121,6 +121,7 @@ pub struct Product {
     /// Subscriptions only: the billing period's unit.
     pub interval: Option<BillingInterval>,
     /// Subscriptions only: how many units make one period.
+    #[cfg_attr(feature = "ssr", schema(minimum = 1, maximum = 12))]
     pub interval_count: Option<i32>,
     /// What a purchase grants.
     pub benefits: Vec<Benefit>,
@@ -136,12 +137,15 @@ pub struct Product {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProductCreate {
     /// Name, 1 to 200 characters.
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 200))]
     pub name: String,
     /// One-time or subscription.
     pub kind: ProductKind,
     /// Price in minor units, above zero.
+    #[cfg_attr(feature = "ssr", schema(minimum = 1))]
     pub amount: i64,
     /// ISO 4217.
+    #[cfg_attr(feature = "ssr", schema(pattern = r"^(EUR|USD|GBP|eur|usd|gbp)$"))]
     pub currency: String,
     /// Required for subscriptions.
     #[serde(default)]

@@ -85,6 +85,7 @@ pub struct SubscriptionCancel {
     pub at_period_end: bool,
     /// Why (up to 500 characters).
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 500))]
     pub reason: Option<String>,
 }
 
@@ -99,6 +100,7 @@ fn yes() -> bool {
 pub struct SubscriptionRevoke {
     /// Why (fraud, abuse...), up to 500 characters.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 500))]
     pub reason: Option<String>,
 }
 

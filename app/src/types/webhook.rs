@@ -52,10 +52,13 @@ pub struct WebhookEndpoint {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct WebhookEndpointCreate {
     /// An `https://` URL on a public address.
+    #[cfg_attr(feature = "ssr", schema(value_type = crate::types::schema::HttpsUrl))]
     pub url: String,
     /// Your note, at most 200 characters.
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 200))]
     pub description: Option<String>,
     /// What it gets (see [`WebhookEndpoint::event_types`]); all when absent.
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Vec<crate::types::schema::EventTypePattern>>, min_items = 1))]
     pub event_types: Option<Vec<String>>,
     /// `true` when absent.
     pub enabled: Option<bool>,
@@ -67,10 +70,13 @@ pub struct WebhookEndpointCreate {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct WebhookEndpointUpdate {
     /// An `https://` URL on a public address.
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::schema::HttpsUrl>))]
     pub url: Option<String>,
     /// Your note (empty clears it).
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 200))]
     pub description: Option<String>,
     /// What it gets.
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Vec<crate::types::schema::EventTypePattern>>, min_items = 1))]
     pub event_types: Option<Vec<String>>,
     /// Re-enabling an endpoint Patron disabled clears the reason; what waited is delivered.
     pub enabled: Option<bool>,

@@ -66,13 +66,21 @@ pub struct WorkspaceSettings {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct WorkspaceSettingsUpdate {
     /// 1 to 100 characters.
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 100))]
     pub name: Option<String>,
     /// Lower-case letters, digits and dashes, 2 to 48 characters.
+    #[cfg_attr(
+        feature = "ssr",
+        schema(pattern = r"^[a-z0-9][a-z0-9-]{0,46}[a-z0-9]$")
+    )]
     pub slug: Option<String>,
     /// An `https://` address, or empty.
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::schema::HttpsUrl>))]
     pub portal_logo_url: Option<String>,
     /// `#rrggbb`, or empty.
+    #[cfg_attr(feature = "ssr", schema(pattern = r"^#[0-9a-fA-F]{6}$"))]
     pub portal_accent_color: Option<String>,
     /// At most 20 origins (see [`WorkspaceSettings::embed_origins`]).
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Vec<crate::types::schema::Origin>>, max_items = 20))]
     pub embed_origins: Option<Vec<String>>,
 }

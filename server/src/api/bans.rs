@@ -20,10 +20,13 @@ use crate::state::AppState;
 #[into_params(parameter_in = Query)]
 pub struct BanListParams {
     /// A customer id: only the bans matching that customer (any status, active first).
+    #[param(value_type = Option<app::types::CustomerId>)]
     customer: Option<String>,
     /// Page size, 1 to 100 (default 50).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     limit: Option<String>,
     /// A ban id: the page after it.
+    #[param(value_type = Option<app::types::BanId>)]
     starting_after: Option<String>,
 }
 
@@ -70,7 +73,7 @@ pub async fn list_bans(
 /// Retrieve a ban.
 #[utoipa::path(
     get, path = "/bans/{id}", tag = "bans",
-    params(("id" = String, Path, description = "ban_...")),
+    params(("id" = app::types::BanId, Path, description = "ban_...")),
     responses(
         (status = 200, description = "The ban", body = Ban),
         (status = 404, description = "No such ban", body = ErrorEnvelope),
@@ -89,7 +92,7 @@ pub async fn get_ban(
 /// Edit a ban's reason, expiry or identities.
 #[utoipa::path(
     patch, path = "/bans/{id}", tag = "bans", request_body = BanUpdate,
-    params(("id" = String, Path, description = "ban_...")),
+    params(("id" = app::types::BanId, Path, description = "ban_...")),
     responses(
         (status = 200, description = "The ban", body = Ban),
         (status = 404, description = "No such ban", body = ErrorEnvelope),
@@ -112,7 +115,7 @@ pub async fn update_ban(
 /// Lift a ban now.
 #[utoipa::path(
     post, path = "/bans/{id}/lift", tag = "bans",
-    params(("id" = String, Path, description = "ban_...")),
+    params(("id" = app::types::BanId, Path, description = "ban_...")),
     responses(
         (status = 200, description = "The lifted ban", body = Ban),
         (status = 404, description = "No such ban", body = ErrorEnvelope),

@@ -87,7 +87,7 @@ pub async fn create_customer(
 /// Retrieve a customer.
 #[utoipa::path(
     get, path = "/customers/{id}", tag = "customers",
-    params(("id" = String, Path, description = "The customer id, cus_...")),
+    params(("id" = app::types::CustomerId, Path, description = "The customer id, cus_...")),
     responses(
         (status = 200, description = "The customer", body = Customer),
         (status = 404, description = "No such customer in this workspace", body = ErrorEnvelope),
@@ -110,7 +110,7 @@ pub async fn get_customer(
     patch, path = "/customers/{id}", tag = "customers",
     request_body = CustomerUpdate,
     params(
-        ("id" = String, Path, description = "The customer id, cus_..."),
+        ("id" = app::types::CustomerId, Path, description = "The customer id, cus_..."),
         ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe"),
     ),
     responses(
@@ -136,7 +136,7 @@ pub async fn update_customer(
 /// Archive a customer: hidden from lists by default, kept forever.
 #[utoipa::path(
     post, path = "/customers/{id}/archive", tag = "customers",
-    params(("id" = String, Path, description = "The customer id, cus_...")),
+    params(("id" = app::types::CustomerId, Path, description = "The customer id, cus_...")),
     responses(
         (status = 200, description = "The archived customer", body = Customer),
         (status = 404, description = "No such customer in this workspace", body = ErrorEnvelope),
@@ -157,7 +157,7 @@ pub async fn archive_customer(
 /// Bring an archived customer back.
 #[utoipa::path(
     post, path = "/customers/{id}/unarchive", tag = "customers",
-    params(("id" = String, Path, description = "The customer id, cus_...")),
+    params(("id" = app::types::CustomerId, Path, description = "The customer id, cus_...")),
     responses(
         (status = 200, description = "The customer", body = Customer),
         (status = 404, description = "No such customer in this workspace", body = ErrorEnvelope),
@@ -179,7 +179,7 @@ pub async fn unarchive_customer(
 /// customer, orders, refunds, disputes, subscriptions, invoices, items and payment details.
 #[utoipa::path(
     get, path = "/customers/{id}/data_export", tag = "customers",
-    params(("id" = String, Path, description = "The customer id, cus_...")),
+    params(("id" = app::types::CustomerId, Path, description = "The customer id, cus_...")),
     responses(
         (status = 200, description = "The export", body = CustomerDataExport),
         (status = 404, description = "No such customer in this workspace", body = ErrorEnvelope),

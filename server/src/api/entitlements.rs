@@ -21,7 +21,7 @@ use crate::state::AppState;
 /// List a customer's inventory, newest first.
 #[utoipa::path(
     get, path = "/customers/{id}/entitlements", tag = "entitlements",
-    params(("id" = String, Path, description = "cus_...")),
+    params(("id" = app::types::CustomerId, Path, description = "cus_...")),
     responses(
         (status = 200, description = "The entitlements", body = Vec<Entitlement>),
         (status = 404, description = "No such customer", body = ErrorEnvelope),
@@ -43,7 +43,7 @@ pub async fn list_entitlements(
 #[utoipa::path(
     post, path = "/customers/{id}/entitlements", tag = "entitlements",
     request_body = EntitlementGrant,
-    params(("id" = String, Path, description = "cus_...")),
+    params(("id" = app::types::CustomerId, Path, description = "cus_...")),
     responses(
         (status = 201, description = "One entitlement per benefit of the product", body = Vec<Entitlement>),
         (status = 400, description = "A field is invalid", body = ErrorEnvelope),
@@ -65,7 +65,7 @@ pub async fn grant_entitlement(
 /// Retrieve an entitlement with its game-server commands.
 #[utoipa::path(
     get, path = "/entitlements/{id}", tag = "entitlements",
-    params(("id" = String, Path, description = "ent_...")),
+    params(("id" = app::types::EntitlementId, Path, description = "ent_...")),
     responses(
         (status = 200, description = "The entitlement", body = Entitlement),
         (status = 404, description = "No such entitlement", body = ErrorEnvelope),
@@ -87,7 +87,7 @@ pub async fn get_entitlement(
 #[utoipa::path(
     post, path = "/entitlements/{id}/revoke", tag = "entitlements",
     request_body = EntitlementRevoke,
-    params(("id" = String, Path, description = "ent_...")),
+    params(("id" = app::types::EntitlementId, Path, description = "ent_...")),
     responses(
         (status = 200, description = "Revoked", body = Entitlement),
         (status = 404, description = "No such entitlement", body = ErrorEnvelope),
@@ -111,7 +111,7 @@ pub async fn revoke_entitlement(
 #[utoipa::path(
     post, path = "/entitlements/{id}/discord", tag = "entitlements",
     request_body = DiscordLink,
-    params(("id" = String, Path, description = "ent_...")),
+    params(("id" = app::types::EntitlementId, Path, description = "ent_...")),
     responses(
         (status = 200, description = "Linked", body = Entitlement),
         (status = 400, description = "Not a Discord id, or not a Discord-role entitlement", body = ErrorEnvelope),
@@ -134,7 +134,7 @@ pub async fn link_discord(
 /// Reveal an entitlement's full licence key.
 #[utoipa::path(
     get, path = "/entitlements/{id}/license_key", tag = "entitlements",
-    params(("id" = String, Path, description = "ent_...")),
+    params(("id" = app::types::EntitlementId, Path, description = "ent_...")),
     responses(
         (status = 200, description = "The key", body = LicenseKeyReveal),
         (status = 404, description = "No such entitlement or no key", body = ErrorEnvelope),
@@ -155,7 +155,7 @@ pub async fn reveal_license_key(
 /// A signed download link, valid for 15 minutes.
 #[utoipa::path(
     post, path = "/entitlements/{id}/download_link", tag = "entitlements",
-    params(("id" = String, Path, description = "ent_...")),
+    params(("id" = app::types::EntitlementId, Path, description = "ent_...")),
     responses(
         (status = 201, description = "The link", body = DownloadLink),
         (status = 404, description = "No such entitlement", body = ErrorEnvelope),
@@ -178,6 +178,7 @@ pub async fn create_download_link(
 #[into_params(parameter_in = Query)]
 pub struct CommandParams {
     /// The game server's name, as in the product's benefit.
+    #[param(value_type = String, required = true, min_length = 1, max_length = 100)]
     server: Option<String>,
 }
 
@@ -198,6 +199,12 @@ pub async fn pending_commands(
     ApiQuery(params): ApiQuery<CommandParams>,
 ) -> Result<Json<Vec<GameCommand>>, ApiError> {
     let server = params.server.unwrap_or_default();
+    if server.chars().count() > 100 {
+        return Err(ApiError::from(app::domain::DomainError::invalid(
+            "server",
+            "must be at most 100 characters",
+        )));
+    }
     Ok(Json(
         entitlements::pending_commands(&state.services, &caller, &server).await?,
     ))
@@ -207,7 +214,7 @@ pub async fn pending_commands(
 #[utoipa::path(
     post, path = "/commands/{id}/report", tag = "entitlements",
     request_body = CommandReport,
-    params(("id" = String, Path, description = "cmd_...")),
+    params(("id" = app::types::CommandId, Path, description = "cmd_...")),
     responses(
         (status = 200, description = "Recorded", body = GameCommand),
         (status = 404, description = "No such command", body = ErrorEnvelope),

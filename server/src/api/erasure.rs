@@ -19,6 +19,7 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct EraseInput {
     /// Must be `true`: erasure cannot be undone.
+    #[schema(value_type = app::types::schema::MustBeTrue)]
     pub confirm: bool,
 }
 
@@ -32,7 +33,7 @@ pub struct EraseInput {
 /// answer is the anonymised customer; erasing it again answers the same.
 #[utoipa::path(
     post, path = "/customers/{id}/erase", tag = "customers", request_body = EraseInput,
-    params(("id" = String, Path, description = "The customer id, cus_...")),
+    params(("id" = app::types::CustomerId, Path, description = "The customer id, cus_...")),
     responses(
         (status = 200, description = "The anonymised customer", body = Customer),
         (status = 400, description = "`confirm` is not true", body = ErrorEnvelope),

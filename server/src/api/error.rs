@@ -76,6 +76,14 @@ impl ApiError {
         )
     }
 
+    /// The route exists, with other methods (`allow` lists them).
+    pub fn method_not_allowed(method: &Method, path: &str, allow: &str) -> Self {
+        Self::new(
+            ErrorCode::MethodNotAllowed,
+            format!("{path} does not take {method}; it takes {allow}."),
+        )
+    }
+
     /// The request carries no API key.
     pub fn missing_api_key() -> Self {
         Self::new(
@@ -152,7 +160,9 @@ impl From<AppError> for ApiError {
         };
         let mut out = Self::new(code, message);
         match e {
-            AppError::Invalid { field, .. } => out.param = Some(field),
+            AppError::Invalid { field, .. } | AppError::Unprocessable { field, .. } => {
+                out.param = Some(field)
+            }
             AppError::PaymentRefused { .. } => out.param = Some("payment_method".to_owned()),
             AppError::Banned { ban_id } => out.ban_id = Some(ban_id.to_string()),
             AppError::RateLimited {

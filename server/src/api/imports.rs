@@ -107,7 +107,7 @@ pub async fn create_import(
 /// An import: its status and counts.
 #[utoipa::path(
     get, path = "/customer_imports/{id}", tag = "customers",
-    params(("id" = String, Path, description = "imp_...")),
+    params(("id" = app::types::CustomerImportId, Path, description = "imp_...")),
     responses(
         (status = 200, description = "The import", body = CustomerImport),
         (status = 404, description = "No such import in this workspace", body = ErrorEnvelope),
@@ -129,7 +129,7 @@ pub async fn get_import(
 /// row starts on), `outcome`, `customer_id`, `field`, `reason`.
 #[utoipa::path(
     get, path = "/customer_imports/{id}/report.csv", tag = "customers",
-    params(("id" = String, Path, description = "imp_...")),
+    params(("id" = app::types::CustomerImportId, Path, description = "imp_...")),
     responses(
         (status = 200, description = "The report", content_type = "text/csv", body = String),
         (status = 404, description = "No such import in this workspace", body = ErrorEnvelope),

@@ -4,6 +4,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::header::CONTENT_TYPE;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use super::error::ApiError;
 
@@ -37,9 +38,20 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 }
 
 /// Parses `bytes`, reporting the path of the first bad field (`metadata.plan`, `email`).
+///
+/// No text in a request may hold a control character (NUL, a line break, DEL...), in a key or
+/// a value: nothing Patron stores or passes on needs one, and PostgreSQL cannot store NUL.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let mut value: Value =
+        serde_json::from_slice(bytes).map_err(|e| ApiError::body_invalid(&e.to_string(), None))?;
+    whole_numbers_as_integers(&mut value);
+    if let Some(param) = control_character_in(&value, &mut String::new()) {
+        return Err(ApiError::body_invalid(
+            "text must not contain control characters",
+            Some(param),
+        ));
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| {
         let message = e.inner().to_string();
         // An unknown field is reported at its parent: name the field itself.
         let param = message
@@ -49,6 +61,58 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             .or_else(|| Some(e.path().to_string()).filter(|p| p != "."));
         ApiError::body_invalid(&message, param)
     })
+}
+
+/// `1500.0` is the number `1500`, as JSON has it: written as an integer, so that fields of
+/// whole numbers (amounts in minor units, versions) take it.
+fn whole_numbers_as_integers(v: &mut Value) {
+    match v {
+        Value::Number(n) if !n.is_i64() && !n.is_u64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f.abs() < 9.0e15
+            {
+                // Exact: |f| < 2^53, so the conversion loses nothing.
+                #[allow(clippy::cast_possible_truncation)]
+                let whole = f as i64;
+                *v = Value::from(whole);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        Value::Object(map) => map.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
+    }
+}
+
+/// The path (`metadata.plan`, `identities[0].value`) of the first text in `v` that holds a
+/// control character, as a key or a value.
+fn control_character_in(v: &Value, path: &mut String) -> Option<String> {
+    let bad = |s: &str| s.chars().any(char::is_control);
+    match v {
+        Value::String(s) => bad(s).then(|| path.clone()),
+        Value::Array(items) => items.iter().enumerate().find_map(|(i, item)| {
+            let len = path.len();
+            path.push_str(&format!("[{i}]"));
+            let found = control_character_in(item, path);
+            path.truncate(len);
+            found
+        }),
+        Value::Object(map) => map.iter().find_map(|(key, item)| {
+            let len = path.len();
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(key);
+            let found = if bad(key) {
+                Some(path.clone())
+            } else {
+                control_character_in(item, path)
+            };
+            path.truncate(len);
+            found
+        }),
+        _ => None,
+    }
 }
 
 /// Query parameters of type `T`, whose errors use the REST envelope.
@@ -62,6 +126,23 @@ impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequestParts<S> for
         parts: &mut axum::http::request::Parts,
         state: &S,
     ) -> Result<Self, ApiError> {
+        let pairs = url::form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes());
+        for (name, value) in pairs {
+            if value.is_empty() {
+                return Err(ApiError::new(
+                    app::types::ErrorCode::ParameterInvalid,
+                    format!("{name}: must not be empty (leave the parameter out instead)"),
+                )
+                .with_param(name));
+            }
+            if name.chars().chain(value.chars()).any(char::is_control) {
+                return Err(ApiError::new(
+                    app::types::ErrorCode::ParameterInvalid,
+                    format!("{name}: must not contain control characters"),
+                )
+                .with_param(name));
+            }
+        }
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Query(q)| ApiQuery(q))

@@ -25,7 +25,7 @@ use crate::state::AppState;
 /// survivor. Undo it within 30 days with `POST /merges/{merge_id}/undo`.
 #[utoipa::path(
     post, path = "/customers/{id}/merge", tag = "customers", request_body = MergeRequest,
-    params(("id" = String, Path, description = "The customer merged away, cus_...")),
+    params(("id" = app::types::CustomerId, Path, description = "The customer merged away, cus_...")),
     responses(
         (status = 200, description = "The preview (`preview: true`)", body = MergePreview),
         (status = 201, description = "The merge", body = CustomerMerge),
@@ -54,7 +54,7 @@ pub async fn merge_customer(
 /// A merge: who into whom, when, until when it can be undone.
 #[utoipa::path(
     get, path = "/merges/{id}", tag = "customers",
-    params(("id" = String, Path, description = "mrg_...")),
+    params(("id" = app::types::MergeId, Path, description = "mrg_...")),
     responses(
         (status = 200, description = "The merge", body = CustomerMerge),
         (status = 404, description = "No such merge in this workspace", body = ErrorEnvelope),
@@ -77,7 +77,7 @@ pub async fn get_merge(
 /// customer changed since.
 #[utoipa::path(
     post, path = "/merges/{id}/undo", tag = "customers",
-    params(("id" = String, Path, description = "mrg_...")),
+    params(("id" = app::types::MergeId, Path, description = "mrg_...")),
     responses(
         (status = 200, description = "The merge, undone", body = CustomerMerge),
         (status = 403, description = "The key lacks customers:merge", body = ErrorEnvelope),

@@ -23,9 +23,13 @@ pub mod workspace;
 
 use std::sync::Arc;
 
-use axum::extract::OriginalUri;
-use axum::http::Method;
-use axum::middleware::from_fn_with_state;
+use std::collections::HashMap;
+
+use axum::extract::{MatchedPath, OriginalUri, Request};
+use axum::http::header::ALLOW;
+use axum::http::{HeaderValue, Method};
+use axum::middleware::{Next, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use utoipa_axum::router::OpenApiRouter;
@@ -113,8 +117,22 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route_layer(from_fn_with_state(state.clone(), idempotency::idempotent))
         .route_layer(from_fn_with_state(state.clone(), auth::require_api_key))
         .split_for_parts();
+    let mut doc = doc;
+    openapi::add_common_errors(&mut doc);
+    let methods = Arc::new(Methods::of(&doc));
+    // Serialising plain data cannot fail; were it to, the document says so rather than lie.
+    let mut doc = serde_json::to_value(&doc).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "the OpenAPI document cannot be written as JSON");
+        serde_json::json!({"error": "the OpenAPI document cannot be written"})
+    });
+    openapi::add_text_rules(&mut doc);
     let doc = Arc::new(doc);
     resources
+        // Outermost: a method the route lacks is a 405 before any key or body is looked at.
+        .route_layer(axum::middleware::from_fn(move |req, next| {
+            let methods = Arc::clone(&methods);
+            async move { methods.check(req, next).await }
+        }))
         .route(
             "/openapi.json",
             get(move || {
@@ -123,6 +141,55 @@ pub fn router(state: &AppState) -> Router<AppState> {
             }),
         )
         .fallback(route_not_found)
+}
+
+/// The methods each route has, as the OpenAPI document lists them.
+struct Methods(HashMap<String, Vec<Method>>);
+
+impl Methods {
+    fn of(doc: &utoipa::openapi::OpenApi) -> Self {
+        let routes = doc.paths.paths.iter().map(|(path, item)| {
+            let methods = [
+                (item.get.is_some(), Method::GET),
+                (item.post.is_some(), Method::POST),
+                (item.patch.is_some(), Method::PATCH),
+                (item.put.is_some(), Method::PUT),
+                (item.delete.is_some(), Method::DELETE),
+            ];
+            let has = methods.into_iter().filter(|(has, _)| *has).map(|(_, m)| m);
+            (path.clone(), has.collect())
+        });
+        Self(routes.collect())
+    }
+
+    /// Answers 405 with `Allow` when the matched route lacks the request's method; `HEAD` is
+    /// served wherever `GET` is.
+    async fn check(&self, req: Request, next: Next) -> Response {
+        let route = req
+            .extensions()
+            .get::<MatchedPath>()
+            .map(|p| p.as_str().strip_prefix("/api/v1").unwrap_or(p.as_str()));
+        let Some(allowed) = route.and_then(|r| self.0.get(r)) else {
+            return next.run(req).await;
+        };
+        let method = req.method();
+        let served =
+            allowed.contains(method) || (method == Method::HEAD && allowed.contains(&Method::GET));
+        if served {
+            return next.run(req).await;
+        }
+        let allow = allowed
+            .iter()
+            .map(Method::as_str)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut res =
+            ApiError::method_not_allowed(method, req.uri().path(), &allow).into_response();
+        if let Ok(v) = HeaderValue::from_str(&allow) {
+            res.headers_mut().insert(ALLOW, v);
+        }
+        res
+    }
 }
 
 async fn route_not_found(method: Method, OriginalUri(uri): OriginalUri) -> ApiError {

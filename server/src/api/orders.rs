@@ -23,18 +23,21 @@ use crate::state::AppState;
 #[into_params(parameter_in = Query)]
 pub struct OrderListParams {
     /// Page size, 1 to 100 (default 50).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     limit: Option<String>,
     /// An order id: the page after it.
+    #[param(value_type = Option<app::types::OrderId>)]
     starting_after: Option<String>,
     /// Only orders in this status: created, paid, partially_refunded, refunded, disputed,
     /// chargeback or failed.
+    #[param(value_type = Option<app::types::order::OrderStatus>)]
     status: Option<String>,
 }
 
 /// List a customer's orders, newest first.
 #[utoipa::path(
     get, path = "/customers/{id}/orders", tag = "orders",
-    params(("id" = String, Path, description = "cus_..."), OrderListParams),
+    params(("id" = app::types::CustomerId, Path, description = "cus_..."), OrderListParams),
     responses(
         (status = 200, description = "A page of orders", body = Page<Order>),
         (status = 404, description = "No such customer", body = ErrorEnvelope),
@@ -59,7 +62,7 @@ pub async fn list_orders(
 /// Retrieve an order.
 #[utoipa::path(
     get, path = "/orders/{id}", tag = "orders",
-    params(("id" = String, Path, description = "ord_...")),
+    params(("id" = app::types::OrderId, Path, description = "ord_...")),
     responses(
         (status = 200, description = "The order", body = Order),
         (status = 404, description = "No such order", body = ErrorEnvelope),
@@ -82,7 +85,7 @@ pub async fn get_order(
 #[utoipa::path(
     post, path = "/orders/{id}/refunds", tag = "orders",
     request_body = RefundCreate,
-    params(("id" = String, Path, description = "ord_..."), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    params(("id" = app::types::OrderId, Path, description = "ord_..."), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
     responses(
         (status = 201, description = "Refunded", body = Refund),
         (status = 400, description = "A field is invalid (a partial SEPA refund, no risk acknowledgement)", body = ErrorEnvelope),
@@ -105,7 +108,7 @@ pub async fn refund_order(
 /// List an order's refunds, oldest first.
 #[utoipa::path(
     get, path = "/orders/{id}/refunds", tag = "orders",
-    params(("id" = String, Path, description = "ord_...")),
+    params(("id" = app::types::OrderId, Path, description = "ord_...")),
     responses(
         (status = 200, description = "The refunds", body = Vec<Refund>),
         (status = 404, description = "No such order", body = ErrorEnvelope),
@@ -127,7 +130,7 @@ pub async fn list_refunds(
 #[utoipa::path(
     post, path = "/orders/{id}/disputes", tag = "orders",
     request_body = DisputeCreate,
-    params(("id" = String, Path, description = "ord_...")),
+    params(("id" = app::types::OrderId, Path, description = "ord_...")),
     responses(
         (status = 201, description = "Opened", body = Dispute),
         (status = 404, description = "No such order", body = ErrorEnvelope),
@@ -149,7 +152,7 @@ pub async fn open_dispute(
 /// List an order's disputes.
 #[utoipa::path(
     get, path = "/orders/{id}/disputes", tag = "orders",
-    params(("id" = String, Path, description = "ord_...")),
+    params(("id" = app::types::OrderId, Path, description = "ord_...")),
     responses(
         (status = 200, description = "The disputes", body = Vec<Dispute>),
         (status = 404, description = "No such order", body = ErrorEnvelope),
@@ -171,7 +174,7 @@ pub async fn list_disputes(
 #[utoipa::path(
     post, path = "/disputes/{id}/close", tag = "orders",
     request_body = DisputeClose,
-    params(("id" = String, Path, description = "dp_...")),
+    params(("id" = app::types::DisputeId, Path, description = "dp_...")),
     responses(
         (status = 200, description = "Decided", body = Dispute),
         (status = 404, description = "No such dispute", body = ErrorEnvelope),
@@ -196,7 +199,7 @@ pub async fn close_dispute(
 #[utoipa::path(
     post, path = "/disputes/{id}/repayments", tag = "orders",
     request_body = RepaymentCreate,
-    params(("id" = String, Path, description = "dp_...")),
+    params(("id" = app::types::DisputeId, Path, description = "dp_...")),
     responses(
         (status = 201, description = "The repayment order", body = Order),
         (status = 404, description = "No such dispute", body = ErrorEnvelope),
@@ -219,7 +222,7 @@ pub async fn request_repayment(
 #[utoipa::path(
     post, path = "/orders/{id}/pay", tag = "orders",
     request_body = OrderPay,
-    params(("id" = String, Path, description = "ord_..."), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    params(("id" = app::types::OrderId, Path, description = "ord_..."), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
     responses(
         (status = 200, description = "Paid", body = Order),
         (status = 402, description = "Declined, or a blocked payment detail", body = ErrorEnvelope),

@@ -14,7 +14,7 @@ use crate::state::AppState;
 /// A customer's stats: lifetime value per currency and converted, payments, MRR and more.
 #[utoipa::path(
     get, path = "/customers/{id}/stats", tag = "customers",
-    params(("id" = String, Path, description = "cus_...")),
+    params(("id" = app::types::CustomerId, Path, description = "cus_...")),
     responses(
         (status = 200, description = "The stats", body = CustomerStats),
         (status = 404, description = "No such customer", body = ErrorEnvelope),
@@ -35,7 +35,7 @@ pub async fn get_customer_stats(
 /// List a customer's payment details.
 #[utoipa::path(
     get, path = "/customers/{id}/payment_details", tag = "payment_details",
-    params(("id" = String, Path, description = "cus_...")),
+    params(("id" = app::types::CustomerId, Path, description = "cus_...")),
     responses(
         (status = 200, description = "The details", body = Vec<PaymentDetail>),
         (status = 404, description = "No such customer", body = ErrorEnvelope),
@@ -56,7 +56,7 @@ pub async fn list_payment_details(
 /// Block every payment detail of a customer.
 #[utoipa::path(
     post, path = "/customers/{id}/payment_details/block_all", tag = "payment_details",
-    params(("id" = String, Path, description = "cus_...")),
+    params(("id" = app::types::CustomerId, Path, description = "cus_...")),
     responses(
         (status = 200, description = "The details", body = Vec<PaymentDetail>),
         (status = 404, description = "No such customer", body = ErrorEnvelope),
@@ -77,7 +77,7 @@ pub async fn block_all_payment_details(
 /// Unblock every payment detail of a customer.
 #[utoipa::path(
     post, path = "/customers/{id}/payment_details/unblock_all", tag = "payment_details",
-    params(("id" = String, Path, description = "cus_...")),
+    params(("id" = app::types::CustomerId, Path, description = "cus_...")),
     responses(
         (status = 200, description = "The details", body = Vec<PaymentDetail>),
         (status = 404, description = "No such customer", body = ErrorEnvelope),
@@ -98,7 +98,7 @@ pub async fn unblock_all_payment_details(
 /// Block one payment detail: no customer of the workspace can pay with it.
 #[utoipa::path(
     post, path = "/payment_details/{id}/block", tag = "payment_details",
-    params(("id" = String, Path, description = "pd_...")),
+    params(("id" = app::types::PaymentDetailId, Path, description = "pd_...")),
     responses(
         (status = 200, description = "Blocked", body = PaymentDetail),
         (status = 404, description = "No such payment detail", body = ErrorEnvelope),
@@ -119,7 +119,7 @@ pub async fn block_payment_detail(
 /// Unblock one payment detail.
 #[utoipa::path(
     post, path = "/payment_details/{id}/unblock", tag = "payment_details",
-    params(("id" = String, Path, description = "pd_...")),
+    params(("id" = app::types::PaymentDetailId, Path, description = "pd_...")),
     responses(
         (status = 200, description = "Unblocked", body = PaymentDetail),
         (status = 404, description = "No such payment detail", body = ErrorEnvelope),
@@ -140,7 +140,7 @@ pub async fn unblock_payment_detail(
 /// Who blocked or unblocked a detail, and when, newest first.
 #[utoipa::path(
     get, path = "/payment_details/{id}/log", tag = "payment_details",
-    params(("id" = String, Path, description = "pd_...")),
+    params(("id" = app::types::PaymentDetailId, Path, description = "pd_...")),
     responses(
         (status = 200, description = "The log", body = Vec<PaymentDetailLogEntry>),
         (status = 404, description = "No such payment detail", body = ErrorEnvelope),

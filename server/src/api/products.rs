@@ -50,7 +50,7 @@ pub async fn list_products(
 /// Retrieve a product.
 #[utoipa::path(
     get, path = "/products/{id}", tag = "products",
-    params(("id" = String, Path, description = "prod_...")),
+    params(("id" = app::types::ProductId, Path, description = "prod_...")),
     responses(
         (status = 200, description = "The product", body = Product),
         (status = 404, description = "No such product", body = ErrorEnvelope),
@@ -71,7 +71,7 @@ pub async fn get_product(
 /// Archive a product: it can no longer be bought.
 #[utoipa::path(
     post, path = "/products/{id}/archive", tag = "products",
-    params(("id" = String, Path, description = "prod_...")),
+    params(("id" = app::types::ProductId, Path, description = "prod_...")),
     responses(
         (status = 200, description = "The archived product", body = Product),
         (status = 404, description = "No such product", body = ErrorEnvelope),

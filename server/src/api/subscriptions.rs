@@ -15,7 +15,7 @@ use crate::state::AppState;
 /// List a customer's subscriptions, newest first.
 #[utoipa::path(
     get, path = "/customers/{id}/subscriptions", tag = "subscriptions",
-    params(("id" = String, Path, description = "cus_...")),
+    params(("id" = app::types::CustomerId, Path, description = "cus_...")),
     responses(
         (status = 200, description = "The subscriptions", body = Vec<Subscription>),
         (status = 404, description = "No such customer", body = ErrorEnvelope),
@@ -36,7 +36,7 @@ pub async fn list_subscriptions(
 /// Retrieve a subscription.
 #[utoipa::path(
     get, path = "/subscriptions/{id}", tag = "subscriptions",
-    params(("id" = String, Path, description = "sub_...")),
+    params(("id" = app::types::SubscriptionId, Path, description = "sub_...")),
     responses(
         (status = 200, description = "The subscription", body = Subscription),
         (status = 404, description = "No such subscription", body = ErrorEnvelope),
@@ -57,7 +57,7 @@ pub async fn get_subscription(
 /// The billing history: every invoice with every payment attempt and its failure reason.
 #[utoipa::path(
     get, path = "/subscriptions/{id}/invoices", tag = "subscriptions",
-    params(("id" = String, Path, description = "sub_...")),
+    params(("id" = app::types::SubscriptionId, Path, description = "sub_...")),
     responses(
         (status = 200, description = "The invoices, newest first", body = Vec<Invoice>),
         (status = 404, description = "No such subscription", body = ErrorEnvelope),
@@ -80,7 +80,7 @@ pub async fn list_invoices(
 #[utoipa::path(
     post, path = "/subscriptions/{id}/cancel", tag = "subscriptions",
     request_body = SubscriptionCancel,
-    params(("id" = String, Path, description = "sub_...")),
+    params(("id" = app::types::SubscriptionId, Path, description = "sub_...")),
     responses(
         (status = 200, description = "The subscription", body = Subscription),
         (status = 404, description = "No such subscription", body = ErrorEnvelope),
@@ -104,7 +104,7 @@ pub async fn cancel_subscription(
 #[utoipa::path(
     post, path = "/subscriptions/{id}/revoke", tag = "subscriptions",
     request_body = SubscriptionRevoke,
-    params(("id" = String, Path, description = "sub_...")),
+    params(("id" = app::types::SubscriptionId, Path, description = "sub_...")),
     responses(
         (status = 200, description = "The subscription", body = Subscription),
         (status = 404, description = "No such subscription", body = ErrorEnvelope),
@@ -127,7 +127,7 @@ pub async fn revoke_subscription(
 /// Take back a scheduled cancellation.
 #[utoipa::path(
     post, path = "/subscriptions/{id}/recover", tag = "subscriptions",
-    params(("id" = String, Path, description = "sub_...")),
+    params(("id" = app::types::SubscriptionId, Path, description = "sub_...")),
     responses(
         (status = 200, description = "The subscription", body = Subscription),
         (status = 404, description = "No such subscription", body = ErrorEnvelope),

@@ -67,7 +67,7 @@ pub async fn list_endpoints(
 /// Retrieve an endpoint (without its secret).
 #[utoipa::path(
     get, path = "/webhook_endpoints/{id}", tag = "webhooks",
-    params(("id" = String, Path, description = "we_...")),
+    params(("id" = app::types::WebhookEndpointId, Path, description = "we_...")),
     responses(
         (status = 200, description = "The endpoint", body = WebhookEndpoint),
         (status = 404, description = "No such endpoint", body = ErrorEnvelope),
@@ -89,7 +89,7 @@ pub async fn get_endpoint(
 /// the reason, and what waited for it is delivered.
 #[utoipa::path(
     patch, path = "/webhook_endpoints/{id}", tag = "webhooks", request_body = WebhookEndpointUpdate,
-    params(("id" = String, Path, description = "we_...")),
+    params(("id" = app::types::WebhookEndpointId, Path, description = "we_...")),
     responses(
         (status = 200, description = "The endpoint", body = WebhookEndpoint),
         (status = 400, description = "Invalid input", body = ErrorEnvelope),
@@ -112,7 +112,7 @@ pub async fn update_endpoint(
 /// Delete an endpoint, with its deliveries and their log.
 #[utoipa::path(
     delete, path = "/webhook_endpoints/{id}", tag = "webhooks",
-    params(("id" = String, Path, description = "we_...")),
+    params(("id" = app::types::WebhookEndpointId, Path, description = "we_...")),
     responses(
         (status = 204, description = "Deleted"),
         (status = 404, description = "No such endpoint", body = ErrorEnvelope),
@@ -133,7 +133,7 @@ pub async fn delete_endpoint(
 /// the new secret (two `v1,` signatures), so your back end can switch without a gap.
 #[utoipa::path(
     post, path = "/webhook_endpoints/{id}/rotate_secret", tag = "webhooks",
-    params(("id" = String, Path, description = "we_...")),
+    params(("id" = app::types::WebhookEndpointId, Path, description = "we_...")),
     responses(
         (status = 200, description = "The endpoint, with its new secret", body = WebhookEndpoint),
         (status = 404, description = "No such endpoint", body = ErrorEnvelope),
@@ -158,15 +158,17 @@ pub struct DeliveryListParams {
     /// Only `pending`, `succeeded` or `failed` ones.
     status: Option<DeliveryStatus>,
     /// Page size, 1 to 100 (default 50).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     limit: Option<String>,
     /// A delivery id: the page after it (older ones).
+    #[param(value_type = Option<app::types::WebhookDeliveryId>)]
     starting_after: Option<String>,
 }
 
 /// List an endpoint's deliveries, newest first.
 #[utoipa::path(
     get, path = "/webhook_endpoints/{id}/deliveries", tag = "webhooks",
-    params(("id" = String, Path, description = "we_..."), DeliveryListParams),
+    params(("id" = app::types::WebhookEndpointId, Path, description = "we_..."), DeliveryListParams),
     responses(
         (status = 200, description = "A page of deliveries", body = Page<WebhookDelivery>),
         (status = 404, description = "No such endpoint", body = ErrorEnvelope),
@@ -213,7 +215,7 @@ pub struct Resent {
 /// Send again every failed delivery of an endpoint since a time (after fixing the endpoint).
 #[utoipa::path(
     post, path = "/webhook_endpoints/{id}/resend_failed", tag = "webhooks", request_body = ResendFailed,
-    params(("id" = String, Path, description = "we_...")),
+    params(("id" = app::types::WebhookEndpointId, Path, description = "we_...")),
     responses(
         (status = 200, description = "How many were queued", body = Resent),
         (status = 404, description = "No such endpoint", body = ErrorEnvelope),
@@ -234,7 +236,7 @@ pub async fn resend_failed(
 /// Retrieve a delivery with every attempt (time, status, latency, the answer's first 2 KB).
 #[utoipa::path(
     get, path = "/webhook_deliveries/{id}", tag = "webhooks",
-    params(("id" = String, Path, description = "whd_...")),
+    params(("id" = app::types::WebhookDeliveryId, Path, description = "whd_...")),
     responses(
         (status = 200, description = "The delivery", body = WebhookDelivery),
         (status = 404, description = "No such delivery", body = ErrorEnvelope),
@@ -256,7 +258,7 @@ pub async fn get_delivery(
 /// one is already queued and stays as it is.
 #[utoipa::path(
     post, path = "/webhook_deliveries/{id}/resend", tag = "webhooks",
-    params(("id" = String, Path, description = "whd_...")),
+    params(("id" = app::types::WebhookDeliveryId, Path, description = "whd_...")),
     responses(
         (status = 200, description = "The delivery, queued", body = WebhookDelivery),
         (status = 404, description = "No such delivery", body = ErrorEnvelope),

@@ -268,8 +268,8 @@ async fn bans_are_previewed_edited_listed_by_customer_and_validated(engine: Engi
         .await;
     assert_error(
         &past,
-        StatusCode::BAD_REQUEST,
-        "parameter_invalid",
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "parameter_unprocessable",
         Some("expires_at"),
     );
     let none = w

@@ -315,8 +315,8 @@ async fn the_file_is_checked_before_any_row_and_imports_stay_in_their_workspace(
     let res = import(api, "", "email,emial\na@x.io,b\n").await;
     assert_error(
         &res,
-        StatusCode::BAD_REQUEST,
-        "parameter_invalid",
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "parameter_unprocessable",
         Some("header"),
     );
     assert!(
@@ -328,8 +328,8 @@ async fn the_file_is_checked_before_any_row_and_imports_stay_in_their_workspace(
     let res = import(api, "", "").await;
     assert_error(
         &res,
-        StatusCode::BAD_REQUEST,
-        "parameter_invalid",
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "parameter_unprocessable",
         Some("file"),
     );
     let res = import_as(api, &api.key, "application/json", "", "{}").await;

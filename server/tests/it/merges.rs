@@ -265,8 +265,8 @@ async fn blockers_come_all_at_once_and_the_merge_stays_in_its_workspace(engine: 
     let res = merge(api, c, c, true).await;
     assert_error(
         &res,
-        StatusCode::BAD_REQUEST,
-        "parameter_invalid",
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "parameter_unprocessable",
         Some("into"),
     );
     let other = Tenant::create(&app.svc, "Other", &Scope::ALL).await;

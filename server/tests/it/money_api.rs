@@ -199,9 +199,9 @@ async fn a_declined_card_is_recorded_as_a_failed_order(engine: Engine) {
     .await;
     assert_error(
         &bad,
-        StatusCode::BAD_REQUEST,
-        "parameter_invalid",
-        Some("payment_method.number"),
+        StatusCode::PAYMENT_REQUIRED,
+        "payment_method_invalid",
+        Some("payment_method"),
     );
     let bad = checkout(&api, &product, "not-an-email", card("4242424242424242")).await;
     assert_error(

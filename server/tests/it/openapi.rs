@@ -167,14 +167,92 @@ async fn the_openapi_document_is_valid_and_lists_every_route() {
     refs(&doc, &mut all);
     assert!(!all.is_empty());
     for r in all {
-        let name = r
-            .strip_prefix("#/components/schemas/")
-            .unwrap_or_else(|| panic!("odd $ref {r}"));
-        assert!(
-            doc["components"]["schemas"][name].is_object(),
-            "dangling $ref {r}"
-        );
+        let target = if let Some(name) = r.strip_prefix("#/components/schemas/") {
+            &doc["components"]["schemas"][name]
+        } else if let Some(name) = r.strip_prefix("#/components/responses/") {
+            &doc["components"]["responses"][name]
+        } else {
+            panic!("odd $ref {r}")
+        };
+        assert!(target.is_object(), "dangling $ref {r}");
     }
+
+    // Every operation documents what authentication, scopes and rate limits answer, with the
+    // error envelope; those with an id in the path, a 404; those that change, the idempotency
+    // answers.
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            let responses = op["responses"].as_object().unwrap();
+            for status in ["401", "403", "429", "500", "503"] {
+                assert!(
+                    responses.contains_key(status),
+                    "{method} {path} lacks {status}"
+                );
+            }
+            if path.contains('{') {
+                assert!(responses.contains_key("404"), "{method} {path} lacks 404");
+            }
+            if method == "post" || method == "patch" {
+                assert!(responses.contains_key("409"), "{method} {path} lacks 409");
+                assert!(responses.contains_key("422"), "{method} {path} lacks 422");
+                let params = op["parameters"].as_array().unwrap();
+                assert!(
+                    params
+                        .iter()
+                        .any(|p| p["name"] == "Idempotency-Key" && p["schema"]["maxLength"] == 255),
+                    "{method} {path} lacks the Idempotency-Key header"
+                );
+            }
+        }
+    }
+    let unauthenticated = &doc["components"]["responses"]["Unauthenticated"];
+    assert_eq!(
+        unauthenticated["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/ErrorEnvelope"
+    );
+
+    // Ids, limits and free text are published as they are checked.
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(
+        schemas["CustomerId"]["pattern"],
+        "^cus_[0-7][0-9A-HJKMNP-TV-Z]{25}$"
+    );
+    let list = &doc["paths"]["/customers"]["get"]["parameters"];
+    let param = |name: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("no {name}"))
+            .clone()
+    };
+    assert_eq!(param("limit")["schema"]["type"], "integer");
+    assert_eq!(param("limit")["schema"]["maximum"], 100);
+    assert_eq!(param("q")["schema"]["maxLength"], 200);
+    let name = &schemas["CustomerCreate"]["properties"]["name"];
+    let text = name["oneOf"]
+        .as_array()
+        .and_then(|a| a.iter().find(|s| s["type"] == "string"))
+        .unwrap_or(name);
+    assert_eq!(text["maxLength"], 200, "{name}");
+    assert!(
+        text["pattern"].as_str().unwrap().contains(r"\u0000"),
+        "{name}"
+    );
+    assert_eq!(schemas["CustomerCreate"]["additionalProperties"], false);
+
+    // The error codes are published, each once.
+    let codes: Vec<&str> = schemas["ErrorCode"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let published: Vec<&str> = app::types::ErrorCode::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
+    assert_eq!(codes, published);
 
     // Enums are published as the API sends them: the words, not the Rust variant names.
     let schemas = &doc["components"]["schemas"];
@@ -186,8 +264,14 @@ async fn the_openapi_document_is_valid_and_lists_every_route() {
         schemas["PaymentMethodType"]["enum"],
         serde_json::json!(["card", "sepa_debit", "bank_transfer", "wallet", "manual"])
     );
+    // Country codes are upper case by their standard (ISO 3166-1); every other word is ours.
+    let mut ours = doc.clone();
+    ours["components"]["schemas"]
+        .as_object_mut()
+        .unwrap()
+        .remove("Country");
     let mut words = Vec::new();
-    enum_values(&doc, &mut words);
+    enum_values(&ours, &mut words);
     assert!(words.len() > 50, "{}", words.len());
     for w in words {
         assert!(
@@ -197,4 +281,79 @@ async fn the_openapi_document_is_valid_and_lists_every_route() {
     }
     drop(srv);
     t.cleanup().await;
+}
+
+/// What the document promises, the API does: a method a route lacks is a 405 naming the
+/// methods it has; control characters and empty query parameters are refused naming the
+/// parameter; a whole number written with a fraction is a whole number.
+#[tokio::test]
+async fn the_api_keeps_the_contract_it_publishes() {
+    use crate::support::{TestApp, assert_error};
+    use reqwest::{Method, StatusCode};
+
+    let app = TestApp::on(Engine::Sqlite).build().await;
+    let api = &app.api;
+
+    let ((status, body), headers) = api
+        .send_with(
+            Method::PATCH,
+            "/customers",
+            Some(serde_json::json!({})),
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{body}");
+    assert_eq!(body["error"]["code"], "method_not_allowed");
+    assert_eq!(headers["allow"], "GET, POST");
+
+    let res = api
+        .send(
+            Method::POST,
+            "/customers",
+            Some(serde_json::json!({"name": "Ada\u{0}Lovelace"})),
+        )
+        .await;
+    assert_error(
+        &res,
+        StatusCode::BAD_REQUEST,
+        "parameter_invalid",
+        Some("name"),
+    );
+    let res = api
+        .send(
+            Method::POST,
+            "/customers",
+            Some(serde_json::json!({"metadata": {"plan": "pro\nmax"}})),
+        )
+        .await;
+    assert_error(
+        &res,
+        StatusCode::BAD_REQUEST,
+        "parameter_invalid",
+        Some("metadata.plan"),
+    );
+
+    let res = api.get("/customers?q=").await;
+    assert_error(
+        &res,
+        StatusCode::BAD_REQUEST,
+        "parameter_invalid",
+        Some("q"),
+    );
+    let res = api.get("/customers?q=ada%00").await;
+    assert_error(
+        &res,
+        StatusCode::BAD_REQUEST,
+        "parameter_invalid",
+        Some("q"),
+    );
+
+    let product = api
+        .post_ok(
+            "/products",
+            serde_json::json!({"name": "Season pass", "kind": "one_time", "amount": 1500.0, "currency": "EUR"}),
+        )
+        .await;
+    assert_eq!(product["amount"], 1500);
+    app.cleanup().await;
 }

@@ -166,15 +166,15 @@ async fn minting_checks_the_scope_the_customer_and_the_return_url(engine: Engine
         .await;
     assert_error(
         &res,
-        StatusCode::BAD_REQUEST,
-        "parameter_invalid",
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "parameter_unprocessable",
         Some("customer_id"),
     );
     let res = api.post("/customer_sessions", json!({})).await;
     assert_error(
         &res,
-        StatusCode::BAD_REQUEST,
-        "parameter_invalid",
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "parameter_unprocessable",
         Some("customer_id"),
     );
     let res = api

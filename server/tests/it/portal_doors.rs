@@ -774,7 +774,7 @@ async fn a_past_due_customer_replaces_the_card_and_the_next_tick_renews(engine: 
     assert_eq!(status, StatusCode::PAYMENT_REQUIRED, "{body}");
     assert!(body.to_string().contains("was declined"), "{body}");
     let (status, body, _) = update(sub.clone(), "4242 4242 4242 4243").await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(status, StatusCode::PAYMENT_REQUIRED, "{body}");
     assert!(body.to_string().contains("payment_method.number"), "{body}");
     let (status, _, _) = update(bob_sub.clone(), "5555555555554444").await;
     assert_eq!(status, StatusCode::NOT_FOUND, "not Lou's subscription");

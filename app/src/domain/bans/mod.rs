@@ -135,7 +135,7 @@ fn expiry(
     now: DateTime<Utc>,
 ) -> Result<Option<DateTime<Utc>>, DomainError> {
     match value {
-        Some(t) if t <= now => Err(DomainError::invalid(
+        Some(t) if t <= now => Err(DomainError::unprocessable(
             "expires_at",
             "must be in the future (omit it for a permanent ban)",
         )),
@@ -285,7 +285,7 @@ pub async fn update_ban(
     let now = svc.clock.now();
     let new_reason = patch.reason.as_deref().map(reason).transpose()?;
     if patch.permanent && patch.expires_at.is_some() {
-        return Err(DomainError::invalid(
+        return Err(DomainError::unprocessable(
             "expires_at",
             "give an expiry or permanent, not both",
         ));

@@ -377,13 +377,16 @@ pub async fn grant_entitlement(
     if let Some(at) = input.expires_at
         && at <= svc.clock.now()
     {
-        return Err(DomainError::invalid("expires_at", "must be in the future"));
+        return Err(DomainError::unprocessable(
+            "expires_at",
+            "must be in the future",
+        ));
     }
     if stored_json::<Vec<Benefit>>(&product.benefits)?.is_empty() {
-        return Err(DomainError::invalid(
-            "product_id",
-            "the product grants no benefits",
-        ));
+        return Err(DomainError::Conflict {
+            code: ErrorCode::ProductGrantsNothing,
+            message: "the product grants no benefits".into(),
+        });
     }
     let txn = svc.write_txn().await?;
     let rows = grant(
@@ -471,10 +474,10 @@ pub(crate) async fn link_discord_user(
     super::lock_row(&txn, "entitlements", id.as_str()).await?;
     let row = find_row(&txn, caller, id).await?;
     if row.kind != BenefitKind::DiscordRole {
-        return Err(DomainError::invalid(
-            "discord_user_id",
-            "only Discord-role entitlements link a Discord user",
-        ));
+        return Err(DomainError::Conflict {
+            code: ErrorCode::NotADiscordRole,
+            message: "only Discord-role entitlements link a Discord user".into(),
+        });
     }
     let before = row.discord_user_id.clone();
     let mut active: ent::ActiveModel = row.into();

@@ -469,9 +469,12 @@ pub(crate) async fn resume_refund(svc: &Services, r: refund::Model) -> Result<()
 pub(super) fn provider_error(e: ProviderError) -> DomainError {
     match e {
         ProviderError::Declined { code, message } => DomainError::PaymentRefused { code, message },
-        ProviderError::InvalidMethod { field, message } => {
-            DomainError::invalid(format!("payment_method.{field}"), message)
-        }
+        // What only the provider can check (a card number's or an IBAN's check digits) is
+        // its refusal of the method, as a decline is: the request itself was well-formed.
+        ProviderError::InvalidMethod { field, message } => DomainError::PaymentRefused {
+            code: ErrorCode::PaymentMethodInvalid,
+            message: format!("payment_method.{field}: {message}"),
+        },
         ProviderError::Unavailable(detail) => DomainError::internal(detail),
     }
 }

@@ -212,7 +212,7 @@ pub async fn create_customer_session(
                 .await?
         }
         _ => {
-            return Err(DomainError::invalid(
+            return Err(DomainError::unprocessable(
                 "customer_id",
                 "give either customer_id or external_id, not both",
             ));

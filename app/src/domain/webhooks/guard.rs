@@ -86,6 +86,13 @@ impl AllowHosts {
                 "points to a private, loopback or link-local address: webhooks go to public addresses only",
             )
         };
+        if let url::Host::Domain(d) = &host
+            && !d
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+        {
+            return Err(bad("must name a host of letters, digits, dots and dashes"));
+        }
         match host {
             url::Host::Ipv4(ip) if !self.allows_ip(IpAddr::V4(ip)) => return Err(refused()),
             url::Host::Ipv6(ip) if !self.allows_ip(IpAddr::V6(ip)) => return Err(refused()),

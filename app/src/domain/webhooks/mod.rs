@@ -32,7 +32,9 @@ use crate::types::webhook::{
     DeliveryStatus, DeliverySummary, WebhookAttempt, WebhookDelivery, WebhookEndpoint,
     WebhookEndpointCreate, WebhookEndpointUpdate,
 };
-use crate::types::{EventId, Page, Scope, WebhookDeliveryId, WebhookEndpointId, WorkspaceId};
+use crate::types::{
+    ErrorCode, EventId, Page, Scope, WebhookDeliveryId, WebhookEndpointId, WorkspaceId,
+};
 
 /// The event families an endpoint may ask for.
 pub const FAMILIES: [&str; 7] = [
@@ -197,10 +199,10 @@ pub async fn create_endpoint(
         .count(&txn)
         .await?;
     if count >= ENDPOINTS_MAX {
-        return Err(DomainError::invalid(
-            "url",
-            format!("a workspace has at most {ENDPOINTS_MAX} endpoints: delete one first"),
-        ));
+        return Err(DomainError::Conflict {
+            code: ErrorCode::EndpointLimitReached,
+            message: format!("a workspace has at most {ENDPOINTS_MAX} endpoints: delete one first"),
+        });
     }
     let secret = new_secret();
     let row = webhook_endpoint::ActiveModel {
