@@ -119,6 +119,22 @@ ensure_postgres() {
   export PATRON_PG_URL="postgres://patron:patron@127.0.0.1:$port/patron"
 }
 
+# A virtual environment with the Python test tools, pinned (outside the work tree).
+SCHEMATHESIS_VERSION="4.32.5"
+ensure_python_tools() {
+  local venv="${PATRON_VENV:-$HOME/.cache/patron/venv}"
+  if ! "$venv/bin/python" -c pass 2>/dev/null; then
+    have python3 || apt_install python3 python3-venv
+    step "creating the Python virtual environment $venv"
+    python3 -m venv "$venv" || { apt_install python3-venv; python3 -m venv "$venv"; }
+  fi
+  if [ "$("$venv/bin/schemathesis" --version 2>/dev/null || true)" != "schemathesis, version $SCHEMATHESIS_VERSION" ]; then
+    step "installing schemathesis $SCHEMATHESIS_VERSION"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+  fi
+  export SCHEMATHESIS="$venv/bin/schemathesis"
+}
+
 build_site() {
   step "building the site (cargo leptos build --release)"
   cargo leptos build --release

@@ -36,6 +36,8 @@ use pages::portal::{
 
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    page_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en" class="h-full bg-slate-50">
@@ -51,6 +53,32 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App />
             </body>
         </html>
+    }
+}
+
+/// The Content-Security-Policy of every page: scripts only from Patron, and its inline ones
+/// (hydration, streamed resources) only with this response's nonce; WebAssembly compiled from
+/// Patron's own module; no plugins, no `<base>`, forms posting only to Patron. Images may come
+/// from any https:// address (shops' logos). Who may frame the page is added by the server's
+/// header layer (`frame-ancestors`).
+#[cfg(feature = "ssr")]
+fn page_policy() {
+    use axum::http::HeaderValue;
+    use axum::http::header::CONTENT_SECURITY_POLICY;
+
+    let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) else {
+        return;
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' https: data:; connect-src 'self'; \
+         font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'"
+    );
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        response.insert_header(CONTENT_SECURITY_POLICY, value);
     }
 }
 

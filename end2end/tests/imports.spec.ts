@@ -21,7 +21,7 @@ test('a merchant previews a CSV file, dry-runs it, imports it and downloads the 
   await fileInput.setInputFiles({ name: 'typo.csv', mimeType: 'text/csv', buffer: Buffer.from('email,emial\na@example.com,x\n') });
   await expect(page.getByRole('alert')).toContainText('column 2 ("emial") is not a customer field');
   await expect(page.getByRole('button', { name: 'Check the file' })).toBeDisabled();
-  expect(consoleErrors).toEqual(['Failed to load resource: the server responded with a status of 400 (Bad Request)']);
+  expect(consoleErrors).toEqual(['Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)']);
   consoleErrors.length = 0;
 
   const csv = [

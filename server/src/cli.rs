@@ -182,6 +182,17 @@ pub struct ServeArgs {
     /// (127.0.0.0/8,localhost), for development and tests; plain http:// is allowed for them.
     #[arg(long, env = "PATRON_WEBHOOK_ALLOW_HOSTS")]
     pub webhook_allow_hosts: Option<String>,
+
+    /// The header a reverse proxy in front of Patron puts the client's address in, such as
+    /// X-Forwarded-For (its last address is taken); only set it behind such a proxy, since
+    /// clients could otherwise claim any address.
+    #[arg(long, env = "PATRON_CLIENT_IP_HEADER")]
+    pub client_ip_header: Option<axum::http::HeaderName>,
+
+    /// Requests one API key may make a minute, shared by every server process on the database;
+    /// beyond it the API answers 429 with Retry-After [default: 6000].
+    #[arg(long, env = "PATRON_API_RATE_LIMIT", value_parser = clap::value_parser!(u32).range(1..))]
+    pub api_rate_limit: Option<u32>,
 }
 
 /// Options of `migrate`.

@@ -1,14 +1,15 @@
 //! Headers every answer carries: no framing (no page may be put in another site's frame,
 //! except a shop's embedded portal in the pages the shop lists), no content sniffing, no
-//! Referer to other sites, and no caching of what is private (the dashboard, the portal, its
-//! server functions, the REST API and exports).
+//! Referer to other sites, no caching of what is private (the dashboard, the portal, its
+//! server functions, the REST API and exports), and HTTPS only once served over HTTPS. Pages
+//! bring their own Content-Security-Policy (`app::shell`); this adds who may frame them.
 
 use app::domain::portal::embed;
 use axum::extract::{Request, State};
 use axum::http::HeaderValue;
 use axum::http::header::{
-    CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
-    X_FRAME_OPTIONS,
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY,
+    X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
 use axum::middleware::Next;
 use axum::response::Response;
@@ -56,31 +57,38 @@ pub async fn apply(State(state): State<AppState>, req: Request, next: Next) -> R
     let private = PRIVATE.iter().any(|p| path.starts_with(p));
     let slug = embed_slug(path).map(str::to_owned);
     let mut res = next.run(req).await;
-    let embed_policy = match &slug {
-        Some(slug) => Some(embed_policy(&state, slug).await),
-        None => None,
+    let framing = match &slug {
+        Some(slug) => embed_policy(&state, slug).await,
+        None => HeaderValue::from_static("frame-ancestors 'none'"),
     };
     let h = res.headers_mut();
     h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-    match embed_policy {
+    if slug.is_some() {
         // X-Frame-Options cannot name origins; the CSP alone decides for an embed page.
-        Some(policy) => {
-            h.remove(X_FRAME_OPTIONS);
-            h.insert(CONTENT_SECURITY_POLICY, policy);
-        }
-        None => {
-            h.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-            if !h.contains_key(CONTENT_SECURITY_POLICY) {
-                h.insert(
-                    CONTENT_SECURITY_POLICY,
-                    HeaderValue::from_static("frame-ancestors 'none'"),
-                );
-            }
-        }
+        h.remove(X_FRAME_OPTIONS);
+    } else {
+        h.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     }
+    // A page's own policy (scripts, styles...) gains who may frame it.
+    let policy = match h.get(CONTENT_SECURITY_POLICY).and_then(|v| v.to_str().ok()) {
+        Some(page) if !page.contains("frame-ancestors") => {
+            HeaderValue::from_str(&format!("{page}; {}", framing.to_str().unwrap_or_default()))
+                .unwrap_or(framing)
+        }
+        Some(_) => h.get(CONTENT_SECURITY_POLICY).cloned().unwrap_or(framing),
+        None => framing,
+    };
+    h.insert(CONTENT_SECURITY_POLICY, policy);
     if private && !h.contains_key(CACHE_CONTROL) {
         h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    // Over HTTPS (as the public address says), browsers keep to it for a year.
+    if state.services.public_url.starts_with("https://") {
+        h.insert(
+            STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
     }
     res
 }

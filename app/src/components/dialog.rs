@@ -173,7 +173,9 @@ pub fn error_text(e: &AppError) -> String {
             return "Someone else changed this meanwhile: close and reopen it to see their version."
                 .to_owned();
         }
-        AppError::Invalid { field, message } => format!("{}: {message}", field_label(field)),
+        AppError::Invalid { field, message } | AppError::Unprocessable { field, message } => {
+            format!("{}: {message}", field_label(field))
+        }
         other => other.to_string(),
     };
     capitalised(&text)

@@ -12,7 +12,10 @@ use crate::types::ErrorCode;
 use crate::types::{Role, SessionId, ShellContext, UserId, WorkspaceId};
 
 use super::actor::{Actor, Caller};
-use super::secrets::{hash_password, random_token, sha256_hex, verify_password};
+use super::secrets::{
+    hash_password, hash_password_async, off_the_workers, random_token, sha256_hex, verify_password,
+    verify_password_async,
+};
 use super::validate::normalise_email;
 use super::{DomainError, Services, rate_limit};
 
@@ -55,7 +58,7 @@ pub async fn create_user(svc: &Services, new: NewUser) -> Result<UserId, DomainE
             message: format!("a user with the email {email} already exists"),
         });
     }
-    let password_hash = hash_password(&new.password)?;
+    let password_hash = hash_password_async(new.password.clone()).await?;
     let now = svc.clock.now();
     let id = UserId::generate_at(svc.clock.now());
     let txn = svc.db.begin().await?;
@@ -112,10 +115,11 @@ pub async fn log_in(
         .await?;
     let Some(user) = found else {
         // Spend the same effort as a real check so timing does not reveal which emails exist.
-        let _ = verify_password(password, &DUMMY_HASH);
+        let password = password.to_owned();
+        off_the_workers(move || verify_password(&password, &DUMMY_HASH)).await?;
         return Err(DomainError::Unauthenticated);
     };
-    if !verify_password(password, &user.password_hash) {
+    if !verify_password_async(password.to_owned(), user.password_hash.clone()).await? {
         return Err(DomainError::Unauthenticated);
     }
     let membership = membership::Entity::find()

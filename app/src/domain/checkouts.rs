@@ -2,7 +2,7 @@
 //! provider, then write the order, subscription, invoice, entitlements, payment details, stats
 //! and events in one transaction.
 
-use crate::types::ChargeAttemptId;
+use crate::types::{ChargeAttemptId, ErrorCode};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
@@ -149,10 +149,10 @@ pub async fn create_checkout(
     // Another workspace's product or customer is "not found", like any unknown id.
     let product = products::find_row(&svc.db, caller, &input.product_id).await?;
     if product.archived_at.is_some() {
-        return Err(DomainError::invalid(
-            "product_id",
-            "the product is archived and can no longer be bought",
-        ));
+        return Err(DomainError::Conflict {
+            code: ErrorCode::ProductArchived,
+            message: "the product is archived and can no longer be bought".into(),
+        });
     }
     let method = svc
         .provider

@@ -64,6 +64,11 @@ pub struct Services {
     pub public_url: String,
     /// The hosts webhooks may reach beyond public addresses (`PATRON_WEBHOOK_ALLOW_HOSTS`).
     pub webhook_hosts: Arc<webhooks::AllowHosts>,
+    /// How many requests one API key may make (`--api-rate-limit`).
+    pub api_rate: rate_limit::Rule,
+    /// The header a reverse proxy puts the client's address in (`--client-ip-header`), if
+    /// Patron is behind one; without it the peer's address is the client's.
+    pub client_ip_header: Option<axum::http::HeaderName>,
 }
 
 impl Services {
@@ -74,6 +79,8 @@ impl Services {
             provider: Arc::new(provider::SimulatedProvider::new(db.clone())),
             public_url: "http://127.0.0.1:3000".into(),
             webhook_hosts: Arc::new(webhooks::AllowHosts::default()),
+            api_rate: rate_limit::API_KEY,
+            client_ip_header: None,
             db,
         }
     }
@@ -88,6 +95,27 @@ impl Services {
     pub fn with_webhook_hosts(mut self, hosts: webhooks::AllowHosts) -> Self {
         self.webhook_hosts = Arc::new(hosts);
         self
+    }
+
+    /// The same services with API keys limited to `per_minute` requests a minute each.
+    pub fn with_api_rate_limit(mut self, per_minute: u32) -> Self {
+        self.api_rate = rate_limit::Rule::api_key_per_minute(per_minute);
+        self
+    }
+
+    /// The same services trusting `header` (set by a reverse proxy) for the client's address.
+    pub fn with_client_ip_header(mut self, header: Option<axum::http::HeaderName>) -> Self {
+        self.client_ip_header = header;
+        self
+    }
+
+    /// The client's address: see [`client_ip`].
+    pub fn client_ip(
+        &self,
+        headers: &axum::http::HeaderMap,
+        peer: Option<std::net::IpAddr>,
+    ) -> Option<String> {
+        client_ip(self.client_ip_header.as_ref(), headers, peer)
     }
 
     /// The same services with another payment provider.
@@ -222,6 +250,25 @@ pub(crate) async fn claim<E: sea_orm::EntityTrait>(
         .collect())
 }
 
+/// The client's address, canonical (an IPv4-mapped IPv6 address is its IPv4 one): the last
+/// address in the trusted proxy `header`, which the proxy itself appended, or else the peer's.
+pub fn client_ip(
+    header: Option<&axum::http::HeaderName>,
+    headers: &axum::http::HeaderMap,
+    peer: Option<std::net::IpAddr>,
+) -> Option<String> {
+    let forwarded = header.and_then(|name| {
+        let value = headers.get_all(name).iter().next_back()?.to_str().ok()?;
+        value
+            .rsplit(',')
+            .next()?
+            .trim()
+            .parse::<std::net::IpAddr>()
+            .ok()
+    });
+    forwarded.or(peer).map(|ip| ip.to_canonical().to_string())
+}
+
 /// Reads a JSON column.
 pub(crate) fn stored_json<T: serde::de::DeserializeOwned>(raw: &str) -> Result<T, DomainError> {
     serde_json::from_str(raw).map_err(|e| DomainError::internal(format!("stored JSON: {e}")))
@@ -239,4 +286,33 @@ pub(crate) fn optional_text(
     max: usize,
 ) -> Result<Option<String>, DomainError> {
     value.map(|v| validate::text(field, v, max)).transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::{HeaderMap, HeaderName, HeaderValue};
+
+    use super::client_ip;
+
+    #[test]
+    fn the_client_address_is_the_peers_unless_a_proxy_header_is_trusted() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("203.0.113.9, 198.51.100.7"),
+        );
+        let peer = Some("::ffff:10.0.0.2".parse().unwrap());
+        // Untrusted, the header is ignored; an IPv4-mapped address is its IPv4 one.
+        assert_eq!(client_ip(None, &h, peer).as_deref(), Some("10.0.0.2"));
+        // Trusted, the address the proxy appended (the last) is the client's.
+        let xff = HeaderName::from_static("x-forwarded-for");
+        assert_eq!(
+            client_ip(Some(&xff), &h, peer).as_deref(),
+            Some("198.51.100.7")
+        );
+        assert_eq!(
+            client_ip(Some(&xff), &HeaderMap::new(), peer).as_deref(),
+            Some("10.0.0.2")
+        );
+    }
 }

@@ -355,6 +355,7 @@ pub async fn payment_detail_log(
         .await?
         .into_iter()
         .map(|e| PaymentDetailLogEntry {
+            id: e.id,
             action: e.action,
             actor_type: e.actor_type,
             actor_id: e.actor_id,

@@ -70,7 +70,7 @@ fn check_benefit(i: usize, b: &Benefit) -> Result<Benefit, DomainError> {
             on_revoke,
         } => {
             if on_grant.is_empty() && on_revoke.is_empty() {
-                return Err(DomainError::invalid(
+                return Err(DomainError::unprocessable(
                     field("on_grant"),
                     "give at least one command to run",
                 ));
@@ -239,6 +239,28 @@ pub async fn list_products(svc: &Services, caller: &Caller) -> Result<Vec<Produc
         .into_iter()
         .map(to_product)
         .collect()
+}
+
+/// A page of the workspace's products, newest first, after `after`.
+pub async fn page_products(
+    svc: &Services,
+    caller: &Caller,
+    limit: super::Limit,
+    after: Option<&ProductId>,
+) -> Result<crate::types::Page<Product>, DomainError> {
+    caller.require(Scope::ProductsRead)?;
+    let select = product::Entity::find()
+        .filter(product::Column::WorkspaceId.eq(caller.workspace_id.as_str()));
+    let (rows, more) = super::paging::newest_first(
+        &svc.db,
+        select,
+        product::Column::Id,
+        after.map(ProductId::as_str),
+        limit,
+    )
+    .await?;
+    let data = rows.into_iter().map(to_product).collect::<Result<_, _>>()?;
+    Ok(crate::types::Page::new(data, more))
 }
 
 /// Archives a product: it can no longer be bought; what was sold stays.

@@ -56,6 +56,24 @@ pub const LOGIN_IP: Rule = Rule {
     period_seconds: 15 * 60,
 };
 
+/// Requests with one API key: by default 6,000 a minute (100 a second, in bursts of up to
+/// 6,000). A server sets its own with `--api-rate-limit`.
+pub const API_KEY: Rule = Rule {
+    name: "api_key",
+    limit: 6000,
+    period_seconds: 60,
+};
+
+impl Rule {
+    /// The API key rule with `per_minute` requests a minute.
+    pub fn api_key_per_minute(per_minute: u32) -> Self {
+        Self {
+            limit: per_minute.max(1),
+            ..API_KEY
+        }
+    }
+}
+
 fn millis(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }

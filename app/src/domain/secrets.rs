@@ -1,6 +1,8 @@
 //! Randomness and hashing in one place: every random draw (ids, tokens, API key secrets,
 //! licence keys, salts) comes from [`rng`].
 
+use std::sync::LazyLock;
+
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use hmac::{Hmac, Mac};
@@ -88,6 +90,37 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
                 .is_ok()
         })
         .unwrap_or(false)
+}
+
+/// Password hashes computed at once: Argon2 takes tens of milliseconds of CPU and 19 MiB each,
+/// so a flood of logins queues here instead of starving the API or the memory.
+static HASHING: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+    tokio::sync::Semaphore::new(cores)
+});
+
+/// Runs `work` (an Argon2 hash or check) on the blocking pool once a hashing slot is free:
+/// never on the async workers that serve requests.
+pub(crate) async fn off_the_workers<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, DomainError> {
+    let _slot = HASHING
+        .acquire()
+        .await
+        .map_err(|e| DomainError::internal(format!("the hashing slots closed: {e}")))?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| DomainError::internal(format!("a password hash failed to run: {e}")))
+}
+
+/// [`hash_password`] off the async workers, bounded by the hashing slots.
+pub async fn hash_password_async(password: String) -> Result<String, DomainError> {
+    off_the_workers(move || hash_password(&password)).await?
+}
+
+/// [`verify_password`] off the async workers, bounded by the hashing slots.
+pub async fn verify_password_async(password: String, phc: String) -> Result<bool, DomainError> {
+    off_the_workers(move || verify_password(&password, &phc)).await
 }
 
 #[cfg(test)]

@@ -36,12 +36,16 @@ async fn headers() -> Result<HeaderMap, AppError> {
     })
 }
 
-/// The client's address, when the server knows it.
+/// The client's address, when the server knows it: the peer's, or the one the configured
+/// proxy header names (see [`Services::client_ip`]).
 pub async fn client_ip() -> Option<String> {
-    leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+    let svc = services().ok()?;
+    let peer = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
         .await
         .ok()
-        .map(|ConnectInfo(addr)| addr.ip().to_string())
+        .map(|ConnectInfo(addr)| addr.ip());
+    let headers = headers().await.ok()?;
+    svc.client_ip(&headers, peer)
 }
 
 /// The session token in the request's cookie, if any.
@@ -122,23 +126,37 @@ pub fn clear_portal_cookie() {
 /// Refuses a request sent by another site's page: a browser always names the page's origin
 /// on a POST, and it must be this server.
 pub async fn require_same_origin() -> Result<(), AppError> {
-    same_origin(&headers().await?)
+    same_origin(&headers().await?, &services()?.public_url)
 }
 
-/// The same check on a plain handler's headers: a browser's request from another site (its
-/// `Origin` names another host) is refused.
-pub fn same_origin(headers: &HeaderMap) -> Result<(), AppError> {
+/// The same check on a plain handler's headers. A browser says where a request comes from:
+/// `Sec-Fetch-Site` (every current browser) must be `same-origin` (or `none`: typed by the
+/// user); else its `Origin` must be Patron's public address (`--public-url`, as reached through
+/// a proxy) or the host the request was sent to.
+pub fn same_origin(headers: &HeaderMap, public_url: &str) -> Result<(), AppError> {
+    let refuse = |why: &str| {
+        tracing::warn!(why, "cross-origin request refused");
+        Err(AppError::CrossOrigin)
+    };
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return match site.to_str() {
+            Ok("same-origin" | "none") => Ok(()),
+            _ => refuse("sec-fetch-site"),
+        };
+    }
     let Some(origin) = headers.get(ORIGIN).and_then(|v| v.to_str().ok()) else {
         return Ok(()); // not a browser's cross-site request
     };
+    if origin.eq_ignore_ascii_case(public_url.trim_end_matches('/')) {
+        return Ok(());
+    }
     let host = headers
         .get(HOST)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let origin_host = origin.split("://").nth(1).unwrap_or("");
-    if origin_host.is_empty() || origin_host != host {
-        tracing::warn!(%origin, "cross-origin request refused");
-        return Err(AppError::CrossOrigin);
+    if origin_host.is_empty() || !origin_host.eq_ignore_ascii_case(host) {
+        return refuse("origin");
     }
     Ok(())
 }
@@ -214,4 +232,46 @@ pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         response.set_status(status);
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderValue;
+
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn a_request_from_another_site_is_refused_behind_a_proxy_too() {
+        let public = "https://billing.example";
+        let ok = |h: &[(&'static str, &'static str)]| same_origin(&headers(h), public).is_ok();
+        // The browser says where the request comes from.
+        assert!(ok(&[("sec-fetch-site", "same-origin")]));
+        assert!(ok(&[("sec-fetch-site", "none")]));
+        assert!(!ok(&[("sec-fetch-site", "cross-site")]));
+        assert!(!ok(&[("sec-fetch-site", "same-site")]));
+        // Behind a proxy that rewrites Host, the public address is this server.
+        assert!(ok(&[
+            ("origin", "https://billing.example"),
+            ("host", "127.0.0.1:3000")
+        ]));
+        assert!(ok(&[
+            ("origin", "http://127.0.0.1:3000"),
+            ("host", "127.0.0.1:3000")
+        ]));
+        assert!(!ok(&[
+            ("origin", "https://evil.example"),
+            ("host", "127.0.0.1:3000")
+        ]));
+        assert!(!ok(&[("origin", "null"), ("host", "127.0.0.1:3000")]));
+        // No Origin and no Sec-Fetch-Site: not a browser's cross-site request.
+        assert!(ok(&[("host", "127.0.0.1:3000")]));
+    }
 }

@@ -119,6 +119,8 @@ string_enum!(
         ProductGrantsNothing = "product_grants_nothing",
         /// The workspace has as many webhook endpoints as it may.
         EndpointLimitReached = "endpoint_limit_reached",
+        /// The product is archived: it can no longer be bought.
+        ProductArchived = "product_archived",
     }
 );
 
@@ -169,6 +171,7 @@ impl ErrorCode {
             | NotADiscordRole
             | ProductGrantsNothing
             | EndpointLimitReached
+            | ProductArchived
             | LinkExpired
             | CommandAlreadyReported
             | SubscriptionChanged
@@ -392,7 +395,8 @@ payment_method_invalid
 not_a_discord_role
 parameter_unprocessable
 product_grants_nothing
-endpoint_limit_reached"
+endpoint_limit_reached
+product_archived"
         );
         let statuses: Vec<String> = ErrorCode::ALL
             .iter()

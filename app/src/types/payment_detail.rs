@@ -62,6 +62,9 @@ pub struct PaymentDetail {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PaymentDetailLogEntry {
+    /// The audit event's id (`evt_...`).
+    #[cfg_attr(feature = "ssr", schema(value_type = crate::types::EventId))]
+    pub id: crate::types::EventId,
     /// `payment_detail.blocked` or `payment_detail.unblocked`.
     pub action: String,
     /// Who, by kind.

@@ -29,7 +29,7 @@ pub struct CustomerSessionCreate {
     /// To show the portal inside your own page (`/embed/...`): that page's origin, such as
     /// `https://shop.example`, one of the workspace's `embed_origins`. The answer's `url` is
     /// then the frame's address, with the token in its fragment.
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::schema::Origin>))]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::schema::PageOrigin>))]
     pub embed_origin: Option<String>,
 }
 

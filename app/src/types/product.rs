@@ -55,35 +55,44 @@ pub enum Benefit {
     LicenseKey {
         /// Text the key starts with, such as `NWG`.
         #[serde(default)]
+        #[cfg_attr(feature = "ssr", schema(pattern = r"^[A-Za-z0-9]{1,12}$"))]
         prefix: Option<String>,
     },
     /// A file behind a signed, expiring link. Revoking stops new links.
     FileDownload {
         /// The name the customer sees.
+        #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 200))]
         file_name: String,
         /// Where the file lives; only ever handed out through a signed link.
+        #[cfg_attr(feature = "ssr", schema(value_type = crate::types::schema::HttpUrl))]
         url: String,
     },
     /// A role on the merchant's Discord server, for the linked Discord user. Revoking removes it.
     DiscordRole {
         /// The Discord server (guild) id.
+        #[cfg_attr(feature = "ssr", schema(pattern = r"^[0-9]{17,20}$"))]
         guild_id: String,
         /// The role id.
+        #[cfg_attr(feature = "ssr", schema(pattern = r"^[0-9]{17,20}$"))]
         role_id: String,
     },
     /// Anything else the merchant delivers by hand. Revoking marks it revoked.
     Custom {
         /// What the customer gets.
+        #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 500))]
         description: String,
     },
     /// Commands run on a game server on grant, and on revoke or expiry.
     GameServerCommands {
         /// The server the commands run on.
+        #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 100))]
         server: String,
         /// Commands run when granted; `{customer_external_id}` is replaced.
+        #[cfg_attr(feature = "ssr", schema(value_type = Vec<crate::types::schema::Command>, max_items = 20))]
         on_grant: Vec<String>,
         /// Commands run when revoked or expired.
         #[serde(default)]
+        #[cfg_attr(feature = "ssr", schema(value_type = Vec<crate::types::schema::Command>, max_items = 20))]
         on_revoke: Vec<String>,
     },
 }

@@ -12,14 +12,17 @@ use utoipa::{PartialSchema, ToSchema};
 
 use super::customer::{METADATA_KEY_MAX, METADATA_MAX_PAIRS, METADATA_VALUE_MAX};
 
-/// An `http://` or `https://` address with a host name or IPv4 address, an optional port and
-/// path (what `validate::http_url` accepts, narrowed to the common form).
-pub const HTTP_URL: &str = r"^https?://([a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?\.){1,3}[a-z]{2,8}(:[1-9][0-9]{0,3})?(/[A-Za-z0-9._~-]{0,40}){0,4}$";
+/// An `http://` or `https://` address with a host name, an optional port and path (what
+/// `validate::http_url` accepts, narrowed to the common form).
+pub const HTTP_URL: &str = r"^[Hh][Tt][Tt][Pp][Ss]?://([A-Za-z0-9]([A-Za-z0-9-]{0,20}[A-Za-z0-9])?\.){1,3}[A-Za-z]{2,8}(:(0|[1-9][0-9]{0,3}|[1-5][0-9]{4}))?(/[!-~]{0,200})?$";
 /// As [`HTTP_URL`], `https://` only.
-pub const HTTPS_URL: &str = r"^https://([a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?\.){1,3}[a-z]{2,8}(:[1-9][0-9]{0,3})?(/[A-Za-z0-9._~-]{0,40}){0,4}$";
+pub const HTTPS_URL: &str = r"^[Hh][Tt][Tt][Pp][Ss]://([A-Za-z0-9]([A-Za-z0-9-]{0,20}[A-Za-z0-9])?\.){1,3}[A-Za-z]{2,8}(:(0|[1-9][0-9]{0,3}|[1-5][0-9]{4}))?(/[!-~]{0,200})?$";
+/// A webhook endpoint: as [`HTTPS_URL`], without a `#fragment`.
+pub const WEBHOOK_URL: &str = r"^[Hh][Tt][Tt][Pp][Ss]://([A-Za-z0-9]([A-Za-z0-9-]{0,20}[A-Za-z0-9])?\.){1,3}[A-Za-z]{2,8}(:(0|[1-9][0-9]{0,3}|[1-5][0-9]{4}))?(/[!-\x22$-~]{0,200})?$";
+/// The origin of one page: `https://` and a host name, an optional port.
+pub const PAGE_ORIGIN: &str = r"^https://([A-Za-z0-9]([A-Za-z0-9-]{0,20}[A-Za-z0-9])?\.){1,3}[A-Za-z]{2,8}(:(0|[1-9][0-9]{0,3}|[1-5][0-9]{4}))?/?$";
 /// An origin: `https://` and a host name (or `https://*.` and a domain), an optional port.
-pub const ORIGIN: &str =
-    r"^https://(\*\.)?([a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?\.){1,3}[a-z]{2,8}(:[1-9][0-9]{0,3})?$";
+pub const ORIGIN: &str = r"^https://(\*\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,20}[A-Za-z0-9])?\.){1,3}[A-Za-z]{2,8}(:(0|[1-9][0-9]{0,3}|[1-5][0-9]{4}))?/?$";
 
 fn string() -> ObjectBuilder {
     ObjectBuilder::new().schema_type(Type::String)
@@ -73,6 +76,15 @@ schema_only!(
         .pattern(Some(HTTP_URL))
         .max_length(Some(2048))
         .description(Some("An http:// or https:// address"))
+        .into()
+);
+
+schema_only!(
+    /// Where webhooks go: an `https://` address without a fragment.
+    WebhookUrl => string()
+        .pattern(Some(WEBHOOK_URL))
+        .max_length(Some(2000))
+        .description(Some("An https:// address, without a #fragment"))
         .into()
 );
 
@@ -190,5 +202,21 @@ schema_only!(
         .required("kind")
         .property("value", string())
         .required("value")
+        .into()
+);
+
+schema_only!(
+    /// A game-server command: 1 to 500 characters, at least one of them visible.
+    Command => string()
+        .min_length(Some(1))
+        .max_length(Some(500))
+        .into()
+);
+
+schema_only!(
+    /// The origin of one page, without a wildcard: `https://shop.example`.
+    PageOrigin => string()
+        .pattern(Some(PAGE_ORIGIN))
+        .description(Some("The origin of the page that embeds the portal, such as https://shop.example"))
         .into()
 );

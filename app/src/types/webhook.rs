@@ -52,7 +52,7 @@ pub struct WebhookEndpoint {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct WebhookEndpointCreate {
     /// An `https://` URL on a public address.
-    #[cfg_attr(feature = "ssr", schema(value_type = crate::types::schema::HttpsUrl))]
+    #[cfg_attr(feature = "ssr", schema(value_type = crate::types::schema::WebhookUrl))]
     pub url: String,
     /// Your note, at most 200 characters.
     #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 200))]
@@ -70,7 +70,7 @@ pub struct WebhookEndpointCreate {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct WebhookEndpointUpdate {
     /// An `https://` URL on a public address.
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::schema::HttpsUrl>))]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::schema::WebhookUrl>))]
     pub url: Option<String>,
     /// Your note (empty clears it).
     #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 200))]

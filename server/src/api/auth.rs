@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 
 use app::domain::api_keys::authenticate_api_key;
+use app::domain::{Actor, rate_limit};
 use app::types::AppError;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header::AUTHORIZATION;
@@ -25,16 +26,21 @@ pub async fn require_api_key(
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
         .ok_or_else(ApiError::missing_api_key)?;
-    let ip = req
+    let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip().to_string());
+        .map(|ConnectInfo(addr)| addr.ip());
+    let ip = state.services.client_ip(req.headers(), peer);
     let caller = authenticate_api_key(&state.services, secret, ip)
         .await
         .map_err(|e| match AppError::from(e) {
             AppError::Unauthenticated => ApiError::invalid_api_key(),
             other => ApiError::from(other),
         })?;
+    if let Actor::ApiKey { id, .. } = &caller.actor {
+        let svc = &state.services;
+        rate_limit::take(&svc.db, svc, &svc.api_rate, id.as_str()).await?;
+    }
     req.extensions_mut().insert(caller);
     Ok(next.run(req).await)
 }

@@ -1,12 +1,13 @@
 //! `/api/v1/entitlements` and `/api/v1/commands`: a customer's inventory, manual grants,
 //! revocation, licence keys, download links, Discord links and the game-server command queue.
 
-use app::domain::{Caller, entitlements};
+use app::domain::paging::cursor;
+use app::domain::{Caller, Limit, entitlements};
 use app::types::entitlement::{
     CommandReport, DiscordLink, DownloadLink, EntitlementGrant, EntitlementRevoke, GameCommand,
     LicenseKeyReveal,
 };
-use app::types::{CustomerId, Entitlement};
+use app::types::{CommandId, CustomerId, Entitlement, Page};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
@@ -16,14 +17,15 @@ use utoipa::IntoParams;
 use super::error::{ApiError, ErrorEnvelope};
 use super::ids::path_id;
 use super::json::{ApiJson, ApiQuery};
+use super::list::{ListParams, page};
 use crate::state::AppState;
 
 /// List a customer's inventory, newest first.
 #[utoipa::path(
     get, path = "/customers/{id}/entitlements", tag = "entitlements",
-    params(("id" = app::types::CustomerId, Path, description = "cus_...")),
+    params(("id" = app::types::CustomerId, Path, description = "cus_..."), ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, 1 to 100 (default 50)"), ("starting_after" = Option<app::types::EntitlementId>, Query, description = "The last id of the page before: the page after it")),
     responses(
-        (status = 200, description = "The entitlements", body = Vec<Entitlement>),
+        (status = 200, description = "The entitlements", body = Page<Entitlement>),
         (status = 404, description = "No such customer", body = ErrorEnvelope),
     ),
     security(("api_key" = []))
@@ -32,11 +34,11 @@ pub async fn list_entitlements(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
-) -> Result<Json<Vec<Entitlement>>, ApiError> {
+    ApiQuery(list): ApiQuery<ListParams>,
+) -> Result<Json<Page<Entitlement>>, ApiError> {
     let id: CustomerId = path_id(&id, "customer")?;
-    Ok(Json(
-        entitlements::list_entitlements(&state.services, &caller, &id).await?,
-    ))
+    let rows = entitlements::list_entitlements(&state.services, &caller, &id).await?;
+    Ok(Json(page(rows, |r| &r.id, &list)?))
 }
 
 /// Assign a product's benefits to a customer without a sale.
@@ -180,14 +182,24 @@ pub struct CommandParams {
     /// The game server's name, as in the product's benefit.
     #[param(value_type = String, required = true, min_length = 1, max_length = 100)]
     server: Option<String>,
+    /// Page size (published with the operation).
+    #[param(ignore)]
+    limit: Option<String>,
+    /// The last id of the page before (published with the operation).
+    #[param(ignore)]
+    starting_after: Option<String>,
 }
 
-/// The commands waiting for a game server, oldest first (up to 100).
+/// The commands waiting for a game server, oldest first.
 #[utoipa::path(
     get, path = "/commands", tag = "entitlements",
-    params(CommandParams),
+    params(
+        CommandParams,
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, 1 to 100 (default 50)"),
+        ("starting_after" = Option<app::types::CommandId>, Query, description = "The last id of the page before: the page after it"),
+    ),
     responses(
-        (status = 200, description = "Pending commands", body = Vec<GameCommand>),
+        (status = 200, description = "A page of pending commands", body = Page<GameCommand>),
         (status = 400, description = "No server given", body = ErrorEnvelope),
         (status = 403, description = "The key lacks commands:write", body = ErrorEnvelope),
     ),
@@ -197,7 +209,7 @@ pub async fn pending_commands(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     ApiQuery(params): ApiQuery<CommandParams>,
-) -> Result<Json<Vec<GameCommand>>, ApiError> {
+) -> Result<Json<Page<GameCommand>>, ApiError> {
     let server = params.server.unwrap_or_default();
     if server.chars().count() > 100 {
         return Err(ApiError::from(app::domain::DomainError::invalid(
@@ -205,8 +217,11 @@ pub async fn pending_commands(
             "must be at most 100 characters",
         )));
     }
+    let limit = Limit::parse(params.limit.as_deref())?;
+    let after = cursor::<CommandId>("starting_after", params.starting_after.as_deref())?;
     Ok(Json(
-        entitlements::pending_commands(&state.services, &caller, &server).await?,
+        entitlements::pending_commands(&state.services, &caller, &server, limit, after.as_ref())
+            .await?,
     ))
 }
 

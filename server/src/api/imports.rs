@@ -218,7 +218,8 @@ pub async fn report_csv(
 
 /// The signed-in merchant user of a dashboard request, refusing another site's page.
 async fn dashboard_caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, ApiError> {
-    app::server_fns::ctx::same_origin(headers).map_err(ApiError::from)?;
+    app::server_fns::ctx::same_origin(headers, &state.services.public_url)
+        .map_err(ApiError::from)?;
     let token = app::server_fns::ctx::session_token_in(headers)
         .ok_or_else(|| ApiError::from(app::types::AppError::Unauthenticated))?;
     let user = app::domain::accounts::session_user(&state.services, &token, None).await?;

@@ -11,6 +11,7 @@ pub mod idempotency;
 pub mod ids;
 pub mod imports;
 pub mod json;
+pub mod list;
 pub mod merges;
 pub mod openapi;
 pub mod orders;

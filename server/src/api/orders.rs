@@ -16,6 +16,7 @@ use utoipa::IntoParams;
 use super::error::{ApiError, ErrorEnvelope};
 use super::ids::path_id;
 use super::json::{ApiJson, ApiQuery};
+use super::list::{ListParams, page};
 use crate::state::AppState;
 
 /// Paging of a customer's orders.
@@ -108,9 +109,9 @@ pub async fn refund_order(
 /// List an order's refunds, oldest first.
 #[utoipa::path(
     get, path = "/orders/{id}/refunds", tag = "orders",
-    params(("id" = app::types::OrderId, Path, description = "ord_...")),
+    params(("id" = app::types::OrderId, Path, description = "ord_..."), ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, 1 to 100 (default 50)"), ("starting_after" = Option<app::types::RefundId>, Query, description = "The last id of the page before: the page after it")),
     responses(
-        (status = 200, description = "The refunds", body = Vec<Refund>),
+        (status = 200, description = "The refunds", body = Page<Refund>),
         (status = 404, description = "No such order", body = ErrorEnvelope),
     ),
     security(("api_key" = []))
@@ -119,11 +120,11 @@ pub async fn list_refunds(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
-) -> Result<Json<Vec<Refund>>, ApiError> {
+    ApiQuery(list): ApiQuery<ListParams>,
+) -> Result<Json<Page<Refund>>, ApiError> {
     let id = path_id(&id, "order")?;
-    Ok(Json(
-        orders::list_refunds(&state.services, &caller, &id).await?,
-    ))
+    let rows = orders::list_refunds(&state.services, &caller, &id).await?;
+    Ok(Json(page(rows, |r| &r.id, &list)?))
 }
 
 /// Record a dispute the payer opened with their bank: the order becomes `disputed`.
@@ -152,9 +153,9 @@ pub async fn open_dispute(
 /// List an order's disputes.
 #[utoipa::path(
     get, path = "/orders/{id}/disputes", tag = "orders",
-    params(("id" = app::types::OrderId, Path, description = "ord_...")),
+    params(("id" = app::types::OrderId, Path, description = "ord_..."), ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, 1 to 100 (default 50)"), ("starting_after" = Option<app::types::DisputeId>, Query, description = "The last id of the page before: the page after it")),
     responses(
-        (status = 200, description = "The disputes", body = Vec<Dispute>),
+        (status = 200, description = "The disputes", body = Page<Dispute>),
         (status = 404, description = "No such order", body = ErrorEnvelope),
     ),
     security(("api_key" = []))
@@ -163,11 +164,11 @@ pub async fn list_disputes(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
-) -> Result<Json<Vec<Dispute>>, ApiError> {
+    ApiQuery(list): ApiQuery<ListParams>,
+) -> Result<Json<Page<Dispute>>, ApiError> {
     let id = path_id(&id, "order")?;
-    Ok(Json(
-        orders::list_disputes(&state.services, &caller, &id).await?,
-    ))
+    let rows = orders::list_disputes(&state.services, &caller, &id).await?;
+    Ok(Json(page(rows, |r| &r.id, &list)?))
 }
 
 /// Decide a dispute: `won` restores the order, `lost` makes it a chargeback.

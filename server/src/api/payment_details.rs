@@ -3,12 +3,14 @@
 
 use app::domain::{Caller, payment_details, stats};
 use app::types::payment_detail::PaymentDetailLogEntry;
-use app::types::{CustomerId, CustomerStats, PaymentDetail};
+use app::types::{CustomerId, CustomerStats, Page, PaymentDetail};
 use axum::extract::{Path, State};
 use axum::{Extension, Json};
 
 use super::error::{ApiError, ErrorEnvelope};
 use super::ids::path_id;
+use super::json::ApiQuery;
+use super::list::{ListParams, page};
 use crate::state::AppState;
 
 /// A customer's stats: lifetime value per currency and converted, payments, MRR and more.
@@ -35,9 +37,9 @@ pub async fn get_customer_stats(
 /// List a customer's payment details.
 #[utoipa::path(
     get, path = "/customers/{id}/payment_details", tag = "payment_details",
-    params(("id" = app::types::CustomerId, Path, description = "cus_...")),
+    params(("id" = app::types::CustomerId, Path, description = "cus_..."), ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, 1 to 100 (default 50)"), ("starting_after" = Option<app::types::PaymentDetailId>, Query, description = "The last id of the page before: the page after it")),
     responses(
-        (status = 200, description = "The details", body = Vec<PaymentDetail>),
+        (status = 200, description = "The details", body = Page<PaymentDetail>),
         (status = 404, description = "No such customer", body = ErrorEnvelope),
     ),
     security(("api_key" = []))
@@ -46,11 +48,11 @@ pub async fn list_payment_details(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
-) -> Result<Json<Vec<PaymentDetail>>, ApiError> {
+    ApiQuery(list): ApiQuery<ListParams>,
+) -> Result<Json<Page<PaymentDetail>>, ApiError> {
     let id: CustomerId = path_id(&id, "customer")?;
-    Ok(Json(
-        payment_details::list_payment_details(&state.services, &caller, &id).await?,
-    ))
+    let rows = payment_details::list_payment_details(&state.services, &caller, &id).await?;
+    Ok(Json(page(rows, |r| &r.id, &list)?))
 }
 
 /// Block every payment detail of a customer.
@@ -140,9 +142,9 @@ pub async fn unblock_payment_detail(
 /// Who blocked or unblocked a detail, and when, newest first.
 #[utoipa::path(
     get, path = "/payment_details/{id}/log", tag = "payment_details",
-    params(("id" = app::types::PaymentDetailId, Path, description = "pd_...")),
+    params(("id" = app::types::PaymentDetailId, Path, description = "pd_..."), ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, 1 to 100 (default 50)"), ("starting_after" = Option<app::types::EventId>, Query, description = "The last id of the page before: the page after it")),
     responses(
-        (status = 200, description = "The log", body = Vec<PaymentDetailLogEntry>),
+        (status = 200, description = "The log", body = Page<PaymentDetailLogEntry>),
         (status = 404, description = "No such payment detail", body = ErrorEnvelope),
     ),
     security(("api_key" = []))
@@ -151,9 +153,9 @@ pub async fn payment_detail_log(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
-) -> Result<Json<Vec<PaymentDetailLogEntry>>, ApiError> {
+    ApiQuery(list): ApiQuery<ListParams>,
+) -> Result<Json<Page<PaymentDetailLogEntry>>, ApiError> {
     let id = path_id(&id, "payment detail")?;
-    Ok(Json(
-        payment_details::payment_detail_log(&state.services, &caller, &id).await?,
-    ))
+    let rows = payment_details::payment_detail_log(&state.services, &caller, &id).await?;
+    Ok(Json(page(rows, |r| &r.id, &list)?))
 }

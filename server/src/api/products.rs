@@ -1,15 +1,17 @@
 //! `/api/v1/products`: what the workspace sells.
 
-use app::domain::{Caller, products};
-use app::types::Product;
+use app::domain::paging::cursor;
+use app::domain::{Caller, Limit, products};
 use app::types::product::ProductCreate;
+use app::types::{Page, Product, ProductId};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 
 use super::error::{ApiError, ErrorEnvelope};
 use super::ids::path_id;
-use super::json::ApiJson;
+use super::json::{ApiJson, ApiQuery};
+use super::list::ListParams;
 use crate::state::AppState;
 
 /// Create a product.
@@ -32,18 +34,25 @@ pub async fn create_product(
     Ok((StatusCode::CREATED, Json(p)))
 }
 
-/// List every product, newest first.
+/// List the products, newest first.
 #[utoipa::path(
     get, path = "/products", tag = "products",
-    responses((status = 200, description = "The products", body = Vec<Product>)),
+    params(
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, 1 to 100 (default 50)"),
+        ("starting_after" = Option<app::types::ProductId>, Query, description = "The last id of the page before: the page after it"),
+    ),
+    responses((status = 200, description = "A page of products", body = Page<Product>)),
     security(("api_key" = []))
 )]
 pub async fn list_products(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-) -> Result<Json<Vec<Product>>, ApiError> {
+    ApiQuery(list): ApiQuery<ListParams>,
+) -> Result<Json<Page<Product>>, ApiError> {
+    let limit = Limit::parse(list.limit.as_deref())?;
+    let after = cursor::<ProductId>("starting_after", list.starting_after.as_deref())?;
     Ok(Json(
-        products::list_products(&state.services, &caller).await?,
+        products::page_products(&state.services, &caller, limit, after.as_ref()).await?,
     ))
 }
 

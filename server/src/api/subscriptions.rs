@@ -3,21 +3,22 @@
 
 use app::domain::{Caller, subscriptions};
 use app::types::subscription::{SubscriptionCancel, SubscriptionRevoke};
-use app::types::{CustomerId, Invoice, Subscription};
+use app::types::{CustomerId, Invoice, Page, Subscription};
 use axum::extract::{Path, State};
 use axum::{Extension, Json};
 
 use super::error::{ApiError, ErrorEnvelope};
 use super::ids::path_id;
-use super::json::ApiJson;
+use super::json::{ApiJson, ApiQuery};
+use super::list::{ListParams, page};
 use crate::state::AppState;
 
 /// List a customer's subscriptions, newest first.
 #[utoipa::path(
     get, path = "/customers/{id}/subscriptions", tag = "subscriptions",
-    params(("id" = app::types::CustomerId, Path, description = "cus_...")),
+    params(("id" = app::types::CustomerId, Path, description = "cus_..."), ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, 1 to 100 (default 50)"), ("starting_after" = Option<app::types::SubscriptionId>, Query, description = "The last id of the page before: the page after it")),
     responses(
-        (status = 200, description = "The subscriptions", body = Vec<Subscription>),
+        (status = 200, description = "The subscriptions", body = Page<Subscription>),
         (status = 404, description = "No such customer", body = ErrorEnvelope),
     ),
     security(("api_key" = []))
@@ -26,11 +27,11 @@ pub async fn list_subscriptions(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
-) -> Result<Json<Vec<Subscription>>, ApiError> {
+    ApiQuery(list): ApiQuery<ListParams>,
+) -> Result<Json<Page<Subscription>>, ApiError> {
     let id: CustomerId = path_id(&id, "customer")?;
-    Ok(Json(
-        subscriptions::list_subscriptions(&state.services, &caller, &id, None).await?,
-    ))
+    let rows = subscriptions::list_subscriptions(&state.services, &caller, &id, None).await?;
+    Ok(Json(page(rows, |r| &r.id, &list)?))
 }
 
 /// Retrieve a subscription.
@@ -57,9 +58,9 @@ pub async fn get_subscription(
 /// The billing history: every invoice with every payment attempt and its failure reason.
 #[utoipa::path(
     get, path = "/subscriptions/{id}/invoices", tag = "subscriptions",
-    params(("id" = app::types::SubscriptionId, Path, description = "sub_...")),
+    params(("id" = app::types::SubscriptionId, Path, description = "sub_..."), ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, 1 to 100 (default 50)"), ("starting_after" = Option<app::types::InvoiceId>, Query, description = "The last id of the page before: the page after it")),
     responses(
-        (status = 200, description = "The invoices, newest first", body = Vec<Invoice>),
+        (status = 200, description = "The invoices, newest first", body = Page<Invoice>),
         (status = 404, description = "No such subscription", body = ErrorEnvelope),
     ),
     security(("api_key" = []))
@@ -68,11 +69,11 @@ pub async fn list_invoices(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
-) -> Result<Json<Vec<Invoice>>, ApiError> {
+    ApiQuery(list): ApiQuery<ListParams>,
+) -> Result<Json<Page<Invoice>>, ApiError> {
     let id = path_id(&id, "subscription")?;
-    Ok(Json(
-        subscriptions::list_invoices(&state.services, &caller, &id).await?,
-    ))
+    let rows = subscriptions::list_invoices(&state.services, &caller, &id).await?;
+    Ok(Json(page(rows, |r| &r.id, &list)?))
 }
 
 /// Cancel at period end (default; benefits kept until then) or now (`at_period_end: false`).

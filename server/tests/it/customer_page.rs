@@ -117,7 +117,8 @@ async fn customer_page_actions_follow_roles_and_workspaces(engine: Engine) {
         .to_owned();
     let details = api
         .get_ok(&format!("/customers/{customer}/payment_details"))
-        .await;
+        .await["data"]
+        .clone();
     let detail = details
         .as_array()
         .or_else(|| details["data"].as_array())

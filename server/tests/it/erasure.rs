@@ -308,7 +308,7 @@ async fn an_erased_customer_is_nowhere_in_the_database(engine: Engine) {
     };
     assert_eq!(amounts(&orders_after), amounts(&orders_before));
     // Billing stopped first.
-    let subs = api.get_ok(&format!("/customers/{id}/subscriptions")).await;
+    let subs = api.get_ok(&format!("/customers/{id}/subscriptions")).await["data"].clone();
     assert_eq!(subs[0]["status"], "canceled", "{subs}");
     // The ban still refuses the person, by the email and the IP it no longer knows.
     let res = api

@@ -196,15 +196,17 @@ async fn every_answer_carries_the_security_headers(engine: Engine) {
         .scopes(&[app::types::Scope::CustomersRead])
         .build()
         .await;
-    let cases: [(&str, bool, bool); 7] = [
+    let cases: [(&str, bool, bool); 9] = [
         // (path, with the API key, private)
         ("/healthz", false, false),
         ("/login", false, false),
         ("/no-such-page", false, false),
         ("/dashboard/customers", false, true),
+        ("/portal", false, true),
         ("/api/v1/customers", false, true),
         ("/api/v1/customers", true, true),
         ("/api/v1/openapi.json", false, true),
+        ("/embed.js", false, false),
     ];
     for (path, keyed, private) in cases {
         let mut req = srv.client.get(srv.url(path));
@@ -212,7 +214,8 @@ async fn every_answer_carries_the_security_headers(engine: Engine) {
             req = req.bearer_auth(&tenant.key);
         }
         let res = req.send().await.unwrap();
-        let h = res.headers();
+        let status = res.status();
+        let h = res.headers().clone();
         let got = |name: &str| h.get(name).map(|v| v.to_str().unwrap().to_owned());
         assert_eq!(
             got("x-content-type-options").as_deref(),
@@ -220,11 +223,6 @@ async fn every_answer_carries_the_security_headers(engine: Engine) {
             "{path}"
         );
         assert_eq!(got("x-frame-options").as_deref(), Some("DENY"), "{path}");
-        assert_eq!(
-            got("content-security-policy").as_deref(),
-            Some("frame-ancestors 'none'"),
-            "{path}"
-        );
         assert_eq!(
             got("referrer-policy").as_deref(),
             Some("same-origin"),
@@ -234,8 +232,59 @@ async fn every_answer_carries_the_security_headers(engine: Engine) {
             assert_eq!(got("cache-control").as_deref(), Some("no-store"), "{path}");
         }
         if keyed {
-            assert_eq!(res.status(), StatusCode::OK, "{path}");
+            assert_eq!(status, StatusCode::OK, "{path}");
         }
+        // Served over plain http://: no HSTS.
+        assert_eq!(got("strict-transport-security"), None, "{path}");
+        let policy = got("content-security-policy").unwrap_or_default();
+        if !got("content-type").is_some_and(|t| t.starts_with("text/html")) {
+            assert_eq!(policy, "frame-ancestors 'none'", "{path}");
+            continue;
+        }
+        // A page: scripts only from Patron, inline ones only with this answer's nonce, which
+        // its scripts carry; no plugins; framed by nobody.
+        let nonce = policy
+            .split("'nonce-")
+            .nth(1)
+            .and_then(|rest| rest.split('\'').next())
+            .unwrap_or_else(|| panic!("{path}: no nonce in {policy}"))
+            .to_owned();
+        assert!(
+            policy.starts_with("default-src 'self'; script-src 'self' 'nonce-"),
+            "{path}: {policy}"
+        );
+        assert!(policy.contains("object-src 'none'"), "{path}: {policy}");
+        assert!(
+            policy.ends_with("; frame-ancestors 'none'"),
+            "{path}: {policy}"
+        );
+        let html = res.text().await.unwrap();
+        assert!(
+            html.contains(&format!("nonce=\"{nonce}\"")),
+            "{path}: no script carries the nonce"
+        );
+        assert!(
+            !html.contains("<script>"),
+            "{path}: an inline script without the nonce"
+        );
+    }
+    drop(srv);
+    t.cleanup().await;
+}
+
+/// Served over HTTPS (its public address is https://), every answer tells browsers to keep to
+/// HTTPS for a year.
+#[tokio::test]
+async fn over_https_every_answer_asks_for_https_only() {
+    let t = TestDb::migrated(Engine::Sqlite).await;
+    let srv = TestServer::start_behind(t.services(), "https://billing.example").await;
+    for path in ["/healthz", "/login", "/api/v1/customers"] {
+        let res = srv.client.get(srv.url(path)).send().await.unwrap();
+        assert_eq!(
+            res.headers()["strict-transport-security"],
+            "max-age=31536000; includeSubDomains",
+            "{path}"
+        );
     }
     drop(srv);
     t.cleanup().await;

@@ -239,7 +239,8 @@ async fn a_blocked_card_is_refused_and_nothing_is_written(engine: Engine) {
     let cus = c["customer"]["id"].as_str().unwrap();
     let details = api
         .get_ok(&format!("/customers/{cus}/payment_details"))
-        .await;
+        .await["data"]
+        .clone();
     let kinds: Vec<&str> = details
         .as_array()
         .unwrap()
@@ -290,7 +291,8 @@ async fn a_blocked_card_is_refused_and_nothing_is_written(engine: Engine) {
             "/payment_details/{}/log",
             card_detail["id"].as_str().unwrap()
         ))
-        .await;
+        .await["data"]
+        .clone();
     assert_eq!(log[0]["action"], "payment_detail.blocked");
     assert_eq!(log[0]["actor_type"], "api_key");
     api.post_ok(
@@ -339,15 +341,15 @@ async fn a_sepa_payment_refunds_only_in_full_with_the_risk_acknowledged(engine: 
         .await;
     assert_error(
         &partial,
-        StatusCode::BAD_REQUEST,
-        "parameter_invalid",
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "parameter_unprocessable",
         Some("amount"),
     );
     let unacknowledged = api.post(&path, json!({})).await;
     assert_error(
         &unacknowledged,
-        StatusCode::BAD_REQUEST,
-        "parameter_invalid",
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "parameter_unprocessable",
         Some("acknowledge_risk"),
     );
     let o = api.get_ok(&format!("/orders/{order}")).await;
@@ -404,7 +406,7 @@ async fn fifty_concurrent_partial_refunds_never_exceed_the_order(engine: Engine)
     let o = api.get_ok(&format!("/orders/{order}")).await;
     assert_eq!(o["refunded_amount"], 990);
     assert_eq!(o["status"], "partially_refunded");
-    let refunds = api.get_ok(&format!("/orders/{order}/refunds")).await;
+    let refunds = api.get_ok(&format!("/orders/{order}/refunds")).await["data"].clone();
     let sum: i64 = refunds
         .as_array()
         .unwrap()
@@ -449,9 +451,10 @@ async fn a_refund_can_block_every_detail_and_revoke_the_benefits(engine: Engine)
     assert_eq!(s, StatusCode::CREATED, "{r}");
     let details = api
         .get_ok(&format!("/customers/{cus}/payment_details"))
-        .await;
+        .await["data"]
+        .clone();
     assert_every(details.as_array().unwrap(), |d| d["status"] == "blocked");
-    let ents = api.get_ok(&format!("/customers/{cus}/entitlements")).await;
+    let ents = api.get_ok(&format!("/customers/{cus}/entitlements")).await["data"].clone();
     assert_every(ents.as_array().unwrap(), |e| e["status"] == "revoked");
     // Revoked items cannot be revoked again.
     let again = api
@@ -593,7 +596,7 @@ async fn a_subscription_is_canceled_at_period_end_and_recovered(engine: Engine) 
         .await;
     assert_error(&nothing, StatusCode::CONFLICT, "nothing_to_recover", None);
 
-    let invoices = api.get_ok(&format!("/subscriptions/{sub}/invoices")).await;
+    let invoices = api.get_ok(&format!("/subscriptions/{sub}/invoices")).await["data"].clone();
     assert_eq!(invoices[0]["status"], "paid");
     assert_eq!(invoices[0]["attempts"][0]["status"], "succeeded");
 
@@ -605,7 +608,7 @@ async fn a_subscription_is_canceled_at_period_end_and_recovered(engine: Engine) 
         "parameter_invalid",
         Some("server"),
     );
-    let pending = api.get_ok("/commands?server=eu-1").await;
+    let pending = api.get_ok("/commands?server=eu-1").await["data"].clone();
     let cmd = pending[0]["id"].as_str().unwrap();
     let (s, done) = api
         .post(
@@ -615,7 +618,7 @@ async fn a_subscription_is_canceled_at_period_end_and_recovered(engine: Engine) 
         .await;
     assert_eq!(s, StatusCode::OK, "{done}");
     assert!(done["executed_at"].is_string());
-    let pending = api.get_ok("/commands?server=eu-1").await;
+    let pending = api.get_ok("/commands?server=eu-1").await["data"].clone();
     assert_eq!(pending.as_array().unwrap().len(), 0);
 
     // Revoke now: canceled, and the benefits go at once with their revoke command queued.
@@ -627,9 +630,9 @@ async fn a_subscription_is_canceled_at_period_end_and_recovered(engine: Engine) 
         .await;
     assert_eq!(s, StatusCode::OK, "{revoked}");
     assert_eq!(revoked["status"], "canceled");
-    let ents = api.get_ok(&format!("/customers/{cus}/entitlements")).await;
+    let ents = api.get_ok(&format!("/customers/{cus}/entitlements")).await["data"].clone();
     assert_every(ents.as_array().unwrap(), |e| e["status"] == "revoked");
-    let pending = api.get_ok("/commands?server=eu-1").await;
+    let pending = api.get_ok("/commands?server=eu-1").await["data"].clone();
     assert_eq!(pending[0]["command"], "vip remove 76561198000000042");
     let stats = api.get_ok(&format!("/customers/{cus}/stats")).await;
     assert_eq!(
@@ -703,7 +706,8 @@ async fn every_action_on_another_workspaces_objects_is_not_found(engine: Engine)
     let dp = d["id"].as_str().unwrap();
     let details = api
         .get_ok(&format!("/customers/{cus}/payment_details"))
-        .await;
+        .await["data"]
+        .clone();
     let pd = details[0]["id"].as_str().unwrap();
 
     let svc = TestDb::services_of(&api.srv);
@@ -758,7 +762,7 @@ async fn every_action_on_another_workspaces_objects_is_not_found(engine: Engine)
         assert_eq!(res["error"]["code"], "resource_missing", "{method} {path}");
     }
     // And nothing of A's changed: the dispute is still open, the subscription active.
-    let d = api.get_ok(&format!("/orders/{ord}/disputes")).await;
+    let d = api.get_ok(&format!("/orders/{ord}/disputes")).await["data"].clone();
     assert_eq!(d[0]["status"], "open");
     let s = api.get_ok(&format!("/subscriptions/{sub}")).await;
     assert_eq!(s["status"], "active");

@@ -205,6 +205,16 @@ async fn the_openapi_document_is_valid_and_lists_every_route() {
             }
         }
     }
+    // Every list answers one shape: a page object, never a bare array.
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        let Some(ok) = ops.get("get").map(|op| &op["responses"]["200"]) else {
+            continue;
+        };
+        let Some(schema) = ok.pointer("/content/application~1json/schema") else {
+            continue;
+        };
+        assert_ne!(schema["type"], "array", "GET {path} answers a bare array");
+    }
     let unauthenticated = &doc["components"]["responses"]["Unauthenticated"];
     assert_eq!(
         unauthenticated["content"]["application/json"]["schema"]["$ref"],
@@ -355,5 +365,21 @@ async fn the_api_keeps_the_contract_it_publishes() {
         )
         .await;
     assert_eq!(product["amount"], 1500);
+
+    // Lists page alike: two products, one a page, walked with starting_after.
+    api.post_ok(
+        "/products",
+        serde_json::json!({"name": "Founder pack", "kind": "one_time", "amount": 900, "currency": "EUR"}),
+    )
+    .await;
+    let first = api.get_ok("/products?limit=1").await;
+    assert_eq!(first["object"], "list");
+    assert_eq!(first["has_more"], true);
+    let newest = first["data"][0]["id"].as_str().unwrap().to_owned();
+    let second = api
+        .get_ok(&format!("/products?limit=1&starting_after={newest}"))
+        .await;
+    assert_eq!(second["data"][0]["id"], product["id"]);
+    assert_eq!(second["has_more"], false);
     app.cleanup().await;
 }

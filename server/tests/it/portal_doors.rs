@@ -432,7 +432,8 @@ async fn a_customer_cancels_and_keeps_only_their_own_subscription(engine: Engine
     let sub_of = |customer: String| async move {
         let subs = api
             .get_ok(&format!("/customers/{customer}/subscriptions"))
-            .await;
+            .await["data"]
+            .clone();
         let subs = subs.get("data").unwrap_or(&subs);
         subs[0]["id"].as_str().unwrap().to_owned()
     };
@@ -734,7 +735,7 @@ async fn a_past_due_customer_replaces_the_card_and_the_next_tick_renews(engine: 
     let lou = c["customer"]["id"].as_str().unwrap().to_owned();
     let sub = c["subscription"]["id"].as_str().unwrap().to_owned();
     let bob = buy(&app, &vip, "bob@example.com", "Bob Ray").await;
-    let bob_sub = api.get_ok(&format!("/customers/{bob}/subscriptions")).await;
+    let bob_sub = api.get_ok(&format!("/customers/{bob}/subscriptions")).await["data"].clone();
     let bob_sub = bob_sub.get("data").unwrap_or(&bob_sub)[0]["id"]
         .as_str()
         .unwrap()
@@ -948,7 +949,8 @@ async fn a_session_reaches_nothing_of_another_shop(engine: Engine) {
         .to_owned();
     let items = elsewhere
         .get_ok(&format!("/customers/{eve_id}/entitlements"))
-        .await;
+        .await["data"]
+        .clone();
     let items = items
         .get("data")
         .unwrap_or(&items)

@@ -133,7 +133,59 @@ async fn the_dashboard_login_refuses_after_ten_failures_and_successes_cost_nothi
     app.cleanup().await;
 }
 
+/// Two server processes (each its own pool) on one database share one API key's allowance: the
+/// key's fourth request in the minute is a 429 with Retry-After on either, and a refused
+/// request costs nothing.
+async fn two_servers_share_one_api_keys_allowance(engine: Engine) {
+    use crate::support::{Api, TestServer, assert_error};
+
+    let app = still(engine).await;
+    let first = app.svc.clone().with_api_rate_limit(3);
+    let second = Services {
+        db: app.t.connect_again().await,
+        ..first.clone()
+    };
+    let a = Api {
+        srv: TestServer::start(first).await,
+        key: app.tenant.key.clone(),
+    };
+    let b = Api {
+        srv: TestServer::start(second).await,
+        key: app.tenant.key.clone(),
+    };
+    for (i, api) in [&a, &b, &a].into_iter().enumerate() {
+        let (status, body) = api.get("/customers").await;
+        assert_eq!(status, StatusCode::OK, "request {i}: {body}");
+    }
+    for api in [&b, &a] {
+        let ((status, body), headers) = api
+            .send_with(reqwest::Method::GET, "/customers", None, &[])
+            .await;
+        assert_error(
+            &(status, body),
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            None,
+        );
+        assert_eq!(headers["retry-after"], "20", "one request frees every 20 s");
+    }
+    // Another key has its own allowance.
+    let other = app.tenant.key_with(&app.svc, &app::types::Scope::ALL).await;
+    let c = Api {
+        srv: TestServer::start(app.svc.clone().with_api_rate_limit(3)).await,
+        key: other,
+    };
+    assert_eq!(c.get("/customers").await.0, StatusCode::OK);
+    // Twenty seconds later exactly one more passes, on whichever server.
+    app.clock.advance(Duration::seconds(20));
+    assert_eq!(b.get("/customers").await.0, StatusCode::OK);
+    assert_eq!(a.get("/customers").await.0, StatusCode::TOO_MANY_REQUESTS);
+    drop((a, b, c));
+    app.cleanup().await;
+}
+
 on_both_engines!(
+    two_servers_share_one_api_keys_allowance,
     a_burst_passes_then_each_attempt_waits_its_share_of_the_period,
     many_connections_at_once_get_exactly_the_allowance,
     the_dashboard_login_refuses_after_ten_failures_and_successes_cost_nothing,

@@ -178,6 +178,17 @@ impl TestServer {
         let addr: SocketAddr = listener.local_addr().unwrap();
         // Links in emails point at this server.
         let services = services.with_public_url(&format!("http://{addr}"));
+        Self::serve(listener, services)
+    }
+
+    /// A server reached through a proxy at `public_url` (links and the origin check use it).
+    pub async fn start_behind(services: Services, public_url: &str) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Self::serve(listener, services.with_public_url(public_url))
+    }
+
+    fn serve(listener: tokio::net::TcpListener, services: Services) -> Self {
+        let addr: SocketAddr = listener.local_addr().unwrap();
         let leptos_options = LeptosOptions::builder()
             .output_name("patron")
             .site_root(env!("CARGO_MANIFEST_DIR").to_owned() + "/../target/site")

@@ -62,7 +62,9 @@ pub async fn pending_commands(
     svc: &Services,
     caller: &Caller,
     server: &str,
-) -> Result<Vec<GameCommand>, DomainError> {
+    limit: crate::domain::Limit,
+    after: Option<&CommandId>,
+) -> Result<crate::types::Page<GameCommand>, DomainError> {
     caller.require(Scope::CommandsWrite)?;
     let server = server.trim();
     if server.is_empty() {
@@ -71,17 +73,23 @@ pub async fn pending_commands(
             "name the game server whose commands to fetch",
         ));
     }
-    cmd::Entity::find()
+    // Oldest first: a game server runs them in the order they were queued.
+    let mut select = cmd::Entity::find()
         .filter(cmd::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
         .filter(cmd::Column::Server.eq(server))
-        .filter(cmd::Column::Status.eq(CommandStatus::Pending))
-        .order_by_asc(cmd::Column::Id)
-        .limit(100)
-        .all(&svc.db)
-        .await?
+        .filter(cmd::Column::Status.eq(CommandStatus::Pending));
+    if let Some(after) = after {
+        select = select.filter(cmd::Column::Id.gt(after.as_str()));
+    }
+    let (rows, more) = crate::domain::paging::fetch(limit, |n| {
+        select.order_by_asc(cmd::Column::Id).limit(n).all(&svc.db)
+    })
+    .await?;
+    let data = rows
         .into_iter()
         .map(to_command)
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(crate::types::Page::new(data, more))
 }
 
 /// Records that a game server ran (or failed to run) a pending command.

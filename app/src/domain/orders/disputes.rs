@@ -41,7 +41,8 @@ pub(crate) async fn open_dispute_in<C: ConnectionTrait>(
     let remaining = remaining(row);
     let amount = amount.unwrap_or(remaining);
     if amount <= 0 || amount > remaining {
-        return Err(DomainError::invalid(
+        // What is left depends on the order's refunds: the form cannot state it.
+        return Err(DomainError::unprocessable(
             "amount",
             format!(
                 "must be above zero and at most the {} not refunded",

@@ -109,7 +109,7 @@ pub async fn refund_order(
     if full_only {
         let kind = method.as_ref().map(|m| m.kind.as_str()).unwrap_or_default();
         if amount != row.amount || row.refunded_amount != 0 {
-            return Err(DomainError::invalid(
+            return Err(DomainError::unprocessable(
                 "amount",
                 format!(
                     "{kind} payments can only be refunded in full ({})",
@@ -118,7 +118,7 @@ pub async fn refund_order(
             ));
         }
         if !input.acknowledge_risk {
-            return Err(DomainError::invalid(
+            return Err(DomainError::unprocessable(
                 "acknowledge_risk",
                 format!(
                     "must be true: a {kind} refund is made at your own risk, as the payer's bank may also reverse the payment"

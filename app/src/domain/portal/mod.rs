@@ -173,7 +173,8 @@ fn checked_embed_origin(shop: &workspace::Model, raw: &str) -> Result<String, Do
         ));
     }
     if !embed::allows(&embed::origins_of(shop), &origin) {
-        return Err(DomainError::invalid(
+        // Whether the shop lists it is the workspace's state, not the request's form.
+        return Err(DomainError::unprocessable(
             "embed_origin",
             format!(
                 "{origin} may not embed this shop's portal: add it to the workspace's embed origins first (Settings, or PATCH /api/v1/workspace)"
