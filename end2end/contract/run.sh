@@ -26,6 +26,8 @@ done
 
 # One worker: CPython 3.11's parser is not safe for Hypothesis's lambda descriptions in
 # several threads at once ("AST constructor recursion depth mismatch").
+# From the data folder: schemathesis keeps its cache in the working directory.
+cd "$data"
 SCHEMATHESIS_HOOKS="$here/hooks.py" "$st" --config-file "$here/schemathesis.toml" run "http://127.0.0.1:$port/api/v1/openapi.json" \
   --url "http://127.0.0.1:$port/api/v1" \
   -H "Authorization: Bearer $key" \

@@ -59,12 +59,13 @@ pub fn currency(field: &str, value: &str) -> Result<crate::types::money::Currenc
         .map_err(|m| DomainError::invalid(field, m))
 }
 
-/// An IPv4 or IPv6 address, returned in its canonical form.
+/// An IPv4 or IPv6 address, returned in its canonical form (an IPv4-mapped IPv6 address is
+/// the IPv4 one it maps).
 pub fn ip(field: &str, value: &str) -> Result<String, DomainError> {
     value
         .trim()
         .parse::<std::net::IpAddr>()
-        .map(|a| a.to_string())
+        .map(|a| a.to_canonical().to_string())
         .map_err(|_| DomainError::invalid(field, "must be an IPv4 or IPv6 address"))
 }
 
@@ -159,6 +160,13 @@ mod tests {
         assert_eq!(country("de").unwrap(), "DE");
         assert_eq!(field_of(country("XX").unwrap_err()), "country");
         assert_eq!(field_of(country("DEU").unwrap_err()), "country");
+    }
+
+    #[test]
+    fn an_address_is_stored_canonical() {
+        assert_eq!(ip("ip", " ::ffff:203.0.113.7 ").unwrap(), "203.0.113.7");
+        assert_eq!(ip("ip", "2001:DB8::1").unwrap(), "2001:db8::1");
+        assert_eq!(field_of(ip("ip", "203.0.113").unwrap_err()), "ip");
     }
 
     #[test]

@@ -220,3 +220,12 @@ schema_only!(
         .description(Some("The origin of the page that embeds the portal, such as https://shop.example"))
         .into()
 );
+
+schema_only!(
+    /// An `https://` address, or empty for none.
+    HttpsUrlOrEmpty => string()
+        .pattern(Some(format!("^({})?$", &HTTPS_URL[1..HTTPS_URL.len() - 1])))
+        .max_length(Some(500))
+        .description(Some("An https:// address, or empty for none"))
+        .into()
+);

@@ -75,10 +75,10 @@ pub struct WorkspaceSettingsUpdate {
     )]
     pub slug: Option<String>,
     /// An `https://` address, or empty.
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::schema::HttpsUrl>))]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::schema::HttpsUrlOrEmpty>))]
     pub portal_logo_url: Option<String>,
     /// `#rrggbb`, or empty.
-    #[cfg_attr(feature = "ssr", schema(pattern = r"^#[0-9a-fA-F]{6}$"))]
+    #[cfg_attr(feature = "ssr", schema(pattern = r"^ *(#?[0-9a-fA-F]{6})? *$"))]
     pub portal_accent_color: Option<String>,
     /// At most 20 origins (see [`WorkspaceSettings::embed_origins`]).
     #[cfg_attr(feature = "ssr", schema(value_type = Option<Vec<crate::types::schema::Origin>>, max_items = 20))]

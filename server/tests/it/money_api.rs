@@ -4,6 +4,7 @@
 use app::db::Engine;
 use app::types::Scope;
 use reqwest::StatusCode;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 use crate::on_both_engines;
@@ -63,7 +64,13 @@ async fn paid_checkout(api: &Api, product: &str, email: &str, method: Value) -> 
 }
 
 async fn a_checkout_creates_the_customer_order_and_entitlements(engine: Engine) {
-    let TestApp { t, api, .. } = TestApp::on(engine).build().await;
+    let TestApp {
+        t,
+        api,
+        tenant,
+        svc,
+        ..
+    } = TestApp::on(engine).build().await;
     let product = one_time(&api, 1500, "USD").await;
     let c = paid_checkout(&api, &product, "Ada@Example.com", card("4000002760000016")).await;
     assert_eq!(c["customer_created"], true);
@@ -105,6 +112,26 @@ async fn a_checkout_creates_the_customer_order_and_entitlements(engine: Engine) 
     assert_eq!(s, StatusCode::OK);
     assert!(full["license_key"].as_str().unwrap().starts_with("NWG-"));
     assert!(!full["license_key"].as_str().unwrap().contains('•'));
+    // Revealing needs entitlements:write (support and above), and is on record, key unsaid.
+    let reader = Api {
+        srv: TestServer::start(svc.clone()).await,
+        key: tenant.key_with(&svc, &[Scope::CustomersRead]).await,
+    };
+    let refused = reader
+        .get(&format!("/entitlements/{ent}/license_key"))
+        .await;
+    assert_error(&refused, StatusCode::FORBIDDEN, "insufficient_scope", None);
+    let recorded = app::db::entities::event::Entity::find()
+        .filter(app::db::entities::event::Column::Action.eq("license_key.revealed"))
+        .all(&svc.db)
+        .await
+        .unwrap();
+    assert_eq!(recorded.len(), 1, "one reveal, one event");
+    assert_eq!(recorded[0].target_id, ent);
+    assert!(
+        !recorded[0].changes.contains("NWG-"),
+        "the key is never recorded"
+    );
     let file = ents
         .iter()
         .find(|e| e["benefit"]["kind"] == "file_download")

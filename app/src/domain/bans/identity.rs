@@ -46,12 +46,24 @@ pub fn canonical_name(name: &str) -> String {
 }
 
 /// An IP address or CIDR range, as stored: an address alone, or the range's network.
+/// An address or range, canonical: an IPv4-mapped IPv6 one (`::ffff:203.0.113.7`) is the IPv4
+/// one it maps, as the addresses of purchases are stored.
 pub(super) fn parse_net(value: &str) -> Option<IpNet> {
     let v = value.trim();
-    v.parse::<IpNet>()
+    let net = v
+        .parse::<IpNet>()
         .map(|n| n.trunc())
         .ok()
-        .or_else(|| v.parse::<IpAddr>().ok().map(IpNet::from))
+        .or_else(|| v.parse::<IpAddr>().ok().map(IpNet::from))?;
+    Some(match net {
+        IpNet::V6(v6) if v6.prefix_len() >= 96 => match v6.addr().to_ipv4_mapped() {
+            Some(v4) => ipnet::Ipv4Net::new(v4, v6.prefix_len() - 96)
+                .map(|n| IpNet::V4(n.trunc()))
+                .unwrap_or(net),
+            None => net,
+        },
+        other => other,
+    })
 }
 
 pub(super) fn net_text(n: IpNet) -> String {
@@ -193,5 +205,24 @@ impl Probe {
             ips: of(PaymentDetailKind::Ip),
             cards: of(PaymentDetailKind::Card),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_ipv4_mapped_address_or_range_is_the_ipv4_one() {
+        let text = |v: &str| parse_net(v).map(net_text);
+        assert_eq!(text("::ffff:203.0.113.7").as_deref(), Some("203.0.113.7"));
+        assert_eq!(
+            text("::ffff:203.0.113.0/120").as_deref(),
+            Some("203.0.113.0/24")
+        );
+        assert_eq!(text(" 203.0.113.9/24 ").as_deref(), Some("203.0.113.0/24"));
+        assert_eq!(text("2001:db8::1").as_deref(), Some("2001:db8::1"));
+        assert_eq!(text("2001:db8::/32").as_deref(), Some("2001:db8::/32"));
+        assert_eq!(text("not an address"), None);
     }
 }

@@ -39,8 +39,27 @@ pub async fn reveal_license_key(
     caller: &Caller,
     id: &EntitlementId,
 ) -> Result<LicenseKeyReveal, DomainError> {
-    caller.require(Scope::CustomersRead)?;
-    reveal(svc, caller, id).await
+    // Support and above (entitlements:write for a key): a viewer sees the masked key only.
+    caller.require(Scope::EntitlementsWrite)?;
+    let row = find_row(&svc.db, caller, id).await?;
+    let customer_id = row.customer_id.clone();
+    let revealed = key_of(id, row)?;
+    // Who saw a customer's key, and when, is on record (never the key itself). Not an
+    // `entitlement.*` event: nothing about the entitlement changed, so no webhook goes out.
+    audit::record(
+        &svc.db,
+        svc,
+        caller,
+        audit::Change {
+            action: "license_key.revealed",
+            target_type: TargetKind::Entitlement,
+            target_id: id.as_str(),
+            customer_id: Some(&customer_id),
+            changes: serde_json::json!({}),
+        },
+    )
+    .await?;
+    Ok(revealed)
 }
 
 /// [`reveal_license_key`] once the caller's right to it is settled (the portal's own check).
@@ -49,7 +68,10 @@ pub(crate) async fn reveal(
     caller: &Caller,
     id: &EntitlementId,
 ) -> Result<LicenseKeyReveal, DomainError> {
-    let row = find_row(&svc.db, caller, id).await?;
+    key_of(id, find_row(&svc.db, caller, id).await?)
+}
+
+fn key_of(id: &EntitlementId, row: ent::Model) -> Result<LicenseKeyReveal, DomainError> {
     let key = row.license_key.ok_or(DomainError::NotFound {
         what: "licence key",
     })?;

@@ -190,7 +190,7 @@ fn ItemInfo(item: Entitlement, can_write: bool) -> impl IntoView {
                         <code class="break-all font-mono text-xs" data-testid="license-key">
                             {move || revealed.get().unwrap_or_else(|| masked.clone())}
                         </code>
-                        {move || revealed.get().is_none().then(|| {
+                        {move || (can_write && revealed.get().is_none()).then(|| {
                             let id = id.clone();
                             view! {
                                 <button
