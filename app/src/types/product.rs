@@ -161,6 +161,7 @@ pub struct ProductCreate {
     pub interval: Option<BillingInterval>,
     /// Periods of `interval` per renewal, 1 to 12 (default 1).
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(minimum = 1, maximum = 12))]
     pub interval_count: Option<i32>,
     /// What a purchase grants.
     #[serde(default)]

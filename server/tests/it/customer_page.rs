@@ -138,14 +138,24 @@ async fn customer_page_actions_follow_roles_and_workspaces(engine: Engine) {
     let stranger = sign_in(srv, "owner@b.example").await;
 
     // Reads: every role of shop A; shop B finds nothing.
-    let reads_form: [(&str, (&str, &str)); 6] = [
+    let reads_form: [(&str, (&str, &str)); 5] = [
         ("page", ("id", &customer)),
         ("order_history", ("order_id", &order)),
         ("invoices", ("subscription_id", &subscription)),
         ("inventory", ("id", &customer)),
         ("payment_details", ("id", &customer)),
-        ("reveal_key", ("entitlement_id", &item)),
     ];
+    // A licence key in full: support and above; a viewer sees it masked only.
+    let key = [("entitlement_id", item.as_str())];
+    assert_eq!(
+        viewer.form(srv, "reveal_key", &key).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(support.form(srv, "reveal_key", &key).await, StatusCode::OK);
+    assert_eq!(
+        stranger.form(srv, "reveal_key", &key).await,
+        StatusCode::NOT_FOUND
+    );
     for (endpoint, arg) in reads_form {
         assert_eq!(
             viewer.form(srv, endpoint, &[arg]).await,
