@@ -211,12 +211,6 @@ pub async fn pending_commands(
     ApiQuery(params): ApiQuery<CommandParams>,
 ) -> Result<Json<Page<GameCommand>>, ApiError> {
     let server = params.server.unwrap_or_default();
-    if server.chars().count() > 100 {
-        return Err(ApiError::from(app::domain::DomainError::invalid(
-            "server",
-            "must be at most 100 characters",
-        )));
-    }
     let limit = Limit::parse(params.limit.as_deref())?;
     let after = cursor::<CommandId>("starting_after", params.starting_after.as_deref())?;
     Ok(Json(

@@ -635,6 +635,15 @@ async fn a_subscription_is_canceled_at_period_end_and_recovered(engine: Engine) 
         "parameter_invalid",
         Some("server"),
     );
+    let long = api
+        .get(&format!("/commands?server={}", "x".repeat(101)))
+        .await;
+    assert_error(
+        &long,
+        StatusCode::BAD_REQUEST,
+        "parameter_invalid",
+        Some("server"),
+    );
     let pending = api.get_ok("/commands?server=eu-1").await["data"].clone();
     let cmd = pending[0]["id"].as_str().unwrap();
     let (s, done) = api

@@ -73,6 +73,12 @@ pub async fn pending_commands(
             "name the game server whose commands to fetch",
         ));
     }
+    if server.chars().count() > 100 {
+        return Err(DomainError::invalid(
+            "server",
+            "must be at most 100 characters",
+        ));
+    }
     // Oldest first: a game server runs them in the order they were queued.
     let mut select = cmd::Entity::find()
         .filter(cmd::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
