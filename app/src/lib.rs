@@ -96,6 +96,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=|| view! { <NotFound /> }>
                 <Route path=path!("/") view=|| view! { <Redirect path="/dashboard/customers" /> } />
                 <Route path=path!("/login") view=LoginPage />
+                <Route path=path!("/invite/:token") view=pages::invite::InvitePage />
                 <Route path=path!("/portal") view=PortalPage />
                 <Route path=path!("/portal/:slug") view=PortalSignInPage />
                 <Route path=path!("/portal/orders/:id") view=PortalReceiptPage />

@@ -17,9 +17,11 @@ use axum::response::Response;
 use crate::state::AppState;
 
 /// Paths whose answers are private to the caller and must never be stored by a cache.
-const PRIVATE: [&str; 6] = [
+const PRIVATE: [&str; 8] = [
     "/api/",
     "/dashboard",
+    "/invite/",
+    "/login",
     "/rpc/",
     "/downloads/",
     "/portal",

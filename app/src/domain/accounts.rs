@@ -3,12 +3,14 @@
 use std::sync::LazyLock;
 
 use chrono::Duration;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 
-use crate::db::entities::{membership, session, user};
+use crate::db::entities::{membership, session, user, workspace};
 use crate::types::ErrorCode;
+use crate::types::team::{SessionSummary, WorkspaceChoice};
 use crate::types::{Role, SessionId, ShellContext, UserId, WorkspaceId};
 
 use super::actor::{Actor, Caller};
@@ -19,8 +21,12 @@ use super::secrets::{
 use super::validate::normalise_email;
 use super::{DomainError, Services, rate_limit};
 
-/// How long a login lasts.
+/// How long a login lasts at most, however busy.
 pub const SESSION_TTL: Duration = Duration::days(14);
+/// How long a login lasts unused.
+pub const SESSION_IDLE: Duration = Duration::hours(12);
+/// Characters of a User-Agent kept to tell devices apart.
+const USER_AGENT_MAX: usize = 300;
 /// Shortest password accepted.
 pub const PASSWORD_MIN: usize = 10;
 
@@ -91,6 +97,27 @@ pub struct SignedIn {
     pub caller: Caller,
     /// Their login email.
     pub email: String,
+    /// The session the request came with.
+    pub session_id: SessionId,
+}
+
+/// The browser a login comes from, as the sessions list shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Device {
+    /// The client's address.
+    pub ip: Option<String>,
+    /// Its User-Agent header.
+    pub user_agent: Option<String>,
+}
+
+impl Device {
+    /// A device known only by its address.
+    pub fn at(ip: Option<String>) -> Self {
+        Self {
+            ip,
+            user_agent: None,
+        }
+    }
 }
 
 /// Checks an email and password and opens a session; returns the cookie token (shown once).
@@ -100,8 +127,9 @@ pub async fn log_in(
     svc: &Services,
     email: &str,
     password: &str,
-    ip: Option<String>,
+    device: Device,
 ) -> Result<(String, SignedIn), DomainError> {
+    let ip = device.ip.clone();
     let email = email.trim().to_lowercase();
     // Every attempt takes from the email's and the address's allowance; a success gives its
     // share back, so only failures count.
@@ -128,26 +156,46 @@ pub async fn log_in(
         .one(&svc.db)
         .await?
         .ok_or(DomainError::Unauthenticated)?;
-    let token = random_token(43);
-    let now = svc.clock.now();
-    session::ActiveModel {
-        id: Set(SessionId::generate_at(svc.clock.now())),
-        token_hash: Set(sha256_hex(&token)),
-        user_id: Set(user.id.clone()),
-        workspace_id: Set(membership.workspace_id.clone()),
-        ip: Set(ip.clone()),
-        created_at: Set(now),
-        last_seen_at: Set(now),
-        expires_at: Set(now + SESSION_TTL),
-    }
-    .insert(&svc.db)
-    .await?;
+    let (token, session_id) =
+        open_session(&svc.db, svc, &user.id, &membership.workspace_id, device).await?;
     rate_limit::give_back(&svc.db, &rate_limit::LOGIN_EMAIL, &email).await?;
     if let Some(ip) = &ip {
         rate_limit::give_back(&svc.db, &rate_limit::LOGIN_IP, ip).await?;
     }
-    let signed_in = signed_in(&user, &membership, ip)?;
-    Ok((token, signed_in))
+    Ok((token, signed_in(&user, &membership, session_id, ip)))
+}
+
+/// Opens a session for `user_id` in `workspace_id`; returns its cookie token (shown once).
+pub(crate) async fn open_session<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    svc: &Services,
+    user_id: &UserId,
+    workspace_id: &WorkspaceId,
+    device: Device,
+) -> Result<(String, SessionId), DomainError> {
+    let token = random_token(43);
+    let now = svc.clock.now();
+    let id = SessionId::generate_at(now);
+    let user_agent = device.user_agent.map(|ua| {
+        ua.chars()
+            .filter(|c| !c.is_control())
+            .take(USER_AGENT_MAX)
+            .collect()
+    });
+    session::ActiveModel {
+        id: Set(id.clone()),
+        token_hash: Set(sha256_hex(&token)),
+        user_id: Set(user_id.clone()),
+        workspace_id: Set(workspace_id.clone()),
+        ip: Set(device.ip),
+        created_at: Set(now),
+        last_seen_at: Set(now),
+        expires_at: Set(now + SESSION_TTL),
+        user_agent: Set(user_agent),
+    }
+    .insert(conn)
+    .await?;
+    Ok((token, id))
 }
 
 /// The signed-in user behind a session cookie token, if the session is live.
@@ -160,6 +208,7 @@ pub async fn session_user(
     let session = session::Entity::find()
         .filter(session::Column::TokenHash.eq(sha256_hex(token)))
         .filter(session::Column::ExpiresAt.gt(now))
+        .filter(session::Column::LastSeenAt.gt(now - SESSION_IDLE))
         .one(&svc.db)
         .await?
         .ok_or(DomainError::Unauthenticated)?;
@@ -172,13 +221,16 @@ pub async fn session_user(
             .one(&svc.db)
             .await?
             .ok_or(DomainError::Unauthenticated)?;
+    let session_id = session.id.clone();
     // Touch at most once a minute: a write per request would serialise SQLite for nothing.
     if now - session.last_seen_at > Duration::minutes(1) {
-        let mut active: session::ActiveModel = session.into();
-        active.last_seen_at = Set(now);
-        active.update(&svc.db).await?;
+        session::Entity::update_many()
+            .col_expr(session::Column::LastSeenAt, Expr::val(now))
+            .filter(session::Column::Id.eq(session_id.as_str()))
+            .exec(&svc.db)
+            .await?;
     }
-    signed_in(&user, &membership, ip)
+    Ok(signed_in(&user, &membership, session_id, ip))
 }
 
 /// What the dashboard frame shows for a signed-in user: their workspace, email and role.
@@ -188,11 +240,191 @@ pub async fn shell_context(svc: &Services, user: &SignedIn) -> Result<ShellConte
         Actor::User { role, .. } => Some(*role),
         Actor::ApiKey { .. } | Actor::PortalCustomer { .. } | Actor::System => None,
     };
+    let workspaces = workspaces_of(svc, user).await?;
     Ok(ShellContext {
         workspace: Some(workspace),
         user_email: Some(user.email.clone()),
         role,
+        workspaces,
     })
+}
+
+/// Every workspace `user` belongs to, by name, with their role there.
+pub async fn workspaces_of(
+    svc: &Services,
+    user: &SignedIn,
+) -> Result<Vec<WorkspaceChoice>, DomainError> {
+    let Actor::User { id, .. } = &user.caller.actor else {
+        return Ok(Vec::new());
+    };
+    let memberships = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(id.as_str()))
+        .all(&svc.db)
+        .await?;
+    let ids: Vec<&str> = memberships
+        .iter()
+        .map(|m| m.workspace_id.as_str())
+        .collect();
+    let names: std::collections::HashMap<WorkspaceId, String> = workspace::Entity::find()
+        .filter(workspace::Column::Id.is_in(ids))
+        .all(&svc.db)
+        .await?
+        .into_iter()
+        .map(|w| (w.id, w.name))
+        .collect();
+    let mut out: Vec<WorkspaceChoice> = memberships
+        .into_iter()
+        .filter_map(|m| {
+            let name = names.get(&m.workspace_id)?.clone();
+            Some(WorkspaceChoice {
+                id: m.workspace_id,
+                name,
+                role: m.role,
+            })
+        })
+        .collect();
+    out.sort_by_key(|w| w.name.to_lowercase());
+    Ok(out)
+}
+
+/// Moves `user`'s session to another workspace they belong to. The session gets a new token
+/// (returned, for the cookie): what the old one could do ends with the switch.
+pub async fn switch_workspace(
+    svc: &Services,
+    user: &SignedIn,
+    to: &WorkspaceId,
+) -> Result<String, DomainError> {
+    let Actor::User { id, .. } = &user.caller.actor else {
+        return Err(DomainError::Unauthenticated);
+    };
+    membership::Entity::find_by_id((to.clone(), id.clone()))
+        .one(&svc.db)
+        .await?
+        .ok_or(DomainError::NotFound { what: "workspace" })?;
+    let token = random_token(43);
+    let res = session::Entity::update_many()
+        .col_expr(session::Column::TokenHash, Expr::val(sha256_hex(&token)))
+        .col_expr(session::Column::WorkspaceId, Expr::val(to.as_str()))
+        .filter(session::Column::Id.eq(user.session_id.as_str()))
+        .exec(&svc.db)
+        .await?;
+    if res.rows_affected != 1 {
+        return Err(DomainError::Unauthenticated);
+    }
+    Ok(token)
+}
+
+/// Gives `user`'s session a new token (returned, for the cookie); the old one stops working.
+pub async fn rotate_session(svc: &Services, user: &SignedIn) -> Result<String, DomainError> {
+    let token = random_token(43);
+    let res = session::Entity::update_many()
+        .col_expr(session::Column::TokenHash, Expr::val(sha256_hex(&token)))
+        .filter(session::Column::Id.eq(user.session_id.as_str()))
+        .exec(&svc.db)
+        .await?;
+    if res.rows_affected != 1 {
+        return Err(DomainError::Unauthenticated);
+    }
+    Ok(token)
+}
+
+/// The signed-in user's live sessions, in every workspace, most recently used first.
+pub async fn list_sessions(
+    svc: &Services,
+    user: &SignedIn,
+) -> Result<Vec<SessionSummary>, DomainError> {
+    let Actor::User { id, .. } = &user.caller.actor else {
+        return Ok(Vec::new());
+    };
+    let now = svc.clock.now();
+    let rows = session::Entity::find()
+        .filter(session::Column::UserId.eq(id.as_str()))
+        .filter(session::Column::ExpiresAt.gt(now))
+        .filter(session::Column::LastSeenAt.gt(now - SESSION_IDLE))
+        .order_by_desc(session::Column::LastSeenAt)
+        .all(&svc.db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|s| SessionSummary {
+            current: s.id == user.session_id,
+            device: device_name(s.user_agent.as_deref()),
+            id: s.id,
+            ip: s.ip,
+            created_at: s.created_at,
+            last_seen_at: s.last_seen_at,
+        })
+        .collect())
+}
+
+/// Ends one of the signed-in user's own sessions.
+pub async fn end_session(
+    svc: &Services,
+    user: &SignedIn,
+    id: &SessionId,
+) -> Result<(), DomainError> {
+    let Actor::User { id: user_id, .. } = &user.caller.actor else {
+        return Err(DomainError::Unauthenticated);
+    };
+    let res = session::Entity::delete_many()
+        .filter(session::Column::Id.eq(id.as_str()))
+        .filter(session::Column::UserId.eq(user_id.as_str()))
+        .exec(&svc.db)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(DomainError::NotFound { what: "session" });
+    }
+    Ok(())
+}
+
+/// Ends every session of the signed-in user, this one included; returns how many.
+pub async fn end_all_sessions(svc: &Services, user: &SignedIn) -> Result<u64, DomainError> {
+    let Actor::User { id, .. } = &user.caller.actor else {
+        return Err(DomainError::Unauthenticated);
+    };
+    let res = session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(id.as_str()))
+        .exec(&svc.db)
+        .await?;
+    Ok(res.rows_affected)
+}
+
+/// "Firefox on Linux": the browser and system a User-Agent names, for the sessions list.
+pub fn device_name(user_agent: Option<&str>) -> String {
+    let Some(ua) = user_agent.filter(|ua| !ua.is_empty()) else {
+        return "Unknown device".to_owned();
+    };
+    // Order matters: Edge and Opera say Chrome too, Chrome says Safari, Android says Linux.
+    let browser = [
+        ("Edg/", "Edge"),
+        ("OPR/", "Opera"),
+        ("Firefox/", "Firefox"),
+        ("HeadlessChrome/", "Headless Chrome"),
+        ("Chrome/", "Chrome"),
+        ("Safari/", "Safari"),
+        ("curl/", "curl"),
+    ]
+    .into_iter()
+    .find(|(token, _)| ua.contains(token))
+    .map(|(_, name)| name);
+    let system = [
+        ("iPhone", "iPhone"),
+        ("iPad", "iPad"),
+        ("Android", "Android"),
+        ("Windows", "Windows"),
+        ("Mac OS X", "macOS"),
+        ("CrOS", "ChromeOS"),
+        ("Linux", "Linux"),
+    ]
+    .into_iter()
+    .find(|(token, _)| ua.contains(token))
+    .map(|(_, name)| name);
+    match (browser, system) {
+        (Some(b), Some(s)) => format!("{b} on {s}"),
+        (Some(b), None) => b.to_owned(),
+        (None, Some(s)) => format!("A browser on {s}"),
+        (None, None) => "Unknown device".to_owned(),
+    }
 }
 
 /// Ends the session behind `token` (nothing happens for an unknown token).
@@ -204,10 +436,15 @@ pub async fn log_out(svc: &Services, token: &str) -> Result<(), DomainError> {
     Ok(())
 }
 
-/// Deletes sessions past their expiry; returns how many went.
+/// Deletes sessions past their expiry or idle too long; returns how many went.
 pub async fn sweep_expired_sessions(svc: &Services) -> Result<u64, DomainError> {
+    let now = svc.clock.now();
     let res = session::Entity::delete_many()
-        .filter(session::Column::ExpiresAt.lte(svc.clock.now()))
+        .filter(
+            sea_orm::Condition::any()
+                .add(session::Column::ExpiresAt.lte(now))
+                .add(session::Column::LastSeenAt.lte(now - SESSION_IDLE)),
+        )
         .exec(&svc.db)
         .await?;
     Ok(res.rows_affected)
@@ -216,19 +453,21 @@ pub async fn sweep_expired_sessions(svc: &Services) -> Result<u64, DomainError> 
 fn signed_in(
     user: &user::Model,
     membership: &membership::Model,
+    session_id: SessionId,
     ip: Option<String>,
-) -> Result<SignedIn, DomainError> {
+) -> SignedIn {
     let role = membership.role;
     let id = user.id.clone();
     let workspace_id = membership.workspace_id.clone();
-    Ok(SignedIn {
+    SignedIn {
         caller: Caller {
             workspace_id,
             actor: Actor::User { id, role },
             ip,
         },
         email: user.email.clone(),
-    })
+        session_id,
+    }
 }
 
 /// A real Argon2id hash of a random string, checked against when the email is unknown.

@@ -2,12 +2,16 @@
 
 use chrono::Duration;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use serde_json::json;
 
-use crate::db::entities::api_key;
-use crate::types::{ApiKeyId, Scope, WorkspaceId};
+use crate::db::entities::{api_key, user};
+use crate::types::activity::TargetKind;
+use crate::types::team::{ApiKeyCreated, ApiKeySummary};
+use crate::types::{ApiKeyId, Scope, UserId, WorkspaceId};
 
 use super::actor::{Actor, Caller};
+use super::audit::{self, Change};
 use super::secrets::{random_token, sha256_hex};
 use super::{DomainError, Services};
 
@@ -25,15 +29,31 @@ pub struct CreatedKey {
     pub secret: String,
 }
 
-/// Creates a key for `workspace_id` holding `scopes` (at least one).
+/// Creates a key for `workspace_id` holding `scopes` (at least one), from the command line.
 pub async fn create_api_key(
     svc: &Services,
     workspace_id: &WorkspaceId,
     name: &str,
     scopes: &[Scope],
 ) -> Result<CreatedKey, DomainError> {
+    insert_key(svc, workspace_id, name, scopes, None).await
+}
+
+async fn insert_key(
+    svc: &Services,
+    workspace_id: &WorkspaceId,
+    name: &str,
+    scopes: &[Scope],
+    created_by: Option<UserId>,
+) -> Result<CreatedKey, DomainError> {
     if scopes.is_empty() {
         return Err(DomainError::invalid("scopes", "name at least one scope"));
+    }
+    if let Some(s) = scopes.iter().find(|s| !Scope::ALL.contains(s)) {
+        return Err(DomainError::invalid(
+            "scopes",
+            format!("{s} belongs to dashboard users only: no key can hold it"),
+        ));
     }
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
@@ -55,6 +75,7 @@ pub async fn create_api_key(
         created_at: Set(svc.clock.now()),
         last_used_at: Set(None),
         revoked_at: Set(None),
+        created_by: Set(created_by),
     }
     .insert(&svc.db)
     .await?;
@@ -120,5 +141,114 @@ pub async fn revoke_api_key(
             .exec(&svc.db)
             .await?;
     }
+    Ok(())
+}
+
+/// The workspace's live keys, newest first (admins and owners).
+pub async fn list_api_keys(
+    svc: &Services,
+    caller: &Caller,
+) -> Result<Vec<ApiKeySummary>, DomainError> {
+    caller.require(Scope::ApiKeysManage)?;
+    let rows = api_key::Entity::find()
+        .filter(api_key::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
+        .filter(api_key::Column::RevokedAt.is_null())
+        .order_by_desc(api_key::Column::CreatedAt)
+        .all(&svc.db)
+        .await?;
+    let creators: Vec<&str> = rows
+        .iter()
+        .filter_map(|k| k.created_by.as_ref().map(UserId::as_str))
+        .collect();
+    let emails: std::collections::HashMap<UserId, String> = if creators.is_empty() {
+        Default::default()
+    } else {
+        user::Entity::find()
+            .filter(user::Column::Id.is_in(creators))
+            .all(&svc.db)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.email))
+            .collect()
+    };
+    Ok(rows.into_iter().map(|k| summary(k, &emails)).collect())
+}
+
+fn summary(k: api_key::Model, emails: &std::collections::HashMap<UserId, String>) -> ApiKeySummary {
+    ApiKeySummary {
+        created_by: k.created_by.as_ref().and_then(|u| emails.get(u).cloned()),
+        scopes: k.scopes.split_whitespace().map(str::to_owned).collect(),
+        id: k.id,
+        name: k.name,
+        prefix: k.prefix,
+        created_at: k.created_at,
+        last_used_at: k.last_used_at,
+    }
+}
+
+/// Creates a key in the dashboard (admins and owners); its secret is in the answer, once.
+pub async fn create_api_key_as(
+    svc: &Services,
+    caller: &Caller,
+    name: &str,
+    scopes: &[Scope],
+) -> Result<ApiKeyCreated, DomainError> {
+    caller.require(Scope::ApiKeysManage)?;
+    let Actor::User { id: me, .. } = &caller.actor else {
+        return Err(DomainError::Forbidden {
+            scope: Scope::ApiKeysManage,
+        });
+    };
+    let created = insert_key(svc, &caller.workspace_id, name, scopes, Some(me.clone())).await?;
+    let row = api_key::Entity::find_by_id(created.id.clone())
+        .one(&svc.db)
+        .await?
+        .ok_or(DomainError::NotFound { what: "API key" })?;
+    record(svc, caller, "api_key.created", &row).await?;
+    let emails = user::Entity::find_by_id(me.clone())
+        .one(&svc.db)
+        .await?
+        .map(|u| (u.id, u.email))
+        .into_iter()
+        .collect();
+    Ok(ApiKeyCreated {
+        key: summary(row, &emails),
+        secret: created.secret,
+    })
+}
+
+/// Revokes a key in the dashboard (admins and owners), recorded in the audit trail.
+pub async fn revoke_api_key_as(
+    svc: &Services,
+    caller: &Caller,
+    id: &ApiKeyId,
+) -> Result<(), DomainError> {
+    caller.require(Scope::ApiKeysManage)?;
+    revoke_api_key(svc, &caller.workspace_id, id).await?;
+    if let Some(row) = api_key::Entity::find_by_id(id.clone()).one(&svc.db).await? {
+        record(svc, caller, "api_key.revoked", &row).await?;
+    }
+    Ok(())
+}
+
+async fn record(
+    svc: &Services,
+    caller: &Caller,
+    action: &str,
+    key: &api_key::Model,
+) -> Result<(), DomainError> {
+    audit::record(
+        &svc.db,
+        svc,
+        caller,
+        Change {
+            action,
+            target_type: TargetKind::Workspace,
+            target_id: caller.workspace_id.as_str(),
+            customer_id: None,
+            changes: json!({"api_key": {"before": null, "after": key.id.as_str()}, "name": {"before": null, "after": key.name}, "scopes": {"before": null, "after": key.scopes}}),
+        },
+    )
+    .await?;
     Ok(())
 }

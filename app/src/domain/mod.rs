@@ -32,6 +32,7 @@ pub mod secrets;
 pub mod stats;
 pub mod subscriptions;
 pub mod system;
+pub mod team;
 pub mod validate;
 pub mod webhooks;
 pub mod workspaces;

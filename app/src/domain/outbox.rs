@@ -27,6 +27,8 @@ pub const MAX_ATTEMPTS: i32 = 8;
 const BATCH: u64 = 50;
 /// What a sent sign-in code's body becomes: the code is not kept once it has left.
 const SENT_CODE_BODY: &str = "(a one-time sign-in code, removed once sent)";
+/// What a sent invitation's body becomes: its link is not kept once it has left.
+const SENT_INVITATION_BODY: &str = "(an invitation link, removed once sent)";
 
 /// An email to write to the outbox.
 #[derive(Debug, Clone)]
@@ -196,8 +198,14 @@ async fn mark_sent(
             Expr::val(Some(delivered_as.to_owned())),
         )
         .col_expr(email::Column::LastError, Expr::val(None::<String>));
-    if row.kind == EmailKind::LoginCode {
-        update = update.col_expr(email::Column::TextBody, Expr::val(SENT_CODE_BODY));
+    match row.kind {
+        EmailKind::LoginCode => {
+            update = update.col_expr(email::Column::TextBody, Expr::val(SENT_CODE_BODY));
+        }
+        EmailKind::Invitation => {
+            update = update.col_expr(email::Column::TextBody, Expr::val(SENT_INVITATION_BODY));
+        }
+        EmailKind::Receipt => {}
     }
     update
         .filter(email::Column::Id.eq(&row.id))

@@ -17,9 +17,13 @@ async fn log_in_inner(email: String, password: String) -> Result<(), AppError> {
 
     ctx::require_same_origin().await?;
     let svc = ctx::services()?;
-    let ip = ctx::client_ip().await;
-    match accounts::log_in(&svc, &email, &password, ip).await {
+    let previous = ctx::session_token().await?;
+    match accounts::log_in(&svc, &email, &password, ctx::device().await).await {
         Ok((token, _)) => {
+            // A new login never reuses a session: whatever this browser held before ends.
+            if let Some(previous) = previous {
+                accounts::log_out(&svc, &previous).await?;
+            }
             ctx::set_session_cookie(&token).await;
             leptos_axum::redirect("/dashboard/customers");
             Ok(())

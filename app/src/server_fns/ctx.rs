@@ -15,8 +15,13 @@ use crate::domain::accounts::{self, SESSION_TTL, SignedIn};
 use crate::domain::portal::{self, PortalCustomer};
 use crate::types::AppError;
 
-/// Name of the session cookie.
+/// Name of the session cookie over plain HTTP (a local installation).
 pub const SESSION_COOKIE: &str = "patron_session";
+
+/// Name of the session cookie over HTTPS: the `__Host-` prefix makes the browser refuse it
+/// unless it is Secure, for the whole site and this host only (no `Domain`), so a sibling
+/// subdomain can neither read nor plant it.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-patron_session";
 
 /// Name of the customer portal's session cookie.
 pub const PORTAL_COOKIE: &str = "patron_portal";
@@ -53,9 +58,22 @@ pub async fn session_token() -> Result<Option<String>, AppError> {
     Ok(session_token_in(&headers().await?))
 }
 
-/// The session token in `headers`' cookies, if any.
+/// The session token in `headers`' cookies, if any (the `__Host-` one first).
 pub fn session_token_in(headers: &HeaderMap) -> Option<String> {
-    cookie_in(headers, SESSION_COOKIE)
+    cookie_in(headers, SECURE_SESSION_COOKIE).or_else(|| cookie_in(headers, SESSION_COOKIE))
+}
+
+/// The browser making this request: its address and User-Agent.
+pub async fn device() -> crate::domain::accounts::Device {
+    let user_agent = headers().await.ok().and_then(|h| {
+        h.get(axum::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    });
+    crate::domain::accounts::Device {
+        ip: client_ip().await,
+        user_agent,
+    }
 }
 
 /// The value of the cookie `name` in `headers`, if any.
@@ -170,8 +188,12 @@ pub async fn signed_in() -> Result<(Services, SignedIn), AppError> {
     Ok((svc, user))
 }
 
-/// Whether the browser reached us over HTTPS (directly, or through a TLS-terminating proxy).
+/// Whether the browser reached us over HTTPS: Patron's public address is `https://`, or the
+/// request says so (its origin, or a TLS-terminating proxy's `X-Forwarded-Proto`).
 async fn over_https() -> bool {
+    if services().is_ok_and(|svc| svc.public_url.starts_with("https://")) {
+        return true;
+    }
     let Ok(headers) = headers().await else {
         return false;
     };
@@ -184,23 +206,32 @@ async fn over_https() -> bool {
     header_is("origin", "https://") || header_is("x-forwarded-proto", "https")
 }
 
-/// Sets the session cookie on the response: HttpOnly, SameSite=Lax, whole site, and Secure
-/// whenever the login came over HTTPS.
-pub async fn set_session_cookie(token: &str) {
-    let max_age = cookie::time::Duration::seconds(SESSION_TTL.num_seconds());
-    let cookie = Cookie::build((SESSION_COOKIE, token.to_owned()))
+/// The session cookie: HttpOnly, SameSite=Lax, whole site, for at most the session's 14 days
+/// (it ends sooner when unused for 12 hours); over HTTPS it is Secure and `__Host-` named.
+pub fn session_cookie(token: &str, secure: bool) -> Cookie<'static> {
+    let name = if secure {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    };
+    Cookie::build((name, token.to_owned()))
         .http_only(true)
         .same_site(SameSite::Lax)
-        .secure(over_https().await)
+        .secure(secure)
         .path("/")
-        .max_age(max_age)
-        .build();
-    append_set_cookie(&cookie.to_string());
+        .max_age(cookie::time::Duration::seconds(SESSION_TTL.num_seconds()))
+        .build()
 }
 
-/// Removes the session cookie from the browser.
+/// Sets the session cookie on the response.
+pub async fn set_session_cookie(token: &str) {
+    append_set_cookie(&session_cookie(token, over_https().await).to_string());
+}
+
+/// Removes the session cookie (either name) from the browser.
 pub fn clear_session_cookie() {
     clear_cookie(SESSION_COOKIE);
+    clear_cookie(SECURE_SESSION_COOKIE);
 }
 
 /// Removes the cookie `name` (set HttpOnly, SameSite=Lax, for the whole site) from the browser.
@@ -208,6 +239,8 @@ fn clear_cookie(name: &'static str) {
     let mut cookie = Cookie::build((name, ""))
         .http_only(true)
         .same_site(SameSite::Lax)
+        // A browser ignores a `__Host-` cookie, its removal included, unless Secure.
+        .secure(name.starts_with("__Host-"))
         .path("/")
         .build();
     cookie.make_removal();
@@ -273,5 +306,26 @@ mod tests {
         assert!(!ok(&[("origin", "null"), ("host", "127.0.0.1:3000")]));
         // No Origin and no Sec-Fetch-Site: not a browser's cross-site request.
         assert!(ok(&[("host", "127.0.0.1:3000")]));
+    }
+
+    #[test]
+    fn over_https_the_session_cookie_is_host_prefixed_and_secure() {
+        let secure = session_cookie("t0ken", true).to_string();
+        assert!(
+            secure.starts_with("__Host-patron_session=t0ken"),
+            "{secure}"
+        );
+        for part in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
+            assert!(secure.contains(part), "{part} in {secure}");
+        }
+        assert!(!secure.contains("Domain"), "{secure}");
+        let plain = session_cookie("t0ken", false).to_string();
+        assert!(
+            plain.starts_with("patron_session=t0ken") && !plain.contains("Secure"),
+            "{plain}"
+        );
+        // Either name is read, the `__Host-` one first.
+        let h = headers(&[("cookie", "patron_session=old; __Host-patron_session=new")]);
+        assert_eq!(session_token_in(&h).as_deref(), Some("new"));
     }
 }

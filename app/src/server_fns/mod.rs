@@ -7,6 +7,7 @@ pub mod customer;
 pub mod dashboard;
 pub mod imports;
 pub mod portal;
+pub mod team;
 pub mod webhooks;
 
 /// URL prefix of every server function.

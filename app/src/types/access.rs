@@ -36,7 +36,9 @@ impl Role {
             | Scope::WorkspaceWrite
             | Scope::WebhooksWrite
             | Scope::CustomersErase
-            | Scope::CustomersMerge => self >= Role::Admin,
+            | Scope::CustomersMerge
+            | Scope::ApiKeysManage => self >= Role::Admin,
+            Scope::MembersManage => self == Role::Owner,
         }
     }
 }
@@ -93,10 +95,18 @@ pub enum Scope {
     /// Merge duplicate customers, and undo a merge.
     #[serde(rename = "customers:merge")]
     CustomersMerge,
+    /// Invite, re-role and remove members (owners only). Held by a role, never by a key:
+    /// it is not in [`Scope::ALL`], so no key can be made with it.
+    #[serde(rename = "members:manage")]
+    MembersManage,
+    /// Create, list and revoke API keys (admins and owners). Held by a role, never by a key,
+    /// so a key cannot make a stronger one.
+    #[serde(rename = "api_keys:manage")]
+    ApiKeysManage,
 }
 
 impl Scope {
-    /// Every scope.
+    /// Every scope an API key may hold.
     pub const ALL: [Scope; 16] = [
         Scope::CustomersRead,
         Scope::CustomersWrite,
@@ -135,6 +145,8 @@ impl Scope {
             Scope::WebhooksWrite => "webhooks:write",
             Scope::CustomersErase => "customers:erase",
             Scope::CustomersMerge => "customers:merge",
+            Scope::MembersManage => "members:manage",
+            Scope::ApiKeysManage => "api_keys:manage",
         }
     }
 }
@@ -195,5 +207,15 @@ mod tests {
         assert!(!Role::Viewer.allows(Scope::RefundsWrite));
         assert!(!Role::Support.allows(Scope::PaymentDetailsWrite));
         assert!(Role::Admin.allows(Scope::PaymentDetailsWrite));
+    }
+
+    #[test]
+    fn only_owners_manage_members_and_no_key_can_hold_the_team_scopes() {
+        assert!(Role::Owner.allows(Scope::MembersManage));
+        assert!(!Role::Admin.allows(Scope::MembersManage));
+        assert!(Role::Admin.allows(Scope::ApiKeysManage));
+        assert!(!Role::Support.allows(Scope::ApiKeysManage));
+        assert!("members:manage".parse::<Scope>().is_err());
+        assert!("api_keys:manage".parse::<Scope>().is_err());
     }
 }

@@ -121,6 +121,10 @@ string_enum!(
         EndpointLimitReached = "endpoint_limit_reached",
         /// The product is archived: it can no longer be bought.
         ProductArchived = "product_archived",
+        /// The person invited is already a member of the workspace.
+        AlreadyMember = "already_member",
+        /// The change would leave the workspace without an owner.
+        LastOwner = "last_owner",
     }
 );
 
@@ -172,6 +176,8 @@ impl ErrorCode {
             | ProductGrantsNothing
             | EndpointLimitReached
             | ProductArchived
+            | AlreadyMember
+            | LastOwner
             | LinkExpired
             | CommandAlreadyReported
             | SubscriptionChanged
@@ -396,7 +402,9 @@ not_a_discord_role
 parameter_unprocessable
 product_grants_nothing
 endpoint_limit_reached
-product_archived"
+product_archived
+already_member
+last_owner"
         );
         let statuses: Vec<String> = ErrorCode::ALL
             .iter()

@@ -265,6 +265,11 @@ prefixed_id!(
     MergeId,
     "mrg_"
 );
+prefixed_id!(
+    /// An invitation to join a workspace.
+    InvitationId,
+    "inv_"
+);
 
 #[cfg(test)]
 mod tests {

@@ -19,6 +19,7 @@ pub mod product;
 #[cfg(feature = "ssr")]
 pub mod schema;
 pub mod subscription;
+pub mod team;
 pub mod webhook;
 pub mod workspace;
 
@@ -28,9 +29,10 @@ pub use entitlement::Entitlement;
 pub use error::{AppError, ErrorCode, ErrorType};
 pub use ids::{
     ApiKeyId, BanId, ChargeAttemptId, CommandId, CustomerId, CustomerImportId, DisputeId, EmailId,
-    EntitlementId, ErasureRequestId, EventId, InvoiceId, MergeId, OrderId, PaymentAttemptId,
-    PaymentDetailId, PortalCodeId, ProductId, ProviderEventId, RefundId, SessionId, SubscriptionId,
-    UserId, WebhookAttemptId, WebhookDeliveryId, WebhookEndpointId, WorkspaceId,
+    EntitlementId, ErasureRequestId, EventId, InvitationId, InvoiceId, MergeId, OrderId,
+    PaymentAttemptId, PaymentDetailId, PortalCodeId, ProductId, ProviderEventId, RefundId,
+    SessionId, SubscriptionId, UserId, WebhookAttemptId, WebhookDeliveryId, WebhookEndpointId,
+    WorkspaceId,
 };
 pub use order::{Dispute, Order, PaymentMethod, Refund};
 pub use page::Page;

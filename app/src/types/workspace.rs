@@ -26,6 +26,8 @@ pub struct ShellContext {
     pub user_email: Option<String>,
     /// Their role in the workspace: the UI hides what it does not allow.
     pub role: Option<Role>,
+    /// Every workspace they belong to, for the top bar's switcher.
+    pub workspaces: Vec<super::team::WorkspaceChoice>,
 }
 
 /// The workspace's settings: its name, its portal's address and look, and the sites allowed

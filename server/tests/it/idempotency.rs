@@ -79,18 +79,36 @@ async fn the_sweep_deletes_only_expired_sessions_and_keys(engine: Engine) {
     )
     .await
     .unwrap();
-    let (old_token, _) = log_in(&svc, "owner@shop.example", "long enough password", None)
-        .await
-        .unwrap();
+    let (old_token, _) = log_in(
+        &svc,
+        "owner@shop.example",
+        "long enough password",
+        Default::default(),
+    )
+    .await
+    .unwrap();
     claim(&svc, caller, "old", "fp").await.unwrap();
 
-    clock.advance(Duration::days(13));
-    let (new_token, _) = log_in(&svc, "owner@shop.example", "long enough password", None)
-        .await
-        .unwrap();
+    // The sessions are used every 11 hours, so only the 14-day limit ends the old one.
+    let start = svc.clock.now();
+    while svc.clock.now() - start < Duration::days(13) {
+        clock.advance(Duration::hours(11));
+        session_user(&svc, &old_token, None).await.unwrap();
+    }
+    let (new_token, _) = log_in(
+        &svc,
+        "owner@shop.example",
+        "long enough password",
+        Default::default(),
+    )
+    .await
+    .unwrap();
 
     // Day 15: the old session (14 days) and the old key (24 hours) are past due.
-    clock.advance(Duration::days(2));
+    while svc.clock.now() - start < Duration::days(15) {
+        clock.advance(Duration::hours(11));
+        session_user(&svc, &new_token, None).await.unwrap();
+    }
     claim(&svc, caller, "new", "fp").await.unwrap();
     server::jobs::sweep(&svc).await;
     assert!(session_user(&svc, &old_token, None).await.is_err());

@@ -29,5 +29,6 @@ mod openapi;
 mod portal;
 mod portal_doors;
 mod rate_limits;
+mod team;
 mod webhooks;
 mod workspaces;

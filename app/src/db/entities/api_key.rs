@@ -2,7 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use crate::types::{ApiKeyId, WorkspaceId};
+use crate::types::{ApiKeyId, UserId, WorkspaceId};
 
 /// An API key.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -27,6 +27,8 @@ pub struct Model {
     pub last_used_at: Option<DateTimeUtc>,
     /// When revoked; a revoked key authenticates nothing.
     pub revoked_at: Option<DateTimeUtc>,
+    /// The user who created it in the dashboard (none: the command line).
+    pub created_by: Option<UserId>,
 }
 
 /// Declared from the owned side.

@@ -12,6 +12,8 @@ crate::string_enum!(
         Receipt = "receipt",
         /// A one-time code for the portal's sign-in.
         LoginCode = "login_code",
+        /// An invitation to join a workspace's team, with its one-time link.
+        Invitation = "invitation",
     }
 );
 

@@ -17,6 +17,7 @@ pub mod entitlement_command;
 pub mod erasure_request;
 pub mod event;
 pub mod idempotency_key;
+pub mod invitation;
 pub mod invoice;
 pub mod membership;
 pub mod order;

@@ -25,6 +25,8 @@ pub struct Model {
     pub last_seen_at: DateTimeUtc,
     /// After this the session is void.
     pub expires_at: DateTimeUtc,
+    /// The browser's User-Agent when the session opened, to tell devices apart.
+    pub user_agent: Option<String>,
 }
 
 /// Declared from the owned side.

@@ -4,10 +4,13 @@
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
 
+use crate::components::dialog::Submission;
 use crate::components::hydration::use_hydrated;
 use crate::components::icons::{SettingsIcon, SidebarIcon, UsersIcon};
 use crate::server_fns::auth::LogOut;
 use crate::server_fns::dashboard::load_shell;
+use crate::server_fns::team::SwitchWorkspace;
+use crate::types::team::WorkspaceChoice;
 
 /// Frame around every `/dashboard/...` page.
 #[component]
@@ -32,6 +35,10 @@ pub fn DashboardLayout() -> impl IntoView {
         Suspend::new(async move {
             match context.await {
                 Ok(ctx) => match ctx.workspace {
+                    Some(ws) if ctx.workspaces.len() > 1 => view! {
+                        <WorkspaceSwitcher current=ws.id.to_string() name=ws.name choices=ctx.workspaces />
+                    }
+                    .into_any(),
                     Some(ws) => view! {
                         <span class="truncate font-medium text-slate-900" data-testid="workspace-name">
                             {ws.name}
@@ -142,5 +149,41 @@ pub fn DashboardLayout() -> impl IntoView {
                 </main>
             </div>
         </div>
+    }
+}
+
+/// The top bar's workspace menu, for a user in several: choosing one moves the session there
+/// and reloads the dashboard in it.
+#[component]
+fn WorkspaceSwitcher(
+    current: String,
+    name: String,
+    choices: Vec<WorkspaceChoice>,
+) -> impl IntoView {
+    let switching = Submission::<SwitchWorkspace>::new(|_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(w) = leptos::web_sys::window() {
+            let _ = w.location().assign("/dashboard/customers");
+        }
+    });
+    view! {
+        <label for="workspace-switcher" class="sr-only">"Workspace"</label>
+        <span class="sr-only" data-testid="workspace-name">{name}</span>
+        <select
+            id="workspace-switcher"
+            class="max-w-[14rem] truncate rounded-md border-0 bg-transparent py-1 pl-1 pr-7 text-sm font-medium text-slate-900 hover:bg-slate-100 focus:ring-2 focus:ring-indigo-500"
+            disabled=switching.busy()
+            on:change=move |ev| switching.submit(SwitchWorkspace { workspace_id: event_target_value(&ev) })
+        >
+            {choices.into_iter().map(|w| {
+                let selected = w.id.as_str() == current;
+                view! {
+                    <option value=w.id.to_string() selected=selected>
+                        {format!("{} ({})", w.name, w.role.as_str())}
+                    </option>
+                }
+            }).collect_view()}
+        </select>
+        {move || switching.error().get().map(|e| view! { <span class="ml-2 text-xs text-red-700" role="alert">{e}</span> })}
     }
 }

@@ -6,4 +6,5 @@ pub mod erasure;
 pub mod imports;
 pub mod layout;
 pub mod settings;
+pub mod team;
 pub mod webhooks;

@@ -19,12 +19,21 @@ pub fn SettingsPage() -> impl IntoView {
         <Title text="Settings" />
         <div class="mx-auto max-w-3xl space-y-6">
             <h1 class="text-2xl font-semibold tracking-tight">"Settings"</h1>
+            <nav aria-label="Settings sections" class="flex flex-wrap gap-x-4 gap-y-1 text-sm">
+                {[("#portal", "Workspace & portal"), ("#team", "Team"), ("#api-keys", "API keys"), ("#webhooks", "Webhooks"), ("#sessions", "Your sessions")]
+                    .into_iter()
+                    .map(|(href, label)| view! { <a href=href class="font-medium text-indigo-600 hover:text-indigo-500">{label}</a> })
+                    .collect_view()}
+            </nav>
             <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match settings.await {
                         Ok(s) => view! {
                             <PortalSection settings=s />
+                            <super::team::TeamSection />
+                            <super::team::ApiKeysSection />
                             <super::webhooks::WebhooksSection />
+                            <super::team::SessionsSection />
                         }
                         .into_any(),
                         Err(e) => view! { <Alert large=true>{e.to_string()}</Alert> }.into_any(),
@@ -105,7 +114,7 @@ fn PortalSection(settings: WorkspaceSettings) -> impl IntoView {
         }
     };
     view! {
-        <section aria-labelledby="settings-portal" class="rounded-xl border border-slate-200 bg-white p-5">
+        <section id="portal" aria-labelledby="settings-portal" class="rounded-xl border border-slate-200 bg-white p-5">
             <h2 id="settings-portal" class="text-lg font-semibold text-slate-900">"Portal"</h2>
             <p class="mt-1 text-sm text-slate-600">
                 "How your customers see your shop in the customer portal and in the emails Patron sends them."

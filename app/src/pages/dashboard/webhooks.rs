@@ -44,7 +44,15 @@ fn events_label(types: &[String]) -> String {
 
 /// A secret shown once, with a copy button.
 #[component]
-fn SecretOnce(secret: String) -> impl IntoView {
+pub fn SecretOnce(
+    secret: String,
+    /// What the secret is ("Signing secret" unless given).
+    #[prop(optional)]
+    what: Option<&'static str>,
+    /// The box's `data-testid` ("webhook-secret" unless given).
+    #[prop(optional)]
+    testid: Option<&'static str>,
+) -> impl IntoView {
     let copied = RwSignal::new(false);
     let value = secret.clone();
     let copy = move |_| {
@@ -57,8 +65,8 @@ fn SecretOnce(secret: String) -> impl IntoView {
         let _ = &value;
     };
     view! {
-        <div class="rounded-lg border border-amber-300 bg-amber-50 p-3" role="status" data-testid="webhook-secret">
-            <p class="text-sm font-medium text-amber-900">"Signing secret: copy it now, it is not shown again."</p>
+        <div class="rounded-lg border border-amber-300 bg-amber-50 p-3" role="status" data-testid=testid.unwrap_or("webhook-secret")>
+            <p class="text-sm font-medium text-amber-900">{what.unwrap_or("Signing secret")}": copy it now, it is not shown again."</p>
             <div class="mt-2 flex flex-wrap items-center gap-2">
                 <code class="break-all rounded bg-white px-2 py-1 font-mono text-xs text-slate-900">{secret}</code>
                 <button type="button" class=BTN on:click=copy>
@@ -142,7 +150,7 @@ pub fn WebhooksSection() -> impl IntoView {
         })
     };
     view! {
-        <section aria-labelledby="settings-webhooks" class="rounded-xl border border-slate-200 bg-white p-5">
+        <section id="webhooks" aria-labelledby="settings-webhooks" class="rounded-xl border border-slate-200 bg-white p-5">
             <div class="flex flex-wrap items-center gap-3">
                 <div class="min-w-0 flex-1">
                     <h2 id="settings-webhooks" class="text-lg font-semibold text-slate-900">"Webhooks"</h2>

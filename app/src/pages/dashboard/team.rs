@@ -1,0 +1,563 @@
+//! Settings → Team, API keys and Sessions: who works in the workspace and with which role
+//! (owners invite, re-role and remove; anyone may leave), the keys merchants' back ends use
+//! (admins and owners; a secret is shown once), and the signed-in user's own sessions.
+
+use leptos::prelude::*;
+
+use crate::components::alert::Alert;
+use crate::components::dialog::{
+    BTN_DANGER, BTN_PRIMARY, Confirm, FormDialog, INPUT, LABEL, Submission,
+};
+use crate::components::time::LocalTime;
+use crate::server_fns::team::{
+    ChangeMemberRole, CreateApiKey, EndAllSessions, EndSession, InviteMember, RemoveMember,
+    RevokeApiKey, RevokeInvitation, load_api_keys, load_sessions, load_team,
+};
+use crate::types::team::{ApiKeyCreated, ApiKeySummary, Member, SessionSummary, Team};
+use crate::types::{AppError, Role, Scope};
+
+const SECTION: &str = "rounded-xl border border-slate-200 bg-white p-5";
+const SMALL_BTN: &str = "rounded-md px-2 py-1 text-xs font-medium text-slate-700 ring-1 ring-slate-300 hover:bg-slate-50 disabled:opacity-50";
+const SMALL_DANGER: &str = "rounded-md px-2 py-1 text-xs font-medium text-red-700 ring-1 ring-red-300 hover:bg-red-50 disabled:opacity-50";
+
+/// "Admin" for `admin`.
+fn role_label(role: Role) -> &'static str {
+    match role {
+        Role::Viewer => "Viewer",
+        Role::Support => "Support",
+        Role::Admin => "Admin",
+        Role::Owner => "Owner",
+    }
+}
+
+fn role_hint(role: Role) -> &'static str {
+    match role {
+        Role::Viewer => "reads everything, changes nothing",
+        Role::Support => "also refunds and manages subscriptions and entitlements",
+        Role::Admin => "everything but the team",
+        Role::Owner => "everything, the team included",
+    }
+}
+
+/// The Team section.
+#[component]
+pub fn TeamSection() -> impl IntoView {
+    let refresh = RwSignal::new(0_u32);
+    let team = Resource::new(move || refresh.get(), |_| load_team());
+    let bump = move || refresh.update(|n| *n += 1);
+    let open = RwSignal::new(false);
+    let email = RwSignal::new(String::new());
+    let role = RwSignal::new(Role::Support);
+    let sent = RwSignal::new(None::<String>);
+    let inviting = Submission::<InviteMember>::new(move |_| {
+        open.set(false);
+        sent.set(Some(email.get_untracked()));
+        email.set(String::new());
+        bump();
+    });
+    let submit = Callback::new(move |()| {
+        inviting.submit(InviteMember {
+            email: email.get_untracked(),
+            role: role.get_untracked(),
+        });
+    });
+    let body = move || {
+        Suspend::new(async move {
+            match team.await {
+                Ok(t) => view! { <TeamLists team=t refresh /> }.into_any(),
+                Err(e) => {
+                    view! { <div class="mt-3"><Alert>{e.to_string()}</Alert></div> }.into_any()
+                }
+            }
+        })
+    };
+    let can_manage = move || {
+        team.get()
+            .and_then(Result::ok)
+            .is_some_and(|t| t.can_manage)
+    };
+    view! {
+        <section id="team" aria-labelledby="settings-team" class=SECTION>
+            <div class="flex flex-wrap items-center gap-3">
+                <div class="min-w-0 flex-1">
+                    <h2 id="settings-team" class="text-lg font-semibold text-slate-900">"Team"</h2>
+                    <p class="mt-1 text-sm text-slate-600">
+                        "Who works in this workspace, and what their role lets them do. Owners invite, change roles and remove."
+                    </p>
+                </div>
+                <Transition fallback=|| ()>
+                    {move || can_manage().then(|| view! {
+                        <button
+                            type="button"
+                            class=BTN_PRIMARY
+                            on:click=move |_| {
+                                inviting.reset();
+                                sent.set(None);
+                                open.set(true);
+                            }
+                        >
+                            "Invite member"
+                        </button>
+                    })}
+                </Transition>
+            </div>
+            {move || sent.get().map(|to| view! {
+                <p class="mt-3 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800" role="status">
+                    {format!("Invitation sent to {to}. The link works once, for 7 days.")}
+                </p>
+            })}
+            <Transition fallback=|| view! { <p class="mt-3 text-sm text-slate-500">"Loading…"</p> }>
+                {body}
+            </Transition>
+            <FormDialog
+                open
+                title="Invite a member"
+                on_submit=submit
+                busy=inviting.busy()
+                error=inviting.error()
+                submit_label="Send invitation"
+                busy_label="Sending…"
+            >
+                <div>
+                    <label for="invite-email" class=LABEL>"Email"</label>
+                    <input
+                        id="invite-email"
+                        type="email"
+                        autocomplete="off"
+                        class=INPUT
+                        placeholder="colleague@example.com"
+                        prop:value=move || email.get()
+                        on:input=move |ev| email.set(event_target_value(&ev))
+                    />
+                </div>
+                <div>
+                    <label for="invite-role" class=LABEL>"Role"</label>
+                    <RoleSelect id="invite-role" value=role />
+                    <p class="mt-1 text-xs text-slate-500">{move || role_hint(role.get())}</p>
+                </div>
+            </FormDialog>
+        </section>
+    }
+}
+
+#[component]
+fn RoleSelect(id: &'static str, value: RwSignal<Role>) -> impl IntoView {
+    view! {
+        <select
+            id=id
+            class=INPUT
+            on:change=move |ev| {
+                if let Ok(r) = event_target_value(&ev).parse::<Role>() {
+                    value.set(r);
+                }
+            }
+        >
+            {Role::ALL.iter().map(|r| {
+                let r = *r;
+                view! {
+                    <option value=r.as_str() selected=move || value.get() == r>{role_label(r)}</option>
+                }
+            }).collect_view()}
+        </select>
+    }
+}
+
+#[component]
+fn TeamLists(team: Team, refresh: RwSignal<u32>) -> impl IntoView {
+    let can_manage = team.can_manage;
+    let invitations = team.invitations.clone();
+    let revoking = Submission::<RevokeInvitation>::new(move |_| refresh.update(|n| *n += 1));
+    view! {
+        <ul class="mt-3 divide-y divide-slate-100 rounded-lg border border-slate-200" aria-label="Members">
+            {team.members.into_iter().map(|m| view! { <MemberRow member=m can_manage refresh /> }).collect_view()}
+        </ul>
+        {(!invitations.is_empty()).then(|| view! {
+            <h3 class="mt-5 text-sm font-semibold text-slate-900">"Invitations waiting"</h3>
+            <ul class="mt-2 divide-y divide-slate-100 rounded-lg border border-slate-200" aria-label="Invitations">
+                {invitations.into_iter().map(|i| {
+                    let id = i.id.to_string();
+                    view! {
+                        <li class="flex flex-wrap items-center gap-3 px-3 py-2 text-sm" data-invitation=i.email.clone()>
+                            <span class="min-w-0 flex-1 truncate font-medium text-slate-900">{i.email.clone()}</span>
+                            <span class="text-slate-600">{role_label(i.role)}</span>
+                            <span class="text-xs text-slate-500">"Expires " <LocalTime at=i.expires_at /></span>
+                            <button
+                                type="button"
+                                class=SMALL_DANGER
+                                disabled=revoking.busy()
+                                on:click=move |_| revoking.submit(RevokeInvitation { id: id.clone() })
+                            >
+                                "Revoke"
+                            </button>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        })}
+        {move || revoking.error().get().map(|e| view! { <div class="mt-3"><Alert>{e}</Alert></div> })}
+    }
+}
+
+#[component]
+fn MemberRow(member: Member, can_manage: bool, refresh: RwSignal<u32>) -> impl IntoView {
+    let Member {
+        user_id,
+        email,
+        role,
+        is_you,
+        ..
+    } = member;
+    let id = StoredValue::new(user_id.to_string());
+    let error = RwSignal::new(None::<String>);
+    let changing =
+        Submission::<ChangeMemberRole>::reporting_to(error, move |_| refresh.update(|n| *n += 1));
+    let confirm = RwSignal::new(false);
+    let removing = Submission::<RemoveMember>::new(move |_| {
+        confirm.set(false);
+        refresh.update(|n| *n += 1);
+    });
+    let select_id = format!("role-{}", user_id);
+    let label = email.clone();
+    let question = if is_you {
+        "Leave this workspace?".to_owned()
+    } else {
+        format!("Remove {email}?")
+    };
+    let message = if is_you {
+        "You lose access to this workspace at once; an owner can invite you again.".to_owned()
+    } else {
+        format!("{email} loses access at once and is signed out of this workspace.")
+    };
+    view! {
+        <li class="flex flex-wrap items-center gap-3 px-3 py-2 text-sm" data-member=email.clone()>
+            <span class="min-w-0 flex-1 truncate font-medium text-slate-900">
+                {email.clone()}
+                {is_you.then(|| view! {
+                    <span class="ml-2 rounded bg-slate-100 px-1.5 py-0.5 text-xs font-normal text-slate-600">"You"</span>
+                })}
+            </span>
+            {if can_manage {
+                view! {
+                    <label for=select_id.clone() class="sr-only">{format!("Role of {label}")}</label>
+                    <select
+                        id=select_id
+                        class="rounded-md border border-slate-300 px-2 py-1 text-sm"
+                        disabled=changing.busy()
+                        on:change=move |ev| {
+                            if let Ok(r) = event_target_value(&ev).parse::<Role>() {
+                                changing.submit(ChangeMemberRole { user_id: id.get_value(), role: r });
+                            }
+                        }
+                    >
+                        {Role::ALL.iter().map(|r| view! {
+                            <option value=r.as_str() selected=*r == role>{role_label(*r)}</option>
+                        }).collect_view()}
+                    </select>
+                }
+                .into_any()
+            } else {
+                view! { <span class="text-slate-600" data-testid="member-role">{role_label(role)}</span> }.into_any()
+            }}
+            {(can_manage || is_you).then(|| view! {
+                <button type="button" class=SMALL_DANGER on:click=move |_| { removing.reset(); confirm.set(true); }>
+                    {if is_you { "Leave" } else { "Remove" }}
+                </button>
+            })}
+            {move || error.get().map(|e| view! { <div class="basis-full"><Alert>{e}</Alert></div> })}
+            <Confirm
+                open=confirm
+                title=question
+                message=message
+                confirm_label=if is_you { "Leave workspace" } else { "Remove member" }
+                busy=removing.busy()
+                error=removing.error()
+                on_confirm=Callback::new(move |()| removing.submit(RemoveMember { user_id: id.get_value() }))
+            />
+        </li>
+    }
+}
+
+/// The API keys section (admins and owners).
+#[component]
+pub fn ApiKeysSection() -> impl IntoView {
+    let refresh = RwSignal::new(0_u32);
+    let keys = Resource::new(move || refresh.get(), |_| load_api_keys());
+    let open = RwSignal::new(false);
+    let name = RwSignal::new(String::new());
+    let scopes = RwSignal::new(vec![Scope::CustomersRead]);
+    let secret = RwSignal::new(None::<String>);
+    let creating = Submission::<CreateApiKey>::new(move |k: &ApiKeyCreated| {
+        open.set(false);
+        secret.set(Some(k.secret.clone()));
+        name.set(String::new());
+        refresh.update(|n| *n += 1);
+    });
+    let submit = Callback::new(move |()| {
+        let chosen = scopes.get_untracked();
+        if chosen.is_empty() {
+            creating.refuse("Scopes: choose at least one.");
+            return;
+        }
+        creating.submit(CreateApiKey {
+            name: name.get_untracked(),
+            scopes: chosen,
+        });
+    });
+    let allowed = move || !matches!(keys.get(), Some(Err(AppError::Forbidden { .. })));
+    let list = move || {
+        Suspend::new(async move {
+            match keys.await {
+                Ok(list) if list.is_empty() => view! {
+                    <p class="mt-3 text-sm text-slate-500">"No API keys yet: create one for your back end or game-server plugin."</p>
+                }
+                .into_any(),
+                Ok(list) => view! { <KeyList keys=list refresh /> }.into_any(),
+                Err(AppError::Forbidden { .. }) => view! {
+                    <p class="mt-3 text-sm text-slate-600">"Only admins and owners manage API keys."</p>
+                }
+                .into_any(),
+                Err(e) => view! { <div class="mt-3"><Alert>{e.to_string()}</Alert></div> }.into_any(),
+            }
+        })
+    };
+    view! {
+        <section id="api-keys" aria-labelledby="settings-keys" class=SECTION>
+            <div class="flex flex-wrap items-center gap-3">
+                <div class="min-w-0 flex-1">
+                    <h2 id="settings-keys" class="text-lg font-semibold text-slate-900">"API keys"</h2>
+                    <p class="mt-1 text-sm text-slate-600">
+                        "A key lets a back end call the REST API with the scopes you give it. Send it as "
+                        <code class="text-xs">"Authorization: Bearer pat_sk_…"</code> "."
+                    </p>
+                </div>
+                <Transition fallback=|| ()>
+                    {move || allowed().then(|| view! {
+                        <button
+                            type="button"
+                            class=BTN_PRIMARY
+                            on:click=move |_| {
+                                creating.reset();
+                                secret.set(None);
+                                open.set(true);
+                            }
+                        >
+                            "Create key"
+                        </button>
+                    })}
+                </Transition>
+            </div>
+            {move || secret.get().map(|s| view! {
+                <div class="mt-3">
+                    <super::webhooks::SecretOnce secret=s what="API key" testid="api-key-secret" />
+                </div>
+            })}
+            <Transition fallback=|| view! { <p class="mt-3 text-sm text-slate-500">"Loading…"</p> }>
+                {list}
+            </Transition>
+            <FormDialog
+                open
+                title="Create an API key"
+                on_submit=submit
+                busy=creating.busy()
+                error=creating.error()
+                submit_label="Create key"
+                busy_label="Creating…"
+            >
+                <div>
+                    <label for="key-name" class=LABEL>"Name"</label>
+                    <input
+                        id="key-name"
+                        type="text"
+                        class=INPUT
+                        placeholder="Shop back end"
+                        prop:value=move || name.get()
+                        on:input=move |ev| name.set(event_target_value(&ev))
+                    />
+                </div>
+                <fieldset>
+                    <legend class=LABEL>"Scopes"</legend>
+                    <div class="grid grid-cols-1 gap-1 sm:grid-cols-2">
+                        {Scope::ALL.iter().map(|s| {
+                            let s = *s;
+                            view! {
+                                <label class="flex items-center gap-2 text-sm">
+                                    <input
+                                        type="checkbox"
+                                        prop:checked=move || scopes.with(|l| l.contains(&s))
+                                        on:change=move |ev| {
+                                            let on = event_target_checked(&ev);
+                                            scopes.update(|l| {
+                                                l.retain(|x| *x != s);
+                                                if on {
+                                                    l.push(s);
+                                                }
+                                            });
+                                        }
+                                    />
+                                    <code class="text-xs">{s.as_str()}</code>
+                                </label>
+                            }
+                        }).collect_view()}
+                    </div>
+                </fieldset>
+            </FormDialog>
+        </section>
+    }
+}
+
+#[component]
+fn KeyList(keys: Vec<ApiKeySummary>, refresh: RwSignal<u32>) -> impl IntoView {
+    let doomed = RwSignal::new(None::<(String, String)>);
+    let confirm = RwSignal::new(false);
+    let revoking = Submission::<RevokeApiKey>::new(move |_| {
+        confirm.set(false);
+        refresh.update(|n| *n += 1);
+    });
+    view! {
+        <div class="mt-3 overflow-x-auto rounded-lg border border-slate-200">
+            <table class="min-w-full text-sm">
+                <thead class="bg-slate-50 text-left text-xs font-medium text-slate-600">
+                    <tr>
+                        <th scope="col" class="px-3 py-2">"Name"</th>
+                        <th scope="col" class="px-3 py-2">"Key"</th>
+                        <th scope="col" class="px-3 py-2">"Scopes"</th>
+                        <th scope="col" class="px-3 py-2">"Created"</th>
+                        <th scope="col" class="px-3 py-2">"Last used"</th>
+                        <th scope="col" class="px-3 py-2"><span class="sr-only">"Actions"</span></th>
+                    </tr>
+                </thead>
+                <tbody class="divide-y divide-slate-100">
+                    {keys.into_iter().map(|k| {
+                        let pair = (k.id.to_string(), k.name.clone());
+                        view! {
+                            <tr data-key=k.name.clone()>
+                                <td class="px-3 py-2 font-medium text-slate-900">{k.name.clone()}</td>
+                                <td class="px-3 py-2"><code class="text-xs">{format!("{}…", k.prefix)}</code></td>
+                                <td class="px-3 py-2 text-xs text-slate-600">{k.scopes.join(", ")}</td>
+                                <td class="px-3 py-2 text-xs text-slate-600">
+                                    <LocalTime at=k.created_at />
+                                    <span class="block">{k.created_by.clone().unwrap_or_else(|| "command line".to_owned())}</span>
+                                </td>
+                                <td class="px-3 py-2 text-xs text-slate-600">
+                                    {match k.last_used_at {
+                                        Some(t) => view! { <LocalTime at=t /> }.into_any(),
+                                        None => view! { <span>"Never"</span> }.into_any(),
+                                    }}
+                                </td>
+                                <td class="px-3 py-2 text-right">
+                                    <button
+                                        type="button"
+                                        class=SMALL_DANGER
+                                        on:click=move |_| {
+                                            revoking.reset();
+                                            doomed.set(Some(pair.clone()));
+                                            confirm.set(true);
+                                        }
+                                    >
+                                        "Revoke"
+                                    </button>
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <Confirm
+            open=confirm
+            title=Signal::derive(move || format!("Revoke {}?", doomed.get().map(|d| d.1).unwrap_or_default()))
+            message="Every request with this key is refused from now on. This cannot be undone."
+            confirm_label="Revoke key"
+            busy=revoking.busy()
+            error=revoking.error()
+            on_confirm=Callback::new(move |()| {
+                if let Some((id, _)) = doomed.get_untracked() {
+                    revoking.submit(RevokeApiKey { id });
+                }
+            })
+        />
+    }
+}
+
+/// The signed-in user's sessions, with "Sign out everywhere".
+#[component]
+pub fn SessionsSection() -> impl IntoView {
+    let refresh = RwSignal::new(0_u32);
+    let sessions = Resource::new(move || refresh.get(), |_| load_sessions());
+    let ending = Submission::<EndSession>::new(move |_| refresh.update(|n| *n += 1));
+    let confirm = RwSignal::new(false);
+    let ending_all = Submission::<EndAllSessions>::new(|_| ());
+    let list = move || {
+        Suspend::new(async move {
+            match sessions.await {
+                Ok(list) => view! {
+                    <ul class="mt-3 divide-y divide-slate-100 rounded-lg border border-slate-200" aria-label="Sessions">
+                        {list.into_iter().map(|s| view! { <SessionRow session=s ending /> }).collect_view()}
+                    </ul>
+                }
+                .into_any(),
+                Err(e) => view! { <div class="mt-3"><Alert>{e.to_string()}</Alert></div> }.into_any(),
+            }
+        })
+    };
+    view! {
+        <section id="sessions" aria-labelledby="settings-sessions" class=SECTION>
+            <div class="flex flex-wrap items-center gap-3">
+                <div class="min-w-0 flex-1">
+                    <h2 id="settings-sessions" class="text-lg font-semibold text-slate-900">"Your sessions"</h2>
+                    <p class="mt-1 text-sm text-slate-600">
+                        "Where you are signed in. A session ends after 12 hours unused, and after 14 days in any case."
+                    </p>
+                </div>
+                <button type="button" class=BTN_DANGER on:click=move |_| { ending_all.reset(); confirm.set(true); }>
+                    "Sign out everywhere"
+                </button>
+            </div>
+            <Transition fallback=|| view! { <p class="mt-3 text-sm text-slate-500">"Loading…"</p> }>
+                {list}
+            </Transition>
+            {move || ending.error().get().map(|e| view! { <div class="mt-3"><Alert>{e}</Alert></div> })}
+            <Confirm
+                open=confirm
+                title="Sign out everywhere?"
+                message="Every session of yours ends, this one too: you sign in again here, and on every other device."
+                confirm_label="Sign out everywhere"
+                busy=ending_all.busy()
+                error=ending_all.error()
+                on_confirm=Callback::new(move |()| ending_all.submit(EndAllSessions {}))
+            />
+        </section>
+    }
+}
+
+#[component]
+fn SessionRow(session: SessionSummary, ending: Submission<EndSession>) -> impl IntoView {
+    let id = session.id.to_string();
+    view! {
+        <li class="flex flex-wrap items-center gap-3 px-3 py-2 text-sm" data-session=session.id.to_string()>
+            <div class="min-w-0 flex-1">
+                <p class="font-medium text-slate-900">
+                    {session.device.clone()}
+                    {session.current.then(|| view! {
+                        <span class="ml-2 rounded bg-emerald-50 px-1.5 py-0.5 text-xs font-normal text-emerald-700">"This device"</span>
+                    })}
+                </p>
+                <p class="text-xs text-slate-500">
+                    {session.ip.clone().unwrap_or_else(|| "address unknown".to_owned())}
+                    " · signed in " <LocalTime at=session.created_at />
+                    " · last active " <LocalTime at=session.last_seen_at />
+                </p>
+            </div>
+            {(!session.current).then(|| view! {
+                <button
+                    type="button"
+                    class=SMALL_BTN
+                    disabled=ending.busy()
+                    on:click=move |_| ending.submit(EndSession { id: id.clone() })
+                >
+                    "Sign out"
+                </button>
+            })}
+        </li>
+    }
+}
