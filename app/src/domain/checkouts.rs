@@ -193,6 +193,15 @@ pub async fn create_checkout(
             .collect(),
     };
     bans::refuse_banned(&svc.db, &caller.workspace_id, svc.clock.now(), &probe).await?;
+    // The grant puts the customer's external id into game-server commands: one that does not
+    // fit is refused now, before any money moves.
+    entitlements::check_player_ids(
+        &product,
+        on_file.map(|c| &c.id),
+        on_file
+            .and_then(|c| c.external_id.as_deref())
+            .or(buyer.external_id.as_deref()),
+    )?;
 
     let currency = Currency::parse(&product.currency).map_err(DomainError::internal)?;
     let ws_currency = orders::workspace_currency(&svc.db, &caller.workspace_id).await?;

@@ -158,6 +158,8 @@ fn demo_products() -> Vec<ProductCreate> {
                     server: "eu-1".into(),
                     on_grant: vec!["lp user {customer_external_id} parent add vip".into()],
                     on_revoke: vec!["lp user {customer_external_id} parent remove vip".into()],
+                    player_id: Default::default(),
+                    player_id_pattern: None,
                 },
                 Benefit::DiscordRole {
                     guild_id: "1044306553462689812".into(),

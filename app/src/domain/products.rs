@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::db::entities::product;
 use crate::types::activity::TargetKind;
-use crate::types::product::{Benefit, BillingInterval, ProductCreate, ProductKind};
+use crate::types::product::{Benefit, BillingInterval, PlayerIdKind, ProductCreate, ProductKind};
 use crate::types::{Product, ProductId, Scope};
 
 use super::actor::Caller;
@@ -68,6 +68,8 @@ fn check_benefit(i: usize, b: &Benefit) -> Result<Benefit, DomainError> {
             server,
             on_grant,
             on_revoke,
+            player_id,
+            player_id_pattern,
         } => {
             if on_grant.is_empty() && on_revoke.is_empty() {
                 return Err(DomainError::unprocessable(
@@ -84,10 +86,33 @@ fn check_benefit(i: usize, b: &Benefit) -> Result<Benefit, DomainError> {
                     .map(|(j, c)| validate::text(&format!("{}[{j}]", field(name)), c, 500))
                     .collect::<Result<Vec<_>, _>>()
             };
+            let player_id_pattern = match (player_id, player_id_pattern) {
+                (PlayerIdKind::Pattern, Some(p)) => {
+                    let p = t("player_id_pattern", p, 200)?;
+                    super::entitlements::player_id_regex(&p)
+                        .map_err(|e| DomainError::unprocessable(field("player_id_pattern"), e))?;
+                    Some(p)
+                }
+                (PlayerIdKind::Pattern, None) => {
+                    return Err(DomainError::unprocessable(
+                        field("player_id_pattern"),
+                        "give the pattern external ids must match, or another player_id kind",
+                    ));
+                }
+                (_, Some(_)) => {
+                    return Err(DomainError::unprocessable(
+                        field("player_id_pattern"),
+                        "only goes with player_id: pattern",
+                    ));
+                }
+                (_, None) => None,
+            };
             Benefit::GameServerCommands {
                 server: t("server", server, 100)?,
                 on_grant: cmds("on_grant", on_grant)?,
                 on_revoke: cmds("on_revoke", on_revoke)?,
+                player_id: *player_id,
+                player_id_pattern,
             }
         }
     })

@@ -90,7 +90,6 @@ fn AcceptForm(preview: InvitationPreview, token: String) -> impl IntoView {
                     name="password"
                     type="password"
                     autocomplete=if has_account { "current-password" } else { "new-password" }
-                    minlength="10"
                     required
                     class=input
                 />

@@ -31,6 +31,31 @@ string_enum!(
 );
 
 string_enum!(
+    /// What a customer's external id must look like before Patron puts it into a game-server
+    /// command (`{customer_external_id}`): anything else is refused, so no id can smuggle a
+    /// second command or an argument onto the merchant's server.
+    PlayerIdKind {
+        /// Letters, digits and `_ . : -`, 1 to 64 characters (the default).
+        Plain = "plain",
+        /// A SteamID64: 17 digits, starting 7656119.
+        SteamId64 = "steam_id64",
+        /// A Minecraft player's UUID (with or without dashes) or name (3 to 16 letters, digits
+        /// or `_`).
+        Minecraft = "minecraft",
+        /// The benefit's own `player_id_pattern`, which the whole id must match.
+        Pattern = "pattern",
+    }
+);
+
+// `string_enum!` owns the derive list, so the default is written out.
+#[allow(clippy::derivable_impls)]
+impl Default for PlayerIdKind {
+    fn default() -> Self {
+        Self::Plain
+    }
+}
+
+string_enum!(
     /// A benefit's kind, as in its `kind` field.
     BenefitKind {
         /// A generated licence key.
@@ -94,6 +119,15 @@ pub enum Benefit {
         #[serde(default)]
         #[cfg_attr(feature = "ssr", schema(value_type = Vec<crate::types::schema::Command>, max_items = 20))]
         on_revoke: Vec<String>,
+        /// What `{customer_external_id}` must look like (`plain` unless given); a customer
+        /// whose id does not fit cannot buy the product.
+        #[serde(default)]
+        player_id: PlayerIdKind,
+        /// With `player_id: pattern` (and only then): the regular expression the whole
+        /// external id must match.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 200))]
+        player_id_pattern: Option<String>,
     },
 }
 

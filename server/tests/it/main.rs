@@ -18,6 +18,7 @@ mod customer_page;
 mod customers_api;
 mod embed;
 mod erasure;
+mod hardening;
 mod http;
 mod idempotency;
 mod imports;

@@ -520,6 +520,8 @@ async fn fifty_concurrent_revokes_queue_one_set_of_commands(engine: Engine) {
                     "rank remove {customer_external_id} vip".into(),
                     "kick {customer_external_id}".into(),
                 ],
+                player_id: Default::default(),
+                player_id_pattern: None,
             }],
         },
     )

@@ -28,17 +28,20 @@ pub(super) async fn queue_commands<C: ConnectionTrait>(
         server,
         on_grant,
         on_revoke,
+        player_id,
+        player_id_pattern,
     } = benefit
     {
         let list = match phase {
             CommandPhase::Grant => on_grant,
             CommandPhase::Revoke => on_revoke,
         };
+        let id = external_id.unwrap_or(row.customer_id.as_str());
+        if list.iter().any(|c| c.contains(PLACEHOLDER)) {
+            check_player_id(player_id, player_id_pattern.as_deref(), external_id, id)?;
+        }
         for c in list {
-            let command = c.replace(
-                "{customer_external_id}",
-                external_id.unwrap_or(row.customer_id.as_str()),
-            );
+            let command = c.replace(PLACEHOLDER, id);
             cmd::ActiveModel {
                 id: Set(CommandId::generate_at(now)),
                 workspace_id: Set(row.workspace_id.clone()),
@@ -52,6 +55,108 @@ pub(super) async fn queue_commands<C: ConnectionTrait>(
             }
             .insert(conn)
             .await?;
+        }
+    }
+    Ok(())
+}
+
+/// What a command's text says where the customer's external id goes.
+const PLACEHOLDER: &str = "{customer_external_id}";
+
+/// The regular expression of a `pattern` player id, anchored to the whole id and bounded in
+/// size (a merchant's pattern must not cost the server much to build or run).
+pub(crate) fn player_id_regex(pattern: &str) -> Result<regex::Regex, String> {
+    regex::RegexBuilder::new(&format!("^(?:{pattern})$"))
+        .size_limit(1 << 16)
+        .build()
+        .map_err(|e| match e {
+            regex::Error::CompiledTooBig(_) => "is too complex a pattern".to_owned(),
+            _ => "is not a valid regular expression".to_owned(),
+        })
+}
+
+/// Whether `id` fits `kind`: the only text a game-server command ever receives from a customer.
+pub(crate) fn player_id_fits(kind: PlayerIdKind, pattern: Option<&str>, id: &str) -> bool {
+    let no_control = !id.chars().any(char::is_control);
+    no_control
+        && match kind {
+            PlayerIdKind::Plain => {
+                (1..=64).contains(&id.len())
+                    && id
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"_.:-".contains(&b))
+            }
+            PlayerIdKind::SteamId64 => {
+                id.len() == 17
+                    && id.starts_with("7656119")
+                    && id.bytes().all(|b| b.is_ascii_digit())
+            }
+            PlayerIdKind::Minecraft => {
+                let name = (3..=16).contains(&id.len())
+                    && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+                let hex = |s: &str| s.bytes().all(|b| b.is_ascii_hexdigit());
+                let parts: Vec<&str> = id.split('-').collect();
+                let uuid = (id.len() == 32 && hex(id))
+                    || (parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
+                        && parts.iter().all(|p| hex(p)));
+                name || uuid
+            }
+            PlayerIdKind::Pattern => pattern
+                .and_then(|p| player_id_regex(p).ok())
+                .is_some_and(|re| re.is_match(id)),
+        }
+}
+
+/// Refuses a customer whose external id (or, without one, Patron's id) does not fit `kind`.
+pub(crate) fn check_player_id(
+    kind: PlayerIdKind,
+    pattern: Option<&str>,
+    external_id: Option<&str>,
+    id: &str,
+) -> Result<(), DomainError> {
+    if player_id_fits(kind, pattern, id) {
+        return Ok(());
+    }
+    let wanted = match kind {
+        PlayerIdKind::Plain => "letters, digits and _ . : - (1 to 64)",
+        PlayerIdKind::SteamId64 => "a SteamID64 (17 digits starting 7656119)",
+        PlayerIdKind::Minecraft => "a Minecraft UUID or player name",
+        PlayerIdKind::Pattern => "an id matching the product's player_id_pattern",
+    };
+    let message = match external_id {
+        Some(_) => format!("must be {wanted} for this product's game-server commands"),
+        None => format!("is needed: this product's game-server commands take {wanted}"),
+    };
+    Err(DomainError::unprocessable("customer.external_id", message))
+}
+
+/// Refuses, before any charge, a purchase of `product` whose game-server commands could not
+/// take the customer's external id.
+pub(crate) fn check_player_ids(
+    product: &product::Model,
+    customer_id: Option<&CustomerId>,
+    external_id: Option<&str>,
+) -> Result<(), DomainError> {
+    let benefits: Vec<Benefit> = stored_json(&product.benefits)?;
+    for b in benefits {
+        if let Benefit::GameServerCommands {
+            on_grant,
+            on_revoke,
+            player_id,
+            player_id_pattern,
+            ..
+        } = b
+            && on_grant
+                .iter()
+                .chain(&on_revoke)
+                .any(|c| c.contains(PLACEHOLDER))
+        {
+            // A new customer's id is a `cus_` ULID: plain, but no Steam or Minecraft id.
+            let id = external_id
+                .map(str::to_owned)
+                .or_else(|| customer_id.map(|c| c.as_str().to_owned()))
+                .unwrap_or_else(|| "cus_00000000000000000000000000".to_owned());
+            check_player_id(player_id, player_id_pattern.as_deref(), external_id, &id)?;
         }
     }
     Ok(())
@@ -159,4 +264,52 @@ pub async fn report_command(
     .await?;
     txn.commit().await?;
     to_command(row)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_player_id_is_substituted_only_when_it_fits_its_kind() {
+        use PlayerIdKind::*;
+        let fits = |k, id: &str| player_id_fits(k, None, id);
+        assert!(fits(Plain, "steam-7") && fits(Plain, "cus_01JD5ZQ3XK4M6P8R9S2T3V4W5X"));
+        for bad in ["a b", "x;op me", "x\nsay hi", "\"q\"", "", &"a".repeat(65)] {
+            assert!(!fits(Plain, bad), "{bad:?}");
+        }
+        assert!(fits(SteamId64, "76561198000000042"));
+        for bad in [
+            "7656119800000004",
+            "76561198000000042 ",
+            "86561198000000042",
+            "7656119800000004x",
+        ] {
+            assert!(!fits(SteamId64, bad), "{bad:?}");
+        }
+        assert!(fits(Minecraft, "Notch") && fits(Minecraft, "jeb_"));
+        assert!(fits(Minecraft, "069a79f444e94726a5befca90e38aaf5"));
+        assert!(fits(Minecraft, "069a79f4-44e9-4726-a5be-fca90e38aaf5"));
+        for bad in [
+            "ab",
+            "seventeen_letters",
+            "no-dash",
+            "069a79f4-44e9-4726-a5be-fca90e38aaf",
+        ] {
+            assert!(!fits(Minecraft, bad), "{bad:?}");
+        }
+        // A pattern matches the whole id, never a part of it.
+        let p = Some("[A-Z]{2}[0-9]{4}");
+        assert!(player_id_fits(Pattern, p, "AB1234"));
+        assert!(!player_id_fits(Pattern, p, "AB1234; op me"));
+        assert!(
+            !player_id_fits(Pattern, Some(".*"), "x\u{0}y"),
+            "never a control character"
+        );
+        assert!(player_id_regex("(").is_err());
+        assert!(
+            player_id_regex("a{1000}{1000}").is_err(),
+            "too big to build"
+        );
+    }
 }

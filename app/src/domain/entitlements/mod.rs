@@ -10,6 +10,7 @@ mod downloads;
 mod license_keys;
 
 use commands::*;
+pub(crate) use commands::{check_player_ids, player_id_regex};
 pub use commands::{pending_commands, report_command};
 pub(crate) use downloads::download_link;
 pub use downloads::{DOWNLOAD_LINK_TTL, create_download_link, resolve_download};
@@ -35,7 +36,7 @@ use crate::types::entitlement::{
     EntitlementRevoke, EntitlementSource, EntitlementStatus, GameCommand, LicenseKeyReveal,
 };
 use crate::types::portal::PortalItem;
-use crate::types::product::{Benefit, BenefitKind};
+use crate::types::product::{Benefit, BenefitKind, PlayerIdKind};
 use crate::types::{
     CommandId, CustomerId, Entitlement, EntitlementId, OrderId, Scope, SubscriptionId, WorkspaceId,
 };

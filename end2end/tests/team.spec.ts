@@ -1,0 +1,126 @@
+import AxeBuilder from '@axe-core/playwright';
+import type { Page } from '@playwright/test';
+import { test, expect } from './fixtures';
+import { logIn } from './helpers';
+import { waitForMail } from './mail';
+
+// Settings → Team and API keys as a merchant uses them: an owner invites a colleague, the
+// invitation arrives through the real SMTP sink, the colleague accepts it in their own browser
+// and works with the role given; a key made in the dashboard answers REST calls until it is
+// revoked, then the next call is a 401.
+
+async function settled(page: Page) {
+  await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
+  await expect(page.getByText(/^Loading/)).toHaveCount(0);
+}
+
+async function violations(page: Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
+  return result.violations.map(
+    (v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+  );
+}
+
+test('an owner invites a colleague, who accepts from the email and works with the role given', async ({ page, browser }) => {
+  const colleague = `colleague-${Date.now()}@example.com`;
+  await logIn(page);
+  await expect(page).toHaveURL(/\/dashboard\/customers$/);
+  await page.goto('/dashboard/settings');
+  await settled(page);
+  expect(await violations(page), 'settings page').toEqual([]);
+
+  await page.getByRole('button', { name: 'Invite member' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Email').fill(colleague);
+  await dialog.getByLabel('Role').selectOption('support');
+  expect(await violations(page), 'invite dialog').toEqual([]);
+  await dialog.getByRole('button', { name: 'Send invitation' }).click();
+  await expect(page.getByRole('status').filter({ hasText: `Invitation sent to ${colleague}` })).toBeVisible();
+  await expect(page.locator(`[data-invitation="${colleague}"]`)).toContainText('Support');
+
+  const mail = await waitForMail(colleague, /invited to/);
+  const link = (mail.text ?? '').match(/https?:\/\/\S+\/invite\/\S+/)?.[0];
+  expect(link, mail.text).toBeTruthy();
+
+  // The colleague, in a browser of their own.
+  const theirs = await browser.newContext();
+  try {
+    const them = await theirs.newPage();
+    await them.goto(link!);
+    await settled(them);
+    await expect(them.getByTestId('invitation')).toContainText('as support');
+    expect(await violations(them), 'invitation page').toEqual([]);
+    await them.getByLabel('Choose a password').fill('short');
+    await them.getByRole('button', { name: 'Accept and sign in' }).click();
+    await expect(them.getByRole('alert')).toContainText('at least 10 characters');
+    await them.getByLabel('Choose a password').fill('a colleague password');
+    await them.getByRole('button', { name: 'Accept and sign in' }).click();
+    await expect(them).toHaveURL(/\/dashboard\/customers$/);
+    await expect(them.getByTestId('user-email')).toHaveText(colleague);
+
+    await them.goto('/dashboard/settings');
+    await settled(them);
+    const me = them.locator(`[data-member="${colleague}"]`);
+    await expect(me).toContainText('You');
+    await expect(me.getByTestId('member-role')).toHaveText('Support');
+    // Support neither invites nor manages keys.
+    await expect(them.getByRole('button', { name: 'Invite member' })).toHaveCount(0);
+    await expect(them.getByText('Only admins and owners manage API keys.')).toBeVisible();
+
+    // The link worked once.
+    await them.goto(link!);
+    await settled(them);
+    await expect(them.getByRole('alert')).toContainText('expired or was already used');
+  } finally {
+    await theirs.close();
+  }
+
+  // The owner sees the new member with the role given, and no invitation left.
+  await page.reload();
+  await settled(page);
+  await expect(page.getByLabel(`Role of ${colleague}`)).toHaveValue('support');
+  await expect(page.locator(`[data-invitation="${colleague}"]`)).toHaveCount(0);
+});
+
+test('a key made in the dashboard answers REST calls until it is revoked', async ({ page, request, baseURL }) => {
+  const name = `Back end ${Date.now()}`;
+  await logIn(page);
+  await expect(page).toHaveURL(/\/dashboard\/customers$/);
+  await page.goto('/dashboard/settings');
+  await settled(page);
+
+  await page.getByRole('button', { name: 'Create key' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Name').fill(name);
+  await dialog.getByRole('button', { name: 'Create key' }).click();
+  const secretBox = page.getByTestId('api-key-secret');
+  await expect(secretBox).toBeVisible();
+  const secret = (await secretBox.locator('code').textContent())!.trim();
+  expect(secret).toMatch(/^pat_sk_\w{40}$/);
+
+  const row = page.locator(`tr[data-key="${name}"]`);
+  await expect(row).toContainText('customers:read');
+  await expect(row).toContainText(secret.slice(0, 13));
+  await expect(row).toContainText('demo@northwind.example');
+  await expect(row).toContainText('Never');
+
+  // Used as a back end would, with the secret as a bearer token.
+  const call = () => request.get(`${baseURL}/api/v1/customers?limit=1`, { headers: { Authorization: `Bearer ${secret}` } });
+  const ok = await call();
+  expect(ok.status(), await ok.text()).toBe(200);
+  expect((await ok.json()).object).toBe('list');
+  await page.reload();
+  await settled(page);
+  await expect(row).not.toContainText('Never');
+
+  await row.getByRole('button', { name: 'Revoke' }).click();
+  await expect(page.getByRole('dialog')).toContainText(`Revoke ${name}?`);
+  await page.getByRole('dialog').getByRole('button', { name: 'Revoke key' }).click();
+  await expect(row).toHaveCount(0);
+
+  const refused = await call();
+  expect(refused.status()).toBe(401);
+  expect((await refused.json()).error.code).toBe('api_key_invalid');
+});
