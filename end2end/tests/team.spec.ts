@@ -3,6 +3,7 @@ import type { Page } from '@playwright/test';
 import { test, expect } from './fixtures';
 import { logIn } from './helpers';
 import { waitForMail } from './mail';
+import { LIST_EMAIL, LIST_PASSWORD } from '../global-setup';
 
 // Settings → Team and API keys as a merchant uses them: an owner invites a colleague, the
 // invitation arrives through the real SMTP sink, the colleague accepts it in their own browser
@@ -123,4 +124,43 @@ test('a key made in the dashboard answers REST calls until it is revoked', async
   const refused = await call();
   expect(refused.status()).toBe(401);
   expect((await refused.json()).error.code).toBe('api_key_invalid');
+});
+
+test('someone already on Patron joins with their own password and switches workspaces from the top bar', async ({ page, browser }) => {
+  await logIn(page);
+  await expect(page).toHaveURL(/\/dashboard\/customers$/);
+  await page.goto('/dashboard/settings');
+  await settled(page);
+  await page.getByRole('button', { name: 'Invite member' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Email').fill(LIST_EMAIL);
+  await dialog.getByLabel('Role').selectOption('viewer');
+  await dialog.getByRole('button', { name: 'Send invitation' }).click();
+  await expect(page.getByRole('status').filter({ hasText: `Invitation sent to ${LIST_EMAIL}` })).toBeVisible();
+  const mail = await waitForMail(LIST_EMAIL, /invited to/);
+  const link = (mail.text ?? '').match(/https?:\/\/\S+\/invite\/\S+/)![0];
+
+  const theirs = await browser.newContext();
+  try {
+    const them = await theirs.newPage();
+    await them.goto(link);
+    await settled(them);
+    await them.getByLabel('Your password').fill('not their password');
+    await them.getByRole('button', { name: 'Accept and sign in' }).click();
+    await expect(them.getByRole('alert')).toContainText(`not the password of ${LIST_EMAIL}`);
+    await them.getByLabel('Your password').fill(LIST_PASSWORD);
+    await them.getByRole('button', { name: 'Accept and sign in' }).click();
+    await expect(them).toHaveURL(/\/dashboard\/customers$/);
+    await settled(them);
+    // Signed in where they were invited; their own workspace is one choice away.
+    const switcher = them.getByLabel('Workspace');
+    await expect(switcher).toHaveValue(/^ws_/);
+    await expect(them.getByTestId('workspace-name')).toHaveText('Northwind Games');
+    await switcher.selectOption({ label: 'Listing Labs (owner)' });
+    await expect(them.getByTestId('workspace-name')).toHaveText('Listing Labs');
+    await settled(them);
+    await expect(them.getByLabel('Workspace').locator('option:checked')).toHaveText('Listing Labs (owner)');
+  } finally {
+    await theirs.close();
+  }
 });

@@ -6,12 +6,11 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 use serde_json::json;
 
 use crate::db::entities::{api_key, user};
-use crate::types::activity::TargetKind;
 use crate::types::team::{ApiKeyCreated, ApiKeySummary};
 use crate::types::{ApiKeyId, Scope, UserId, WorkspaceId};
 
 use super::actor::{Actor, Caller};
-use super::audit::{self, Change};
+use super::audit;
 use super::secrets::{random_token, sha256_hex};
 use super::{DomainError, Services};
 
@@ -237,17 +236,12 @@ async fn record(
     action: &str,
     key: &api_key::Model,
 ) -> Result<(), DomainError> {
-    audit::record(
+    audit::record_workspace(
         &svc.db,
         svc,
         caller,
-        Change {
-            action,
-            target_type: TargetKind::Workspace,
-            target_id: caller.workspace_id.as_str(),
-            customer_id: None,
-            changes: json!({"api_key": {"before": null, "after": key.id.as_str()}, "name": {"before": null, "after": key.name}, "scopes": {"before": null, "after": key.scopes}}),
-        },
+        action,
+        json!({"api_key": {"before": null, "after": key.id.as_str()}, "name": {"before": null, "after": key.name}, "scopes": {"before": null, "after": key.scopes}}),
     )
     .await?;
     Ok(())

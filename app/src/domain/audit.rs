@@ -87,6 +87,29 @@ pub async fn record<C: ConnectionTrait>(
         .ok_or_else(|| DomainError::internal("no event id for a recorded change"))
 }
 
+/// Appends one event about the workspace itself (its team, its keys) on `conn`.
+pub(crate) async fn record_workspace<C: ConnectionTrait>(
+    conn: &C,
+    svc: &Services,
+    caller: &Caller,
+    action: &str,
+    changes: Value,
+) -> Result<EventId, DomainError> {
+    record(
+        conn,
+        svc,
+        caller,
+        Change {
+            action,
+            target_type: TargetKind::Workspace,
+            target_id: caller.workspace_id.as_str(),
+            customer_id: None,
+            changes,
+        },
+    )
+    .await
+}
+
 /// The events table, as [`record_many`] writes it.
 static EVENTS: Table = Table {
     name: "events",

@@ -16,13 +16,12 @@ use serde_json::json;
 
 use crate::db::entities::email::EmailKind;
 use crate::db::entities::{invitation, membership, session, user};
-use crate::types::activity::TargetKind;
 use crate::types::team::{Invitation, InvitationPreview, Member, Team};
 use crate::types::{ErrorCode, InvitationId, Role, Scope, UserId, WorkspaceId};
 
 use super::accounts::{self, Device, PASSWORD_MIN};
 use super::actor::{Actor, Caller};
-use super::audit::{self, Change};
+use super::audit;
 use super::outbox::{self, NewEmail};
 use super::secrets::{hash_password_async, random_token, sha256_hex, verify_password_async};
 use super::validate::normalise_email;
@@ -195,19 +194,7 @@ pub async fn invite(
         },
     )
     .await?;
-    audit::record(
-        &txn,
-        svc,
-        caller,
-        Change {
-            action: "member.invited",
-            target_type: TargetKind::Workspace,
-            target_id: caller.workspace_id.as_str(),
-            customer_id: None,
-            changes: json!({"invitation": {"before": null, "after": id.as_str()}, "role": {"before": null, "after": role}}),
-        },
-    )
-    .await?;
+    audit::record_workspace(&txn, svc, caller, "member.invited", json!({"invitation": {"before": null, "after": id.as_str()}, "role": {"before": null, "after": role}})).await?;
     txn.commit().await?;
     Ok(Invitation {
         id: row.id,
@@ -257,9 +244,34 @@ async fn live_invitation(svc: &Services, token: &str) -> Result<invitation::Mode
     Ok(row)
 }
 
+/// Runs `work` for an unauthenticated caller at `ip` against the login's per-address
+/// allowance: a failure (an unknown link, a wrong password) uses it up, a success gives back.
+async fn limited<T>(
+    svc: &Services,
+    ip: Option<&str>,
+    work: impl Future<Output = Result<T, DomainError>>,
+) -> Result<T, DomainError> {
+    if let Some(ip) = ip {
+        rate_limit::take(&svc.db, svc, &rate_limit::LOGIN_IP, ip).await?;
+    }
+    let out = work.await?;
+    if let Some(ip) = ip {
+        rate_limit::give_back(&svc.db, &rate_limit::LOGIN_IP, ip).await?;
+    }
+    Ok(out)
+}
+
 /// What an invitation link opens: the workspace, the address, the role, and whether the person
 /// has an account already.
-pub async fn preview(svc: &Services, token: &str) -> Result<InvitationPreview, DomainError> {
+pub async fn preview(
+    svc: &Services,
+    token: &str,
+    ip: Option<&str>,
+) -> Result<InvitationPreview, DomainError> {
+    limited(svc, ip, preview_unlimited(svc, token)).await
+}
+
+async fn preview_unlimited(svc: &Services, token: &str) -> Result<InvitationPreview, DomainError> {
     let row = live_invitation(svc, token).await?;
     let ws = super::workspaces::get_workspace(&svc.db, &row.workspace_id).await?;
     let has_account = user::Entity::find()
@@ -280,6 +292,21 @@ pub async fn preview(svc: &Services, token: &str) -> Result<InvitationPreview, D
 /// there. Returns the new session's cookie token. The link works once, even when two tabs
 /// accept at the same moment.
 pub async fn accept(
+    svc: &Services,
+    token: &str,
+    password: &str,
+    device: Device,
+) -> Result<(String, WorkspaceId), DomainError> {
+    let ip = device.ip.clone();
+    limited(
+        svc,
+        ip.as_deref(),
+        accept_unlimited(svc, token, password, device),
+    )
+    .await
+}
+
+async fn accept_unlimited(
     svc: &Services,
     token: &str,
     password: &str,
@@ -365,19 +392,7 @@ pub async fn accept(
         },
         ip: device.ip.clone(),
     };
-    audit::record(
-        &txn,
-        svc,
-        &caller,
-        Change {
-            action: "member.joined",
-            target_type: TargetKind::Workspace,
-            target_id: row.workspace_id.as_str(),
-            customer_id: None,
-            changes: json!({"invitation": {"before": null, "after": row.id.as_str()}, "role": {"before": null, "after": row.role}}),
-        },
-    )
-    .await?;
+    audit::record_workspace(&txn, svc, &caller, "member.joined", json!({"invitation": {"before": null, "after": row.id.as_str()}, "role": {"before": null, "after": row.role}})).await?;
     let (token, _) = accounts::open_session(&txn, svc, &user_id, &row.workspace_id, device).await?;
     txn.commit().await?;
     Ok((token, row.workspace_id))
@@ -409,19 +424,7 @@ pub async fn change_role(
     active.role = Set(role);
     active.update(&txn).await?;
     end_sessions_in(&txn, &caller.workspace_id, user_id).await?;
-    audit::record(
-        &txn,
-        svc,
-        caller,
-        Change {
-            action: "member.role_changed",
-            target_type: TargetKind::Workspace,
-            target_id: caller.workspace_id.as_str(),
-            customer_id: None,
-            changes: json!({"member": {"before": null, "after": user_id.as_str()}, "role": {"before": before, "after": role}}),
-        },
-    )
-    .await?;
+    audit::record_workspace(&txn, svc, caller, "member.role_changed", json!({"member": {"before": null, "after": user_id.as_str()}, "role": {"before": before, "after": role}})).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -451,19 +454,7 @@ pub async fn remove_member(
         .exec(&txn)
         .await?;
     end_sessions_in(&txn, &caller.workspace_id, user_id).await?;
-    audit::record(
-        &txn,
-        svc,
-        caller,
-        Change {
-            action: "member.removed",
-            target_type: TargetKind::Workspace,
-            target_id: caller.workspace_id.as_str(),
-            customer_id: None,
-            changes: json!({"member": {"before": user_id.as_str(), "after": null}, "role": {"before": role, "after": null}}),
-        },
-    )
-    .await?;
+    audit::record_workspace(&txn, svc, caller, "member.removed", json!({"member": {"before": user_id.as_str(), "after": null}, "role": {"before": role, "after": null}})).await?;
     txn.commit().await?;
     Ok(())
 }

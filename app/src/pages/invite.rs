@@ -7,7 +7,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::components::alert::Alert;
 use crate::components::dialog::error_text;
-use crate::components::hydration::use_hydrated;
+use crate::pages::login::AuthCard;
 use crate::server_fns::team::{AcceptInvitation, preview_invitation};
 use crate::types::AppError;
 use crate::types::team::InvitationPreview;
@@ -18,7 +18,6 @@ pub fn InvitePage() -> impl IntoView {
     let params = use_params_map();
     let token = move || params.read().get("token").unwrap_or_default();
     let preview = Resource::new(token, preview_invitation);
-    let hydrated = use_hydrated();
     let body = move || {
         Suspend::new(async move {
             match preview.await {
@@ -33,22 +32,11 @@ pub fn InvitePage() -> impl IntoView {
     };
     view! {
         <Title text="Join a team" />
-        <main
-            class="grid min-h-screen place-items-center bg-slate-50 px-6"
-            data-hydrated=move || hydrated.get().then_some("true")
-        >
-            <div class="w-full max-w-sm rounded-xl border border-slate-200 bg-white p-8 shadow-sm">
-                <div class="mb-6 flex items-center gap-2">
-                    <span class="grid size-8 place-items-center rounded-md bg-indigo-600 font-semibold text-white">
-                        "P"
-                    </span>
-                    <h1 class="text-lg font-semibold tracking-tight">"Join a team on Patron"</h1>
-                </div>
-                <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
-                    {body}
-                </Suspense>
-            </div>
-        </main>
+        <AuthCard heading="Join a team on Patron">
+            <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
+                {body}
+            </Suspense>
+        </AuthCard>
     }
 }
 

@@ -173,7 +173,8 @@ pub async fn preview_invitation(token: String) -> Result<InvitationPreview, AppE
     let run = async {
         super::ctx::require_same_origin().await?;
         let svc = super::ctx::services()?;
-        Ok(crate::domain::team::preview(&svc, &token).await?)
+        let ip = super::ctx::client_ip().await;
+        Ok(crate::domain::team::preview(&svc, &token, ip.as_deref()).await?)
     };
     super::ctx::with_status(run.await)
 }

@@ -186,7 +186,7 @@ async fn an_invitation_works_once_with_its_role_for_seven_days(engine: Engine) {
         .unwrap();
     let token = invite_token(&app, "new@example.com").await;
 
-    let preview = team::preview(&app.svc, &token).await.unwrap();
+    let preview = team::preview(&app.svc, &token, None).await.unwrap();
     assert_eq!(
         (preview.email.as_str(), preview.role, preview.has_account),
         ("new@example.com", Role::Support, false)
@@ -228,7 +228,7 @@ async fn an_invitation_works_once_with_its_role_for_seven_days(engine: Engine) {
         1
     );
     app.clock.advance(Duration::days(7) + Duration::minutes(1));
-    let expired = team::preview(&app.svc, &late_token).await;
+    let expired = team::preview(&app.svc, &late_token, None).await;
     assert_eq!(conflict_code(expired.unwrap_err()), ErrorCode::LinkExpired);
     assert!(
         team::team(&app.svc, &owner)
@@ -237,6 +237,19 @@ async fn an_invitation_works_once_with_its_role_for_seven_days(engine: Engine) {
             .invitations
             .is_empty()
     );
+
+    // Guessing links from one address runs into the login's per-address limit.
+    let ip = Some("198.51.100.9");
+    for _ in 0..app::domain::rate_limit::LOGIN_IP.limit {
+        assert!(matches!(
+            team::preview(&app.svc, "no-such-token", ip).await,
+            Err(DomainError::NotFound { .. })
+        ));
+    }
+    assert!(matches!(
+        team::preview(&app.svc, "no-such-token", ip).await,
+        Err(DomainError::RateLimited { .. })
+    ));
     app.cleanup().await;
 }
 
@@ -260,7 +273,12 @@ async fn someone_with_an_account_confirms_and_switches_workspaces(engine: Engine
         .await
         .unwrap();
     let token = invite_token(&app, "multi@example.com").await;
-    assert!(team::preview(&app.svc, &token).await.unwrap().has_account);
+    assert!(
+        team::preview(&app.svc, &token, None)
+            .await
+            .unwrap()
+            .has_account
+    );
     // Their own password, not a new one.
     assert!(matches!(
         team::accept(&app.svc, &token, "another long password", Device::default()).await,
