@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod dashboard_guard;
 pub mod export;
+pub mod files;
 pub mod health;
 pub mod import_cli;
 pub mod jobs;

@@ -112,13 +112,14 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// A signed download link: redirects to the file while the link and the entitlement hold.
+/// A signed download link: streams the file while the link and the entitlement hold (its
+/// own address is never handed out).
 async fn download(
     axum::extract::State(state): axum::extract::State<AppState>,
     axum::extract::Path(token): axum::extract::Path<String>,
-) -> Result<Redirect, api::error::ApiError> {
-    let url = app::domain::entitlements::resolve_download(&state.services, &token).await?;
-    Ok(Redirect::temporary(&url))
+) -> Result<axum::response::Response, api::error::ApiError> {
+    let target = app::domain::entitlements::resolve_download(&state.services, &token).await?;
+    state.files.stream(&target).await
 }
 
 async fn to_customers() -> Redirect {

@@ -71,16 +71,18 @@ pub async fn serve(
     let hooks =
         app::domain::webhooks::AllowHosts::parse(args.webhook_allow_hosts.as_deref().unwrap_or(""))
             .map_err(|e| anyhow::anyhow!("PATRON_WEBHOOK_ALLOW_HOSTS: {e}"))?;
+    let services = Services::new(db.clone())
+        .with_public_url(&settings.public_url_or(&local.to_string()))
+        .with_webhook_hosts(hooks)
+        .with_client_ip_header(args.client_ip_header.clone())
+        .with_api_rate_limit(
+            args.api_rate_limit
+                .unwrap_or(app::domain::rate_limit::API_KEY.limit),
+        );
     let state = AppState {
         leptos_options,
-        services: Services::new(db.clone())
-            .with_public_url(&settings.public_url_or(&local.to_string()))
-            .with_webhook_hosts(hooks)
-            .with_client_ip_header(args.client_ip_header.clone())
-            .with_api_rate_limit(
-                args.api_rate_limit
-                    .unwrap_or(app::domain::rate_limit::API_KEY.limit),
-            ),
+        files: crate::files::FileFetcher::new(services.webhook_hosts.clone())?,
+        services,
     };
     let sender = crate::webhooks::HttpSender::new(state.services.webhook_hosts.clone())?;
     // Listen for SIGTERM before announcing the address: a stop right after start must still be

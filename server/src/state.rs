@@ -11,4 +11,6 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// Database and clock, as the domain needs them.
     pub services: Services,
+    /// Fetches download files, to stream them behind their signed links.
+    pub files: crate::files::FileFetcher,
 }

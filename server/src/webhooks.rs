@@ -14,10 +14,11 @@ use reqwest::redirect::Policy;
 /// An attempt's limit, connecting included.
 pub const TIMEOUT: Duration = Duration::from_secs(15);
 
-/// Resolves with the system resolver and keeps only the addresses the guard allows.
+/// Resolves with the system resolver and keeps only the addresses the guard allows (also
+/// used for fetching download files).
 #[derive(Debug)]
-struct GuardedResolver {
-    allow: Arc<AllowHosts>,
+pub(crate) struct GuardedResolver {
+    pub(crate) allow: Arc<AllowHosts>,
 }
 
 impl Resolve for GuardedResolver {

@@ -355,6 +355,7 @@ async fn seed_history(svc: &Services, system: &Caller) -> Result<(), DomainError
                 customer_id: Some(fraud.customer.id.clone()),
                 revoke_items: false,
                 cancel_subscriptions: false,
+                confirm_wide_ranges: false,
             },
         )
         .await?;

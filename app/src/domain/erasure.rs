@@ -296,7 +296,9 @@ async fn erase_in(
     }
     for d in &details {
         if matches!(d.kind, PaymentDetailKind::Email | PaymentDetailKind::Ip) {
+            // An email's value is its mailbox; its label is the address as typed.
             personal.strong(Some(&d.value));
+            personal.strong(Some(&d.label));
         }
     }
     for e in &entitlements {

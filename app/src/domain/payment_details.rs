@@ -46,9 +46,10 @@ pub(crate) fn of_payment(
         });
     }
     if let Some(e) = email {
+        // The mailbox, as bans compare: `Ann.Lee+shop@gmail.com` is `annlee@gmail.com`.
         out.push(Detail {
             kind: PaymentDetailKind::Email,
-            value: e.to_owned(),
+            value: super::bans::canonical_email(e),
             label: e.to_owned(),
         });
     }
@@ -81,13 +82,17 @@ pub(crate) async fn refuse_blocked<C: ConnectionTrait>(
                 .add(pd::Column::Value.eq(d.value.as_str())),
         );
         if matches!(d.kind, PaymentDetailKind::Email | PaymentDetailKind::Ip) {
-            any = any.add(Condition::all().add(pd::Column::Kind.eq(d.kind)).add(
-                pd::Column::Value.eq(super::erasure::keyed_hash(
-                    &key,
-                    d.kind.as_str(),
-                    d.value.trim(),
-                )),
-            ));
+            // An email erased before details were kept as mailboxes was hashed as typed.
+            let mut forms = vec![d.value.trim().to_owned()];
+            if d.kind == PaymentDetailKind::Email {
+                forms.push(d.label.trim().to_lowercase());
+                forms.dedup();
+            }
+            for form in forms {
+                any = any.add(Condition::all().add(pd::Column::Kind.eq(d.kind)).add(
+                    pd::Column::Value.eq(super::erasure::keyed_hash(&key, d.kind.as_str(), &form)),
+                ));
+            }
         }
     }
     let blocked = pd::Entity::find()

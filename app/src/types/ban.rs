@@ -102,6 +102,10 @@ pub struct BanCreate {
     /// Also cancel, now, the live subscriptions of every customer the ban matches now.
     #[serde(default)]
     pub cancel_subscriptions: bool,
+    /// Confirms an IP range wider than /16 (IPv4) or /32 (IPv6): without it such a range is
+    /// refused, since it can shut out a whole provider's customers.
+    #[serde(default)]
+    pub confirm_wide_ranges: bool,
 }
 
 /// Changes to a ban: only the fields given change.
@@ -126,6 +130,9 @@ pub struct BanUpdate {
     /// The `version` you read: refused with 409 if the ban changed since.
     #[serde(default)]
     pub version: Option<i64>,
+    /// Confirms an IP range wider than /16 (IPv4) or /32 (IPv6) in `identities`.
+    #[serde(default)]
+    pub confirm_wide_ranges: bool,
 }
 
 /// Identities to preview before saving a ban.

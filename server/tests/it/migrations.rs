@@ -134,4 +134,112 @@ async fn search_texts_lose_their_ids_and_keep_the_rest(engine: Engine) {
     t.cleanup().await;
 }
 
-on_both_engines!(search_texts_lose_their_ids_and_keep_the_rest);
+async fn email_details_become_mailboxes_and_duplicates_merge(engine: Engine) {
+    use app::domain::actor::Caller;
+    use app::domain::{Services, customers, workspaces};
+    use app::types::customer::CustomerCreate;
+
+    let t = TestDb::empty(engine).await;
+    let before = Migrator::migrations()
+        .iter()
+        .position(|m| m.name() == "m20261206_000018_email_details_as_mailboxes")
+        .unwrap() as u32;
+    Migrator::up(&t.db, Some(before)).await.unwrap();
+    let svc = Services::new(t.db.clone());
+    let ws = workspaces::create_workspace(
+        &svc,
+        workspaces::NewWorkspace {
+            name: "Shop".into(),
+            default_currency: "EUR".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let caller = Caller::system(ws.id.clone());
+    let customer = |name: &str| {
+        let (svc, caller) = (svc.clone(), caller.clone());
+        let name = name.to_owned();
+        async move {
+            customers::create_customer(
+                &svc,
+                &caller,
+                CustomerCreate {
+                    name: Some(name),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .id
+        }
+    };
+    let (ann, bob) = (customer("Ann").await, customer("Bob").await);
+    let backend = t.db.get_database_backend();
+    let now = chrono::Utc::now();
+    // As versions before 18 wrote them: the address as typed, lower-cased.
+    let rows = [
+        ("pd_1", &ann, "ann.lee+shop@gmail.com", "blocked"),
+        ("pd_2", &ann, "annlee@gmail.com", "active"),
+        ("pd_3", &bob, "b.o.b@googlemail.com", "active"),
+        ("pd_4", &bob, "bob+x@example.com", "active"),
+        ("pd_5", &bob, "carol.king@example.com", "active"),
+    ];
+    for (id, cus, email, status) in rows {
+        t.db.execute_raw(Statement::from_sql_and_values(
+            backend,
+            "INSERT INTO payment_details (id, workspace_id, customer_id, kind, value, label, status, \
+             first_seen_at, last_seen_at, blocked_at) VALUES ($1, $2, $3, 'email', $4, $4, $5, $6, $6, $7)",
+            [
+                id.into(),
+                ws.id.as_str().into(),
+                cus.as_str().into(),
+                email.into(),
+                status.into(),
+                now.into(),
+                (status == "blocked").then_some(now).into(),
+            ],
+        ))
+        .await
+        .unwrap();
+    }
+
+    Migrator::up(&t.db, None).await.unwrap();
+    let found: Vec<(String, String, String, String)> =
+        t.db.query_all_raw(Statement::from_string(
+            backend,
+            "SELECT id, value, label, status FROM payment_details ORDER BY id",
+        ))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| {
+            let get = |i| r.try_get_by_index::<String>(i).unwrap();
+            (get(0), get(1), get(2), get(3))
+        })
+        .collect();
+    let owned = |a: &str, b: &str, c: &str, d: &str| {
+        (a.to_owned(), b.to_owned(), c.to_owned(), d.to_owned())
+    };
+    assert_eq!(
+        found,
+        [
+            // Ann's two addresses are one mailbox: one row, blocked as one of them was.
+            owned("pd_2", "annlee@gmail.com", "annlee@gmail.com", "blocked"),
+            owned("pd_3", "bob@gmail.com", "b.o.b@googlemail.com", "active"),
+            // Other providers keep dots and plus-tags: they may be other mailboxes.
+            owned("pd_4", "bob+x@example.com", "bob+x@example.com", "active"),
+            owned(
+                "pd_5",
+                "carol.king@example.com",
+                "carol.king@example.com",
+                "active"
+            ),
+        ]
+    );
+    t.cleanup().await;
+}
+
+on_both_engines!(
+    search_texts_lose_their_ids_and_keep_the_rest,
+    email_details_become_mailboxes_and_duplicates_merge,
+);

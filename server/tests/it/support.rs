@@ -196,6 +196,7 @@ impl TestServer {
             .build();
         let app = server::router::router(AppState {
             leptos_options,
+            files: server::files::FileFetcher::new(services.webhook_hosts.clone()).unwrap(),
             services: services.clone(),
         });
         let handle = tokio::spawn(async move {

@@ -20,6 +20,7 @@ mod m20261204_000014_erasure;
 mod m20261204_000015_merges;
 mod m20261205_000016_search_without_ids;
 mod m20261206_000017_team;
+mod m20261206_000018_email_details_as_mailboxes;
 
 /// Every migration in order; `server migrate` and the embedded default's start apply them.
 #[derive(Debug)]
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000015_merges::Migration),
             Box::new(m20261205_000016_search_without_ids::Migration),
             Box::new(m20261206_000017_team::Migration),
+            Box::new(m20261206_000018_email_details_as_mailboxes::Migration),
         ]
     }
 }

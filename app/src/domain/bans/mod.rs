@@ -195,6 +195,7 @@ pub async fn create_ban(
     let reason = reason(&input.reason)?;
     let expires_at = expiry(input.expires_at, now)?;
     let identities = normalise_all(&input.identities)?;
+    identity::refuse_wide_ranges(&identities, input.confirm_wide_ranges)?;
     if let Some(c) = &input.customer_id {
         customers::get_customer(svc, caller, c)
             .await
@@ -292,6 +293,9 @@ pub async fn update_ban(
     }
     let new_expiry = expiry(patch.expires_at, now)?;
     let new_identities = patch.identities.as_deref().map(normalise_all).transpose()?;
+    if let Some(ids) = &new_identities {
+        identity::refuse_wide_ranges(ids, patch.confirm_wide_ranges)?;
+    }
     let ws = &caller.workspace_id;
     let txn = svc.write_txn().await?;
     let row = find_row(&txn, caller, id).await?;

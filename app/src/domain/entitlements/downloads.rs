@@ -45,9 +45,19 @@ pub(crate) async fn download_link(
     })
 }
 
-/// Checks a download token and returns the file's address: only while the link has not
-/// expired, its signature holds, and the entitlement is still active.
-pub async fn resolve_download(svc: &Services, token: &str) -> Result<String, DomainError> {
+/// The file a valid download link leads to. Its address stays inside Patron: the server
+/// fetches it and streams it to the customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DownloadTarget {
+    /// Where the merchant keeps the file.
+    pub url: String,
+    /// The name the customer's browser saves it as.
+    pub file_name: String,
+}
+
+/// Checks a download token and returns the file: only while the link has not expired, its
+/// signature holds, and the entitlement is still active.
+pub async fn resolve_download(svc: &Services, token: &str) -> Result<DownloadTarget, DomainError> {
     let gone = DomainError::NotFound {
         what: "download link",
     };
@@ -84,7 +94,7 @@ pub async fn resolve_download(svc: &Services, token: &str) -> Result<String, Dom
         });
     }
     match stored_json::<Benefit>(&row.benefit)? {
-        Benefit::FileDownload { url, .. } => Ok(url),
+        Benefit::FileDownload { url, file_name } => Ok(DownloadTarget { url, file_name }),
         _ => Err(gone),
     }
 }

@@ -13,7 +13,7 @@ use commands::*;
 pub(crate) use commands::{check_player_ids, player_id_regex};
 pub use commands::{pending_commands, report_command};
 pub(crate) use downloads::download_link;
-pub use downloads::{DOWNLOAD_LINK_TTL, create_download_link, resolve_download};
+pub use downloads::{DOWNLOAD_LINK_TTL, DownloadTarget, create_download_link, resolve_download};
 pub(crate) use license_keys::reveal;
 use license_keys::*;
 pub use license_keys::{mask_license_key, reveal_license_key};

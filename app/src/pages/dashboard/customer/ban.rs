@@ -56,6 +56,22 @@ fn kind_label(k: BanIdentityKind) -> &'static str {
 }
 
 /// The end of a picked day (UTC): a ban "until the 30th" holds through the 30th.
+/// Whether an IP identity is a range wider than /16 (IPv4) or /32 (IPv6), which the server
+/// takes only when confirmed.
+fn wide_range(value: &str) -> bool {
+    let Some((addr, len)) = value.split_once('/') else {
+        return false;
+    };
+    let Ok(len) = len.trim().parse::<u8>() else {
+        return false;
+    };
+    if addr.contains(':') {
+        len < 32
+    } else {
+        len < 16
+    }
+}
+
 fn end_of(day: &str) -> Option<DateTime<Utc>> {
     NaiveDate::parse_from_str(day, "%Y-%m-%d")
         .ok()
@@ -72,6 +88,8 @@ fn BanForm(
     /// `YYYY-MM-DD`, or empty for permanent.
     until: RwSignal<String>,
     permanent: RwSignal<bool>,
+    /// Ticked to confirm a range wider than /16 (IPv4) or /32 (IPv6).
+    confirm_wide: RwSignal<bool>,
 ) -> impl IntoView {
     let extra = RwSignal::new(String::new());
     let extra_error = RwSignal::new(None::<String>);
@@ -223,6 +241,30 @@ fn BanForm(
             </div>
             <ErrorNote error=extra_error.into() />
         </fieldset>
+        {move || {
+            let wide: Vec<String> = chosen.with(|ids| {
+                ids.iter()
+                    .filter(|i| i.kind == BanIdentityKind::Ip && wide_range(&i.value))
+                    .map(|i| i.value.clone())
+                    .collect()
+            });
+            (!wide.is_empty()).then(|| view! {
+                <label class="flex items-start gap-2 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900">
+                    <input
+                        type="checkbox"
+                        class="mt-0.5 size-4 rounded border-amber-400"
+                        prop:checked=move || confirm_wide.get()
+                        on:change=move |ev| confirm_wide.set(event_target_checked(&ev))
+                    />
+                    <span>
+                        {format!(
+                            "Ban the whole range {}: it can shut out every customer of an internet provider.",
+                            wide.join(", "),
+                        )}
+                    </span>
+                </label>
+            })
+        }}
         <div class="rounded-md bg-slate-50 px-3 py-2" aria-live="polite">
             <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Checking whom this matches…"</p> }>
                 {preview_view}
@@ -261,6 +303,7 @@ pub fn BanDialog(open: RwSignal<bool>, customer: Customer) -> impl IntoView {
     let permanent = RwSignal::new(true);
     let revoke_items = RwSignal::new(false);
     let cancel_subscriptions = RwSignal::new(false);
+    let confirm_wide = RwSignal::new(false);
     let banning = Submission::<CreateBan>::new(move |_| {
         open.set(false);
         ctx.changed();
@@ -320,6 +363,7 @@ pub fn BanDialog(open: RwSignal<bool>, customer: Customer) -> impl IntoView {
             customer_id: Some(customer_id.clone()),
             revoke_items: revoke_items.get_untracked(),
             cancel_subscriptions: cancel_subscriptions.get_untracked(),
+            confirm_wide_ranges: confirm_wide.get_untracked(),
         };
         banning.submit(CreateBan { ban });
     });
@@ -347,7 +391,7 @@ pub fn BanDialog(open: RwSignal<bool>, customer: Customer) -> impl IntoView {
             busy_label="Banning…"
             danger=true
         >
-            <BanForm choices reason until permanent />
+            <BanForm choices reason until permanent confirm_wide />
             <fieldset class="space-y-1">
                 <legend class=LABEL>"Existing purchases stay unless you also"</legend>
                 {check(revoke_items, "Revoke active items")}
@@ -417,6 +461,7 @@ fn BanWindow(open: RwSignal<bool>, ban: Ban, customer: Customer, can_edit: bool)
             .unwrap_or_default(),
     );
     let permanent = RwSignal::new(ban.expires_at.is_none());
+    let confirm_wide = RwSignal::new(false);
     let unban_open = RwSignal::new(false);
     let saving = Submission::<UpdateBan>::new(move |_| {
         open.set(false);
@@ -455,6 +500,7 @@ fn BanWindow(open: RwSignal<bool>, ban: Ban, customer: Customer, can_edit: bool)
                 permanent: make_permanent,
                 identities: Some(identities),
                 version: Some(version),
+                confirm_wide_ranges: confirm_wide.get_untracked(),
             };
             saving.submit(UpdateBan {
                 ban_id: ban_id.clone(),
@@ -487,7 +533,7 @@ fn BanWindow(open: RwSignal<bool>, ban: Ban, customer: Customer, can_edit: bool)
                     }
                 >
                     <p class="text-xs text-slate-500">{format!("Created {created}")}</p>
-                    <BanForm choices reason until permanent />
+                    <BanForm choices reason until permanent confirm_wide />
                 </FormDialog>
             }
             .into_any()

@@ -1,0 +1,87 @@
+//! A payment detail of kind email is kept as the mailbox it reaches (as ban identities are):
+//! `Ann.Lee+shop@gmail.com` and `annlee@gmail.com` are one detail, so blocking either blocks
+//! both. Rows written before keep their address as typed; this rewrites those whose mailbox
+//! differs (only addresses at providers that ignore dots or plus-tags, or with a `+`). Where a
+//! customer already has the mailbox's row, the two become one, blocked if either was.
+//! Erased people's details are keyed hashes (no `@`) and stay as they are.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::{ConnectionTrait, Statement, Value};
+
+use crate::domain::bans::canonical_email;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+const CANDIDATES: &str = "SELECT id, workspace_id, customer_id, value, status, blocked_at \
+    FROM payment_details WHERE kind = 'email' AND value LIKE '%@%' AND (value LIKE '%+%' \
+    OR value LIKE '%@gmail.com' OR value LIKE '%@googlemail.com')";
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        let db = m.get_connection();
+        let backend = db.get_database_backend();
+        let stmt =
+            |sql: &str, values: Vec<Value>| Statement::from_sql_and_values(backend, sql, values);
+        let rows = db.query_all_raw(stmt(CANDIDATES, vec![])).await?;
+        for row in rows {
+            let id: String = row.try_get("", "id")?;
+            let workspace_id: String = row.try_get("", "workspace_id")?;
+            let customer_id: String = row.try_get("", "customer_id")?;
+            let value: String = row.try_get("", "value")?;
+            let status: String = row.try_get("", "status")?;
+            let mailbox = canonical_email(&value);
+            if mailbox == value {
+                continue;
+            }
+            let existing = db
+                .query_one_raw(stmt(
+                    "SELECT id FROM payment_details WHERE workspace_id = $1 AND customer_id = $2 \
+                     AND kind = 'email' AND value = $3",
+                    vec![
+                        workspace_id.into(),
+                        customer_id.into(),
+                        mailbox.clone().into(),
+                    ],
+                ))
+                .await?;
+            match existing {
+                Some(kept) => {
+                    let kept: String = kept.try_get("", "id")?;
+                    if status == "blocked" {
+                        db.execute_raw(stmt(
+                            "UPDATE payment_details SET status = 'blocked', \
+                             blocked_at = COALESCE(blocked_at, (SELECT blocked_at FROM payment_details WHERE id = $1)) \
+                             WHERE id = $2",
+                            vec![id.clone().into(), kept.into()],
+                        ))
+                        .await?;
+                    }
+                    db.execute_raw(stmt(
+                        "DELETE FROM payment_details WHERE id = $1",
+                        vec![id.into()],
+                    ))
+                    .await?;
+                }
+                None => {
+                    db.execute_raw(stmt(
+                        "UPDATE payment_details SET value = $1 WHERE id = $2",
+                        vec![mailbox.into(), id.into()],
+                    ))
+                    .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The addresses as typed are gone; their labels still show them.
+    async fn down(&self, _m: &SchemaManager) -> Result<(), DbErr> {
+        Ok(())
+    }
+}
