@@ -90,7 +90,7 @@ pub struct BanCreate {
     #[serde(default)]
     pub expires_at: Option<DateTime<Utc>>,
     /// One or more identities.
-    #[cfg_attr(feature = "ssr", schema(min_items = 1))]
+    #[cfg_attr(feature = "ssr", schema(min_items = 1, max_items = 50))]
     pub identities: Vec<BanIdentity>,
     /// The customer the ban is about (shown on their page), if any.
     #[serde(default)]
@@ -125,7 +125,7 @@ pub struct BanUpdate {
     pub permanent: bool,
     /// The new, complete list of identities.
     #[serde(default)]
-    #[cfg_attr(feature = "ssr", schema(min_items = 1))]
+    #[cfg_attr(feature = "ssr", schema(min_items = 1, max_items = 50))]
     pub identities: Option<Vec<BanIdentity>>,
     /// The `version` you read: refused with 409 if the ban changed since.
     #[serde(default)]
@@ -141,7 +141,7 @@ pub struct BanUpdate {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BanPreviewRequest {
     /// The identities the ban would have.
-    #[cfg_attr(feature = "ssr", schema(min_items = 1))]
+    #[cfg_attr(feature = "ssr", schema(min_items = 1, max_items = 50))]
     pub identities: Vec<BanIdentity>,
 }
 

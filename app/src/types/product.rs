@@ -197,7 +197,8 @@ pub struct ProductCreate {
     #[serde(default)]
     #[cfg_attr(feature = "ssr", schema(minimum = 1, maximum = 12))]
     pub interval_count: Option<i32>,
-    /// What a purchase grants.
+    /// What a purchase grants (at most 20).
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(max_items = 20))]
     pub benefits: Vec<Benefit>,
 }

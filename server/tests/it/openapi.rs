@@ -250,6 +250,15 @@ async fn the_openapi_document_is_valid_and_lists_every_route() {
         "{name}"
     );
     assert_eq!(schemas["CustomerCreate"]["additionalProperties"], false);
+    // Lists as long as the server takes them (a longer one is a 400).
+    assert_eq!(
+        schemas["ProductCreate"]["properties"]["benefits"]["maxItems"],
+        app::domain::products::BENEFITS_MAX
+    );
+    assert_eq!(
+        schemas["BanCreate"]["properties"]["identities"]["maxItems"],
+        app::domain::bans::IDENTITIES_MAX
+    );
 
     // The error codes are published, each once.
     let codes: Vec<&str> = schemas["ErrorCode"]["enum"]

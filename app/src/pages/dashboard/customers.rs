@@ -115,6 +115,7 @@ pub fn CustomersPage() -> impl IntoView {
     let query = use_query_map();
     let navigate = use_navigate();
     let page = Resource::new(move || params_of(&query.read()), list_customers);
+    let columns = use_columns();
     let products = Resource::new(|| (), |()| list_products());
     let (pending, set_pending) = signal(false);
 
@@ -234,7 +235,7 @@ pub fn CustomersPage() -> impl IntoView {
                         .flatten();
                     let first_page = (came_back || came_forward).then(|| href(&map, &[], None));
                     view! {
-                        <CustomerTable customers=p.data />
+                        <CustomerTable customers=p.data columns />
                         <nav class="mt-4 flex justify-end gap-2" aria-label="Pages">
                             {first_page.map(|h| view! { <PagerLink href=h label="First page" /> })}
                             {prev.map(|h| view! { <PagerLink href=h label="Previous" /> })}
@@ -259,6 +260,7 @@ pub fn CustomersPage() -> impl IntoView {
                     </p>
                 </div>
                 <div class="flex gap-2">
+                    <div class="hidden md:block"><ColumnPicker columns /></div>
                     <a
                         href="/dashboard/imports"
                         class="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium shadow-sm hover:bg-slate-50"
@@ -463,70 +465,295 @@ fn status_badge(s: Option<SubscriptionStatus>) -> impl IntoView {
     .into_any()
 }
 
+/// A column of the list a merchant may show or hide; the customer (name and email) always shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Column {
+    ExternalId,
+    Country,
+    LifetimeValue,
+    Orders,
+    LastOrder,
+    Subscription,
+    Created,
+}
+
+impl Column {
+    /// Every optional column, in the list's order.
+    const ALL: [Column; 7] = [
+        Column::ExternalId,
+        Column::Country,
+        Column::LifetimeValue,
+        Column::Orders,
+        Column::LastOrder,
+        Column::Subscription,
+        Column::Created,
+    ];
+
+    fn key(self) -> &'static str {
+        match self {
+            Column::ExternalId => "external_id",
+            Column::Country => "country",
+            Column::LifetimeValue => "lifetime_value",
+            Column::Orders => "orders",
+            Column::LastOrder => "last_order",
+            Column::Subscription => "subscription",
+            Column::Created => "created",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Column::ExternalId => "External id",
+            Column::Country => "Country",
+            Column::LifetimeValue => "Lifetime value",
+            Column::Orders => "Orders",
+            Column::LastOrder => "Last order",
+            Column::Subscription => "Subscription",
+            Column::Created => "Created",
+        }
+    }
+
+    /// Shown until the merchant chooses otherwise: all but the external id, which fits 1,280 px.
+    fn shown_by_default(self) -> bool {
+        self != Column::ExternalId
+    }
+
+    fn numeric(self) -> bool {
+        matches!(self, Column::LifetimeValue | Column::Orders)
+    }
+}
+
+/// Where the browser remembers the merchant's choice of columns.
+const COLUMNS_KEY: &str = "patron.customer-list.columns";
+
+/// The columns shown: the defaults on the server and at first paint, then the merchant's own
+/// choice from this browser's storage once the page is interactive.
+fn use_columns() -> RwSignal<Vec<Column>> {
+    let columns = RwSignal::new(
+        Column::ALL
+            .into_iter()
+            .filter(|c| c.shown_by_default())
+            .collect::<Vec<_>>(),
+    );
+    Effect::new(move |_| {
+        if let Some(saved) = stored_columns() {
+            columns.set(
+                Column::ALL
+                    .into_iter()
+                    .filter(|c| saved.split(',').any(|k| k == c.key()))
+                    .collect(),
+            );
+        }
+    });
+    columns
+}
+
+#[cfg(feature = "hydrate")]
+fn storage() -> Option<leptos::web_sys::Storage> {
+    leptos::web_sys::window()?.local_storage().ok()?
+}
+
+#[cfg(feature = "hydrate")]
+fn stored_columns() -> Option<String> {
+    storage()?.get_item(COLUMNS_KEY).ok()?
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn stored_columns() -> Option<String> {
+    None
+}
+
+fn remember_columns(columns: &[Column]) {
+    let value = columns.iter().map(|c| c.key()).collect::<Vec<_>>().join(",");
+    #[cfg(feature = "hydrate")]
+    if let Some(s) = storage() {
+        let _ = s.set_item(COLUMNS_KEY, &value);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (value, COLUMNS_KEY);
+}
+
+/// "Columns": a menu of checkboxes choosing the list's optional columns.
 #[component]
-fn CustomerTable(customers: Vec<CustomerListItem>) -> impl IntoView {
-    let cell = "px-4 py-2.5";
+fn ColumnPicker(columns: RwSignal<Vec<Column>>) -> impl IntoView {
     view! {
-        <div class="overflow-x-auto rounded-xl border border-slate-200 bg-white">
-            <table class="min-w-full divide-y divide-slate-200 text-sm">
+        <details class="relative">
+            <summary class="cursor-pointer list-none rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium shadow-sm hover:bg-slate-50">
+                "Columns"
+            </summary>
+            <fieldset class="absolute right-0 z-20 mt-1 w-52 space-y-1 rounded-lg border border-slate-200 bg-white p-3 shadow-lg">
+                <legend class="sr-only">"Columns to show"</legend>
+                {Column::ALL.into_iter().map(|c| view! {
+                    <label class="flex items-center gap-2 text-sm text-slate-700">
+                        <input
+                            type="checkbox"
+                            class="size-4 rounded border-slate-300"
+                            prop:checked=move || columns.with(|l| l.contains(&c))
+                            on:change=move |ev| {
+                                let on = event_target_checked(&ev);
+                                columns.update(|l| {
+                                    l.retain(|x| *x != c);
+                                    if on {
+                                        l.push(c);
+                                        l.sort_by_key(|x| Column::ALL.iter().position(|y| y == x));
+                                    }
+                                });
+                                columns.with_untracked(|l| remember_columns(l));
+                            }
+                        />
+                        {c.label()}
+                    </label>
+                }).collect_view()}
+            </fieldset>
+        </details>
+    }
+}
+
+/// One cell of `column` for `row`.
+fn cell_of(column: Column, row: &CustomerListItem) -> AnyView {
+    let c = &row.customer;
+    let dash = || "—".to_owned();
+    match column {
+        Column::ExternalId => view! {
+            <span class="font-mono text-xs text-slate-600">{c.external_id.clone().unwrap_or_else(dash)}</span>
+        }
+        .into_any(),
+        Column::Country => view! { <span class="text-slate-700">{c.country.clone().unwrap_or_else(dash)}</span> }.into_any(),
+        Column::LifetimeValue => view! {
+            <span class="whitespace-nowrap tabular-nums">{money::format(row.lifetime_value, &row.currency)}</span>
+        }
+        .into_any(),
+        Column::Orders => view! { <span class="tabular-nums">{row.order_count}</span> }.into_any(),
+        Column::LastOrder => view! {
+            <span class="whitespace-nowrap text-slate-600">
+                {row.last_order_at.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_else(dash)}
+            </span>
+        }
+        .into_any(),
+        Column::Subscription => status_badge(row.subscription_status),
+        Column::Created => view! {
+            <time class="whitespace-nowrap text-slate-600" datetime=c.created_at.to_rfc3339()>
+                {c.created_at.format("%Y-%m-%d").to_string()}
+            </time>
+        }
+        .into_any(),
+    }
+}
+
+/// The page of customers: a table from a tablet's width up (with the chosen columns), cards on
+/// a phone.
+#[component]
+fn CustomerTable(customers: Vec<CustomerListItem>, columns: RwSignal<Vec<Column>>) -> impl IntoView {
+    let cell = "px-3 py-2.5";
+    let rows = StoredValue::new(customers);
+    let header = move || {
+        columns
+            .get()
+            .into_iter()
+            .map(|c| {
+                let class = if c.numeric() {
+                    format!("{cell} text-right")
+                } else {
+                    cell.to_owned()
+                };
+                view! { <th scope="col" class=class>{c.label()}</th> }
+            })
+            .collect_view()
+    };
+    let body = move || {
+        rows.with_value(|rows| {
+            rows.iter()
+                .map(|row| {
+                    let initials = initials(row);
+                    let c = &row.customer;
+                    let link = format!("/dashboard/customers/{}", c.id);
+                    let name = c.name.clone().unwrap_or_else(|| c.id.to_string());
+                    let navigate = use_navigate();
+                    let to = link.clone();
+                    let cells = columns
+                        .get()
+                        .into_iter()
+                        .map(|col| {
+                            let class = if col.numeric() {
+                                format!("{cell} text-right")
+                            } else {
+                                cell.to_owned()
+                            };
+                            view! { <td class=class>{cell_of(col, row)}</td> }
+                        })
+                        .collect_view();
+                    view! {
+                        <tr
+                            class="cursor-pointer hover:bg-slate-50"
+                            data-customer-id=c.id.to_string()
+                            on:click=move |_| navigate(&to, NavigateOptions::default())
+                        >
+                            <td class=cell>
+                                <div class="flex min-w-0 items-center gap-3">
+                                    <span class="grid size-8 shrink-0 place-items-center rounded-full bg-indigo-100 text-xs font-semibold text-indigo-700" aria-hidden="true">
+                                        {initials}
+                                    </span>
+                                    <div class="min-w-0">
+                                        <a href=link class="block max-w-[16rem] truncate font-medium text-slate-900 hover:text-indigo-600 focus:outline-none focus-visible:underline">
+                                            {name}
+                                        </a>
+                                        <span class="block max-w-[16rem] truncate text-xs text-slate-500" data-testid="customer-email">
+                                            {c.email.clone().unwrap_or_else(|| "—".to_owned())}
+                                        </span>
+                                    </div>
+                                </div>
+                            </td>
+                            {cells}
+                        </tr>
+                    }
+                })
+                .collect_view()
+        })
+    };
+    let cards = rows.with_value(|rows| {
+        rows.iter()
+            .map(|row| {
+                let c = &row.customer;
+                let link = format!("/dashboard/customers/{}", c.id);
+                let name = c.name.clone().unwrap_or_else(|| c.id.to_string());
+                view! {
+                    <li data-customer-card=c.id.to_string()>
+                        <a href=link class="block px-4 py-3 hover:bg-slate-50">
+                            <div class="flex items-center justify-between gap-3">
+                                <span class="min-w-0 truncate font-medium text-slate-900">{name}</span>
+                                {status_badge(row.subscription_status)}
+                            </div>
+                            <div class="mt-0.5 flex items-center justify-between gap-3 text-xs text-slate-600">
+                                <span class="min-w-0 truncate">{c.email.clone().unwrap_or_else(|| "—".to_owned())}</span>
+                                <span class="whitespace-nowrap tabular-nums">
+                                    {format!(
+                                        "{} · {} order{}",
+                                        money::format(row.lifetime_value, &row.currency),
+                                        row.order_count,
+                                        if row.order_count == 1 { "" } else { "s" },
+                                    )}
+                                </span>
+                            </div>
+                        </a>
+                    </li>
+                }
+            })
+            .collect_view()
+    });
+    view! {
+        <div class="hidden overflow-x-auto rounded-xl border border-slate-200 bg-white md:block" data-testid="customer-table">
+            <table class="w-full divide-y divide-slate-200 text-sm">
                 <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
                     <tr>
                         <th scope="col" class=cell>"Customer"</th>
-                        <th scope="col" class=cell>"Email"</th>
-                        <th scope="col" class=cell>"External id"</th>
-                        <th scope="col" class=cell>"Country"</th>
-                        <th scope="col" class=format!("{cell} text-right")>"Lifetime value"</th>
-                        <th scope="col" class=format!("{cell} text-right")>"Orders"</th>
-                        <th scope="col" class=cell>"Last order"</th>
-                        <th scope="col" class=cell>"Subscription"</th>
-                        <th scope="col" class=cell>"Created"</th>
+                        {header}
                     </tr>
                 </thead>
-                <tbody class="divide-y divide-slate-100">
-                    {customers
-                        .into_iter()
-                        .map(|row| {
-                            let initials = initials(&row);
-                            let c = row.customer;
-                            let link = format!("/dashboard/customers/{}", c.id);
-                            let name = c.name.clone().unwrap_or_else(|| c.id.to_string());
-                            let ltv = money::format(row.lifetime_value, &row.currency);
-                            let navigate = use_navigate();
-                            let to = link.clone();
-                            view! {
-                                <tr
-                                    class="cursor-pointer hover:bg-slate-50"
-                                    data-customer-id=c.id.to_string()
-                                    on:click=move |_| navigate(&to, NavigateOptions::default())
-                                >
-                                    <td class=cell>
-                                        <div class="flex items-center gap-3">
-                                            <span class="grid size-8 shrink-0 place-items-center rounded-full bg-indigo-100 text-xs font-semibold text-indigo-700" aria-hidden="true">
-                                                {initials}
-                                            </span>
-                                            <a href=link class="font-medium text-slate-900 hover:text-indigo-600 focus:outline-none focus-visible:underline">
-                                                {name}
-                                            </a>
-                                        </div>
-                                    </td>
-                                    <td class=format!("{cell} text-slate-700")>{c.email.unwrap_or_else(|| "—".to_owned())}</td>
-                                    <td class=format!("{cell} font-mono text-xs text-slate-600")>{c.external_id.unwrap_or_else(|| "—".to_owned())}</td>
-                                    <td class=format!("{cell} text-slate-700")>{c.country.unwrap_or_else(|| "—".to_owned())}</td>
-                                    <td class=format!("{cell} whitespace-nowrap text-right tabular-nums")>{ltv}</td>
-                                    <td class=format!("{cell} text-right tabular-nums")>{row.order_count}</td>
-                                    <td class=format!("{cell} whitespace-nowrap text-slate-600")>
-                                        {row.last_order_at.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_else(|| "—".to_owned())}
-                                    </td>
-                                    <td class=cell>{status_badge(row.subscription_status)}</td>
-                                    <td class=format!("{cell} whitespace-nowrap text-slate-600")>
-                                        <time datetime=c.created_at.to_rfc3339()>{c.created_at.format("%Y-%m-%d").to_string()}</time>
-                                    </td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
+                <tbody class="divide-y divide-slate-100">{body}</tbody>
             </table>
         </div>
+        <ul class="divide-y divide-slate-100 rounded-xl border border-slate-200 bg-white md:hidden" aria-label="Customers" data-testid="customer-cards">
+            {cards}
+        </ul>
     }
 }

@@ -17,6 +17,17 @@ use crate::types::team::WorkspaceChoice;
 pub fn DashboardLayout() -> impl IntoView {
     let context = Resource::new(|| (), |()| load_shell());
     let nav_open = RwSignal::new(true);
+    // On a phone the page needs the width: the navigation starts collapsed there.
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if leptos::web_sys::window()
+            .and_then(|w| w.inner_width().ok())
+            .and_then(|w| w.as_f64())
+            .is_some_and(|w| w < 768.0)
+        {
+            nav_open.set(false);
+        }
+    });
     let hydrated = use_hydrated();
 
     let log_out = ServerAction::<LogOut>::new();
