@@ -564,7 +564,11 @@ fn stored_columns() -> Option<String> {
 }
 
 fn remember_columns(columns: &[Column]) {
-    let value = columns.iter().map(|c| c.key()).collect::<Vec<_>>().join(",");
+    let value = columns
+        .iter()
+        .map(|c| c.key())
+        .collect::<Vec<_>>()
+        .join(",");
     #[cfg(feature = "hydrate")]
     if let Some(s) = storage() {
         let _ = s.set_item(COLUMNS_KEY, &value);
@@ -630,7 +634,7 @@ fn cell_of(column: Column, row: &CustomerListItem) -> AnyView {
             </span>
         }
         .into_any(),
-        Column::Subscription => status_badge(row.subscription_status),
+        Column::Subscription => status_badge(row.subscription_status).into_any(),
         Column::Created => view! {
             <time class="whitespace-nowrap text-slate-600" datetime=c.created_at.to_rfc3339()>
                 {c.created_at.format("%Y-%m-%d").to_string()}
@@ -643,7 +647,10 @@ fn cell_of(column: Column, row: &CustomerListItem) -> AnyView {
 /// The page of customers: a table from a tablet's width up (with the chosen columns), cards on
 /// a phone.
 #[component]
-fn CustomerTable(customers: Vec<CustomerListItem>, columns: RwSignal<Vec<Column>>) -> impl IntoView {
+fn CustomerTable(
+    customers: Vec<CustomerListItem>,
+    columns: RwSignal<Vec<Column>>,
+) -> impl IntoView {
     let cell = "px-3 py-2.5";
     let rows = StoredValue::new(customers);
     let header = move || {
