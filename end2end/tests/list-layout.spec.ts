@@ -28,13 +28,15 @@ test('at 1,280 px the list shows every default column without scrolling sideways
   expect(pageFits, 'the page scrolls sideways').toBe(true);
 
   // The external id is one choice away, and the choice is remembered.
-  await page.getByText('Columns', { exact: true }).click();
+  await page.getByRole('button', { name: 'Columns' }).click();
   await page.getByRole('checkbox', { name: 'External id' }).check();
   await expect(table.getByRole('columnheader', { name: 'External id' })).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('checkbox', { name: 'External id' })).toHaveCount(0);
   await page.reload();
   await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
   await expect(page.getByTestId('customer-table').getByRole('columnheader', { name: 'External id' })).toBeVisible();
-  await page.getByText('Columns', { exact: true }).click();
+  await page.getByRole('button', { name: 'Columns' }).click();
   await page.getByRole('checkbox', { name: 'External id' }).uncheck();
   await expect(page.getByTestId('customer-table').getByRole('columnheader', { name: 'External id' })).toHaveCount(0);
 });

@@ -577,39 +577,59 @@ fn remember_columns(columns: &[Column]) {
     let _ = (value, COLUMNS_KEY);
 }
 
-/// "Columns": a menu of checkboxes choosing the list's optional columns.
+/// "Columns": a button opening a panel of checkboxes that choose the list's optional columns
+/// (rendered only while open, so its labels never stand beside the filters' own).
 #[component]
 fn ColumnPicker(columns: RwSignal<Vec<Column>>) -> impl IntoView {
+    let open = RwSignal::new(false);
     view! {
-        <details class="relative">
-            <summary class="cursor-pointer list-none rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium shadow-sm hover:bg-slate-50">
+        <div
+            class="relative"
+            on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                if ev.key() == "Escape" {
+                    open.set(false);
+                }
+            }
+        >
+            <button
+                type="button"
+                class="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium shadow-sm hover:bg-slate-50"
+                aria-expanded=move || if open.get() { "true" } else { "false" }
+                aria-controls="column-picker"
+                on:click=move |_| open.update(|o| *o = !*o)
+            >
                 "Columns"
-            </summary>
-            <fieldset class="absolute right-0 z-20 mt-1 w-52 space-y-1 rounded-lg border border-slate-200 bg-white p-3 shadow-lg">
-                <legend class="sr-only">"Columns to show"</legend>
-                {Column::ALL.into_iter().map(|c| view! {
-                    <label class="flex items-center gap-2 text-sm text-slate-700">
-                        <input
-                            type="checkbox"
-                            class="size-4 rounded border-slate-300"
-                            prop:checked=move || columns.with(|l| l.contains(&c))
-                            on:change=move |ev| {
-                                let on = event_target_checked(&ev);
-                                columns.update(|l| {
-                                    l.retain(|x| *x != c);
-                                    if on {
-                                        l.push(c);
-                                        l.sort_by_key(|x| Column::ALL.iter().position(|y| y == x));
-                                    }
-                                });
-                                columns.with_untracked(|l| remember_columns(l));
-                            }
-                        />
-                        {c.label()}
-                    </label>
-                }).collect_view()}
-            </fieldset>
-        </details>
+            </button>
+            <Show when=move || open.get()>
+                <fieldset
+                    id="column-picker"
+                    class="absolute right-0 z-20 mt-1 w-52 space-y-1 rounded-lg border border-slate-200 bg-white p-3 shadow-lg"
+                >
+                    <legend class="sr-only">"Columns to show"</legend>
+                    {Column::ALL.into_iter().map(|c| view! {
+                        <label class="flex items-center gap-2 text-sm text-slate-700">
+                            <input
+                                type="checkbox"
+                                class="size-4 rounded border-slate-300"
+                                prop:checked=move || columns.with(|l| l.contains(&c))
+                                on:change=move |ev| {
+                                    let on = event_target_checked(&ev);
+                                    columns.update(|l| {
+                                        l.retain(|x| *x != c);
+                                        if on {
+                                            l.push(c);
+                                            l.sort_by_key(|x| Column::ALL.iter().position(|y| y == x));
+                                        }
+                                    });
+                                    columns.with_untracked(|l| remember_columns(l));
+                                }
+                            />
+                            {c.label()}
+                        </label>
+                    }).collect_view()}
+                </fieldset>
+            </Show>
+        </div>
     }
 }
 
