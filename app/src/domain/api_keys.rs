@@ -5,7 +5,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde_json::json;
 
-use crate::db::entities::{api_key, user};
+use crate::db::entities::api_key;
 use crate::types::team::{ApiKeyCreated, ApiKeySummary};
 use crate::types::{ApiKeyId, Scope, UserId, WorkspaceId};
 
@@ -155,21 +155,12 @@ pub async fn list_api_keys(
         .order_by_desc(api_key::Column::CreatedAt)
         .all(&svc.db)
         .await?;
-    let creators: Vec<&str> = rows
-        .iter()
-        .filter_map(|k| k.created_by.as_ref().map(UserId::as_str))
-        .collect();
-    let emails: std::collections::HashMap<UserId, String> = if creators.is_empty() {
-        Default::default()
-    } else {
-        user::Entity::find()
-            .filter(user::Column::Id.is_in(creators))
-            .all(&svc.db)
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u.email))
-            .collect()
-    };
+    let emails = super::team::emails_of(
+        &svc.db,
+        rows.iter()
+            .filter_map(|k| k.created_by.as_ref().map(UserId::as_str)),
+    )
+    .await?;
     Ok(rows.into_iter().map(|k| summary(k, &emails)).collect())
 }
 
@@ -204,12 +195,7 @@ pub async fn create_api_key_as(
         .await?
         .ok_or(DomainError::NotFound { what: "API key" })?;
     record(svc, caller, "api_key.created", &row).await?;
-    let emails = user::Entity::find_by_id(me.clone())
-        .one(&svc.db)
-        .await?
-        .map(|u| (u.id, u.email))
-        .into_iter()
-        .collect();
+    let emails = super::team::emails_of(&svc.db, std::iter::once(me.as_str())).await?;
     Ok(ApiKeyCreated {
         key: summary(row, &emails),
         secret: created.secret,

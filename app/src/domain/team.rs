@@ -76,7 +76,8 @@ pub async fn team(svc: &Services, caller: &Caller) -> Result<Team, DomainError> 
     })
 }
 
-async fn emails_of<'a, C: ConnectionTrait>(
+/// The login emails of the users `ids`, in one query.
+pub(crate) async fn emails_of<'a, C: ConnectionTrait>(
     conn: &C,
     ids: impl Iterator<Item = &'a str>,
 ) -> Result<std::collections::HashMap<UserId, String>, DomainError> {
@@ -399,13 +400,15 @@ async fn accept_unlimited(
 }
 
 /// Gives a member another role (owners only). The last owner cannot be demoted. The member's
-/// sessions in this workspace end; they sign in again with the new role.
+/// sessions in this workspace end; they sign in again with the new role. An owner changing
+/// their own role gets a fresh session on `device` instead: its cookie token is returned.
 pub async fn change_role(
     svc: &Services,
     caller: &Caller,
     user_id: &UserId,
     role: Role,
-) -> Result<(), DomainError> {
+    device: Device,
+) -> Result<Option<String>, DomainError> {
     caller.require(Scope::MembersManage)?;
     let txn = svc.write_txn().await?;
     lock_row(&txn, "workspaces", caller.workspace_id.as_str()).await?;
@@ -414,7 +417,7 @@ pub async fn change_role(
         .await?
         .ok_or(DomainError::NotFound { what: "member" })?;
     if member.role == role {
-        return Ok(());
+        return Ok(None);
     }
     if member.role == Role::Owner {
         keep_an_owner(&txn, &caller.workspace_id, "demoted").await?;
@@ -424,9 +427,16 @@ pub async fn change_role(
     active.role = Set(role);
     active.update(&txn).await?;
     end_sessions_in(&txn, &caller.workspace_id, user_id).await?;
+    let fresh = if user_of(caller)? == user_id {
+        let (token, _) =
+            accounts::open_session(&txn, svc, user_id, &caller.workspace_id, device).await?;
+        Some(token)
+    } else {
+        None
+    };
     audit::record_workspace(&txn, svc, caller, "member.role_changed", json!({"member": {"before": null, "after": user_id.as_str()}, "role": {"before": before, "after": role}})).await?;
     txn.commit().await?;
-    Ok(())
+    Ok(fresh)
 }
 
 /// Removes a member (owners), or lets a member leave (anyone, for themselves). The last owner

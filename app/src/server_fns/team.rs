@@ -49,21 +49,13 @@ pub async fn revoke_invitation(id: String) -> Result<(), AppError> {
 #[server(prefix = "/rpc", endpoint = "team/role")]
 pub async fn change_member_role(user_id: String, role: Role) -> Result<(), AppError> {
     let run = async {
-        use crate::domain::{accounts, team};
         let (svc, user) = super::ctx::signed_in().await?;
         let target = parse(&user_id, "member")?;
-        team::change_role(&svc, &user.caller, &target, role).await?;
-        if matches!(&user.caller.actor, crate::domain::actor::Actor::User { id, .. } if *id == target)
+        let device = super::ctx::device().await;
+        // Their own change ended their sessions here: this browser gets the fresh one.
+        if let Some(token) =
+            crate::domain::team::change_role(&svc, &user.caller, &target, role, device).await?
         {
-            // Their sessions here ended with the change: this browser gets a fresh one.
-            let (token, _) = accounts::open_session(
-                &svc.db,
-                &svc,
-                &target,
-                &user.caller.workspace_id,
-                super::ctx::device().await,
-            )
-            .await?;
             super::ctx::set_session_cookie(&token).await;
         }
         Ok(())

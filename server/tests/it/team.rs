@@ -322,21 +322,41 @@ async fn the_last_owner_stays_even_when_two_step_down_at_once(engine: Engine) {
     let ann = user(&app, "ann@shop.example", Role::Owner).await;
     let bob = user(&app, "bob@shop.example", Role::Admin).await;
 
-    let alone = team::change_role(&app.svc, &ann, &user_id(&ann), Role::Admin).await;
+    let alone = team::change_role(
+        &app.svc,
+        &ann,
+        &user_id(&ann),
+        Role::Admin,
+        Device::default(),
+    )
+    .await;
     assert_eq!(conflict_code(alone.unwrap_err()), ErrorCode::LastOwner);
     let leave = team::remove_member(&app.svc, &ann, &user_id(&ann)).await;
     assert_eq!(conflict_code(leave.unwrap_err()), ErrorCode::LastOwner);
     // An admin cannot change roles; anyone may leave.
     assert!(matches!(
-        team::change_role(&app.svc, &bob, &user_id(&bob), Role::Owner).await,
+        team::change_role(
+            &app.svc,
+            &bob,
+            &user_id(&bob),
+            Role::Owner,
+            Device::default()
+        )
+        .await,
         Err(DomainError::Forbidden { .. })
     ));
 
     // A role change ends the member's sessions: they sign in again with the new role.
     let bobs = log_in(&app, "bob@shop.example").await;
-    team::change_role(&app.svc, &ann, &user_id(&bob), Role::Owner)
-        .await
-        .unwrap();
+    team::change_role(
+        &app.svc,
+        &ann,
+        &user_id(&bob),
+        Role::Owner,
+        Device::default(),
+    )
+    .await
+    .unwrap();
     assert!(session_user(&app.svc, &bobs, None).await.is_err());
     let bob = Caller {
         actor: Actor::User {
@@ -349,14 +369,27 @@ async fn the_last_owner_stays_even_when_two_step_down_at_once(engine: Engine) {
     // Two owners demote themselves at the same moment: one succeeds, one is refused.
     let (ann_id, bob_id) = (user_id(&ann), user_id(&bob));
     let (a, b) = tokio::join!(
-        team::change_role(&app.svc, &ann, &ann_id, Role::Admin),
-        team::change_role(&app.svc, &bob, &bob_id, Role::Admin),
+        team::change_role(&app.svc, &ann, &ann_id, Role::Admin, Device::default()),
+        team::change_role(&app.svc, &bob, &bob_id, Role::Admin, Device::default()),
     );
     assert_eq!(
         [a.is_ok(), b.is_ok()].iter().filter(|ok| **ok).count(),
         1,
         "{a:?} {b:?}"
     );
+    // The owner who stepped down keeps working, in a fresh session with the new role.
+    let token = [&a, &b]
+        .into_iter()
+        .find_map(|r| r.as_ref().ok().cloned().flatten())
+        .expect("a fresh session for the one who stepped down");
+    let after = session_user(&app.svc, &token, None).await.unwrap();
+    assert!(matches!(
+        after.caller.actor,
+        Actor::User {
+            role: Role::Admin,
+            ..
+        }
+    ));
     let refused = if a.is_err() { a } else { b };
     assert_eq!(conflict_code(refused.unwrap_err()), ErrorCode::LastOwner);
     let owners = team::team(&app.svc, &ann)
