@@ -10,18 +10,18 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, Value};
 
-use crate::db::entities::{charge_attempt, invoice, subscription as sub};
+use crate::db::entities::{charge_attempt, invoice, order, subscription as sub};
 use crate::types::ErrorCode;
 use crate::types::entitlement::EntitlementStatus;
 use crate::types::money::{self, Currency};
-use crate::types::order::OrderKind;
+use crate::types::order::{OrderKind, ProviderEventKind};
 use crate::types::subscription::{InvoiceStatus, SubscriptionStatus};
 
 use super::actor::Caller;
 use super::entitlements::{self, Which};
 use super::orders::{self, NewOrder, Outcome};
 use super::payments::{self, AttemptStatus, Purpose};
-use super::provider::{Charge, PaymentSource, ProviderError};
+use super::provider::{Charge, NotificationAbout, PaymentSource, ProviderError};
 use super::{Claim, DomainError, Services, Unreadable, claim, lock_row, subscriptions};
 
 /// Waits before each retry after a failed renewal; after the last, the subscription expires.
@@ -453,6 +453,25 @@ async fn record_decline(
     let end = subscriptions::period_end(start, row.interval, row.interval_count);
     let inv = invoice_for(&txn, &row, start, end, now).await?;
     subscriptions::record_attempt(&txn, &inv, Err((code, message)), now).await?;
+    // The provider reports the failed renewal about the subscription's payments: it goes on the
+    // latest order the subscription paid.
+    let latest = order::Entity::find()
+        .filter(order::Column::WorkspaceId.eq(row.workspace_id.as_str()))
+        .filter(order::Column::SubscriptionId.eq(row.id.as_str()))
+        .filter(order::Column::ProviderPaymentId.is_not_null())
+        .order_by_desc(order::Column::Id)
+        .one(&txn)
+        .await?;
+    if let Some(o) = latest {
+        let about = NotificationAbout {
+            idempotency_key: Some(attempt.id.as_str()),
+            amount: attempt.amount,
+            currency: &attempt.currency,
+            detail: Some(code.as_str()),
+            ..orders::notification_about(ProviderEventKind::RenewalFailed, &o)
+        };
+        orders::receive_notification(&txn, svc, &o, about).await?;
+    }
     let retry = row.retry_count + 1;
     let finished = match RETRY_DELAYS.get(usize::try_from(retry - 1).unwrap_or(usize::MAX)) {
         Some(delay) => {

@@ -33,7 +33,7 @@ use crate::types::ErrorCode;
 
 use crate::types::PaymentMethod;
 use crate::types::money::{Currency, RATE_SCALE};
-use crate::types::order::{PaymentMethodInput, PaymentMethodType};
+use crate::types::order::{PaymentMethodInput, PaymentMethodType, ProviderEventKind};
 
 use super::secrets::sha256_hex;
 
@@ -71,6 +71,25 @@ pub enum Notice {
         /// The payer's stated reason.
         reason: String,
     },
+}
+
+/// What a notification from the provider is about: the facts its body carries.
+#[derive(Debug, Clone, Copy)]
+pub struct NotificationAbout<'a> {
+    /// What it reports.
+    pub kind: ProviderEventKind,
+    /// The provider's payment id, where the payment got one (a declined one may not).
+    pub payment_id: Option<&'a str>,
+    /// The key the payment or refund was asked under.
+    pub idempotency_key: Option<&'a str>,
+    /// Minor units of `currency`: the payment's, the refund's or the dispute's amount.
+    pub amount: i64,
+    /// ISO 4217 code.
+    pub currency: &'a str,
+    /// The method, where the notification describes one.
+    pub method: Option<&'a PaymentMethod>,
+    /// A decline code, a dispute's reason or its outcome.
+    pub detail: Option<&'a str>,
 }
 
 /// A successful charge.
@@ -184,6 +203,12 @@ pub trait PaymentProvider: Send + Sync + Debug {
     /// The charge made under `idempotency_key`, if money moved under it (a decline or an unknown
     /// key is `None`). Moves no money: this is how a crashed call is looked up.
     async fn find_charge(&self, idempotency_key: &str) -> Result<Option<Charge>, ProviderError>;
+
+    /// The notification the provider sends about a payment (its webhook, or IPN) at `at`: its
+    /// body exactly as sent. Patron keeps it, as received, on the order. The simulated provider
+    /// sends it at the moment of the movement it reports; a real provider's adapter gets the same
+    /// body from its webhook endpoint.
+    fn notification(&self, about: &NotificationAbout<'_>, at: chrono::DateTime<Utc>) -> String;
 
     /// Every charge and refund in the provider's records, oldest first.
     async fn movements(&self) -> Result<Vec<Movement>, ProviderError>;
@@ -583,6 +608,51 @@ impl PaymentProvider for SimulatedProvider {
 
     fn supports(&self, currency: Currency) -> bool {
         per_eur(currency).is_some()
+    }
+
+    fn notification(&self, about: &NotificationAbout<'_>, at: chrono::DateTime<Utc>) -> String {
+        let object = match about.kind {
+            ProviderEventKind::ChargeRefunded | ProviderEventKind::RefundFailed => "refund",
+            ProviderEventKind::DisputeOpened | ProviderEventKind::DisputeClosed => "dispute",
+            ProviderEventKind::RenewalFailed => "invoice",
+            ProviderEventKind::ChargeSucceeded | ProviderEventKind::ChargeFailed => "charge",
+        };
+        let detail_key = match about.kind {
+            ProviderEventKind::ChargeFailed | ProviderEventKind::RenewalFailed => "failure_code",
+            ProviderEventKind::RefundFailed => "failure_reason",
+            ProviderEventKind::DisputeOpened => "reason",
+            ProviderEventKind::DisputeClosed => "outcome",
+            _ => "description",
+        };
+        let mut data = serde_json::json!({
+            "object": object,
+            "payment": about.payment_id,
+            "idempotency_key": about.idempotency_key,
+            "amount": about.amount,
+            "currency": about.currency.to_ascii_lowercase(),
+        });
+        if let Some(m) = about.method {
+            data["payment_method_details"] = serde_json::json!({
+                "type": m.kind,
+                "brand": m.brand,
+                "last4": m.last4,
+                "country": m.country,
+                "fingerprint": m.fingerprint,
+            });
+        }
+        if let Some(d) = about.detail {
+            data[detail_key] = d.into();
+        }
+        serde_json::json!({
+            "id": payment_id("evt"),
+            "object": "event",
+            "api_version": "2026-01-01",
+            "created": at.timestamp(),
+            "livemode": false,
+            "type": about.kind.as_str(),
+            "data": {"object": data},
+        })
+        .to_string()
     }
 
     fn describe(&self, method: &PaymentMethodInput) -> Result<PaymentMethod, ProviderError> {

@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Customer, CustomerId, DisputeId, Entitlement, OrderId, ProductId, RefundId, Subscription,
-    SubscriptionId,
+    Customer, CustomerId, DisputeId, Entitlement, OrderId, ProductId, ProviderEventId, RefundId,
+    Subscription, SubscriptionId,
 };
 use crate::string_enum;
 
@@ -32,8 +32,20 @@ string_enum!(
 string_enum!(
     /// What the payment provider reported about a payment.
     ProviderEventKind {
+        /// The payment went through.
+        ChargeSucceeded = "charge.succeeded",
+        /// The payment was declined.
+        ChargeFailed = "charge.failed",
+        /// Money went back to the payer.
+        ChargeRefunded = "charge.refunded",
+        /// A refund was refused.
+        RefundFailed = "refund.failed",
         /// The payer disputed the payment with their bank.
         DisputeOpened = "dispute.opened",
+        /// The bank decided the dispute.
+        DisputeClosed = "dispute.closed",
+        /// A subscription's renewal was declined (reported on the order that started it).
+        RenewalFailed = "invoice.payment_failed",
     }
 );
 
@@ -461,6 +473,28 @@ pub struct Checkout {
     pub entitlements: Vec<Entitlement>,
 }
 
+/// A notification the payment provider sent about an order's payment (its webhook, or IPN), as
+/// Patron received it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ProviderNotification {
+    /// `pev_` + ULID.
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub id: ProviderEventId,
+    /// Always `provider_event`.
+    pub object: String,
+    /// The order it is about.
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub order_id: OrderId,
+    /// What it reports, in the provider's words.
+    #[serde(rename = "type")]
+    pub kind: ProviderEventKind,
+    /// The body exactly as received (JSON, in the provider's own format).
+    pub payload: String,
+    /// Received.
+    pub received_at: DateTime<Utc>,
+}
+
 /// What happened to an order after payment: its refunds and its disputes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefundsAndDisputes {
@@ -470,4 +504,6 @@ pub struct RefundsAndDisputes {
     pub disputes: Vec<Dispute>,
     /// The webhook deliveries of the order's events, oldest first.
     pub webhooks: Vec<super::webhook::DeliverySummary>,
+    /// What the payment provider sent about it, newest first.
+    pub provider_events: Vec<ProviderNotification>,
 }

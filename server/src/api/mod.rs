@@ -67,6 +67,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .routes(routes!(orders::list_orders))
         .routes(routes!(orders::get_order))
         .routes(routes!(orders::refund_order, orders::list_refunds))
+        .routes(routes!(orders::list_provider_events))
         .routes(routes!(orders::open_dispute, orders::list_disputes))
         .routes(routes!(orders::close_dispute))
         .routes(routes!(orders::request_repayment))

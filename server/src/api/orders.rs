@@ -4,7 +4,8 @@
 use app::domain::paging::cursor;
 use app::domain::{Caller, Limit, orders};
 use app::types::order::{
-    DisputeClose, DisputeCreate, OrderPay, OrderStatus, RefundCreate, RepaymentCreate,
+    DisputeClose, DisputeCreate, OrderPay, OrderStatus, ProviderNotification, RefundCreate,
+    RepaymentCreate,
 };
 use app::types::{CustomerId, Dispute, Order, OrderId, Page, Refund};
 use axum::extract::{Path, State};
@@ -124,6 +125,28 @@ pub async fn list_refunds(
 ) -> Result<Json<Page<Refund>>, ApiError> {
     let id = path_id(&id, "order")?;
     let rows = orders::list_refunds(&state.services, &caller, &id).await?;
+    Ok(Json(page(rows, |r| &r.id, &list)?))
+}
+
+/// List what the payment provider sent about an order's payment (charge, refunds, disputes,
+/// failed renewals), newest first, each with its body exactly as received.
+#[utoipa::path(
+    get, path = "/orders/{id}/provider_events", tag = "orders",
+    params(("id" = app::types::OrderId, Path, description = "ord_..."), ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, 1 to 100 (default 50)"), ("starting_after" = Option<app::types::ProviderEventId>, Query, description = "The last id of the page before: the page after it")),
+    responses(
+        (status = 200, description = "The notifications", body = Page<ProviderNotification>),
+        (status = 404, description = "No such order", body = ErrorEnvelope),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn list_provider_events(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    ApiQuery(list): ApiQuery<ListParams>,
+) -> Result<Json<Page<ProviderNotification>>, ApiError> {
+    let id = path_id(&id, "order")?;
+    let rows = orders::list_provider_events(&state.services, &caller, &id).await?;
     Ok(Json(page(rows, |r| &r.id, &list)?))
 }
 

@@ -195,6 +195,25 @@ async fn a_failed_renewal_goes_past_due_retries_then_expires(engine: Engine) {
             .iter()
             .all(|a| a.failure_code.as_deref() == Some("card_declined"))
     );
+    // The provider reported each declined renewal on the order that started the subscription.
+    let sent = orders::list_provider_events(&w.svc, &w.caller, &c.order.id)
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = sent.iter().map(|n| n.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "invoice.payment_failed",
+            "invoice.payment_failed",
+            "invoice.payment_failed",
+            "invoice.payment_failed",
+            "charge.succeeded"
+        ]
+    );
+    let body: serde_json::Value = serde_json::from_str(&sent[0].payload).unwrap();
+    assert_eq!(body["type"], "invoice.payment_failed");
+    assert_eq!(body["data"]["object"]["failure_code"], "card_declined");
+    assert_eq!(body["data"]["object"]["amount"], 999);
     assert_eq!(w.tick(Duration::days(40)).await, BillingReport::default());
     w.t.cleanup().await;
 }
@@ -284,7 +303,27 @@ async fn a_card_disputed_later_opens_a_dispute_when_the_provider_reports_it(engi
         .await
         .unwrap();
     assert_eq!(w.tick(Duration::days(2)).await.disputes_opened, 0);
+    let kinds = |sent: Vec<app::types::order::ProviderNotification>| {
+        sent.iter()
+            .map(|n| n.kind.as_str().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let before = orders::list_provider_events(&w.svc, &w.caller, &c.order.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        kinds(before),
+        ["charge.succeeded"],
+        "not received before it is sent"
+    );
     assert_eq!(w.tick(Duration::days(1)).await.disputes_opened, 1);
+    let after = orders::list_provider_events(&w.svc, &w.caller, &c.order.id)
+        .await
+        .unwrap();
+    let body: serde_json::Value = serde_json::from_str(&after[0].payload).unwrap();
+    assert_eq!(body["type"], "dispute.opened");
+    assert!(body["data"]["object"]["reason"].is_string(), "{body}");
+    assert_eq!(kinds(after), ["dispute.opened", "charge.succeeded"]);
     let o = orders::get_order(&w.svc, &w.caller, &c.order.id)
         .await
         .unwrap();

@@ -568,6 +568,100 @@ async fn a_lost_dispute_is_a_chargeback_and_a_repayment_can_be_recorded(engine: 
     t.cleanup().await;
 }
 
+/// The notifications' types, newest first, and their bodies.
+async fn provider_events(api: &Api, order: &str) -> (Vec<String>, Vec<Value>) {
+    let page = api
+        .get_ok(&format!("/orders/{order}/provider_events"))
+        .await;
+    let rows = page["data"].as_array().unwrap().clone();
+    let kinds = rows
+        .iter()
+        .map(|r| r["type"].as_str().unwrap().to_owned())
+        .collect();
+    let bodies = rows
+        .iter()
+        .map(|r| serde_json::from_str(r["payload"].as_str().unwrap()).unwrap())
+        .collect();
+    (kinds, bodies)
+}
+
+async fn every_provider_notification_is_kept_on_its_order_newest_first(engine: Engine) {
+    let TestApp { t, api, .. } = TestApp::on(engine).build().await;
+    let product = one_time(&api, 1000, "EUR").await;
+    let c = paid_checkout(&api, &product, "ipn@example.com", card("4242424242424242")).await;
+    let order = c["order"]["id"].as_str().unwrap();
+    let (kinds, bodies) = provider_events(&api, order).await;
+    assert_eq!(kinds, ["charge.succeeded"]);
+    let charge = &bodies[0]["data"]["object"];
+    assert_eq!(charge["payment"], c["order"]["provider_payment_id"]);
+    assert_eq!(
+        (charge["amount"].as_i64(), charge["currency"].as_str()),
+        (Some(1000), Some("eur"))
+    );
+    assert_eq!(charge["payment_method_details"]["last4"], "4242");
+
+    api.post_ok(&format!("/orders/{order}/refunds"), json!({"amount": 300}))
+        .await;
+    let d = api
+        .post_ok(
+            &format!("/orders/{order}/disputes"),
+            json!({"reason": "fraudulent"}),
+        )
+        .await;
+    api.post_ok(
+        &format!("/disputes/{}/close", d["id"].as_str().unwrap()),
+        json!({"outcome": "won"}),
+    )
+    .await;
+    let (kinds, bodies) = provider_events(&api, order).await;
+    assert_eq!(
+        kinds,
+        [
+            "dispute.closed",
+            "dispute.opened",
+            "charge.refunded",
+            "charge.succeeded"
+        ]
+    );
+    assert_eq!(bodies[0]["data"]["object"]["outcome"], "won");
+    assert_eq!(bodies[1]["data"]["object"]["reason"], "fraudulent");
+    assert_eq!(
+        bodies[1]["data"]["object"]["amount"], 700,
+        "the part not refunded"
+    );
+    assert_eq!(bodies[2]["data"]["object"]["amount"], 300);
+    let ids: std::collections::HashSet<&str> =
+        bodies.iter().map(|b| b["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 4, "each notification is its own event");
+    // Paged like every list.
+    let first = api
+        .get_ok(&format!("/orders/{order}/provider_events?limit=3"))
+        .await;
+    assert_eq!(first["has_more"], true);
+    let last = first["data"][2]["id"].as_str().unwrap();
+    let rest = api
+        .get_ok(&format!(
+            "/orders/{order}/provider_events?limit=3&starting_after={last}"
+        ))
+        .await;
+    assert_eq!(rest["data"][0]["type"], "charge.succeeded");
+
+    // A declined card's failed order carries the decline as the provider sent it.
+    let (s, declined) = checkout(&api, &product, "ipn@example.com", card("4000000000000002")).await;
+    assert_eq!(s, StatusCode::PAYMENT_REQUIRED, "{declined}");
+    let orders = api
+        .get_ok(&format!(
+            "/customers/{}/orders?status=failed",
+            c["customer"]["id"].as_str().unwrap()
+        ))
+        .await;
+    let failed = orders["data"][0]["id"].as_str().unwrap();
+    let (kinds, bodies) = provider_events(&api, failed).await;
+    assert_eq!(kinds, ["charge.failed"]);
+    assert_eq!(bodies[0]["data"]["object"]["failure_code"], "card_declined");
+    t.cleanup().await;
+}
+
 async fn a_subscription_is_canceled_at_period_end_and_recovered(engine: Engine) {
     let TestApp { t, api, .. } = TestApp::on(engine).build().await;
     let product = monthly(&api, 999, "EUR").await;
@@ -767,6 +861,7 @@ async fn every_action_on_another_workspaces_objects_is_not_found(engine: Engine)
         ("POST", format!("/customers/{cus}/payment_details/unblock_all"), json!({})),
         ("GET", format!("/orders/{ord}"), json!(null)),
         ("GET", format!("/orders/{ord}/refunds"), json!(null)),
+        ("GET", format!("/orders/{ord}/provider_events"), json!(null)),
         ("POST", format!("/orders/{ord}/refunds"), json!({})),
         ("GET", format!("/orders/{ord}/disputes"), json!(null)),
         ("POST", format!("/orders/{ord}/disputes"), json!({})),
@@ -946,6 +1041,7 @@ on_both_engines!(
     fifty_concurrent_partial_refunds_never_exceed_the_order,
     a_refund_can_block_every_detail_and_revoke_the_benefits,
     a_lost_dispute_is_a_chargeback_and_a_repayment_can_be_recorded,
+    every_provider_notification_is_kept_on_its_order_newest_first,
     a_subscription_is_canceled_at_period_end_and_recovered,
     a_manual_grant_needs_no_sale_and_links_discord,
     every_action_on_another_workspaces_objects_is_not_found,

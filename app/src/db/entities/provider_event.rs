@@ -6,7 +6,8 @@ use crate::types::{OrderId, ProviderEventId, WorkspaceId};
 
 use crate::types::order::ProviderEventKind;
 
-/// Something the payment provider reports about an order, applied when due.
+/// A notification the payment provider sent about an order's payment, as received; a late one
+/// (a dispute) is applied when due.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "provider_events")]
 pub struct Model {
@@ -20,6 +21,9 @@ pub struct Model {
     pub processed_at: Option<DateTimeUtc>,
     /// Failed applications so far: backs the next one off.
     pub attempts: i32,
+    /// When Patron received it; `None` for a notice not yet due (the simulated provider's late
+    /// ones).
+    pub received_at: Option<DateTimeUtc>,
 }
 
 /// Declared from the owned side.

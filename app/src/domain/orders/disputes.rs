@@ -1,6 +1,7 @@
 //! Disputes (chargebacks) on an order, their outcome, and repayments after a lost one.
 
 use super::*;
+use crate::domain::provider::NotificationAbout;
 
 fn to_dispute(row: dispute::Model) -> Result<Dispute, DomainError> {
     Ok(Dispute {
@@ -131,6 +132,15 @@ pub async fn open_dispute(
     lock_row(&txn, "orders", order_id.as_str()).await?;
     let row = find_row(&txn, caller, order_id).await?;
     let created = open_dispute_in(&txn, svc, caller, &row, input.amount, reason).await?;
+    if row.provider_payment_id.is_some() {
+        // Recorded as the provider reported it: its notification goes on the order.
+        let about = NotificationAbout {
+            amount: created.amount,
+            detail: created.reason.as_deref(),
+            ..notification_about(ProviderEventKind::DisputeOpened, &row)
+        };
+        receive_notification(&txn, svc, &row, about).await?;
+    }
     txn.commit().await?;
     to_dispute(created)
 }
@@ -207,6 +217,14 @@ pub async fn close_dispute(
         .exec(&txn)
         .await?;
     let d = find_dispute(&txn, caller, id).await?;
+    if o.provider_payment_id.is_some() {
+        let about = NotificationAbout {
+            amount: d.amount,
+            detail: Some(d.status.as_str()),
+            ..notification_about(ProviderEventKind::DisputeClosed, &o)
+        };
+        receive_notification(&txn, svc, &o, about).await?;
+    }
     if lost {
         stats::apply(
             &txn,

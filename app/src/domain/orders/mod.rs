@@ -2,14 +2,18 @@
 //! remaining balance, even under concurrent requests), disputes and repayments.
 //!
 //! `orders` records and reads orders; `refunds`, `disputes` (with repayments) and `payment`
-//! (paying an order that awaits it, and the provider's reports) act on them.
+//! (paying an order that awaits it, and the provider's late reports) act on them;
+//! `notifications` keeps what the provider sent about each payment.
 
 mod disputes;
+mod notifications;
 mod payment;
 mod refunds;
 
 pub use disputes::{close_dispute, list_disputes, open_dispute, request_repayment};
 pub(crate) use disputes::{disputes_of_customer, open_dispute_in};
+pub use notifications::list_provider_events;
+pub(crate) use notifications::{about as notification_about, receive as receive_notification};
 pub use payment::{apply_provider_events, pay_order};
 pub(crate) use refunds::{charge_error, claim_stale_refunds, refunds_of_customer, resume_refund};
 pub use refunds::{list_refunds, refund_order};
@@ -25,6 +29,7 @@ pub async fn order_history(
         disputes: list_disputes(svc, caller, id).await?,
         webhooks: super::webhooks::deliveries_about(svc, caller, TargetKind::Order, id.as_str())
             .await?,
+        provider_events: list_provider_events(svc, caller, id).await?,
     })
 }
 
@@ -56,7 +61,9 @@ use super::actor::Caller;
 use super::audit::{self, Change};
 use super::entitlements::{self, Which};
 use super::paging::{self, Limit};
-use super::provider::{Charge, Notice, PaymentSource, ProviderError, RefundRequest};
+use super::provider::{
+    Charge, Notice, NotificationAbout, PaymentSource, ProviderError, RefundRequest,
+};
 use super::stats::{self, Delta};
 use super::{
     Claim, DomainError, Services, claim, customers, lock_row, optional_text, payment_details,
@@ -294,18 +301,40 @@ pub(crate) async fn record<C: ConnectionTrait>(
         },
     )
     .await?;
+    // What the provider sent about this payment, and what it will send later.
+    let reported = match (&new.outcome, &row.provider_payment_id) {
+        (Outcome::Paid { .. }, Some(_)) => Some((ProviderEventKind::ChargeSucceeded, None)),
+        (Outcome::Failed { code, .. }, _) => {
+            Some((ProviderEventKind::ChargeFailed, Some(code.as_str())))
+        }
+        _ => None,
+    };
+    if let Some((kind, detail)) = reported {
+        let about = NotificationAbout {
+            method: method.as_ref(),
+            detail,
+            ..notification_about(kind, &row)
+        };
+        receive_notification(conn, svc, &row, about).await?;
+    }
     for n in notices {
         match n {
             Notice::DisputeOpened { after, reason } => {
+                let due = now + after;
+                let about = NotificationAbout {
+                    detail: Some(&reason),
+                    ..notification_about(ProviderEventKind::DisputeOpened, &row)
+                };
                 provider_event::ActiveModel {
                     id: Set(ProviderEventId::generate_at(svc.clock.now())),
                     workspace_id: Set(caller.workspace_id.clone()),
                     order_id: Set(row.id.clone()),
                     kind: Set(ProviderEventKind::DisputeOpened),
-                    payload: Set(json!({"reason": reason}).to_string()),
-                    due_at: Set(now + after),
+                    payload: Set(svc.provider.notification(&about, due)),
+                    due_at: Set(due),
                     processed_at: Set(None),
                     attempts: Set(0),
+                    received_at: Set(None),
                 }
                 .insert(conn)
                 .await?;

@@ -3,6 +3,7 @@
 
 use super::refunds::provider_error;
 use super::*;
+use crate::domain::provider::NotificationAbout;
 use crate::types::ChargeAttemptId;
 
 /// Pays an order that awaits payment (a repayment request) with the given method.
@@ -61,7 +62,17 @@ pub async fn pay_order(
             Ok(c) => c,
             Err(e) => {
                 if let ProviderError::Declined { code, .. } = &e {
-                    payments::decline(&svc.db, &svc, &attempt.id, *code).await?;
+                    let txn = svc.write_txn().await?;
+                    if payments::decline(&txn, &svc, &attempt.id, *code).await? {
+                        let about = NotificationAbout {
+                            idempotency_key: Some(attempt.id.as_str()),
+                            method: Some(&method),
+                            detail: Some(code.as_str()),
+                            ..notification_about(ProviderEventKind::ChargeFailed, &row)
+                        };
+                        receive_notification(&txn, &svc, &row, about).await?;
+                    }
+                    txn.commit().await?;
                 }
                 // Unreachable: the attempt stays pending and the reconciliation job finds out.
                 return Err(provider_error(e));
@@ -127,6 +138,13 @@ async fn record_payment(
         });
     }
     payments::settle(&txn, svc, attempt_id, &row.id, &charge.payment_id).await?;
+    let about = NotificationAbout {
+        payment_id: Some(&charge.payment_id),
+        idempotency_key: Some(attempt_id.as_str()),
+        method: Some(&charge.method),
+        ..notification_about(ProviderEventKind::ChargeSucceeded, row)
+    };
+    receive_notification(&txn, svc, row, about).await?;
     super::super::portal::send_receipt(&txn, svc, row).await?;
     stats::apply(
         &txn,
@@ -188,6 +206,8 @@ pub async fn apply_provider_events(svc: &Services) -> Result<usize, DomainError>
                         Expr::col(provider_event::Column::Attempts).add(1),
                     )
                     .col_expr(provider_event::Column::DueAt, Expr::val(now + backoff))
+                    // Received, though not yet applied: it shows on the order from now.
+                    .col_expr(provider_event::Column::ReceivedAt, received(now))
                     .filter(provider_event::Column::Id.eq(id.as_str()))
                     .filter(provider_event::Column::ProcessedAt.is_null())
                     .exec(&svc.db)
@@ -196,6 +216,15 @@ pub async fn apply_provider_events(svc: &Services) -> Result<usize, DomainError>
         }
     }
     Ok(n)
+}
+
+/// When a late notice was received: the first time it came due.
+fn received(now: chrono::DateTime<chrono::Utc>) -> Expr {
+    sea_orm::sea_query::Func::coalesce([
+        Expr::col(provider_event::Column::ReceivedAt),
+        Expr::val(now),
+    ])
+    .into()
 }
 
 /// Applies one provider event in its own transaction; `false` if another process had it.
@@ -209,6 +238,7 @@ async fn apply_provider_event(
     // Claim it: another process may be applying the same event.
     let claimed = provider_event::Entity::update_many()
         .col_expr(provider_event::Column::ProcessedAt, Expr::val(Some(now)))
+        .col_expr(provider_event::Column::ReceivedAt, received(now))
         .filter(provider_event::Column::Id.eq(ev.id.as_str()))
         .filter(provider_event::Column::ProcessedAt.is_null())
         .exec(&txn)
@@ -219,9 +249,15 @@ async fn apply_provider_event(
     }
     let mut applied = false;
     if ev.kind == ProviderEventKind::DisputeOpened {
+        // The provider's body; notices scheduled before it was kept whole had only the reason.
         let reason = serde_json::from_str::<serde_json::Value>(&ev.payload)
             .ok()
-            .and_then(|v| v["reason"].as_str().map(str::to_owned));
+            .and_then(|v| {
+                v["data"]["object"]["reason"]
+                    .as_str()
+                    .or_else(|| v["reason"].as_str())
+                    .map(str::to_owned)
+            });
         lock_row(&txn, "orders", ev.order_id.as_str()).await?;
         let o = find_row(&txn, &caller, &ev.order_id).await?;
         match open_dispute_in(&txn, svc, &caller, &o, None, reason).await {

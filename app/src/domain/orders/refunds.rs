@@ -1,6 +1,7 @@
 //! Refunds: the balance reserved first, the provider asked outside any transaction, then
 //! settled; a pending refund is finished by the reconciliation job.
 
+use crate::domain::provider::NotificationAbout;
 use crate::types::money::Money;
 
 use super::*;
@@ -326,6 +327,12 @@ async fn finish_refund(
                 .one(&txn)
                 .await?
                 .ok_or(DomainError::NotFound { what: "order" })?;
+            let about = NotificationAbout {
+                idempotency_key: Some(r.id.as_str()),
+                amount: r.amount,
+                ..notification_about(ProviderEventKind::ChargeRefunded, &o)
+            };
+            receive_notification(&txn, svc, &o, about).await?;
             refund_recorded(&txn, svc, caller, &r, &o).await?;
             txn.commit().await?;
             to_refund(r)
@@ -364,6 +371,19 @@ async fn finish_refund(
                 .filter(order::Column::Id.eq(r.order_id.as_str()))
                 .exec(&txn)
                 .await?;
+            if let Some(o) = order::Entity::find_by_id(r.order_id.clone())
+                .one(&txn)
+                .await?
+            {
+                let reason = e.to_string();
+                let about = NotificationAbout {
+                    idempotency_key: Some(r.id.as_str()),
+                    amount: r.amount,
+                    detail: Some(&reason),
+                    ..notification_about(ProviderEventKind::RefundFailed, &o)
+                };
+                receive_notification(&txn, svc, &o, about).await?;
+            }
             audit::record(
                 &txn,
                 svc,

@@ -12,8 +12,8 @@ use crate::components::time::LocalTime;
 use crate::server_fns::customer::{RefundOrder, RequestRepayment, list_orders, order_history};
 use crate::types::money::{self, parse_major};
 use crate::types::order::{
-    OrderStatus, PaymentMethodType, RefundCreate, RefundStatus, RefundsAndDisputes,
-    RepaymentCreate, RepaymentMethod,
+    OrderStatus, PaymentMethodType, ProviderNotification, RefundCreate, RefundStatus,
+    RefundsAndDisputes, RepaymentCreate, RepaymentMethod,
 };
 use crate::types::{Dispute, Order, Role, Scope};
 
@@ -172,7 +172,7 @@ fn OrderDetails(order: Order, role: Role) -> impl IntoView {
     let history_view = move || {
         Suspend::new(async move {
             match history.await {
-                Ok(RefundsAndDisputes { refunds, disputes, webhooks }) => {
+                Ok(RefundsAndDisputes { refunds, disputes, webhooks, provider_events }) => {
                     view! {
                         {(!refunds.is_empty()).then(|| view! {
                             <div>
@@ -202,6 +202,9 @@ fn OrderDetails(order: Order, role: Role) -> impl IntoView {
                                     {disputes.into_iter().map(|d| view! { <DisputeLine dispute=d role /> }).collect_view()}
                                 </ul>
                             </div>
+                        })}
+                        {(!provider_events.is_empty()).then(|| view! {
+                            <ProviderNotifications events=provider_events />
                         })}
                         {(!webhooks.is_empty()).then(|| view! {
                             <div>
@@ -258,6 +261,36 @@ fn OrderDetails(order: Order, role: Role) -> impl IntoView {
                 <button type="button" class=BTN on:click=move |_| refund_open.set(true)>"Refund"</button>
             })}
             {can_refund.then(|| view! { <RefundDialog open=refund_open order=order.clone() role /> })}
+        </div>
+    }
+}
+
+/// What the payment provider sent about the order, newest first; each opens on its body.
+#[component]
+fn ProviderNotifications(events: Vec<ProviderNotification>) -> impl IntoView {
+    view! {
+        <div>
+            <h4 class="text-xs font-semibold uppercase tracking-wide text-slate-500">"Provider notifications"</h4>
+            <ul class="mt-1 space-y-1" aria-label="Provider notifications">
+                {events.into_iter().map(|n| {
+                    // The body as received, indented for reading when it is JSON.
+                    let body = serde_json::from_str::<serde_json::Value>(&n.payload)
+                        .ok()
+                        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+                        .unwrap_or_else(|| n.payload.clone());
+                    view! {
+                        <li class="text-sm" data-testid="provider-event">
+                            <details>
+                                <summary class="flex cursor-pointer flex-wrap gap-x-3 rounded focus-visible:outline-2 focus-visible:outline-indigo-600">
+                                    <span class="font-mono text-xs font-medium text-slate-900" data-testid="provider-event-type">{n.kind.as_str()}</span>
+                                    <LocalTime at=n.received_at class="text-slate-600" />
+                                </summary>
+                                <pre class="mt-1 max-h-64 overflow-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100">{body}</pre>
+                            </details>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
         </div>
     }
 }
