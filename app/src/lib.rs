@@ -23,7 +23,7 @@ use leptos_router::path;
 
 use pages::dashboard::customer::{
     ActivityTab, CustomerPage, InventoryTab, MetadataTab, OrdersTab, OverviewTab,
-    PaymentDetailsTab, SubscriptionsTab,
+    PaymentDetailsTab, ProductsTab, SubscriptionsTab,
 };
 use pages::dashboard::customers::CustomersPage;
 use pages::dashboard::layout::DashboardLayout;
@@ -119,6 +119,7 @@ pub fn App() -> impl IntoView {
                     />
                     <ParentRoute path=path!("customers/:id") view=CustomerPage>
                         <Route path=path!("") view=OverviewTab />
+                        <Route path=path!("products") view=ProductsTab />
                         <Route path=path!("orders") view=OrdersTab />
                         <Route path=path!("subscriptions") view=SubscriptionsTab />
                         <Route path=path!("inventory") view=InventoryTab />

@@ -36,7 +36,7 @@ test('the customer list and every tab of a customer page have none', async ({ pa
   await page.locator('tbody tr').first().click();
   await expect(page.getByTestId('customer-header')).toBeVisible();
   const base = new URL(page.url()).pathname;
-  for (const tab of ['', '/orders', '/subscriptions', '/inventory', '/payment-details', '/metadata', '/activity']) {
+  for (const tab of ['', '/products', '/orders', '/subscriptions', '/inventory', '/payment-details', '/metadata', '/activity']) {
     await page.goto(base + tab);
     await settled(page);
     expect(await violations(page), `customer page ${tab || '/'}`).toEqual([]);

@@ -169,10 +169,17 @@ pub async fn customer_page(
     let ban = super::bans::active_ban_for(svc, caller, id).await?;
     let erasure_request = super::erasure::open_request(svc, caller, id).await?;
     let merge = super::merges::undoable_merge_of(svc, caller, id).await?;
-    let last_order = super::orders::list_orders(svc, caller, id, None, Limit::new(Some(1))?, None)
-        .await?
-        .data
-        .pop();
+    let last_order = super::orders::list_orders(
+        svc,
+        caller,
+        id,
+        Default::default(),
+        Limit::new(Some(1))?,
+        None,
+    )
+    .await?
+    .data
+    .pop();
     let role = match &caller.actor {
         Actor::User { role, .. } => *role,
         _ => Role::Viewer,

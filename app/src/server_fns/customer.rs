@@ -11,7 +11,7 @@ use crate::types::customer::CustomerUpdate;
 use crate::types::entitlement::{
     DiscordLink, DownloadLink, EntitlementGrant, EntitlementRevoke, LicenseKeyReveal,
 };
-use crate::types::order::{RefundCreate, RefundsAndDisputes, RepaymentCreate};
+use crate::types::order::{ProductPurchases, RefundCreate, RefundsAndDisputes, RepaymentCreate};
 use crate::types::subscription::{SubscriptionCancel, SubscriptionRevoke};
 use crate::types::{
     AppError, Customer, Entitlement, Invoice, Order, Page, PaymentDetail, Refund, Subscription,
@@ -165,18 +165,24 @@ pub async fn unarchive_customer(id: String) -> Result<Customer, AppError> {
     crate::server_fns::ctx::with_status(run.await)
 }
 
-/// A page of the customer's orders, newest first, optionally in one status.
+/// A page of the customer's orders, newest first, optionally in one status or of one product.
 #[server(prefix = "/rpc", endpoint = "customer/orders", input = Json)]
 pub async fn list_orders(
     id: String,
     status: Option<String>,
+    product_id: Option<String>,
     starting_after: Option<String>,
 ) -> Result<Page<Order>, AppError> {
     use crate::domain::orders;
     let run = async {
         let (svc, caller) = on_server::caller().await?;
         let id = on_server::id(&id, "customer")?;
-        let status = on_server::filter(status, "status")?;
+        let filter = orders::OrderFilter {
+            status: on_server::filter(status, "status")?,
+            product: product_id
+                .map(|p| on_server::id(&p, "product"))
+                .transpose()?,
+        };
         let after = starting_after
             .map(|a| on_server::id(&a, "order"))
             .transpose()?;
@@ -184,11 +190,23 @@ pub async fn list_orders(
             &svc,
             &caller,
             &id,
-            status,
+            filter,
             crate::domain::Limit::new(None)?,
             after,
         )
         .await?)
+    };
+    crate::server_fns::ctx::with_status(run.await)
+}
+
+/// What the customer bought, product by product, with each product's last action.
+#[server(prefix = "/rpc", endpoint = "customer/products")]
+pub async fn purchases_by_product(id: String) -> Result<Vec<ProductPurchases>, AppError> {
+    use crate::domain::orders;
+    let run = async {
+        let (svc, caller) = on_server::caller().await?;
+        let id = on_server::id(&id, "customer")?;
+        Ok(orders::purchases_by_product(&svc, &caller, &id).await?)
     };
     crate::server_fns::ctx::with_status(run.await)
 }

@@ -495,6 +495,24 @@ pub struct ProviderNotification {
     pub received_at: DateTime<Utc>,
 }
 
+/// What a customer bought of one product: its latest order (the last action) and its latest
+/// paid one (the payment details to show).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductPurchases {
+    /// The product.
+    pub product_id: ProductId,
+    /// Its name.
+    pub product_name: String,
+    /// A subscription or a one-time purchase.
+    pub kind: super::product::ProductKind,
+    /// How many orders the customer has of it (renewals included).
+    pub orders_count: i64,
+    /// The latest order.
+    pub last_order: Order,
+    /// The latest order that was paid, if any was.
+    pub last_paid_order: Option<Order>,
+}
+
 /// What happened to an order after payment: its refunds and its disputes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefundsAndDisputes {

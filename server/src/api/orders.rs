@@ -7,7 +7,7 @@ use app::types::order::{
     DisputeClose, DisputeCreate, OrderPay, OrderStatus, ProviderNotification, RefundCreate,
     RepaymentCreate,
 };
-use app::types::{CustomerId, Dispute, Order, OrderId, Page, Refund};
+use app::types::{CustomerId, Dispute, Order, OrderId, Page, ProductId, Refund};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
@@ -34,6 +34,9 @@ pub struct OrderListParams {
     /// chargeback or failed.
     #[param(value_type = Option<app::types::order::OrderStatus>)]
     status: Option<String>,
+    /// Only orders of this product.
+    #[param(value_type = Option<app::types::ProductId>)]
+    product_id: Option<String>,
 }
 
 /// List a customer's orders, newest first.
@@ -55,9 +58,12 @@ pub async fn list_orders(
     let id: CustomerId = path_id(&id, "customer")?;
     let limit = Limit::parse(params.limit.as_deref())?;
     let after = cursor::<OrderId>("starting_after", params.starting_after.as_deref())?;
-    let status = cursor::<OrderStatus>("status", params.status.as_deref())?;
+    let filter = orders::OrderFilter {
+        status: cursor::<OrderStatus>("status", params.status.as_deref())?,
+        product: cursor::<ProductId>("product_id", params.product_id.as_deref())?,
+    };
     Ok(Json(
-        orders::list_orders(&state.services, &caller, &id, status, limit, after).await?,
+        orders::list_orders(&state.services, &caller, &id, filter, limit, after).await?,
     ))
 }
 

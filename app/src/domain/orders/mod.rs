@@ -5,11 +5,13 @@
 //! (paying an order that awaits it, and the provider's late reports) act on them;
 //! `notifications` keeps what the provider sent about each payment.
 
+mod by_product;
 mod disputes;
 mod notifications;
 mod payment;
 mod refunds;
 
+pub use by_product::purchases_by_product;
 pub use disputes::{close_dispute, list_disputes, open_dispute, request_repayment};
 pub(crate) use disputes::{disputes_of_customer, open_dispute_in};
 pub use notifications::list_provider_events;
@@ -390,12 +392,21 @@ pub async fn get_order(
     present_one(&svc.db, find_row(&svc.db, caller, id).await?).await
 }
 
-/// A customer's orders, newest first, by keyset on the id; only those in `status` when given.
+/// Which of a customer's orders to list.
+#[derive(Debug, Clone, Default)]
+pub struct OrderFilter {
+    /// Only in this status.
+    pub status: Option<OrderStatus>,
+    /// Only of this product.
+    pub product: Option<ProductId>,
+}
+
+/// A customer's orders, newest first, by keyset on the id; only those `filter` keeps.
 pub async fn list_orders(
     svc: &Services,
     caller: &Caller,
     customer_id: &CustomerId,
-    status: Option<OrderStatus>,
+    filter: OrderFilter,
     limit: Limit,
     starting_after: Option<OrderId>,
 ) -> Result<Page<Order>, DomainError> {
@@ -404,8 +415,11 @@ pub async fn list_orders(
     let mut q = order::Entity::find()
         .filter(order::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
         .filter(order::Column::CustomerId.eq(customer_id.as_str()));
-    if let Some(status) = status {
+    if let Some(status) = filter.status {
         q = q.filter(order::Column::Status.eq(status));
+    }
+    if let Some(product) = filter.product {
+        q = q.filter(order::Column::ProductId.eq(product.as_str()));
     }
     let after = starting_after.as_ref().map(OrderId::as_str);
     let (rows, has_more) =

@@ -13,6 +13,7 @@ mod metadata;
 mod orders;
 mod overview;
 mod portal;
+mod products;
 mod subscriptions;
 
 use chrono::{DateTime, Utc};
@@ -27,6 +28,7 @@ pub use inventory::InventoryTab;
 pub use metadata::MetadataTab;
 pub use orders::OrdersTab;
 pub use overview::OverviewTab;
+pub use products::ProductsTab;
 pub use subscriptions::SubscriptionsTab;
 
 use crate::components::alert::{Alert, Tone};
@@ -487,6 +489,7 @@ fn Tabs() -> impl IntoView {
     view! {
         <nav aria-label="Customer" class="flex gap-1 overflow-x-auto border-b border-slate-200">
             {tab("", "Overview")}
+            {tab("products", "Products")}
             {tab("orders", "Orders")}
             {tab("subscriptions", "Subscriptions")}
             {tab("inventory", "Inventory")}

@@ -35,7 +35,9 @@ pub fn OrdersTab() -> impl IntoView {
                 cursors.get().last().cloned(),
             )
         },
-        |(id, _, status, after)| list_orders(id, (!status.is_empty()).then_some(status), after),
+        |(id, _, status, after)| {
+            list_orders(id, (!status.is_empty()).then_some(status), None, after)
+        },
     );
     let body = move || {
         Suspend::new(async move {
@@ -50,22 +52,7 @@ pub fn OrdersTab() -> impl IntoView {
                     let last = page.data.last().map(|o| o.id.to_string());
                     let has_more = page.has_more;
                     view! {
-                        <div class="overflow-x-auto rounded-xl border border-slate-200 bg-white">
-                            <table class="min-w-full divide-y divide-slate-200 text-sm">
-                                <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-                                    <tr>
-                                        <th scope="col" class="px-4 py-2">"Order"</th>
-                                        <th scope="col" class="px-4 py-2">"Product"</th>
-                                        <th scope="col" class="px-4 py-2 text-right">"Amount"</th>
-                                        <th scope="col" class="px-4 py-2">"Status"</th>
-                                        <th scope="col" class="px-4 py-2">"Payment method"</th>
-                                        <th scope="col" class="px-4 py-2">"Date"</th>
-                                        <th scope="col" class="px-4 py-2"><span class="sr-only">"Details"</span></th>
-                                    </tr>
-                                </thead>
-                                {page.data.into_iter().map(|o| view! { <OrderRow order=o role expanded /> }).collect_view()}
-                            </table>
-                        </div>
+                        <OrdersTable orders=page.data role expanded />
                         <KeysetPager cursors last has_more />
                     }
                     .into_any()
@@ -96,6 +83,35 @@ pub fn OrdersTab() -> impl IntoView {
             </div>
             <Transition fallback=|| loading("orders")>{body}</Transition>
         </section>
+    }
+}
+
+/// Orders as rows, each opening on its details and actions: the Orders tab's table, and each
+/// product's transactions in the Products view.
+#[component]
+pub(super) fn OrdersTable(
+    orders: Vec<Order>,
+    role: Role,
+    /// Which orders are open; kept by the caller so a refresh leaves them open.
+    expanded: RwSignal<HashSet<String>>,
+) -> impl IntoView {
+    view! {
+        <div class="overflow-x-auto rounded-xl border border-slate-200 bg-white">
+            <table class="min-w-full divide-y divide-slate-200 text-sm">
+                <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+                    <tr>
+                        <th scope="col" class="px-4 py-2">"Order"</th>
+                        <th scope="col" class="px-4 py-2">"Product"</th>
+                        <th scope="col" class="px-4 py-2 text-right">"Amount"</th>
+                        <th scope="col" class="px-4 py-2">"Status"</th>
+                        <th scope="col" class="px-4 py-2">"Payment method"</th>
+                        <th scope="col" class="px-4 py-2">"Date"</th>
+                        <th scope="col" class="px-4 py-2"><span class="sr-only">"Details"</span></th>
+                    </tr>
+                </thead>
+                {orders.into_iter().map(|o| view! { <OrderRow order=o role expanded /> }).collect_view()}
+            </table>
+        </div>
     }
 }
 
@@ -160,14 +176,6 @@ fn OrderDetails(order: Order, role: Role) -> impl IntoView {
             order.status,
             OrderStatus::Paid | OrderStatus::PartiallyRefunded
         );
-    let fact = |label: &'static str, value: Option<String>| {
-        view! {
-            <div>
-                <dt class="text-xs text-slate-500">{label}</dt>
-                <dd class="break-all text-slate-900">{value.unwrap_or_else(|| "—".to_owned())}</dd>
-            </div>
-        }
-    };
     let cur = order.currency.clone();
     let history_view = move || {
         Suspend::new(async move {
@@ -261,6 +269,16 @@ fn OrderDetails(order: Order, role: Role) -> impl IntoView {
                 <button type="button" class=BTN on:click=move |_| refund_open.set(true)>"Refund"</button>
             })}
             {can_refund.then(|| view! { <RefundDialog open=refund_open order=order.clone() role /> })}
+        </div>
+    }
+}
+
+/// One labelled value of a payment's details; a dash when there is none.
+pub(super) fn fact(label: &'static str, value: Option<String>) -> impl IntoView {
+    view! {
+        <div>
+            <dt class="text-xs text-slate-500">{label}</dt>
+            <dd class="break-all text-slate-900">{value.unwrap_or_else(|| "—".to_owned())}</dd>
         </div>
     }
 }
