@@ -61,7 +61,7 @@ test('purchases are grouped by product with their last action, details and trans
   await expect(paid).toContainText(kit.order.provider_payment_id);
 
   // The arrow: the product's transactions, with the Orders tab's details and refund.
-  await starter.getByRole('button', { name: 'Starter Kit: transactions' }).click();
+  await starter.getByRole('button', { name: 'Transactions of Starter Kit' }).click();
   const order = starter.locator(`tbody[data-order-id="${kit.order.id}"]`);
   await expect(starter.locator('tbody[data-order-id]')).toHaveCount(1);
   await order.getByRole('button', { name: 'Details', exact: true }).click();

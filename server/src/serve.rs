@@ -95,6 +95,7 @@ pub async fn serve(
     let billing = crate::jobs::spawn_billing_clock(state.services.clone());
     let mail = crate::jobs::spawn_mail_sender(state.services.clone(), mailer);
     let webhooks = crate::jobs::spawn_webhook_sender(state.services.clone(), Arc::new(sender));
+    let bulk = crate::jobs::spawn_bulk_actions(state.services.clone());
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
@@ -105,6 +106,7 @@ pub async fn serve(
     billing.abort();
     mail.abort();
     webhooks.abort();
+    bulk.abort();
     tracing::info!("requests drained; closing the database");
     db.close().await.context("closing the database failed")?;
     Ok(())

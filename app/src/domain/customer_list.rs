@@ -403,62 +403,11 @@ pub async fn list_customers(
     // Walking backwards is walking the other way, then turning the page around.
     let down = descending != backwards;
 
-    let mut select = customer::Entity::find().filter(customer::Column::WorkspaceId.eq(ws));
-    select = if query.archived == Some(true) {
-        select.filter(customer::Column::ArchivedAt.is_not_null())
-    } else {
-        select.filter(customer::Column::ArchivedAt.is_null())
-    };
-    // The same rule as a checkout's: `banned_until` is the latest expiry of the active bans
-    // matching the customer, so an expired ban stops counting without any job.
-    match query.banned {
-        Some(true) => {
-            select = select.filter(customer::Column::BannedUntil.gt(svc.clock.now()));
-        }
-        Some(false) => {
-            select = select.filter(
-                Condition::any()
-                    .add(customer::Column::BannedUntil.is_null())
-                    .add(customer::Column::BannedUntil.lte(svc.clock.now())),
-            );
-        }
-        None => {}
-    }
-    if let Some(email) = &query.email {
-        select = select.filter(customer::Column::Email.eq(email.to_lowercase()));
-    }
-    if let Some(x) = &query.external_id {
-        select = select.filter(customer::Column::ExternalId.eq(x.as_str()));
-    }
-    if let Some(c) = &query.country {
-        select = select.filter(customer::Column::Country.eq(c.as_str()));
-    }
-    select = match query.subscription_status {
-        Some(SubscriptionFilter::None) => {
-            select.filter(customer::Column::SubscriptionStatus.is_null())
-        }
-        Some(s) => select.filter(customer::Column::SubscriptionStatus.eq(s.as_str())),
-        None => select,
-    };
+    let mut select = filtered(svc, ws, &query);
     // Bounds on the id (creation range, and an id cursor) fold into one lower and one upper
     // bound: given two, a database seeks by one and filters by the other, row by row.
     let mut lower: Option<(String, bool)> = query.created_from.map(|t| (id_at(t), true));
     let mut upper: Option<String> = query.created_before.map(id_at);
-    if let Some(p) = &query.product_id {
-        select = select.filter(Expr::exists(
-            sea_orm::sea_query::Query::select()
-                .expr(Expr::val(1))
-                .from(order::Entity)
-                .and_where(Expr::col((order::Entity, order::Column::WorkspaceId)).eq(ws))
-                .and_where(Expr::col((order::Entity, order::Column::ProductId)).eq(p.as_str()))
-                .and_where(
-                    Expr::col((order::Entity, order::Column::CustomerId))
-                        .equals((customer::Entity, customer::Column::Id)),
-                )
-                .and_where(Expr::col((order::Entity, order::Column::PaidAt)).is_not_null())
-                .to_owned(),
-        ));
-    }
     let mut cursor_row = None;
     if let Some(cursor) = query
         .starting_after
@@ -541,6 +490,123 @@ pub async fn list_customers(
         .map(|r| list_item(r, currency.code))
         .collect::<Result<_, _>>()?;
     Ok(Page::new(data, has_more))
+}
+
+/// The customers of `ws` that `query`'s filters keep (not its search, creation range, sort or
+/// cursors): where the list, a segment's count and a bulk action's snapshot start.
+fn filtered(svc: &Services, ws: &WorkspaceId, query: &CustomerQuery) -> Select<customer::Entity> {
+    let mut select = customer::Entity::find().filter(customer::Column::WorkspaceId.eq(ws));
+    select = if query.archived == Some(true) {
+        select.filter(customer::Column::ArchivedAt.is_not_null())
+    } else {
+        select.filter(customer::Column::ArchivedAt.is_null())
+    };
+    // The same rule as a checkout's: `banned_until` is the latest expiry of the active bans
+    // matching the customer, so an expired ban stops counting without any job.
+    match query.banned {
+        Some(true) => {
+            select = select.filter(customer::Column::BannedUntil.gt(svc.clock.now()));
+        }
+        Some(false) => {
+            select = select.filter(
+                Condition::any()
+                    .add(customer::Column::BannedUntil.is_null())
+                    .add(customer::Column::BannedUntil.lte(svc.clock.now())),
+            );
+        }
+        None => {}
+    }
+    if let Some(email) = &query.email {
+        select = select.filter(customer::Column::Email.eq(email.to_lowercase()));
+    }
+    if let Some(x) = &query.external_id {
+        select = select.filter(customer::Column::ExternalId.eq(x.as_str()));
+    }
+    if let Some(c) = &query.country {
+        select = select.filter(customer::Column::Country.eq(c.as_str()));
+    }
+    select = match query.subscription_status {
+        Some(SubscriptionFilter::None) => {
+            select.filter(customer::Column::SubscriptionStatus.is_null())
+        }
+        Some(s) => select.filter(customer::Column::SubscriptionStatus.eq(s.as_str())),
+        None => select,
+    };
+    if let Some(p) = &query.product_id {
+        select = select.filter(Expr::exists(
+            sea_orm::sea_query::Query::select()
+                .expr(Expr::val(1))
+                .from(order::Entity)
+                .and_where(Expr::col((order::Entity, order::Column::WorkspaceId)).eq(ws))
+                .and_where(Expr::col((order::Entity, order::Column::ProductId)).eq(p.as_str()))
+                .and_where(
+                    Expr::col((order::Entity, order::Column::CustomerId))
+                        .equals((customer::Entity, customer::Column::Id)),
+                )
+                .and_where(Expr::col((order::Entity, order::Column::PaidAt)).is_not_null())
+                .to_owned(),
+        ));
+    }
+    select
+}
+
+/// Every customer `query` matches, search and creation range included (its sort, page size and
+/// cursors aside), as one select: what a segment counts and a bulk action snapshots. The same
+/// rules as the list's: an exact identifier finds its customer, anything else is partial.
+pub(crate) async fn matching(
+    svc: &Services,
+    caller: &Caller,
+    query: &CustomerQuery,
+) -> Result<Select<customer::Entity>, DomainError> {
+    let ws = &caller.workspace_id;
+    let mut select = filtered(svc, ws, query);
+    if let Some(t) = query.created_from {
+        select = select.filter(customer::Column::Id.gte(id_at(t)));
+    }
+    if let Some(t) = query.created_before {
+        select = select.filter(customer::Column::Id.lt(id_at(t)));
+    }
+    if let Some(raw) = query.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        select = match exact_ids(&svc.db, ws, raw).await? {
+            Some(ids) if !ids.is_empty() => select.filter(customer::Column::Id.is_in(ids)),
+            _ => {
+                let term = raw.to_lowercase();
+                select.filter(partial(&term, IdRange::of(&term).as_ref()))
+            }
+        };
+    }
+    Ok(select)
+}
+
+/// How many customers `query` matches, counting at most `cap + 1` (more than `cap` means
+/// "over the cap"): one bounded statement, never a full count of a large workspace.
+pub async fn count_customers(
+    svc: &Services,
+    caller: &Caller,
+    query: &CustomerQuery,
+    cap: u64,
+) -> Result<u64, DomainError> {
+    use sea_orm::QueryTrait;
+    use sea_orm::sea_query::{Alias, Query};
+    caller.require(Scope::CustomersRead)?;
+    let ids = matching(svc, caller, query)
+        .await?
+        .select_only()
+        .column(customer::Column::Id)
+        .limit(cap + 1)
+        .into_query();
+    let count = Query::select()
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+        .from_subquery(ids, Alias::new("matching"))
+        .to_owned();
+    let n: i64 = svc
+        .db
+        .query_one(&count)
+        .await?
+        .map(|row| row.try_get("", "n"))
+        .transpose()?
+        .unwrap_or(0);
+    Ok(u64::try_from(n).unwrap_or(0))
 }
 
 /// The rows of one page of a partial search, by the cheapest path for the term.

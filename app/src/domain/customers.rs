@@ -441,30 +441,63 @@ async fn write(
     action: &str,
     change: impl FnOnce(&mut customer::ActiveModel),
 ) -> Result<Customer, DomainError> {
+    let id = row.id.clone();
+    let txn = svc.write_txn().await?;
+    match change_in(&txn, svc, caller, row, action, change).await? {
+        Some(after) => {
+            txn.commit().await?;
+            Ok(after)
+        }
+        None => {
+            txn.rollback().await?;
+            let current = find_row(&svc.db, caller, &id).await?;
+            Err(version_conflict(current.version))
+        }
+    }
+}
+
+/// Applies `change` to `row` (as read) on `conn`, with its audit entry; `None` if the
+/// customer changed since it was read (nothing is written).
+pub(crate) async fn change_in<C: ConnectionTrait>(
+    conn: &C,
+    svc: &Services,
+    caller: &Caller,
+    row: customer::Model,
+    action: &str,
+    change: impl FnOnce(&mut customer::ActiveModel),
+) -> Result<Option<Customer>, DomainError> {
     let before = to_customer(row.clone())?;
-    let read_version = row.version;
     let mut active = customer::ActiveModel {
         updated_at: Set(svc.clock.now()),
-        version: Set(read_version + 1),
+        version: Set(row.version + 1),
         ..Default::default()
     };
     change(&mut active);
-    let txn = svc.write_txn().await?;
+    write_in(conn, svc, caller, &before, row.version, action, active).await
+}
+
+async fn write_in<C: ConnectionTrait>(
+    conn: &C,
+    svc: &Services,
+    caller: &Caller,
+    before: &Customer,
+    read_version: i64,
+    action: &str,
+    active: customer::ActiveModel,
+) -> Result<Option<Customer>, DomainError> {
     let result = customer::Entity::update_many()
         .set(active)
-        .filter(customer::Column::Id.eq(row.id.as_str()))
+        .filter(customer::Column::Id.eq(before.id.as_str()))
         .filter(customer::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
         .filter(customer::Column::Version.eq(read_version))
-        .exec(&txn)
+        .exec(conn)
         .await?;
     if result.rows_affected == 0 {
-        txn.rollback().await?;
-        let current = find_row(&svc.db, caller, &before.id).await?;
-        return Err(version_conflict(current.version));
+        return Ok(None);
     }
-    let after = to_customer(find_row(&txn, caller, &before.id).await?)?;
+    let after = to_customer(find_row(conn, caller, &before.id).await?)?;
     audit::record(
-        &txn,
+        conn,
         svc,
         caller,
         Change {
@@ -472,12 +505,11 @@ async fn write(
             target_type: TargetKind::Customer,
             target_id: before.id.as_str(),
             customer_id: Some(&before.id),
-            changes: audit::diff(Some(&snapshot(&before)), Some(&snapshot(&after))),
+            changes: audit::diff(Some(&snapshot(before)), Some(&snapshot(&after))),
         },
     )
     .await?;
-    txn.commit().await?;
-    Ok(after)
+    Ok(Some(after))
 }
 
 /// The external ids of the given customers, in one query.

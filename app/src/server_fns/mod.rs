@@ -7,6 +7,7 @@ pub mod customer;
 pub mod dashboard;
 pub mod imports;
 pub mod portal;
+pub mod segments;
 pub mod team;
 pub mod webhooks;
 

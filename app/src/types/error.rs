@@ -125,6 +125,16 @@ string_enum!(
         AlreadyMember = "already_member",
         /// The change would leave the workspace without an owner.
         LastOwner = "last_owner",
+        /// Another segment of the workspace has this name.
+        SegmentNameTaken = "segment_name_taken",
+        /// The workspace has as many segments as it may.
+        SegmentLimitReached = "segment_limit_reached",
+        /// A bulk action would touch more customers than one may.
+        BulkActionTooLarge = "bulk_action_too_large",
+        /// The bulk action has finished: it cannot be canceled.
+        BulkActionFinished = "bulk_action_finished",
+        /// The customer was archived after the bulk action started.
+        CustomerArchived = "customer_archived",
     }
 );
 
@@ -178,6 +188,11 @@ impl ErrorCode {
             | ProductArchived
             | AlreadyMember
             | LastOwner
+            | SegmentNameTaken
+            | SegmentLimitReached
+            | BulkActionTooLarge
+            | BulkActionFinished
+            | CustomerArchived
             | LinkExpired
             | CommandAlreadyReported
             | SubscriptionChanged

@@ -270,6 +270,16 @@ prefixed_id!(
     InvitationId,
     "inv_"
 );
+prefixed_id!(
+    /// A saved segment of the customer list.
+    SegmentId,
+    "seg_"
+);
+prefixed_id!(
+    /// A bulk action over many customers.
+    BulkActionId,
+    "bulk_"
+);
 
 #[cfg(test)]
 mod tests {

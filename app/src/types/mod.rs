@@ -18,6 +18,7 @@ pub mod portal;
 pub mod product;
 #[cfg(feature = "ssr")]
 pub mod schema;
+pub mod segment;
 pub mod subscription;
 pub mod team;
 pub mod webhook;
@@ -28,11 +29,11 @@ pub use customer::{Customer, CustomerStats, Metadata};
 pub use entitlement::Entitlement;
 pub use error::{AppError, ErrorCode, ErrorType};
 pub use ids::{
-    ApiKeyId, BanId, ChargeAttemptId, CommandId, CustomerId, CustomerImportId, DisputeId, EmailId,
-    EntitlementId, ErasureRequestId, EventId, InvitationId, InvoiceId, MergeId, OrderId,
-    PaymentAttemptId, PaymentDetailId, PortalCodeId, ProductId, ProviderEventId, RefundId,
-    SessionId, SubscriptionId, UserId, WebhookAttemptId, WebhookDeliveryId, WebhookEndpointId,
-    WorkspaceId,
+    ApiKeyId, BanId, BulkActionId, ChargeAttemptId, CommandId, CustomerId, CustomerImportId,
+    DisputeId, EmailId, EntitlementId, ErasureRequestId, EventId, InvitationId, InvoiceId, MergeId,
+    OrderId, PaymentAttemptId, PaymentDetailId, PortalCodeId, ProductId, ProviderEventId, RefundId,
+    SegmentId, SessionId, SubscriptionId, UserId, WebhookAttemptId, WebhookDeliveryId,
+    WebhookEndpointId, WorkspaceId,
 };
 pub use order::{Dispute, Order, PaymentMethod, Refund};
 pub use page::Page;

@@ -18,6 +18,7 @@ pub mod orders;
 pub mod payment_details;
 pub mod portal;
 pub mod products;
+pub mod segments;
 pub mod subscriptions;
 pub mod webhooks;
 pub mod workspace;
@@ -104,6 +105,20 @@ pub fn router(state: &AppState) -> Router<AppState> {
             workspace::get_workspace,
             workspace::update_workspace
         ))
+        .routes(routes!(segments::list_segments, segments::create_segment))
+        .routes(routes!(
+            segments::get_segment,
+            segments::update_segment,
+            segments::delete_segment
+        ))
+        .routes(routes!(
+            segments::list_bulk_actions,
+            segments::create_bulk_action
+        ))
+        .routes(routes!(segments::preview_bulk_action))
+        .routes(routes!(segments::get_bulk_action))
+        .routes(routes!(segments::cancel_bulk_action))
+        .routes(routes!(segments::bulk_action_items))
         .routes(routes!(webhooks::list_endpoints, webhooks::create_endpoint))
         .routes(routes!(
             webhooks::get_endpoint,

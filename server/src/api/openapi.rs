@@ -19,6 +19,7 @@ use utoipa::openapi::{
     // What parameters name by reference (utoipa collects only what bodies and answers name).
     components(schemas(
         app::types::BanId,
+        app::types::BulkActionId,
         app::types::CommandId,
         app::types::CustomerId,
         app::types::CustomerImportId,
@@ -30,17 +31,23 @@ use utoipa::openapi::{
         app::types::OrderId,
         app::types::PaymentDetailId,
         app::types::ProductId,
+        app::types::ProviderEventId,
         app::types::RefundId,
+        app::types::SegmentId,
         app::types::SubscriptionId,
         app::types::WebhookDeliveryId,
         app::types::WebhookEndpointId,
         app::types::customer::CustomerSort,
         app::types::customer::SubscriptionFilter,
         app::types::order::OrderStatus,
+        app::types::segment::BulkItemStatus,
         app::types::schema::Country,
         app::types::schema::DayOrTime,
     )),
-    tags((name = "customers", description = "People who pay you"))
+    tags(
+        (name = "customers", description = "People who pay you"),
+        (name = "segments", description = "Saved list filters, and bulk actions over many customers")
+    )
 )]
 struct Base;
 

@@ -163,3 +163,32 @@ pub fn spawn_webhook_sender(
         }
     })
 }
+
+/// How often the bulk-action job looks for actions to work on.
+pub const BULK_ACTIONS_EVERY: Duration = Duration::from_secs(1);
+
+/// One run of the bulk-action job: each action is worked by exactly one process at a time.
+pub async fn run_bulk_actions(svc: &Services) {
+    match app::domain::bulk_actions::run_bulk_actions(svc).await {
+        Ok(r) if r.finished > 0 || r.failed > 0 => tracing::info!(
+            succeeded = r.succeeded,
+            failed = r.failed,
+            finished = r.finished,
+            "bulk actions"
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "the bulk-action job failed; it runs again"),
+    }
+}
+
+/// Runs [`run_bulk_actions`] every [`BULK_ACTIONS_EVERY`] until the process ends.
+pub fn spawn_bulk_actions(svc: Services) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(BULK_ACTIONS_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            run_bulk_actions(&svc).await;
+        }
+    })
+}

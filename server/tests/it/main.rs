@@ -30,6 +30,7 @@ mod openapi;
 mod portal;
 mod portal_doors;
 mod rate_limits;
+mod segments;
 mod team;
 mod webhooks;
 mod workspaces;

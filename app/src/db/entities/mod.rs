@@ -3,6 +3,8 @@
 pub mod api_key;
 pub mod ban;
 pub mod ban_identity;
+pub mod bulk_action;
+pub mod bulk_action_item;
 pub mod charge_attempt;
 pub mod customer;
 pub mod customer_currency_total;
@@ -27,6 +29,7 @@ pub mod portal_code;
 pub mod product;
 pub mod provider_event;
 pub mod refund;
+pub mod segment;
 pub mod session;
 pub mod sim_ledger;
 pub mod subscription;

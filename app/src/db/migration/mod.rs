@@ -22,6 +22,7 @@ mod m20261205_000016_search_without_ids;
 mod m20261206_000017_team;
 mod m20261206_000018_email_details_as_mailboxes;
 mod m20261207_000019_provider_notifications;
+mod m20261207_000020_segments_and_bulk_actions;
 
 /// Every migration in order; `server migrate` and the embedded default's start apply them.
 #[derive(Debug)]
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000017_team::Migration),
             Box::new(m20261206_000018_email_details_as_mailboxes::Migration),
             Box::new(m20261207_000019_provider_notifications::Migration),
+            Box::new(m20261207_000020_segments_and_bulk_actions::Migration),
         ]
     }
 }

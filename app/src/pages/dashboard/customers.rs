@@ -2,6 +2,7 @@
 //! query, so reload, back/forward and bookmarks resume exactly; the list is one form that works
 //! as a plain GET before the page is interactive.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use leptos::prelude::*;
@@ -13,12 +14,15 @@ use leptos_router::params::ParamsMap;
 use crate::components::alert::Alert;
 use crate::components::empty_state::EmptyState;
 use crate::components::icons::UsersIcon;
+use crate::pages::dashboard::layout::Shell;
+use crate::pages::dashboard::segments::{BulkActivity, BulkBar, SegmentBar};
 use crate::server_fns::dashboard::{list_customers, list_products};
 use crate::types::customer::{
     CustomerListItem, CustomerListParams, CustomerSort, SubscriptionFilter,
 };
-use crate::types::money;
+use crate::types::segment::SegmentFilters;
 use crate::types::subscription::SubscriptionStatus;
+use crate::types::{Scope, money};
 
 /// How long typing must pause before the search runs.
 const DEBOUNCE: Duration = Duration::from_millis(300);
@@ -188,6 +192,26 @@ pub fn CustomersPage() -> impl IntoView {
         }
     };
 
+    // Segments, selection and bulk actions.
+    let filters = Signal::derive(move || SegmentFilters::of_params(&params_of(&query.read())));
+    let open_segment = Signal::derive(move || query.read().get("seg"));
+    let selected = RwSignal::new(HashSet::<String>::new());
+    let all_matching = RwSignal::new(false);
+    let started = RwSignal::new(0u32);
+    // Other filters, other customers: the selection starts again.
+    Effect::new(move |_| {
+        filters.track();
+        selected.set(HashSet::new());
+        all_matching.set(false);
+    });
+    let shell = use_context::<Shell>();
+    let page_selected = Signal::derive(move || {
+        page.get().and_then(Result::ok).is_some_and(|p| {
+            !p.data.is_empty()
+                && selected.with(|s| p.data.iter().all(|c| s.contains(c.customer.id.as_str())))
+        })
+    });
+
     let value = move |k: &str| query.read().get(k).unwrap_or_default();
     let filtered = move || {
         FILTER_KEYS
@@ -198,6 +222,11 @@ pub fn CustomersPage() -> impl IntoView {
 
     let rows = move || {
         Suspend::new(async move {
+            // Awaited here, so the server renders the checkboxes the browser hydrates.
+            let selectable = match shell {
+                Some(s) => s.allows(Scope::CustomersWrite).await,
+                None => false,
+            };
             match page.await {
                 Err(e) => view! { <Alert large=true>{e.to_string()}</Alert> }
                 .into_any(),
@@ -235,7 +264,7 @@ pub fn CustomersPage() -> impl IntoView {
                         .flatten();
                     let first_page = (came_back || came_forward).then(|| href(&map, &[], None));
                     view! {
-                        <CustomerTable customers=p.data columns />
+                        <CustomerTable customers=p.data columns selected selectable />
                         <nav class="mt-4 flex justify-end gap-2" aria-label="Pages">
                             {first_page.map(|h| view! { <PagerLink href=h label="First page" /> })}
                             {prev.map(|h| view! { <PagerLink href=h label="Previous" /> })}
@@ -278,6 +307,8 @@ pub fn CustomersPage() -> impl IntoView {
                 </div>
             </header>
             <crate::pages::dashboard::erasure::ErasureNotice />
+            <SegmentBar filters open_segment />
+            <BulkActivity started />
             <form
                 method="get"
                 action="/dashboard/customers"
@@ -403,6 +434,7 @@ pub fn CustomersPage() -> impl IntoView {
                     </button>
                 </div>
             </form>
+            <BulkBar selected all_matching page_selected filters open_segment started />
             <div class=move || if pending.get() { "opacity-60 transition-opacity" } else { "transition-opacity" }>
                 <Transition
                     fallback=|| view! { <p class="text-sm text-slate-500">"Loading customers…"</p> }
@@ -670,8 +702,22 @@ fn cell_of(column: Column, row: &CustomerListItem) -> AnyView {
 fn CustomerTable(
     customers: Vec<CustomerListItem>,
     columns: RwSignal<Vec<Column>>,
+    /// The ticked rows' customer ids, for a bulk action.
+    selected: RwSignal<HashSet<String>>,
+    /// Whether rows can be ticked (the viewer may change customers).
+    selectable: bool,
 ) -> impl IntoView {
     let cell = "px-3 py-2.5";
+    let page_ids: Vec<String> = customers
+        .iter()
+        .map(|c| c.customer.id.to_string())
+        .collect();
+    let page_ids = StoredValue::new(page_ids);
+    let whole_page = move || {
+        page_ids.with_value(|ids| {
+            !ids.is_empty() && selected.with(|s| ids.iter().all(|i| s.contains(i)))
+        })
+    };
     let rows = StoredValue::new(customers);
     let header = move || {
         columns
@@ -697,6 +743,12 @@ fn CustomerTable(
                     let name = c.name.clone().unwrap_or_else(|| c.id.to_string());
                     let navigate = use_navigate();
                     let to = link.clone();
+                    let id = c.id.to_string();
+                    let ticked = {
+                        let id = id.clone();
+                        move || selected.with(|s| s.contains(&id))
+                    };
+                    let tick_label = format!("Select {}", c.email.clone().unwrap_or_else(|| name.clone()));
                     let cells = columns
                         .get()
                         .into_iter()
@@ -715,6 +767,29 @@ fn CustomerTable(
                             data-customer-id=c.id.to_string()
                             on:click=move |_| navigate(&to, NavigateOptions::default())
                         >
+                            {selectable.then(|| view! {
+                                <td class="w-8 pl-3" on:click=|ev| ev.stop_propagation()>
+                                    <input
+                                        type="checkbox"
+                                        class="size-4 rounded border-slate-300"
+                                        aria-label=tick_label.clone()
+                                        prop:checked=ticked.clone()
+                                        on:change={
+                                            let id = id.clone();
+                                            move |ev| {
+                                                let on = event_target_checked(&ev);
+                                                selected.update(|s| {
+                                                    if on {
+                                                        s.insert(id.clone());
+                                                    } else {
+                                                        s.remove(&id);
+                                                    }
+                                                });
+                                            }
+                                        }
+                                    />
+                                </td>
+                            })}
                             <td class=cell>
                                 <div class="flex min-w-0 items-center gap-3">
                                     <span class="grid size-8 shrink-0 place-items-center rounded-full bg-indigo-100 text-xs font-semibold text-indigo-700" aria-hidden="true">
@@ -772,6 +847,30 @@ fn CustomerTable(
             <table class="w-full divide-y divide-slate-200 text-sm">
                 <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
                     <tr>
+                        {selectable.then(|| view! {
+                            <th scope="col" class="w-8 pl-3">
+                                <input
+                                    type="checkbox"
+                                    class="size-4 rounded border-slate-300"
+                                    aria-label="Select every customer on this page"
+                                    prop:checked=whole_page
+                                    on:change=move |ev| {
+                                        let on = event_target_checked(&ev);
+                                        page_ids.with_value(|ids| {
+                                            selected.update(|s| {
+                                                for id in ids {
+                                                    if on {
+                                                        s.insert(id.clone());
+                                                    } else {
+                                                        s.remove(id);
+                                                    }
+                                                }
+                                            })
+                                        });
+                                    }
+                                />
+                            </th>
+                        })}
                         <th scope="col" class=cell>"Customer"</th>
                         {header}
                     </tr>

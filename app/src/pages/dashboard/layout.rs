@@ -12,10 +12,28 @@ use crate::server_fns::dashboard::load_shell;
 use crate::server_fns::team::SwitchWorkspace;
 use crate::types::team::WorkspaceChoice;
 
+/// The signed-in user's shell (workspace, role), as the layout loaded it.
+#[derive(Clone, Copy, Debug)]
+pub struct Shell(pub Resource<Result<crate::types::ShellContext, crate::types::AppError>>);
+
+impl Shell {
+    /// Whether the viewer's role allows `scope`, once the shell has loaded: awaited inside a
+    /// page's suspense, so the server renders what the browser hydrates.
+    pub async fn allows(self, scope: crate::types::Scope) -> bool {
+        self.0
+            .await
+            .ok()
+            .and_then(|s| s.role)
+            .is_some_and(|r| r.allows(scope))
+    }
+}
+
 /// Frame around every `/dashboard/...` page.
 #[component]
 pub fn DashboardLayout() -> impl IntoView {
     let context = Resource::new(|| (), |()| load_shell());
+    // Pages read the viewer's role from it to hide what their role does not allow.
+    provide_context(Shell(context));
     let nav_open = RwSignal::new(true);
     // On a phone the page needs the width: the navigation starts collapsed there.
     Effect::new(move |_| {

@@ -26,6 +26,12 @@ pub fn ProductsTab() -> impl IntoView {
         move || (ctx.id.get(), ctx.refresh.get()),
         |(id, _)| purchases_by_product(id),
     );
+    // What is open lives here: an action refreshes the products, and they stay as they were.
+    let open = Opened {
+        transactions: RwSignal::new(HashSet::new()),
+        details: RwSignal::new(HashSet::new()),
+        orders: RwSignal::new(HashSet::new()),
+    };
     let body = move || {
         Suspend::new(async move {
             let role = ctx.role().await;
@@ -36,8 +42,8 @@ pub fn ProductsTab() -> impl IntoView {
                         .into_iter()
                         .partition(|p| p.kind == ProductKind::Subscription);
                     view! {
-                        <ProductGroup title="Subscriptions" id="products-subscriptions" products=subs role />
-                        <ProductGroup title="One-time purchases" id="products-one-time" products=once role />
+                        <ProductGroup title="Subscriptions" id="products-subscriptions" products=subs role open />
+                        <ProductGroup title="One-time purchases" id="products-one-time" products=once role open />
                     }
                     .into_any()
                 }
@@ -52,12 +58,29 @@ pub fn ProductsTab() -> impl IntoView {
     }
 }
 
+/// Which products show their transactions or details, and which orders are open.
+#[derive(Clone, Copy)]
+struct Opened {
+    transactions: RwSignal<HashSet<String>>,
+    details: RwSignal<HashSet<String>>,
+    orders: RwSignal<HashSet<String>>,
+}
+
+fn toggle(set: RwSignal<HashSet<String>>, key: &str) {
+    set.update(|s| {
+        if !s.remove(key) {
+            s.insert(key.to_owned());
+        }
+    });
+}
+
 #[component]
 fn ProductGroup(
     title: &'static str,
     id: &'static str,
     products: Vec<ProductPurchases>,
     role: Role,
+    open: Opened,
 ) -> impl IntoView {
     let count = products.len();
     view! {
@@ -71,7 +94,7 @@ fn ProductGroup(
             } else {
                 view! {
                     <ul class="space-y-2">
-                        {products.into_iter().map(|p| view! { <ProductItem purchases=p role /> }).collect_view()}
+                        {products.into_iter().map(|p| view! { <ProductItem purchases=p role open /> }).collect_view()}
                     </ul>
                 }
                 .into_any()
@@ -81,10 +104,16 @@ fn ProductGroup(
 }
 
 #[component]
-fn ProductItem(purchases: ProductPurchases, role: Role) -> impl IntoView {
-    let open = RwSignal::new(false);
-    let details_open = RwSignal::new(false);
+fn ProductItem(purchases: ProductPurchases, role: Role, open: Opened) -> impl IntoView {
     let pid = purchases.product_id.to_string();
+    let shown = {
+        let pid = pid.clone();
+        Memo::new(move |_| open.transactions.with(|s| s.contains(&pid)))
+    };
+    let details_shown = {
+        let pid = pid.clone();
+        Memo::new(move |_| open.details.with(|s| s.contains(&pid)))
+    };
     let orders_id = format!("product-{pid}-orders");
     let details_id = format!("product-{pid}-details");
     let last = purchases.last_order.clone();
@@ -92,25 +121,25 @@ fn ProductItem(purchases: ProductPurchases, role: Role) -> impl IntoView {
     let paid = StoredValue::new(purchases.last_paid_order.clone());
     let product_id = StoredValue::new(pid.clone());
     view! {
-        <li class="rounded-xl border border-slate-200 bg-white" data-testid="product" data-product-id=pid>
+        <li class="rounded-xl border border-slate-200 bg-white" data-testid="product" data-product-id=pid.clone()>
             <div class="flex flex-wrap items-center gap-x-4 gap-y-2 px-4 py-3">
                 <button
                     type="button"
                     class="flex items-center gap-2 rounded text-left font-medium text-slate-900 hover:text-indigo-700 focus-visible:outline-2 focus-visible:outline-indigo-600"
-                    aria-expanded=move || if open.get() { "true" } else { "false" }
+                    aria-expanded=move || if shown.get() { "true" } else { "false" }
                     aria-controls=orders_id.clone()
-                    on:click=move |_| open.update(|o| *o = !*o)
+                    aria-label=format!("Transactions of {}", purchases.product_name)
+                    on:click=move |_| product_id.with_value(|p| toggle(open.transactions, p))
                 >
                     <svg
                         aria-hidden="true"
                         viewBox="0 0 20 20"
-                        class=move || if open.get() { "size-4 rotate-90 transition-transform" } else { "size-4 transition-transform" }
+                        class=move || if shown.get() { "size-4 rotate-90 transition-transform" } else { "size-4 transition-transform" }
                         fill="currentColor"
                     >
                         <path d="M7.2 4.2a.75.75 0 0 1 1.06 0l5.25 5.25a.75.75 0 0 1 0 1.06L8.26 15.8a.75.75 0 1 1-1.06-1.06L11.92 10 7.2 5.27a.75.75 0 0 1 0-1.06Z" />
                     </svg>
                     <span data-testid="product-name">{purchases.product_name.clone()}</span>
-                    <span class="sr-only">": transactions"</span>
                 </button>
                 <span class="text-xs text-slate-500">
                     {format!("{n} order{}", if n == 1 { "" } else { "s" })}
@@ -127,23 +156,23 @@ fn ProductItem(purchases: ProductPurchases, role: Role) -> impl IntoView {
                 <button
                     type="button"
                     class=BTN_LINK
-                    aria-expanded=move || if details_open.get() { "true" } else { "false" }
+                    aria-expanded=move || if details_shown.get() { "true" } else { "false" }
                     aria-controls=details_id.clone()
-                    on:click=move |_| details_open.update(|o| *o = !*o)
+                    on:click=move |_| product_id.with_value(|p| toggle(open.details, p))
                 >
-                    {move || if details_open.get() { "Hide details" } else { "Details" }}
+                    {move || if details_shown.get() { "Hide details" } else { "Details" }}
                 </button>
             </div>
-            <Show when=move || details_open.get()>
+            <Show when=move || details_shown.get()>
                 <div id=format!("product-{}-details", product_id.get_value()) class="border-t border-slate-100 bg-slate-50 px-4 py-3">
                     {paid.get_value().map(|o| view! { <LastPayment order=o /> }.into_any()).unwrap_or_else(|| view! {
                         <p class="text-sm text-slate-600">"No successful payment for this product yet."</p>
                     }.into_any())}
                 </div>
             </Show>
-            <Show when=move || open.get()>
+            <Show when=move || shown.get()>
                 <div id=format!("product-{}-orders", product_id.get_value()) class="border-t border-slate-100 p-3">
-                    <ProductOrders product_id=product_id.get_value() role />
+                    <ProductOrders product_id=product_id.get_value() role expanded=open.orders />
                 </div>
             </Show>
         </li>
@@ -175,10 +204,14 @@ fn LastPayment(order: Order) -> impl IntoView {
 
 /// One product's transactions, newest first, paged.
 #[component]
-fn ProductOrders(product_id: String, role: Role) -> impl IntoView {
+fn ProductOrders(
+    product_id: String,
+    role: Role,
+    /// Which orders are open, kept above the refreshes.
+    expanded: RwSignal<HashSet<String>>,
+) -> impl IntoView {
     let ctx = use_customer();
     let cursors = RwSignal::new(Vec::<String>::new());
-    let expanded = RwSignal::new(HashSet::<String>::new());
     let orders = Resource::new(
         move || {
             (
