@@ -15,7 +15,7 @@ pub const BTN: &str = "inline-flex items-center justify-center gap-1.5 rounded-m
 /// A button that destroys.
 pub const BTN_DANGER: &str = "inline-flex items-center justify-center gap-1.5 rounded-md bg-red-600 px-3 py-1.5 text-sm font-semibold text-white shadow-sm hover:bg-red-500 disabled:cursor-not-allowed disabled:opacity-60 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-red-600";
 /// A small text button inside tables.
-pub const BTN_LINK: &str = "rounded px-1.5 py-0.5 text-sm font-medium text-indigo-600 hover:bg-indigo-50 hover:text-indigo-500 disabled:cursor-not-allowed disabled:opacity-60";
+pub const BTN_LINK: &str = "rounded px-1.5 py-0.5 text-sm font-medium text-indigo-600 hover:bg-indigo-50 hover:text-indigo-700 disabled:cursor-not-allowed disabled:opacity-60";
 /// A text input.
 pub const INPUT: &str = "block w-full rounded-md border border-slate-300 px-2.5 py-1.5 text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-1 focus:ring-indigo-500 aria-[invalid=true]:border-red-500";
 /// A form label.

@@ -25,6 +25,8 @@ use super::actor::Caller;
 use super::paging::{self, Limit};
 use super::{DomainError, Services, customers, orders, validate};
 
+/// The most customers a list names by id.
+pub const MOST_IDS: usize = crate::types::customer::MOST_SELECTED_IDS;
 /// How far a search walks the sort index before asking the trigram index instead.
 const WALK: u64 = 600;
 /// Rows per step of that walk.
@@ -41,6 +43,8 @@ pub struct CustomerQuery {
     pub email: Option<String>,
     /// Exact external id.
     pub external_id: Option<String>,
+    /// Only these customers (a selection of at most [`MOST_IDS`]).
+    pub ids: Option<Vec<CustomerId>>,
     /// Customers with a paid order of this product.
     pub product_id: Option<ProductId>,
     /// Subscription status.
@@ -116,6 +120,26 @@ impl CustomerQuery {
             q: word("q", &p.q)?,
             email: word("email", &p.email)?,
             external_id: word("external_id", &p.external_id)?,
+            ids: nonblank(&p.ids)
+                .map(|raw| {
+                    let ids = raw
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(|s| {
+                            s.parse::<CustomerId>()
+                                .map_err(|e| DomainError::invalid("ids", e.to_string()))
+                        })
+                        .collect::<Result<Vec<_>, _>>()?;
+                    if ids.len() > MOST_IDS {
+                        return Err(DomainError::invalid(
+                            "ids",
+                            format!("names at most {MOST_IDS} customers"),
+                        ));
+                    }
+                    Ok(ids)
+                })
+                .transpose()?,
             product_id: nonblank(&p.product_id)
                 .map(|s| {
                     s.parse::<ProductId>()
@@ -521,6 +545,9 @@ fn filtered(svc: &Services, ws: &WorkspaceId, query: &CustomerQuery) -> Select<c
     }
     if let Some(x) = &query.external_id {
         select = select.filter(customer::Column::ExternalId.eq(x.as_str()));
+    }
+    if let Some(ids) = &query.ids {
+        select = select.filter(customer::Column::Id.is_in(ids.iter().map(CustomerId::as_str)));
     }
     if let Some(c) = &query.country {
         select = select.filter(customer::Column::Country.eq(c.as_str()));

@@ -342,6 +342,16 @@ pub struct CustomerListParams {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ssr", param(value_type = Option<u32>, minimum = 1, maximum = 100))]
     pub limit: Option<String>,
+    /// Only these customers: up to 100 customer ids, separated by commas (a selection).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "ssr",
+        param(
+            max_length = 3100,
+            pattern = r"^cus_[0-9A-HJKMNP-TV-Z]{26}(,cus_[0-9A-HJKMNP-TV-Z]{26}){0,99}$"
+        )
+    )]
+    pub ids: Option<String>,
     /// A customer id: the page after it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ssr", param(value_type = Option<crate::types::CustomerId>))]
@@ -351,6 +361,9 @@ pub struct CustomerListParams {
     #[cfg_attr(feature = "ssr", param(value_type = Option<crate::types::CustomerId>))]
     pub ending_before: Option<String>,
 }
+
+/// The most customers the list's `ids` names.
+pub const MOST_SELECTED_IDS: usize = 100;
 
 /// One row of the customer list: the customer and the figures the list shows and sorts by.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

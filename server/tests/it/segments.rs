@@ -383,7 +383,48 @@ async fn two_processes_share_bulk_actions_and_change_each_customer_once(engine: 
     t.cleanup().await;
 }
 
+async fn a_selection_of_customers_is_listed_and_exported_by_id(engine: Engine) {
+    let TestApp { t, api, .. } = TestApp::on(engine).build().await;
+    let ids = customers(&api, 5, "IE", "ie").await;
+    let picked = format!("{},{}", ids[3], ids[1]);
+    let listed = api.get_ok(&format!("/customers?ids={picked}")).await;
+    let mut got: Vec<&str> = listed["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    got.sort_unstable();
+    let mut want = vec![ids[1].as_str(), ids[3].as_str()];
+    want.sort_unstable();
+    assert_eq!(got, want);
+    let res = api
+        .srv
+        .client
+        .get(
+            api.srv
+                .url(&format!("/api/v1/customers/export.csv?ids={picked}")),
+        )
+        .bearer_auth(&api.key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let csv = res.text().await.unwrap();
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+    assert!(csv.contains("ie-3@example.com") && csv.contains("ie-1@example.com"));
+    let bad = api.get("/customers?ids=cus_nope").await;
+    assert_error(
+        &bad,
+        StatusCode::BAD_REQUEST,
+        "parameter_invalid",
+        Some("ids"),
+    );
+    t.cleanup().await;
+}
+
 on_both_engines!(
+    a_selection_of_customers_is_listed_and_exported_by_id,
     segments_are_saved_counted_and_kept_to_their_workspace,
     a_bulk_grant_reports_the_customer_archived_meanwhile_and_does_the_others,
     bulk_actions_check_their_input_and_name_the_field,

@@ -212,6 +212,21 @@ pub fn CustomersPage() -> impl IntoView {
         })
     });
 
+    // The selection as a CSV download: all matching, or the ticked ones (up to 100).
+    let selection_csv = Signal::derive(move || {
+        let base = export_href(&query.read());
+        if all_matching.get() {
+            return Some(base);
+        }
+        let mut ids: Vec<String> = selected.read().iter().cloned().collect();
+        if ids.is_empty() || ids.len() > crate::types::customer::MOST_SELECTED_IDS {
+            return None;
+        }
+        ids.sort();
+        let join = if base.contains('?') { '&' } else { '?' };
+        Some(format!("{base}{join}ids={}", ids.join(",")))
+    });
+
     let value = move |k: &str| query.read().get(k).unwrap_or_default();
     let filtered = move || {
         FILTER_KEYS
@@ -434,7 +449,7 @@ pub fn CustomersPage() -> impl IntoView {
                     </button>
                 </div>
             </form>
-            <BulkBar selected all_matching page_selected filters open_segment started />
+            <BulkBar selected all_matching page_selected filters open_segment started selection_csv />
             <div class=move || if pending.get() { "opacity-60 transition-opacity" } else { "transition-opacity" }>
                 <Transition
                     fallback=|| view! { <p class="text-sm text-slate-500">"Loading customers…"</p> }

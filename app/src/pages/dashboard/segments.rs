@@ -269,6 +269,8 @@ pub fn BulkBar(
     open_segment: Signal<Option<String>>,
     /// Tells the activity panel an action started.
     started: RwSignal<u32>,
+    /// The selection as a CSV download (none past 100 ticked customers).
+    selection_csv: Signal<Option<String>>,
 ) -> impl IntoView {
     let matching = Resource::new(
         move || (all_matching.get() || !selected.read().is_empty()).then(|| filters.get()),
@@ -342,7 +344,12 @@ pub fn BulkBar(
                 >
                     "Clear selection"
                 </button>
-                <button type="button" class=format!("{BTN_PRIMARY} ml-auto") on:click=move |_| dialog.set(true)>
+                {move || selection_csv.get().map(|href| view! {
+                    <a href=href download="customers.csv" rel="external" class=format!("{BTN} ml-auto")>
+                        "Export CSV"
+                    </a>
+                })}
+                <button type="button" class=BTN_PRIMARY on:click=move |_| dialog.set(true)>
                     "Bulk action…"
                 </button>
             </div>

@@ -303,7 +303,14 @@ fn ProviderNotifications(events: Vec<ProviderNotification>) -> impl IntoView {
                                     <span class="font-mono text-xs font-medium text-slate-900" data-testid="provider-event-type">{n.kind.as_str()}</span>
                                     <LocalTime at=n.received_at class="text-slate-600" />
                                 </summary>
-                                <pre class="mt-1 max-h-64 overflow-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100">{body}</pre>
+                                <pre
+                                    class="mt-1 max-h-64 overflow-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100 focus-visible:outline-2 focus-visible:outline-indigo-600"
+                                    tabindex="0"
+                                    role="region"
+                                    aria-label=format!("Body of {}", n.kind.as_str())
+                                >
+                                    {body}
+                                </pre>
                             </details>
                         </li>
                     }
