@@ -17,8 +17,10 @@ test('at 1,280 px the list shows every default column without scrolling sideways
   await openList(page);
   const table = page.getByTestId('customer-table');
   await expect(table.locator('tbody tr').first()).toBeVisible();
+  // The first column holds the row checkboxes for bulk actions; the named ones follow.
+  await expect(table.getByRole('checkbox', { name: 'Select every customer on this page' })).toBeInViewport();
   const headers = (await table.locator('thead th').allInnerTexts()).map((h) => h.trim().toLowerCase());
-  expect(headers).toEqual(DEFAULT_COLUMNS.map((c) => c.toLowerCase()));
+  expect(headers).toEqual(['', ...DEFAULT_COLUMNS.map((c) => c.toLowerCase())]);
   for (const name of DEFAULT_COLUMNS) {
     await expect(table.getByRole('columnheader', { name, exact: true })).toBeInViewport();
   }

@@ -696,16 +696,23 @@ async fn one(
         txn.rollback().await?;
         return Err(e);
     }
-    bulk_action::Entity::update_many()
-        .col_expr(
-            bulk_action::Column::Succeeded,
-            Expr::col(bulk_action::Column::Succeeded).add(1),
-        )
-        .filter(bulk_action::Column::Id.eq(action.id.as_str()))
-        .exec(&txn)
-        .await?;
+    count_one(&txn, &action.id, bulk_action::Column::Succeeded).await?;
     txn.commit().await?;
     Ok(true)
+}
+
+/// One more customer in the action's `column` (succeeded or failed), on `conn`.
+async fn count_one<C: ConnectionTrait>(
+    conn: &C,
+    id: &BulkActionId,
+    column: bulk_action::Column,
+) -> Result<(), DomainError> {
+    bulk_action::Entity::update_many()
+        .col_expr(column, Expr::col(column).add(1))
+        .filter(bulk_action::Column::Id.eq(id.as_str()))
+        .exec(conn)
+        .await?;
+    Ok(())
 }
 
 /// The action's change to one customer, on `conn`.
@@ -805,14 +812,7 @@ async fn record_failure(
         .exec(&txn)
         .await?;
     if marked.rows_affected == 1 {
-        bulk_action::Entity::update_many()
-            .col_expr(
-                bulk_action::Column::Failed,
-                Expr::col(bulk_action::Column::Failed).add(1),
-            )
-            .filter(bulk_action::Column::Id.eq(action.id.as_str()))
-            .exec(&txn)
-            .await?;
+        count_one(&txn, &action.id, bulk_action::Column::Failed).await?;
     }
     txn.commit().await?;
     Ok(marked.rows_affected == 1)

@@ -504,28 +504,10 @@ fn BulkDialog(
                 </div>
             </Show>
             <Show when=move || matches!(kind.get(), BulkActionKind::SetMetadata | BulkActionKind::RemoveMetadata)>
-                <div>
-                    <label for="bulk-key" class=LABEL>"Key"</label>
-                    <input
-                        id="bulk-key"
-                        class=INPUT
-                        maxlength="40"
-                        prop:value=move || key.get()
-                        on:input=move |ev| key.set(event_target_value(&ev))
-                    />
-                </div>
+                {text_field("bulk-key", "Key", 40, key)}
             </Show>
             <Show when=move || kind.get() == BulkActionKind::SetMetadata>
-                <div>
-                    <label for="bulk-value" class=LABEL>"Value"</label>
-                    <input
-                        id="bulk-value"
-                        class=INPUT
-                        maxlength="500"
-                        prop:value=move || value.get()
-                        on:input=move |ev| value.set(event_target_value(&ev))
-                    />
-                </div>
+                {text_field("bulk-value", "Value", 500, value)}
             </Show>
             <p class="rounded-md bg-slate-50 px-3 py-2 text-sm text-slate-700" aria-live="polite" data-testid="bulk-preview">
                 <Transition fallback=|| "Counting the customers…">
@@ -551,6 +533,27 @@ fn BulkDialog(
                 </Transition>
             </p>
         </FormDialog>
+    }
+}
+
+/// A labelled one-line text field bound to `signal`.
+fn text_field(
+    id: &'static str,
+    label: &'static str,
+    max: usize,
+    signal: RwSignal<String>,
+) -> impl IntoView {
+    view! {
+        <div>
+            <label for=id class=LABEL>{label}</label>
+            <input
+                id=id
+                class=INPUT
+                maxlength=max.to_string()
+                prop:value=move || signal.get()
+                on:input=move |ev| signal.set(event_target_value(&ev))
+            />
+        </div>
     }
 }
 

@@ -15,7 +15,7 @@ use crate::types::order::{
     OrderStatus, PaymentMethodType, ProviderNotification, RefundCreate, RefundStatus,
     RefundsAndDisputes, RepaymentCreate, RepaymentMethod,
 };
-use crate::types::{Dispute, Order, Role, Scope};
+use crate::types::{Dispute, Order, Page, Role, Scope};
 
 /// The customer's orders.
 #[component]
@@ -48,15 +48,7 @@ pub fn OrdersTab() -> impl IntoView {
                 } else {
                     "No orders in this status."
                 }),
-                Ok(page) => {
-                    let last = page.data.last().map(|o| o.id.to_string());
-                    let has_more = page.has_more;
-                    view! {
-                        <OrdersTable orders=page.data role expanded />
-                        <KeysetPager cursors last has_more />
-                    }
-                    .into_any()
-                }
+                Ok(page) => view! { <OrdersPage page role expanded cursors /> }.into_any(),
                 Err(e) => load_error(&e),
             }
         })
@@ -86,15 +78,20 @@ pub fn OrdersTab() -> impl IntoView {
     }
 }
 
-/// Orders as rows, each opening on its details and actions: the Orders tab's table, and each
-/// product's transactions in the Products view.
+/// A page of orders as rows, each opening on its details and actions, with the pager: the
+/// Orders tab's table, and each product's transactions in the Products view.
 #[component]
-pub(super) fn OrdersTable(
-    orders: Vec<Order>,
+pub(super) fn OrdersPage(
+    page: Page<Order>,
     role: Role,
     /// Which orders are open; kept by the caller so a refresh leaves them open.
     expanded: RwSignal<HashSet<String>>,
+    /// The cursor stack the caller's resource pages with.
+    cursors: RwSignal<Vec<String>>,
 ) -> impl IntoView {
+    let last = page.data.last().map(|o| o.id.to_string());
+    let has_more = page.has_more;
+    let orders = page.data;
     view! {
         <div class="overflow-x-auto rounded-xl border border-slate-200 bg-white">
             <table class="min-w-full divide-y divide-slate-200 text-sm">
@@ -112,6 +109,7 @@ pub(super) fn OrdersTable(
                 {orders.into_iter().map(|o| view! { <OrderRow order=o role expanded /> }).collect_view()}
             </table>
         </div>
+        <KeysetPager cursors last has_more />
     }
 }
 

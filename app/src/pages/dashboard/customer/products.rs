@@ -7,10 +7,9 @@ use std::collections::HashSet;
 
 use leptos::prelude::*;
 
-use super::orders::{OrdersTable, fact};
+use super::orders::{OrdersPage, fact};
 use super::{load_error, loading, nothing, use_customer};
 use crate::components::dialog::{BTN_LINK, StatusBadge};
-use crate::components::pager::KeysetPager;
 use crate::components::time::LocalTime;
 use crate::server_fns::customer::{list_orders, purchases_by_product};
 use crate::types::money;
@@ -226,15 +225,7 @@ fn ProductOrders(
     let body = move || {
         Suspend::new(async move {
             match orders.await {
-                Ok(page) => {
-                    let last = page.data.last().map(|o| o.id.to_string());
-                    let has_more = page.has_more;
-                    view! {
-                        <OrdersTable orders=page.data role expanded />
-                        <KeysetPager cursors last has_more />
-                    }
-                    .into_any()
-                }
+                Ok(page) => view! { <OrdersPage page role expanded cursors /> }.into_any(),
                 Err(e) => load_error(&e),
             }
         })
