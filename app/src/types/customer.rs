@@ -348,7 +348,7 @@ pub struct CustomerListParams {
         feature = "ssr",
         param(
             max_length = 3100,
-            pattern = r"^cus_[0-9A-HJKMNP-TV-Z]{26}(,cus_[0-9A-HJKMNP-TV-Z]{26}){0,99}$"
+            pattern = r"^cus_[0-7][0-9A-HJKMNP-TV-Z]{25}(,cus_[0-7][0-9A-HJKMNP-TV-Z]{25}){0,99}$"
         )
     )]
     pub ids: Option<String>,

@@ -129,8 +129,16 @@ impl Segment {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SegmentCreate {
-    /// 1 to 80 characters, unique in the workspace.
-    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 80))]
+    /// 1 to 80 characters (at least one visible, no control character), unique in the
+    /// workspace.
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            min_length = 1,
+            max_length = 80,
+            pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+        )
+    )]
     pub name: String,
     /// The filters; none is every customer not archived.
     #[serde(default)]
@@ -142,9 +150,16 @@ pub struct SegmentCreate {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SegmentUpdate {
-    /// A new name.
+    /// A new name (as when saved).
     #[serde(default)]
-    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 80))]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            min_length = 1,
+            max_length = 80,
+            pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+        )
+    )]
     pub name: Option<String>,
     /// New filters, replacing the old ones whole.
     #[serde(default)]
@@ -202,18 +217,25 @@ pub struct BulkActionCreate {
     pub action: BulkActionKind,
     /// These customers (up to 1,000)...
     #[serde(default)]
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<Vec<String>>, max_items = 1000))]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Vec<crate::types::CustomerId>>, min_items = 1, max_items = 1000))]
     pub customer_ids: Option<Vec<CustomerId>>,
     /// ...or every customer of this segment...
     #[serde(default)]
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::SegmentId>))]
     pub segment_id: Option<SegmentId>,
     /// ...or every customer these filters match (at most 10,000 customers in all).
     #[serde(default)]
     pub filters: Option<SegmentFilters>,
-    /// `set_metadata` and `remove_metadata`: the key.
+    /// `set_metadata` and `remove_metadata`: the key (1 to 40 characters, without `[` or `]`).
     #[serde(default)]
-    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 40))]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            min_length = 1,
+            max_length = 40,
+            pattern = r"^[^\[\]\u0000-\u001F\u007F-\u009F]*$"
+        )
+    )]
     pub metadata_key: Option<String>,
     /// `set_metadata`: the value.
     #[serde(default)]
@@ -221,7 +243,7 @@ pub struct BulkActionCreate {
     pub metadata_value: Option<String>,
     /// `grant_product`: the product.
     #[serde(default)]
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::ProductId>))]
     pub product_id: Option<ProductId>,
     /// `grant_product`: when the benefits run out; leave out for never.
     #[serde(default)]
