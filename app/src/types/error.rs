@@ -419,7 +419,12 @@ product_grants_nothing
 endpoint_limit_reached
 product_archived
 already_member
-last_owner"
+last_owner
+segment_name_taken
+segment_limit_reached
+bulk_action_too_large
+bulk_action_finished
+customer_archived"
         );
         let statuses: Vec<String> = ErrorCode::ALL
             .iter()
