@@ -175,13 +175,12 @@ async fn check_params(
     not_for("expires_at", !grant && input.expires_at.is_some(), kind)?;
     let mut p = Params::default();
     if metadata {
-        let key = input
-            .metadata_key
-            .as_deref()
-            .ok_or_else(|| DomainError::invalid("metadata_key", "is required for this action"))?;
+        let key = input.metadata_key.as_deref().ok_or_else(|| {
+            DomainError::unprocessable("metadata_key", "is required for this action")
+        })?;
         let value = match kind {
             BulkActionKind::SetMetadata => input.metadata_value.clone().ok_or_else(|| {
-                DomainError::invalid("metadata_value", "is required for set_metadata")
+                DomainError::unprocessable("metadata_value", "is required for set_metadata")
             })?,
             _ => String::new(),
         };
@@ -198,10 +197,9 @@ async fn check_params(
         p.metadata_value = (kind == BulkActionKind::SetMetadata).then_some(value);
     }
     if grant {
-        let id = input
-            .product_id
-            .clone()
-            .ok_or_else(|| DomainError::invalid("product_id", "is required for grant_product"))?;
+        let id = input.product_id.clone().ok_or_else(|| {
+            DomainError::unprocessable("product_id", "is required for grant_product")
+        })?;
         let product = products::find_row(&svc.db, caller, &id)
             .await
             .map_err(|e| match e {

@@ -347,7 +347,6 @@ pub struct CustomerListParams {
     #[cfg_attr(
         feature = "ssr",
         param(
-            max_length = 3100,
             pattern = r"^cus_[0-7][0-9A-HJKMNP-TV-Z]{25}(,cus_[0-7][0-9A-HJKMNP-TV-Z]{25}){0,99}$"
         )
     )]

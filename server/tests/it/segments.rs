@@ -239,14 +239,14 @@ async fn bulk_actions_check_their_input_and_name_the_field(engine: Engine) {
     let cases: Vec<(Value, StatusCode, &str, &str)> = vec![
         (
             json!({"action": "set_metadata", "customer_ids": ids}),
-            StatusCode::BAD_REQUEST,
-            "parameter_invalid",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "parameter_unprocessable",
             "metadata_key",
         ),
         (
             json!({"action": "set_metadata", "customer_ids": ids, "metadata_key": "tier"}),
-            StatusCode::BAD_REQUEST,
-            "parameter_invalid",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "parameter_unprocessable",
             "metadata_value",
         ),
         (
@@ -287,8 +287,8 @@ async fn bulk_actions_check_their_input_and_name_the_field(engine: Engine) {
         ),
         (
             json!({"action": "grant_product", "customer_ids": ids}),
-            StatusCode::BAD_REQUEST,
-            "parameter_invalid",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "parameter_unprocessable",
             "product_id",
         ),
     ];
