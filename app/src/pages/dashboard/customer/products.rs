@@ -213,14 +213,15 @@ fn ProductOrders(
     let cursors = RwSignal::new(Vec::<String>::new());
     let orders = Resource::new(
         move || {
+            // Not keyed on the refresh counter: a refresh rebuilds the products, and with them
+            // this resource; refetching one about to be disposed answers into a dropped scope.
             (
-                ctx.id.get(),
-                ctx.refresh.get(),
+                ctx.id.get_untracked(),
                 product_id.clone(),
                 cursors.get().last().cloned(),
             )
         },
-        |(id, _, product, after)| list_orders(id, None, Some(product), after),
+        |(id, product, after)| list_orders(id, None, Some(product), after),
     );
     let body = move || {
         Suspend::new(async move {
