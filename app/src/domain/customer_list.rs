@@ -1,15 +1,17 @@
 //! The customer list: filters, sorts and keyset pages that stay fast at a million customers.
 //!
 //! Every page is an index walk: `(workspace, sort key, id)` with a row-value keyset, never
-//! OFFSET or COUNT. Partial search picks its path by how common the term is (see
-//! PERF-NOTES.md): it first walks the sort index a bounded distance matching as it goes, which
-//! wins for common terms; when that finds too little, the trigram index (FTS5 on SQLite,
-//! pg_trgm on PostgreSQL) lists the few candidates to sort; a term too short for trigrams, or
-//! too common for the candidate cap, walks the sort index to the end of the page.
+//! OFFSET or COUNT. Partial search asks the cheapest question first (see PERF-NOTES.md): a
+//! bounded probe of the trigram index (FTS5 on SQLite, pg_trgm on PostgreSQL) says in
+//! microseconds whether the term is rare; a rare or absent term is answered from its few
+//! candidates, sorted in memory, without walking any sort index. A common term walks the sort
+//! index a bounded distance matching as it goes, then asks the trigram index for the
+//! workspace's candidates; a term too short for trigrams, or too common for the candidate cap,
+//! walks the sort index to the end of the page.
 
 use crate::types::WorkspaceId;
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, SimpleExpr};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr, SimpleExpr};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Select, Statement,
@@ -19,6 +21,8 @@ use crate::db::entities::{customer, entitlement, order, payment_detail};
 use crate::types::customer::{
     CustomerListItem, CustomerListParams, CustomerSort, SubscriptionFilter,
 };
+use crate::types::money::Currency;
+use crate::types::subscription::SubscriptionStatus;
 use crate::types::{CustomerId, OrderId, Page, ProductId, Scope};
 
 use super::actor::Caller;
@@ -33,6 +37,9 @@ const WALK: u64 = 600;
 const STEP: u64 = 200;
 /// Most trigram candidates a search sorts; beyond it the term is common and walking wins.
 const CANDIDATES: u64 = 5_000;
+/// Most rows the first probe of the trigram index reads: at most this many, the term is rare
+/// and its candidates are sorted in memory; more, and the walk is cheaper.
+const PROBE: u64 = 1_000;
 
 /// Which customers to list, in which order, from where: checked and typed.
 #[derive(Debug, Clone, Default)]
@@ -366,40 +373,75 @@ async fn exact_ids<C: ConnectionTrait>(
     Ok(None)
 }
 
-/// Every customer a query matches, a page of [`Limit::MAX`] at a time: the walk behind an
-/// export, by keyset, in the query's order.
-#[derive(Debug, Clone)]
-pub struct CustomerWalk {
-    query: CustomerQuery,
-    done: bool,
+/// One row of the customers export: the list's columns, and nothing the export does not show.
+#[derive(Debug, Clone, sea_orm::FromQueryResult)]
+pub struct ExportRow {
+    /// The customer.
+    pub id: CustomerId,
+    /// Email, normalised.
+    pub email: Option<String>,
+    /// Name.
+    pub name: Option<String>,
+    /// The merchant's own id.
+    pub external_id: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    pub country: Option<String>,
+    /// Lifetime value in minor units of the workspace's currency.
+    pub ltv_amount: i64,
+    /// Paid orders.
+    pub order_count: i64,
+    /// Subscriptions now active.
+    pub active_subscriptions: i64,
+    /// The latest subscription's status.
+    pub subscription_status: Option<SubscriptionStatus>,
+    /// When the customer was created.
+    pub created_at: DateTime<Utc>,
 }
 
-impl CustomerWalk {
-    /// A walk from the first row of `query` (its own cursors and page size are ignored).
-    pub fn new(mut query: CustomerQuery) -> Self {
-        query.limit = Some(Limit::MAX);
-        query.starting_after = None;
-        query.ending_before = None;
-        Self { query, done: false }
-    }
+/// Every customer a query matches, in the query's order, as one statement for the caller to
+/// stream (`rows.stream(&db)`): the export reads at the database's pace, with no paging and
+/// no row in memory but the one being written.
+pub struct CustomerExport {
+    /// The workspace's currency, that of every lifetime value.
+    pub currency: Currency,
+    /// The statement.
+    pub rows: sea_orm::Selector<sea_orm::SelectModel<ExportRow>>,
+}
 
-    /// The next page's rows; `None` once the walk is over (the first call always has a page,
-    /// perhaps empty).
-    pub async fn next_page(
-        &mut self,
-        svc: &Services,
-        caller: &Caller,
-    ) -> Result<Option<Vec<CustomerListItem>>, DomainError> {
-        if self.done {
-            return Ok(None);
-        }
-        let page = list_customers(svc, caller, self.query.clone()).await?;
-        match (page.has_more, page.data.last()) {
-            (true, Some(last)) => self.query.starting_after = Some(last.customer.id.clone()),
-            _ => self.done = true,
-        }
-        Ok(Some(page.data))
+impl std::fmt::Debug for CustomerExport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CustomerExport")
+            .field("currency", &self.currency)
+            .finish_non_exhaustive()
     }
+}
+
+/// The export of `query` (its own cursors and page size are ignored): the list's filters,
+/// search and order.
+pub async fn export_customers(
+    svc: &Services,
+    caller: &Caller,
+    query: &CustomerQuery,
+) -> Result<CustomerExport, DomainError> {
+    caller.require(Scope::CustomersRead)?;
+    let (key, down) = key_of(query.sort);
+    let rows = ordered(matching(svc, caller, query).await?, key, down)
+        .select_only()
+        .columns([
+            customer::Column::Id,
+            customer::Column::Email,
+            customer::Column::Name,
+            customer::Column::ExternalId,
+            customer::Column::Country,
+            customer::Column::LtvAmount,
+            customer::Column::OrderCount,
+            customer::Column::ActiveSubscriptions,
+            customer::Column::SubscriptionStatus,
+            customer::Column::CreatedAt,
+        ])
+        .into_model::<ExportRow>();
+    let currency = orders::workspace_currency(&svc.db, &caller.workspace_id).await?;
+    Ok(CustomerExport { currency, rows })
 }
 
 /// A page of the caller's customers.
@@ -473,25 +515,20 @@ pub async fn list_customers(
     if let Some(at) = &cursor_row {
         select = select.filter(after_row(key, down, at));
     }
-    let order = if down {
-        sea_orm::Order::Desc
-    } else {
-        sea_orm::Order::Asc
-    };
-    if let Some(k) = key {
-        select = select.order_by(k, order.clone());
-    }
-    select = select.order_by(customer::Column::Id, order);
 
     let term = query.q.as_deref().map(|q| q.trim().to_lowercase());
     let mut rows = match term.as_deref() {
-        None | Some("") => select.limit(limit + 1).all(&svc.db).await?,
+        None | Some("") => {
+            ordered(select, key, down)
+                .limit(limit + 1)
+                .all(&svc.db)
+                .await?
+        }
         Some(term) => {
             let raw = query.q.as_deref().map(str::trim).unwrap_or_default();
             match exact_ids(&svc.db, ws, raw).await? {
                 Some(ids) if !ids.is_empty() => {
-                    select
-                        .filter(customer::Column::Id.is_in(ids))
+                    ordered(select.filter(customer::Column::Id.is_in(ids)), key, down)
                         .limit(limit + 1)
                         .all(&svc.db)
                         .await?
@@ -510,6 +547,24 @@ pub async fn list_customers(
         .map(|r| list_item(r, currency.code))
         .collect::<Result<_, _>>()?;
     Ok(Page::new(data, has_more))
+}
+
+/// `select` in the walk's order: the sort key (if any), then the id.
+fn ordered(
+    select: Select<customer::Entity>,
+    key: Option<customer::Column>,
+    down: bool,
+) -> Select<customer::Entity> {
+    let order = if down {
+        sea_orm::Order::Desc
+    } else {
+        sea_orm::Order::Asc
+    };
+    let select = match key {
+        Some(k) => select.order_by(k, order.clone()),
+        None => select,
+    };
+    select.order_by(customer::Column::Id, order)
 }
 
 /// The customers of `ws` that `query`'s filters keep (not its search, creation range, sort or
@@ -632,7 +687,164 @@ pub async fn count_customers(
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
-/// The rows of one page of a partial search, by the cheapest path for the term.
+/// Customers a rare term may name, from the probe: rows of the trigram index (SQLite's rowids,
+/// or PostgreSQL's ids, where the index is on the table) and ids the term is the beginning of.
+#[derive(Debug, Default)]
+struct Candidates {
+    rowids: Vec<i64>,
+    ids: Vec<String>,
+}
+
+impl Candidates {
+    fn is_empty(&self) -> bool {
+        self.rowids.is_empty() && self.ids.is_empty()
+    }
+
+    fn condition(self) -> Condition {
+        let mut any = Condition::any();
+        if !self.rowids.is_empty() {
+            any = any.add(Expr::col((customer::Entity, Alias::new("rowid"))).is_in(self.rowids));
+        }
+        if !self.ids.is_empty() {
+            any = any.add(customer::Column::Id.is_in(self.ids));
+        }
+        any
+    }
+}
+
+/// The trigram index's phrase query for `term` on SQLite: the term as one quoted string.
+fn fts_phrase(term: &str) -> String {
+    format!("\"{}\"", term.replace('"', "\"\""))
+}
+
+/// How common is `term`? At most [`PROBE`] rows of the trigram index (and of ids beginning with
+/// it) answer: `Some` with the candidates when that was all of them, `None` when there are more
+/// (the term is common: walking finds a page sooner). On SQLite the probe reads the index
+/// alone, across workspaces (an upper bound, with no row lookups), so an absent term costs one
+/// index seek.
+async fn probe(
+    svc: &Services,
+    ws: &WorkspaceId,
+    term: &str,
+    ids: Option<&IdRange>,
+) -> Result<Option<Candidates>, DomainError> {
+    let backend = svc.db.get_database_backend();
+    let mut found = Candidates::default();
+    match backend {
+        DatabaseBackend::Postgres => {
+            let sql = format!(
+                "SELECT id FROM customers WHERE workspace_id = $1 AND search_text LIKE $2 LIMIT {}",
+                PROBE + 1
+            );
+            let needle = format!("%{}%", escape_like(term));
+            found.ids = column_of(svc, backend, sql, [ws.into(), needle.into()], "id").await?;
+            if found.ids.len() as u64 > PROBE {
+                return Ok(None);
+            }
+        }
+        _ => {
+            let sql = format!(
+                "SELECT rowid FROM customers_fts WHERE customers_fts MATCH ? LIMIT {}",
+                PROBE + 1
+            );
+            found.rowids = column_of(svc, backend, sql, [fts_phrase(term).into()], "rowid").await?;
+            if found.rowids.len() as u64 > PROBE {
+                return Ok(None);
+            }
+        }
+    }
+    if let Some(r) = ids {
+        let by_id: Vec<String> = customer::Entity::find()
+            .select_only()
+            .column(customer::Column::Id)
+            .filter(customer::Column::WorkspaceId.eq(ws))
+            .filter(r.condition())
+            .limit(PROBE + 1)
+            .into_tuple()
+            .all(&svc.db)
+            .await?;
+        if by_id.len() as u64 > PROBE {
+            return Ok(None);
+        }
+        found.ids.extend(by_id);
+    }
+    Ok(Some(found))
+}
+
+/// One column of a raw statement's rows.
+async fn column_of<T: sea_orm::TryGetable, const N: usize>(
+    svc: &Services,
+    backend: DatabaseBackend,
+    sql: String,
+    values: [sea_orm::Value; N],
+    column: &str,
+) -> Result<Vec<T>, DomainError> {
+    Ok(svc
+        .db
+        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?
+        .into_iter()
+        .map(|r| r.try_get::<T>("", column))
+        .collect::<Result<_, _>>()?)
+}
+
+/// A page from a rare term's candidates: the few rows the filters and cursor keep are read by
+/// key (searched columns only), checked against the term, sorted in memory, and only the
+/// page's rows are read whole. No sort index is walked.
+async fn page_of_candidates(
+    svc: &Services,
+    select: Select<customer::Entity>,
+    key: Option<customer::Column>,
+    down: bool,
+    term: &str,
+    candidates: Candidates,
+    limit: u64,
+) -> Result<Vec<customer::Model>, DomainError> {
+    let ids = IdRange::of(term);
+    if candidates.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut rows: Vec<Searched> = searched(select.clone().filter(candidates.condition()), key)
+        .all(&svc.db)
+        .await?;
+    rows.retain(|r| matches(r, term, ids.as_ref()));
+    // Ids are a prefix, digits and capitals: byte order is both engines' order.
+    rows.sort_unstable_by(|a, b| (a.4, &a.0).cmp(&(b.4, &b.0)));
+    if down {
+        rows.reverse();
+    }
+    rows.truncate(limit as usize + 1);
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let page: Vec<String> = rows.into_iter().map(|r| r.0).collect();
+    // Read by key, put in the page's order here: an ORDER BY could tempt the planner into
+    // the sort index.
+    let mut full = select
+        .filter(customer::Column::Id.is_in(page.iter().map(String::as_str)))
+        .all(&svc.db)
+        .await?;
+    full.sort_unstable_by_key(|r| page.iter().position(|id| id == r.id.as_str()));
+    Ok(full)
+}
+
+/// `select` reading only what a search matches on, and the sort key.
+fn searched(
+    select: Select<customer::Entity>,
+    key: Option<customer::Column>,
+) -> sea_orm::Selector<sea_orm::SelectGetableTuple<Searched>> {
+    select
+        .select_only()
+        .column(customer::Column::Id)
+        .column(customer::Column::Email)
+        .column(customer::Column::Name)
+        .column(customer::Column::ExternalId)
+        .column_as(key.map_or_else(|| Expr::val(0i64), Expr::col), "sort_key")
+        .into_tuple()
+}
+
+/// The rows of one page of a partial search, by the cheapest path for the term. `select` holds
+/// the filters and the cursor, not the order.
 async fn search(
     svc: &Services,
     ws: &WorkspaceId,
@@ -643,8 +855,13 @@ async fn search(
     limit: u64,
 ) -> Result<Vec<customer::Model>, DomainError> {
     let id_range = IdRange::of(term);
-    // 1. Walk the sort index a bounded distance in small steps, matching in memory on just the
-    //    searched columns: a common term fills the page within the first steps.
+    let trigrams = term.chars().count() >= 3;
+    // 1. Rare or absent: the probe holds every candidate.
+    if trigrams && let Some(candidates) = probe(svc, ws, term, id_range.as_ref()).await? {
+        return page_of_candidates(svc, select, key, down, term, candidates, limit).await;
+    }
+    // 2. Common: walk the sort index a bounded distance in small steps, matching in memory on
+    //    just the searched columns; a common term fills the page within the first steps.
     let mut found: Vec<String> = Vec::new();
     let mut walked = 0;
     let mut last: Option<(i64, String)> = None;
@@ -653,15 +870,7 @@ async fn search(
         if let Some((v, id)) = &last {
             step = step.filter(after_key(key, down, *v, id));
         }
-        let rows: Vec<Searched> = step
-            .select_only()
-            .column(customer::Column::Id)
-            .column(customer::Column::Email)
-            .column(customer::Column::Name)
-            .column(customer::Column::ExternalId)
-            .column_as(key.map_or_else(|| Expr::val(0i64), Expr::col), "sort_key")
-            .limit(STEP)
-            .into_tuple()
+        let rows: Vec<Searched> = searched(ordered(step, key, down).limit(STEP), key)
             .all(&svc.db)
             .await?;
         let n = rows.len() as u64;
@@ -677,14 +886,15 @@ async fn search(
             if found.is_empty() {
                 return Ok(Vec::new());
             }
-            return Ok(select
-                .filter(customer::Column::Id.is_in(found))
-                .all(&svc.db)
-                .await?);
+            return Ok(
+                ordered(select.filter(customer::Column::Id.is_in(found)), key, down)
+                    .all(&svc.db)
+                    .await?,
+            );
         }
     }
-    // 2. Few matches near the start: the trigram index names the candidates; sort those.
-    if term.chars().count() >= 3 {
+    // 3. Common elsewhere, or past the start: the workspace's candidates, if few, are sorted.
+    if trigrams {
         let backend = svc.db.get_database_backend();
         let (sql, needle) = match backend {
             DatabaseBackend::Postgres => (
@@ -700,20 +910,11 @@ async fn search(
                      WHERE c.workspace_id = ? AND customers_fts MATCH ? LIMIT {}",
                     CANDIDATES + 1
                 ),
-                format!("\"{}\"", term.replace('"', "\"\"")),
+                fts_phrase(term),
             ),
         };
-        let mut ids: Vec<String> = svc
-            .db
-            .query_all_raw(Statement::from_sql_and_values(
-                backend,
-                sql,
-                [ws.into(), needle.into()],
-            ))
-            .await?
-            .into_iter()
-            .map(|r| r.try_get::<String>("", "id"))
-            .collect::<Result<_, _>>()?;
+        let mut ids: Vec<String> =
+            column_of(svc, backend, sql, [ws.into(), needle.into()], "id").await?;
         if let Some(r) = &id_range {
             let by_id: Vec<String> = customer::Entity::find()
                 .select_only()
@@ -730,20 +931,25 @@ async fn search(
             if ids.is_empty() {
                 return Ok(Vec::new());
             }
-            return Ok(select
-                .filter(customer::Column::Id.is_in(ids))
-                .filter(partial(term, id_range.as_ref()))
-                .limit(limit + 1)
-                .all(&svc.db)
-                .await?);
+            return Ok(ordered(
+                select
+                    .filter(customer::Column::Id.is_in(ids))
+                    .filter(partial(term, id_range.as_ref())),
+                key,
+                down,
+            )
+            .limit(limit + 1)
+            .all(&svc.db)
+            .await?);
         }
     }
-    // 3. A short or very common term: matches are dense, walk to the end of the page.
-    Ok(select
-        .filter(partial(term, id_range.as_ref()))
-        .limit(limit + 1)
-        .all(&svc.db)
-        .await?)
+    // 4. A short or very common term: matches are dense, walk to the end of the page.
+    Ok(
+        ordered(select.filter(partial(term, id_range.as_ref())), key, down)
+            .limit(limit + 1)
+            .all(&svc.db)
+            .await?,
+    )
 }
 
 fn list_item(row: customer::Model, currency: &str) -> Result<CustomerListItem, DomainError> {

@@ -13,7 +13,9 @@ use super::actor::Caller;
 use super::audit::{self, Change};
 use super::{DomainError, Services, validate};
 
-pub use super::customer_list::{CustomerQuery, CustomerWalk, list_customers};
+pub use super::customer_list::{
+    CustomerExport, CustomerQuery, ExportRow, export_customers, list_customers,
+};
 
 /// The customer's fields after validation, as they will be stored.
 #[derive(Debug, Clone, Default, PartialEq)]
