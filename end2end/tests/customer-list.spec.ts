@@ -54,6 +54,21 @@ test('search narrows the list as you type', async ({ page }) => {
   await expect(page.getByText('No customers match')).toBeVisible();
 });
 
+test('a typo offers the closest customers as "did you mean"', async ({ page }) => {
+  await page.getByRole('searchbox').fill('lovlace');
+  await expect(page).toHaveURL(/q=lovlace/);
+  await expect(page.getByRole('status').filter({ hasText: 'Did you mean' })).toContainText('“lovlace”');
+  await expect(page.locator('tbody tr')).toHaveCount(10);
+  for (const text of await page.locator('tbody tr').allInnerTexts()) {
+    expect(text.toLowerCase()).toContain('lovelace');
+  }
+  // The right spelling is an exact search again: no "did you mean".
+  await page.getByRole('searchbox').fill('lovelace');
+  await expect(page).toHaveURL(/q=lovelace/);
+  await expect(page.locator('tbody tr')).toHaveCount(10);
+  await expect(page.getByText('Did you mean')).toHaveCount(0);
+});
+
 test('a filter and a sort apply and survive a reload', async ({ page }) => {
   await page.getByLabel('Subscription').selectOption('active');
   await expect(page).toHaveURL(/status=active/);

@@ -111,6 +111,21 @@ pub enum Command {
         #[arg(long)]
         only: Option<String>,
     },
+    /// The whole benchmark on the seeded benchmark workspace: starts the server and prints
+    /// REST, domain and SQL latency of every list and search query, throughput under
+    /// concurrent connections, the export's rows per second and peak memory, and the wasm
+    /// bundle's size raw, gzipped and brotli-compressed.
+    Bench {
+        /// Timed requests per latency cell.
+        #[arg(long, default_value_t = 100)]
+        runs: usize,
+        /// Concurrent connections of the throughput rows.
+        #[arg(long, default_value_t = 16)]
+        connections: usize,
+        /// Seconds each throughput row lasts.
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+    },
     /// Compare the payment provider's ledger with Patron's orders and refunds: one line per
     /// difference, nothing (exit 0) when they agree to the cent. `--fix` first runs the
     /// reconciliation job, which finishes or gives back what a crash or an outage left pending.

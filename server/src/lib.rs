@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod bench;
+pub mod bench_http;
 pub mod cli;
 pub mod config;
 pub mod dashboard_guard;
@@ -116,6 +117,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::BenchList { runs, only } => {
             let svc = open_migrated(&target).await?;
             bench::bench_list(&svc, runs, only.as_deref()).await?;
+            svc.db.close().await?;
+            Ok(())
+        }
+        Command::Bench {
+            runs,
+            connections,
+            seconds,
+        } => {
+            let svc = open_migrated(&target).await?;
+            let load = bench_http::Load {
+                runs,
+                connections,
+                seconds,
+            };
+            bench_http::run(&svc, &target, load).await?;
             svc.db.close().await?;
             Ok(())
         }

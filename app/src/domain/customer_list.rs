@@ -19,7 +19,7 @@ use sea_orm::{
 
 use crate::db::entities::{customer, entitlement, order, payment_detail};
 use crate::types::customer::{
-    CustomerListItem, CustomerListParams, CustomerSort, SubscriptionFilter,
+    CustomerListItem, CustomerListParams, CustomerSort, SearchMatch, SubscriptionFilter,
 };
 use crate::types::money::Currency;
 use crate::types::subscription::SubscriptionStatus;
@@ -516,7 +516,13 @@ pub async fn list_customers(
         select = select.filter(after_row(key, down, at));
     }
 
-    let term = query.q.as_deref().map(|q| q.trim().to_lowercase());
+    let term = query
+        .q
+        .as_deref()
+        .map(|q| q.trim().to_lowercase())
+        .filter(|t| !t.is_empty());
+    let first_page = query.starting_after.is_none() && query.ending_before.is_none();
+    let unsearched = (term.is_some() && first_page).then(|| select.clone());
     let mut rows = match term.as_deref() {
         None | Some("") => {
             ordered(select, key, down)
@@ -537,6 +543,13 @@ pub async fn list_customers(
             }
         }
     };
+    let mut found_by = term.is_some().then_some(SearchMatch::Exact);
+    // Nothing at all: perhaps a typo. The closest few, never paged, and only when no exact
+    // match exists, so a fuzzy row never hides an exact one.
+    if let (true, Some(select), Some(term)) = (rows.is_empty(), unsearched, term.as_deref()) {
+        rows = did_you_mean(svc, select, key, down, term, limit).await?;
+        found_by = Some(SearchMatch::Fuzzy);
+    }
     let has_more = paging::split(&mut rows, page);
     if backwards {
         rows.reverse();
@@ -544,7 +557,7 @@ pub async fn list_customers(
     let currency = orders::workspace_currency(&svc.db, ws).await?;
     let data = rows
         .into_iter()
-        .map(|r| list_item(r, currency.code))
+        .map(|r| list_item(r, currency.code, found_by))
         .collect::<Result<_, _>>()?;
     Ok(Page::new(data, has_more))
 }
@@ -952,7 +965,163 @@ async fn search(
     )
 }
 
-fn list_item(row: customer::Model, currency: &str) -> Result<CustomerListItem, DomainError> {
+/// Shortest term "did you mean" looks for: shorter ones are a typo away from too much.
+const FUZZY_SHORTEST: usize = 4;
+/// Longest term it looks for.
+const FUZZY_LONGEST: usize = 64;
+/// Most candidates it reads from the trigram index.
+const FUZZY_CANDIDATES: u64 = 2_000;
+
+/// Typos forgiven in a term of `n` characters.
+pub fn typos_forgiven(n: usize) -> usize {
+    if n >= 8 { 2 } else { 1 }
+}
+
+/// Pieces of `term` one of which a customer's text holds whole when it holds the term with a
+/// typo: the term with two neighbours swapped or one character left out (typed twice, or an
+/// extra key), and its halves (one typo leaves a half whole), or thirds (two typos leave one
+/// third whole). Each has at least three characters, for the trigram index.
+pub fn typo_pieces(term: &[char]) -> Vec<String> {
+    let text = |v: &[char]| v.iter().collect::<String>();
+    let mut out = std::collections::BTreeSet::new();
+    for i in 0..term.len().saturating_sub(1) {
+        if term[i] != term[i + 1] {
+            let mut v = term.to_vec();
+            v.swap(i, i + 1);
+            out.insert(text(&v));
+        }
+    }
+    for i in 0..term.len() {
+        let mut v = term.to_vec();
+        v.remove(i);
+        out.insert(text(&v));
+    }
+    let n = term.len();
+    if n >= 6 {
+        out.insert(text(&term[..n / 2]));
+        out.insert(text(&term[n / 2..]));
+    }
+    if n >= 9 {
+        out.insert(text(&term[..n / 3]));
+        out.insert(text(&term[n / 3..2 * n / 3]));
+        out.insert(text(&term[2 * n / 3..]));
+    }
+    out.into_iter().filter(|p| p.chars().count() >= 3).collect()
+}
+
+/// The fewest typos (a character wrong, missing or extra, or two neighbours swapped) between
+/// `term` and any stretch of `text`: Sellers' edit distance for searching, with swaps.
+fn typos_within(term: &[char], text: &str) -> usize {
+    let m = term.len();
+    let mut before: Vec<usize> = vec![0; m + 1];
+    // Column 0: the term's first i characters against nothing.
+    let mut prev: Vec<usize> = (0..=m).collect();
+    let mut cur = vec![0; m + 1];
+    let mut best = m;
+    let mut last: Option<char> = None;
+    for c in text.chars().flat_map(char::to_lowercase) {
+        // A match may start anywhere: row 0 costs nothing.
+        cur[0] = 0;
+        for i in 1..=m {
+            let mut v = (prev[i - 1] + usize::from(term[i - 1] != c))
+                .min(prev[i] + 1)
+                .min(cur[i - 1] + 1);
+            if i > 1 && term[i - 1] == last.unwrap_or('\0') && term[i - 2] == c {
+                v = v.min(before[i - 2] + 1);
+            }
+            cur[i] = v;
+        }
+        best = best.min(cur[m]);
+        std::mem::swap(&mut before, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
+        last = Some(c);
+    }
+    best
+}
+
+/// "Did you mean": the customers `select` keeps whose email, name or external id holds `term`
+/// with at most [`typos_forgiven`] typos, closest first, then in the list's order; at most
+/// `limit`. Candidates come from the trigram index by [`typo_pieces`], in one statement with
+/// the filters; past [`FUZZY_CANDIDATES`] of them (a typo of something very common) the
+/// suggestions are the closest among the first candidates the index gives.
+async fn did_you_mean(
+    svc: &Services,
+    select: Select<customer::Entity>,
+    key: Option<customer::Column>,
+    down: bool,
+    term: &str,
+    limit: u64,
+) -> Result<Vec<customer::Model>, DomainError> {
+    let chars: Vec<char> = term.chars().collect();
+    if !(FUZZY_SHORTEST..=FUZZY_LONGEST).contains(&chars.len()) {
+        return Ok(Vec::new());
+    }
+    let pieces = typo_pieces(&chars);
+    // Candidates hold a piece and pass the filters: one statement, through the trigram index.
+    let holds_a_piece = match svc.db.get_database_backend() {
+        DatabaseBackend::Postgres => pieces.iter().fold(Condition::any(), |any, p| {
+            any.add(like(
+                &format!("%{}%", escape_like(p)),
+                Expr::col(customer::Column::SearchText),
+            ))
+        }),
+        _ => {
+            let phrases = pieces
+                .iter()
+                .map(|p| fts_phrase(p))
+                .collect::<Vec<_>>()
+                .join(" OR ");
+            Condition::all().add(
+                Expr::col((customer::Entity, Alias::new("rowid"))).in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(Alias::new("rowid"))
+                        .from(Alias::new("customers_fts"))
+                        .and_where(Expr::cust_with_values("customers_fts MATCH ?", [phrases]))
+                        .to_owned(),
+                ),
+            )
+        }
+    };
+    let forgiven = typos_forgiven(chars.len());
+    let rows: Vec<Searched> = searched(
+        select.clone().filter(holds_a_piece).limit(FUZZY_CANDIDATES),
+        key,
+    )
+    .all(&svc.db)
+    .await?;
+    let mut close: Vec<(usize, Searched)> = rows
+        .into_iter()
+        .filter_map(|r| {
+            let typos = [r.1.as_deref(), r.2.as_deref(), r.3.as_deref()]
+                .into_iter()
+                .flatten()
+                .map(|v| typos_within(&chars, v))
+                .min()?;
+            (typos <= forgiven).then_some((typos, r))
+        })
+        .collect();
+    close.sort_unstable_by(|(ta, a), (tb, b)| {
+        let order = (a.4, &a.0).cmp(&(b.4, &b.0));
+        ta.cmp(tb).then(if down { order.reverse() } else { order })
+    });
+    close.truncate(limit as usize);
+    if close.is_empty() {
+        return Ok(Vec::new());
+    }
+    let page: Vec<String> = close.into_iter().map(|(_, r)| r.0).collect();
+    let mut full = select
+        .filter(customer::Column::Id.is_in(page.iter().map(String::as_str)))
+        .all(&svc.db)
+        .await?;
+    full.sort_unstable_by_key(|r| page.iter().position(|id| id == r.id.as_str()));
+    Ok(full)
+}
+
+fn list_item(
+    row: customer::Model,
+    currency: &str,
+    found_by: Option<SearchMatch>,
+) -> Result<CustomerListItem, DomainError> {
     Ok(CustomerListItem {
         lifetime_value: row.ltv_amount,
         currency: currency.to_owned(),
@@ -960,6 +1129,7 @@ fn list_item(row: customer::Model, currency: &str) -> Result<CustomerListItem, D
         last_order_at: row.last_order_at,
         active_subscriptions: row.active_subscriptions,
         subscription_status: row.subscription_status,
+        found_by,
         customer: customers::present(row)?,
     })
 }

@@ -364,6 +364,17 @@ pub struct CustomerListParams {
 /// The most customers the list's `ids` names.
 pub const MOST_SELECTED_IDS: usize = 100;
 
+crate::string_enum!(
+    /// How a search found a customer.
+    SearchMatch {
+        /// The email, name or external id holds the term (or the id begins with it).
+        Exact = "exact",
+        /// Nothing held the term: the email, name or external id holds it with a typo or two
+        /// ("did you mean").
+        Fuzzy = "fuzzy",
+    }
+);
+
 /// One row of the customer list: the customer and the figures the list shows and sorts by.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -383,6 +394,10 @@ pub struct CustomerListItem {
     pub active_subscriptions: i64,
     /// The most telling subscription status, if the customer ever subscribed.
     pub subscription_status: Option<super::subscription::SubscriptionStatus>,
+    /// With a search (`q`): how it found this customer. `fuzzy` rows come only when nothing
+    /// matched exactly, on the first page, closest first.
+    #[serde(rename = "match", default, skip_serializing_if = "Option::is_none")]
+    pub found_by: Option<SearchMatch>,
 }
 
 /// Everything Patron holds about one customer (GDPR Art. 15, right of access): the customer,

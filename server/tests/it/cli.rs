@@ -319,6 +319,37 @@ fn seed_bench_writes_its_workspace_once_and_bench_list_prints_its_table() {
         table.contains("| no filter, newest first | 1000 | only 8 pages"),
         "{table}"
     );
+
+    // The whole benchmark starts the server, and reads every customer back through the export.
+    let out = run(
+        &[
+            "--data-dir",
+            data,
+            "bench",
+            "--runs",
+            "3",
+            "--connections",
+            "2",
+            "--seconds",
+            "1",
+        ],
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table = String::from_utf8_lossy(&out.stdout);
+    for row in [
+        "| what | page | REST p50 | REST p99 | domain p50",
+        "| search \"qqzx\" (absent) | 1 |",
+        "| throughput, 2 connections for 1 s |",
+        "| all customers, newest first | 400 |",
+        "| wasm bundle | bytes |",
+    ] {
+        assert!(table.contains(row), "{row} in:\n{table}");
+    }
 }
 
 /// `server reconcile` prints one line per difference between the provider's ledger and

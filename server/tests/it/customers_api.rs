@@ -18,6 +18,58 @@ impl Api {
     }
 }
 
+async fn a_search_with_a_typo_offers_the_closest_customers(engine: Engine) {
+    let TestApp { t, api, .. } = TestApp::on(engine).scopes(CUSTOMERS).build().await;
+    for (email, name) in [
+        ("ada@gmail.com", "Ada Lovelace"),
+        ("alan@gmail.com", "Alan Turing"),
+        ("grace@yahoo.com", "Grace Hopper"),
+    ] {
+        api.post_ok("/customers", json!({"email": email, "name": name}))
+            .await;
+    }
+    let names = |list: &Value| -> Vec<String> {
+        list["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let marks = |list: &Value| -> Vec<Value> {
+        list["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["match"].clone())
+            .collect()
+    };
+    // An exact match is never hidden by a fuzzy one.
+    let exact = api.get_ok("/customers?q=lovelace").await;
+    assert_eq!(names(&exact), ["Ada Lovelace"]);
+    assert_eq!(marks(&exact), [json!("exact")]);
+    // A letter left out, two letters swapped, a letter twice: the closest, newest first.
+    for (typo, expected) in [
+        ("lovelce", vec!["Ada Lovelace"]),
+        ("gmial", vec!["Alan Turing", "Ada Lovelace"]),
+        ("hopperr", vec!["Grace Hopper"]),
+    ] {
+        let list = api.get_ok(&format!("/customers?q={typo}")).await;
+        assert_eq!(names(&list), expected, "{typo}");
+        assert!(marks(&list).iter().all(|m| m == "fuzzy"), "{typo}: {list}");
+        assert_eq!(list["has_more"], false);
+    }
+    // Filters hold for "did you mean" too; nonsense finds nobody.
+    let filtered = api.get_ok("/customers?q=gmial&country=GB").await;
+    assert_eq!(filtered["data"], json!([]));
+    let nonsense = api.get_ok("/customers?q=qqzxw").await;
+    assert_eq!(nonsense["data"], json!([]));
+    // Without a search there is nothing to mark.
+    let all = api.get_ok("/customers").await;
+    assert!(all["data"][0].get("match").is_none(), "{all}");
+    t.cleanup().await;
+}
+
 async fn a_customer_is_created_found_and_listed(engine: Engine) {
     let TestApp { t, api, .. } = TestApp::on(engine).scopes(CUSTOMERS).build().await;
     let (status, created) = api
@@ -587,6 +639,7 @@ async fn unarchive_needs_write_scope_and_the_right_workspace(engine: Engine) {
 }
 
 on_both_engines!(
+    a_search_with_a_typo_offers_the_closest_customers,
     a_revoked_key_authenticates_nothing_and_others_keep_working,
     unarchive_needs_write_scope_and_the_right_workspace,
     a_customer_is_created_found_and_listed,

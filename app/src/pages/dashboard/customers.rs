@@ -18,7 +18,7 @@ use crate::pages::dashboard::layout::Shell;
 use crate::pages::dashboard::segments::{BulkActivity, BulkBar, SegmentBar};
 use crate::server_fns::dashboard::{list_customers, list_products};
 use crate::types::customer::{
-    CustomerListItem, CustomerListParams, CustomerSort, SubscriptionFilter,
+    CustomerListItem, CustomerListParams, CustomerSort, SearchMatch, SubscriptionFilter,
 };
 use crate::types::segment::SegmentFilters;
 use crate::types::subscription::SubscriptionStatus;
@@ -278,7 +278,18 @@ pub fn CustomersPage() -> impl IntoView {
                         .then(|| first.map(|id| href(&map, &[], Some(("before", &id)))))
                         .flatten();
                     let first_page = (came_back || came_forward).then(|| href(&map, &[], None));
+                    // Nothing matched exactly: these are "did you mean" rows, closest first.
+                    let did_you_mean = p
+                        .data
+                        .first()
+                        .is_some_and(|c| c.found_by == Some(SearchMatch::Fuzzy))
+                        .then(|| map.get("q").unwrap_or_default());
                     view! {
+                        {did_you_mean.map(|q| view! {
+                            <p role="status" class="mb-3 rounded-md border border-amber-200 bg-amber-50 px-4 py-2.5 text-sm text-amber-900">
+                                "No customer matches “" {q} "”. Did you mean one of these? The closest come first."
+                            </p>
+                        })}
                         <CustomerTable customers=p.data columns selected selectable />
                         <nav class="mt-4 flex justify-end gap-2" aria-label="Pages">
                             {first_page.map(|h| view! { <PagerLink href=h label="First page" /> })}

@@ -1,0 +1,303 @@
+//! `server bench`: the customer list as a merchant's back end meets it. Starts the server on
+//! the seeded benchmark database (a child process, as in production) and prints one table:
+//! REST latency of every list and search query next to the domain and the SQL floor, the
+//! HTTP floors, throughput under concurrent connections for a bounded time, the export's
+//! rows per second and the server's peak memory, and the wasm bundle as a browser gets it.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration as StdDuration, Instant};
+
+use anyhow::{Context, bail};
+use app::db::DatabaseTarget;
+use app::domain::{Caller, Services, api_keys};
+use app::types::customer::CustomerSort;
+use app::types::{Scope, WorkspaceId};
+
+use crate::bench::{self, BENCH_WORKSPACE_ID, Case, percentile, say};
+
+/// How hard and how long `server bench` pushes.
+#[derive(Debug, Clone, Copy)]
+pub struct Load {
+    /// Timed requests per latency cell.
+    pub runs: usize,
+    /// Concurrent connections of the throughput rows.
+    pub connections: usize,
+    /// Seconds each throughput row lasts.
+    pub seconds: u64,
+}
+
+/// The server under test: a child process, stopped when dropped.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    async fn start(target: &DatabaseTarget) -> anyhow::Result<Self> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let url = match target {
+            DatabaseTarget::Sqlite { path } => format!("sqlite://{}", path.display()),
+            DatabaseTarget::Postgres { url } => url.clone(),
+        };
+        let child = Command::new(std::env::current_exe()?)
+            .args(["--database-url", &url, "serve"])
+            .args(["--addr", &format!("127.0.0.1:{port}")])
+            // The benchmark measures the list, not the limiter's refusals (its write per
+            // request stays in the figures).
+            .env("PATRON_API_RATE_LIMIT", "4000000000")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting the server")?;
+        let server = Self {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        let client = reqwest::Client::new();
+        let started = Instant::now();
+        while client
+            .get(format!("{}/healthz", server.base))
+            .send()
+            .await
+            .is_err()
+        {
+            if started.elapsed() > StdDuration::from_secs(60) {
+                bail!("the server did not answer /healthz within a minute");
+            }
+            tokio::time::sleep(StdDuration::from_millis(100)).await;
+        }
+        Ok(server)
+    }
+
+    /// The process's resident memory now and at its peak, in MB (Linux).
+    fn memory(&self) -> (f64, f64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        let kb = |field: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(field))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+                .unwrap_or(f64::NAN)
+        };
+        (kb("VmRSS:") / 1024.0, kb("VmHWM:") / 1024.0)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A keep-alive client holding the benchmark's API key.
+#[derive(Clone)]
+struct Api {
+    client: reqwest::Client,
+    base: String,
+    key: String,
+}
+
+impl Api {
+    async fn get(&self, path: &str) -> anyhow::Result<reqwest::Response> {
+        Ok(self
+            .client
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.key)
+            .send()
+            .await?)
+    }
+
+    /// A GET that must succeed, its body read to the end.
+    async fn fetch(&self, path: &str) -> anyhow::Result<()> {
+        let res = self.get(path).await?;
+        if !res.status().is_success() {
+            bail!("{path}: {}", res.status());
+        }
+        res.bytes().await?;
+        Ok(())
+    }
+}
+
+/// The list's URL of a case's query.
+fn path_of(case: &Case, starting_after: Option<&str>) -> String {
+    let q = &case.query;
+    let mut params = url::form_urlencoded::Serializer::new(String::new());
+    params.append_pair("limit", "50");
+    if let Some(t) = &q.q {
+        params.append_pair("q", t);
+    }
+    if let Some(s) = q.subscription_status {
+        params.append_pair("subscription_status", s.as_str());
+    }
+    if let Some(c) = &q.country {
+        params.append_pair("country", c);
+    }
+    if let Some(t) = q.created_from {
+        params.append_pair("created_from", &t.to_rfc3339());
+    }
+    if let Some(t) = q.created_before {
+        params.append_pair(
+            "created_to",
+            &(t - chrono::Duration::days(1))
+                .format("%Y-%m-%d")
+                .to_string(),
+        );
+    }
+    if q.sort != CustomerSort::default() {
+        params.append_pair("sort", q.sort.as_str());
+    }
+    if let Some(c) = starting_after {
+        params.append_pair("starting_after", c);
+    }
+    format!("/api/v1/customers?{}", params.finish())
+}
+
+/// Requests from `connections` clients at once for `seconds`: requests a second and p99 (ms).
+async fn throughput(api: &Api, path: &str, load: Load) -> anyhow::Result<(f64, f64)> {
+    let deadline = Instant::now() + StdDuration::from_secs(load.seconds);
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..load.connections)
+        .map(|_| {
+            let api = api.clone();
+            let path = path.to_owned();
+            tokio::spawn(async move {
+                let mut samples = Vec::new();
+                while Instant::now() < deadline {
+                    let t = Instant::now();
+                    api.fetch(&path).await?;
+                    samples.push(t.elapsed());
+                }
+                anyhow::Ok(samples)
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await??);
+    }
+    let secs = started.elapsed().as_secs_f64();
+    all.sort();
+    Ok((all.len() as f64 / secs, percentile(&all, 0.99)))
+}
+
+/// Prints the whole benchmark table for the database at `target`.
+pub async fn run(svc: &Services, target: &DatabaseTarget, load: Load) -> anyhow::Result<()> {
+    let ws: WorkspaceId = BENCH_WORKSPACE_ID.parse().context("bench workspace id")?;
+    let caller = Caller::system(ws.clone());
+    let total = bench::customers_in(svc, &ws).await?;
+    let key = api_keys::create_api_key(svc, &ws, "server bench", &[Scope::CustomersRead])
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let server = Server::start(target).await?;
+    let api = Api {
+        client: reqwest::Client::builder()
+            .pool_max_idle_per_host(64)
+            .build()?,
+        base: server.base.clone(),
+        key: key.secret,
+    };
+    let backend = svc.db.get_database_backend();
+    say(&format!(
+        "Patron at {total} customers on {}, {} runs per latency cell (ms)",
+        bench::engine_name(backend),
+        load.runs
+    ))?;
+    say(
+        "\n| what | page | REST p50 | REST p99 | domain p50 | domain p99 | SQL floor p50 | SQL floor p99 |\n|---|---|---|---|---|---|---|---|",
+    )?;
+    let (h50, h99) = bench::time(load.runs, || api.fetch("/healthz")).await?;
+    say(&format!(
+        "| HTTP floor: /healthz, no auth | | {h50:.2} | {h99:.2} | | | | |"
+    ))?;
+    let nobody = "/api/v1/customers?email=nobody%40example.invalid&limit=1";
+    let (a50, a99) = bench::time(load.runs, || api.fetch(nobody)).await?;
+    say(&format!(
+        "| API floor: key, limiter, an empty indexed lookup | | {a50:.2} | {a99:.2} | | | | |"
+    ))?;
+    for case in bench::cases() {
+        let (measured, pages) = bench::measure(svc, &caller, &case, load.runs).await?;
+        for row in measured {
+            let path = path_of(&case, row.cursor.as_ref().map(|c| c.as_str()));
+            let (r50, r99) = bench::time(load.runs, || api.fetch(&path)).await?;
+            say(&format!(
+                "| {} | {} | {r50:.2} | {r99:.2} | {:.2} | {:.2} | {:.2} | {:.2} |",
+                case.name, row.page, row.domain.0, row.domain.1, row.floor.0, row.floor.1
+            ))?;
+        }
+        if let Some(pages) = pages {
+            say(&format!(
+                "| {} | 1000 | only {pages} pages | | | | | |",
+                case.name
+            ))?;
+        }
+    }
+
+    say(&format!(
+        "\n| throughput, {} connections for {} s | requests/s | p99 (ms) |\n|---|---|---|",
+        load.connections, load.seconds
+    ))?;
+    for case in bench::cases().iter().filter(|c| {
+        c.name == "no filter, newest first" || c.name.starts_with("search \"peeters42\"")
+    }) {
+        let (rps, p99) = throughput(&api, &path_of(case, None), load).await?;
+        say(&format!("| {} | {rps:.0} | {p99:.1} |", case.name))?;
+    }
+
+    say(
+        "\n| export | rows | seconds | rows/s | server RSS before (MB) | server peak RSS (MB) |\n|---|---|---|---|---|---|",
+    )?;
+    let (before, _) = server.memory();
+    let started = Instant::now();
+    let mut res = api.get("/api/v1/customers/export.csv").await?;
+    if !res.status().is_success() {
+        bail!("export: {}", res.status());
+    }
+    let mut lines = 0u64;
+    while let Some(chunk) = res.chunk().await? {
+        lines += chunk.iter().filter(|&&b| b == b'\n').count() as u64;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let rows = lines.saturating_sub(1);
+    let (_, peak) = server.memory();
+    say(&format!(
+        "| all customers, newest first | {rows} | {secs:.1} | {:.0} | {before:.0} | {peak:.0} |",
+        rows as f64 / secs
+    ))?;
+
+    say("\n| wasm bundle | bytes |\n|---|---|")?;
+    for (label, encoding) in [("raw", "identity"), ("gzip", "gzip"), ("brotli", "br")] {
+        let size = wasm_size(&api, encoding).await?;
+        say(&format!(
+            "| {label} | {} |",
+            size.map_or("not built".to_owned(), |s| s.to_string())
+        ))?;
+    }
+    Ok(())
+}
+
+/// The wasm file's size as the server sends it with `encoding` (`None`: no site built).
+async fn wasm_size(api: &Api, encoding: &str) -> anyhow::Result<Option<usize>> {
+    let root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into());
+    let Some(name) = std::fs::read_dir(format!("{root}/pkg"))
+        .ok()
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .find(|n| n.ends_with(".wasm"))
+    else {
+        return Ok(None);
+    };
+    let res = api
+        .client
+        .get(format!("{}/pkg/{name}", api.base))
+        .header(reqwest::header::ACCEPT_ENCODING, encoding)
+        .send()
+        .await?;
+    Ok(Some(res.bytes().await?.len()))
+}
