@@ -27,14 +27,12 @@ use crate::types::{CustomerId, OrderId, Page, ProductId, Scope};
 
 use super::actor::Caller;
 use super::paging::{self, Limit};
-use super::{DomainError, Services, customers, orders, validate};
+use super::{DomainError, Services, customers, validate};
 
 /// The most customers a list names by id.
 pub const MOST_IDS: usize = crate::types::customer::MOST_SELECTED_IDS;
-/// How far a search walks the sort index before asking the trigram index instead.
+/// How far a common term's search walks the sort index before asking the trigram index.
 const WALK: u64 = 600;
-/// Rows per step of that walk.
-const STEP: u64 = 200;
 /// Most trigram candidates a search sorts; beyond it the term is common and walking wins.
 const CANDIDATES: u64 = 5_000;
 /// Most rows the first probe of the trigram index reads: at most this many, the term is rare
@@ -440,7 +438,7 @@ pub async fn export_customers(
             customer::Column::CreatedAt,
         ])
         .into_model::<ExportRow>();
-    let currency = orders::workspace_currency(&svc.db, &caller.workspace_id).await?;
+    let currency = svc.workspace_currency(&caller.workspace_id).await?;
     Ok(CustomerExport { currency, rows })
 }
 
@@ -554,7 +552,7 @@ pub async fn list_customers(
     if backwards {
         rows.reverse();
     }
-    let currency = orders::workspace_currency(&svc.db, ws).await?;
+    let currency = svc.workspace_currency(ws).await?;
     let data = rows
         .into_iter()
         .map(|r| list_item(r, currency.code, found_by))
@@ -873,38 +871,29 @@ async fn search(
     if trigrams && let Some(candidates) = probe(svc, ws, term, id_range.as_ref()).await? {
         return page_of_candidates(svc, select, key, down, term, candidates, limit).await;
     }
-    // 2. Common: walk the sort index a bounded distance in small steps, matching in memory on
-    //    just the searched columns; a common term fills the page within the first steps.
-    let mut found: Vec<String> = Vec::new();
-    let mut walked = 0;
-    let mut last: Option<(i64, String)> = None;
-    while walked < WALK {
-        let mut step = select.clone();
-        if let Some((v, id)) = &last {
-            step = step.filter(after_key(key, down, *v, id));
-        }
-        let rows: Vec<Searched> = searched(ordered(step, key, down).limit(STEP), key)
-            .all(&svc.db)
-            .await?;
-        let n = rows.len() as u64;
-        walked += n;
-        last = rows.last().map(|r| (r.4, r.0.clone()));
-        found.extend(
-            rows.into_iter()
-                .filter(|r| matches(r, term, id_range.as_ref()))
-                .map(|r| r.0),
-        );
-        if found.len() as u64 > limit || n < STEP {
-            found.truncate(limit as usize + 1);
-            if found.is_empty() {
-                return Ok(Vec::new());
-            }
-            return Ok(
-                ordered(select.filter(customer::Column::Id.is_in(found)), key, down)
-                    .all(&svc.db)
-                    .await?,
-            );
-        }
+    // 2. Common: matches are dense near the start. Find where a walk of WALK rows ends (ids and
+    //    keys only), then let the database match within that bound: one statement at the
+    //    floor's speed, no rows brought out to be matched.
+    let bound: Option<(String, i64)> = ordered(select.clone(), key, down)
+        .select_only()
+        .column(customer::Column::Id)
+        .column_as(key.map_or_else(|| Expr::val(0i64), Expr::col), "sort_key")
+        .offset(WALK - 1)
+        .limit(1)
+        .into_tuple()
+        .one(&svc.db)
+        .await?;
+    let within = match &bound {
+        Some((id, v)) => select.clone().filter(after_key(key, down, *v, id).not()),
+        None => select.clone(),
+    };
+    let rows = ordered(within.filter(partial(term, id_range.as_ref())), key, down)
+        .limit(limit + 1)
+        .all(&svc.db)
+        .await?;
+    // A full page, or the walk saw every row there is.
+    if rows.len() as u64 > limit || bound.is_none() {
+        return Ok(rows);
     }
     // 3. Common elsewhere, or past the start: the workspace's candidates, if few, are sorted.
     if trigrams {

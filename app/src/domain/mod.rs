@@ -39,6 +39,8 @@ pub mod validate;
 pub mod webhooks;
 pub mod workspaces;
 
+use crate::types::WorkspaceId;
+use crate::types::money::Currency;
 use std::sync::Arc;
 
 use sea_orm::{
@@ -72,6 +74,8 @@ pub struct Services {
     /// The header a reverse proxy puts the client's address in (`--client-ip-header`), if
     /// Patron is behind one; without it the peer's address is the client's.
     pub client_ip_header: Option<axum::http::HeaderName>,
+    /// Each workspace's currency, read once: it is fixed when the workspace is made.
+    currencies: Arc<std::sync::RwLock<std::collections::HashMap<WorkspaceId, Currency>>>,
 }
 
 impl Services {
@@ -84,8 +88,31 @@ impl Services {
             webhook_hosts: Arc::new(webhooks::AllowHosts::default()),
             api_rate: rate_limit::API_KEY,
             client_ip_header: None,
+            currencies: Arc::default(),
             db,
         }
+    }
+
+    /// The same services on another connection pool, remembering nothing: another server
+    /// process on the same database.
+    pub fn with_db(mut self, db: DatabaseConnection) -> Self {
+        self.db = db;
+        self.currencies = Arc::default();
+        self
+    }
+
+    /// A workspace's currency (that of its lifetime values), from memory after the first read:
+    /// a workspace's currency never changes.
+    pub async fn workspace_currency(&self, ws: &WorkspaceId) -> Result<Currency, DomainError> {
+        let known = self.currencies.read().ok().and_then(|m| m.get(ws).copied());
+        if let Some(c) = known {
+            return Ok(c);
+        }
+        let c = orders::workspace_currency(&self.db, ws).await?;
+        if let Ok(mut m) = self.currencies.write() {
+            m.insert(ws.clone(), c);
+        }
+        Ok(c)
     }
 
     /// The same services reached at another address (links in emails point there).

@@ -141,10 +141,7 @@ async fn two_servers_share_one_api_keys_allowance(engine: Engine) {
 
     let app = still(engine).await;
     let first = app.svc.clone().with_api_rate_limit(3);
-    let second = Services {
-        db: app.t.connect_again().await,
-        ..first.clone()
-    };
+    let second = first.clone().with_db(app.t.connect_again().await);
     let a = Api {
         srv: TestServer::start(first).await,
         key: app.tenant.key.clone(),
