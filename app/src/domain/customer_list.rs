@@ -290,26 +290,11 @@ impl IdRange {
         None
     }
 
-    fn contains(&self, id: &str) -> bool {
-        self.from.as_str() <= id && id < self.to.as_str()
-    }
-
     fn condition(&self) -> Condition {
         Condition::all()
             .add(customer::Column::Id.gte(self.from.as_str()))
             .add(customer::Column::Id.lt(self.to.as_str()))
     }
-}
-
-/// Does a customer's email, name or external id contain `term` (lower case), or its id begin
-/// with it?
-fn matches(row: &Searched, term: &str, ids: Option<&IdRange>) -> bool {
-    let (id, email, name, external_id, _) = row;
-    ids.is_some_and(|r| r.contains(id))
-        || [email.as_deref(), name.as_deref(), external_id.as_deref()]
-            .into_iter()
-            .flatten()
-            .any(|v| v.to_lowercase().contains(term))
 }
 
 fn partial(term: &str, ids: Option<&IdRange>) -> Condition {
@@ -799,9 +784,8 @@ async fn column_of<T: sea_orm::TryGetable, const N: usize>(
         .collect::<Result<_, _>>()?)
 }
 
-/// A page from a rare term's candidates: the few rows the filters and cursor keep are read by
-/// key (searched columns only), checked against the term, sorted in memory, and only the
-/// page's rows are read whole. No sort index is walked.
+/// A page from a rare term's candidates: one statement matching and sorting just those rows
+/// (the planner reads them by key, as their few hundred at most beat any index walk).
 async fn page_of_candidates(
     svc: &Services,
     select: Select<customer::Entity>,
@@ -811,26 +795,29 @@ async fn page_of_candidates(
     candidates: Candidates,
     limit: u64,
 ) -> Result<Vec<customer::Model>, DomainError> {
-    let ids = IdRange::of(term);
     if candidates.is_empty() {
         return Ok(Vec::new());
     }
-    let mut rows: Vec<Searched> = searched(select.clone().filter(candidates.condition()), key)
-        .all(&svc.db)
-        .await?;
-    rows.retain(|r| matches(r, term, ids.as_ref()));
-    // Ids are a prefix, digits and capitals: byte order is both engines' order.
-    rows.sort_unstable_by(|a, b| (a.4, &a.0).cmp(&(b.4, &b.0)));
-    if down {
-        rows.reverse();
-    }
-    rows.truncate(limit as usize + 1);
-    if rows.is_empty() {
-        return Ok(Vec::new());
-    }
-    let page: Vec<String> = rows.into_iter().map(|r| r.0).collect();
-    // Read by key, put in the page's order here: an ORDER BY could tempt the planner into
-    // the sort index.
+    let ids = IdRange::of(term);
+    Ok(ordered(
+        select
+            .filter(candidates.condition())
+            .filter(partial(term, ids.as_ref())),
+        key,
+        down,
+    )
+    .limit(limit + 1)
+    .all(&svc.db)
+    .await?)
+}
+
+/// The rows of `page` (ids, in the page's order) that `select` keeps, whole, in that order:
+/// read by key, put in order here, as an ORDER BY could tempt the planner into the sort index.
+async fn rows_in_order(
+    svc: &Services,
+    select: Select<customer::Entity>,
+    page: Vec<String>,
+) -> Result<Vec<customer::Model>, DomainError> {
     let mut full = select
         .filter(customer::Column::Id.is_in(page.iter().map(String::as_str)))
         .all(&svc.db)
@@ -1097,13 +1084,7 @@ async fn did_you_mean(
     if close.is_empty() {
         return Ok(Vec::new());
     }
-    let page: Vec<String> = close.into_iter().map(|(_, r)| r.0).collect();
-    let mut full = select
-        .filter(customer::Column::Id.is_in(page.iter().map(String::as_str)))
-        .all(&svc.db)
-        .await?;
-    full.sort_unstable_by_key(|r| page.iter().position(|id| id == r.id.as_str()));
-    Ok(full)
+    rows_in_order(svc, select, close.into_iter().map(|(_, r)| r.0).collect()).await
 }
 
 fn list_item(
