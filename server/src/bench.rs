@@ -195,7 +195,6 @@ pub async fn seed_bench(
     let end = start + Duration::minutes(span_minutes);
     // Indexes and triggers are cheaper built once, sorted, than kept up a row at a time.
     let aside = SetAside::take(&svc.db, &LOADED).await?;
-    let pg = svc.db.get_database_backend() == DatabaseBackend::Postgres;
     let bar = progress(customers, "customers");
     let started = Instant::now();
     let mut written_orders = 0u64;
@@ -369,12 +368,6 @@ pub async fn seed_bench(
         }
         written_orders += os.len() as u64;
         let txn = svc.db.begin().await?;
-        if !pg {
-            // Orders arrive in random id order: keep their key's pages in memory (512 MB)
-            // rather than in SQLite's default 2 MB.
-            txn.execute_unprepared("PRAGMA cache_size = -524288")
-                .await?;
-        }
         insert_all(&txn, cs).await?;
         insert_all(&txn, os).await?;
         insert_all(&txn, subs).await?;
