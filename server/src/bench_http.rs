@@ -185,21 +185,37 @@ async fn throughput(api: &Api, path: &str, load: Load) -> anyhow::Result<(f64, f
     Ok((all.len() as f64 / secs, percentile(&all, 0.99)))
 }
 
-/// Prints the whole benchmark table for the database at `target`.
+/// Prints the whole benchmark table for the database at `target`, through a read-only API key
+/// made for the run and revoked after it.
 pub async fn run(svc: &Services, target: &DatabaseTarget, load: Load) -> anyhow::Result<()> {
     let ws: WorkspaceId = BENCH_WORKSPACE_ID.parse().context("bench workspace id")?;
-    let caller = Caller::system(ws.clone());
     let total = bench::customers_in(svc, &ws).await?;
     let key = api_keys::create_api_key(svc, &ws, "server bench", &[Scope::CustomersRead])
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let measured = measure_all(svc, target, load, &ws, total, key.secret).await;
+    api_keys::revoke_api_key(svc, &ws, &key.id)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    measured
+}
+
+async fn measure_all(
+    svc: &Services,
+    target: &DatabaseTarget,
+    load: Load,
+    ws: &WorkspaceId,
+    total: u64,
+    secret: String,
+) -> anyhow::Result<()> {
+    let caller = Caller::system(ws.clone());
     let server = Server::start(target).await?;
     let api = Api {
         client: reqwest::Client::builder()
             .pool_max_idle_per_host(64)
             .build()?,
         base: server.base.clone(),
-        key: key.secret,
+        key: secret,
     };
     let backend = svc.db.get_database_backend();
     say(&format!(

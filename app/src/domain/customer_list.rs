@@ -3,11 +3,12 @@
 //! Every page is an index walk: `(workspace, sort key, id)` with a row-value keyset, never
 //! OFFSET or COUNT. Partial search asks the cheapest question first (see PERF-NOTES.md): a
 //! bounded probe of the trigram index (FTS5 on SQLite, pg_trgm on PostgreSQL) says in
-//! microseconds whether the term is rare; a rare or absent term is answered from its few
-//! candidates, sorted in memory, without walking any sort index. A common term walks the sort
-//! index a bounded distance matching as it goes, then asks the trigram index for the
-//! workspace's candidates; a term too short for trigrams, or too common for the candidate cap,
-//! walks the sort index to the end of the page.
+//! microseconds whether the term is rare; a rare or absent term is answered by one statement
+//! over its few candidates, without walking any sort index. A common term is matched by the
+//! database within a bounded walk of the sort index, then from the workspace's trigram
+//! candidates; a term too short for trigrams, or too common for the candidate cap, walks the
+//! sort index to the end of the page. When nothing matches, "did you mean" looks for the term
+//! with a typo or two.
 
 use crate::types::WorkspaceId;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -36,7 +37,7 @@ const WALK: u64 = 600;
 /// Most trigram candidates a search sorts; beyond it the term is common and walking wins.
 const CANDIDATES: u64 = 5_000;
 /// Most rows the first probe of the trigram index reads: at most this many, the term is rare
-/// and its candidates are sorted in memory; more, and the walk is cheaper.
+/// and one statement over its candidates answers; more, and the walk is cheaper.
 const PROBE: u64 = 1_000;
 
 /// Which customers to list, in which order, from where: checked and typed.
