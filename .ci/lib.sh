@@ -135,7 +135,10 @@ ensure_python_tools() {
   export SCHEMATHESIS="$venv/bin/schemathesis"
 }
 
+# --split: each lazy route (app/src/routes.rs) becomes its own wasm file; the build needs it
+# (a lazy route's stub is only linked by the split). --precompress: .br and .gz next to every
+# asset, served as they are by the static file handler.
 build_site() {
-  step "building the site (cargo leptos build --release)"
-  cargo leptos build --release
+  step "building the site (cargo leptos build --release --split --precompress)"
+  cargo leptos build --release --split --precompress
 }

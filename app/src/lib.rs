@@ -8,6 +8,7 @@
 pub mod components;
 pub mod embed;
 pub mod pages;
+mod routes;
 pub mod server_fns;
 pub mod types;
 
@@ -19,20 +20,12 @@ pub mod domain;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{Lazy, path};
 
-use pages::dashboard::customer::{
-    ActivityTab, CustomerPage, InventoryTab, MetadataTab, OrdersTab, OverviewTab,
-    PaymentDetailsTab, ProductsTab, SubscriptionsTab,
-};
 use pages::dashboard::customers::CustomersPage;
 use pages::dashboard::layout::DashboardLayout;
 use pages::login::LoginPage;
 use pages::not_found::NotFound;
-use pages::portal::{
-    EmbedFrame, EmbedOverviewPage, EmbedReceiptPage, PortalPage, PortalReceiptPage,
-    PortalSignInPage,
-};
 
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -96,13 +89,13 @@ pub fn App() -> impl IntoView {
             <Routes fallback=|| view! { <NotFound /> }>
                 <Route path=path!("/") view=|| view! { <Redirect path="/dashboard/customers" /> } />
                 <Route path=path!("/login") view=LoginPage />
-                <Route path=path!("/invite/:token") view=pages::invite::InvitePage />
-                <Route path=path!("/portal") view=PortalPage />
-                <Route path=path!("/portal/:slug") view=PortalSignInPage />
-                <Route path=path!("/portal/orders/:id") view=PortalReceiptPage />
-                <ParentRoute path=path!("/embed/:slug") view=EmbedFrame>
-                    <Route path=path!("") view=EmbedOverviewPage />
-                    <Route path=path!("orders/:id") view=EmbedReceiptPage />
+                <Route path=path!("/invite/:token") view={Lazy::<routes::Invite>::new()} />
+                <Route path=path!("/portal") view={Lazy::<routes::Portal>::new()} />
+                <Route path=path!("/portal/:slug") view={Lazy::<routes::PortalSignIn>::new()} />
+                <Route path=path!("/portal/orders/:id") view={Lazy::<routes::PortalReceipt>::new()} />
+                <ParentRoute path=path!("/embed/:slug") view={Lazy::<routes::Embed>::new()}>
+                    <Route path=path!("") view={Lazy::<routes::EmbedOverview>::new()} />
+                    <Route path=path!("orders/:id") view={Lazy::<routes::EmbedReceipt>::new()} />
                 </ParentRoute>
                 <ParentRoute path=path!("/dashboard") view=DashboardLayout>
                     <Route
@@ -110,22 +103,22 @@ pub fn App() -> impl IntoView {
                         view=|| view! { <Redirect path="/dashboard/customers" /> }
                     />
                     <Route path=path!("customers") view=CustomersPage />
-                    <Route path=path!("imports") view=pages::dashboard::imports::ImportPage />
-                    <Route path=path!("erasure-requests") view=pages::dashboard::erasure::ErasureRequestsPage />
-                    <Route path=path!("settings") view=pages::dashboard::settings::SettingsPage />
+                    <Route path=path!("imports") view={Lazy::<routes::Imports>::new()} />
+                    <Route path=path!("erasure-requests") view={Lazy::<routes::ErasureRequests>::new()} />
+                    <Route path=path!("settings") view={Lazy::<routes::Settings>::new()} />
                     <Route
                         path=path!("settings/webhooks/:id")
-                        view=pages::dashboard::webhooks::WebhookEndpointPage
+                        view={Lazy::<routes::WebhookEndpoint>::new()}
                     />
-                    <ParentRoute path=path!("customers/:id") view=CustomerPage>
-                        <Route path=path!("") view=OverviewTab />
-                        <Route path=path!("products") view=ProductsTab />
-                        <Route path=path!("orders") view=OrdersTab />
-                        <Route path=path!("subscriptions") view=SubscriptionsTab />
-                        <Route path=path!("inventory") view=InventoryTab />
-                        <Route path=path!("payment-details") view=PaymentDetailsTab />
-                        <Route path=path!("metadata") view=MetadataTab />
-                        <Route path=path!("activity") view=ActivityTab />
+                    <ParentRoute path=path!("customers/:id") view={Lazy::<routes::Customer>::new()}>
+                        <Route path=path!("") view={Lazy::<routes::Overview>::new()} />
+                        <Route path=path!("products") view={Lazy::<routes::Products>::new()} />
+                        <Route path=path!("orders") view={Lazy::<routes::Orders>::new()} />
+                        <Route path=path!("subscriptions") view={Lazy::<routes::Subscriptions>::new()} />
+                        <Route path=path!("inventory") view={Lazy::<routes::Inventory>::new()} />
+                        <Route path=path!("payment-details") view={Lazy::<routes::PaymentDetails>::new()} />
+                        <Route path=path!("metadata") view={Lazy::<routes::Metadata>::new()} />
+                        <Route path=path!("activity") view={Lazy::<routes::Activity>::new()} />
                     </ParentRoute>
                 </ParentRoute>
             </Routes>

@@ -129,3 +129,44 @@ test('a row opens the customer page with their stats', async ({ page }) => {
   await page.getByRole('link', { name: '← Customers' }).click();
   await expect(page).toHaveURL(/\/dashboard\/customers$/);
 });
+
+// The wasm is split by route (`cargo leptos build --split`): the list is in the main module,
+// the customer page and its tabs are lazy routes fetched when first visited.
+test('the list needs only the main bundle; the customer page loads its own on the way', async ({ page }) => {
+  const wasm: string[] = [];
+  page.on('request', (req) => {
+    if (new URL(req.url()).pathname.endsWith('.wasm')) wasm.push(new URL(req.url()).pathname);
+  });
+  await page.goto('/dashboard/customers');
+  await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
+  // A fresh load of the list fetches one module: the main one the page preloads.
+  const main = await page.locator('link[rel="preload"][href$=".wasm"]').getAttribute('href');
+  expect(wasm).toEqual([main]);
+
+  // The list works on that module alone.
+  await page.getByRole('searchbox').fill('ada lovelace 6');
+  await expect(page.locator('tbody tr')).toHaveCount(1);
+  await page.evaluate(() => ((window as unknown as { stayed: boolean }).stayed = true));
+  await page.locator('tbody tr').first().click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Ada Lovelace 6');
+  await expect(page.getByText('Lifetime value (net)')).toBeVisible();
+  // Navigated in the page (no new document), with the customer page's code fetched on the way.
+  expect(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true);
+  const lazy = wasm.slice(1);
+  expect(lazy.length).toBeGreaterThan(0);
+  expect(lazy).not.toContain(main);
+
+  // A tab is a lazy route too; it works after the customer page's own chunk.
+  await page.getByRole('link', { name: 'Orders' }).click();
+  await expect(page).toHaveURL(/\/orders$/);
+  await expect(page.getByTestId('order-status')).toHaveCount(1);
+
+  // Loading a lazy route first hydrates it: its tabs work without a new document.
+  await page.reload();
+  await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
+  await page.evaluate(() => ((window as unknown as { stayed: boolean }).stayed = true));
+  await page.getByRole('link', { name: 'Activity' }).click();
+  await expect(page).toHaveURL(/\/activity$/);
+  await expect(page.getByTestId('activity')).toBeVisible();
+  expect(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true);
+});

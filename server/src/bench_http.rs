@@ -285,35 +285,76 @@ async fn measure_all(
         rows as f64 / secs
     ))?;
 
-    say("\n| wasm bundle | bytes |\n|---|---|")?;
-    for (label, encoding) in [("raw", "identity"), ("gzip", "gzip"), ("brotli", "br")] {
-        let size = wasm_size(&api, encoding).await?;
+    wasm_table(&api).await
+}
+
+/// The wasm a first visit fetches, as the server sends it (raw, gzip, brotli): the main
+/// module (the customer list, sign-in, the dashboard frame) and, for each lazy area of
+/// `app::routes`, the files its first page adds (`__wasm_split_manifest.json`).
+async fn wasm_table(api: &Api) -> anyhow::Result<()> {
+    say("\n| wasm a first visit fetches | files | raw | gzip | brotli |\n|---|---|---|---|---|")?;
+    let page = api
+        .client
+        .get(format!("{}/login", api.base))
+        .send()
+        .await?
+        .text()
+        .await?;
+    let Some(main) = page
+        .split("<link")
+        .filter(|tag| tag.contains(r#"rel="preload""#))
+        .find_map(|tag| tag.split(r#"href=""#).nth(1)?.split('"').next())
+        .filter(|href| href.ends_with(".wasm"))
+        .map(str::to_owned)
+    else {
+        return say(
+            "| no site built (`cargo leptos build --release --split --precompress`) | | | | |",
+        );
+    };
+    let pkg = main.rsplit_once('/').map_or("", |(dir, _)| dir).to_owned();
+    let manifest: std::collections::BTreeMap<String, Vec<String>> = match api
+        .client
+        .get(format!("{}{pkg}/__wasm_split_manifest.json", api.base))
+        .send()
+        .await?
+    {
+        res if res.status().is_success() => res.json().await?,
+        _ => Default::default(),
+    };
+    let mut rows = vec![("main module: list, sign-in".to_owned(), vec![main])];
+    for (function, chunks) in &manifest {
+        let area = function
+            .trim_start_matches('_')
+            .rsplit_once('_')
+            .map_or(&**function, |(name, _)| name);
+        let mut files: Vec<String> = chunks.iter().map(|c| format!("{pkg}/{c}.wasm")).collect();
+        files.push(format!("{pkg}/split_{function}.wasm"));
+        rows.push((format!("+ lazy `{area}`"), files));
+    }
+    for (label, files) in rows {
+        let mut sizes = [0; 3];
+        for file in &files {
+            for (size, encoding) in sizes.iter_mut().zip(["identity", "gzip", "br"]) {
+                *size += sent_size(api, file, encoding).await?;
+            }
+        }
+        let [raw, gzip, brotli] = sizes;
         say(&format!(
-            "| {label} | {} |",
-            size.map_or("not built".to_owned(), |s| s.to_string())
+            "| {label} | {} | {raw} | {gzip} | {brotli} |",
+            files.len()
         ))?;
     }
     Ok(())
 }
 
-/// The wasm file's size as the server sends it with `encoding` (`None`: no site built).
-async fn wasm_size(api: &Api, encoding: &str) -> anyhow::Result<Option<usize>> {
-    let root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into());
-    let Some(name) = std::fs::read_dir(format!("{root}/pkg"))
-        .ok()
-        .into_iter()
-        .flatten()
-        .filter_map(Result::ok)
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .find(|n| n.ends_with(".wasm"))
-    else {
-        return Ok(None);
-    };
+/// The bytes the server sends for `path` when the client accepts `encoding`.
+async fn sent_size(api: &Api, path: &str, encoding: &str) -> anyhow::Result<usize> {
     let res = api
         .client
-        .get(format!("{}/pkg/{name}", api.base))
+        .get(format!("{}{path}", api.base))
         .header(reqwest::header::ACCEPT_ENCODING, encoding)
         .send()
-        .await?;
-    Ok(Some(res.bytes().await?.len()))
+        .await?
+        .error_for_status()?;
+    Ok(res.bytes().await?.len())
 }

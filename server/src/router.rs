@@ -11,6 +11,7 @@ use axum::routing::get;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list_with_exclusions};
 use tower_http::compression::CompressionLayer;
+use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 
 use crate::request_id::{self, RequestId};
@@ -27,9 +28,16 @@ pub fn router(state: AppState) -> Router {
     let services = state.services.clone();
     let fallback_services = state.services.clone();
     let options = state.leptos_options.clone();
+    // The built wasm, JS and CSS: the precompressed copy the browser accepts (`.br`, `.gz`),
+    // and a 304 when the browser's copy is current.
+    let pkg = format!("/{}", options.site_pkg_dir);
+    let built = ServeDir::new(format!("{}{pkg}", options.site_root))
+        .precompressed_br()
+        .precompressed_gzip();
 
     Router::new()
         .route("/healthz", get(health::healthz))
+        .nest_service(&pkg, built)
         .route("/", get(to_customers))
         .route("/dashboard", get(to_customers))
         .nest("/api/v1", api::router(&state))
