@@ -333,28 +333,41 @@ async fn wasm_table(api: &Api) -> anyhow::Result<()> {
     }
     for (label, files) in rows {
         let mut sizes = [0; 3];
+        let mut missing = None;
         for file in &files {
             for (size, encoding) in sizes.iter_mut().zip(["identity", "gzip", "br"]) {
-                *size += sent_size(api, file, encoding).await?;
+                match sent_size(api, file, encoding).await? {
+                    Some(bytes) => *size += bytes,
+                    None => missing = Some(file),
+                }
             }
         }
-        let [raw, gzip, brotli] = sizes;
-        say(&format!(
-            "| {label} | {} | {raw} | {gzip} | {brotli} |",
-            files.len()
-        ))?;
+        match missing {
+            // A server built without cargo-leptos names files the site does not have.
+            Some(file) => say(&format!("| {label} | not served: `{file}` | | | |"))?,
+            None => {
+                let [raw, gzip, brotli] = sizes;
+                say(&format!(
+                    "| {label} | {} | {raw} | {gzip} | {brotli} |",
+                    files.len()
+                ))?;
+            }
+        }
     }
     Ok(())
 }
 
-/// The bytes the server sends for `path` when the client accepts `encoding`.
-async fn sent_size(api: &Api, path: &str, encoding: &str) -> anyhow::Result<usize> {
+/// The bytes the server sends for `path` when the client accepts `encoding`; `None` when it
+/// has no such file.
+async fn sent_size(api: &Api, path: &str, encoding: &str) -> anyhow::Result<Option<usize>> {
     let res = api
         .client
         .get(format!("{}{path}", api.base))
         .header(reqwest::header::ACCEPT_ENCODING, encoding)
         .send()
-        .await?
-        .error_for_status()?;
-    Ok(res.bytes().await?.len())
+        .await?;
+    if res.status() == reqwest::StatusCode::NOT_FOUND {
+        return Ok(None);
+    }
+    Ok(Some(res.error_for_status()?.bytes().await?.len()))
 }

@@ -346,7 +346,8 @@ fn seed_bench_writes_its_workspace_once_and_bench_list_prints_its_table() {
         "| search \"qqzx\" (absent) | 1 |",
         "| throughput, 2 connections for 1 s |",
         "| all customers, newest first | 400 |",
-        "| wasm bundle | bytes |",
+        "| wasm a first visit fetches | files | raw | gzip | brotli |",
+        "| main module: list, sign-in |",
     ] {
         assert!(table.contains(row), "{row} in:\n{table}");
     }

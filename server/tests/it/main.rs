@@ -11,6 +11,7 @@
 mod support;
 
 mod bans;
+mod bench_seed;
 mod billing;
 mod cli;
 mod customer_list;
