@@ -327,8 +327,12 @@ async fn wasm_table(api: &Api) -> anyhow::Result<()> {
             .trim_start_matches('_')
             .rsplit_once('_')
             .map_or(&**function, |(name, _)| name);
+        // The manifest names the area's own module (`split_…`) among the chunks it needs.
         let mut files: Vec<String> = chunks.iter().map(|c| format!("{pkg}/{c}.wasm")).collect();
-        files.push(format!("{pkg}/split_{function}.wasm"));
+        let own = format!("{pkg}/split_{function}.wasm");
+        if !files.contains(&own) {
+            files.push(own);
+        }
         rows.push((format!("+ lazy `{area}`"), files));
     }
     for (label, files) in rows {
