@@ -207,21 +207,33 @@ fn key_of(sort: CustomerSort) -> (Option<customer::Column>, bool) {
     }
 }
 
-fn key_value(row: &customer::Model, col: customer::Column) -> i64 {
-    match col {
-        customer::Column::LtvAmount => row.ltv_amount,
-        _ => row.last_order_key,
+/// Rows strictly after the cursor customer `at` of `ws` in the walk's order. Sorted by id, the
+/// bound itself is folded into the id range by the caller, and this only asks that `at` is a
+/// customer of `ws`; sorted by a key, `at`'s key is a subquery evaluated once, so the keyset
+/// seek needs no lookup of its own. Either way a cursor from elsewhere matches no row.
+fn after_cursor(
+    ws: &WorkspaceId,
+    key: Option<customer::Column>,
+    down: bool,
+    at: &CustomerId,
+) -> SimpleExpr {
+    let of_cursor = |col: SimpleExpr| {
+        sea_orm::sea_query::Query::select()
+            .expr(col)
+            .from(customer::Entity)
+            .and_where(Expr::col(customer::Column::WorkspaceId).eq(ws.as_str()))
+            .and_where(Expr::col(customer::Column::Id).eq(at.as_str()))
+            .to_owned()
+    };
+    match key {
+        None => Expr::exists(of_cursor(Expr::val(1))),
+        Some(k) => {
+            let v = SimpleExpr::SubQuery(None, Box::new(of_cursor(Expr::col(k)).into()));
+            let lhs = Expr::tuple([Expr::col(k), Expr::col(customer::Column::Id)]);
+            let rhs = Expr::tuple([v, Expr::val(at.as_str())]);
+            if down { lhs.lt(rhs) } else { lhs.gt(rhs) }
+        }
     }
-}
-
-/// Rows strictly after `at` in the walk's order: `(key, id)` beyond `at`'s.
-fn after_row(key: Option<customer::Column>, down: bool, at: &customer::Model) -> SimpleExpr {
-    after_key(
-        key,
-        down,
-        key.map_or(0, |k| key_value(at, k)),
-        at.id.as_str(),
-    )
 }
 
 /// Rows strictly after the one with sort key `v` and id `id` in the walk's order.
@@ -454,40 +466,30 @@ pub async fn list_customers(
     // bound: given two, a database seeks by one and filters by the other, row by row.
     let mut lower: Option<(String, bool)> = query.created_from.map(|t| (id_at(t), true));
     let mut upper: Option<String> = query.created_before.map(id_at);
-    let mut cursor_row = None;
-    if let Some(cursor) = query
+    // The cursor is never looked up on its own: its sort key is read by the page's statement
+    // (a subquery the database runs once), and a cursor that names no customer of the
+    // workspace makes the page empty, which alone pays for a look to say why.
+    let cursor = query
         .starting_after
         .as_ref()
-        .or(query.ending_before.as_ref())
-    {
-        let at = customers::row(&svc.db, caller, cursor)
-            .await
-            .map_err(|e| match e {
-                DomainError::NotFound { .. } => DomainError::unprocessable(
-                    if backwards {
-                        "ending_before"
-                    } else {
-                        "starting_after"
-                    },
-                    "no such customer in this workspace",
-                ),
-                other => other,
-            })?;
+        .or(query.ending_before.as_ref());
+    if let Some(at) = cursor {
         match key {
             None if down => {
                 upper = Some(match upper {
-                    Some(u) if u.as_str() < at.id.as_str() => u,
-                    _ => at.id.to_string(),
+                    Some(u) if u.as_str() < at.as_str() => u,
+                    _ => at.to_string(),
                 });
             }
             None => {
                 lower = Some(match lower {
-                    Some((l, inclusive)) if l.as_str() > at.id.as_str() => (l, inclusive),
-                    _ => (at.id.to_string(), false),
+                    Some((l, inclusive)) if l.as_str() > at.as_str() => (l, inclusive),
+                    _ => (at.to_string(), false),
                 });
             }
-            Some(_) => cursor_row = Some(at),
+            Some(_) => {}
         }
+        select = select.filter(after_cursor(ws, key, down, at));
     }
     if let Some((l, inclusive)) = lower {
         let id = customer::Column::Id;
@@ -495,9 +497,6 @@ pub async fn list_customers(
     }
     if let Some(u) = upper {
         select = select.filter(customer::Column::Id.lt(u));
-    }
-    if let Some(at) = &cursor_row {
-        select = select.filter(after_row(key, down, at));
     }
 
     let term = query
@@ -527,6 +526,23 @@ pub async fn list_customers(
             }
         }
     };
+    if rows.is_empty()
+        && let Some(at) = cursor
+    {
+        customers::row(&svc.db, caller, at)
+            .await
+            .map_err(|e| match e {
+                DomainError::NotFound { .. } => DomainError::unprocessable(
+                    if backwards {
+                        "ending_before"
+                    } else {
+                        "starting_after"
+                    },
+                    "no such customer in this workspace",
+                ),
+                other => other,
+            })?;
+    }
     let mut found_by = term.is_some().then_some(SearchMatch::Exact);
     // Nothing at all: perhaps a typo. The closest few, never paged, and only when no exact
     // match exists, so a fuzzy row never hides an exact one.

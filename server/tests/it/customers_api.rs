@@ -438,6 +438,46 @@ async fn cursor_pages_walk_forward_and_back_without_gaps(engine: Engine) {
         .await;
     assert_eq!(page_ids(&first), ids[0..3]);
     assert_eq!(first["has_more"], false);
+    // Past the last customer: an empty last page, not an error, in every order.
+    for sort in ["created_desc", "ltv_desc", "last_order_asc"] {
+        let all = api
+            .get_ok(&format!("/customers?limit=100&sort={sort}"))
+            .await;
+        let last = page_ids(&all).pop().unwrap();
+        let past = api
+            .get_ok(&format!("/customers?sort={sort}&starting_after={last}"))
+            .await;
+        assert_eq!(page_ids(&past), Vec::<String>::new(), "{sort}");
+        assert_eq!(past["has_more"], false);
+    }
+    // A cursor naming no customer of this workspace (another shop's, or none at all) is
+    // refused, naming the parameter, whichever the order and direction.
+    let svc = t.services();
+    let other = Tenant::create(&svc, "Shop B", CUSTOMERS).await;
+    let theirs = Api {
+        srv: TestServer::start(svc).await,
+        key: other.key,
+    };
+    let foreign = theirs
+        .post_ok("/customers", json!({"name": "Theirs"}))
+        .await;
+    let foreign = foreign["id"].as_str().unwrap();
+    let unknown = "cus_01JD5ZQ3XK4M6P8R9S2T3V4W5X";
+    for cursor in [foreign, unknown] {
+        for sort in ["created_desc", "created_asc", "ltv_desc", "last_order_asc"] {
+            for param in ["starting_after", "ending_before"] {
+                let res = api
+                    .get(&format!("/customers?sort={sort}&{param}={cursor}"))
+                    .await;
+                assert_error(
+                    &res,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "parameter_unprocessable",
+                    Some(param),
+                );
+            }
+        }
+    }
     t.cleanup().await;
 }
 
