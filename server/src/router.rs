@@ -31,9 +31,13 @@ pub fn router(state: AppState) -> Router {
     // The built wasm, JS and CSS: the precompressed copy the browser accepts (`.br`, `.gz`),
     // and a 304 when the browser's copy is current.
     let pkg = format!("/{}", options.site_pkg_dir);
-    let built = ServeDir::new(format!("{}{pkg}", options.site_root))
-        .precompressed_br()
-        .precompressed_gzip();
+    let built = Router::new()
+        .fallback_service(
+            ServeDir::new(format!("{}{pkg}", options.site_root))
+                .precompressed_br()
+                .precompressed_gzip(),
+        )
+        .layer(middleware::map_response(asset_headers));
 
     Router::new()
         .route("/healthz", get(health::healthz))
@@ -132,4 +136,16 @@ async fn download(
 
 async fn to_customers() -> Redirect {
     Redirect::to("/dashboard/customers")
+}
+
+/// The built site's files keep their names from one build to the next, so a browser may keep
+/// them but asks each time whether they changed (a 304 when they did not). Each is sent raw,
+/// gzipped or brotli-compressed by what the request accepts: a shared cache must keep them
+/// apart (the file service does not say so itself).
+async fn asset_headers(mut res: axum::response::Response) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    let h = res.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    res
 }

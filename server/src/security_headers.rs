@@ -8,7 +8,7 @@ use app::domain::portal::embed;
 use axum::extract::{Request, State};
 use axum::http::HeaderValue;
 use axum::http::header::{
-    CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY, VARY,
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY,
     X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
 use axum::middleware::Next;
@@ -57,10 +57,6 @@ async fn embed_policy(state: &AppState, slug: &str) -> HeaderValue {
 pub async fn apply(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
     let private = PRIVATE.iter().any(|p| path.starts_with(p));
-    let asset = path
-        .strip_prefix('/')
-        .and_then(|p| p.strip_prefix(&*state.leptos_options.site_pkg_dir))
-        .is_some_and(|rest| rest.starts_with('/'));
     let slug = embed_slug(path).map(str::to_owned);
     let mut res = next.run(req).await;
     let framing = match &slug {
@@ -88,16 +84,6 @@ pub async fn apply(State(state): State<AppState>, req: Request, next: Next) -> R
     h.insert(CONTENT_SECURITY_POLICY, policy);
     if private && !h.contains_key(CACHE_CONTROL) {
         h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
-    // The built site's files keep their names from one build to the next, so a browser may
-    // keep them but asks each time whether they changed (a 304 when they did not).
-    if asset && !h.contains_key(CACHE_CONTROL) {
-        h.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    }
-    // Each file is sent raw, gzipped or brotli-compressed by what the request accepts: a
-    // shared cache must keep them apart (the static file service does not say so itself).
-    if asset && !h.contains_key(VARY) {
-        h.insert(VARY, HeaderValue::from_static("accept-encoding"));
     }
     // Over HTTPS (as the public address says), browsers keep to it for a year.
     if state.services.public_url.starts_with("https://") {
