@@ -84,6 +84,14 @@ ensure_chromium() {
   fi
 }
 
+# wrk: the separate load generator `server bench` uses for its throughput rows (its test too).
+ensure_wrk() {
+  if ! have wrk; then
+    step "installing Debian's wrk"
+    apt_install wrk
+  fi
+}
+
 # A running local PostgreSQL cluster with a `patron` role that may create databases.
 # Exports PATRON_TEST_PG_URL (for the test suite) and PATRON_PG_URL (a `patron` database).
 ensure_postgres() {

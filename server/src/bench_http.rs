@@ -157,8 +157,44 @@ fn path_of(case: &Case, starting_after: Option<&str>) -> String {
     format!("/api/v1/customers?{}", params.finish())
 }
 
+/// Who makes the throughput rows' load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LoadTool {
+    /// `wrk`, a separate load generator (Debian's package), when it is installed.
+    Wrk,
+    /// This process's own keep-alive clients: heavier on the shared cores than `wrk`.
+    Own,
+}
+
+impl LoadTool {
+    fn find() -> Self {
+        let found = Command::new("wrk")
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok();
+        if found { Self::Wrk } else { Self::Own }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Wrk => "wrk",
+            Self::Own => "the bench's own clients; install wrk for a separate load tool",
+        }
+    }
+}
+
 /// Requests from `connections` clients at once for `seconds`: requests a second and p99 (ms).
-async fn throughput(api: &Api, path: &str, load: Load) -> anyhow::Result<(f64, f64)> {
+async fn throughput(
+    api: &Api,
+    path: &str,
+    load: Load,
+    tool: LoadTool,
+) -> anyhow::Result<(f64, f64)> {
+    if tool == LoadTool::Wrk {
+        return wrk(api, path, load).await;
+    }
     let deadline = Instant::now() + StdDuration::from_secs(load.seconds);
     let started = Instant::now();
     let tasks: Vec<_> = (0..load.connections)
@@ -183,6 +219,61 @@ async fn throughput(api: &Api, path: &str, load: Load) -> anyhow::Result<(f64, f
     let secs = started.elapsed().as_secs_f64();
     all.sort();
     Ok((all.len() as f64 / secs, percentile(&all, 0.99)))
+}
+
+/// The same load from `wrk` (two threads, as many cores as the machine has here): requests a
+/// second and p99 (ms) from its own report. A run with any failed or non-2xx answer is an
+/// error, not a figure.
+async fn wrk(api: &Api, path: &str, load: Load) -> anyhow::Result<(f64, f64)> {
+    let threads = load.connections.clamp(1, 2).to_string();
+    let mut cmd = Command::new("wrk");
+    cmd.args(["-t", &threads, "-c", &load.connections.to_string()])
+        .args(["-d", &format!("{}s", load.seconds), "--latency"])
+        .args(["-H", &format!("Authorization: Bearer {}", api.key)])
+        .arg(format!("{}{path}", api.base));
+    let out = tokio::task::spawn_blocking(move || cmd.output())
+        .await?
+        .context("running wrk")?;
+    let report = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        bail!("wrk failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    parse_wrk(&report).with_context(|| format!("reading wrk's report:\n{report}"))
+}
+
+/// Requests a second and p99 (ms) from a `wrk --latency` report.
+fn parse_wrk(report: &str) -> anyhow::Result<(f64, f64)> {
+    if let Some(bad) = report
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("Non-2xx") || l.starts_with("Socket errors"))
+    {
+        bail!("the load was not all answered: {bad}");
+    }
+    let rps = report
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Requests/sec:"))
+        .context("no Requests/sec")?
+        .trim()
+        .parse::<f64>()?;
+    let p99 = report
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("99%"))
+        .context("no 99% latency")?
+        .trim();
+    let (number, unit) = p99.split_at(
+        p99.find(|c: char| c.is_ascii_alphabetic())
+            .unwrap_or(p99.len()),
+    );
+    let ms = number.parse::<f64>()?
+        * match unit {
+            "us" => 0.001,
+            "ms" => 1.0,
+            "s" => 1000.0,
+            "m" => 60_000.0,
+            other => bail!("unknown latency unit {other:?}"),
+        };
+    Ok((rps, ms))
 }
 
 /// Prints the whole benchmark table for the database at `target`, through a read-only API key
@@ -253,6 +344,7 @@ async fn measure_all(
         }
     }
 
+    let tool = LoadTool::find();
     say(&format!(
         "\n| throughput, {} connections for {} s | requests/s | p99 (ms) |\n|---|---|---|",
         load.connections, load.seconds
@@ -260,9 +352,10 @@ async fn measure_all(
     for case in bench::cases().iter().filter(|c| {
         c.name == "no filter, newest first" || c.name.starts_with("search \"peeters42\"")
     }) {
-        let (rps, p99) = throughput(&api, &path_of(case, None), load).await?;
+        let (rps, p99) = throughput(&api, &path_of(case, None), load, tool).await?;
         say(&format!("| {} | {rps:.0} | {p99:.1} |", case.name))?;
     }
+    say(&format!("\nLoad: {}.", tool.name()))?;
 
     say(
         "\n| export | rows | seconds | rows/s | server RSS before (MB) | server peak RSS (MB) |\n|---|---|---|---|---|---|",
@@ -374,4 +467,49 @@ async fn sent_size(api: &Api, path: &str, encoding: &str) -> anyhow::Result<Opti
         return Ok(None);
     }
     Ok(Some(res.error_for_status()?.bytes().await?.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_wrk;
+
+    const REPORT: &str = "Running 5s test @ http://127.0.0.1:3000/api/v1/customers?limit=50
+  2 threads and 16 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     5.12ms    2.01ms  30.00ms   80.00%
+    Req/Sec     1.57k   100.00     1.80k    70.00%
+  Latency Distribution
+     50%    4.80ms
+     75%    5.90ms
+     90%  750.00us
+     99%    1.21s
+  15678 requests in 5.00s, 50.00MB read
+Requests/sec:   3135.60
+Transfer/sec:     10.00MB
+";
+
+    #[test]
+    fn a_wrk_report_gives_its_rate_and_p99_in_milliseconds() {
+        let (rps, p99) = parse_wrk(REPORT).unwrap();
+        assert_eq!(rps, 3135.60);
+        assert_eq!(p99, 1210.0);
+        let fast = REPORT.replace("1.21s", "812.00us");
+        assert!((parse_wrk(&fast).unwrap().1 - 0.812).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_wrk_run_with_refused_or_failed_requests_is_no_figure() {
+        let refused = REPORT.replace(
+            "Requests/sec:",
+            "  Non-2xx or 3xx responses: 12\nRequests/sec:",
+        );
+        let err = parse_wrk(&refused).unwrap_err().to_string();
+        assert!(err.contains("Non-2xx or 3xx responses: 12"), "{err}");
+        let broken = REPORT.replace(
+            "Requests/sec:",
+            "  Socket errors: connect 0, read 3, write 0, timeout 0\nRequests/sec:",
+        );
+        assert!(parse_wrk(&broken).is_err());
+        assert!(parse_wrk("nothing").is_err());
+    }
 }

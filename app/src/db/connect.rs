@@ -9,6 +9,9 @@ use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr};
 use serde::Serialize;
 
+/// Rows a SQLite connection's worker may read ahead of the reader (see `connect`).
+const ROW_CHANNEL: usize = 1024;
+
 /// Which database engine a connection talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -179,6 +182,11 @@ pub async fn connect(target: &DatabaseTarget) -> Result<DatabaseConnection, Conn
                         .foreign_keys(true)
                         .busy_timeout(Duration::from_secs(5))
                         .create_if_missing(true)
+                        // Each connection's worker thread hands rows over through a bounded
+                        // channel, 50 rows by default: once it is full, every row taken wakes
+                        // the worker for one more. Room for a list page many times over, and
+                        // for the export to read ahead of its writer.
+                        .row_buffer_size(ROW_CHANNEL)
                 });
             Database::connect(opts).await.map_err(unreachable)
         }

@@ -345,6 +345,8 @@ fn seed_bench_writes_its_workspace_once_and_bench_list_prints_its_table() {
         "| what | page | REST p50 | REST p99 | domain p50",
         "| search \"qqzx\" (absent) | 1 |",
         "| throughput, 2 connections for 1 s |",
+        // README command 2 installs wrk: the throughput comes from a separate load tool.
+        "Load: wrk.",
         "| all customers, newest first | 400 |",
         "| wasm a first visit fetches | files | raw | gzip | brotli |",
         "| main module: list, sign-in |",
