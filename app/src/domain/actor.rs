@@ -63,6 +63,9 @@ pub struct Caller {
     pub actor: Actor,
     /// The client's address, for the audit trail.
     pub ip: Option<String>,
+    /// The request's `Idempotency-Key`, if it carried one: money-moving work binds the attempt
+    /// it starts to it, so that a retry resumes that attempt instead of starting another.
+    pub idempotency_key: Option<String>,
 }
 
 impl Caller {
@@ -72,6 +75,7 @@ impl Caller {
             workspace_id,
             actor: Actor::System,
             ip: None,
+            idempotency_key: None,
         }
     }
 

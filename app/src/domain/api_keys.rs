@@ -117,6 +117,7 @@ pub async fn authenticate_api_key(
         workspace_id,
         actor: Actor::ApiKey { id, scopes },
         ip,
+        idempotency_key: None,
     })
 }
 

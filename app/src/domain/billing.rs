@@ -4,31 +4,53 @@
 //!
 //! Renewals are claimed with a lease by one statement, so several server processes can run the
 //! clock at once and each renewal is charged once: the charge goes through a recorded attempt
-//! whose id is the provider's idempotency key (see [`super::payments`]).
+//! whose id is the provider's idempotency key (see [`super::payments`]), one attempt per
+//! subscription, period and try (a unique index; whoever records second gets the first one).
+//! A claim carries a token of its own, and right before each charge the clock extends its claim
+//! only if the token is still there: a clock whose lease ran out during a slow batch, or whose
+//! subscription was free for a moment between two periods of a catch-up, leaves the renewal to
+//! the clock that took it over.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, Value};
 
 use crate::db::entities::{charge_attempt, invoice, order, subscription as sub};
-use crate::types::ErrorCode;
 use crate::types::entitlement::EntitlementStatus;
 use crate::types::money::{self, Currency};
 use crate::types::order::{OrderKind, ProviderEventKind};
 use crate::types::subscription::{InvoiceStatus, SubscriptionStatus};
+use crate::types::{ChargeAttemptId, ErrorCode};
 
 use super::actor::Caller;
 use super::entitlements::{self, Which};
 use super::orders::{self, NewOrder, Outcome};
 use super::payments::{self, AttemptStatus, Purpose};
 use super::provider::{Charge, NotificationAbout, PaymentSource, ProviderError};
-use super::{Claim, DomainError, Services, Unreadable, claim, lock_row, subscriptions};
+use super::{Claim, DomainError, Services, Unreadable, claim, lock_row, secrets, subscriptions};
 
 /// Waits before each retry after a failed renewal; after the last, the subscription expires.
 pub const RETRY_DELAYS: [Duration; 3] = [Duration::days(1), Duration::days(3), Duration::days(5)];
 
 /// Rows each step takes per run; the next run takes the rest.
 const BATCH: u64 = 200;
+
+/// `subscriptions.claim_token` (migration 23): which claim holds the subscription. Only the
+/// claim and the fence before a charge read or write it, so the entity leaves it out.
+const CLAIM_TOKEN: &str = "claim_token";
+
+/// `charge_attempts.duplicate_of` (migration 23): set on the older of attempts the old billing
+/// clock doubled, which the unique index leaves out.
+const DUPLICATE_OF: &str = "duplicate_of";
+
+/// A renewal's attempts that may still take the money or took it: the unique index of
+/// migration 23 holds these to one per subscription, period and try.
+const LIVE: [AttemptStatus; 4] = [
+    AttemptStatus::Pending,
+    AttemptStatus::Abandoned,
+    AttemptStatus::Voiding,
+    AttemptStatus::Succeeded,
+];
 
 /// What one run of the clock did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -73,7 +95,9 @@ pub async fn run_billing(svc: &Services) -> Result<BillingReport, DomainError> {
         }
     }
 
-    for claimed in claim_due(svc, now).await? {
+    // This run's claims: a clock that takes a subscription over sets its own token.
+    let token = secrets::random_token(32);
+    for claimed in claim_due(svc, now, &token).await? {
         let row = match claimed {
             Ok(row) => row,
             Err(u) => {
@@ -83,7 +107,7 @@ pub async fn run_billing(svc: &Services) -> Result<BillingReport, DomainError> {
             }
         };
         let id = row.id.clone();
-        match collect(svc, row, now, &mut report).await {
+        match collect(svc, row, &token, now, &mut report).await {
             Ok(()) => {}
             Err(e) => {
                 tracing::warn!(subscription = %id, error = %e, "a renewal failed; retried later");
@@ -100,20 +124,21 @@ pub async fn run_billing(svc: &Services) -> Result<BillingReport, DomainError> {
 /// How long a billing clock owns a renewal it claimed before another may take it over.
 pub const CLAIM: Duration = Duration::minutes(5);
 
-/// Claims up to [`BATCH`] due subscriptions in one statement, leasing each to this process for
-/// [`CLAIM`]: another process running the same claim gets other rows (PostgreSQL skips rows
-/// being claimed; SQLite runs one writer at a time), and a crashed process's rows come back
-/// when their lease ends.
+/// Claims up to [`BATCH`] due subscriptions in one statement, leasing each to this run for
+/// [`CLAIM`] under `token`: another process running the same claim gets other rows (PostgreSQL
+/// skips rows being claimed; SQLite runs one writer at a time), and a crashed or slow process's
+/// rows come back when their lease ends, under the new claimant's token.
 async fn claim_due(
     svc: &Services,
     now: DateTime<Utc>,
+    token: &str,
 ) -> Result<Vec<Result<sub::Model, Unreadable>>, DomainError> {
     let mut rows = claim::<sub::Entity>(
         &svc.db,
         Claim {
             table: "subscriptions",
-            set: "claimed_until = $",
-            set_values: vec![Value::from(now + CLAIM)],
+            set: "claimed_until = $, claim_token = $",
+            set_values: vec![Value::from(now + CLAIM), Value::from(token.to_owned())],
             open: "((status = $ AND current_period_end <= $) \
                 OR (status = $ AND next_retry_at <= $)) \
                 AND cancel_at_period_end = $ AND (claimed_until IS NULL OR claimed_until <= $)",
@@ -191,20 +216,27 @@ async fn apply_scheduled_cancel(svc: &Services, row: sub::Model) -> Result<bool,
     Ok(true)
 }
 
-/// Charges a claimed subscription, period after period while it stays due (a clock that was
-/// stopped for months catches up).
+/// Charges a subscription claimed under `token`, period after period while it stays due (a
+/// clock that was stopped for months catches up), each charge fenced on the claim.
 async fn collect(
     svc: &Services,
     mut row: sub::Model,
+    token: &str,
     now: DateTime<Utc>,
     report: &mut BillingReport,
 ) -> Result<(), DomainError> {
     for _ in 0..1000 {
-        let Some(attempt) = renewal_attempt(svc, &row).await? else {
+        let Some(attempt) = claim_renewal_attempt(svc, &row).await? else {
             return Ok(());
         };
         let ws_currency = orders::workspace_currency(&svc.db, &row.workspace_id).await?;
         let currency = Currency::parse(&row.currency).map_err(DomainError::internal)?;
+        if !hold(svc, row.id.as_str(), token).await? {
+            // The attempt stays for the clock that holds the subscription now: it takes it up
+            // under the same key.
+            tracing::info!(subscription = %row.id, "another billing clock took this renewal over");
+            return Ok(());
+        }
         let source = PaymentSource::Saved(&row.payment_token);
         let charged = payments::charge(svc, &attempt, currency, ws_currency, source).await;
         match finish_renewal(svc, &attempt, charged, now).await? {
@@ -227,48 +259,94 @@ async fn collect(
     Ok(())
 }
 
-/// The charge attempt for the subscription's due period and try: the one left unsettled by an
-/// earlier run (a crash, an outage) is taken up again under the same key, so the provider
-/// moves the money at most once; otherwise a new one. `None`: this period and try is settled.
-async fn renewal_attempt(
+/// Extends this run's claim on the subscription right before its charge, if the claim is still
+/// this run's: a clock that took the subscription over (this run's lease ran out during a slow
+/// batch, or the subscription was free for a moment between two periods of a catch-up) set its
+/// own token. `false`: leave the renewal to that clock.
+async fn hold(svc: &Services, id: &str, token: &str) -> Result<bool, DomainError> {
+    let res = sub::Entity::update_many()
+        .col_expr(
+            sub::Column::ClaimedUntil,
+            Expr::val(Some(svc.clock.now() + CLAIM)),
+        )
+        .filter(sub::Column::Id.eq(id))
+        .filter(Expr::col(CLAIM_TOKEN).eq(token))
+        .exec(&svc.db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// The charge attempt for the subscription's due period and try, the same one for every caller:
+/// a new attempt is inserted unless a live one already holds the unique index (the insert then
+/// does nothing), and the live one is read back, so clocks claiming the renewal at once share
+/// one attempt and so one idempotency key, and the provider moves the money at most once. One
+/// left unsettled by an earlier run (a crash, an outage) is taken up again. `None`: this period
+/// and try is paid, or its money is being given back.
+pub async fn claim_renewal_attempt(
     svc: &Services,
     row: &sub::Model,
 ) -> Result<Option<charge_attempt::Model>, DomainError> {
-    let start = row.current_period_end;
-    let earlier = charge_attempt::Entity::find()
-        .filter(charge_attempt::Column::SubscriptionId.eq(row.id.as_str()))
-        .filter(charge_attempt::Column::PeriodStart.eq(start))
-        .filter(charge_attempt::Column::RetryCount.eq(row.retry_count))
-        .order_by_desc(charge_attempt::Column::Id)
-        .one(&svc.db)
+    // Again only if the attempt in the way left the index (given back) between the insert and
+    // the read: the next insert then stands.
+    for _ in 0..3 {
+        let now = svc.clock.now();
+        let fresh = ChargeAttemptId::generate_at(now);
+        charge_attempt::Entity::insert(charge_attempt::ActiveModel {
+            id: Set(fresh.clone()),
+            workspace_id: Set(row.workspace_id.clone()),
+            purpose: Set(Purpose::Renewal),
+            status: Set(AttemptStatus::Pending),
+            amount: Set(row.amount),
+            currency: Set(row.currency.clone()),
+            customer_id: Set(Some(row.customer_id.clone())),
+            subscription_id: Set(Some(row.id.clone())),
+            period_start: Set(Some(row.current_period_end)),
+            retry_count: Set(Some(row.retry_count)),
+            order_id: Set(None),
+            provider_payment_id: Set(None),
+            failure_code: Set(None),
+            lease_until: Set(now + payments::LEASE),
+            tries: Set(0),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .on_conflict(OnConflict::new().do_nothing().to_owned())
+        .try_insert()
+        .exec_without_returning(&svc.db)
         .await?;
-    if let Some(a) = earlier {
+        let Some(a) = live_attempt(svc, row).await? else {
+            continue;
+        };
+        if a.id == fresh {
+            return Ok(Some(a));
+        }
         let status = a.status;
         if status == AttemptStatus::Pending || status == AttemptStatus::Abandoned {
             return Ok(payments::resume(svc, &a.id).await?.then_some(a));
         }
-        if status == AttemptStatus::Succeeded || status == AttemptStatus::Voiding {
-            return Ok(None);
-        }
-        // Declined, voided or failed: this try is over; a new attempt is a new charge.
+        // Succeeded, or being given back: this period and try is over.
+        return Ok(None);
     }
-    Ok(Some(
-        payments::begin(
-            svc,
-            payments::NewAttempt {
-                workspace_id: row.workspace_id.clone(),
-                purpose: Purpose::Renewal,
-                amount: row.amount,
-                currency: row.currency.clone(),
-                customer_id: Some(row.customer_id.clone()),
-                subscription_id: Some(row.id.clone()),
-                period_start: Some(start),
-                retry_count: Some(row.retry_count),
-                order_id: None,
-            },
-        )
-        .await?,
+    Err(DomainError::internal(
+        "the renewal's charge attempt kept being given back while it was read; retried later",
     ))
+}
+
+/// The live attempt the unique index holds for the subscription's due period and try.
+async fn live_attempt(
+    svc: &Services,
+    row: &sub::Model,
+) -> Result<Option<charge_attempt::Model>, DomainError> {
+    Ok(charge_attempt::Entity::find()
+        .filter(charge_attempt::Column::Purpose.eq(Purpose::Renewal))
+        .filter(charge_attempt::Column::SubscriptionId.eq(row.id.as_str()))
+        .filter(charge_attempt::Column::PeriodStart.eq(row.current_period_end))
+        .filter(charge_attempt::Column::RetryCount.eq(row.retry_count))
+        .filter(charge_attempt::Column::Status.is_in(LIVE))
+        .filter(Expr::col(DUPLICATE_OF).is_null())
+        .order_by_desc(charge_attempt::Column::Id)
+        .one(&svc.db)
+        .await?)
 }
 
 /// How a renewal attempt ended.

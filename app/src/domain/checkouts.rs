@@ -24,8 +24,8 @@ use super::entitlements::{self, GrantSource};
 use super::orders::{self, NewOrder, Outcome};
 use super::provider::{PaymentSource, ProviderError};
 use super::{
-    DomainError, Services, customers, optional_text, payment_details, payments, products, stats,
-    subscriptions, to_json, validate,
+    DomainError, Services, customers, idempotency, optional_text, payment_details, payments,
+    products, stats, subscriptions, to_json, validate,
 };
 
 /// Who the buyer is, once checked.
@@ -205,9 +205,11 @@ pub async fn create_checkout(
 
     let currency = Currency::parse(&product.currency).map_err(DomainError::internal)?;
     let ws_currency = orders::workspace_currency(&svc.db, &caller.workspace_id).await?;
-    // The intent first, committed: its id is the charge's idempotency key.
-    let attempt = payments::begin(
+    // The intent first, committed and bound to the request's Idempotency-Key: its id is the
+    // charge's idempotency key. A retry under the request's key meets that attempt instead.
+    let started = payments::start(
         svc,
+        caller,
         payments::NewAttempt {
             workspace_id: caller.workspace_id.clone(),
             purpose: payments::Purpose::Checkout,
@@ -221,6 +223,10 @@ pub async fn create_checkout(
         },
     )
     .await?;
+    let attempt = match started {
+        payments::Start::Charge(a) => *a,
+        payments::Start::Replay(outcome) => return idempotency::replay(&outcome),
+    };
     let (svc, caller) = (svc.clone(), caller.clone());
     payments::detached(async move {
         let source = PaymentSource::New(&input.payment_method);
@@ -265,11 +271,13 @@ pub async fn create_checkout(
                 .await?;
                 payment_details::remember(&txn, &c.workspace_id, &c.id, &details, svc.clock.now())
                     .await?;
+                idempotency::refused(&txn, &caller, attempt.id.as_str(), code, &message).await?;
                 txn.commit().await?;
                 return Err(DomainError::PaymentRefused { code, message });
             }
-            // Unknown whether money moved: the attempt stays pending, and the reconciliation
-            // job asks the provider under its key and gives back anything it finds.
+            // Unknown whether money moved: the attempt stays pending. After its lease, a retry
+            // under the same key finishes it, or the reconciliation job asks the provider under
+            // its key and gives back anything it finds.
             Err(e) => return Err(orders::charge_error(e)),
         };
 
@@ -491,6 +499,7 @@ async fn write_paid(
         },
         entitlements: entitlements::present(&txn, granted).await?,
     };
+    idempotency::answered(&txn, caller, attempt_id.as_str(), &checkout).await?;
     txn.commit().await?;
     Ok(checkout)
 }

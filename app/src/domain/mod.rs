@@ -74,6 +74,8 @@ pub struct Services {
     /// The header a reverse proxy puts the client's address in (`--client-ip-header`), if
     /// Patron is behind one; without it the peer's address is the client's.
     pub client_ip_header: Option<axum::http::HeaderName>,
+    /// How long a request owns its `Idempotency-Key` while it runs (`--idempotency-lock`).
+    pub idempotency_lock: chrono::Duration,
     /// Each workspace's currency, read once: it is fixed when the workspace is made.
     currencies: Arc<std::sync::RwLock<std::collections::HashMap<WorkspaceId, Currency>>>,
 }
@@ -88,6 +90,7 @@ impl Services {
             webhook_hosts: Arc::new(webhooks::AllowHosts::default()),
             api_rate: rate_limit::API_KEY,
             client_ip_header: None,
+            idempotency_lock: idempotency::LOCK,
             currencies: Arc::default(),
             db,
         }
@@ -146,6 +149,13 @@ impl Services {
         peer: Option<std::net::IpAddr>,
     ) -> Option<String> {
         client_ip(self.client_ip_header.as_ref(), headers, peer)
+    }
+
+    /// The same services with requests owning their `Idempotency-Key` for `lock` while they
+    /// run (a minute by default; shorter in drills and tests of hang-ups).
+    pub fn with_idempotency_lock(mut self, lock: chrono::Duration) -> Self {
+        self.idempotency_lock = lock;
+        self
     }
 
     /// The same services with another payment provider.

@@ -33,7 +33,9 @@ use crate::types::order::RefundStatus;
 use super::provider::{
     Charge, ChargeRequest, MovementKind, PaymentSource, ProviderError, RefundRequest,
 };
-use super::{Claim, DomainError, Services, Unreadable, billing, claim, orders};
+use super::{
+    Caller, Claim, DomainError, Services, Unreadable, billing, claim, idempotency, orders,
+};
 
 /// How long the process that recorded an intent owns it; after that the reconciliation job may
 /// take it over. Longer than any provider call should take.
@@ -92,11 +94,16 @@ pub(crate) struct NewAttempt {
     pub order_id: Option<OrderId>,
 }
 
-/// Records the intent to charge, committed before the provider hears of it. Its id is the
-/// idempotency key of the charge.
-pub(crate) async fn begin(svc: &Services, new: NewAttempt) -> Result<attempt::Model, DomainError> {
+/// Records the intent to charge (committed by the caller before the provider hears of it). Its
+/// id is the idempotency key of the charge.
+async fn insert<C: ConnectionTrait>(
+    conn: &C,
+    svc: &Services,
+    new: NewAttempt,
+) -> Result<attempt::Model, DomainError> {
     let now = svc.clock.now();
-    Ok(attempt::ActiveModel {
+    let purpose = new.purpose;
+    let inserted = attempt::ActiveModel {
         id: Set(ChargeAttemptId::generate_at(now)),
         workspace_id: Set(new.workspace_id),
         purpose: Set(new.purpose),
@@ -115,8 +122,101 @@ pub(crate) async fn begin(svc: &Services, new: NewAttempt) -> Result<attempt::Mo
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&svc.db)
-    .await?)
+    .insert(conn)
+    .await;
+    match inserted {
+        Ok(row) => Ok(row),
+        // One unsettled payment per order (a unique index): another request pays it now.
+        Err(e)
+            if purpose == Purpose::OrderPayment
+                && matches!(
+                    e.sql_err(),
+                    Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+                ) =>
+        {
+            Err(DomainError::Conflict {
+                code: ErrorCode::OrderNotPayable,
+                message: "the order is being paid by another request right now".into(),
+            })
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// How a money flow under the caller's `Idempotency-Key` goes on.
+#[derive(Debug)]
+pub(crate) enum Start {
+    /// Charge under this attempt: a new one, bound to the key, or the key's earlier one taken
+    /// over to be finished (the provider answers a repeated key with the charge it made).
+    Charge(Box<attempt::Model>),
+    /// The key's earlier attempt is settled: its answer, to give again (see
+    /// [`idempotency::replay`]).
+    Replay(String),
+}
+
+/// Starts a charge for the caller's request: records the intent and binds the request's
+/// `Idempotency-Key` to it in one transaction, or, when an earlier request under the key
+/// started one, resumes or replays that one instead. Never two attempts under one key.
+pub(crate) async fn start(
+    svc: &Services,
+    caller: &Caller,
+    new: NewAttempt,
+) -> Result<Start, DomainError> {
+    if let Some(bound) = idempotency::bound(&svc.db, caller).await? {
+        return take_up(svc, bound).await;
+    }
+    let txn = svc.write_txn().await?;
+    let row = insert(&txn, svc, new).await?;
+    // Refused when another request under the key bound an attempt first: dropping the
+    // transaction forgets this one.
+    idempotency::bind(&txn, caller, row.id.as_str()).await?;
+    txn.commit().await?;
+    Ok(Start::Charge(Box::new(row)))
+}
+
+/// The key's earlier attempt, met by a retry: answered when settled, taken over once its lease
+/// ran out (its process died, or the provider could not be reached), and otherwise still
+/// running (409 `idempotency_key_in_flight`): the key never lapses while its attempt may move
+/// money.
+async fn take_up(svc: &Services, bound: idempotency::Bound) -> Result<Start, DomainError> {
+    if let Some(outcome) = bound.outcome {
+        return Ok(Start::Replay(outcome));
+    }
+    let a = attempt::Entity::find()
+        .filter(attempt::Column::Id.eq(bound.attempt_id.as_str()))
+        .one(&svc.db)
+        .await?
+        .ok_or_else(|| DomainError::internal("an Idempotency-Key is bound to no charge attempt"))?;
+    match a.status {
+        AttemptStatus::Pending | AttemptStatus::Abandoned => {
+            let now = svc.clock.now();
+            let taken = attempt::Entity::update_many()
+                .col_expr(attempt::Column::Status, Expr::val(AttemptStatus::Pending))
+                .col_expr(attempt::Column::LeaseUntil, Expr::val(now + LEASE))
+                .col_expr(attempt::Column::UpdatedAt, Expr::val(now))
+                .filter(attempt::Column::Id.eq(a.id.as_str()))
+                .filter(attempt::Column::Status.is_in(unsettled()))
+                .filter(attempt::Column::LeaseUntil.lte(now))
+                .exec(&svc.db)
+                .await?;
+            if taken.rows_affected == 0 {
+                return Err(idempotency::in_flight());
+            }
+            Ok(Start::Charge(Box::new(attempt::Model {
+                status: AttemptStatus::Pending,
+                lease_until: now + LEASE,
+                ..a
+            })))
+        }
+        // Settled a moment ago: its outcome is on the key by the next retry.
+        AttemptStatus::Succeeded | AttemptStatus::Declined => Err(idempotency::in_flight()),
+        AttemptStatus::Voiding | AttemptStatus::Voided | AttemptStatus::Failed => {
+            Err(DomainError::Conflict {
+                code: ErrorCode::PaymentSuperseded,
+                message: "the payment started with this Idempotency-Key could not be recorded and was given back; send the request again with a new key".into(),
+            })
+        }
+    }
 }
 
 /// Takes over `attempt` again for another call under the same key (a renewal retried after a

@@ -392,6 +392,7 @@ async fn accept_unlimited(
             role: row.role,
         },
         ip: device.ip.clone(),
+        idempotency_key: None,
     };
     audit::record_workspace(&txn, svc, &caller, "member.joined", json!({"invitation": {"before": null, "after": row.id.as_str()}, "role": {"before": null, "after": row.role}})).await?;
     let (token, _) = accounts::open_session(&txn, svc, &user_id, &row.workspace_id, device).await?;

@@ -135,6 +135,9 @@ string_enum!(
         BulkActionFinished = "bulk_action_finished",
         /// The customer was archived after the bulk action started.
         CustomerArchived = "customer_archived",
+        /// The first request under this `Idempotency-Key` answered with a secret, which is never
+        /// kept to be sent again: a new request needs a new key.
+        IdempotencyKeySpent = "idempotency_key_spent",
     }
 );
 
@@ -176,6 +179,7 @@ impl ErrorCode {
             RouteNotFound | ResourceMissing => 404,
             MethodNotAllowed => 405,
             IdempotencyKeyInFlight
+            | IdempotencyKeySpent
             | EmailTaken
             | ExternalIdTaken
             | VersionConflict
@@ -223,7 +227,9 @@ impl ErrorCode {
     pub fn kind(self) -> ErrorType {
         use ErrorCode::*;
         match self {
-            IdempotencyKeyReused | IdempotencyKeyInFlight => ErrorType::IdempotencyError,
+            IdempotencyKeyReused | IdempotencyKeyInFlight | IdempotencyKeySpent => {
+                ErrorType::IdempotencyError
+            }
             _ => match self.status() {
                 401 => ErrorType::AuthenticationError,
                 402 => ErrorType::PaymentError,
@@ -424,7 +430,8 @@ segment_name_taken
 segment_limit_reached
 bulk_action_too_large
 bulk_action_finished
-customer_archived"
+customer_archived
+idempotency_key_spent"
         );
         let statuses: Vec<String> = ErrorCode::ALL
             .iter()

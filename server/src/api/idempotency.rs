@@ -21,6 +21,12 @@ pub const KEY_HEADER: &str = "idempotency-key";
 /// Response header marking a replayed answer.
 pub const REPLAYED_HEADER: &str = "idempotent-replayed";
 
+/// Marks an answer that carries a secret (a signing secret, a portal token): it is never
+/// stored to be replayed, and a retry under its key is refused with 409
+/// `idempotency_key_spent`. A handler adds it with `Extension(CarriesSecret)`.
+#[derive(Debug, Clone, Copy)]
+pub struct CarriesSecret;
+
 /// Middleware: runs a keyed request once and replays its answer afterwards.
 pub async fn idempotent(
     State(state): State<AppState>,
@@ -40,11 +46,16 @@ pub async fn idempotent(
     let Some(caller) = req.extensions().get::<Caller>().cloned() else {
         return Err(ApiError::missing_api_key());
     };
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
     let bytes = to_bytes(body, BODY_LIMIT)
         .await
         .map_err(|_| ApiError::body_invalid("the body is larger than 1 MiB", None))?;
-    let mut fingerprint_input = format!("{} {}\n", parts.method, parts.uri.path()).into_bytes();
+    // The whole request: method, path, query and body.
+    let target = parts
+        .uri
+        .path_and_query()
+        .map_or_else(|| parts.uri.path(), |pq| pq.as_str());
+    let mut fingerprint_input = format!("{} {target}\n", parts.method).into_bytes();
     fingerprint_input.extend_from_slice(&bytes);
     // Raw bytes: two different bodies that are not valid UTF-8 must not look alike.
     let fingerprint = sha256_hex_bytes(&fingerprint_input);
@@ -61,6 +72,11 @@ pub async fn idempotent(
             Ok(res)
         }
         Claim::Fresh => {
+            // The domain binds any money attempt the request starts to its key.
+            parts.extensions.insert(Caller {
+                idempotency_key: Some(key.clone()),
+                ..caller.clone()
+            });
             let res = next
                 .run(Request::from_parts(parts, Body::from(bytes)))
                 .await;
@@ -73,13 +89,17 @@ pub async fn idempotent(
                     return Err(ApiError::from(app::types::AppError::Internal));
                 }
             };
+            // A lost race, or an earlier attempt under the key still running: not an answer to
+            // keep.
             let transient = parts.status == StatusCode::CONFLICT
                 && serde_json::from_slice::<serde_json::Value>(&bytes)
                     .ok()
                     .and_then(|v| v["error"]["code"].as_str()?.parse::<ErrorCode>().ok())
-                    .is_some_and(ErrorCode::is_transient);
+                    .is_some_and(|c| c.is_transient() || c == ErrorCode::IdempotencyKeyInFlight);
             if parts.status.is_server_error() || transient {
                 idempotency::release(svc, &caller, &key).await?;
+            } else if parts.extensions.get::<CarriesSecret>().is_some() {
+                idempotency::complete_secret(svc, &caller, &key).await?;
             } else {
                 let text = String::from_utf8_lossy(&bytes).into_owned();
                 idempotency::complete(svc, &caller, &key, parts.status.as_u16(), text).await?;

@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::{Extension, Json};
 
 use super::error::{ApiError, ErrorEnvelope};
+use super::idempotency::CarriesSecret;
 use super::json::ApiJson;
 use crate::state::AppState;
 
@@ -30,7 +31,8 @@ pub async fn create_customer_session(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     ApiJson(input): ApiJson<CustomerSessionCreate>,
-) -> Result<(StatusCode, Json<CustomerSession>), ApiError> {
+) -> Result<(StatusCode, Extension<CarriesSecret>, Json<CustomerSession>), ApiError> {
     let session = portal::create_customer_session(&state.services, &caller, input).await?;
-    Ok((StatusCode::CREATED, Json(session)))
+    // The answer is a sign-in link: never kept to be replayed.
+    Ok((StatusCode::CREATED, Extension(CarriesSecret), Json(session)))
 }

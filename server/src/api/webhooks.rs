@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::{ApiError, ErrorEnvelope};
+use super::idempotency::CarriesSecret;
 use super::ids::path_id;
 use super::json::{ApiJson, ApiQuery};
 use crate::state::AppState;
@@ -41,9 +42,10 @@ pub async fn create_endpoint(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     ApiJson(input): ApiJson<WebhookEndpointCreate>,
-) -> Result<(StatusCode, Json<WebhookEndpoint>), ApiError> {
+) -> Result<(StatusCode, Extension<CarriesSecret>, Json<WebhookEndpoint>), ApiError> {
     let e = webhooks::create_endpoint(&state.services, &caller, input).await?;
-    Ok((StatusCode::CREATED, Json(e)))
+    // The answer holds the signing secret: never kept to be replayed.
+    Ok((StatusCode::CREATED, Extension(CarriesSecret), Json(e)))
 }
 
 /// List the workspace's endpoints.
@@ -144,10 +146,11 @@ pub async fn rotate_secret(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
-) -> Result<Json<WebhookEndpoint>, ApiError> {
+) -> Result<(Extension<CarriesSecret>, Json<WebhookEndpoint>), ApiError> {
     let id = endpoint_id(&id)?;
-    Ok(Json(
-        webhooks::rotate_secret(&state.services, &caller, &id).await?,
+    Ok((
+        Extension(CarriesSecret),
+        Json(webhooks::rotate_secret(&state.services, &caller, &id).await?),
     ))
 }
 

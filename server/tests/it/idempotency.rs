@@ -178,6 +178,7 @@ async fn keys_belong_to_one_caller_and_a_replay_still_needs_its_permissions(engi
             role,
         },
         ip: None,
+        idempotency_key: None,
     };
     let owner = as_role(Role::Owner);
     assert_eq!(claim(&svc, &owner, "k", "fp").await.unwrap(), Claim::Fresh);
@@ -194,6 +195,7 @@ async fn keys_belong_to_one_caller_and_a_replay_still_needs_its_permissions(engi
             scopes: vec![Scope::CustomersRead],
         },
         ip: None,
+        idempotency_key: None,
     };
     assert_eq!(claim(&svc, &key, "k", "fp").await.unwrap(), Claim::Fresh);
 

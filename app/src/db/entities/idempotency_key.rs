@@ -29,6 +29,12 @@ pub struct Model {
     pub locked_until: Option<DateTimeUtc>,
     /// When the key was first used.
     pub created_at: DateTimeUtc,
+    /// The charge attempt or refund the request started, bound in the transaction that recorded
+    /// it: a retry resumes it or answers its outcome, never starts another.
+    pub attempt_id: Option<String>,
+    /// The attempt's outcome as the domain answered it (JSON), written in the transaction that
+    /// settled it, so a retry can answer it even when the first request's client hung up.
+    pub outcome: Option<String>,
 }
 
 /// Declared from the owned side.

@@ -68,8 +68,8 @@ use super::provider::{
 };
 use super::stats::{self, Delta};
 use super::{
-    Claim, DomainError, Services, claim, customers, lock_row, optional_text, payment_details,
-    payments, products, stored_json, to_json, validate,
+    Claim, DomainError, Services, claim, customers, idempotency, lock_row, optional_text,
+    payment_details, payments, products, stored_json, to_json, validate,
 };
 
 /// `part` of an order's `total`, in the workspace currency: `round(ws_total * part / total)`.

@@ -39,8 +39,9 @@ pub async fn pay_order(
     payment_details::refuse_blocked(&svc.db, &caller.workspace_id, &details).await?;
     let currency = Currency::parse(&row.currency).map_err(DomainError::internal)?;
     let ws_currency = Currency::parse(&row.workspace_currency).map_err(DomainError::internal)?;
-    let attempt = payments::begin(
+    let started = payments::start(
         svc,
+        caller,
         payments::NewAttempt {
             workspace_id: row.workspace_id.clone(),
             purpose: payments::Purpose::OrderPayment,
@@ -54,6 +55,10 @@ pub async fn pay_order(
         },
     )
     .await?;
+    let attempt = match started {
+        payments::Start::Charge(a) => *a,
+        payments::Start::Replay(outcome) => return idempotency::replay(&outcome),
+    };
     let (svc, caller, id) = (svc.clone(), caller.clone(), id.clone());
     payments::detached(async move {
         let source = PaymentSource::New(&input.payment_method);
@@ -61,7 +66,7 @@ pub async fn pay_order(
         let charge = match charged {
             Ok(c) => c,
             Err(e) => {
-                if let ProviderError::Declined { code, .. } = &e {
+                if let ProviderError::Declined { code, message } = &e {
                     let txn = svc.write_txn().await?;
                     if payments::decline(&txn, &svc, &attempt.id, *code).await? {
                         let about = NotificationAbout {
@@ -72,9 +77,12 @@ pub async fn pay_order(
                         };
                         receive_notification(&txn, &svc, &row, about).await?;
                     }
+                    idempotency::refused(&txn, &caller, attempt.id.as_str(), *code, message)
+                        .await?;
                     txn.commit().await?;
                 }
-                // Unreachable: the attempt stays pending and the reconciliation job finds out.
+                // Unreachable: the attempt stays pending; after its lease a retry under the
+                // same key or the reconciliation job finishes it.
                 return Err(provider_error(e));
             }
         };
@@ -174,6 +182,7 @@ async fn record_payment(
     )
     .await?;
     let out = present_one(&txn, find_row(&txn, caller, id).await?).await?;
+    idempotency::answered(&txn, caller, attempt_id.as_str(), &out).await?;
     txn.commit().await?;
     Ok(out)
 }

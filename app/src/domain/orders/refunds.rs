@@ -89,6 +89,11 @@ pub async fn refund_order(
         caller.require(Scope::PaymentDetailsWrite)?;
     }
     let reason = optional_text("reason", input.reason.as_deref(), 500)?;
+    // A retry under the Idempotency-Key of a request that already started a refund meets that
+    // refund: never a second one.
+    if let Some(bound) = idempotency::bound(&svc.db, caller).await? {
+        return take_up(svc, caller, bound).await;
+    }
     let row = find_row(&svc.db, caller, order_id).await?;
     if !matches!(
         row.status,
@@ -205,11 +210,16 @@ pub async fn refund_order(
     }
     .insert(&txn)
     .await?;
+    // Refused when another request under the key started a refund first: the transaction is
+    // dropped, and the balance with it.
+    idempotency::bind(&txn, caller, id.as_str()).await?;
     let Some(payment_id) = through_provider else {
         // Paid outside any provider (a manual repayment): nothing to call.
         refund_recorded(&txn, svc, caller, &created, &after).await?;
+        let out = to_refund(created)?;
+        idempotency::answered(&txn, caller, id.as_str(), &out).await?;
         txn.commit().await?;
-        return to_refund(created);
+        return Ok(out);
     };
     txn.commit().await?;
 
@@ -228,6 +238,69 @@ pub async fn refund_order(
         finish_refund(&svc, &caller, &id, answer).await
     })
     .await
+}
+
+/// The refund an earlier request under the caller's key started, met by a retry: its answer
+/// when settled, finished now when nobody holds it (under the same provider key, so the money
+/// moves at most once), and otherwise still running (409 `idempotency_key_in_flight`).
+async fn take_up(
+    svc: &Services,
+    caller: &Caller,
+    bound: idempotency::Bound,
+) -> Result<Refund, DomainError> {
+    if let Some(outcome) = bound.outcome {
+        return idempotency::replay(&outcome);
+    }
+    let r = refund::Entity::find()
+        .filter(refund::Column::Id.eq(bound.attempt_id.as_str()))
+        .filter(refund::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
+        .one(&svc.db)
+        .await?
+        .ok_or_else(|| DomainError::internal("an Idempotency-Key is bound to no refund"))?;
+    match r.status {
+        RefundStatus::Pending => {
+            let now = svc.clock.now();
+            let taken = refund::Entity::update_many()
+                .col_expr(
+                    refund::Column::LeaseUntil,
+                    Expr::val(Some(now + payments::LEASE)),
+                )
+                .filter(refund::Column::Id.eq(r.id.as_str()))
+                .filter(refund::Column::Status.eq(RefundStatus::Pending))
+                .filter(refund::Column::LeaseUntil.lte(now))
+                .exec(&svc.db)
+                .await?;
+            if taken.rows_affected == 0 {
+                return Err(idempotency::in_flight());
+            }
+            let payment_id = order::Entity::find_by_id(r.order_id.clone())
+                .one(&svc.db)
+                .await?
+                .and_then(|o| o.provider_payment_id)
+                .ok_or_else(|| {
+                    DomainError::internal("a pending refund on an order paid outside the provider")
+                })?;
+            let (svc, caller) = (svc.clone(), caller.clone());
+            payments::detached(async move {
+                let answer = svc
+                    .provider
+                    .refund(RefundRequest {
+                        payment_id: &payment_id,
+                        amount: r.amount,
+                        idempotency_key: r.id.as_str(),
+                    })
+                    .await;
+                finish_refund(&svc, &caller, &r.id, answer).await
+            })
+            .await
+        }
+        // Settled by the reconciliation job, which answers nobody: the refund as it now is.
+        RefundStatus::Succeeded => to_refund(r),
+        RefundStatus::Failed => Err(DomainError::Conflict {
+            code: ErrorCode::PaymentSuperseded,
+            message: "the refund started with this Idempotency-Key failed at the payment provider; send the request again with a new key".into(),
+        }),
+    }
 }
 
 /// The refund's effects once the money is back: stats, the event, and the blocks and
@@ -334,8 +407,10 @@ async fn finish_refund(
             };
             receive_notification(&txn, svc, &o, about).await?;
             refund_recorded(&txn, svc, caller, &r, &o).await?;
+            let out = to_refund(r)?;
+            idempotency::answered(&txn, caller, id.as_str(), &out).await?;
             txn.commit().await?;
-            to_refund(r)
+            Ok(out)
         }
         Err(e) if e.is_final() => {
             let txn = svc.write_txn().await?;
@@ -397,8 +472,12 @@ async fn finish_refund(
                 },
             )
             .await?;
+            let refusal = provider_error(e);
+            if let DomainError::PaymentRefused { code, message } = &refusal {
+                idempotency::refused(&txn, caller, id.as_str(), *code, message).await?;
+            }
             txn.commit().await?;
-            Err(provider_error(e))
+            Err(refusal)
         }
         Err(e) => {
             tracing::warn!(refund = %id, error = %e, "refund left pending; the reconciliation job asks again");
