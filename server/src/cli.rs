@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use app::domain::provider::{Fault, FaultPoint, Faults, parse_duration};
 use clap::{Args, Parser, Subcommand};
 
 /// Patron: customers, orders, subscriptions and bans for merchants of digital goods.
@@ -157,6 +158,12 @@ pub enum Command {
         #[arg(long, default_value_t = 1_000_000)]
         rows: u64,
     },
+    /// Rehearse the outages money must survive, on a database of its own: a checkout's client
+    /// hanging up and retrying with the same Idempotency-Key, a server process killed between
+    /// the provider's answer and the commit, two billing clocks renewing the same
+    /// subscriptions, and a provider refusing every refund; then reconcile and print money
+    /// moved and recorded, differences and duplicate charges (both must be 0).
+    Drill,
     /// Revoke an API key: it authenticates nothing from then on.
     RevokeApiKey {
         /// The workspace id (ws_...).
@@ -208,6 +215,31 @@ pub struct ServeArgs {
     /// beyond it the API answers 429 with Retry-After [default: 6000].
     #[arg(long, env = "PATRON_API_RATE_LIMIT", value_parser = clap::value_parser!(u32).range(1..))]
     pub api_rate_limit: Option<u32>,
+
+    /// Faults for the simulated payment provider, to rehearse outages against a running server:
+    /// comma-separated point:fail:calls or point:hang:duration:calls, where the point is
+    /// charge.before, charge.after, refund.before or refund.after (charge.after:hang:30s:1).
+    #[arg(long, env = "PATRON_SIM_FAULTS", value_parser = sim_faults)]
+    pub sim_faults: Option<SimFaults>,
+
+    /// How long a request owns its Idempotency-Key while it runs, such as 60s or 500ms; a retry
+    /// after it takes the key over (and resumes any payment the request started) [default: 60s].
+    #[arg(long, env = "PATRON_IDEMPOTENCY_LOCK", value_parser = duration)]
+    pub idempotency_lock: Option<std::time::Duration>,
+}
+
+/// A fault plan for the simulated provider, as `PATRON_SIM_FAULTS` gives it.
+#[derive(Debug, Clone)]
+pub struct SimFaults(pub Vec<(FaultPoint, Fault, u32)>);
+
+fn sim_faults(text: &str) -> Result<SimFaults, String> {
+    Faults::parse(text).map(SimFaults)
+}
+
+fn duration(text: &str) -> Result<std::time::Duration, String> {
+    parse_duration(text)
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| format!("\"{text}\" is not a duration such as 500ms, 30s or 2m"))
 }
 
 /// Options of `migrate`.

@@ -10,6 +10,7 @@ pub mod bench_http;
 pub mod cli;
 pub mod config;
 pub mod dashboard_guard;
+pub mod drill;
 pub mod export;
 pub mod files;
 pub mod health;
@@ -113,6 +114,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     differences.len()
                 )
             }
+        }
+        Command::Drill => {
+            let svc = open_migrated(&target).await?;
+            let report = drill::drill(&svc, &target, &cli.global).await;
+            svc.db.close().await?;
+            let report = report?;
+            say(&report.table())?;
+            if !report.passed() {
+                anyhow::bail!(
+                    "the drill found money moved and recorded differently, or a duplicate charge"
+                );
+            }
+            Ok(())
         }
         Command::BenchList { runs, only } => {
             let svc = open_migrated(&target).await?;

@@ -71,7 +71,17 @@ pub async fn serve(
     let hooks =
         app::domain::webhooks::AllowHosts::parse(args.webhook_allow_hosts.as_deref().unwrap_or(""))
             .map_err(|e| anyhow::anyhow!("PATRON_WEBHOOK_ALLOW_HOSTS: {e}"))?;
-    let services = Services::new(db.clone())
+    // The simulated provider, with any faults an operator rehearses an outage with.
+    let provider = app::domain::provider::SimulatedProvider::new(db.clone());
+    if let Some(faults) = args.sim_faults.clone() {
+        tracing::warn!(
+            faults = faults.0.len(),
+            "the simulated payment provider will misbehave as PATRON_SIM_FAULTS says"
+        );
+        provider.faults().load(faults.0);
+    }
+    let mut services = Services::new(db.clone())
+        .with_provider(Arc::new(provider))
         .with_public_url(&settings.public_url_or(&local.to_string()))
         .with_webhook_hosts(hooks)
         .with_client_ip_header(args.client_ip_header.clone())
@@ -79,6 +89,11 @@ pub async fn serve(
             args.api_rate_limit
                 .unwrap_or(app::domain::rate_limit::API_KEY.limit),
         );
+    if let Some(lock) = args.idempotency_lock {
+        services = services.with_idempotency_lock(
+            chrono::Duration::from_std(lock).context("the Idempotency-Key lock is too long")?,
+        );
+    }
     let state = AppState {
         leptos_options,
         files: crate::files::FileFetcher::new(services.webhook_hosts.clone())?,

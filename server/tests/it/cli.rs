@@ -454,3 +454,66 @@ async fn reconcile_names_each_difference_and_fix_gives_the_money_back() {
     assert!(out.status.success());
     assert_eq!(String::from_utf8_lossy(&out.stdout), "");
 }
+
+/// `server drill` against a database of its own: every scenario ends as it must, and the
+/// provider's ledger and Patron's records agree with no duplicate charge.
+async fn the_fault_drill_moves_and_records_money_alike(engine: app::db::Engine) {
+    let t = crate::support::TestDb::empty(engine).await;
+    let (var, value) = t.binary_env();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(BIN)
+            .arg("drill")
+            .env_remove("DATABASE_URL")
+            .env_remove("PATRON_DATA_DIR")
+            .env(var, value)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    for scenario in ["1. ", "2. ", "3. ", "4. "] {
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(scenario))
+            .unwrap_or_else(|| panic!("no scenario {scenario} in:\n{stdout}"));
+        assert!(!line.contains("FAILED"), "{line}");
+    }
+    let figure = |name: &str| {
+        stdout
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().last())
+            .unwrap_or_else(|| panic!("no {name} in:\n{stdout}"))
+            .to_owned()
+    };
+    assert_eq!(figure("differences"), "0", "{stdout}");
+    assert_eq!(figure("duplicate charges"), "0", "{stdout}");
+    let moved = stdout
+        .lines()
+        .find(|l| l.starts_with("money moved"))
+        .unwrap();
+    let recorded = stdout
+        .lines()
+        .find(|l| l.starts_with("money recorded"))
+        .unwrap();
+    let amount = |l: &str| l.rsplit("  ").next().unwrap().trim().to_owned();
+    assert_eq!(amount(moved), amount(recorded), "{stdout}");
+    assert!(amount(moved).ends_with("EUR"), "{stdout}");
+
+    // A database that holds a workspace is refused: the drill writes payments a month ahead.
+    let (var, value) = t.binary_env();
+    let again = Command::new(BIN)
+        .arg("drill")
+        .env_remove("DATABASE_URL")
+        .env_remove("PATRON_DATA_DIR")
+        .env(var, value)
+        .output()
+        .unwrap();
+    assert_one_line_failure(&again, "run it on a database of its own");
+    t.cleanup().await;
+}
+
+crate::on_both_engines!(the_fault_drill_moves_and_records_money_alike);

@@ -96,6 +96,19 @@ impl TestDb {
         db::connect(&self.target).await.unwrap()
     }
 
+    /// The environment variable and value that point the `server` binary at this database.
+    pub fn binary_env(&self) -> (&'static str, String) {
+        match (&self._dir, &self.pg) {
+            (Some(dir), _) => ("PATRON_DATA_DIR", dir.path().display().to_string()),
+            (None, Some((admin_url, name))) => {
+                let mut url = url::Url::parse(admin_url).unwrap();
+                url.set_path(name);
+                ("DATABASE_URL", url.to_string())
+            }
+            (None, None) => unreachable!("a test database is a folder or a PostgreSQL database"),
+        }
+    }
+
     /// Services on this database with the system clock.
     pub fn services(&self) -> Services {
         Services::new(self.db.clone())
