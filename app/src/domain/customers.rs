@@ -514,26 +514,6 @@ async fn write_in<C: ConnectionTrait>(
     Ok(Some(after))
 }
 
-/// The external ids of the given customers, in one query.
-pub(crate) async fn external_ids<C: ConnectionTrait>(
-    conn: &C,
-    ids: impl IntoIterator<Item = CustomerId>,
-) -> Result<std::collections::HashMap<CustomerId, Option<String>>, DomainError> {
-    let mut ids: Vec<CustomerId> = ids.into_iter().collect();
-    ids.sort();
-    ids.dedup();
-    if ids.is_empty() {
-        return Ok(Default::default());
-    }
-    Ok(customer::Entity::find()
-        .filter(customer::Column::Id.is_in(ids))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.external_id))
-        .collect())
-}
-
 /// The customer row, for other domain modules working inside a transaction.
 pub(crate) async fn row<C: ConnectionTrait>(
     conn: &C,

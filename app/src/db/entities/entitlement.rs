@@ -24,6 +24,10 @@ pub struct Model {
     pub status: EntitlementStatus,
     pub license_key: Option<String>,
     pub discord_user_id: Option<String>,
+    /// Game-server commands: the player id the grant's commands were written with (the
+    /// customer's external id then, or Patron's id without one), which its revoke commands
+    /// use too; `None` for other benefits, or where it is not known.
+    pub player_id: Option<String>,
     pub granted_at: DateTimeUtc,
     pub expires_at: Option<DateTimeUtc>,
     pub ended_at: Option<DateTimeUtc>,

@@ -16,48 +16,95 @@ pub(super) fn to_command(row: cmd::Model) -> Result<GameCommand, DomainError> {
     })
 }
 
+/// Writes the `phase` commands of a game-server entitlement, with `player_id` where a command
+/// names the player. A command that needs a player id it cannot have (none is known, or the one
+/// known does not fit the product's player-id kind) is logged as failed, as written, and never
+/// sent; the others are queued. Never refuses: a grant or a revoke is part of a payment, a
+/// refund or a subscription's end, which must go on. Answers why commands were logged as
+/// failed, if any were.
 pub(super) async fn queue_commands<C: ConnectionTrait>(
     conn: &C,
     row: &ent::Model,
     phase: CommandPhase,
-    external_id: Option<&str>,
+    player_id: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<(), DomainError> {
-    let benefit: Benefit = stored_json(&row.benefit)?;
-    if let Benefit::GameServerCommands {
+) -> Result<Option<&'static str>, DomainError> {
+    if row.kind != BenefitKind::GameServerCommands {
+        return Ok(None);
+    }
+    let benefit: Benefit = match stored_json(&row.benefit) {
+        Ok(b) => b,
+        Err(e) => {
+            // Without its benefit there is no command to write or log; the change goes on.
+            tracing::error!(
+                entitlement = %row.id,
+                error = %e,
+                "a game-server benefit could not be read"
+            );
+            return Ok(Some(
+                "The entitlement's game-server commands could not be read, so none were sent.",
+            ));
+        }
+    };
+    let Benefit::GameServerCommands {
         server,
         on_grant,
         on_revoke,
-        player_id,
+        player_id: kind,
         player_id_pattern,
     } = benefit
-    {
-        let list = match phase {
-            CommandPhase::Grant => on_grant,
-            CommandPhase::Revoke => on_revoke,
-        };
-        let id = external_id.unwrap_or(row.customer_id.as_str());
-        if list.iter().any(|c| c.contains(PLACEHOLDER)) {
-            check_player_id(player_id, player_id_pattern.as_deref(), external_id, id)?;
-        }
-        for c in list {
-            let command = c.replace(PLACEHOLDER, id);
-            cmd::ActiveModel {
-                id: Set(CommandId::generate_at(now)),
-                workspace_id: Set(row.workspace_id.clone()),
-                entitlement_id: Set(row.id.clone()),
-                server: Set(server.clone()),
-                command: Set(command),
-                phase: Set(phase),
-                status: Set(CommandStatus::Pending),
-                created_at: Set(now),
-                executed_at: Set(None),
+    else {
+        return Ok(None);
+    };
+    let list = match phase {
+        CommandPhase::Grant => on_grant,
+        CommandPhase::Revoke => on_revoke,
+    };
+    // Checked again at every use: the only text a game server's console receives from a
+    // customer must fit what the product allows.
+    let fitting = player_id.filter(|id| player_id_fits(kind, player_id_pattern.as_deref(), id));
+    let mut failed = false;
+    for (i, c) in (0i64..).zip(list) {
+        let (command, status) = match fitting {
+            _ if !c.contains(PLACEHOLDER) => (c, CommandStatus::Pending),
+            Some(id) => (c.replace(PLACEHOLDER, id), CommandStatus::Pending),
+            None => {
+                failed = true;
+                (c, CommandStatus::Failed)
             }
-            .insert(conn)
-            .await?;
+        };
+        cmd::ActiveModel {
+            // A millisecond apart: ids sort in the order a game server must run them.
+            id: Set(CommandId::generate_at(now + Duration::milliseconds(i))),
+            workspace_id: Set(row.workspace_id.clone()),
+            entitlement_id: Set(row.id.clone()),
+            server: Set(server.clone()),
+            command: Set(command),
+            phase: Set(phase),
+            status: Set(status),
+            created_at: Set(now),
+            executed_at: Set(None),
         }
+        .insert(conn)
+        .await?;
     }
-    Ok(())
+    if !failed {
+        return Ok(None);
+    }
+    let reason = match player_id {
+        Some(_) => {
+            "The player id does not fit the product's player-id kind, so the commands that name the player were not sent."
+        }
+        None => {
+            "The player id the entitlement was granted to is not known, so the commands that name the player were not sent."
+        }
+    };
+    tracing::warn!(
+        entitlement = %row.id,
+        phase = %phase.as_str(),
+        "game-server commands logged as failed: {reason}"
+    );
+    Ok(Some(reason))
 }
 
 /// What a command's text says where the customer's external id goes.

@@ -112,7 +112,10 @@ pub(crate) struct GrantSource {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
-/// Grants one entitlement per benefit of `product` to the customer, on `conn`.
+/// Grants one entitlement per benefit of `product` to the customer, on `conn`. A game-server
+/// entitlement keeps the player id its grant commands were written with (`external_id`, or the
+/// customer's id without one): its revoke commands name the same player, whatever becomes of
+/// the customer's external id.
 pub(crate) async fn grant<C: ConnectionTrait>(
     conn: &C,
     svc: &Services,
@@ -128,11 +131,27 @@ pub(crate) async fn grant<C: ConnectionTrait>(
         (None, Some(_)) => EntitlementSource::Order,
         (None, None) => EntitlementSource::Manual,
     };
+    // A sale checked the player id before any money moved, and must not be undone now; a grant
+    // without one moves no money, so an id its commands could not take is refused here.
+    if source == EntitlementSource::Manual {
+        check_player_ids(product, Some(customer_id), external_id)?;
+    }
+    let player = external_id.unwrap_or(customer_id.as_str());
     let now = svc.clock.now();
     let mut out = Vec::with_capacity(benefits.len());
     for b in benefits {
         let key = match &b {
             Benefit::LicenseKey { prefix } => Some(license_key(prefix.as_deref())),
+            _ => None,
+        };
+        let player_id = match &b {
+            Benefit::GameServerCommands {
+                player_id: kind,
+                player_id_pattern,
+                ..
+            } if player_id_fits(*kind, player_id_pattern.as_deref(), player) => {
+                Some(player.to_owned())
+            }
             _ => None,
         };
         let row = ent::ActiveModel {
@@ -148,6 +167,7 @@ pub(crate) async fn grant<C: ConnectionTrait>(
             status: Set(EntitlementStatus::Active),
             license_key: Set(key),
             discord_user_id: Set(None),
+            player_id: Set(player_id),
             granted_at: Set(now),
             expires_at: Set(from.expires_at),
             ended_at: Set(None),
@@ -155,7 +175,18 @@ pub(crate) async fn grant<C: ConnectionTrait>(
         }
         .insert(conn)
         .await?;
-        queue_commands(conn, &row, CommandPhase::Grant, external_id, now).await?;
+        let failed = queue_commands(conn, &row, CommandPhase::Grant, Some(player), now).await?;
+        let mut changes = json!({
+            "customer_id": customer_id,
+            "product_id": product.id,
+            "kind": b.kind(),
+            "source": source.as_str(),
+            "order_id": from.order_id,
+            "subscription_id": from.subscription_id,
+        });
+        if let Some(reason) = failed {
+            changes["commands_failed"] = json!(reason);
+        }
         audit::record(
             conn,
             svc,
@@ -165,14 +196,7 @@ pub(crate) async fn grant<C: ConnectionTrait>(
                 target_type: TargetKind::Entitlement,
                 target_id: row.id.as_str(),
                 customer_id: Some(&row.customer_id),
-                changes: json!({
-                    "customer_id": customer_id,
-                    "product_id": product.id,
-                    "kind": b.kind(),
-                    "source": source.as_str(),
-                    "order_id": from.order_id,
-                    "subscription_id": from.subscription_id,
-                }),
+                changes,
             },
         )
         .await?;
@@ -191,7 +215,9 @@ pub(crate) enum Which<'a> {
 }
 
 /// Ends the matching active entitlements as `status` (expired or revoked) at `at`, running
-/// their revoke actions; returns how many ended.
+/// their revoke actions; returns how many ended. Revoke commands name the player the grant did;
+/// one that cannot be written is logged as failed and the entitlement ends all the same (the
+/// end is part of a refund, a renewal or an expiry that must not roll back).
 pub(crate) async fn end<C: ConnectionTrait>(
     conn: &C,
     svc: &Services,
@@ -211,8 +237,6 @@ pub(crate) async fn end<C: ConnectionTrait>(
         Which::One(id) => q.filter(ent::Column::Id.eq(id)),
     };
     let rows = q.all(conn).await?;
-    let external_ids =
-        customers::external_ids(conn, rows.iter().map(|r| r.customer_id.clone())).await?;
     let mut ended = 0;
     for row in &rows {
         // Only the change that moves it from active runs its revoke actions: of concurrent
@@ -229,10 +253,22 @@ pub(crate) async fn end<C: ConnectionTrait>(
             continue;
         }
         ended += 1;
-        let external = external_ids
-            .get(&row.customer_id)
-            .and_then(|x| x.as_deref());
-        queue_commands(conn, row, CommandPhase::Revoke, external, at).await?;
+        let failed = queue_commands(
+            conn,
+            row,
+            CommandPhase::Revoke,
+            row.player_id.as_deref(),
+            at,
+        )
+        .await?;
+        let mut changes = json!({
+            "customer_id": row.customer_id,
+            "status": {"before": "active", "after": status.as_str()},
+            "reason": reason,
+        });
+        if let Some(failed) = failed {
+            changes["commands_failed"] = json!(failed);
+        }
         audit::record(
             conn,
             svc,
@@ -245,11 +281,7 @@ pub(crate) async fn end<C: ConnectionTrait>(
                 target_type: TargetKind::Entitlement,
                 target_id: row.id.as_str(),
                 customer_id: Some(&row.customer_id),
-                changes: json!({
-                    "customer_id": row.customer_id,
-                    "status": {"before": "active", "after": status.as_str()},
-                    "reason": reason,
-                }),
+                changes,
             },
         )
         .await?;
