@@ -157,7 +157,8 @@ impl DatabaseTarget {
     }
 }
 
-/// Opens a pool on the target, creating the SQLite file (WAL, foreign keys on) when needed.
+/// Opens a pool on the target, creating the SQLite file (WAL, foreign keys on, secure delete)
+/// when needed.
 pub async fn connect(target: &DatabaseTarget) -> Result<DatabaseConnection, ConnectError> {
     let unreachable = |e: DbErr| ConnectError::Unreachable {
         target: target.redacted(),
@@ -181,6 +182,10 @@ pub async fn connect(target: &DatabaseTarget) -> Result<DatabaseConnection, Conn
                         .synchronous(SqliteSynchronous::Normal)
                         .foreign_keys(true)
                         .busy_timeout(Duration::from_secs(5))
+                        // Deleted and overwritten content is zeroed rather than left in free
+                        // pages and free space, where the file would still hold what an erasure
+                        // or a deleted session removed (see `domain::erasure`).
+                        .pragma("secure_delete", "ON")
                         .create_if_missing(true)
                         // Each connection's worker thread hands rows over through a bounded
                         // channel, 50 rows by default: once it is full, every row taken wakes

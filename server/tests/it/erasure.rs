@@ -1,18 +1,27 @@
-//! GDPR erasure: after a customer who bought, subscribed, was banned, was written to webhook
-//! endpoints (which echoed the payload back), opened the portal and asked to be erased is
-//! erased, a scan of every column of every table of the database finds none of their email,
-//! name, phone, IP address or external id; the order totals are unchanged; the ban still
-//! refuses them; their portal link is dead; and the request is closed.
+//! GDPR erasure: after a customer who changed their email, name and phone twice, asked for a
+//! portal sign-in code at their first address, bought, subscribed, was banned, was searched
+//! for by a saved segment and written into by a bulk action, was written to webhook endpoints
+//! (which echoed the payload back), opened the portal and asked to be erased is erased, a scan
+//! of every column of every table of the database finds none of the values they ever had
+//! (case ignored), and on SQLite neither do the raw bytes of the database file and its
+//! write-ahead log; the order totals are unchanged; the ban still refuses them; their portal
+//! link is dead; and the request is closed. An erasure and a renewal of the same customer wait
+//! for each other instead of deadlocking.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use app::db::Engine;
+use app::domain::bulk_actions::{BulkReport, run_bulk_actions};
 use app::domain::portal::PortalCustomer;
 use app::domain::webhooks::{self, AllowHosts, WebhookSender, deliver_due};
 use app::types::webhook::WebhookEndpointCreate;
 use app::types::{CustomerId, Scope};
 use reqwest::StatusCode;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbBackend, SqliteTransactionMode, Statement,
+    TransactionOptions, TransactionTrait,
+};
 use serde_json::{Value, json};
 use server::webhooks::HttpSender;
 
@@ -20,9 +29,23 @@ use crate::money_api::{card, monthly, one_time};
 use crate::on_both_engines;
 use crate::support::{TestApp, assert_error};
 
-const EMAIL: &str = "zelda.quixotic@example.com";
+/// As the person typed it: Patron stores the address lower-cased while other copies (a saved
+/// search, a metadata value) keep it as typed, so only a match that ignores case finds them all.
+const EMAIL: &str = "Zelda.Quixotic@Example.com";
 const NAME: &str = "Zelda Quixotic";
 const PHONE: &str = "+49 30 5550199";
+/// What the customer changed them to, and then changed again: the erasure must find these
+/// earlier values in the customer's history.
+const EMAIL_2: &str = "ZQ.Zwischen@Example.org";
+const NAME_2: &str = "Zelda Zwischenzug";
+const PHONE_2: &str = "+49 30 5550288";
+const EMAIL_3: &str = "Zelda.Now@Example.net";
+const NAME_3: &str = "Zelda Ferranteau";
+const PHONE_3: &str = "+49 30 5550377";
+/// The wallet the person paid with once. Patron erases its copies; the simulated provider's
+/// own ledger keeps it (in production that is the provider's system), in the same SQLite file,
+/// so the scan of the file's bytes leaves it out.
+const WALLET: &str = "Zelda.Wallet@Example.com";
 const IP: &str = "203.0.113.77";
 const EXTERNAL_ID: &str = "76561198000000042";
 const NOTE: &str = "please gift-wrap for Zelda";
@@ -104,6 +127,36 @@ async fn tables_holding(db: &DatabaseConnection, needle: &str) -> Vec<String> {
     found
 }
 
+/// On SQLite, the needles (case ignored) found in the raw bytes of the database file and of its
+/// write-ahead log: a free page, the unused space of a page or an old log frame keeps what no
+/// query shows any more.
+async fn file_bytes_holding(db: &DatabaseConnection, needles: &[&str]) -> Vec<String> {
+    let main = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "SELECT file FROM pragma_database_list WHERE name = 'main'",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let path: String = main.try_get("", "file").unwrap();
+    assert!(!path.is_empty(), "the test database is a file");
+    let mut found = Vec::new();
+    for file in [path.clone(), format!("{path}-wal")] {
+        // A log checkpointed to nothing may be gone.
+        let bytes = std::fs::read(&file)
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        for n in needles {
+            let needle = n.to_ascii_lowercase().into_bytes();
+            if bytes.windows(needle.len()).any(|w| w == needle.as_slice()) {
+                found.push(format!("{n} in {file}"));
+            }
+        }
+    }
+    found
+}
+
 async fn an_erased_customer_is_nowhere_in_the_database(engine: Engine) {
     let app = TestApp::on(engine).build().await;
     let api = &app.api;
@@ -136,6 +189,23 @@ async fn an_erased_customer_is_nowhere_in_the_database(engine: Engine) {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{customer}");
     let id = customer["id"].as_str().unwrap().to_owned();
+    // Then the customer changes their email, name and phone, twice, and asks for a portal
+    // sign-in code in between, at the address they had then (the code's email goes to an
+    // address, not to a customer): the earlier values live on in the history.
+    let edit = |email: &'static str, name: &'static str, phone: &'static str| {
+        let path = format!("/customers/{id}");
+        async move {
+            let edited = api
+                .patch_ok(&path, json!({"email": email, "name": name, "phone": phone}))
+                .await;
+            assert_eq!(edited["name"], name, "{edited}");
+        }
+    };
+    edit(EMAIL_2, NAME_2, PHONE_2).await;
+    app::domain::portal::request_code(&svc, "shop", EMAIL_2, Some(IP))
+        .await
+        .unwrap();
+    edit(EMAIL_3, NAME_3, PHONE_3).await;
     // A duplicate of the same person, merged into them: its tombstone and the merge's
     // snapshot hold the same details.
     let dupe = api
@@ -167,7 +237,7 @@ async fn an_erased_customer_is_nowhere_in_the_database(engine: Engine) {
         .post_ok(
             "/checkouts",
             json!({"customer_id": id, "product_id": kit, "ip": IP,
-                   "payment_method": {"type": "wallet", "email": EMAIL}}),
+                   "payment_method": {"type": "wallet", "email": WALLET}}),
         )
         .await;
     let refunded = wallet["order"]["id"].as_str().unwrap();
@@ -184,6 +254,30 @@ async fn an_erased_customer_is_nowhere_in_the_database(engine: Engine) {
         )
         .await;
     assert_eq!(ban["status"], "active", "{ban}");
+    // Saved by the merchant with the person in them: a segment searching for an earlier address
+    // (in another case than stored), and a bulk action writing one into the metadata.
+    api.post_ok(
+        "/segments",
+        json!({"name": "Watch list", "filters": {"q": EMAIL_2.to_uppercase()}}),
+    )
+    .await;
+    api.post_ok(
+        "/bulk_actions",
+        json!({"action": "set_metadata", "customer_ids": [id], "metadata_key": "contact",
+               "metadata_value": format!("mail {EMAIL_2}")}),
+    )
+    .await;
+    for _ in 0..10 {
+        if run_bulk_actions(&svc).await.unwrap() == BulkReport::default() {
+            break;
+        }
+    }
+    let written = api.get_ok(&format!("/customers/{id}")).await;
+    assert_eq!(
+        written["metadata"]["contact"],
+        format!("mail {EMAIL_2}"),
+        "{written}"
+    );
     let link = api
         .post_ok("/customer_sessions", json!({"customer_id": id}))
         .await;
@@ -199,7 +293,8 @@ async fn an_erased_customer_is_nowhere_in_the_database(engine: Engine) {
         workspace_id: app.tenant.workspace_id.clone(),
         customer_id: cid.clone(),
         return_url: None,
-        read_only: false,
+        merchant: None,
+        session: String::new(),
     };
     let asked = app::domain::portal::request_erasure(&svc, &who, Some(IP.into()))
         .await
@@ -210,22 +305,43 @@ async fn an_erased_customer_is_nowhere_in_the_database(engine: Engine) {
     );
     let open = api.get_ok("/erasure_requests").await;
     assert_eq!(open["data"][0]["customer_id"], id.as_str());
-    assert_eq!(open["data"][0]["customer_label"], NAME);
+    assert_eq!(open["data"][0]["customer_label"], NAME_3);
 
-    let needles = [
+    // Every value the person ever had. The wallet is checked in the tables only (see WALLET),
+    // and so is the external id: the game-server perk still running keeps it as its player id
+    // (below).
+    let in_file = [
         EMAIL,
+        EMAIL_2,
+        EMAIL_3,
         NAME,
+        NAME_2,
+        NAME_3,
         "Quixotic",
+        "Zwischenzug",
+        "Ferranteau",
         PHONE,
+        PHONE_2,
+        PHONE_3,
         IP,
-        EXTERNAL_ID,
         "zelda#0042",
         NOTE,
     ];
-    for n in needles {
+    let needles: Vec<&str> = in_file
+        .iter()
+        .copied()
+        .chain([WALLET, EXTERNAL_ID])
+        .collect();
+    for &n in &needles {
         assert!(
             !tables_holding(&app.svc.db, n).await.is_empty(),
             "the setup stores {n}"
+        );
+    }
+    if engine == Engine::Sqlite {
+        assert!(
+            !file_bytes_holding(&app.svc.db, &[EMAIL]).await.is_empty(),
+            "the file scan sees what the database holds"
         );
     }
     let stats_before = api.get_ok(&format!("/customers/{id}/stats")).await;
@@ -262,13 +378,24 @@ async fn an_erased_customer_is_nowhere_in_the_database(engine: Engine) {
     assert!(erased["erased_at"].is_string(), "{erased}");
     assert_eq!(erased["email"], Value::Null);
     assert_eq!(erased["metadata"], json!({}));
+    // What runs after it (the erasure's own webhook) brings nothing back.
+    deliver_due(&svc, sender.clone()).await.unwrap();
 
-    // Nowhere, in any table.
-    for n in needles {
+    // Nowhere, in any table, nor in the bytes of the file. One copy is kept on purpose: the
+    // player id of the VIP perk, paid to the end of its period, which its revoke command must
+    // name for the game server when the perk ends.
+    for &n in &needles {
+        let left = tables_holding(&app.svc.db, n).await;
+        assert!(
+            left.is_empty() || (n == EXTERNAL_ID && left == ["entitlements (1)"]),
+            "{n} is still stored: {left:?}"
+        );
+    }
+    if engine == Engine::Sqlite {
         assert_eq!(
-            tables_holding(&app.svc.db, n).await,
+            file_bytes_holding(&app.svc.db, &in_file).await,
             Vec::<String>::new(),
-            "{n} is still stored"
+            "the database file keeps erased values"
         );
     }
     // The money is as it was; only the canceled subscription left the recurring figures.
@@ -366,3 +493,124 @@ async fn an_erased_customer_is_nowhere_in_the_database(engine: Engine) {
 }
 
 on_both_engines!(an_erased_customer_is_nowhere_in_the_database);
+
+/// `sql` (with `$1`) on `conn`, for its engine.
+async fn exec_on(
+    conn: &impl ConnectionTrait,
+    sql: &str,
+    id: &str,
+) -> Result<sea_orm::ExecResult, sea_orm::DbErr> {
+    let backend = conn.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => sql.to_owned(),
+        _ => sql.replace("$1", "?"),
+    };
+    conn.execute_raw(Statement::from_sql_and_values(
+        backend,
+        sql,
+        [sea_orm::Value::from(id)],
+    ))
+    .await
+}
+
+async fn an_erasure_waits_for_a_renewal_of_the_same_customer_instead_of_deadlocking(
+    engine: Engine,
+) {
+    let app = TestApp::on(engine).build().await;
+    let api = &app.api;
+    let vip = monthly(api, 900, "EUR").await;
+    let customer = api
+        .post_ok("/customers", json!({"email": "renewing@example.com"}))
+        .await;
+    let id = customer["id"].as_str().unwrap().to_owned();
+    api.post_ok(
+        "/checkouts",
+        json!({"customer_id": id, "product_id": vip, "payment_method": card("4242424242424242")}),
+    )
+    .await;
+    let subs = api.get_ok(&format!("/customers/{id}/subscriptions")).await;
+    let sub = subs["data"][0]["id"].as_str().unwrap().to_owned();
+
+    // A renewal being recorded, on another connection, as the billing clock records one: it
+    // holds the subscription first, and writes the customer's figures next.
+    let other = app.t.connect_again().await;
+    let renewal = other
+        .begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    exec_on(
+        &renewal,
+        "UPDATE subscriptions SET updated_at = updated_at WHERE id = $1",
+        &sub,
+    )
+    .await
+    .unwrap();
+
+    // Meanwhile the merchant erases the customer.
+    let client = api.srv.client.clone();
+    let url = api.srv.url(&format!("/api/v1/customers/{id}/erase"));
+    let key = api.key.clone();
+    let erasing = tokio::spawn(async move {
+        let res = client
+            .post(url)
+            .bearer_auth(key)
+            .json(&json!({"confirm": true}))
+            .send()
+            .await
+            .unwrap();
+        (res.status(), res.text().await.unwrap())
+    });
+    match engine {
+        Engine::Postgres => {
+            // Until the erasure waits for a lock: the renewal's subscription.
+            let mut waiting = 0_i64;
+            for _ in 0..400 {
+                waiting = app
+                    .svc
+                    .db
+                    .query_one_raw(Statement::from_string(
+                        DbBackend::Postgres,
+                        "SELECT count(*) AS n FROM pg_stat_activity \
+                         WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                    ))
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .try_get("", "n")
+                    .unwrap();
+                if waiting > 0 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
+            assert!(waiting > 0, "the erasure waits for the renewal");
+        }
+        // SQLite: the erasure waits for the renewal's write transaction (its busy timeout).
+        Engine::Sqlite => tokio::time::sleep(Duration::from_millis(300)).await,
+    }
+
+    // The renewal goes on to the customer: an erasure holding the customer while it waits for
+    // the subscription would deadlock here, and PostgreSQL would abort one of the two.
+    exec_on(
+        &renewal,
+        "UPDATE customers SET ltv_amount = ltv_amount WHERE id = $1",
+        &id,
+    )
+    .await
+    .expect("the renewal writes the customer without a deadlock");
+    renewal.commit().await.unwrap();
+    let (status, body) = erasing.await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let erased: Value = serde_json::from_str(&body).unwrap();
+    assert!(erased["erased_at"].is_string(), "{erased}");
+    let subs = api.get_ok(&format!("/customers/{id}/subscriptions")).await;
+    assert_eq!(subs["data"][0]["status"], "canceled", "{subs}");
+
+    other.close().await.unwrap();
+    app.cleanup().await;
+}
+
+on_both_engines!(an_erasure_waits_for_a_renewal_of_the_same_customer_instead_of_deadlocking);

@@ -4,36 +4,54 @@
 //! person stays banned without Patron knowing who they were. End customers ask for it from the
 //! portal; the merchant sees the open requests with the date the law's month runs out.
 //!
-//! What is cleared: the customer's email, name, phone, tax id, username, profile URL, external
-//! id and metadata; its orders' IP addresses, notes and wallet accounts (cards keep brand and
-//! last four digits); its email and IP payment details; its Discord links; and every copy of
-//! those values in audit diffs, stored webhook payloads and answers, provider notifications,
-//! game-server commands, stored idempotent answers, its emails and its portal sessions and
-//! codes. Import reports never hold values (only line, field and reason).
+//! What is cleared: every value the person ever had, not only today's: the emails, names,
+//! phones and other fields their own audit trail shows before each change count as theirs
+//! (`values`). The customer's email, name, phone, tax id, username, profile URL, external id
+//! and metadata; its orders' IP addresses, notes and wallet accounts (cards keep brand and
+//! last four digits); its email and IP payment details; its Discord links and the player ids
+//! of perks that have ended (a running perk keeps its own until its revoke commands name the
+//! player); and every copy of those values, case ignored, in audit diffs, stored webhook
+//! payloads and answers, provider notifications, game-server commands, stored idempotent
+//! answers, saved segments' filters and bulk actions' parameters (`copies`), its emails and
+//! sign-in codes to any of its addresses, and its portal sessions. Import reports never hold
+//! values (only line, field and reason). On SQLite the file itself is then rid of the old
+//! bytes (`compact`).
+//!
+//! Locks are taken in the order the billing clock and the money flows take them: the person's
+//! live subscriptions, then their orders, then their customer rows. A renewal locks its
+//! subscription and then, recording the order, its customer; an erasure that locked the
+//! customer first and then waited for the subscription would deadlock with it on PostgreSQL.
+
+mod compact;
+mod copies;
+mod values;
 
 use chrono::{DateTime, Months, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde_json::Value;
 
 use crate::db::entities::{
     ban_identity, customer, customer_merge, customer_session, email, entitlement,
-    entitlement_command, erasure_request, event, idempotency_key, order, payment_detail,
-    portal_code, provider_event, subscription, webhook_attempt, webhook_delivery,
+    entitlement_command, erasure_request, order, payment_detail, portal_code, provider_event,
+    subscription,
 };
-use crate::types::activity::{ActorKind, TargetKind};
+use crate::types::activity::TargetKind;
 use crate::types::ban::BanIdentityKind;
+use crate::types::entitlement::EntitlementStatus;
 use crate::types::order::PaymentMethod;
 use crate::types::payment_detail::PaymentDetailKind;
 use crate::types::portal::ErasureRequest;
-use crate::types::{Customer, CustomerId, ErasureRequestId, ErrorCode, Scope};
+use crate::types::{Customer, CustomerId, ErasureRequestId, ErrorCode, Scope, WorkspaceId};
 
 use super::actor::Caller;
 use super::audit::{self, Change};
 use super::bans::{canonical_email, canonical_name};
 use super::{DomainError, Services, customers, secrets, subscriptions, workspaces};
+use values::Personal;
 
 /// What an erased value is replaced with where a copy of it is kept.
 pub const ERASED: &str = "[erased]";
@@ -48,129 +66,6 @@ pub(crate) fn keyed_hash(key: &str, kind: &str, canonical: &str) -> String {
         "erased:{}",
         secrets::sign(key, &format!("{kind}:{canonical}"))
     )
-}
-
-/// The values to erase: `strong` ones identify the person wherever they appear (an email, a
-/// phone number, an IP address, an external id), so a copy inside any text is erased; `exact`
-/// ones (a name, a username, metadata values) are erased where a whole value equals them.
-#[derive(Debug, Default)]
-struct Personal {
-    strong: Vec<String>,
-    exact: Vec<String>,
-}
-
-impl Personal {
-    fn strong(&mut self, v: Option<&str>) {
-        if let Some(v) = v.map(str::trim).filter(|v| v.len() >= 4)
-            && !self.strong.iter().any(|s| s.eq_ignore_ascii_case(v))
-        {
-            self.strong.push(v.to_owned());
-        }
-    }
-
-    fn exact(&mut self, v: Option<&str>) {
-        if let Some(v) = v.map(str::trim).filter(|v| !v.is_empty())
-            && !self.exact.iter().any(|s| s.eq_ignore_ascii_case(v))
-        {
-            self.exact.push(v.to_owned());
-        }
-    }
-
-    /// Whether `text` holds any of the values (ASCII case ignored).
-    fn found_in(&self, text: &str) -> bool {
-        let lower = text.to_ascii_lowercase();
-        self.strong
-            .iter()
-            .any(|v| lower.contains(&v.to_ascii_lowercase()))
-            || self
-                .exact
-                .iter()
-                .any(|v| text.trim().eq_ignore_ascii_case(v))
-    }
-
-    /// `text` with every strong value inside it replaced, and as a whole replaced when it
-    /// equals an exact one.
-    fn scrub_text(&self, text: &str) -> String {
-        if self
-            .exact
-            .iter()
-            .any(|v| text.trim().eq_ignore_ascii_case(v))
-        {
-            return ERASED.to_owned();
-        }
-        let mut out = text.to_owned();
-        for v in &self.strong {
-            out = replace_ascii_case_insensitive(&out, v, ERASED);
-        }
-        out
-    }
-
-    /// Text that is about the person (their own delivery's answer, their own command): every
-    /// value inside it replaced, exact ones too.
-    fn scrub_own_text(&self, text: &str) -> String {
-        let mut out = self.scrub_text(text);
-        for v in &self.exact {
-            out = replace_ascii_case_insensitive(&out, v, ERASED);
-        }
-        out
-    }
-
-    /// Whether text about the person holds any value, exact ones anywhere inside it.
-    fn found_in_own(&self, text: &str) -> bool {
-        let lower = text.to_ascii_lowercase();
-        self.found_in(text)
-            || self
-                .exact
-                .iter()
-                .any(|v| lower.contains(&v.to_ascii_lowercase()))
-    }
-
-    /// Every string inside a JSON document scrubbed.
-    fn scrub_json(&self, v: &mut Value) {
-        match v {
-            Value::String(s) if self.found_in(s) => *s = self.scrub_text(s),
-            Value::Array(items) => items.iter_mut().for_each(|i| self.scrub_json(i)),
-            Value::Object(map) => map.values_mut().for_each(|i| self.scrub_json(i)),
-            _ => {}
-        }
-    }
-
-    /// A stored JSON text scrubbed; text that is not JSON is scrubbed as text.
-    fn scrub_stored(&self, text: &str) -> String {
-        match serde_json::from_str::<Value>(text) {
-            Ok(mut v) => {
-                self.scrub_json(&mut v);
-                v.to_string()
-            }
-            Err(_) => self.scrub_text(text),
-        }
-    }
-
-    /// Rows of the workspace whose `col` may hold a strong value (a coarse `LIKE` that the
-    /// scrub then makes exact).
-    fn like_any(&self, col: impl ColumnTrait) -> Condition {
-        self.strong.iter().fold(Condition::any(), |c, v| {
-            c.add(Expr::col(col).like(format!("%{v}%")))
-        })
-    }
-}
-
-/// `haystack` with each ASCII-case-insensitive occurrence of `needle` replaced by `with`.
-fn replace_ascii_case_insensitive(haystack: &str, needle: &str, with: &str) -> String {
-    let (h, n) = (haystack.to_ascii_lowercase(), needle.to_ascii_lowercase());
-    if n.is_empty() {
-        return haystack.to_owned();
-    }
-    let mut out = String::with_capacity(haystack.len());
-    let mut last = 0;
-    // Lower-casing ASCII keeps byte offsets, so positions in `h` are positions in `haystack`.
-    for (at, _) in h.match_indices(&n) {
-        out.push_str(&haystack[last..at]);
-        out.push_str(with);
-        last = at + n.len();
-    }
-    out.push_str(&haystack[last..]);
-    out
 }
 
 fn erased_conflict() -> DomainError {
@@ -196,6 +91,51 @@ pub(crate) fn refuse_if_erased(row: &customer::Model) -> Result<(), DomainError>
     }
 }
 
+/// The customers merged into `id` and not yet erased: the same person's tombstones.
+async fn tombstones_of<C: ConnectionTrait>(
+    conn: &C,
+    ws: &WorkspaceId,
+    id: &CustomerId,
+) -> Result<Vec<customer::Model>, DomainError> {
+    Ok(customer::Entity::find()
+        .filter(customer::Column::WorkspaceId.eq(ws.as_str()))
+        .filter(customer::Column::MergedInto.eq(id.as_str()))
+        .filter(customer::Column::ErasedAt.is_null())
+        .order_by_asc(customer::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// Locks what an erasure of `people` (a customer and its tombstones) changes, in the order
+/// the billing clock and the money flows lock it (see the module's documentation): their
+/// live subscriptions, their orders, then the customer rows, each set in id order. SQLite
+/// needs none: the write transaction already excludes every other writer.
+async fn lock_person<C: ConnectionTrait>(
+    conn: &C,
+    ws: &WorkspaceId,
+    people: &[CustomerId],
+) -> Result<(), DomainError> {
+    if conn.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    // `FOR UPDATE`, waiting for a renewal that holds one of them.
+    subscriptions::live_of_customers(conn, ws, people).await?;
+    let _locked: Vec<String> = order::Entity::find()
+        .select_only()
+        .column(order::Column::Id)
+        .filter(order::Column::WorkspaceId.eq(ws.as_str()))
+        .filter(order::Column::CustomerId.is_in(people.iter().map(CustomerId::as_str)))
+        .order_by_asc(order::Column::Id)
+        .lock_exclusive()
+        .into_tuple()
+        .all(conn)
+        .await?;
+    for p in people {
+        super::lock_row(conn, "customers", p.as_str()).await?;
+    }
+    Ok(())
+}
+
 /// Erases a customer (see the module's documentation). `confirm` must be true. Live
 /// subscriptions are canceled first, in the same transaction. Erasing an erased customer
 /// answers it unchanged.
@@ -212,26 +152,31 @@ pub async fn erase_customer(
             "must be true: erasure cannot be undone",
         ));
     }
+    let ws = &caller.workspace_id;
     let txn = svc.write_txn().await?;
-    super::lock_row(&txn, "customers", id.as_str()).await?;
+    // The duplicates merged into this customer are the same person: their tombstones go too.
+    // Read before the locks to know whose rows to lock; a merge into the customer locks it,
+    // so once it is locked below the set is final and is read again.
+    let mut people: Vec<CustomerId> = tombstones_of(&txn, ws, id)
+        .await?
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
+    people.push(id.clone());
+    people.sort();
+    lock_person(&txn, ws, &people).await?;
     let row = customers::row(&txn, caller, id).await?;
     if row.erased_at.is_some() {
         txn.rollback().await?;
         return customers::present(row);
     }
-    // The duplicates merged into this customer are the same person: their tombstones go too.
-    let tombstones = customer::Entity::find()
-        .filter(customer::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
-        .filter(customer::Column::MergedInto.eq(id.as_str()))
-        .filter(customer::Column::ErasedAt.is_null())
-        .all(&txn)
-        .await?;
-    for t in tombstones {
+    for t in tombstones_of(&txn, ws, id).await? {
         erase_in(&txn, svc, caller, t).await?;
     }
     erase_in(&txn, svc, caller, row).await?;
     let erased = customers::row(&txn, caller, id).await?;
     txn.commit().await?;
+    compact::clear_erased_bytes(svc).await;
     customers::present(erased)
 }
 
@@ -268,21 +213,10 @@ async fn erase_in(
         .all(txn)
         .await?;
 
-    // Everything that names the person, before it is cleared.
+    // Everything that names the person, now and before, read before any of it is cleared.
     let mut personal = Personal::default();
-    personal.strong(row.email.as_deref());
-    personal.strong(row.phone.as_deref());
-    personal.strong(row.tax_id.as_deref());
-    personal.strong(row.profile_url.as_deref());
-    personal.strong(row.external_id.as_deref());
-    personal.exact(row.external_id.as_deref());
-    personal.exact(row.name.as_deref());
-    personal.exact(row.username.as_deref());
-    let metadata: std::collections::BTreeMap<String, String> =
-        serde_json::from_str(&row.metadata).unwrap_or_default();
-    for v in metadata.values() {
-        personal.exact(Some(v));
-    }
+    personal.customer(&row);
+    personal.add_history(txn, &ws, id).await?;
     let mut ips: Vec<String> = Vec::new();
     for o in &orders {
         personal.strong(o.ip.as_deref());
@@ -303,6 +237,13 @@ async fn erase_in(
     }
     for e in &entitlements {
         personal.strong(e.discord_user_id.as_deref());
+        // The player id is the external id it was granted under; Patron's own customer id,
+        // used when there was none, is not personal and stays everywhere it is.
+        personal.strong(
+            e.player_id
+                .as_deref()
+                .filter(|p| !p.starts_with(CustomerId::PREFIX)),
+        );
     }
     let key = workspaces::signing_key(txn, &ws).await?;
 
@@ -387,15 +328,16 @@ async fn erase_in(
             .await?;
     }
 
-    // Ban identities of the person: keyed hashes, still matched.
+    // Ban identities of the person, under any address, name or external id they had: keyed
+    // hashes, still matched.
     let mut identities: Vec<(BanIdentityKind, String)> = Vec::new();
-    if let Some(e) = &row.email {
+    for e in &personal.emails {
         identities.push((BanIdentityKind::Email, canonical_email(e)));
     }
-    if let Some(n) = &row.name {
+    for n in &personal.names {
         identities.push((BanIdentityKind::Name, canonical_name(n)));
     }
-    if let Some(x) = &row.external_id {
+    for x in &personal.external_ids {
         identities.push((BanIdentityKind::ExternalId, x.trim().to_owned()));
     }
     for ip in &ips {
@@ -420,7 +362,10 @@ async fn erase_in(
             .await?;
     }
 
-    // Discord links go; game-server commands lose the values substituted into them.
+    // Discord links go; game-server commands lose the values substituted into them. A perk
+    // still running (paid to the end of its period) keeps its player id: when it ends, its
+    // revoke commands must name the player for the game server to take it away. An ended
+    // perk's player id goes.
     let entitlement_ids: Vec<String> = entitlements.iter().map(|e| e.id.to_string()).collect();
     if !entitlement_ids.is_empty() {
         entitlement::Entity::update_many()
@@ -429,6 +374,12 @@ async fn erase_in(
                 Expr::val(None::<String>),
             )
             .filter(entitlement::Column::Id.is_in(entitlement_ids.clone()))
+            .exec(txn)
+            .await?;
+        entitlement::Entity::update_many()
+            .col_expr(entitlement::Column::PlayerId, Expr::val(None::<String>))
+            .filter(entitlement::Column::Id.is_in(entitlement_ids.clone()))
+            .filter(entitlement::Column::Status.ne(EntitlementStatus::Active))
             .exec(txn)
             .await?;
         let commands = entitlement_command::Entity::find()
@@ -450,8 +401,10 @@ async fn erase_in(
         }
     }
 
-    scrub_events(txn, &ws, id, &personal).await?;
-    scrub_webhooks(txn, &ws, id, &personal).await?;
+    copies::scrub_events(txn, &ws, id, &personal).await?;
+    copies::scrub_webhooks(txn, &ws, id, &personal).await?;
+    copies::scrub_saved(txn, &ws, &personal).await?;
+    copies::scrub_idempotent(txn, &ws, &personal).await?;
 
     // Provider notifications about the customer's orders.
     let order_ids: Vec<String> = orders.iter().map(|o| o.id.to_string()).collect();
@@ -472,20 +425,24 @@ async fn erase_in(
         }
     }
 
-    // Mail to the person, its portal codes and sessions: gone, so links stop working.
+    // Mail to the person at any address they had (a sign-in code is sent to an address, not
+    // to a customer), its portal codes and sessions: gone, so links stop working.
     let mut mail = Condition::any().add(email::Column::CustomerId.eq(id.as_str()));
-    if let Some(e) = &row.email {
-        mail = mail.add(email::Column::ToAddress.eq(e.as_str()));
+    if !personal.emails.is_empty() {
+        mail = mail
+            .add(Func::lower(Expr::col(email::Column::ToAddress)).is_in(personal.emails.clone()));
     }
     email::Entity::delete_many()
         .filter(email::Column::WorkspaceId.eq(ws.as_str()))
         .filter(mail)
         .exec(txn)
         .await?;
-    if let Some(e) = &row.email {
+    if !personal.emails.is_empty() {
         portal_code::Entity::delete_many()
             .filter(portal_code::Column::WorkspaceId.eq(ws.as_str()))
-            .filter(portal_code::Column::Email.eq(e.as_str()))
+            .filter(
+                Func::lower(Expr::col(portal_code::Column::Email)).is_in(personal.emails.clone()),
+            )
             .exec(txn)
             .await?;
     }
@@ -493,14 +450,6 @@ async fn erase_in(
         .filter(customer_session::Column::CustomerId.eq(id.as_str()))
         .exec(txn)
         .await?;
-    // A stored idempotent answer that shows the person is dropped (a retry runs afresh).
-    if !personal.strong.is_empty() {
-        idempotency_key::Entity::delete_many()
-            .filter(idempotency_key::Column::WorkspaceId.eq(ws.as_str()))
-            .filter(personal.like_any(idempotency_key::Column::ResponseBody))
-            .exec(txn)
-            .await?;
-    }
 
     // A merge's snapshot holds both customers as they were: it goes (the erasure's own event
     // already refuses the merge's undo).
@@ -533,139 +482,6 @@ async fn erase_in(
         },
     )
     .await?;
-    Ok(())
-}
-
-/// Audit diffs: the customer's own events, and any other event of the workspace that holds a
-/// strong value (a ban naming the person's email). The IP of the person's own actions goes.
-async fn scrub_events<C: ConnectionTrait>(
-    conn: &C,
-    ws: &crate::types::WorkspaceId,
-    id: &CustomerId,
-    personal: &Personal,
-) -> Result<(), DomainError> {
-    let mut which = Condition::any().add(event::Column::CustomerId.eq(id.as_str()));
-    if !personal.strong.is_empty() {
-        which = which.add(personal.like_any(event::Column::Changes));
-    }
-    let mut after = String::new();
-    loop {
-        let rows = event::Entity::find()
-            .filter(event::Column::WorkspaceId.eq(ws.as_str()))
-            .filter(event::Column::Id.gt(after.as_str()))
-            .filter(which.clone())
-            .order_by_asc(event::Column::Id)
-            .limit(500)
-            .all(conn)
-            .await?;
-        let Some(last) = rows.last() else { break };
-        after = last.id.to_string();
-        for e in &rows {
-            let own = e.customer_id.as_ref() == Some(id);
-            let changes = if personal.found_in(&e.changes) || own {
-                personal.scrub_stored(&e.changes)
-            } else {
-                e.changes.clone()
-            };
-            let drop_ip = own && e.actor_type == ActorKind::PortalCustomer;
-            if changes == e.changes && !drop_ip {
-                continue;
-            }
-            let mut update = event::Entity::update_many()
-                .col_expr(event::Column::Changes, Expr::val(changes))
-                .filter(event::Column::Id.eq(e.id.as_str()));
-            if drop_ip {
-                update = update.col_expr(event::Column::Ip, Expr::val(None::<String>));
-            }
-            update.exec(conn).await?;
-        }
-    }
-    Ok(())
-}
-
-/// Stored webhook payloads (built when first sent, with the customer inside) and the answers
-/// endpoints gave, which may echo them.
-async fn scrub_webhooks<C: ConnectionTrait>(
-    conn: &C,
-    ws: &crate::types::WorkspaceId,
-    id: &CustomerId,
-    personal: &Personal,
-) -> Result<(), DomainError> {
-    if personal.strong.is_empty() && personal.exact.is_empty() {
-        return Ok(());
-    }
-    // The customer's own events' deliveries, and any delivery holding a strong value.
-    let own_events: Vec<String> = event::Entity::find()
-        .select_only()
-        .column(event::Column::Id)
-        .filter(event::Column::CustomerId.eq(id.as_str()))
-        .into_tuple()
-        .all(conn)
-        .await?;
-    let mut which = Condition::any();
-    for chunk in own_events.chunks(500) {
-        which = which.add(webhook_delivery::Column::EventId.is_in(chunk.to_vec()));
-    }
-    if !personal.strong.is_empty() {
-        which = which.add(personal.like_any(webhook_delivery::Column::Payload));
-    }
-    let deliveries = webhook_delivery::Entity::find()
-        .filter(webhook_delivery::Column::WorkspaceId.eq(ws.as_str()))
-        .filter(webhook_delivery::Column::Payload.is_not_null())
-        .filter(which)
-        .all(conn)
-        .await?;
-    let own: std::collections::HashSet<&str> = own_events.iter().map(String::as_str).collect();
-    let mut delivery_ids = Vec::new();
-    let mut own_deliveries = std::collections::HashSet::new();
-    for d in &deliveries {
-        delivery_ids.push(d.id.to_string());
-        if own.contains(d.event_id.as_str()) {
-            own_deliveries.insert(d.id.to_string());
-        }
-        let Some(payload) = &d.payload else { continue };
-        let scrubbed = personal.scrub_stored(payload);
-        if &scrubbed != payload {
-            webhook_delivery::Entity::update_many()
-                .col_expr(webhook_delivery::Column::Payload, Expr::val(Some(scrubbed)))
-                .filter(webhook_delivery::Column::Id.eq(d.id.as_str()))
-                .exec(conn)
-                .await?;
-        }
-    }
-    let mut answers = Condition::any();
-    for chunk in delivery_ids.chunks(500) {
-        answers = answers.add(webhook_attempt::Column::DeliveryId.is_in(chunk.to_vec()));
-    }
-    if !personal.strong.is_empty() {
-        answers = answers.add(personal.like_any(webhook_attempt::Column::ResponseExcerpt));
-    }
-    let attempts = webhook_attempt::Entity::find()
-        .filter(webhook_attempt::Column::ResponseExcerpt.is_not_null())
-        .filter(answers)
-        .all(conn)
-        .await?;
-    for a in attempts {
-        let Some(text) = &a.response_excerpt else {
-            continue;
-        };
-        // An answer may echo the payload, cut at 2 KB: scrubbed as text.
-        let scrubbed = if own_deliveries.contains(a.delivery_id.as_str()) {
-            personal.scrub_own_text(text)
-        } else {
-            personal.scrub_text(text)
-        };
-        if &scrubbed != text {
-            webhook_attempt::Entity::update_many()
-                .col_expr(
-                    webhook_attempt::Column::ResponseExcerpt,
-                    Expr::val(Some(scrubbed)),
-                )
-                .filter(webhook_attempt::Column::Id.eq(a.id.as_str()))
-                .exec(conn)
-                .await?;
-        }
-    }
     Ok(())
 }
 
@@ -802,37 +618,6 @@ pub async fn open_requests(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn strong_values_go_wherever_they_appear_and_exact_ones_only_whole() {
-        let mut p = Personal::default();
-        p.strong(Some("Ada@Example.com"));
-        p.strong(Some("10.1.2.3"));
-        p.exact(Some("Ann"));
-        let mut doc = json!({
-            "email": {"before": "ada@example.com", "after": null},
-            "note": "mail ADA@example.com from 10.1.2.3",
-            "name": "Ann",
-            "other": "Anne",
-            "n": 3
-        });
-        p.scrub_json(&mut doc);
-        assert_eq!(
-            doc,
-            json!({
-                "email": {"before": ERASED, "after": null},
-                "note": "mail [erased] from [erased]",
-                "name": ERASED,
-                "other": "Anne",
-                "n": 3
-            })
-        );
-        assert_eq!(
-            p.scrub_stored("not json ada@example.com"),
-            "not json [erased]"
-        );
-    }
 
     #[test]
     fn a_keyed_hash_depends_on_the_key_kind_and_value() {
