@@ -1,9 +1,12 @@
 //! CSV export of the customer list, streamed: one statement per export, its rows written by a
 //! CSV writer to the response as they arrive, so memory stays flat at a million rows. The
-//! response is gzipped when the client asks (the router's compression layer).
+//! response is gzipped when the client asks (the router's compression layer). Text a
+//! spreadsheet would run as a formula is defused with a leading `'`, by the rule the import
+//! undoes ([`imports::defused`]), so that an export imports back exactly.
 
 use app::domain::Services;
 use app::domain::customers::{CustomerExport, CustomerQuery, ExportRow, export_customers};
+use app::domain::imports::{self, DEFUSED_STARTS};
 use app::domain::{Caller, DomainError};
 use app::types::customer::CustomerListParams;
 use app::types::money;
@@ -34,18 +37,10 @@ const CHUNK: usize = 64 * 1024;
 /// Pieces waiting for a slow client before the reading waits too.
 const QUEUED: usize = 4;
 
-/// Whether a spreadsheet would run the text as a formula (OWASP CSV injection).
-fn is_formula(v: &str) -> bool {
-    v.starts_with(['=', '+', '-', '@', '\t', '\r'])
-}
-
-/// Text a spreadsheet would run as a formula gets a leading quote.
+/// Text a spreadsheet would run as a formula, or that starts with `'`, gets a leading `'`.
 pub(crate) fn cell(v: Option<&str>) -> String {
-    match v {
-        Some(s) if is_formula(s) => format!("'{s}"),
-        Some(s) => s.to_owned(),
-        None => String::new(),
-    }
+    v.map(|s| imports::defused(s).into_owned())
+        .unwrap_or_default()
 }
 
 /// One customer's line; `scratch` holds the text fields (defused), reused line after line.
@@ -61,7 +56,8 @@ fn write_row<W: std::io::Write>(
     {
         slot.clear();
         let v = v.as_deref().unwrap_or_default();
-        if is_formula(v) {
+        // As `imports::defused` does, without a new string per cell.
+        if v.starts_with(DEFUSED_STARTS) {
             slot.push('\'');
         }
         slot.push_str(v);
@@ -211,5 +207,13 @@ mod tests {
         assert_eq!(cell(Some("=HYPERLINK(\"x\")")), "'=HYPERLINK(\"x\")");
         assert_eq!(cell(Some("Ada")), "Ada");
         assert_eq!(cell(None), "");
+    }
+
+    #[test]
+    fn a_leading_quote_is_defused_too_so_the_import_reads_every_cell_back() {
+        assert_eq!(cell(Some("'Tis")), "''Tis");
+        for v in ["-123", "'-123", "@home", "'", "plain"] {
+            assert_eq!(imports::undefused(&cell(Some(v))), v);
+        }
     }
 }

@@ -13,7 +13,8 @@ use app::types::import::{CustomerImport, ImportMode};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Imports `path` into `workspace` as the system, drawing a bar of the bytes read with the rows
-/// per second and the time left.
+/// per second and the time left. The file is read under the import's limits (see
+/// [`imports`]); one larger than [`imports::BYTES_MAX`] is refused before it is read.
 pub async fn import_file(
     svc: &Services,
     workspace: WorkspaceId,
@@ -24,6 +25,10 @@ pub async fn import_file(
     let file =
         std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if size > imports::BYTES_MAX {
+        return Err(crate::domain_error(imports::too_large(size))
+            .context(format!("cannot import {}", path.display())));
+    }
     let bar = if show_progress {
         ProgressBar::new(size)
     } else {

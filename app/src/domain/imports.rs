@@ -6,13 +6,36 @@
 //!
 //! A row matches a customer by `id` (a Patron id, as the export writes it), else by
 //! `external_id`; email is never a key. An empty cell leaves a matched customer's field as it
-//! is; `metadata.<key>` columns add or replace single keys.
+//! is; `metadata.<key>` columns add or replace single keys. A cell the export defused (a `'`
+//! before `=`, `+`, `-`, `@`, a tab, a carriage return or another `'`, see [`defused`]) is
+//! read without that `'`, so that an export imports back exactly.
+//!
+//! # Limits
+//!
+//! Whoever sends the file, it is read under four limits, checked while it is read, so that
+//! neither a long file nor a quote left open (which makes the rest of the file one cell) can
+//! grow the reader's memory:
+//!
+//! - [`BYTES_MAX`], 256 MiB: the whole file. A million rows of the export's width fit. The
+//!   HTTP doors also refuse a larger declared `Content-Length` before reading (413).
+//! - [`RECORD_MAX`], 128 KiB: one row, its line end included. The widest row the import can
+//!   accept (every field at its longest in four-byte characters, fifty metadata values) fits.
+//! - [`FIELD_MAX`], 8 KiB: one cell. The longest field, a profile URL of 2,048 four-byte
+//!   characters, fits.
+//! - [`ROWS_MAX`], 1,000,000: data rows, the size the import is benchmarked at.
+//!
+//! A file that reaches one stops there: the rows before it stay imported and reported, the
+//! report gets a rejected row at the line where it stopped, the import is `failed` with that
+//! line and the limit, and the call is refused as `Unprocessable` on `file`, naming the limit
+//! (the HTTP doors answer the byte limit with 413).
 
 use std::borrow::Cow;
+use std::cell::Cell as Counter;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::io::{BufRead, BufReader, Read};
+use std::rc::Rc;
 use std::sync::Arc;
 
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -37,6 +60,16 @@ use super::audit::{self, Change};
 use super::customers::{self, Fields};
 use super::{Clock, DomainError, Services, validate};
 
+/// Most bytes an import reads, a byte-order mark included (256 MiB).
+pub const BYTES_MAX: u64 = 256 * MIB;
+/// Most bytes one row may take, its line end included (128 KiB).
+pub const RECORD_MAX: u64 = 128 * KIB;
+/// Most bytes one cell may hold once read (8 KiB).
+pub const FIELD_MAX: usize = 8 * 1024;
+/// Most data rows an import reads (the header is not counted).
+pub const ROWS_MAX: u64 = 1_000_000;
+const KIB: u64 = 1024;
+const MIB: u64 = 1024 * KIB;
 /// Rows written per transaction.
 const CHUNK: usize = 5_000;
 /// Data rows a preview shows.
@@ -282,6 +315,7 @@ fn prepare(header: &Header, record: &csv::ByteRecord) -> Result<Candidate, Rejec
         let text = std::str::from_utf8(raw)
             .map_err(|_| Rejection::new(Some(name), "is not UTF-8 text"))?
             .trim();
+        let text = undefused(text);
         if text.is_empty() {
             continue;
         }
@@ -317,6 +351,182 @@ fn prepare(header: &Header, record: &csv::ByteRecord) -> Result<Candidate, Rejec
     })
 }
 
+/// First characters after which the export writes a `'`: those a spreadsheet would run as a
+/// formula (OWASP CSV injection), and the `'` itself, so that [`undefused`] can tell a `'` the
+/// export added from one the value has.
+pub const DEFUSED_STARTS: [char; 7] = ['=', '+', '-', '@', '\t', '\r', '\''];
+
+/// A value as the export writes it into a cell: with a leading `'` when it starts with one of
+/// [`DEFUSED_STARTS`], as it is otherwise.
+pub fn defused(value: &str) -> Cow<'_, str> {
+    if value.starts_with(DEFUSED_STARTS) {
+        Cow::Owned(format!("'{value}"))
+    } else {
+        Cow::Borrowed(value)
+    }
+}
+
+/// A cell's value, without the `'` [`defused`] put before it: `undefused(&defused(v)) == v`
+/// for every `v`, and a cell the export would not have written this way is read as it is.
+pub fn undefused(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(DEFUSED_STARTS) => rest,
+        _ => cell,
+    }
+}
+
+/// The limits a file is read under: [`LIMITS`] (smaller ones in this module's tests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Limits {
+    bytes: u64,
+    record: u64,
+    field: usize,
+    rows: u64,
+}
+
+/// The limits every import is read under (see the module's documentation).
+const LIMITS: Limits = Limits {
+    bytes: BYTES_MAX,
+    record: RECORD_MAX,
+    field: FIELD_MAX,
+    rows: ROWS_MAX,
+};
+
+/// "256 MiB", "8 KiB", "100 bytes".
+fn size_words(bytes: u64) -> String {
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else if bytes >= KIB && bytes.is_multiple_of(KIB) {
+        format!("{} KiB", bytes / KIB)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// "1,000,000".
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
+/// A limit a file reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cap {
+    Bytes,
+    Record,
+    Field,
+    Rows,
+}
+
+impl Cap {
+    /// The limit in words, with its figure, for the person who sent the file.
+    fn explain(self, limits: &Limits) -> String {
+        match self {
+            Self::Bytes => format!(
+                "the file is larger than {}, the most one import reads: split it into smaller files",
+                size_words(limits.bytes)
+            ),
+            Self::Record => format!(
+                "the row is longer than {}, the most one row may take (a quote left open makes the rest of the file one row)",
+                size_words(limits.record)
+            ),
+            Self::Field => format!(
+                "the cell is longer than {}, the most one cell may hold (a quote left open makes the rest of the file one cell)",
+                size_words(limits.field as u64)
+            ),
+            Self::Rows => format!(
+                "the file has more than {} rows, the most one import reads: split it into smaller files",
+                grouped(limits.rows)
+            ),
+        }
+    }
+}
+
+/// Refuses a file of `bytes` bytes, more than [`BYTES_MAX`], before reading any of it: the
+/// doors that know a file's size call this first (HTTP answers it with 413).
+pub fn too_large(bytes: u64) -> DomainError {
+    DomainError::unprocessable(
+        "file",
+        format!(
+            "has {} bytes; {}",
+            grouped(bytes),
+            Cap::Bytes.explain(&LIMITS)
+        ),
+    )
+}
+
+/// Why a file stopped being read before its end, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Stop {
+    /// The file's line of the row that was not read.
+    line: i64,
+    /// The column at fault, for a cell over the limit.
+    column: Option<String>,
+    /// The limit reached; none when the file could not be read (the sender hung up).
+    cap: Option<Cap>,
+    /// What happened, in words.
+    reason: String,
+}
+
+/// What the CSV reader has been handed, shared between [`Capped`] and the loop that reads
+/// the records (both on one thread).
+#[derive(Debug)]
+struct Meter {
+    limits: Limits,
+    /// Bytes of the file passed over before the CSV reader (a byte-order mark).
+    skipped: u64,
+    /// Bytes handed to the CSV reader.
+    handed: Counter<u64>,
+    /// Where, in those bytes, the record being read starts.
+    record_start: Counter<u64>,
+    /// The limit that refused to hand out more, once one has.
+    tripped: Counter<Option<Cap>>,
+}
+
+/// The file under the CSV reader, handing out no byte past the file's limit or the current
+/// record's: the reader's buffers grow only as far as a record may, however the file goes on.
+/// The `csv` crate has no such limit of its own; its reader asks for more bytes only once it
+/// has parsed all it was given, so a request at the limit means the record goes past it.
+struct Capped<R> {
+    inner: R,
+    meter: Rc<Meter>,
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let m = &self.meter;
+        let handed = m.handed.get();
+        let file_room = m.limits.bytes.saturating_sub(m.skipped + handed);
+        let record_room = (m.record_start.get() + m.limits.record).saturating_sub(handed);
+        let room = std::cmp::min(file_room, record_room);
+        if room == 0 {
+            // At a limit: a file that ends exactly there is whole.
+            let mut probe = [0u8; 1];
+            if self.inner.read(&mut probe)? == 0 {
+                return Ok(0);
+            }
+            let cap = if file_room == 0 {
+                Cap::Bytes
+            } else {
+                Cap::Record
+            };
+            m.tripped.set(Some(cap));
+            return Err(std::io::Error::other(cap.explain(&m.limits)));
+        }
+        let want = buf.len().min(usize::try_from(room).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..want])?;
+        m.handed.set(handed + n as u64);
+        Ok(n)
+    }
+}
+
 /// The delimiter of a file whose first bytes are `head`: the one its first line uses more,
 /// outside quotes (a comma when neither appears).
 fn sniff(head: &[u8]) -> u8 {
@@ -333,8 +543,15 @@ fn sniff(head: &[u8]) -> u8 {
     if semicolons > commas { b';' } else { b',' }
 }
 
-/// A CSV reader over `reader` with its byte-order mark skipped and its delimiter sniffed.
-fn csv_reader<R: Read>(reader: R) -> std::io::Result<(csv::Reader<BufReader<R>>, u8)> {
+/// The CSV reader of a file, held to its limits by [`Capped`].
+type CsvReader<R> = csv::Reader<Capped<BufReader<R>>>;
+
+/// A CSV reader over `reader` held to `limits`, with its byte-order mark skipped and its
+/// delimiter sniffed; the meter says which limit stopped it.
+fn csv_reader<R: Read>(
+    reader: R,
+    limits: Limits,
+) -> std::io::Result<(CsvReader<R>, u8, Rc<Meter>)> {
     let mut buffered = BufReader::with_capacity(64 * 1024, reader);
     let head = buffered.fill_buf()?;
     let bom = head.starts_with(b"\xEF\xBB\xBF");
@@ -342,25 +559,52 @@ fn csv_reader<R: Read>(reader: R) -> std::io::Result<(csv::Reader<BufReader<R>>,
     if bom {
         buffered.consume(3);
     }
+    let meter = Rc::new(Meter {
+        limits,
+        skipped: if bom { 3 } else { 0 },
+        handed: Counter::new(0),
+        record_start: Counter::new(0),
+        tripped: Counter::new(None),
+    });
+    let capped = Capped {
+        inner: buffered,
+        meter: Rc::clone(&meter),
+    };
     let csv = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
-        .from_reader(buffered);
-    Ok((csv, delimiter))
+        .from_reader(capped);
+    Ok((csv, delimiter, meter))
 }
 
 /// The file's header. A file that cannot be read, or whose header names no customer fields,
 /// is well-formed as a request and refused for its content: `Unprocessable`.
-fn read_header<R: Read>(csv: &mut csv::Reader<R>) -> Result<Header, DomainError> {
+fn read_header<R: Read>(csv: &mut csv::Reader<R>, meter: &Meter) -> Result<Header, DomainError> {
     let mut record = csv::ByteRecord::new();
     let header = match csv.read_byte_record(&mut record) {
-        Ok(true) => Header::parse(&record),
+        Ok(true) => match record.iter().position(|f| f.len() > meter.limits.field) {
+            Some(i) => Err(DomainError::invalid(
+                "header",
+                format!(
+                    "column {} is longer than {}, the most one cell may hold",
+                    i + 1,
+                    size_words(meter.limits.field as u64)
+                ),
+            )),
+            None => Header::parse(&record),
+        },
         Ok(false) => Err(DomainError::invalid(
             "file",
             "is empty: its first line must name the columns",
         )),
-        Err(e) => Err(DomainError::invalid("file", format!("cannot be read: {e}"))),
+        Err(e) => Err(match meter.tripped.get() {
+            Some(cap) => DomainError::invalid(
+                "file",
+                format!("stopped at line 1: {}", cap.explain(&meter.limits)),
+            ),
+            None => DomainError::invalid("file", format!("cannot be read: {e}")),
+        }),
     };
     header.map_err(|e| match e {
         DomainError::Invalid { field, message } => DomainError::Unprocessable { field, message },
@@ -371,14 +615,24 @@ fn read_header<R: Read>(csv: &mut csv::Reader<R>) -> Result<Header, DomainError>
 /// What the reading thread sends.
 enum Parsed {
     Header,
-    Rows { rows: Vec<Prepared>, bytes: u64 },
-    Failed(String),
+    Rows {
+        rows: Vec<Prepared>,
+        bytes: u64,
+    },
+    /// The file ended early, here and for this reason; the rows before it were sent.
+    Stopped(Stop),
 }
 
-/// Reads `reader` to its end on the current (blocking) thread, sending the header's verdict,
-/// then chunks of checked rows. Stops when the receiver is gone.
-fn read_file<R: Read>(reader: R, maker: Maker, tx: mpsc::Sender<Result<Parsed, DomainError>>) {
-    let (mut csv, _) = match csv_reader(reader) {
+/// Reads `reader` to its end, or to a limit of `limits`, on the current (blocking) thread,
+/// sending the header's verdict, then chunks of checked rows, then where it stopped if it
+/// stopped early. Stops when the receiver is gone.
+fn read_file<R: Read>(
+    reader: R,
+    limits: Limits,
+    maker: Maker,
+    tx: mpsc::Sender<Result<Parsed, DomainError>>,
+) {
+    let (mut csv, _, meter) = match csv_reader(reader, limits) {
         Ok(r) => r,
         Err(e) => {
             let _ = tx.blocking_send(Err(DomainError::unprocessable(
@@ -388,7 +642,7 @@ fn read_file<R: Read>(reader: R, maker: Maker, tx: mpsc::Sender<Result<Parsed, D
             return;
         }
     };
-    let header = match read_header(&mut csv) {
+    let header = match read_header(&mut csv, &meter) {
         Ok(h) => h,
         Err(e) => {
             let _ = tx.blocking_send(Err(e));
@@ -401,10 +655,30 @@ fn read_file<R: Read>(reader: R, maker: Maker, tx: mpsc::Sender<Result<Parsed, D
     let mut record = csv::ByteRecord::new();
     let mut chunk: Vec<Prepared> = Vec::with_capacity(CHUNK);
     let mut keys: HashSet<String> = HashSet::new();
-    loop {
+    let mut rows_read = 0u64;
+    let stopped = loop {
+        // The line the next row starts on, and where its bytes start for the row limit.
+        let line = csv.position().line() as i64;
+        meter.record_start.set(csv.position().byte());
         match csv.read_byte_record(&mut record) {
             Ok(true) => {
-                let line = record.position().map_or(0, |p| p.line()) as i64;
+                rows_read += 1;
+                let over = if rows_read > limits.rows {
+                    Some((Cap::Rows, None))
+                } else {
+                    record
+                        .iter()
+                        .position(|f| f.len() > limits.field)
+                        .map(|i| (Cap::Field, header.names.get(i).cloned()))
+                };
+                if let Some((cap, column)) = over {
+                    break Some(Stop {
+                        line,
+                        column,
+                        cap: Some(cap),
+                        reason: cap.explain(&limits),
+                    });
+                }
                 let mut row = prepare(&header, &record);
                 if let Ok(c) = &mut row
                     && c.id.is_none()
@@ -427,34 +701,45 @@ fn read_file<R: Read>(reader: R, maker: Maker, tx: mpsc::Sender<Result<Parsed, D
                 keys.extend(row_keys);
                 chunk.push(prepared);
             }
-            Ok(false) => break,
+            Ok(false) => break None,
             Err(e) => {
-                let bytes = csv.position().byte();
-                if !chunk.is_empty() {
-                    let rows = std::mem::take(&mut chunk);
-                    if tx.blocking_send(Ok(Parsed::Rows { rows, bytes })).is_err() {
-                        return;
-                    }
-                }
-                let _ = tx.blocking_send(Ok(Parsed::Failed(format!(
-                    "the file could not be read past byte {bytes}: {e}"
-                ))));
-                return;
+                let cap = meter.tripped.get();
+                let reason = match cap {
+                    Some(cap) => cap.explain(&limits),
+                    None => format!(
+                        "the file could not be read past byte {}: {e}",
+                        csv.position().byte()
+                    ),
+                };
+                break Some(Stop {
+                    line,
+                    column: None,
+                    cap,
+                    reason,
+                });
             }
         }
-    }
+    };
     if !chunk.is_empty() {
         let bytes = csv.position().byte();
-        let _ = tx.blocking_send(Ok(Parsed::Rows { rows: chunk, bytes }));
+        if tx
+            .blocking_send(Ok(Parsed::Rows { rows: chunk, bytes }))
+            .is_err()
+        {
+            return;
+        }
+    }
+    if let Some(stop) = stopped {
+        let _ = tx.blocking_send(Ok(Parsed::Stopped(stop)));
     }
 }
 
 /// The first rows of a file as an import would read them, and what each column maps to; a
 /// header the import would refuse is the same error here.
 pub fn preview(head: &[u8]) -> Result<ImportPreview, DomainError> {
-    let (mut csv, delimiter) = csv_reader(head)
+    let (mut csv, delimiter, meter) = csv_reader(head, LIMITS)
         .map_err(|e| DomainError::unprocessable("file", format!("cannot be read: {e}")))?;
-    let header = read_header(&mut csv)?;
+    let header = read_header(&mut csv, &meter)?;
     let columns = header
         .columns
         .iter()
@@ -464,8 +749,17 @@ pub fn preview(head: &[u8]) -> Result<ImportPreview, DomainError> {
     let mut rows = Vec::new();
     let mut record = csv::StringRecord::new();
     // The head may end inside a row: a row that cannot be read ends the preview.
-    while rows.len() < PREVIEW_ROWS && matches!(csv.read_record(&mut record), Ok(true)) {
-        rows.push(record.iter().map(str::to_owned).collect());
+    while rows.len() < PREVIEW_ROWS {
+        meter.record_start.set(csv.position().byte());
+        if !matches!(csv.read_record(&mut record), Ok(true)) {
+            break;
+        }
+        rows.push(
+            record
+                .iter()
+                .map(|cell| undefused(cell.trim()).to_owned())
+                .collect(),
+        );
     }
     Ok(ImportPreview {
         delimiter: char::from(delimiter).to_string(),
@@ -505,7 +799,9 @@ fn hash_of(x: &str) -> u64 {
 
 /// Imports a CSV file of customers read from `reader` (blocking reads, done off the async
 /// workers). A header the import cannot use fails before anything is written; after that,
-/// every row gets an outcome in the report, and `on_progress` hears after every chunk.
+/// every row gets an outcome in the report, and `on_progress` hears after every chunk. A
+/// file that reaches one of the module's limits is refused (`Unprocessable` on `file`, naming
+/// the limit, the line and the import) once the rows before it are written and reported.
 pub async fn import_customers<R: Read + Send + 'static>(
     svc: &Services,
     caller: &Caller,
@@ -519,7 +815,7 @@ pub async fn import_customers<R: Read + Send + 'static>(
         caller: caller.clone(),
         clock: svc.clock.clone(),
     };
-    let reading = tokio::task::spawn_blocking(move || read_file(reader, maker, tx));
+    let reading = tokio::task::spawn_blocking(move || read_file(reader, LIMITS, maker, tx));
     match rx.recv().await {
         Some(Ok(Parsed::Header)) => {}
         Some(Err(e)) => return Err(e),
@@ -552,7 +848,7 @@ pub async fn import_customers<R: Read + Send + 'static>(
     .await?;
     let mut pretended = Pretended::new();
     let mut rows_done = 0u64;
-    let mut failure: Option<String> = None;
+    let mut stopped: Option<Stop> = None;
     while let Some(message) = rx.recv().await {
         match message {
             Ok(Parsed::Rows { rows, bytes }) => {
@@ -568,12 +864,40 @@ pub async fn import_customers<R: Read + Send + 'static>(
                     rows: rows_done,
                 });
             }
-            Ok(Parsed::Failed(reason)) => failure = Some(reason),
+            Ok(Parsed::Stopped(stop)) => stopped = Some(stop),
             Ok(Parsed::Header) | Err(_) => {}
         }
     }
-    finish(svc, &id, failure).await?;
-    get_import(svc, caller, &id).await
+    let Some(stop) = stopped else {
+        finish(svc, &id, None).await?;
+        return get_import(svc, caller, &id).await;
+    };
+    // The report shows where the file stopped: a rejected row at that line, saying why.
+    let at = match &stop.column {
+        Some(column) => format!("line {} (column {column:?})", stop.line),
+        None => format!("line {}", stop.line),
+    };
+    let last = Outcome::rejected(
+        stop.line,
+        None,
+        Rejection::new(
+            stop.column.as_deref(),
+            format!("{}; the import stopped here", stop.reason),
+        ),
+    );
+    let txn = svc.write_txn().await?;
+    write_report(&txn, &id, std::slice::from_ref(&last)).await?;
+    txn.commit().await?;
+    let error = format!("stopped at {at}: {}", stop.reason);
+    finish(svc, &id, Some(error.clone())).await?;
+    if stop.cap.is_none() {
+        // Not a limit: the sender stopped sending; what arrived is imported and reported.
+        return get_import(svc, caller, &id).await;
+    }
+    Err(DomainError::unprocessable(
+        "file",
+        format!("{error}. The rows before it are in the report of import {id}."),
+    ))
 }
 
 async fn finish(
@@ -1139,5 +1463,160 @@ mod tests {
         let e = preview(b"email,Email\n").unwrap_err();
         assert!(e.to_string().contains("column 2 repeats"), "{e}");
         assert!(preview(b"").is_err());
+    }
+
+    #[test]
+    fn a_preview_reads_cells_the_export_defused_as_their_values() {
+        let p = preview(b"external_id,name\n'-123,'=SUM(A1)\n'plain,''quoted\n").unwrap();
+        assert_eq!(p.rows, [["-123", "=SUM(A1)"], ["'plain", "'quoted"]]);
+    }
+
+    #[test]
+    fn every_value_reads_back_exactly_from_its_defused_cell() {
+        for v in [
+            "-123",
+            "=SUM(A1:A2)",
+            "+49 30 1234",
+            "@home",
+            "\tx",
+            "\rx",
+            "'",
+            "'-1",
+            "''",
+            "'plain",
+            "plain",
+            "",
+            "a-b",
+            "=",
+        ] {
+            assert_eq!(undefused(&defused(v)), v, "{v:?}");
+        }
+        assert_eq!(defused("-123"), "'-123");
+        assert_eq!(defused("'plain"), "''plain");
+        assert_eq!(defused("plain"), "plain");
+        // A cell the export would not have written keeps its quote.
+        assert_eq!(undefused("'plain"), "'plain");
+    }
+
+    #[test]
+    fn the_limits_are_worded_with_their_figures() {
+        assert_eq!(size_words(BYTES_MAX), "256 MiB");
+        assert_eq!(size_words(RECORD_MAX), "128 KiB");
+        assert_eq!(size_words(FIELD_MAX as u64), "8 KiB");
+        assert_eq!(size_words(100), "100 bytes");
+        assert_eq!(grouped(ROWS_MAX), "1,000,000");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1_000), "1,000");
+        let e = too_large(300_000_000).to_string();
+        assert!(
+            e.contains("300,000,000 bytes") && e.contains("256 MiB"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_header_cell_over_the_cell_limit_is_refused_without_being_echoed() {
+        let mut file = b"email,".to_vec();
+        file.extend(std::iter::repeat_n(b'x', FIELD_MAX + 1));
+        file.extend_from_slice(b"\na@x.io,b\n");
+        let e = preview(&file).unwrap_err().to_string();
+        assert!(e.contains("column 2") && e.contains("8 KiB"), "{e}");
+        assert!(e.len() < 200, "{e}");
+    }
+
+    /// Small limits, so that each can be reached with a few bytes.
+    const SMALL: Limits = Limits {
+        bytes: 100,
+        record: 16,
+        field: 12,
+        rows: 3,
+    };
+
+    /// Everything `read_file` sends after the header for `file` under `limits`: the rows, and
+    /// where it stopped if it stopped early.
+    fn read_all(file: &[u8], limits: Limits) -> (Vec<Prepared>, Option<Stop>) {
+        let (tx, mut rx) = mpsc::channel(2);
+        let at = chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap();
+        let maker = Maker {
+            caller: Caller::system(crate::types::WorkspaceId::generate_at(at)),
+            clock: Arc::new(crate::domain::ManualClock::new(at)),
+        };
+        let file = std::io::Cursor::new(file.to_vec());
+        let reading = std::thread::spawn(move || read_file(file, limits, maker, tx));
+        let (mut rows, mut stop) = (Vec::new(), None);
+        while let Some(message) = rx.blocking_recv() {
+            match message.unwrap() {
+                Parsed::Header => {}
+                Parsed::Rows { rows: more, .. } => rows.extend(more),
+                Parsed::Stopped(s) => stop = Some(s),
+            }
+        }
+        reading.join().unwrap();
+        (rows, stop)
+    }
+
+    fn lines(rows: &[Prepared]) -> Vec<i64> {
+        rows.iter().map(|p| p.line).collect()
+    }
+
+    #[test]
+    fn a_quote_left_open_stops_at_the_cell_limit_naming_line_and_column() {
+        let (rows, stop) = read_all(b"name,country\nAnn,DE\n\"Bob and Carol", SMALL);
+        assert_eq!(lines(&rows), [2]);
+        let stop = stop.unwrap();
+        assert_eq!(
+            (stop.line, stop.column.as_deref(), stop.cap),
+            (3, Some("name"), Some(Cap::Field))
+        );
+        assert!(stop.reason.contains("12 bytes"), "{}", stop.reason);
+    }
+
+    #[test]
+    fn a_row_stops_at_the_row_limit_however_long_the_file_goes_on() {
+        let mut file = b"name\nAnn\n\"".to_vec();
+        file.extend(std::iter::repeat_n(b'x', 1 << 20));
+        let (rows, stop) = read_all(&file, SMALL);
+        assert_eq!(lines(&rows), [2]);
+        let stop = stop.unwrap();
+        assert_eq!((stop.line, stop.cap), (3, Some(Cap::Record)));
+        assert!(stop.reason.contains("16 bytes"), "{}", stop.reason);
+    }
+
+    #[test]
+    fn a_row_of_exactly_the_row_limit_is_read() {
+        // Fifteen characters and the line end: sixteen bytes.
+        let (rows, stop) = read_all(b"name\nabcdefghijklmno\n", Limits { field: 64, ..SMALL });
+        assert_eq!((lines(&rows), stop), (vec![2], None));
+        let (rows, stop) = read_all(b"name\nabcdefghijklmnop\n", Limits { field: 64, ..SMALL });
+        assert!(rows.is_empty());
+        assert_eq!(stop.unwrap().cap, Some(Cap::Record));
+    }
+
+    #[test]
+    fn a_file_stops_at_the_byte_limit_and_one_of_exactly_the_limit_is_read() {
+        // A header of 11 bytes, then rows of 11 bytes: eight rows end at byte 99.
+        let mut file = b"name,email\n".to_vec();
+        for _ in 0..8 {
+            file.extend_from_slice(b"Ann,a@x.io\n");
+        }
+        file.push(b'Z');
+        let whole = Limits { rows: 100, ..SMALL };
+        let (rows, stop) = read_all(&file, whole);
+        assert_eq!((rows.len(), stop), (9, None), "100 bytes are read");
+        file.extend_from_slice(b"oe,z@x.io\n");
+        let (rows, stop) = read_all(&file, whole);
+        assert_eq!(rows.len(), 8);
+        let stop = stop.unwrap();
+        assert_eq!((stop.line, stop.cap), (10, Some(Cap::Bytes)));
+        assert!(stop.reason.contains("100 bytes"), "{}", stop.reason);
+    }
+
+    #[test]
+    fn a_file_stops_after_the_row_limit() {
+        let (rows, stop) = read_all(b"name\nA\nB\nC\nD\nE\n", SMALL);
+        assert_eq!(lines(&rows), [2, 3, 4]);
+        let stop = stop.unwrap();
+        assert_eq!((stop.line, stop.cap), (5, Some(Cap::Rows)));
+        assert!(stop.reason.contains("more than 3 rows"), "{}", stop.reason);
     }
 }

@@ -25,7 +25,9 @@ crate::string_enum!(
         Running = "running",
         /// Every row was read and has its outcome.
         Done = "done",
-        /// The file could not be read to the end (see `error`); the rows before stay as reported.
+        /// The file could not be read to the end, or reached one of the import's limits (see
+        /// `error`); the rows before stay as reported, and the report's last row is the line
+        /// where it stopped.
         Failed = "failed",
     }
 );
@@ -69,7 +71,8 @@ pub struct CustomerImport {
     pub unchanged: i64,
     /// Rows refused; the report names the field and the reason.
     pub rejected: i64,
-    /// Why the file stopped being read, when `status` is `failed`.
+    /// Where and why the file stopped being read, when `status` is `failed` ("stopped at line
+    /// 12: the cell is longer than 8 KiB, ...").
     pub error: Option<String>,
     /// When it started.
     pub created_at: DateTime<Utc>,

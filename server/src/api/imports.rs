@@ -1,4 +1,10 @@
-//! `/api/v1/customer_imports`: a CSV file of customers in, a per-row report out.
+//! `/api/v1/customer_imports`: a CSV file of customers in, a per-row report out. The file is
+//! read as it arrives, under the import's limits (see [`imports`]); a body over its byte
+//! limit is answered with 413, from its declared length before a byte is read, or where the
+//! stream passes the limit.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use app::domain::imports::{self, ImportOptions};
 use app::domain::{Caller, Services};
@@ -9,7 +15,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use futures::{StreamExt, TryStreamExt, stream};
+use futures::{StreamExt, stream};
 use serde::Deserialize;
 use tokio_util::io::{StreamReader, SyncIoBridge};
 use utoipa::IntoParams;
@@ -60,16 +66,77 @@ fn require_csv(headers: &HeaderMap) -> Result<(), ApiError> {
     }
 }
 
-/// Runs the import over a request body, read as it arrives.
+/// Why an upload was refused: an API error, or a body over the import's byte limit, which is
+/// answered with 413 Payload Too Large (its envelope keeps the error's code and message).
+#[derive(Debug)]
+pub enum ImportRefused {
+    /// Answered with the error's own status.
+    Api(ApiError),
+    /// The body is larger than [`imports::BYTES_MAX`].
+    TooLarge(ApiError),
+}
+
+impl From<ApiError> for ImportRefused {
+    fn from(e: ApiError) -> Self {
+        Self::Api(e)
+    }
+}
+
+impl IntoResponse for ImportRefused {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Api(e) => e.into_response(),
+            Self::TooLarge(e) => {
+                let mut res = e.into_response();
+                *res.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+                res
+            }
+        }
+    }
+}
+
+/// Refuses a body whose declared `Content-Length` is over the import's byte limit, before
+/// any of it is read.
+fn refuse_declared_size(headers: &HeaderMap) -> Result<(), ImportRefused> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    match declared {
+        Some(n) if n > imports::BYTES_MAX => {
+            Err(ImportRefused::TooLarge(imports::too_large(n).into()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Runs the import over a request body, read as it arrives. The import stops reading at its
+/// byte limit however the body is sent (a chunked body declares no length); counting the
+/// bytes that arrived tells that stop from the others, to answer it with 413.
 pub async fn import_body(
     svc: &Services,
     caller: &Caller,
     options: ImportOptions,
+    headers: &HeaderMap,
     body: Body,
-) -> Result<CustomerImport, ApiError> {
-    let bytes = body.into_data_stream().map_err(std::io::Error::other);
+) -> Result<CustomerImport, ImportRefused> {
+    refuse_declared_size(headers)?;
+    let arrived = Arc::new(AtomicU64::new(0));
+    let counter = Arc::clone(&arrived);
+    let bytes = body.into_data_stream().map(move |piece| {
+        if let Ok(b) = &piece {
+            counter.fetch_add(b.len() as u64, Ordering::Relaxed);
+        }
+        piece.map_err(std::io::Error::other)
+    });
     let reader = SyncIoBridge::new(StreamReader::new(bytes));
-    Ok(imports::import_customers(svc, caller, options, reader, &|_| {}).await?)
+    match imports::import_customers(svc, caller, options, reader, &|_| {}).await {
+        Ok(import) => Ok(import),
+        Err(e) if arrived.load(Ordering::Relaxed) > imports::BYTES_MAX => {
+            Err(ImportRefused::TooLarge(e.into()))
+        }
+        Err(e) => Err(ImportRefused::Api(e.into())),
+    }
 }
 
 /// Import customers from a CSV file sent as the body (`Content-Type: text/csv`), UTF-8 with or
@@ -82,13 +149,20 @@ pub async fn import_body(
 /// Every row gets an outcome (created, updated, unchanged, rejected with the field and
 /// reason) in the report; a bad row never stops the others. An unknown column refuses the
 /// whole file before any row is read.
+///
+/// A file is read under limits: 256 MiB in all, 128 KiB a row, 8 KiB a cell, 1,000,000 rows. A
+/// file that reaches one stops there: the rows before it are imported and in the report, which
+/// gets a rejected row at the line where it stopped; the import is `failed`, and the answer is
+/// 413 (bytes) or 422 (the others), naming the limit, the line and the import.
 #[utoipa::path(
     post, path = "/customer_imports", tag = "customers", params(ImportParams),
     request_body(content = String, content_type = "text/csv", description = "The CSV file"),
     responses(
         (status = 201, description = "The import, finished: its counts and report URL", body = CustomerImport),
-        (status = 400, description = "The header names an unknown column, or the body is not text/csv", body = ErrorEnvelope),
+        (status = 400, description = "The body is not text/csv", body = ErrorEnvelope),
         (status = 403, description = "The key lacks customers:write", body = ErrorEnvelope),
+        (status = 413, description = "The file is larger than 256 MiB: refused from its Content-Length, or stopped there", body = ErrorEnvelope),
+        (status = 422, description = "The header names an unknown column, or the file reached a row, cell or row-count limit", body = ErrorEnvelope),
     ),
     security(("api_key" = []))
 )]
@@ -98,9 +172,10 @@ pub async fn create_import(
     ApiQuery(params): ApiQuery<ImportParams>,
     headers: HeaderMap,
     body: Body,
-) -> Result<(StatusCode, Json<CustomerImport>), ApiError> {
+) -> Result<(StatusCode, Json<CustomerImport>), ImportRefused> {
     require_csv(&headers)?;
-    let import = import_body(&state.services, &caller, params.options(), body).await?;
+    let options = params.options();
+    let import = import_body(&state.services, &caller, options, &headers, body).await?;
     Ok((StatusCode::CREATED, Json(import)))
 }
 
@@ -226,16 +301,18 @@ async fn dashboard_caller(state: &AppState, headers: &HeaderMap) -> Result<Calle
     Ok(user.caller)
 }
 
-/// `POST /dashboard/customer_imports`: the Import page's upload (the file as the body).
+/// `POST /dashboard/customer_imports`: the Import page's upload (the file as the body), under
+/// the same limits as the REST API's.
 pub async fn dashboard_import(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<ImportParams>,
     headers: HeaderMap,
     body: Body,
-) -> Result<(StatusCode, Json<CustomerImport>), ApiError> {
+) -> Result<(StatusCode, Json<CustomerImport>), ImportRefused> {
     let caller = dashboard_caller(&state, &headers).await?;
     require_csv(&headers)?;
-    let import = import_body(&state.services, &caller, params.options(), body).await?;
+    let options = params.options();
+    let import = import_body(&state.services, &caller, options, &headers, body).await?;
     Ok((StatusCode::CREATED, Json(import)))
 }
 

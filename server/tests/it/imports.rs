@@ -2,13 +2,18 @@
 //! reported with its line and column; updates matched by external id; a dry run that writes
 //! nothing; a second import of the same file that changes nothing; create-only mode; the
 //! file's dialects (byte-order mark, semicolons, quoted newlines); and another workspace's
-//! import is 404.
+//! import is 404. The limits: a quote left open stops at the cell or row limit, a body over
+//! the byte limit is 413 (declared or streamed), each naming the limit and, in the import and
+//! its report, the line where it stopped. An export imports back exactly, whatever its cells
+//! start with.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use app::db::Engine;
 use app::db::entities::{customer, event};
 use app::domain::customers;
+use app::domain::imports::{BYTES_MAX, FIELD_MAX, RECORD_MAX};
 use app::types::customer::CustomerCreate;
 use reqwest::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -388,7 +393,242 @@ async fn the_file_is_checked_before_any_row_and_imports_stay_in_their_workspace(
     app.cleanup().await;
 }
 
+/// The import a refusal's message names (`imp_` and 26 characters).
+fn import_named_in(message: &str) -> String {
+    let at = message
+        .find("imp_")
+        .unwrap_or_else(|| panic!("no import named in {message:?}"));
+    message[at..at + 30].to_owned()
+}
+
+async fn a_quote_left_open_stops_the_import_at_the_cell_or_row_limit_and_says_where(
+    engine: Engine,
+) {
+    let app = TestApp::on(engine).build().await;
+    let api = &app.api;
+    let cell_limit = format!("{} KiB", FIELD_MAX / 1024);
+
+    // The quote before Bob is never closed: the rest of the file, 20,000 bytes, is one cell.
+    let mut file = b"external_id,name\nq-1,Ann\nq-2,\"Bob".to_vec();
+    file.extend(std::iter::repeat_n(b'x', 20_000));
+    let res = import(api, "", file).await;
+    assert_error(
+        &res,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "parameter_unprocessable",
+        Some("file"),
+    );
+    let message = res.1["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains(&cell_limit) && message.contains("line 3"),
+        "{message}"
+    );
+
+    // The row before it is imported; the import and its report say where it stopped.
+    let id = import_named_in(message);
+    let stopped = api.get_ok(&format!("/customer_imports/{id}")).await;
+    assert_eq!(stopped["status"], "failed", "{stopped}");
+    assert_eq!(
+        [&stopped["rows"], &stopped["created"], &stopped["rejected"]],
+        [&json!(2), &json!(1), &json!(1)],
+        "{stopped}"
+    );
+    let error = stopped["error"].as_str().unwrap();
+    assert!(
+        error.starts_with("stopped at line 3") && error.contains(&cell_limit),
+        "{error}"
+    );
+    let lines = report(api, &stopped).await;
+    assert_eq!(lines[&2].0, "created");
+    let (outcome, _, field, reason) = &lines[&3];
+    assert_eq!((outcome.as_str(), field.as_str()), ("rejected", "name"));
+    assert!(
+        reason.contains(&cell_limit) && reason.contains("stopped here"),
+        "{reason}"
+    );
+    assert_eq!(counts(&app).await.0, 1, "only Ann was imported");
+
+    // Left open longer than a row may be, the quote stops at the row limit: the reader
+    // never holds more than a row.
+    let mut file = b"external_id,name\n\"".to_vec();
+    let row_limit = usize::try_from(RECORD_MAX).unwrap();
+    file.extend(std::iter::repeat_n(b'x', row_limit));
+    let res = import(api, "", file).await;
+    assert_error(
+        &res,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "parameter_unprocessable",
+        Some("file"),
+    );
+    let message = res.1["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("{} KiB", RECORD_MAX / 1024)) && message.contains("line 2"),
+        "{message}"
+    );
+    assert_eq!(counts(&app).await.0, 1);
+
+    app.cleanup().await;
+}
+
+/// Sends only the head of an import declaring a body of `length` bytes, and reads the answer
+/// the server gives without waiting for the body: its status line and its body.
+async fn declare_length(api: &Api, length: u64) -> (String, Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = api.srv.base.trim_start_matches("http://").to_owned();
+    let mut tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /api/v1/customer_imports HTTP/1.1\r\nHost: {addr}\r\n\
+         Authorization: Bearer {}\r\nContent-Type: text/csv\r\n\
+         Content-Length: {length}\r\nConnection: close\r\n\r\n",
+        api.key
+    );
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), async {
+        let mut buf = [0u8; 8192];
+        loop {
+            match tcp.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => answer.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "no answer before the body: {answer:?}");
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((text.as_str(), ""));
+    let status = head.lines().next().unwrap_or_default().to_owned();
+    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+async fn a_body_over_the_byte_limit_is_refused_with_413_before_or_while_it_arrives(engine: Engine) {
+    let app = TestApp::on(engine).build().await;
+    let api = &app.api;
+    let byte_limit = format!("{} MiB", BYTES_MAX >> 20);
+
+    // Declared too large: refused from the head alone, before a byte of the body is sent.
+    let (status, body) = declare_length(api, BYTES_MAX + 1).await;
+    assert!(status.starts_with("HTTP/1.1 413"), "{status} {body}");
+    assert_eq!(body["error"]["param"], "file", "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains(&byte_limit), "{message}");
+
+    // Sent in pieces with no declared length: read up to the limit, refused where it passes.
+    // Rows of fifteen 8,000-byte cells (each refused, so cheap) fill the limit; the last row
+    // reaches it, and four bytes more pass it.
+    let mut header = b"external_id".to_vec();
+    for i in 0..15 {
+        header.extend_from_slice(format!(",metadata.c{i}").as_bytes());
+    }
+    header.push(b'\n');
+    let cell = "x".repeat(8_000);
+    let row = format!(",{}\n", vec![cell.as_str(); 15].join(",")).into_bytes();
+    let limit = usize::try_from(BYTES_MAX).unwrap();
+    let full_rows = (limit - header.len()) / row.len();
+    let sent = header.len() + full_rows * row.len();
+    let to_the_limit = vec![b'x'; limit - sent];
+    let pieces = std::iter::once(header)
+        .chain(std::iter::repeat_n(row, full_rows))
+        .chain([to_the_limit, b"xyz\n".to_vec()])
+        .filter(|piece| !piece.is_empty())
+        .map(Ok::<_, std::io::Error>);
+    let body = reqwest::Body::wrap_stream(futures::stream::iter(pieces));
+    let res = import(api, "", body).await;
+    assert_eq!(res.0, StatusCode::PAYLOAD_TOO_LARGE, "{}", res.1);
+    assert_eq!(
+        res.1["error"]["code"], "parameter_unprocessable",
+        "{}",
+        res.1
+    );
+    let message = res.1["error"]["message"].as_str().unwrap();
+    let line = full_rows + 2;
+    assert!(
+        message.contains(&byte_limit) && message.contains(&format!("line {line}")),
+        "{message}"
+    );
+    let stopped = api
+        .get_ok(&format!("/customer_imports/{}", import_named_in(message)))
+        .await;
+    assert_eq!(stopped["status"], "failed", "{stopped}");
+    assert_eq!(stopped["rows"], json!(full_rows + 1), "{stopped}");
+    let error = stopped["error"].as_str().unwrap();
+    assert!(
+        error.starts_with(&format!("stopped at line {line}")) && error.contains(&byte_limit),
+        "{error}"
+    );
+
+    app.cleanup().await;
+}
+
+async fn an_export_imports_back_exactly_whatever_its_cells_start_with(engine: Engine) {
+    let app = TestApp::on(engine).build().await;
+    let api = &app.api;
+    let values = [
+        ("-123", "-Ann"),
+        ("=SUM(A1:A2)", "=HYPERLINK(\"http://x.example\")"),
+        ("+49", "+Bob"),
+        ("@home", "@Carol"),
+        ("'quoted", "'Tis Dan"),
+        ("'-1", "''Eve"),
+        ("plain-1", "Plain Fay"),
+    ];
+    let mut ids = Vec::new();
+    for (external_id, name) in values {
+        let c = api
+            .post_ok(
+                "/customers",
+                json!({"external_id": external_id, "name": name}),
+            )
+            .await;
+        ids.push(c["id"].as_str().unwrap().to_owned());
+    }
+
+    // The real export, which still defuses what a spreadsheet would run.
+    let res = api
+        .srv
+        .client
+        .get(api.srv.url("/api/v1/customers/export.csv"))
+        .bearer_auth(&api.key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let export = res.text().await.unwrap();
+    assert!(
+        export.contains("'-123") && export.contains("'=SUM(A1:A2)"),
+        "{export}"
+    );
+
+    // Imported back, it matches every customer and changes none of them.
+    let (status, done) = import(api, "", export).await;
+    assert_eq!(status, StatusCode::CREATED, "{done}");
+    let n = values.len();
+    assert_eq!(
+        [
+            &done["rows"],
+            &done["unchanged"],
+            &done["updated"],
+            &done["rejected"]
+        ],
+        [&json!(n), &json!(n), &json!(0), &json!(0)],
+        "{done}"
+    );
+    for (id, (external_id, name)) in ids.iter().zip(values) {
+        let c = api.get_ok(&format!("/customers/{id}")).await;
+        assert_eq!(
+            (c["external_id"].as_str(), c["name"].as_str()),
+            (Some(external_id), Some(name)),
+            "{c}"
+        );
+    }
+
+    app.cleanup().await;
+}
+
 on_both_engines!(
     ten_thousand_rows_with_a_report_of_each,
-    the_file_is_checked_before_any_row_and_imports_stay_in_their_workspace
+    the_file_is_checked_before_any_row_and_imports_stay_in_their_workspace,
+    a_quote_left_open_stops_the_import_at_the_cell_or_row_limit_and_says_where,
+    a_body_over_the_byte_limit_is_refused_with_413_before_or_while_it_arrives,
+    an_export_imports_back_exactly_whatever_its_cells_start_with
 );
