@@ -1,9 +1,9 @@
 //! File benefits served through Patron: a signed download link's handler fetches the file from
 //! where the merchant keeps it and streams it to the customer, so the file's own address (often
 //! a permanent one) never reaches a browser, and a link stops working when it expires or the
-//! entitlement ends. The fetch goes through the same guard as webhooks: private, loopback and
-//! link-local addresses are refused (unless `PATRON_WEBHOOK_ALLOW_HOSTS` allows them), also
-//! after a redirect.
+//! entitlement ends. The fetch goes through the same guard as webhooks, with no proxy:
+//! private, loopback and link-local addresses are refused (unless `PATRON_WEBHOOK_ALLOW_HOSTS`
+//! allows them), also after a redirect.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use reqwest::redirect::Policy;
 
 use crate::api::error::ApiError;
-use crate::webhooks::GuardedResolver;
+use crate::webhooks::guarded;
 
 /// Redirects followed from the merchant's file address, each checked by the guard.
 const MAX_REDIRECTS: usize = 5;
@@ -42,8 +42,18 @@ fn refused_literal(allow: &AllowHosts, url: &reqwest::Url) -> bool {
 impl FileFetcher {
     /// A fetcher that may reach `allow` beyond public addresses.
     pub fn new(allow: Arc<AllowHosts>) -> anyhow::Result<Self> {
+        Self::from_builder(reqwest::Client::builder(), allow)
+    }
+
+    /// A fetcher built on `base` that may reach `allow` beyond public addresses. Whatever proxy
+    /// `base` carries is dropped, as is one from the environment: a file is always fetched
+    /// straight from an address the guard allows.
+    pub fn from_builder(
+        base: reqwest::ClientBuilder,
+        allow: Arc<AllowHosts>,
+    ) -> anyhow::Result<Self> {
         let guard = allow.clone();
-        let client = reqwest::Client::builder()
+        let base = base
             .redirect(Policy::custom(move |attempt| {
                 if attempt.previous().len() >= MAX_REDIRECTS {
                     attempt.error("too many redirects")
@@ -57,11 +67,8 @@ impl FileFetcher {
             }))
             .connect_timeout(Duration::from_secs(5))
             .read_timeout(Duration::from_secs(30))
-            .dns_resolver(Arc::new(GuardedResolver {
-                allow: allow.clone(),
-            }))
-            .user_agent("Patron-Downloads/1")
-            .build()?;
+            .user_agent("Patron-Downloads/1");
+        let client = guarded(base, allow.clone()).build()?;
         Ok(Self { client, allow })
     }
 

@@ -1,7 +1,7 @@
 //! Sends webhook deliveries over HTTP: reqwest with rustls, 15 s per attempt, no redirects
-//! followed, and a resolver that refuses private, loopback and link-local addresses (unless
-//! `PATRON_WEBHOOK_ALLOW_HOSTS` allows them), so the address checked is the address connected
-//! to, at delivery time.
+//! followed, no proxy, and a resolver that refuses private, loopback and link-local addresses
+//! (unless `PATRON_WEBHOOK_ALLOW_HOSTS` allows them), so the address checked is the address
+//! connected to, at delivery time.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -44,6 +44,19 @@ impl Resolve for GuardedResolver {
     }
 }
 
+/// Makes `base` a builder for clients that fetch addresses a merchant gives (webhook endpoints,
+/// download files): names resolve through the guard, and no proxy is used, neither one set on
+/// `base` nor one from `HTTP_PROXY`, `HTTPS_PROXY` or `ALL_PROXY` (which reqwest otherwise
+/// honours), because a proxy resolves the merchant's host itself and the guard would never see
+/// the address it connects to.
+pub(crate) fn guarded(
+    base: reqwest::ClientBuilder,
+    allow: Arc<AllowHosts>,
+) -> reqwest::ClientBuilder {
+    base.no_proxy()
+        .dns_resolver(Arc::new(GuardedResolver { allow }))
+}
+
 /// The HTTP sender the server's delivery job uses.
 #[derive(Debug, Clone)]
 pub struct HttpSender {
@@ -60,15 +73,23 @@ impl HttpSender {
 
     /// A sender whose attempts give up after `timeout`.
     pub fn with_timeout(allow: Arc<AllowHosts>, timeout: Duration) -> anyhow::Result<Self> {
-        let client = reqwest::Client::builder()
+        Self::from_builder(reqwest::Client::builder(), allow, timeout)
+    }
+
+    /// A sender built on `base`, whose attempts give up after `timeout`. Whatever proxy `base`
+    /// carries is dropped, as is one from the environment: deliveries always connect straight
+    /// to an address the guard allows.
+    pub fn from_builder(
+        base: reqwest::ClientBuilder,
+        allow: Arc<AllowHosts>,
+        timeout: Duration,
+    ) -> anyhow::Result<Self> {
+        let base = base
             .redirect(Policy::none())
             .timeout(timeout)
             .connect_timeout(Duration::from_secs(5))
-            .dns_resolver(Arc::new(GuardedResolver {
-                allow: allow.clone(),
-            }))
-            .user_agent("Patron-Webhooks/1")
-            .build()?;
+            .user_agent("Patron-Webhooks/1");
+        let client = guarded(base, allow.clone()).build()?;
         Ok(Self {
             client,
             allow,

@@ -1,7 +1,9 @@
 //! Inputs that could hurt a system downstream: a customer's external id reaches a game
 //! server's console only when it fits the product's player-id kind, checked before any charge;
 //! a download link streams its file (from a real file server on loopback) and never hands out
-//! the file's own address, and stops with the link or the entitlement.
+//! the file's own address, and stops with the link or the entitlement; a configured proxy never
+//! carries a webhook or a file fetch past the address guard; every cookie is Secure and
+//! `__Host-` named by the public address alone, never by a request's header.
 
 use app::db::Engine;
 use reqwest::StatusCode;
@@ -321,3 +323,213 @@ on_both_engines!(
     a_player_id_that_does_not_fit_is_refused_before_any_charge,
     a_download_link_streams_the_file_and_never_its_address,
 );
+
+/// A host on loopback that answers every request, whatever its path, with `answer` and counts
+/// the requests it got: as a forward proxy it answers for any address asked of it. Answers the
+/// count and its base URL.
+async fn counting_host(
+    answer: &'static str,
+) -> (std::sync::Arc<std::sync::atomic::AtomicUsize>, String) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let seen = Arc::new(AtomicUsize::new(0));
+    let count = seen.clone();
+    let app = axum::Router::new().fallback(move || {
+        let count = count.clone();
+        async move {
+            count.fetch_add(1, Ordering::SeqCst);
+            answer
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (seen, format!("http://{addr}"))
+}
+
+// A proxy resolves the merchant's host itself, out of the guard's sight, and reqwest takes one
+// from `HTTP_PROXY` unasked. The clients are built on a builder carrying a proxy (the test
+// never sets the process's environment, which other tests share): the proxy is never used.
+#[tokio::test]
+async fn a_configured_proxy_never_carries_a_webhook_or_a_file_fetch_past_the_guard() {
+    use std::sync::Arc;
+    use std::sync::atomic::Ordering;
+    use std::time::Duration;
+
+    use app::domain::entitlements::DownloadTarget;
+    use app::domain::webhooks::{AllowHosts, WebhookSender};
+    use server::files::FileFetcher;
+    use server::webhooks::HttpSender;
+
+    let (via_proxy, proxy) = counting_host("via proxy").await;
+    let (direct, host) = counting_host("direct").await;
+    let port = host.rsplit(':').next().unwrap().to_owned();
+    let proxied = || reqwest::Client::builder().proxy(reqwest::Proxy::all(proxy.as_str()).unwrap());
+    // `localhost` is loopback: a guard for public addresses only refuses it.
+    let public_only = Arc::new(AllowHosts::default());
+    let loopback = Arc::new(AllowHosts::parse("127.0.0.0/8").unwrap());
+    let seconds = Duration::from_secs(5);
+
+    let sender = HttpSender::from_builder(proxied(), public_only.clone(), seconds).unwrap();
+    let sent = sender
+        .post(&format!("http://localhost:{port}/hook"), &[], "{}")
+        .await;
+    assert!(
+        matches!(&sent, Err(why) if why.contains("private, loopback or link-local")),
+        "{sent:?}"
+    );
+    let fetcher = FileFetcher::from_builder(proxied(), public_only).unwrap();
+    let fetched = fetcher
+        .stream(&DownloadTarget {
+            url: format!("http://localhost:{port}/files/kit.zip"),
+            file_name: "kit.zip".into(),
+        })
+        .await;
+    assert!(fetched.is_err(), "the file was fetched past the guard");
+    assert_eq!(via_proxy.load(Ordering::SeqCst), 0, "the proxy was asked");
+    assert_eq!(
+        direct.load(Ordering::SeqCst),
+        0,
+        "the guarded host was reached"
+    );
+
+    // Where the guard allows, the request goes straight to the host, not through the proxy.
+    let sender = HttpSender::from_builder(proxied(), loopback.clone(), seconds).unwrap();
+    let answer = sender
+        .post(&format!("{host}/hook"), &[], "{}")
+        .await
+        .unwrap();
+    assert_eq!(answer.body, "direct");
+    let fetcher = FileFetcher::from_builder(proxied(), loopback).unwrap();
+    let file = fetcher
+        .stream(&DownloadTarget {
+            url: format!("{host}/files/kit.zip"),
+            file_name: "kit.zip".into(),
+        })
+        .await
+        .unwrap();
+    let body = axum::body::to_bytes(file.into_body(), 1024).await.unwrap();
+    assert_eq!(&body[..], b"direct");
+    assert_eq!(via_proxy.load(Ordering::SeqCst), 0, "the proxy was asked");
+    assert_eq!(direct.load(Ordering::SeqCst), 2);
+}
+
+const OWNER: &str = "owner@shop.example";
+const OWNER_PASSWORD: &str = "a long enough password";
+
+/// The cookies `srv` sets, with `X-Forwarded-Proto: proto` when given: the portal's, from
+/// opening the receipt link at `link_path`, and the dashboard's, from the owner's login.
+async fn cookies_set(
+    srv: &crate::support::TestServer,
+    link_path: &str,
+    proto: Option<&str>,
+) -> (String, String) {
+    let forwarded = |req: reqwest::RequestBuilder| match proto {
+        Some(p) => req.header("x-forwarded-proto", p),
+        None => req,
+    };
+    let set_cookie = |res: &reqwest::Response| {
+        res.headers()
+            .get("set-cookie")
+            .expect("a cookie")
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+    let opened = forwarded(srv.client.get(srv.url(link_path)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(opened.status(), StatusCode::SEE_OTHER);
+    let logged_in = forwarded(srv.client.post(srv.url("/rpc/auth/log_in")))
+        .form(&[("email", OWNER), ("password", OWNER_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        !logged_in.status().is_client_error(),
+        "{}",
+        logged_in.status()
+    );
+    (set_cookie(&opened), set_cookie(&logged_in))
+}
+
+/// Every cookie is Secure and `__Host-` named exactly when Patron's public address is
+/// https://: behind a TLS proxy that sends no `X-Forwarded-Proto` it is, and on a plain
+/// http:// address a request's `X-Forwarded-Proto: https` (which anyone can send) changes
+/// nothing.
+async fn every_cookie_is_secure_by_the_public_address_never_by_a_header(engine: Engine) {
+    use app::domain::accounts::{self, NewUser};
+    use app::domain::portal;
+    use app::types::{CustomerId, Role};
+
+    let app = TestApp::on(engine).build().await;
+    let plain = &app.api.srv;
+    let behind =
+        crate::support::TestServer::start_behind(app.svc.clone(), "https://billing.example").await;
+    let ann = app
+        .api
+        .post_ok(
+            "/customers",
+            json!({"email": "ann@example.com", "name": "Ann Lee"}),
+        )
+        .await;
+    let ann = CustomerId::parse(ann["id"].as_str().unwrap()).unwrap();
+    let link = portal::portal_link(&app.svc, &app.caller, &ann)
+        .await
+        .unwrap();
+    let link_path = link.url.strip_prefix(&plain.base).unwrap().to_owned();
+    accounts::create_user(
+        &app.svc,
+        NewUser {
+            workspace_id: app.tenant.workspace_id.clone(),
+            email: OWNER.into(),
+            role: Role::Owner,
+            password: OWNER_PASSWORD.into(),
+        },
+    )
+    .await
+    .unwrap();
+
+    let (portal_cookie, session_cookie) = cookies_set(&behind, &link_path, None).await;
+    assert!(
+        portal_cookie.starts_with("__Host-patron_portal="),
+        "{portal_cookie}"
+    );
+    assert!(
+        session_cookie.starts_with("__Host-patron_session="),
+        "{session_cookie}"
+    );
+    for cookie in [&portal_cookie, &session_cookie] {
+        for part in ["; Secure", "; HttpOnly", "; SameSite=Lax", "; Path=/"] {
+            assert!(cookie.contains(part), "{part} in {cookie}");
+        }
+        assert!(!cookie.contains("Domain"), "{cookie}");
+    }
+    // The `__Host-` cookie is the portal session.
+    let export = behind
+        .client
+        .get(behind.url("/portal/data_export.json"))
+        .header("cookie", portal_cookie.split(';').next().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(export.status(), StatusCode::OK);
+
+    let (portal_cookie, session_cookie) = cookies_set(plain, &link_path, Some("https")).await;
+    assert!(
+        portal_cookie.starts_with("patron_portal="),
+        "{portal_cookie}"
+    );
+    assert!(
+        session_cookie.starts_with("patron_session="),
+        "{session_cookie}"
+    );
+    for cookie in [&portal_cookie, &session_cookie] {
+        assert!(!cookie.contains("Secure"), "{cookie}");
+    }
+    drop(behind);
+    app.cleanup().await;
+}
+
+on_both_engines!(every_cookie_is_secure_by_the_public_address_never_by_a_header);

@@ -109,14 +109,13 @@ impl AllowHosts {
 }
 
 /// Whether an address is on the public internet: not loopback, private, link-local, shared
-/// (carrier-grade NAT), documentation, multicast, broadcast or unspecified.
+/// (carrier-grade NAT), documentation, multicast, broadcast or unspecified. An IPv6 address
+/// that carries an IPv4 address for a translator or tunnel to reach (IPv4-mapped, -compatible
+/// and -translated, NAT64, 6to4, Teredo) is public only when the IPv4 address it carries is.
 pub fn is_public(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => public_v4(v4),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => public_v4(v4),
-            None => public_v6(v6),
-        },
+        IpAddr::V6(v6) => public_v6(v6) && embedded_v4(v6).is_none_or(public_v4),
     }
 }
 
@@ -137,13 +136,40 @@ fn public_v4(ip: Ipv4Addr) -> bool {
 }
 
 fn public_v6(ip: Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
+    let s = ip.segments();
+    // Site-local is deprecated, yet some networks still route it inside. In 64:ff9b::/32 only
+    // the well-known NAT64 prefix 64:ff9b::/96 is judged by the address it carries; the
+    // local-use prefix 64:ff9b:1::/48 and the rest reach a translator of the network's own,
+    // which puts the IPv4 address where it chooses, so they are refused outright.
     !(ip.is_loopback()
         || ip.is_unspecified()
         || ip.is_multicast()
-        || (first & 0xfe00) == 0xfc00 // unique local
-        || (first & 0xffc0) == 0xfe80 // link-local
-        || first == 0x2001 && ip.segments()[1] == 0x0db8) // documentation
+        || (s[0] & 0xfe00) == 0xfc00 // unique local, fc00::/7
+        || (s[0] & 0xffc0) == 0xfe80 // link-local, fe80::/10
+        || (s[0] & 0xffc0) == 0xfec0 // site-local, fec0::/10
+        || (s[0] == 0x0064 && s[1] == 0xff9b && (s[2] | s[3] | s[4] | s[5]) != 0) // local NAT64
+        || (s[0] == 0x0100 && s[1] == 0 && s[2] == 0 && s[3] == 0) // discard-only, 100::/64
+        || (s[0] == 0x2001 && s[1] == 0x0002 && s[2] == 0) // benchmarking, 2001:2::/48
+        || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation, 2001:db8::/32
+        || (s[0] == 0x3fff && (s[1] & 0xf000) == 0)) // documentation, 3fff::/20
+}
+
+/// The IPv4 address an IPv6 address carries for a translator or tunnel to reach, where the
+/// packet really goes: IPv4-mapped `::ffff:0:0/96`, IPv4-compatible `::/96` (`::` and `::1`
+/// included: they carry 0.0.0.0 and 0.0.0.1, both refused), IPv4-translated
+/// `::ffff:0:0:0/96`, NAT64 `64:ff9b::/96` (the last 32 bits), 6to4 `2002::/16` (bits 16 to
+/// 48) and Teredo `2001::/32` (the client's address, the last 32 bits inverted).
+fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
+    let o = ip.octets();
+    let last = Ipv4Addr::new(o[12], o[13], o[14], o[15]);
+    match ip.segments() {
+        [0, 0, 0, 0, 0, 0 | 0xffff, _, _]
+        | [0, 0, 0, 0, 0xffff, 0, _, _]
+        | [0x0064, 0xff9b, 0, 0, 0, 0, _, _] => Some(last),
+        [0x2002, ..] => Some(Ipv4Addr::new(o[2], o[3], o[4], o[5])),
+        [0x2001, 0, ..] => Some(Ipv4Addr::from(!u32::from(last))),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -169,6 +195,58 @@ mod tests {
         }
         for ip in ["93.184.216.34", "1.1.1.1", "2606:4700:4700::1111"] {
             assert!(is_public(ip.parse().unwrap()), "{ip}");
+        }
+    }
+
+    #[test]
+    fn ipv6_addresses_carrying_a_private_ipv4_address_and_site_local_ones_are_refused() {
+        for ip in [
+            "64:ff9b::7f00:1",                      // NAT64 of 127.0.0.1
+            "64:ff9b::a9fe:a9fe",                   // NAT64 of 169.254.169.254
+            "64:ff9b::a00:1",                       // NAT64 of 10.0.0.1
+            "64:ff9b:1::808:808",                   // local-use NAT64: refused outright
+            "64:ff9b:1:ab::",                       // local-use NAT64: refused outright
+            "2002:7f00:1::",                        // 6to4 of 127.0.0.1
+            "2002:a9fe:a9fe::1",                    // 6to4 of 169.254.169.254
+            "2002:c0a8:101:5::1",                   // 6to4 of 192.168.1.1
+            "2001:0:4136:e378:8000:63bf:80ff:fffe", // Teredo, client 127.0.0.1
+            "2001:0:4136:e378:8000:63bf:f5ff:fffe", // Teredo, client 10.0.0.1
+            "2001:0:4136:e378:8000:63bf:5601:5601", // Teredo, client 169.254.169.254
+            "::7f00:1",                             // IPv4-compatible 127.0.0.1
+            "::a9fe:a9fe",                          // IPv4-compatible 169.254.169.254
+            "::ffff:0:a00:1",                       // IPv4-translated 10.0.0.1
+            "::ffff:a9fe:a9fe",                     // IPv4-mapped 169.254.169.254
+            "::",                                   // unspecified
+            "fec0::1",                              // site-local
+            "feff:ffff::1",                         // site-local, the range's end
+            "100::1",                               // discard-only
+            "2001:2::1",                            // benchmarking
+            "3fff::1",                              // documentation
+        ] {
+            assert!(!is_public(ip.parse().unwrap()), "{ip}");
+        }
+        // The same forms carrying a public IPv4 address stay public.
+        for ip in [
+            "64:ff9b::808:808",                     // NAT64 of 8.8.8.8
+            "2002:808:808::1",                      // 6to4 of 8.8.8.8
+            "2001:0:4136:e378:8000:63bf:f7f7:f7f7", // Teredo, client 8.8.8.8
+            "::ffff:101:101",                       // IPv4-mapped 1.1.1.1
+            "2001:4860:4860::8888",
+        ] {
+            assert!(is_public(ip.parse().unwrap()), "{ip}");
+        }
+        let none = AllowHosts::default();
+        for bad in [
+            "https://[64:ff9b::a9fe:a9fe]/latest",
+            "https://[2002:a9fe:a9fe::]/latest",
+            "https://[2001:0:4136:e378:8000:63bf:5601:5601]/latest",
+            "https://[::a9fe:a9fe]/latest",
+            "https://[fec0::1]/hooks",
+        ] {
+            assert!(
+                matches!(none.checked_url(bad), Err(DomainError::Invalid { ref field, .. }) if field == "url"),
+                "{bad}"
+            );
         }
     }
 
