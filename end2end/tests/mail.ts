@@ -45,9 +45,10 @@ export function portalLinkIn(mail: ParsedMail): string {
   return m[0];
 }
 
-/** The sign-in code in a code email's subject. */
+/** The sign-in code in a code email's body. */
 export function codeIn(mail: ParsedMail): string {
-  const m = (mail.subject ?? '').match(/: ([A-Z0-9]{6})$/);
-  if (!m) throw new Error(`no code in: ${mail.subject}`);
+  // The code is in the body on a line of its own, never in the subject.
+  const m = (mail.text ?? '').match(/^\s*([A-Z0-9]{6})\s*$/m);
+  if (!m) throw new Error(`no code in: ${mail.text}`);
   return m[1];
 }

@@ -1,9 +1,19 @@
 //! The portal's sign-in by one-time code, at `/portal/<workspace-slug>`: the customer types an
 //! email and always hears the same answer (no one learns which addresses buy there); when the
 //! address belongs to a customer, a 6-character code goes out, valid [`CODE_TTL`], bound to that
-//! address, stored hashed, good for [`CODE_TRIES`] tries. Requests and tries are rate-limited
-//! per address and per client in the database, so every server process shares the count. When
-//! several customers of the shop share the address, the person picks one after signing in.
+//! address, stored hashed, good until [`CODE_TRIES`] wrong tries. When several customers of the
+//! shop share the address, the person picks one after signing in.
+//!
+//! Neither door is a membership oracle. Asking for a code writes a code row either way: for a
+//! stranger it is keyed by a hash of the address (no address kept in clear, no email sent), so
+//! a later wrong code finds, checks and spends a try of a row on both paths, with the same
+//! statements, and every refusal of a well-formed code is one sentence. Only wrong codes count
+//! against the limits (per address and shop, and per client, in the database, so every server
+//! process shares the count): a right code is accepted while it is live, however many wrong
+//! guesses came before, so no one locks a customer out by guessing. Guessing stays bounded:
+//! each code dies after [`CODE_TRIES`] wrong tries, codes are issued at most
+//! [`CODE_REQUEST_EMAIL`] per address and [`CODE_REQUEST_IP`] per client in a period, and a
+//! guesser past the failure limits is answered "too many attempts" until they refill.
 
 use chrono::Duration;
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -47,21 +57,47 @@ pub const CODE_REQUEST_IP: Rule = Rule {
     limit: 20,
     period_seconds: 15 * 60,
 };
-/// Codes tried, per address and shop.
+/// Wrong codes, per address and shop: past it, a wrong code is answered "too many attempts".
 pub const CODE_TRY_EMAIL: Rule = Rule {
     name: "portal_try_email",
     limit: 10,
     period_seconds: 15 * 60,
 };
-/// Codes tried, per client address.
+/// Wrong codes, per client address: past it, a wrong code is answered "too many attempts".
 pub const CODE_TRY_IP: Rule = Rule {
     name: "portal_try_ip",
     limit: 30,
     period_seconds: 15 * 60,
 };
 
+/// Every refusal of a well-formed code, whatever the reason (wrong, expired, used, out of
+/// tries, or no code at all, for a customer or a stranger): one sentence, so it tells nothing.
+const NOT_ACCEPTED: &str =
+    "that code is not right, or has expired or was used: check it, or ask for a new one";
+
 fn code_hash(id: &PortalCodeId, code: &str) -> String {
     secrets::sha256_hex(&format!("{id}:{code}"))
+}
+
+/// What a code row of a stranger (an address no customer of the shop has) holds instead of
+/// the address: a hash, as the rate limits keep it, never the address in clear. An address
+/// holds `@` and a hash does not, so the two never meet.
+fn stranger_mark(ws: &workspace::Model, email: &str) -> String {
+    format!(
+        "sha256:{}",
+        secrets::sha256_hex(&format!("{}:{email}", ws.id))
+    )
+}
+
+/// The values of `portal_codes.email` that name one address in one shop: the address (a
+/// customer's code) and its mark (a stranger's). Both doors look for both, so they run the
+/// same statements whoever asks.
+fn held_as(ws: &workspace::Model, email: &str) -> [String; 2] {
+    [email.to_owned(), stranger_mark(ws, email)]
+}
+
+fn not_accepted() -> DomainError {
+    DomainError::invalid("code", NOT_ACCEPTED)
 }
 
 /// What a typed code becomes before it is checked: spaces and dashes dropped, upper case.
@@ -88,8 +124,9 @@ pub async fn sign_in_page(
     Ok(super::branding_of(&shop(svc, slug).await?))
 }
 
-/// "Email me a code": writes a code and its email (in one transaction) when the address
-/// belongs to a customer of the shop; answers the same either way.
+/// "Email me a code": writes a code (in one transaction with its email when the address
+/// belongs to a customer of the shop; keyed by the address's hash, and with no email, when it
+/// does not) and answers the same either way.
 pub async fn request_code(
     svc: &Services,
     slug: &str,
@@ -110,17 +147,21 @@ pub async fn request_code(
         .count(&svc.db)
         .await?
         > 0;
-    if !known {
-        return Ok(());
-    }
     let now = svc.clock.now();
     let id = PortalCodeId::generate_at(now);
     let code = secrets::random_chars(CODE_ALPHABET, CODE_LEN);
+    // A stranger's code is written too, though no one will ever read it: a wrong code typed
+    // for the address then finds and spends a row, as a customer's does, and the request
+    // itself is a write either way.
     let txn = svc.write_txn().await?;
     portal_code::ActiveModel {
         id: Set(id.clone()),
         workspace_id: Set(ws.id.clone()),
-        email: Set(email.clone()),
+        email: Set(if known {
+            email.clone()
+        } else {
+            stranger_mark(&ws, &email)
+        }),
         code_hash: Set(code_hash(&id, &code)),
         tries_left: Set(CODE_TRIES),
         created_at: Set(now),
@@ -129,30 +170,36 @@ pub async fn request_code(
     }
     .insert(&txn)
     .await?;
-    outbox::enqueue(
-        &txn,
-        svc,
-        NewEmail {
-            workspace_id: ws.id.clone(),
-            customer_id: None,
-            kind: EmailKind::LoginCode,
-            to: email,
-            subject: format!("Your sign-in code for {}: {code}", ws.name),
-            text: format!(
-                "Your code to sign in to {shop}'s customer portal is:\n\n    {code}\n\n\
-                 It works once, for 15 minutes. If you did not ask for it, ignore this email: \
-                 no one can sign in without the code.\n",
-                shop = ws.name,
-            ),
-        },
-    )
-    .await?;
+    if known {
+        outbox::enqueue(
+            &txn,
+            svc,
+            NewEmail {
+                workspace_id: ws.id.clone(),
+                customer_id: None,
+                kind: EmailKind::LoginCode,
+                to: email,
+                // The subject is stored and shown in mail lists and logs long after the code
+                // is spent: only the body, blanked once sent, carries the code.
+                subject: format!("Your sign-in code for {}", ws.name),
+                text: format!(
+                    "Your code to sign in to {shop}'s customer portal is:\n\n    {code}\n\n\
+                     It works once, for 15 minutes. If you did not ask for it, ignore this email: \
+                     no one can sign in without the code.\n",
+                    shop = ws.name,
+                ),
+            },
+        )
+        .await?;
+    }
     txn.commit().await?;
     Ok(())
 }
 
-/// "Sign in": checks the newest code sent to `email` for this shop. A right code opens a
-/// session (or, when several customers share the address, a choice between them).
+/// "Sign in": checks the newest code sent to `email` for this shop. A right code, while it is
+/// live, opens a session (or, when several customers share the address, a choice between
+/// them) and costs no allowance; any other answers one sentence, spends a try of the
+/// address's live codes and counts one failure for the address and for `ip`.
 pub async fn sign_in_with_code(
     svc: &Services,
     slug: &str,
@@ -169,78 +216,80 @@ pub async fn sign_in_with_code(
         ));
     }
     let ws = shop(svc, slug).await?;
+    let now = svc.clock.now();
+    let held = held_as(&ws, &email);
+    let newest = portal_code::Entity::find()
+        .filter(portal_code::Column::WorkspaceId.eq(&ws.id))
+        .filter(portal_code::Column::Email.is_in(held.clone()))
+        .order_by_desc(portal_code::Column::CreatedAt)
+        .order_by_desc(portal_code::Column::Id)
+        .one(&svc.db)
+        .await?;
+    let right = newest.filter(|c| {
+        c.used_at.is_none()
+            && c.expires_at > now
+            && c.tries_left > 0
+            && code_hash(&c.id, &code) == c.code_hash
+    });
+    if let Some(right) = right {
+        return open_with(svc, &ws, &email, &right).await;
+    }
+    // A wrong try: one statement keyed by the address spends a try of each of its live codes,
+    // whether they are a customer's or a stranger's, so parallel guesses cannot exceed the
+    // allowance and both paths do the same work.
+    portal_code::Entity::update_many()
+        .col_expr(
+            portal_code::Column::TriesLeft,
+            Expr::col(portal_code::Column::TriesLeft).sub(1),
+        )
+        .filter(portal_code::Column::WorkspaceId.eq(&ws.id))
+        .filter(portal_code::Column::Email.is_in(held))
+        .filter(portal_code::Column::TriesLeft.gt(0))
+        .filter(portal_code::Column::UsedAt.is_null())
+        .filter(portal_code::Column::ExpiresAt.gt(now))
+        .exec(&svc.db)
+        .await?;
+    // Only failures count: a right code never waits behind someone else's wrong guesses.
     let subject = format!("{}:{email}", ws.id);
     rate_limit::take(&svc.db, svc, &CODE_TRY_EMAIL, &subject).await?;
     if let Some(ip) = ip {
         rate_limit::take(&svc.db, svc, &CODE_TRY_IP, ip).await?;
     }
+    Err(not_accepted())
+}
+
+/// Spends the right code `row` and opens a session for its address, in one transaction. A
+/// code spent meanwhile (a second tab), or an address that is no customer's any more, is
+/// refused like any other code.
+async fn open_with(
+    svc: &Services,
+    ws: &workspace::Model,
+    email: &str,
+    row: &portal_code::Model,
+) -> Result<Opened, DomainError> {
     let now = svc.clock.now();
-    let expired = || {
-        DomainError::invalid(
-            "code",
-            "this code has expired or was already used: ask for a new one",
-        )
-    };
-    let newest = portal_code::Entity::find()
-        .filter(portal_code::Column::WorkspaceId.eq(&ws.id))
-        .filter(portal_code::Column::Email.eq(&email))
-        .order_by_desc(portal_code::Column::CreatedAt)
-        .order_by_desc(portal_code::Column::Id)
-        .one(&svc.db)
-        .await?
-        .filter(|c| c.used_at.is_none() && c.expires_at > now)
-        .ok_or_else(expired)?;
-    // Each try is taken by one statement, so parallel guesses cannot exceed the allowance.
-    let took = portal_code::Entity::update_many()
-        .col_expr(
-            portal_code::Column::TriesLeft,
-            Expr::col(portal_code::Column::TriesLeft).sub(1),
-        )
-        .filter(portal_code::Column::Id.eq(&newest.id))
-        .filter(portal_code::Column::TriesLeft.gt(0))
-        .filter(portal_code::Column::UsedAt.is_null())
-        .exec(&svc.db)
-        .await?;
-    if took.rows_affected != 1 {
-        return Err(DomainError::invalid(
-            "code",
-            "too many wrong tries for this code: ask for a new one",
-        ));
-    }
-    if code_hash(&newest.id, &code) != newest.code_hash {
-        let left = newest.tries_left - 1;
-        return Err(DomainError::invalid(
-            "code",
-            if left > 0 {
-                format!(
-                    "that code is not right; {left} {} left",
-                    if left == 1 { "try" } else { "tries" }
-                )
-            } else {
-                "that code is not right, and it was the last try: ask for a new one".to_owned()
-            },
-        ));
-    }
     let txn = svc.write_txn().await?;
     let spent = portal_code::Entity::update_many()
         .col_expr(portal_code::Column::UsedAt, Expr::val(Some(now)))
-        .filter(portal_code::Column::Id.eq(&newest.id))
+        .filter(portal_code::Column::Id.eq(&row.id))
         .filter(portal_code::Column::UsedAt.is_null())
+        .filter(portal_code::Column::TriesLeft.gt(0))
+        .filter(portal_code::Column::ExpiresAt.gt(now))
         .exec(&txn)
         .await?;
     if spent.rows_affected != 1 {
-        return Err(expired());
+        return Err(not_accepted());
     }
     let mine = customer::Entity::find()
         .filter(customer::Column::WorkspaceId.eq(&ws.id))
-        .filter(customer::Column::Email.eq(&email))
+        .filter(customer::Column::Email.eq(email))
         .filter(customer::Column::ArchivedAt.is_null())
         .order_by_asc(customer::Column::Id)
         .limit(2)
         .all(&txn)
         .await?;
     let Some(first) = mine.first() else {
-        return Err(expired());
+        return Err(not_accepted());
     };
     let kind = if mine.len() > 1 {
         CustomerSessionKind::Pick
@@ -249,10 +298,6 @@ pub async fn sign_in_with_code(
     };
     let (token, expires_at) = start_session(&txn, svc, &ws.id, &first.id, None, kind).await?;
     txn.commit().await?;
-    rate_limit::give_back(&svc.db, &CODE_TRY_EMAIL, &subject).await?;
-    if let Some(ip) = ip {
-        rate_limit::give_back(&svc.db, &CODE_TRY_IP, ip).await?;
-    }
     Ok(Opened::Session { token, expires_at })
 }
 
