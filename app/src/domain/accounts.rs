@@ -120,27 +120,83 @@ impl Device {
     }
 }
 
+/// Failed logins to one account from one address: after 10 in 15 minutes that pair is refused
+/// (one more try every 90 seconds), and only that pair. Failures elsewhere never lock the owner
+/// out of their own address, and a correct password clears the pair's count.
+pub const LOGIN_ACCOUNT_ADDRESS: rate_limit::Rule = rate_limit::Rule {
+    name: "login_account_address",
+    limit: 10,
+    period_seconds: 15 * 60,
+};
+
+/// Failed logins from a browser that holds a live session of the account: 10 in 15 minutes.
+/// Such a browser is past the account-and-address and address limits (others' failures do
+/// not lock its owner out), yet a stolen cookie does not buy unlimited guesses.
+pub const LOGIN_KNOWN_SESSION: rate_limit::Rule = rate_limit::Rule {
+    name: "login_known_session",
+    limit: 10,
+    period_seconds: 15 * 60,
+};
+
 /// Checks an email and password and opens a session; returns the cookie token (shown once).
 ///
-/// A wrong email and a wrong password fail the same way, in about the same time.
+/// A wrong email and a wrong password fail the same way, in about the same time. Only failures
+/// count towards the limits: 10 for one account from one address ([`LOGIN_ACCOUNT_ADDRESS`])
+/// and 50 from one address ([`rate_limit::LOGIN_IP`]), each in 15 minutes.
 pub async fn log_in(
     svc: &Services,
     email: &str,
     password: &str,
     device: Device,
 ) -> Result<(String, SignedIn), DomainError> {
+    log_in_holding(svc, email, password, device, None).await
+}
+
+/// [`log_in`] from a browser that may already hold a session cookie (`held`, its token).
+///
+/// When `held` is a live session of the very account signing in, the account-and-address and
+/// address limits do not apply (whoever failed from elsewhere, or from this address, cannot
+/// keep the owner out); that browser's own failures count under [`LOGIN_KNOWN_SESSION`].
+pub async fn log_in_holding(
+    svc: &Services,
+    email: &str,
+    password: &str,
+    device: Device,
+    held: Option<&str>,
+) -> Result<(String, SignedIn), DomainError> {
     let ip = device.ip.clone();
     let email = email.trim().to_lowercase();
-    // Every attempt takes from the email's and the address's allowance; a success gives its
-    // share back, so only failures count.
-    rate_limit::take(&svc.db, svc, &rate_limit::LOGIN_EMAIL, &email).await?;
-    if let Some(ip) = &ip {
-        rate_limit::take(&svc.db, svc, &rate_limit::LOGIN_IP, ip).await?;
-    }
     let found = user::Entity::find()
         .filter(user::Column::Email.eq(&email))
         .one(&svc.db)
         .await?;
+    // The held cookie is looked up whether or not the email exists, so that its lookup does
+    // not tell which emails do.
+    let held_by = match held {
+        Some(token) => live_session(svc, token).await?,
+        None => None,
+    };
+    let known = held_by
+        .filter(|(_, owner)| found.as_ref().is_some_and(|u| &u.id == owner))
+        .map(|(id, _)| id);
+    let tries: Vec<(rate_limit::Rule, String)> = match &known {
+        Some(session_id) => vec![(LOGIN_KNOWN_SESSION, session_id.to_string())],
+        None => {
+            let pair = match &ip {
+                Some(ip) => format!("{email} from {ip}"),
+                None => format!("{email} from an unknown address"),
+            };
+            let mut tries = vec![(LOGIN_ACCOUNT_ADDRESS, pair)];
+            if let Some(ip) = &ip {
+                tries.push((rate_limit::LOGIN_IP, ip.clone()));
+            }
+            tries
+        }
+    };
+    // A try is taken before the password is checked, so that parallel guesses cannot all
+    // slip past a limit while their checks run; a success gives its try back (below), so
+    // only failures count.
+    take_all(svc, &tries).await?;
     let Some(user) = found else {
         // Spend the same effort as a real check so timing does not reveal which emails exist.
         let password = password.to_owned();
@@ -158,11 +214,44 @@ pub async fn log_in(
         .ok_or(DomainError::Unauthenticated)?;
     let (token, session_id) =
         open_session(&svc.db, svc, &user.id, &membership.workspace_id, device).await?;
-    rate_limit::give_back(&svc.db, &rate_limit::LOGIN_EMAIL, &email).await?;
-    if let Some(ip) = &ip {
-        rate_limit::give_back(&svc.db, &rate_limit::LOGIN_IP, ip).await?;
+    for (rule, subject) in &tries {
+        if *rule == rate_limit::LOGIN_IP {
+            // The address may have failed for other accounts: only this try comes back.
+            rate_limit::give_back(&svc.db, rule, subject).await?;
+        } else {
+            // The right password from here: this account's failures from here are forgotten.
+            rate_limit::forget(&svc.db, rule, subject).await?;
+        }
     }
     Ok((token, signed_in(&user, &membership, session_id, ip)))
+}
+
+/// Takes one try under each rule, or none: a refusal gives back the tries already taken.
+async fn take_all(svc: &Services, tries: &[(rate_limit::Rule, String)]) -> Result<(), DomainError> {
+    for (i, (rule, subject)) in tries.iter().enumerate() {
+        if let Err(refused) = rate_limit::take(&svc.db, svc, rule, subject).await {
+            for (rule, subject) in &tries[..i] {
+                rate_limit::give_back(&svc.db, rule, subject).await?;
+            }
+            return Err(refused);
+        }
+    }
+    Ok(())
+}
+
+/// The live session behind a cookie token, and its user, if there is one.
+async fn live_session(
+    svc: &Services,
+    token: &str,
+) -> Result<Option<(SessionId, UserId)>, DomainError> {
+    let now = svc.clock.now();
+    Ok(session::Entity::find()
+        .filter(session::Column::TokenHash.eq(sha256_hex(token)))
+        .filter(session::Column::ExpiresAt.gt(now))
+        .filter(session::Column::LastSeenAt.gt(now - SESSION_IDLE))
+        .one(&svc.db)
+        .await?
+        .map(|s| (s.id, s.user_id)))
 }
 
 /// Opens a session for `user_id` in `workspace_id`; returns its cookie token (shown once).
@@ -464,6 +553,7 @@ fn signed_in(
             workspace_id,
             actor: Actor::User { id, role },
             ip,
+            idempotency_key: None,
         },
         email: user.email.clone(),
         session_id,

@@ -8,6 +8,12 @@
 //! a customer is never done twice, even when a lease runs out and another process takes over.
 //! A customer that cannot be changed gets a `failed` item with the reason, and the others go
 //! on. A cancel stops the action between two customers; those not reached are `skipped`.
+//!
+//! The action acts for whoever started it, and only while they still may: before each batch of
+//! customers the job reads the starter's current role (a user) or key (an API key). A starter
+//! removed from the workspace, demoted below what the action needs, or whose key was revoked
+//! stops it there: it ends `canceled`, and the customers not reached are `skipped` with the
+//! reason in words.
 
 use std::collections::HashMap;
 
@@ -20,7 +26,9 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::db::entities::{bulk_action, bulk_action_item as item, customer, product, segment};
+use crate::db::entities::{
+    api_key, bulk_action, bulk_action_item as item, customer, membership, product, segment,
+};
 use crate::types::customer::Metadata;
 use crate::types::segment::{
     BulkAction, BulkActionCreate, BulkActionItem, BulkActionKind, BulkActionStatus, BulkItemStatus,
@@ -114,6 +122,89 @@ fn scope_of(kind: BulkActionKind) -> Scope {
     match kind {
         BulkActionKind::GrantProduct => Scope::EntitlementsWrite,
         _ => Scope::CustomersWrite,
+    }
+}
+
+/// Whether the starter of an action may still do it, read afresh.
+#[derive(Debug)]
+enum Standing {
+    /// They may, as this actor (a user with their role of now).
+    May(Actor),
+    /// They may not: the code and the sentence the report gives the customers not reached.
+    MayNot(ErrorCode, String),
+}
+
+/// The starter's standing now: a user's current membership and role in the action's workspace,
+/// an API key's existence, revocation and scopes. Patron itself may always go on.
+async fn standing(
+    svc: &Services,
+    row: &bulk_action::Model,
+    actor: &Actor,
+) -> Result<Standing, DomainError> {
+    let scope = scope_of(row.kind);
+    let what = match row.kind {
+        BulkActionKind::GrantProduct => "grant products",
+        _ => "change customers",
+    };
+    match actor {
+        Actor::User { id, .. } => {
+            let member = membership::Entity::find_by_id((row.workspace_id.clone(), id.clone()))
+                .one(&svc.db)
+                .await?;
+            Ok(match member {
+                None => Standing::MayNot(
+                    ErrorCode::AuthenticationRequired,
+                    "Stopped: the person who started this action is no longer a member of the \
+                     workspace."
+                        .to_owned(),
+                ),
+                Some(m) if !m.role.allows(scope) => Standing::MayNot(
+                    ErrorCode::InsufficientScope,
+                    format!(
+                        "Stopped: the person who started this action is now {}, a role that may \
+                         not {what}.",
+                        m.role
+                    ),
+                ),
+                Some(m) => Standing::May(Actor::User {
+                    id: id.clone(),
+                    role: m.role,
+                }),
+            })
+        }
+        Actor::ApiKey { id, .. } => {
+            let key = api_key::Entity::find_by_id(id.clone())
+                .filter(api_key::Column::WorkspaceId.eq(row.workspace_id.as_str()))
+                .filter(api_key::Column::RevokedAt.is_null())
+                .one(&svc.db)
+                .await?;
+            let Some(key) = key else {
+                return Ok(Standing::MayNot(
+                    ErrorCode::AuthenticationRequired,
+                    "Stopped: the API key that started this action was revoked.".to_owned(),
+                ));
+            };
+            let scopes: Vec<Scope> = key
+                .scopes
+                .split_whitespace()
+                .filter_map(|s| s.parse().ok())
+                .collect();
+            Ok(if scopes.contains(&scope) {
+                Standing::May(Actor::ApiKey {
+                    id: id.clone(),
+                    scopes,
+                })
+            } else {
+                Standing::MayNot(
+                    ErrorCode::InsufficientScope,
+                    format!(
+                        "Stopped: the API key that started this action no longer holds \
+                         {scope}, which it needs to {what}."
+                    ),
+                )
+            })
+        }
+        Actor::PortalCustomer { .. } | Actor::System => Ok(Standing::May(actor.clone())),
     }
 }
 
@@ -596,10 +687,11 @@ async fn work(
 ) -> Result<(), DomainError> {
     let params: Params = stored_json(&row.params)?;
     let actor: StoredActor = stored_json(&row.actor)?;
-    let caller = Caller {
+    let mut caller = Caller {
         workspace_id: row.workspace_id.clone(),
         actor: actor.actor(),
         ip: None,
+        idempotency_key: None,
     };
     let product = match &params.product_id {
         Some(p) => Some(
@@ -613,7 +705,7 @@ async fn work(
     };
     loop {
         if row.cancel_requested {
-            return finish(svc, &row, BulkItemStatus::Skipped, report).await;
+            return finish(svc, &row, BulkItemStatus::Skipped, None, report).await;
         }
         let pending = item::Entity::find()
             .filter(item::Column::BulkActionId.eq(row.id.as_str()))
@@ -623,7 +715,22 @@ async fn work(
             .all(&svc.db)
             .await?;
         if pending.is_empty() {
-            return finish(svc, &row, BulkItemStatus::Pending, report).await;
+            return finish(svc, &row, BulkItemStatus::Pending, None, report).await;
+        }
+        // Read before each batch: whoever started it acts only while they still may.
+        match standing(svc, &row, &caller.actor).await? {
+            Standing::May(current) => caller.actor = current,
+            Standing::MayNot(code, why) => {
+                tracing::info!(bulk_action = %row.id, %why, "a bulk action's starter may no longer do it");
+                return finish(
+                    svc,
+                    &row,
+                    BulkItemStatus::Skipped,
+                    Some((code, why)),
+                    report,
+                )
+                .await;
+            }
         }
         for it in pending {
             match one(
@@ -828,22 +935,30 @@ fn reason(e: DomainError) -> (String, String) {
 
 /// Ends an action with no pending customer left: those still pending become `status`
 /// (`Skipped` on a cancel), and the action succeeded, completed with errors, or was canceled.
+/// A stop that nobody asked for (`stopped`: its code and words) gives each skipped customer
+/// the reason, and is audited.
 async fn finish(
     svc: &Services,
     row: &bulk_action::Model,
     status: BulkItemStatus,
+    stopped: Option<(ErrorCode, String)>,
     report: &mut BulkReport,
 ) -> Result<(), DomainError> {
     let now = svc.clock.now();
     let txn = svc.write_txn().await?;
     let canceled = status == BulkItemStatus::Skipped;
     if canceled {
-        item::Entity::update_many()
+        let mut skip = item::Entity::update_many()
             .col_expr(item::Column::Status, Expr::val(BulkItemStatus::Skipped))
             .filter(item::Column::BulkActionId.eq(row.id.as_str()))
-            .filter(item::Column::Status.eq(BulkItemStatus::Pending))
-            .exec(&txn)
-            .await?;
+            .filter(item::Column::Status.eq(BulkItemStatus::Pending));
+        if let Some((code, why)) = &stopped {
+            skip = skip
+                .col_expr(item::Column::ErrorCode, Expr::val(Some(code.to_string())))
+                .col_expr(item::Column::Message, Expr::val(Some(why.clone())))
+                .col_expr(item::Column::DoneAt, Expr::val(Some(now)));
+        }
+        skip.exec(&txn).await?;
     }
     let current = bulk_action::Entity::find_by_id(row.id.clone())
         .one(&txn)
@@ -865,6 +980,18 @@ async fn finish(
         .filter(bulk_action::Column::Status.eq(BulkActionStatus::Running))
         .exec(&txn)
         .await?;
+    if done.rows_affected == 1
+        && let Some((code, why)) = &stopped
+    {
+        audit::record_workspace(
+            &txn,
+            svc,
+            &Caller::system(row.workspace_id.clone()),
+            "bulk_action.stopped",
+            json!({"bulk_action_id": row.id, "code": code.to_string(), "reason": why}),
+        )
+        .await?;
+    }
     txn.commit().await?;
     if done.rows_affected == 1 {
         report.finished += 1;

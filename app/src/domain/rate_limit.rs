@@ -160,6 +160,23 @@ pub async fn sweep(svc: &Services) -> Result<u64, DomainError> {
     Ok(done.rows_affected())
 }
 
+/// Gives `subject` its whole allowance under `rule` back: what it spent before is forgotten
+/// (a correct password clears the failures that one account had from one address).
+pub async fn forget<C: ConnectionTrait>(
+    conn: &C,
+    rule: &Rule,
+    subject: &str,
+) -> Result<(), DomainError> {
+    let backend = conn.get_database_backend();
+    conn.execute_raw(Statement::from_sql_and_values(
+        backend,
+        "DELETE FROM rate_limits WHERE key = $1",
+        [rule.key(subject).into()],
+    ))
+    .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,7 +18,10 @@ async fn log_in_inner(email: String, password: String) -> Result<(), AppError> {
     ctx::require_same_origin().await?;
     let svc = ctx::services()?;
     let previous = ctx::session_token().await?;
-    match accounts::log_in(&svc, &email, &password, ctx::device().await).await {
+    // A browser that holds a live session of this user is not locked out by strangers'
+    // failed guesses from its address.
+    let held = previous.as_deref();
+    match accounts::log_in_holding(&svc, &email, &password, ctx::device().await, held).await {
         Ok((token, _)) => {
             // A new login never reuses a session: whatever this browser held before ends.
             if let Some(previous) = previous {

@@ -1,10 +1,14 @@
 //! Saved segments and bulk actions through the REST API, on both engines: counts, names,
-//! tenancy, the job's per-customer report, cancel, and two processes sharing the work.
+//! tenancy, the job's per-customer report, cancel, a stop when the starter may no longer act,
+//! and two processes sharing the work.
 
 use app::db::Engine;
 use app::db::entities::event;
-use app::domain::Services;
-use app::domain::bulk_actions::{BulkReport, run_bulk_actions};
+use app::domain::accounts::{self, Device, NewUser};
+use app::domain::bulk_actions::{self, BulkReport, run_bulk_actions};
+use app::domain::{Actor, Caller, Services, api_keys, team};
+use app::types::segment::BulkActionCreate;
+use app::types::{Role, Scope, UserId};
 use reqwest::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -383,6 +387,142 @@ async fn two_processes_share_bulk_actions_and_change_each_customer_once(engine: 
     t.cleanup().await;
 }
 
+/// A member of the test workspace with `role`: their id and their caller.
+async fn member(svc: &Services, tenant: &Tenant, email: &str, role: Role) -> (UserId, Caller) {
+    let id = accounts::create_user(
+        svc,
+        NewUser {
+            workspace_id: tenant.workspace_id.clone(),
+            email: email.into(),
+            role,
+            password: "a long enough password".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let caller = Caller {
+        actor: Actor::User {
+            id: id.clone(),
+            role,
+        },
+        ..Caller::system(tenant.workspace_id.clone())
+    };
+    (id, caller)
+}
+
+/// A bulk action acts for whoever started it only while they still may: a member removed, a
+/// member demoted below what it needs, or a key revoked stops it before its next batch. It
+/// ends canceled, changes nobody more, and each customer not reached says why; an action whose
+/// starter still may runs on.
+async fn a_bulk_action_stops_when_its_starter_is_removed_demoted_or_revoked(engine: Engine) {
+    let TestApp {
+        t,
+        api,
+        svc,
+        tenant,
+        ..
+    } = TestApp::on(engine).build().await;
+    customers(&api, 30, "PT", "pt").await;
+    let (_, owner) = member(&svc, &tenant, "owner@shop.example", Role::Owner).await;
+    let (ann, by_ann) = member(&svc, &tenant, "ann@shop.example", Role::Admin).await;
+    let (bea, by_bea) = member(&svc, &tenant, "bea@shop.example", Role::Admin).await;
+    let key = api_keys::create_api_key(
+        &svc,
+        &tenant.workspace_id,
+        "sync",
+        &[Scope::CustomersRead, Scope::CustomersWrite],
+    )
+    .await
+    .unwrap();
+    let by_key = api_keys::authenticate_api_key(&svc, &key.secret, None)
+        .await
+        .unwrap();
+    let set = |metadata_key: &str| -> BulkActionCreate {
+        serde_json::from_value(
+            json!({"action": "set_metadata", "filters": {"country": "PT"},
+            "metadata_key": metadata_key, "metadata_value": "yes"}),
+        )
+        .unwrap()
+    };
+    let mut started = Vec::new();
+    for (who, metadata_key) in [
+        (&by_ann, "ann"),
+        (&by_bea, "bea"),
+        (&by_key, "sync"),
+        (&owner, "owner"),
+    ] {
+        let a = bulk_actions::create_bulk_action(&svc, who, set(metadata_key))
+            .await
+            .unwrap();
+        started.push(a.id.to_string());
+    }
+
+    // Ann leaves the team, Bea becomes support (who may not change customers), the key goes.
+    team::remove_member(&svc, &owner, &ann).await.unwrap();
+    team::change_role(&svc, &owner, &bea, Role::Support, Device::default())
+        .await
+        .unwrap();
+    api_keys::revoke_api_key(&svc, &tenant.workspace_id, &key.id)
+        .await
+        .unwrap();
+    let report = run_all(&svc).await;
+    assert_eq!((report.succeeded, report.finished), (30, 4), "{report:?}");
+
+    let why = [
+        (
+            "authentication_required",
+            "Stopped: the person who started this action is no longer a member of the workspace.",
+        ),
+        (
+            "insufficient_scope",
+            "Stopped: the person who started this action is now support, a role that may not \
+             change customers.",
+        ),
+        (
+            "authentication_required",
+            "Stopped: the API key that started this action was revoked.",
+        ),
+    ];
+    for (id, (code, message)) in started.iter().zip(why) {
+        let done = api.get_ok(&format!("/bulk_actions/{id}")).await;
+        assert_eq!(
+            (done["status"].as_str(), done["succeeded"].as_i64()),
+            (Some("canceled"), Some(0)),
+            "{done}"
+        );
+        let skipped = api
+            .get_ok(&format!(
+                "/bulk_actions/{id}/items?status=skipped&limit=100"
+            ))
+            .await;
+        let items = skipped["data"].as_array().unwrap();
+        assert_eq!(items.len(), 30, "{skipped}");
+        for item in items {
+            assert_eq!(item["error_code"], code, "{item}");
+            assert_eq!(item["message"], message, "{item}");
+        }
+    }
+    let owners = api.get_ok(&format!("/bulk_actions/{}", started[3])).await;
+    assert_eq!(owners["status"], "succeeded", "{owners}");
+    let listed = api.get_ok("/customers?country=PT&limit=100").await;
+    let listed = listed["data"].as_array().unwrap();
+    assert_eq!(listed.len(), 30);
+    for c in listed {
+        assert_eq!(
+            c["metadata"],
+            json!({"owner": "yes"}),
+            "nobody else's change: {c}"
+        );
+    }
+    let stops = event::Entity::find()
+        .filter(event::Column::Action.eq("bulk_action.stopped"))
+        .count(&t.db)
+        .await
+        .unwrap();
+    assert_eq!(stops, 3);
+    t.cleanup().await;
+}
+
 async fn a_selection_of_customers_is_listed_and_exported_by_id(engine: Engine) {
     let TestApp { t, api, .. } = TestApp::on(engine).build().await;
     let ids = customers(&api, 5, "IE", "ie").await;
@@ -429,4 +569,5 @@ on_both_engines!(
     bulk_actions_check_their_input_and_name_the_field,
     a_canceled_bulk_action_skips_the_customers_it_had_not_reached,
     two_processes_share_bulk_actions_and_change_each_customer_once,
+    a_bulk_action_stops_when_its_starter_is_removed_demoted_or_revoked,
 );

@@ -1,5 +1,6 @@
 //! The team and its doors: dashboard sessions (rotation at login, 12 hours idle, signing out
-//! everywhere, a role change ending the member's sessions), invitations (once, 7 days, the
+//! everywhere, a role change ending the member's sessions), login limits (failures only, per
+//! account and address), invitations (once, 7 days, the
 //! invited role, an existing account confirming with its password), the last owner kept even
 //! when two owners step down at once, the workspace switcher, and API keys made in the
 //! dashboard working over REST until revoked.
@@ -34,9 +35,8 @@ async fn user(app: &TestApp, email: &str, role: Role) -> Caller {
     .await
     .unwrap();
     Caller {
-        workspace_id: app.tenant.workspace_id.clone(),
         actor: Actor::User { id, role },
-        ip: None,
+        ..Caller::system(app.tenant.workspace_id.clone())
     }
 }
 
@@ -460,10 +460,91 @@ async fn a_key_made_in_the_dashboard_works_until_revoked(engine: Engine) {
     app.cleanup().await;
 }
 
+/// One login of ann@shop.example from `ip`, with `password`.
+async fn log_in_from(
+    app: &TestApp,
+    password: &str,
+    ip: &str,
+) -> Result<(String, accounts::SignedIn), DomainError> {
+    accounts::log_in(
+        &app.svc,
+        "ann@shop.example",
+        password,
+        Device::at(Some(ip.to_owned())),
+    )
+    .await
+}
+
+/// Only failures count, per account and address: nine wrong passwords leave the right one
+/// working; ten from one address lock that address out of that account, and never the owner's
+/// own address; a locked address still gets in from a browser holding the owner's live session
+/// (someone else's is no help), and anywhere once the 15 minutes are over.
+async fn wrong_passwords_lock_one_address_out_and_never_the_owner(engine: Engine) {
+    const HOME: &str = "203.0.113.7";
+    const AWAY: &str = "198.51.100.23";
+    let app = TestApp::on(engine).build().await;
+    user(&app, "ann@shop.example", Role::Owner).await;
+    let refused = |r: &Result<(String, accounts::SignedIn), DomainError>| {
+        matches!(r, Err(DomainError::RateLimited { .. }))
+    };
+    let wrong = |r: &Result<(String, accounts::SignedIn), DomainError>| {
+        matches!(r, Err(DomainError::Unauthenticated))
+    };
+
+    for i in 0..9 {
+        let r = log_in_from(&app, "not the password", HOME).await;
+        assert!(wrong(&r), "failure {i}: {r:?}");
+    }
+    let (token, _) = log_in_from(&app, PASSWORD, HOME).await.unwrap();
+
+    // Someone guessing from elsewhere locks only their own address out, the right password too.
+    for i in 0..10 {
+        let r = log_in_from(&app, "a guess", AWAY).await;
+        assert!(wrong(&r), "guess {i}: {r:?}");
+    }
+    let r = log_in_from(&app, PASSWORD, AWAY).await;
+    assert!(refused(&r), "{r:?}");
+    log_in_from(&app, PASSWORD, HOME).await.unwrap();
+
+    // Ten failures at home lock home too; the browser with Ann's live session still gets in.
+    for i in 0..10 {
+        let r = log_in_from(&app, "not the password", HOME).await;
+        assert!(wrong(&r), "failure {i}: {r:?}");
+    }
+    let r = log_in_from(&app, PASSWORD, HOME).await;
+    assert!(refused(&r), "{r:?}");
+    let holding = |token: String| {
+        let svc = app.svc.clone();
+        async move {
+            accounts::log_in_holding(
+                &svc,
+                "ann@shop.example",
+                PASSWORD,
+                Device::at(Some(HOME.to_owned())),
+                Some(token.as_str()),
+            )
+            .await
+        }
+    };
+    let (_, me) = holding(token).await.unwrap();
+    assert_eq!(me.email, "ann@shop.example");
+    user(&app, "bob@shop.example", Role::Viewer).await;
+    let bobs = log_in(&app, "bob@shop.example").await;
+    let r = holding(bobs).await;
+    assert!(refused(&r), "someone else's session is no pass: {r:?}");
+
+    // After the wait, the right password works from either address.
+    app.clock.advance(Duration::minutes(15));
+    log_in_from(&app, PASSWORD, HOME).await.unwrap();
+    log_in_from(&app, PASSWORD, AWAY).await.unwrap();
+    app.cleanup().await;
+}
+
 on_both_engines!(
     sessions_rotate_end_when_idle_and_everywhere,
     an_invitation_works_once_with_its_role_for_seven_days,
     someone_with_an_account_confirms_and_switches_workspaces,
     the_last_owner_stays_even_when_two_step_down_at_once,
     a_key_made_in_the_dashboard_works_until_revoked,
+    wrong_passwords_lock_one_address_out_and_never_the_owner,
 );

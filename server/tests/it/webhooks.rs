@@ -10,7 +10,7 @@ use std::time::Duration as StdDuration;
 
 use app::db::Engine;
 use app::domain::webhooks::{self, AllowHosts, WebhookSender, deliver_due};
-use app::domain::{Caller, Services, customers};
+use app::domain::{Caller, DomainError, Services, customers};
 use app::types::customer::CustomerCreate;
 use app::types::webhook::{DeliveryStatus, WebhookDelivery, WebhookEndpointCreate};
 use app::types::{Scope, WebhookEndpointId};
@@ -561,6 +561,176 @@ async fn a_hanging_endpoint_times_out_without_delaying_the_others_and_a_rotation
 on_both_engines!(
     a_hanging_endpoint_times_out_without_delaying_the_others_and_a_rotation_signs_twice
 );
+
+/// A rotation of `id`'s secret: the new secret.
+async fn rotate(svc: &Services, caller: &Caller, id: &WebhookEndpointId) -> String {
+    webhooks::rotate_secret(svc, caller, id)
+        .await
+        .unwrap()
+        .secret
+        .unwrap()
+}
+
+/// Creates a customer named `name` and delivers its event: what `/ok` received for it.
+async fn customer_delivered(
+    svc: &Services,
+    caller: &Caller,
+    rx: &Receiver,
+    name: &str,
+) -> Received {
+    customers::create_customer(
+        svc,
+        caller,
+        CustomerCreate {
+            name: Some(name.into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let report = deliver_due(svc, sender(5)).await.unwrap();
+    assert_eq!(report.delivered, 1, "{report:?}");
+    let got = rx.got("ok").pop().unwrap();
+    assert!(got.body.contains(name), "{}", got.body);
+    got
+}
+
+/// How many `v1,` signatures a delivery carries.
+fn signatures(r: &Received) -> usize {
+    r.headers["webhook-signature"]
+        .to_str()
+        .unwrap()
+        .matches("v1,")
+        .count()
+}
+
+async fn a_second_rotation_within_a_day_keeps_the_first_secret_signing_for_its_day(engine: Engine) {
+    let app = TestApp::on(engine).build().await;
+    let svc = app.svc.clone().with_webhook_hosts(loopback());
+    let caller = &app.caller;
+    let (rx, base) = Receiver::start().await;
+    let (ok, first) = endpoint(&svc, caller, &format!("{base}/ok"), &["customer.*"]).await;
+    let second = rotate(&svc, caller, &ok).await;
+    app.clock.advance(chrono::Duration::hours(2));
+    let third = rotate(&svc, caller, &ok).await;
+
+    // Every secret of the day signs: a back end still on the first one loses nothing.
+    let got = customer_delivered(&svc, caller, &rx, "Fay").await;
+    assert_eq!(signatures(&got), 3);
+    for secret in [&first, &second, &third] {
+        verify(secret, &got).unwrap();
+    }
+
+    // 25 hours after the first rotation its secret's day is over; the second's runs on.
+    app.clock.advance(chrono::Duration::hours(23));
+    let got = customer_delivered(&svc, caller, &rx, "Gus").await;
+    assert_eq!(signatures(&got), 2);
+    assert!(verify(&first, &got).is_err());
+    verify(&second, &got).unwrap();
+    verify(&third, &got).unwrap();
+
+    // Then the current secret alone.
+    app.clock.advance(chrono::Duration::hours(2));
+    let got = customer_delivered(&svc, caller, &rx, "Hal").await;
+    assert_eq!(signatures(&got), 1);
+    assert!(verify(&second, &got).is_err());
+    verify(&third, &got).unwrap();
+
+    // At most five replaced secrets sign at once: one more rotation that day is refused
+    // (nothing is replaced, every secret keeps signing) until the oldest one's day is over.
+    let mut current = third;
+    for _ in 0..webhooks::RETIRED_MAX {
+        current = rotate(&svc, caller, &ok).await;
+    }
+    let refused = webhooks::rotate_secret(&svc, caller, &ok).await;
+    assert!(
+        matches!(refused, Err(DomainError::RateLimited { .. })),
+        "{refused:?}"
+    );
+    let got = customer_delivered(&svc, caller, &rx, "Ivy").await;
+    assert_eq!(signatures(&got), webhooks::RETIRED_MAX + 1);
+    verify(&current, &got).unwrap();
+    app.clock.advance(chrono::Duration::hours(24));
+    let last = rotate(&svc, caller, &ok).await;
+    let got = customer_delivered(&svc, caller, &rx, "Jo").await;
+    assert_eq!(signatures(&got), 2);
+    verify(&last, &got).unwrap();
+    verify(&current, &got).unwrap();
+    app.cleanup().await;
+}
+
+on_both_engines!(a_second_rotation_within_a_day_keeps_the_first_secret_signing_for_its_day);
+
+/// An endpoint rotated before the upgrade to a list of retired secrets keeps its previous
+/// secret signing for the rest of its day, beside the secrets of later rotations.
+async fn a_previous_secret_from_before_the_upgrade_keeps_signing_for_its_day(engine: Engine) {
+    use app::db::Migrator;
+    use chrono::TimeZone;
+    use sea_orm::{ConnectionTrait, Statement};
+    use sea_orm_migration::MigratorTrait;
+
+    let t = crate::support::TestDb::empty(engine).await;
+    let before = Migrator::migrations()
+        .iter()
+        .position(|m| m.name() == "m20261207_000024_rotation_overlap")
+        .expect("the migration is registered") as u32;
+    Migrator::up(&t.db, Some(before)).await.unwrap();
+    let start = chrono::Utc.with_ymd_and_hms(2026, 11, 21, 9, 0, 0).unwrap();
+    let clock = Arc::new(app::domain::ManualClock::ticking(
+        start,
+        chrono::Duration::milliseconds(1),
+    ));
+    let svc = Services::new(t.db.clone()).with_clock(clock.clone());
+    let tenant = crate::support::Tenant::create(&svc, "Shop", &Scope::ALL).await;
+    let caller = Caller::system(tenant.workspace_id.clone());
+    let (rx, base) = Receiver::start().await;
+    // As the version before wrote a rotation three hours ago.
+    let (old, current) = (
+        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD",
+    );
+    let id = WebhookEndpointId::generate_at(start);
+    t.db.execute_raw(Statement::from_sql_and_values(
+        t.db.get_database_backend(),
+        "INSERT INTO webhook_endpoints (id, workspace_id, url, description, event_types, \
+         enabled, disabled_reason, secret, previous_secret, previous_secret_until, \
+         failing_since, created_at, updated_at) \
+         VALUES ($1, $2, $3, NULL, $4, $5, NULL, $6, $7, $8, NULL, $9, $10)",
+        [
+            id.as_str().into(),
+            tenant.workspace_id.as_str().into(),
+            format!("{base}/ok").into(),
+            r#"["customer.*"]"#.into(),
+            true.into(),
+            current.into(),
+            old.into(),
+            sea_orm::Value::from(start + chrono::Duration::hours(21)),
+            sea_orm::Value::from(start - chrono::Duration::hours(3)),
+            sea_orm::Value::from(start - chrono::Duration::hours(3)),
+        ],
+    ))
+    .await
+    .unwrap();
+    Migrator::up(&t.db, None).await.unwrap();
+
+    let got = customer_delivered(&svc, &caller, &rx, "Kim").await;
+    assert_eq!(signatures(&got), 2);
+    verify(old, &got).unwrap();
+    verify(current, &got).unwrap();
+    let newest = rotate(&svc, &caller, &id).await;
+    let got = customer_delivered(&svc, &caller, &rx, "Lou").await;
+    assert_eq!(signatures(&got), 3);
+    for secret in [old, current, newest.as_str()] {
+        verify(secret, &got).unwrap();
+    }
+    clock.advance(chrono::Duration::hours(22));
+    let got = customer_delivered(&svc, &caller, &rx, "Max").await;
+    assert_eq!(signatures(&got), 2, "the old secret's day is over");
+    assert!(verify(old, &got).is_err());
+    t.cleanup().await;
+}
+
+on_both_engines!(a_previous_secret_from_before_the_upgrade_keeps_signing_for_its_day);
 
 async fn two_processes_deliver_a_thousand_events_exactly_once_in_order(engine: Engine) {
     let app = TestApp::on(engine).build().await;

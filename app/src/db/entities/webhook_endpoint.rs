@@ -25,10 +25,9 @@ pub struct Model {
     pub disabled_reason: Option<String>,
     /// `whsec_` + base64 of 32 random bytes: signs every delivery.
     pub secret: String,
-    /// The secret before the last rotation, still signing until `previous_secret_until`.
-    pub previous_secret: Option<String>,
-    /// When the previous secret stops signing.
-    pub previous_secret_until: Option<DateTimeUtc>,
+    /// The secrets that rotations replaced, each still signing beside `secret` until its own
+    /// end: a JSON array of `{"secret", "until"}`, newest first (`[]` when none).
+    pub retired_secrets: String,
     /// Since when every delivery has failed (none since the last success).
     pub failing_since: Option<DateTimeUtc>,
     /// When it was made.

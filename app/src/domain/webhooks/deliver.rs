@@ -223,19 +223,21 @@ enum Outcome {
 }
 
 /// Standard Webhooks headers: `webhook-id` (the event), `webhook-timestamp`, and one `v1,`
-/// signature per secret still signing.
+/// signature per secret still signing (the current one, then every one a rotation replaced
+/// less than a day ago, space-separated as the standard allows).
 fn signed_headers(
     endpoint: &webhook_endpoint::Model,
     msg_id: &str,
     now: DateTime<Utc>,
     body: &str,
 ) -> Result<Vec<(String, String)>, DomainError> {
+    let retired = super::retired_secrets(endpoint, now).unwrap_or_else(|e| {
+        // The current secret still signs: a receiver that has switched to it loses nothing.
+        tracing::error!(endpoint = %endpoint.id, error = %e, "an endpoint's retired secrets cannot be read; signing with the current one only");
+        Vec::new()
+    });
     let mut secrets = vec![endpoint.secret.as_str()];
-    if let (Some(old), Some(until)) = (&endpoint.previous_secret, endpoint.previous_secret_until)
-        && until > now
-    {
-        secrets.push(old.as_str());
-    }
+    secrets.extend(retired.iter().map(|r| r.secret.as_str()));
     let timestamp = now.timestamp();
     let mut signatures = Vec::with_capacity(secrets.len());
     for secret in secrets {

@@ -22,6 +22,7 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect,
 };
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::audit::{self, Change};
@@ -46,8 +47,12 @@ pub const FAMILIES: [&str; 7] = [
     "entitlement",
     "ban",
 ];
-/// How long the secret before a rotation keeps signing beside the new one.
+/// How long a secret replaced by a rotation keeps signing beside the new one.
 pub const ROTATION_OVERLAP: Duration = Duration::hours(24);
+/// Replaced secrets that may sign at once beside the current one: a rotation beyond them waits
+/// until the oldest one's day is over, so that no secret stops signing early and a delivery
+/// never carries an endless list of signatures.
+pub const RETIRED_MAX: usize = 5;
 /// Endpoints one workspace may have.
 const ENDPOINTS_MAX: u64 = 20;
 
@@ -108,6 +113,24 @@ fn checked_event_types(raw: Option<Vec<String>>) -> Result<Vec<String>, DomainEr
 fn checked_description(raw: Option<String>) -> Result<Option<String>, DomainError> {
     super::optional_text("description", raw.as_deref(), 200)
         .map(|d| d.filter(|d| !d.trim().is_empty()))
+}
+
+/// A secret that a rotation replaced, still signing until `until`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct RetiredSecret {
+    /// `whsec_...`.
+    pub(crate) secret: String,
+    /// When it stops signing.
+    pub(crate) until: DateTime<Utc>,
+}
+
+/// The secrets rotations replaced on `row` that still sign at `now`, newest first.
+pub(crate) fn retired_secrets(
+    row: &webhook_endpoint::Model,
+    now: DateTime<Utc>,
+) -> Result<Vec<RetiredSecret>, DomainError> {
+    let all: Vec<RetiredSecret> = stored_json(&row.retired_secrets)?;
+    Ok(all.into_iter().filter(|s| s.until > now).collect())
 }
 
 /// A new signing secret: `whsec_` and the base64 of 32 random bytes.
@@ -214,8 +237,7 @@ pub async fn create_endpoint(
         enabled: Set(input.enabled.unwrap_or(true)),
         disabled_reason: Set(None),
         secret: Set(secret.clone()),
-        previous_secret: Set(None),
-        previous_secret_until: Set(None),
+        retired_secrets: Set("[]".to_owned()),
         failing_since: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
@@ -316,7 +338,9 @@ pub async fn update_endpoint(
 }
 
 /// Replaces the signing secret; the old one keeps signing beside it for a day, so the
-/// merchant's back end can switch without losing a delivery. The answer carries the new one.
+/// merchant's back end can switch without losing a delivery. Each rotation's old secret gets
+/// its own day: a second rotation within a day keeps the first secret signing too. The answer
+/// carries the new one.
 pub async fn rotate_secret(
     svc: &Services,
     caller: &Caller,
@@ -327,10 +351,25 @@ pub async fn rotate_secret(
     let txn = svc.write_txn().await?;
     super::lock_row(&txn, "webhook_endpoints", id.as_str()).await?;
     let before = find_endpoint(&txn, caller, id).await?;
+    // Those whose day is over are dropped here; the others all keep signing.
+    let mut retired = retired_secrets(&before, now)?;
+    if retired.len() >= RETIRED_MAX {
+        let first_free = retired.iter().map(|s| s.until).min().unwrap_or(now);
+        return Err(DomainError::RateLimited {
+            retry_after: first_free - now,
+        });
+    }
+    let until = now + ROTATION_OVERLAP;
+    retired.insert(
+        0,
+        RetiredSecret {
+            secret: before.secret.clone(),
+            until,
+        },
+    );
     let secret = new_secret();
     let mut row: webhook_endpoint::ActiveModel = before.clone().into();
-    row.previous_secret = Set(Some(before.secret.clone()));
-    row.previous_secret_until = Set(Some(now + ROTATION_OVERLAP));
+    row.retired_secrets = Set(to_json(&retired)?);
     row.secret = Set(secret.clone());
     row.updated_at = Set(now);
     let after = row.update(&txn).await?;
@@ -340,7 +379,7 @@ pub async fn rotate_secret(
         caller,
         "webhook_endpoint.secret_rotated",
         id,
-        json!({"previous_secret_until": now + ROTATION_OVERLAP}),
+        json!({"previous_secret_until": until, "secrets_signing": retired.len() + 1}),
     )
     .await?;
     txn.commit().await?;
@@ -388,15 +427,20 @@ pub(crate) async fn enqueue<C: ConnectionTrait>(
     if typed.is_empty() {
         return Ok(());
     }
+    // Only what routing needs: never the signing secrets, on every event.
     let endpoints: Vec<(WebhookEndpointId, Vec<String>)> = webhook_endpoint::Entity::find()
+        .select_only()
+        .column(webhook_endpoint::Column::Id)
+        .column(webhook_endpoint::Column::EventTypes)
         .filter(webhook_endpoint::Column::WorkspaceId.eq(workspace_id))
         .filter(webhook_endpoint::Column::Enabled.eq(true))
+        .into_tuple::<(WebhookEndpointId, String)>()
         .all(conn)
         .await?
         .into_iter()
-        .map(|e| {
-            let wanted = stored_json::<Vec<String>>(&e.event_types).unwrap_or_default();
-            (e.id, wanted)
+        .map(|(id, types)| {
+            let wanted = stored_json::<Vec<String>>(&types).unwrap_or_default();
+            (id, wanted)
         })
         .collect();
     let mut rows: Vec<webhook_delivery::ActiveModel> = Vec::new();
@@ -614,11 +658,14 @@ pub async fn deliveries_about(
         Default::default()
     } else {
         webhook_endpoint::Entity::find()
+            .select_only()
+            .column(webhook_endpoint::Column::Id)
+            .column(webhook_endpoint::Column::Url)
             .filter(webhook_endpoint::Column::Id.is_in(ids))
+            .into_tuple::<(WebhookEndpointId, String)>()
             .all(&svc.db)
             .await?
             .into_iter()
-            .map(|e| (e.id, e.url))
             .collect()
     };
     Ok(rows
