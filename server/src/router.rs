@@ -47,10 +47,14 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api::router(&state))
         .route("/downloads/{token}", get(download))
         .route("/portal/session/{token}", get(crate::portal::open_link))
-        .route("/portal/link/{token}", get(crate::portal::open_signed_link))
+        .route(
+            "/portal/link/{token}",
+            get(crate::portal::open_signed_link).post(crate::portal::confirm_signed_link),
+        )
+        // It mints a session and writes the audit log: a POST from Patron's own page only.
         .route(
             "/dashboard/customers/{id}/portal",
-            get(crate::portal::impersonate),
+            axum::routing::post(crate::portal::impersonate),
         )
         .route(
             "/dashboard/customers/export.csv",

@@ -5,6 +5,7 @@
 //! bring their own Content-Security-Policy (`app::shell`); this adds who may frame them.
 
 use app::domain::portal::embed;
+use app::server_fns::ctx::served_over_https;
 use axum::extract::{Request, State};
 use axum::http::HeaderValue;
 use axum::http::header::{
@@ -85,8 +86,9 @@ pub async fn apply(State(state): State<AppState>, req: Request, next: Next) -> R
     if private && !h.contains_key(CACHE_CONTROL) {
         h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
-    // Over HTTPS (as the public address says), browsers keep to it for a year.
-    if state.services.public_url.starts_with("https://") {
+    // Over HTTPS (as the public address says, the rule every cookie follows too), browsers
+    // keep to it for a year.
+    if served_over_https(&state.services.public_url) {
         h.insert(
             STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static("max-age=31536000; includeSubDomains"),

@@ -23,8 +23,23 @@ pub const SESSION_COOKIE: &str = "patron_session";
 /// subdomain can neither read nor plant it.
 pub const SECURE_SESSION_COOKIE: &str = "__Host-patron_session";
 
-/// Name of the customer portal's session cookie.
+/// Name of the customer portal's session cookie over plain HTTP (a local installation).
 pub const PORTAL_COOKIE: &str = "patron_portal";
+
+/// Name of the customer portal's session cookie over HTTPS, `__Host-` prefixed for the same
+/// reason as [`SECURE_SESSION_COOKIE`]: no sibling subdomain can plant a session in it.
+pub const SECURE_PORTAL_COOKIE: &str = "__Host-patron_portal";
+
+/// Whether browsers reach Patron over HTTPS: its public address (`PATRON_PUBLIC_URL`) is
+/// `https://`. The one rule for every cookie (Secure and `__Host-` named) and for HSTS. A
+/// request's own `X-Forwarded-Proto` or `Origin` is not asked: a client or a misconfigured proxy
+/// can say anything there, the operator's address says how browsers really arrive.
+pub fn served_over_https(public_url: &str) -> bool {
+    public_url
+        .trim()
+        .get(..8)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+}
 
 /// The services the server registered for this request.
 pub fn services() -> Result<Services, AppError> {
@@ -95,13 +110,14 @@ pub async fn portal_token() -> Result<Option<String>, AppError> {
 
 /// The portal session token in `headers`, if any: an embedded portal's session header (the
 /// frame keeps its session in memory, since its page's site may not set cookies for it), else
-/// the hosted portal's cookie.
+/// the hosted portal's cookie (the `__Host-` one first).
 pub fn portal_token_in(headers: &HeaderMap) -> Option<String> {
     headers
         .get(crate::embed::SESSION_HEADER)
         .and_then(|v| v.to_str().ok())
         .filter(|v| !v.is_empty())
         .map(str::to_owned)
+        .or_else(|| cookie_in(headers, SECURE_PORTAL_COOKIE))
         .or_else(|| cookie_in(headers, PORTAL_COOKIE))
 }
 
@@ -114,10 +130,15 @@ pub async fn portal_customer() -> Result<(Services, PortalCustomer), AppError> {
     Ok((svc, who))
 }
 
-/// The portal session cookie: HttpOnly, SameSite=Lax, whole site, Secure over HTTPS, for
-/// `seconds`.
+/// The portal session cookie: HttpOnly, SameSite=Lax, whole site, for `seconds`; over HTTPS
+/// (`secure`, from [`served_over_https`]) it is Secure and `__Host-` named.
 pub fn portal_cookie(token: &str, seconds: i64, secure: bool) -> Cookie<'static> {
-    Cookie::build((PORTAL_COOKIE, token.to_owned()))
+    let name = if secure {
+        SECURE_PORTAL_COOKIE
+    } else {
+        PORTAL_COOKIE
+    };
+    Cookie::build((name, token.to_owned()))
         .http_only(true)
         .same_site(SameSite::Lax)
         .secure(secure)
@@ -133,12 +154,14 @@ pub async fn set_portal_cookie(
     expires_at: chrono::DateTime<chrono::Utc>,
 ) {
     let seconds = (expires_at - svc.clock.now()).num_seconds();
-    append_set_cookie(&portal_cookie(token, seconds, over_https().await).to_string());
+    let secure = served_over_https(&svc.public_url);
+    append_set_cookie(&portal_cookie(token, seconds, secure).to_string());
 }
 
-/// Removes the portal cookie from the browser.
+/// Removes the portal cookie (either name) from the browser.
 pub fn clear_portal_cookie() {
     clear_cookie(PORTAL_COOKIE);
+    clear_cookie(SECURE_PORTAL_COOKIE);
 }
 
 /// Refuses a request sent by another site's page: a browser always names the page's origin
@@ -188,22 +211,9 @@ pub async fn signed_in() -> Result<(Services, SignedIn), AppError> {
     Ok((svc, user))
 }
 
-/// Whether the browser reached us over HTTPS: Patron's public address is `https://`, or the
-/// request says so (its origin, or a TLS-terminating proxy's `X-Forwarded-Proto`).
-async fn over_https() -> bool {
-    if services().is_ok_and(|svc| svc.public_url.starts_with("https://")) {
-        return true;
-    }
-    let Ok(headers) = headers().await else {
-        return false;
-    };
-    let header_is = |name: &str, prefix: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with(prefix))
-    };
-    header_is("origin", "https://") || header_is("x-forwarded-proto", "https")
+/// Whether this request's services say Patron is served over HTTPS ([`served_over_https`]).
+fn over_https() -> bool {
+    services().is_ok_and(|svc| served_over_https(&svc.public_url))
 }
 
 /// The session cookie: HttpOnly, SameSite=Lax, whole site, for at most the session's 14 days
@@ -225,7 +235,7 @@ pub fn session_cookie(token: &str, secure: bool) -> Cookie<'static> {
 
 /// Sets the session cookie on the response.
 pub async fn set_session_cookie(token: &str) {
-    append_set_cookie(&session_cookie(token, over_https().await).to_string());
+    append_set_cookie(&session_cookie(token, over_https()).to_string());
 }
 
 /// Removes the session cookie (either name) from the browser.
@@ -327,5 +337,31 @@ mod tests {
         // Either name is read, the `__Host-` one first.
         let h = headers(&[("cookie", "patron_session=old; __Host-patron_session=new")]);
         assert_eq!(session_token_in(&h).as_deref(), Some("new"));
+    }
+
+    #[test]
+    fn over_https_the_portal_cookie_is_host_prefixed_and_secure() {
+        let secure = portal_cookie("t0ken", 60, true).to_string();
+        assert!(secure.starts_with("__Host-patron_portal=t0ken"), "{secure}");
+        for part in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
+            assert!(secure.contains(part), "{part} in {secure}");
+        }
+        assert!(!secure.contains("Domain"), "{secure}");
+        let plain = portal_cookie("t0ken", 60, false).to_string();
+        assert!(
+            plain.starts_with("patron_portal=t0ken") && !plain.contains("Secure"),
+            "{plain}"
+        );
+        let h = headers(&[("cookie", "patron_portal=old; __Host-patron_portal=new")]);
+        assert_eq!(portal_token_in(&h).as_deref(), Some("new"));
+    }
+
+    #[test]
+    fn only_an_https_public_address_means_https() {
+        assert!(served_over_https("https://billing.example"));
+        assert!(served_over_https("HTTPS://billing.example"));
+        assert!(!served_over_https("http://127.0.0.1:3000"));
+        assert!(!served_over_https("http://billing.example/https://"));
+        assert!(!served_over_https(""));
     }
 }

@@ -149,7 +149,8 @@ fn item_id(raw: &str) -> Result<crate::types::EntitlementId, AppError> {
     })
 }
 
-/// One of the customer's licence keys, in full.
+/// One of the customer's licence keys, in full, on record as whoever sees it. In a merchant's
+/// read-only view, only for a role that may reveal keys in the dashboard (403 otherwise).
 #[server(prefix = "/rpc", endpoint = "portal/reveal_key", client = crate::embed::PortalClient)]
 pub async fn reveal_my_license_key(id: String) -> Result<String, AppError> {
     let run = async {
@@ -188,7 +189,8 @@ pub async fn link_my_discord(id: String, discord_user_id: String) -> Result<(), 
     super::ctx::with_status(run.await)
 }
 
-/// Replaces the card one of the customer's subscriptions renews with.
+/// Replaces the card one of the customer's subscriptions renews with. Tries are limited (429
+/// past the limit), and every refused card gets the same sentence.
 #[server(prefix = "/rpc", endpoint = "portal/payment_method", client = crate::embed::PortalClient)]
 pub async fn update_my_payment_method(id: String, card_number: String) -> Result<(), AppError> {
     let run = async {

@@ -3,7 +3,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use crate::types::{CustomerId, WorkspaceId};
+use crate::types::{CustomerId, UserId, WorkspaceId};
 
 crate::string_enum!(
     /// What a token is.
@@ -47,6 +47,9 @@ pub struct Model {
     /// For a link minted for an embed, and the session it became: the merchant page's origin
     /// (`https://shop.example`) that alone may open it.
     pub embed_origin: Option<String>,
+    /// For a merchant's read-only view (`impersonation`): the merchant user who opened it,
+    /// whose role in the shop decides what the view may see.
+    pub opened_by: Option<UserId>,
 }
 
 /// Declared from the owned side.

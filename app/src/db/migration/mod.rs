@@ -23,6 +23,12 @@ mod m20261206_000017_team;
 mod m20261206_000018_email_details_as_mailboxes;
 mod m20261207_000019_provider_notifications;
 mod m20261207_000020_segments_and_bulk_actions;
+mod m20261207_000021_idempotent_attempts;
+mod m20261207_000022_entitlement_player_ids;
+mod m20261207_000023_renewal_attempts_unique;
+mod m20261207_000024_rotation_overlap;
+mod m20261207_000025_codes_out_of_subjects;
+mod m20261207_000026_portal_views_by_user;
 
 /// Every migration in order; `server migrate` and the embedded default's start apply them.
 #[derive(Debug)]
@@ -52,6 +58,12 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000018_email_details_as_mailboxes::Migration),
             Box::new(m20261207_000019_provider_notifications::Migration),
             Box::new(m20261207_000020_segments_and_bulk_actions::Migration),
+            Box::new(m20261207_000021_idempotent_attempts::Migration),
+            Box::new(m20261207_000022_entitlement_player_ids::Migration),
+            Box::new(m20261207_000023_renewal_attempts_unique::Migration),
+            Box::new(m20261207_000024_rotation_overlap::Migration),
+            Box::new(m20261207_000025_codes_out_of_subjects::Migration),
+            Box::new(m20261207_000026_portal_views_by_user::Migration),
         ]
     }
 }

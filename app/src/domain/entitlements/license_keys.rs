@@ -1,4 +1,5 @@
 //! Licence keys: generated from Patron's one random source, shown masked, revealed on demand.
+//! Every door's reveal (dashboard, API, portal) comes through here and is on record.
 
 use super::*;
 
@@ -33,7 +34,8 @@ pub fn mask_license_key(key: &str) -> String {
         .join("-")
 }
 
-/// The full licence key of an entitlement.
+/// The full licence key of an entitlement, for the dashboard and the API: support and
+/// above (`entitlements:write`), audited as `license_key.revealed`.
 pub async fn reveal_license_key(
     svc: &Services,
     caller: &Caller,
@@ -42,16 +44,65 @@ pub async fn reveal_license_key(
     // Support and above (entitlements:write for a key): a viewer sees the masked key only.
     caller.require(Scope::EntitlementsWrite)?;
     let row = find_row(&svc.db, caller, id).await?;
+    revealed(svc, caller, row, "license_key.revealed").await
+}
+
+/// One of `customer_id`'s licence keys, in their portal: to the customer themselves, or to the
+/// merchant user whose read-only view of that portal it is, who needs what
+/// [`reveal_license_key`] needs. Audited as whoever it is.
+pub(crate) async fn reveal(
+    svc: &Services,
+    caller: &Caller,
+    customer_id: &CustomerId,
+    id: &EntitlementId,
+) -> Result<LicenseKeyReveal, DomainError> {
+    let action = match &caller.actor {
+        Actor::PortalCustomer { id: own } if own == customer_id => {
+            "entitlement.license_key_revealed"
+        }
+        Actor::PortalCustomer { .. } => {
+            return Err(DomainError::NotFound {
+                what: "entitlement",
+            });
+        }
+        // A merchant's view of the portal holds the dashboard's rule, and its record.
+        Actor::User { .. } | Actor::ApiKey { .. } | Actor::System => {
+            caller.require(Scope::EntitlementsWrite)?;
+            "license_key.revealed"
+        }
+    };
+    // Only the portal's own customer's items, whoever looks at that portal.
+    let row = ent::Entity::find_by_id(id.clone())
+        .filter(ent::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
+        .filter(ent::Column::CustomerId.eq(customer_id))
+        .one(&svc.db)
+        .await?
+        .ok_or(DomainError::NotFound {
+            what: "entitlement",
+        })?;
+    revealed(svc, caller, row, action).await
+}
+
+/// The key of `row`, once `caller` is on record as having seen it: no door shows a key
+/// without its record.
+async fn revealed(
+    svc: &Services,
+    caller: &Caller,
+    row: ent::Model,
+    action: &'static str,
+) -> Result<LicenseKeyReveal, DomainError> {
+    let id = row.id.clone();
     let customer_id = row.customer_id.clone();
-    let revealed = key_of(id, row)?;
-    // Who saw a customer's key, and when, is on record (never the key itself). Not an
-    // `entitlement.*` event: nothing about the entitlement changed, so no webhook goes out.
+    let shown = key_of(&id, row)?;
+    // Who saw a customer's key, and when, is on record (never the key itself).
+    // `license_key.revealed` is not an `entitlement.*` event: nothing about the entitlement
+    // changed, so no webhook goes out.
     audit::record(
         &svc.db,
         svc,
         caller,
         audit::Change {
-            action: "license_key.revealed",
+            action,
             target_type: TargetKind::Entitlement,
             target_id: id.as_str(),
             customer_id: Some(&customer_id),
@@ -59,16 +110,7 @@ pub async fn reveal_license_key(
         },
     )
     .await?;
-    Ok(revealed)
-}
-
-/// [`reveal_license_key`] once the caller's right to it is settled (the portal's own check).
-pub(crate) async fn reveal(
-    svc: &Services,
-    caller: &Caller,
-    id: &EntitlementId,
-) -> Result<LicenseKeyReveal, DomainError> {
-    key_of(id, find_row(&svc.db, caller, id).await?)
+    Ok(shown)
 }
 
 fn key_of(id: &EntitlementId, row: ent::Model) -> Result<LicenseKeyReveal, DomainError> {

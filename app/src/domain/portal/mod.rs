@@ -2,7 +2,8 @@
 //! end, the signed link in every receipt, a one-time code by email), each exchanged for a
 //! portal session (a first-party cookie), and what a signed-in end customer may see and do.
 //! A session names one customer of one workspace; every read and action here is scoped by
-//! both, so no request can reach another customer's data.
+//! both, so no request can reach another customer's data. A merchant's read-only view of a
+//! customer's portal acts as the merchant user who opened it, with that user's role.
 
 mod actions;
 mod codes;
@@ -11,8 +12,8 @@ mod links;
 mod receipts;
 
 pub use actions::{
-    cancel_subscription, download_link, link_discord, recover_subscription, request_erasure,
-    reveal_license_key, update_payment_method,
+    CARD_TRY_CUSTOMER, CARD_TRY_IP, CARD_TRY_SESSION, cancel_subscription, download_link,
+    link_discord, recover_subscription, request_erasure, reveal_license_key, update_payment_method,
 };
 pub use codes::{
     CODE_LEN, CODE_REQUEST_EMAIL, CODE_REQUEST_IP, CODE_TRIES, CODE_TRY_EMAIL, CODE_TRY_IP,
@@ -29,19 +30,19 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use super::actor::Caller;
+use super::actor::{Actor, Caller};
 use super::audit::{self, Change};
 use super::secrets::{random_token, sha256_hex};
 use super::{DomainError, Services, products, workspaces};
 use crate::db::entities::customer_session::{self as cs, CustomerSessionKind};
-use crate::db::entities::{customer, order, subscription, workspace};
+use crate::db::entities::{customer, membership, order, subscription, workspace};
 use crate::types::activity::TargetKind;
 use crate::types::portal::{
     CustomerSession, CustomerSessionCreate, PortalBranding, PortalOrder, PortalOverview,
     PortalState, PortalSubscription,
 };
 use crate::types::subscription::SubscriptionStatus;
-use crate::types::{CustomerId, ProductId, Scope, WorkspaceId};
+use crate::types::{CustomerId, ProductId, Scope, UserId, WorkspaceId};
 
 /// How long a minted link may wait to be opened.
 pub const LINK_TTL: Duration = Duration::hours(1);
@@ -61,8 +62,19 @@ pub struct PortalCustomer {
     pub customer_id: CustomerId,
     /// The merchant's "Back to the shop" address, from the link.
     pub return_url: Option<String>,
-    /// A merchant's view as this customer: reads only.
-    pub read_only: bool,
+    /// In a merchant's read-only view of the portal: the merchant user who opened it, with
+    /// their role in the shop as it is now. The view reads what that user may read in the
+    /// dashboard, on record as them, and changes nothing. `None` for the customer themselves.
+    pub merchant: Option<Caller>,
+    /// The session's key (its token's hash): what per-session limits count against.
+    pub session: String,
+}
+
+impl PortalCustomer {
+    /// Whether this is a merchant's view as the customer: it may read, never change.
+    pub fn read_only(&self) -> bool {
+        self.merchant.is_some()
+    }
 }
 
 /// What opening a link or signing in with a code gave.
@@ -105,6 +117,46 @@ pub(crate) async fn start_session_for<C: ConnectionTrait>(
     kind: CustomerSessionKind,
     embed_origin: Option<String>,
 ) -> Result<(String, DateTime<Utc>), DomainError> {
+    insert_session(
+        conn,
+        svc,
+        NewSession {
+            workspace_id,
+            customer_id,
+            return_url,
+            kind,
+            embed_origin,
+            opened_by: None,
+        },
+    )
+    .await
+}
+
+/// A session about to be written.
+struct NewSession<'a> {
+    workspace_id: &'a WorkspaceId,
+    customer_id: &'a CustomerId,
+    return_url: Option<String>,
+    kind: CustomerSessionKind,
+    embed_origin: Option<String>,
+    /// The merchant user a read-only view acts as.
+    opened_by: Option<UserId>,
+}
+
+/// Writes a session: the token to hand out (only its hash is kept) and when it ends.
+async fn insert_session<C: ConnectionTrait>(
+    conn: &C,
+    svc: &Services,
+    new: NewSession<'_>,
+) -> Result<(String, DateTime<Utc>), DomainError> {
+    let NewSession {
+        workspace_id,
+        customer_id,
+        return_url,
+        kind,
+        embed_origin,
+        opened_by,
+    } = new;
     let now = svc.clock.now();
     let token = random_token(43);
     let expires_at = now
@@ -125,6 +177,7 @@ pub(crate) async fn start_session_for<C: ConnectionTrait>(
         expires_at: Set(expires_at),
         used_at: Set(None),
         embed_origin: Set(embed_origin),
+        opened_by: Set(opened_by),
     }
     .insert(conn)
     .await?;
@@ -321,26 +374,35 @@ pub async fn open_link(svc: &Services, token: &str) -> Result<Opened, DomainErro
 }
 
 /// A merchant's "Open portal as this customer": a read-only portal session for an hour,
-/// audited.
+/// audited. The view acts as the merchant user who opens it (see
+/// [`PortalCustomer::merchant`]), so only a signed-in merchant user can open one.
 pub async fn impersonate(
     svc: &Services,
     caller: &Caller,
     id: &CustomerId,
 ) -> Result<(String, DateTime<Utc>), DomainError> {
     caller.require(Scope::CustomersRead)?;
+    let Actor::User { id: user_id, .. } = &caller.actor else {
+        // A key or Patron itself has no dashboard, and a view must name who looks.
+        return Err(DomainError::Unauthenticated);
+    };
     let row = customer::Entity::find_by_id(id.clone())
         .filter(customer::Column::WorkspaceId.eq(&caller.workspace_id))
         .one(&svc.db)
         .await?
         .ok_or(DomainError::NotFound { what: "customer" })?;
     let txn = svc.write_txn().await?;
-    let (token, expires_at) = start_session(
+    let (token, expires_at) = insert_session(
         &txn,
         svc,
-        &caller.workspace_id,
-        &row.id,
-        None,
-        CustomerSessionKind::Impersonation,
+        NewSession {
+            workspace_id: &caller.workspace_id,
+            customer_id: &row.id,
+            return_url: None,
+            kind: CustomerSessionKind::Impersonation,
+            embed_origin: None,
+            opened_by: Some(user_id.clone()),
+        },
     )
     .await?;
     audit::record(
@@ -372,11 +434,37 @@ pub async fn session_customer(svc: &Services, token: &str) -> Result<PortalCusto
         .one(&svc.db)
         .await?
         .ok_or(DomainError::Unauthenticated)?;
+    let merchant = if row.kind == CustomerSessionKind::Impersonation {
+        Some(viewing_merchant(svc, &row).await?)
+    } else {
+        None
+    };
     Ok(PortalCustomer {
         workspace_id: row.workspace_id,
         customer_id: row.customer_id,
         return_url: row.return_url,
-        read_only: row.kind == CustomerSessionKind::Impersonation,
+        merchant,
+        session: row.token_hash,
+    })
+}
+
+/// The merchant user a read-only view acts as, with their role in the shop now (a role
+/// changed since the view opened counts at once). A view whose user has left the shop, or
+/// that names nobody, is over.
+async fn viewing_merchant(svc: &Services, row: &cs::Model) -> Result<Caller, DomainError> {
+    let user_id = row.opened_by.clone().ok_or(DomainError::Unauthenticated)?;
+    let member = membership::Entity::find_by_id((row.workspace_id.clone(), user_id))
+        .one(&svc.db)
+        .await?
+        .ok_or(DomainError::Unauthenticated)?;
+    Ok(Caller {
+        workspace_id: member.workspace_id,
+        actor: Actor::User {
+            id: member.user_id,
+            role: member.role,
+        },
+        ip: None,
+        idempotency_key: None,
     })
 }
 
@@ -530,7 +618,7 @@ pub async fn overview(svc: &Services, who: &PortalCustomer) -> Result<PortalOver
         erasure_due_at,
         branding: branding_of(&shop),
         shop: shop.name,
-        read_only: who.read_only,
+        read_only: who.read_only(),
         banned: me.banned_until.is_some_and(|t| t > now),
         name: me.name,
         email: me.email,

@@ -10,7 +10,8 @@ use crate::components::time::LocalTime;
 use crate::server_fns::customer::{CopyPortalLink, RotatePortalLink};
 use crate::types::portal::PortalLink;
 
-/// "Open portal" and, for roles that may, "Portal link".
+/// "Open portal as customer" (a form that posts, in a new tab) and, for roles that may,
+/// "Portal link".
 #[component]
 pub(super) fn PortalButtons(can_share: bool) -> impl IntoView {
     let ctx = use_customer();
@@ -32,15 +33,23 @@ pub(super) fn PortalButtons(can_share: bool) -> impl IntoView {
         }
     };
     view! {
-        <a
-            href=move || format!("/dashboard/customers/{}/portal", ctx.id.get())
+        // Opening the view mints a session and is audited, so it is a POST (never a link a
+        // crawler, a preview or another site could follow). `contents` leaves the button in
+        // the row of buttons, as the link it replaces was.
+        <form
+            method="post"
+            action=move || format!("/dashboard/customers/{}/portal", ctx.id.get())
             target="_blank"
-            rel="external noopener"
-            class=BTN
-            title="A read-only view of what this customer sees in the portal"
+            class="contents"
         >
-            "Open portal as customer"
-        </a>
+            <button
+                type="submit"
+                class=BTN
+                title="A read-only view of what this customer sees in the portal"
+            >
+                "Open portal as customer"
+            </button>
+        </form>
         {can_share.then(|| view! {
             <button
                 type="button"
