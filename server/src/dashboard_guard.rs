@@ -24,7 +24,7 @@ pub async fn require_session(State(state): State<AppState>, req: Request, next: 
     if !reads && let Err(e) = same_origin(req.headers(), &state.services.public_url) {
         return ApiError::from(e).into_response();
     }
-    let Some(token) = session_token_in(req.headers()) else {
+    let Some(token) = session_token_in(req.headers(), &state.services.public_url) else {
         return Redirect::to("/login").into_response();
     };
     match session_user(&state.services, &token, None).await {

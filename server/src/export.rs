@@ -155,7 +155,7 @@ pub async fn dashboard_customers_csv(
     headers: axum::http::HeaderMap,
     crate::api::json::ApiQuery(params): crate::api::json::ApiQuery<CustomerListParams>,
 ) -> Result<Response, ApiError> {
-    let token = app::server_fns::ctx::session_token_in(&headers)
+    let token = app::server_fns::ctx::session_token_in(&headers, &state.services.public_url)
         .ok_or_else(|| ApiError::from(app::types::AppError::Unauthenticated))?;
     let user = app::domain::accounts::session_user(&state.services, &token, None).await?;
     customers_csv(state.services.clone(), user.caller, &params).await
@@ -189,7 +189,7 @@ pub async fn dashboard_customer_data(
     axum::extract::Path(id): axum::extract::Path<String>,
     headers: axum::http::HeaderMap,
 ) -> Result<Response, ApiError> {
-    let token = app::server_fns::ctx::session_token_in(&headers)
+    let token = app::server_fns::ctx::session_token_in(&headers, &state.services.public_url)
         .ok_or_else(|| ApiError::from(app::types::AppError::Unauthenticated))?;
     let user = app::domain::accounts::session_user(&state.services, &token, None).await?;
     let id: app::types::CustomerId = crate::api::ids::path_id(&id, "customer")?;

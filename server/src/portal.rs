@@ -88,7 +88,10 @@ async fn signed_in_as_another(
     headers: &HeaderMap,
     token: &str,
 ) -> Result<bool, DomainError> {
-    let (Some(held), Some(named)) = (portal_token_in(headers), link_customer(token)) else {
+    let (Some(held), Some(named)) = (
+        portal_token_in(headers, &svc.public_url),
+        link_customer(token),
+    ) else {
         return Ok(false);
     };
     match portal::session_customer(svc, &held).await {
@@ -130,7 +133,9 @@ pub async fn confirm_signed_link(
         return refused.into_response();
     }
     let result = portal::open_signed_link(svc, &token).await;
-    if let (Ok(Opened::Session { .. }), Some(held)) = (&result, portal_token_in(&headers)) {
+    if let (Ok(Opened::Session { .. }), Some(held)) =
+        (&result, portal_token_in(&headers, &svc.public_url))
+    {
         // The browser forgets the old session with the new cookie: end it here too, so it
         // cannot be picked up again.
         if let Err(e) = portal::end_session(svc, &held).await {
@@ -199,7 +204,7 @@ pub async fn impersonate(
     if let Err(refused) = from_this_site(svc, &headers) {
         return refused.into_response();
     }
-    let Some(token) = session_token_in(&headers) else {
+    let Some(token) = session_token_in(&headers, &svc.public_url) else {
         return Redirect::to("/login").into_response();
     };
     let run = async {
@@ -222,7 +227,7 @@ pub async fn impersonate(
 /// `GET /portal/data_export.json`: "Download my data", everything Patron holds about the
 /// signed-in customer (GDPR Art. 15), the same document the merchant's API and dashboard give.
 pub async fn data_export(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let Some(token) = portal_token_in(&headers) else {
+    let Some(token) = portal_token_in(&headers, &state.services.public_url) else {
         return Redirect::to("/portal").into_response();
     };
     let svc = &state.services;

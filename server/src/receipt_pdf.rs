@@ -125,7 +125,8 @@ pub async fn download(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(token) = app::server_fns::ctx::portal_token_in(&headers) else {
+    let Some(token) = app::server_fns::ctx::portal_token_in(&headers, &state.services.public_url)
+    else {
         return StatusCode::NOT_FOUND.into_response();
     };
     let svc = &state.services;

@@ -129,6 +129,15 @@ pub const LOGIN_ACCOUNT_ADDRESS: rate_limit::Rule = rate_limit::Rule {
     period_seconds: 15 * 60,
 };
 
+/// Failed logins to one account from every address together: 50 in 15 minutes. It bounds a
+/// guesser who spreads over many addresses (each pair stays under its own limit); it never
+/// keeps out a browser that holds a live session of the account, and lifts after the wait.
+pub const LOGIN_ACCOUNT: rate_limit::Rule = rate_limit::Rule {
+    name: "login_account",
+    limit: 50,
+    period_seconds: 15 * 60,
+};
+
 /// Failed logins from a browser that holds a live session of the account: 10 in 15 minutes.
 /// Such a browser is past the account-and-address and address limits (others' failures do
 /// not lock its owner out), yet a stolen cookie does not buy unlimited guesses.
@@ -141,8 +150,9 @@ pub const LOGIN_KNOWN_SESSION: rate_limit::Rule = rate_limit::Rule {
 /// Checks an email and password and opens a session; returns the cookie token (shown once).
 ///
 /// A wrong email and a wrong password fail the same way, in about the same time. Only failures
-/// count towards the limits: 10 for one account from one address ([`LOGIN_ACCOUNT_ADDRESS`])
-/// and 50 from one address ([`rate_limit::LOGIN_IP`]), each in 15 minutes.
+/// count towards the limits: 10 for one account from one address ([`LOGIN_ACCOUNT_ADDRESS`]),
+/// 50 for one account from anywhere ([`LOGIN_ACCOUNT`]) and 50 from one address
+/// ([`rate_limit::LOGIN_IP`]), each in 15 minutes.
 pub async fn log_in(
     svc: &Services,
     email: &str,
@@ -154,8 +164,8 @@ pub async fn log_in(
 
 /// [`log_in`] from a browser that may already hold a session cookie (`held`, its token).
 ///
-/// When `held` is a live session of the very account signing in, the account-and-address and
-/// address limits do not apply (whoever failed from elsewhere, or from this address, cannot
+/// When `held` is a live session of the very account signing in, the account-and-address,
+/// account and address limits do not apply (whoever failed from elsewhere, or from this address, cannot
 /// keep the owner out); that browser's own failures count under [`LOGIN_KNOWN_SESSION`].
 pub async fn log_in_holding(
     svc: &Services,
@@ -186,7 +196,10 @@ pub async fn log_in_holding(
                 Some(ip) => format!("{email} from {ip}"),
                 None => format!("{email} from an unknown address"),
             };
-            let mut tries = vec![(LOGIN_ACCOUNT_ADDRESS, pair)];
+            let mut tries = vec![
+                (LOGIN_ACCOUNT_ADDRESS, pair),
+                (LOGIN_ACCOUNT, email.clone()),
+            ];
             if let Some(ip) = &ip {
                 tries.push((rate_limit::LOGIN_IP, ip.clone()));
             }
@@ -215,8 +228,9 @@ pub async fn log_in_holding(
     let (token, session_id) =
         open_session(&svc.db, svc, &user.id, &membership.workspace_id, device).await?;
     for (rule, subject) in &tries {
-        if *rule == rate_limit::LOGIN_IP {
-            // The address may have failed for other accounts: only this try comes back.
+        if *rule == rate_limit::LOGIN_IP || *rule == LOGIN_ACCOUNT {
+            // The address may have failed for other accounts, and the account from other
+            // addresses: only this try comes back.
             rate_limit::give_back(&svc.db, rule, subject).await?;
         } else {
             // The right password from here: this account's failures from here are forgotten.

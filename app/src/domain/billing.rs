@@ -102,7 +102,7 @@ pub async fn run_billing(svc: &Services) -> Result<BillingReport, DomainError> {
             Ok(row) => row,
             Err(u) => {
                 tracing::error!(subscription = %u.id, error = %u.error, "a subscription cannot be read; retried later");
-                back_off(svc, &u.id, now).await?;
+                back_off(svc, &u.id, &token, now).await?;
                 continue;
             }
         };
@@ -111,7 +111,7 @@ pub async fn run_billing(svc: &Services) -> Result<BillingReport, DomainError> {
             Ok(()) => {}
             Err(e) => {
                 tracing::warn!(subscription = %id, error = %e, "a renewal failed; retried later");
-                back_off(svc, id.as_str(), now).await?;
+                back_off(svc, id.as_str(), &token, now).await?;
             }
         }
     }
@@ -161,7 +161,12 @@ async fn claim_due(
 }
 
 /// After a failed run (not a decline: an error), the subscription waits longer each time.
-async fn back_off(svc: &Services, id: &str, now: DateTime<Utc>) -> Result<(), DomainError> {
+async fn back_off(
+    svc: &Services,
+    id: &str,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DomainError> {
     // Only the counter: a row that cannot be read as a whole backs off too.
     let failures: i32 = sub::Entity::find()
         .filter(sub::Column::Id.eq(id))
@@ -179,6 +184,8 @@ async fn back_off(svc: &Services, id: &str, now: DateTime<Utc>) -> Result<(), Do
             Expr::col(sub::Column::ClaimFailures).add(1),
         )
         .filter(sub::Column::Id.eq(id))
+        // Only while this run holds it: another clock's claim is not this run's to push back.
+        .filter(Expr::col(CLAIM_TOKEN).eq(token))
         .exec(&svc.db)
         .await?;
     Ok(())
@@ -226,6 +233,10 @@ async fn collect(
     report: &mut BillingReport,
 ) -> Result<(), DomainError> {
     for _ in 0..1000 {
+        // A clock that lost its claim touches no attempt: the holder's may be in flight.
+        if !hold(svc, row.id.as_str(), token).await? {
+            return Ok(());
+        }
         let Some(attempt) = claim_renewal_attempt(svc, &row).await? else {
             return Ok(());
         };
@@ -262,7 +273,8 @@ async fn collect(
 /// Extends this run's claim on the subscription right before its charge, if the claim is still
 /// this run's: a clock that took the subscription over (this run's lease ran out during a slow
 /// batch, or the subscription was free for a moment between two periods of a catch-up) set its
-/// own token. `false`: leave the renewal to that clock.
+/// own token. `false`: leave the renewal to that clock, or to nobody if the subscription was
+/// canceled meanwhile.
 async fn hold(svc: &Services, id: &str, token: &str) -> Result<bool, DomainError> {
     let res = sub::Entity::update_many()
         .col_expr(
@@ -271,6 +283,12 @@ async fn hold(svc: &Services, id: &str, token: &str) -> Result<bool, DomainError
         )
         .filter(sub::Column::Id.eq(id))
         .filter(Expr::col(CLAIM_TOKEN).eq(token))
+        // Canceled or scheduled to end since the claim (by the customer, a ban, an erasure):
+        // nothing to charge.
+        .filter(
+            sub::Column::Status.is_in([SubscriptionStatus::Active, SubscriptionStatus::PastDue]),
+        )
+        .filter(sub::Column::CancelAtPeriodEnd.eq(false))
         .exec(&svc.db)
         .await?;
     Ok(res.rows_affected == 1)

@@ -121,6 +121,15 @@ pub async fn create_checkout(
     input: CheckoutCreate,
 ) -> Result<Checkout, DomainError> {
     caller.require(Scope::CheckoutsWrite)?;
+    // A retry of a checkout that already settled answers as it did, whatever changed since
+    // (the product archived, a ban added): nothing is checked or charged again.
+    if let Some(idempotency::Bound {
+        outcome: Some(outcome),
+        ..
+    }) = idempotency::bound(&svc.db, caller).await?
+    {
+        return idempotency::replay(&outcome);
+    }
     if input.customer_id.is_some() && input.customer.is_some() {
         return Err(DomainError::unprocessable(
             "customer",
@@ -237,7 +246,11 @@ pub async fn create_checkout(
                 // The attempt is history the merchant wants to see: record the customer and the
                 // failed order, then answer with the decline.
                 let txn = svc.write_txn().await?;
-                payments::decline(&txn, &svc, &attempt.id, code).await?;
+                if !payments::decline(&txn, &svc, &attempt.id, code).await? {
+                    // Settled by another task that took the attempt over: its answer stands.
+                    txn.rollback().await?;
+                    return Err(idempotency::in_flight());
+                }
                 let (c, _) = customer_for(
                     &txn,
                     &svc,

@@ -28,7 +28,7 @@ use crate::db::entities::{charge_attempt as attempt, order, refund};
 use crate::types::ChargeAttemptId;
 use crate::types::ErrorCode;
 use crate::types::money::{self, Currency};
-use crate::types::order::RefundStatus;
+use crate::types::order::{OrderStatus, RefundStatus};
 
 use super::provider::{
     Charge, ChargeRequest, MovementKind, PaymentSource, ProviderError, RefundRequest,
@@ -165,13 +165,97 @@ pub(crate) async fn start(
     if let Some(bound) = idempotency::bound(&svc.db, caller).await? {
         return take_up(svc, bound).await;
     }
+    let order_id = new.order_id.clone();
     let txn = svc.write_txn().await?;
-    let row = insert(&txn, svc, new).await?;
+    let row = match insert(&txn, svc, new).await {
+        Ok(row) => row,
+        // An earlier payment of the order is unsettled: taken over if nobody holds it.
+        Err(DomainError::Conflict {
+            code: ErrorCode::OrderNotPayable,
+            message,
+        }) => {
+            txn.rollback().await?;
+            return match order_id {
+                Some(order_id) => adopt_order_payment(svc, caller, &order_id, message).await,
+                None => Err(DomainError::Conflict {
+                    code: ErrorCode::OrderNotPayable,
+                    message,
+                }),
+            };
+        }
+        Err(e) => return Err(e),
+    };
+    // An order paid by another request that settled just before this attempt was recorded
+    // (its attempt left the unique index as it did): read after the insert, so a payment
+    // still being committed was waited for by the index.
+    if row.purpose == Purpose::OrderPayment
+        && let Some(order_id) = &row.order_id
+    {
+        let status: Option<OrderStatus> = order::Entity::find_by_id(order_id.clone())
+            .select_only()
+            .column(order::Column::Status)
+            .into_tuple()
+            .one(&txn)
+            .await?;
+        if status != Some(OrderStatus::Created) {
+            return Err(DomainError::Conflict {
+                code: ErrorCode::OrderNotPayable,
+                message: "the order was paid meanwhile".into(),
+            });
+        }
+    }
     // Refused when another request under the key bound an attempt first: dropping the
     // transaction forgets this one.
     idempotency::bind(&txn, caller, row.id.as_str()).await?;
     txn.commit().await?;
     Ok(Start::Charge(Box::new(row)))
+}
+
+/// The order's unsettled payment attempt, taken over by a new request once its lease ran out
+/// (its provider had no answer, or its process died) and bound to the new request's key: it is
+/// charged again under its own id, so a delayed first charge and this one are the same money.
+/// Still held by someone: the order is being paid right now.
+async fn adopt_order_payment(
+    svc: &Services,
+    caller: &Caller,
+    order_id: &OrderId,
+    being_paid: String,
+) -> Result<Start, DomainError> {
+    let refused = || DomainError::Conflict {
+        code: ErrorCode::OrderNotPayable,
+        message: being_paid.clone(),
+    };
+    let now = svc.clock.now();
+    let Some(a) = attempt::Entity::find()
+        .filter(attempt::Column::OrderId.eq(order_id.as_str()))
+        .filter(attempt::Column::Purpose.eq(Purpose::OrderPayment))
+        .filter(attempt::Column::Status.is_in(unsettled()))
+        .filter(attempt::Column::LeaseUntil.lte(now))
+        .one(&svc.db)
+        .await?
+    else {
+        return Err(refused());
+    };
+    let txn = svc.write_txn().await?;
+    let taken = attempt::Entity::update_many()
+        .col_expr(attempt::Column::Status, Expr::val(AttemptStatus::Pending))
+        .col_expr(attempt::Column::LeaseUntil, Expr::val(now + LEASE))
+        .col_expr(attempt::Column::UpdatedAt, Expr::val(now))
+        .filter(attempt::Column::Id.eq(a.id.as_str()))
+        .filter(attempt::Column::Status.is_in(unsettled()))
+        .filter(attempt::Column::LeaseUntil.lte(now))
+        .exec(&txn)
+        .await?;
+    if taken.rows_affected == 0 {
+        return Err(refused());
+    }
+    idempotency::bind(&txn, caller, a.id.as_str()).await?;
+    txn.commit().await?;
+    Ok(Start::Charge(Box::new(attempt::Model {
+        status: AttemptStatus::Pending,
+        lease_until: now + LEASE,
+        ..a
+    })))
 }
 
 /// The key's earlier attempt, met by a retry: answered when settled, taken over once its lease

@@ -70,12 +70,19 @@ pub async fn client_ip() -> Option<String> {
 
 /// The session token in the request's cookie, if any.
 pub async fn session_token() -> Result<Option<String>, AppError> {
-    Ok(session_token_in(&headers().await?))
+    let public_url = services()?.public_url;
+    Ok(session_token_in(&headers().await?, &public_url))
 }
 
-/// The session token in `headers`' cookies, if any (the `__Host-` one first).
-pub fn session_token_in(headers: &HeaderMap) -> Option<String> {
-    cookie_in(headers, SECURE_SESSION_COOKIE).or_else(|| cookie_in(headers, SESSION_COOKIE))
+/// The session token in `headers`' cookies, if any. Over HTTPS (see [`served_over_https`])
+/// only the `__Host-` cookie counts: a plain-named one could have been planted by a sibling
+/// domain or over plain HTTP.
+pub fn session_token_in(headers: &HeaderMap, public_url: &str) -> Option<String> {
+    if served_over_https(public_url) {
+        cookie_in(headers, SECURE_SESSION_COOKIE)
+    } else {
+        cookie_in(headers, SESSION_COOKIE)
+    }
 }
 
 /// The browser making this request: its address and User-Agent.
@@ -105,20 +112,26 @@ fn cookie_in(headers: &HeaderMap, name: &str) -> Option<String> {
 
 /// The portal session token in the request's cookie, if any.
 pub async fn portal_token() -> Result<Option<String>, AppError> {
-    Ok(portal_token_in(&headers().await?))
+    let public_url = services()?.public_url;
+    Ok(portal_token_in(&headers().await?, &public_url))
 }
 
 /// The portal session token in `headers`, if any: an embedded portal's session header (the
 /// frame keeps its session in memory, since its page's site may not set cookies for it), else
-/// the hosted portal's cookie (the `__Host-` one first).
-pub fn portal_token_in(headers: &HeaderMap) -> Option<String> {
+/// the hosted portal's cookie: over HTTPS only the `__Host-` one, as for
+/// [`session_token_in`].
+pub fn portal_token_in(headers: &HeaderMap, public_url: &str) -> Option<String> {
+    let cookie = if served_over_https(public_url) {
+        SECURE_PORTAL_COOKIE
+    } else {
+        PORTAL_COOKIE
+    };
     headers
         .get(crate::embed::SESSION_HEADER)
         .and_then(|v| v.to_str().ok())
         .filter(|v| !v.is_empty())
         .map(str::to_owned)
-        .or_else(|| cookie_in(headers, SECURE_PORTAL_COOKIE))
-        .or_else(|| cookie_in(headers, PORTAL_COOKIE))
+        .or_else(|| cookie_in(headers, cookie))
 }
 
 /// The signed-in end customer of the portal, or `Unauthenticated`.
@@ -334,9 +347,24 @@ mod tests {
             plain.starts_with("patron_session=t0ken") && !plain.contains("Secure"),
             "{plain}"
         );
-        // Either name is read, the `__Host-` one first.
-        let h = headers(&[("cookie", "patron_session=old; __Host-patron_session=new")]);
-        assert_eq!(session_token_in(&h).as_deref(), Some("new"));
+        // Over HTTPS only the `__Host-` name is read; over HTTP only the plain one.
+        let h = headers(&[(
+            "cookie",
+            "patron_session=planted; __Host-patron_session=new",
+        )]);
+        assert_eq!(
+            session_token_in(&h, "https://billing.example.com").as_deref(),
+            Some("new")
+        );
+        assert_eq!(
+            session_token_in(&h, "http://127.0.0.1:3000").as_deref(),
+            Some("planted")
+        );
+        let planted = headers(&[("cookie", "patron_session=planted")]);
+        assert_eq!(
+            session_token_in(&planted, "https://billing.example.com"),
+            None
+        );
     }
 
     #[test]
@@ -352,8 +380,20 @@ mod tests {
             plain.starts_with("patron_portal=t0ken") && !plain.contains("Secure"),
             "{plain}"
         );
-        let h = headers(&[("cookie", "patron_portal=old; __Host-patron_portal=new")]);
-        assert_eq!(portal_token_in(&h).as_deref(), Some("new"));
+        let h = headers(&[("cookie", "patron_portal=planted; __Host-patron_portal=new")]);
+        assert_eq!(
+            portal_token_in(&h, "https://billing.example.com").as_deref(),
+            Some("new")
+        );
+        let planted = headers(&[("cookie", "patron_portal=planted")]);
+        assert_eq!(
+            portal_token_in(&planted, "https://billing.example.com"),
+            None
+        );
+        assert_eq!(
+            portal_token_in(&planted, "http://127.0.0.1:3000").as_deref(),
+            Some("planted")
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::error::{ApiError, ErrorEnvelope};
+use super::idempotency::CarriesSecret;
 use super::ids::path_id;
 use super::json::{ApiJson, ApiQuery};
 use super::list::{ListParams, page};
@@ -169,10 +170,11 @@ pub async fn create_download_link(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
-) -> Result<(StatusCode, Json<DownloadLink>), ApiError> {
+) -> Result<(StatusCode, Extension<CarriesSecret>, Json<DownloadLink>), ApiError> {
     let id = path_id(&id, "entitlement")?;
     let link = entitlements::create_download_link(&state.services, &caller, &id).await?;
-    Ok((StatusCode::CREATED, Json(link)))
+    // A signed link is a bearer secret: never kept to be replayed.
+    Ok((StatusCode::CREATED, Extension(CarriesSecret), Json(link)))
 }
 
 /// Which server's commands to fetch.

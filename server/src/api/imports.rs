@@ -295,7 +295,7 @@ pub async fn report_csv(
 async fn dashboard_caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, ApiError> {
     app::server_fns::ctx::same_origin(headers, &state.services.public_url)
         .map_err(ApiError::from)?;
-    let token = app::server_fns::ctx::session_token_in(headers)
+    let token = app::server_fns::ctx::session_token_in(headers, &state.services.public_url)
         .ok_or_else(|| ApiError::from(app::types::AppError::Unauthenticated))?;
     let user = app::domain::accounts::session_user(&state.services, &token, None).await?;
     Ok(user.caller)

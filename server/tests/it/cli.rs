@@ -459,12 +459,15 @@ async fn reconcile_names_each_difference_and_fix_gives_the_money_back() {
 /// provider's ledger and Patron's records agree with no duplicate charge.
 async fn the_fault_drill_moves_and_records_money_alike(engine: app::db::Engine) {
     let t = crate::support::TestDb::empty(engine).await;
+    // The receipts the drill's processes send are written here (on SQLite, the database too).
+    let data = tempfile::tempdir().unwrap();
     let (var, value) = t.binary_env();
+    let data_dir = data.path().to_owned();
     let out = tokio::task::spawn_blocking(move || {
         Command::new(BIN)
             .arg("drill")
             .env_remove("DATABASE_URL")
-            .env_remove("PATRON_DATA_DIR")
+            .env("PATRON_DATA_DIR", data_dir)
             .env(var, value)
             .output()
             .unwrap()

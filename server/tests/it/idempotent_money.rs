@@ -258,8 +258,8 @@ async fn a_refund_retried_after_its_client_hung_up_refunds_once(engine: Engine) 
     s.t.cleanup().await;
 }
 
-async fn two_payments_of_one_order_at_once_charge_it_once(engine: Engine) {
-    let s = shop(engine).await;
+/// A paid order of €25, disputed and lost, and its repayment order awaiting payment: its id.
+async fn repayment_due(s: &Shop) -> String {
     let product = one_time(&s.api, 2500, "EUR").await;
     let (_, paid) = s
         .send("/checkouts", &buy(&product), "b", None)
@@ -289,7 +289,79 @@ async fn two_payments_of_one_order_at_once_charge_it_once(engine: Engine) {
             json!({"method": "link"}),
         )
         .await;
-    let due: app::types::OrderId = repay["id"].as_str().unwrap().parse().unwrap();
+    repay["id"].as_str().unwrap().to_owned()
+}
+
+fn pay() -> Value {
+    json!({"payment_method": card("5555555555554444")})
+}
+
+async fn a_payment_retried_after_its_client_hung_up_answers_the_paid_order(engine: Engine) {
+    let s = shop(engine).await;
+    let due = repayment_due(&s).await;
+    let path = format!("/orders/{due}/pay");
+    s.sim.faults().inject(
+        FaultPoint::AfterCharge,
+        Fault::Hang(StdDuration::from_secs(2)),
+        1,
+    );
+    let first = s
+        .send(&path, &pay(), "pay-1", Some(StdDuration::from_millis(300)))
+        .await;
+    assert!(first.is_none(), "the client hung up: {first:?}");
+    let answer = loop {
+        tokio::time::sleep(StdDuration::from_millis(200)).await;
+        s.clock.advance(LOCK + Duration::seconds(1));
+        let res = s.send(&path, &pay(), "pay-1", None).await.unwrap();
+        if res.0 != StatusCode::CONFLICT || res.1["error"]["code"] != "idempotency_key_in_flight" {
+            break res;
+        }
+    };
+    // The order is paid now; the retry answers that payment, not "the order is not payable".
+    assert_eq!(answer.0, StatusCode::OK, "{}", answer.1);
+    assert_eq!(answer.1["status"], "paid");
+    assert_eq!(answer.1["id"], due.as_str());
+    assert_eq!(
+        s.movements(MovementKind::Charge).await,
+        2,
+        "purchase and repayment"
+    );
+    s.agree().await;
+    s.t.cleanup().await;
+}
+
+async fn an_order_whose_payment_went_unanswered_can_be_paid_after_its_lease(engine: Engine) {
+    let s = shop(engine).await;
+    let due = repayment_due(&s).await;
+    let path = format!("/orders/{due}/pay");
+    // The provider takes the money and its answer is lost.
+    s.sim
+        .faults()
+        .inject(FaultPoint::AfterCharge, Fault::Fail, 1);
+    let (status, _) = s.send(&path, &pay(), "pay-a", None).await.unwrap();
+    assert!(status.is_server_error(), "{status}");
+    // Another request while the first attempt's lease runs: it is being paid.
+    let busy = s.send(&path, &pay(), "pay-b", None).await.unwrap();
+    assert_error(&busy, StatusCode::CONFLICT, "order_not_payable", None);
+    // After the lease, a new request takes the attempt over: the provider answers its key
+    // with the charge it made, and the order is paid by that one charge.
+    s.clock.advance(payments::LEASE + Duration::seconds(1));
+    let (status, paid) = s.send(&path, &pay(), "pay-c", None).await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{paid}");
+    assert_eq!(paid["status"], "paid");
+    assert_eq!(
+        s.movements(MovementKind::Charge).await,
+        2,
+        "purchase and one repayment"
+    );
+    assert_eq!(s.movements(MovementKind::Refund).await, 0);
+    s.agree().await;
+    s.t.cleanup().await;
+}
+
+async fn two_payments_of_one_order_at_once_charge_it_once(engine: Engine) {
+    let s = shop(engine).await;
+    let due: app::types::OrderId = repayment_due(&s).await.parse().unwrap();
     // Slow charges, so the payments overlap.
     s.sim.faults().inject(
         FaultPoint::BeforeCharge,
@@ -399,6 +471,8 @@ on_both_engines!(
     a_checkout_retried_after_the_provider_went_silent_finishes_the_same_charge,
     a_refund_retried_after_its_client_hung_up_refunds_once,
     two_payments_of_one_order_at_once_charge_it_once,
+    a_payment_retried_after_its_client_hung_up_answers_the_paid_order,
+    an_order_whose_payment_went_unanswered_can_be_paid_after_its_lease,
     an_answer_holding_a_secret_is_never_replayed,
     a_key_covers_the_query_string_too,
 );

@@ -540,6 +540,39 @@ async fn wrong_passwords_lock_one_address_out_and_never_the_owner(engine: Engine
     app.cleanup().await;
 }
 
+async fn guesses_spread_over_many_addresses_are_bounded_per_account(engine: Engine) {
+    let app = TestApp::on(engine).build().await;
+    user(&app, "ann@shop.example", Role::Owner).await;
+    let token = log_in(&app, "ann@shop.example").await;
+    // Five wrong guesses from each of ten addresses: every pair stays under its own limit.
+    for a in 0..10 {
+        for i in 0..5 {
+            let r = log_in_from(&app, "a guess", &format!("198.51.100.{a}")).await;
+            assert!(
+                matches!(r, Err(DomainError::Unauthenticated)),
+                "address {a}, guess {i}: {r:?}"
+            );
+        }
+    }
+    // The account has had its fifty: an eleventh address is refused, the right password too.
+    let r = log_in_from(&app, PASSWORD, "198.51.100.99").await;
+    assert!(matches!(r, Err(DomainError::RateLimited { .. })), "{r:?}");
+    // Ann's own browser, holding her session, still gets in.
+    accounts::log_in_holding(
+        &app.svc,
+        "ann@shop.example",
+        PASSWORD,
+        Device::at(Some("203.0.113.7".to_owned())),
+        Some(token.as_str()),
+    )
+    .await
+    .unwrap();
+    // And after the wait, anyone with the password does.
+    app.clock.advance(Duration::minutes(15));
+    log_in_from(&app, PASSWORD, "198.51.100.99").await.unwrap();
+    app.cleanup().await;
+}
+
 on_both_engines!(
     sessions_rotate_end_when_idle_and_everywhere,
     an_invitation_works_once_with_its_role_for_seven_days,
@@ -547,4 +580,5 @@ on_both_engines!(
     the_last_owner_stays_even_when_two_step_down_at_once,
     a_key_made_in_the_dashboard_works_until_revoked,
     wrong_passwords_lock_one_address_out_and_never_the_owner,
+    guesses_spread_over_many_addresses_are_bounded_per_account,
 );

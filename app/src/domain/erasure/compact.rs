@@ -1,8 +1,11 @@
 //! What an erasure leaves in an SQLite file, cleared once it has committed. A row changed in
 //! SQLite leaves its old bytes behind: in freed space (zeroed as it is freed, since every
-//! connection runs with `secure_delete`), in the write-ahead log until a checkpoint, and in the
-//! customer search index's older segments until they merge. So after an erasure the search
-//! index is merged and the log is checkpointed and truncated. One copy can remain: a page split
+//! connection runs with `secure_delete`), in the customer search index until its segments
+//! merge (unless the index runs with FTS5's `secure-delete`, which migration 27 turns on), and
+//! in the write-ahead log until a checkpoint. So after an erasure the log is checkpointed and
+//! truncated. The index is not merged here: `optimize` rewrites all of it under the write
+//! lock, seconds at a million customers, which would make paying customers' checkouts time
+//! out after their charge (and be given back). One copy can remain: a page split
 //! leaves the moved cells' old bytes in the first page's unused space until that page is
 //! rewritten. A full `VACUUM` would clear it, but it rewrites the whole file while holding the
 //! write lock (minutes at a million customers, during which checkouts would time out), so it
@@ -12,9 +15,6 @@
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 
 use crate::domain::Services;
-
-/// The customer list's trigram index over `customers.search_text` (migration 4).
-const SEARCH_INDEX: &str = "customers_fts";
 
 /// Clears the erased bytes from an SQLite database; does nothing on PostgreSQL. The erasure
 /// has committed by now, so a failure here is logged for the operator, not answered: the
@@ -29,12 +29,6 @@ pub(super) async fn clear_erased_bytes(svc: &Services) {
 }
 
 async fn compact(svc: &Services) -> Result<(), DbErr> {
-    // Merged: the older segments that still held the erased terms are rewritten without them.
-    svc.db
-        .execute_unprepared(&format!(
-            "INSERT INTO {SEARCH_INDEX}({SEARCH_INDEX}) VALUES ('optimize')"
-        ))
-        .await?;
     // TRUNCATE waits for readers of older frames, then empties the log file.
     let checkpoint = svc
         .db

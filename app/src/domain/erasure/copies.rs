@@ -166,6 +166,8 @@ pub(super) async fn scrub_saved<C: ConnectionTrait>(
     ws: &WorkspaceId,
     personal: &Personal,
 ) -> Result<(), DomainError> {
+    // Shared values (a metadata "gold") stay: they describe many customers' segments.
+    let personal = &personal.naming();
     if personal.is_empty() {
         return Ok(());
     }

@@ -46,9 +46,15 @@ fn add_once(list: &mut Vec<String>, v: &str) {
 
 impl Personal {
     pub(super) fn strong(&mut self, v: Option<&str>) {
-        // Shorter values (a two-letter country, "12") would erase unrelated text.
-        if let Some(v) = usable(v).filter(|v| v.len() >= 4) {
+        // Shorter values (a two-letter country, "12") would erase unrelated text, and so would
+        // a short number ("2026" inside every timestamp of the year): those count only where a
+        // whole value equals them.
+        let Some(v) = usable(v) else { return };
+        let short_number = v.bytes().all(|b| b.is_ascii_digit()) && v.len() < 7;
+        if v.len() >= 4 && !short_number {
             add_once(&mut self.strong, v);
+        } else {
+            add_once(&mut self.exact, v);
         }
     }
 
@@ -158,6 +164,23 @@ impl Personal {
             }
         }
         Ok(())
+    }
+
+    /// The values that name the person (strong ones, names and external ids), without the
+    /// metadata values and usernames many customers may share ("gold", "true"): what a copy
+    /// kept for everyone (a segment's filters) is scrubbed of.
+    pub(super) fn naming(&self) -> Personal {
+        let mut exact = Vec::new();
+        for v in self.names.iter().chain(&self.external_ids) {
+            add_once(&mut exact, v);
+        }
+        Personal {
+            strong: self.strong.clone(),
+            exact,
+            emails: self.emails.clone(),
+            names: self.names.clone(),
+            external_ids: self.external_ids.clone(),
+        }
     }
 
     /// Whether there is nothing to look for.

@@ -14,6 +14,15 @@ pub async fn pay_order(
     input: OrderPay,
 ) -> Result<Order, DomainError> {
     caller.require(Scope::CheckoutsWrite)?;
+    // A retry of a payment that already settled answers as it did: the order is paid now, and
+    // that must not turn the first answer into a refusal.
+    if let Some(idempotency::Bound {
+        outcome: Some(outcome),
+        ..
+    }) = idempotency::bound(&svc.db, caller).await?
+    {
+        return idempotency::replay(&outcome);
+    }
     let ip = input
         .ip
         .as_deref()
