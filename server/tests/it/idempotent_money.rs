@@ -86,6 +86,27 @@ impl Shop {
         Some((status, res.json().await.unwrap()))
     }
 
+    /// Retries `body` under `key` after each lapse of the key's lock, as a client would, until
+    /// the answer is not "still running" (409 `idempotency_key_in_flight`); that answer.
+    async fn retry_until_settled(
+        &self,
+        path: &str,
+        body: &Value,
+        key: &str,
+    ) -> (StatusCode, Value) {
+        for _ in 0..100 {
+            tokio::time::sleep(StdDuration::from_millis(200)).await;
+            self.clock.advance(LOCK + Duration::seconds(1));
+            let res = self.send(path, body, key, None).await.unwrap();
+            if res.0 != StatusCode::CONFLICT
+                || res.1["error"]["code"] != "idempotency_key_in_flight"
+            {
+                return res;
+            }
+        }
+        panic!("{path} under {key} was still running after 20 s");
+    }
+
     async fn movements(&self, kind: MovementKind) -> usize {
         self.svc
             .provider
@@ -144,14 +165,7 @@ async fn a_checkout_retried_after_its_client_hung_up_answers_the_first_order(eng
         None,
     );
     // Once the detached work has recorded the order, the retry answers it.
-    let answer = loop {
-        tokio::time::sleep(StdDuration::from_millis(200)).await;
-        s.clock.advance(LOCK + Duration::seconds(1));
-        let res = s.send("/checkouts", &body, "buy-1", None).await.unwrap();
-        if res.0 != StatusCode::CONFLICT {
-            break res;
-        }
-    };
+    let answer = s.retry_until_settled("/checkouts", &body, "buy-1").await;
     assert_eq!(answer.0, StatusCode::CREATED, "{}", answer.1);
     let order_id = answer.1["order"]["id"].as_str().unwrap().to_owned();
     assert_eq!(s.orders().await, 1, "one order");
@@ -240,14 +254,7 @@ async fn a_refund_retried_after_its_client_hung_up_refunds_once(engine: Engine) 
         "idempotency_key_in_flight",
         None,
     );
-    let answer = loop {
-        tokio::time::sleep(StdDuration::from_millis(200)).await;
-        s.clock.advance(LOCK + Duration::seconds(1));
-        let res = s.send(&path, &body, "refund-1", None).await.unwrap();
-        if res.0 != StatusCode::CONFLICT {
-            break res;
-        }
-    };
+    let answer = s.retry_until_settled(&path, &body, "refund-1").await;
     assert_eq!(answer.0, StatusCode::CREATED, "{}", answer.1);
     assert_eq!(answer.1["status"], "succeeded");
     let refunds = refund::Entity::find().all(&s.t.db).await.unwrap();
@@ -309,14 +316,7 @@ async fn a_payment_retried_after_its_client_hung_up_answers_the_paid_order(engin
         .send(&path, &pay(), "pay-1", Some(StdDuration::from_millis(300)))
         .await;
     assert!(first.is_none(), "the client hung up: {first:?}");
-    let answer = loop {
-        tokio::time::sleep(StdDuration::from_millis(200)).await;
-        s.clock.advance(LOCK + Duration::seconds(1));
-        let res = s.send(&path, &pay(), "pay-1", None).await.unwrap();
-        if res.0 != StatusCode::CONFLICT || res.1["error"]["code"] != "idempotency_key_in_flight" {
-            break res;
-        }
-    };
+    let answer = s.retry_until_settled(&path, &pay(), "pay-1").await;
     // The order is paid now; the retry answers that payment, not "the order is not payable".
     assert_eq!(answer.0, StatusCode::OK, "{}", answer.1);
     assert_eq!(answer.1["status"], "paid");
