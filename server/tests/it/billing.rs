@@ -830,9 +830,6 @@ async fn attempts_the_old_clock_doubled_are_kept_when_the_unique_index_comes(eng
     insert("cha_9", "renewal", "declined", Some("sub_1"), None)
         .await
         .unwrap();
-
-    Migrator::down(&t.db, Some(1)).await.unwrap();
-    Migrator::up(&t.db, Some(1)).await.unwrap();
     let mut again = expected;
     again.push(marked("cha_9", None));
     assert_eq!(duplicate_marks(&t.db).await, again);

@@ -62,15 +62,38 @@ async fn shop(engine: Engine) -> Shop {
 }
 
 impl Shop {
-    /// Sends `body` to `path` under `key`, giving up (hanging up) after `patience` if set.
-    async fn send(
+    /// Sends `body` to `path` under `key`.
+    async fn send(&self, path: &str, body: &Value, key: &str) -> (StatusCode, Value) {
+        let res = self
+            .api
+            .srv
+            .client
+            .post(self.api.srv.url(&format!("/api/v1{path}")))
+            .bearer_auth(&self.api.key)
+            .header("Idempotency-Key", key)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        (status, res.json().await.unwrap())
+    }
+
+    /// Sends `body` under `key` from a client that hangs up once the provider has moved the
+    /// money (the `moved`th movement of `kind`) and, told to hang `at` that point, has not
+    /// answered yet: the request's work goes on without it.
+    async fn hang_up_mid_payment(
         &self,
         path: &str,
         body: &Value,
         key: &str,
-        patience: Option<StdDuration>,
-    ) -> Option<(StatusCode, Value)> {
-        let mut req = self
+        at: FaultPoint,
+        (kind, moved): (MovementKind, usize),
+    ) {
+        self.sim
+            .faults()
+            .inject(at, Fault::Hang(StdDuration::from_secs(3)), 1);
+        let request = self
             .api
             .srv
             .client
@@ -78,12 +101,22 @@ impl Shop {
             .bearer_auth(&self.api.key)
             .header("Idempotency-Key", key)
             .json(body);
-        if let Some(p) = patience {
-            req = req.timeout(p);
+        let client = tokio::spawn(async move { request.send().await });
+        for _ in 0..200 {
+            if self.movements(kind).await >= moved {
+                break;
+            }
+            tokio::time::sleep(StdDuration::from_millis(25)).await;
         }
-        let res = req.send().await.ok()?;
-        let status = res.status();
-        Some((status, res.json().await.unwrap()))
+        assert!(
+            self.movements(kind).await >= moved,
+            "the provider never moved the money"
+        );
+        assert!(
+            !client.is_finished(),
+            "the request answered before its client hung up"
+        );
+        client.abort();
     }
 
     /// Retries `body` under `key` after each lapse of the key's lock, as a client would, until
@@ -97,7 +130,7 @@ impl Shop {
         for _ in 0..100 {
             tokio::time::sleep(StdDuration::from_millis(200)).await;
             self.clock.advance(LOCK + Duration::seconds(1));
-            let res = self.send(path, body, key, None).await.unwrap();
+            let res = self.send(path, body, key).await;
             if res.0 != StatusCode::CONFLICT
                 || res.1["error"]["code"] != "idempotency_key_in_flight"
             {
@@ -138,26 +171,20 @@ async fn a_checkout_retried_after_its_client_hung_up_answers_the_first_order(eng
     let s = shop(engine).await;
     let product = one_time(&s.api, 1500, "EUR").await;
     let body = buy(&product);
-    // The provider takes the money, then takes 2 s to say so; the client gives up after 0.3 s.
-    s.sim.faults().inject(
+    // The provider takes the money, then is slow to say so; the client gives up meanwhile.
+    s.hang_up_mid_payment(
+        "/checkouts",
+        &body,
+        "buy-1",
         FaultPoint::AfterCharge,
-        Fault::Hang(StdDuration::from_secs(2)),
-        1,
-    );
-    let first = s
-        .send(
-            "/checkouts",
-            &body,
-            "buy-1",
-            Some(StdDuration::from_millis(300)),
-        )
-        .await;
-    assert!(first.is_none(), "the client hung up: {first:?}");
+        (MovementKind::Charge, 1),
+    )
+    .await;
 
     // The key's lock lapses while the charge is still being recorded: the retry is told to
     // wait, and starts nothing.
     s.clock.advance(LOCK + Duration::seconds(1));
-    let waiting = s.send("/checkouts", &body, "buy-1", None).await.unwrap();
+    let waiting = s.send("/checkouts", &body, "buy-1").await;
     assert_error(
         &waiting,
         StatusCode::CONFLICT,
@@ -172,7 +199,7 @@ async fn a_checkout_retried_after_its_client_hung_up_answers_the_first_order(eng
     assert_eq!(s.movements(MovementKind::Charge).await, 1, "one charge");
     assert_eq!(s.movements(MovementKind::Refund).await, 0);
     // Every later retry replays the same answer.
-    let again = s.send("/checkouts", &body, "buy-1", None).await.unwrap();
+    let again = s.send("/checkouts", &body, "buy-1").await;
     assert_eq!(again.0, StatusCode::CREATED);
     assert_eq!(again.1["order"]["id"], order_id.as_str());
     assert_eq!(s.orders().await, 1);
@@ -190,14 +217,14 @@ async fn a_checkout_retried_after_the_provider_went_silent_finishes_the_same_cha
     s.sim
         .faults()
         .inject(FaultPoint::AfterCharge, Fault::Fail, 1);
-    let (status, _) = s.send("/checkouts", &body, "buy-2", None).await.unwrap();
+    let (status, _) = s.send("/checkouts", &body, "buy-2").await;
     assert!(status.is_server_error(), "{status}");
     assert_eq!(s.movements(MovementKind::Charge).await, 1);
     assert_eq!(s.orders().await, 0);
 
     // While the attempt's lease runs, the key is taken: no second charge.
     s.clock.advance(LOCK + Duration::seconds(1));
-    let waiting = s.send("/checkouts", &body, "buy-2", None).await.unwrap();
+    let waiting = s.send("/checkouts", &body, "buy-2").await;
     assert_error(
         &waiting,
         StatusCode::CONFLICT,
@@ -207,7 +234,7 @@ async fn a_checkout_retried_after_the_provider_went_silent_finishes_the_same_cha
     // A day later the key would have lapsed; it is kept while its attempt may move money.
     s.clock.advance(Duration::hours(25));
     sweep_expired(&s.svc).await.unwrap();
-    let done = s.send("/checkouts", &body, "buy-2", None).await.unwrap();
+    let done = s.send("/checkouts", &body, "buy-2").await;
     assert_eq!(done.0, StatusCode::CREATED, "{}", done.1);
     assert_eq!(
         s.movements(MovementKind::Charge).await,
@@ -225,29 +252,20 @@ async fn a_checkout_retried_after_the_provider_went_silent_finishes_the_same_cha
 async fn a_refund_retried_after_its_client_hung_up_refunds_once(engine: Engine) {
     let s = shop(engine).await;
     let product = one_time(&s.api, 1500, "EUR").await;
-    let (status, paid) = s
-        .send("/checkouts", &buy(&product), "b", None)
-        .await
-        .unwrap();
+    let (status, paid) = s.send("/checkouts", &buy(&product), "b").await;
     assert_eq!(status, StatusCode::CREATED, "{paid}");
     let path = format!("/orders/{}/refunds", paid["order"]["id"].as_str().unwrap());
     let body = json!({"amount": 500});
-    s.sim.faults().inject(
+    s.hang_up_mid_payment(
+        &path,
+        &body,
+        "refund-1",
         FaultPoint::AfterRefund,
-        Fault::Hang(StdDuration::from_secs(2)),
-        1,
-    );
-    let first = s
-        .send(
-            &path,
-            &body,
-            "refund-1",
-            Some(StdDuration::from_millis(300)),
-        )
-        .await;
-    assert!(first.is_none(), "the client hung up: {first:?}");
+        (MovementKind::Refund, 1),
+    )
+    .await;
     s.clock.advance(LOCK + Duration::seconds(1));
-    let waiting = s.send(&path, &body, "refund-1", None).await.unwrap();
+    let waiting = s.send(&path, &body, "refund-1").await;
     assert_error(
         &waiting,
         StatusCode::CONFLICT,
@@ -268,10 +286,7 @@ async fn a_refund_retried_after_its_client_hung_up_refunds_once(engine: Engine) 
 /// A paid order of €25, disputed and lost, and its repayment order awaiting payment: its id.
 async fn repayment_due(s: &Shop) -> String {
     let product = one_time(&s.api, 2500, "EUR").await;
-    let (_, paid) = s
-        .send("/checkouts", &buy(&product), "b", None)
-        .await
-        .unwrap();
+    let (_, paid) = s.send("/checkouts", &buy(&product), "b").await;
     let order_id = paid["order"]["id"].as_str().unwrap().to_owned();
     // A lost dispute, then a repayment order that awaits payment.
     let (st, d) = s
@@ -307,15 +322,14 @@ async fn a_payment_retried_after_its_client_hung_up_answers_the_paid_order(engin
     let s = shop(engine).await;
     let due = repayment_due(&s).await;
     let path = format!("/orders/{due}/pay");
-    s.sim.faults().inject(
+    s.hang_up_mid_payment(
+        &path,
+        &pay(),
+        "pay-1",
         FaultPoint::AfterCharge,
-        Fault::Hang(StdDuration::from_secs(2)),
-        1,
-    );
-    let first = s
-        .send(&path, &pay(), "pay-1", Some(StdDuration::from_millis(300)))
-        .await;
-    assert!(first.is_none(), "the client hung up: {first:?}");
+        (MovementKind::Charge, 2),
+    )
+    .await;
     let answer = s.retry_until_settled(&path, &pay(), "pay-1").await;
     // The order is paid now; the retry answers that payment, not "the order is not payable".
     assert_eq!(answer.0, StatusCode::OK, "{}", answer.1);
@@ -338,15 +352,15 @@ async fn an_order_whose_payment_went_unanswered_can_be_paid_after_its_lease(engi
     s.sim
         .faults()
         .inject(FaultPoint::AfterCharge, Fault::Fail, 1);
-    let (status, _) = s.send(&path, &pay(), "pay-a", None).await.unwrap();
+    let (status, _) = s.send(&path, &pay(), "pay-a").await;
     assert!(status.is_server_error(), "{status}");
     // Another request while the first attempt's lease runs: it is being paid.
-    let busy = s.send(&path, &pay(), "pay-b", None).await.unwrap();
+    let busy = s.send(&path, &pay(), "pay-b").await;
     assert_error(&busy, StatusCode::CONFLICT, "order_not_payable", None);
     // After the lease, a new request takes the attempt over: the provider answers its key
     // with the charge it made, and the order is paid by that one charge.
     s.clock.advance(payments::LEASE + Duration::seconds(1));
-    let (status, paid) = s.send(&path, &pay(), "pay-c", None).await.unwrap();
+    let (status, paid) = s.send(&path, &pay(), "pay-c").await;
     assert_eq!(status, StatusCode::OK, "{paid}");
     assert_eq!(paid["status"], "paid");
     assert_eq!(
@@ -416,16 +430,10 @@ async fn an_answer_holding_a_secret_is_never_replayed(engine: Engine) {
     let s = shop(engine).await;
     let endpoint =
         json!({"url": "https://hooks.shop.example/patron", "event_types": ["customer.*"]});
-    let (status, first) = s
-        .send("/webhook_endpoints", &endpoint, "hook-1", None)
-        .await
-        .unwrap();
+    let (status, first) = s.send("/webhook_endpoints", &endpoint, "hook-1").await;
     assert_eq!(status, StatusCode::CREATED, "{first}");
     assert!(first["secret"].as_str().unwrap().starts_with("whsec_"));
-    let again = s
-        .send("/webhook_endpoints", &endpoint, "hook-1", None)
-        .await
-        .unwrap();
+    let again = s.send("/webhook_endpoints", &endpoint, "hook-1").await;
     assert_error(&again, StatusCode::CONFLICT, "idempotency_key_spent", None);
     assert!(!again.1.to_string().contains("whsec_"));
     // Nothing stored holds it either.
