@@ -51,14 +51,15 @@ impl Limit {
     }
 }
 
-/// A cursor or other id typed in a query string, checked against its kind; blank is none.
+/// A cursor or other id typed in a query string, checked against its kind; empty is none.
 pub fn cursor<T>(field: &str, text: Option<&str>) -> Result<Option<T>, DomainError>
 where
     T: FromStr,
     T::Err: Display,
 {
-    text.map(str::trim)
-        .filter(|t| !t.is_empty())
+    // Taken as given: a cursor with spaces around it (or only spaces) is no id, and is
+    // refused rather than read as "from the start".
+    text.filter(|t| !t.is_empty())
         .map(|t| {
             t.parse()
                 .map_err(|e: T::Err| DomainError::invalid(field, e.to_string()))
@@ -113,6 +114,22 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cursor_of_spaces_is_refused_not_read_as_the_start() {
+        use crate::types::SegmentId;
+        assert_eq!(cursor::<SegmentId>("starting_after", None).unwrap(), None);
+        assert_eq!(
+            cursor::<SegmentId>("starting_after", Some("")).unwrap(),
+            None
+        );
+        for bad in [" ", "  ", "seg_x"] {
+            match cursor::<SegmentId>("starting_after", Some(bad)) {
+                Err(DomainError::Invalid { field, .. }) => assert_eq!(field, "starting_after"),
+                other => panic!("{bad:?}: {other:?}"),
+            }
+        }
+    }
 
     #[test]
     fn a_limit_is_between_one_and_a_hundred_and_names_its_field() {
