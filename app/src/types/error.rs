@@ -138,6 +138,8 @@ string_enum!(
         /// The first request under this `Idempotency-Key` answered with a secret, which is never
         /// kept to be sent again: a new request needs a new key.
         IdempotencyKeySpent = "idempotency_key_spent",
+        /// The body is larger than the operation takes (a CSV import over its byte limit).
+        PayloadTooLarge = "payload_too_large",
     }
 );
 
@@ -216,6 +218,7 @@ impl ErrorCode {
             | MergeBlocked
             | MergeNotUndoable
             | CustomerMerged => 409,
+            PayloadTooLarge => 413,
             IdempotencyKeyReused | ParameterUnprocessable => 422,
             RateLimited => 429,
             InternalError => 500,
@@ -431,7 +434,8 @@ segment_limit_reached
 bulk_action_too_large
 bulk_action_finished
 customer_archived
-idempotency_key_spent"
+idempotency_key_spent
+payload_too_large"
         );
         let statuses: Vec<String> = ErrorCode::ALL
             .iter()

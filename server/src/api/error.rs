@@ -62,6 +62,12 @@ impl ApiError {
         }
     }
 
+    /// The same error under another code (and so its status and type).
+    pub fn with_code(mut self, code: ErrorCode) -> Self {
+        self.code = code;
+        self
+    }
+
     /// Names the offending request field.
     pub fn with_param(mut self, param: impl Into<String>) -> Self {
         self.param = Some(param.into());

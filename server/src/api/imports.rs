@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use app::domain::imports::{self, ImportOptions};
 use app::domain::{Caller, Services};
-use app::types::CustomerImportId;
 use app::types::import::{CustomerImport, ImportMode};
+use app::types::{CustomerImportId, ErrorCode};
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -67,7 +67,7 @@ fn require_csv(headers: &HeaderMap) -> Result<(), ApiError> {
 }
 
 /// Why an upload was refused: an API error, or a body over the import's byte limit, which is
-/// answered with 413 Payload Too Large (its envelope keeps the error's code and message).
+/// answered with 413 `payload_too_large` (the envelope keeps the error's message and field).
 #[derive(Debug)]
 pub enum ImportRefused {
     /// Answered with the error's own status.
@@ -86,11 +86,7 @@ impl IntoResponse for ImportRefused {
     fn into_response(self) -> Response {
         match self {
             Self::Api(e) => e.into_response(),
-            Self::TooLarge(e) => {
-                let mut res = e.into_response();
-                *res.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
-                res
-            }
+            Self::TooLarge(e) => e.with_code(ErrorCode::PayloadTooLarge).into_response(),
         }
     }
 }

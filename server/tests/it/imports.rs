@@ -509,6 +509,7 @@ async fn a_body_over_the_byte_limit_is_refused_with_413_before_or_while_it_arriv
     // Declared too large: refused from the head alone, before a byte of the body is sent.
     let (status, body) = declare_length(api, BYTES_MAX + 1).await;
     assert!(status.starts_with("HTTP/1.1 413"), "{status} {body}");
+    assert_eq!(body["error"]["code"], "payload_too_large", "{body}");
     assert_eq!(body["error"]["param"], "file", "{body}");
     let message = body["error"]["message"].as_str().unwrap();
     assert!(message.contains(&byte_limit), "{message}");
@@ -535,11 +536,7 @@ async fn a_body_over_the_byte_limit_is_refused_with_413_before_or_while_it_arriv
     let body = reqwest::Body::wrap_stream(futures::stream::iter(pieces));
     let res = import(api, "", body).await;
     assert_eq!(res.0, StatusCode::PAYLOAD_TOO_LARGE, "{}", res.1);
-    assert_eq!(
-        res.1["error"]["code"], "parameter_unprocessable",
-        "{}",
-        res.1
-    );
+    assert_eq!(res.1["error"]["code"], "payload_too_large", "{}", res.1);
     let message = res.1["error"]["message"].as_str().unwrap();
     let line = full_rows + 2;
     assert!(
