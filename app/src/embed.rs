@@ -21,9 +21,9 @@ pub const SESSION_HEADER: &str = "patron-portal-session";
 
 /// What the frame tells its page after the customer changed something: `kind` is
 /// `subscription.canceled`, `subscription.recovered` or `subscription.payment_method_updated`.
-pub fn notify_action(kind: &str, id: &str) {
+pub fn notify_action(kind: crate::types::EventType, id: &str) {
     #[cfg(feature = "hydrate")]
-    browser::post(serde_json::json!({"type": "patron:action", "kind": kind, "id": id}));
+    browser::post(serde_json::json!({"type": "patron:action", "kind": kind.as_str(), "id": id}));
     #[cfg(not(feature = "hydrate"))]
     let _ = (kind, id);
 }

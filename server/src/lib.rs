@@ -5,16 +5,12 @@
 #![recursion_limit = "256"]
 
 pub mod api;
-pub mod bench;
-pub mod bench_http;
 pub mod cli;
 pub mod config;
 pub mod dashboard_guard;
-pub mod drill;
 pub mod export;
 pub mod files;
 pub mod health;
-pub mod import_cli;
 pub mod jobs;
 pub mod mail;
 pub mod portal;
@@ -25,6 +21,7 @@ pub mod security_headers;
 pub mod serve;
 pub mod state;
 pub mod telemetry;
+pub mod tools;
 pub mod webhooks;
 
 use std::io::Write;
@@ -93,7 +90,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             seed,
         } => {
             let svc = open_migrated(&target).await?;
-            bench::seed_bench(&svc, customers, orders_per_customer, seed).await?;
+            tools::bench::seed_bench(&svc, customers, orders_per_customer, seed).await?;
             svc.db.close().await?;
             Ok(())
         }
@@ -117,7 +114,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Drill => {
             let svc = open_migrated(&target).await?;
-            let report = drill::drill(&svc, &target, &cli.global).await;
+            let report = tools::drill::drill(&svc, &target, &cli.global).await;
             svc.db.close().await?;
             let report = report?;
             say(&report.table())?;
@@ -130,7 +127,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::BenchList { runs, only } => {
             let svc = open_migrated(&target).await?;
-            bench::bench_list(&svc, runs, only.as_deref()).await?;
+            tools::bench::bench_list(&svc, runs, only.as_deref()).await?;
             svc.db.close().await?;
             Ok(())
         }
@@ -140,12 +137,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             seconds,
         } => {
             let svc = open_migrated(&target).await?;
-            let load = bench_http::Load {
+            let load = tools::bench_http::Load {
                 runs,
                 connections,
                 seconds,
             };
-            bench_http::run(&svc, &target, load).await?;
+            tools::bench_http::run(&svc, &target, load).await?;
             svc.db.close().await?;
             Ok(())
         }
@@ -158,10 +155,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let workspace_id = parse_workspace(&workspace)?;
             let svc = open_migrated(&target).await?;
             let options = app::domain::imports::ImportOptions { mode, dry_run };
-            let result = import_cli::import_file(&svc, workspace_id, &file, options, true).await;
+            let result =
+                tools::import_cli::import_file(&svc, workspace_id, &file, options, true).await;
             svc.db.close().await?;
             let (import, took) = result?;
-            say(&import_cli::summary(&import, took))?;
+            say(&tools::import_cli::summary(&import, took))?;
             if import.rejected > 0 {
                 eprintln!(
                     "the report names each rejected row's line, field and reason: {}",
@@ -172,7 +170,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::BenchImport { rows } => {
             let svc = open_migrated(&target).await?;
-            import_cli::bench_import(&svc, rows).await?;
+            tools::import_cli::bench_import(&svc, rows).await?;
             svc.db.close().await?;
             Ok(())
         }

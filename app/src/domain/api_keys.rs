@@ -6,6 +6,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 use serde_json::json;
 
 use crate::db::entities::api_key;
+use crate::types::EventType;
 use crate::types::team::{ApiKeyCreated, ApiKeySummary};
 use crate::types::{ApiKeyId, Scope, UserId, WorkspaceId};
 
@@ -195,7 +196,7 @@ pub async fn create_api_key_as(
         .one(&svc.db)
         .await?
         .ok_or(DomainError::NotFound { what: "API key" })?;
-    record(svc, caller, "api_key.created", &row).await?;
+    record(svc, caller, EventType::ApiKeyCreated, &row).await?;
     let emails = super::team::emails_of(&svc.db, std::iter::once(me.as_str())).await?;
     Ok(ApiKeyCreated {
         key: summary(row, &emails),
@@ -212,7 +213,7 @@ pub async fn revoke_api_key_as(
     caller.require(Scope::ApiKeysManage)?;
     revoke_api_key(svc, &caller.workspace_id, id).await?;
     if let Some(row) = api_key::Entity::find_by_id(id.clone()).one(&svc.db).await? {
-        record(svc, caller, "api_key.revoked", &row).await?;
+        record(svc, caller, EventType::ApiKeyRevoked, &row).await?;
     }
     Ok(())
 }
@@ -220,7 +221,7 @@ pub async fn revoke_api_key_as(
 async fn record(
     svc: &Services,
     caller: &Caller,
-    action: &str,
+    action: EventType,
     key: &api_key::Model,
 ) -> Result<(), DomainError> {
     audit::record_workspace(

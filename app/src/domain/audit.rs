@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use crate::db::bulk::{Batch, Cell, Kind, Table};
 use crate::types::activity::TargetKind;
-use crate::types::{CustomerId, EventId};
+use crate::types::{CustomerId, EventId, EventType};
 
 use super::actor::Caller;
 use super::{DomainError, Services};
@@ -64,7 +64,7 @@ pub fn created(after: Value) -> Value {
 #[derive(Debug, Clone)]
 pub struct Change<'a, D = Value> {
     /// Such as `customer.updated`.
-    pub action: &'a str,
+    pub action: EventType,
     /// Such as `customer`.
     pub target_type: TargetKind,
     /// The object's id.
@@ -73,6 +73,24 @@ pub struct Change<'a, D = Value> {
     pub customer_id: Option<&'a CustomerId>,
     /// From [`diff`].
     pub changes: D,
+}
+
+impl<'a, D> Change<'a, D> {
+    /// A change of type `action` to the object `target_id` (of the kind the type names).
+    pub fn new(
+        action: EventType,
+        target_id: &'a str,
+        customer_id: Option<&'a CustomerId>,
+        changes: D,
+    ) -> Self {
+        Change {
+            action,
+            target_type: action.target(),
+            target_id,
+            customer_id,
+            changes,
+        }
+    }
 }
 
 /// Appends one event on `conn` (pass the change's transaction).
@@ -92,22 +110,11 @@ pub(crate) async fn record_workspace<C: ConnectionTrait>(
     conn: &C,
     svc: &Services,
     caller: &Caller,
-    action: &str,
+    action: EventType,
     changes: Value,
 ) -> Result<EventId, DomainError> {
-    record(
-        conn,
-        svc,
-        caller,
-        Change {
-            action,
-            target_type: TargetKind::Workspace,
-            target_id: caller.workspace_id.as_str(),
-            customer_id: None,
-            changes,
-        },
-    )
-    .await
+    let change = Change::new(action, caller.workspace_id.as_str(), None, changes);
+    record(conn, svc, caller, change).await
 }
 
 /// The events table, as [`record_many`] writes it.
@@ -169,7 +176,7 @@ pub async fn record_written<C: ConnectionTrait>(
             Cell::Text(Some(caller.workspace_id.as_str())),
             Cell::Text(Some(caller.actor.kind().as_str())),
             Cell::Text(caller.actor.id()),
-            Cell::Text(Some(change.action)),
+            Cell::Text(Some(change.action.as_str())),
             Cell::Text(Some(change.target_type.as_str())),
             Cell::Text(Some(change.target_id)),
             Cell::Text(change.customer_id.map(CustomerId::as_str)),
@@ -187,7 +194,7 @@ pub async fn record_written<C: ConnectionTrait>(
     }
     batch.insert(conn).await?;
     // The same transaction writes the events' webhook deliveries: the outbox.
-    let typed: Vec<(EventId, &str)> = ids
+    let typed: Vec<(EventId, EventType)> = ids
         .iter()
         .cloned()
         .zip(changes.iter().map(|c| c.action))

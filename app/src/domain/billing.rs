@@ -16,6 +16,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, Value};
 
 use crate::db::entities::{charge_attempt, invoice, order, subscription as sub};
+use crate::types::EventType;
 use crate::types::entitlement::EntitlementStatus;
 use crate::types::money::{self, Currency};
 use crate::types::order::{OrderKind, ProviderEventKind};
@@ -195,12 +196,19 @@ async fn apply_scheduled_cancel(svc: &Services, row: sub::Model) -> Result<bool,
     let caller = Caller::system(row.workspace_id.clone());
     let txn = svc.write_txn().await?;
     let end = row.current_period_end;
-    let done = subscriptions::write(&txn, svc, &caller, &row, "subscription.canceled", |m| {
-        m.status = Set(SubscriptionStatus::Canceled);
-        m.cancel_at_period_end = Set(false);
-        m.ended_at = Set(Some(end));
-        m.next_retry_at = Set(None);
-    })
+    let done = subscriptions::write(
+        &txn,
+        svc,
+        &caller,
+        &row,
+        EventType::SubscriptionCanceled,
+        |m| {
+            m.status = Set(SubscriptionStatus::Canceled);
+            m.cancel_at_period_end = Set(false);
+            m.ended_at = Set(Some(end));
+            m.next_retry_at = Set(None);
+        },
+    )
     .await;
     match done {
         Ok(_) => {}
@@ -492,16 +500,23 @@ async fn record_renewal(
         ws_currency,
         charge.exchange_rate_micros,
     );
-    subscriptions::write(&txn, svc, &caller, &row, "subscription.renewed", |m| {
-        m.status = Set(SubscriptionStatus::Active);
-        m.current_period_start = Set(start);
-        m.current_period_end = Set(end);
-        m.retry_count = Set(0);
-        m.next_retry_at = Set(None);
-        m.workspace_amount = Set(ws_amount);
-        m.claimed_until = Set(None);
-        m.claim_failures = Set(0);
-    })
+    subscriptions::write(
+        &txn,
+        svc,
+        &caller,
+        &row,
+        EventType::SubscriptionRenewed,
+        |m| {
+            m.status = Set(SubscriptionStatus::Active);
+            m.current_period_start = Set(start);
+            m.current_period_end = Set(end);
+            m.retry_count = Set(0);
+            m.next_retry_at = Set(None);
+            m.workspace_amount = Set(ws_amount);
+            m.claimed_until = Set(None);
+            m.claim_failures = Set(0);
+        },
+    )
     .await?;
     txn.commit().await?;
     Ok(true)
@@ -571,25 +586,39 @@ async fn record_decline(
     let retry = row.retry_count + 1;
     let finished = match RETRY_DELAYS.get(usize::try_from(retry - 1).unwrap_or(usize::MAX)) {
         Some(delay) => {
-            subscriptions::write(&txn, svc, &caller, &row, "subscription.past_due", |m| {
-                m.status = Set(SubscriptionStatus::PastDue);
-                m.retry_count = Set(retry);
-                m.next_retry_at = Set(Some(now + *delay));
-                m.claimed_until = Set(None);
-                m.claim_failures = Set(0);
-            })
+            subscriptions::write(
+                &txn,
+                svc,
+                &caller,
+                &row,
+                EventType::SubscriptionPastDue,
+                |m| {
+                    m.status = Set(SubscriptionStatus::PastDue);
+                    m.retry_count = Set(retry);
+                    m.next_retry_at = Set(Some(now + *delay));
+                    m.claimed_until = Set(None);
+                    m.claim_failures = Set(0);
+                },
+            )
             .await?;
             Finished::Declined { expired: false }
         }
         None => {
-            subscriptions::write(&txn, svc, &caller, &row, "subscription.expired", |m| {
-                m.status = Set(SubscriptionStatus::Expired);
-                m.retry_count = Set(retry);
-                m.next_retry_at = Set(None);
-                m.ended_at = Set(Some(now));
-                m.claimed_until = Set(None);
-                m.claim_failures = Set(0);
-            })
+            subscriptions::write(
+                &txn,
+                svc,
+                &caller,
+                &row,
+                EventType::SubscriptionExpired,
+                |m| {
+                    m.status = Set(SubscriptionStatus::Expired);
+                    m.retry_count = Set(retry);
+                    m.next_retry_at = Set(None);
+                    m.ended_at = Set(Some(now));
+                    m.claimed_until = Set(None);
+                    m.claim_failures = Set(0);
+                },
+            )
             .await?;
             subscriptions::close_open_invoices(&txn, &row.id, InvoiceStatus::Uncollectible).await?;
             entitlements::end(

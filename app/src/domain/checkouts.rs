@@ -2,6 +2,7 @@
 //! provider, then write the order, subscription, invoice, entitlements, payment details, stats
 //! and events in one transaction.
 
+use crate::types::EventType;
 use crate::types::{ChargeAttemptId, ErrorCode};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -9,7 +10,6 @@ use sea_orm::{
 };
 
 use crate::db::entities::{customer, product, subscription as sub};
-use crate::types::activity::TargetKind;
 use crate::types::customer::CustomerCreate;
 use crate::types::money::Currency;
 use crate::types::order::Checkout;
@@ -342,13 +342,12 @@ async fn customer_for<C: ConnectionTrait>(
                 conn,
                 svc,
                 caller,
-                super::audit::Change {
-                    action: "customer.updated",
-                    target_type: TargetKind::Customer,
-                    target_id: c.id.as_str(),
-                    customer_id: Some(&c.id),
-                    changes: serde_json::json!({"country": {"before": null, "after": country}}),
-                },
+                super::audit::Change::new(
+                    EventType::CustomerUpdated,
+                    c.id.as_str(),
+                    Some(&c.id),
+                    serde_json::json!({"country": {"before": null, "after": country}}),
+                ),
             )
             .await?;
             let c = customer::Entity::find_by_id(c.id.clone())
@@ -471,18 +470,17 @@ async fn write_paid(
             &txn,
             svc,
             caller,
-            super::audit::Change {
-                action: "subscription.created",
-                target_type: TargetKind::Subscription,
-                target_id: s.id.as_str(),
-                customer_id: Some(&s.customer_id),
-                changes: serde_json::json!({
+            super::audit::Change::new(
+                EventType::SubscriptionCreated,
+                s.id.as_str(),
+                Some(&s.customer_id),
+                serde_json::json!({
                     "customer_id": s.customer_id,
                     "product_id": s.product_id,
                     "status": s.status,
                     "current_period_end": s.current_period_end,
                 }),
-            },
+            ),
         )
         .await?;
     }

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::db::entities::customer;
 use crate::types::ErrorCode;
-use crate::types::activity::TargetKind;
+use crate::types::EventType;
 use crate::types::customer::{CustomerCreate, CustomerUpdate, Metadata};
 use crate::types::{Customer, CustomerId, Scope};
 
@@ -316,13 +316,12 @@ pub(crate) async fn create_in<C: ConnectionTrait>(
         conn,
         svc,
         caller,
-        Change {
-            action: "customer.created",
-            target_type: TargetKind::Customer,
-            target_id: id.as_str(),
-            customer_id: Some(&id),
-            changes: audit::diff(None, Some(&snapshot(&created))),
-        },
+        Change::new(
+            EventType::CustomerCreated,
+            id.as_str(),
+            Some(&id),
+            audit::diff(None, Some(&snapshot(&created))),
+        ),
     )
     .await?;
     Ok(row)
@@ -378,7 +377,7 @@ pub async fn update_customer(
     let external_id = after.external_id.clone();
     let mut changed = row.clone();
     apply_fields(&mut changed, after);
-    write(svc, caller, row, "customer.updated", move |m| {
+    write(svc, caller, row, EventType::CustomerUpdated, move |m| {
         set_editable(m, changed)
     })
     .await
@@ -401,7 +400,7 @@ pub async fn archive_customer(
         return to_customer(row);
     }
     let now = svc.clock.now();
-    write(svc, caller, row, "customer.archived", move |m| {
+    write(svc, caller, row, EventType::CustomerArchived, move |m| {
         m.archived_at = Set(Some(now));
     })
     .await
@@ -419,7 +418,7 @@ pub async fn unarchive_customer(
     if row.archived_at.is_none() {
         return to_customer(row);
     }
-    write(svc, caller, row, "customer.unarchived", |m| {
+    write(svc, caller, row, EventType::CustomerUnarchived, |m| {
         m.archived_at = Set(None);
     })
     .await
@@ -440,7 +439,7 @@ async fn write(
     svc: &Services,
     caller: &Caller,
     row: customer::Model,
-    action: &str,
+    action: EventType,
     change: impl FnOnce(&mut customer::ActiveModel),
 ) -> Result<Customer, DomainError> {
     let id = row.id.clone();
@@ -465,7 +464,7 @@ pub(crate) async fn change_in<C: ConnectionTrait>(
     svc: &Services,
     caller: &Caller,
     row: customer::Model,
-    action: &str,
+    action: EventType,
     change: impl FnOnce(&mut customer::ActiveModel),
 ) -> Result<Option<Customer>, DomainError> {
     let before = to_customer(row.clone())?;
@@ -484,7 +483,7 @@ async fn write_in<C: ConnectionTrait>(
     caller: &Caller,
     before: &Customer,
     read_version: i64,
-    action: &str,
+    action: EventType,
     active: customer::ActiveModel,
 ) -> Result<Option<Customer>, DomainError> {
     let result = customer::Entity::update_many()
@@ -502,13 +501,12 @@ async fn write_in<C: ConnectionTrait>(
         conn,
         svc,
         caller,
-        Change {
+        Change::new(
             action,
-            target_type: TargetKind::Customer,
-            target_id: before.id.as_str(),
-            customer_id: Some(&before.id),
-            changes: audit::diff(Some(&snapshot(before)), Some(&snapshot(&after))),
-        },
+            before.id.as_str(),
+            Some(&before.id),
+            audit::diff(Some(&snapshot(before)), Some(&snapshot(&after))),
+        ),
     )
     .await?;
     Ok(Some(after))

@@ -1,6 +1,7 @@
 //! Payment details: remembered at each checkout, blocked and unblocked one by one or all at
 //! once, with the log of who did what (read from the audit trail).
 
+use crate::types::EventType;
 use crate::types::WorkspaceId;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
@@ -220,25 +221,24 @@ pub(crate) async fn set_status<C: ConnectionTrait>(
             continue;
         }
         let action = match status {
-            PaymentDetailStatus::Blocked => "payment_detail.blocked",
-            PaymentDetailStatus::Active => "payment_detail.unblocked",
+            PaymentDetailStatus::Blocked => EventType::PaymentDetailBlocked,
+            PaymentDetailStatus::Active => EventType::PaymentDetailUnblocked,
         };
         audit::record(
             conn,
             svc,
             caller,
-            Change {
+            Change::new(
                 action,
-                target_type: TargetKind::PaymentDetail,
-                target_id: row.id.as_str(),
-                customer_id: Some(&row.customer_id),
-                changes: json!({
+                row.id.as_str(),
+                Some(&row.customer_id),
+                json!({
                     "customer_id": row.customer_id,
                     "kind": row.kind,
                     "label": row.label,
                     "status": {"before": row.status, "after": status.as_str()},
                 }),
-            },
+            ),
         )
         .await?;
         changed += 1;

@@ -7,7 +7,7 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::db::entities::product;
-use crate::types::activity::TargetKind;
+use crate::types::EventType;
 use crate::types::product::{Benefit, BillingInterval, PlayerIdKind, ProductCreate, ProductKind};
 use crate::types::{Product, ProductId, Scope};
 
@@ -218,13 +218,12 @@ pub async fn create_product(
         &txn,
         svc,
         caller,
-        Change {
-            action: "product.created",
-            target_type: TargetKind::Product,
-            target_id: id.as_str(),
-            customer_id: None,
-            changes: audit::diff(None, Some(&json!(created))),
-        },
+        Change::new(
+            EventType::ProductCreated,
+            id.as_str(),
+            None,
+            audit::diff(None, Some(&json!(created))),
+        ),
     )
     .await?;
     txn.commit().await?;
@@ -317,13 +316,12 @@ pub async fn archive_product(
         &txn,
         svc,
         caller,
-        Change {
-            action: "product.archived",
-            target_type: TargetKind::Product,
-            target_id: id.as_str(),
-            customer_id: None,
-            changes: json!({"archived_at": {"before": null, "after": now}}),
-        },
+        Change::new(
+            EventType::ProductArchived,
+            id.as_str(),
+            None,
+            json!({"archived_at": {"before": null, "after": now}}),
+        ),
     )
     .await?;
     txn.commit().await?;

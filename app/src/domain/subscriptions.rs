@@ -1,6 +1,7 @@
 //! Subscriptions: reading them and their billing history, and the merchant's actions: cancel at
 //! period end, cancel now, revoke now, recover a scheduled cancellation.
 
+use crate::types::EventType;
 use crate::types::{OrderId, WorkspaceId};
 use std::collections::HashMap;
 
@@ -14,7 +15,6 @@ use serde_json::json;
 
 use crate::db::entities::{invoice, payment_attempt, subscription as sub};
 use crate::types::ErrorCode;
-use crate::types::activity::TargetKind;
 use crate::types::entitlement::EntitlementStatus;
 use crate::types::product::BillingInterval;
 use crate::types::subscription::{
@@ -305,7 +305,7 @@ pub(crate) async fn write<C: ConnectionTrait>(
     svc: &Services,
     caller: &Caller,
     row: &sub::Model,
-    action: &str,
+    action: EventType,
     change: impl FnOnce(&mut sub::ActiveModel),
 ) -> Result<sub::Model, DomainError> {
     let mut active = sub::ActiveModel {
@@ -349,13 +349,12 @@ pub(crate) async fn write<C: ConnectionTrait>(
         conn,
         svc,
         caller,
-        Change {
+        Change::new(
             action,
-            target_type: TargetKind::Subscription,
-            target_id: row.id.as_str(),
-            customer_id: Some(&row.customer_id),
-            changes: audit::diff(Some(&field(row)), Some(&field(&after))),
-        },
+            row.id.as_str(),
+            Some(&row.customer_id),
+            audit::diff(Some(&field(row)), Some(&field(&after))),
+        ),
     )
     .await?;
     Ok(after)
@@ -414,7 +413,7 @@ pub(crate) async fn cancel(
             svc,
             caller,
             &row,
-            "subscription.cancel_scheduled",
+            EventType::SubscriptionCancelScheduled,
             |m| {
                 m.cancel_at_period_end = Set(true);
                 m.canceled_at = Set(Some(now));
@@ -440,14 +439,21 @@ pub(crate) async fn cancel_now_in<C: ConnectionTrait>(
     reason: Option<String>,
 ) -> Result<sub::Model, DomainError> {
     let now = svc.clock.now();
-    let after = write(conn, svc, caller, row, "subscription.canceled", |m| {
-        m.status = Set(SubscriptionStatus::Canceled);
-        m.cancel_at_period_end = Set(false);
-        m.canceled_at = Set(Some(now));
-        m.ended_at = Set(Some(now));
-        m.next_retry_at = Set(None);
-        m.cancel_reason = Set(reason.or(row.cancel_reason.clone()));
-    })
+    let after = write(
+        conn,
+        svc,
+        caller,
+        row,
+        EventType::SubscriptionCanceled,
+        |m| {
+            m.status = Set(SubscriptionStatus::Canceled);
+            m.cancel_at_period_end = Set(false);
+            m.canceled_at = Set(Some(now));
+            m.ended_at = Set(Some(now));
+            m.next_retry_at = Set(None);
+            m.cancel_reason = Set(reason.or(row.cancel_reason.clone()));
+        },
+    )
     .await?;
     close_open_invoices(conn, &row.id, InvoiceStatus::Void).await?;
     if row.status == SubscriptionStatus::Active && row.current_period_end > now {
@@ -507,14 +513,21 @@ pub async fn revoke_subscription(
     let after = if canceled_with_benefits {
         row.clone()
     } else {
-        write(&txn, svc, caller, &row, "subscription.revoked", |m| {
-            m.status = Set(SubscriptionStatus::Canceled);
-            m.cancel_at_period_end = Set(false);
-            m.canceled_at = Set(Some(now));
-            m.ended_at = Set(Some(now));
-            m.next_retry_at = Set(None);
-            m.cancel_reason = Set(reason.clone());
-        })
+        write(
+            &txn,
+            svc,
+            caller,
+            &row,
+            EventType::SubscriptionRevoked,
+            |m| {
+                m.status = Set(SubscriptionStatus::Canceled);
+                m.cancel_at_period_end = Set(false);
+                m.canceled_at = Set(Some(now));
+                m.ended_at = Set(Some(now));
+                m.next_retry_at = Set(None);
+                m.cancel_reason = Set(reason.clone());
+            },
+        )
         .await?
     };
     close_open_invoices(&txn, &row.id, InvoiceStatus::Void).await?;
@@ -570,7 +583,7 @@ pub(crate) async fn replace_payment_method(
         svc,
         caller,
         &row,
-        "subscription.payment_method_updated",
+        EventType::SubscriptionPaymentMethodUpdated,
         |m| {
             m.payment_method = Set(saved_json);
             m.payment_token = Set(token);
@@ -613,11 +626,18 @@ pub(crate) async fn recover(
             ),
         });
     }
-    let after = write(&txn, svc, caller, &row, "subscription.recovered", |m| {
-        m.cancel_at_period_end = Set(false);
-        m.canceled_at = Set(None);
-        m.cancel_reason = Set(None);
-    })
+    let after = write(
+        &txn,
+        svc,
+        caller,
+        &row,
+        EventType::SubscriptionRecovered,
+        |m| {
+            m.cancel_at_period_end = Set(false);
+            m.canceled_at = Set(None);
+            m.cancel_reason = Set(None);
+        },
+    )
     .await?;
     let out = present_one(&txn, after).await?;
     txn.commit().await?;

@@ -16,6 +16,7 @@ use serde_json::json;
 
 use crate::db::entities::email::EmailKind;
 use crate::db::entities::{invitation, membership, session, user};
+use crate::types::EventType;
 use crate::types::team::{Invitation, InvitationPreview, Member, Team};
 use crate::types::{ErrorCode, InvitationId, Role, Scope, UserId, WorkspaceId};
 
@@ -195,7 +196,7 @@ pub async fn invite(
         },
     )
     .await?;
-    audit::record_workspace(&txn, svc, caller, "member.invited", json!({"invitation": {"before": null, "after": id.as_str()}, "role": {"before": null, "after": role}})).await?;
+    audit::record_workspace(&txn, svc, caller, EventType::MemberInvited, json!({"invitation": {"before": null, "after": id.as_str()}, "role": {"before": null, "after": role}})).await?;
     txn.commit().await?;
     Ok(Invitation {
         id: row.id,
@@ -394,7 +395,7 @@ async fn accept_unlimited(
         ip: device.ip.clone(),
         idempotency_key: None,
     };
-    audit::record_workspace(&txn, svc, &caller, "member.joined", json!({"invitation": {"before": null, "after": row.id.as_str()}, "role": {"before": null, "after": row.role}})).await?;
+    audit::record_workspace(&txn, svc, &caller, EventType::MemberJoined, json!({"invitation": {"before": null, "after": row.id.as_str()}, "role": {"before": null, "after": row.role}})).await?;
     let (token, _) = accounts::open_session(&txn, svc, &user_id, &row.workspace_id, device).await?;
     txn.commit().await?;
     Ok((token, row.workspace_id))
@@ -435,7 +436,7 @@ pub async fn change_role(
     } else {
         None
     };
-    audit::record_workspace(&txn, svc, caller, "member.role_changed", json!({"member": {"before": null, "after": user_id.as_str()}, "role": {"before": before, "after": role}})).await?;
+    audit::record_workspace(&txn, svc, caller, EventType::MemberRoleChanged, json!({"member": {"before": null, "after": user_id.as_str()}, "role": {"before": before, "after": role}})).await?;
     txn.commit().await?;
     Ok(fresh)
 }
@@ -465,7 +466,7 @@ pub async fn remove_member(
         .exec(&txn)
         .await?;
     end_sessions_in(&txn, &caller.workspace_id, user_id).await?;
-    audit::record_workspace(&txn, svc, caller, "member.removed", json!({"member": {"before": user_id.as_str(), "after": null}, "role": {"before": role, "after": null}})).await?;
+    audit::record_workspace(&txn, svc, caller, EventType::MemberRemoved, json!({"member": {"before": user_id.as_str(), "after": null}, "role": {"before": role, "after": null}})).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -6,7 +6,7 @@ use sea_orm::{
 };
 
 use crate::db::entities::workspace;
-use crate::types::activity::TargetKind;
+use crate::types::EventType;
 use crate::types::workspace::{WorkspaceSettings, WorkspaceSettingsUpdate, WorkspaceSummary};
 use crate::types::{Scope, WorkspaceId};
 
@@ -309,13 +309,12 @@ pub async fn update_settings(
         &txn,
         svc,
         caller,
-        Change {
-            action: "workspace.settings_updated",
-            target_type: TargetKind::Workspace,
-            target_id: caller.workspace_id.as_str(),
-            customer_id: None,
-            changes: audit::diff(Some(&field(&before)), Some(&field(&after))),
-        },
+        Change::new(
+            EventType::WorkspaceSettingsUpdated,
+            caller.workspace_id.as_str(),
+            None,
+            audit::diff(Some(&field(&before)), Some(&field(&after))),
+        ),
     )
     .await?;
     txn.commit().await?;

@@ -61,7 +61,7 @@ pub struct ActivityEntry {
     /// The event's id (time-ordered).
     pub id: EventId,
     /// Such as `refund.created`.
-    pub action: String,
+    pub action: super::EventType,
     /// Such as `order`.
     pub target_type: TargetKind,
     /// The changed object's id.

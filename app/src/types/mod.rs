@@ -7,6 +7,7 @@ pub mod customer;
 pub mod entitlement;
 pub mod enums;
 pub mod error;
+pub mod event;
 pub mod ids;
 pub mod import;
 pub mod merge;
@@ -28,6 +29,7 @@ pub use access::{Role, Scope};
 pub use customer::{Customer, CustomerStats, Metadata};
 pub use entitlement::Entitlement;
 pub use error::{AppError, ErrorCode, ErrorType};
+pub use event::{EventFamily, EventPattern, EventType, ProviderEventKind};
 pub use ids::{
     ApiKeyId, BanId, BulkActionId, ChargeAttemptId, CommandId, CustomerId, CustomerImportId,
     DisputeId, EmailId, EntitlementId, ErasureRequestId, EventId, InvitationId, InvoiceId, MergeId,

@@ -9,6 +9,8 @@ use super::{
 };
 use crate::string_enum;
 
+pub use super::event::ProviderEventKind;
+
 string_enum!(
     /// Where an order stands.
     OrderStatus {
@@ -26,26 +28,6 @@ string_enum!(
         Chargeback = "chargeback",
         /// The payment was declined.
         Failed = "failed",
-    }
-);
-
-string_enum!(
-    /// What the payment provider reported about a payment.
-    ProviderEventKind {
-        /// The payment went through.
-        ChargeSucceeded = "charge.succeeded",
-        /// The payment was declined.
-        ChargeFailed = "charge.failed",
-        /// Money went back to the payer.
-        ChargeRefunded = "charge.refunded",
-        /// A refund was refused.
-        RefundFailed = "refund.failed",
-        /// The payer disputed the payment with their bank.
-        DisputeOpened = "dispute.opened",
-        /// The bank decided the dispute.
-        DisputeClosed = "dispute.closed",
-        /// A subscription's renewal was declined (reported on the order that started it).
-        RenewalFailed = "invoice.payment_failed",
     }
 );
 

@@ -66,7 +66,8 @@ pub struct PaymentDetailLogEntry {
     #[cfg_attr(feature = "ssr", schema(value_type = crate::types::EventId))]
     pub id: crate::types::EventId,
     /// `payment_detail.blocked` or `payment_detail.unblocked`.
-    pub action: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub action: crate::types::EventType,
     /// Who, by kind.
     pub actor_type: super::activity::ActorKind,
     /// The user or key.

@@ -155,22 +155,46 @@ schema_only!(
 );
 
 /// Which events an endpoint receives: `*`, a family (`order.*`) or one type (`order.paid`).
+/// The form names the families; a type of the form that does not exist (`order.paied`) is a
+/// 422 naming the field.
 #[derive(Debug)]
 pub enum EventTypePattern {}
 
 impl PartialSchema for EventTypePattern {
     fn schema() -> RefOr<Schema> {
-        let families = crate::domain::webhooks::FAMILIES.join("|");
+        use crate::types::{EventFamily, EventType};
+        let families: Vec<&str> = EventFamily::WEBHOOK.iter().map(|f| f.as_str()).collect();
+        let types: Vec<&str> = EventType::webhooks().map(EventType::as_str).collect();
         string()
-            .pattern(Some(format!(r"^(\*|({families})\.(\*|[a-z_]+))$")))
-            .description(Some(
-                "*, a family such as order.* or one type such as order.paid",
-            ))
+            .pattern(Some(format!(
+                r"^(\*|({})\.(\*|[a-z_]+))$",
+                families.join("|")
+            )))
+            .description(Some(format!(
+                "*, a family such as order.* or one type: {}",
+                types.join(", ")
+            )))
             .into()
     }
 }
 
 impl ToSchema for EventTypePattern {}
+
+/// The type of an event that goes out as a webhook.
+#[derive(Debug)]
+pub enum WebhookEventType {}
+
+impl PartialSchema for WebhookEventType {
+    fn schema() -> RefOr<Schema> {
+        use crate::types::EventType;
+        string()
+            .enum_values(Some(EventType::webhooks().map(EventType::as_str)))
+            .description(Some("The type of the event, such as order.paid"))
+            .into()
+    }
+}
+
+impl ToSchema for WebhookEventType {}
 
 schema_only!(
     /// `true`, the only value accepted: a confirmation.

@@ -4,7 +4,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{EventId, WebhookAttemptId, WebhookDeliveryId, WebhookEndpointId};
+use super::{
+    EventId, EventPattern, EventType, WebhookAttemptId, WebhookDeliveryId, WebhookEndpointId,
+};
 
 crate::string_enum!(
     /// Where a delivery stands.
@@ -33,7 +35,8 @@ pub struct WebhookEndpoint {
     pub description: Option<String>,
     /// The event types it gets: `customer.*`, `order.*`, `refund.*`, `dispute.*`,
     /// `subscription.*`, `entitlement.*`, `ban.*`, one exact type, or `*` for all.
-    pub event_types: Vec<String>,
+    #[cfg_attr(feature = "ssr", schema(value_type = Vec<crate::types::schema::EventTypePattern>))]
+    pub event_types: Vec<EventPattern>,
     /// Whether it gets deliveries.
     pub enabled: bool,
     /// Why Patron disabled it (it answered 410, or failed for five days).
@@ -117,7 +120,8 @@ pub struct WebhookDelivery {
     #[cfg_attr(feature = "ssr", schema(value_type = String))]
     pub event_id: EventId,
     /// Such as `order.paid`.
-    pub event_type: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = crate::types::schema::WebhookEventType))]
+    pub event_type: EventType,
     /// `pending`, `succeeded` or `failed`.
     pub status: DeliveryStatus,
     /// Attempts so far.
@@ -139,8 +143,8 @@ pub struct WebhookDelivery {
 /// One event's delivery to one endpoint, as an object's details show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeliverySummary {
-    /// Such as `order.refunded`.
-    pub event_type: String,
+    /// Such as `order.paid`.
+    pub event_type: EventType,
     /// The endpoint's URL.
     pub endpoint_url: String,
     /// The endpoint, for its page.

@@ -509,7 +509,7 @@ async fn a_customer_cancels_and_keeps_only_their_own_subscription(engine: Engine
     let entry = activity
         .data
         .iter()
-        .find(|e| e.action == "subscription.cancel_scheduled")
+        .find(|e| e.action.as_str() == "subscription.cancel_scheduled")
         .expect("the cancellation is in the activity");
     assert_eq!(
         entry.actor_type,
@@ -702,7 +702,7 @@ async fn a_customer_reveals_downloads_and_links_only_their_own_items(engine: Eng
         let entry = activity
             .data
             .iter()
-            .find(|e| e.action == action)
+            .find(|e| e.action.as_str() == action)
             .unwrap_or_else(|| panic!("{action}"));
         assert_eq!(
             entry.actor_type,
@@ -819,7 +819,7 @@ async fn a_past_due_customer_replaces_the_card_and_the_next_tick_renews(engine: 
     let entry = activity
         .data
         .iter()
-        .find(|e| e.action == "subscription.payment_method_updated")
+        .find(|e| e.action.as_str() == "subscription.payment_method_updated")
         .expect("the change is in the activity");
     assert_eq!(
         entry.actor_type,
@@ -1455,7 +1455,7 @@ async fn reveals_of(
         .await
         .unwrap()
         .into_iter()
-        .map(|e| (e.action, e.actor_type, e.actor_id))
+        .map(|e| (e.action.to_string(), e.actor_type, e.actor_id))
         .collect()
 }
 
@@ -1653,7 +1653,7 @@ async fn a_read_only_view_changes_nothing_even_for_an_owner(engine: Engine) {
         .await
         .unwrap()
         .into_iter()
-        .map(|e| e.action)
+        .map(|e| e.action.to_string())
         .collect();
     assert_eq!(by_owner, ["customer.portal_viewed"]);
     app.cleanup().await;
@@ -1855,7 +1855,7 @@ async fn views_of(app: &TestApp, customer: &str) -> usize {
         .await
         .data
         .iter()
-        .filter(|e| e.action == "customer.portal_viewed")
+        .filter(|e| e.action.as_str() == "customer.portal_viewed")
         .count()
 }
 

@@ -211,6 +211,23 @@ async fn an_endpoint_is_checked_shown_its_secret_once_and_private_to_its_workspa
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"]["param"], "event_types[1]");
+    // A type of the right form that does not exist would never be heard: refused, naming it.
+    let (status, body) = api
+        .post(
+            "/webhook_endpoints",
+            json!({"url": "https://hooks.shop.example/x", "event_types": ["refund.*", "order.paied"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["code"], "parameter_unprocessable");
+    assert_eq!(body["error"]["param"], "event_types[1]");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("order.paid"),
+        "{body}"
+    );
     assert_eq!(
         api.get_ok("/webhook_endpoints").await["data"]
             .as_array()
@@ -339,7 +356,7 @@ async fn deliveries_are_signed_carry_the_object_and_follow_the_rules_of_each_ans
         .iter()
         .map(|w| {
             (
-                w.event_type.clone(),
+                w.event_type.to_string(),
                 w.endpoint_url.rsplit('/').next().unwrap().to_owned(),
                 w.status,
                 w.last_status,

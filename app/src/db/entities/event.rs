@@ -2,7 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use crate::types::{CustomerId, EventId, WorkspaceId};
+use crate::types::{CustomerId, EventId, EventType, WorkspaceId};
 
 use crate::types::activity::{ActorKind, TargetKind};
 
@@ -20,7 +20,7 @@ pub struct Model {
     /// The user or key id, when there is one.
     pub actor_id: Option<String>,
     /// Such as `customer.created`.
-    pub action: String,
+    pub action: EventType,
     /// Such as `customer`.
     pub target_type: TargetKind,
     /// The target's id.

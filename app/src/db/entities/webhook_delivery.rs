@@ -4,7 +4,7 @@
 use sea_orm::entity::prelude::*;
 
 pub use crate::types::webhook::DeliveryStatus;
-use crate::types::{EventId, WebhookDeliveryId, WebhookEndpointId, WorkspaceId};
+use crate::types::{EventId, EventType, WebhookDeliveryId, WebhookEndpointId, WorkspaceId};
 
 /// One delivery.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -19,8 +19,8 @@ pub struct Model {
     pub endpoint_id: WebhookEndpointId,
     /// What happened: the `webhook-id`.
     pub event_id: EventId,
-    /// Such as `order.refunded`.
-    pub event_type: String,
+    /// Such as `order.paid`.
+    pub event_type: EventType,
     /// Pending, succeeded or failed.
     pub status: DeliveryStatus,
     /// Attempts so far.

@@ -28,7 +28,7 @@ use serde_json::json;
 
 use crate::db::entities::{ban, ban_identity, customer, payment_detail as pd};
 use crate::types::ErrorCode;
-use crate::types::activity::TargetKind;
+use crate::types::EventType;
 use crate::types::ban::{
     Ban, BanCreate, BanIdentity, BanIdentityKind, BanMatch, BanPreview, BanStatus, BanUpdate,
 };
@@ -227,18 +227,17 @@ pub async fn create_ban(
         &txn,
         svc,
         caller,
-        Change {
-            action: "ban.created",
-            target_type: TargetKind::Ban,
-            target_id: id.as_str(),
-            customer_id: input.customer_id.as_ref(),
-            changes: json!({
+        Change::new(
+            EventType::BanCreated,
+            id.as_str(),
+            input.customer_id.as_ref(),
+            json!({
                 "reason": {"before": null, "after": reason},
                 "expires_at": {"before": null, "after": expires_at},
                 "identities": {"before": null, "after": identities_json(&identities)},
                 "customers_matched": matched_ids.len(),
             }),
-        },
+        ),
     )
     .await?;
     let why = format!("banned ({id})");
@@ -356,12 +355,11 @@ pub async fn update_ban(
         &txn,
         svc,
         caller,
-        Change {
-            action: "ban.updated",
-            target_type: TargetKind::Ban,
-            target_id: id.as_str(),
-            customer_id: before.customer_id.as_ref(),
-            changes: audit::diff(
+        Change::new(
+            EventType::BanUpdated,
+            id.as_str(),
+            before.customer_id.as_ref(),
+            audit::diff(
                 Some(
                     &json!({"reason": before.reason, "expires_at": before.expires_at,
                              "identities": identities_json(&before.identities)}),
@@ -371,7 +369,7 @@ pub async fn update_ban(
                              "identities": identities_json(&after.identities)}),
                 ),
             ),
-        },
+        ),
     )
     .await?;
     txn.commit().await?;
@@ -412,13 +410,12 @@ pub async fn lift_ban(svc: &Services, caller: &Caller, id: &BanId) -> Result<Ban
         &txn,
         svc,
         caller,
-        Change {
-            action: "ban.lifted",
-            target_type: TargetKind::Ban,
-            target_id: id.as_str(),
-            customer_id: before.customer_id.as_ref(),
-            changes: json!({"lifted_at": {"before": null, "after": now}}),
-        },
+        Change::new(
+            EventType::BanLifted,
+            id.as_str(),
+            before.customer_id.as_ref(),
+            json!({"lifted_at": {"before": null, "after": now}}),
+        ),
     )
     .await?;
     let after = find_row(&txn, caller, id).await?;

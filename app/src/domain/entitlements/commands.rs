@@ -2,6 +2,7 @@
 //! merchant's server, and reported once.
 
 use super::*;
+use crate::types::EventType;
 
 pub(super) fn to_command(row: cmd::Model) -> Result<GameCommand, DomainError> {
     Ok(GameCommand {
@@ -300,13 +301,12 @@ pub async fn report_command(
         &txn,
         svc,
         caller,
-        Change {
-            action: "entitlement.command_reported",
-            target_type: TargetKind::Entitlement,
-            target_id: row.entitlement_id.as_str(),
-            customer_id: customer_id.as_ref(),
-            changes: json!({"command_id": row.id, "status": report.status.as_str()}),
-        },
+        Change::new(
+            EventType::EntitlementCommandReported,
+            row.entitlement_id.as_str(),
+            customer_id.as_ref(),
+            json!({"command_id": row.id, "status": report.status.as_str()}),
+        ),
     )
     .await?;
     txn.commit().await?;

@@ -2,6 +2,7 @@
 //! Every door's reveal (dashboard, API, portal) comes through here and is on record.
 
 use super::*;
+use crate::types::EventType;
 
 pub(super) const KEY_ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
@@ -44,7 +45,7 @@ pub async fn reveal_license_key(
     // Support and above (entitlements:write for a key): a viewer sees the masked key only.
     caller.require(Scope::EntitlementsWrite)?;
     let row = find_row(&svc.db, caller, id).await?;
-    revealed(svc, caller, row, "license_key.revealed").await
+    revealed(svc, caller, row, EventType::LicenseKeyRevealed).await
 }
 
 /// One of `customer_id`'s licence keys, in their portal: to the customer themselves, or to the
@@ -58,7 +59,7 @@ pub(crate) async fn reveal(
 ) -> Result<LicenseKeyReveal, DomainError> {
     let action = match &caller.actor {
         Actor::PortalCustomer { id: own } if own == customer_id => {
-            "entitlement.license_key_revealed"
+            EventType::EntitlementLicenseKeyRevealed
         }
         Actor::PortalCustomer { .. } => {
             return Err(DomainError::NotFound {
@@ -68,7 +69,7 @@ pub(crate) async fn reveal(
         // A merchant's view of the portal holds the dashboard's rule, and its record.
         Actor::User { .. } | Actor::ApiKey { .. } | Actor::System => {
             caller.require(Scope::EntitlementsWrite)?;
-            "license_key.revealed"
+            EventType::LicenseKeyRevealed
         }
     };
     // Only the portal's own customer's items, whoever looks at that portal.
@@ -89,7 +90,7 @@ async fn revealed(
     svc: &Services,
     caller: &Caller,
     row: ent::Model,
-    action: &'static str,
+    action: EventType,
 ) -> Result<LicenseKeyReveal, DomainError> {
     let id = row.id.clone();
     let customer_id = row.customer_id.clone();
@@ -101,13 +102,12 @@ async fn revealed(
         &svc.db,
         svc,
         caller,
-        audit::Change {
+        audit::Change::new(
             action,
-            target_type: TargetKind::Entitlement,
-            target_id: id.as_str(),
-            customer_id: Some(&customer_id),
-            changes: serde_json::json!({}),
-        },
+            id.as_str(),
+            Some(&customer_id),
+            serde_json::json!({}),
+        ),
     )
     .await?;
     Ok(shown)

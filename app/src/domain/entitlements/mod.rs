@@ -30,7 +30,7 @@ use serde_json::json;
 
 use crate::db::entities::{entitlement as ent, entitlement_command as cmd, product};
 use crate::types::ErrorCode;
-use crate::types::activity::TargetKind;
+use crate::types::EventType;
 use crate::types::entitlement::{
     CommandPhase, CommandReport, CommandStatus, DiscordLink, DownloadLink, EntitlementGrant,
     EntitlementRevoke, EntitlementSource, EntitlementStatus, GameCommand, LicenseKeyReveal,
@@ -191,13 +191,12 @@ pub(crate) async fn grant<C: ConnectionTrait>(
             conn,
             svc,
             caller,
-            Change {
-                action: "entitlement.granted",
-                target_type: TargetKind::Entitlement,
-                target_id: row.id.as_str(),
-                customer_id: Some(&row.customer_id),
+            Change::new(
+                EventType::EntitlementGranted,
+                row.id.as_str(),
+                Some(&row.customer_id),
                 changes,
-            },
+            ),
         )
         .await?;
         out.push(row);
@@ -273,16 +272,15 @@ pub(crate) async fn end<C: ConnectionTrait>(
             conn,
             svc,
             caller,
-            Change {
-                action: match status {
-                    EntitlementStatus::Revoked => "entitlement.revoked",
-                    _ => "entitlement.expired",
+            Change::new(
+                match status {
+                    EntitlementStatus::Revoked => EventType::EntitlementRevoked,
+                    _ => EventType::EntitlementExpired,
                 },
-                target_type: TargetKind::Entitlement,
-                target_id: row.id.as_str(),
-                customer_id: Some(&row.customer_id),
+                row.id.as_str(),
+                Some(&row.customer_id),
                 changes,
-            },
+            ),
         )
         .await?;
     }
@@ -520,13 +518,12 @@ pub(crate) async fn link_discord_user(
         &txn,
         svc,
         caller,
-        Change {
-            action: "entitlement.discord_linked",
-            target_type: TargetKind::Entitlement,
-            target_id: id.as_str(),
-            customer_id: Some(&row.customer_id),
-            changes: json!({"discord_user_id": {"before": before, "after": user}}),
-        },
+        Change::new(
+            EventType::EntitlementDiscordLinked,
+            id.as_str(),
+            Some(&row.customer_id),
+            json!({"discord_user_id": {"before": before, "after": user}}),
+        ),
     )
     .await?;
     let out = present_one(&txn, row).await?;

@@ -39,7 +39,7 @@ use crate::db::entities::{
     entitlement_command, erasure_request, order, payment_detail, portal_code, provider_event,
     subscription,
 };
-use crate::types::activity::TargetKind;
+use crate::types::EventType;
 use crate::types::ban::BanIdentityKind;
 use crate::types::entitlement::EntitlementStatus;
 use crate::types::order::PaymentMethod;
@@ -473,13 +473,12 @@ async fn erase_in(
         txn,
         svc,
         caller,
-        Change {
-            action: "customer.erased",
-            target_type: TargetKind::Customer,
-            target_id: id.as_str(),
-            customer_id: Some(id),
-            changes: Value::Object(Default::default()),
-        },
+        Change::new(
+            EventType::CustomerErased,
+            id.as_str(),
+            Some(id),
+            Value::Object(Default::default()),
+        ),
     )
     .await?;
     Ok(())
@@ -550,13 +549,12 @@ pub(crate) async fn request_erasure(
         &txn,
         svc,
         caller,
-        Change {
-            action: "customer.erasure_requested",
-            target_type: TargetKind::Customer,
-            target_id: id.as_str(),
-            customer_id: Some(id),
-            changes: serde_json::json!({"due_at": {"before": null, "after": request.due_at}}),
-        },
+        Change::new(
+            EventType::CustomerErasureRequested,
+            id.as_str(),
+            Some(id),
+            serde_json::json!({"due_at": {"before": null, "after": request.due_at}}),
+        ),
     )
     .await?;
     txn.commit().await?;

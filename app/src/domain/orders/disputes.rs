@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::domain::provider::NotificationAbout;
+use crate::types::EventType;
 
 fn to_dispute(row: dispute::Model) -> Result<Dispute, DomainError> {
     Ok(Dispute {
@@ -102,18 +103,17 @@ pub(crate) async fn open_dispute_in<C: ConnectionTrait>(
         conn,
         svc,
         caller,
-        Change {
-            action: "dispute.opened",
-            target_type: TargetKind::Order,
-            target_id: row.id.as_str(),
-            customer_id: Some(&row.customer_id),
-            changes: json!({
+        Change::new(
+            EventType::DisputeOpened,
+            row.id.as_str(),
+            Some(&row.customer_id),
+            json!({
                 "dispute_id": created.id,
                 "amount": amount,
                 "reason": created.reason,
                 "status": {"before": row.status, "after": "disputed"},
             }),
-        },
+        ),
     )
     .await?;
     Ok(created)
@@ -243,16 +243,19 @@ pub async fn close_dispute(
         &txn,
         svc,
         caller,
-        Change {
-            action: if lost { "dispute.lost" } else { "dispute.won" },
-            target_type: TargetKind::Order,
-            target_id: o.id.as_str(),
-            customer_id: Some(&o.customer_id),
-            changes: json!({
+        Change::new(
+            if lost {
+                EventType::DisputeLost
+            } else {
+                EventType::DisputeWon
+            },
+            o.id.as_str(),
+            Some(&o.customer_id),
+            json!({
                 "dispute_id": d.id,
                 "status": {"before": o.status, "after": new_status},
             }),
-        },
+        ),
     )
     .await?;
     txn.commit().await?;

@@ -35,6 +35,7 @@ pub async fn order_history(
     })
 }
 
+use crate::types::EventType;
 use crate::types::{ProductId, SubscriptionId, WorkspaceId};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -347,16 +348,15 @@ pub(crate) async fn record<C: ConnectionTrait>(
         conn,
         svc,
         caller,
-        Change {
-            action: match status {
-                OrderStatus::Paid => "order.paid",
-                OrderStatus::Failed => "order.failed",
-                _ => "order.created",
+        Change::new(
+            match status {
+                OrderStatus::Paid => EventType::OrderPaid,
+                OrderStatus::Failed => EventType::OrderFailed,
+                _ => EventType::OrderCreated,
             },
-            target_type: TargetKind::Order,
-            target_id: row.id.as_str(),
-            customer_id: Some(&row.customer_id),
-            changes: json!({
+            row.id.as_str(),
+            Some(&row.customer_id),
+            json!({
                 "customer_id": new.customer_id,
                 "product_id": new.product_id,
                 "kind": new.kind.as_str(),
@@ -364,7 +364,7 @@ pub(crate) async fn record<C: ConnectionTrait>(
                 "currency": new.currency.code,
                 "failure_code": failure.map(|f| f.0),
             }),
-        },
+        ),
     )
     .await?;
     Ok(row)

@@ -5,6 +5,7 @@ use super::refunds::provider_error;
 use super::*;
 use crate::domain::provider::NotificationAbout;
 use crate::types::ChargeAttemptId;
+use crate::types::EventType;
 
 /// Pays an order that awaits payment (a repayment request) with the given method.
 pub async fn pay_order(
@@ -181,13 +182,7 @@ async fn record_payment(
         &txn,
         svc,
         caller,
-        Change {
-            action: "order.paid",
-            target_type: TargetKind::Order,
-            target_id: row.id.as_str(),
-            customer_id: Some(&row.customer_id),
-            changes: json!({"status": {"before": "created", "after": "paid"}, "amount": row.amount, "currency": row.currency}),
-        },
+        Change::new(EventType::OrderPaid, row.id.as_str(), Some(&row.customer_id), json!({"status": {"before": "created", "after": "paid"}, "amount": row.amount, "currency": row.currency})),
     )
     .await?;
     let out = present_one(&txn, find_row(&txn, caller, id).await?).await?;

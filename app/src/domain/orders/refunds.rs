@@ -2,6 +2,7 @@
 //! settled; a pending refund is finished by the reconciliation job.
 
 use crate::domain::provider::NotificationAbout;
+use crate::types::EventType;
 use crate::types::money::Money;
 
 use super::*;
@@ -330,20 +331,14 @@ async fn refund_recorded<C: ConnectionTrait>(
         conn,
         svc,
         caller,
-        Change {
-            action: "refund.created",
-            target_type: TargetKind::Order,
-            target_id: o.id.as_str(),
-            customer_id: Some(&o.customer_id),
-            changes: json!({
+        Change::new(EventType::RefundCreated, o.id.as_str(), Some(&o.customer_id), json!({
                 "refund_id": r.id,
                 "amount": r.amount,
                 "currency": r.currency,
                 "reason": r.reason,
                 "refunded_amount": {"before": o.refunded_amount - r.amount, "after": o.refunded_amount},
                 "status": {"before": if o.refunded_amount == r.amount { "paid" } else { "partially_refunded" }, "after": o.status},
-            }),
-        },
+            })),
     )
     .await?;
     if r.blocked_payment_details {
@@ -463,13 +458,7 @@ async fn finish_refund(
                 &txn,
                 svc,
                 caller,
-                Change {
-                    action: "refund.failed",
-                    target_type: TargetKind::Order,
-                    target_id: r.order_id.as_str(),
-                    customer_id: Some(&r.customer_id),
-                    changes: json!({"refund_id": r.id, "amount": r.amount, "currency": r.currency, "reason": e.to_string()}),
-                },
+                Change::new(EventType::RefundFailed, r.order_id.as_str(), Some(&r.customer_id), json!({"refund_id": r.id, "amount": r.amount, "currency": r.currency, "reason": e.to_string()})),
             )
             .await?;
             let refusal = provider_error(e);

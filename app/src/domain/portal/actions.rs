@@ -20,7 +20,7 @@ use crate::domain::actor::{Actor, Caller};
 use crate::domain::audit::{self, Change};
 use crate::domain::rate_limit::{self, Rule};
 use crate::domain::{DomainError, Services, bans, entitlements, subscriptions};
-use crate::types::activity::TargetKind;
+use crate::types::EventType;
 use crate::types::entitlement::{DiscordLink, DownloadLink};
 use crate::types::order::{PaymentMethodInput, PaymentMethodType};
 use crate::types::portal::CancelReason;
@@ -231,7 +231,7 @@ async fn refuse_banned(
 async fn audited(
     svc: &Services,
     caller: &Caller,
-    action: &'static str,
+    action: EventType,
     item: &EntitlementId,
     who: &PortalCustomer,
 ) -> Result<(), DomainError> {
@@ -239,13 +239,7 @@ async fn audited(
         &svc.db,
         svc,
         caller,
-        Change {
-            action,
-            target_type: TargetKind::Entitlement,
-            target_id: item.as_str(),
-            customer_id: Some(&who.customer_id),
-            changes: json!({}),
-        },
+        Change::new(action, item.as_str(), Some(&who.customer_id), json!({})),
     )
     .await?;
     Ok(())
@@ -292,7 +286,14 @@ pub async fn download_link(
     let theirs = as_customer(who, ip);
     let link = entitlements::download_link(svc, &theirs, id).await?;
     if !who.read_only() {
-        audited(svc, &theirs, "entitlement.download_link_created", id, who).await?;
+        audited(
+            svc,
+            &theirs,
+            EventType::EntitlementDownloadLinkCreated,
+            id,
+            who,
+        )
+        .await?;
     }
     Ok(link)
 }

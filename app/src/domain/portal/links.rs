@@ -13,7 +13,7 @@ use crate::db::entities::customer_session::{self as cs, CustomerSessionKind};
 use crate::domain::actor::Caller;
 use crate::domain::audit::{self, Change};
 use crate::domain::{DomainError, Services, secrets, workspaces};
-use crate::types::activity::TargetKind;
+use crate::types::EventType;
 use crate::types::portal::PortalLink;
 use crate::types::{CustomerId, Scope, WorkspaceId};
 
@@ -115,13 +115,12 @@ pub async fn portal_link(
         &txn,
         svc,
         caller,
-        Change {
-            action: "customer.portal_link_created",
-            target_type: TargetKind::Customer,
-            target_id: row.id.as_str(),
-            customer_id: Some(&row.id),
-            changes: json!({"expires_at": link.expires_at}),
-        },
+        Change::new(
+            EventType::CustomerPortalLinkCreated,
+            row.id.as_str(),
+            Some(&row.id),
+            json!({"expires_at": link.expires_at}),
+        ),
     )
     .await?;
     txn.commit().await?;
@@ -167,13 +166,12 @@ pub async fn rotate_portal_link(
         &txn,
         svc,
         caller,
-        Change {
-            action: "customer.portal_link_rotated",
-            target_type: TargetKind::Customer,
-            target_id: row.id.as_str(),
-            customer_id: Some(&row.id),
-            changes: json!({"sessions_ended": ended, "expires_at": link.expires_at}),
-        },
+        Change::new(
+            EventType::CustomerPortalLinkRotated,
+            row.id.as_str(),
+            Some(&row.id),
+            json!({"sessions_ended": ended, "expires_at": link.expires_at}),
+        ),
     )
     .await?;
     txn.commit().await?;

@@ -36,7 +36,7 @@ use super::secrets::{random_token, sha256_hex};
 use super::{DomainError, Services, products, workspaces};
 use crate::db::entities::customer_session::{self as cs, CustomerSessionKind};
 use crate::db::entities::{customer, membership, order, subscription, workspace};
-use crate::types::activity::TargetKind;
+use crate::types::EventType;
 use crate::types::portal::{
     CustomerSession, CustomerSessionCreate, PortalBranding, PortalOrder, PortalOverview,
     PortalState, PortalSubscription,
@@ -299,13 +299,12 @@ pub async fn create_customer_session(
         &txn,
         svc,
         caller,
-        Change {
-            action: "customer.portal_link_created",
-            target_type: TargetKind::Customer,
-            target_id: customer.id.as_str(),
-            customer_id: Some(&customer.id),
-            changes: json!({"expires_at": expires_at, "embed_origin": embed_origin}),
-        },
+        Change::new(
+            EventType::CustomerPortalLinkCreated,
+            customer.id.as_str(),
+            Some(&customer.id),
+            json!({"expires_at": expires_at, "embed_origin": embed_origin}),
+        ),
     )
     .await?;
     txn.commit().await?;
@@ -409,13 +408,12 @@ pub async fn impersonate(
         &txn,
         svc,
         caller,
-        Change {
-            action: "customer.portal_viewed",
-            target_type: TargetKind::Customer,
-            target_id: row.id.as_str(),
-            customer_id: Some(&row.id),
-            changes: json!({"read_only": true, "expires_at": expires_at}),
-        },
+        Change::new(
+            EventType::CustomerPortalViewed,
+            row.id.as_str(),
+            Some(&row.id),
+            json!({"read_only": true, "expires_at": expires_at}),
+        ),
     )
     .await?;
     txn.commit().await?;

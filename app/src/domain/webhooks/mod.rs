@@ -29,24 +29,16 @@ use super::audit::{self, Change};
 use super::{Caller, DomainError, Limit, Services, stored_json, to_json};
 use crate::db::entities::{event, webhook_attempt, webhook_delivery, webhook_endpoint};
 use crate::types::activity::TargetKind;
+use crate::types::event::PatternError;
 use crate::types::webhook::{
     DeliveryStatus, DeliverySummary, WebhookAttempt, WebhookDelivery, WebhookEndpoint,
     WebhookEndpointCreate, WebhookEndpointUpdate,
 };
 use crate::types::{
-    ErrorCode, EventId, Page, Scope, WebhookDeliveryId, WebhookEndpointId, WorkspaceId,
+    ErrorCode, EventId, EventPattern, EventType, Page, Scope, WebhookDeliveryId, WebhookEndpointId,
+    WorkspaceId,
 };
 
-/// The event families an endpoint may ask for.
-pub const FAMILIES: [&str; 7] = [
-    "customer",
-    "order",
-    "refund",
-    "dispute",
-    "subscription",
-    "entitlement",
-    "ban",
-];
 /// How long a secret replaced by a rotation keeps signing beside the new one.
 pub const ROTATION_OVERLAP: Duration = Duration::hours(24);
 /// Replaced secrets that may sign at once beside the current one: a rotation beyond them waits
@@ -56,25 +48,9 @@ pub const RETIRED_MAX: usize = 5;
 /// Endpoints one workspace may have.
 const ENDPOINTS_MAX: u64 = 20;
 
-/// The webhook type of an audit action, if merchants hear about it: the seven families, not
-/// the portal's own bookkeeping (links minted, merchants viewing as a customer).
-pub fn webhook_type(action: &str) -> Option<&str> {
-    let (family, _) = action.split_once('.')?;
-    (FAMILIES.contains(&family) && !action.starts_with("customer.portal_")).then_some(action)
-}
-
-fn wants(patterns: &[String], event_type: &str) -> bool {
-    patterns.iter().any(|p| {
-        p == "*"
-            || p == event_type
-            || p.strip_suffix(".*")
-                .is_some_and(|family| event_type.split_once('.').map(|(f, _)| f) == Some(family))
-    })
-}
-
-fn checked_event_types(raw: Option<Vec<String>>) -> Result<Vec<String>, DomainError> {
+fn checked_event_types(raw: Option<Vec<String>>) -> Result<Vec<EventPattern>, DomainError> {
     let Some(raw) = raw else {
-        return Ok(vec!["*".to_owned()]);
+        return Ok(vec![EventPattern::All]);
     };
     if raw.is_empty() {
         return Err(DomainError::invalid(
@@ -84,30 +60,24 @@ fn checked_event_types(raw: Option<Vec<String>>) -> Result<Vec<String>, DomainEr
     }
     let mut out = Vec::with_capacity(raw.len());
     for (i, t) in raw.iter().enumerate() {
-        let t = t.trim();
-        let ok = t == "*"
-            || t.split_once('.').is_some_and(|(family, rest)| {
-                FAMILIES.contains(&family)
-                    && !rest.is_empty()
-                    && rest
-                        .chars()
-                        .all(|c| c == '*' || c.is_ascii_lowercase() || c == '_')
-                    && (rest == "*" || !rest.contains('*'))
-            });
-        if !ok {
-            return Err(DomainError::invalid(
-                format!("event_types[{i}]"),
-                format!(
-                    "{t:?} is not an event type: use \"*\", a family such as \"order.*\" ({}), or one type such as \"order.paid\"",
-                    FAMILIES.join(", ")
-                ),
-            ));
-        }
-        if !out.iter().any(|o: &String| o == t) {
-            out.push(t.to_owned());
+        let pattern = EventPattern::parse(t).map_err(|e| match e {
+            PatternError::Form(m) => DomainError::invalid(format!("event_types[{i}]"), m),
+            PatternError::Unknown(m) => DomainError::unprocessable(format!("event_types[{i}]"), m),
+        })?;
+        if !out.contains(&pattern) {
+            out.push(pattern);
         }
     }
     Ok(out)
+}
+
+/// The patterns an endpoint stored; one no longer in the vocabulary matches nothing.
+fn stored_patterns(text: &str) -> Vec<EventPattern> {
+    stored_json::<Vec<String>>(text)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|t| EventPattern::parse(t).ok())
+        .collect()
 }
 
 fn checked_description(raw: Option<String>) -> Result<Option<String>, DomainError> {
@@ -146,7 +116,7 @@ fn new_secret() -> String {
 fn present(row: webhook_endpoint::Model, secret: Option<String>) -> WebhookEndpoint {
     WebhookEndpoint {
         object: "webhook_endpoint".into(),
-        event_types: stored_json(&row.event_types).unwrap_or_default(),
+        event_types: stored_patterns(&row.event_types),
         id: row.id,
         url: row.url,
         description: row.description,
@@ -176,7 +146,7 @@ fn endpoint_fields(row: &webhook_endpoint::Model) -> serde_json::Value {
     json!({
         "url": row.url,
         "description": row.description,
-        "event_types": stored_json::<Vec<String>>(&row.event_types).unwrap_or_default(),
+        "event_types": stored_patterns(&row.event_types),
         "enabled": row.enabled,
     })
 }
@@ -185,7 +155,7 @@ async fn audited<C: ConnectionTrait>(
     conn: &C,
     svc: &Services,
     caller: &Caller,
-    action: &str,
+    action: EventType,
     id: &WebhookEndpointId,
     changes: serde_json::Value,
 ) -> Result<(), DomainError> {
@@ -193,13 +163,7 @@ async fn audited<C: ConnectionTrait>(
         conn,
         svc,
         caller,
-        Change {
-            action,
-            target_type: TargetKind::Workspace,
-            target_id: id.as_str(),
-            customer_id: None,
-            changes,
-        },
+        Change::new(action, id.as_str(), None, changes),
     )
     .await?;
     Ok(())
@@ -249,7 +213,7 @@ pub async fn create_endpoint(
         &txn,
         svc,
         caller,
-        "webhook_endpoint.created",
+        EventType::WebhookEndpointCreated,
         &row.id,
         changes,
     )
@@ -332,7 +296,15 @@ pub async fn update_endpoint(
         Some(&endpoint_fields(&before)),
         Some(&endpoint_fields(&after)),
     );
-    audited(&txn, svc, caller, "webhook_endpoint.updated", id, changes).await?;
+    audited(
+        &txn,
+        svc,
+        caller,
+        EventType::WebhookEndpointUpdated,
+        id,
+        changes,
+    )
+    .await?;
     txn.commit().await?;
     Ok(present(after, None))
 }
@@ -377,7 +349,7 @@ pub async fn rotate_secret(
         &txn,
         svc,
         caller,
-        "webhook_endpoint.secret_rotated",
+        EventType::WebhookEndpointSecretRotated,
         id,
         json!({"previous_secret_until": until, "secrets_signing": retired.len() + 1}),
     )
@@ -407,7 +379,15 @@ pub async fn delete_endpoint(
         .exec(&txn)
         .await?;
     let changes = audit::diff(Some(&endpoint_fields(&before)), None);
-    audited(&txn, svc, caller, "webhook_endpoint.deleted", id, changes).await?;
+    audited(
+        &txn,
+        svc,
+        caller,
+        EventType::WebhookEndpointDeleted,
+        id,
+        changes,
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -417,18 +397,19 @@ pub async fn delete_endpoint(
 pub(crate) async fn enqueue<C: ConnectionTrait>(
     conn: &C,
     workspace_id: &WorkspaceId,
-    events: &[(EventId, &str)],
+    events: &[(EventId, EventType)],
     at: DateTime<Utc>,
 ) -> Result<(), DomainError> {
-    let typed: Vec<(&EventId, &str)> = events
+    let typed: Vec<(&EventId, EventType)> = events
         .iter()
-        .filter_map(|(id, action)| webhook_type(action).map(|t| (id, t)))
+        .filter(|(_, action)| action.is_webhook())
+        .map(|(id, action)| (id, *action))
         .collect();
     if typed.is_empty() {
         return Ok(());
     }
     // Only what routing needs: never the signing secrets, on every event.
-    let endpoints: Vec<(WebhookEndpointId, Vec<String>)> = webhook_endpoint::Entity::find()
+    let endpoints: Vec<(WebhookEndpointId, Vec<EventPattern>)> = webhook_endpoint::Entity::find()
         .select_only()
         .column(webhook_endpoint::Column::Id)
         .column(webhook_endpoint::Column::EventTypes)
@@ -438,15 +419,12 @@ pub(crate) async fn enqueue<C: ConnectionTrait>(
         .all(conn)
         .await?
         .into_iter()
-        .map(|(id, types)| {
-            let wanted = stored_json::<Vec<String>>(&types).unwrap_or_default();
-            (id, wanted)
-        })
+        .map(|(id, types)| (id, stored_patterns(&types)))
         .collect();
     let mut rows: Vec<webhook_delivery::ActiveModel> = Vec::new();
     for (event_id, event_type) in typed {
         for (endpoint_id, wanted) in &endpoints {
-            if !wants(wanted, event_type) {
+            if !wanted.iter().any(|p| p.matches(event_type)) {
                 continue;
             }
             rows.push(webhook_delivery::ActiveModel {
@@ -454,7 +432,7 @@ pub(crate) async fn enqueue<C: ConnectionTrait>(
                 workspace_id: Set(workspace_id.clone()),
                 endpoint_id: Set(endpoint_id.clone()),
                 event_id: Set(event_id.clone()),
-                event_type: Set(event_type.to_owned()),
+                event_type: Set(event_type),
                 status: Set(DeliveryStatus::Pending),
                 attempts: Set(0),
                 next_attempt_at: Set(at),
@@ -686,27 +664,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn merchants_hear_of_the_seven_families_only() {
-        assert_eq!(webhook_type("order.paid"), Some("order.paid"));
-        assert_eq!(webhook_type("ban.lifted"), Some("ban.lifted"));
-        assert_eq!(webhook_type("customer.portal_viewed"), None);
-        assert_eq!(webhook_type("product.created"), None);
-        assert_eq!(webhook_type("workspace.settings_updated"), None);
-    }
-
-    #[test]
-    fn an_endpoint_wants_all_a_family_or_one_type() {
+    fn an_endpoint_names_all_a_family_or_known_types() {
         let p = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
-        assert!(wants(&p(&["*"]), "order.paid"));
-        assert!(wants(&p(&["order.*"]), "order.paid"));
-        assert!(!wants(&p(&["order.*"]), "refund.created"));
-        assert!(wants(&p(&["refund.created"]), "refund.created"));
-        assert!(!wants(&p(&["orders.*"]), "order.paid"));
-        assert_eq!(checked_event_types(None).unwrap(), vec!["*"]);
+        assert_eq!(checked_event_types(None).unwrap(), vec![EventPattern::All]);
         assert!(checked_event_types(Some(p(&["order.*", "ban.created"]))).is_ok());
         for bad in [&["product.*"][..], &["order"], &["order.pa*"], &[]] {
-            assert!(checked_event_types(Some(p(bad))).is_err(), "{bad:?}");
+            assert!(
+                matches!(
+                    checked_event_types(Some(p(bad))),
+                    Err(DomainError::Invalid { .. })
+                ),
+                "{bad:?}"
+            );
         }
+        assert!(matches!(
+            checked_event_types(Some(p(&["order.*", "order.paied"]))),
+            Err(DomainError::Unprocessable { field, .. }) if field == "event_types[1]"
+        ));
+        // A stored pattern that left the vocabulary matches nothing; the others still do.
+        assert_eq!(
+            stored_patterns(r#"["order.gone", "ban.*"]"#),
+            vec![EventPattern::Family(crate::types::EventFamily::Ban)]
+        );
     }
 
     #[test]

@@ -18,27 +18,20 @@ use crate::server_fns::webhooks::{
     RotateWebhookSecret, UpdateWebhookEndpoint, load_webhook_deliveries, load_webhook_delivery,
     load_webhook_endpoints,
 };
-use crate::types::AppError;
 use crate::types::webhook::{
     WebhookDelivery, WebhookEndpoint, WebhookEndpointCreate, WebhookEndpointUpdate,
 };
+use crate::types::{AppError, EventFamily, EventPattern};
 
-/// The event families an endpoint can ask for, as the form offers them.
-const FAMILIES: [(&str, &str); 7] = [
-    ("customer.*", "Customers"),
-    ("order.*", "Orders"),
-    ("refund.*", "Refunds"),
-    ("dispute.*", "Disputes"),
-    ("subscription.*", "Subscriptions"),
-    ("entitlement.*", "Entitlements"),
-    ("ban.*", "Bans"),
-];
-
-fn events_label(types: &[String]) -> String {
-    if types.iter().any(|t| t == "*") {
+fn events_label(types: &[EventPattern]) -> String {
+    if types.contains(&EventPattern::All) {
         "All events".to_owned()
     } else {
-        types.join(", ")
+        types
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -95,7 +88,7 @@ pub fn WebhooksSection() -> impl IntoView {
     });
     let submit = Callback::new(move |()| {
         let types = if all.get_untracked() {
-            vec!["*".to_owned()]
+            vec![EventPattern::All.to_string()]
         } else {
             families.get_untracked()
         };
@@ -215,8 +208,9 @@ pub fn WebhooksSection() -> impl IntoView {
                         "All events"
                     </label>
                     <div class="mt-2 grid grid-cols-2 gap-1">
-                        {FAMILIES.iter().map(|(value, label)| {
-                            let value = (*value).to_owned();
+                        {EventFamily::WEBHOOK.iter().map(|family| {
+                            let label = family.label();
+                            let value = EventPattern::Family(*family).to_string();
                             let v2 = value.clone();
                             view! {
                                 <label class="flex items-center gap-2 text-sm">
@@ -234,7 +228,7 @@ pub fn WebhooksSection() -> impl IntoView {
                                             });
                                         }
                                     />
-                                    {*label}
+                                    {label}
                                 </label>
                             }
                         }).collect_view()}
@@ -477,7 +471,7 @@ fn DeliveryRow(delivery: WebhookDelivery) -> impl IntoView {
                     aria-expanded=move || open.get().to_string()
                     on:click=move |_| open.update(|o| *o = !*o)
                 >
-                    {delivery.event_type.clone()}
+                    {delivery.event_type.as_str()}
                 </button>
                 <span class="font-mono text-xs text-slate-500">{delivery.event_id.to_string()}</span>
                 {move || view! { <StatusBadge status=status.get() /> }}

@@ -84,7 +84,10 @@ pub(super) fn SubscriptionCard(
 fn KeepButton(id: String, refresh: RwSignal<u32>) -> impl IntoView {
     let sub = StoredValue::new(id.clone());
     let keeping = Submission::<RecoverMySubscription>::new(move |_| {
-        crate::embed::notify_action("subscription.recovered", &sub.get_value());
+        crate::embed::notify_action(
+            crate::types::EventType::SubscriptionRecovered,
+            &sub.get_value(),
+        );
         refresh.update(|n| *n += 1);
     });
     view! {
@@ -113,7 +116,10 @@ fn CancelButton(
     let id = StoredValue::new(id);
     let canceling = Submission::<CancelMySubscription>::new(move |_| {
         open.set(false);
-        crate::embed::notify_action("subscription.canceled", &id.get_value());
+        crate::embed::notify_action(
+            crate::types::EventType::SubscriptionCanceled,
+            &id.get_value(),
+        );
         refresh.update(|n| *n += 1);
     });
     let submit = Callback::new(move |()| {
@@ -190,7 +196,10 @@ fn CardButton(id: String, name: String, refresh: RwSignal<u32>) -> impl IntoView
     let id = StoredValue::new(id);
     let updating = Submission::<UpdateMyPaymentMethod>::new(move |_| {
         open.set(false);
-        crate::embed::notify_action("subscription.payment_method_updated", &id.get_value());
+        crate::embed::notify_action(
+            crate::types::EventType::SubscriptionPaymentMethodUpdated,
+            &id.get_value(),
+        );
         refresh.update(|n| *n += 1);
     });
     let submit = Callback::new(move |()| {

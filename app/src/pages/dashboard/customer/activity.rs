@@ -64,7 +64,7 @@ fn Entry(entry: ActivityEntry) -> impl IntoView {
     view! {
         <li class="px-4 py-3">
             <div class="flex flex-wrap items-baseline gap-x-3">
-                <span class="font-medium text-slate-900">{headline(&entry.action)}</span>
+                <span class="font-medium text-slate-900">{headline(entry.action.as_str())}</span>
                 <span class="font-mono text-xs text-slate-500">{entry.target_id.clone()}</span>
                 <span class="text-sm text-slate-600">{format!("by {}", entry.actor)}</span>
                 {entry.ip.clone().map(|ip| view! { <span class="text-xs text-slate-500">{format!("from {ip}")}</span> })}

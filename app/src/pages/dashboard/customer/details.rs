@@ -120,7 +120,7 @@ pub fn PaymentDetailsTab() -> impl IntoView {
                                 .find(|c| c.field == "label")
                                 .and_then(|c| c.after.clone())
                                 .unwrap_or_else(|| e.target_id.clone());
-                            let verb = e.action.rsplit('.').next().unwrap_or(&e.action).replace('_', " ");
+                            let verb = e.action.as_str().rsplit('.').next().unwrap_or_default().replace('_', " ");
                             view! {
                                 <li class="flex flex-wrap gap-x-3 px-4 py-2">
                                     <span class="font-medium">{verb}</span>

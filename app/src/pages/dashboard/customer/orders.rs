@@ -218,7 +218,7 @@ fn OrderDetails(order: Order, role: Role) -> impl IntoView {
                                 <ul class="mt-1 space-y-1">
                                     {webhooks.into_iter().map(|w| view! {
                                         <li class="flex flex-wrap items-center gap-x-3 text-sm" data-testid="order-webhook">
-                                            <span class="font-medium">{w.event_type.clone()}</span>
+                                            <span class="font-medium">{w.event_type.as_str()}</span>
                                             <StatusBadge status=w.status.as_str() />
                                             <a
                                                 href=format!("/dashboard/settings/webhooks/{}", w.endpoint_id)

@@ -13,7 +13,7 @@ use app::domain::{Caller, Services, api_keys};
 use app::types::customer::CustomerSort;
 use app::types::{Scope, WorkspaceId};
 
-use crate::bench::{self, BENCH_WORKSPACE_ID, Case, percentile, say};
+use crate::tools::bench::{self, BENCH_WORKSPACE_ID, Case, percentile, say};
 
 /// How hard and how long `server bench` pushes.
 #[derive(Debug, Clone, Copy)]

@@ -1,0 +1,85 @@
+//! One pattern for every movement of money through the payment provider:
+//!
+//! 1. record the intent first (a `charge_attempts` row, or a `pending` refund) and commit it;
+//! 2. call the provider with the intent's id as the idempotency key, in a task detached from the
+//!    request, so a client that hangs up cannot cut the work in half;
+//! 3. finalise in a second transaction whose first write is a conditional update of the intent
+//!    (only a `pending` intent can be settled, only an unsettled one voided), so that whichever of
+//!    the request and the reconciliation job gets there first wins and the other backs off;
+//! 4. [`reconcile`], a job, takes intents whose lease ran out (a crash, an outage, a hang) and
+//!    finishes them or gives the money back, asking the provider by the same key.
+//!
+//! [`compare`] sets the provider's own ledger against Patron's orders and refunds; `server
+//! reconcile` prints what it finds.
+
+mod ledger;
+mod reconciling;
+mod settling;
+mod starting;
+
+pub use ledger::{Difference, check_ledger, compare};
+pub use reconciling::{ReconcileReport, reconcile};
+pub(crate) use settling::{charge, decline, detached, keep_or_void, settle, void};
+pub(crate) use starting::{Start, resume, start};
+
+use crate::types::{CustomerId, OrderId, SubscriptionId, WorkspaceId};
+
+use chrono::{DateTime, Duration, Utc};
+
+/// How long the process that recorded an intent owns it; after that the reconciliation job may
+/// take it over. Longer than any provider call should take.
+pub const LEASE: Duration = Duration::minutes(2);
+
+/// How long a charge the provider never confirmed is looked for again before it is closed.
+pub const WATCH: Duration = Duration::days(2);
+
+crate::string_enum!(
+    /// What a charge pays for.
+    Purpose {
+        /// A checkout: the buyer waits for the answer.
+        Checkout = "checkout",
+        /// A subscription's renewal by the billing clock.
+        Renewal = "renewal",
+        /// Paying an order that awaits payment (a repayment link).
+        OrderPayment = "order_payment",
+    }
+);
+
+crate::string_enum!(
+    /// Where a charge attempt stands.
+    AttemptStatus {
+        /// Recorded; the provider is being (or was, unknown how) asked.
+        Pending = "pending",
+        /// Money taken and recorded as an order.
+        Succeeded = "succeeded",
+        /// The provider refused; no money moved.
+        Declined = "declined",
+        /// The provider had no charge under its key when asked; it is looked for again for
+        /// [`WATCH`], in case a delayed call lands.
+        Abandoned = "abandoned",
+        /// Money moved but cannot be recorded: it is being given back.
+        Voiding = "voiding",
+        /// Money moved and was given back in full.
+        Voided = "voided",
+        /// Closed after [`WATCH`] without money having moved.
+        Failed = "failed",
+    }
+);
+
+/// A charge about to be asked for.
+#[derive(Debug, Clone)]
+pub(crate) struct NewAttempt {
+    pub workspace_id: WorkspaceId,
+    pub purpose: Purpose,
+    pub amount: i64,
+    pub currency: String,
+    pub customer_id: Option<CustomerId>,
+    pub subscription_id: Option<SubscriptionId>,
+    pub period_start: Option<DateTime<Utc>>,
+    pub retry_count: Option<i32>,
+    pub order_id: Option<OrderId>,
+}
+
+fn unsettled() -> [AttemptStatus; 2] {
+    [AttemptStatus::Pending, AttemptStatus::Abandoned]
+}
