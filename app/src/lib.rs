@@ -13,6 +13,8 @@ pub mod server_fns;
 pub mod types;
 
 #[cfg(feature = "ssr")]
+pub mod cookies;
+#[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]
 pub mod domain;

@@ -59,7 +59,7 @@ pub enum Command {
         name: String,
         /// ISO 4217 currency lifetime values are shown in.
         #[arg(long, default_value = "EUR")]
-        currency: String,
+        currency: app::types::money::CurrencyCode,
     },
     /// Create a merchant user in a workspace; the password is read from standard input.
     CreateUser {

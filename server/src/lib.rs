@@ -1,28 +1,26 @@
 //! The Patron server: HTTP doors (dashboard, server functions, REST API), jobs and the command line.
+//!
+//! Its rooms: [`api`] (the REST API under `/api/v1`), [`web`] (the plain HTTP routes beside it:
+//! the dashboard's guard, downloads, exports, uploads, portal links, receipt PDFs, health, and
+//! the layers every answer passes), [`adapters`] (what the server sends out: email, webhooks,
+//! fetched download files), [`jobs`] (background work), [`router`] and [`serve`] (assembling
+//! and running the server), [`cli`], [`config`] and [`tools`] (the command line).
 
 // Leptos views are deeply nested types; the customer page nests deeper than rustc's default
 // query depth when it lays them out.
 #![recursion_limit = "256"]
 
+pub mod adapters;
 pub mod api;
 pub mod cli;
 pub mod config;
-pub mod dashboard_guard;
-pub mod export;
-pub mod files;
-pub mod health;
 pub mod jobs;
-pub mod mail;
-pub mod portal;
-pub mod receipt_pdf;
-pub mod request_id;
 pub mod router;
-pub mod security_headers;
 pub mod serve;
 pub mod state;
 pub mod telemetry;
 pub mod tools;
-pub mod webhooks;
+pub mod web;
 
 use std::io::Write;
 

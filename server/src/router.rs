@@ -1,4 +1,5 @@
-//! Assembles the HTTP router: health, REST API, server functions, pages and static files.
+//! Assembles the HTTP router: health, REST API, the plain routes ([`crate::web`]), server
+//! functions, pages and static files.
 
 use std::time::Duration;
 
@@ -14,9 +15,12 @@ use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 
-use crate::request_id::{self, RequestId};
+use crate::api;
 use crate::state::AppState;
-use crate::{api, dashboard_guard, health, security_headers};
+use crate::web::request_id::{self, RequestId};
+use crate::web::{
+    dashboard_guard, downloads, export, health, imports, portal, receipt_pdf, security_headers,
+};
 
 /// The whole application as one router.
 pub fn router(state: AppState) -> Router {
@@ -45,37 +49,37 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(to_customers))
         .route("/dashboard", get(to_customers))
         .nest("/api/v1", api::router(&state))
-        .route("/downloads/{token}", get(download))
-        .route("/portal/session/{token}", get(crate::portal::open_link))
+        .route("/downloads/{token}", get(downloads::download))
+        .route("/portal/session/{token}", get(portal::open_link))
         .route(
             "/portal/link/{token}",
-            get(crate::portal::open_signed_link).post(crate::portal::confirm_signed_link),
+            get(portal::open_signed_link).post(portal::confirm_signed_link),
         )
         // It mints a session and writes the audit log: a POST from Patron's own page only.
         .route(
             "/dashboard/customers/{id}/portal",
-            axum::routing::post(crate::portal::impersonate),
+            axum::routing::post(portal::impersonate),
         )
         .route(
             "/dashboard/customers/export.csv",
-            get(crate::export::dashboard_customers_csv),
+            get(export::dashboard_customers_csv),
         )
         .route(
             "/dashboard/customers/{id}/data_export.json",
-            get(crate::export::dashboard_customer_data),
+            get(export::dashboard_customer_data),
         )
         .route(
             "/dashboard/customer_imports",
-            axum::routing::post(api::imports::dashboard_import),
+            axum::routing::post(imports::dashboard_import),
         )
         .route(
             "/dashboard/customer_imports/{id}/report.csv",
-            get(api::imports::dashboard_report),
+            get(imports::dashboard_report),
         )
-        .route("/portal/data_export.json", get(crate::portal::data_export))
+        .route("/portal/data_export.json", get(portal::data_export))
         .route(
             "/portal/orders/{id}/receipt.pdf",
-            get(crate::receipt_pdf::download),
+            get(receipt_pdf::download),
         )
         // Pages and the server functions (under /rpc) get the domain services in context.
         .leptos_routes_with_context(
@@ -126,16 +130,6 @@ pub fn router(state: AppState) -> Router {
             security_headers::apply,
         ))
         .with_state(state)
-}
-
-/// A signed download link: streams the file while the link and the entitlement hold (its
-/// own address is never handed out).
-async fn download(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    axum::extract::Path(token): axum::extract::Path<String>,
-) -> Result<axum::response::Response, api::error::ApiError> {
-    let target = app::domain::entitlements::resolve_download(&state.services, &token).await?;
-    state.files.stream(&target).await
 }
 
 async fn to_customers() -> Redirect {

@@ -61,7 +61,7 @@ pub async fn serve(
         .local_addr()
         .context("cannot read the listen address")?;
 
-    let mailer = crate::mail::LettreMailer::new(
+    let mailer = crate::adapters::mail::LettreMailer::new(
         args.mail_from
             .as_deref()
             .unwrap_or("receipts@patron.localhost"),
@@ -96,10 +96,10 @@ pub async fn serve(
     }
     let state = AppState {
         leptos_options,
-        files: crate::files::FileFetcher::new(services.webhook_hosts.clone())?,
+        files: crate::adapters::files::FileFetcher::new(services.webhook_hosts.clone())?,
         services,
     };
-    let sender = crate::webhooks::HttpSender::new(state.services.webhook_hosts.clone())?;
+    let sender = crate::adapters::webhooks::HttpSender::new(state.services.webhook_hosts.clone())?;
     // Listen for SIGTERM before announcing the address: a stop right after start must still be
     // graceful.
     let shutdown = shutdown_signal()?;

@@ -12,5 +12,5 @@ pub struct AppState {
     /// Database and clock, as the domain needs them.
     pub services: Services,
     /// Fetches download files, to stream them behind their signed links.
-    pub files: crate::files::FileFetcher,
+    pub files: crate::adapters::files::FileFetcher,
 }

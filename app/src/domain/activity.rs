@@ -11,7 +11,7 @@ use crate::db::entities::{api_key, dispute, event, order, refund, user};
 use crate::types::activity::{
     ActivityEntry, ActorKind, CustomerPageData, FieldChange, RevenuePoint, TargetKind,
 };
-use crate::types::money::{self, Currency};
+use crate::types::money::{self, CurrencyCode};
 use crate::types::order::DisputeStatus;
 use crate::types::{CustomerId, EventId, Page, Role, Scope};
 
@@ -111,12 +111,12 @@ pub fn field_changes(stored: &str) -> Vec<FieldChange> {
     let currency = map
         .get("currency")
         .and_then(Value::as_str)
-        .and_then(|c| Currency::parse(c).ok());
+        .and_then(|c| CurrencyCode::parse(c).ok());
     let shown = |field: &str, v: Value| -> Option<String> {
         match (v, currency) {
             (Value::Null, _) => None,
             (Value::Number(n), Some(c)) if field.ends_with("amount") => {
-                n.as_i64().map(|a| money::format(a, c.code))
+                n.as_i64().map(|a| money::format(a, c))
             }
             (Value::String(s), _) => Some(match DateTime::parse_from_rfc3339(&s) {
                 Ok(t) => t

@@ -18,7 +18,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Se
 use crate::db::entities::{charge_attempt, invoice, order, subscription as sub};
 use crate::types::EventType;
 use crate::types::entitlement::EntitlementStatus;
-use crate::types::money::{self, Currency};
+use crate::types::money;
 use crate::types::order::{OrderKind, ProviderEventKind};
 use crate::types::subscription::{InvoiceStatus, SubscriptionStatus};
 use crate::types::{ChargeAttemptId, ErrorCode};
@@ -249,7 +249,7 @@ async fn collect(
             return Ok(());
         };
         let ws_currency = orders::workspace_currency(&svc.db, &row.workspace_id).await?;
-        let currency = Currency::parse(&row.currency).map_err(DomainError::internal)?;
+        let currency = row.currency;
         if !hold(svc, row.id.as_str(), token).await? {
             // The attempt stays for the clock that holds the subscription now: it takes it up
             // under the same key.
@@ -323,7 +323,7 @@ pub async fn claim_renewal_attempt(
             purpose: Set(Purpose::Renewal),
             status: Set(AttemptStatus::Pending),
             amount: Set(row.amount),
-            currency: Set(row.currency.clone()),
+            currency: Set(row.currency),
             customer_id: Set(Some(row.customer_id.clone())),
             subscription_id: Set(Some(row.id.clone())),
             period_start: Set(Some(row.current_period_end)),
@@ -471,7 +471,7 @@ async fn record_renewal(
     let interval = row.interval;
     let start = row.current_period_end;
     let end = subscriptions::period_end(start, interval, row.interval_count);
-    let currency = Currency::parse(&row.currency).map_err(DomainError::internal)?;
+    let currency = row.currency;
     let ws_currency = orders::workspace_currency(&txn, &row.workspace_id).await?;
     let inv = invoice_for(&txn, &row, start, end, now).await?;
     let order = orders::record(
@@ -577,7 +577,7 @@ async fn record_decline(
         let about = NotificationAbout {
             idempotency_key: Some(attempt.id.as_str()),
             amount: attempt.amount,
-            currency: &attempt.currency,
+            currency: attempt.currency,
             detail: Some(code.as_str()),
             ..orders::notification_about(ProviderEventKind::RenewalFailed, &o)
         };

@@ -11,7 +11,7 @@ use sea_orm::{
 
 use crate::db::entities::{customer, product, subscription as sub};
 use crate::types::customer::CustomerCreate;
-use crate::types::money::Currency;
+use crate::types::money::CurrencyCode;
 use crate::types::order::Checkout;
 use crate::types::order::{CheckoutCreate, OrderKind, PaymentMethodType};
 use crate::types::product::{BillingInterval, ProductKind};
@@ -212,7 +212,7 @@ pub async fn create_checkout(
             .or(buyer.external_id.as_deref()),
     )?;
 
-    let currency = Currency::parse(&product.currency).map_err(DomainError::internal)?;
+    let currency = product.currency;
     let ws_currency = orders::workspace_currency(&svc.db, &caller.workspace_id).await?;
     // The intent first, committed and bound to the request's Idempotency-Key: its id is the
     // charge's idempotency key. A retry under the request's key meets that attempt instead.
@@ -223,7 +223,7 @@ pub async fn create_checkout(
             workspace_id: caller.workspace_id.clone(),
             purpose: payments::Purpose::Checkout,
             amount: product.amount,
-            currency: product.currency.clone(),
+            currency: product.currency,
             customer_id: existing.as_ref().map(|c| c.id.clone()),
             subscription_id: None,
             period_start: None,
@@ -381,8 +381,8 @@ async fn write_paid(
     existing: Option<customer::Model>,
     buyer: &Buyer,
     product: &product::Model,
-    currency: Currency,
-    ws_currency: Currency,
+    currency: CurrencyCode,
+    ws_currency: CurrencyCode,
     charge: &super::provider::Charge,
     ip: Option<String>,
     note: Option<String>,
@@ -410,7 +410,7 @@ async fn write_paid(
             product_id: Set(product.id.clone()),
             status: Set(SubscriptionStatus::Active),
             amount: Set(product.amount),
-            currency: Set(currency.code.into()),
+            currency: Set(currency),
             workspace_amount: Set(crate::types::money::convert(
                 product.amount,
                 currency,

@@ -1,6 +1,7 @@
 //! The deterministic demo workspace that a new installation opens on: a store, a login, and
 //! customers to look at.
 
+use crate::types::money::CurrencyCode;
 use std::sync::Arc;
 
 use chrono::Duration;
@@ -116,7 +117,7 @@ pub async fn seed_demo(svc: &Services) -> Result<DemoSeed, DomainError> {
         id.clone(),
         NewWorkspace {
             name: DEMO_WORKSPACE_NAME.to_owned(),
-            default_currency: "EUR".to_owned(),
+            default_currency: CurrencyCode::EUR,
         },
     )
     .await?;
@@ -150,7 +151,7 @@ fn demo_products() -> Vec<ProductCreate> {
             name: "VIP Rank".into(),
             kind: ProductKind::Subscription,
             amount: 999,
-            currency: "EUR".into(),
+            currency: CurrencyCode::EUR,
             interval: Some(BillingInterval::Month),
             interval_count: None,
             benefits: vec![
@@ -171,7 +172,7 @@ fn demo_products() -> Vec<ProductCreate> {
             name: "Starter Kit".into(),
             kind: ProductKind::OneTime,
             amount: 1499,
-            currency: "EUR".into(),
+            currency: CurrencyCode::EUR,
             interval: None,
             interval_count: None,
             benefits: vec![
@@ -188,7 +189,7 @@ fn demo_products() -> Vec<ProductCreate> {
             name: "Season Pass".into(),
             kind: ProductKind::Subscription,
             amount: 4999,
-            currency: "USD".into(),
+            currency: CurrencyCode::USD,
             interval: Some(BillingInterval::Year),
             interval_count: None,
             benefits: vec![custom("Every seasonal map and skin while the pass runs")],
@@ -197,7 +198,7 @@ fn demo_products() -> Vec<ProductCreate> {
             name: "Cosmetic Bundle".into(),
             kind: ProductKind::OneTime,
             amount: 899,
-            currency: "GBP".into(),
+            currency: CurrencyCode::GBP,
             interval: None,
             interval_count: None,
             benefits: vec![custom("Twelve weapon skins")],
@@ -206,7 +207,7 @@ fn demo_products() -> Vec<ProductCreate> {
             name: "Founders Pack".into(),
             kind: ProductKind::OneTime,
             amount: 2400,
-            currency: "JPY".into(),
+            currency: CurrencyCode::JPY,
             interval: None,
             interval_count: None,
             benefits: vec![Benefit::LicenseKey {

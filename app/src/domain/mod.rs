@@ -40,7 +40,7 @@ pub mod webhooks;
 pub mod workspaces;
 
 use crate::types::WorkspaceId;
-use crate::types::money::Currency;
+use crate::types::money::CurrencyCode;
 use std::sync::Arc;
 
 use sea_orm::{
@@ -77,7 +77,7 @@ pub struct Services {
     /// How long a request owns its `Idempotency-Key` while it runs (`--idempotency-lock`).
     pub idempotency_lock: chrono::Duration,
     /// Each workspace's currency, read once: it is fixed when the workspace is made.
-    currencies: Arc<std::sync::RwLock<std::collections::HashMap<WorkspaceId, Currency>>>,
+    currencies: Arc<std::sync::RwLock<std::collections::HashMap<WorkspaceId, CurrencyCode>>>,
 }
 
 impl Services {
@@ -106,7 +106,7 @@ impl Services {
 
     /// A workspace's currency (that of its lifetime values), from memory after the first read:
     /// a workspace's currency never changes.
-    pub async fn workspace_currency(&self, ws: &WorkspaceId) -> Result<Currency, DomainError> {
+    pub async fn workspace_currency(&self, ws: &WorkspaceId) -> Result<CurrencyCode, DomainError> {
         let known = self.currencies.read().ok().and_then(|m| m.get(ws).copied());
         if let Some(c) = known {
             return Ok(c);

@@ -145,14 +145,14 @@ pub async fn create_product(
             "must be above zero, in the currency's minor unit (cents)",
         ));
     }
-    let currency = validate::currency("currency", &input.currency)?;
+    let currency = input.currency;
     if !svc.provider.supports(currency) {
         return Err(DomainError::invalid(
             "currency",
             format!(
                 "the {} payment provider does not take {}",
                 svc.provider.name(),
-                currency.code
+                currency.as_str()
             ),
         ));
     }
@@ -204,7 +204,7 @@ pub async fn create_product(
         name: Set(name),
         kind: Set(input.kind),
         amount: Set(input.amount),
-        currency: Set(currency.code.into()),
+        currency: Set(currency),
         interval: Set(interval),
         interval_count: Set(count),
         benefits: Set(to_json(&benefits)?),

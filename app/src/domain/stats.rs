@@ -3,6 +3,7 @@
 //! subscription figures are recounted from the customer's few subscriptions.
 
 use crate::types::WorkspaceId;
+use crate::types::money::CurrencyCode;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -17,10 +18,10 @@ use super::actor::Caller;
 use super::{DomainError, Services};
 
 /// How one change moves a customer's figures.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct Delta {
     /// The currency of `paid`, `refunded` and `charged_back`.
-    pub currency: String,
+    pub currency: CurrencyCode,
     pub paid: i64,
     pub refunded: i64,
     pub charged_back: i64,
@@ -33,6 +34,25 @@ pub(crate) struct Delta {
     /// Refunded in the workspace currency.
     pub refunded_ws: i64,
     pub disputes: i64,
+}
+
+impl Delta {
+    /// No change, in `currency`: the base the changes' literals fill in.
+    pub fn none(currency: CurrencyCode) -> Self {
+        Delta {
+            currency,
+            paid: 0,
+            refunded: 0,
+            charged_back: 0,
+            ltv: 0,
+            payments: 0,
+            orders: 0,
+            last_order_at: None,
+            refunds: 0,
+            refunded_ws: 0,
+            disputes: 0,
+        }
+    }
 }
 
 fn bump(col: customer::Column, by: i64) -> (customer::Column, sea_orm::sea_query::SimpleExpr) {

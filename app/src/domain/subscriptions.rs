@@ -237,7 +237,7 @@ pub(crate) async fn open_invoice<C: ConnectionTrait>(
         customer_id: Set(s.customer_id.clone()),
         order_id: Set(None),
         amount: Set(s.amount),
-        currency: Set(s.currency.clone()),
+        currency: Set(s.currency),
         status: Set(InvoiceStatus::Open),
         period_start: Set(period_start),
         period_end: Set(period_end),

@@ -53,12 +53,6 @@ pub fn country(value: &str) -> Result<String, DomainError> {
     Ok(v)
 }
 
-/// An ISO 4217 code in any case, such as `eur`.
-pub fn currency(field: &str, value: &str) -> Result<crate::types::money::Currency, DomainError> {
-    crate::types::money::Currency::parse(&value.trim().to_ascii_uppercase())
-        .map_err(|m| DomainError::invalid(field, m))
-}
-
 /// An IPv4 or IPv6 address, returned in its canonical form (an IPv4-mapped IPv6 address is
 /// the IPv4 one it maps).
 pub fn ip(field: &str, value: &str) -> Result<String, DomainError> {

@@ -1,5 +1,6 @@
 //! Workspaces: creating them and finding the one a request works in.
 
+use crate::types::money::CurrencyCode;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, Set,
@@ -18,8 +19,8 @@ use super::{Caller, DomainError, Services};
 pub struct NewWorkspace {
     /// Display name, 1..=100 characters once trimmed.
     pub name: String,
-    /// ISO 4217 code, three letters (any case; stored upper-case).
-    pub default_currency: String,
+    /// The currency its totals are shown in.
+    pub default_currency: CurrencyCode,
 }
 
 const NAME_MAX: usize = 100;
@@ -74,8 +75,7 @@ pub async fn create_workspace_with_id(
             format!("must be at most {NAME_MAX} characters"),
         ));
     }
-    let currency = new.default_currency.trim().to_ascii_uppercase();
-    let currency = super::validate::currency("default_currency", &currency)?;
+    let currency = new.default_currency;
     let now = svc.clock.now();
     let mut slug = slug_of(&name);
     let taken = workspace::Entity::find()
@@ -93,7 +93,7 @@ pub async fn create_workspace_with_id(
         portal_logo_url: Set(None),
         portal_accent_color: Set(None),
         name: Set(name),
-        default_currency: Set(currency.code.to_owned()),
+        default_currency: Set(currency),
         created_at: Set(now),
         updated_at: Set(now),
         signing_secret: Set(Some(super::secrets::random_token(32))),

@@ -206,7 +206,8 @@ where
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CurrencyTotals {
     /// ISO 4217.
-    pub currency: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub currency: crate::types::money::CurrencyCode,
     /// Paid in.
     pub paid: i64,
     /// Refunded.
@@ -227,7 +228,8 @@ pub struct CustomerStats {
     #[cfg_attr(feature = "ssr", schema(value_type = String))]
     pub customer_id: CustomerId,
     /// The workspace currency that the converted figures are in.
-    pub currency: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub currency: crate::types::money::CurrencyCode,
     /// Net lifetime value converted at each order's recorded rate.
     pub lifetime_value: i64,
     /// Net lifetime value in each currency paid in, never summed across currencies.
@@ -385,7 +387,8 @@ pub struct CustomerListItem {
     /// Net lifetime value in the workspace currency (minor units).
     pub lifetime_value: i64,
     /// The workspace currency.
-    pub currency: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub currency: crate::types::money::CurrencyCode,
     /// Orders of any status.
     pub order_count: i64,
     /// When the latest order was placed.

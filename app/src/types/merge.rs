@@ -94,7 +94,8 @@ pub struct MergePreview {
     /// The survivor's lifetime value afterwards, in the workspace currency (minor units).
     pub lifetime_value_after: i64,
     /// The workspace currency.
-    pub currency: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub currency: crate::types::money::CurrencyCode,
 }
 
 /// A merge that was done.

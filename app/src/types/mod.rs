@@ -14,6 +14,7 @@ pub mod merge;
 pub mod money;
 pub mod order;
 pub mod page;
+pub mod payment;
 pub mod payment_detail;
 pub mod portal;
 pub mod product;

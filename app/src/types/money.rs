@@ -4,38 +4,31 @@
 use serde::{Deserialize, Serialize};
 
 /// An amount in one currency's minor unit (cents for EUR, yen for JPY).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Money {
     /// In the currency's minor unit.
     pub amount: i64,
-    /// ISO 4217, upper case.
-    pub currency: String,
+    /// Its currency.
+    pub currency: CurrencyCode,
 }
 
 /// Two amounts in different currencies cannot be added or compared: convert one first, at a
 /// recorded rate.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("cannot combine {0} with {1}: convert one of them first")]
-pub struct CurrencyMismatch(pub String, pub String);
+pub struct CurrencyMismatch(pub CurrencyCode, pub CurrencyCode);
 
 impl Money {
     /// `amount` minor units of `currency`.
-    pub fn new(amount: i64, currency: &str) -> Self {
-        Self {
-            amount,
-            currency: currency.to_owned(),
-        }
+    pub fn new(amount: i64, currency: CurrencyCode) -> Self {
+        Self { amount, currency }
     }
 
     fn same_currency(&self, other: &Money) -> Result<(), CurrencyMismatch> {
         if self.currency == other.currency {
             Ok(())
         } else {
-            Err(CurrencyMismatch(
-                self.currency.clone(),
-                other.currency.clone(),
-            ))
+            Err(CurrencyMismatch(self.currency, other.currency))
         }
     }
 
@@ -44,7 +37,7 @@ impl Money {
         self.same_currency(other)?;
         Ok(Money::new(
             self.amount.saturating_add(other.amount),
-            &self.currency,
+            self.currency,
         ))
     }
 
@@ -53,7 +46,7 @@ impl Money {
         self.same_currency(other)?;
         Ok(Money::new(
             self.amount.saturating_sub(other.amount),
-            &self.currency,
+            self.currency,
         ))
     }
 }
@@ -61,20 +54,48 @@ impl Money {
 /// `12.34 EUR`: see [`format`].
 impl std::fmt::Display for Money {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&format(self.amount, &self.currency))
+        f.write_str(&format(self.amount, self.currency))
     }
 }
 
-/// An ISO 4217 currency Patron can take payments in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Currency {
-    /// The three-letter code.
-    pub code: &'static str,
-    /// Digits after the decimal point (2 for EUR, 0 for JPY).
-    pub exponent: u32,
+/// An ISO 4217 currency Patron can take payments in: its code and its minor unit, checked
+/// whenever one is made (from a form, a request, a row). In JSON and in the database it is
+/// the code, `EUR`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "ssr", derive(sea_orm::DeriveValueType))]
+#[cfg_attr(feature = "ssr", sea_orm(value_type = "String"))]
+pub struct CurrencyCode {
+    code: &'static str,
+    exponent: u32,
 }
 
-impl Currency {
+/// Why a text is not a [`CurrencyCode`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidCurrency(String);
+
+impl CurrencyCode {
+    /// Euro.
+    pub const EUR: CurrencyCode = CurrencyCode {
+        code: "EUR",
+        exponent: 2,
+    };
+    /// US dollar.
+    pub const USD: CurrencyCode = CurrencyCode {
+        code: "USD",
+        exponent: 2,
+    };
+    /// Pound sterling.
+    pub const GBP: CurrencyCode = CurrencyCode {
+        code: "GBP",
+        exponent: 2,
+    };
+    /// Yen: no minor unit.
+    pub const JPY: CurrencyCode = CurrencyCode {
+        code: "JPY",
+        exponent: 0,
+    };
+
     /// Looks up an upper-case ISO 4217 code; funds, metals and codes without a minor unit are
     /// refused because nobody pays in them.
     pub fn parse(code: &str) -> Result<Self, String> {
@@ -89,6 +110,76 @@ impl Currency {
             exponent: u32::from(exponent),
         })
     }
+
+    /// As typed by a person or a client: white space around it and lower case forgiven.
+    pub fn parse_lenient(text: &str) -> Result<Self, String> {
+        Self::parse(&text.trim().to_ascii_uppercase())
+    }
+
+    /// The three-letter code.
+    pub fn as_str(self) -> &'static str {
+        self.code
+    }
+
+    /// Digits after the decimal point (2 for EUR, 0 for JPY).
+    pub fn exponent(self) -> u32 {
+        self.exponent
+    }
+}
+
+impl std::fmt::Display for CurrencyCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code)
+    }
+}
+
+/// Leniently, as [`CurrencyCode::parse_lenient`]: a command line's `--currency eur` too.
+impl std::str::FromStr for CurrencyCode {
+    type Err = InvalidCurrency;
+    fn from_str(s: &str) -> Result<Self, InvalidCurrency> {
+        Self::parse_lenient(s).map_err(InvalidCurrency)
+    }
+}
+
+impl PartialEq<str> for CurrencyCode {
+    fn eq(&self, other: &str) -> bool {
+        self.code == other
+    }
+}
+
+impl PartialEq<&str> for CurrencyCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.code == *other
+    }
+}
+
+impl Serialize for CurrencyCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code)
+    }
+}
+
+impl<'de> Deserialize<'de> for CurrencyCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Self::parse_lenient(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A currency is never a generated key (it is part of a composite one).
+#[cfg(feature = "ssr")]
+impl sea_orm::TryFromU64 for CurrencyCode {
+    fn try_from_u64(_: u64) -> Result<Self, sea_orm::DbErr> {
+        Err(sea_orm::DbErr::ConvertFromU64("CurrencyCode"))
+    }
+}
+
+/// A column filter can take the currency by reference.
+#[cfg(feature = "ssr")]
+impl From<&CurrencyCode> for sea_orm::Value {
+    fn from(c: &CurrencyCode) -> Self {
+        c.code.into()
+    }
 }
 
 /// Scale of exchange rates: a rate of 1.0 is stored as 1,000,000.
@@ -96,7 +187,7 @@ pub const RATE_SCALE: i64 = 1_000_000;
 
 /// `amount` (minor units of `from`) in minor units of `to`, at `rate_micros` units of `to` per
 /// unit of `from` (scaled by [`RATE_SCALE`]); rounded half away from zero.
-pub fn convert(amount: i64, from: Currency, to: Currency, rate_micros: i64) -> i64 {
+pub fn convert(amount: i64, from: CurrencyCode, to: CurrencyCode, rate_micros: i64) -> i64 {
     let num = i128::from(amount) * i128::from(rate_micros) * 10i128.pow(to.exponent);
     let den = i128::from(RATE_SCALE) * 10i128.pow(from.exponent);
     let q = num / den;
@@ -109,37 +200,33 @@ pub fn convert(amount: i64, from: Currency, to: Currency, rate_micros: i64) -> i
     i64::try_from(rounded).unwrap_or(if rounded > 0 { i64::MAX } else { i64::MIN })
 }
 
-/// `12.34 EUR`, `1200 JPY`, `-5.00 USD`: the amount in major units with the code. A code that
-/// is not ISO 4217 (Patron never stores one) shows the minor units as they are, marked so.
-pub fn format(amount: i64, currency: &str) -> String {
-    match format_major(amount, currency) {
-        Some(major) => format!("{major} {currency}"),
-        None => format!("{amount} minor units of {currency}"),
-    }
+/// `12.34 EUR`, `1200 JPY`, `-5.00 USD`: the amount in major units with the code.
+pub fn format(amount: i64, currency: CurrencyCode) -> String {
+    format!("{} {currency}", format_major(amount, currency))
 }
 
 /// `12.34`, `1200`, `-5.00`: the amount in major units of `currency`, without the code (a CSV
-/// cell); `None` when `currency` is not an ISO 4217 code.
-pub fn format_major(amount: i64, currency: &str) -> Option<String> {
-    let exponent = Currency::parse(currency).ok()?.exponent;
+/// cell).
+pub fn format_major(amount: i64, currency: CurrencyCode) -> String {
+    let exponent = currency.exponent();
     let sign = if amount < 0 { "-" } else { "" };
     let abs = amount.unsigned_abs();
     if exponent == 0 {
-        return Some(format!("{sign}{abs}"));
+        return format!("{sign}{abs}");
     }
     let unit = 10u64.pow(exponent);
-    Some(format!(
+    format!(
         "{sign}{}.{:0width$}",
         abs / unit,
         abs % unit,
         width = exponent as usize
-    ))
+    )
 }
 
 /// An amount typed in major units (`12.5`, `12,50`, `1200`) as minor units of `currency`;
 /// refuses more decimals than the currency has, signs, and anything that is not a number.
-pub fn parse_major(text: &str, currency: &str) -> Result<i64, String> {
-    let exponent = Currency::parse(currency)?.exponent as usize;
+pub fn parse_major(text: &str, currency: CurrencyCode) -> Result<i64, String> {
+    let exponent = currency.exponent() as usize;
     let t = text.trim().replace(',', ".");
     let (whole, frac) = t.split_once('.').unwrap_or((&t, ""));
     let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
@@ -177,20 +264,21 @@ mod tests {
 
     #[test]
     fn typed_amounts_become_minor_units() {
-        assert_eq!(parse_major("12.5", "EUR"), Ok(1250));
-        assert_eq!(parse_major("12,50", "EUR"), Ok(1250));
-        assert_eq!(parse_major("3", "EUR"), Ok(300));
-        assert_eq!(parse_major(".5", "USD"), Ok(50));
-        assert_eq!(parse_major("1200", "JPY"), Ok(1200));
-        assert!(parse_major("12.5", "JPY").is_err());
-        assert!(parse_major("1.234", "EUR").is_err());
-        assert!(parse_major("-1", "EUR").is_err());
-        assert!(parse_major("abc", "EUR").is_err());
-        assert!(parse_major("", "EUR").is_err());
+        let (eur, usd, jpy) = (c("EUR"), c("USD"), c("JPY"));
+        assert_eq!(parse_major("12.5", eur), Ok(1250));
+        assert_eq!(parse_major("12,50", eur), Ok(1250));
+        assert_eq!(parse_major("3", eur), Ok(300));
+        assert_eq!(parse_major(".5", usd), Ok(50));
+        assert_eq!(parse_major("1200", jpy), Ok(1200));
+        assert!(parse_major("12.5", jpy).is_err());
+        assert!(parse_major("1.234", eur).is_err());
+        assert!(parse_major("-1", eur).is_err());
+        assert!(parse_major("abc", eur).is_err());
+        assert!(parse_major("", eur).is_err());
     }
 
-    fn c(code: &str) -> Currency {
-        Currency::parse(code).unwrap()
+    fn c(code: &str) -> CurrencyCode {
+        CurrencyCode::parse(code).unwrap()
     }
 
     #[test]
@@ -208,37 +296,50 @@ mod tests {
 
     #[test]
     fn currencies_are_checked_against_iso_4217() {
-        assert_eq!(c("JPY").exponent, 0);
-        assert_eq!(c("EUR").exponent, 2);
-        assert!(Currency::parse("XAU").is_err());
-        assert!(Currency::parse("EURO").is_err());
-        assert!(Currency::parse("eur").is_err());
+        for named in [
+            CurrencyCode::EUR,
+            CurrencyCode::USD,
+            CurrencyCode::GBP,
+            CurrencyCode::JPY,
+        ] {
+            assert_eq!(c(named.as_str()), named);
+        }
+        assert_eq!(c("JPY").exponent(), 0);
+        assert_eq!(c("EUR").exponent(), 2);
+        assert!(CurrencyCode::parse("XAU").is_err());
+        assert!(CurrencyCode::parse("EURO").is_err());
+        assert!(CurrencyCode::parse("eur").is_err());
+        assert_eq!(CurrencyCode::parse_lenient(" eur "), Ok(c("EUR")));
+        let json: CurrencyCode = serde_json::from_str(r#""usd""#).unwrap();
+        assert_eq!(serde_json::to_string(&json).unwrap(), r#""USD""#);
+        assert!(serde_json::from_str::<CurrencyCode>(r#""XYZ""#).is_err());
     }
 
     #[test]
     fn money_never_mixes_currencies() {
-        let eur = Money::new(1250, "EUR");
+        let (eur, usd) = (c("EUR"), c("USD"));
+        let price = Money::new(1250, eur);
         assert_eq!(
-            eur.checked_add(&Money::new(50, "EUR")),
-            Ok(Money::new(1300, "EUR"))
+            price.checked_add(&Money::new(50, eur)),
+            Ok(Money::new(1300, eur))
         );
         assert_eq!(
-            eur.checked_sub(&Money::new(1300, "EUR")),
-            Ok(Money::new(-50, "EUR"))
+            price.checked_sub(&Money::new(1300, eur)),
+            Ok(Money::new(-50, eur))
         );
-        assert!(eur.checked_add(&Money::new(50, "USD")).is_err());
-        assert_eq!(eur.to_string(), "12.50 EUR");
+        assert!(price.checked_add(&Money::new(50, usd)).is_err());
+        assert_eq!(price.to_string(), "12.50 EUR");
     }
 
     #[test]
     fn amounts_are_written_in_major_units() {
-        assert_eq!(format(1234, "EUR"), "12.34 EUR");
-        assert_eq!(format(-5, "USD"), "-0.05 USD");
-        assert_eq!(format(1200, "JPY"), "1200 JPY");
-        assert_eq!(format_major(-5, "USD").as_deref(), Some("-0.05"));
-        assert_eq!(format_major(-1234, "EUR").as_deref(), Some("-12.34"));
-        assert_eq!(format_major(1200, "JPY").as_deref(), Some("1200"));
-        assert_eq!(format(1234, "XYZ"), "1234 minor units of XYZ");
+        let (eur, usd, jpy) = (c("EUR"), c("USD"), c("JPY"));
+        assert_eq!(format(1234, eur), "12.34 EUR");
+        assert_eq!(format(-5, usd), "-0.05 USD");
+        assert_eq!(format(1200, jpy), "1200 JPY");
+        assert_eq!(format_major(-5, usd), "-0.05");
+        assert_eq!(format_major(-1234, eur), "-12.34");
+        assert_eq!(format_major(1200, jpy), "1200");
         assert_eq!(format_rate(1_085_000), "1.085");
         assert_eq!(format_rate(1_000_000), "1");
     }

@@ -178,7 +178,8 @@ pub struct Order {
     /// In minor units of `currency`.
     pub amount: i64,
     /// ISO 4217.
-    pub currency: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub currency: crate::types::money::CurrencyCode,
     /// Refunded so far, in minor units of `currency`.
     pub refunded_amount: i64,
     /// Lost to a chargeback, in minor units of `currency`.
@@ -188,7 +189,8 @@ pub struct Order {
     /// `amount` in the workspace currency, at `exchange_rate`.
     pub workspace_amount: i64,
     /// The workspace's currency.
-    pub workspace_currency: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub workspace_currency: crate::types::money::CurrencyCode,
     /// Units of the workspace currency per unit of `currency`, as recorded at payment.
     pub exchange_rate: String,
     /// How it was paid; none while awaiting payment.
@@ -229,7 +231,8 @@ pub struct Refund {
     /// In minor units of the order's currency.
     pub amount: i64,
     /// The order's currency.
-    pub currency: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub currency: crate::types::money::CurrencyCode,
     /// In the workspace currency, at the order's rate.
     pub workspace_amount: i64,
     /// Why, for the merchant's records.
@@ -324,7 +327,8 @@ pub struct Dispute {
     /// Disputed amount, minor units of the order's currency.
     pub amount: i64,
     /// The order's currency.
-    pub currency: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub currency: crate::types::money::CurrencyCode,
     /// Open, won or lost.
     pub status: DisputeStatus,
     /// The payer's stated reason.

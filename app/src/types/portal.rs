@@ -73,7 +73,7 @@ pub struct PortalOrder {
     /// Paid, in minor units of `currency`.
     pub amount: i64,
     /// ISO 4217 code.
-    pub currency: String,
+    pub currency: crate::types::money::CurrencyCode,
     /// Given back so far.
     pub refunded_amount: i64,
     /// Paid, refunded, failed...
@@ -96,7 +96,7 @@ pub struct PortalSubscription {
     /// Per period, in minor units of `currency`.
     pub amount: i64,
     /// ISO 4217 code.
-    pub currency: String,
+    pub currency: crate::types::money::CurrencyCode,
     /// Month or year.
     pub interval: BillingInterval,
     /// How many intervals a period lasts.
@@ -294,7 +294,7 @@ pub struct PortalReceipt {
     /// Paid, in minor units of `currency`.
     pub amount: i64,
     /// ISO 4217 code.
-    pub currency: String,
+    pub currency: crate::types::money::CurrencyCode,
     /// Given back so far.
     pub refunded_amount: i64,
     /// Paid, refunded...

@@ -160,7 +160,8 @@ pub struct Product {
     /// Price in minor units of `currency`.
     pub amount: i64,
     /// ISO 4217.
-    pub currency: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub currency: crate::types::money::CurrencyCode,
     /// Subscriptions only: the billing period's unit.
     pub interval: Option<BillingInterval>,
     /// Subscriptions only: how many units make one period.
@@ -188,8 +189,8 @@ pub struct ProductCreate {
     #[cfg_attr(feature = "ssr", schema(minimum = 1))]
     pub amount: i64,
     /// ISO 4217.
-    #[cfg_attr(feature = "ssr", schema(pattern = r"^(EUR|USD|GBP|eur|usd|gbp)$"))]
-    pub currency: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = String, pattern = r"^(EUR|USD|GBP|eur|usd|gbp)$"))]
+    pub currency: crate::types::money::CurrencyCode,
     /// Required for subscriptions.
     #[serde(default)]
     pub interval: Option<BillingInterval>,

@@ -47,7 +47,8 @@ pub struct Subscription {
     /// Per period, minor units of `currency`.
     pub amount: i64,
     /// ISO 4217.
-    pub currency: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub currency: crate::types::money::CurrencyCode,
     /// The billing period's unit.
     pub interval: BillingInterval,
     /// Units per period.
@@ -165,7 +166,8 @@ pub struct Invoice {
     /// Minor units of `currency`.
     pub amount: i64,
     /// ISO 4217.
-    pub currency: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub currency: crate::types::money::CurrencyCode,
     /// Open, paid, uncollectible or void.
     pub status: InvoiceStatus,
     /// The period billed.

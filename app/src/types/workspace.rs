@@ -14,7 +14,7 @@ pub struct WorkspaceSummary {
     /// The portal's address: `/portal/<slug>`.
     pub slug: String,
     /// ISO 4217 code that lifetime values are converted to.
-    pub default_currency: String,
+    pub default_currency: crate::types::money::CurrencyCode,
 }
 
 /// Everything the dashboard frame renders before any page loads.
@@ -43,7 +43,8 @@ pub struct WorkspaceSettings {
     /// The shop's name, shown in the portal and as the sender of its emails.
     pub name: String,
     /// ISO 4217 code of the currency its totals are shown in.
-    pub default_currency: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub default_currency: crate::types::money::CurrencyCode,
     /// The portal's address: `/portal/<slug>`.
     pub slug: String,
     /// The portal's full address, where customers sign in with a code.

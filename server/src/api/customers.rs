@@ -57,7 +57,7 @@ pub async fn export_customers(
     Extension(caller): Extension<Caller>,
     ApiQuery(params): ApiQuery<CustomerListParams>,
 ) -> Result<axum::response::Response, ApiError> {
-    crate::export::customers_csv(state.services.clone(), caller, &params).await
+    crate::web::export::customers_csv(state.services.clone(), caller, &params).await
 }
 
 /// Create a customer.

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::request_id;
+use crate::web::request_id;
 
 /// The body of every REST error.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

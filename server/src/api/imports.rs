@@ -1,7 +1,8 @@
 //! `/api/v1/customer_imports`: a CSV file of customers in, a per-row report out. The file is
 //! read as it arrives, under the import's limits (see [`imports`]); a body over its byte
 //! limit is answered with 413, from its declared length before a byte is read, or where the
-//! stream passes the limit.
+//! stream passes the limit. The dashboard's Import page uploads through the same reading
+//! ([`crate::web::imports`]).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -40,7 +41,8 @@ pub struct ImportParams {
 }
 
 impl ImportParams {
-    fn options(&self) -> ImportOptions {
+    /// The import's options: the mode and whether it is a dry run.
+    pub(crate) fn options(&self) -> ImportOptions {
         ImportOptions {
             mode: self.mode.unwrap_or_default(),
             dry_run: self.dry_run.unwrap_or(false),
@@ -50,7 +52,7 @@ impl ImportParams {
 
 /// A CSV body: `text/csv` (or `application/csv`) is required, so that a JSON body sent here by
 /// mistake is refused rather than read as one odd column.
-fn require_csv(headers: &HeaderMap) -> Result<(), ApiError> {
+pub(crate) fn require_csv(headers: &HeaderMap) -> Result<(), ApiError> {
     let kind = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -232,8 +234,8 @@ fn report_chunk(
                 .as_ref()
                 .map(ToString::to_string)
                 .unwrap_or_default(),
-            crate::export::cell(r.field.as_deref()),
-            crate::export::cell(r.reason.as_deref()),
+            crate::web::export::cell(r.field.as_deref()),
+            crate::web::export::cell(r.reason.as_deref()),
         ])?;
     }
     w.into_inner()
@@ -285,40 +287,4 @@ pub async fn report_csv(
         Body::from_stream(body.fuse()),
     )
         .into_response())
-}
-
-/// The signed-in merchant user of a dashboard request, refusing another site's page.
-async fn dashboard_caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, ApiError> {
-    app::server_fns::ctx::same_origin(headers, &state.services.public_url)
-        .map_err(ApiError::from)?;
-    let token = app::server_fns::ctx::session_token_in(headers, &state.services.public_url)
-        .ok_or_else(|| ApiError::from(app::types::AppError::Unauthenticated))?;
-    let user = app::domain::accounts::session_user(&state.services, &token, None).await?;
-    Ok(user.caller)
-}
-
-/// `POST /dashboard/customer_imports`: the Import page's upload (the file as the body), under
-/// the same limits as the REST API's.
-pub async fn dashboard_import(
-    State(state): State<AppState>,
-    ApiQuery(params): ApiQuery<ImportParams>,
-    headers: HeaderMap,
-    body: Body,
-) -> Result<(StatusCode, Json<CustomerImport>), ImportRefused> {
-    let caller = dashboard_caller(&state, &headers).await?;
-    require_csv(&headers)?;
-    let options = params.options();
-    let import = import_body(&state.services, &caller, options, &headers, body).await?;
-    Ok((StatusCode::CREATED, Json(import)))
-}
-
-/// `GET /dashboard/customer_imports/{id}/report.csv`: the report's download link.
-pub async fn dashboard_report(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let caller = dashboard_caller(&state, &headers).await?;
-    let id: CustomerImportId = path_id(&id, "customer import")?;
-    report_csv(state.services.clone(), caller, id).await
 }

@@ -120,7 +120,7 @@ pub async fn send_mail(svc: &Services, mailer: &dyn Mailer) {
 /// Runs [`send_mail`] now and every [`MAIL_EVERY`] until the process ends.
 pub fn spawn_mail_sender(
     svc: Services,
-    mailer: crate::mail::LettreMailer,
+    mailer: crate::adapters::mail::LettreMailer,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(MAIL_EVERY);

@@ -30,7 +30,7 @@ use app::domain::payments::{self, AttemptStatus, Purpose};
 use app::domain::provider::MovementKind;
 use app::domain::{Caller, ManualClock, Services, api_keys, billing, products, workspaces};
 use app::types::Scope;
-use app::types::money;
+use app::types::money::{self, CurrencyCode};
 use app::types::order::RefundStatus;
 use app::types::product::{BillingInterval, ProductCreate, ProductKind};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -44,9 +44,9 @@ pub struct DrillReport {
     /// Each scenario and what came of it.
     pub scenarios: Vec<(String, String)>,
     /// Net money the provider moved (charges less refunds), per currency.
-    pub moved: BTreeMap<String, i64>,
+    pub moved: BTreeMap<CurrencyCode, i64>,
     /// Net money Patron recorded (paid orders less refunds), per currency.
-    pub recorded: BTreeMap<String, i64>,
+    pub recorded: BTreeMap<CurrencyCode, i64>,
     /// Differences `server reconcile` finds.
     pub differences: Vec<String>,
     /// Purchases or renewal periods the provider charged more than once.
@@ -73,12 +73,12 @@ impl DrillReport {
             out.push_str(&format!("{scenario:<width$}  {outcome}\n"));
         }
         out.push('\n');
-        let money = |m: &BTreeMap<String, i64>| {
+        let money = |m: &BTreeMap<CurrencyCode, i64>| {
             if m.is_empty() {
                 return "nothing".to_owned();
             }
             m.iter()
-                .map(|(c, a)| money::format(*a, c))
+                .map(|(c, a)| money::format(*a, *c))
                 .collect::<Vec<_>>()
                 .join(", ")
         };
@@ -272,7 +272,7 @@ pub async fn drill(
         svc,
         workspaces::NewWorkspace {
             name: "Fault drill".into(),
-            default_currency: "EUR".into(),
+            default_currency: app::types::money::CurrencyCode::EUR,
         },
     )
     .await
@@ -282,7 +282,7 @@ pub async fn drill(
         name: name.into(),
         kind,
         amount,
-        currency: "EUR".into(),
+        currency: CurrencyCode::EUR,
         interval: (kind == ProductKind::Subscription).then_some(BillingInterval::Month),
         interval_count: None,
         benefits: vec![],
@@ -512,7 +512,7 @@ async fn ledger_figures(svc: &Services, report: &mut DrillReport) -> anyhow::Res
             1
         };
         if matches!(m.kind, MovementKind::Charge | MovementKind::Refund) {
-            *report.moved.entry(m.currency.clone()).or_default() += sign * m.amount;
+            *report.moved.entry(m.currency).or_default() += sign * m.amount;
         }
     }
     let orders = order::Entity::find()
@@ -520,14 +520,14 @@ async fn ledger_figures(svc: &Services, report: &mut DrillReport) -> anyhow::Res
         .all(&svc.db)
         .await?;
     for o in &orders {
-        *report.recorded.entry(o.currency.clone()).or_default() += o.amount;
+        *report.recorded.entry(o.currency).or_default() += o.amount;
     }
     let refunds = refund::Entity::find()
         .filter(refund::Column::Status.eq(RefundStatus::Succeeded))
         .all(&svc.db)
         .await?;
     for r in &refunds {
-        *report.recorded.entry(r.currency.clone()).or_default() -= r.amount;
+        *report.recorded.entry(r.currency).or_default() -= r.amount;
     }
     // A charge given back by a void nets to nothing at the provider and is recorded as nothing.
     let charged: std::collections::HashSet<&str> = movements

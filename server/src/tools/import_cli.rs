@@ -132,7 +132,7 @@ pub async fn bench_import(svc: &Services, rows: u64) -> anyhow::Result<()> {
         svc,
         workspaces::NewWorkspace {
             name: "Import benchmark".into(),
-            default_currency: "EUR".into(),
+            default_currency: app::types::money::CurrencyCode::EUR,
         },
     )
     .await

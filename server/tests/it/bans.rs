@@ -9,9 +9,8 @@ use chrono::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::money_api::{card, one_time};
 use crate::on_both_engines;
-use crate::support::{Api, TestApp, TestServer, assert_error};
+use crate::support::{Api, TestApp, TestServer, assert_error, card, one_time};
 
 const VISA: &str = "4242424242424242";
 const GERMAN_CARD: &str = "4000002760000016";

@@ -3,25 +3,23 @@
 //! many clocks race for it, and stats that always equal a from-scratch recomputation, on both
 //! engines.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use app::db::entities::{charge_attempt, customer, dispute, order, refund, subscription};
+use app::db::entities::{charge_attempt, customer, order, subscription};
 use app::db::{Engine, Migrator};
 use app::domain::billing::{BillingReport, CLAIM, claim_renewal_attempt, run_billing};
-use app::domain::payments::{AttemptStatus, Purpose, compare};
-use app::domain::provider::{Fault, FaultPoint, Movement, MovementKind, SimulatedProvider};
-use app::domain::stats::{get_customer_stats, monthly};
-use app::domain::{Services, checkouts, orders, products, subscriptions, workspaces};
-use app::types::customer::CustomerStats;
+use app::domain::payments::{AttemptStatus, Purpose};
+use app::domain::provider::{Fault, FaultPoint, MovementKind, SimulatedProvider};
+use app::domain::stats::get_customer_stats;
+use app::domain::{Services, orders, subscriptions, workspaces};
 use app::types::order::{
-    Checkout, CheckoutCreate, CheckoutCustomer, DisputeClose, DisputeCreate, DisputeStatus,
-    OrderKind, OrderStatus, PaymentMethodInput, RefundCreate,
+    DisputeClose, DisputeCreate, DisputeStatus, OrderKind, OrderStatus, RefundCreate,
 };
-use app::types::product::{Benefit, BillingInterval, ProductCreate, ProductKind};
+use app::types::product::ProductKind;
 use app::types::subscription::{SubscriptionCancel, SubscriptionRevoke};
-use app::types::{ChargeAttemptId, CustomerId, Product};
+use app::types::{ChargeAttemptId, CustomerId};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use futures::future::join_all;
 use rand::rngs::StdRng;
@@ -33,70 +31,9 @@ use sea_orm::{
 use sea_orm_migration::MigratorTrait;
 
 use crate::on_both_engines;
-use crate::support::{TestApp, TestDb};
-
-/// Billing tests run on the shared fixture, from 31 January (a month with no 31st follows).
-pub(crate) type World = TestApp;
-
-pub(crate) async fn world(engine: Engine) -> World {
-    TestApp::on(engine)
-        .at(Utc.with_ymd_and_hms(2026, 1, 31, 9, 0, 0).unwrap())
-        .build()
-        .await
-}
+use crate::support::{TestApp, TestDb, agree, ledger, recomputed, world};
 
 impl TestApp {
-    pub(crate) async fn product(&self, kind: ProductKind, amount: i64, currency: &str) -> Product {
-        products::create_product(
-            &self.svc,
-            &self.caller,
-            ProductCreate {
-                name: format!("{kind} {currency}"),
-                kind,
-                amount,
-                currency: currency.into(),
-                interval: (kind == ProductKind::Subscription).then_some(BillingInterval::Month),
-                interval_count: None,
-                benefits: vec![Benefit::Custom {
-                    description: "access".into(),
-                }],
-            },
-        )
-        .await
-        .unwrap()
-    }
-
-    pub(crate) async fn buy(
-        &self,
-        product: &Product,
-        email: &str,
-        number: &str,
-    ) -> Result<Checkout, app::domain::DomainError> {
-        checkouts::create_checkout(
-            &self.svc,
-            &self.caller,
-            CheckoutCreate {
-                customer_id: None,
-                customer: Some(CheckoutCustomer {
-                    email: Some(email.into()),
-                    ..Default::default()
-                }),
-                product_id: product.id.clone(),
-                payment_method: PaymentMethodInput::Card {
-                    number: number.into(),
-                },
-                ip: None,
-                customer_note: None,
-            },
-        )
-        .await
-    }
-
-    pub(crate) async fn tick(&self, by: Duration) -> BillingReport {
-        self.clock.advance(by);
-        run_billing(&self.svc).await.unwrap()
-    }
-
     async fn entitlement_statuses(&self, customer: &CustomerId) -> Vec<String> {
         app::domain::entitlements::list_entitlements(&self.svc, &self.caller, customer)
             .await
@@ -346,80 +283,6 @@ async fn a_card_disputed_later_opens_a_dispute_when_the_provider_reports_it(engi
     w.t.cleanup().await;
 }
 
-/// The stats recomputed from the orders, refunds, disputes and subscriptions tables.
-pub(crate) async fn recomputed(w: &World, id: &CustomerId) -> CustomerStats {
-    let db = &w.t.db;
-    let os = order::Entity::find()
-        .filter(order::Column::CustomerId.eq(id.as_str()))
-        .all(db)
-        .await
-        .unwrap();
-    let rs = refund::Entity::find()
-        .filter(refund::Column::CustomerId.eq(id.as_str()))
-        .filter(refund::Column::Status.eq("succeeded"))
-        .all(db)
-        .await
-        .unwrap();
-    let ds = dispute::Entity::find()
-        .filter(dispute::Column::CustomerId.eq(id.as_str()))
-        .all(db)
-        .await
-        .unwrap();
-    let subs = subscription::Entity::find()
-        .filter(subscription::Column::CustomerId.eq(id.as_str()))
-        .filter(subscription::Column::Status.eq("active"))
-        .all(db)
-        .await
-        .unwrap();
-    let mut by: BTreeMap<String, [i64; 3]> = BTreeMap::new();
-    let paid: Vec<&order::Model> = os.iter().filter(|o| o.paid_at.is_some()).collect();
-    for o in &paid {
-        by.entry(o.currency.clone()).or_default()[0] += o.amount;
-    }
-    for r in &rs {
-        by.entry(r.currency.clone()).or_default()[1] += r.amount;
-    }
-    let lost: Vec<&dispute::Model> = ds
-        .iter()
-        .filter(|d| d.status == app::types::order::DisputeStatus::Lost)
-        .collect();
-    for d in &lost {
-        by.entry(d.currency.clone()).or_default()[2] += d.amount;
-    }
-    let ltv = paid.iter().map(|o| o.workspace_amount).sum::<i64>()
-        - rs.iter().map(|r| r.workspace_amount).sum::<i64>()
-        - lost.iter().map(|d| d.workspace_amount).sum::<i64>();
-    CustomerStats {
-        object: "customer_stats".into(),
-        customer_id: id.clone(),
-        currency: "EUR".into(),
-        lifetime_value: ltv,
-        lifetime_value_by_currency: by
-            .into_iter()
-            .map(
-                |(currency, [p, r, cb])| app::types::customer::CurrencyTotals {
-                    currency,
-                    paid: p,
-                    refunded: r,
-                    charged_back: cb,
-                    net: p - r - cb,
-                },
-            )
-            .collect(),
-        total_payments: paid.len() as i64,
-        order_count: os.len() as i64,
-        last_order_at: os.iter().map(|o| o.created_at).max(),
-        mrr: subs
-            .iter()
-            .map(|s| monthly(s.workspace_amount, s.interval, s.interval_count))
-            .sum(),
-        active_subscriptions: subs.len() as i64,
-        refunds_count: rs.len() as i64,
-        refunded_amount: rs.iter().map(|r| r.workspace_amount).sum(),
-        disputes_count: ds.len() as i64,
-    }
-}
-
 async fn stats_equal_a_recomputation_after_a_random_walk(engine: Engine) {
     let w = world(engine).await;
     let catalogue = [
@@ -527,11 +390,6 @@ async fn stats_equal_a_recomputation_after_a_random_walk(engine: Engine) {
         "the walk should have paid for things: {payments}"
     );
     w.t.cleanup().await;
-}
-
-/// Every movement in the provider's ledger (one ledger, whichever process reads it).
-async fn ledger(svc: &Services) -> Vec<Movement> {
-    svc.provider.movements().await.unwrap()
 }
 
 /// A simulated provider on `db` that takes a while over every charge.
@@ -657,8 +515,7 @@ async fn two_billing_clocks_taking_each_others_renewals_over_charge_each_period_
         assert_eq!(renewals.len(), 3, "{id}");
         assert!(renewals.iter().all(|o| o.status == OrderStatus::Paid));
     }
-    let differences = compare(&one).await.unwrap();
-    assert!(differences.is_empty(), "{differences:?}");
+    agree(&one).await;
     other_db.close().await.unwrap();
     w.cleanup().await;
 }
@@ -742,18 +599,13 @@ async fn duplicate_marks(db: &DatabaseConnection) -> Vec<(String, Option<String>
 /// each group is marked a duplicate of the newest, which the index then holds; the migration
 /// goes down and up again over them.
 async fn attempts_the_old_clock_doubled_are_kept_when_the_unique_index_comes(engine: Engine) {
-    let t = TestDb::empty(engine).await;
-    let before = Migrator::migrations()
-        .iter()
-        .position(|m| m.name() == "m20261207_000023_renewal_attempts_unique")
-        .unwrap() as u32;
-    Migrator::up(&t.db, Some(before)).await.unwrap();
+    let t = TestDb::migrated_before(engine, "m20261207_000023_renewal_attempts_unique").await;
     let svc = Services::new(t.db.clone());
     let ws = workspaces::create_workspace(
         &svc,
         workspaces::NewWorkspace {
             name: "Shop".into(),
-            default_currency: "EUR".into(),
+            default_currency: app::types::money::CurrencyCode::EUR,
         },
     )
     .await

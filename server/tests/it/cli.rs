@@ -392,7 +392,7 @@ async fn reconcile_names_each_difference_and_fix_gives_the_money_back() {
             name: "Book".into(),
             kind: ProductKind::OneTime,
             amount: 1250,
-            currency: "EUR".into(),
+            currency: app::types::money::CurrencyCode::EUR,
             interval: None,
             interval_count: None,
             benefits: vec![],

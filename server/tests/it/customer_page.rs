@@ -3,14 +3,14 @@
 //! never found (404), and the Activity trail names who did what.
 
 use app::db::Engine;
-use app::domain::accounts::{self, NewUser};
 use app::types::{Role, Scope, WorkspaceId};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::money_api::{card, checkout, monthly, one_time};
 use crate::on_both_engines;
-use crate::support::{Tenant, TestApp, TestServer, assert_every};
+use crate::support::{
+    Tenant, TestApp, TestServer, assert_every, card, checkout, member, monthly, one_time,
+};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -67,17 +67,7 @@ impl Session {
 }
 
 async fn user(svc: &app::domain::Services, ws: &WorkspaceId, email: &str, role: Role) {
-    accounts::create_user(
-        svc,
-        NewUser {
-            workspace_id: ws.clone(),
-            email: email.into(),
-            role,
-            password: PASSWORD.into(),
-        },
-    )
-    .await
-    .unwrap();
+    member(svc, ws, email, role, PASSWORD).await;
 }
 
 async fn customer_page_actions_follow_roles_and_workspaces(engine: Engine) {

@@ -8,9 +8,8 @@ use app::db::Engine;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::money_api::{card, monthly};
 use crate::on_both_engines;
-use crate::support::{Api, TestApp, TestServer};
+use crate::support::{Api, TestApp, TestServer, card, monthly};
 
 const SHOP: &str = "https://shop.example";
 

@@ -21,9 +21,8 @@ use sea_orm::{
 use sea_orm_migration::MigratorTrait;
 use serde_json::{Value, json};
 
-use crate::money_api::card;
 use crate::on_both_engines;
-use crate::support::{Api, TestApp, TestDb};
+use crate::support::{Api, TestApp, TestDb, card};
 
 /// The SteamID64 the perks are granted to.
 const PLAYER: &str = "76561198000000042";
@@ -359,19 +358,14 @@ async fn player_of(db: &DatabaseConnection, id: &str) -> Option<String> {
 }
 
 async fn entitlements_granted_before_keep_the_player_their_grant_commands_named(engine: Engine) {
-    let t = TestDb::empty(engine).await;
     // The schema as migration 21 left it.
-    let before = Migrator::migrations()
-        .iter()
-        .position(|m| m.name() == "m20261207_000022_entitlement_player_ids")
-        .unwrap() as u32;
-    Migrator::up(&t.db, Some(before)).await.unwrap();
+    let t = TestDb::migrated_before(engine, "m20261207_000022_entitlement_player_ids").await;
     let svc = Services::new(t.db.clone());
     let ws = workspaces::create_workspace(
         &svc,
         workspaces::NewWorkspace {
             name: "Shop".into(),
-            default_currency: "EUR".into(),
+            default_currency: app::types::money::CurrencyCode::EUR,
         },
     )
     .await

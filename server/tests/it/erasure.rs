@@ -23,11 +23,10 @@ use sea_orm::{
     TransactionOptions, TransactionTrait,
 };
 use serde_json::{Value, json};
-use server::webhooks::HttpSender;
+use server::adapters::webhooks::HttpSender;
 
-use crate::money_api::{card, monthly, one_time};
 use crate::on_both_engines;
-use crate::support::{TestApp, assert_error};
+use crate::support::{TestApp, assert_error, card, monthly, one_time};
 
 /// As the person typed it: Patron stores the address lower-cased while other copies (a saved
 /// search, a metadata value) keep it as typed, so only a match that ignores case finds them all.

@@ -9,9 +9,8 @@ use app::db::Engine;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::money_api::card;
 use crate::on_both_engines;
-use crate::support::{TestApp, assert_error};
+use crate::support::{TestApp, assert_error, card};
 
 async fn a_player_id_that_does_not_fit_is_refused_before_any_charge(engine: Engine) {
     let app = TestApp::on(engine).build().await;
@@ -270,7 +269,7 @@ async fn a_wide_ip_range_needs_a_confirmation(engine: Engine) {
 async fn a_blocked_email_blocks_its_mailbox(engine: Engine) {
     let app = TestApp::on(engine).build().await;
     let api = &app.api;
-    let product = crate::money_api::one_time(api, 500, "EUR").await;
+    let product = crate::support::one_time(api, 500, "EUR").await;
     let buy = |email: &str| {
         api.post(
             "/checkouts",
@@ -358,8 +357,8 @@ async fn a_configured_proxy_never_carries_a_webhook_or_a_file_fetch_past_the_gua
 
     use app::domain::entitlements::DownloadTarget;
     use app::domain::webhooks::{AllowHosts, WebhookSender};
-    use server::files::FileFetcher;
-    use server::webhooks::HttpSender;
+    use server::adapters::files::FileFetcher;
+    use server::adapters::webhooks::HttpSender;
 
     let (via_proxy, proxy) = counting_host("via proxy").await;
     let (direct, host) = counting_host("direct").await;

@@ -10,7 +10,7 @@ use app::db::Engine;
 use app::db::entities::{order, refund};
 use app::domain::clock::ManualClock;
 use app::domain::idempotency::sweep_expired;
-use app::domain::payments::{self, compare};
+use app::domain::payments;
 use app::domain::provider::{Fault, FaultPoint, MovementKind, SimulatedProvider};
 use app::domain::{Services, orders};
 use app::types::Scope;
@@ -20,9 +20,10 @@ use reqwest::{Method, StatusCode};
 use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 
-use crate::money_api::{card, one_time};
 use crate::on_both_engines;
-use crate::support::{Api, Tenant, TestDb, TestServer, assert_error};
+use crate::support::{
+    Api, Tenant, TestDb, TestServer, agree, assert_error, card, movements, one_time,
+};
 
 /// How long a request owns its key in these tests.
 const LOCK: Duration = Duration::seconds(2);
@@ -141,14 +142,7 @@ impl Shop {
     }
 
     async fn movements(&self, kind: MovementKind) -> usize {
-        self.svc
-            .provider
-            .movements()
-            .await
-            .unwrap()
-            .into_iter()
-            .filter(|m| m.kind == kind)
-            .count()
+        movements(&self.svc, kind).await
     }
 
     async fn orders(&self) -> u64 {
@@ -157,8 +151,7 @@ impl Shop {
 
     /// The provider's ledger and Patron's records agree to the cent.
     async fn agree(&self) {
-        let d = compare(&self.svc).await.unwrap();
-        assert!(d.is_empty(), "{d:?}");
+        agree(&self.svc).await;
     }
 }
 

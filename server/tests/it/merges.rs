@@ -9,9 +9,8 @@ use app::types::Scope;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::money_api::{card, monthly, one_time};
 use crate::on_both_engines;
-use crate::support::{Api, Tenant, TestApp, assert_error};
+use crate::support::{Api, Tenant, TestApp, assert_error, card, monthly, one_time};
 
 /// A customer's full data export, without the moment it was made.
 async fn export(api: &Api, id: &str) -> Value {

@@ -64,19 +64,14 @@ async fn search_texts_lose_their_ids_and_keep_the_rest(engine: Engine) {
     use app::domain::{Services, customers};
     use app::types::customer::CustomerCreate;
 
-    let t = TestDb::empty(engine).await;
     // Every migration before this one (the schema as version 15 left it).
-    let before = Migrator::migrations()
-        .iter()
-        .position(|m| m.name() == "m20261205_000016_search_without_ids")
-        .unwrap() as u32;
-    Migrator::up(&t.db, Some(before)).await.unwrap();
+    let t = TestDb::migrated_before(engine, "m20261205_000016_search_without_ids").await;
     let svc = Services::new(t.db.clone());
     let ws = app::domain::workspaces::create_workspace(
         &svc,
         app::domain::workspaces::NewWorkspace {
             name: "Shop".into(),
-            default_currency: "EUR".into(),
+            default_currency: app::types::money::CurrencyCode::EUR,
         },
     )
     .await
@@ -139,18 +134,13 @@ async fn email_details_become_mailboxes_and_duplicates_merge(engine: Engine) {
     use app::domain::{Services, customers, workspaces};
     use app::types::customer::CustomerCreate;
 
-    let t = TestDb::empty(engine).await;
-    let before = Migrator::migrations()
-        .iter()
-        .position(|m| m.name() == "m20261206_000018_email_details_as_mailboxes")
-        .unwrap() as u32;
-    Migrator::up(&t.db, Some(before)).await.unwrap();
+    let t = TestDb::migrated_before(engine, "m20261206_000018_email_details_as_mailboxes").await;
     let svc = Services::new(t.db.clone());
     let ws = workspaces::create_workspace(
         &svc,
         workspaces::NewWorkspace {
             name: "Shop".into(),
-            default_currency: "EUR".into(),
+            default_currency: app::types::money::CurrencyCode::EUR,
         },
     )
     .await

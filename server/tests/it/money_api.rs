@@ -8,60 +8,10 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 use crate::on_both_engines;
-use crate::support::{Api, Tenant, TestApp, TestDb, TestServer, assert_error, assert_every};
-
-/// Every scope: these tests act as a merchant back end that does everything.
-pub const EVERY_SCOPE: &[Scope] = &Scope::ALL;
-
-/// A one-time product at `amount` minor units of `currency`, granting a licence key.
-pub async fn one_time(api: &Api, amount: i64, currency: &str) -> String {
-    let (s, p) = api
-        .post(
-            "/products",
-            json!({"name": "Starter Kit", "kind": "one_time", "amount": amount, "currency": currency,
-                   "benefits": [{"kind": "license_key", "prefix": "NWG"},
-                                {"kind": "file_download", "file_name": "kit.zip", "url": "https://files.example.com/kit.zip"}]}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{p}");
-    p["id"].as_str().unwrap().to_owned()
-}
-
-/// A monthly subscription product granting a game-server command and a Discord role.
-pub async fn monthly(api: &Api, amount: i64, currency: &str) -> String {
-    let (s, p) = api
-        .post(
-            "/products",
-            json!({"name": "VIP", "kind": "subscription", "amount": amount, "currency": currency,
-                   "interval": "month",
-                   "benefits": [{"kind": "game_server_commands", "server": "eu-1",
-                                 "on_grant": ["vip add {customer_external_id}"],
-                                 "on_revoke": ["vip remove {customer_external_id}"]},
-                                {"kind": "discord_role", "guild_id": "123456789012345678", "role_id": "223456789012345678"}]}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{p}");
-    p["id"].as_str().unwrap().to_owned()
-}
-
-pub fn card(number: &str) -> Value {
-    json!({"type": "card", "number": number})
-}
-
-pub async fn checkout(api: &Api, product: &str, email: &str, method: Value) -> (StatusCode, Value) {
-    api.post(
-        "/checkouts",
-        json!({"customer": {"email": email}, "product_id": product, "payment_method": method,
-               "ip": "203.0.113.9"}),
-    )
-    .await
-}
-
-async fn paid_checkout(api: &Api, product: &str, email: &str, method: Value) -> Value {
-    let (s, c) = checkout(api, product, email, method).await;
-    assert_eq!(s, StatusCode::CREATED, "{c}");
-    c
-}
+use crate::support::{
+    Api, TestApp, TestDb, TestServer, assert_error, assert_every, card, checkout, monthly,
+    one_time, other_workspace, paid_checkout,
+};
 
 async fn a_checkout_creates_the_customer_order_and_entitlements(engine: Engine) {
     let TestApp {
@@ -840,12 +790,7 @@ async fn every_action_on_another_workspaces_objects_is_not_found(engine: Engine)
         .clone();
     let pd = details[0]["id"].as_str().unwrap();
 
-    let svc = TestDb::services_of(&api.srv);
-    let other = Tenant::create(&svc, "Shop B", EVERY_SCOPE).await;
-    let theirs = Api {
-        srv: TestServer::start(svc).await,
-        key: other.key,
-    };
+    let theirs = other_workspace(&api).await;
     let pay = json!({"payment_method": card("4242424242424242")});
     let actions: Vec<(reqwest::Method, String, Value)> = vec![
         ("GET", format!("/products/{product}"), json!(null)),

@@ -27,9 +27,11 @@ use sea_orm::{
 use sea_orm_migration::MigratorTrait;
 use serde_json::json;
 
-use crate::billing::{World, recomputed, world};
 use crate::on_both_engines;
-use crate::support::{Api, TestApp, TestDb, TestServer, assert_error, assert_every};
+use crate::support::{
+    Api, TestApp, TestDb, TestServer, World, agree, assert_error, assert_every, movements,
+    recomputed, world,
+};
 
 const CARD: &str = "4242424242424242";
 
@@ -37,28 +39,6 @@ const CARD: &str = "4242424242424242";
 fn faulty(w: &World) -> (Services, Arc<SimulatedProvider>) {
     let sim = Arc::new(SimulatedProvider::new(w.t.db.clone()));
     (w.svc.clone().with_provider(sim.clone()), sim)
-}
-
-async fn movements(svc: &Services, kind: MovementKind) -> usize {
-    svc.provider
-        .movements()
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|m| m.kind == kind)
-        .count()
-}
-
-async fn agree(svc: &Services) {
-    let d = compare(svc).await.unwrap();
-    assert!(
-        d.is_empty(),
-        "the provider's ledger and Patron's records differ:\n{}",
-        d.iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
 }
 
 /// Runs `n` copies of `op` at once, each on its own task (and so its own pooled connection);
@@ -510,7 +490,7 @@ async fn fifty_concurrent_revokes_queue_one_set_of_commands(engine: Engine) {
             name: "Server rank".into(),
             kind: ProductKind::OneTime,
             amount: 500,
-            currency: "EUR".into(),
+            currency: app::types::money::CurrencyCode::EUR,
             interval: None::<BillingInterval>,
             interval_count: None,
             benefits: vec![Benefit::GameServerCommands {

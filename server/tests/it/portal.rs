@@ -7,9 +7,8 @@ use chrono::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::money_api::{card, one_time};
 use crate::on_both_engines;
-use crate::support::{Api, TestApp, TestServer, assert_error};
+use crate::support::{Api, TestApp, TestServer, assert_error, card, one_time};
 
 /// A customer who bought the product once; answers their id.
 async fn buyer(api: &Api, product: &str, email: &str, external_id: &str) -> String {

@@ -14,9 +14,8 @@ use reqwest::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 
-use crate::money_api::{card, one_time};
 use crate::on_both_engines;
-use crate::support::{TestApp, TestServer};
+use crate::support::{TestApp, TestServer, card, code_in, one_time};
 
 /// Buys `product` as `email`.
 async fn buy(app: &TestApp, product: &str, email: &str) {
@@ -40,20 +39,6 @@ async fn code_mail(app: &TestApp, to: &str) -> email::Model {
         .await
         .unwrap()
         .expect("a sign-in code email")
-}
-
-/// The code in a code email's body: the line that is nothing but the code.
-fn code_in(text: &str) -> String {
-    text.lines()
-        .map(str::trim)
-        .find(|line| {
-            line.len() == portal::CODE_LEN
-                && line
-                    .chars()
-                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-        })
-        .unwrap_or_else(|| panic!("no code in {text}"))
-        .to_owned()
 }
 
 /// A code that is not `code`.
@@ -239,7 +224,9 @@ async fn a_code_email_keeps_the_code_out_of_its_subject_and_file_name(engine: En
 
     // Sent as a file: the name and the headers hold no code; the body, read by Ann, does.
     let dir = tempfile::tempdir().unwrap();
-    let files = server::mail::LettreMailer::new("receipts@shop.example", None, dir.path()).unwrap();
+    let files =
+        server::adapters::mail::LettreMailer::new("receipts@shop.example", None, dir.path())
+            .unwrap();
     assert_eq!(outbox::deliver_due(&app.svc, &files).await.unwrap().sent, 2);
     let sent = code_mail(&app, "ann@example.com").await;
     let file = sent.delivered_as.clone().expect("where the email went");

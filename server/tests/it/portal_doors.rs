@@ -19,9 +19,8 @@ use reqwest::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 
-use crate::money_api::{card, monthly, one_time};
 use crate::on_both_engines;
-use crate::support::{TestApp, TestServer};
+use crate::support::{TestApp, TestServer, card, code_in, member, monthly, one_time};
 
 /// Buys `product` as `email` (named `name`); answers the customer's id.
 async fn buy(app: &TestApp, product: &str, email: &str, name: &str) -> String {
@@ -129,21 +128,6 @@ async fn last_code(app: &TestApp, email: &str) -> String {
     code_in(&mail.text_body)
 }
 
-/// The code in a code email's body: the line that is nothing but the code (the subject never
-/// holds it).
-fn code_in(text: &str) -> String {
-    text.lines()
-        .map(str::trim)
-        .find(|line| {
-            line.len() == portal::CODE_LEN
-                && line
-                    .chars()
-                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-        })
-        .unwrap_or_else(|| panic!("no code in {text}"))
-        .to_owned()
-}
-
 /// The customer's activity as the shop sees it, newest first.
 async fn activity_of(
     app: &TestApp,
@@ -215,7 +199,9 @@ async fn a_paid_checkout_sends_a_receipt_whose_link_signs_in_until_rotated(engin
 
     // Sent as an .eml file (the embedded default), named by the email's id.
     let dir = tempfile::tempdir().unwrap();
-    let files = server::mail::LettreMailer::new("receipts@shop.example", None, dir.path()).unwrap();
+    let files =
+        server::adapters::mail::LettreMailer::new("receipts@shop.example", None, dir.path())
+            .unwrap();
     let report = outbox::deliver_due(&app.svc, &files).await.unwrap();
     assert_eq!(report.sent, 1);
     let eml = std::fs::read_to_string(dir.path().join(format!("mail/{}.eml", receipt.id))).unwrap();
@@ -276,8 +262,7 @@ async fn a_renewal_sends_a_receipt_too(engine: Engine) {
     let app = TestApp::on(engine).build().await;
     let vip = monthly(&app.api, 900, "EUR").await;
     buy(&app, &vip, "sub@example.com", "Sam Sub").await;
-    app.clock.advance(Duration::days(32));
-    let report = app::domain::billing::run_billing(&app.svc).await.unwrap();
+    let report = app.tick(Duration::days(32)).await;
     assert_eq!(report.renewed, 1);
     let mails = mail_to(&app, "sub@example.com").await;
     assert_eq!(mails.len(), 2, "the checkout's and the renewal's");
@@ -754,8 +739,7 @@ async fn a_past_due_customer_replaces_the_card_and_the_next_tick_renews(engine: 
         .as_str()
         .unwrap()
         .to_owned();
-    app.clock.advance(Duration::days(31));
-    let report = app::domain::billing::run_billing(&app.svc).await.unwrap();
+    let report = app.tick(Duration::days(31)).await;
     assert_eq!(report.failed, 1);
     assert_eq!(
         api.get_ok(&format!("/subscriptions/{sub}")).await["status"],
@@ -808,8 +792,7 @@ async fn a_past_due_customer_replaces_the_card_and_the_next_tick_renews(engine: 
     );
 
     // The next tick of the billing clock collects with the new card.
-    app.clock.advance(Duration::minutes(1));
-    let report = app::domain::billing::run_billing(&app.svc).await.unwrap();
+    let report = app.tick(Duration::minutes(1)).await;
     assert_eq!(report.renewed, 1, "{report:?}");
     assert_eq!(
         api.get_ok(&format!("/subscriptions/{sub}")).await["status"],
@@ -851,7 +834,7 @@ async fn a_receipt_prints_and_downloads_as_pdf_for_its_customer_only(engine: Eng
     let ann = c["customer"]["id"].as_str().unwrap().to_owned();
     let bob = buy(&app, &kit, "bob@example.com", "Bob Ray").await;
     let (status, declined) =
-        crate::money_api::checkout(api, &kit, "ann@example.com", card("4000000000000002")).await;
+        crate::support::checkout(api, &kit, "ann@example.com", card("4000000000000002")).await;
     assert_eq!(status, StatusCode::PAYMENT_REQUIRED, "{declined}");
     let cookie_of = |customer: String| async move {
         let link = api
@@ -1321,7 +1304,9 @@ async fn no_portal_secret_reaches_the_log(engine: Engine) {
     secrets.push(cookie.trim_start_matches("patron_portal=").to_owned());
     state(srv, &cookie).await;
     let dir = tempfile::tempdir().unwrap();
-    let files = server::mail::LettreMailer::new("receipts@shop.example", None, dir.path()).unwrap();
+    let files =
+        server::adapters::mail::LettreMailer::new("receipts@shop.example", None, dir.path())
+            .unwrap();
     assert_eq!(outbox::deliver_due(&app.svc, &files).await.unwrap().sent, 2);
 
     let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
@@ -1352,18 +1337,15 @@ async fn merchant(
     email: &str,
     role: app::types::Role,
 ) -> (String, app::domain::Caller) {
-    use app::domain::accounts::{self, NewUser};
-    accounts::create_user(
+    use app::domain::accounts;
+    member(
         &app.svc,
-        NewUser {
-            workspace_id: app.tenant.workspace_id.clone(),
-            email: email.into(),
-            role,
-            password: MERCHANT_PASSWORD.into(),
-        },
+        &app.tenant.workspace_id,
+        email,
+        role,
+        MERCHANT_PASSWORD,
     )
-    .await
-    .unwrap();
+    .await;
     let (status, cookie) = app.api.srv.log_in(email, MERCHANT_PASSWORD).await;
     assert!(
         !status.is_client_error() && !status.is_server_error(),
@@ -1821,7 +1803,7 @@ async fn a_card_banned_at_checkout_is_refused_in_the_portal_too(engine: Engine) 
     assert_eq!(status, StatusCode::CREATED, "{ban}");
     let ban_id = ban["id"].as_str().unwrap().to_owned();
     let (status, refused) =
-        crate::money_api::checkout(api, &kit, "new@example.com", card("4000002760000016")).await;
+        crate::support::checkout(api, &kit, "new@example.com", card("4000002760000016")).await;
     assert_eq!(
         status,
         StatusCode::FORBIDDEN,

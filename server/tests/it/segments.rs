@@ -4,18 +4,20 @@
 
 use app::db::Engine;
 use app::db::entities::event;
-use app::domain::accounts::{self, Device, NewUser};
+use app::domain::accounts::Device;
 use app::domain::bulk_actions::{self, BulkReport, run_bulk_actions};
-use app::domain::{Actor, Caller, Services, api_keys, team};
+use app::domain::{Services, api_keys, team};
 use app::types::segment::BulkActionCreate;
-use app::types::{Role, Scope, UserId};
+use app::types::{Role, Scope};
 use reqwest::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 
-use crate::money_api::{EVERY_SCOPE, one_time};
 use crate::on_both_engines;
-use crate::support::{Api, Tenant, TestApp, TestDb, TestServer, assert_error};
+use crate::support::{Api, TestApp, assert_error, member, one_time, other_workspace};
+
+/// The password of the workspace's members.
+const PASSWORD: &str = "a long enough password";
 
 /// `n` customers in `country`, created through the API; their ids.
 async fn customers(api: &Api, n: usize, country: &str, tag: &str) -> Vec<String> {
@@ -30,16 +32,6 @@ async fn customers(api: &Api, n: usize, country: &str, tag: &str) -> Vec<String>
         ids.push(c["id"].as_str().unwrap().to_owned());
     }
     ids
-}
-
-/// Another workspace's client on the same server's database.
-async fn other_workspace(api: &Api) -> Api {
-    let svc = TestDb::services_of(&api.srv);
-    let other = Tenant::create(&svc, "Shop B", EVERY_SCOPE).await;
-    Api {
-        srv: TestServer::start(svc).await,
-        key: other.key,
-    }
 }
 
 async fn segments_are_saved_counted_and_kept_to_their_workspace(engine: Engine) {
@@ -387,29 +379,6 @@ async fn two_processes_share_bulk_actions_and_change_each_customer_once(engine: 
     t.cleanup().await;
 }
 
-/// A member of the test workspace with `role`: their id and their caller.
-async fn member(svc: &Services, tenant: &Tenant, email: &str, role: Role) -> (UserId, Caller) {
-    let id = accounts::create_user(
-        svc,
-        NewUser {
-            workspace_id: tenant.workspace_id.clone(),
-            email: email.into(),
-            role,
-            password: "a long enough password".into(),
-        },
-    )
-    .await
-    .unwrap();
-    let caller = Caller {
-        actor: Actor::User {
-            id: id.clone(),
-            role,
-        },
-        ..Caller::system(tenant.workspace_id.clone())
-    };
-    (id, caller)
-}
-
 /// A bulk action acts for whoever started it only while they still may: a member removed, a
 /// member demoted below what it needs, or a key revoked stops it before its next batch. It
 /// ends canceled, changes nobody more, and each customer not reached says why; an action whose
@@ -423,9 +392,10 @@ async fn a_bulk_action_stops_when_its_starter_is_removed_demoted_or_revoked(engi
         ..
     } = TestApp::on(engine).build().await;
     customers(&api, 30, "PT", "pt").await;
-    let (_, owner) = member(&svc, &tenant, "owner@shop.example", Role::Owner).await;
-    let (ann, by_ann) = member(&svc, &tenant, "ann@shop.example", Role::Admin).await;
-    let (bea, by_bea) = member(&svc, &tenant, "bea@shop.example", Role::Admin).await;
+    let ws = &tenant.workspace_id;
+    let (_, owner) = member(&svc, ws, "owner@shop.example", Role::Owner, PASSWORD).await;
+    let (ann, by_ann) = member(&svc, ws, "ann@shop.example", Role::Admin, PASSWORD).await;
+    let (bea, by_bea) = member(&svc, ws, "bea@shop.example", Role::Admin, PASSWORD).await;
     let key = api_keys::create_api_key(
         &svc,
         &tenant.workspace_id,

@@ -17,27 +17,15 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::Value;
 
 use crate::on_both_engines;
-use crate::support::{TestApp, TestServer};
+use crate::support::{TestApp, TestServer, member};
 
 const PASSWORD: &str = "long enough password";
 const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
 
 async fn user(app: &TestApp, email: &str, role: Role) -> Caller {
-    let id = accounts::create_user(
-        &app.svc,
-        NewUser {
-            workspace_id: app.tenant.workspace_id.clone(),
-            email: email.into(),
-            role,
-            password: PASSWORD.into(),
-        },
-    )
-    .await
-    .unwrap();
-    Caller {
-        actor: Actor::User { id, role },
-        ..Caller::system(app.tenant.workspace_id.clone())
-    }
+    member(&app.svc, &app.tenant.workspace_id, email, role, PASSWORD)
+        .await
+        .1
 }
 
 fn user_id(caller: &Caller) -> UserId {

@@ -18,11 +18,10 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use serde_json::{Value, json};
-use server::webhooks::HttpSender;
+use server::adapters::webhooks::HttpSender;
 
-use crate::money_api::{card, one_time};
 use crate::on_both_engines;
-use crate::support::{Api, TestApp, TestServer};
+use crate::support::{Api, TestApp, TestServer, card, one_time};
 
 /// One request the receiver got.
 #[derive(Debug, Clone)]
@@ -686,12 +685,8 @@ async fn a_previous_secret_from_before_the_upgrade_keeps_signing_for_its_day(eng
     use sea_orm::{ConnectionTrait, Statement};
     use sea_orm_migration::MigratorTrait;
 
-    let t = crate::support::TestDb::empty(engine).await;
-    let before = Migrator::migrations()
-        .iter()
-        .position(|m| m.name() == "m20261207_000024_rotation_overlap")
-        .expect("the migration is registered") as u32;
-    Migrator::up(&t.db, Some(before)).await.unwrap();
+    let t =
+        crate::support::TestDb::migrated_before(engine, "m20261207_000024_rotation_overlap").await;
     let start = chrono::Utc.with_ymd_and_hms(2026, 11, 21, 9, 0, 0).unwrap();
     let clock = Arc::new(app::domain::ManualClock::ticking(
         start,

@@ -2,9 +2,11 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::money::CurrencyCode;
+
 use crate::types::{ChargeAttemptId, CustomerId, OrderId, SubscriptionId, WorkspaceId};
 
-use crate::domain::payments::{AttemptStatus, Purpose};
+use crate::types::payment::{AttemptStatus, Purpose};
 
 /// One intent to take money. Its id is the idempotency key the provider is called with, so a
 /// retried call can never take the money twice.
@@ -19,7 +21,7 @@ pub struct Model {
     /// `pending`, `succeeded`, `declined`, `abandoned`, `voiding` or `voided`.
     pub status: AttemptStatus,
     pub amount: i64,
-    pub currency: String,
+    pub currency: CurrencyCode,
     pub customer_id: Option<CustomerId>,
     pub subscription_id: Option<SubscriptionId>,
     /// Renewals: the period this charge pays for, and which try it is.

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::money::CurrencyCode;
+
 use crate::types::{CustomerId, WorkspaceId};
 
 /// A customer's money in one currency, in its minor units.
@@ -11,7 +13,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub customer_id: CustomerId,
     #[sea_orm(primary_key, auto_increment = false)]
-    pub currency: String,
+    pub currency: CurrencyCode,
     pub workspace_id: WorkspaceId,
     pub paid_amount: i64,
     pub refunded_amount: i64,

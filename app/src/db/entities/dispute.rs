@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::money::CurrencyCode;
+
 use crate::types::{CustomerId, DisputeId, OrderId, WorkspaceId};
 
 use crate::types::order::{DisputeStatus, RepaymentMethod};
@@ -16,7 +18,7 @@ pub struct Model {
     pub order_id: OrderId,
     pub customer_id: CustomerId,
     pub amount: i64,
-    pub currency: String,
+    pub currency: CurrencyCode,
     pub workspace_amount: i64,
     pub status: DisputeStatus,
     pub reason: Option<String>,

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::money::CurrencyCode;
+
 use crate::types::{CustomerId, InvoiceId, OrderId, SubscriptionId, WorkspaceId};
 
 use crate::types::subscription::InvoiceStatus;
@@ -17,7 +19,7 @@ pub struct Model {
     pub customer_id: CustomerId,
     pub order_id: Option<OrderId>,
     pub amount: i64,
-    pub currency: String,
+    pub currency: CurrencyCode,
     pub status: InvoiceStatus,
     pub period_start: DateTimeUtc,
     pub period_end: DateTimeUtc,

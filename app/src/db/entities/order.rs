@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::money::CurrencyCode;
+
 use crate::types::{CustomerId, OrderId, ProductId, SubscriptionId, WorkspaceId};
 
 use crate::types::order::{OrderKind, OrderStatus};
@@ -20,11 +22,11 @@ pub struct Model {
     pub status: OrderStatus,
     pub status_before_dispute: Option<OrderStatus>,
     pub amount: i64,
-    pub currency: String,
+    pub currency: CurrencyCode,
     pub refunded_amount: i64,
     pub charged_back_amount: i64,
     pub workspace_amount: i64,
-    pub workspace_currency: String,
+    pub workspace_currency: CurrencyCode,
     pub exchange_rate_micros: i64,
     pub payment_method: String,
     pub card_fingerprint: Option<String>,

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::money::CurrencyCode;
+
 use crate::types::{ProductId, WorkspaceId};
 
 use crate::types::product::{BillingInterval, ProductKind};
@@ -16,7 +18,7 @@ pub struct Model {
     pub name: String,
     pub kind: ProductKind,
     pub amount: i64,
-    pub currency: String,
+    pub currency: CurrencyCode,
     pub interval: Option<BillingInterval>,
     pub interval_count: Option<i32>,
     pub benefits: String,

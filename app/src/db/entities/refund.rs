@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::money::CurrencyCode;
+
 use crate::types::{CustomerId, OrderId, RefundId, WorkspaceId};
 
 use crate::types::order::RefundStatus;
@@ -16,7 +18,7 @@ pub struct Model {
     pub order_id: OrderId,
     pub customer_id: CustomerId,
     pub amount: i64,
-    pub currency: String,
+    pub currency: CurrencyCode,
     pub workspace_amount: i64,
     pub reason: Option<String>,
     pub risk_acknowledged: bool,

@@ -3,7 +3,9 @@
 
 use sea_orm::entity::prelude::*;
 
-use crate::domain::provider::MovementKind;
+use crate::types::money::CurrencyCode;
+
+use crate::types::payment::MovementKind;
 
 /// One charge, refund or decline the simulated provider answered, under its idempotency key.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -19,7 +21,7 @@ pub struct Model {
     /// The payment: itself for a charge, the refunded one for a refund.
     pub payment_id: String,
     pub amount: i64,
-    pub currency: String,
+    pub currency: CurrencyCode,
     /// The answer given, replayed for the same key (JSON).
     pub result: String,
     pub created_at: DateTimeUtc,

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::money::CurrencyCode;
+
 use crate::types::{CustomerId, ProductId, SubscriptionId, WorkspaceId};
 
 use crate::types::product::BillingInterval;
@@ -18,7 +20,7 @@ pub struct Model {
     pub product_id: ProductId,
     pub status: SubscriptionStatus,
     pub amount: i64,
-    pub currency: String,
+    pub currency: CurrencyCode,
     pub workspace_amount: i64,
     pub interval: BillingInterval,
     pub interval_count: i32,

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::types::money::CurrencyCode;
+
 use crate::types::WorkspaceId;
 
 /// One merchant store.
@@ -14,7 +16,7 @@ pub struct Model {
     /// Display name.
     pub name: String,
     /// ISO 4217 code.
-    pub default_currency: String,
+    pub default_currency: CurrencyCode,
     /// When the workspace was created.
     pub created_at: DateTimeUtc,
     /// Last change.

@@ -133,9 +133,9 @@ impl MigrationTrait for Migration {
         for row in rows {
             let id: String = row.try_get("", "id")?;
             let name: String = row.try_get("", "name")?;
-            let mut slug = crate::domain::workspaces::slug_of(&name);
+            let mut slug = slug_of(&name);
             if !taken.insert(slug.clone()) {
-                slug = crate::domain::workspaces::slug_with_id(&slug, &id);
+                slug = slug_with_id(&slug, &id);
                 taken.insert(slug.clone());
             }
             let sql = match backend {
@@ -190,4 +190,30 @@ impl MigrationTrait for Migration {
             .await?;
         m.drop_table(Table::drop().table("emails").to_owned()).await
     }
+}
+
+// Frozen copies of the rules this migration applied (domain::workspaces, 2026-12-02): a later
+// change to the live rules must not change what this migration did.
+
+/// A URL-safe slug of a workspace's name, at most 48 characters; "shop" when nothing is left.
+fn slug_of(name: &str) -> String {
+    let full = slug::slugify(name);
+    let cut = match full.char_indices().nth(48) {
+        Some((i, _)) => full[..i].trim_end_matches('-').to_owned(),
+        None => full,
+    };
+    if cut.is_empty() { "shop".into() } else { cut }
+}
+
+/// `slug` made unique by the tail of the workspace's id.
+fn slug_with_id(slug: &str, id: &str) -> String {
+    let tail: String = id
+        .chars()
+        .rev()
+        .take(10)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    format!("{slug}-{}", tail.to_ascii_lowercase())
 }

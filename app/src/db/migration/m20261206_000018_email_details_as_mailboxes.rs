@@ -8,8 +8,6 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, Statement, Value};
 
-use crate::domain::bans::canonical_email;
-
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -83,5 +81,35 @@ impl MigrationTrait for Migration {
     /// The addresses as typed are gone; their labels still show them.
     async fn down(&self, _m: &SchemaManager) -> Result<(), DbErr> {
         Ok(())
+    }
+}
+
+/// A frozen copy of the rule this migration applied (domain::bans, 2026-12-06): the mailbox an
+/// address reaches, lower-cased; without dots and plus-tags for Gmail, without plus-tags for
+/// the providers that drop them.
+fn canonical_email(email: &str) -> String {
+    const DOTS_AND_TAGS: [&str; 2] = ["gmail.com", "googlemail.com"];
+    const TAGS: [&str; 8] = [
+        "outlook.com",
+        "hotmail.com",
+        "live.com",
+        "icloud.com",
+        "me.com",
+        "fastmail.com",
+        "proton.me",
+        "protonmail.com",
+    ];
+    let e = email.trim().to_lowercase();
+    let Some((local, domain)) = e.rsplit_once('@') else {
+        return e;
+    };
+    if DOTS_AND_TAGS.contains(&domain) {
+        let local = local.split('+').next().unwrap_or(local).replace('.', "");
+        format!("{local}@gmail.com")
+    } else if TAGS.contains(&domain) {
+        let local = local.split('+').next().unwrap_or(local);
+        format!("{local}@{domain}")
+    } else {
+        e
     }
 }

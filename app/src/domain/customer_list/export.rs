@@ -6,7 +6,7 @@ use sea_orm::QuerySelect;
 use crate::db::entities::customer;
 use crate::domain::actor::Caller;
 use crate::domain::{DomainError, Services};
-use crate::types::money::Currency;
+use crate::types::money::CurrencyCode;
 use crate::types::subscription::SubscriptionStatus;
 use crate::types::{CustomerId, Scope};
 
@@ -43,7 +43,7 @@ pub struct ExportRow {
 /// no row in memory but the one being written.
 pub struct CustomerExport {
     /// The workspace's currency, that of every lifetime value.
-    pub currency: Currency,
+    pub currency: CurrencyCode,
     /// The statement.
     pub rows: sea_orm::Selector<sea_orm::SelectModel<ExportRow>>,
 }

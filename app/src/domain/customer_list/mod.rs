@@ -24,6 +24,7 @@ pub use export::{CustomerExport, ExportRow, export_customers};
 pub use fuzzy::{typo_pieces, typos_forgiven};
 pub use params::{CustomerQuery, MOST_IDS};
 
+use crate::types::money::CurrencyCode;
 use filters::filtered;
 use fuzzy::did_you_mean;
 use keyset::{after_cursor, id_at, key_of, ordered};
@@ -157,7 +158,7 @@ pub async fn list_customers(
     let currency = svc.workspace_currency(ws).await?;
     let data = rows
         .into_iter()
-        .map(|r| list_item(r, currency.code, found_by))
+        .map(|r| list_item(r, currency, found_by))
         .collect::<Result<_, _>>()?;
     Ok(Page::new(data, has_more))
 }
@@ -223,7 +224,7 @@ pub async fn count_customers(
 
 fn list_item(
     row: customer::Model,
-    currency: &str,
+    currency: CurrencyCode,
     found_by: Option<SearchMatch>,
 ) -> Result<CustomerListItem, DomainError> {
     Ok(CustomerListItem {

@@ -136,11 +136,11 @@ pub async fn merge(
             &caller.workspace_id,
             into,
             stats::Delta {
-                currency: t.currency.clone(),
+                currency: t.currency,
                 paid: t.paid_amount,
                 refunded: t.refunded_amount,
                 charged_back: t.charged_back_amount,
-                ..Default::default()
+                ..stats::Delta::none(t.currency)
             },
         )
         .await?;

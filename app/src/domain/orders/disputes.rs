@@ -48,7 +48,7 @@ pub(crate) async fn open_dispute_in<C: ConnectionTrait>(
             "amount",
             format!(
                 "must be above zero and at most the {} not refunded",
-                money::format(remaining, &row.currency)
+                money::format(remaining, row.currency)
             ),
         ));
     }
@@ -76,7 +76,7 @@ pub(crate) async fn open_dispute_in<C: ConnectionTrait>(
         order_id: Set(row.id.clone()),
         customer_id: Set(row.customer_id.clone()),
         amount: Set(amount),
-        currency: Set(row.currency.clone()),
+        currency: Set(row.currency),
         workspace_amount: Set(0),
         status: Set(DisputeStatus::Open),
         reason: Set(reason),
@@ -93,9 +93,9 @@ pub(crate) async fn open_dispute_in<C: ConnectionTrait>(
         &row.workspace_id,
         &row.customer_id,
         Delta {
-            currency: row.currency.clone(),
+            currency: row.currency,
             disputes: 1,
-            ..Default::default()
+            ..Delta::none(row.currency)
         },
     )
     .await?;
@@ -231,10 +231,10 @@ pub async fn close_dispute(
             &o.workspace_id,
             &o.customer_id,
             Delta {
-                currency: o.currency.clone(),
+                currency: o.currency,
                 charged_back: d.amount,
                 ltv: -ws_amount,
-                ..Default::default()
+                ..Delta::none(o.currency)
             },
         )
         .await?;
@@ -348,7 +348,7 @@ pub async fn request_repayment(
         });
     }
     let o = find_row(&txn, caller, &d.order_id).await?;
-    let currency = Currency::parse(&o.currency).map_err(DomainError::internal)?;
+    let currency = o.currency;
     let outcome = match input.method {
         RepaymentMethod::Link => Outcome::Pending,
         RepaymentMethod::Manual => Outcome::Paid {
@@ -376,8 +376,7 @@ pub async fn request_repayment(
             kind: OrderKind::Repayment,
             amount: d.amount,
             currency,
-            workspace_currency: Currency::parse(&o.workspace_currency)
-                .map_err(DomainError::internal)?,
+            workspace_currency: o.workspace_currency,
             ip: None,
             customer_note: None,
             outcome,

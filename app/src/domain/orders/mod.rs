@@ -48,7 +48,7 @@ use crate::db::entities::{dispute, order, provider_event, refund, workspace};
 use crate::types::ErrorCode;
 use crate::types::activity::TargetKind;
 use crate::types::entitlement::EntitlementStatus;
-use crate::types::money::{self, Currency};
+use crate::types::money::{self, CurrencyCode};
 use crate::types::order::{
     DisputeClose, DisputeCreate, DisputeStatus, OrderKind, OrderPay, OrderStatus,
     PaymentMethodType, ProviderEventKind, RefundCreate, RefundStatus, RepaymentCreate,
@@ -155,12 +155,12 @@ pub(crate) async fn present_one<C: ConnectionTrait>(
 pub(crate) async fn workspace_currency<C: ConnectionTrait>(
     conn: &C,
     workspace_id: &WorkspaceId,
-) -> Result<Currency, DomainError> {
+) -> Result<CurrencyCode, DomainError> {
     let ws = workspace::Entity::find_by_id(workspace_id)
         .one(conn)
         .await?
         .ok_or(DomainError::NotFound { what: "workspace" })?;
-    Currency::parse(&ws.default_currency).map_err(DomainError::internal)
+    Ok(ws.default_currency)
 }
 
 /// How an order came out.
@@ -203,8 +203,8 @@ pub(crate) struct NewOrder {
     pub subscription_id: Option<SubscriptionId>,
     pub kind: OrderKind,
     pub amount: i64,
-    pub currency: Currency,
-    pub workspace_currency: Currency,
+    pub currency: CurrencyCode,
+    pub workspace_currency: CurrencyCode,
     pub ip: Option<String>,
     pub customer_note: Option<String>,
     pub outcome: Outcome,
@@ -263,11 +263,11 @@ pub(crate) async fn record<C: ConnectionTrait>(
         status: Set(status),
         status_before_dispute: Set(None),
         amount: Set(new.amount),
-        currency: Set(new.currency.code.into()),
+        currency: Set(new.currency),
         refunded_amount: Set(0),
         charged_back_amount: Set(0),
         workspace_amount: Set(ws_amount),
-        workspace_currency: Set(new.workspace_currency.code.into()),
+        workspace_currency: Set(new.workspace_currency),
         exchange_rate_micros: Set(rate),
         payment_method: Set(to_json(&method)?),
         card_fingerprint: Set(method
@@ -294,13 +294,13 @@ pub(crate) async fn record<C: ConnectionTrait>(
         &caller.workspace_id,
         &new.customer_id,
         Delta {
-            currency: new.currency.code.into(),
+            currency: new.currency,
             paid: if paid { new.amount } else { 0 },
             ltv: ws_amount,
             payments: i64::from(paid),
             orders: 1,
             last_order_at: Some(now),
-            ..Default::default()
+            ..Delta::none(new.currency)
         },
     )
     .await?;
@@ -361,7 +361,7 @@ pub(crate) async fn record<C: ConnectionTrait>(
                 "product_id": new.product_id,
                 "kind": new.kind.as_str(),
                 "amount": new.amount,
-                "currency": new.currency.code,
+                "currency": new.currency.as_str(),
                 "failure_code": failure.map(|f| f.0),
             }),
         ),

@@ -41,7 +41,7 @@ pub(crate) fn about(kind: ProviderEventKind, order: &order::Model) -> Notificati
         payment_id: order.provider_payment_id.as_deref(),
         idempotency_key: None,
         amount: order.amount,
-        currency: &order.currency,
+        currency: order.currency,
         method: None,
         detail: None,
     }

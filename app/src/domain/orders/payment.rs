@@ -47,8 +47,8 @@ pub async fn pay_order(
     let details =
         payment_details::of_payment(Some(&method), customer.email.as_deref(), ip.as_deref());
     payment_details::refuse_blocked(&svc.db, &caller.workspace_id, &details).await?;
-    let currency = Currency::parse(&row.currency).map_err(DomainError::internal)?;
-    let ws_currency = Currency::parse(&row.workspace_currency).map_err(DomainError::internal)?;
+    let currency = row.currency;
+    let ws_currency = row.workspace_currency;
     let started = payments::start(
         svc,
         caller,
@@ -56,7 +56,7 @@ pub async fn pay_order(
             workspace_id: row.workspace_id.clone(),
             purpose: payments::Purpose::OrderPayment,
             amount: row.amount,
-            currency: row.currency.clone(),
+            currency: row.currency,
             customer_id: Some(row.customer_id.clone()),
             subscription_id: None,
             period_start: None,
@@ -116,8 +116,8 @@ async fn record_payment(
     ip: Option<String>,
     attempt_id: &ChargeAttemptId,
 ) -> Result<Order, DomainError> {
-    let currency = Currency::parse(&row.currency).map_err(DomainError::internal)?;
-    let ws_currency = Currency::parse(&row.workspace_currency).map_err(DomainError::internal)?;
+    let currency = row.currency;
+    let ws_currency = row.workspace_currency;
     let now = svc.clock.now();
     let ws_amount = money::convert(
         row.amount,
@@ -169,11 +169,11 @@ async fn record_payment(
         &row.workspace_id,
         &row.customer_id,
         Delta {
-            currency: row.currency.clone(),
+            currency: row.currency,
             paid: row.amount,
             ltv: ws_amount,
             payments: 1,
-            ..Default::default()
+            ..Delta::none(row.currency)
         },
     )
     .await?;

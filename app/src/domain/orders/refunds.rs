@@ -120,7 +120,7 @@ pub async fn refund_order(
                 "amount",
                 format!(
                     "{kind} payments can only be refunded in full ({})",
-                    money::format(row.amount, &row.currency)
+                    money::format(row.amount, row.currency)
                 ),
             ));
         }
@@ -135,8 +135,8 @@ pub async fn refund_order(
     }
     if amount > remaining(&row) {
         return Err(exceeds(
-            Money::new(amount, &row.currency),
-            Money::new(remaining(&row), &row.currency),
+            Money::new(amount, row.currency),
+            Money::new(remaining(&row), row.currency),
         ));
     }
 
@@ -172,8 +172,8 @@ pub async fn refund_order(
         let now = find_row(&svc.db, caller, order_id).await?;
         return Err(match now.status {
             OrderStatus::Paid | OrderStatus::PartiallyRefunded => exceeds(
-                Money::new(amount, &now.currency),
-                Money::new(remaining(&now), &now.currency),
+                Money::new(amount, now.currency),
+                Money::new(remaining(&now), now.currency),
             ),
             _ => not_refundable(now.status),
         });
@@ -194,7 +194,7 @@ pub async fn refund_order(
         order_id: Set(after.id.clone()),
         customer_id: Set(after.customer_id.clone()),
         amount: Set(amount),
-        currency: Set(after.currency.clone()),
+        currency: Set(after.currency),
         workspace_amount: Set(ws_amount),
         reason: Set(reason),
         risk_acknowledged: Set(full_only && input.acknowledge_risk),
@@ -318,12 +318,12 @@ async fn refund_recorded<C: ConnectionTrait>(
         &r.workspace_id,
         &r.customer_id,
         Delta {
-            currency: r.currency.clone(),
+            currency: r.currency,
             refunded: r.amount,
             ltv: -r.workspace_amount,
             refunds: 1,
             refunded_ws: r.workspace_amount,
-            ..Default::default()
+            ..Delta::none(r.currency)
         },
     )
     .await?;

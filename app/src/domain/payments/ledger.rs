@@ -1,6 +1,7 @@
 //! Setting the provider's ledger against Patron's orders, refunds and voided attempts (`server
 //! reconcile`).
 
+use crate::types::money::CurrencyCode;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
@@ -45,7 +46,7 @@ pub async fn compare(svc: &Services) -> Result<Vec<Difference>, DomainError> {
         .movements()
         .await
         .map_err(|e| DomainError::internal(e.to_string()))?;
-    let orders: Vec<(String, Option<String>, i64, String)> = order::Entity::find()
+    let orders: Vec<(String, Option<String>, i64, CurrencyCode)> = order::Entity::find()
         .select_only()
         .column(order::Column::Id)
         .column(order::Column::ProviderPaymentId)
@@ -81,20 +82,20 @@ pub async fn compare(svc: &Services) -> Result<Vec<Difference>, DomainError> {
         .filter(|m| m.kind == MovementKind::Refund)
         .map(|m| (m.idempotency_key.as_str(), m))
         .collect();
-    let by_payment: HashMap<&str, &(String, Option<String>, i64, String)> = orders
+    let by_payment: HashMap<&str, &(String, Option<String>, i64, CurrencyCode)> = orders
         .iter()
         .filter_map(|o| o.1.as_deref().map(|p| (p, o)))
         .collect();
 
     for c in charges.values() {
-        let shown = money::format(c.amount, &c.currency);
+        let shown = money::format(c.amount, c.currency);
         match by_payment.get(c.id.as_str()) {
             Some((order_id, _, amount, currency)) => {
                 if *amount != c.amount || *currency != c.currency {
                     diff(format!(
                         "charge {}: the provider took {shown}, order {order_id} records {}",
                         c.id,
-                        money::format(*amount, currency)
+                        money::format(*amount, *currency)
                     ));
                 }
             }
@@ -121,14 +122,14 @@ pub async fn compare(svc: &Services) -> Result<Vec<Difference>, DomainError> {
         {
             diff(format!(
                 "order {order_id}: records {} paid by {p}, which the provider never charged",
-                money::format(*amount, currency)
+                money::format(*amount, *currency)
             ));
         }
     }
     let patron_refunds: HashMap<&str, &refund::Model> =
         refunds.iter().map(|r| (r.id.as_str(), r)).collect();
     for (key, r) in &provider_refunds {
-        let shown = money::format(r.amount, &r.currency);
+        let shown = money::format(r.amount, r.currency);
         if let Some(attempt) = key.strip_prefix("void_") {
             if !voided.contains_key(attempt) {
                 diff(format!(
@@ -145,7 +146,7 @@ pub async fn compare(svc: &Services) -> Result<Vec<Difference>, DomainError> {
                         "refund {}: the provider gave back {shown}, Patron's refund {} records {} under {}",
                         r.id,
                         p.id,
-                        money::format(p.amount, &p.currency),
+                        money::format(p.amount, p.currency),
                         p.provider_refund_id.as_deref().unwrap_or("no provider id")
                     ));
                 }
@@ -169,7 +170,7 @@ pub async fn compare(svc: &Services) -> Result<Vec<Difference>, DomainError> {
             diff(format!(
                 "refund {}: Patron records {} given back as {p}, which the provider never made",
                 r.id,
-                money::format(r.amount, &r.currency)
+                money::format(r.amount, r.currency)
             ));
         }
     }

@@ -22,6 +22,7 @@ pub use reconciling::{ReconcileReport, reconcile};
 pub(crate) use settling::{charge, decline, detached, keep_or_void, settle, void};
 pub(crate) use starting::{Start, resume, start};
 
+use crate::types::money::CurrencyCode;
 use crate::types::{CustomerId, OrderId, SubscriptionId, WorkspaceId};
 
 use chrono::{DateTime, Duration, Utc};
@@ -33,38 +34,7 @@ pub const LEASE: Duration = Duration::minutes(2);
 /// How long a charge the provider never confirmed is looked for again before it is closed.
 pub const WATCH: Duration = Duration::days(2);
 
-crate::string_enum!(
-    /// What a charge pays for.
-    Purpose {
-        /// A checkout: the buyer waits for the answer.
-        Checkout = "checkout",
-        /// A subscription's renewal by the billing clock.
-        Renewal = "renewal",
-        /// Paying an order that awaits payment (a repayment link).
-        OrderPayment = "order_payment",
-    }
-);
-
-crate::string_enum!(
-    /// Where a charge attempt stands.
-    AttemptStatus {
-        /// Recorded; the provider is being (or was, unknown how) asked.
-        Pending = "pending",
-        /// Money taken and recorded as an order.
-        Succeeded = "succeeded",
-        /// The provider refused; no money moved.
-        Declined = "declined",
-        /// The provider had no charge under its key when asked; it is looked for again for
-        /// [`WATCH`], in case a delayed call lands.
-        Abandoned = "abandoned",
-        /// Money moved but cannot be recorded: it is being given back.
-        Voiding = "voiding",
-        /// Money moved and was given back in full.
-        Voided = "voided",
-        /// Closed after [`WATCH`] without money having moved.
-        Failed = "failed",
-    }
-);
+pub use crate::types::payment::{AttemptStatus, Purpose};
 
 /// A charge about to be asked for.
 #[derive(Debug, Clone)]
@@ -72,7 +42,7 @@ pub(crate) struct NewAttempt {
     pub workspace_id: WorkspaceId,
     pub purpose: Purpose,
     pub amount: i64,
-    pub currency: String,
+    pub currency: CurrencyCode,
     pub customer_id: Option<CustomerId>,
     pub subscription_id: Option<SubscriptionId>,
     pub period_start: Option<DateTime<Utc>>,

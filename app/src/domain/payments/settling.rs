@@ -10,7 +10,7 @@ use crate::db::entities::charge_attempt as attempt;
 use crate::types::ChargeAttemptId;
 use crate::types::ErrorCode;
 use crate::types::OrderId;
-use crate::types::money::Currency;
+use crate::types::money::CurrencyCode;
 
 use crate::domain::provider::{Charge, ChargeRequest, PaymentSource, ProviderError, RefundRequest};
 use crate::domain::{DomainError, Services};
@@ -125,8 +125,8 @@ pub(super) async fn finish_void(
 pub(crate) async fn charge(
     svc: &Services,
     attempt: &attempt::Model,
-    currency: Currency,
-    settlement_currency: Currency,
+    currency: CurrencyCode,
+    settlement_currency: CurrencyCode,
     source: PaymentSource<'_>,
 ) -> Result<Charge, ProviderError> {
     svc.provider

@@ -49,7 +49,7 @@ pub(crate) async fn send_receipt<C: ConnectionTrait>(
         OrderKind::Renewal => format!("{item} (renewal)"),
         _ => item.clone(),
     };
-    let paid = money::format(order.amount, &order.currency);
+    let paid = money::format(order.amount, order.currency);
     let hello = buyer
         .name
         .as_deref()

@@ -33,7 +33,7 @@ use chrono::{Duration, Utc};
 use crate::types::ErrorCode;
 
 use crate::types::PaymentMethod;
-use crate::types::money::Currency;
+use crate::types::money::CurrencyCode;
 #[cfg(doc)]
 use crate::types::money::RATE_SCALE;
 use crate::types::order::{PaymentMethodInput, ProviderEventKind};
@@ -53,9 +53,9 @@ pub struct ChargeRequest<'a> {
     /// Minor units of `currency`.
     pub amount: i64,
     /// The charge's currency.
-    pub currency: Currency,
+    pub currency: CurrencyCode,
     /// The merchant's currency, for the exchange rate.
-    pub settlement_currency: Currency,
+    pub settlement_currency: CurrencyCode,
     /// How to pay.
     pub source: PaymentSource<'a>,
     /// The same key never charges twice.
@@ -86,7 +86,7 @@ pub struct NotificationAbout<'a> {
     /// Minor units of `currency`: the payment's, the refund's or the dispute's amount.
     pub amount: i64,
     /// ISO 4217 code.
-    pub currency: &'a str,
+    pub currency: CurrencyCode,
     /// The method, where the notification describes one.
     pub method: Option<&'a PaymentMethod>,
     /// A decline code, a dispute's reason or its outcome.
@@ -119,17 +119,7 @@ pub struct RefundRequest<'a> {
     pub idempotency_key: &'a str,
 }
 
-crate::string_enum!(
-    /// What a movement did.
-    MovementKind {
-        /// Money taken from a payer.
-        Charge = "charge",
-        /// Money given back.
-        Refund = "refund",
-        /// A refused charge: no money moved, but the answer is kept for its key.
-        Decline = "decline",
-    }
-);
+pub use crate::types::payment::MovementKind;
 
 /// One movement of money in the provider's own records.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,7 +135,7 @@ pub struct Movement {
     /// Minor units of `currency`.
     pub amount: i64,
     /// ISO 4217 code.
-    pub currency: String,
+    pub currency: CurrencyCode,
 }
 
 /// Why a provider call did not take money.
@@ -188,7 +178,7 @@ pub trait PaymentProvider: Send + Sync + Debug {
     fn name(&self) -> &'static str;
 
     /// Whether it can charge in `currency`.
-    fn supports(&self, currency: Currency) -> bool;
+    fn supports(&self, currency: CurrencyCode) -> bool;
 
     /// What a method looks like (brand, last4, fingerprint, country) without charging it:
     /// blocked details are refused before any money moves.

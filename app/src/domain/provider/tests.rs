@@ -8,8 +8,8 @@ fn card(number: &str) -> PaymentMethodInput {
     }
 }
 
-fn eur() -> Currency {
-    Currency::parse("EUR").unwrap()
+fn eur() -> CurrencyCode {
+    CurrencyCode::parse("EUR").unwrap()
 }
 
 /// The cards' behaviour needs no ledger: an unused in-memory database stands in.
@@ -20,7 +20,7 @@ async fn sim() -> SimulatedProvider {
 async fn charge(source: PaymentSource<'_>) -> Result<Charge, ProviderError> {
     sim().await.decide_charge(&ChargeRequest {
         amount: 1000,
-        currency: Currency::parse("USD").unwrap(),
+        currency: CurrencyCode::parse("USD").unwrap(),
         settlement_currency: eur(),
         source,
         idempotency_key: "k",

@@ -299,10 +299,10 @@ fn OrderTable(orders: Vec<PortalOrder>) -> impl IntoView {
                         <tr data-order-id=o.id.to_string()>
                             <td class="px-4 py-2 font-medium text-slate-900">{o.product_name.clone()}</td>
                             <td class="px-4 py-2 text-right tabular-nums">
-                                {money::format(o.amount, &o.currency)}
+                                {money::format(o.amount, o.currency)}
                                 {(o.refunded_amount > 0).then(|| view! {
                                     <span class="block text-xs text-slate-500">
-                                        {format!("{} refunded", money::format(o.refunded_amount, &o.currency))}
+                                        {format!("{} refunded", money::format(o.refunded_amount, o.currency))}
                                     </span>
                                 })}
                             </td>

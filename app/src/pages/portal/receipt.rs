@@ -84,9 +84,9 @@ pub(crate) fn Receipt(receipt: PortalReceipt) -> impl IntoView {
                 {row("Order", view! { <span class="font-mono">{r.order_id.to_string()}</span> }.into_any())}
                 {row("Date", view! { <LocalTime at=r.paid_at /> }.into_any())}
                 {row("Item", view! { {item} }.into_any())}
-                {row("Amount paid", view! { <span class="font-semibold tabular-nums" data-testid="receipt-amount">{money::format(r.amount, &r.currency)}</span> }.into_any())}
+                {row("Amount paid", view! { <span class="font-semibold tabular-nums" data-testid="receipt-amount">{money::format(r.amount, r.currency)}</span> }.into_any())}
                 {r.payment_method.clone().map(|m| row("Paid with", view! { {m} }.into_any()))}
-                {(r.refunded_amount > 0).then(|| row("Refunded", view! { <span class="tabular-nums">{money::format(r.refunded_amount, &r.currency)}</span> }.into_any()))}
+                {(r.refunded_amount > 0).then(|| row("Refunded", view! { <span class="tabular-nums">{money::format(r.refunded_amount, r.currency)}</span> }.into_any()))}
                 {(!billed.is_empty()).then(|| row("Billed to", view! { {billed.join(", ")} }.into_any()))}
             </dl>
             <p class="mt-6 text-xs text-slate-500">{format!("Thank you for your purchase from {}.", r.branding.shop)}</p>

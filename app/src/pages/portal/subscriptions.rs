@@ -62,7 +62,7 @@ pub(super) fn SubscriptionCard(
                 <h3 class="font-semibold text-slate-900">{sub.product_name.clone()}</h3>
                 <StatusBadge status=sub.status.as_str() />
                 <span class="ml-auto font-semibold tabular-nums">
-                    {format!("{} {}", money::format(sub.amount, &sub.currency), every(&sub))}
+                    {format!("{} {}", money::format(sub.amount, sub.currency), every(&sub))}
                 </span>
             </div>
             <div class="mt-2 flex flex-wrap items-center gap-3">
@@ -266,7 +266,7 @@ fn History(orders: Vec<PortalOrder>) -> impl IntoView {
                 {orders.into_iter().map(|o| view! {
                     <li class="flex flex-wrap items-center gap-3 py-1.5">
                         <span class="text-slate-600"><LocalTime at=o.at /></span>
-                        <span class="tabular-nums">{money::format(o.amount, &o.currency)}</span>
+                        <span class="tabular-nums">{money::format(o.amount, o.currency)}</span>
                         <StatusBadge status=o.status.as_str() />
                         {o.paid.then(|| view! {
                             <a href=format!("{base}/orders/{}", o.id) class="ml-auto font-medium text-indigo-600 hover:text-indigo-500">

@@ -10,7 +10,7 @@ use app::db::entities::{
     customer, customer_currency_total as totals, order, subscription, workspace,
 };
 use app::domain::{Caller, Services, products, workspaces};
-use app::types::money::{self, Currency};
+use app::types::money::{self, CurrencyCode};
 use app::types::order::{OrderKind, OrderStatus};
 use app::types::product::{BillingInterval, ProductCreate, ProductKind};
 use app::types::subscription::SubscriptionStatus;
@@ -98,7 +98,7 @@ fn rate_to_eur(currency: &str) -> i64 {
 struct Catalogue {
     id: ProductId,
     amount: i64,
-    currency: Currency,
+    currency: CurrencyCode,
     monthly: bool,
 }
 
@@ -135,7 +135,7 @@ pub async fn seed_bench(
         ws_id.clone(),
         workspaces::NewWorkspace {
             name: "Benchmark Store".into(),
-            default_currency: "EUR".into(),
+            default_currency: app::types::money::CurrencyCode::EUR,
         },
     )
     .await
@@ -160,7 +160,7 @@ pub async fn seed_bench(
                     ProductKind::OneTime
                 },
                 amount,
-                currency: currency.into(),
+                currency: CurrencyCode::parse(currency).map_err(anyhow::Error::msg)?,
                 interval: monthly.then_some(BillingInterval::Month),
                 interval_count: None,
                 benefits: vec![],
@@ -171,11 +171,11 @@ pub async fn seed_bench(
         catalogue.push(Catalogue {
             id: p.id,
             amount,
-            currency: Currency::parse(currency).map_err(anyhow::Error::msg)?,
+            currency: CurrencyCode::parse(currency).map_err(anyhow::Error::msg)?,
             monthly,
         });
     }
-    let eur = Currency::parse("EUR").map_err(anyhow::Error::msg)?;
+    let eur = CurrencyCode::parse("EUR").map_err(anyhow::Error::msg)?;
     let ws = ws_id.clone();
     let mut rng = StdRng::seed_from_u64(seed);
     // Three years of history ending at a fixed day: the data never depends on today.
@@ -229,12 +229,15 @@ pub async fn seed_bench(
                         rng.random_range(0..((end - created).num_minutes().max(1))),
                     );
                 let ws_amount =
-                    money::convert(p.amount, p.currency, eur, rate_to_eur(p.currency.code));
+                    money::convert(p.amount, p.currency, eur, rate_to_eur(p.currency.as_str()));
                 ltv += ws_amount;
                 last_order = Some(last_order.map_or(at, |l| l.max(at)));
-                match by_currency.iter_mut().find(|(c, _)| *c == p.currency.code) {
+                match by_currency
+                    .iter_mut()
+                    .find(|(c, _)| *c == p.currency.as_str())
+                {
                     Some(t) => t.1 += p.amount,
-                    None => by_currency.push((p.currency.code, p.amount)),
+                    None => by_currency.push((p.currency.as_str(), p.amount)),
                 }
                 if p.monthly && subscribed.is_none() {
                     subscribed = Some(at);
@@ -249,12 +252,12 @@ pub async fn seed_bench(
                     status: Set(OrderStatus::Paid),
                     status_before_dispute: Set(None),
                     amount: Set(p.amount),
-                    currency: Set(p.currency.code.into()),
+                    currency: Set(p.currency),
                     refunded_amount: Set(0),
                     charged_back_amount: Set(0),
                     workspace_amount: Set(ws_amount),
-                    workspace_currency: Set("EUR".into()),
-                    exchange_rate_micros: Set(rate_to_eur(p.currency.code)),
+                    workspace_currency: Set(CurrencyCode::EUR),
+                    exchange_rate_micros: Set(rate_to_eur(p.currency.as_str())),
                     payment_method: Set(r#"{"type":"card","brand":"visa","last4":"4242","account":null,"fingerprint":null,"country":null}"#.into()),
                     card_fingerprint: Set(None),
                     provider: Set("simulated".into()),
@@ -284,7 +287,7 @@ pub async fn seed_bench(
                     product_id: Set(vip.id.clone()),
                     status: Set(status),
                     amount: Set(vip.amount),
-                    currency: Set("EUR".into()),
+                    currency: Set(CurrencyCode::EUR),
                     workspace_amount: Set(vip.amount),
                     interval: Set(BillingInterval::Month),
                     interval_count: Set(1),
@@ -310,7 +313,7 @@ pub async fn seed_bench(
             for (c, paid) in &by_currency {
                 tots.push(totals::ActiveModel {
                     customer_id: Set(id.clone()),
-                    currency: Set((*c).into()),
+                    currency: Set(CurrencyCode::parse(c).map_err(anyhow::Error::msg)?),
                     workspace_id: Set(ws.clone()),
                     paid_amount: Set(*paid),
                     refunded_amount: Set(0),

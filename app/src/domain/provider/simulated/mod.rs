@@ -14,7 +14,7 @@ use crate::db::entities::sim_ledger as ledger;
 use crate::types::ErrorCode;
 
 use crate::types::PaymentMethod;
-use crate::types::money::{Currency, RATE_SCALE};
+use crate::types::money::{CurrencyCode, RATE_SCALE};
 use crate::types::order::{PaymentMethodInput, ProviderEventKind};
 
 use super::{
@@ -47,10 +47,10 @@ const PER_EUR_MICROS: [(&str, i64); 13] = [
     ("CZK", 25_200_000),
 ];
 
-fn per_eur(c: Currency) -> Option<i64> {
+fn per_eur(c: CurrencyCode) -> Option<i64> {
     PER_EUR_MICROS
         .iter()
-        .find(|(code, _)| *code == c.code)
+        .find(|(code, _)| *code == c.as_str())
         .map(|(_, r)| *r)
 }
 
@@ -148,7 +148,7 @@ impl SimulatedProvider {
         })
     }
 
-    fn rate(&self, from: Currency, to: Currency) -> Result<i64, ProviderError> {
+    fn rate(&self, from: CurrencyCode, to: CurrencyCode) -> Result<i64, ProviderError> {
         match (per_eur(from), per_eur(to)) {
             (Some(f), Some(t)) => Ok(i64::try_from(
                 i128::from(t) * i128::from(RATE_SCALE) / i128::from(f),
@@ -156,7 +156,8 @@ impl SimulatedProvider {
             .unwrap_or(i64::MAX)),
             _ => Err(ProviderError::Unavailable(format!(
                 "no rate between {} and {}",
-                from.code, to.code
+                from.as_str(),
+                to.as_str()
             ))),
         }
     }
@@ -184,7 +185,7 @@ impl PaymentProvider for SimulatedProvider {
         "simulated"
     }
 
-    fn supports(&self, currency: Currency) -> bool {
+    fn supports(&self, currency: CurrencyCode) -> bool {
         per_eur(currency).is_some()
     }
 
@@ -207,7 +208,7 @@ impl PaymentProvider for SimulatedProvider {
             "payment": about.payment_id,
             "idempotency_key": about.idempotency_key,
             "amount": about.amount,
-            "currency": about.currency.to_ascii_lowercase(),
+            "currency": about.currency.as_str().to_ascii_lowercase(),
         });
         if let Some(m) = about.method {
             data["payment_method_details"] = serde_json::json!({
@@ -284,7 +285,7 @@ impl PaymentProvider for SimulatedProvider {
                 kind,
                 &id,
                 req.amount,
-                req.currency.code,
+                req.currency,
                 &result,
             )
             .await?;
@@ -334,7 +335,7 @@ impl PaymentProvider for SimulatedProvider {
                 MovementKind::Refund,
                 req.payment_id,
                 req.amount,
-                &charge.currency,
+                charge.currency,
                 &Answer::Refunded,
             )
             .await?;

@@ -1,6 +1,7 @@
 //! The simulated provider's own records (`sim_provider_ledger`): one movement per idempotency
 //! key, with the answer given under it, replayed for the same key.
 
+use crate::types::money::CurrencyCode;
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
@@ -36,7 +37,7 @@ impl SimulatedProvider {
         kind: MovementKind,
         payment_id: &str,
         amount: i64,
-        currency: &str,
+        currency: CurrencyCode,
         result: &Answer,
     ) -> Result<ledger::Model, ProviderError> {
         let row = ledger::ActiveModel {

@@ -19,7 +19,10 @@ fn month_label(month: &str) -> String {
 /// Twelve bars, one a month; losses (refunds beyond payments) hang below the line in red.
 /// Each bar names its month and amount on hover and to screen readers.
 #[component]
-pub fn RevenueChart(points: Vec<RevenuePoint>, currency: String) -> impl IntoView {
+pub fn RevenueChart(
+    points: Vec<RevenuePoint>,
+    currency: crate::types::money::CurrencyCode,
+) -> impl IntoView {
     let total: i64 = points.iter().map(|p| p.amount).sum();
     let max_up = points.iter().map(|p| p.amount).max().unwrap_or(0).max(0);
     let max_down = points.iter().map(|p| -p.amount).max().unwrap_or(0).max(0);
@@ -38,7 +41,7 @@ pub fn RevenueChart(points: Vec<RevenuePoint>, currency: String) -> impl IntoVie
                 (baseline, "fill-red-400")
             };
             let x = i as f64 * slot + slot * 0.15;
-            let label = format!("{}: {}", p.month, money::format(p.amount, &currency));
+            let label = format!("{}: {}", p.month, money::format(p.amount, currency));
             view! {
                 <g>
                     <title>{label}</title>
@@ -64,7 +67,7 @@ pub fn RevenueChart(points: Vec<RevenuePoint>, currency: String) -> impl IntoVie
         .collect_view();
     let summary = format!(
         "Net revenue per month over the last 12 months, {} in total",
-        money::format(total, &currency)
+        money::format(total, currency)
     );
     view! {
         <section class="rounded-xl border border-slate-200 bg-white p-4" aria-labelledby="revenue-title">
@@ -73,7 +76,7 @@ pub fn RevenueChart(points: Vec<RevenuePoint>, currency: String) -> impl IntoVie
                     "Revenue, last 12 months"
                 </h2>
                 <p class="text-xs text-slate-500">
-                    {format!("{} net · payments less refunds and chargebacks", money::format(total, &currency))}
+                    {format!("{} net · payments less refunds and chargebacks", money::format(total, currency))}
                 </p>
             </div>
             <svg

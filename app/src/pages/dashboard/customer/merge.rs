@@ -42,9 +42,7 @@ fn moves_text(p: &MergePreview) -> String {
 
 #[component]
 fn PreviewBody(preview: MergePreview) -> impl IntoView {
-    let ltv = money::format_major(preview.lifetime_value_after, &preview.currency)
-        .map(|v| format!("{v} {}", preview.currency))
-        .unwrap_or_default();
+    let ltv = money::format(preview.lifetime_value_after, preview.currency);
     let shared = preview.moves.payment_details_shared;
     let moves = moves_text(&preview);
     let blockers = preview.blockers.clone();

@@ -254,7 +254,7 @@ fn Header(data: CustomerPageData) -> impl IntoView {
             </div>
         }
     };
-    let currency = stats.currency.clone();
+    let currency = stats.currency;
     let name_for_dialog = name.clone();
     // Each part is erased to `AnyView`: nested as one type, the header is too deep for rustc.
     let header = view! {
@@ -396,7 +396,7 @@ fn Header(data: CustomerPageData) -> impl IntoView {
 
 #[component]
 fn Stats(stats: CustomerStats) -> impl IntoView {
-    let cur = stats.currency.clone();
+    let cur = stats.currency;
     let card = |label: &'static str, value: String, testid: &'static str| {
         view! {
             <div class="rounded-xl border border-slate-200 bg-white p-4">
@@ -417,7 +417,7 @@ fn Stats(stats: CustomerStats) -> impl IntoView {
                     // The breakdown belongs to the value: a `<dl>` group holds only `<dt>` and `<dd>`.
                     <dd class="mt-1">
                         <span class="text-xl font-semibold tabular-nums text-slate-900" data-testid="stat-ltv">
-                            {money::format(stats.lifetime_value, &cur)}
+                            {money::format(stats.lifetime_value, cur)}
                         </span>
                     {(several > 0).then(|| view! {
                         <details class="mt-2 text-xs text-slate-600">
@@ -437,12 +437,12 @@ fn Stats(stats: CustomerStats) -> impl IntoView {
                                 <tbody>
                                     {stats.lifetime_value_by_currency.iter().map(|t| view! {
                                         <tr>
-                                            <td>{t.currency.clone()}</td>
-                                            <td class="text-right">{money::format(t.paid, &t.currency)}</td>
+                                            <td>{t.currency.as_str()}</td>
+                                            <td class="text-right">{money::format(t.paid, t.currency)}</td>
                                             <td class="text-right">
-                                                {money::format(t.refunded + t.charged_back, &t.currency)}
+                                                {money::format(t.refunded + t.charged_back, t.currency)}
                                             </td>
-                                            <td class="text-right font-medium">{money::format(t.net, &t.currency)}</td>
+                                            <td class="text-right font-medium">{money::format(t.net, t.currency)}</td>
                                         </tr>
                                     }).collect_view()}
                                 </tbody>
@@ -451,12 +451,12 @@ fn Stats(stats: CustomerStats) -> impl IntoView {
                     })}
                     </dd>
                 </div>
-                {card("MRR", money::format(stats.mrr, &cur), "stat-mrr")}
+                {card("MRR", money::format(stats.mrr, cur), "stat-mrr")}
                 {card("Total payments", stats.total_payments.to_string(), "stat-payments")}
                 {card("Active subscriptions", stats.active_subscriptions.to_string(), "stat-active-subscriptions")}
                 {card(
                     "Refunds",
-                    format!("{} · {}", stats.refunds_count, money::format(stats.refunded_amount, &cur)),
+                    format!("{} · {}", stats.refunds_count, money::format(stats.refunded_amount, cur)),
                     "stat-refunds",
                 )}
             </dl>

@@ -128,7 +128,7 @@ fn OrderRow(order: Order, role: Role, expanded: RwSignal<HashSet<String>>) -> im
             <tr class="hover:bg-slate-50">
                 <td class="px-4 py-2 font-mono text-xs">{o.id.to_string()}</td>
                 <td class="px-4 py-2">{o.product_name.clone()}</td>
-                <td class="px-4 py-2 text-right tabular-nums">{money::format(o.amount, &o.currency)}</td>
+                <td class="px-4 py-2 text-right tabular-nums">{money::format(o.amount, o.currency)}</td>
                 <td class="px-4 py-2" data-testid="order-status"><StatusBadge status=o.status.as_str() /></td>
                 <td class="px-4 py-2">{o.payment_method.as_ref().map(|p| p.label()).unwrap_or_default()}</td>
                 <td class="px-4 py-2 whitespace-nowrap text-slate-600"><LocalTime at=o.paid_at.unwrap_or(o.created_at) /></td>
@@ -174,7 +174,7 @@ fn OrderDetails(order: Order, role: Role) -> impl IntoView {
             order.status,
             OrderStatus::Paid | OrderStatus::PartiallyRefunded
         );
-    let cur = order.currency.clone();
+    let cur = order.currency;
     let history_view = move || {
         Suspend::new(async move {
             match history.await {
@@ -186,7 +186,7 @@ fn OrderDetails(order: Order, role: Role) -> impl IntoView {
                                 <ul class="mt-1 space-y-1">
                                     {refunds.into_iter().map(|r| view! {
                                         <li class="flex flex-wrap gap-x-3 text-sm" data-testid="refund">
-                                            <span class="font-medium tabular-nums">{money::format(r.amount, &r.currency)}</span>
+                                            <span class="font-medium tabular-nums">{money::format(r.amount, r.currency)}</span>
                                             {match r.status {
                                                 RefundStatus::Pending => Some(view! { <span class="text-amber-800">"pending with the payment provider"</span> }.into_any()),
                                                 RefundStatus::Failed => Some(view! { <span class="text-red-700">"refused by the payment provider"</span> }.into_any()),
@@ -249,14 +249,14 @@ fn OrderDetails(order: Order, role: Role) -> impl IntoView {
                 {fact("Provider payment id", order.provider_payment_id.clone())}
                 {fact("IP address", order.ip.clone())}
                 {fact("Customer note", order.customer_note.clone())}
-                {fact("Refunded", Some(money::format(order.refunded_amount, &cur)))}
-                {fact("Charged back", Some(money::format(order.charged_back_amount, &cur)))}
-                {fact("Remaining", Some(money::format(order.refundable_amount, &cur)))}
+                {fact("Refunded", Some(money::format(order.refunded_amount, cur)))}
+                {fact("Charged back", Some(money::format(order.charged_back_amount, cur)))}
+                {fact("Remaining", Some(money::format(order.refundable_amount, cur)))}
                 {fact(
                     "In workspace currency",
                     Some(format!(
                         "{} at {}",
-                        money::format(order.workspace_amount, &order.workspace_currency),
+                        money::format(order.workspace_amount, order.workspace_currency),
                         order.exchange_rate,
                     )),
                 )}
@@ -343,7 +343,7 @@ fn DisputeLine(dispute: Dispute, role: Role) -> impl IntoView {
     view! {
         <li class="flex flex-wrap items-center gap-x-3 gap-y-1 text-sm">
             <StatusBadge status=dispute.status.as_str() />
-            <span class="font-medium tabular-nums">{money::format(dispute.amount, &dispute.currency)}</span>
+            <span class="font-medium tabular-nums">{money::format(dispute.amount, dispute.currency)}</span>
             <span class="text-slate-600">{format!("opened {}", minute(dispute.opened_at))}</span>
             {dispute.reason.clone().map(|r| view! { <span class="text-slate-600">{r}</span> })}
             {dispute.repayment_method.map(|m| view! {
@@ -396,7 +396,7 @@ fn DisputeLine(dispute: Dispute, role: Role) -> impl IntoView {
 fn RefundDialog(open: RwSignal<bool>, order: Order, role: Role) -> impl IntoView {
     let ctx = use_customer();
     let remaining = order.refundable_amount;
-    let currency = StoredValue::new(order.currency.clone());
+    let currency = StoredValue::new(order.currency);
     // SEPA debits and bank transfers cannot be partly refunded, and need the risk accepted.
     let full_only = order.payment_method.as_ref().is_some_and(|p| {
         matches!(
@@ -420,7 +420,7 @@ fn RefundDialog(open: RwSignal<bool>, order: Order, role: Role) -> impl IntoView
         let amount = if full.get_untracked() {
             None
         } else {
-            match parse_major(&amount.get_untracked(), &currency.get_value()) {
+            match parse_major(&amount.get_untracked(), currency.get_value()) {
                 Ok(a) if a > 0 => Some(a),
                 Ok(_) => {
                     refunding.refuse("Amount: must be more than zero.");
@@ -474,7 +474,7 @@ fn RefundDialog(open: RwSignal<bool>, order: Order, role: Role) -> impl IntoView
             <p class="text-sm text-slate-600">
                 "Remaining to refund: "
                 <span class="font-semibold tabular-nums text-slate-900" data-testid="refund-remaining">
-                    {money::format(remaining, &currency.get_value())}
+                    {money::format(remaining, currency.get_value())}
                 </span>
             </p>
             {if full_only {

@@ -35,7 +35,7 @@ pub fn OverviewTab() -> impl IntoView {
                             <dt class="text-sm text-slate-500">"Status"</dt>
                             <dd class="col-span-2"><StatusBadge status=o.status.as_str() /></dd>
                         </div>
-                        {row("Amount", Some(money::format(o.amount, &o.currency)))}
+                        {row("Amount", Some(money::format(o.amount, o.currency)))}
                         {row("Product", Some(o.product_name.clone()))}
                         {row("Payment method", o.payment_method.as_ref().map(|p| p.label()))}
                         {row("Provider", Some(o.provider.clone()))}

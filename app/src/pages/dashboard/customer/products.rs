@@ -150,7 +150,7 @@ fn ProductItem(purchases: ProductPurchases, role: Role, open: Opened) -> impl In
                         {last.payment_method.as_ref().map(|p| p.label()).unwrap_or_else(|| "No payment method".into())}
                     </span>
                     <StatusBadge status=last.status.as_str() />
-                    <span class="font-medium tabular-nums text-slate-900">{money::format(last.amount, &last.currency)}</span>
+                    <span class="font-medium tabular-nums text-slate-900">{money::format(last.amount, last.currency)}</span>
                 </div>
                 <button
                     type="button"
@@ -186,7 +186,7 @@ fn LastPayment(order: Order) -> impl IntoView {
             <h4 class="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-500">"Last successful payment"</h4>
             <dl class="grid gap-3 text-sm sm:grid-cols-3 lg:grid-cols-4">
                 {fact("Order", Some(order.id.to_string()))}
-                {fact("Amount", Some(money::format(order.amount, &order.currency)))}
+                {fact("Amount", Some(money::format(order.amount, order.currency)))}
                 {fact("Payment method", order.payment_method.as_ref().map(|p| p.label()))}
                 {fact("Country", order.payment_method.as_ref().and_then(|p| p.country.clone()))}
                 {fact("Provider payment id", order.provider_payment_id.clone())}

@@ -161,7 +161,7 @@ fn SubscriptionCard(sub: Subscription, role: Role) -> impl IntoView {
                     </span>
                 })}
                 <span class="ml-auto font-semibold tabular-nums">
-                    {format!("{} {}", money::format(sub.amount, &sub.currency), period(&sub))}
+                    {format!("{} {}", money::format(sub.amount, sub.currency), period(&sub))}
                 </span>
             </div>
             <dl class="mt-3 grid gap-3 sm:grid-cols-2 lg:grid-cols-4">
@@ -302,7 +302,7 @@ fn BillingHistory(subscription_id: String) -> impl IntoView {
                                 <tr class="align-top">
                                     <td class="py-1.5 pr-3 font-mono text-xs">{inv.id.to_string()}</td>
                                     <td class="py-1.5 pr-3">{format!("{} – {}", day(inv.period_start), day(inv.period_end))}</td>
-                                    <td class="py-1.5 pr-3 text-right tabular-nums">{money::format(inv.amount, &inv.currency)}</td>
+                                    <td class="py-1.5 pr-3 text-right tabular-nums">{money::format(inv.amount, inv.currency)}</td>
                                     <td class="py-1.5 pr-3"><StatusBadge status=inv.status.as_str() /></td>
                                     <td class="py-1.5">
                                         <ul class="space-y-0.5">

@@ -72,7 +72,7 @@ fn cell_of(column: Column, row: &CustomerListItem) -> AnyView {
         .into_any(),
         Column::Country => view! { <span class="text-slate-700">{c.country.clone().unwrap_or_else(dash)}</span> }.into_any(),
         Column::LifetimeValue => view! {
-            <span class="whitespace-nowrap tabular-nums">{money::format(row.lifetime_value, &row.currency)}</span>
+            <span class="whitespace-nowrap tabular-nums">{money::format(row.lifetime_value, row.currency)}</span>
         }
         .into_any(),
         Column::Orders => view! { <span class="tabular-nums">{row.order_count}</span> }.into_any(),
@@ -226,7 +226,7 @@ pub(super) fn CustomerTable(
                                 <span class="whitespace-nowrap tabular-nums">
                                     {format!(
                                         "{} · {} order{}",
-                                        money::format(row.lifetime_value, &row.currency),
+                                        money::format(row.lifetime_value, row.currency),
                                         row.order_count,
                                         if row.order_count == 1 { "" } else { "s" },
                                     )}

@@ -5,20 +5,20 @@
 //! leaves the address bar, the history and any Referer at once. A signed link opened in a
 //! browser that holds another customer's portal session first asks before replacing it: a
 //! receipt link is reusable, so someone could send theirs to sign a victim into their portal.
-//! The request log names the route, never the token.
+//! The request log names the route, never the token. Here too: `GET /portal/data_export.json`,
+//! the signed-in customer's "Download my data".
 
 use app::components::dialog::{BTN, BTN_PRIMARY};
+use app::cookies::{portal_cookie, portal_token_in, served_over_https};
 use app::domain::portal::{self, Opened};
 use app::domain::{DomainError, Services};
-use app::server_fns::ctx::{
-    portal_cookie, portal_token_in, same_origin, served_over_https, session_token_in,
-};
-use app::types::CustomerId;
+use app::types::{AppError, CustomerId};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 
+use super::{DashboardUser, FromThisSite, PortalVisitor};
 use crate::api::error::ApiError;
 use crate::state::AppState;
 
@@ -35,7 +35,7 @@ fn signed_in(svc: &Services, token: &str, expires_at: DateTime<Utc>) -> Response
         }
         Err(e) => {
             tracing::error!(error = %e, "cannot encode the portal cookie");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+            ApiError::from(AppError::Internal).into_response()
         }
     }
 }
@@ -50,15 +50,9 @@ fn opened(svc: &Services, result: Result<Opened, DomainError>) -> Response {
         Ok(Opened::Refused { slug: None }) => Redirect::to("/portal?link=expired").into_response(),
         Err(e) => {
             tracing::error!(error = %e, "opening a portal link failed");
-            StatusCode::SERVICE_UNAVAILABLE.into_response()
+            ApiError::from(e).into_response()
         }
     }
-}
-
-/// Refuses a request sent by another site's page, with the REST error envelope
-/// (403 `cross_origin_request`).
-fn from_this_site(svc: &Services, headers: &HeaderMap) -> Result<(), ApiError> {
-    same_origin(headers, &svc.public_url).map_err(ApiError::from)
 }
 
 /// `GET /portal/session/{token}`: opens a one-time link.
@@ -84,18 +78,15 @@ fn link_customer(token: &str) -> Option<CustomerId> {
 /// Whether this browser holds a live portal session (a customer's, or a merchant's view) of
 /// a customer other than the one the signed link `token` names.
 async fn signed_in_as_another(
-    svc: &Services,
+    state: &AppState,
     headers: &HeaderMap,
     token: &str,
 ) -> Result<bool, DomainError> {
-    let (Some(held), Some(named)) = (
-        portal_token_in(headers, &svc.public_url),
-        link_customer(token),
-    ) else {
+    let Some(named) = link_customer(token) else {
         return Ok(false);
     };
-    match portal::session_customer(svc, &held).await {
-        Ok(who) => Ok(who.customer_id != named),
+    match PortalVisitor::find(state, headers).await {
+        Ok(PortalVisitor(who)) => Ok(who.customer_id != named),
         Err(DomainError::Unauthenticated) => Ok(false),
         Err(e) => Err(e),
     }
@@ -110,12 +101,12 @@ pub async fn open_signed_link(
     headers: HeaderMap,
 ) -> Response {
     let svc = &state.services;
-    match signed_in_as_another(svc, &headers, &token).await {
+    match signed_in_as_another(&state, &headers, &token).await {
         Ok(true) => switch_page(&state, &token),
         Ok(false) => opened(svc, portal::open_signed_link(svc, &token).await),
         Err(e) => {
             tracing::error!(error = %e, "checking the portal session before a link failed");
-            StatusCode::SERVICE_UNAVAILABLE.into_response()
+            ApiError::from(e).into_response()
         }
     }
 }
@@ -126,12 +117,10 @@ pub async fn open_signed_link(
 pub async fn confirm_signed_link(
     State(state): State<AppState>,
     Path(token): Path<String>,
+    _: FromThisSite,
     headers: HeaderMap,
 ) -> Response {
     let svc = &state.services;
-    if let Err(refused) = from_this_site(svc, &headers) {
-        return refused.into_response();
-    }
     let result = portal::open_signed_link(svc, &token).await;
     if let (Ok(Opened::Session { .. }), Some(held)) =
         (&result, portal_token_in(&headers, &svc.public_url))
@@ -198,17 +187,12 @@ fn switch_page(state: &AppState, token: &str) -> Response {
 pub async fn impersonate(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    _: FromThisSite,
     headers: HeaderMap,
 ) -> Response {
     let svc = &state.services;
-    if let Err(refused) = from_this_site(svc, &headers) {
-        return refused.into_response();
-    }
-    let Some(token) = session_token_in(&headers, &svc.public_url) else {
-        return Redirect::to("/login").into_response();
-    };
     let run = async {
-        let user = app::domain::accounts::session_user(svc, &token, None).await?;
+        let DashboardUser(user) = DashboardUser::find(&state, &headers).await?;
         let id = CustomerId::parse(&id).map_err(|_| DomainError::NotFound { what: "customer" })?;
         portal::impersonate(svc, &user.caller, &id).await
     };
@@ -219,7 +203,7 @@ pub async fn impersonate(
         Err(DomainError::Forbidden { .. }) => StatusCode::FORBIDDEN.into_response(),
         Err(e) => {
             tracing::error!(error = %e, "opening the portal as a customer failed");
-            StatusCode::SERVICE_UNAVAILABLE.into_response()
+            ApiError::from(e).into_response()
         }
     }
 }
@@ -227,20 +211,16 @@ pub async fn impersonate(
 /// `GET /portal/data_export.json`: "Download my data", everything Patron holds about the
 /// signed-in customer (GDPR Art. 15), the same document the merchant's API and dashboard give.
 pub async fn data_export(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let Some(token) = portal_token_in(&headers, &state.services.public_url) else {
-        return Redirect::to("/portal").into_response();
-    };
-    let svc = &state.services;
     let run = async {
-        let who = portal::session_customer(svc, &token).await?;
-        portal::export_my_data(svc, &who).await
+        let PortalVisitor(who) = PortalVisitor::find(&state, &headers).await?;
+        portal::export_my_data(&state.services, &who).await
     };
     match run.await {
-        Ok(export) => crate::export::data_export_download(&export),
+        Ok(export) => super::export::data_export_download(&export),
         Err(DomainError::Unauthenticated) => Redirect::to("/portal").into_response(),
         Err(e) => {
             tracing::error!(error = %e, "a portal data export failed");
-            StatusCode::SERVICE_UNAVAILABLE.into_response()
+            ApiError::from(e).into_response()
         }
     }
 }

@@ -11,6 +11,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str};
 
+use super::PortalVisitor;
+use crate::api::error::ApiError;
 use crate::state::AppState;
 
 /// A4 in points.
@@ -77,7 +79,7 @@ pub fn render(r: &PortalReceipt) -> Vec<u8> {
     y -= 26.0;
     line(&mut c, b"F1", 12.0, LEFT, y, "Receipt");
     y -= 40.0;
-    let paid = money::format(r.amount, &r.currency);
+    let paid = money::format(r.amount, r.currency);
     let item = match r.kind {
         app::types::order::OrderKind::Renewal => format!("{} (renewal)", r.product_name),
         _ => r.product_name.clone(),
@@ -92,7 +94,7 @@ pub fn render(r: &PortalReceipt) -> Vec<u8> {
         rows.push(("Paid with", m.clone()));
     }
     if r.refunded_amount > 0 {
-        rows.push(("Refunded", money::format(r.refunded_amount, &r.currency)));
+        rows.push(("Refunded", money::format(r.refunded_amount, r.currency)));
     }
     let billed: Vec<String> = [r.name.clone(), r.email.clone(), r.country.clone()]
         .into_iter()
@@ -125,13 +127,9 @@ pub async fn download(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(token) = app::server_fns::ctx::portal_token_in(&headers, &state.services.public_url)
-    else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
     let svc = &state.services;
     let run = async {
-        let who = portal::session_customer(svc, &token).await?;
+        let PortalVisitor(who) = PortalVisitor::find(&state, &headers).await?;
         let id = OrderId::parse(&id).map_err(|_| DomainError::NotFound { what: "order" })?;
         portal::receipt(svc, &who, &id).await
     };
@@ -154,7 +152,7 @@ pub async fn download(
         }
         Err(e) => {
             tracing::error!(error = %e, "a receipt PDF failed");
-            StatusCode::SERVICE_UNAVAILABLE.into_response()
+            ApiError::from(e).into_response()
         }
     }
 }

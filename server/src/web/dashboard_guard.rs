@@ -4,14 +4,14 @@
 //! GET, HEAD and OPTIONS) must also come from Patron's own pages: the browser sends the session
 //! cookie along with another site's form too.
 
+use app::cookies::same_origin;
 use app::domain::DomainError;
-use app::domain::accounts::session_user;
-use app::server_fns::ctx::{same_origin, session_token_in};
 use axum::extract::{Request, State};
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
+use super::DashboardUser;
 use crate::api::error::ApiError;
 use crate::state::AppState;
 
@@ -24,15 +24,16 @@ pub async fn require_session(State(state): State<AppState>, req: Request, next: 
     if !reads && let Err(e) = same_origin(req.headers(), &state.services.public_url) {
         return ApiError::from(e).into_response();
     }
-    let Some(token) = session_token_in(req.headers(), &state.services.public_url) else {
-        return Redirect::to("/login").into_response();
-    };
-    match session_user(&state.services, &token, None).await {
-        Ok(_) => next.run(req).await,
+    // Read from the request's parts: a borrow of the whole request (its body is not `Sync`)
+    // must not be held across the lookup.
+    let (parts, body) = req.into_parts();
+    let found = DashboardUser::find(&state, &parts.headers).await;
+    match found {
+        Ok(_) => next.run(Request::from_parts(parts, body)).await,
         Err(DomainError::Unauthenticated) => Redirect::to("/login").into_response(),
         Err(e) => {
             tracing::error!(error = %e, "checking a session failed");
-            axum::http::StatusCode::SERVICE_UNAVAILABLE.into_response()
+            ApiError::from(e).into_response()
         }
     }
 }

@@ -1,4 +1,5 @@
-//! Test harness: fresh databases on either engine, and the real router on a free port.
+//! Test harness: fresh databases on either engine, and the real router on a free port; the
+//! fixtures built on them live in rooms by concern.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -15,6 +16,18 @@ use sea_orm::{ConnectionTrait, DatabaseConnection};
 use sea_orm_migration::MigratorTrait;
 use serde_json::Value;
 use server::state::AppState;
+
+pub mod accounts;
+pub mod billing;
+pub mod money;
+pub mod portal;
+
+pub use accounts::member;
+pub use billing::{World, recomputed, world};
+pub use money::{
+    agree, card, checkout, ledger, monthly, movements, one_time, other_workspace, paid_checkout,
+};
+pub use portal::code_in;
 
 /// Where the PostgreSQL test databases are created. `.ci/test` starts the local cluster and
 /// sets it; without it a plain `cargo test` runs the SQLite half and says, once, that the
@@ -107,6 +120,19 @@ impl TestDb {
     pub async fn migrated(engine: Engine) -> Self {
         let t = Self::empty(engine).await;
         Migrator::up(&t.db, None).await.unwrap();
+        t
+    }
+
+    /// A database with every migration before `migration` applied: the schema as the version
+    /// before it left it.
+    pub async fn migrated_before(engine: Engine, migration: &str) -> Self {
+        let t = Self::empty(engine).await;
+        let before = Migrator::migrations()
+            .iter()
+            .position(|m| m.name() == migration)
+            .unwrap_or_else(|| panic!("{migration} is not a registered migration"))
+            as u32;
+        Migrator::up(&t.db, Some(before)).await.unwrap();
         t
     }
 
@@ -233,7 +259,8 @@ impl TestServer {
             .build();
         let app = server::router::router(AppState {
             leptos_options,
-            files: server::files::FileFetcher::new(services.webhook_hosts.clone()).unwrap(),
+            files: server::adapters::files::FileFetcher::new(services.webhook_hosts.clone())
+                .unwrap(),
             services: services.clone(),
         });
         let handle = tokio::spawn(async move {
@@ -379,7 +406,7 @@ impl Tenant {
             svc,
             workspaces::NewWorkspace {
                 name: name.into(),
-                default_currency: "EUR".into(),
+                default_currency: app::types::money::CurrencyCode::EUR,
             },
         )
         .await

@@ -3,7 +3,7 @@
 //! a permanent one) never reaches a browser, and a link stops working when it expires or the
 //! entitlement ends. The fetch goes through the same guard as webhooks, with no proxy:
 //! private, loopback and link-local addresses are refused (unless `PATRON_WEBHOOK_ALLOW_HOSTS`
-//! allows them), also after a redirect.
+//! allows them), also after a redirect. The link's route is [`crate::web::downloads`].
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -17,8 +17,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use reqwest::redirect::Policy;
 
+use super::webhooks::guarded;
 use crate::api::error::ApiError;
-use crate::webhooks::guarded;
 
 /// Redirects followed from the merchant's file address, each checked by the guard.
 const MAX_REDIRECTS: usize = 5;

@@ -2,21 +2,31 @@
 //! CSV writer to the response as they arrive, so memory stays flat at a million rows. The
 //! response is gzipped when the client asks (the router's compression layer). Text a
 //! spreadsheet would run as a formula is defused with a leading `'`, by the rule the import
-//! undoes ([`imports::defused`]), so that an export imports back exactly.
+//! undoes ([`imports::defused`]), so that an export imports back exactly. The REST API's
+//! export and the dashboard's (`GET /dashboard/customers/export.csv`) write the same file.
+//! Here too: a customer's data as a JSON download, for the dashboard
+//! (`GET /dashboard/customers/{id}/data_export.json`) and the portal
+//! ([`super::portal::data_export`]).
 
 use app::domain::Services;
 use app::domain::customers::{CustomerExport, CustomerQuery, ExportRow, export_customers};
+use app::domain::data_export::export_customer_data;
 use app::domain::imports::{self, DEFUSED_STARTS};
 use app::domain::{Caller, DomainError};
-use app::types::customer::CustomerListParams;
-use app::types::money;
+use app::types::customer::{CustomerDataExport, CustomerListParams};
+use app::types::{AppError, CustomerId, money};
 use axum::body::Body;
+use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use futures::{StreamExt, TryStreamExt};
 use tokio::sync::mpsc;
 
+use super::DashboardUser;
 use crate::api::error::ApiError;
+use crate::api::ids::path_id;
+use crate::api::json::ApiQuery;
+use crate::state::AppState;
 
 const HEADER: [&str; 11] = [
     "id",
@@ -47,7 +57,7 @@ pub(crate) fn cell(v: Option<&str>) -> String {
 fn write_row<W: std::io::Write>(
     w: &mut csv::Writer<W>,
     r: &ExportRow,
-    currency: money::Currency,
+    currency: money::CurrencyCode,
     scratch: &mut [String; 4],
 ) -> Result<(), csv::Error> {
     for (slot, v) in scratch
@@ -62,7 +72,7 @@ fn write_row<W: std::io::Write>(
         }
         slot.push_str(v);
     }
-    let ltv = money::format_major(r.ltv_amount, currency.code).unwrap_or_default();
+    let ltv = money::format_major(r.ltv_amount, currency);
     w.write_record([
         r.id.as_str(),
         &scratch[0],
@@ -70,7 +80,7 @@ fn write_row<W: std::io::Write>(
         &scratch[2],
         &scratch[3],
         &ltv,
-        currency.code,
+        currency.as_str(),
         &r.order_count.to_string(),
         &r.active_subscriptions.to_string(),
         r.subscription_status.map_or("", |s| s.as_str()),
@@ -151,18 +161,15 @@ pub async fn customers_csv(
 
 /// The dashboard's export button: the signed-in user's workspace, the list's URL parameters.
 pub async fn dashboard_customers_csv(
-    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
-    headers: axum::http::HeaderMap,
-    crate::api::json::ApiQuery(params): crate::api::json::ApiQuery<CustomerListParams>,
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<CustomerListParams>,
+    DashboardUser(user): DashboardUser,
 ) -> Result<Response, ApiError> {
-    let token = app::server_fns::ctx::session_token_in(&headers, &state.services.public_url)
-        .ok_or_else(|| ApiError::from(app::types::AppError::Unauthenticated))?;
-    let user = app::domain::accounts::session_user(&state.services, &token, None).await?;
     customers_csv(state.services.clone(), user.caller, &params).await
 }
 
 /// A customer's data export as a JSON file download, named after the customer.
-pub fn data_export_download(export: &app::types::customer::CustomerDataExport) -> Response {
+pub fn data_export_download(export: &CustomerDataExport) -> Response {
     match serde_json::to_vec_pretty(export) {
         Ok(body) => (
             [
@@ -177,7 +184,7 @@ pub fn data_export_download(export: &app::types::customer::CustomerDataExport) -
             .into_response(),
         Err(e) => {
             tracing::error!(error = %e, "cannot encode a data export");
-            axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response()
+            ApiError::from(AppError::Internal).into_response()
         }
     }
 }
@@ -185,16 +192,12 @@ pub fn data_export_download(export: &app::types::customer::CustomerDataExport) -
 /// `GET /dashboard/customers/{id}/data_export.json`: the customer page's "Download data", for a
 /// signed-in merchant user who may read customers.
 pub async fn dashboard_customer_data(
-    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
-    axum::extract::Path(id): axum::extract::Path<String>,
-    headers: axum::http::HeaderMap,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    DashboardUser(user): DashboardUser,
 ) -> Result<Response, ApiError> {
-    let token = app::server_fns::ctx::session_token_in(&headers, &state.services.public_url)
-        .ok_or_else(|| ApiError::from(app::types::AppError::Unauthenticated))?;
-    let user = app::domain::accounts::session_user(&state.services, &token, None).await?;
-    let id: app::types::CustomerId = crate::api::ids::path_id(&id, "customer")?;
-    let export =
-        app::domain::data_export::export_customer_data(&state.services, &user.caller, &id).await?;
+    let id: CustomerId = path_id(&id, "customer")?;
+    let export = export_customer_data(&state.services, &user.caller, &id).await?;
     Ok(data_export_download(&export))
 }
 

@@ -4,8 +4,8 @@
 //! server functions, the REST API and exports), and HTTPS only once served over HTTPS. Pages
 //! bring their own Content-Security-Policy (`app::shell`); this adds who may frame them.
 
+use app::cookies::served_over_https;
 use app::domain::portal::embed;
-use app::server_fns::ctx::served_over_https;
 use axum::extract::{Request, State};
 use axum::http::HeaderValue;
 use axum::http::header::{
