@@ -26,9 +26,10 @@ use std::io::Write;
 
 use anyhow::Context;
 use app::db::{DatabaseTarget, Migrator};
-use app::domain::{DomainError, Services, accounts, api_keys, demo, payments, workspaces};
+use app::domain::{DomainError, Services, accounts, api_keys, payments, workspaces};
 use app::types::{ApiKeyId, WorkspaceId};
 use sea_orm_migration::MigratorTrait;
+use tools::demo;
 
 use cli::{Cli, Command, MigrateAction, MigrateArgs, ServeArgs};
 use config::Settings;

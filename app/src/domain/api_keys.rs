@@ -128,11 +128,12 @@ pub async fn revoke_api_key(
     workspace_id: &WorkspaceId,
     id: &ApiKeyId,
 ) -> Result<(), DomainError> {
-    let key = api_key::Entity::find_by_id(id.clone())
-        .filter(api_key::Column::WorkspaceId.eq(workspace_id.as_str()))
-        .one(&svc.db)
-        .await?
-        .ok_or(DomainError::NotFound { what: "API key" })?;
+    let key = crate::domain::find::in_workspace::<api_key::Entity, _, _, _>(
+        &svc.db,
+        workspace_id.as_str(),
+        id.clone(),
+    )
+    .await?;
     if key.revoked_at.is_none() {
         // The first revocation's time stands.
         api_key::Entity::update_many()

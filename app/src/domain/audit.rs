@@ -113,6 +113,11 @@ pub(crate) async fn record_workspace<C: ConnectionTrait>(
     action: EventType,
     changes: Value,
 ) -> Result<EventId, DomainError> {
+    debug_assert_eq!(
+        action.target(),
+        TargetKind::Workspace,
+        "{action} is not about the workspace"
+    );
     let change = Change::new(action, caller.workspace_id.as_str(), None, changes);
     record(conn, svc, caller, change).await
 }

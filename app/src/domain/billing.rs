@@ -137,7 +137,6 @@ async fn claim_due(
     let mut rows = claim::<sub::Entity>(
         &svc.db,
         Claim {
-            table: "subscriptions",
             set: "claimed_until = $, claim_token = $",
             set_values: vec![Value::from(now + CLAIM), Value::from(token.to_owned())],
             open: "((status = $ AND current_period_end <= $) \
@@ -443,7 +442,7 @@ async fn expecting<C: sea_orm::ConnectionTrait>(
             "a renewal attempt without a subscription",
         ));
     };
-    lock_row(conn, "subscriptions", id.as_str()).await?;
+    lock_row::<crate::db::entities::subscription::Entity, _>(conn, id.as_str()).await?;
     let row = sub::Entity::find_by_id(id.clone())
         .one(conn)
         .await?

@@ -332,11 +332,12 @@ async fn find_row<C: ConnectionTrait>(
     caller: &Caller,
     id: &CustomerId,
 ) -> Result<customer::Model, DomainError> {
-    customer::Entity::find_by_id(id.clone())
-        .filter(customer::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
-        .one(conn)
-        .await?
-        .ok_or(DomainError::NotFound { what: "customer" })
+    crate::domain::find::in_workspace::<customer::Entity, _, _, _>(
+        conn,
+        caller.workspace_id.as_str(),
+        id.clone(),
+    )
+    .await
 }
 
 /// One customer of the caller's workspace.

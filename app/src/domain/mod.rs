@@ -13,10 +13,10 @@ pub mod clock;
 pub mod customer_list;
 pub mod customers;
 pub mod data_export;
-pub mod demo;
 pub mod entitlements;
 pub mod erasure;
 pub mod error;
+pub(crate) mod find;
 pub mod idempotency;
 pub mod imports;
 pub mod merges;
@@ -182,15 +182,16 @@ impl Services {
     }
 }
 
-/// Locks one row until the transaction ends, so a read-check-write on it cannot interleave with
-/// another on PostgreSQL (READ COMMITTED). SQLite needs none: a write transaction there holds the
-/// database's write lock from its first statement (`BEGIN IMMEDIATE`).
-pub(crate) async fn lock_row<C: ConnectionTrait>(
+/// Locks one row of `E` until the transaction ends, so a read-check-write on it cannot
+/// interleave with another on PostgreSQL (READ COMMITTED). SQLite needs none: a write
+/// transaction there holds the database's write lock from its first statement (`BEGIN
+/// IMMEDIATE`).
+pub(crate) async fn lock_row<E: sea_orm::EntityTrait, C: ConnectionTrait>(
     conn: &C,
-    table: &str,
     id: &str,
 ) -> Result<(), DomainError> {
     if conn.get_database_backend() == DbBackend::Postgres {
+        let table = E::default().table_name().to_owned();
         conn.execute_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
             format!("SELECT 1 FROM {table} WHERE id = $1 FOR UPDATE"),
@@ -201,12 +202,12 @@ pub(crate) async fn lock_row<C: ConnectionTrait>(
     Ok(())
 }
 
-/// A claim of background work: the rows of `table` that are `open`, taken by one statement that
-/// also applies `set` (a lease) to them, so that of several processes claiming at once each row
-/// goes to exactly one. `set` and `open` are SQL with `$` placeholders for their values, in order.
+/// A claim of background work: the rows of the entity's table that are `open`, taken by one
+/// statement that also applies `set` (a lease) to them, so that of several processes claiming
+/// at once each row goes to exactly one. `set` and `open` are SQL with `$` placeholders for
+/// their values, in order.
 #[derive(Debug)]
 pub(crate) struct Claim<'a> {
-    pub table: &'a str,
     pub set: &'a str,
     pub set_values: Vec<Value>,
     pub open: &'a str,
@@ -240,8 +241,8 @@ pub(crate) async fn claim<E: sea_orm::EntityTrait>(
     } else {
         ""
     };
+    let table = E::default().table_name().to_owned();
     let Claim {
-        table,
         set,
         set_values,
         open,

@@ -128,7 +128,6 @@ pub async fn deliver_due(
     let claimed = claim::<email::Entity>(
         &svc.db,
         Claim {
-            table: "emails",
             set: "next_attempt_at = $, attempts = attempts + 1",
             set_values: vec![Value::from(now + LEASE)],
             open: "status = $ AND next_attempt_at <= $",

@@ -267,13 +267,12 @@ async fn change_one(
 ) -> Result<PaymentDetail, DomainError> {
     caller.require(Scope::PaymentDetailsWrite)?;
     let txn = svc.write_txn().await?;
-    let row = pd::Entity::find_by_id(id.clone())
-        .filter(pd::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
-        .one(&txn)
-        .await?
-        .ok_or(DomainError::NotFound {
-            what: "payment detail",
-        })?;
+    let row = crate::domain::find::in_workspace::<pd::Entity, _, _, _>(
+        &txn,
+        caller.workspace_id.as_str(),
+        id.clone(),
+    )
+    .await?;
     set_status(&txn, svc, caller, std::slice::from_ref(&row), status).await?;
     let row = pd::Entity::find_by_id(id.clone())
         .one(&txn)
@@ -344,13 +343,7 @@ pub async fn payment_detail_log(
 ) -> Result<Vec<PaymentDetailLogEntry>, DomainError> {
     caller.require(Scope::CustomersRead)?;
     let ws = &caller.workspace_id;
-    pd::Entity::find_by_id(id.clone())
-        .filter(pd::Column::WorkspaceId.eq(ws))
-        .one(&svc.db)
-        .await?
-        .ok_or(DomainError::NotFound {
-            what: "payment detail",
-        })?;
+    crate::domain::find::in_workspace::<pd::Entity, _, _, _>(&svc.db, ws, id.clone()).await?;
     Ok(event::Entity::find()
         .filter(event::Column::WorkspaceId.eq(ws))
         .filter(event::Column::TargetType.eq(TargetKind::PaymentDetail))

@@ -235,11 +235,12 @@ pub(crate) async fn find_row<C: ConnectionTrait>(
     caller: &Caller,
     id: &ProductId,
 ) -> Result<product::Model, DomainError> {
-    product::Entity::find_by_id(id.clone())
-        .filter(product::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
-        .one(conn)
-        .await?
-        .ok_or(DomainError::NotFound { what: "product" })
+    crate::domain::find::in_workspace::<product::Entity, _, _, _>(
+        conn,
+        caller.workspace_id.as_str(),
+        id.clone(),
+    )
+    .await
 }
 
 /// One product.

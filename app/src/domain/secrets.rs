@@ -12,10 +12,7 @@ use sha2::{Digest, Sha256};
 
 use super::DomainError;
 
-/// Patron's one source of randomness: a cryptographically secure generator seeded from the OS.
-pub fn rng() -> rand::rngs::ThreadRng {
-    rand::rng()
-}
+pub use crate::random::rng;
 
 /// A random alphanumeric string of `len` characters from [`rng`] (~5.95 bits each).
 pub fn random_token(len: usize) -> String {

@@ -84,11 +84,12 @@ async fn find_row(
     caller: &Caller,
     id: &SegmentId,
 ) -> Result<segment::Model, DomainError> {
-    segment::Entity::find_by_id(id.clone())
-        .filter(segment::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
-        .one(&svc.db)
-        .await?
-        .ok_or(DomainError::NotFound { what: "segment" })
+    crate::domain::find::in_workspace::<segment::Entity, _, _, _>(
+        &svc.db,
+        caller.workspace_id.as_str(),
+        id.clone(),
+    )
+    .await
 }
 
 /// Counts the segment now and keeps the count; answers the row as it then is.

@@ -167,7 +167,7 @@ pub(crate) async fn refresh_subscriptions<C: ConnectionTrait>(
     // Two transactions recounting one customer on PostgreSQL would each see only their own
     // change and the later write would lose the other's: the customer's row lock orders them,
     // and the read below then sees what the first committed.
-    super::lock_row(conn, "customers", customer_id.as_str()).await?;
+    super::lock_row::<crate::db::entities::customer::Entity, _>(conn, customer_id.as_str()).await?;
     let subs = subscription::Entity::find()
         .filter(subscription::Column::WorkspaceId.eq(workspace_id))
         .filter(subscription::Column::CustomerId.eq(customer_id))
@@ -204,11 +204,8 @@ pub async fn get_customer_stats(
 ) -> Result<CustomerStats, DomainError> {
     caller.require(Scope::CustomersRead)?;
     let ws = &caller.workspace_id;
-    let c = customer::Entity::find_by_id(id.clone())
-        .filter(customer::Column::WorkspaceId.eq(ws))
-        .one(&svc.db)
-        .await?
-        .ok_or(DomainError::NotFound { what: "customer" })?;
+    let c = crate::domain::find::in_workspace::<customer::Entity, _, _, _>(&svc.db, ws, id.clone())
+        .await?;
     let currency = workspace::Entity::find_by_id(ws)
         .one(&svc.db)
         .await?

@@ -360,10 +360,6 @@ pub(crate) async fn write<C: ConnectionTrait>(
     Ok(after)
 }
 
-pub(crate) fn is_live(status: SubscriptionStatus) -> bool {
-    status == SubscriptionStatus::Active || status == SubscriptionStatus::PastDue
-}
-
 fn not_live(row: &sub::Model) -> DomainError {
     DomainError::Conflict {
         code: ErrorCode::SubscriptionNotActive,
@@ -395,7 +391,7 @@ pub(crate) async fn cancel(
     let now = svc.clock.now();
     let txn = svc.write_txn().await?;
     let row = find_row(&txn, caller, id).await?;
-    if !is_live(row.status) {
+    if !row.status.is_live() {
         return Err(not_live(&row));
     }
     let after = if input.at_period_end {
@@ -507,7 +503,7 @@ pub async fn revoke_subscription(
     let txn = svc.write_txn().await?;
     let row = find_row(&txn, caller, id).await?;
     let canceled_with_benefits = row.status == SubscriptionStatus::Canceled;
-    if !is_live(row.status) && !canceled_with_benefits {
+    if !row.status.is_live() && !canceled_with_benefits {
         return Err(not_live(&row));
     }
     let after = if canceled_with_benefits {
@@ -560,7 +556,7 @@ pub(crate) async fn replace_payment_method(
     method: &PaymentMethodInput,
 ) -> Result<Subscription, DomainError> {
     let row = find_row(&svc.db, caller, id).await?;
-    if !is_live(row.status) {
+    if !row.status.is_live() {
         return Err(not_live(&row));
     }
     let described = svc
@@ -617,7 +613,7 @@ pub(crate) async fn recover(
 ) -> Result<Subscription, DomainError> {
     let txn = svc.write_txn().await?;
     let row = find_row(&txn, caller, id).await?;
-    if !is_live(row.status) || !row.cancel_at_period_end {
+    if !row.status.is_live() || !row.cancel_at_period_end {
         return Err(DomainError::Conflict {
             code: ErrorCode::NothingToRecover,
             message: format!(

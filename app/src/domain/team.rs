@@ -142,7 +142,8 @@ pub async fn invite(
     let token = random_token(43);
     let id = InvitationId::generate_at(now);
     let txn = svc.write_txn().await?;
-    lock_row(&txn, "workspaces", caller.workspace_id.as_str()).await?;
+    lock_row::<crate::db::entities::workspace::Entity, _>(&txn, caller.workspace_id.as_str())
+        .await?;
     if let Some(existing) = user::Entity::find()
         .filter(user::Column::Email.eq(&email))
         .one(&txn)
@@ -413,7 +414,8 @@ pub async fn change_role(
 ) -> Result<Option<String>, DomainError> {
     caller.require(Scope::MembersManage)?;
     let txn = svc.write_txn().await?;
-    lock_row(&txn, "workspaces", caller.workspace_id.as_str()).await?;
+    lock_row::<crate::db::entities::workspace::Entity, _>(&txn, caller.workspace_id.as_str())
+        .await?;
     let member = membership::Entity::find_by_id((caller.workspace_id.clone(), user_id.clone()))
         .one(&txn)
         .await?
@@ -453,7 +455,8 @@ pub async fn remove_member(
         caller.require(Scope::MembersManage)?;
     }
     let txn = svc.write_txn().await?;
-    lock_row(&txn, "workspaces", caller.workspace_id.as_str()).await?;
+    lock_row::<crate::db::entities::workspace::Entity, _>(&txn, caller.workspace_id.as_str())
+        .await?;
     let member = membership::Entity::find_by_id((caller.workspace_id.clone(), user_id.clone()))
         .one(&txn)
         .await?

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::components::alert::Alert;
+use crate::components::card::CARD;
 use crate::components::hydration::use_hydrated;
 use crate::server_fns::auth::LogIn;
 use crate::types::AppError;
@@ -79,7 +80,7 @@ pub fn AuthCard(heading: &'static str, children: Children) -> impl IntoView {
             class="grid min-h-screen place-items-center bg-slate-50 px-6"
             data-hydrated=move || hydrated.get().then_some("true")
         >
-            <div class="w-full max-w-sm rounded-xl border border-slate-200 bg-white p-8 shadow-sm">
+            <div class=format!("w-full max-w-sm {CARD} p-8 shadow-sm")>
                 <div class="mb-6 flex items-center gap-2">
                     <span class="grid size-8 place-items-center rounded-md bg-indigo-600 font-semibold text-white">
                         "P"

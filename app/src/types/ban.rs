@@ -47,6 +47,37 @@ pub struct BanIdentity {
     pub value: String,
 }
 
+/// The widest ranges a ban takes without an explicit confirmation: /16 for IPv4 (65,536
+/// addresses), /32 for IPv6 (a large provider's allocation).
+pub const WIDE_V4: u8 = 16;
+/// See [`WIDE_V4`].
+pub const WIDE_V6: u8 = 32;
+
+impl BanIdentity {
+    /// Whether it is an IP range wider than [`WIDE_V4`] / [`WIDE_V6`], which a ban takes only
+    /// when confirmed. An IPv4-mapped IPv6 range (`::ffff:203.0.113.0/104`) is the IPv4 range
+    /// it maps, as addresses are stored.
+    pub fn is_wide_range(&self) -> bool {
+        use std::net::IpAddr;
+        if self.kind != BanIdentityKind::Ip {
+            return false;
+        }
+        let Some((addr, len)) = self.value.trim().split_once('/') else {
+            return false;
+        };
+        let (Ok(addr), Ok(len)) = (addr.trim().parse::<IpAddr>(), len.trim().parse::<u8>()) else {
+            return false;
+        };
+        match addr {
+            IpAddr::V4(_) => len < WIDE_V4,
+            IpAddr::V6(v6) if (96..=128).contains(&len) && v6.to_ipv4_mapped().is_some() => {
+                len - 96 < WIDE_V4
+            }
+            IpAddr::V6(_) => len < WIDE_V6,
+        }
+    }
+}
+
 /// A ban.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -231,3 +262,39 @@ impl utoipa::PartialSchema for BanIdentity {
 
 #[cfg(feature = "ssr")]
 impl utoipa::ToSchema for BanIdentity {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wide_range_is_wider_than_a_16_or_a_32() {
+        let ip = |value: &str| BanIdentity {
+            kind: BanIdentityKind::Ip,
+            value: value.into(),
+        };
+        for wide in [
+            "10.0.0.0/8",
+            " 172.16.0.0/12 ",
+            "2001:db8::/16",
+            "::ffff:10.0.0.0/104",
+        ] {
+            assert!(ip(wide).is_wide_range(), "{wide}");
+        }
+        for narrow in [
+            "10.0.0.0/16",
+            "203.0.113.7",
+            "2001:db8::/32",
+            "::ffff:10.0.0.0/112",
+            "10.0.0.0/40",
+            "x/8",
+        ] {
+            assert!(!ip(narrow).is_wide_range(), "{narrow}");
+        }
+        let email = BanIdentity {
+            kind: BanIdentityKind::Email,
+            value: "a/1".into(),
+        };
+        assert!(!email.is_wide_range());
+    }
+}

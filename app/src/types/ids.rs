@@ -69,7 +69,7 @@ macro_rules! prefixed_id {
             pub fn generate_at(at: chrono::DateTime<chrono::Utc>) -> Self {
                 let ulid = ulid::Ulid::from_datetime_with_source(
                     at.into(),
-                    &mut crate::domain::secrets::rng(),
+                    &mut crate::random::rng(),
                 );
                 Self(format!("{}{ulid}", $prefix))
             }

@@ -59,6 +59,37 @@ string_enum!(
     }
 );
 
+impl OrderStatus {
+    /// Paid, in full or in part: money that can still be refunded (or disputed).
+    pub const REFUNDABLE: [OrderStatus; 2] = [OrderStatus::Paid, OrderStatus::PartiallyRefunded];
+
+    /// Whether money of an order in this state can still be refunded.
+    pub fn is_refundable(self) -> bool {
+        Self::REFUNDABLE.contains(&self)
+    }
+}
+
+impl PaymentMethod {
+    /// Whether a payment by this method can only be refunded in full, at the merchant's risk.
+    pub fn refunds_in_full_only(&self) -> bool {
+        self.kind.refunds_in_full_only()
+    }
+}
+
+impl Order {
+    /// Whether some of it can be refunded: paid, with money left to give back.
+    pub fn can_refund(&self) -> bool {
+        self.status.is_refundable() && self.refundable_amount > 0
+    }
+
+    /// Whether its payment method takes only a full refund.
+    pub fn refunds_in_full_only(&self) -> bool {
+        self.payment_method
+            .as_ref()
+            .is_some_and(PaymentMethod::refunds_in_full_only)
+    }
+}
+
 impl PaymentMethodType {
     /// SEPA and bank transfers can only be refunded in full, at the merchant's risk.
     pub fn refunds_in_full_only(self) -> bool {

@@ -25,6 +25,17 @@ string_enum!(
     }
 );
 
+impl SubscriptionStatus {
+    /// Billing and keeping its benefits: active, or past due while renewals are retried.
+    pub const LIVE: [SubscriptionStatus; 2] =
+        [SubscriptionStatus::Active, SubscriptionStatus::PastDue];
+
+    /// Whether a subscription in this state is live (see [`SubscriptionStatus::LIVE`]).
+    pub fn is_live(self) -> bool {
+        Self::LIVE.contains(&self)
+    }
+}
+
 /// A recurring purchase.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -532,3 +532,37 @@ async fn every_cookie_is_secure_by_the_public_address_never_by_a_header(engine: 
 }
 
 on_both_engines!(every_cookie_is_secure_by_the_public_address_never_by_a_header);
+
+/// A product's currency is read in any case and checked where it arrives: a code that is not
+/// ISO 4217 is refused naming the field, and nothing is made.
+async fn a_product_currency_is_read_in_any_case_and_refused_when_unknown(engine: Engine) {
+    let app = TestApp::on(engine).build().await;
+    let api = &app.api;
+    let product = |currency: &str| {
+        json!({"name": "Kit", "kind": "one_time", "amount": 900, "currency": currency,
+               "benefits": [{"kind": "custom", "description": "Kit"}]})
+    };
+    let count = || async {
+        api.get_ok("/products").await["data"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    let before = count().await;
+    let made = api.post("/products", product(" eur ")).await;
+    assert_eq!(made.0, StatusCode::CREATED, "{}", made.1);
+    assert_eq!(made.1["currency"], "EUR");
+    for bad in ["EURO", "XAU", "€"] {
+        let refused = api.post("/products", product(bad)).await;
+        assert_error(
+            &refused,
+            StatusCode::BAD_REQUEST,
+            "parameter_invalid",
+            Some("currency"),
+        );
+    }
+    assert_eq!(count().await, before + 1);
+    app.cleanup().await;
+}
+
+on_both_engines!(a_product_currency_is_read_in_any_case_and_refused_when_unknown);

@@ -1,9 +1,9 @@
 //! The real router on a free port: health, the REST envelope, server functions and pages.
 
 use app::db::Engine;
-use app::domain::demo::{DEMO_EMAIL, DEMO_PASSWORD, seed_demo};
 use reqwest::StatusCode;
 use serde_json::Value;
+use server::tools::demo::{DEMO_EMAIL, DEMO_PASSWORD, seed_demo};
 
 use crate::on_both_engines;
 use crate::support::{TestDb, TestServer};

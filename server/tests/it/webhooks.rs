@@ -744,6 +744,71 @@ async fn a_previous_secret_from_before_the_upgrade_keeps_signing_for_its_day(eng
 
 on_both_engines!(a_previous_secret_from_before_the_upgrade_keeps_signing_for_its_day);
 
+/// Endpoints stored before types were checked keep what they can hear: a type no event ever
+/// had is dropped, and an endpoint left with nothing is disabled with a reason to read.
+async fn a_subscription_to_types_that_never_existed_is_dropped_by_the_upgrade(engine: Engine) {
+    use app::db::Migrator;
+    use app::types::{EventFamily, EventPattern};
+    use sea_orm::{ConnectionTrait, Statement};
+    use sea_orm_migration::MigratorTrait;
+
+    let t =
+        crate::support::TestDb::migrated_before(engine, "m20261207_000028_known_event_types_only")
+            .await;
+    let svc = Services::new(t.db.clone());
+    let tenant = crate::support::Tenant::create(&svc, "Shop", &Scope::ALL).await;
+    let caller = Caller::system(tenant.workspace_id.clone());
+    let now = chrono::Utc::now();
+    let mut ids = Vec::new();
+    for types in [
+        r#"["order.paied", "ban.*"]"#,
+        r#"["order.paied"]"#,
+        r#"["*"]"#,
+    ] {
+        let id = WebhookEndpointId::generate_at(now);
+        t.db.execute_raw(Statement::from_sql_and_values(
+            t.db.get_database_backend(),
+            "INSERT INTO webhook_endpoints (id, workspace_id, url, description, event_types, \
+             enabled, disabled_reason, secret, retired_secrets, failing_since, created_at, updated_at) \
+             VALUES ($1, $2, 'https://hooks.shop.example/x', NULL, $3, $4, NULL, 'whsec_x', '[]', NULL, $5, $6)",
+            [
+                id.as_str().into(),
+                tenant.workspace_id.as_str().into(),
+                types.into(),
+                true.into(),
+                sea_orm::Value::from(now),
+                sea_orm::Value::from(now),
+            ],
+        ))
+        .await
+        .unwrap();
+        ids.push(id);
+    }
+    Migrator::up(&t.db, None).await.unwrap();
+
+    let read = |i: usize| webhooks::get_endpoint(&svc, &caller, &ids[i]);
+    let kept = read(0).await.unwrap();
+    assert_eq!(kept.event_types, [EventPattern::Family(EventFamily::Ban)]);
+    assert!(kept.enabled);
+    let emptied = read(1).await.unwrap();
+    assert!(emptied.event_types.is_empty());
+    assert!(!emptied.enabled);
+    assert!(
+        emptied
+            .disabled_reason
+            .as_deref()
+            .unwrap()
+            .contains("order.paied"),
+        "{emptied:?}"
+    );
+    let all = read(2).await.unwrap();
+    assert_eq!(all.event_types, [EventPattern::All]);
+    assert!(all.enabled);
+    t.cleanup().await;
+}
+
+on_both_engines!(a_subscription_to_types_that_never_existed_is_dropped_by_the_upgrade);
+
 async fn two_processes_deliver_a_thousand_events_exactly_once_in_order(engine: Engine) {
     let app = TestApp::on(engine).build().await;
     let svc = app.svc.clone().with_webhook_hosts(loopback());

@@ -2,9 +2,9 @@
 
 use app::db::Engine;
 use app::domain::DomainError;
-use app::domain::demo::{DEMO_WORKSPACE_ID, DEMO_WORKSPACE_NAME, seed_demo};
 use app::domain::workspaces::{NewWorkspace, create_workspace, first_workspace, get_workspace};
 use app::types::money::CurrencyCode;
+use server::tools::demo::{DEMO_WORKSPACE_ID, DEMO_WORKSPACE_NAME, seed_demo};
 
 use crate::on_both_engines;
 use crate::support::TestDb;

@@ -108,11 +108,7 @@ pub fn normalise(i: usize, identity: &BanIdentity) -> Result<BanIdentity, Domain
     })
 }
 
-/// The widest ranges a ban takes without an explicit confirmation: /16 for IPv4 (65,536
-/// addresses), /32 for IPv6 (a large provider's allocation).
-pub const WIDE_V4: u8 = 16;
-/// See [`WIDE_V4`].
-pub const WIDE_V6: u8 = 32;
+pub use crate::types::ban::{WIDE_V4, WIDE_V6};
 
 /// Refuses an IP range wider than [`WIDE_V4`] / [`WIDE_V6`] unless `confirmed`, naming it.
 pub(super) fn refuse_wide_ranges(
@@ -123,17 +119,10 @@ pub(super) fn refuse_wide_ranges(
         return Ok(());
     }
     for (i, identity) in identities.iter().enumerate() {
-        if identity.kind != BanIdentityKind::Ip {
+        if !identity.is_wide_range() {
             continue;
         }
-        let Some(net) = parse_net(&identity.value) else {
-            continue;
-        };
-        let wide = match net {
-            IpNet::V4(n) => n.prefix_len() < WIDE_V4,
-            IpNet::V6(n) => n.prefix_len() < WIDE_V6,
-        };
-        if wide {
+        if let Some(net) = parse_net(&identity.value) {
             let size = match net {
                 IpNet::V4(n) => format!("{} addresses", 1u64 << (32 - u32::from(n.prefix_len()))),
                 IpNet::V6(n) => format!("2^{} addresses", 128 - u32::from(n.prefix_len())),

@@ -119,11 +119,12 @@ async fn find_row<C: ConnectionTrait>(
     caller: &Caller,
     id: &BanId,
 ) -> Result<ban::Model, DomainError> {
-    ban::Entity::find_by_id(id.clone())
-        .filter(ban::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
-        .one(conn)
-        .await?
-        .ok_or(DomainError::NotFound { what: "ban" })
+    crate::domain::find::in_workspace::<ban::Entity, _, _, _>(
+        conn,
+        caller.workspace_id.as_str(),
+        id.clone(),
+    )
+    .await
 }
 
 fn reason(value: &str) -> Result<String, DomainError> {
@@ -437,11 +438,12 @@ pub async fn list_bans(
     let now = svc.clock.now();
     let ws = &caller.workspace_id;
     if let Some(customer) = customer {
-        let c = customer::Entity::find_by_id(customer.clone())
-            .filter(customer::Column::WorkspaceId.eq(ws))
-            .one(&svc.db)
-            .await?
-            .ok_or(DomainError::NotFound { what: "customer" })?;
+        let c = crate::domain::find::in_workspace::<customer::Entity, _, _, _>(
+            &svc.db,
+            ws,
+            customer.clone(),
+        )
+        .await?;
         let bans = bans_matching_customer(&svc.db, ws, &c).await?;
         let mut list = present(&svc.db, bans, now).await?;
         list.sort_by_key(|b| {

@@ -27,7 +27,7 @@ pub use runner::{BulkReport, run_bulk_actions};
 pub use start::{create_bulk_action, preview_bulk_action};
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
 use serde::{Deserialize, Serialize};
 
 use crate::db::entities::bulk_action;
@@ -85,11 +85,10 @@ async fn find_row(
     caller: &Caller,
     id: &BulkActionId,
 ) -> Result<bulk_action::Model, DomainError> {
-    bulk_action::Entity::find_by_id(id.clone())
-        .filter(bulk_action::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
-        .one(&svc.db)
-        .await?
-        .ok_or(DomainError::NotFound {
-            what: "bulk action",
-        })
+    crate::domain::find::in_workspace::<bulk_action::Entity, _, _, _>(
+        &svc.db,
+        caller.workspace_id.as_str(),
+        id.clone(),
+    )
+    .await
 }

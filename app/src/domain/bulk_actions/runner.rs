@@ -47,7 +47,6 @@ pub async fn run_bulk_actions(svc: &Services) -> Result<BulkReport, DomainError>
     let claimed = claim::<bulk_action::Entity>(
         &svc.db,
         Claim {
-            table: "bulk_actions",
             set: "lease_until = $",
             set_values: vec![sea_orm::Value::from(now + LEASE)],
             open: "status = $ AND lease_until <= $",
@@ -93,11 +92,12 @@ async fn work(
     };
     let product = match &params.product_id {
         Some(p) => Some(
-            product::Entity::find_by_id(p.clone())
-                .filter(product::Column::WorkspaceId.eq(row.workspace_id.as_str()))
-                .one(&svc.db)
-                .await?
-                .ok_or(DomainError::NotFound { what: "product" })?,
+            crate::domain::find::in_workspace::<product::Entity, _, _, _>(
+                &svc.db,
+                row.workspace_id.as_str(),
+                p.clone(),
+            )
+            .await?,
         ),
         None => None,
     };

@@ -264,11 +264,12 @@ pub async fn report_command(
     }
     let now = svc.clock.now();
     let txn = svc.write_txn().await?;
-    let row = cmd::Entity::find_by_id(id.clone())
-        .filter(cmd::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
-        .one(&txn)
-        .await?
-        .ok_or(DomainError::NotFound { what: "command" })?;
+    let row = crate::domain::find::in_workspace::<cmd::Entity, _, _, _>(
+        &txn,
+        caller.workspace_id.as_str(),
+        id.clone(),
+    )
+    .await?;
     if row.status != CommandStatus::Pending {
         return Err(DomainError::Conflict {
             code: ErrorCode::CommandAlreadyReported,

@@ -502,7 +502,7 @@ pub(crate) async fn link_discord_user(
         .map(|v| products::snowflake("discord_user_id", v))
         .transpose()?;
     let txn = svc.write_txn().await?;
-    super::lock_row(&txn, "entitlements", id.as_str()).await?;
+    super::lock_row::<crate::db::entities::entitlement::Entity, _>(&txn, id.as_str()).await?;
     let row = find_row(&txn, caller, id).await?;
     if row.kind != BenefitKind::DiscordRole {
         return Err(DomainError::Conflict {

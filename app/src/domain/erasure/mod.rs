@@ -131,7 +131,7 @@ async fn lock_person<C: ConnectionTrait>(
         .all(conn)
         .await?;
     for p in people {
-        super::lock_row(conn, "customers", p.as_str()).await?;
+        super::lock_row::<crate::db::entities::customer::Entity, _>(conn, p.as_str()).await?;
     }
     Ok(())
 }
@@ -196,7 +196,7 @@ async fn erase_in(
         .filter(subscription::Column::CustomerId.eq(id.as_str()))
         .all(txn)
         .await?;
-    for sub in live.iter().filter(|s| subscriptions::is_live(s.status)) {
+    for sub in live.iter().filter(|s| s.status.is_live()) {
         subscriptions::cancel_now_in(txn, svc, caller, sub, Some("customer erased".into())).await?;
     }
 
@@ -521,7 +521,7 @@ pub(crate) async fn request_erasure(
     id: &CustomerId,
 ) -> Result<ErasureRequest, DomainError> {
     let txn = svc.write_txn().await?;
-    super::lock_row(&txn, "customers", id.as_str()).await?;
+    super::lock_row::<crate::db::entities::customer::Entity, _>(&txn, id.as_str()).await?;
     let row = customers::row(&txn, caller, id).await?;
     refuse_if_erased(&row)?;
     if let Some(open) = erasure_request::Entity::find()

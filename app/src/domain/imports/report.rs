@@ -108,13 +108,12 @@ async fn find_import(
     caller: &Caller,
     id: &CustomerImportId,
 ) -> Result<customer_import::Model, DomainError> {
-    customer_import::Entity::find_by_id(id.clone())
-        .filter(customer_import::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
-        .one(&svc.db)
-        .await?
-        .ok_or(DomainError::NotFound {
-            what: "customer import",
-        })
+    crate::domain::find::in_workspace::<customer_import::Entity, _, _, _>(
+        &svc.db,
+        caller.workspace_id.as_str(),
+        id.clone(),
+    )
+    .await
 }
 
 /// One import of the caller's workspace.

@@ -98,6 +98,6 @@ async fn lock_pair<C: ConnectionTrait>(
     b: &CustomerId,
 ) -> Result<(), DomainError> {
     let (first, second) = if a < b { (a, b) } else { (b, a) };
-    lock_row(conn, "customers", first.as_str()).await?;
-    lock_row(conn, "customers", second.as_str()).await
+    lock_row::<crate::db::entities::customer::Entity, _>(conn, first.as_str()).await?;
+    lock_row::<crate::db::entities::customer::Entity, _>(conn, second.as_str()).await
 }

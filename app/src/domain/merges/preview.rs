@@ -9,7 +9,7 @@ use crate::db::entities::{
     product, refund, subscription,
 };
 use crate::domain::actor::Caller;
-use crate::domain::{DomainError, Services, customers, subscriptions, workspaces};
+use crate::domain::{DomainError, Services, customers, workspaces};
 use crate::types::ban::BanIdentityKind;
 use crate::types::customer::Metadata;
 use crate::types::merge::{MergeBlocker, MergeField, MergeMoves, MergePreview, MergeRequest};
@@ -147,7 +147,7 @@ pub(super) async fn plan<C: ConnectionTrait>(
     }
     let live = |subs: &[subscription::Model]| -> BTreeSet<crate::types::ProductId> {
         subs.iter()
-            .filter(|s| subscriptions::is_live(s.status))
+            .filter(|s| s.status.is_live())
             .map(|s| s.product_id.clone())
             .collect()
     };

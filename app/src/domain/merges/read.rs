@@ -16,11 +16,12 @@ pub async fn get_merge(
     merge_id: &MergeId,
 ) -> Result<CustomerMerge, DomainError> {
     caller.require(Scope::CustomersRead)?;
-    let row = customer_merge::Entity::find_by_id(merge_id.clone())
-        .filter(customer_merge::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
-        .one(&svc.db)
-        .await?
-        .ok_or(DomainError::NotFound { what: "merge" })?;
+    let row = crate::domain::find::in_workspace::<customer_merge::Entity, _, _, _>(
+        &svc.db,
+        caller.workspace_id.as_str(),
+        merge_id.clone(),
+    )
+    .await?;
     let survivor = customers::row(&svc.db, caller, &row.target_id).await?;
     Ok(CustomerMerge {
         object: "merge".into(),

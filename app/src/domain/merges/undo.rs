@@ -38,11 +38,12 @@ pub async fn undo_merge(
     caller.require(Scope::CustomersMerge)?;
     let now = svc.clock.now();
     let txn = svc.write_txn().await?;
-    let row = customer_merge::Entity::find_by_id(merge_id.clone())
-        .filter(customer_merge::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
-        .one(&txn)
-        .await?
-        .ok_or(DomainError::NotFound { what: "merge" })?;
+    let row = crate::domain::find::in_workspace::<customer_merge::Entity, _, _, _>(
+        &txn,
+        caller.workspace_id.as_str(),
+        merge_id.clone(),
+    )
+    .await?;
     if let Some(at) = row.undone_at {
         return Err(not_undoable(format!(
             "the merge was already undone at {}",

@@ -31,7 +31,7 @@ pub(crate) async fn open_dispute_in<C: ConnectionTrait>(
     reason: Option<String>,
 ) -> Result<dispute::Model, DomainError> {
     let status: OrderStatus = row.status;
-    if !matches!(status, OrderStatus::Paid | OrderStatus::PartiallyRefunded) {
+    if !status.is_refundable() {
         return Err(DomainError::Conflict {
             code: ErrorCode::OrderNotDisputable,
             message: format!(
@@ -129,7 +129,7 @@ pub async fn open_dispute(
     caller.require(Scope::RefundsWrite)?;
     let reason = optional_text("reason", input.reason.as_deref(), 500)?;
     let txn = svc.write_txn().await?;
-    lock_row(&txn, "orders", order_id.as_str()).await?;
+    lock_row::<crate::db::entities::order::Entity, _>(&txn, order_id.as_str()).await?;
     let row = find_row(&txn, caller, order_id).await?;
     let created = open_dispute_in(&txn, svc, caller, &row, input.amount, reason).await?;
     if row.provider_payment_id.is_some() {
@@ -150,11 +150,12 @@ async fn find_dispute<C: ConnectionTrait>(
     caller: &Caller,
     id: &DisputeId,
 ) -> Result<dispute::Model, DomainError> {
-    dispute::Entity::find_by_id(id.clone())
-        .filter(dispute::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
-        .one(conn)
-        .await?
-        .ok_or(DomainError::NotFound { what: "dispute" })
+    crate::domain::find::in_workspace::<dispute::Entity, _, _, _>(
+        conn,
+        caller.workspace_id.as_str(),
+        id.clone(),
+    )
+    .await
 }
 
 /// Decides a dispute: won puts the order back as it was; lost is a chargeback, taking the
@@ -189,7 +190,7 @@ pub async fn close_dispute(
             message: format!("the dispute was already {}", now.status),
         });
     }
-    lock_row(&txn, "orders", d.order_id.as_str()).await?;
+    lock_row::<crate::db::entities::order::Entity, _>(&txn, d.order_id.as_str()).await?;
     let o = find_row(&txn, caller, &d.order_id).await?;
     let mut ws_amount = 0;
     let new_status = match input.outcome {

@@ -375,11 +375,12 @@ async fn find_row<C: ConnectionTrait>(
     caller: &Caller,
     id: &OrderId,
 ) -> Result<order::Model, DomainError> {
-    order::Entity::find_by_id(id.clone())
-        .filter(order::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
-        .one(conn)
-        .await?
-        .ok_or(DomainError::NotFound { what: "order" })
+    crate::domain::find::in_workspace::<order::Entity, _, _, _>(
+        conn,
+        caller.workspace_id.as_str(),
+        id.clone(),
+    )
+    .await
 }
 
 /// One order.

@@ -271,7 +271,7 @@ async fn apply_provider_event(
                     .or_else(|| v["reason"].as_str())
                     .map(str::to_owned)
             });
-        lock_row(&txn, "orders", ev.order_id.as_str()).await?;
+        lock_row::<crate::db::entities::order::Entity, _>(&txn, ev.order_id.as_str()).await?;
         let o = find_row(&txn, &caller, &ev.order_id).await?;
         match open_dispute_in(&txn, svc, &caller, &o, None, reason).await {
             Ok(_) => applied = true,

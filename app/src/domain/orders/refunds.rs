@@ -96,10 +96,7 @@ pub async fn refund_order(
         return take_up(svc, caller, bound).await;
     }
     let row = find_row(&svc.db, caller, order_id).await?;
-    if !matches!(
-        row.status,
-        OrderStatus::Paid | OrderStatus::PartiallyRefunded
-    ) {
+    if !row.status.is_refundable() {
         return Err(not_refundable(row.status));
     }
     let method: Option<PaymentMethod> = stored_json(&row.payment_method)?;
@@ -112,7 +109,7 @@ pub async fn refund_order(
     }
     let full_only = method
         .as_ref()
-        .is_some_and(|m| m.kind.refunds_in_full_only());
+        .is_some_and(PaymentMethod::refunds_in_full_only);
     if full_only {
         let kind = method.as_ref().map(|m| m.kind.as_str()).unwrap_or_default();
         if amount != row.amount || row.refunded_amount != 0 {
@@ -163,7 +160,7 @@ pub async fn refund_order(
         )
         .filter(order::Column::Id.eq(row.id.as_str()))
         .filter(order::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
-        .filter(order::Column::Status.is_in([OrderStatus::Paid, OrderStatus::PartiallyRefunded]))
+        .filter(order::Column::Status.is_in(OrderStatus::REFUNDABLE))
         .filter(returned.lte(Expr::col(order::Column::Amount)))
         .exec(&txn)
         .await?;
@@ -515,7 +512,6 @@ pub(crate) async fn claim_stale_refunds(
     claim::<refund::Entity>(
         &svc.db,
         Claim {
-            table: "refunds",
             set: "lease_until = $",
             set_values: vec![Value::from(now + payments::LEASE)],
             open: "status = $ AND lease_until <= $",

@@ -92,7 +92,6 @@ async fn claim_attempts(
     claim::<attempt::Entity>(
         &svc.db,
         Claim {
-            table: "charge_attempts",
             set: "lease_until = $, tries = tries + 1, updated_at = $",
             set_values: vec![Value::from(now + LEASE), Value::from(now)],
             open: "status IN ($, $, $) AND lease_until <= $",

@@ -87,11 +87,12 @@ async fn find_customer(
     caller: &Caller,
     id: &CustomerId,
 ) -> Result<customer::Model, DomainError> {
-    customer::Entity::find_by_id(id.clone())
-        .filter(customer::Column::WorkspaceId.eq(&caller.workspace_id))
-        .one(&svc.db)
-        .await?
-        .ok_or(DomainError::NotFound { what: "customer" })
+    crate::domain::find::in_workspace::<customer::Entity, _, _, _>(
+        &svc.db,
+        &caller.workspace_id,
+        id.clone(),
+    )
+    .await
 }
 
 /// "Copy portal link": a fresh signed link for the customer, as their receipts carry.

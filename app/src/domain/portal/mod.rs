@@ -385,11 +385,12 @@ pub async fn impersonate(
         // A key or Patron itself has no dashboard, and a view must name who looks.
         return Err(DomainError::Unauthenticated);
     };
-    let row = customer::Entity::find_by_id(id.clone())
-        .filter(customer::Column::WorkspaceId.eq(&caller.workspace_id))
-        .one(&svc.db)
-        .await?
-        .ok_or(DomainError::NotFound { what: "customer" })?;
+    let row = crate::domain::find::in_workspace::<customer::Entity, _, _, _>(
+        &svc.db,
+        &caller.workspace_id,
+        id.clone(),
+    )
+    .await?;
     let txn = svc.write_txn().await?;
     let (token, expires_at) = insert_session(
         &txn,

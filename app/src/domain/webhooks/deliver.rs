@@ -132,7 +132,6 @@ async fn claim_heads(
     let claimed = claim::<webhook_delivery::Entity>(
         &svc.db,
         Claim {
-            table: "webhook_deliveries",
             set: "next_attempt_at = $, attempts = attempts + 1",
             set_values: vec![Value::from(now + LEASE)],
             open: &open,

@@ -133,13 +133,12 @@ async fn find_endpoint<C: ConnectionTrait>(
     caller: &Caller,
     id: &WebhookEndpointId,
 ) -> Result<webhook_endpoint::Model, DomainError> {
-    webhook_endpoint::Entity::find_by_id(id.clone())
-        .filter(webhook_endpoint::Column::WorkspaceId.eq(&caller.workspace_id))
-        .one(conn)
-        .await?
-        .ok_or(DomainError::NotFound {
-            what: "webhook endpoint",
-        })
+    crate::domain::find::in_workspace::<webhook_endpoint::Entity, _, _, _>(
+        conn,
+        &caller.workspace_id,
+        id.clone(),
+    )
+    .await
 }
 
 fn endpoint_fields(row: &webhook_endpoint::Model) -> serde_json::Value {
@@ -271,7 +270,7 @@ pub async fn update_endpoint(
         .map(|t| checked_event_types(Some(t)))
         .transpose()?;
     let txn = svc.write_txn().await?;
-    super::lock_row(&txn, "webhook_endpoints", id.as_str()).await?;
+    super::lock_row::<crate::db::entities::webhook_endpoint::Entity, _>(&txn, id.as_str()).await?;
     let before = find_endpoint(&txn, caller, id).await?;
     let mut row: webhook_endpoint::ActiveModel = before.clone().into();
     if let Some(url) = url {
@@ -321,7 +320,7 @@ pub async fn rotate_secret(
     caller.require(Scope::WebhooksWrite)?;
     let now = svc.clock.now();
     let txn = svc.write_txn().await?;
-    super::lock_row(&txn, "webhook_endpoints", id.as_str()).await?;
+    super::lock_row::<crate::db::entities::webhook_endpoint::Entity, _>(&txn, id.as_str()).await?;
     let before = find_endpoint(&txn, caller, id).await?;
     // Those whose day is over are dropped here; the others all keep signing.
     let mut retired = retired_secrets(&before, now)?;
@@ -511,13 +510,12 @@ async fn find_delivery<C: ConnectionTrait>(
     caller: &Caller,
     id: &WebhookDeliveryId,
 ) -> Result<webhook_delivery::Model, DomainError> {
-    webhook_delivery::Entity::find_by_id(id.clone())
-        .filter(webhook_delivery::Column::WorkspaceId.eq(&caller.workspace_id))
-        .one(conn)
-        .await?
-        .ok_or(DomainError::NotFound {
-            what: "webhook delivery",
-        })
+    crate::domain::find::in_workspace::<webhook_delivery::Entity, _, _, _>(
+        conn,
+        &caller.workspace_id,
+        id.clone(),
+    )
+    .await
 }
 
 /// One delivery with every attempt at it.

@@ -5,9 +5,18 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::components::alert::Alert;
+use crate::components::card::CARD;
+use crate::components::table::{Column, DataTable, PLAIN, TableStyle};
 use crate::components::time::LocalTime;
 use crate::server_fns::customer::load_erasure_requests;
 use crate::types::portal::ErasureRequest;
+
+/// The requests' table: [`PLAIN`] in a white, rounder card with roomier heads.
+const REQUESTS_TABLE: TableStyle = TableStyle {
+    frame: "overflow-x-auto rounded-xl border border-slate-200 bg-white",
+    cell: "px-4 py-2 font-medium",
+    ..PLAIN
+};
 
 /// "due in 12 days", "due today", "3 days overdue".
 fn due_label(r: &ErasureRequest) -> (String, bool) {
@@ -71,44 +80,37 @@ pub fn ErasureRequestsPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match open.await {
                         Ok(list) if list.is_empty() => view! {
-                            <p class="rounded-xl border border-slate-200 bg-white p-6 text-sm text-slate-600">
+                            <p class=format!("{CARD} p-6 text-sm text-slate-600")>
                                 "No open requests."
                             </p>
                         }
                         .into_any(),
                         Ok(list) => view! {
-                            <div class="overflow-x-auto rounded-xl border border-slate-200 bg-white">
-                                <table class="min-w-full text-left text-sm" data-testid="erasure-requests">
-                                    <thead class="bg-slate-50 text-xs text-slate-600">
+                            <DataTable
+                                style=REQUESTS_TABLE
+                                columns=vec![Column::new("Customer"), Column::new("Asked"), Column::new("Due")]
+                                testid="erasure-requests"
+                            >
+                                {list.into_iter().map(|r| {
+                                    let (label, urgent) = due_label(&r);
+                                    view! {
                                         <tr>
-                                            <th scope="col" class="px-4 py-2 font-medium">"Customer"</th>
-                                            <th scope="col" class="px-4 py-2 font-medium">"Asked"</th>
-                                            <th scope="col" class="px-4 py-2 font-medium">"Due"</th>
+                                            <td class="px-4 py-2">
+                                                <a class="font-medium text-indigo-600 hover:text-indigo-500" href=format!("/dashboard/customers/{}", r.customer_id)>
+                                                    {if r.customer_label.is_empty() { r.customer_id.to_string() } else { r.customer_label.clone() }}
+                                                </a>
+                                            </td>
+                                            <td class="whitespace-nowrap px-4 py-2"><LocalTime at=r.requested_at /></td>
+                                            <td class="whitespace-nowrap px-4 py-2">
+                                                <LocalTime at=r.due_at />
+                                                <span class=if urgent { "ml-2 text-xs font-medium text-red-700" } else { "ml-2 text-xs text-slate-500" }>
+                                                    {label}
+                                                </span>
+                                            </td>
                                         </tr>
-                                    </thead>
-                                    <tbody class="divide-y divide-slate-100">
-                                        {list.into_iter().map(|r| {
-                                            let (label, urgent) = due_label(&r);
-                                            view! {
-                                                <tr>
-                                                    <td class="px-4 py-2">
-                                                        <a class="font-medium text-indigo-600 hover:text-indigo-500" href=format!("/dashboard/customers/{}", r.customer_id)>
-                                                            {if r.customer_label.is_empty() { r.customer_id.to_string() } else { r.customer_label.clone() }}
-                                                        </a>
-                                                    </td>
-                                                    <td class="whitespace-nowrap px-4 py-2"><LocalTime at=r.requested_at /></td>
-                                                    <td class="whitespace-nowrap px-4 py-2">
-                                                        <LocalTime at=r.due_at />
-                                                        <span class=if urgent { "ml-2 text-xs font-medium text-red-700" } else { "ml-2 text-xs text-slate-500" }>
-                                                            {label}
-                                                        </span>
-                                                    </td>
-                                                </tr>
-                                            }
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
+                                    }
+                                }).collect_view()}
+                            </DataTable>
                         }
                         .into_any(),
                         Err(e) => view! { <Alert>{e.to_string()}</Alert> }.into_any(),

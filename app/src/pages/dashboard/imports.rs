@@ -7,7 +7,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::components::alert::Alert;
-use crate::components::dialog::{BTN, BTN_PRIMARY, LABEL};
+use crate::components::card::CARD;
+use crate::components::dialog::{BTN, BTN_PRIMARY};
+use crate::components::form::{Field, RadioGroup};
+use crate::components::table::{Column, DataTable, PLAIN, TableStyle};
 use crate::components::time::LocalTime;
 #[cfg(feature = "hydrate")]
 use crate::server_fns::imports::preview_customer_import;
@@ -18,6 +21,12 @@ use crate::types::import::{CustomerImport, ImportMode, ImportPreview, ImportStat
 /// How much of the file the preview reads.
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 const PREVIEW_BYTES: f64 = 64.0 * 1024.0;
+
+/// The recent imports' table: [`PLAIN`] on white.
+const RECENT_TABLE: TableStyle = TableStyle {
+    frame: "overflow-x-auto rounded-lg border border-slate-200 bg-white",
+    ..PLAIN
+};
 
 /// The chosen file: a browser object, kept out of signals (which must be `Send`).
 #[cfg(feature = "hydrate")]
@@ -171,7 +180,7 @@ fn ImportResult(import: CustomerImport) -> impl IntoView {
         (_, false) => format!("Imported {} rows", import.rows),
     };
     view! {
-        <section class="space-y-3 rounded-xl border border-slate-200 bg-white p-4" data-testid="import-result" aria-live="polite">
+        <section class=format!("space-y-3 {CARD} p-4") data-testid="import-result" aria-live="polite">
             <h2 class="text-base font-semibold">{heading}</h2>
             {import.error.clone().map(|e| view! { <Alert>{e}</Alert> })}
             <dl class="grid grid-cols-2 gap-3 sm:grid-cols-4">
@@ -185,33 +194,26 @@ fn ImportResult(import: CustomerImport) -> impl IntoView {
                     {move || Suspend::new(async move {
                         match problems.await {
                             Ok(rows) => view! {
-                                <div class="overflow-x-auto rounded-lg border border-slate-200">
-                                    <table class="min-w-full text-left text-sm" data-testid="import-problems">
-                                        <caption class="px-3 py-2 text-left text-xs text-slate-600">
-                                            {if rejected as u64 > PROBLEMS_SHOWN {
-                                                format!("The first {PROBLEMS_SHOWN} of {rejected} rejected rows")
-                                            } else {
-                                                "Rejected rows".to_owned()
-                                            }}
-                                        </caption>
-                                        <thead class="bg-slate-50 text-xs text-slate-600">
-                                            <tr>
-                                                <th scope="col" class="px-3 py-2 font-medium">"Line"</th>
-                                                <th scope="col" class="px-3 py-2 font-medium">"Column"</th>
-                                                <th scope="col" class="px-3 py-2 font-medium">"Reason"</th>
-                                            </tr>
-                                        </thead>
-                                        <tbody class="divide-y divide-slate-100">
-                                            {rows.into_iter().map(|r| view! {
-                                                <tr>
-                                                    <td class="px-3 py-1.5 tabular-nums">{r.line}</td>
-                                                    <td class="px-3 py-1.5 font-mono text-xs">{r.field.unwrap_or_else(|| "(whole row)".into())}</td>
-                                                    <td class="px-3 py-1.5 text-slate-700">{r.reason.unwrap_or_default()}</td>
-                                                </tr>
-                                            }).collect_view()}
-                                        </tbody>
-                                    </table>
-                                </div>
+                                <DataTable
+                                    style=PLAIN
+                                    columns=vec![Column::new("Line"), Column::new("Column"), Column::new("Reason")]
+                                    caption={
+                                        if u64::try_from(rejected).unwrap_or(0) > PROBLEMS_SHOWN {
+                                            format!("The first {PROBLEMS_SHOWN} of {rejected} rejected rows")
+                                        } else {
+                                            "Rejected rows".to_owned()
+                                        }
+                                    }
+                                    testid="import-problems"
+                                >
+                                    {rows.into_iter().map(|r| view! {
+                                        <tr>
+                                            <td class="px-3 py-1.5 tabular-nums">{r.line}</td>
+                                            <td class="px-3 py-1.5 font-mono text-xs">{r.field.unwrap_or_else(|| "(whole row)".into())}</td>
+                                            <td class="px-3 py-1.5 text-slate-700">{r.reason.unwrap_or_default()}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </DataTable>
                             }
                             .into_any(),
                             Err(e) => view! { <Alert>{e.to_string()}</Alert> }.into_any(),
@@ -302,9 +304,14 @@ pub fn ImportPage() -> impl IntoView {
                     "A row updates the customer with its id or external id, and creates one otherwise; email never matches. An empty cell leaves a field as it is."
                 </p>
             </header>
-            <form class="space-y-4 rounded-xl border border-slate-200 bg-white p-4" on:submit=start>
-                <div>
-                    <label for="import-file" class=LABEL>"CSV file (UTF-8, commas or semicolons)"</label>
+            <form class=format!("space-y-4 {CARD} p-4") on:submit=start>
+                <Field
+                    id="import-file"
+                    label="CSV file (UTF-8, commas or semicolons)"
+                    hint=Signal::derive(move || {
+                        file_name.get().map(|(name, size)| format!("{name} · {}", size_label(size)))
+                    })
+                >
                     <input
                         id="import-file"
                         type="file"
@@ -312,10 +319,7 @@ pub fn ImportPage() -> impl IntoView {
                         class="block w-full text-sm text-slate-700 file:mr-3 file:rounded-md file:border file:border-slate-300 file:bg-white file:px-3 file:py-1.5 file:text-sm file:font-medium hover:file:bg-slate-50"
                         on:change=on_file
                     />
-                    {move || file_name.get().map(|(name, size)| view! {
-                        <p class="mt-1 text-xs text-slate-500">{format!("{name} · {}", size_label(size))}</p>
-                    })}
-                </div>
+                </Field>
                 {move || match preview.get() {
                     None if file_name.get().is_some() => view! {
                         <p class="text-sm text-slate-500" role="status">"Reading the first rows…"</p>
@@ -328,29 +332,16 @@ pub fn ImportPage() -> impl IntoView {
                     }
                     .into_any(),
                 }}
-                <fieldset>
-                    <legend class=LABEL>"A row that matches a customer"</legend>
-                    <div class="flex flex-wrap gap-4 text-sm">
-                        <label class="flex items-center gap-2">
-                            <input
-                                type="radio"
-                                name="mode"
-                                prop:checked=move || mode.get() == ImportMode::CreateOrUpdate
-                                on:change=move |_| mode.set(ImportMode::CreateOrUpdate)
-                            />
-                            "updates it"
-                        </label>
-                        <label class="flex items-center gap-2">
-                            <input
-                                type="radio"
-                                name="mode"
-                                prop:checked=move || mode.get() == ImportMode::CreateOnly
-                                on:change=move |_| mode.set(ImportMode::CreateOnly)
-                            />
-                            "is rejected (create only)"
-                        </label>
-                    </div>
-                </fieldset>
+                <RadioGroup
+                    name="mode"
+                    legend="A row that matches a customer"
+                    value=mode
+                    options=vec![
+                        (ImportMode::CreateOrUpdate, "updates it"),
+                        (ImportMode::CreateOnly, "is rejected (create only)"),
+                    ]
+                    inline=true
+                />
                 <label class="flex items-center gap-2 text-sm">
                     <input
                         type="checkbox"
@@ -401,53 +392,50 @@ pub fn ImportPage() -> impl IntoView {
 #[component]
 fn RecentImports(list: Vec<CustomerImport>) -> impl IntoView {
     view! {
-        <div class="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-            <table class="min-w-full text-left text-sm" data-testid="recent-imports">
-                <thead class="bg-slate-50 text-xs text-slate-600">
+        <DataTable
+            style=RECENT_TABLE
+            columns=vec![
+                Column::new("Started"),
+                Column::new("Kind"),
+                Column::new("Status"),
+                Column::numeric("Rows"),
+                Column::numeric("Created"),
+                Column::numeric("Updated"),
+                Column::numeric("Rejected"),
+                Column::hidden("Report"),
+            ]
+            testid="recent-imports"
+        >
+            {list.into_iter().map(|i| {
+                let kind = match (i.mode, i.dry_run) {
+                    (ImportMode::CreateOrUpdate, false) => "Create or update",
+                    (ImportMode::CreateOnly, false) => "Create only",
+                    (ImportMode::CreateOrUpdate, true) => "Dry run",
+                    (ImportMode::CreateOnly, true) => "Dry run, create only",
+                };
+                let id = i.id.to_string();
+                view! {
                     <tr>
-                        <th scope="col" class="px-3 py-2 font-medium">"Started"</th>
-                        <th scope="col" class="px-3 py-2 font-medium">"Kind"</th>
-                        <th scope="col" class="px-3 py-2 font-medium">"Status"</th>
-                        <th scope="col" class="px-3 py-2 text-right font-medium">"Rows"</th>
-                        <th scope="col" class="px-3 py-2 text-right font-medium">"Created"</th>
-                        <th scope="col" class="px-3 py-2 text-right font-medium">"Updated"</th>
-                        <th scope="col" class="px-3 py-2 text-right font-medium">"Rejected"</th>
-                        <th scope="col" class="px-3 py-2 font-medium"><span class="sr-only">"Report"</span></th>
+                        <td class="whitespace-nowrap px-3 py-1.5"><LocalTime at=i.created_at /></td>
+                        <td class="px-3 py-1.5">{kind}</td>
+                        <td class="px-3 py-1.5">{i.status.to_string()}</td>
+                        <td class="px-3 py-1.5 text-right tabular-nums">{i.rows}</td>
+                        <td class="px-3 py-1.5 text-right tabular-nums">{i.created}</td>
+                        <td class="px-3 py-1.5 text-right tabular-nums">{i.updated}</td>
+                        <td class="px-3 py-1.5 text-right tabular-nums">{i.rejected}</td>
+                        <td class="px-3 py-1.5">
+                            <a
+                                class="font-medium text-indigo-600 hover:text-indigo-500"
+                                href=format!("/dashboard/customer_imports/{id}/report.csv")
+                                download=format!("{id}-report.csv")
+                                rel="external"
+                            >
+                                "Report"
+                            </a>
+                        </td>
                     </tr>
-                </thead>
-                <tbody class="divide-y divide-slate-100">
-                    {list.into_iter().map(|i| {
-                        let kind = match (i.mode, i.dry_run) {
-                            (ImportMode::CreateOrUpdate, false) => "Create or update",
-                            (ImportMode::CreateOnly, false) => "Create only",
-                            (ImportMode::CreateOrUpdate, true) => "Dry run",
-                            (ImportMode::CreateOnly, true) => "Dry run, create only",
-                        };
-                        let id = i.id.to_string();
-                        view! {
-                            <tr>
-                                <td class="whitespace-nowrap px-3 py-1.5"><LocalTime at=i.created_at /></td>
-                                <td class="px-3 py-1.5">{kind}</td>
-                                <td class="px-3 py-1.5">{i.status.to_string()}</td>
-                                <td class="px-3 py-1.5 text-right tabular-nums">{i.rows}</td>
-                                <td class="px-3 py-1.5 text-right tabular-nums">{i.created}</td>
-                                <td class="px-3 py-1.5 text-right tabular-nums">{i.updated}</td>
-                                <td class="px-3 py-1.5 text-right tabular-nums">{i.rejected}</td>
-                                <td class="px-3 py-1.5">
-                                    <a
-                                        class="font-medium text-indigo-600 hover:text-indigo-500"
-                                        href=format!("/dashboard/customer_imports/{id}/report.csv")
-                                        download=format!("{id}-report.csv")
-                                        rel="external"
-                                    >
-                                        "Report"
-                                    </a>
-                                </td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+                }
+            }).collect_view()}
+        </DataTable>
     }
 }

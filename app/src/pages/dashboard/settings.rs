@@ -5,7 +5,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::components::alert::Alert;
-use crate::components::dialog::{BTN, BTN_PRIMARY, INPUT, LABEL, Submission};
+use crate::components::card::SettingsSection;
+use crate::components::dialog::{BTN, BTN_PRIMARY, Submission};
+use crate::components::form::{TextArea, TextField};
 use crate::pages::portal::ShopHeading;
 use crate::server_fns::dashboard::{SaveSettings, load_settings};
 use crate::types::portal::PortalBranding;
@@ -92,58 +94,59 @@ fn PortalSection(settings: WorkspaceSettings) -> impl IntoView {
             } />
         }
     };
-    let field = move |id: &'static str,
-                      label: &'static str,
-                      help: &'static str,
-                      value: RwSignal<String>,
-                      kind: &'static str| {
-        view! {
-            <div>
-                <label for=id class=LABEL>{label}</label>
-                <input
-                    id=id
-                    type=kind
-                    class=INPUT
-                    disabled=!can_edit
-                    aria-describedby=format!("{id}-help")
-                    prop:value=move || value.get()
-                    on:input=move |ev| value.set(event_target_value(&ev))
-                />
-                <p id=format!("{id}-help") class="mt-1 text-xs text-slate-500">{help}</p>
-            </div>
-        }
-    };
     view! {
-        <section id="portal" aria-labelledby="settings-portal" class="rounded-xl border border-slate-200 bg-white p-5">
-            <h2 id="settings-portal" class="text-lg font-semibold text-slate-900">"Portal"</h2>
-            <p class="mt-1 text-sm text-slate-600">
-                "How your customers see your shop in the customer portal and in the emails Patron sends them."
-            </p>
+        <SettingsSection
+            id="portal"
+            title="Portal"
+            description=|| "How your customers see your shop in the customer portal and in the emails Patron sends them."
+        >
             {(!can_edit).then(|| view! {
                 <p class="mt-3 text-sm text-slate-600" role="status">"Only admins and owners can change these settings."</p>
             })}
             <form class="mt-4 grid gap-4 sm:grid-cols-2" novalidate on:submit=submit>
-                {field("settings-name", "Shop name", "Shown in the portal and as the sender of receipts.", name, "text")}
-                {field("settings-slug", "Portal address", "Your customers sign in at /portal/ followed by this.", slug, "text")}
-                {field("settings-logo", "Logo address", "An https:// image, square works best. Leave empty for none.", logo, "url")}
-                {field("settings-colour", "Accent colour", "Such as #4f46e5. Leave empty for the default.", colour, "text")}
-                <div class="sm:col-span-2">
-                    <label for="settings-embed-origins" class=LABEL>"Sites that may embed the portal"</label>
-                    <textarea
-                        id="settings-embed-origins"
-                        rows="3"
-                        class=INPUT
-                        disabled=!can_edit
-                        spellcheck="false"
-                        placeholder="https://shop.example"
-                        aria-describedby="settings-embed-origins-help"
-                        prop:value=move || origins.get()
-                        on:input=move |ev| origins.set(event_target_value(&ev))
-                    ></textarea>
-                    <p id="settings-embed-origins-help" class="mt-1 text-xs text-slate-500">
-                        "One origin per line, such as https://shop.example or https://*.shop.example (http:// only for localhost). Only these pages may show the portal inside a frame with embed.js; leave empty to allow none."
-                    </p>
-                </div>
+                <TextField
+                    id="settings-name"
+                    label="Shop name"
+                    value=name
+                    kind="text"
+                    disabled=!can_edit
+                    hint="Shown in the portal and as the sender of receipts."
+                />
+                <TextField
+                    id="settings-slug"
+                    label="Portal address"
+                    value=slug
+                    kind="text"
+                    disabled=!can_edit
+                    hint="Your customers sign in at /portal/ followed by this."
+                />
+                <TextField
+                    id="settings-logo"
+                    label="Logo address"
+                    value=logo
+                    kind="url"
+                    disabled=!can_edit
+                    hint="An https:// image, square works best. Leave empty for none."
+                />
+                <TextField
+                    id="settings-colour"
+                    label="Accent colour"
+                    value=colour
+                    kind="text"
+                    disabled=!can_edit
+                    hint="Such as #4f46e5. Leave empty for the default."
+                />
+                <TextArea
+                    id="settings-embed-origins"
+                    label="Sites that may embed the portal"
+                    value=origins
+                    rows=3
+                    placeholder="https://shop.example"
+                    no_spellcheck=true
+                    disabled=!can_edit
+                    class="sm:col-span-2"
+                    hint="One origin per line, such as https://shop.example or https://*.shop.example (http:// only for localhost). Only these pages may show the portal inside a frame with embed.js; leave empty to allow none."
+                />
                 <div class="sm:col-span-2 rounded-lg border border-dashed border-slate-300 p-4">
                     <p class="mb-2 text-xs font-medium uppercase tracking-wide text-slate-500">"Preview"</p>
                     {preview}
@@ -170,6 +173,6 @@ fn PortalSection(settings: WorkspaceSettings) -> impl IntoView {
                     {move || saving.error().get().map(|e| view! { <Alert>{e}</Alert> })}
                 </div>
             </form>
-        </section>
+        </SettingsSection>
     }
 }

@@ -5,9 +5,12 @@
 use leptos::prelude::*;
 
 use crate::components::alert::Alert;
+use crate::components::card::SettingsSection;
 use crate::components::dialog::{
-    BTN_DANGER, BTN_PRIMARY, Confirm, FormDialog, INPUT, LABEL, Submission,
+    BTN_DANGER, BTN_PRIMARY, Confirm, ErrorNote, FormDialog, INPUT, LABEL, Submission,
 };
+use crate::components::form::{Field, TextField};
+use crate::components::table::{Column, DataTable, PLAIN, TableStyle};
 use crate::components::time::LocalTime;
 use crate::server_fns::team::{
     ChangeMemberRole, CreateApiKey, EndAllSessions, EndSession, InviteMember, RemoveMember,
@@ -16,9 +19,17 @@ use crate::server_fns::team::{
 use crate::types::team::{ApiKeyCreated, ApiKeySummary, Member, SessionSummary, Team};
 use crate::types::{AppError, Role, Scope};
 
-const SECTION: &str = "rounded-xl border border-slate-200 bg-white p-5";
 const SMALL_BTN: &str = "rounded-md px-2 py-1 text-xs font-medium text-slate-700 ring-1 ring-slate-300 hover:bg-slate-50 disabled:opacity-50";
 const SMALL_DANGER: &str = "rounded-md px-2 py-1 text-xs font-medium text-red-700 ring-1 ring-red-300 hover:bg-red-50 disabled:opacity-50";
+/// The API keys' table: [`PLAIN`] with the keys' own frame margin, and their heads' classes on
+/// the head row (so the heads keep the browser's bold).
+const KEYS_TABLE: TableStyle = TableStyle {
+    frame: "mt-3 overflow-x-auto rounded-lg border border-slate-200",
+    table: "min-w-full text-sm",
+    head: "bg-slate-50 text-left text-xs font-medium text-slate-600",
+    cell: "px-3 py-2",
+    ..PLAIN
+};
 
 /// "Admin" for `admin`.
 fn role_label(role: Role) -> &'static str {
@@ -66,7 +77,7 @@ pub fn TeamSection() -> impl IntoView {
             match team.await {
                 Ok(t) => view! { <TeamLists team=t refresh /> }.into_any(),
                 Err(e) => {
-                    view! { <div class="mt-3"><Alert>{e.to_string()}</Alert></div> }.into_any()
+                    view! { <ErrorNote error=Signal::stored(Some(e.to_string())) /> }.into_any()
                 }
             }
         })
@@ -77,14 +88,11 @@ pub fn TeamSection() -> impl IntoView {
             .is_some_and(|t| t.can_manage)
     };
     view! {
-        <section id="team" aria-labelledby="settings-team" class=SECTION>
-            <div class="flex flex-wrap items-center gap-3">
-                <div class="min-w-0 flex-1">
-                    <h2 id="settings-team" class="text-lg font-semibold text-slate-900">"Team"</h2>
-                    <p class="mt-1 text-sm text-slate-600">
-                        "Who works in this workspace, and what their role lets them do. Owners invite, change roles and remove."
-                    </p>
-                </div>
+        <SettingsSection
+            id="team"
+            title="Team"
+            description=|| "Who works in this workspace, and what their role lets them do. Owners invite, change roles and remove."
+            action=move || view! {
                 <Transition fallback=|| ()>
                     {move || can_manage().then(|| view! {
                         <button
@@ -100,7 +108,8 @@ pub fn TeamSection() -> impl IntoView {
                         </button>
                     })}
                 </Transition>
-            </div>
+            }
+        >
             {move || sent.get().map(|to| view! {
                 <p class="mt-3 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800" role="status">
                     {format!("Invitation sent to {to}. The link works once, for 7 days.")}
@@ -118,25 +127,19 @@ pub fn TeamSection() -> impl IntoView {
                 submit_label="Send invitation"
                 busy_label="Sending…"
             >
-                <div>
-                    <label for="invite-email" class=LABEL>"Email"</label>
-                    <input
-                        id="invite-email"
-                        type="email"
-                        autocomplete="off"
-                        class=INPUT
-                        placeholder="colleague@example.com"
-                        prop:value=move || email.get()
-                        on:input=move |ev| email.set(event_target_value(&ev))
-                    />
-                </div>
-                <div>
-                    <label for="invite-role" class=LABEL>"Role"</label>
+                <TextField
+                    id="invite-email"
+                    label="Email"
+                    value=email
+                    kind="email"
+                    autocomplete="off"
+                    placeholder="colleague@example.com"
+                />
+                <Field id="invite-role" label="Role" hint=Signal::derive(move || role_hint(role.get()).to_owned())>
                     <RoleSelect id="invite-role" value=role />
-                    <p class="mt-1 text-xs text-slate-500">{move || role_hint(role.get())}</p>
-                </div>
+                </Field>
             </FormDialog>
-        </section>
+        </SettingsSection>
     }
 }
 
@@ -194,7 +197,7 @@ fn TeamLists(team: Team, refresh: RwSignal<u32>) -> impl IntoView {
                 }).collect_view()}
             </ul>
         })}
-        {move || revoking.error().get().map(|e| view! { <div class="mt-3"><Alert>{e}</Alert></div> })}
+        <ErrorNote error=revoking.error() />
     }
 }
 
@@ -316,20 +319,19 @@ pub fn ApiKeysSection() -> impl IntoView {
                     <p class="mt-3 text-sm text-slate-600">"Only admins and owners manage API keys."</p>
                 }
                 .into_any(),
-                Err(e) => view! { <div class="mt-3"><Alert>{e.to_string()}</Alert></div> }.into_any(),
+                Err(e) => view! { <ErrorNote error=Signal::stored(Some(e.to_string())) /> }.into_any(),
             }
         })
     };
     view! {
-        <section id="api-keys" aria-labelledby="settings-keys" class=SECTION>
-            <div class="flex flex-wrap items-center gap-3">
-                <div class="min-w-0 flex-1">
-                    <h2 id="settings-keys" class="text-lg font-semibold text-slate-900">"API keys"</h2>
-                    <p class="mt-1 text-sm text-slate-600">
-                        "A key lets a back end call the REST API with the scopes you give it. Send it as "
-                        <code class="text-xs">"Authorization: Bearer pat_sk_…"</code> "."
-                    </p>
-                </div>
+        <SettingsSection
+            id="api-keys"
+            title="API keys"
+            description=|| view! {
+                "A key lets a back end call the REST API with the scopes you give it. Send it as "
+                <code class="text-xs">"Authorization: Bearer pat_sk_…"</code> "."
+            }
+            action=move || view! {
                 <Transition fallback=|| ()>
                     {move || allowed().then(|| view! {
                         <button
@@ -345,7 +347,8 @@ pub fn ApiKeysSection() -> impl IntoView {
                         </button>
                     })}
                 </Transition>
-            </div>
+            }
+        >
             {move || secret.get().map(|s| view! {
                 <div class="mt-3">
                     <super::webhooks::SecretOnce secret=s what="API key" testid="api-key-secret" />
@@ -363,17 +366,7 @@ pub fn ApiKeysSection() -> impl IntoView {
                 submit_label="Create key"
                 busy_label="Creating…"
             >
-                <div>
-                    <label for="key-name" class=LABEL>"Name"</label>
-                    <input
-                        id="key-name"
-                        type="text"
-                        class=INPUT
-                        placeholder="Shop back end"
-                        prop:value=move || name.get()
-                        on:input=move |ev| name.set(event_target_value(&ev))
-                    />
-                </div>
+                <TextField id="key-name" label="Name" value=name kind="text" placeholder="Shop back end" />
                 <fieldset>
                     <legend class=LABEL>"Scopes"</legend>
                     <div class="grid grid-cols-1 gap-1 sm:grid-cols-2">
@@ -401,7 +394,7 @@ pub fn ApiKeysSection() -> impl IntoView {
                     </div>
                 </fieldset>
             </FormDialog>
-        </section>
+        </SettingsSection>
     }
 }
 
@@ -414,55 +407,51 @@ fn KeyList(keys: Vec<ApiKeySummary>, refresh: RwSignal<u32>) -> impl IntoView {
         refresh.update(|n| *n += 1);
     });
     view! {
-        <div class="mt-3 overflow-x-auto rounded-lg border border-slate-200">
-            <table class="min-w-full text-sm">
-                <thead class="bg-slate-50 text-left text-xs font-medium text-slate-600">
-                    <tr>
-                        <th scope="col" class="px-3 py-2">"Name"</th>
-                        <th scope="col" class="px-3 py-2">"Key"</th>
-                        <th scope="col" class="px-3 py-2">"Scopes"</th>
-                        <th scope="col" class="px-3 py-2">"Created"</th>
-                        <th scope="col" class="px-3 py-2">"Last used"</th>
-                        <th scope="col" class="px-3 py-2"><span class="sr-only">"Actions"</span></th>
+        <DataTable
+            style=KEYS_TABLE
+            columns=vec![
+                Column::new("Name"),
+                Column::new("Key"),
+                Column::new("Scopes"),
+                Column::new("Created"),
+                Column::new("Last used"),
+                Column::hidden("Actions"),
+            ]
+        >
+            {keys.into_iter().map(|k| {
+                let pair = (k.id.to_string(), k.name.clone());
+                view! {
+                    <tr data-key=k.name.clone()>
+                        <td class="px-3 py-2 font-medium text-slate-900">{k.name.clone()}</td>
+                        <td class="px-3 py-2"><code class="text-xs">{format!("{}…", k.prefix)}</code></td>
+                        <td class="px-3 py-2 text-xs text-slate-600">{k.scopes.join(", ")}</td>
+                        <td class="px-3 py-2 text-xs text-slate-600">
+                            <LocalTime at=k.created_at />
+                            <span class="block">{k.created_by.clone().unwrap_or_else(|| "command line".to_owned())}</span>
+                        </td>
+                        <td class="px-3 py-2 text-xs text-slate-600">
+                            {match k.last_used_at {
+                                Some(t) => view! { <LocalTime at=t /> }.into_any(),
+                                None => view! { <span>"Never"</span> }.into_any(),
+                            }}
+                        </td>
+                        <td class="px-3 py-2 text-right">
+                            <button
+                                type="button"
+                                class=SMALL_DANGER
+                                on:click=move |_| {
+                                    revoking.reset();
+                                    doomed.set(Some(pair.clone()));
+                                    confirm.set(true);
+                                }
+                            >
+                                "Revoke"
+                            </button>
+                        </td>
                     </tr>
-                </thead>
-                <tbody class="divide-y divide-slate-100">
-                    {keys.into_iter().map(|k| {
-                        let pair = (k.id.to_string(), k.name.clone());
-                        view! {
-                            <tr data-key=k.name.clone()>
-                                <td class="px-3 py-2 font-medium text-slate-900">{k.name.clone()}</td>
-                                <td class="px-3 py-2"><code class="text-xs">{format!("{}…", k.prefix)}</code></td>
-                                <td class="px-3 py-2 text-xs text-slate-600">{k.scopes.join(", ")}</td>
-                                <td class="px-3 py-2 text-xs text-slate-600">
-                                    <LocalTime at=k.created_at />
-                                    <span class="block">{k.created_by.clone().unwrap_or_else(|| "command line".to_owned())}</span>
-                                </td>
-                                <td class="px-3 py-2 text-xs text-slate-600">
-                                    {match k.last_used_at {
-                                        Some(t) => view! { <LocalTime at=t /> }.into_any(),
-                                        None => view! { <span>"Never"</span> }.into_any(),
-                                    }}
-                                </td>
-                                <td class="px-3 py-2 text-right">
-                                    <button
-                                        type="button"
-                                        class=SMALL_DANGER
-                                        on:click=move |_| {
-                                            revoking.reset();
-                                            doomed.set(Some(pair.clone()));
-                                            confirm.set(true);
-                                        }
-                                    >
-                                        "Revoke"
-                                    </button>
-                                </td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+                }
+            }).collect_view()}
+        </DataTable>
         <Confirm
             open=confirm
             title=Signal::derive(move || format!("Revoke {}?", doomed.get().map(|d| d.1).unwrap_or_default()))
@@ -496,27 +485,25 @@ pub fn SessionsSection() -> impl IntoView {
                     </ul>
                 }
                 .into_any(),
-                Err(e) => view! { <div class="mt-3"><Alert>{e.to_string()}</Alert></div> }.into_any(),
+                Err(e) => view! { <ErrorNote error=Signal::stored(Some(e.to_string())) /> }.into_any(),
             }
         })
     };
     view! {
-        <section id="sessions" aria-labelledby="settings-sessions" class=SECTION>
-            <div class="flex flex-wrap items-center gap-3">
-                <div class="min-w-0 flex-1">
-                    <h2 id="settings-sessions" class="text-lg font-semibold text-slate-900">"Your sessions"</h2>
-                    <p class="mt-1 text-sm text-slate-600">
-                        "Where you are signed in. A session ends after 12 hours unused, and after 14 days in any case."
-                    </p>
-                </div>
+        <SettingsSection
+            id="sessions"
+            title="Your sessions"
+            description=|| "Where you are signed in. A session ends after 12 hours unused, and after 14 days in any case."
+            action=move || view! {
                 <button type="button" class=BTN_DANGER on:click=move |_| { ending_all.reset(); confirm.set(true); }>
                     "Sign out everywhere"
                 </button>
-            </div>
+            }
+        >
             <Transition fallback=|| view! { <p class="mt-3 text-sm text-slate-500">"Loading…"</p> }>
                 {list}
             </Transition>
-            {move || ending.error().get().map(|e| view! { <div class="mt-3"><Alert>{e}</Alert></div> })}
+            <ErrorNote error=ending.error() />
             <Confirm
                 open=confirm
                 title="Sign out everywhere?"
@@ -526,7 +513,7 @@ pub fn SessionsSection() -> impl IntoView {
                 error=ending_all.error()
                 on_confirm=Callback::new(move |()| ending_all.submit(EndAllSessions {}))
             />
-        </section>
+        </SettingsSection>
     }
 }
 

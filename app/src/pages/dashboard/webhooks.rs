@@ -8,10 +8,13 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::components::alert::Alert;
+use crate::components::badge::{Badge, BadgeTone, StatusBadge};
+use crate::components::card::{CARD, CARD_LIST, SettingsSection};
 use crate::components::dialog::{
-    BTN, BTN_DANGER, BTN_LINK, BTN_PRIMARY, Confirm, FormDialog, INPUT, LABEL, StatusBadge,
-    Submission,
+    BTN, BTN_DANGER, BTN_LINK, BTN_PRIMARY, Confirm, ErrorNote, FormDialog, LABEL, Submission,
 };
+use crate::components::form::TextField;
+use crate::components::table::{Column, DataTable, MINI};
 use crate::components::time::LocalTime;
 use crate::server_fns::webhooks::{
     CreateWebhookEndpoint, DeleteWebhookEndpoint, ResendFailedWebhooks, ResendWebhookDelivery,
@@ -26,6 +29,8 @@ use crate::types::{AppError, EventFamily, EventPattern};
 fn events_label(types: &[EventPattern]) -> String {
     if types.contains(&EventPattern::All) {
         "All events".to_owned()
+    } else if types.is_empty() {
+        "No events".to_owned()
     } else {
         types
             .iter()
@@ -33,6 +38,16 @@ fn events_label(types: &[EventPattern]) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     }
+}
+
+/// An endpoint's state as a pill: green while it gets deliveries, grey once disabled.
+fn endpoint_badge(enabled: bool) -> impl IntoView {
+    let (tone, label) = if enabled {
+        (BadgeTone::Good, "active")
+    } else {
+        (BadgeTone::Neutral, "disabled")
+    };
+    view! { <Badge tone label /> }
 }
 
 /// A secret shown once, with a copy button.
@@ -128,7 +143,7 @@ pub fn WebhooksSection() -> impl IntoView {
                                         {e.description.clone().map(|d| format!(" · {d}"))}
                                     </p>
                                 </div>
-                                <StatusBadge status=if e.enabled { "active" } else { "disabled" } />
+                                {endpoint_badge(e.enabled)}
                             </li>
                         }).collect_view()}
                     </ul>
@@ -138,19 +153,16 @@ pub fn WebhooksSection() -> impl IntoView {
                     <p class="mt-3 text-sm text-slate-600">"Only admins and owners manage webhooks."</p>
                 }
                 .into_any(),
-                Err(e) => view! { <div class="mt-3"><Alert>{e.to_string()}</Alert></div> }.into_any(),
+                Err(e) => view! { <ErrorNote error=Signal::stored(Some(e.to_string())) /> }.into_any(),
             }
         })
     };
     view! {
-        <section id="webhooks" aria-labelledby="settings-webhooks" class="rounded-xl border border-slate-200 bg-white p-5">
-            <div class="flex flex-wrap items-center gap-3">
-                <div class="min-w-0 flex-1">
-                    <h2 id="settings-webhooks" class="text-lg font-semibold text-slate-900">"Webhooks"</h2>
-                    <p class="mt-1 text-sm text-slate-600">
-                        "Patron POSTs each change (customers, orders, refunds, disputes, subscriptions, entitlements, bans) to your endpoints, signed per Standard Webhooks."
-                    </p>
-                </div>
+        <SettingsSection
+            id="webhooks"
+            title="Webhooks"
+            description=|| "Patron POSTs each change (customers, orders, refunds, disputes, subscriptions, entitlements, bans) to your endpoints, signed per Standard Webhooks."
+            action=move || view! {
                 <button
                     type="button"
                     class=BTN_PRIMARY
@@ -162,7 +174,8 @@ pub fn WebhooksSection() -> impl IntoView {
                 >
                     "Add endpoint"
                 </button>
-            </div>
+            }
+        >
             {move || secret.get().map(|s| view! { <div class="mt-3"><SecretOnce secret=s /></div> })}
             <Suspense fallback=|| view! { <p class="mt-3 text-sm text-slate-500">"Loading…"</p> }>
                 {list}
@@ -176,27 +189,14 @@ pub fn WebhooksSection() -> impl IntoView {
                 submit_label="Add endpoint"
                 busy_label="Adding…"
             >
-                <div>
-                    <label for="webhook-url" class=LABEL>"URL"</label>
-                    <input
-                        id="webhook-url"
-                        type="url"
-                        class=INPUT
-                        placeholder="https://shop.example/patron-hooks"
-                        prop:value=move || url.get()
-                        on:input=move |ev| url.set(event_target_value(&ev))
-                    />
-                </div>
-                <div>
-                    <label for="webhook-description" class=LABEL>"Description (optional)"</label>
-                    <input
-                        id="webhook-description"
-                        type="text"
-                        class=INPUT
-                        prop:value=move || description.get()
-                        on:input=move |ev| description.set(event_target_value(&ev))
-                    />
-                </div>
+                <TextField
+                    id="webhook-url"
+                    label="URL"
+                    value=url
+                    kind="url"
+                    placeholder="https://shop.example/patron-hooks"
+                />
+                <TextField id="webhook-description" label="Description (optional)" value=description kind="text" />
                 <fieldset>
                     <legend class=LABEL>"Events"</legend>
                     <label class="flex items-center gap-2 text-sm">
@@ -235,7 +235,7 @@ pub fn WebhooksSection() -> impl IntoView {
                     </div>
                 </fieldset>
             </FormDialog>
-        </section>
+        </SettingsSection>
     }
 }
 
@@ -291,7 +291,7 @@ fn EndpointHeader(endpoint: WebhookEndpoint, refresh: RwSignal<u32>) -> impl Int
     });
     let enabled = endpoint.enabled;
     view! {
-        <header class="rounded-xl border border-slate-200 bg-white p-5">
+        <header class=format!("{CARD} p-5")>
             <div class="flex flex-wrap items-center gap-3">
                 <div class="min-w-0 flex-1">
                     <h1 class="truncate text-xl font-semibold text-slate-900" data-testid="webhook-url">{endpoint.url.clone()}</h1>
@@ -300,7 +300,7 @@ fn EndpointHeader(endpoint: WebhookEndpoint, refresh: RwSignal<u32>) -> impl Int
                         {endpoint.description.clone().map(|d| format!(" · {d}"))}
                     </p>
                 </div>
-                <StatusBadge status=if enabled { "active" } else { "disabled" } />
+                {endpoint_badge(enabled)}
             </div>
             {endpoint.disabled_reason.clone().map(|r| view! {
                 <p class="mt-3 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800" role="status" data-testid="webhook-disabled-reason">{r}</p>
@@ -320,7 +320,7 @@ fn EndpointHeader(endpoint: WebhookEndpoint, refresh: RwSignal<u32>) -> impl Int
                 <button type="button" class=BTN on:click=move |_| rotate_open.set(true)>"Rotate secret"</button>
                 <button type="button" class=BTN_DANGER on:click=move |_| delete_open.set(true)>"Delete"</button>
             </div>
-            {move || toggling.error().get().map(|e| view! { <div class="mt-3"><Alert>{e}</Alert></div> })}
+            <ErrorNote error=toggling.error() />
             {move || secret.get().map(|s| view! { <div class="mt-3"><SecretOnce secret=s /></div> })}
             <Confirm
                 open=rotate_open
@@ -404,16 +404,7 @@ fn Deliveries(
                 </div>
             </div>
             <form class="flex flex-wrap items-end gap-2" novalidate on:submit=resend_all>
-                <div>
-                    <label for="resend-since" class=LABEL>"Resend all failed since"</label>
-                    <input
-                        id="resend-since"
-                        type="datetime-local"
-                        class=INPUT
-                        prop:value=move || since.get()
-                        on:input=move |ev| since.set(event_target_value(&ev))
-                    />
-                </div>
+                <TextField id="resend-since" label="Resend all failed since" value=since kind="datetime-local" />
                 <button type="submit" class=BTN disabled=resending.busy()>"Resend failed"</button>
                 {move || resent.get().map(|n| view! {
                     <p class="text-sm text-emerald-700" role="status">
@@ -426,7 +417,7 @@ fn Deliveries(
                 view! { <p class="text-sm text-slate-500">"No deliveries yet."</p> }.into_any()
             } else {
                 view! {
-                    <ul class="divide-y divide-slate-100 rounded-xl border border-slate-200 bg-white">
+                    <ul class=CARD_LIST>
                         {page.data.into_iter().map(|d| view! { <DeliveryRow delivery=d /> }).collect_view()}
                     </ul>
                 }.into_any()
@@ -443,7 +434,7 @@ fn DeliveryRow(delivery: WebhookDelivery) -> impl IntoView {
     let id = delivery.id.to_string();
     let open = RwSignal::new(false);
     let version = RwSignal::new(0_u32);
-    let status = RwSignal::new(delivery.status.as_str().to_owned());
+    let status = RwSignal::new(delivery.status);
     let detail = Resource::new(move || (open.get(), version.get()), {
         let id = id.clone();
         move |(open, _)| {
@@ -458,7 +449,7 @@ fn DeliveryRow(delivery: WebhookDelivery) -> impl IntoView {
         }
     });
     let resending = Submission::<ResendWebhookDelivery>::new(move |d: &WebhookDelivery| {
-        status.set(d.status.as_str().to_owned());
+        status.set(d.status);
         version.update(|v| *v += 1);
     });
     let rid = StoredValue::new(id.clone());
@@ -517,28 +508,27 @@ fn Attempts(delivery: WebhookDelivery) -> impl IntoView {
                 view! { <p class="text-xs text-slate-500">"Not attempted yet."</p> }.into_any()
             } else {
                 view! {
-                    <table class="min-w-full text-xs" data-testid="webhook-attempts">
-                        <thead class="text-left text-slate-500">
+                    <DataTable
+                        style=MINI
+                        columns=vec![
+                            Column::new("Time"),
+                            Column::new("Answer"),
+                            Column::numeric("Latency"),
+                            Column::new("Response"),
+                        ]
+                        testid="webhook-attempts"
+                    >
+                        {attempts.into_iter().map(|a| view! {
                             <tr>
-                                <th scope="col" class="py-1 pr-3">"Time"</th>
-                                <th scope="col" class="py-1 pr-3">"Answer"</th>
-                                <th scope="col" class="py-1 pr-3 text-right">"Latency"</th>
-                                <th scope="col" class="py-1">"Response"</th>
+                                <td class="py-1 pr-3 whitespace-nowrap"><LocalTime at=a.at /></td>
+                                <td class="py-1 pr-3">
+                                    {a.status_code.map(|s| s.to_string()).or(a.error.clone()).unwrap_or_default()}
+                                </td>
+                                <td class="py-1 pr-3 text-right tabular-nums">{format!("{} ms", a.latency_ms)}</td>
+                                <td class="py-1"><code class="break-all text-slate-600">{a.response_excerpt.clone().unwrap_or_default()}</code></td>
                             </tr>
-                        </thead>
-                        <tbody class="divide-y divide-slate-100">
-                            {attempts.into_iter().map(|a| view! {
-                                <tr>
-                                    <td class="py-1 pr-3 whitespace-nowrap"><LocalTime at=a.at /></td>
-                                    <td class="py-1 pr-3">
-                                        {a.status_code.map(|s| s.to_string()).or(a.error.clone()).unwrap_or_default()}
-                                    </td>
-                                    <td class="py-1 pr-3 text-right tabular-nums">{format!("{} ms", a.latency_ms)}</td>
-                                    <td class="py-1"><code class="break-all text-slate-600">{a.response_excerpt.clone().unwrap_or_default()}</code></td>
-                                </tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
+                        }).collect_view()}
+                    </DataTable>
                 }.into_any()
             }}
         </div>

@@ -13,6 +13,7 @@ use super::Overview;
 use super::receipt::Receipt;
 use crate::components::alert::Alert;
 use crate::components::dialog::BTN;
+use crate::components::form::InlineError;
 use crate::components::hydration::use_hydrated;
 use crate::server_fns::portal::{load_my_receipt, load_portal};
 use crate::types::AppError;
@@ -90,7 +91,7 @@ pub(crate) fn FileLink(
         <button type="button" class=BTN disabled=move || busy.get() on:click=fetch>
             {move || if busy.get() { "Downloading…" } else { label }}
         </button>
-        {move || error.get().map(|e| view! { <p class="text-sm text-red-700" role="alert">{e}</p> })}
+        <InlineError error class="text-sm text-red-700" />
     }
     .into_any()
 }

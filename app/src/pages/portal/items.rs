@@ -4,7 +4,10 @@
 
 use leptos::prelude::*;
 
-use crate::components::dialog::{BTN_LINK, INPUT, LABEL, StatusBadge, Submission};
+use crate::components::badge::StatusBadge;
+use crate::components::card::CARD_LIST;
+use crate::components::dialog::{BTN_LINK, Submission};
+use crate::components::form::{InlineError, TextField};
 use crate::components::time::LocalTime;
 use crate::server_fns::portal::{LinkMyDiscord, MyDownloadLink, RevealMyLicenseKey};
 use crate::types::entitlement::EntitlementStatus;
@@ -22,7 +25,7 @@ pub(super) fn Items(
         return view! { <p class="text-sm text-slate-500">"Nothing here yet: keys, files and perks you buy show here."</p> }.into_any();
     }
     view! {
-        <ul class="divide-y divide-slate-100 rounded-xl border border-slate-200 bg-white">
+        <ul class=CARD_LIST>
             {items.into_iter().map(|item| view! { <Item item read_only refresh /> }).collect_view()}
         </ul>
     }
@@ -50,7 +53,7 @@ fn Item(item: PortalItem, read_only: bool, refresh: RwSignal<u32>) -> impl IntoV
             <div class="flex flex-wrap items-center gap-2">
                 <span class="font-medium text-slate-900">{item.label.clone()}</span>
                 <span class="text-sm text-slate-500">{format!("· {}", item.product_name)}</span>
-                <StatusBadge status=item.status.as_str() />
+                <StatusBadge status=item.status />
                 {item.expires_at.filter(|_| active).map(|t| view! {
                     <span class="ml-auto text-xs text-slate-500">"Until " <LocalTime at=t /></span>
                 })}
@@ -84,7 +87,7 @@ fn LicenseKey(id: String, masked: String, active: bool) -> impl IntoView {
                 </button>
             </Show>
         </div>
-        {move || revealing.error().get().map(|e| view! { <p class="mt-1 text-sm text-red-700" role="alert">{e}</p> })}
+        <InlineError error=revealing.error() class="mt-1 text-sm text-red-700" />
     }
 }
 
@@ -107,7 +110,7 @@ fn Download(id: String) -> impl IntoView {
         >
             {move || if fetching.busy().get() { "Preparing…" } else { "Download" }}
         </button>
-        {move || fetching.error().get().map(|e| view! { <p class="mt-1 text-sm text-red-700" role="alert">{e}</p> })}
+        <InlineError error=fetching.error() class="mt-1 text-sm text-red-700" />
     }
 }
 
@@ -136,19 +139,16 @@ fn Discord(
                     linking.submit(LinkMyDiscord { id: id.clone(), discord_user_id: value.get_untracked() });
                 }
             >
-                <div>
-                    <label for=field.clone() class=LABEL>"Discord user id"</label>
-                    <input
-                        id=field.clone()
-                        class=format!("{INPUT} w-56 font-mono")
-                        inputmode="numeric"
-                        prop:value=move || value.get()
-                        on:input=move |ev| value.set(event_target_value(&ev))
-                    />
-                </div>
+                <TextField
+                    id=field
+                    label="Discord user id"
+                    value
+                    inputmode="numeric"
+                    input_class="w-56 font-mono"
+                />
                 <button type="submit" class=BTN_LINK disabled=linking.busy()>"Save"</button>
             </form>
-            {move || linking.error().get().map(|e| view! { <p class="mt-1 text-sm text-red-700" role="alert">{e}</p> })}
+            <InlineError error=linking.error() class="mt-1 text-sm text-red-700" />
         })}
     }
 }

@@ -18,8 +18,11 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::alert::Alert;
-use crate::components::dialog::{BTN, Confirm, StatusBadge, Submission};
+use crate::components::badge::StatusBadge;
+use crate::components::card::CARD;
+use crate::components::dialog::{BTN, Confirm, Submission};
 use crate::components::hydration::use_hydrated;
+use crate::components::table::{self, Column, DataTable};
 use crate::components::time::LocalTime;
 use crate::server_fns::portal::{
     ChoosePortalCustomer, PortalSignOut, RequestMyErasure, load_portal,
@@ -85,7 +88,7 @@ fn SignedOut() -> impl IntoView {
     let query = use_query_map();
     let expired = move || query.read().get("link").as_deref() == Some("expired");
     view! {
-        <section class="rounded-xl border border-slate-200 bg-white p-6" data-testid="portal-signed-out">
+        <section class=format!("{CARD} p-6") data-testid="portal-signed-out">
             <h1 class="text-xl font-semibold text-slate-900">"Your purchases"</h1>
             <Show when=expired>
                 <p class="mt-3 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-800" role="status">
@@ -122,7 +125,7 @@ pub(crate) fn ShopHeading(branding: PortalBranding) -> impl IntoView {
 fn Choose(choices: PortalChoices, refresh: RwSignal<u32>) -> impl IntoView {
     let choosing = Submission::<ChoosePortalCustomer>::new(move |_| refresh.update(|n| *n += 1));
     view! {
-        <section class="rounded-xl border border-slate-200 bg-white p-6" data-testid="portal-choose">
+        <section class=format!("{CARD} p-6") data-testid="portal-choose">
             <ShopHeading branding=choices.branding.clone() />
             <h1 class="mt-4 text-xl font-semibold text-slate-900">"Which account?"</h1>
             <p class="mt-2 text-sm text-slate-600">
@@ -283,42 +286,38 @@ pub(crate) fn Overview(overview: PortalOverview, refresh: RwSignal<u32>) -> impl
 fn OrderTable(orders: Vec<PortalOrder>) -> impl IntoView {
     let base = portal_base();
     view! {
-        <div class="overflow-x-auto rounded-xl border border-slate-200 bg-white">
-            <table class="min-w-full divide-y divide-slate-200 text-sm">
-                <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-                    <tr>
-                        <th scope="col" class="px-4 py-2">"Product"</th>
-                        <th scope="col" class="px-4 py-2 text-right">"Amount"</th>
-                        <th scope="col" class="px-4 py-2">"Status"</th>
-                        <th scope="col" class="px-4 py-2">"Date"</th>
-                        <th scope="col" class="px-4 py-2"><span class="sr-only">"Receipt"</span></th>
-                    </tr>
-                </thead>
-                <tbody class="divide-y divide-slate-100">
-                    {orders.into_iter().map(|o| view! {
-                        <tr data-order-id=o.id.to_string()>
-                            <td class="px-4 py-2 font-medium text-slate-900">{o.product_name.clone()}</td>
-                            <td class="px-4 py-2 text-right tabular-nums">
-                                {money::format(o.amount, o.currency)}
-                                {(o.refunded_amount > 0).then(|| view! {
-                                    <span class="block text-xs text-slate-500">
-                                        {format!("{} refunded", money::format(o.refunded_amount, o.currency))}
-                                    </span>
-                                })}
-                            </td>
-                            <td class="px-4 py-2"><StatusBadge status=o.status.as_str() /></td>
-                            <td class="px-4 py-2 whitespace-nowrap text-slate-600"><LocalTime at=o.at /></td>
-                            <td class="px-4 py-2 text-right">
-                                {o.paid.then(|| view! {
-                                    <a href=format!("{base}/orders/{}", o.id) class="font-medium text-indigo-600 hover:text-indigo-500">
-                                        "Receipt"
-                                    </a>
-                                })}
-                            </td>
-                        </tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+        <DataTable
+            style=table::CARD
+            columns=vec![
+                Column::new("Product"),
+                Column::numeric("Amount"),
+                Column::new("Status"),
+                Column::new("Date"),
+                Column::hidden("Receipt"),
+            ]
+        >
+            {orders.into_iter().map(|o| view! {
+                <tr data-order-id=o.id.to_string()>
+                    <td class="px-4 py-2 font-medium text-slate-900">{o.product_name.clone()}</td>
+                    <td class="px-4 py-2 text-right tabular-nums">
+                        {money::format(o.amount, o.currency)}
+                        {(o.refunded_amount > 0).then(|| view! {
+                            <span class="block text-xs text-slate-500">
+                                {format!("{} refunded", money::format(o.refunded_amount, o.currency))}
+                            </span>
+                        })}
+                    </td>
+                    <td class="px-4 py-2"><StatusBadge status=o.status /></td>
+                    <td class="px-4 py-2 whitespace-nowrap text-slate-600"><LocalTime at=o.at /></td>
+                    <td class="px-4 py-2 text-right">
+                        {o.paid.then(|| view! {
+                            <a href=format!("{base}/orders/{}", o.id) class="font-medium text-indigo-600 hover:text-indigo-500">
+                                "Receipt"
+                            </a>
+                        })}
+                    </td>
+                </tr>
+            }).collect_view()}
+        </DataTable>
     }
 }

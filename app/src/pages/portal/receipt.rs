@@ -5,7 +5,9 @@ use leptos_router::hooks::use_params_map;
 
 use super::{PortalFrame, ShopHeading};
 use crate::components::alert::Alert;
-use crate::components::dialog::{BTN, StatusBadge};
+use crate::components::badge::StatusBadge;
+use crate::components::card::CARD;
+use crate::components::dialog::BTN;
 use crate::components::time::LocalTime;
 use crate::server_fns::portal::load_my_receipt;
 use crate::types::AppError;
@@ -74,11 +76,11 @@ pub(crate) fn Receipt(receipt: PortalReceipt) -> impl IntoView {
                 label="Download PDF"
             />
         </div>
-        <article class="rounded-xl border border-slate-200 bg-white p-6 print:border-0" data-testid="receipt">
+        <article class=format!("{CARD} p-6 print:border-0") data-testid="receipt">
             <ShopHeading branding=r.branding.clone() />
             <div class="mt-4 flex flex-wrap items-center gap-3">
                 <h1 class="text-2xl font-semibold tracking-tight text-slate-900">"Receipt"</h1>
-                <StatusBadge status=r.status.as_str() />
+                <StatusBadge status=r.status />
             </div>
             <dl class="mt-4 divide-y divide-slate-100">
                 {row("Order", view! { <span class="font-mono">{r.order_id.to_string()}</span> }.into_any())}

@@ -7,7 +7,9 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 use super::{PortalFrame, ShopHeading};
 use crate::components::alert::Alert;
-use crate::components::dialog::{BTN_LINK, BTN_PRIMARY, INPUT, LABEL, Submission};
+use crate::components::card::CARD;
+use crate::components::dialog::{BTN_LINK, BTN_PRIMARY, INPUT, Submission};
+use crate::components::form::{Field, TextField};
 use crate::server_fns::portal::{PortalSignIn, RequestPortalCode, load_portal_shop};
 use crate::types::AppError;
 use crate::types::portal::PortalBranding;
@@ -23,7 +25,7 @@ pub fn PortalSignInPage() -> impl IntoView {
             match shop.await {
                 Ok(branding) => view! { <SignIn branding /> }.into_any(),
                 Err(AppError::NotFound { .. }) => view! {
-                    <section class="rounded-xl border border-slate-200 bg-white p-6">
+                    <section class=format!("{CARD} p-6")>
                         <h1 class="text-xl font-semibold text-slate-900">"No such shop"</h1>
                         <p class="mt-2 text-sm text-slate-600">"Check the address: it is the one in your receipt, such as /portal/your-shop."</p>
                     </section>
@@ -61,7 +63,7 @@ fn SignIn(branding: PortalBranding) -> impl IntoView {
         })
     };
     view! {
-        <section class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
+        <section class=format!("{CARD} p-6 shadow-sm")>
             <ShopHeading branding=branding.clone() />
             <h1 class="mt-4 text-xl font-semibold text-slate-900">"Sign in to your purchases"</h1>
             <Show when=expired>
@@ -83,19 +85,15 @@ fn SignIn(branding: PortalBranding) -> impl IntoView {
                         <p class="text-sm text-slate-600">
                             {format!("Type the email address you bought with at {}. We'll email you a code.", shop.get_value())}
                         </p>
-                        <div>
-                            <label for="portal-email" class=LABEL>"Email address"</label>
-                            <input
-                                id="portal-email"
-                                type="email"
-                                autocomplete="email"
-                                inputmode="email"
-                                required
-                                class=INPUT
-                                prop:value=move || email.get()
-                                on:input=move |ev| email.set(event_target_value(&ev))
-                            />
-                        </div>
+                        <TextField
+                            id="portal-email"
+                            label="Email address"
+                            value=email
+                            kind="email"
+                            autocomplete="email"
+                            inputmode="email"
+                            required=true
+                        />
                         {move || error.get().map(|e| view! { <Alert>{e}</Alert> })}
                         <button type="submit" class=format!("{BTN_PRIMARY} w-full") disabled=requesting.busy()>
                             {move || if requesting.busy().get() { "Sending…" } else { "Email me a code" }}
@@ -122,8 +120,7 @@ fn SignIn(branding: PortalBranding) -> impl IntoView {
                             shop.get_value(),
                         )}
                     </p>
-                    <div>
-                        <label for="portal-code" class=LABEL>"Code"</label>
+                    <Field id="portal-code" label="Code">
                         <input
                             id="portal-code"
                             type="text"
@@ -136,7 +133,7 @@ fn SignIn(branding: PortalBranding) -> impl IntoView {
                             prop:value=move || code.get()
                             on:input=move |ev| code.set(event_target_value(&ev))
                         />
-                    </div>
+                    </Field>
                     {move || error.get().map(|e| view! { <Alert>{e}</Alert> })}
                     <button type="submit" class=format!("{BTN_PRIMARY} w-full") disabled=signing_in.busy()>
                         {move || if signing_in.busy().get() { "Signing in…" } else { "Sign in" }}

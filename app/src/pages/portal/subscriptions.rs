@@ -3,14 +3,16 @@
 
 use leptos::prelude::*;
 
-use crate::components::dialog::{BTN, BTN_LINK, FormDialog, INPUT, LABEL, StatusBadge, Submission};
+use crate::components::badge::StatusBadge;
+use crate::components::card::CARD;
+use crate::components::dialog::{BTN, BTN_LINK, FormDialog, Submission};
+use crate::components::form::{InlineError, SelectField, TextArea, TextField};
 use crate::components::time::LocalTime;
 use crate::server_fns::portal::{
     CancelMySubscription, RecoverMySubscription, UpdateMyPaymentMethod,
 };
 use crate::types::money;
 use crate::types::portal::{CancelReason, PortalOrder, PortalSubscription};
-use crate::types::subscription::SubscriptionStatus;
 
 fn every(s: &PortalSubscription) -> String {
     let unit = s.interval.as_str();
@@ -31,10 +33,7 @@ pub(super) fn SubscriptionCard(
     banned: bool,
     refresh: RwSignal<u32>,
 ) -> impl IntoView {
-    let live = matches!(
-        sub.status,
-        SubscriptionStatus::Active | SubscriptionStatus::PastDue
-    );
+    let live = sub.status.is_live();
     let next = if !live {
         None
     } else if sub.cancel_at_period_end {
@@ -57,10 +56,10 @@ pub(super) fn SubscriptionCard(
         }
     });
     view! {
-        <li class="rounded-xl border border-slate-200 bg-white p-4" data-subscription-id=sub.id.to_string()>
+        <li class=format!("{CARD} p-4") data-subscription-id=sub.id.to_string()>
             <div class="flex flex-wrap items-center gap-3">
                 <h3 class="font-semibold text-slate-900">{sub.product_name.clone()}</h3>
-                <StatusBadge status=sub.status.as_str() />
+                <StatusBadge status=sub.status />
                 <span class="ml-auto font-semibold tabular-nums">
                     {format!("{} {}", money::format(sub.amount, sub.currency), every(&sub))}
                 </span>
@@ -99,7 +98,7 @@ fn KeepButton(id: String, refresh: RwSignal<u32>) -> impl IntoView {
         >
             {move || if keeping.busy().get() { "Keeping…" } else { "Keep my subscription" }}
         </button>
-        {move || keeping.error().get().map(|e| view! { <p class="mt-1 text-sm text-red-700" role="alert">{e}</p> })}
+        <InlineError error=keeping.error() class="mt-1 text-sm text-red-700" />
     }
 }
 
@@ -159,32 +158,19 @@ fn CancelButton(
             <p class="text-sm text-slate-600">
                 "You keep it until " <LocalTime at=end /> ". It will not renew after that, and you can change your mind until then."
             </p>
-            <div>
-                <label for="cancel-reason" class=LABEL>"Why are you canceling?"</label>
-                <select
-                    id="cancel-reason"
-                    class=INPUT
-                    required
-                    prop:value=move || reason.get()
-                    on:change=move |ev| reason.set(event_target_value(&ev))
-                >
-                    <option value="">"Choose a reason"</option>
-                    {CancelReason::ALL.into_iter().map(|r| view! {
-                        <option value=r.as_str()>{r.label()}</option>
-                    }).collect_view()}
-                </select>
-            </div>
-            <div>
-                <label for="cancel-comment" class=LABEL>"Anything else the shop should know? (optional)"</label>
-                <textarea
-                    id="cancel-comment"
-                    class=INPUT
-                    rows="3"
-                    maxlength="400"
-                    prop:value=move || comment.get()
-                    on:input=move |ev| comment.set(event_target_value(&ev))
-                ></textarea>
-            </div>
+            <SelectField id="cancel-reason" label="Why are you canceling?" value=reason required=true>
+                <option value="" selected=move || reason.get().is_empty()>"Choose a reason"</option>
+                {CancelReason::ALL.into_iter().map(|r| view! {
+                    <option value=r.as_str() selected=move || reason.get() == r.as_str()>{r.label()}</option>
+                }).collect_view()}
+            </SelectField>
+            <TextArea
+                id="cancel-comment"
+                label="Anything else the shop should know? (optional)"
+                value=comment
+                rows=3
+                maxlength=400
+            />
         </FormDialog>
     }
 }
@@ -236,18 +222,15 @@ fn CardButton(id: String, name: String, refresh: RwSignal<u32>) -> impl IntoView
             <p class="text-sm text-slate-600">
                 "The card is checked with the payment provider now; nothing is charged until the next renewal."
             </p>
-            <div>
-                <label for="card-number" class=LABEL>"Card number"</label>
-                <input
-                    id="card-number"
-                    class=format!("{INPUT} font-mono")
-                    inputmode="numeric"
-                    autocomplete="cc-number"
-                    required
-                    prop:value=move || number.get()
-                    on:input=move |ev| number.set(event_target_value(&ev))
-                />
-            </div>
+            <TextField
+                id="card-number"
+                label="Card number"
+                value=number
+                inputmode="numeric"
+                autocomplete="cc-number"
+                required=true
+                input_class="font-mono"
+            />
         </FormDialog>
     }
 }
@@ -267,7 +250,7 @@ fn History(orders: Vec<PortalOrder>) -> impl IntoView {
                     <li class="flex flex-wrap items-center gap-3 py-1.5">
                         <span class="text-slate-600"><LocalTime at=o.at /></span>
                         <span class="tabular-nums">{money::format(o.amount, o.currency)}</span>
-                        <StatusBadge status=o.status.as_str() />
+                        <StatusBadge status=o.status />
                         {o.paid.then(|| view! {
                             <a href=format!("{base}/orders/{}", o.id) class="ml-auto font-medium text-indigo-600 hover:text-indigo-500">
                                 "Receipt"

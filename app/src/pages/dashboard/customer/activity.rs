@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use super::{load_error, loading, nothing, use_customer};
+use crate::components::card::CARD_LIST;
 use crate::components::pager::KeysetPager;
 use crate::components::time::LocalTime;
 use crate::server_fns::customer::customer_activity;
@@ -41,7 +42,7 @@ pub fn ActivityTab() -> impl IntoView {
                     let last = p.data.last().map(|e| e.id.to_string());
                     let has_more = p.has_more;
                     view! {
-                        <ol class="divide-y divide-slate-100 rounded-xl border border-slate-200 bg-white" data-testid="activity">
+                        <ol class=CARD_LIST data-testid="activity">
                             {p.data.into_iter().map(|e| view! { <Entry entry=e /> }).collect_view()}
                         </ol>
                         <KeysetPager cursors last has_more />

@@ -10,6 +10,7 @@ use crate::components::alert::Alert;
 use crate::components::dialog::{
     BTN, BTN_DANGER, Confirm, Dialog, ErrorNote, FormDialog, INPUT, LABEL, Submission,
 };
+use crate::components::form::{Checkbox, TextArea, TextField};
 use crate::server_fns::customer::{
     CreateBan, LiftBan, UpdateBan, list_payment_details, preview_ban,
 };
@@ -56,22 +57,6 @@ fn kind_label(k: BanIdentityKind) -> &'static str {
 }
 
 /// The end of a picked day (UTC): a ban "until the 30th" holds through the 30th.
-/// Whether an IP identity is a range wider than /16 (IPv4) or /32 (IPv6), which the server
-/// takes only when confirmed.
-fn wide_range(value: &str) -> bool {
-    let Some((addr, len)) = value.split_once('/') else {
-        return false;
-    };
-    let Ok(len) = len.trim().parse::<u8>() else {
-        return false;
-    };
-    if addr.contains(':') {
-        len < 32
-    } else {
-        len < 16
-    }
-}
-
 fn end_of(day: &str) -> Option<DateTime<Utc>> {
     NaiveDate::parse_from_str(day, "%Y-%m-%d")
         .ok()
@@ -159,17 +144,13 @@ fn BanForm(
         })
     };
     view! {
-        <div>
-            <label for="ban-reason" class=LABEL>"Reason (internal, never shown to the customer)"</label>
-            <textarea
-                id="ban-reason"
-                class=INPUT
-                rows="2"
-                maxlength="1000"
-                prop:value=move || reason.get()
-                on:input=move |ev| reason.set(event_target_value(&ev))
-            ></textarea>
-        </div>
+        <TextArea
+            id="ban-reason"
+            label="Reason (internal, never shown to the customer)"
+            value=reason
+            rows=2
+            maxlength=1000
+        />
         <fieldset class="space-y-2">
             <legend class=LABEL>"Expiry"</legend>
             <label class="flex items-center gap-2 text-sm">
@@ -227,16 +208,13 @@ fn BanForm(
                 </For>
             </ul>
             <div class="mt-2 flex items-end gap-2">
-                <div class="flex-1">
-                    <label for="ban-extra-ip" class=LABEL>"Add an IP address or CIDR range"</label>
-                    <input
-                        id="ban-extra-ip"
-                        class=INPUT
-                        placeholder="203.0.113.0/24"
-                        prop:value=move || extra.get()
-                        on:input=move |ev| extra.set(event_target_value(&ev))
-                    />
-                </div>
+                <TextField
+                    id="ban-extra-ip"
+                    label="Add an IP address or CIDR range"
+                    value=extra
+                    placeholder="203.0.113.0/24"
+                    class="flex-1"
+                />
                 <button type="button" class=BTN on:click=add_ip>"Add"</button>
             </div>
             <ErrorNote error=extra_error.into() />
@@ -244,7 +222,7 @@ fn BanForm(
         {move || {
             let wide: Vec<String> = chosen.with(|ids| {
                 ids.iter()
-                    .filter(|i| i.kind == BanIdentityKind::Ip && wide_range(&i.value))
+                    .filter(|i| i.is_wide_range())
                     .map(|i| i.value.clone())
                     .collect()
             });
@@ -367,19 +345,6 @@ pub fn BanDialog(open: RwSignal<bool>, customer: Customer) -> impl IntoView {
         };
         banning.submit(CreateBan { ban });
     });
-    let check = |signal: RwSignal<bool>, label: &'static str| {
-        view! {
-            <label class="flex items-center gap-2 text-sm">
-                <input
-                    type="checkbox"
-                    class="size-4 rounded border-slate-300"
-                    prop:checked=move || signal.get()
-                    on:change=move |ev| signal.set(event_target_checked(&ev))
-                />
-                {label}
-            </label>
-        }
-    };
     view! {
         <FormDialog
             open
@@ -394,8 +359,8 @@ pub fn BanDialog(open: RwSignal<bool>, customer: Customer) -> impl IntoView {
             <BanForm choices reason until permanent confirm_wide />
             <fieldset class="space-y-1">
                 <legend class=LABEL>"Existing purchases stay unless you also"</legend>
-                {check(revoke_items, "Revoke active items")}
-                {check(cancel_subscriptions, "Cancel subscriptions now")}
+                <Checkbox checked=revoke_items label="Revoke active items" />
+                <Checkbox checked=cancel_subscriptions label="Cancel subscriptions now" />
             </fieldset>
         </FormDialog>
     }

@@ -3,6 +3,7 @@
 use chrono::NaiveDate;
 use leptos::prelude::*;
 
+use crate::components::card::CARD;
 use crate::types::activity::RevenuePoint;
 use crate::types::money;
 
@@ -70,7 +71,7 @@ pub fn RevenueChart(
         money::format(total, currency)
     );
     view! {
-        <section class="rounded-xl border border-slate-200 bg-white p-4" aria-labelledby="revenue-title">
+        <section class=format!("{CARD} p-4") aria-labelledby="revenue-title">
             <div class="flex items-baseline justify-between">
                 <h2 id="revenue-title" class="text-sm font-semibold text-slate-900">
                     "Revenue, last 12 months"

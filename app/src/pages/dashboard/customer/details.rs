@@ -4,7 +4,11 @@
 use leptos::prelude::*;
 
 use super::{load_error, loading, nothing, use_customer};
-use crate::components::dialog::{BTN, BTN_DANGER, Confirm, ErrorNote, StatusBadge, Submission};
+use crate::components::badge::StatusBadge;
+use crate::components::card::CARD_LIST;
+use crate::components::dialog::{BTN, BTN_DANGER, Confirm, ErrorNote, Submission};
+use crate::components::form::InlineError;
+use crate::components::table::{CARD, Column, DataTable};
 use crate::components::time::LocalTime;
 use crate::server_fns::customer::{
     BlockAllPaymentDetails, BlockPaymentDetail, UnblockAllPaymentDetails, UnblockPaymentDetail,
@@ -88,23 +92,19 @@ pub fn PaymentDetailsTab() -> impl IntoView {
                         </button>
                     </div>
                 })}
-                <div class="overflow-x-auto rounded-xl border border-slate-200 bg-white">
-                    <table class="min-w-full divide-y divide-slate-200 text-sm">
-                        <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-                            <tr>
-                                <th scope="col" class="px-4 py-2">"Kind"</th>
-                                <th scope="col" class="px-4 py-2">"Detail"</th>
-                                <th scope="col" class="px-4 py-2">"First seen"</th>
-                                <th scope="col" class="px-4 py-2">"Last seen"</th>
-                                <th scope="col" class="px-4 py-2">"Status"</th>
-                                <th scope="col" class="px-4 py-2"><span class="sr-only">"Block"</span></th>
-                            </tr>
-                        </thead>
-                        <tbody class="divide-y divide-slate-100">
-                            {list.into_iter().map(|d| view! { <DetailRow detail=d can /> }).collect_view()}
-                        </tbody>
-                    </table>
-                </div>
+                <DataTable
+                    style=CARD
+                    columns=vec![
+                        Column::new("Kind"),
+                        Column::new("Detail"),
+                        Column::new("First seen"),
+                        Column::new("Last seen"),
+                        Column::new("Status"),
+                        Column::hidden("Block"),
+                    ]
+                >
+                    {list.into_iter().map(|d| view! { <DetailRow detail=d can /> }).collect_view()}
+                </DataTable>
             }
             .into_any()
         })
@@ -114,7 +114,7 @@ pub fn PaymentDetailsTab() -> impl IntoView {
             match log.await {
                 Ok(page) if page.data.is_empty() => nothing("Nothing has been blocked or unblocked."),
                 Ok(page) => view! {
-                    <ul class="divide-y divide-slate-100 rounded-xl border border-slate-200 bg-white text-sm" data-testid="details-log">
+                    <ul class=format!("{CARD_LIST} text-sm") data-testid="details-log">
                         {page.data.into_iter().map(|e| {
                             let what = e.changes.iter()
                                 .find(|c| c.field == "label")
@@ -185,7 +185,7 @@ fn DetailRow(detail: PaymentDetail, can: bool) -> impl IntoView {
             <td class="px-4 py-2 break-all font-medium">{detail.label.clone()}</td>
             <td class="px-4 py-2 whitespace-nowrap text-slate-600"><LocalTime at=detail.first_seen_at /></td>
             <td class="px-4 py-2 whitespace-nowrap text-slate-600"><LocalTime at=detail.last_seen_at /></td>
-            <td class="px-4 py-2" data-testid="detail-status"><StatusBadge status=detail.status.as_str() /></td>
+            <td class="px-4 py-2" data-testid="detail-status"><StatusBadge status=detail.status /></td>
             <td class="px-4 py-2 text-right">
                 {can.then(|| view! {
                     <button
@@ -209,7 +209,7 @@ fn DetailRow(detail: PaymentDetail, can: bool) -> impl IntoView {
                         }></span>
                     </button>
                 })}
-                {move || error.get().map(|e| view! { <p role="alert" class="mt-1 text-xs text-red-700">{e}</p> })}
+                <InlineError error />
             </td>
         </tr>
     }

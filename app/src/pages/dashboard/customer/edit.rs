@@ -5,7 +5,8 @@ use leptos::prelude::*;
 
 use super::use_customer;
 use crate::components::alert::StaleVersionBanner;
-use crate::components::dialog::{FormDialog, INPUT, LABEL, Submission, error_text};
+use crate::components::dialog::{FormDialog, Submission, error_text};
+use crate::components::form::TextField;
 use crate::server_fns::customer::UpdateCustomer;
 use crate::types::customer::CustomerUpdate;
 use crate::types::{AppError, Customer, ErrorCode};
@@ -150,34 +151,22 @@ pub fn EditCustomer(open: RwSignal<bool>, customer: Customer) -> impl IntoView {
                 .map(|f| {
                     let name = f.name;
                     let value = f.value;
-                    let error = move || {
+                    let error = Signal::derive(move || {
                         field_error
                             .get()
                             .filter(|(field, _)| field == name)
                             .map(|(_, m)| m)
-                    };
-                    let input_id = format!("edit-{name}");
-                    let error_id = format!("edit-{name}-error");
+                    });
                     view! {
-                        <div>
-                            <label for=input_id.clone() class=LABEL>{f.label}</label>
-                            <input
-                                id=input_id
-                                name=name
-                                type=f.kind
-                                class=INPUT
-                                prop:value=move || value.get()
-                                on:input=move |ev| value.set(event_target_value(&ev))
-                                aria-invalid=move || error().is_some().then_some("true")
-                                aria-describedby=error_id.clone()
-                            />
-                            {(!f.hint.is_empty()).then(|| view! {
-                                <p class="mt-1 text-xs text-slate-500">{f.hint}</p>
-                            })}
-                            <p id=error_id class="mt-1 text-xs text-red-700" role="alert">
-                                {error}
-                            </p>
-                        </div>
+                        <TextField
+                            id=format!("edit-{name}")
+                            label=f.label
+                            value
+                            kind=f.kind
+                            name
+                            hint=f.hint
+                            error
+                        />
                     }
                 })
                 .collect_view()

@@ -7,10 +7,12 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 
 use super::{day, load_error, loading, minute, nothing, use_customer};
+use crate::components::badge::StatusBadge;
+use crate::components::card::CARD_LIST;
 use crate::components::dialog::{
-    BTN, BTN_LINK, BTN_PRIMARY, Confirm, Dialog, ErrorNote, FormDialog, INPUT, LABEL, StatusBadge,
-    Submission,
+    BTN, BTN_LINK, BTN_PRIMARY, Confirm, Dialog, ErrorNote, FormDialog, Submission,
 };
+use crate::components::form::{ProductOptions, SelectField, TextField};
 use crate::server_fns::customer::{
     CreateDownloadLink, GrantEntitlement, LinkDiscord, RevealLicenseKey, RevokeEntitlement,
     list_entitlements,
@@ -60,7 +62,7 @@ pub fn InventoryTab() -> impl IntoView {
                             nothing(empty)
                         } else {
                             view! {
-                                <ul class="divide-y divide-slate-100 rounded-xl border border-slate-200 bg-white">
+                                <ul class=CARD_LIST>
                                     {rows.into_iter().map(|e| view! { <Item item=e role /> }).collect_view()}
                                 </ul>
                             }
@@ -128,7 +130,7 @@ fn Item(item: Entitlement, role: Role) -> impl IntoView {
                     {item.ended_at.map(|t| format!(" · ended {}", day(t)))}
                 </p>
             </div>
-            <span data-testid="item-status"><StatusBadge status=item.status.as_str() /></span>
+            <span data-testid="item-status"><StatusBadge status=item.status /></span>
             <button type="button" class=BTN_LINK on:click=move |_| info_open.set(true)>"Info"</button>
             {(can && active).then(|| view! {
                 <button type="button" class=BTN_LINK on:click=move |_| { revoking.reset(); revoke_open.set(true) }>
@@ -261,18 +263,15 @@ fn ItemInfo(item: Entitlement, can_write: bool) -> impl IntoView {
                 {fact("Discord server", guild_id.clone())}
                 {fact("Role", role_id.clone())}
                 <form on:submit=on_submit class="mt-2 flex items-end gap-2">
-                    <div class="flex-1">
-                        <label for="discord-user" class=LABEL>"Discord user id"</label>
-                        <input
-                            id="discord-user"
-                            class=INPUT
-                            inputmode="numeric"
-                            placeholder="e.g. 80351110224678912"
-                            disabled=!can_write
-                            prop:value=move || discord.get()
-                            on:input=move |ev| discord.set(event_target_value(&ev))
-                        />
-                    </div>
+                    <TextField
+                        id="discord-user"
+                        label="Discord user id"
+                        value=discord
+                        inputmode="numeric"
+                        placeholder="e.g. 80351110224678912"
+                        disabled=!can_write
+                        class="flex-1"
+                    />
                     {can_write.then(|| view! {
                         <button type="submit" class=BTN disabled=busy>"Link"</button>
                     })}
@@ -301,7 +300,7 @@ fn ItemInfo(item: Entitlement, can_write: bool) -> impl IntoView {
             <ul class="mt-1 space-y-1 text-xs">
                 {commands.into_iter().map(|c| view! {
                     <li class="flex flex-wrap gap-x-2">
-                        <StatusBadge status=c.status.as_str() />
+                        <StatusBadge status=c.status />
                         <span class="text-slate-500">{format!("on {} · {}", c.phase.as_str(), c.server)}</span>
                         <code class="font-mono">{c.command}</code>
                         <span class="text-slate-500">
@@ -352,19 +351,6 @@ fn AssignDialog(open: RwSignal<bool>) -> impl IntoView {
             grant,
         });
     });
-    let options = move || {
-        Suspend::new(async move {
-            products
-                .await
-                .map(|list| {
-                    list.into_iter()
-                        .filter(|p| p.archived_at.is_none())
-                        .map(|p| view! { <option value=p.id.to_string()>{p.name}</option> })
-                        .collect_view()
-                })
-                .ok()
-        })
-    };
     view! {
         <FormDialog
             open
@@ -378,28 +364,17 @@ fn AssignDialog(open: RwSignal<bool>) -> impl IntoView {
             <p class="text-sm text-slate-600">
                 "Gives the customer the product's items without a sale: no charge, no order."
             </p>
-            <div>
-                <label for="assign-product" class=LABEL>"Product"</label>
-                <select
-                    id="assign-product"
-                    class=INPUT
-                    on:change=move |ev| product.set(event_target_value(&ev))
-                >
-                    <option value="">"Choose a product…"</option>
-                    <Suspense fallback=|| ()>{options}</Suspense>
-                </select>
-            </div>
-            <div>
-                <label for="assign-expires" class=LABEL>"Expires (optional)"</label>
-                <input
-                    id="assign-expires"
-                    type="date"
-                    class=INPUT
-                    prop:value=move || expires.get()
-                    on:input=move |ev| expires.set(event_target_value(&ev))
-                />
-                <p class="mt-1 text-xs text-slate-500">"Leave empty to keep it until revoked."</p>
-            </div>
+            <SelectField id="assign-product" label="Product" value=product>
+                <option value="">"Choose a product…"</option>
+                <ProductOptions products active_only=true />
+            </SelectField>
+            <TextField
+                id="assign-expires"
+                label="Expires (optional)"
+                value=expires
+                kind="date"
+                hint="Leave empty to keep it until revoked."
+            />
         </FormDialog>
     }
 }

@@ -8,13 +8,23 @@ use leptos_router::hooks::use_navigate;
 
 use super::{day, use_customer};
 use crate::components::alert::Alert;
-use crate::components::dialog::{BTN, BTN_DANGER, Dialog, INPUT, LABEL, Submission};
+use crate::components::dialog::{BTN, BTN_DANGER, Dialog, Submission};
+use crate::components::form::TextField;
+use crate::components::table::{Column, DataTable, MINI, TableStyle};
 use crate::server_fns::customer::{MergeCustomer, UndoMerge, preview_merge};
 use crate::server_fns::dashboard::list_customers;
 use crate::types::Customer;
 use crate::types::customer::CustomerListParams;
 use crate::types::merge::{CustomerMerge, MergePreview};
 use crate::types::money;
+
+/// The preview's table of details: [`MINI`] in grey, its heads medium, full width.
+const FIELDS_TABLE: TableStyle = TableStyle {
+    table: "w-full text-left text-xs",
+    head: "text-slate-600",
+    cell: "py-1 pr-2 font-medium",
+    ..MINI
+};
 
 /// "3 orders, 1 refund, …" for what moves.
 fn moves_text(p: &MergePreview) -> String {
@@ -61,30 +71,28 @@ fn PreviewBody(preview: MergePreview) -> impl IntoView {
                 <p class="text-slate-600">{format!("{shared} payment detail(s) both have are kept once (blocked if either was).")}</p>
             })}
             {(!preview.fields.is_empty()).then(|| view! {
-                <table class="w-full text-left text-xs">
-                    <caption class="sr-only">"Details the kept customer ends with"</caption>
-                    <thead class="text-slate-600">
+                <DataTable
+                    style=FIELDS_TABLE
+                    caption="Details the kept customer ends with"
+                    columns=vec![
+                        Column::new("Field"),
+                        Column::new("This customer"),
+                        Column::new("Kept customer"),
+                        Column::new("Result"),
+                    ]
+                >
+                    {preview.fields.iter().map(|f| view! {
                         <tr>
-                            <th scope="col" class="py-1 pr-2 font-medium">"Field"</th>
-                            <th scope="col" class="py-1 pr-2 font-medium">"This customer"</th>
-                            <th scope="col" class="py-1 pr-2 font-medium">"Kept customer"</th>
-                            <th scope="col" class="py-1 font-medium">"Result"</th>
+                            <td class="py-1 pr-2 font-mono">{f.field.clone()}</td>
+                            <td class="py-1 pr-2 break-all">{f.merged.clone().unwrap_or_else(|| "—".into())}</td>
+                            <td class="py-1 pr-2 break-all">{f.survivor.clone().unwrap_or_else(|| "—".into())}</td>
+                            <td class=if f.conflict { "py-1 break-all font-medium text-amber-800" } else { "py-1 break-all" }>
+                                {f.result.clone().unwrap_or_else(|| "—".into())}
+                                {f.conflict.then_some(" (kept customer's wins)")}
+                            </td>
                         </tr>
-                    </thead>
-                    <tbody class="divide-y divide-slate-100">
-                        {preview.fields.iter().map(|f| view! {
-                            <tr>
-                                <td class="py-1 pr-2 font-mono">{f.field.clone()}</td>
-                                <td class="py-1 pr-2 break-all">{f.merged.clone().unwrap_or_else(|| "—".into())}</td>
-                                <td class="py-1 pr-2 break-all">{f.survivor.clone().unwrap_or_else(|| "—".into())}</td>
-                                <td class=if f.conflict { "py-1 break-all font-medium text-amber-800" } else { "py-1 break-all" }>
-                                    {f.result.clone().unwrap_or_else(|| "—".into())}
-                                    {f.conflict.then_some(" (kept customer's wins)")}
-                                </td>
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
+                    }).collect_view()}
+                </DataTable>
             })}
             <p><span class="font-medium">"Lifetime value afterwards: "</span>{ltv}</p>
             <p class="text-slate-600">"This customer then stays as a record pointing at the kept one. You can undo the merge for 30 days, as long as neither changes."</p>
@@ -208,20 +216,15 @@ pub fn MergeDialog(open: RwSignal<bool>, customer: Customer) -> impl IntoView {
     view! {
         <Dialog open title=format!("Merge {name} into another customer")>
             <div class="space-y-3">
-                <div>
-                    <label for="merge-search" class=LABEL>"Find the customer to keep"</label>
-                    <input
-                        id="merge-search"
-                        type="search"
-                        class=INPUT
-                        placeholder="Name, email, external id or id"
-                        autocomplete="off"
-                        on:input=move |ev| {
-                            chosen.set(None);
-                            query.set(event_target_value(&ev));
-                        }
-                    />
-                </div>
+                <TextField
+                    id="merge-search"
+                    label="Find the customer to keep"
+                    value=query
+                    kind="search"
+                    placeholder="Name, email, external id or id"
+                    autocomplete="off"
+                    on_input=Callback::new(move |_| chosen.set(None))
+                />
                 <Transition fallback=|| view! { <p class="text-xs text-slate-600">"Searching…"</p> }>{results}</Transition>
                 <Transition fallback=|| view! { <p class="text-xs text-slate-600">"Reading what would move…"</p> }>{body}</Transition>
                 {move || error.get().map(|e| view! { <Alert>{e}</Alert> })}

@@ -8,11 +8,16 @@ use leptos::prelude::*;
 use super::{load_error, loading, use_customer};
 use crate::components::alert::{Alert, StaleVersionBanner};
 use crate::components::dialog::{BTN, BTN_PRIMARY, Submission, error_text};
+use crate::components::table::{CARD, Column, DataTable, TableStyle};
 use crate::server_fns::customer::UpdateCustomer;
 use crate::types::customer::{
     CustomerUpdate, METADATA_KEY_MAX, METADATA_MAX_PAIRS, METADATA_VALUE_MAX,
 };
 use crate::types::{AppError, Customer, ErrorCode, Metadata, Scope};
+
+/// The editor's table: [`CARD`] without its frame, which the editor draws itself so that it
+/// takes the keys and holds the empty note.
+const EDITOR_TABLE: TableStyle = TableStyle { frame: "", ..CARD };
 
 #[derive(Debug, Clone, Copy)]
 struct Row {
@@ -179,47 +184,42 @@ fn Editor(customer: Customer, can: bool) -> impl IntoView {
     };
     let cell = "block w-full rounded-md border px-2 py-1 text-sm read-only:cursor-pointer read-only:border-transparent read-only:bg-transparent read-only:hover:bg-slate-50 focus:border-indigo-500 focus:outline-none focus:ring-1 focus:ring-indigo-500";
     view! {
-        <div class="overflow-x-auto rounded-xl border border-slate-200 bg-white" on:keydown=on_key>
-            <table class="min-w-full divide-y divide-slate-200 text-sm">
-                <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+        <div class=CARD.frame on:keydown=on_key>
+            <DataTable
+                style=EDITOR_TABLE
+                columns=vec![Column::new("Key").with_class("w-1/3"), Column::new("Value")]
+            >
+                <For
+                    each=move || rows.get()
+                    key=|row| row.id
+                    let:row
+                >
                     <tr>
-                        <th scope="col" class="w-1/3 px-4 py-2">"Key"</th>
-                        <th scope="col" class="px-4 py-2">"Value"</th>
+                        <td class="px-2 py-1">
+                            <input
+                                class=cell
+                                aria-label="Key"
+                                maxlength="40"
+                                readonly=move || !editing.get()
+                                prop:value=move || row.key.get()
+                                on:input=move |ev| row.key.set(event_target_value(&ev))
+                                on:click=move |_| start()
+                            />
+                        </td>
+                        <td class="px-2 py-1">
+                            <input
+                                class=cell
+                                aria-label=move || format!("Value of {}", row.key.get())
+                                maxlength="500"
+                                readonly=move || !editing.get()
+                                prop:value=move || row.value.get()
+                                on:input=move |ev| row.value.set(event_target_value(&ev))
+                                on:click=move |_| start()
+                            />
+                        </td>
                     </tr>
-                </thead>
-                <tbody class="divide-y divide-slate-100">
-                    <For
-                        each=move || rows.get()
-                        key=|row| row.id
-                        let:row
-                    >
-                        <tr>
-                            <td class="px-2 py-1">
-                                <input
-                                    class=cell
-                                    aria-label="Key"
-                                    maxlength="40"
-                                    readonly=move || !editing.get()
-                                    prop:value=move || row.key.get()
-                                    on:input=move |ev| row.key.set(event_target_value(&ev))
-                                    on:click=move |_| start()
-                                />
-                            </td>
-                            <td class="px-2 py-1">
-                                <input
-                                    class=cell
-                                    aria-label=move || format!("Value of {}", row.key.get())
-                                    maxlength="500"
-                                    readonly=move || !editing.get()
-                                    prop:value=move || row.value.get()
-                                    on:input=move |ev| row.value.set(event_target_value(&ev))
-                                    on:click=move |_| start()
-                                />
-                            </td>
-                        </tr>
-                    </For>
-                </tbody>
-            </table>
+                </For>
+            </DataTable>
             {move || rows.with(Vec::is_empty).then(|| view! {
                 <p class="px-4 py-6 text-center text-sm text-slate-500">
                     "No metadata. Merchants keep their own ids, plans and notes here (up to 50 fields)."

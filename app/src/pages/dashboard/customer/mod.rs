@@ -32,7 +32,9 @@ pub use products::ProductsTab;
 pub use subscriptions::SubscriptionsTab;
 
 use crate::components::alert::{Alert, Tone};
+use crate::components::card::CARD;
 use crate::components::dialog::{BTN, BTN_DANGER, Confirm, Submission};
+use crate::components::table::{Column, DataTable, MINI, TableStyle};
 use crate::server_fns::customer::{
     ArchiveCustomer, EraseCustomer, UnarchiveCustomer, load_customer_page,
 };
@@ -61,6 +63,15 @@ impl CustomerCtx {
         self.page.await.map(|p| p.role).unwrap_or(Role::Viewer)
     }
 }
+
+/// The lifetime value's breakdown per currency: [`MINI`] full width in tabular figures, its
+/// heads medium and unpadded, its rows undivided.
+const PER_CURRENCY_TABLE: TableStyle = TableStyle {
+    table: "mt-2 w-full tabular-nums",
+    cell: "font-medium",
+    body: "",
+    ..MINI
+};
 
 /// The customer context the page provides.
 pub fn use_customer() -> CustomerCtx {
@@ -259,7 +270,7 @@ fn Header(data: CustomerPageData) -> impl IntoView {
     // Each part is erased to `AnyView`: nested as one type, the header is too deep for rustc.
     let header = view! {
         <Title text=name.clone() />
-        <header class="rounded-xl border border-slate-200 bg-white p-5" data-testid="customer-header">
+        <header class=format!("{CARD} p-5") data-testid="customer-header">
             <div class="flex flex-wrap items-start gap-4">
                 <div
                     class="grid size-14 shrink-0 place-items-center rounded-full bg-indigo-100 text-lg font-semibold text-indigo-700"
@@ -399,7 +410,7 @@ fn Stats(stats: CustomerStats) -> impl IntoView {
     let cur = stats.currency;
     let card = |label: &'static str, value: String, testid: &'static str| {
         view! {
-            <div class="rounded-xl border border-slate-200 bg-white p-4">
+            <div class=format!("{CARD} p-4")>
                 <dt class="text-xs font-medium text-slate-500">{label}</dt>
                 <dd class="mt-1 text-xl font-semibold tabular-nums text-slate-900" data-testid=testid>
                     {value}
@@ -412,7 +423,7 @@ fn Stats(stats: CustomerStats) -> impl IntoView {
         <section aria-labelledby="stats-title" class="space-y-3">
             <h2 id="stats-title" class="sr-only">"Stats"</h2>
             <dl class="grid gap-3 sm:grid-cols-2 lg:grid-cols-5">
-                <div class="rounded-xl border border-slate-200 bg-white p-4">
+                <div class=format!("{CARD} p-4")>
                     <dt class="text-xs font-medium text-slate-500">"Lifetime value (net)"</dt>
                     // The breakdown belongs to the value: a `<dl>` group holds only `<dt>` and `<dd>`.
                     <dd class="mt-1">
@@ -424,29 +435,27 @@ fn Stats(stats: CustomerStats) -> impl IntoView {
                             <summary class="cursor-pointer select-none text-indigo-600 hover:text-indigo-500">
                                 {format!("Per currency ({several})")}
                             </summary>
-                            <table class="mt-2 w-full tabular-nums">
-                                <caption class="sr-only">"Lifetime value per currency"</caption>
-                                <thead class="text-left text-slate-500">
+                            <DataTable
+                                style=PER_CURRENCY_TABLE
+                                caption="Lifetime value per currency"
+                                columns=vec![
+                                    Column::new("Currency"),
+                                    Column::numeric("Paid"),
+                                    Column::numeric("Back"),
+                                    Column::numeric("Net"),
+                                ]
+                            >
+                                {stats.lifetime_value_by_currency.iter().map(|t| view! {
                                     <tr>
-                                        <th scope="col" class="font-medium">"Currency"</th>
-                                        <th scope="col" class="text-right font-medium">"Paid"</th>
-                                        <th scope="col" class="text-right font-medium">"Back"</th>
-                                        <th scope="col" class="text-right font-medium">"Net"</th>
+                                        <td>{t.currency.as_str()}</td>
+                                        <td class="text-right">{money::format(t.paid, t.currency)}</td>
+                                        <td class="text-right">
+                                            {money::format(t.refunded + t.charged_back, t.currency)}
+                                        </td>
+                                        <td class="text-right font-medium">{money::format(t.net, t.currency)}</td>
                                     </tr>
-                                </thead>
-                                <tbody>
-                                    {stats.lifetime_value_by_currency.iter().map(|t| view! {
-                                        <tr>
-                                            <td>{t.currency.as_str()}</td>
-                                            <td class="text-right">{money::format(t.paid, t.currency)}</td>
-                                            <td class="text-right">
-                                                {money::format(t.refunded + t.charged_back, t.currency)}
-                                            </td>
-                                            <td class="text-right font-medium">{money::format(t.net, t.currency)}</td>
-                                        </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
+                                }).collect_view()}
+                            </DataTable>
                         </details>
                     })}
                     </dd>

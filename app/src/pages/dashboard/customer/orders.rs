@@ -6,14 +6,17 @@ use std::collections::HashSet;
 use leptos::prelude::*;
 
 use super::{load_error, loading, minute, nothing, use_customer};
-use crate::components::dialog::{BTN, BTN_LINK, FormDialog, INPUT, LABEL, StatusBadge, Submission};
+use crate::components::badge::StatusBadge;
+use crate::components::dialog::{BTN, BTN_LINK, FormDialog, Submission};
+use crate::components::form::{Checkbox, RadioGroup, SelectField, TextField};
 use crate::components::pager::KeysetPager;
+use crate::components::table::{CARD, Column, DataTable};
 use crate::components::time::LocalTime;
 use crate::server_fns::customer::{RefundOrder, RequestRepayment, list_orders, order_history};
 use crate::types::money::{self, parse_major};
 use crate::types::order::{
-    OrderStatus, PaymentMethodType, ProviderNotification, RefundCreate, RefundStatus,
-    RefundsAndDisputes, RepaymentCreate, RepaymentMethod,
+    OrderStatus, ProviderNotification, RefundCreate, RefundStatus, RefundsAndDisputes,
+    RepaymentCreate, RepaymentMethod,
 };
 use crate::types::{Dispute, Order, Page, Role, Scope};
 
@@ -56,22 +59,17 @@ pub fn OrdersTab() -> impl IntoView {
     view! {
         <section class="space-y-3" aria-label="Orders">
             <div class="flex items-end gap-3">
-                <div>
-                    <label for="order-status" class=LABEL>"Status"</label>
-                    <select
-                        id="order-status"
-                        class=INPUT
-                        on:change=move |ev| {
-                            cursors.set(Vec::new());
-                            status.set(event_target_value(&ev));
-                        }
-                    >
-                        <option value="">"All statuses"</option>
-                        {OrderStatus::ALL.iter().map(|s| view! {
-                            <option value=s.as_str()>{s.as_str().replace('_', " ")}</option>
-                        }).collect_view()}
-                    </select>
-                </div>
+                <SelectField
+                    id="order-status"
+                    label="Status"
+                    value=status
+                    on_change=Callback::new(move |_| cursors.set(Vec::new()))
+                >
+                    <option value="">"All statuses"</option>
+                    {OrderStatus::ALL.iter().map(|s| view! {
+                        <option value=s.as_str()>{s.as_str().replace('_', " ")}</option>
+                    }).collect_view()}
+                </SelectField>
             </div>
             <Transition fallback=|| loading("orders")>{body}</Transition>
         </section>
@@ -93,22 +91,21 @@ pub(super) fn OrdersPage(
     let has_more = page.has_more;
     let orders = page.data;
     view! {
-        <div class="overflow-x-auto rounded-xl border border-slate-200 bg-white">
-            <table class="min-w-full divide-y divide-slate-200 text-sm">
-                <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-                    <tr>
-                        <th scope="col" class="px-4 py-2">"Order"</th>
-                        <th scope="col" class="px-4 py-2">"Product"</th>
-                        <th scope="col" class="px-4 py-2 text-right">"Amount"</th>
-                        <th scope="col" class="px-4 py-2">"Status"</th>
-                        <th scope="col" class="px-4 py-2">"Payment method"</th>
-                        <th scope="col" class="px-4 py-2">"Date"</th>
-                        <th scope="col" class="px-4 py-2"><span class="sr-only">"Details"</span></th>
-                    </tr>
-                </thead>
-                {orders.into_iter().map(|o| view! { <OrderRow order=o role expanded /> }).collect_view()}
-            </table>
-        </div>
+        <DataTable
+            style=CARD
+            columns=vec![
+                Column::new("Order"),
+                Column::new("Product"),
+                Column::numeric("Amount"),
+                Column::new("Status"),
+                Column::new("Payment method"),
+                Column::new("Date"),
+                Column::hidden("Details"),
+            ]
+            bodies=true
+        >
+            {orders.into_iter().map(|o| view! { <OrderRow order=o role expanded /> }).collect_view()}
+        </DataTable>
         <KeysetPager cursors last has_more />
     }
 }
@@ -129,7 +126,7 @@ fn OrderRow(order: Order, role: Role, expanded: RwSignal<HashSet<String>>) -> im
                 <td class="px-4 py-2 font-mono text-xs">{o.id.to_string()}</td>
                 <td class="px-4 py-2">{o.product_name.clone()}</td>
                 <td class="px-4 py-2 text-right tabular-nums">{money::format(o.amount, o.currency)}</td>
-                <td class="px-4 py-2" data-testid="order-status"><StatusBadge status=o.status.as_str() /></td>
+                <td class="px-4 py-2" data-testid="order-status"><StatusBadge status=o.status /></td>
                 <td class="px-4 py-2">{o.payment_method.as_ref().map(|p| p.label()).unwrap_or_default()}</td>
                 <td class="px-4 py-2 whitespace-nowrap text-slate-600"><LocalTime at=o.paid_at.unwrap_or(o.created_at) /></td>
                 <td class="px-4 py-2 text-right">
@@ -168,12 +165,7 @@ fn OrderDetails(order: Order, role: Role) -> impl IntoView {
     // resource. Refetching one about to be disposed would answer into a dropped scope.
     let history = Resource::new(move || order_id.clone(), order_history);
     let refund_open = RwSignal::new(false);
-    let can_refund = role.allows(Scope::RefundsWrite)
-        && order.refundable_amount > 0
-        && matches!(
-            order.status,
-            OrderStatus::Paid | OrderStatus::PartiallyRefunded
-        );
+    let can_refund = role.allows(Scope::RefundsWrite) && order.can_refund();
     let cur = order.currency;
     let history_view = move || {
         Suspend::new(async move {
@@ -219,7 +211,7 @@ fn OrderDetails(order: Order, role: Role) -> impl IntoView {
                                     {webhooks.into_iter().map(|w| view! {
                                         <li class="flex flex-wrap items-center gap-x-3 text-sm" data-testid="order-webhook">
                                             <span class="font-medium">{w.event_type.as_str()}</span>
-                                            <StatusBadge status=w.status.as_str() />
+                                            <StatusBadge status=w.status />
                                             <a
                                                 href=format!("/dashboard/settings/webhooks/{}", w.endpoint_id)
                                                 class="truncate text-indigo-600 hover:text-indigo-500"
@@ -342,7 +334,7 @@ fn DisputeLine(dispute: Dispute, role: Role) -> impl IntoView {
     });
     view! {
         <li class="flex flex-wrap items-center gap-x-3 gap-y-1 text-sm">
-            <StatusBadge status=dispute.status.as_str() />
+            <StatusBadge status=dispute.status />
             <span class="font-medium tabular-nums">{money::format(dispute.amount, dispute.currency)}</span>
             <span class="text-slate-600">{format!("opened {}", minute(dispute.opened_at))}</span>
             {dispute.reason.clone().map(|r| view! { <span class="text-slate-600">{r}</span> })}
@@ -366,27 +358,20 @@ fn DisputeLine(dispute: Dispute, role: Role) -> impl IntoView {
                 submit_label="Add repayment"
                 busy_label="Saving…"
             >
-                <fieldset class="space-y-2 text-sm">
-                    <legend class="sr-only">"How the customer repays"</legend>
-                    <label class="flex items-start gap-2">
-                        <input
-                            type="radio"
-                            name="repayment"
-                            checked=move || method.get() == RepaymentMethod::Link
-                            on:change=move |_| method.set(RepaymentMethod::Link)
-                        />
-                        <span>"Request by payment link: an order awaiting the customer's payment."</span>
-                    </label>
-                    <label class="flex items-start gap-2">
-                        <input
-                            type="radio"
-                            name="repayment"
-                            checked=move || method.get() == RepaymentMethod::Manual
-                            on:change=move |_| method.set(RepaymentMethod::Manual)
-                        />
-                        <span>"Record a repayment received outside Patron."</span>
-                    </label>
-                </fieldset>
+                <RadioGroup
+                    name="repayment"
+                    legend="How the customer repays"
+                    hide_legend=true
+                    multiline=true
+                    value=method
+                    options=vec![
+                        (
+                            RepaymentMethod::Link,
+                            "Request by payment link: an order awaiting the customer's payment.",
+                        ),
+                        (RepaymentMethod::Manual, "Record a repayment received outside Patron."),
+                    ]
+                />
             </FormDialog>
         </li>
     }
@@ -398,12 +383,7 @@ fn RefundDialog(open: RwSignal<bool>, order: Order, role: Role) -> impl IntoView
     let remaining = order.refundable_amount;
     let currency = StoredValue::new(order.currency);
     // SEPA debits and bank transfers cannot be partly refunded, and need the risk accepted.
-    let full_only = order.payment_method.as_ref().is_some_and(|p| {
-        matches!(
-            p.kind,
-            PaymentMethodType::SepaDebit | PaymentMethodType::BankTransfer
-        )
-    });
+    let full_only = order.refunds_in_full_only();
     let full = RwSignal::new(true);
     let amount = RwSignal::new(String::new());
     let reason = RwSignal::new(String::new());
@@ -445,22 +425,6 @@ fn RefundDialog(open: RwSignal<bool>, order: Order, role: Role) -> impl IntoView
             refund,
         });
     });
-    let check = |signal: RwSignal<bool>, label: &'static str, hint: &'static str| {
-        view! {
-            <label class="flex items-start gap-2 text-sm">
-                <input
-                    type="checkbox"
-                    class="mt-0.5 size-4 rounded border-slate-300"
-                    prop:checked=move || signal.get()
-                    on:change=move |ev| signal.set(event_target_checked(&ev))
-                />
-                <span>
-                    <span class="font-medium text-slate-900">{label}</span>
-                    <span class="block text-xs text-slate-500">{hint}</span>
-                </span>
-            </label>
-        }
-    };
     view! {
         <FormDialog
             open
@@ -482,64 +446,43 @@ fn RefundDialog(open: RwSignal<bool>, order: Order, role: Role) -> impl IntoView
                     <p class="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-800">
                         "This order was paid by SEPA debit or bank transfer: it can only be refunded in full, and the payer's bank may still reverse the original debit."
                     </p>
-                    {check(acknowledge, "I understand the risk", "Required for SEPA and bank-transfer refunds.")}
+                    <Checkbox
+                        checked=acknowledge
+                        label="I understand the risk"
+                        hint="Required for SEPA and bank-transfer refunds."
+                    />
                 }
                 .into_any()
             } else {
                 view! {
-                    <fieldset class="space-y-2 text-sm">
-                        <legend class="sr-only">"How much"</legend>
-                        <label class="flex items-center gap-2">
-                            <input
-                                type="radio"
-                                name="refund-kind"
-                                prop:checked=move || full.get()
-                                on:change=move |_| full.set(true)
-                            />
-                            "Full refund of the remaining amount"
-                        </label>
-                        <label class="flex items-center gap-2">
-                            <input
-                                type="radio"
-                                name="refund-kind"
-                                prop:checked=move || !full.get()
-                                on:change=move |_| full.set(false)
-                            />
-                            "Partial refund"
-                        </label>
-                    </fieldset>
+                    <RadioGroup
+                        name="refund-kind"
+                        legend="How much"
+                        hide_legend=true
+                        value=full
+                        options=vec![(true, "Full refund of the remaining amount"), (false, "Partial refund")]
+                    />
                     <Show when=move || !full.get()>
-                        <div>
-                            <label for="refund-amount" class=LABEL>{format!("Amount ({})", currency.get_value())}</label>
-                            <input
-                                id="refund-amount"
-                                class=INPUT
-                                inputmode="decimal"
-                                placeholder="0.00"
-                                prop:value=move || amount.get()
-                                on:input=move |ev| amount.set(event_target_value(&ev))
-                            />
-                        </div>
+                        <TextField
+                            id="refund-amount"
+                            label=format!("Amount ({})", currency.get_value())
+                            value=amount
+                            inputmode="decimal"
+                            placeholder="0.00"
+                        />
                     </Show>
                 }
                 .into_any()
             }}
-            <div>
-                <label for="refund-reason" class=LABEL>"Reason (internal)"</label>
-                <input
-                    id="refund-reason"
-                    class=INPUT
-                    maxlength="500"
-                    prop:value=move || reason.get()
-                    on:input=move |ev| reason.set(event_target_value(&ev))
+            <TextField id="refund-reason" label="Reason (internal)" value=reason maxlength=500 />
+            {can_block.then(|| view! {
+                <Checkbox
+                    checked=block
+                    label="Block all payment details"
+                    hint="The customer's cards, accounts, emails and IPs can no longer pay."
                 />
-            </div>
-            {can_block.then(|| check(
-                block,
-                "Block all payment details",
-                "The customer's cards, accounts, emails and IPs can no longer pay.",
-            ))}
-            {check(revoke, "Revoke benefits", "End the items this order granted.")}
+            })}
+            <Checkbox checked=revoke label="Revoke benefits" hint="End the items this order granted." />
         </FormDialog>
     }
 }

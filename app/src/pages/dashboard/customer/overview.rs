@@ -3,7 +3,8 @@
 use leptos::prelude::*;
 
 use super::{load_error, loading, minute, use_customer};
-use crate::components::dialog::StatusBadge;
+use crate::components::badge::StatusBadge;
+use crate::components::card::CARD;
 use crate::types::money;
 
 /// The last transaction (payment method, provider payment id, IP, amount, status) and the
@@ -33,7 +34,7 @@ pub fn OverviewTab() -> impl IntoView {
                     <dl class="divide-y divide-slate-100" data-testid="last-transaction">
                         <div class="grid grid-cols-3 gap-4 px-4 py-2.5">
                             <dt class="text-sm text-slate-500">"Status"</dt>
-                            <dd class="col-span-2"><StatusBadge status=o.status.as_str() /></dd>
+                            <dd class="col-span-2"><StatusBadge status=o.status /></dd>
                         </div>
                         {row("Amount", Some(money::format(o.amount, o.currency)))}
                         {row("Product", Some(o.product_name.clone()))}
@@ -54,11 +55,11 @@ pub fn OverviewTab() -> impl IntoView {
             };
             view! {
                 <div class="grid gap-6 lg:grid-cols-2">
-                    <section class="rounded-xl border border-slate-200 bg-white">
+                    <section class=CARD>
                         <h2 class="border-b border-slate-100 px-4 py-3 text-sm font-semibold">"Last transaction"</h2>
                         {last}
                     </section>
-                    <section class="rounded-xl border border-slate-200 bg-white">
+                    <section class=CARD>
                         <h2 class="border-b border-slate-100 px-4 py-3 text-sm font-semibold">"Profile"</h2>
                         <dl class="divide-y divide-slate-100">
                             {row("Name", c.name.clone())}

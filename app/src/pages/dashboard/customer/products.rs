@@ -9,7 +9,9 @@ use leptos::prelude::*;
 
 use super::orders::{OrdersPage, fact};
 use super::{load_error, loading, nothing, use_customer};
-use crate::components::dialog::{BTN_LINK, StatusBadge};
+use crate::components::badge::StatusBadge;
+use crate::components::card::CARD;
+use crate::components::dialog::BTN_LINK;
 use crate::components::time::LocalTime;
 use crate::server_fns::customer::{list_orders, purchases_by_product};
 use crate::types::money;
@@ -120,7 +122,7 @@ fn ProductItem(purchases: ProductPurchases, role: Role, open: Opened) -> impl In
     let paid = StoredValue::new(purchases.last_paid_order.clone());
     let product_id = StoredValue::new(pid.clone());
     view! {
-        <li class="rounded-xl border border-slate-200 bg-white" data-testid="product" data-product-id=pid.clone()>
+        <li class=CARD data-testid="product" data-product-id=pid.clone()>
             <div class="flex flex-wrap items-center gap-x-4 gap-y-2 px-4 py-3">
                 <button
                     type="button"
@@ -149,7 +151,7 @@ fn ProductItem(purchases: ProductPurchases, role: Role, open: Opened) -> impl In
                     <span class="text-slate-700">
                         {last.payment_method.as_ref().map(|p| p.label()).unwrap_or_else(|| "No payment method".into())}
                     </span>
-                    <StatusBadge status=last.status.as_str() />
+                    <StatusBadge status=last.status />
                     <span class="font-medium tabular-nums text-slate-900">{money::format(last.amount, last.currency)}</span>
                 </div>
                 <button

@@ -5,10 +5,13 @@
 use leptos::prelude::*;
 
 use super::{day, load_error, loading, minute, nothing, use_customer};
+use crate::components::badge::{Badge, BadgeTone, StatusBadge};
+use crate::components::card::CARD;
 use crate::components::dialog::{
-    BTN, BTN_DANGER, BTN_LINK, Confirm, ErrorNote, FormDialog, INPUT, LABEL, StatusBadge,
-    Submission,
+    BTN, BTN_DANGER, BTN_LINK, Confirm, ErrorNote, FormDialog, Submission,
 };
+use crate::components::form::{Checkbox, SelectField, TextField};
+use crate::components::table::{CARD_BARE, Column, DataTable};
 use crate::server_fns::customer::{
     CancelSubscription, RecoverSubscription, RevokeSubscription, list_invoices, list_subscriptions,
 };
@@ -46,19 +49,12 @@ pub fn SubscriptionsTab() -> impl IntoView {
     };
     view! {
         <section class="space-y-3" aria-label="Subscriptions">
-            <div>
-                <label for="subscription-status" class=LABEL>"Status"</label>
-                <select
-                    id="subscription-status"
-                    class=INPUT.to_owned() + " max-w-xs"
-                    on:change=move |ev| status.set(event_target_value(&ev))
-                >
-                    <option value="">"All statuses"</option>
-                    {SubscriptionStatus::ALL.iter().map(|s| view! {
-                        <option value=s.as_str()>{s.as_str().replace('_', " ")}</option>
-                    }).collect_view()}
-                </select>
-            </div>
+            <SelectField id="subscription-status" label="Status" value=status select_class="max-w-xs">
+                <option value="">"All statuses"</option>
+                {SubscriptionStatus::ALL.iter().map(|s| view! {
+                    <option value=s.as_str()>{s.as_str().replace('_', " ")}</option>
+                }).collect_view()}
+            </SelectField>
             <Transition fallback=|| loading("subscriptions")>{body}</Transition>
         </section>
     }
@@ -76,10 +72,7 @@ fn period(s: &Subscription) -> String {
 #[component]
 fn SubscriptionCard(sub: Subscription, role: Role) -> impl IntoView {
     let ctx = use_customer();
-    let live = matches!(
-        sub.status,
-        SubscriptionStatus::Active | SubscriptionStatus::PastDue
-    );
+    let live = sub.status.is_live();
     let scheduled = live && sub.cancel_at_period_end;
     let can = role.allows(Scope::SubscriptionsWrite);
     let id = sub.id.to_string();
@@ -151,14 +144,16 @@ fn SubscriptionCard(sub: Subscription, role: Role) -> impl IntoView {
     let history_id = id.clone();
     let cancel_id = id.clone();
     view! {
-        <li class="rounded-xl border border-slate-200 bg-white p-4" data-subscription-id=id.clone()>
+        <li class=format!("{CARD} p-4") data-subscription-id=id.clone()>
             <div class="flex flex-wrap items-center gap-3">
                 <h3 class="font-semibold text-slate-900">{sub.product_name.clone()}</h3>
-                <span data-testid="subscription-status"><StatusBadge status=sub.status.as_str() /></span>
+                <span data-testid="subscription-status"><StatusBadge status=sub.status /></span>
                 {scheduled.then(|| view! {
-                    <span class="rounded-full bg-amber-50 px-2 py-0.5 text-xs font-medium text-amber-800 ring-1 ring-inset ring-amber-600/20" data-testid="cancels-at-period-end">
-                        {format!("Cancels on {}", day(sub.current_period_end))}
-                    </span>
+                    <Badge
+                        tone=BadgeTone::Attention
+                        label=format!("Cancels on {}", day(sub.current_period_end))
+                        attr:data-testid="cancels-at-period-end"
+                    />
                 })}
                 <span class="ml-auto font-semibold tabular-nums">
                     {format!("{} {}", money::format(sub.amount, sub.currency), period(&sub))}
@@ -250,30 +245,12 @@ fn CancelDialog(open: RwSignal<bool>, subscription_id: String) -> impl IntoView 
             busy_label="Canceling…"
             dismiss_label="Keep subscription"
         >
-            <label class="flex items-start gap-2 text-sm">
-                <input
-                    type="checkbox"
-                    class="mt-0.5 size-4 rounded border-slate-300"
-                    prop:checked=move || keep.get()
-                    on:change=move |ev| keep.set(event_target_checked(&ev))
-                />
-                <span>
-                    <span class="font-medium">"Keep active until the end of the period"</span>
-                    <span class="block text-xs text-slate-500">
-                        "The customer keeps their benefits until then and is not charged again. Untick to end it now."
-                    </span>
-                </span>
-            </label>
-            <div>
-                <label for="cancel-reason" class=LABEL>"Reason (internal)"</label>
-                <input
-                    id="cancel-reason"
-                    class=INPUT
-                    maxlength="500"
-                    prop:value=move || reason.get()
-                    on:input=move |ev| reason.set(event_target_value(&ev))
-                />
-            </div>
+            <Checkbox
+                checked=keep
+                label="Keep active until the end of the period"
+                hint="The customer keeps their benefits until then and is not charged again. Untick to end it now."
+            />
+            <TextField id="cancel-reason" label="Reason (internal)" value=reason maxlength=500 />
         </FormDialog>
     }
 }
@@ -287,40 +264,38 @@ fn BillingHistory(subscription_id: String) -> impl IntoView {
             match invoices.await {
                 Ok(list) if list.is_empty() => nothing("No invoices yet."),
                 Ok(list) => view! {
-                    <table class="mt-3 min-w-full divide-y divide-slate-200 text-sm">
-                        <thead class="text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-                            <tr>
-                                <th scope="col" class="py-1.5 pr-3">"Invoice"</th>
-                                <th scope="col" class="py-1.5 pr-3">"Period"</th>
-                                <th scope="col" class="py-1.5 pr-3 text-right">"Amount"</th>
-                                <th scope="col" class="py-1.5 pr-3">"Status"</th>
-                                <th scope="col" class="py-1.5">"Attempts"</th>
+                    <DataTable
+                        style=CARD_BARE
+                        columns=vec![
+                            Column::new("Invoice"),
+                            Column::new("Period"),
+                            Column::numeric("Amount"),
+                            Column::new("Status"),
+                            Column::new("Attempts"),
+                        ]
+                    >
+                        {list.into_iter().map(|inv| view! {
+                            <tr class="align-top">
+                                <td class="py-1.5 pr-3 font-mono text-xs">{inv.id.to_string()}</td>
+                                <td class="py-1.5 pr-3">{format!("{} – {}", day(inv.period_start), day(inv.period_end))}</td>
+                                <td class="py-1.5 pr-3 text-right tabular-nums">{money::format(inv.amount, inv.currency)}</td>
+                                <td class="py-1.5 pr-3"><StatusBadge status=inv.status /></td>
+                                <td class="py-1.5">
+                                    <ul class="space-y-0.5">
+                                        {inv.attempts.into_iter().map(|a| view! {
+                                            <li class="text-xs">
+                                                <span class=if a.failure_code.is_some() { "text-red-700" } else { "text-emerald-700" }>
+                                                    {a.status.as_str()}
+                                                </span>
+                                                {format!(" {}", minute(a.attempted_at))}
+                                                {a.failure_message.map(|m| format!(" · {m}"))}
+                                            </li>
+                                        }).collect_view()}
+                                    </ul>
+                                </td>
                             </tr>
-                        </thead>
-                        <tbody class="divide-y divide-slate-100">
-                            {list.into_iter().map(|inv| view! {
-                                <tr class="align-top">
-                                    <td class="py-1.5 pr-3 font-mono text-xs">{inv.id.to_string()}</td>
-                                    <td class="py-1.5 pr-3">{format!("{} – {}", day(inv.period_start), day(inv.period_end))}</td>
-                                    <td class="py-1.5 pr-3 text-right tabular-nums">{money::format(inv.amount, inv.currency)}</td>
-                                    <td class="py-1.5 pr-3"><StatusBadge status=inv.status.as_str() /></td>
-                                    <td class="py-1.5">
-                                        <ul class="space-y-0.5">
-                                            {inv.attempts.into_iter().map(|a| view! {
-                                                <li class="text-xs">
-                                                    <span class=if a.failure_code.is_some() { "text-red-700" } else { "text-emerald-700" }>
-                                                        {a.status.as_str()}
-                                                    </span>
-                                                    {format!(" {}", minute(a.attempted_at))}
-                                                    {a.failure_message.map(|m| format!(" · {m}"))}
-                                                </li>
-                                            }).collect_view()}
-                                        </ul>
-                                    </td>
-                                </tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
+                        }).collect_view()}
+                    </DataTable>
                 }
                 .into_any(),
                 Err(e) => load_error(&e),

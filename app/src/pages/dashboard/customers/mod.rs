@@ -21,7 +21,9 @@ use query::{FILTER_KEYS, export_href, href, params_of};
 use table::{CustomerTable, PagerLink};
 
 use crate::components::alert::Alert;
+use crate::components::card::CARD;
 use crate::components::empty_state::EmptyState;
+use crate::components::form::ProductOptions;
 use crate::components::icons::UsersIcon;
 use crate::pages::dashboard::layout::Shell;
 use crate::pages::dashboard::segments::{BulkActivity, BulkBar, SegmentBar};
@@ -259,7 +261,7 @@ pub fn CustomersPage() -> impl IntoView {
                 method="get"
                 action="/dashboard/customers"
                 role="search"
-                class="grid gap-3 rounded-xl border border-slate-200 bg-white p-4 sm:grid-cols-2 lg:grid-cols-6"
+                class=format!("grid gap-3 {CARD} p-4 sm:grid-cols-2 lg:grid-cols-6")
                 on:submit=on_submit
             >
                 <label class="lg:col-span-2">
@@ -294,24 +296,7 @@ pub fn CustomersPage() -> impl IntoView {
                     <span class="mb-1 block text-xs font-medium text-slate-600">"Product purchased"</span>
                     <select name="product" class=input on:change=on_select("product")>
                         <option value="" selected=move || value("product").is_empty()>"Any product"</option>
-                        <Transition fallback=|| ()>
-                            {move || Suspend::new(async move {
-                                products
-                                    .await
-                                    .unwrap_or_default()
-                                    .into_iter()
-                                    .map(|p| {
-                                        let id = p.id.to_string();
-                                        let selected = id.clone();
-                                        view! {
-                                            <option value=id selected=move || value("product") == selected>
-                                                {p.name}
-                                            </option>
-                                        }
-                                    })
-                                    .collect_view()
-                            })}
-                        </Transition>
+                        <ProductOptions products selected=Signal::derive(move || value("product")) />
                     </select>
                 </label>
                 <label>

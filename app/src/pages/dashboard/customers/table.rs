@@ -7,6 +7,7 @@ use leptos_router::NavigateOptions;
 use leptos_router::hooks::use_navigate;
 
 use super::columns::Column;
+use crate::components::card::CARD_LIST;
 use crate::types::customer::CustomerListItem;
 use crate::types::money;
 use crate::types::subscription::SubscriptionStatus;
@@ -274,7 +275,7 @@ pub(super) fn CustomerTable(
                 <tbody class="divide-y divide-slate-100">{body}</tbody>
             </table>
         </div>
-        <ul class="divide-y divide-slate-100 rounded-xl border border-slate-200 bg-white md:hidden" aria-label="Customers" data-testid="customer-cards">
+        <ul class=format!("{CARD_LIST} md:hidden") aria-label="Customers" data-testid="customer-cards">
             {cards}
         </ul>
     }

@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 
-use crate::components::dialog::{BTN, BTN_LINK, StatusBadge, Submission};
+use crate::components::badge::{Badge, BadgeTone, StatusBadge};
+use crate::components::card::CARD;
+use crate::components::dialog::{BTN, BTN_LINK, Submission};
 use crate::server_fns::segments::{CancelBulkAction, bulk_action_report, recent_bulk_actions};
 use crate::types::segment::{BulkAction, BulkActionKind, BulkActionStatus};
 
@@ -33,7 +35,7 @@ pub fn BulkActivity(started: RwSignal<u32>) -> impl IntoView {
             let list = actions.await.unwrap_or_default();
             (!list.is_empty()).then(|| {
                 view! {
-                    <section aria-labelledby="bulk-activity" class="rounded-xl border border-slate-200 bg-white p-4">
+                    <section aria-labelledby="bulk-activity" class=format!("{CARD} p-4")>
                         <h2 id="bulk-activity" class="text-sm font-semibold text-slate-900">"Bulk actions"</h2>
                         <ul class="mt-2 divide-y divide-slate-100">
                             {list.into_iter().map(|a| view! { <BulkLine action=a started /> }).collect_view()}
@@ -83,8 +85,10 @@ fn BulkLine(action: BulkAction, started: RwSignal<u32>) -> impl IntoView {
     let percent = done * 100 / total;
     let running = action.running();
     let status = match action.status {
-        BulkActionStatus::Running if action.cancel_requested => "canceling".to_owned(),
-        s => s.as_str().to_owned(),
+        BulkActionStatus::Running if action.cancel_requested => {
+            view! { <Badge tone=BadgeTone::Neutral label="canceling" /> }.into_any()
+        }
+        s => view! { <StatusBadge status=s /> }.into_any(),
     };
     let cancel_id = id.clone();
     let bar = if running {
@@ -98,7 +102,7 @@ fn BulkLine(action: BulkAction, started: RwSignal<u32>) -> impl IntoView {
         <li class="space-y-2 py-2 text-sm" data-bulk-action-id=id.clone()>
             <div class="flex flex-wrap items-center gap-x-3 gap-y-1">
                 <span class="font-medium text-slate-900">{describe(&action)}</span>
-                <span data-testid="bulk-status"><StatusBadge status /></span>
+                <span data-testid="bulk-status">{status}</span>
                 <span class="tabular-nums text-slate-600" data-testid="bulk-counts">
                     {format!(
                         "{done} of {} · {} succeeded · {} failed",
@@ -145,7 +149,7 @@ fn BulkLine(action: BulkAction, started: RwSignal<u32>) -> impl IntoView {
                                 <ul class="max-h-64 space-y-1 overflow-y-auto" aria-label="Report" data-testid="bulk-report">
                                     {page.data.into_iter().map(|f| view! {
                                         <li class="flex flex-wrap items-center gap-x-2" data-testid="bulk-report-line">
-                                            <StatusBadge status=f.status.as_str() />
+                                            <StatusBadge status=f.status />
                                             <a
                                                 href=format!("/dashboard/customers/{}", f.customer_id)
                                                 class="font-medium text-indigo-600 hover:text-indigo-500"

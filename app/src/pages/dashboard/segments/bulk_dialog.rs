@@ -4,7 +4,8 @@
 use leptos::prelude::*;
 
 use super::counts::thousands;
-use crate::components::dialog::{FormDialog, INPUT, LABEL, Submission};
+use crate::components::dialog::{FormDialog, INPUT, Submission};
+use crate::components::form::{Field, ProductOptions, SelectField, TextField};
 use crate::server_fns::dashboard::list_products;
 use crate::server_fns::segments::{StartBulkAction, preview_bulk_action};
 use crate::types::CustomerId;
@@ -117,8 +118,7 @@ pub(super) fn BulkDialog(
             submit_label="Start"
             busy_label="Starting…"
         >
-            <div>
-                <label for="bulk-kind" class=LABEL>"Action"</label>
+            <Field id="bulk-kind" label="Action">
                 <select
                     id="bulk-kind"
                     class=INPUT
@@ -133,30 +133,13 @@ pub(super) fn BulkDialog(
                     {option(BulkActionKind::RemoveMetadata, "Remove a metadata key")}
                     {option(BulkActionKind::Archive, "Archive")}
                 </select>
-            </div>
+            </Field>
             <Show when=move || kind.get() == BulkActionKind::GrantProduct>
-                <div>
-                    <label for="bulk-product" class=LABEL>"Product"</label>
-                    <select id="bulk-product" class=INPUT on:change=move |ev| product.set(event_target_value(&ev))>
-                        <option value="" selected=move || product.get().is_empty()>"Choose a product"</option>
-                        <Transition fallback=|| ()>
-                            {move || Suspend::new(async move {
-                                products
-                                    .await
-                                    .unwrap_or_default()
-                                    .into_iter()
-                                    .map(|p| {
-                                        let id = p.id.to_string();
-                                        let chosen = id.clone();
-                                        view! { <option value=id selected=move || product.get() == chosen>{p.name}</option> }
-                                    })
-                                    .collect_view()
-                            })}
-                        </Transition>
-                    </select>
-                </div>
-                <div>
-                    <label for="bulk-expires" class=LABEL>"Expires (optional)"</label>
+                <SelectField id="bulk-product" label="Product" value=product>
+                    <option value="" selected=move || product.get().is_empty()>"Choose a product"</option>
+                    <ProductOptions products selected=product />
+                </SelectField>
+                <Field id="bulk-expires" label="Expires (optional)">
                     <input
                         id="bulk-expires"
                         type="date"
@@ -164,13 +147,13 @@ pub(super) fn BulkDialog(
                         prop:value=move || expires.get()
                         on:change=move |ev| expires.set(event_target_value(&ev))
                     />
-                </div>
+                </Field>
             </Show>
             <Show when=move || matches!(kind.get(), BulkActionKind::SetMetadata | BulkActionKind::RemoveMetadata)>
-                {text_field("bulk-key", "Key", 40, key)}
+                <TextField id="bulk-key" label="Key" value=key maxlength=40 />
             </Show>
             <Show when=move || kind.get() == BulkActionKind::SetMetadata>
-                {text_field("bulk-value", "Value", 500, value)}
+                <TextField id="bulk-value" label="Value" value maxlength=500 />
             </Show>
             <p class="rounded-md bg-slate-50 px-3 py-2 text-sm text-slate-700" aria-live="polite" data-testid="bulk-preview">
                 <Transition fallback=|| "Counting the customers…">
@@ -196,26 +179,5 @@ pub(super) fn BulkDialog(
                 </Transition>
             </p>
         </FormDialog>
-    }
-}
-
-/// A labelled one-line text field bound to `signal`.
-fn text_field(
-    id: &'static str,
-    label: &'static str,
-    max: usize,
-    signal: RwSignal<String>,
-) -> impl IntoView {
-    view! {
-        <div>
-            <label for=id class=LABEL>{label}</label>
-            <input
-                id=id
-                class=INPUT
-                maxlength=max.to_string()
-                prop:value=move || signal.get()
-                on:input=move |ev| signal.set(event_target_value(&ev))
-            />
-        </div>
     }
 }

@@ -7,7 +7,8 @@ use leptos_router::hooks::use_navigate;
 
 use super::counts::count_text;
 use super::links::segment_href;
-use crate::components::dialog::{BTN_LINK, Confirm, FormDialog, INPUT, LABEL, Submission};
+use crate::components::dialog::{BTN_LINK, Confirm, FormDialog, Submission};
+use crate::components::form::TextField;
 use crate::pages::dashboard::layout::Shell;
 use crate::server_fns::segments::{DeleteSegment, SaveSegment, load_segments};
 use crate::types::Scope;
@@ -148,17 +149,7 @@ pub fn SegmentBar(
             <p class="text-sm text-slate-600">
                 "The search, filters and sort now applied, under a name your whole team sees."
             </p>
-            <div>
-                <label for="segment-name" class=LABEL>"Name"</label>
-                <input
-                    id="segment-name"
-                    class=INPUT
-                    maxlength="80"
-                    required
-                    prop:value=move || name.get()
-                    on:input=move |ev| name.set(event_target_value(&ev))
-                />
-            </div>
+            <TextField id="segment-name" label="Name" value=name maxlength=80 required=true />
         </FormDialog>
         <Confirm
             open=confirm_open

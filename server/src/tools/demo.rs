@@ -1,27 +1,27 @@
 //! The deterministic demo workspace that a new installation opens on: a store, a login, and
 //! customers to look at.
 
-use crate::types::money::CurrencyCode;
+use app::types::money::CurrencyCode;
 use std::sync::Arc;
 
 use chrono::Duration;
 
-use crate::types::ban::{BanCreate, BanIdentity, BanIdentityKind};
-use crate::types::customer::{CustomerCreate, Metadata};
-use crate::types::entitlement::EntitlementGrant;
-use crate::types::order::{
+use app::types::ban::{BanCreate, BanIdentity, BanIdentityKind};
+use app::types::customer::{CustomerCreate, Metadata};
+use app::types::entitlement::EntitlementGrant;
+use app::types::order::{
     CheckoutCreate, DisputeClose, DisputeStatus, PaymentMethodInput, RefundCreate,
 };
-use crate::types::product::{Benefit, BillingInterval, ProductCreate, ProductKind};
-use crate::types::subscription::SubscriptionCancel;
-use crate::types::workspace::WorkspaceSummary;
-use crate::types::{Customer, OrderId, Product, Role, SubscriptionId, WorkspaceId};
+use app::types::product::{Benefit, BillingInterval, ProductCreate, ProductKind};
+use app::types::subscription::SubscriptionCancel;
+use app::types::workspace::WorkspaceSummary;
+use app::types::{Customer, OrderId, Product, Role, SubscriptionId, WorkspaceId};
 
-use super::accounts::{NewUser, create_user};
-use super::actor::Caller;
-use super::customers::create_customer;
-use super::workspaces::{NewWorkspace, create_workspace_with_id, get_workspace};
-use super::{
+use app::domain::accounts::{NewUser, create_user};
+use app::domain::actor::Caller;
+use app::domain::customers::create_customer;
+use app::domain::workspaces::{NewWorkspace, create_workspace_with_id, get_workspace};
+use app::domain::{
     DomainError, ManualClock, Services, billing, checkouts, entitlements, orders, products,
     subscriptions,
 };
@@ -346,7 +346,7 @@ async fn seed_history(svc: &Services, system: &Caller) -> Result<(), DomainError
                 value: email.clone(),
             });
         }
-        super::bans::create_ban(
+        app::domain::bans::create_ban(
             &sim,
             system,
             BanCreate {
@@ -396,8 +396,8 @@ async fn buy(
 /// Answers the customer's name and the link.
 pub async fn demo_portal_link(
     svc: &Services,
-) -> Result<(String, crate::types::portal::CustomerSession), DomainError> {
-    use crate::db::entities::customer;
+) -> Result<(String, app::types::portal::CustomerSession), DomainError> {
+    use app::db::entities::customer;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
     let ws = WorkspaceId::parse(DEMO_WORKSPACE_ID)
         .map_err(|e| DomainError::internal(format!("demo workspace id: {e}")))?;
@@ -407,10 +407,10 @@ pub async fn demo_portal_link(
         .one(&svc.db)
         .await?
         .ok_or(DomainError::NotFound { what: "customer" })?;
-    let link = super::portal::create_customer_session(
+    let link = app::domain::portal::create_customer_session(
         svc,
         &Caller::system(ws),
-        crate::types::portal::CustomerSessionCreate {
+        app::types::portal::CustomerSessionCreate {
             customer_id: Some(first.id.clone()),
             ..Default::default()
         },
