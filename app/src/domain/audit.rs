@@ -93,6 +93,14 @@ impl<'a, D> Change<'a, D> {
     }
 }
 
+impl<'a, D> Change<'a, D> {
+    /// A change of type `action` to the customer `id` itself.
+    pub fn customer(action: EventType, id: &'a CustomerId, changes: D) -> Self {
+        debug_assert_eq!(action.target(), TargetKind::Customer, "{action}");
+        Change::new(action, id.as_str(), Some(id), changes)
+    }
+}
+
 /// Appends one event on `conn` (pass the change's transaction).
 pub async fn record<C: ConnectionTrait>(
     conn: &C,

@@ -13,7 +13,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, Value};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, Value};
 
 use crate::db::entities::{charge_attempt, invoice, order, subscription as sub};
 use crate::types::EventType;
@@ -21,7 +21,7 @@ use crate::types::entitlement::EntitlementStatus;
 use crate::types::money;
 use crate::types::order::{OrderKind, ProviderEventKind};
 use crate::types::subscription::{InvoiceStatus, SubscriptionStatus};
-use crate::types::{ChargeAttemptId, ErrorCode};
+use crate::types::{ChargeAttemptId, ErrorCode, SubscriptionId};
 
 use super::actor::Caller;
 use super::entitlements::{self, Which};
@@ -215,14 +215,13 @@ async fn apply_scheduled_cancel(svc: &Services, row: sub::Model) -> Result<bool,
         Err(DomainError::Conflict { .. }) => return Ok(false),
         Err(e) => return Err(e),
     }
-    subscriptions::close_open_invoices(&txn, &row.id, InvoiceStatus::Void).await?;
-    entitlements::end(
+    expire(
         &txn,
         svc,
         &caller,
-        Which::Subscription(&row.id),
-        EntitlementStatus::Expired,
-        Some("subscription canceled at period end"),
+        &row.id,
+        InvoiceStatus::Void,
+        "subscription canceled at period end",
         end,
     )
     .await?;
@@ -619,14 +618,13 @@ async fn record_decline(
                 },
             )
             .await?;
-            subscriptions::close_open_invoices(&txn, &row.id, InvoiceStatus::Uncollectible).await?;
-            entitlements::end(
+            expire(
                 &txn,
                 svc,
                 &caller,
-                Which::Subscription(&row.id),
-                EntitlementStatus::Expired,
-                Some("renewal payments failed"),
+                &row.id,
+                InvoiceStatus::Uncollectible,
+                "renewal payments failed",
                 now,
             )
             .await?;
@@ -635,4 +633,29 @@ async fn record_decline(
     };
     txn.commit().await?;
     Ok(finished)
+}
+
+/// Ends a subscription's billing for good: its open invoices closed as `invoices`, its
+/// entitlements expired at `at` for `reason`.
+async fn expire<C: ConnectionTrait>(
+    conn: &C,
+    svc: &Services,
+    caller: &Caller,
+    id: &SubscriptionId,
+    invoices: InvoiceStatus,
+    reason: &str,
+    at: DateTime<Utc>,
+) -> Result<(), DomainError> {
+    subscriptions::close_open_invoices(conn, id, invoices).await?;
+    entitlements::end(
+        conn,
+        svc,
+        caller,
+        Which::Subscription(id),
+        EntitlementStatus::Expired,
+        Some(reason),
+        at,
+    )
+    .await?;
+    Ok(())
 }

@@ -342,11 +342,7 @@ async fn customer_for<C: ConnectionTrait>(
                 conn,
                 svc,
                 caller,
-                super::audit::Change::new(
-                    EventType::CustomerUpdated,
-                    c.id.as_str(),
-                    Some(&c.id),
-                    serde_json::json!({"country": {"before": null, "after": country}}),
+                super::audit::Change::customer(EventType::CustomerUpdated, &c.id, serde_json::json!({"country": {"before": null, "after": country}}),
                 ),
             )
             .await?;

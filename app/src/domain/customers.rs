@@ -316,11 +316,7 @@ pub(crate) async fn create_in<C: ConnectionTrait>(
         conn,
         svc,
         caller,
-        Change::new(
-            EventType::CustomerCreated,
-            id.as_str(),
-            Some(&id),
-            audit::diff(None, Some(&snapshot(&created))),
+        Change::customer(EventType::CustomerCreated, &id, audit::diff(None, Some(&snapshot(&created))),
         ),
     )
     .await?;

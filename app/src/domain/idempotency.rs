@@ -207,19 +207,14 @@ pub async fn complete(
     status: u16,
     body: String,
 ) -> Result<(), DomainError> {
-    idempotency_key::Entity::update_many()
-        .set(idempotency_key::ActiveModel {
-            response_status: Set(Some(i16::try_from(status).unwrap_or(500))),
-            response_body: Set(Some(body)),
-            locked_until: Set(None),
-            ..Default::default()
-        })
-        .filter(idempotency_key::Column::WorkspaceId.eq(caller.workspace_id.as_str()))
-        .filter(idempotency_key::Column::Principal.eq(principal(caller)))
-        .filter(idempotency_key::Column::Key.eq(key))
-        .exec(&svc.db)
-        .await?;
-    Ok(())
+    answer(
+        svc,
+        caller,
+        key,
+        i16::try_from(status).unwrap_or(500),
+        Some(body),
+    )
+    .await
 }
 
 /// The status stored for an answer that carried a secret: there is nothing to replay.
@@ -240,10 +235,22 @@ pub async fn complete_secret(
     caller: &Caller,
     key: &str,
 ) -> Result<(), DomainError> {
+    answer(svc, caller, key, SPENT, None).await
+}
+
+/// Writes the answer stored for `key` (its status, and the body to replay if any) and lets go
+/// of its lock.
+async fn answer(
+    svc: &Services,
+    caller: &Caller,
+    key: &str,
+    status: i16,
+    body: Option<String>,
+) -> Result<(), DomainError> {
     idempotency_key::Entity::update_many()
         .set(idempotency_key::ActiveModel {
-            response_status: Set(Some(SPENT)),
-            response_body: Set(None),
+            response_status: Set(Some(status)),
+            response_body: Set(body),
             locked_until: Set(None),
             ..Default::default()
         })

@@ -30,6 +30,20 @@ mod on_server {
         Ok((svc, user.caller))
     }
 
+    /// Runs `work` as the signed-in user (the session's services and caller), answering its
+    /// failure, the session's included, with the error's HTTP status.
+    pub async fn as_caller<T, F, Fut>(work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(Services, Caller) -> Fut,
+        Fut: Future<Output = Result<T, AppError>>,
+    {
+        let run = async {
+            let (svc, caller) = caller().await?;
+            work(svc, caller).await
+        };
+        crate::server_fns::ctx::with_status(run.await)
+    }
+
     /// An id from the page: a malformed one names nothing, like an unknown one.
     pub fn id<T: FromStr>(raw: &str, what: &'static str) -> Result<T, AppError> {
         Ok(crate::domain::paging::id(raw, what)?)
@@ -48,35 +62,32 @@ mod on_server {
 #[server(prefix = "/rpc", endpoint = "customer/page")]
 pub async fn load_customer_page(id: String) -> Result<CustomerPageData, AppError> {
     use crate::domain::activity;
-    let run = async {
-        let (svc, caller) = on_server::caller().await?;
+    on_server::as_caller(|svc, caller| async move {
         let id = on_server::id(&id, "customer")?;
         Ok(activity::customer_page(&svc, &caller, &id).await?)
-    };
-    crate::server_fns::ctx::with_status(run.await)
+    })
+    .await
 }
 
 /// Edits a customer's fields or metadata; `patch.version` guards against concurrent edits.
 #[server(prefix = "/rpc", endpoint = "customer/update", input = Json)]
 pub async fn update_customer(id: String, patch: CustomerUpdate) -> Result<Customer, AppError> {
     use crate::domain::customers;
-    let run = async {
-        let (svc, caller) = on_server::caller().await?;
+    on_server::as_caller(|svc, caller| async move {
         let id = on_server::id(&id, "customer")?;
         Ok(customers::update_customer(&svc, &caller, &id, patch).await?)
-    };
-    crate::server_fns::ctx::with_status(run.await)
+    })
+    .await
 }
 
 /// Erases a customer's personal data (GDPR Art. 17): admins and owners.
 #[server(prefix = "/rpc", endpoint = "customer/erase", input = Json)]
 pub async fn erase_customer(id: String) -> Result<Customer, AppError> {
-    let run = async {
-        let (svc, caller) = on_server::caller().await?;
+    on_server::as_caller(|svc, caller| async move {
         let id = on_server::id(&id, "customer")?;
         Ok(crate::domain::erasure::erase_customer(&svc, &caller, &id, true).await?)
-    };
-    crate::server_fns::ctx::with_status(run.await)
+    })
+    .await
 }
 
 /// What merging the customer into `into` would do.
@@ -85,8 +96,7 @@ pub async fn preview_merge(
     id: String,
     into: String,
 ) -> Result<crate::types::merge::MergePreview, AppError> {
-    let run = async {
-        let (svc, caller) = on_server::caller().await?;
+    on_server::as_caller(|svc, caller| async move {
         let id = on_server::id(&id, "customer")?;
         let into = on_server::id(&into, "customer")?;
         let input = crate::types::merge::MergeRequest {
@@ -94,8 +104,8 @@ pub async fn preview_merge(
             preview: true,
         };
         Ok(crate::domain::merges::preview_merge(&svc, &caller, &id, &input).await?)
-    };
-    crate::server_fns::ctx::with_status(run.await)
+    })
+    .await
 }
 
 /// Merges the customer into `into`.
@@ -104,8 +114,7 @@ pub async fn merge_customer(
     id: String,
     into: String,
 ) -> Result<crate::types::merge::CustomerMerge, AppError> {
-    let run = async {
-        let (svc, caller) = on_server::caller().await?;
+    on_server::as_caller(|svc, caller| async move {
         let id = on_server::id(&id, "customer")?;
         let into = on_server::id(&into, "customer")?;
         let input = crate::types::merge::MergeRequest {
@@ -113,56 +122,52 @@ pub async fn merge_customer(
             preview: false,
         };
         Ok(crate::domain::merges::merge(&svc, &caller, &id, &input).await?)
-    };
-    crate::server_fns::ctx::with_status(run.await)
+    })
+    .await
 }
 
 /// Undoes a merge.
 #[server(prefix = "/rpc", endpoint = "customer/merge_undo")]
 pub async fn undo_merge(id: String) -> Result<crate::types::merge::CustomerMerge, AppError> {
-    let run = async {
-        let (svc, caller) = on_server::caller().await?;
+    on_server::as_caller(|svc, caller| async move {
         let id = crate::types::MergeId::parse(&id).map_err(|_| AppError::NotFound {
             what: "merge".into(),
         })?;
         Ok(crate::domain::merges::undo_merge(&svc, &caller, &id).await?)
-    };
-    crate::server_fns::ctx::with_status(run.await)
+    })
+    .await
 }
 
 /// The workspace's open erasure requests, soonest due first.
 #[server(prefix = "/rpc", endpoint = "customer/erasure_requests")]
 pub async fn load_erasure_requests() -> Result<Vec<crate::types::portal::ErasureRequest>, AppError>
 {
-    let run = async {
-        let (svc, caller) = on_server::caller().await?;
+    on_server::as_caller(|svc, caller| async move {
         Ok(crate::domain::erasure::open_requests(&svc, &caller).await?)
-    };
-    crate::server_fns::ctx::with_status(run.await)
+    })
+    .await
 }
 
 /// Archives a customer: out of the list, kept with everything they bought.
 #[server(prefix = "/rpc", endpoint = "customer/archive", input = Json)]
 pub async fn archive_customer(id: String) -> Result<Customer, AppError> {
     use crate::domain::customers;
-    let run = async {
-        let (svc, caller) = on_server::caller().await?;
+    on_server::as_caller(|svc, caller| async move {
         let id = on_server::id(&id, "customer")?;
         Ok(customers::archive_customer(&svc, &caller, &id).await?)
-    };
-    crate::server_fns::ctx::with_status(run.await)
+    })
+    .await
 }
 
 /// Brings an archived customer back to the list.
 #[server(prefix = "/rpc", endpoint = "customer/unarchive", input = Json)]
 pub async fn unarchive_customer(id: String) -> Result<Customer, AppError> {
     use crate::domain::customers;
-    let run = async {
-        let (svc, caller) = on_server::caller().await?;
+    on_server::as_caller(|svc, caller| async move {
         let id = on_server::id(&id, "customer")?;
         Ok(customers::unarchive_customer(&svc, &caller, &id).await?)
-    };
-    crate::server_fns::ctx::with_status(run.await)
+    })
+    .await
 }
 
 /// A page of the customer's orders, newest first, optionally in one status or of one product.
@@ -174,8 +179,7 @@ pub async fn list_orders(
     starting_after: Option<String>,
 ) -> Result<Page<Order>, AppError> {
     use crate::domain::orders;
-    let run = async {
-        let (svc, caller) = on_server::caller().await?;
+    on_server::as_caller(|svc, caller| async move {
         let id = on_server::id(&id, "customer")?;
         let filter = orders::OrderFilter {
             status: on_server::filter(status, "status")?,
@@ -195,44 +199,41 @@ pub async fn list_orders(
             after,
         )
         .await?)
-    };
-    crate::server_fns::ctx::with_status(run.await)
+    })
+    .await
 }
 
 /// What the customer bought, product by product, with each product's last action.
 #[server(prefix = "/rpc", endpoint = "customer/products")]
 pub async fn purchases_by_product(id: String) -> Result<Vec<ProductPurchases>, AppError> {
     use crate::domain::orders;
-    let run = async {
-        let (svc, caller) = on_server::caller().await?;
+    on_server::as_caller(|svc, caller| async move {
         let id = on_server::id(&id, "customer")?;
         Ok(orders::purchases_by_product(&svc, &caller, &id).await?)
-    };
-    crate::server_fns::ctx::with_status(run.await)
+    })
+    .await
 }
 
 /// An order's refunds and disputes, for its expanded row.
 #[server(prefix = "/rpc", endpoint = "customer/order_history")]
 pub async fn order_history(order_id: String) -> Result<RefundsAndDisputes, AppError> {
     use crate::domain::orders;
-    let run = async {
-        let (svc, caller) = on_server::caller().await?;
+    on_server::as_caller(|svc, caller| async move {
         let id = on_server::id(&order_id, "order")?;
         Ok(orders::order_history(&svc, &caller, &id).await?)
-    };
-    crate::server_fns::ctx::with_status(run.await)
+    })
+    .await
 }
 
 /// Refunds all or part of an order.
 #[server(prefix = "/rpc", endpoint = "customer/refund", input = Json)]
 pub async fn refund_order(order_id: String, refund: RefundCreate) -> Result<Refund, AppError> {
     use crate::domain::orders;
-    let run = async {
-        let (svc, caller) = on_server::caller().await?;
+    on_server::as_caller(|svc, caller| async move {
         let id = on_server::id(&order_id, "order")?;
         Ok(orders::refund_order(&svc, &caller, &id, refund).await?)
-    };
-    crate::server_fns::ctx::with_status(run.await)
+    })
+    .await
 }
 
 /// Records a repayment for a chargeback, or requests one by payment link.
@@ -242,12 +243,11 @@ pub async fn request_repayment(
     repayment: RepaymentCreate,
 ) -> Result<Order, AppError> {
     use crate::domain::orders;
-    let run = async {
-        let (svc, caller) = on_server::caller().await?;
+    on_server::as_caller(|svc, caller| async move {
         let id = on_server::id(&dispute_id, "dispute")?;
         Ok(orders::request_repayment(&svc, &caller, &id, repayment).await?)
-    };
-    crate::server_fns::ctx::with_status(run.await)
+    })
+    .await
 }
 
 /// The customer's subscriptions, newest first, optionally in one status.
@@ -258,25 +258,23 @@ pub async fn list_subscriptions(
 ) -> Result<Vec<Subscription>, AppError> {
     use crate::domain::subscriptions;
     use crate::types::subscription::SubscriptionStatus;
-    let run = async {
-        let (svc, caller) = on_server::caller().await?;
+    on_server::as_caller(|svc, caller| async move {
         let id = on_server::id(&id, "customer")?;
         let status: Option<SubscriptionStatus> = on_server::filter(status, "status")?;
         Ok(subscriptions::list_subscriptions(&svc, &caller, &id, status).await?)
-    };
-    crate::server_fns::ctx::with_status(run.await)
+    })
+    .await
 }
 
 /// A subscription's billing history: every invoice with its payment attempts.
 #[server(prefix = "/rpc", endpoint = "customer/invoices")]
 pub async fn list_invoices(subscription_id: String) -> Result<Vec<Invoice>, AppError> {
     use crate::domain::subscriptions;
-    let run = async {
-        let (svc, caller) = on_server::caller().await?;
+    on_server::as_caller(|svc, caller| async move {
         let id = on_server::id(&subscription_id, "subscription")?;
         Ok(subscriptions::list_invoices(&svc, &caller, &id).await?)
-    };
-    crate::server_fns::ctx::with_status(run.await)
+    })
+    .await
 }
 
 /// Cancels a subscription now or at the end of its period.
@@ -286,12 +284,11 @@ pub async fn cancel_subscription(
     cancel: SubscriptionCancel,
 ) -> Result<Subscription, AppError> {
     use crate::domain::subscriptions;
-    let run = async {
-        let (svc, caller) = on_server::caller().await?;
+    on_server::as_caller(|svc, caller| async move {
         let id = on_server::id(&subscription_id, "subscription")?;
         Ok(subscriptions::cancel_subscription(&svc, &caller, &id, cancel).await?)
-    };
-    crate::server_fns::ctx::with_status(run.await)
+    })
+    .await
 }
 
 /// Cancels a subscription and revokes its benefits at once.
@@ -301,36 +298,33 @@ pub async fn revoke_subscription(
     revoke: SubscriptionRevoke,
 ) -> Result<Subscription, AppError> {
     use crate::domain::subscriptions;
-    let run = async {
-        let (svc, caller) = on_server::caller().await?;
+    on_server::as_caller(|svc, caller| async move {
         let id = on_server::id(&subscription_id, "subscription")?;
         Ok(subscriptions::revoke_subscription(&svc, &caller, &id, revoke).await?)
-    };
-    crate::server_fns::ctx::with_status(run.await)
+    })
+    .await
 }
 
 /// Takes back a scheduled cancellation.
 #[server(prefix = "/rpc", endpoint = "customer/recover_subscription")]
 pub async fn recover_subscription(subscription_id: String) -> Result<Subscription, AppError> {
     use crate::domain::subscriptions;
-    let run = async {
-        let (svc, caller) = on_server::caller().await?;
+    on_server::as_caller(|svc, caller| async move {
         let id = on_server::id(&subscription_id, "subscription")?;
         Ok(subscriptions::recover_subscription(&svc, &caller, &id).await?)
-    };
-    crate::server_fns::ctx::with_status(run.await)
+    })
+    .await
 }
 
 /// The customer's items (active, then ended), with their command logs.
 #[server(prefix = "/rpc", endpoint = "customer/inventory")]
 pub async fn list_entitlements(id: String) -> Result<Vec<Entitlement>, AppError> {
     use crate::domain::entitlements;
-    let run = async {
-        let (svc, caller) = on_server::caller().await?;
+    on_server::as_caller(|svc, caller| async move {
         let id = on_server::id(&id, "customer")?;
         Ok(entitlements::list_entitlements(&svc, &caller, &id).await?)
-    };
-    crate::server_fns::ctx::with_status(run.await)
+    })
+    .await
 }
 
 /// Gives the customer a product's items without a sale.
@@ -340,12 +334,11 @@ pub async fn grant_entitlement(
     grant: EntitlementGrant,
 ) -> Result<Vec<Entitlement>, AppError> {
     use crate::domain::entitlements;
-    let run = async {
-        let (svc, caller) = on_server::caller().await?;
+    on_server::as_caller(|svc, caller| async move {
         let id = on_server::id(&id, "customer")?;
         Ok(entitlements::grant_entitlement(&svc, &caller, &id, grant).await?)
-    };
-    crate::server_fns::ctx::with_status(run.await)
+    })
+    .await
 }
 
 /// Revokes one item, running its product's revoke action.
@@ -355,36 +348,33 @@ pub async fn revoke_entitlement(
     revoke: EntitlementRevoke,
 ) -> Result<Entitlement, AppError> {
     use crate::domain::entitlements;
-    let run = async {
-        let (svc, caller) = on_server::caller().await?;
+    on_server::as_caller(|svc, caller| async move {
         let id = on_server::id(&entitlement_id, "entitlement")?;
         Ok(entitlements::revoke_entitlement(&svc, &caller, &id, revoke).await?)
-    };
-    crate::server_fns::ctx::with_status(run.await)
+    })
+    .await
 }
 
 /// Shows a licence key in full (audited).
 #[server(prefix = "/rpc", endpoint = "customer/reveal_key")]
 pub async fn reveal_license_key(entitlement_id: String) -> Result<LicenseKeyReveal, AppError> {
     use crate::domain::entitlements;
-    let run = async {
-        let (svc, caller) = on_server::caller().await?;
+    on_server::as_caller(|svc, caller| async move {
         let id = on_server::id(&entitlement_id, "entitlement")?;
         Ok(entitlements::reveal_license_key(&svc, &caller, &id).await?)
-    };
-    crate::server_fns::ctx::with_status(run.await)
+    })
+    .await
 }
 
 /// A signed, expiring link to a file-download item.
 #[server(prefix = "/rpc", endpoint = "customer/download_link")]
 pub async fn create_download_link(entitlement_id: String) -> Result<DownloadLink, AppError> {
     use crate::domain::entitlements;
-    let run = async {
-        let (svc, caller) = on_server::caller().await?;
+    on_server::as_caller(|svc, caller| async move {
         let id = on_server::id(&entitlement_id, "entitlement")?;
         Ok(entitlements::create_download_link(&svc, &caller, &id).await?)
-    };
-    crate::server_fns::ctx::with_status(run.await)
+    })
+    .await
 }
 
 /// Links (or, with no id, unlinks) the Discord user of a Discord-role item.
@@ -394,72 +384,66 @@ pub async fn link_discord(
     link: DiscordLink,
 ) -> Result<Entitlement, AppError> {
     use crate::domain::entitlements;
-    let run = async {
-        let (svc, caller) = on_server::caller().await?;
+    on_server::as_caller(|svc, caller| async move {
         let id = on_server::id(&entitlement_id, "entitlement")?;
         Ok(entitlements::link_discord(&svc, &caller, &id, link).await?)
-    };
-    crate::server_fns::ctx::with_status(run.await)
+    })
+    .await
 }
 
 /// The customer's cards, accounts, emails and IPs.
 #[server(prefix = "/rpc", endpoint = "customer/payment_details")]
 pub async fn list_payment_details(id: String) -> Result<Vec<PaymentDetail>, AppError> {
     use crate::domain::payment_details;
-    let run = async {
-        let (svc, caller) = on_server::caller().await?;
+    on_server::as_caller(|svc, caller| async move {
         let id = on_server::id(&id, "customer")?;
         Ok(payment_details::list_payment_details(&svc, &caller, &id).await?)
-    };
-    crate::server_fns::ctx::with_status(run.await)
+    })
+    .await
 }
 
 /// Blocks one payment detail: no purchase may use it.
 #[server(prefix = "/rpc", endpoint = "customer/block_payment_detail", input = Json)]
 pub async fn block_payment_detail(detail_id: String) -> Result<PaymentDetail, AppError> {
     use crate::domain::payment_details;
-    let run = async {
-        let (svc, caller) = on_server::caller().await?;
+    on_server::as_caller(|svc, caller| async move {
         let id = on_server::id(&detail_id, "payment detail")?;
         Ok(payment_details::block_payment_detail(&svc, &caller, &id).await?)
-    };
-    crate::server_fns::ctx::with_status(run.await)
+    })
+    .await
 }
 
 /// Unblocks one payment detail.
 #[server(prefix = "/rpc", endpoint = "customer/unblock_payment_detail", input = Json)]
 pub async fn unblock_payment_detail(detail_id: String) -> Result<PaymentDetail, AppError> {
     use crate::domain::payment_details;
-    let run = async {
-        let (svc, caller) = on_server::caller().await?;
+    on_server::as_caller(|svc, caller| async move {
         let id = on_server::id(&detail_id, "payment detail")?;
         Ok(payment_details::unblock_payment_detail(&svc, &caller, &id).await?)
-    };
-    crate::server_fns::ctx::with_status(run.await)
+    })
+    .await
 }
 
 /// Blocks every payment detail of a customer.
 #[server(prefix = "/rpc", endpoint = "customer/block_all_payment_details", input = Json)]
 pub async fn block_all_payment_details(id: String) -> Result<Vec<PaymentDetail>, AppError> {
     use crate::domain::payment_details;
-    let run = async {
-        let (svc, caller) = on_server::caller().await?;
+    on_server::as_caller(|svc, caller| async move {
         let id = on_server::id(&id, "customer")?;
         Ok(payment_details::block_all_payment_details(&svc, &caller, &id).await?)
-    };
-    crate::server_fns::ctx::with_status(run.await)
+    })
+    .await
 }
 
 /// Unblocks every payment detail of a customer.
 #[server(prefix = "/rpc", endpoint = "customer/unblock_all_payment_details", input = Json)]
 pub async fn unblock_all_payment_details(id: String) -> Result<Vec<PaymentDetail>, AppError> {
     use crate::domain::payment_details;
-    let run = async {
-        let (svc, caller) = on_server::caller().await?;
+    on_server::as_caller(|svc, caller| async move {
         let id = on_server::id(&id, "customer")?;
         Ok(payment_details::unblock_all_payment_details(&svc, &caller, &id).await?)
-    };
-    crate::server_fns::ctx::with_status(run.await)
+    })
+    .await
 }
 
 /// A page of the customer's audit trail, newest first; only payment-detail changes with
@@ -471,8 +455,7 @@ pub async fn customer_activity(
     starting_after: Option<String>,
 ) -> Result<Page<ActivityEntry>, AppError> {
     use crate::domain::activity;
-    let run = async {
-        let (svc, caller) = on_server::caller().await?;
+    on_server::as_caller(|svc, caller| async move {
         let id = on_server::id(&id, "customer")?;
         let after = starting_after
             .map(|a| on_server::id(&a, "event"))
@@ -488,75 +471,69 @@ pub async fn customer_activity(
             after,
         )
         .await?)
-    };
-    crate::server_fns::ctx::with_status(run.await)
+    })
+    .await
 }
 
 /// Which customers some identities would match: the ban dialog's live preview.
 #[server(prefix = "/rpc", endpoint = "customer/ban_preview", input = Json)]
 pub async fn preview_ban(identities: Vec<BanIdentity>) -> Result<BanPreview, AppError> {
     use crate::domain::bans;
-    let run = async {
-        let (svc, caller) = on_server::caller().await?;
+    on_server::as_caller(|svc, caller| async move {
         Ok(bans::preview_ban(&svc, &caller, &identities).await?)
-    };
-    crate::server_fns::ctx::with_status(run.await)
+    })
+    .await
 }
 
 /// Bans the identities chosen in the dialog.
 #[server(prefix = "/rpc", endpoint = "customer/ban", input = Json)]
 pub async fn create_ban(ban: BanCreate) -> Result<Ban, AppError> {
     use crate::domain::bans;
-    let run = async {
-        let (svc, caller) = on_server::caller().await?;
-        Ok(bans::create_ban(&svc, &caller, ban).await?)
-    };
-    crate::server_fns::ctx::with_status(run.await)
+    on_server::as_caller(
+        |svc, caller| async move { Ok(bans::create_ban(&svc, &caller, ban).await?) },
+    )
+    .await
 }
 
 /// Edits a ban's reason, expiry or identities.
 #[server(prefix = "/rpc", endpoint = "customer/ban_update", input = Json)]
 pub async fn update_ban(ban_id: String, patch: BanUpdate) -> Result<Ban, AppError> {
     use crate::domain::bans;
-    let run = async {
-        let (svc, caller) = on_server::caller().await?;
+    on_server::as_caller(|svc, caller| async move {
         let id = on_server::id(&ban_id, "ban")?;
         Ok(bans::update_ban(&svc, &caller, &id, patch).await?)
-    };
-    crate::server_fns::ctx::with_status(run.await)
+    })
+    .await
 }
 
 /// Lifts a ban (Unban).
 #[server(prefix = "/rpc", endpoint = "customer/ban_lift")]
 pub async fn lift_ban(ban_id: String) -> Result<Ban, AppError> {
     use crate::domain::bans;
-    let run = async {
-        let (svc, caller) = on_server::caller().await?;
+    on_server::as_caller(|svc, caller| async move {
         let id = on_server::id(&ban_id, "ban")?;
         Ok(bans::lift_ban(&svc, &caller, &id).await?)
-    };
-    crate::server_fns::ctx::with_status(run.await)
+    })
+    .await
 }
 
 /// "Copy portal link": a fresh signed link into the customer's portal, as receipts carry.
 #[server(prefix = "/rpc", endpoint = "customer/portal_link", input = Json)]
 pub async fn copy_portal_link(id: String) -> Result<crate::types::portal::PortalLink, AppError> {
-    let run = async {
-        let (svc, caller) = on_server::caller().await?;
+    on_server::as_caller(|svc, caller| async move {
         let id = on_server::id(&id, "customer")?;
         Ok(crate::domain::portal::portal_link(&svc, &caller, &id).await?)
-    };
-    crate::server_fns::ctx::with_status(run.await)
+    })
+    .await
 }
 
 /// "Rotate portal link": every link sent before stops working and the customer's portal
 /// sessions end; answers the new link.
 #[server(prefix = "/rpc", endpoint = "customer/rotate_portal_link", input = Json)]
 pub async fn rotate_portal_link(id: String) -> Result<crate::types::portal::PortalLink, AppError> {
-    let run = async {
-        let (svc, caller) = on_server::caller().await?;
+    on_server::as_caller(|svc, caller| async move {
         let id = on_server::id(&id, "customer")?;
         Ok(crate::domain::portal::rotate_portal_link(&svc, &caller, &id).await?)
-    };
-    crate::server_fns::ctx::with_status(run.await)
+    })
+    .await
 }

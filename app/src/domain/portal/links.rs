@@ -116,11 +116,7 @@ pub async fn portal_link(
         &txn,
         svc,
         caller,
-        Change::new(
-            EventType::CustomerPortalLinkCreated,
-            row.id.as_str(),
-            Some(&row.id),
-            json!({"expires_at": link.expires_at}),
+        Change::customer(EventType::CustomerPortalLinkCreated, &row.id, json!({"expires_at": link.expires_at}),
         ),
     )
     .await?;
@@ -167,11 +163,7 @@ pub async fn rotate_portal_link(
         &txn,
         svc,
         caller,
-        Change::new(
-            EventType::CustomerPortalLinkRotated,
-            row.id.as_str(),
-            Some(&row.id),
-            json!({"sessions_ended": ended, "expires_at": link.expires_at}),
+        Change::customer(EventType::CustomerPortalLinkRotated, &row.id, json!({"sessions_ended": ended, "expires_at": link.expires_at}),
         ),
     )
     .await?;

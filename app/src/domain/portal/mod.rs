@@ -299,11 +299,7 @@ pub async fn create_customer_session(
         &txn,
         svc,
         caller,
-        Change::new(
-            EventType::CustomerPortalLinkCreated,
-            customer.id.as_str(),
-            Some(&customer.id),
-            json!({"expires_at": expires_at, "embed_origin": embed_origin}),
+        Change::customer(EventType::CustomerPortalLinkCreated, &customer.id, json!({"expires_at": expires_at, "embed_origin": embed_origin}),
         ),
     )
     .await?;
@@ -409,11 +405,7 @@ pub async fn impersonate(
         &txn,
         svc,
         caller,
-        Change::new(
-            EventType::CustomerPortalViewed,
-            row.id.as_str(),
-            Some(&row.id),
-            json!({"read_only": true, "expires_at": expires_at}),
+        Change::customer(EventType::CustomerPortalViewed, &row.id, json!({"read_only": true, "expires_at": expires_at}),
         ),
     )
     .await?;
