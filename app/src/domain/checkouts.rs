@@ -342,7 +342,10 @@ async fn customer_for<C: ConnectionTrait>(
                 conn,
                 svc,
                 caller,
-                super::audit::Change::customer(EventType::CustomerUpdated, &c.id, serde_json::json!({"country": {"before": null, "after": country}}),
+                super::audit::Change::customer(
+                    EventType::CustomerUpdated,
+                    &c.id,
+                    serde_json::json!({"country": {"before": null, "after": country}}),
                 ),
             )
             .await?;

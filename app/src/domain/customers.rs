@@ -316,7 +316,10 @@ pub(crate) async fn create_in<C: ConnectionTrait>(
         conn,
         svc,
         caller,
-        Change::customer(EventType::CustomerCreated, &id, audit::diff(None, Some(&snapshot(&created))),
+        Change::customer(
+            EventType::CustomerCreated,
+            &id,
+            audit::diff(None, Some(&snapshot(&created))),
         ),
     )
     .await?;

@@ -115,6 +115,20 @@ pub async fn signed_in() -> Result<(Services, SignedIn), AppError> {
     Ok((svc, user))
 }
 
+/// Runs `work` as the signed-in user (the session's services and caller), answering its
+/// failure, the session's included, with the error's HTTP status.
+pub async fn as_caller<T, F, Fut>(work: F) -> Result<T, AppError>
+where
+    F: FnOnce(Services, crate::domain::Caller) -> Fut,
+    Fut: Future<Output = Result<T, AppError>>,
+{
+    let run = async {
+        let (svc, user) = signed_in().await?;
+        work(svc, user.caller).await
+    };
+    with_status(run.await)
+}
+
 /// Whether this request's services say Patron is served over HTTPS ([`served_over_https`]).
 fn over_https() -> bool {
     services().is_ok_and(|svc| served_over_https(&svc.public_url))

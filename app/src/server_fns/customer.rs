@@ -21,28 +21,9 @@ use crate::types::{
 mod on_server {
     use std::str::FromStr;
 
-    use crate::domain::{Caller, Services};
     use crate::types::AppError;
 
-    /// The session's services and caller.
-    pub async fn caller() -> Result<(Services, Caller), AppError> {
-        let (svc, user) = crate::server_fns::ctx::signed_in().await?;
-        Ok((svc, user.caller))
-    }
-
-    /// Runs `work` as the signed-in user (the session's services and caller), answering its
-    /// failure, the session's included, with the error's HTTP status.
-    pub async fn as_caller<T, F, Fut>(work: F) -> Result<T, AppError>
-    where
-        F: FnOnce(Services, Caller) -> Fut,
-        Fut: Future<Output = Result<T, AppError>>,
-    {
-        let run = async {
-            let (svc, caller) = caller().await?;
-            work(svc, caller).await
-        };
-        crate::server_fns::ctx::with_status(run.await)
-    }
+    pub use crate::server_fns::ctx::as_caller;
 
     /// An id from the page: a malformed one names nothing, like an unknown one.
     pub fn id<T: FromStr>(raw: &str, what: &'static str) -> Result<T, AppError> {

@@ -66,11 +66,10 @@ async fn list_products_inner() -> Result<Vec<Product>, AppError> {
 /// The workspace's settings page.
 #[server(prefix = "/rpc", endpoint = "dashboard/settings")]
 pub async fn load_settings() -> Result<crate::types::workspace::WorkspaceSettings, AppError> {
-    let run = async {
-        let (svc, user) = super::ctx::signed_in().await?;
-        Ok(crate::domain::workspaces::settings(&svc, &user.caller).await?)
-    };
-    super::ctx::with_status(run.await)
+    super::ctx::as_caller(|svc, caller| async move {
+        Ok(crate::domain::workspaces::settings(&svc, &caller).await?)
+    })
+    .await
 }
 
 /// Saves the workspace's name and its portal's address and look.
@@ -78,9 +77,8 @@ pub async fn load_settings() -> Result<crate::types::workspace::WorkspaceSetting
 pub async fn save_settings(
     settings: crate::types::workspace::WorkspaceSettingsUpdate,
 ) -> Result<crate::types::workspace::WorkspaceSettings, AppError> {
-    let run = async {
-        let (svc, user) = super::ctx::signed_in().await?;
-        Ok(crate::domain::workspaces::update_settings(&svc, &user.caller, settings).await?)
-    };
-    super::ctx::with_status(run.await)
+    super::ctx::as_caller(|svc, caller| async move {
+        Ok(crate::domain::workspaces::update_settings(&svc, &caller, settings).await?)
+    })
+    .await
 }

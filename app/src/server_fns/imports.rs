@@ -25,25 +25,23 @@ pub async fn preview_customer_import(head: String) -> Result<ImportPreview, AppE
 /// The workspace's ten latest imports, newest first (a running one shows its rows so far).
 #[server(prefix = "/rpc", endpoint = "dashboard/imports")]
 pub async fn load_customer_imports() -> Result<Vec<CustomerImport>, AppError> {
-    let run = async {
-        let (svc, user) = super::ctx::signed_in().await?;
-        Ok(crate::domain::imports::recent_imports(&svc, &user.caller, 10).await?)
-    };
-    super::ctx::with_status(run.await)
+    super::ctx::as_caller(|svc, caller| async move {
+        Ok(crate::domain::imports::recent_imports(&svc, &caller, 10).await?)
+    })
+    .await
 }
 
 /// The first rejected rows of an import.
 #[server(prefix = "/rpc", endpoint = "dashboard/imports/problems")]
 pub async fn load_import_problems(id: String) -> Result<Vec<ImportReportRow>, AppError> {
-    let run = async {
-        let (svc, user) = super::ctx::signed_in().await?;
+    super::ctx::as_caller(|svc, caller| async move {
         let id = crate::types::CustomerImportId::parse(&id).map_err(|_| AppError::NotFound {
             what: "customer import".into(),
         })?;
         Ok(
-            crate::domain::imports::report_page(&svc, &user.caller, &id, 0, PROBLEMS_SHOWN, true)
+            crate::domain::imports::report_page(&svc, &caller, &id, 0, PROBLEMS_SHOWN, true)
                 .await?,
         )
-    };
-    super::ctx::with_status(run.await)
+    })
+    .await
 }

@@ -16,100 +16,91 @@ fn parse<T: std::str::FromStr>(raw: &str, what: &str) -> Result<T, AppError> {
 /// The members, and for owners the open invitations.
 #[server(prefix = "/rpc", endpoint = "team")]
 pub async fn load_team() -> Result<Team, AppError> {
-    let run = async {
-        let (svc, user) = super::ctx::signed_in().await?;
-        Ok(crate::domain::team::team(&svc, &user.caller).await?)
-    };
-    super::ctx::with_status(run.await)
+    super::ctx::as_caller(|svc, caller| async move {
+        Ok(crate::domain::team::team(&svc, &caller).await?)
+    })
+    .await
 }
 
 /// Invites someone by email (owners).
 #[server(prefix = "/rpc", endpoint = "team/invite")]
 pub async fn invite_member(email: String, role: Role) -> Result<(), AppError> {
-    let run = async {
-        let (svc, user) = super::ctx::signed_in().await?;
-        crate::domain::team::invite(&svc, &user.caller, &email, role).await?;
+    super::ctx::as_caller(|svc, caller| async move {
+        crate::domain::team::invite(&svc, &caller, &email, role).await?;
         Ok(())
-    };
-    super::ctx::with_status(run.await)
+    })
+    .await
 }
 
 /// Withdraws an invitation (owners).
 #[server(prefix = "/rpc", endpoint = "team/invitations/revoke")]
 pub async fn revoke_invitation(id: String) -> Result<(), AppError> {
-    let run = async {
-        let (svc, user) = super::ctx::signed_in().await?;
+    super::ctx::as_caller(|svc, caller| async move {
         let id = parse(&id, "invitation")?;
-        Ok(crate::domain::team::revoke_invitation(&svc, &user.caller, &id).await?)
-    };
-    super::ctx::with_status(run.await)
+        Ok(crate::domain::team::revoke_invitation(&svc, &caller, &id).await?)
+    })
+    .await
 }
 
 /// Gives a member another role (owners). Changing one's own role starts a new session.
 #[server(prefix = "/rpc", endpoint = "team/role")]
 pub async fn change_member_role(user_id: String, role: Role) -> Result<(), AppError> {
-    let run = async {
-        let (svc, user) = super::ctx::signed_in().await?;
+    super::ctx::as_caller(|svc, caller| async move {
         let target = parse(&user_id, "member")?;
         let device = super::ctx::device().await;
         // Their own change ended their sessions here: this browser gets the fresh one.
         if let Some(token) =
-            crate::domain::team::change_role(&svc, &user.caller, &target, role, device).await?
+            crate::domain::team::change_role(&svc, &caller, &target, role, device).await?
         {
             super::ctx::set_session_cookie(&token).await;
         }
         Ok(())
-    };
-    super::ctx::with_status(run.await)
+    })
+    .await
 }
 
 /// Removes a member (owners), or leaves the workspace (anyone, for themselves: the browser
 /// goes to the login page).
 #[server(prefix = "/rpc", endpoint = "team/remove")]
 pub async fn remove_member(user_id: String) -> Result<(), AppError> {
-    let run = async {
-        let (svc, user) = super::ctx::signed_in().await?;
+    super::ctx::as_caller(|svc, caller| async move {
         let target = parse(&user_id, "member")?;
-        crate::domain::team::remove_member(&svc, &user.caller, &target).await?;
-        if matches!(&user.caller.actor, crate::domain::actor::Actor::User { id, .. } if *id == target)
-        {
+        crate::domain::team::remove_member(&svc, &caller, &target).await?;
+        if matches!(&caller.actor, crate::domain::actor::Actor::User { id, .. } if *id == target) {
             super::ctx::clear_session_cookie();
             leptos_axum::redirect("/login");
         }
         Ok(())
-    };
-    super::ctx::with_status(run.await)
+    })
+    .await
 }
 
 /// The workspace's live API keys (admins and owners).
 #[server(prefix = "/rpc", endpoint = "api_keys")]
 pub async fn load_api_keys() -> Result<Vec<ApiKeySummary>, AppError> {
-    let run = async {
-        let (svc, user) = super::ctx::signed_in().await?;
-        Ok(crate::domain::api_keys::list_api_keys(&svc, &user.caller).await?)
-    };
-    super::ctx::with_status(run.await)
+    super::ctx::as_caller(|svc, caller| async move {
+        Ok(crate::domain::api_keys::list_api_keys(&svc, &caller).await?)
+    })
+    .await
 }
 
 /// Creates a key; the answer holds its secret, shown once.
 #[server(prefix = "/rpc", endpoint = "api_keys/create", input = Json)]
 pub async fn create_api_key(name: String, scopes: Vec<Scope>) -> Result<ApiKeyCreated, AppError> {
-    let run = async {
-        let (svc, user) = super::ctx::signed_in().await?;
-        Ok(crate::domain::api_keys::create_api_key_as(&svc, &user.caller, &name, &scopes).await?)
-    };
-    super::ctx::with_status(run.await)
+    super::ctx::as_caller(|svc, caller| async move {
+        Ok(crate::domain::api_keys::create_api_key_as(&svc, &caller, &name, &scopes).await?)
+    })
+    .await
 }
 
 /// Revokes a key: it authenticates nothing from then on.
 #[server(prefix = "/rpc", endpoint = "api_keys/revoke")]
 pub async fn revoke_api_key(id: String) -> Result<(), AppError> {
-    let run = async {
-        let (svc, user) = super::ctx::signed_in().await?;
+    super::ctx::as_caller(|svc, caller| async move {
         let id = parse(&id, "API key")?;
-        Ok(crate::domain::api_keys::revoke_api_key_as(&svc, &user.caller, &id).await?)
-    };
-    super::ctx::with_status(run.await)
+        Ok(crate::domain::api_keys::revoke_api_key_as(&svc, &caller, &id).await?)
+    })
+    .await
 }
 
 /// The signed-in user's sessions.

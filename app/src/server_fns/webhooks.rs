@@ -26,11 +26,10 @@ fn delivery_id(raw: &str) -> Result<crate::types::WebhookDeliveryId, AppError> {
 /// The workspace's endpoints.
 #[server(prefix = "/rpc", endpoint = "dashboard/webhooks")]
 pub async fn load_webhook_endpoints() -> Result<Page<WebhookEndpoint>, AppError> {
-    let run = async {
-        let (svc, user) = super::ctx::signed_in().await?;
-        Ok(crate::domain::webhooks::list_endpoints(&svc, &user.caller).await?)
-    };
-    super::ctx::with_status(run.await)
+    super::ctx::as_caller(|svc, caller| async move {
+        Ok(crate::domain::webhooks::list_endpoints(&svc, &caller).await?)
+    })
+    .await
 }
 
 /// Adds an endpoint; the answer carries its secret, shown once.
@@ -38,11 +37,10 @@ pub async fn load_webhook_endpoints() -> Result<Page<WebhookEndpoint>, AppError>
 pub async fn create_webhook_endpoint(
     input: WebhookEndpointCreate,
 ) -> Result<WebhookEndpoint, AppError> {
-    let run = async {
-        let (svc, user) = super::ctx::signed_in().await?;
-        Ok(crate::domain::webhooks::create_endpoint(&svc, &user.caller, input).await?)
-    };
-    super::ctx::with_status(run.await)
+    super::ctx::as_caller(|svc, caller| async move {
+        Ok(crate::domain::webhooks::create_endpoint(&svc, &caller, input).await?)
+    })
+    .await
 }
 
 /// Changes an endpoint (enable, disable...).
@@ -51,34 +49,31 @@ pub async fn update_webhook_endpoint(
     id: String,
     input: WebhookEndpointUpdate,
 ) -> Result<WebhookEndpoint, AppError> {
-    let run = async {
-        let (svc, user) = super::ctx::signed_in().await?;
+    super::ctx::as_caller(|svc, caller| async move {
         let id = endpoint_id(&id)?;
-        Ok(crate::domain::webhooks::update_endpoint(&svc, &user.caller, &id, input).await?)
-    };
-    super::ctx::with_status(run.await)
+        Ok(crate::domain::webhooks::update_endpoint(&svc, &caller, &id, input).await?)
+    })
+    .await
 }
 
 /// A new signing secret (the old one signs beside it for a day).
 #[server(prefix = "/rpc", endpoint = "dashboard/webhooks/rotate")]
 pub async fn rotate_webhook_secret(id: String) -> Result<WebhookEndpoint, AppError> {
-    let run = async {
-        let (svc, user) = super::ctx::signed_in().await?;
+    super::ctx::as_caller(|svc, caller| async move {
         let id = endpoint_id(&id)?;
-        Ok(crate::domain::webhooks::rotate_secret(&svc, &user.caller, &id).await?)
-    };
-    super::ctx::with_status(run.await)
+        Ok(crate::domain::webhooks::rotate_secret(&svc, &caller, &id).await?)
+    })
+    .await
 }
 
 /// Deletes an endpoint with its deliveries.
 #[server(prefix = "/rpc", endpoint = "dashboard/webhooks/delete")]
 pub async fn delete_webhook_endpoint(id: String) -> Result<(), AppError> {
-    let run = async {
-        let (svc, user) = super::ctx::signed_in().await?;
+    super::ctx::as_caller(|svc, caller| async move {
         let id = endpoint_id(&id)?;
-        Ok(crate::domain::webhooks::delete_endpoint(&svc, &user.caller, &id).await?)
-    };
-    super::ctx::with_status(run.await)
+        Ok(crate::domain::webhooks::delete_endpoint(&svc, &caller, &id).await?)
+    })
+    .await
 }
 
 /// An endpoint and a page of its deliveries, newest first (only failed ones when asked).
@@ -116,30 +111,27 @@ pub async fn load_webhook_deliveries(
 /// One delivery with its attempts.
 #[server(prefix = "/rpc", endpoint = "dashboard/webhooks/delivery")]
 pub async fn load_webhook_delivery(id: String) -> Result<WebhookDelivery, AppError> {
-    let run = async {
-        let (svc, user) = super::ctx::signed_in().await?;
+    super::ctx::as_caller(|svc, caller| async move {
         let id = delivery_id(&id)?;
-        Ok(crate::domain::webhooks::get_delivery(&svc, &user.caller, &id).await?)
-    };
-    super::ctx::with_status(run.await)
+        Ok(crate::domain::webhooks::get_delivery(&svc, &caller, &id).await?)
+    })
+    .await
 }
 
 /// Sends one delivery again now.
 #[server(prefix = "/rpc", endpoint = "dashboard/webhooks/resend")]
 pub async fn resend_webhook_delivery(id: String) -> Result<WebhookDelivery, AppError> {
-    let run = async {
-        let (svc, user) = super::ctx::signed_in().await?;
+    super::ctx::as_caller(|svc, caller| async move {
         let id = delivery_id(&id)?;
-        Ok(crate::domain::webhooks::resend(&svc, &user.caller, &id).await?)
-    };
-    super::ctx::with_status(run.await)
+        Ok(crate::domain::webhooks::resend(&svc, &caller, &id).await?)
+    })
+    .await
 }
 
 /// Sends again every failed delivery of an endpoint since `since` (RFC 3339): how many.
 #[server(prefix = "/rpc", endpoint = "dashboard/webhooks/resend_failed")]
 pub async fn resend_failed_webhooks(id: String, since: String) -> Result<u64, AppError> {
-    let run = async {
-        let (svc, user) = super::ctx::signed_in().await?;
+    super::ctx::as_caller(|svc, caller| async move {
         let id = endpoint_id(&id)?;
         let since = chrono::DateTime::parse_from_rfc3339(since.trim())
             .map_err(|_| AppError::Invalid {
@@ -147,7 +139,7 @@ pub async fn resend_failed_webhooks(id: String, since: String) -> Result<u64, Ap
                 message: "choose a date and time".into(),
             })?
             .with_timezone(&chrono::Utc);
-        Ok(crate::domain::webhooks::resend_failed_since(&svc, &user.caller, &id, since).await?)
-    };
-    super::ctx::with_status(run.await)
+        Ok(crate::domain::webhooks::resend_failed_since(&svc, &caller, &id, since).await?)
+    })
+    .await
 }

@@ -116,7 +116,10 @@ pub async fn portal_link(
         &txn,
         svc,
         caller,
-        Change::customer(EventType::CustomerPortalLinkCreated, &row.id, json!({"expires_at": link.expires_at}),
+        Change::customer(
+            EventType::CustomerPortalLinkCreated,
+            &row.id,
+            json!({"expires_at": link.expires_at}),
         ),
     )
     .await?;
@@ -163,7 +166,10 @@ pub async fn rotate_portal_link(
         &txn,
         svc,
         caller,
-        Change::customer(EventType::CustomerPortalLinkRotated, &row.id, json!({"sessions_ended": ended, "expires_at": link.expires_at}),
+        Change::customer(
+            EventType::CustomerPortalLinkRotated,
+            &row.id,
+            json!({"sessions_ended": ended, "expires_at": link.expires_at}),
         ),
     )
     .await?;

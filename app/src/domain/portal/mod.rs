@@ -299,7 +299,10 @@ pub async fn create_customer_session(
         &txn,
         svc,
         caller,
-        Change::customer(EventType::CustomerPortalLinkCreated, &customer.id, json!({"expires_at": expires_at, "embed_origin": embed_origin}),
+        Change::customer(
+            EventType::CustomerPortalLinkCreated,
+            &customer.id,
+            json!({"expires_at": expires_at, "embed_origin": embed_origin}),
         ),
     )
     .await?;
@@ -405,7 +408,10 @@ pub async fn impersonate(
         &txn,
         svc,
         caller,
-        Change::customer(EventType::CustomerPortalViewed, &row.id, json!({"read_only": true, "expires_at": expires_at}),
+        Change::customer(
+            EventType::CustomerPortalViewed,
+            &row.id,
+            json!({"read_only": true, "expires_at": expires_at}),
         ),
     )
     .await?;
