@@ -1,5 +1,6 @@
 //! Field rules shared by every door: each failure names its field and what is expected.
 
+use crate::types::contact::{Country, Email, HttpUrl, Phone};
 use crate::types::customer::{METADATA_KEY_MAX, METADATA_MAX_PAIRS, METADATA_VALUE_MAX, Metadata};
 
 use super::DomainError;
@@ -31,26 +32,16 @@ pub fn text(field: &str, value: &str, max: usize) -> Result<String, DomainError>
 
 /// A syntactically valid email, trimmed and lower-cased (the form it is stored and matched in).
 pub fn normalise_email(value: &str) -> Result<String, DomainError> {
-    let v = value.trim().to_lowercase();
-    if v.chars().count() > 254 || !email_address::EmailAddress::is_valid(&v) {
-        return Err(DomainError::invalid(
-            "email",
-            "must be an email address such as ada@example.com",
-        ));
-    }
-    Ok(v)
+    Email::parse(value)
+        .map(Email::into_inner)
+        .map_err(|m| DomainError::invalid("email", m))
 }
 
 /// An ISO 3166-1 alpha-2 country code in any case, returned upper-case.
 pub fn country(value: &str) -> Result<String, DomainError> {
-    let v = value.trim().to_ascii_uppercase();
-    if isocountry::CountryCode::for_alpha2(&v).is_err() {
-        return Err(DomainError::invalid(
-            "country",
-            "must be an ISO 3166-1 alpha-2 country code such as DE or US",
-        ));
-    }
-    Ok(v)
+    Country::parse(value)
+        .map(Country::into_inner)
+        .map_err(|m| DomainError::invalid("country", m))
 }
 
 /// An IPv4 or IPv6 address, returned in its canonical form (an IPv4-mapped IPv6 address is
@@ -65,30 +56,18 @@ pub fn ip(field: &str, value: &str) -> Result<String, DomainError> {
 
 /// An absolute http(s) URL.
 pub fn http_url(field: &str, value: &str) -> Result<String, DomainError> {
-    let v = text(field, value, 2048)?;
-    match url::Url::parse(&v) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => Ok(v),
-        _ => Err(DomainError::invalid(
-            field,
-            "must be an http:// or https:// address",
-        )),
-    }
+    let v = text(field, value, HttpUrl::MAX)?;
+    HttpUrl::parse(&v)
+        .map(HttpUrl::into_inner)
+        .map_err(|m| DomainError::invalid(field, m))
 }
 
 /// A phone number: digits with optional `+`, spaces, dots, dashes and parentheses.
 pub fn phone(value: &str) -> Result<String, DomainError> {
-    let v = text("phone", value, 40)?;
-    let ok = v
-        .chars()
-        .all(|c| c.is_ascii_digit() || " +-.()".contains(c))
-        && v.chars().filter(char::is_ascii_digit).count() >= 3;
-    if !ok {
-        return Err(DomainError::invalid(
-            "phone",
-            "must be a phone number such as +49 30 1234567",
-        ));
-    }
-    Ok(v)
+    let v = text("phone", value, Phone::MAX)?;
+    Phone::parse(&v)
+        .map(Phone::into_inner)
+        .map_err(|m| DomainError::invalid("phone", m))
 }
 
 /// Checks the metadata limits: at most 50 pairs, keys 1..=40 characters without `[` or `]`,

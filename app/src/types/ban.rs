@@ -206,7 +206,8 @@ pub struct BanPreview {
 impl utoipa::PartialSchema for BanIdentity {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         use crate::types::CustomerId;
-        use crate::types::schema::{Email, IpOrCidr};
+        use crate::types::contact::Email;
+        use crate::types::schema::IpOrCidr;
         use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
 
         let text = || {

@@ -82,25 +82,25 @@ pub struct CustomerCreate {
     #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 255))]
     pub external_id: Option<String>,
     /// Email; stored trimmed and lower-cased. Not unique.
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::schema::Email>))]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::contact::Email>))]
     pub email: Option<String>,
     /// Display name.
     #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 200))]
     pub name: Option<String>,
     /// Phone number.
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::schema::Phone>))]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::contact::Phone>))]
     pub phone: Option<String>,
     /// VAT or other tax number.
     #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 64))]
     pub tax_id: Option<String>,
     /// ISO 3166-1 alpha-2 code.
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::schema::Country>))]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::contact::Country>))]
     pub country: Option<String>,
     /// Username on your platform.
     #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 100))]
     pub username: Option<String>,
     /// http(s) link to the profile on your platform.
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::schema::HttpUrl>))]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::contact::HttpUrl>))]
     pub profile_url: Option<String>,
     /// Up to 50 pairs; keys 1 to 40 characters without `[` `]`, values up to 500 characters.
     #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::schema::MetadataMap>))]
@@ -127,7 +127,7 @@ pub struct CustomerUpdate {
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::schema::Email>))]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::contact::Email>))]
     pub email: Option<Option<String>>,
     /// Display name.
     #[serde(
@@ -143,7 +143,7 @@ pub struct CustomerUpdate {
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::schema::Phone>))]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::contact::Phone>))]
     pub phone: Option<Option<String>>,
     /// Tax number.
     #[serde(
@@ -159,7 +159,7 @@ pub struct CustomerUpdate {
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::schema::Country>))]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::contact::Country>))]
     pub country: Option<Option<String>>,
     /// Username on your platform.
     #[serde(
@@ -175,7 +175,7 @@ pub struct CustomerUpdate {
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::schema::HttpUrl>))]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::contact::HttpUrl>))]
     pub profile_url: Option<Option<String>>,
     /// A map replaces all metadata; `null` wipes it.
     #[serde(
@@ -318,7 +318,7 @@ pub struct CustomerListParams {
     pub subscription_status: Option<String>,
     /// ISO 3166-1 alpha-2.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "ssr", param(value_type = Option<crate::types::schema::Country>))]
+    #[cfg_attr(feature = "ssr", param(value_type = Option<crate::types::contact::Country>))]
     pub country: Option<String>,
     /// Created on or after: `YYYY-MM-DD` (UTC) or an RFC 3339 time.
     #[serde(default, skip_serializing_if = "Option::is_none")]

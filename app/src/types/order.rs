@@ -132,7 +132,7 @@ pub enum PaymentMethodInput {
     /// A wallet account.
     Wallet {
         /// The wallet's email.
-        #[cfg_attr(feature = "ssr", schema(value_type = crate::types::schema::Email))]
+        #[cfg_attr(feature = "ssr", schema(value_type = crate::types::contact::Email))]
         email: String,
     },
 }
@@ -433,7 +433,7 @@ pub struct CheckoutCustomer {
     pub external_id: Option<String>,
     /// Matched when there is no external id match.
     #[serde(default)]
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::schema::Email>))]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::contact::Email>))]
     pub email: Option<String>,
     /// Stored on a new customer.
     #[serde(default)]
@@ -441,7 +441,7 @@ pub struct CheckoutCustomer {
     pub name: Option<String>,
     /// Stored on a new customer; detected from the payment method when left out.
     #[serde(default)]
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::schema::Country>))]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::contact::Country>))]
     pub country: Option<String>,
 }
 

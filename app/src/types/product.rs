@@ -89,7 +89,7 @@ pub enum Benefit {
         #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 200))]
         file_name: String,
         /// Where the file lives; only ever handed out through a signed link.
-        #[cfg_attr(feature = "ssr", schema(value_type = crate::types::schema::HttpUrl))]
+        #[cfg_attr(feature = "ssr", schema(value_type = crate::types::contact::HttpUrl))]
         url: String,
     },
     /// A role on the merchant's Discord server, for the linked Discord user. Revoking removes it.

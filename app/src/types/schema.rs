@@ -1,7 +1,8 @@
 //! How the OpenAPI document publishes values that travel as plain text but follow a rule the
-//! domain checks (an email, a country, a day or a time): schema-only types, named in
+//! domain checks (a day or a time, a URL of a kind): schema-only types, named in
 //! `#[schema(value_type = ...)]` and never constructed. Each mirrors its check in
-//! `domain::validate`, so that what the document allows, Patron accepts.
+//! `domain::validate`, so that what the document allows, Patron accepts. Emails, phone
+//! numbers, countries and web addresses are real types with their rules (`types::contact`).
 
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{
@@ -43,41 +44,6 @@ macro_rules! schema_only {
         impl ToSchema for $name {}
     };
 }
-
-schema_only!(
-    /// An email address, stored lower-cased.
-    Email => string()
-        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Email)))
-        .max_length(Some(254))
-        .description(Some("An email address such as ada@example.com; stored lower-cased"))
-        .into()
-);
-
-schema_only!(
-    /// A phone number: digits, spaces and `+-.()`, at least three digits.
-    Phone => string()
-        .pattern(Some(r"^[ +().-]*([0-9][ +().-]*){3,}$"))
-        .max_length(Some(40))
-        .description(Some("A phone number such as +49 30 1234567"))
-        .into()
-);
-
-schema_only!(
-    /// An ISO 3166-1 alpha-2 country code (any case is accepted; upper case is stored).
-    Country => string()
-        .enum_values(Some(isocountry::CountryCode::iter().map(|c| c.alpha2())))
-        .description(Some("An ISO 3166-1 alpha-2 country code such as DE"))
-        .into()
-);
-
-schema_only!(
-    /// An `http://` or `https://` address.
-    HttpUrl => string()
-        .pattern(Some(HTTP_URL))
-        .max_length(Some(2048))
-        .description(Some("An http:// or https:// address"))
-        .into()
-);
 
 schema_only!(
     /// Where webhooks go: an `https://` address without a fragment.

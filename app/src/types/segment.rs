@@ -26,7 +26,7 @@ pub struct SegmentFilters {
     pub subscription_status: Option<String>,
     /// ISO 3166-1 alpha-2.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::schema::Country>))]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::contact::Country>))]
     pub country: Option<String>,
     /// Created on or after: `YYYY-MM-DD` (UTC) or an RFC 3339 time.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -41,7 +41,7 @@ use utoipa::openapi::{
         app::types::customer::SubscriptionFilter,
         app::types::order::OrderStatus,
         app::types::segment::BulkItemStatus,
-        app::types::schema::Country,
+        app::types::contact::Country,
         app::types::schema::DayOrTime,
     )),
     tags(

@@ -1,0 +1,195 @@
+//! Contact values that carry their own rules: an email address, a phone number, a country and
+//! a web address. One definition each: the check every door runs (`domain::validate` calls
+//! these) and, with `ssr`, the schema the REST document publishes for the fields that hold one.
+
+use serde::{Deserialize, Serialize};
+
+/// An email address, trimmed and lower-cased: the form it is stored and matched in.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Email(String);
+
+impl Email {
+    /// The longest address, in characters.
+    pub const MAX: usize = 254;
+
+    /// Reads an address as typed; refuses what is not one.
+    #[cfg(feature = "ssr")]
+    pub fn parse(text: &str) -> Result<Self, &'static str> {
+        let v = text.trim().to_lowercase();
+        if v.chars().count() > Self::MAX || !email_address::EmailAddress::is_valid(&v) {
+            return Err("must be an email address such as ada@example.com");
+        }
+        Ok(Self(v))
+    }
+
+    /// The address.
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+/// A phone number: digits with optional `+`, spaces, dots, dashes and parentheses, at least
+/// three digits.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Phone(String);
+
+impl Phone {
+    /// The longest number, in characters.
+    pub const MAX: usize = 40;
+
+    /// Reads a number (already trimmed, at most [`Phone::MAX`] characters).
+    pub fn parse(text: &str) -> Result<Self, &'static str> {
+        let ok = text
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-.()".contains(c))
+            && text.chars().filter(char::is_ascii_digit).count() >= 3;
+        if ok {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err("must be a phone number such as +49 30 1234567")
+        }
+    }
+
+    /// The number.
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+/// An ISO 3166-1 alpha-2 country code, upper case.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Country(String);
+
+impl Country {
+    /// Reads a code in any case.
+    #[cfg(feature = "ssr")]
+    pub fn parse(text: &str) -> Result<Self, &'static str> {
+        let v = text.trim().to_ascii_uppercase();
+        if isocountry::CountryCode::for_alpha2(&v).is_err() {
+            return Err("must be an ISO 3166-1 alpha-2 country code such as DE or US");
+        }
+        Ok(Self(v))
+    }
+
+    /// The code.
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+/// An absolute `http://` or `https://` address with a host.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct HttpUrl(String);
+
+impl HttpUrl {
+    /// The longest address, in characters.
+    pub const MAX: usize = 2048;
+
+    /// Reads an address (already trimmed, at most [`HttpUrl::MAX`] characters).
+    #[cfg(feature = "ssr")]
+    pub fn parse(text: &str) -> Result<Self, &'static str> {
+        match url::Url::parse(text) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {
+                Ok(Self(text.to_owned()))
+            }
+            _ => Err("must be an http:// or https:// address"),
+        }
+    }
+
+    /// The address.
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod schemas {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
+    use utoipa::{PartialSchema, ToSchema};
+
+    use super::{Country, Email, HttpUrl, Phone};
+    use crate::types::schema::HTTP_URL;
+
+    fn string() -> ObjectBuilder {
+        ObjectBuilder::new().schema_type(Type::String)
+    }
+
+    fn max(n: usize) -> Option<usize> {
+        Some(n)
+    }
+
+    impl PartialSchema for Email {
+        fn schema() -> RefOr<Schema> {
+            string()
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Email)))
+                .max_length(max(Email::MAX))
+                .description(Some(
+                    "An email address such as ada@example.com; stored lower-cased",
+                ))
+                .into()
+        }
+    }
+
+    impl ToSchema for Email {}
+
+    impl PartialSchema for Phone {
+        fn schema() -> RefOr<Schema> {
+            string()
+                .pattern(Some(r"^[ +().-]*([0-9][ +().-]*){3,}$"))
+                .max_length(max(Phone::MAX))
+                .description(Some("A phone number such as +49 30 1234567"))
+                .into()
+        }
+    }
+
+    impl ToSchema for Phone {}
+
+    impl PartialSchema for Country {
+        fn schema() -> RefOr<Schema> {
+            string()
+                .enum_values(Some(isocountry::CountryCode::iter().map(|c| c.alpha2())))
+                .description(Some("An ISO 3166-1 alpha-2 country code such as DE"))
+                .into()
+        }
+    }
+
+    impl ToSchema for Country {}
+
+    impl PartialSchema for HttpUrl {
+        fn schema() -> RefOr<Schema> {
+            string()
+                .pattern(Some(HTTP_URL))
+                .max_length(max(HttpUrl::MAX))
+                .description(Some("An http:// or https:// address"))
+                .into()
+        }
+    }
+
+    impl ToSchema for HttpUrl {}
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_value_reads_its_own_form() {
+        assert_eq!(
+            Email::parse(" Ada@Example.COM ").unwrap().into_inner(),
+            "ada@example.com"
+        );
+        assert!(Email::parse("ada@").is_err());
+        assert_eq!(Country::parse("de").unwrap().into_inner(), "DE");
+        assert!(Country::parse("XX").is_err());
+        assert!(Phone::parse("+49 (30) 123-45.67").is_ok());
+        assert!(Phone::parse("12").is_err());
+        assert!(Phone::parse("call me").is_err());
+        assert!(HttpUrl::parse("https://shop.example/a").is_ok());
+        assert!(HttpUrl::parse("ftp://shop.example").is_err());
+    }
+}
