@@ -13,10 +13,6 @@ use super::actor::Caller;
 use super::audit::{self, Change};
 use super::{DomainError, Services, validate};
 
-pub use super::customer_list::{
-    CustomerExport, CustomerQuery, ExportRow, export_customers, list_customers,
-};
-
 /// The customer's fields after validation, as they will be stored.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Fields {
@@ -358,7 +354,7 @@ pub async fn update_customer(
 ) -> Result<Customer, DomainError> {
     caller.require(Scope::CustomersWrite)?;
     let row = find_row(&svc.db, caller, id).await?;
-    super::erasure::refuse_if_erased(&row)?;
+    refuse_if_erased(&row)?;
     if let Some(v) = patch.version
         && v != row.version
     {
@@ -395,7 +391,7 @@ pub async fn archive_customer(
 ) -> Result<Customer, DomainError> {
     caller.require(Scope::CustomersWrite)?;
     let row = find_row(&svc.db, caller, id).await?;
-    super::erasure::refuse_if_erased(&row)?;
+    refuse_if_erased(&row)?;
     if row.archived_at.is_some() {
         return to_customer(row);
     }
@@ -414,7 +410,7 @@ pub async fn unarchive_customer(
 ) -> Result<Customer, DomainError> {
     caller.require(Scope::CustomersWrite)?;
     let row = find_row(&svc.db, caller, id).await?;
-    super::erasure::refuse_if_erased(&row)?;
+    refuse_if_erased(&row)?;
     if row.archived_at.is_none() {
         return to_customer(row);
     }
@@ -523,4 +519,27 @@ pub(crate) async fn row<C: ConnectionTrait>(
 
 pub(crate) fn present(row: customer::Model) -> Result<Customer, DomainError> {
     to_customer(row)
+}
+
+fn erased_conflict() -> DomainError {
+    DomainError::Conflict {
+        code: ErrorCode::CustomerErased,
+        message: "the customer's personal data was erased; an erased customer cannot change".into(),
+    }
+}
+
+/// Refuses a change to an erased customer, or to one merged into another (a tombstone).
+pub(crate) fn refuse_if_erased(row: &customer::Model) -> Result<(), DomainError> {
+    if row.erased_at.is_some() {
+        return Err(erased_conflict());
+    }
+    match &row.merged_into {
+        Some(survivor) => Err(DomainError::Conflict {
+            code: ErrorCode::CustomerMerged,
+            message: format!(
+                "the customer was merged into {survivor}: change that customer instead"
+            ),
+        }),
+        None => Ok(()),
+    }
 }

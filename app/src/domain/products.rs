@@ -89,7 +89,7 @@ fn check_benefit(i: usize, b: &Benefit) -> Result<Benefit, DomainError> {
             let player_id_pattern = match (player_id, player_id_pattern) {
                 (PlayerIdKind::Pattern, Some(p)) => {
                     let p = t("player_id_pattern", p, 200)?;
-                    super::entitlements::player_id_regex(&p)
+                    player_id_regex(&p)
                         .map_err(|e| DomainError::unprocessable(field("player_id_pattern"), e))?;
                     Some(p)
                 }
@@ -347,4 +347,16 @@ pub(crate) async fn names<C: ConnectionTrait>(
         .into_iter()
         .map(|p| (p.id, p.name))
         .collect())
+}
+
+/// The regular expression of a `pattern` player id, anchored to the whole id and bounded in
+/// size (a merchant's pattern must not cost the server much to build or run).
+pub(crate) fn player_id_regex(pattern: &str) -> Result<regex::Regex, String> {
+    regex::RegexBuilder::new(&format!("^(?:{pattern})$"))
+        .size_limit(1 << 16)
+        .build()
+        .map_err(|e| match e {
+            regex::Error::CompiledTooBig(_) => "is too complex a pattern".to_owned(),
+            _ => "is not a valid regular expression".to_owned(),
+        })
 }

@@ -51,6 +51,11 @@ pub fn slug_with_id(slug: &str, id: &str) -> String {
     format!("{slug}-{}", tail.to_ascii_lowercase())
 }
 
+/// The origins a workspace row lists as allowed to embed its portal.
+pub fn origins_of(ws: &workspace::Model) -> Vec<String> {
+    serde_json::from_str(&ws.embed_origins).unwrap_or_default()
+}
+
 /// Validates and stores a new workspace under a fresh id.
 pub async fn create_workspace(
     svc: &Services,
@@ -133,7 +138,7 @@ fn settings_of(svc: &Services, row: workspace::Model, caller: &Caller) -> Worksp
     let slug = row.slug.clone().unwrap_or_else(|| row.id.to_string());
     WorkspaceSettings {
         object: "workspace".into(),
-        embed_origins: super::portal::embed::origins_of(&row),
+        embed_origins: origins_of(&row),
         portal_url: format!("{}/portal/{slug}", svc.public_url),
         slug,
         id: row.id,
@@ -302,7 +307,7 @@ pub async fn update_settings(
             "slug": w.slug,
             "portal_logo_url": w.portal_logo_url,
             "portal_accent_color": w.portal_accent_color,
-            "embed_origins": super::portal::embed::origins_of(w),
+            "embed_origins": origins_of(w),
         })
     };
     audit::record(

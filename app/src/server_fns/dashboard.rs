@@ -44,11 +44,11 @@ async fn list_customers_inner(
     params: CustomerListParams,
 ) -> Result<Page<CustomerListItem>, AppError> {
     use super::ctx;
-    use crate::domain::customers::{self, CustomerQuery};
+    use crate::domain::customer_list::{self, CustomerQuery};
 
     let (svc, user) = ctx::signed_in().await?;
     let query = CustomerQuery::parse(&params)?;
-    Ok(customers::list_customers(&svc, &user.caller, query).await?)
+    Ok(customer_list::list_customers(&svc, &user.caller, query).await?)
 }
 
 /// The workspace's products, for the list's "product purchased" filter.

@@ -1,7 +1,8 @@
 //! `/api/v1/customers`: each handler authenticates (middleware), parses, calls one domain
 //! function and maps its error.
 
-use app::domain::customers::{self, CustomerQuery};
+use app::domain::customer_list::{self, CustomerQuery};
+use app::domain::customers;
 use app::domain::{Caller, data_export};
 use app::types::customer::{
     CustomerCreate, CustomerDataExport, CustomerListItem, CustomerListParams, CustomerUpdate,
@@ -37,7 +38,7 @@ pub async fn list_customers(
 ) -> Result<Json<Page<CustomerListItem>>, ApiError> {
     let query = CustomerQuery::parse(&params)?;
     Ok(Json(
-        customers::list_customers(&state.services, &caller, query).await?,
+        customer_list::list_customers(&state.services, &caller, query).await?,
     ))
 }
 

@@ -9,7 +9,7 @@
 //! ([`super::portal::data_export`]).
 
 use app::domain::Services;
-use app::domain::customers::{CustomerExport, CustomerQuery, ExportRow, export_customers};
+use app::domain::customer_list::{CustomerExport, CustomerQuery, ExportRow, export_customers};
 use app::domain::data_export::export_customer_data;
 use app::domain::imports::{self, DEFUSED_STARTS};
 use app::domain::{Caller, DomainError};

@@ -3,7 +3,7 @@
 
 use app::db::entities::{customer, customer_currency_total, order, product, subscription};
 use app::domain::actor::Caller;
-use app::domain::customers::{CustomerQuery, list_customers};
+use app::domain::customer_list::{CustomerQuery, list_customers};
 use sea_orm::{EntityTrait, QueryOrder};
 use server::tools::bench::{BENCH_WORKSPACE_ID, seed_bench};
 

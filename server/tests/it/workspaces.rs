@@ -65,10 +65,10 @@ async fn seeding_the_demo_twice_creates_one_workspace(engine: Engine) {
     assert_eq!(second.workspace, first.workspace);
     assert_eq!(first_workspace(&t.db).await.unwrap(), Some(first.workspace));
     let caller = app::domain::Caller::system(second.workspace.id.clone());
-    let page = app::domain::customers::list_customers(
+    let page = app::domain::customer_list::list_customers(
         &svc,
         &caller,
-        app::domain::customers::CustomerQuery {
+        app::domain::customer_list::CustomerQuery {
             limit: Some(100),
             ..Default::default()
         },
@@ -77,10 +77,10 @@ async fn seeding_the_demo_twice_creates_one_workspace(engine: Engine) {
     .unwrap();
     assert_eq!(page.data.len(), 48);
     // One of them is banned, and the list's banned filter finds exactly that one.
-    let banned = app::domain::customers::list_customers(
+    let banned = app::domain::customer_list::list_customers(
         &svc,
         &caller,
-        app::domain::customers::CustomerQuery {
+        app::domain::customer_list::CustomerQuery {
             banned: Some(true),
             ..Default::default()
         },

@@ -2,6 +2,7 @@
 //! merchant's server, and reported once.
 
 use super::*;
+use crate::domain::products::player_id_regex;
 use crate::types::EventType;
 
 pub(super) fn to_command(row: cmd::Model) -> Result<GameCommand, DomainError> {
@@ -110,18 +111,6 @@ pub(super) async fn queue_commands<C: ConnectionTrait>(
 
 /// What a command's text says where the customer's external id goes.
 const PLACEHOLDER: &str = "{customer_external_id}";
-
-/// The regular expression of a `pattern` player id, anchored to the whole id and bounded in
-/// size (a merchant's pattern must not cost the server much to build or run).
-pub(crate) fn player_id_regex(pattern: &str) -> Result<regex::Regex, String> {
-    regex::RegexBuilder::new(&format!("^(?:{pattern})$"))
-        .size_limit(1 << 16)
-        .build()
-        .map_err(|e| match e {
-            regex::Error::CompiledTooBig(_) => "is too complex a pattern".to_owned(),
-            _ => "is not a valid regular expression".to_owned(),
-        })
-}
 
 /// Whether `id` fits `kind`: the only text a game-server command ever receives from a customer.
 pub(crate) fn player_id_fits(kind: PlayerIdKind, pattern: Option<&str>, id: &str) -> bool {

@@ -9,8 +9,8 @@ mod commands;
 mod downloads;
 mod license_keys;
 
+pub(crate) use commands::check_player_ids;
 use commands::*;
-pub(crate) use commands::{check_player_ids, player_id_regex};
 pub use commands::{pending_commands, report_command};
 pub(crate) use downloads::download_link;
 pub use downloads::{DOWNLOAD_LINK_TTL, DownloadTarget, create_download_link, resolve_download};

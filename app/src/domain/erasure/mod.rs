@@ -45,7 +45,7 @@ use crate::types::entitlement::EntitlementStatus;
 use crate::types::order::PaymentMethod;
 use crate::types::payment_detail::PaymentDetailKind;
 use crate::types::portal::ErasureRequest;
-use crate::types::{Customer, CustomerId, ErasureRequestId, ErrorCode, Scope, WorkspaceId};
+use crate::types::{Customer, CustomerId, ErasureRequestId, Scope, WorkspaceId};
 
 use super::actor::Caller;
 use super::audit::{self, Change};
@@ -68,28 +68,7 @@ pub(crate) fn keyed_hash(key: &str, kind: &str, canonical: &str) -> String {
     )
 }
 
-fn erased_conflict() -> DomainError {
-    DomainError::Conflict {
-        code: ErrorCode::CustomerErased,
-        message: "the customer's personal data was erased; an erased customer cannot change".into(),
-    }
-}
-
-/// Refuses a change to an erased customer, or to one merged into another (a tombstone).
-pub(crate) fn refuse_if_erased(row: &customer::Model) -> Result<(), DomainError> {
-    if row.erased_at.is_some() {
-        return Err(erased_conflict());
-    }
-    match &row.merged_into {
-        Some(survivor) => Err(DomainError::Conflict {
-            code: ErrorCode::CustomerMerged,
-            message: format!(
-                "the customer was merged into {survivor}: change that customer instead"
-            ),
-        }),
-        None => Ok(()),
-    }
-}
+pub(crate) use crate::domain::customers::refuse_if_erased;
 
 /// The customers merged into `id` and not yet erased: the same person's tombstones.
 async fn tombstones_of<C: ConnectionTrait>(

@@ -14,6 +14,7 @@ use super::start_session_for;
 use crate::db::entities::customer_session::{self as cs, CustomerSessionKind};
 use crate::db::entities::workspace;
 use crate::domain::secrets::sha256_hex;
+pub use crate::domain::workspaces::origins_of;
 use crate::domain::{DomainError, Services};
 use crate::types::portal::EmbedSession;
 
@@ -98,11 +99,6 @@ pub fn checked_origins(raw: &[String]) -> Result<Vec<String>, DomainError> {
         }
     }
     Ok(out)
-}
-
-/// The origins a workspace row lists.
-pub fn origins_of(ws: &workspace::Model) -> Vec<String> {
-    serde_json::from_str(&ws.embed_origins).unwrap_or_default()
 }
 
 /// Whether `origin` (a page's origin, as a browser names it) is one of `allowed`.

@@ -3,7 +3,7 @@
 
 use anyhow::Context;
 use app::db::entities::customer;
-use app::domain::customers::{CustomerQuery, list_customers};
+use app::domain::customer_list::{CustomerQuery, list_customers};
 use app::domain::{Caller, Services};
 use app::types::CustomerId;
 use app::types::customer::{CustomerSort, SubscriptionFilter};
