@@ -212,7 +212,7 @@ pub async fn record_written<C: ConnectionTrait>(
         .cloned()
         .zip(changes.iter().map(|c| c.action))
         .collect();
-    super::webhooks::enqueue(conn, &caller.workspace_id, &typed, now).await?;
+    super::webhook_outbox::enqueue(conn, &caller.workspace_id, &typed, now).await?;
     Ok(ids)
 }
 

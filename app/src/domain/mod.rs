@@ -36,6 +36,7 @@ pub mod subscriptions;
 pub mod system;
 pub mod team;
 pub mod validate;
+pub(crate) mod webhook_outbox;
 pub mod webhooks;
 pub mod workspaces;
 
