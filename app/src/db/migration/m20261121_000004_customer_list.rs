@@ -6,17 +6,10 @@
 use sea_orm::DatabaseBackend;
 use sea_orm_migration::{prelude::*, schema::*};
 
+use super::kit::*;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn index(name: &str, cols: &[&'static str]) -> IndexCreateStatement {
-    let mut i = Index::create();
-    i.name(name).table("customers");
-    for c in cols {
-        i.col(*c);
-    }
-    i.to_owned()
-}
 
 const INDEXES: [(&str, &[&str]); 5] = [
     (
@@ -54,19 +47,16 @@ const SQLITE_FTS: [&str; 5] = [
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for mut col in [
-            text("search_text").default("").to_owned(),
-            text_null("subscription_status"),
-            big_integer("last_order_key").default(0).to_owned(),
-        ] {
-            m.alter_table(
-                Table::alter()
-                    .table("customers")
-                    .add_column(&mut col)
-                    .to_owned(),
-            )
-            .await?;
-        }
+        add_columns(
+            m,
+            "customers",
+            [
+                text("search_text").default("").to_owned(),
+                text_null("subscription_status"),
+                big_integer("last_order_key").default(0).to_owned(),
+            ],
+        )
+        .await?;
         let db = m.get_connection();
         let backend = m.get_database_backend();
         let last_order_key = match backend {
@@ -108,28 +98,23 @@ impl MigrationTrait for Migration {
                 }
             }
         }
-        m.drop_index(
-            Index::drop()
-                .name("ix_customers_last_order")
-                .table("customers")
-                .to_owned(),
-        )
-        .await?;
+        drop_index(m, "ix_customers_last_order", "customers").await?;
         for (name, cols) in INDEXES {
-            m.create_index(index(name, cols)).await?;
+            index(m, name, "customers", cols).await?;
         }
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         for (name, _) in INDEXES {
-            m.drop_index(Index::drop().name(name).table("customers").to_owned())
-                .await?;
+            drop_index(m, name, "customers").await?;
         }
-        m.create_index(index(
+        index(
+            m,
             "ix_customers_last_order",
+            "customers",
             &["workspace_id", "last_order_at", "id"],
-        ))
+        )
         .await?;
         let db = m.get_connection();
         match m.get_database_backend() {
@@ -144,15 +129,11 @@ impl MigrationTrait for Migration {
                 db.execute_unprepared("DROP TABLE customers_fts").await?;
             }
         }
-        for col in ["last_order_key", "subscription_status", "search_text"] {
-            m.alter_table(
-                Table::alter()
-                    .table("customers")
-                    .drop_column(col)
-                    .to_owned(),
-            )
-            .await?;
-        }
-        Ok(())
+        drop_columns(
+            m,
+            "customers",
+            ["last_order_key", "subscription_status", "search_text"],
+        )
+        .await
     }
 }

@@ -3,6 +3,8 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use super::kit::*;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -17,13 +19,7 @@ const OWNERS: [(&str, &str); 4] = [
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.alter_table(
-            Table::alter()
-                .table("events")
-                .add_column(text_null("customer_id"))
-                .to_owned(),
-        )
-        .await?;
+        add_column(m, "events", text_null("customer_id")).await?;
         let db = m.get_connection();
         db.execute_unprepared(
             "UPDATE events SET customer_id = target_id WHERE target_type = 'customer'",
@@ -37,32 +33,17 @@ impl MigrationTrait for Migration {
             ))
             .await?;
         }
-        m.create_index(
-            Index::create()
-                .name("ix_events_customer")
-                .table("events")
-                .col("workspace_id")
-                .col("customer_id")
-                .col("id")
-                .to_owned(),
+        index(
+            m,
+            "ix_events_customer",
+            "events",
+            &["workspace_id", "customer_id", "id"],
         )
         .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_index(
-            Index::drop()
-                .name("ix_events_customer")
-                .table("events")
-                .to_owned(),
-        )
-        .await?;
-        m.alter_table(
-            Table::alter()
-                .table("events")
-                .drop_column("customer_id")
-                .to_owned(),
-        )
-        .await
+        drop_index(m, "ix_events_customer", "events").await?;
+        drop_column(m, "events", "customer_id").await
     }
 }

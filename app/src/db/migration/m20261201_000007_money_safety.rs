@@ -9,6 +9,8 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use super::kit::*;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -21,125 +23,66 @@ impl MigrationTrait for Migration {
     }
 
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.create_table(
-            Table::create()
-                .table("charge_attempts")
-                .col(text("id").primary_key())
-                .col(text("workspace_id"))
-                .col(text("purpose"))
-                .col(text("status"))
-                .col(big_integer("amount"))
-                .col(text("currency"))
-                .col(text_null("customer_id"))
-                .col(text_null("subscription_id"))
-                .col(timestamp_with_time_zone_null("period_start"))
-                .col(integer_null("retry_count"))
-                .col(text_null("order_id"))
-                .col(text_null("provider_payment_id"))
-                .col(text_null("failure_code"))
-                .col(timestamp_with_time_zone("lease_until"))
-                .col(integer("tries").default(0))
-                .col(timestamp_with_time_zone("created_at"))
-                .col(timestamp_with_time_zone("updated_at"))
-                .foreign_key(
-                    ForeignKey::create()
-                        .name("fk_charge_attempts_workspace_id")
-                        .from("charge_attempts", "workspace_id")
-                        .to("workspaces", "id"),
-                )
-                .to_owned(),
-        )
-        .await?;
+        workspace_table("charge_attempts")
+            .col(text("purpose"))
+            .col(text("status"))
+            .col(big_integer("amount"))
+            .col(text("currency"))
+            .col(text_null("customer_id"))
+            .col(text_null("subscription_id"))
+            .col(timestamp_with_time_zone_null("period_start"))
+            .col(integer_null("retry_count"))
+            .col(text_null("order_id"))
+            .col(text_null("provider_payment_id"))
+            .col(text_null("failure_code"))
+            .col(timestamp_with_time_zone("lease_until"))
+            .col(integer("tries").default(0))
+            .col(timestamp_with_time_zone("created_at"))
+            .col(timestamp_with_time_zone("updated_at"))
+            .foreign_key(&mut fk("charge_attempts", "workspace_id", "workspaces"))
+            .create(m)
+            .await?;
         // The reconciliation job's queue: unfinished attempts whose lease ran out.
-        m.create_index(
-            Index::create()
-                .name("ix_charge_attempts_open")
-                .table("charge_attempts")
-                .col("status")
-                .col("lease_until")
-                .to_owned(),
+        index(
+            m,
+            "ix_charge_attempts_open",
+            "charge_attempts",
+            &["status", "lease_until"],
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("ix_charge_attempts_subscription")
-                .table("charge_attempts")
-                .col("subscription_id")
-                .col("period_start")
-                .col("retry_count")
-                .to_owned(),
+        index(
+            m,
+            "ix_charge_attempts_subscription",
+            "charge_attempts",
+            &["subscription_id", "period_start", "retry_count"],
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("ix_charge_attempts_order")
-                .table("charge_attempts")
-                .col("order_id")
-                .to_owned(),
+        index(
+            m,
+            "ix_charge_attempts_order",
+            "charge_attempts",
+            &["order_id"],
         )
         .await?;
 
-        m.alter_table(
-            Table::alter()
-                .table("refunds")
-                .add_column(text("status").default("succeeded"))
-                .to_owned(),
-        )
-        .await?;
-        m.alter_table(
-            Table::alter()
-                .table("refunds")
-                .add_column(timestamp_with_time_zone_null("lease_until"))
-                .to_owned(),
-        )
-        .await?;
-        m.create_index(
-            Index::create()
-                .name("ix_refunds_open")
-                .table("refunds")
-                .col("status")
-                .col("lease_until")
-                .to_owned(),
-        )
-        .await?;
+        add_column(m, "refunds", text("status").default("succeeded")).await?;
+        add_column(m, "refunds", timestamp_with_time_zone_null("lease_until")).await?;
+        index(m, "ix_refunds_open", "refunds", &["status", "lease_until"]).await?;
 
-        m.alter_table(
-            Table::alter()
-                .table("subscriptions")
-                .add_column(timestamp_with_time_zone_null("claimed_until"))
-                .to_owned(),
+        add_column(
+            m,
+            "subscriptions",
+            timestamp_with_time_zone_null("claimed_until"),
         )
         .await?;
-        m.alter_table(
-            Table::alter()
-                .table("subscriptions")
-                .add_column(integer("claim_failures").default(0))
-                .to_owned(),
-        )
-        .await?;
-        m.alter_table(
-            Table::alter()
-                .table("provider_events")
-                .add_column(integer("attempts").default(0))
-                .to_owned(),
-        )
-        .await?;
+        add_column(m, "subscriptions", integer("claim_failures").default(0)).await?;
+        add_column(m, "provider_events", integer("attempts").default(0)).await?;
 
         // In-flight and stored answers are per caller now; records are a 24-hour cache, so the
         // table is made anew rather than migrated.
-        m.drop_index(
-            Index::drop()
-                .name("ix_idempotency_keys_created")
-                .table("idempotency_keys")
-                .if_exists()
-                .to_owned(),
-        )
-        .await?;
-        m.drop_table(Table::drop().table("idempotency_keys").to_owned())
-            .await?;
-        m.create_table(
-            Table::create()
-                .table("idempotency_keys")
+        make_idempotency_keys_anew(
+            m,
+            table("idempotency_keys")
                 .col(text("workspace_id"))
                 .col(text("principal"))
                 .col(text("key"))
@@ -155,97 +98,37 @@ impl MigrationTrait for Migration {
                         .col("principal")
                         .col("key"),
                 )
-                .foreign_key(
-                    ForeignKey::create()
-                        .name("fk_idempotency_keys_workspace_id")
-                        .from("idempotency_keys", "workspace_id")
-                        .to("workspaces", "id")
-                        .on_delete(ForeignKeyAction::Cascade),
-                )
-                .to_owned(),
-        )
-        .await?;
-        m.create_index(
-            Index::create()
-                .name("ix_idempotency_keys_created")
-                .table("idempotency_keys")
-                .col("created_at")
-                .to_owned(),
+                .foreign_key(&mut cascade_fk(
+                    "idempotency_keys",
+                    "workspace_id",
+                    "workspaces",
+                )),
         )
         .await?;
 
-        m.create_table(
-            Table::create()
-                .table("sim_provider_ledger")
-                .col(text("id").primary_key())
-                .col(text("idempotency_key").unique_key())
-                .col(text("kind"))
-                .col(text("payment_id"))
-                .col(big_integer("amount"))
-                .col(text("currency"))
-                .col(text("result"))
-                .col(timestamp_with_time_zone("created_at"))
-                .to_owned(),
-        )
-        .await?;
-        m.create_index(
-            Index::create()
-                .name("ix_sim_provider_ledger_payment")
-                .table("sim_provider_ledger")
-                .col("payment_id")
-                .to_owned(),
+        table_with_id("sim_provider_ledger")
+            .col(text("idempotency_key").unique_key())
+            .col(text("kind"))
+            .col(text("payment_id"))
+            .col(big_integer("amount"))
+            .col(text("currency"))
+            .col(text("result"))
+            .col(timestamp_with_time_zone("created_at"))
+            .create(m)
+            .await?;
+        index(
+            m,
+            "ix_sim_provider_ledger_payment",
+            "sim_provider_ledger",
+            &["payment_id"],
         )
         .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table("sim_provider_ledger").to_owned())
-            .await?;
-        m.drop_index(
-            Index::drop()
-                .name("ix_idempotency_keys_created")
-                .table("idempotency_keys")
-                .if_exists()
-                .to_owned(),
-        )
-        .await?;
-        m.drop_table(Table::drop().table("idempotency_keys").to_owned())
-            .await?;
-        m.create_table(
-            Table::create()
-                .table("idempotency_keys")
-                .col(text("workspace_id"))
-                .col(text("key"))
-                .col(text("fingerprint"))
-                .col(small_integer_null("response_status"))
-                .col(text_null("response_body"))
-                .col(timestamp_with_time_zone("created_at"))
-                .primary_key(Index::create().col("workspace_id").col("key"))
-                .foreign_key(
-                    ForeignKey::create()
-                        .name("fk_idempotency_keys_workspace_id")
-                        .from("idempotency_keys", "workspace_id")
-                        .to("workspaces", "id")
-                        .on_delete(ForeignKeyAction::Cascade),
-                )
-                .to_owned(),
-        )
-        .await?;
-        m.create_index(
-            Index::create()
-                .name("ix_idempotency_keys_created")
-                .table("idempotency_keys")
-                .col("created_at")
-                .to_owned(),
-        )
-        .await?;
-        m.drop_index(
-            Index::drop()
-                .name("ix_refunds_open")
-                .table("refunds")
-                .to_owned(),
-        )
-        .await?;
+        drop_table(m, "sim_provider_ledger").await?;
+        make_idempotency_keys_anew(m, &mut idempotency_keys_per_workspace()).await?;
+        drop_index(m, "ix_refunds_open", "refunds").await?;
         for (table, col) in [
             ("provider_events", "attempts"),
             ("subscriptions", "claim_failures"),
@@ -253,10 +136,33 @@ impl MigrationTrait for Migration {
             ("refunds", "lease_until"),
             ("refunds", "status"),
         ] {
-            m.alter_table(Table::alter().table(table).drop_column(col).to_owned())
-                .await?;
+            drop_column(m, table, col).await?;
         }
-        m.drop_table(Table::drop().table("charge_attempts").to_owned())
-            .await
+        drop_table(m, "charge_attempts").await
     }
+}
+
+/// Drops `idempotency_keys` (its index first) and creates it again as `keys` describes, with its
+/// index on `created_at`: each way of this migration makes the table anew.
+async fn make_idempotency_keys_anew(
+    m: &SchemaManager<'_>,
+    keys: &mut TableCreateStatement,
+) -> Result<(), DbErr> {
+    m.drop_index(
+        Index::drop()
+            .name("ix_idempotency_keys_created")
+            .table("idempotency_keys")
+            .if_exists()
+            .to_owned(),
+    )
+    .await?;
+    drop_table(m, "idempotency_keys").await?;
+    keys.create(m).await?;
+    index(
+        m,
+        "ix_idempotency_keys_created",
+        "idempotency_keys",
+        &["created_at"],
+    )
+    .await
 }

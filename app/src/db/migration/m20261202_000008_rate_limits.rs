@@ -4,33 +4,24 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use super::kit::*;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.create_table(
-            Table::create()
-                .table("rate_limits")
-                .col(text("key").primary_key())
-                .col(big_integer("tat"))
-                .to_owned(),
-        )
-        .await?;
+        table("rate_limits")
+            .col(text("key").primary_key())
+            .col(big_integer("tat"))
+            .create(m)
+            .await?;
         // The sweep deletes the rows whose allowance is whole again.
-        m.create_index(
-            Index::create()
-                .name("ix_rate_limits_tat")
-                .table("rate_limits")
-                .col("tat")
-                .to_owned(),
-        )
-        .await
+        index(m, "ix_rate_limits_tat", "rate_limits", &["tat"]).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table("rate_limits").to_owned())
-            .await
+        drop_table(m, "rate_limits").await
     }
 }

@@ -3,51 +3,38 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use super::kit::*;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.create_table(
-            Table::create()
-                .table("customer_sessions")
-                .col(text("token_hash").primary_key())
-                .col(text("kind"))
-                .col(text("workspace_id"))
-                .col(text("customer_id"))
-                .col(text_null("return_url"))
-                .col(timestamp_with_time_zone("created_at"))
-                .col(timestamp_with_time_zone("expires_at"))
-                .col(timestamp_with_time_zone_null("used_at"))
-                .foreign_key(
-                    ForeignKey::create()
-                        .name("fk_customer_sessions_workspace_id")
-                        .from("customer_sessions", "workspace_id")
-                        .to("workspaces", "id"),
-                )
-                .foreign_key(
-                    ForeignKey::create()
-                        .name("fk_customer_sessions_customer_id")
-                        .from("customer_sessions", "customer_id")
-                        .to("customers", "id"),
-                )
-                .to_owned(),
-        )
-        .await?;
+        table("customer_sessions")
+            .col(text("token_hash").primary_key())
+            .col(text("kind"))
+            .col(text("workspace_id"))
+            .col(text("customer_id"))
+            .col(text_null("return_url"))
+            .col(timestamp_with_time_zone("created_at"))
+            .col(timestamp_with_time_zone("expires_at"))
+            .col(timestamp_with_time_zone_null("used_at"))
+            .foreign_key(&mut fk("customer_sessions", "workspace_id", "workspaces"))
+            .foreign_key(&mut fk("customer_sessions", "customer_id", "customers"))
+            .create(m)
+            .await?;
         // The sweep deletes what expired.
-        m.create_index(
-            Index::create()
-                .name("ix_customer_sessions_expires_at")
-                .table("customer_sessions")
-                .col("expires_at")
-                .to_owned(),
+        index(
+            m,
+            "ix_customer_sessions_expires_at",
+            "customer_sessions",
+            &["expires_at"],
         )
         .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table("customer_sessions").to_owned())
-            .await
+        drop_table(m, "customer_sessions").await
     }
 }

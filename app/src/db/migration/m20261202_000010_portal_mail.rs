@@ -7,118 +7,72 @@ use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, Statement, Value};
 
+use super::kit::*;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.create_table(
-            Table::create()
-                .table("emails")
-                .col(text("id").primary_key())
-                .col(text("workspace_id"))
-                .col(text_null("customer_id"))
-                .col(text("kind"))
-                .col(text("to_address"))
-                .col(text("subject"))
-                .col(text("text_body"))
-                .col(text_null("html_body"))
-                .col(text("status"))
-                .col(integer("attempts").default(0))
-                .col(timestamp_with_time_zone("next_attempt_at"))
-                .col(timestamp_with_time_zone_null("sent_at"))
-                .col(text_null("delivered_as"))
-                .col(text_null("last_error"))
-                .col(timestamp_with_time_zone("created_at"))
-                .foreign_key(
-                    ForeignKey::create()
-                        .name("fk_emails_workspace_id")
-                        .from("emails", "workspace_id")
-                        .to("workspaces", "id"),
-                )
-                .to_owned(),
-        )
-        .await?;
-        // The sender claims pending rows that are due (`next_attempt_at` is also its lease).
-        m.create_index(
-            Index::create()
-                .name("ix_emails_due")
-                .table("emails")
-                .col("status")
-                .col("next_attempt_at")
-                .to_owned(),
-        )
-        .await?;
-        m.create_index(
-            Index::create()
-                .name("ix_emails_customer")
-                .table("emails")
-                .col("customer_id")
-                .to_owned(),
-        )
-        .await?;
-
-        m.create_table(
-            Table::create()
-                .table("portal_codes")
-                .col(text("id").primary_key())
-                .col(text("workspace_id"))
-                .col(text("email"))
-                .col(text("code_hash"))
-                .col(integer("tries_left"))
-                .col(timestamp_with_time_zone("created_at"))
-                .col(timestamp_with_time_zone("expires_at"))
-                .col(timestamp_with_time_zone_null("used_at"))
-                .foreign_key(
-                    ForeignKey::create()
-                        .name("fk_portal_codes_workspace_id")
-                        .from("portal_codes", "workspace_id")
-                        .to("workspaces", "id"),
-                )
-                .to_owned(),
-        )
-        .await?;
-        // A sign-in finds the newest code of one address in one shop.
-        m.create_index(
-            Index::create()
-                .name("ix_portal_codes_email")
-                .table("portal_codes")
-                .col("workspace_id")
-                .col("email")
-                .col("created_at")
-                .to_owned(),
-        )
-        .await?;
-        m.create_index(
-            Index::create()
-                .name("ix_portal_codes_expires_at")
-                .table("portal_codes")
-                .col("expires_at")
-                .to_owned(),
-        )
-        .await?;
-
-        for column in [
-            text_null("slug"),
-            text_null("portal_logo_url"),
-            text_null("portal_accent_color"),
-        ] {
-            m.alter_table(
-                Table::alter()
-                    .table("workspaces")
-                    .add_column(column)
-                    .to_owned(),
-            )
+        workspace_table("emails")
+            .col(text_null("customer_id"))
+            .col(text("kind"))
+            .col(text("to_address"))
+            .col(text("subject"))
+            .col(text("text_body"))
+            .col(text_null("html_body"))
+            .col(text("status"))
+            .col(integer("attempts").default(0))
+            .col(timestamp_with_time_zone("next_attempt_at"))
+            .col(timestamp_with_time_zone_null("sent_at"))
+            .col(text_null("delivered_as"))
+            .col(text_null("last_error"))
+            .col(timestamp_with_time_zone("created_at"))
+            .foreign_key(&mut fk("emails", "workspace_id", "workspaces"))
+            .create(m)
             .await?;
-        }
-        m.alter_table(
-            Table::alter()
-                .table("customers")
-                .add_column(integer("portal_link_version").default(0))
-                .to_owned(),
+        // The sender claims pending rows that are due (`next_attempt_at` is also its lease).
+        index(m, "ix_emails_due", "emails", &["status", "next_attempt_at"]).await?;
+        index(m, "ix_emails_customer", "emails", &["customer_id"]).await?;
+
+        workspace_table("portal_codes")
+            .col(text("email"))
+            .col(text("code_hash"))
+            .col(integer("tries_left"))
+            .col(timestamp_with_time_zone("created_at"))
+            .col(timestamp_with_time_zone("expires_at"))
+            .col(timestamp_with_time_zone_null("used_at"))
+            .foreign_key(&mut fk("portal_codes", "workspace_id", "workspaces"))
+            .create(m)
+            .await?;
+        // A sign-in finds the newest code of one address in one shop.
+        index(
+            m,
+            "ix_portal_codes_email",
+            "portal_codes",
+            &["workspace_id", "email", "created_at"],
         )
         .await?;
+        index(
+            m,
+            "ix_portal_codes_expires_at",
+            "portal_codes",
+            &["expires_at"],
+        )
+        .await?;
+
+        add_columns(
+            m,
+            "workspaces",
+            [
+                text_null("slug"),
+                text_null("portal_logo_url"),
+                text_null("portal_accent_color"),
+            ],
+        )
+        .await?;
+        add_column(m, "customers", integer("portal_link_version").default(0)).await?;
 
         // Every workspace gets its portal address from its name, made unique with its id.
         let db = m.get_connection();
@@ -151,44 +105,19 @@ impl MigrationTrait for Migration {
             ))
             .await?;
         }
-        m.create_index(
-            Index::create()
-                .name("ux_workspaces_slug")
-                .table("workspaces")
-                .col("slug")
-                .unique()
-                .to_owned(),
-        )
-        .await
+        unique_index(m, "ux_workspaces_slug", "workspaces", &["slug"]).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_index(
-            Index::drop()
-                .name("ux_workspaces_slug")
-                .table("workspaces")
-                .to_owned(),
+        drop_index(m, "ux_workspaces_slug", "workspaces").await?;
+        drop_columns(
+            m,
+            "workspaces",
+            ["slug", "portal_logo_url", "portal_accent_color"],
         )
         .await?;
-        for column in ["slug", "portal_logo_url", "portal_accent_color"] {
-            m.alter_table(
-                Table::alter()
-                    .table("workspaces")
-                    .drop_column(column)
-                    .to_owned(),
-            )
-            .await?;
-        }
-        m.alter_table(
-            Table::alter()
-                .table("customers")
-                .drop_column("portal_link_version")
-                .to_owned(),
-        )
-        .await?;
-        m.drop_table(Table::drop().table("portal_codes").to_owned())
-            .await?;
-        m.drop_table(Table::drop().table("emails").to_owned()).await
+        drop_column(m, "customers", "portal_link_version").await?;
+        drop_tables(m, ["portal_codes", "emails"]).await
     }
 }
 

@@ -6,6 +6,8 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use super::kit::*;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -13,20 +15,8 @@ pub struct Migration;
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         // A JSON array of origins: a handful per shop, always read and written whole.
-        m.alter_table(
-            Table::alter()
-                .table("workspaces")
-                .add_column(text("embed_origins").default("[]"))
-                .to_owned(),
-        )
-        .await?;
-        m.alter_table(
-            Table::alter()
-                .table("customer_sessions")
-                .add_column(text_null("embed_origin"))
-                .to_owned(),
-        )
-        .await?;
+        add_column(m, "workspaces", text("embed_origins").default("[]")).await?;
+        add_column(m, "customer_sessions", text_null("embed_origin")).await?;
         m.get_connection()
             .execute_unprepared(
                 "UPDATE api_keys SET scopes = REPLACE(scopes, 'settings:write', 'workspace:write') \
@@ -43,19 +33,7 @@ impl MigrationTrait for Migration {
                  WHERE scopes LIKE '%workspace:write%'",
             )
             .await?;
-        m.alter_table(
-            Table::alter()
-                .table("customer_sessions")
-                .drop_column("embed_origin")
-                .to_owned(),
-        )
-        .await?;
-        m.alter_table(
-            Table::alter()
-                .table("workspaces")
-                .drop_column("embed_origins")
-                .to_owned(),
-        )
-        .await
+        drop_column(m, "customer_sessions", "embed_origin").await?;
+        drop_column(m, "workspaces", "embed_origins").await
     }
 }

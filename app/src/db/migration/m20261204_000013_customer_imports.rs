@@ -4,46 +4,36 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use super::kit::*;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.create_table(
-            Table::create()
-                .table("customer_imports")
-                .col(text("id").primary_key())
-                .col(text("workspace_id"))
-                .col(text("mode"))
-                .col(boolean("dry_run"))
-                .col(text("status"))
-                .col(big_integer("rows").default(0))
-                .col(big_integer("created").default(0))
-                .col(big_integer("updated").default(0))
-                .col(big_integer("unchanged").default(0))
-                .col(big_integer("rejected").default(0))
-                .col(text_null("error"))
-                .col(text("actor_type"))
-                .col(text_null("actor_id"))
-                .col(timestamp_with_time_zone("created_at"))
-                .col(timestamp_with_time_zone_null("finished_at"))
-                .foreign_key(
-                    ForeignKey::create()
-                        .name("fk_customer_imports_workspace_id")
-                        .from("customer_imports", "workspace_id")
-                        .to("workspaces", "id"),
-                )
-                .to_owned(),
-        )
-        .await?;
-        m.create_index(
-            Index::create()
-                .name("ix_customer_imports_workspace")
-                .table("customer_imports")
-                .col("workspace_id")
-                .col("id")
-                .to_owned(),
+        workspace_table("customer_imports")
+            .col(text("mode"))
+            .col(boolean("dry_run"))
+            .col(text("status"))
+            .col(big_integer("rows").default(0))
+            .col(big_integer("created").default(0))
+            .col(big_integer("updated").default(0))
+            .col(big_integer("unchanged").default(0))
+            .col(big_integer("rejected").default(0))
+            .col(text_null("error"))
+            .col(text("actor_type"))
+            .col(text_null("actor_id"))
+            .col(timestamp_with_time_zone("created_at"))
+            .col(timestamp_with_time_zone_null("finished_at"))
+            .foreign_key(&mut fk("customer_imports", "workspace_id", "workspaces"))
+            .create(m)
+            .await?;
+        index(
+            m,
+            "ix_customer_imports_workspace",
+            "customer_imports",
+            &["workspace_id", "id"],
         )
         .await?;
         // One row per line of a file, a million for a large import: on SQLite the table is
@@ -65,34 +55,27 @@ impl MigrationTrait for Migration {
                 .await?;
             }
             _ => {
-                m.create_table(
-                    Table::create()
-                        .table("customer_import_rows")
-                        .col(text("import_id"))
-                        .col(big_integer("line"))
-                        .col(text("outcome"))
-                        .col(text_null("customer_id"))
-                        .col(text_null("field"))
-                        .col(text_null("reason"))
-                        .primary_key(Index::create().col("import_id").col("line"))
-                        .foreign_key(
-                            ForeignKey::create()
-                                .name("fk_customer_import_rows_import_id")
-                                .from("customer_import_rows", "import_id")
-                                .to("customer_imports", "id"),
-                        )
-                        .to_owned(),
-                )
-                .await?;
+                table("customer_import_rows")
+                    .col(text("import_id"))
+                    .col(big_integer("line"))
+                    .col(text("outcome"))
+                    .col(text_null("customer_id"))
+                    .col(text_null("field"))
+                    .col(text_null("reason"))
+                    .primary_key(Index::create().col("import_id").col("line"))
+                    .foreign_key(&mut fk(
+                        "customer_import_rows",
+                        "import_id",
+                        "customer_imports",
+                    ))
+                    .create(m)
+                    .await?;
             }
         }
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table("customer_import_rows").to_owned())
-            .await?;
-        m.drop_table(Table::drop().table("customer_imports").to_owned())
-            .await
+        drop_tables(m, ["customer_import_rows", "customer_imports"]).await
     }
 }

@@ -4,76 +4,47 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use super::kit::*;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.alter_table(
-            Table::alter()
-                .table("customers")
-                .add_column(text_null("merged_into"))
-                .to_owned(),
+        add_columns(
+            m,
+            "customers",
+            [
+                text_null("merged_into"),
+                timestamp_with_time_zone_null("merged_at"),
+            ],
         )
         .await?;
-        m.alter_table(
-            Table::alter()
-                .table("customers")
-                .add_column(timestamp_with_time_zone_null("merged_at"))
-                .to_owned(),
-        )
-        .await?;
-        m.create_table(
-            Table::create()
-                .table("customer_merges")
-                .col(text("id").primary_key())
-                .col(text("workspace_id"))
-                .col(text("source_id"))
-                .col(text("target_id"))
-                .col(text("snapshot"))
-                .col(text("last_event_id"))
-                .col(text("actor_type"))
-                .col(text_null("actor_id"))
-                .col(timestamp_with_time_zone("created_at"))
-                .col(timestamp_with_time_zone_null("undone_at"))
-                .foreign_key(
-                    ForeignKey::create()
-                        .name("fk_customer_merges_source_id")
-                        .from("customer_merges", "source_id")
-                        .to("customers", "id"),
-                )
-                .foreign_key(
-                    ForeignKey::create()
-                        .name("fk_customer_merges_target_id")
-                        .from("customer_merges", "target_id")
-                        .to("customers", "id"),
-                )
-                .to_owned(),
-        )
-        .await?;
-        m.create_index(
-            Index::create()
-                .name("ix_customer_merges_target")
-                .table("customer_merges")
-                .col("target_id")
-                .to_owned(),
+        workspace_table("customer_merges")
+            .col(text("source_id"))
+            .col(text("target_id"))
+            .col(text("snapshot"))
+            .col(text("last_event_id"))
+            .col(text("actor_type"))
+            .col(text_null("actor_id"))
+            .col(timestamp_with_time_zone("created_at"))
+            .col(timestamp_with_time_zone_null("undone_at"))
+            .foreign_key(&mut fk("customer_merges", "source_id", "customers"))
+            .foreign_key(&mut fk("customer_merges", "target_id", "customers"))
+            .create(m)
+            .await?;
+        index(
+            m,
+            "ix_customer_merges_target",
+            "customer_merges",
+            &["target_id"],
         )
         .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table("customer_merges").to_owned())
-            .await?;
-        for col in ["merged_at", "merged_into"] {
-            m.alter_table(
-                Table::alter()
-                    .table("customers")
-                    .drop_column(col)
-                    .to_owned(),
-            )
-            .await?;
-        }
-        Ok(())
+        drop_table(m, "customer_merges").await?;
+        drop_columns(m, "customers", ["merged_at", "merged_into"]).await
     }
 }

@@ -4,90 +4,41 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use super::kit::*;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.create_table(
-            Table::create()
-                .table("invitations")
-                .col(text("id").primary_key())
-                .col(text("workspace_id"))
-                .col(text("email"))
-                .col(text("role"))
-                .col(text("token_hash").unique_key())
-                .col(text_null("invited_by"))
-                .col(timestamp_with_time_zone("created_at"))
-                .col(timestamp_with_time_zone("expires_at"))
-                .col(timestamp_with_time_zone_null("accepted_at"))
-                .foreign_key(
-                    ForeignKey::create()
-                        .name("fk_invitations_workspace_id")
-                        .from("invitations", "workspace_id")
-                        .to("workspaces", "id")
-                        .on_delete(ForeignKeyAction::Cascade),
-                )
-                .to_owned(),
+        workspace_table("invitations")
+            .col(text("email"))
+            .col(text("role"))
+            .col(text("token_hash").unique_key())
+            .col(text_null("invited_by"))
+            .col(timestamp_with_time_zone("created_at"))
+            .col(timestamp_with_time_zone("expires_at"))
+            .col(timestamp_with_time_zone_null("accepted_at"))
+            .foreign_key(&mut cascade_fk("invitations", "workspace_id", "workspaces"))
+            .create(m)
+            .await?;
+        index(
+            m,
+            "ix_invitations_workspace_email",
+            "invitations",
+            &["workspace_id", "email"],
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("ix_invitations_workspace_email")
-                .table("invitations")
-                .col("workspace_id")
-                .col("email")
-                .to_owned(),
-        )
-        .await?;
-        m.alter_table(
-            Table::alter()
-                .table("api_keys")
-                .add_column(text_null("created_by"))
-                .to_owned(),
-        )
-        .await?;
-        m.alter_table(
-            Table::alter()
-                .table("sessions")
-                .add_column(text_null("user_agent"))
-                .to_owned(),
-        )
-        .await?;
-        m.create_index(
-            Index::create()
-                .name("ix_sessions_user")
-                .table("sessions")
-                .col("user_id")
-                .to_owned(),
-        )
-        .await
+        add_column(m, "api_keys", text_null("created_by")).await?;
+        add_column(m, "sessions", text_null("user_agent")).await?;
+        index(m, "ix_sessions_user", "sessions", &["user_id"]).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_index(
-            Index::drop()
-                .name("ix_sessions_user")
-                .table("sessions")
-                .to_owned(),
-        )
-        .await?;
-        m.alter_table(
-            Table::alter()
-                .table("sessions")
-                .drop_column("user_agent")
-                .to_owned(),
-        )
-        .await?;
-        m.alter_table(
-            Table::alter()
-                .table("api_keys")
-                .drop_column("created_by")
-                .to_owned(),
-        )
-        .await?;
-        m.drop_table(Table::drop().table("invitations").to_owned())
-            .await
+        drop_index(m, "ix_sessions_user", "sessions").await?;
+        drop_column(m, "sessions", "user_agent").await?;
+        drop_column(m, "api_keys", "created_by").await?;
+        drop_table(m, "invitations").await
     }
 }

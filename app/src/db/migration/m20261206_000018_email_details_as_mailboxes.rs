@@ -6,7 +6,8 @@
 //! Erased people's details are keyed hashes (no `@`) and stay as they are.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::{ConnectionTrait, Statement, Value};
+
+use super::kit::*;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -22,11 +23,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        let db = m.get_connection();
-        let backend = db.get_database_backend();
-        let stmt =
-            |sql: &str, values: Vec<Value>| Statement::from_sql_and_values(backend, sql, values);
-        let rows = db.query_all_raw(stmt(CANDIDATES, vec![])).await?;
+        let rows = query_all(m, CANDIDATES, vec![]).await?;
         for row in rows {
             let id: String = row.try_get("", "id")?;
             let workspace_id: String = row.try_get("", "workspace_id")?;
@@ -37,40 +34,43 @@ impl MigrationTrait for Migration {
             if mailbox == value {
                 continue;
             }
-            let existing = db
-                .query_one_raw(stmt(
-                    "SELECT id FROM payment_details WHERE workspace_id = $1 AND customer_id = $2 \
-                     AND kind = 'email' AND value = $3",
-                    vec![
-                        workspace_id.into(),
-                        customer_id.into(),
-                        mailbox.clone().into(),
-                    ],
-                ))
-                .await?;
+            let existing = query_one(
+                m,
+                "SELECT id FROM payment_details WHERE workspace_id = $1 AND customer_id = $2 \
+                 AND kind = 'email' AND value = $3",
+                vec![
+                    workspace_id.into(),
+                    customer_id.into(),
+                    mailbox.clone().into(),
+                ],
+            )
+            .await?;
             match existing {
                 Some(kept) => {
                     let kept: String = kept.try_get("", "id")?;
                     if status == "blocked" {
-                        db.execute_raw(stmt(
+                        execute(
+                            m,
                             "UPDATE payment_details SET status = 'blocked', \
                              blocked_at = COALESCE(blocked_at, (SELECT blocked_at FROM payment_details WHERE id = $1)) \
                              WHERE id = $2",
                             vec![id.clone().into(), kept.into()],
-                        ))
+                        )
                         .await?;
                     }
-                    db.execute_raw(stmt(
+                    execute(
+                        m,
                         "DELETE FROM payment_details WHERE id = $1",
                         vec![id.into()],
-                    ))
+                    )
                     .await?;
                 }
                 None => {
-                    db.execute_raw(stmt(
+                    execute(
+                        m,
                         "UPDATE payment_details SET value = $1 WHERE id = $2",
                         vec![mailbox.into(), id.into()],
-                    ))
+                    )
                     .await?;
                 }
             }

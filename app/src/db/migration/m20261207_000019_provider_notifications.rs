@@ -5,17 +5,18 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use super::kit::*;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.alter_table(
-            Table::alter()
-                .table("provider_events")
-                .add_column(timestamp_with_time_zone_null("received_at"))
-                .to_owned(),
+        add_column(
+            m,
+            "provider_events",
+            timestamp_with_time_zone_null("received_at"),
         )
         .await?;
         m.get_connection()
@@ -23,31 +24,17 @@ impl MigrationTrait for Migration {
                 "UPDATE provider_events SET received_at = processed_at WHERE processed_at IS NOT NULL",
             )
             .await?;
-        m.create_index(
-            Index::create()
-                .name("ix_provider_events_order")
-                .table("provider_events")
-                .col("order_id")
-                .col("received_at")
-                .to_owned(),
+        index(
+            m,
+            "ix_provider_events_order",
+            "provider_events",
+            &["order_id", "received_at"],
         )
         .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_index(
-            Index::drop()
-                .name("ix_provider_events_order")
-                .table("provider_events")
-                .to_owned(),
-        )
-        .await?;
-        m.alter_table(
-            Table::alter()
-                .table("provider_events")
-                .drop_column("received_at")
-                .to_owned(),
-        )
-        .await
+        drop_index(m, "ix_provider_events_order", "provider_events").await?;
+        drop_column(m, "provider_events", "received_at").await
     }
 }

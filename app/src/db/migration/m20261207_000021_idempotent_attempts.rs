@@ -4,6 +4,8 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use super::kit::*;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -11,36 +13,11 @@ pub struct Migration;
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         // SQLite adds one column per statement.
-        m.alter_table(
-            Table::alter()
-                .table("idempotency_keys")
-                .add_column(text_null("attempt_id"))
-                .to_owned(),
-        )
-        .await?;
-        m.alter_table(
-            Table::alter()
-                .table("idempotency_keys")
-                .add_column(text_null("outcome"))
-                .to_owned(),
-        )
-        .await
+        add_column(m, "idempotency_keys", text_null("attempt_id")).await?;
+        add_column(m, "idempotency_keys", text_null("outcome")).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.alter_table(
-            Table::alter()
-                .table("idempotency_keys")
-                .drop_column("outcome")
-                .to_owned(),
-        )
-        .await?;
-        m.alter_table(
-            Table::alter()
-                .table("idempotency_keys")
-                .drop_column("attempt_id")
-                .to_owned(),
-        )
-        .await
+        drop_columns(m, "idempotency_keys", ["outcome", "attempt_id"]).await
     }
 }

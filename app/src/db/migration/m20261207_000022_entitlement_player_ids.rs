@@ -13,6 +13,8 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use super::kit::*;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -29,13 +31,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.alter_table(
-            Table::alter()
-                .table("entitlements")
-                .add_column(text_null("player_id"))
-                .to_owned(),
-        )
-        .await?;
+        add_column(m, "entitlements", text_null("player_id")).await?;
         let db = m.get_connection();
         let entitlements = db
             .query_all(
@@ -104,13 +100,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.alter_table(
-            Table::alter()
-                .table("entitlements")
-                .drop_column("player_id")
-                .to_owned(),
-        )
-        .await
+        drop_column(m, "entitlements", "player_id").await
     }
 }
 

@@ -17,6 +17,8 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use super::kit::*;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -60,20 +62,8 @@ impl MigrationTrait for Migration {
     }
 
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.alter_table(
-            Table::alter()
-                .table("charge_attempts")
-                .add_column(text_null("duplicate_of"))
-                .to_owned(),
-        )
-        .await?;
-        m.alter_table(
-            Table::alter()
-                .table("subscriptions")
-                .add_column(text_null("claim_token"))
-                .to_owned(),
-        )
-        .await?;
+        add_column(m, "charge_attempts", text_null("duplicate_of")).await?;
+        add_column(m, "subscriptions", text_null("claim_token")).await?;
 
         let db = m.get_connection();
         db.execute_unprepared(&mark_older_duplicates(
@@ -119,22 +109,9 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         for name in [ORDER_PAYMENT_INDEX, RENEWAL_INDEX] {
-            m.drop_index(Index::drop().name(name).table("charge_attempts").to_owned())
-                .await?;
+            drop_index(m, name, "charge_attempts").await?;
         }
-        m.alter_table(
-            Table::alter()
-                .table("subscriptions")
-                .drop_column("claim_token")
-                .to_owned(),
-        )
-        .await?;
-        m.alter_table(
-            Table::alter()
-                .table("charge_attempts")
-                .drop_column("duplicate_of")
-                .to_owned(),
-        )
-        .await
+        drop_column(m, "subscriptions", "claim_token").await?;
+        drop_column(m, "charge_attempts", "duplicate_of").await
     }
 }

@@ -6,8 +6,10 @@
 use chrono::{DateTime, Utc};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
-use sea_orm_migration::sea_orm::{ConnectionTrait, Statement, Value};
+use sea_orm_migration::sea_orm::Value;
 use serde_json::json;
+
+use super::kit::*;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -19,75 +21,57 @@ impl MigrationTrait for Migration {
     }
 
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.alter_table(
-            Table::alter()
-                .table("webhook_endpoints")
-                .add_column(text("retired_secrets").default("[]"))
-                .to_owned(),
+        add_column(
+            m,
+            "webhook_endpoints",
+            text("retired_secrets").default("[]"),
         )
         .await?;
-        let db = m.get_connection();
-        let backend = db.get_database_backend();
-        let rows = db
-            .query_all_raw(Statement::from_string(
-                backend,
-                "SELECT id, previous_secret, previous_secret_until FROM webhook_endpoints \
-                 WHERE previous_secret IS NOT NULL AND previous_secret_until IS NOT NULL",
-            ))
-            .await?;
+        let rows = query_all(
+            m,
+            "SELECT id, previous_secret, previous_secret_until FROM webhook_endpoints \
+             WHERE previous_secret IS NOT NULL AND previous_secret_until IS NOT NULL",
+            vec![],
+        )
+        .await?;
         for row in rows {
             let id: String = row.try_get("", "id")?;
             let secret: String = row.try_get("", "previous_secret")?;
             let until: DateTime<Utc> = row.try_get("", "previous_secret_until")?;
             let retired = json!([{"secret": secret, "until": until}]).to_string();
-            db.execute_raw(Statement::from_sql_and_values(
-                backend,
+            execute(
+                m,
                 "UPDATE webhook_endpoints SET retired_secrets = $1 WHERE id = $2",
-                [retired.into(), id.into()],
-            ))
+                vec![retired.into(), id.into()],
+            )
             .await?;
         }
         // SQLite drops one column per statement.
-        m.alter_table(
-            Table::alter()
-                .table("webhook_endpoints")
-                .drop_column("previous_secret_until")
-                .to_owned(),
-        )
-        .await?;
-        m.alter_table(
-            Table::alter()
-                .table("webhook_endpoints")
-                .drop_column("previous_secret")
-                .to_owned(),
+        drop_columns(
+            m,
+            "webhook_endpoints",
+            ["previous_secret_until", "previous_secret"],
         )
         .await
     }
 
     /// The newest retired secret becomes the previous one again; older ones stop signing.
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.alter_table(
-            Table::alter()
-                .table("webhook_endpoints")
-                .add_column(text_null("previous_secret"))
-                .to_owned(),
+        add_columns(
+            m,
+            "webhook_endpoints",
+            [
+                text_null("previous_secret"),
+                timestamp_with_time_zone_null("previous_secret_until"),
+            ],
         )
         .await?;
-        m.alter_table(
-            Table::alter()
-                .table("webhook_endpoints")
-                .add_column(timestamp_with_time_zone_null("previous_secret_until"))
-                .to_owned(),
+        let rows = query_all(
+            m,
+            "SELECT id, retired_secrets FROM webhook_endpoints WHERE retired_secrets <> '[]'",
+            vec![],
         )
         .await?;
-        let db = m.get_connection();
-        let backend = db.get_database_backend();
-        let rows = db
-            .query_all_raw(Statement::from_string(
-                backend,
-                "SELECT id, retired_secrets FROM webhook_endpoints WHERE retired_secrets <> '[]'",
-            ))
-            .await?;
         for row in rows {
             let id: String = row.try_get("", "id")?;
             let raw: String = row.try_get("", "retired_secrets")?;
@@ -104,20 +88,14 @@ impl MigrationTrait for Migration {
             let Some((secret, until)) = newest else {
                 continue;
             };
-            db.execute_raw(Statement::from_sql_and_values(
-                backend,
+            execute(
+                m,
                 "UPDATE webhook_endpoints SET previous_secret = $1, previous_secret_until = $2 \
                  WHERE id = $3",
-                [secret.into(), Value::from(until), id.into()],
-            ))
+                vec![secret.into(), Value::from(until), id.into()],
+            )
             .await?;
         }
-        m.alter_table(
-            Table::alter()
-                .table("webhook_endpoints")
-                .drop_column("retired_secrets")
-                .to_owned(),
-        )
-        .await
+        drop_column(m, "webhook_endpoints", "retired_secrets").await
     }
 }

@@ -5,19 +5,15 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use super::kit::*;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.alter_table(
-            Table::alter()
-                .table("customer_sessions")
-                .add_column(text_null("opened_by"))
-                .to_owned(),
-        )
-        .await?;
+        add_column(m, "customer_sessions", text_null("opened_by")).await?;
         m.get_connection()
             .execute_unprepared("DELETE FROM customer_sessions WHERE kind = 'impersonation'")
             .await?;
@@ -25,12 +21,6 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.alter_table(
-            Table::alter()
-                .table("customer_sessions")
-                .drop_column("opened_by")
-                .to_owned(),
-        )
-        .await
+        drop_column(m, "customer_sessions", "opened_by").await
     }
 }

@@ -7,7 +7,8 @@
 //! what this migration did.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::{ConnectionTrait, Statement, Value};
+
+use super::kit::*;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -79,16 +80,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        let db = m.get_connection();
-        let backend = db.get_database_backend();
-        let stmt =
-            |sql: &str, values: Vec<Value>| Statement::from_sql_and_values(backend, sql, values);
-        let rows = db
-            .query_all_raw(stmt(
-                "SELECT id, event_types FROM webhook_endpoints",
-                vec![],
-            ))
-            .await?;
+        let rows = query_all(m, "SELECT id, event_types FROM webhook_endpoints", vec![]).await?;
         for row in rows {
             let id: String = row.try_get("", "id")?;
             let stored: String = row.try_get("", "event_types")?;
@@ -107,17 +99,19 @@ impl MigrationTrait for Migration {
                     "None of the event types it asked for exists ({}): choose its events again.",
                     dropped.join(", ")
                 );
-                db.execute_raw(stmt(
+                execute(
+                    m,
                     "UPDATE webhook_endpoints SET event_types = $1, enabled = $2, \
                      disabled_reason = $3 WHERE id = $4",
                     vec![text.into(), false.into(), reason.into(), id.into()],
-                ))
+                )
                 .await?;
             } else {
-                db.execute_raw(stmt(
+                execute(
+                    m,
                     "UPDATE webhook_endpoints SET event_types = $1 WHERE id = $2",
                     vec![text.into(), id.into()],
-                ))
+                )
                 .await?;
             }
         }

@@ -3,6 +3,7 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{DatabaseConnection, DbBackend, TransactionTrait};
 
+mod kit;
 mod m20261121_000001_workspaces;
 mod m20261121_000002_accounts_and_customers;
 mod m20261121_000003_money_flows;
