@@ -11,7 +11,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::error::{ApiError, ErrorEnvelope};
-use super::ids::path_id;
+use super::ids::{PathId, path_id};
 use super::json::{ApiJson, ApiQuery};
 use crate::state::AppState;
 
@@ -83,9 +83,8 @@ pub async fn list_bans(
 pub async fn get_ban(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    PathId(id): PathId<BanId>,
 ) -> Result<Json<Ban>, ApiError> {
-    let id = path_id(&id, "ban")?;
     Ok(Json(bans::get_ban(&state.services, &caller, &id).await?))
 }
 
@@ -125,9 +124,8 @@ pub async fn update_ban(
 pub async fn lift_ban(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    PathId(id): PathId<BanId>,
 ) -> Result<Json<Ban>, ApiError> {
-    let id = path_id(&id, "ban")?;
     Ok(Json(bans::lift_ban(&state.services, &caller, &id).await?))
 }
 

@@ -14,7 +14,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 
 use super::error::{ApiError, ErrorEnvelope};
-use super::ids::path_id;
+use super::ids::{PathId, path_id};
 use super::json::{ApiJson, ApiQuery};
 use crate::state::AppState;
 
@@ -98,9 +98,8 @@ pub async fn create_customer(
 pub async fn get_customer(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    PathId(id): PathId<CustomerId>,
 ) -> Result<Json<Customer>, ApiError> {
-    let id: CustomerId = path_id(&id, "customer")?;
     Ok(Json(
         customers::get_customer(&state.services, &caller, &id).await?,
     ))
@@ -147,9 +146,8 @@ pub async fn update_customer(
 pub async fn archive_customer(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    PathId(id): PathId<CustomerId>,
 ) -> Result<Json<Customer>, ApiError> {
-    let id: CustomerId = path_id(&id, "customer")?;
     Ok(Json(
         customers::archive_customer(&state.services, &caller, &id).await?,
     ))
@@ -168,9 +166,8 @@ pub async fn archive_customer(
 pub async fn unarchive_customer(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    PathId(id): PathId<CustomerId>,
 ) -> Result<Json<Customer>, ApiError> {
-    let id: CustomerId = path_id(&id, "customer")?;
     Ok(Json(
         customers::unarchive_customer(&state.services, &caller, &id).await?,
     ))
@@ -190,9 +187,8 @@ pub async fn unarchive_customer(
 pub async fn export_customer_data(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    PathId(id): PathId<CustomerId>,
 ) -> Result<Json<CustomerDataExport>, ApiError> {
-    let id: CustomerId = path_id(&id, "customer")?;
     Ok(Json(
         data_export::export_customer_data(&state.services, &caller, &id).await?,
     ))

@@ -7,7 +7,7 @@ use app::types::entitlement::{
     CommandReport, DiscordLink, DownloadLink, EntitlementGrant, EntitlementRevoke, GameCommand,
     LicenseKeyReveal,
 };
-use app::types::{CommandId, CustomerId, Entitlement, Page};
+use app::types::{CommandId, CustomerId, Entitlement, EntitlementId, Page};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
@@ -16,7 +16,7 @@ use utoipa::IntoParams;
 
 use super::error::{ApiError, ErrorEnvelope};
 use super::idempotency::CarriesSecret;
-use super::ids::path_id;
+use super::ids::{PathId, path_id};
 use super::json::{ApiJson, ApiQuery};
 use super::list::{ListParams, page};
 use crate::state::AppState;
@@ -78,9 +78,8 @@ pub async fn grant_entitlement(
 pub async fn get_entitlement(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    PathId(id): PathId<EntitlementId>,
 ) -> Result<Json<Entitlement>, ApiError> {
-    let id = path_id(&id, "entitlement")?;
     Ok(Json(
         entitlements::get_entitlement(&state.services, &caller, &id).await?,
     ))
@@ -147,9 +146,8 @@ pub async fn link_discord(
 pub async fn reveal_license_key(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    PathId(id): PathId<EntitlementId>,
 ) -> Result<Json<LicenseKeyReveal>, ApiError> {
-    let id = path_id(&id, "entitlement")?;
     Ok(Json(
         entitlements::reveal_license_key(&state.services, &caller, &id).await?,
     ))
@@ -169,9 +167,8 @@ pub async fn reveal_license_key(
 pub async fn create_download_link(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    PathId(id): PathId<EntitlementId>,
 ) -> Result<(StatusCode, Extension<CarriesSecret>, Json<DownloadLink>), ApiError> {
-    let id = path_id(&id, "entitlement")?;
     let link = entitlements::create_download_link(&state.services, &caller, &id).await?;
     // A signed link is a bearer secret: never kept to be replayed.
     Ok((StatusCode::CREATED, Extension(CarriesSecret), Json(link)))

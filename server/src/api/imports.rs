@@ -12,7 +12,7 @@ use app::domain::{Caller, Services};
 use app::types::import::{CustomerImport, ImportMode};
 use app::types::{CustomerImportId, ErrorCode};
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
@@ -22,7 +22,7 @@ use tokio_util::io::{StreamReader, SyncIoBridge};
 use utoipa::IntoParams;
 
 use super::error::{ApiError, ErrorEnvelope};
-use super::ids::path_id;
+use super::ids::PathId;
 use super::json::ApiQuery;
 use crate::state::AppState;
 
@@ -190,9 +190,8 @@ pub async fn create_import(
 pub async fn get_import(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    PathId(id): PathId<CustomerImportId>,
 ) -> Result<Json<CustomerImport>, ApiError> {
-    let id: CustomerImportId = path_id(&id, "customer import")?;
     Ok(Json(
         imports::get_import(&state.services, &caller, &id).await?,
     ))
@@ -212,9 +211,8 @@ pub async fn get_import(
 pub async fn import_report(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    PathId(id): PathId<CustomerImportId>,
 ) -> Result<Response, ApiError> {
-    let id: CustomerImportId = path_id(&id, "customer import")?;
     report_csv(state.services.clone(), caller, id).await
 }
 

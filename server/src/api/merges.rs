@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 
 use super::error::{ApiError, ErrorEnvelope};
-use super::ids::path_id;
+use super::ids::{PathId, path_id};
 use super::json::ApiJson;
 use crate::state::AppState;
 
@@ -64,9 +64,8 @@ pub async fn merge_customer(
 pub async fn get_merge(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    PathId(id): PathId<MergeId>,
 ) -> Result<Json<CustomerMerge>, ApiError> {
-    let id: MergeId = path_id(&id, "merge")?;
     Ok(Json(
         merges::get_merge(&state.services, &caller, &id).await?,
     ))
@@ -89,9 +88,8 @@ pub async fn get_merge(
 pub async fn undo_merge(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    PathId(id): PathId<MergeId>,
 ) -> Result<Json<CustomerMerge>, ApiError> {
-    let id: MergeId = path_id(&id, "merge")?;
     Ok(Json(
         merges::undo_merge(&state.services, &caller, &id).await?,
     ))

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::error::{ApiError, ErrorEnvelope};
-use super::ids::path_id;
+use super::ids::{PathId, path_id};
 use super::json::{ApiJson, ApiQuery};
 use super::list::{ListParams, page};
 use crate::state::AppState;
@@ -80,9 +80,8 @@ pub async fn list_orders(
 pub async fn get_order(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    PathId(id): PathId<OrderId>,
 ) -> Result<Json<Order>, ApiError> {
-    let id = path_id(&id, "order")?;
     Ok(Json(
         orders::get_order(&state.services, &caller, &id).await?,
     ))

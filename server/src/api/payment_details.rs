@@ -3,12 +3,12 @@
 
 use app::domain::{Caller, payment_details, stats};
 use app::types::payment_detail::PaymentDetailLogEntry;
-use app::types::{CustomerId, CustomerStats, Page, PaymentDetail};
+use app::types::{CustomerId, CustomerStats, Page, PaymentDetail, PaymentDetailId};
 use axum::extract::{Path, State};
 use axum::{Extension, Json};
 
 use super::error::{ApiError, ErrorEnvelope};
-use super::ids::path_id;
+use super::ids::{PathId, path_id};
 use super::json::ApiQuery;
 use super::list::{ListParams, page};
 use crate::state::AppState;
@@ -26,9 +26,8 @@ use crate::state::AppState;
 pub async fn get_customer_stats(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    PathId(id): PathId<CustomerId>,
 ) -> Result<Json<CustomerStats>, ApiError> {
-    let id: CustomerId = path_id(&id, "customer")?;
     Ok(Json(
         stats::get_customer_stats(&state.services, &caller, &id).await?,
     ))
@@ -68,9 +67,8 @@ pub async fn list_payment_details(
 pub async fn block_all_payment_details(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    PathId(id): PathId<CustomerId>,
 ) -> Result<Json<Vec<PaymentDetail>>, ApiError> {
-    let id: CustomerId = path_id(&id, "customer")?;
     Ok(Json(
         payment_details::block_all_payment_details(&state.services, &caller, &id).await?,
     ))
@@ -89,9 +87,8 @@ pub async fn block_all_payment_details(
 pub async fn unblock_all_payment_details(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    PathId(id): PathId<CustomerId>,
 ) -> Result<Json<Vec<PaymentDetail>>, ApiError> {
-    let id: CustomerId = path_id(&id, "customer")?;
     Ok(Json(
         payment_details::unblock_all_payment_details(&state.services, &caller, &id).await?,
     ))
@@ -110,9 +107,8 @@ pub async fn unblock_all_payment_details(
 pub async fn block_payment_detail(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    PathId(id): PathId<PaymentDetailId>,
 ) -> Result<Json<PaymentDetail>, ApiError> {
-    let id = path_id(&id, "payment detail")?;
     Ok(Json(
         payment_details::block_payment_detail(&state.services, &caller, &id).await?,
     ))
@@ -131,9 +127,8 @@ pub async fn block_payment_detail(
 pub async fn unblock_payment_detail(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    PathId(id): PathId<PaymentDetailId>,
 ) -> Result<Json<PaymentDetail>, ApiError> {
-    let id = path_id(&id, "payment detail")?;
     Ok(Json(
         payment_details::unblock_payment_detail(&state.services, &caller, &id).await?,
     ))

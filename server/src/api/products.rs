@@ -4,12 +4,12 @@ use app::domain::paging::cursor;
 use app::domain::{Caller, Limit, products};
 use app::types::product::ProductCreate;
 use app::types::{Page, Product, ProductId};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 
 use super::error::{ApiError, ErrorEnvelope};
-use super::ids::path_id;
+use super::ids::PathId;
 use super::json::{ApiJson, ApiQuery};
 use super::list::ListParams;
 use crate::state::AppState;
@@ -69,9 +69,8 @@ pub async fn list_products(
 pub async fn get_product(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    PathId(id): PathId<ProductId>,
 ) -> Result<Json<Product>, ApiError> {
-    let id = path_id(&id, "product")?;
     Ok(Json(
         products::get_product(&state.services, &caller, &id).await?,
     ))
@@ -90,9 +89,8 @@ pub async fn get_product(
 pub async fn archive_product(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    PathId(id): PathId<ProductId>,
 ) -> Result<Json<Product>, ApiError> {
-    let id = path_id(&id, "product")?;
     Ok(Json(
         products::archive_product(&state.services, &caller, &id).await?,
     ))

@@ -3,12 +3,12 @@
 
 use app::domain::{Caller, subscriptions};
 use app::types::subscription::{SubscriptionCancel, SubscriptionRevoke};
-use app::types::{CustomerId, Invoice, Page, Subscription};
+use app::types::{CustomerId, Invoice, Page, Subscription, SubscriptionId};
 use axum::extract::{Path, State};
 use axum::{Extension, Json};
 
 use super::error::{ApiError, ErrorEnvelope};
-use super::ids::path_id;
+use super::ids::{PathId, path_id};
 use super::json::{ApiJson, ApiQuery};
 use super::list::{ListParams, page};
 use crate::state::AppState;
@@ -47,9 +47,8 @@ pub async fn list_subscriptions(
 pub async fn get_subscription(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    PathId(id): PathId<SubscriptionId>,
 ) -> Result<Json<Subscription>, ApiError> {
-    let id = path_id(&id, "subscription")?;
     Ok(Json(
         subscriptions::get_subscription(&state.services, &caller, &id).await?,
     ))
@@ -139,9 +138,8 @@ pub async fn revoke_subscription(
 pub async fn recover_subscription(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    PathId(id): PathId<SubscriptionId>,
 ) -> Result<Json<Subscription>, ApiError> {
-    let id = path_id(&id, "subscription")?;
     Ok(Json(
         subscriptions::recover_subscription(&state.services, &caller, &id).await?,
     ))
