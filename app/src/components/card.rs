@@ -3,6 +3,9 @@
 
 use leptos::prelude::*;
 
+use super::dialog::ErrorNote;
+use crate::types::AppError;
+
 /// A white card with a light border. The caller adds its padding (`p-4`, `p-5`, `p-6`) and
 /// keeps its own element (`section`, `li`, `article`).
 pub const CARD: &str = "rounded-xl border border-slate-200 bg-white";
@@ -46,5 +49,16 @@ pub fn SettingsSection(
             </div>
             {children()}
         </section>
+    }
+}
+
+/// What a Settings section shows when its load fails: the failure, or, for a role that may not
+/// see the section's contents, the `forbidden` sentence where the section has one.
+pub fn section_failure(e: AppError, forbidden: Option<&'static str>) -> AnyView {
+    match (e, forbidden) {
+        (AppError::Forbidden { .. }, Some(text)) => {
+            view! { <p class="mt-3 text-sm text-slate-600">{text}</p> }.into_any()
+        }
+        (e, _) => view! { <ErrorNote error=Signal::stored(Some(e.to_string())) /> }.into_any(),
     }
 }

@@ -148,6 +148,77 @@ pub fn FormDialog(
     }
 }
 
+/// A button that opens a dialog (a form, a confirmation) afresh: the last failure of its
+/// submission is forgotten, and `clear` takes away what the last success left on the page.
+#[component]
+pub fn DialogButton<S>(
+    /// The dialog's open flag.
+    open: RwSignal<bool>,
+    /// The dialog's submission.
+    submission: Submission<S>,
+    /// The button's classes.
+    class: &'static str,
+    /// Runs before the dialog opens: clears a notice, a secret shown once, a typed field, or
+    /// notes what the dialog is about.
+    #[prop(optional, into)]
+    clear: Option<Callback<()>>,
+    /// The label.
+    children: Children,
+) -> impl IntoView
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
+{
+    view! {
+        <button
+            type="button"
+            class=class
+            on:click=move |_| {
+                submission.reset();
+                if let Some(clear) = clear {
+                    clear.run(());
+                }
+                open.set(true);
+            }
+        >
+            {children()}
+        </button>
+    }
+}
+
+/// A button that sends one request when pressed, and cannot be pressed again while it runs.
+#[component]
+pub fn SendButton<S, F>(
+    /// The request's submission.
+    submission: Submission<S>,
+    /// Makes the request.
+    send: F,
+    /// The button's classes.
+    class: &'static str,
+    /// A tooltip saying what pressing it does.
+    #[prop(optional)]
+    title: Option<&'static str>,
+    /// The label.
+    children: Children,
+) -> impl IntoView
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
+    F: Fn() -> S + 'static,
+{
+    view! {
+        <button
+            type="button"
+            class=class
+            disabled=submission.busy()
+            title=title
+            on:click=move |_| submission.submit(send())
+        >
+            {children()}
+        </button>
+    }
+}
+
 /// A one-line error under a form or beside an action.
 #[component]
 pub fn ErrorNote(error: Signal<Option<String>>) -> impl IntoView {

@@ -1,4 +1,5 @@
-//! The panel a list shows when it has nothing to show, saying why and what comes next.
+//! The panel a list shows when it has nothing to show, saying why and what comes next, and the
+//! line a section shows while it loads.
 
 use leptos::prelude::*;
 
@@ -25,4 +26,30 @@ pub fn EmptyState(
             <div class="text-sm leading-6 text-slate-600">{children()}</div>
         </section>
     }
+}
+
+/// What a "Loading…" line looks like, below its caller's margin.
+const LOADING: &str = "text-sm text-slate-500";
+
+/// The grey line a section or page shows until its data comes: "Loading…", or with `what`
+/// "Loading the log…".
+#[component]
+pub fn Loading(
+    /// What is loading, if the line says.
+    #[prop(optional)]
+    what: Option<&'static str>,
+    /// Classes before the line's own (its margin: `mt-3`, `py-6`).
+    #[prop(optional)]
+    class: &'static str,
+) -> impl IntoView {
+    let class = if class.is_empty() {
+        LOADING.to_owned()
+    } else {
+        format!("{class} {LOADING}")
+    };
+    let text = match what {
+        Some(what) => format!("Loading {what}…"),
+        None => "Loading…".to_owned(),
+    };
+    view! { <p class=class>{text}</p> }
 }

@@ -392,6 +392,9 @@ pub fn Checkbox(
     /// One line more about it, in small grey type.
     #[prop(optional)]
     hint: Option<&'static str>,
+    /// Leaves a box without a hint at the browser's own size (the import and webhook forms).
+    #[prop(optional)]
+    plain: bool,
 ) -> impl IntoView {
     let on_change = move |ev: leptos::ev::Event| checked.set(event_target_checked(&ev));
     match hint {
@@ -414,7 +417,7 @@ pub fn Checkbox(
             <label class="flex items-center gap-2 text-sm">
                 <input
                     type="checkbox"
-                    class="size-4 rounded border-slate-300"
+                    class=(!plain).then_some("size-4 rounded border-slate-300")
                     prop:checked=move || checked.get()
                     on:change=on_change
                 />
@@ -422,6 +425,45 @@ pub fn Checkbox(
             </label>
         }
         .into_any(),
+    }
+}
+
+/// One checkbox of a group where several may be ticked: ticking it puts `value` in `set`,
+/// unticking takes it out. The label is the children.
+#[component]
+pub fn SetCheckbox<T>(
+    /// The ticked values.
+    set: RwSignal<Vec<T>>,
+    /// This box's value.
+    value: T,
+    /// Greys the box out (another choice covers it).
+    #[prop(optional, into)]
+    disabled: Signal<bool>,
+    /// The label.
+    children: Children,
+) -> impl IntoView
+where
+    T: Clone + PartialEq + Send + Sync + 'static,
+{
+    let this = value.clone();
+    view! {
+        <label class="flex items-center gap-2 text-sm">
+            <input
+                type="checkbox"
+                disabled=move || disabled.get()
+                prop:checked=move || set.with(|l| l.contains(&this))
+                on:change=move |ev| {
+                    let on = event_target_checked(&ev);
+                    set.update(|l| {
+                        l.retain(|x| *x != value);
+                        if on {
+                            l.push(value.clone());
+                        }
+                    });
+                }
+            />
+            {children()}
+        </label>
     }
 }
 

@@ -7,6 +7,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::components::alert::Alert;
 use crate::components::dialog::error_text;
+use crate::components::empty_state::Loading;
 use crate::pages::login::AuthCard;
 use crate::server_fns::team::{AcceptInvitation, preview_invitation};
 use crate::types::AppError;
@@ -33,7 +34,7 @@ pub fn InvitePage() -> impl IntoView {
     view! {
         <Title text="Join a team" />
         <AuthCard heading="Join a team on Patron">
-            <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
+            <Suspense fallback=|| view! { <Loading /> }>
                 {body}
             </Suspense>
         </AuthCard>

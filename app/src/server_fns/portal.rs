@@ -98,9 +98,7 @@ pub async fn cancel_my_subscription(
         use super::ctx;
         use crate::types::portal::CancelReason;
         let (svc, who) = ctx::portal_customer().await?;
-        let id = crate::types::SubscriptionId::parse(&id).map_err(|_| AppError::NotFound {
-            what: "subscription".into(),
-        })?;
+        let id = id_of::<crate::types::SubscriptionId>(&id, "subscription")?;
         let reason = CancelReason::parse(&reason).ok_or_else(|| AppError::Invalid {
             field: "reason".into(),
             message: "choose a reason from the list".into(),
@@ -132,9 +130,7 @@ pub async fn recover_my_subscription(id: String) -> Result<(), AppError> {
     let run = async {
         use super::ctx;
         let (svc, who) = ctx::portal_customer().await?;
-        let id = crate::types::SubscriptionId::parse(&id).map_err(|_| AppError::NotFound {
-            what: "subscription".into(),
-        })?;
+        let id = id_of::<crate::types::SubscriptionId>(&id, "subscription")?;
         let ip = ctx::client_ip().await;
         crate::domain::portal::recover_subscription(&svc, &who, &id, ip).await?;
         Ok(())
@@ -142,11 +138,16 @@ pub async fn recover_my_subscription(id: String) -> Result<(), AppError> {
     super::ctx::with_status(run.await)
 }
 
+/// An id the browser sent, of the kind `T`: one that does not parse names nothing the customer
+/// has, so it reads as `what` not found.
+#[cfg(feature = "ssr")]
+fn id_of<T: TryFrom<String>>(raw: &str, what: &str) -> Result<T, AppError> {
+    T::try_from(raw.to_owned()).map_err(|_| AppError::NotFound { what: what.into() })
+}
+
 #[cfg(feature = "ssr")]
 fn item_id(raw: &str) -> Result<crate::types::EntitlementId, AppError> {
-    crate::types::EntitlementId::parse(raw).map_err(|_| AppError::NotFound {
-        what: "entitlement".into(),
-    })
+    id_of(raw, "entitlement")
 }
 
 /// One of the customer's licence keys, in full, on record as whoever sees it. In a merchant's
@@ -197,9 +198,7 @@ pub async fn update_my_payment_method(id: String, card_number: String) -> Result
         use super::ctx;
         use crate::types::order::PaymentMethodInput;
         let (svc, who) = ctx::portal_customer().await?;
-        let id = crate::types::SubscriptionId::parse(&id).map_err(|_| AppError::NotFound {
-            what: "subscription".into(),
-        })?;
+        let id = id_of::<crate::types::SubscriptionId>(&id, "subscription")?;
         let ip = ctx::client_ip().await;
         let card = PaymentMethodInput::Card {
             number: card_number,
@@ -215,9 +214,7 @@ pub async fn update_my_payment_method(id: String, card_number: String) -> Result
 pub async fn load_my_receipt(id: String) -> Result<crate::types::portal::PortalReceipt, AppError> {
     let run = async {
         let (svc, who) = super::ctx::portal_customer().await?;
-        let id = crate::types::OrderId::parse(&id).map_err(|_| AppError::NotFound {
-            what: "order".into(),
-        })?;
+        let id = id_of::<crate::types::OrderId>(&id, "order")?;
         Ok(crate::domain::portal::receipt(&svc, &who, &id).await?)
     };
     super::ctx::with_status(run.await)

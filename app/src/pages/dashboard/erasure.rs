@@ -6,6 +6,7 @@ use leptos_meta::Title;
 
 use crate::components::alert::Alert;
 use crate::components::card::CARD;
+use crate::components::empty_state::Loading;
 use crate::components::table::{Column, DataTable, PLAIN, TableStyle};
 use crate::components::time::LocalTime;
 use crate::server_fns::customer::load_erasure_requests;
@@ -76,7 +77,7 @@ pub fn ErasureRequestsPage() -> impl IntoView {
                     "Customers who asked, from the portal, to have their personal data erased (GDPR Art. 17). The law gives you a month from each request. Open a customer to erase them; their orders stay, anonymised, for your accounts."
                 </p>
             </header>
-            <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
+            <Transition fallback=|| view! { <Loading /> }>
                 {move || Suspend::new(async move {
                     match open.await {
                         Ok(list) if list.is_empty() => view! {

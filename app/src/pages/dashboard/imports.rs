@@ -9,7 +9,8 @@ use leptos_meta::Title;
 use crate::components::alert::Alert;
 use crate::components::card::CARD;
 use crate::components::dialog::{BTN, BTN_PRIMARY};
-use crate::components::form::{Field, RadioGroup};
+use crate::components::empty_state::Loading;
+use crate::components::form::{Checkbox, Field, RadioGroup};
 use crate::components::table::{Column, DataTable, PLAIN, TableStyle};
 use crate::components::time::LocalTime;
 #[cfg(feature = "hydrate")]
@@ -157,6 +158,28 @@ fn PreviewTable(preview: ImportPreview) -> impl IntoView {
     }
 }
 
+/// A link that downloads an import's report, every row with its outcome, as CSV.
+#[component]
+fn ReportLink(
+    /// The import's id.
+    id: String,
+    /// The link's classes (a button's, or a table link's).
+    class: &'static str,
+    /// The link's text.
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <a
+            class=class
+            href=format!("/dashboard/customer_imports/{id}/report.csv")
+            download=format!("{id}-report.csv")
+            rel="external"
+        >
+            {children()}
+        </a>
+    }
+}
+
 /// A finished import: its counts, its first rejected rows and the full report's download.
 #[component]
 fn ImportResult(import: CustomerImport) -> impl IntoView {
@@ -190,7 +213,7 @@ fn ImportResult(import: CustomerImport) -> impl IntoView {
                 {tile("Rejected", import.rejected)}
             </dl>
             <Show when=move || { rejected > 0 }>
-                <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading the rejected rows…"</p> }>
+                <Suspense fallback=|| view! { <Loading what="the rejected rows" /> }>
                     {move || Suspend::new(async move {
                         match problems.await {
                             Ok(rows) => view! {
@@ -221,14 +244,7 @@ fn ImportResult(import: CustomerImport) -> impl IntoView {
                     })}
                 </Suspense>
             </Show>
-            <a
-                class=BTN
-                href=format!("/dashboard/customer_imports/{id}/report.csv")
-                download=format!("{id}-report.csv")
-                rel="external"
-            >
-                "Download the report (CSV, every row)"
-            </a>
+            <ReportLink id class=BTN>"Download the report (CSV, every row)"</ReportLink>
         </section>
     }
 }
@@ -342,14 +358,7 @@ pub fn ImportPage() -> impl IntoView {
                     ]
                     inline=true
                 />
-                <label class="flex items-center gap-2 text-sm">
-                    <input
-                        type="checkbox"
-                        prop:checked=move || dry_run.get()
-                        on:change=move |ev| dry_run.set(event_target_checked(&ev))
-                    />
-                    "Dry run: check and count every row, change nothing"
-                </label>
+                <Checkbox checked=dry_run label="Dry run: check and count every row, change nothing" plain=true />
                 <div class="flex items-center gap-3">
                     <button type="submit" class=BTN_PRIMARY disabled=move || !can_start()>
                         {move || match (running.get(), dry_run.get()) {
@@ -372,7 +381,7 @@ pub fn ImportPage() -> impl IntoView {
             }}
             <section class="space-y-2">
                 <h2 class="text-base font-semibold">"Recent imports"</h2>
-                <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
+                <Transition fallback=|| view! { <Loading /> }>
                     {move || Suspend::new(async move {
                         match recent.await {
                             Ok(list) if list.is_empty() => view! {
@@ -413,7 +422,6 @@ fn RecentImports(list: Vec<CustomerImport>) -> impl IntoView {
                     (ImportMode::CreateOrUpdate, true) => "Dry run",
                     (ImportMode::CreateOnly, true) => "Dry run, create only",
                 };
-                let id = i.id.to_string();
                 view! {
                     <tr>
                         <td class="whitespace-nowrap px-3 py-1.5"><LocalTime at=i.created_at /></td>
@@ -424,14 +432,9 @@ fn RecentImports(list: Vec<CustomerImport>) -> impl IntoView {
                         <td class="px-3 py-1.5 text-right tabular-nums">{i.updated}</td>
                         <td class="px-3 py-1.5 text-right tabular-nums">{i.rejected}</td>
                         <td class="px-3 py-1.5">
-                            <a
-                                class="font-medium text-indigo-600 hover:text-indigo-500"
-                                href=format!("/dashboard/customer_imports/{id}/report.csv")
-                                download=format!("{id}-report.csv")
-                                rel="external"
-                            >
+                            <ReportLink id=i.id.to_string() class="font-medium text-indigo-600 hover:text-indigo-500">
                                 "Report"
-                            </a>
+                            </ReportLink>
                         </td>
                     </tr>
                 }

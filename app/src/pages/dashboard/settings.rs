@@ -7,6 +7,7 @@ use leptos_meta::Title;
 use crate::components::alert::Alert;
 use crate::components::card::SettingsSection;
 use crate::components::dialog::{BTN, BTN_PRIMARY, Submission};
+use crate::components::empty_state::Loading;
 use crate::components::form::{TextArea, TextField};
 use crate::pages::portal::ShopHeading;
 use crate::server_fns::dashboard::{SaveSettings, load_settings};
@@ -27,7 +28,7 @@ pub fn SettingsPage() -> impl IntoView {
                     .map(|(href, label)| view! { <a href=href class="font-medium text-indigo-600 hover:text-indigo-500">{label}</a> })
                     .collect_view()}
             </nav>
-            <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
+            <Suspense fallback=|| view! { <Loading /> }>
                 {move || Suspend::new(async move {
                     match settings.await {
                         Ok(s) => view! {

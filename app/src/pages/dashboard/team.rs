@@ -5,11 +5,13 @@
 use leptos::prelude::*;
 
 use crate::components::alert::Alert;
-use crate::components::card::SettingsSection;
+use crate::components::card::{SettingsSection, section_failure};
 use crate::components::dialog::{
-    BTN_DANGER, BTN_PRIMARY, Confirm, ErrorNote, FormDialog, INPUT, LABEL, Submission,
+    BTN_DANGER, BTN_PRIMARY, Confirm, DialogButton, ErrorNote, FormDialog, INPUT, LABEL,
+    SendButton, Submission,
 };
-use crate::components::form::{Field, TextField};
+use crate::components::empty_state::Loading;
+use crate::components::form::{Field, SetCheckbox, TextField};
 use crate::components::table::{Column, DataTable, PLAIN, TableStyle};
 use crate::components::time::LocalTime;
 use crate::server_fns::team::{
@@ -50,6 +52,17 @@ fn role_hint(role: Role) -> &'static str {
     }
 }
 
+/// A section's main action, shown once the section's load says the user may take it.
+fn once_allowed<V>(
+    allowed: impl Fn() -> bool + Send + Sync + 'static,
+    action: impl Fn() -> V + Send + Sync + 'static,
+) -> impl IntoView
+where
+    V: IntoView + 'static,
+{
+    view! { <Transition fallback=|| ()>{move || allowed().then(&action)}</Transition> }
+}
+
 /// The Team section.
 #[component]
 pub fn TeamSection() -> impl IntoView {
@@ -76,9 +89,7 @@ pub fn TeamSection() -> impl IntoView {
         Suspend::new(async move {
             match team.await {
                 Ok(t) => view! { <TeamLists team=t refresh /> }.into_any(),
-                Err(e) => {
-                    view! { <ErrorNote error=Signal::stored(Some(e.to_string())) /> }.into_any()
-                }
+                Err(e) => section_failure(e, None),
             }
         })
     };
@@ -92,30 +103,18 @@ pub fn TeamSection() -> impl IntoView {
             id="team"
             title="Team"
             description=|| "Who works in this workspace, and what their role lets them do. Owners invite, change roles and remove."
-            action=move || view! {
-                <Transition fallback=|| ()>
-                    {move || can_manage().then(|| view! {
-                        <button
-                            type="button"
-                            class=BTN_PRIMARY
-                            on:click=move |_| {
-                                inviting.reset();
-                                sent.set(None);
-                                open.set(true);
-                            }
-                        >
-                            "Invite member"
-                        </button>
-                    })}
-                </Transition>
-            }
+            action=move || once_allowed(can_manage, move || view! {
+                <DialogButton open submission=inviting class=BTN_PRIMARY clear=move || sent.set(None)>
+                    "Invite member"
+                </DialogButton>
+            })
         >
             {move || sent.get().map(|to| view! {
                 <p class="mt-3 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800" role="status">
                     {format!("Invitation sent to {to}. The link works once, for 7 days.")}
                 </p>
             })}
-            <Transition fallback=|| view! { <p class="mt-3 text-sm text-slate-500">"Loading…"</p> }>
+            <Transition fallback=|| view! { <Loading class="mt-3" /> }>
                 {body}
             </Transition>
             <FormDialog
@@ -184,14 +183,9 @@ fn TeamLists(team: Team, refresh: RwSignal<u32>) -> impl IntoView {
                             <span class="min-w-0 flex-1 truncate font-medium text-slate-900">{i.email.clone()}</span>
                             <span class="text-slate-600">{role_label(i.role)}</span>
                             <span class="text-xs text-slate-500">"Expires " <LocalTime at=i.expires_at /></span>
-                            <button
-                                type="button"
-                                class=SMALL_DANGER
-                                disabled=revoking.busy()
-                                on:click=move |_| revoking.submit(RevokeInvitation { id: id.clone() })
-                            >
+                            <SendButton submission=revoking send=move || RevokeInvitation { id: id.clone() } class=SMALL_DANGER>
                                 "Revoke"
-                            </button>
+                            </SendButton>
                         </li>
                     }
                 }).collect_view()}
@@ -262,9 +256,9 @@ fn MemberRow(member: Member, can_manage: bool, refresh: RwSignal<u32>) -> impl I
                 view! { <span class="text-slate-600" data-testid="member-role">{role_label(role)}</span> }.into_any()
             }}
             {(can_manage || is_you).then(|| view! {
-                <button type="button" class=SMALL_DANGER on:click=move |_| { removing.reset(); confirm.set(true); }>
+                <DialogButton open=confirm submission=removing class=SMALL_DANGER>
                     {if is_you { "Leave" } else { "Remove" }}
-                </button>
+                </DialogButton>
             })}
             {move || error.get().map(|e| view! { <div class="basis-full"><Alert>{e}</Alert></div> })}
             <Confirm
@@ -315,11 +309,7 @@ pub fn ApiKeysSection() -> impl IntoView {
                 }
                 .into_any(),
                 Ok(list) => view! { <KeyList keys=list refresh /> }.into_any(),
-                Err(AppError::Forbidden { .. }) => view! {
-                    <p class="mt-3 text-sm text-slate-600">"Only admins and owners manage API keys."</p>
-                }
-                .into_any(),
-                Err(e) => view! { <ErrorNote error=Signal::stored(Some(e.to_string())) /> }.into_any(),
+                Err(e) => section_failure(e, Some("Only admins and owners manage API keys.")),
             }
         })
     };
@@ -331,30 +321,18 @@ pub fn ApiKeysSection() -> impl IntoView {
                 "A key lets a back end call the REST API with the scopes you give it. Send it as "
                 <code class="text-xs">"Authorization: Bearer pat_sk_…"</code> "."
             }
-            action=move || view! {
-                <Transition fallback=|| ()>
-                    {move || allowed().then(|| view! {
-                        <button
-                            type="button"
-                            class=BTN_PRIMARY
-                            on:click=move |_| {
-                                creating.reset();
-                                secret.set(None);
-                                open.set(true);
-                            }
-                        >
-                            "Create key"
-                        </button>
-                    })}
-                </Transition>
-            }
+            action=move || once_allowed(allowed, move || view! {
+                <DialogButton open submission=creating class=BTN_PRIMARY clear=move || secret.set(None)>
+                    "Create key"
+                </DialogButton>
+            })
         >
             {move || secret.get().map(|s| view! {
                 <div class="mt-3">
                     <super::webhooks::SecretOnce secret=s what="API key" testid="api-key-secret" />
                 </div>
             })}
-            <Transition fallback=|| view! { <p class="mt-3 text-sm text-slate-500">"Loading…"</p> }>
+            <Transition fallback=|| view! { <Loading class="mt-3" /> }>
                 {list}
             </Transition>
             <FormDialog
@@ -370,26 +348,10 @@ pub fn ApiKeysSection() -> impl IntoView {
                 <fieldset>
                     <legend class=LABEL>"Scopes"</legend>
                     <div class="grid grid-cols-1 gap-1 sm:grid-cols-2">
-                        {Scope::ALL.iter().map(|s| {
-                            let s = *s;
-                            view! {
-                                <label class="flex items-center gap-2 text-sm">
-                                    <input
-                                        type="checkbox"
-                                        prop:checked=move || scopes.with(|l| l.contains(&s))
-                                        on:change=move |ev| {
-                                            let on = event_target_checked(&ev);
-                                            scopes.update(|l| {
-                                                l.retain(|x| *x != s);
-                                                if on {
-                                                    l.push(s);
-                                                }
-                                            });
-                                        }
-                                    />
-                                    <code class="text-xs">{s.as_str()}</code>
-                                </label>
-                            }
+                        {Scope::ALL.into_iter().map(|s| view! {
+                            <SetCheckbox set=scopes value=s>
+                                <code class="text-xs">{s.as_str()}</code>
+                            </SetCheckbox>
                         }).collect_view()}
                     </div>
                 </fieldset>
@@ -436,17 +398,14 @@ fn KeyList(keys: Vec<ApiKeySummary>, refresh: RwSignal<u32>) -> impl IntoView {
                             }}
                         </td>
                         <td class="px-3 py-2 text-right">
-                            <button
-                                type="button"
+                            <DialogButton
+                                open=confirm
+                                submission=revoking
                                 class=SMALL_DANGER
-                                on:click=move |_| {
-                                    revoking.reset();
-                                    doomed.set(Some(pair.clone()));
-                                    confirm.set(true);
-                                }
+                                clear=move || doomed.set(Some(pair.clone()))
                             >
                                 "Revoke"
-                            </button>
+                            </DialogButton>
                         </td>
                     </tr>
                 }
@@ -485,7 +444,7 @@ pub fn SessionsSection() -> impl IntoView {
                     </ul>
                 }
                 .into_any(),
-                Err(e) => view! { <ErrorNote error=Signal::stored(Some(e.to_string())) /> }.into_any(),
+                Err(e) => section_failure(e, None),
             }
         })
     };
@@ -495,12 +454,12 @@ pub fn SessionsSection() -> impl IntoView {
             title="Your sessions"
             description=|| "Where you are signed in. A session ends after 12 hours unused, and after 14 days in any case."
             action=move || view! {
-                <button type="button" class=BTN_DANGER on:click=move |_| { ending_all.reset(); confirm.set(true); }>
+                <DialogButton open=confirm submission=ending_all class=BTN_DANGER>
                     "Sign out everywhere"
-                </button>
+                </DialogButton>
             }
         >
-            <Transition fallback=|| view! { <p class="mt-3 text-sm text-slate-500">"Loading…"</p> }>
+            <Transition fallback=|| view! { <Loading class="mt-3" /> }>
                 {list}
             </Transition>
             <ErrorNote error=ending.error() />
@@ -536,14 +495,9 @@ fn SessionRow(session: SessionSummary, ending: Submission<EndSession>) -> impl I
                 </p>
             </div>
             {(!session.current).then(|| view! {
-                <button
-                    type="button"
-                    class=SMALL_BTN
-                    disabled=ending.busy()
-                    on:click=move |_| ending.submit(EndSession { id: id.clone() })
-                >
+                <SendButton submission=ending send=move || EndSession { id: id.clone() } class=SMALL_BTN>
                     "Sign out"
-                </button>
+                </SendButton>
             })}
         </li>
     }

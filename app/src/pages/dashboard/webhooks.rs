@@ -9,11 +9,13 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::components::alert::Alert;
 use crate::components::badge::{Badge, BadgeTone, StatusBadge};
-use crate::components::card::{CARD, CARD_LIST, SettingsSection};
+use crate::components::card::{CARD, CARD_LIST, SettingsSection, section_failure};
 use crate::components::dialog::{
-    BTN, BTN_DANGER, BTN_LINK, BTN_PRIMARY, Confirm, ErrorNote, FormDialog, LABEL, Submission,
+    BTN, BTN_DANGER, BTN_LINK, BTN_PRIMARY, Confirm, DialogButton, ErrorNote, FormDialog, LABEL,
+    SendButton, Submission,
 };
-use crate::components::form::TextField;
+use crate::components::empty_state::Loading;
+use crate::components::form::{Checkbox, SetCheckbox, TextField};
 use crate::components::table::{Column, DataTable, MINI};
 use crate::components::time::LocalTime;
 use crate::server_fns::webhooks::{
@@ -24,7 +26,7 @@ use crate::server_fns::webhooks::{
 use crate::types::webhook::{
     WebhookDelivery, WebhookEndpoint, WebhookEndpointCreate, WebhookEndpointUpdate,
 };
-use crate::types::{AppError, EventFamily, EventPattern};
+use crate::types::{EventFamily, EventPattern};
 
 fn events_label(types: &[EventPattern]) -> String {
     if types.contains(&EventPattern::All) {
@@ -149,11 +151,7 @@ pub fn WebhooksSection() -> impl IntoView {
                     </ul>
                 }
                 .into_any(),
-                Err(AppError::Forbidden { .. }) => view! {
-                    <p class="mt-3 text-sm text-slate-600">"Only admins and owners manage webhooks."</p>
-                }
-                .into_any(),
-                Err(e) => view! { <ErrorNote error=Signal::stored(Some(e.to_string())) /> }.into_any(),
+                Err(e) => section_failure(e, Some("Only admins and owners manage webhooks.")),
             }
         })
     };
@@ -163,21 +161,13 @@ pub fn WebhooksSection() -> impl IntoView {
             title="Webhooks"
             description=|| "Patron POSTs each change (customers, orders, refunds, disputes, subscriptions, entitlements, bans) to your endpoints, signed per Standard Webhooks."
             action=move || view! {
-                <button
-                    type="button"
-                    class=BTN_PRIMARY
-                    on:click=move |_| {
-                        creating.reset();
-                        secret.set(None);
-                        open.set(true);
-                    }
-                >
+                <DialogButton open submission=creating class=BTN_PRIMARY clear=move || secret.set(None)>
                     "Add endpoint"
-                </button>
+                </DialogButton>
             }
         >
             {move || secret.get().map(|s| view! { <div class="mt-3"><SecretOnce secret=s /></div> })}
-            <Suspense fallback=|| view! { <p class="mt-3 text-sm text-slate-500">"Loading…"</p> }>
+            <Suspense fallback=|| view! { <Loading class="mt-3" /> }>
                 {list}
             </Suspense>
             <FormDialog
@@ -199,38 +189,12 @@ pub fn WebhooksSection() -> impl IntoView {
                 <TextField id="webhook-description" label="Description (optional)" value=description kind="text" />
                 <fieldset>
                     <legend class=LABEL>"Events"</legend>
-                    <label class="flex items-center gap-2 text-sm">
-                        <input
-                            type="checkbox"
-                            prop:checked=move || all.get()
-                            on:change=move |ev| all.set(event_target_checked(&ev))
-                        />
-                        "All events"
-                    </label>
+                    <Checkbox checked=all label="All events" plain=true />
                     <div class="mt-2 grid grid-cols-2 gap-1">
-                        {EventFamily::WEBHOOK.iter().map(|family| {
-                            let label = family.label();
-                            let value = EventPattern::Family(*family).to_string();
-                            let v2 = value.clone();
-                            view! {
-                                <label class="flex items-center gap-2 text-sm">
-                                    <input
-                                        type="checkbox"
-                                        disabled=move || all.get()
-                                        prop:checked=move || families.with(|f| f.contains(&value))
-                                        on:change=move |ev| {
-                                            let on = event_target_checked(&ev);
-                                            families.update(|f| {
-                                                f.retain(|x| *x != v2);
-                                                if on {
-                                                    f.push(v2.clone());
-                                                }
-                                            });
-                                        }
-                                    />
-                                    {label}
-                                </label>
-                            }
+                        {EventFamily::WEBHOOK.into_iter().map(|family| view! {
+                            <SetCheckbox set=families value=EventPattern::Family(family).to_string() disabled=all>
+                                {family.label()}
+                            </SetCheckbox>
                         }).collect_view()}
                     </div>
                 </fieldset>
@@ -267,7 +231,7 @@ pub fn WebhookEndpointPage() -> impl IntoView {
         <Title text="Webhook endpoint" />
         <div class="mx-auto max-w-4xl space-y-6">
             <a href="/dashboard/settings" class=BTN_LINK>"← Settings"</a>
-            <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
+            <Suspense fallback=|| view! { <Loading /> }>
                 {body}
             </Suspense>
         </div>
@@ -306,17 +270,16 @@ fn EndpointHeader(endpoint: WebhookEndpoint, refresh: RwSignal<u32>) -> impl Int
                 <p class="mt-3 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800" role="status" data-testid="webhook-disabled-reason">{r}</p>
             })}
             <div class="mt-4 flex flex-wrap gap-2">
-                <button
-                    type="button"
-                    class=BTN
-                    disabled=toggling.busy()
-                    on:click=move |_| toggling.submit(UpdateWebhookEndpoint {
+                <SendButton
+                    submission=toggling
+                    send=move || UpdateWebhookEndpoint {
                         id: id.get_value(),
                         input: WebhookEndpointUpdate { enabled: Some(!enabled), ..Default::default() },
-                    })
+                    }
+                    class=BTN
                 >
                     {if enabled { "Disable" } else { "Enable" }}
-                </button>
+                </SendButton>
                 <button type="button" class=BTN on:click=move |_| rotate_open.set(true)>"Rotate secret"</button>
                 <button type="button" class=BTN_DANGER on:click=move |_| delete_open.set(true)>"Delete"</button>
             </div>
@@ -471,18 +434,13 @@ fn DeliveryRow(delivery: WebhookDelivery) -> impl IntoView {
                     {delivery.last_status.map(|s| format!(" · last answer {s}"))}
                 </span>
                 <span class="ml-auto text-slate-500"><LocalTime at=delivery.created_at /></span>
-                <button
-                    type="button"
-                    class=BTN_LINK
-                    disabled=resending.busy()
-                    on:click=move |_| resending.submit(ResendWebhookDelivery { id: rid.get_value() })
-                >
+                <SendButton submission=resending send=move || ResendWebhookDelivery { id: rid.get_value() } class=BTN_LINK>
                     "Resend"
-                </button>
+                </SendButton>
             </div>
             {move || resending.error().get().map(|e| view! { <Alert>{e}</Alert> })}
             <Show when=move || open.get()>
-                <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
+                <Suspense fallback=|| view! { <Loading /> }>
                     {move || Suspend::new(async move {
                         match detail.await {
                             Some(Ok(d)) => view! { <Attempts delivery=d /> }.into_any(),

@@ -13,6 +13,7 @@ use super::Overview;
 use super::receipt::Receipt;
 use crate::components::alert::Alert;
 use crate::components::dialog::BTN;
+use crate::components::empty_state::Loading;
 use crate::components::form::InlineError;
 use crate::components::hydration::use_hydrated;
 use crate::server_fns::portal::{load_my_receipt, load_portal};
@@ -203,7 +204,7 @@ fn waiting(link: EmbedLink) -> AnyView {
             </div>
         }
         .into_any(),
-        _ => view! { <p class="text-sm text-slate-500">"Loading…"</p> }.into_any(),
+        _ => view! { <Loading /> }.into_any(),
     }
 }
 
@@ -241,7 +242,7 @@ pub fn EmbedOverviewPage() -> impl IntoView {
         })
     };
     view! {
-        <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
+        <Suspense fallback=|| view! { <Loading /> }>
             {body}
         </Suspense>
     }
@@ -282,7 +283,7 @@ pub fn EmbedReceiptPage() -> impl IntoView {
         })
     };
     view! {
-        <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
+        <Suspense fallback=|| view! { <Loading /> }>
             {body}
         </Suspense>
     }

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use crate::components::badge::StatusBadge;
 use crate::components::card::CARD_LIST;
-use crate::components::dialog::{BTN_LINK, Submission};
+use crate::components::dialog::{BTN_LINK, SendButton, Submission};
 use crate::components::form::{InlineError, TextField};
 use crate::components::time::LocalTime;
 use crate::server_fns::portal::{LinkMyDiscord, MyDownloadLink, RevealMyLicenseKey};
@@ -74,17 +74,16 @@ fn LicenseKey(id: String, masked: String, active: bool) -> impl IntoView {
                 {move || revealed.get().unwrap_or_else(|| masked.clone())}
             </code>
             <Show when=move || active && revealed.get().is_none()>
-                <button
-                    type="button"
-                    class=BTN_LINK
-                    disabled=revealing.busy()
-                    on:click={
+                <SendButton
+                    submission=revealing
+                    send={
                         let id = id.clone();
-                        move |_| revealing.submit(RevealMyLicenseKey { id: id.clone() })
+                        move || RevealMyLicenseKey { id: id.clone() }
                     }
+                    class=BTN_LINK
                 >
                     "Show key"
-                </button>
+                </SendButton>
             </Show>
         </div>
         <InlineError error=revealing.error() class="mt-1 text-sm text-red-700" />
@@ -102,14 +101,9 @@ fn Download(id: String) -> impl IntoView {
         let _ = url;
     });
     view! {
-        <button
-            type="button"
-            class=BTN_LINK
-            disabled=fetching.busy()
-            on:click=move |_| fetching.submit(MyDownloadLink { id: id.clone() })
-        >
+        <SendButton submission=fetching send=move || MyDownloadLink { id: id.clone() } class=BTN_LINK>
             {move || if fetching.busy().get() { "Preparing…" } else { "Download" }}
-        </button>
+        </SendButton>
         <InlineError error=fetching.error() class="mt-1 text-sm text-red-700" />
     }
 }

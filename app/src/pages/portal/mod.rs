@@ -20,7 +20,8 @@ use leptos_router::hooks::use_query_map;
 use crate::components::alert::Alert;
 use crate::components::badge::StatusBadge;
 use crate::components::card::CARD;
-use crate::components::dialog::{BTN, Confirm, Submission};
+use crate::components::dialog::{BTN, Confirm, SendButton, Submission};
+use crate::components::empty_state::Loading;
 use crate::components::hydration::use_hydrated;
 use crate::components::table::{self, Column, DataTable};
 use crate::components::time::LocalTime;
@@ -74,7 +75,7 @@ pub(crate) fn PortalFrame(
             data-hydrated=move || hydrated.get().then_some("true")
         >
             <div class=format!("mx-auto {width} space-y-6 print:space-y-4")>
-                <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
+                <Suspense fallback=|| view! { <Loading /> }>
                     {children()}
                 </Suspense>
             </div>
@@ -137,18 +138,17 @@ fn Choose(choices: PortalChoices, refresh: RwSignal<u32>) -> impl IntoView {
                     let name = c.name.clone().unwrap_or_else(|| "Unnamed customer".into());
                     view! {
                         <li>
-                            <button
-                                type="button"
+                            <SendButton
+                                submission=choosing
+                                send=move || ChoosePortalCustomer { customer_id: id.clone() }
                                 class="w-full rounded-lg border border-slate-200 px-4 py-3 text-left hover:border-indigo-400 hover:bg-indigo-50 focus-visible:outline-2 focus-visible:outline-indigo-600 disabled:opacity-60"
-                                disabled=choosing.busy()
-                                on:click=move |_| choosing.submit(ChoosePortalCustomer { customer_id: id.clone() })
                             >
                                 <span class="block font-medium text-slate-900">{name}</span>
                                 <span class="block text-sm text-slate-600">
                                     {format!("{} order{} · customer since ", c.order_count, if c.order_count == 1 { "" } else { "s" })}
                                     <LocalTime at=c.since />
                                 </span>
-                            </button>
+                            </SendButton>
                         </li>
                     }
                 }).collect_view()}
@@ -220,14 +220,9 @@ pub(crate) fn Overview(overview: PortalOverview, refresh: RwSignal<u32>) -> impl
                 </button>
             })}
             {(!embedded).then(|| view! {
-                <button
-                    type="button"
-                    class=BTN
-                    disabled=signing_out.busy()
-                    on:click=move |_| signing_out.submit(PortalSignOut {})
-                >
+                <SendButton submission=signing_out send=|| PortalSignOut {} class=BTN>
                     "Sign out"
-                </button>
+                </SendButton>
             })}
         </header>
         {move || signing_out.error().get().map(|e| view! { <Alert>{e}</Alert> })}

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::components::badge::StatusBadge;
 use crate::components::card::CARD;
-use crate::components::dialog::{BTN, BTN_LINK, FormDialog, Submission};
+use crate::components::dialog::{BTN, BTN_LINK, DialogButton, FormDialog, SendButton, Submission};
 use crate::components::form::{InlineError, SelectField, TextArea, TextField};
 use crate::components::time::LocalTime;
 use crate::server_fns::portal::{
@@ -90,14 +90,9 @@ fn KeepButton(id: String, refresh: RwSignal<u32>) -> impl IntoView {
         refresh.update(|n| *n += 1);
     });
     view! {
-        <button
-            type="button"
-            class=BTN
-            disabled=keeping.busy()
-            on:click=move |_| keeping.submit(RecoverMySubscription { id: id.clone() })
-        >
+        <SendButton submission=keeping send=move || RecoverMySubscription { id: id.clone() } class=BTN>
             {move || if keeping.busy().get() { "Keeping…" } else { "Keep my subscription" }}
-        </button>
+        </SendButton>
         <InlineError error=keeping.error() class="mt-1 text-sm text-red-700" />
     }
 }
@@ -134,16 +129,9 @@ fn CancelButton(
     });
     let title = format!("Cancel {name}?");
     view! {
-        <button
-            type="button"
-            class=BTN_LINK
-            on:click=move |_| {
-                canceling.reset();
-                open.set(true);
-            }
-        >
+        <DialogButton open submission=canceling class=BTN_LINK>
             "Cancel subscription"
-        </button>
+        </DialogButton>
         <FormDialog
             open
             title=title
@@ -199,17 +187,9 @@ fn CardButton(id: String, name: String, refresh: RwSignal<u32>) -> impl IntoView
         });
     });
     view! {
-        <button
-            type="button"
-            class=BTN_LINK
-            on:click=move |_| {
-                updating.reset();
-                number.set(String::new());
-                open.set(true);
-            }
-        >
+        <DialogButton open submission=updating class=BTN_LINK clear=move || number.set(String::new())>
             "Update payment method"
-        </button>
+        </DialogButton>
         <FormDialog
             open
             title=format!("New card for {name}")

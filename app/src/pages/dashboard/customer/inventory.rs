@@ -10,7 +10,7 @@ use super::{day, load_error, loading, minute, nothing, use_customer};
 use crate::components::badge::StatusBadge;
 use crate::components::card::CARD_LIST;
 use crate::components::dialog::{
-    BTN, BTN_LINK, BTN_PRIMARY, Confirm, Dialog, ErrorNote, FormDialog, Submission,
+    BTN, BTN_LINK, BTN_PRIMARY, Confirm, Dialog, DialogButton, ErrorNote, FormDialog, Submission,
 };
 use crate::components::form::{ProductOptions, SelectField, TextField};
 use crate::server_fns::customer::{
@@ -133,9 +133,9 @@ fn Item(item: Entitlement, role: Role) -> impl IntoView {
             <span data-testid="item-status"><StatusBadge status=item.status /></span>
             <button type="button" class=BTN_LINK on:click=move |_| info_open.set(true)>"Info"</button>
             {(can && active).then(|| view! {
-                <button type="button" class=BTN_LINK on:click=move |_| { revoking.reset(); revoke_open.set(true) }>
+                <DialogButton open=revoke_open submission=revoking class=BTN_LINK>
                     "Revoke"
-                </button>
+                </DialogButton>
             })}
             <Confirm
                 open=revoke_open

@@ -8,7 +8,7 @@ use leptos_router::hooks::use_navigate;
 
 use super::{day, use_customer};
 use crate::components::alert::Alert;
-use crate::components::dialog::{BTN, BTN_DANGER, Dialog, Submission};
+use crate::components::dialog::{BTN, BTN_DANGER, Dialog, SendButton, Submission};
 use crate::components::form::TextField;
 use crate::components::table::{Column, DataTable, MINI, TableStyle};
 use crate::server_fns::customer::{MergeCustomer, UndoMerge, preview_merge};
@@ -277,14 +277,9 @@ pub fn MergeBanner(merge: CustomerMerge, me: Customer, can_undo: bool) -> impl I
                 {format!("The merge can be undone until {until}.")}
             </p>
             {can_undo.then(|| view! {
-                <button
-                    type="button"
-                    class=BTN
-                    disabled=undoing.busy()
-                    on:click=move |_| undoing.submit(UndoMerge { id: id.clone() })
-                >
+                <SendButton submission=undoing send=move || UndoMerge { id: id.clone() } class=BTN>
                     "Undo merge"
-                </button>
+                </SendButton>
             })}
             {move || error.get().map(|e| view! { <div class="w-full"><Alert>{e}</Alert></div> })}
         </div>

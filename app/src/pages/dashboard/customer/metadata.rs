@@ -19,6 +19,9 @@ use crate::types::{AppError, Customer, ErrorCode, Metadata, Scope};
 /// takes the keys and holds the empty note.
 const EDITOR_TABLE: TableStyle = TableStyle { frame: "", ..CARD };
 
+/// A cell's text box: plain text to look at until editing starts.
+const CELL_INPUT: &str = "block w-full rounded-md border px-2 py-1 text-sm read-only:cursor-pointer read-only:border-transparent read-only:bg-transparent read-only:hover:bg-slate-50 focus:border-indigo-500 focus:outline-none focus:ring-1 focus:ring-indigo-500";
+
 #[derive(Debug, Clone, Copy)]
 struct Row {
     /// Unique within the editor's life: the list's key, so a reset row is a new row.
@@ -40,6 +43,37 @@ impl Row {
 
     fn is_removal(&self) -> bool {
         self.key.with(|k| k.trim().is_empty()) && self.value.with(String::is_empty)
+    }
+}
+
+/// One cell of the editor: a key or a value, read-only until editing starts (a click on it
+/// starts it, where the role allows).
+#[component]
+fn EditCell(
+    /// The box's accessible name.
+    #[prop(into)]
+    label: Signal<String>,
+    /// The text.
+    text: RwSignal<String>,
+    /// The longest text accepted, in characters.
+    max: usize,
+    /// Whether the editor is editing.
+    editing: RwSignal<bool>,
+    /// Starts editing.
+    on_click: Callback<()>,
+) -> impl IntoView {
+    view! {
+        <td class="px-2 py-1">
+            <input
+                class=CELL_INPUT
+                aria-label=move || label.get()
+                maxlength=max.to_string()
+                readonly=move || !editing.get()
+                prop:value=move || text.get()
+                on:input=move |ev| text.set(event_target_value(&ev))
+                on:click=move |_| on_click.run(())
+            />
+        </td>
     }
 }
 
@@ -134,11 +168,11 @@ fn Editor(customer: Customer, can: bool) -> impl IntoView {
     );
     let busy = saving.busy();
 
-    let start = move || {
+    let start = Callback::new(move |()| {
         if can {
             editing.set(true);
         }
-    };
+    });
     let add = move |_| {
         let kept = rows.with(|rs| rs.iter().filter(|r| !r.is_removal()).count());
         if kept >= METADATA_MAX_PAIRS {
@@ -175,14 +209,13 @@ fn Editor(customer: Customer, can: bool) -> impl IntoView {
         });
     };
     let on_key = move |ev: KeyboardEvent| match ev.key().as_str() {
-        "Enter" if !editing.get_untracked() => start(),
+        "Enter" if !editing.get_untracked() => start.run(()),
         "Escape" if editing.get_untracked() => {
             reset();
             editing.set(false);
         }
         _ => {}
     };
-    let cell = "block w-full rounded-md border px-2 py-1 text-sm read-only:cursor-pointer read-only:border-transparent read-only:bg-transparent read-only:hover:bg-slate-50 focus:border-indigo-500 focus:outline-none focus:ring-1 focus:ring-indigo-500";
     view! {
         <div class=CARD.frame on:keydown=on_key>
             <DataTable
@@ -195,28 +228,14 @@ fn Editor(customer: Customer, can: bool) -> impl IntoView {
                     let:row
                 >
                     <tr>
-                        <td class="px-2 py-1">
-                            <input
-                                class=cell
-                                aria-label="Key"
-                                maxlength="40"
-                                readonly=move || !editing.get()
-                                prop:value=move || row.key.get()
-                                on:input=move |ev| row.key.set(event_target_value(&ev))
-                                on:click=move |_| start()
-                            />
-                        </td>
-                        <td class="px-2 py-1">
-                            <input
-                                class=cell
-                                aria-label=move || format!("Value of {}", row.key.get())
-                                maxlength="500"
-                                readonly=move || !editing.get()
-                                prop:value=move || row.value.get()
-                                on:input=move |ev| row.value.set(event_target_value(&ev))
-                                on:click=move |_| start()
-                            />
-                        </td>
+                        <EditCell label="Key" text=row.key max=METADATA_KEY_MAX editing on_click=start />
+                        <EditCell
+                            label=Signal::derive(move || format!("Value of {}", row.key.get()))
+                            text=row.value
+                            max=METADATA_VALUE_MAX
+                            editing
+                            on_click=start
+                        />
                     </tr>
                 </For>
             </DataTable>

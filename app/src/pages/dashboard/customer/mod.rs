@@ -34,6 +34,7 @@ pub use subscriptions::SubscriptionsTab;
 use crate::components::alert::{Alert, Tone};
 use crate::components::card::CARD;
 use crate::components::dialog::{BTN, BTN_DANGER, Confirm, Submission};
+use crate::components::empty_state::Loading;
 use crate::components::table::{Column, DataTable, MINI, TableStyle};
 use crate::server_fns::customer::{
     ArchiveCustomer, EraseCustomer, UnarchiveCustomer, load_customer_page,
@@ -511,7 +512,7 @@ fn Tabs() -> impl IntoView {
 
 /// The "loading" line a tab shows the first time.
 pub fn loading(what: &'static str) -> impl IntoView {
-    view! { <p class="py-6 text-sm text-slate-500">{format!("Loading {what}…")}</p> }
+    view! { <Loading what class="py-6" /> }
 }
 
 /// A tab's load failure.

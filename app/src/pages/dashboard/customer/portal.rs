@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use super::use_customer;
 use crate::components::alert::Alert;
-use crate::components::dialog::{BTN, BTN_DANGER, Dialog, Submission};
+use crate::components::dialog::{BTN, BTN_DANGER, Dialog, SendButton, Submission};
 use crate::components::time::LocalTime;
 use crate::server_fns::customer::{CopyPortalLink, RotatePortalLink};
 use crate::types::portal::PortalLink;
@@ -92,15 +92,14 @@ pub(super) fn PortalButtons(can_share: bool) -> impl IntoView {
             }}
             {move || error.get().map(|e| view! { <div class="mt-3"><Alert>{e}</Alert></div> })}
             <div class="mt-4 flex flex-wrap justify-between gap-2">
-                <button
-                    type="button"
+                <SendButton
+                    submission=rotating
+                    send=move || RotatePortalLink { id: ctx.id.get_untracked() }
                     class=BTN_DANGER
-                    disabled=rotating.busy()
                     title="Every portal link sent before stops working, and the customer is signed out of the portal"
-                    on:click=move |_| rotating.submit(RotatePortalLink { id: ctx.id.get_untracked() })
                 >
                     {move || if rotating.busy().get() { "Rotating…" } else { "Rotate link" }}
-                </button>
+                </SendButton>
                 <div class="flex gap-2">
                     <button type="button" class=BTN on:click=move |_| open.set(false)>"Close"</button>
                     <button type="button" class=BTN disabled=move || link.get().is_none() on:click=copy>

@@ -59,13 +59,17 @@ pub fn BulkBar(
             Selection::Ids(ids)
         }
     });
-    let count_words = move || {
-        let n = matching
+    // How many customers match, as the bar writes it ("…" until counted).
+    let matching_count = move || {
+        matching
             .get()
             .and_then(Result::ok)
             .flatten()
             .map(thousands)
-            .unwrap_or_else(|| "…".into());
+            .unwrap_or_else(|| "…".into())
+    };
+    let count_words = move || {
+        let n = matching_count();
         if all_matching.get() {
             format!("All {n} matching customers are selected.")
         } else {
@@ -84,15 +88,7 @@ pub fn BulkBar(
                 <span data-testid="selection-count">{count_words}</span>
                 <Show when=move || !all_matching.get() && page_selected.get()>
                     <button type="button" class=BTN_LINK on:click=move |_| all_matching.set(true)>
-                        {move || {
-                            let n = matching
-                                .get()
-                                .and_then(Result::ok)
-                                .flatten()
-                                .map(thousands)
-                                .unwrap_or_else(|| "…".into());
-                            format!("Select all {n} matching")
-                        }}
+                        {move || format!("Select all {} matching", matching_count())}
                     </button>
                 </Show>
                 <button

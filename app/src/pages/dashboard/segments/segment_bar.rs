@@ -7,7 +7,7 @@ use leptos_router::hooks::use_navigate;
 
 use super::counts::count_text;
 use super::links::segment_href;
-use crate::components::dialog::{BTN_LINK, Confirm, FormDialog, Submission};
+use crate::components::dialog::{BTN_LINK, Confirm, DialogButton, FormDialog, Submission};
 use crate::components::form::TextField;
 use crate::pages::dashboard::layout::Shell;
 use crate::server_fns::segments::{DeleteSegment, SaveSegment, load_segments};
@@ -122,17 +122,9 @@ pub fn SegmentBar(
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     may_edit().await.then(|| view! {
-                        <button
-                            type="button"
-                            class=BTN_LINK
-                            on:click=move |_| {
-                                save.reset();
-                                name.set(String::new());
-                                saving.set(true);
-                            }
-                        >
+                        <DialogButton open=saving submission=save class=BTN_LINK clear=move || name.set(String::new())>
                             "Save as segment"
-                        </button>
+                        </DialogButton>
                     })
                 })}
             </Transition>
