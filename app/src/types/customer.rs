@@ -363,6 +363,68 @@ pub struct CustomerListParams {
     pub ending_before: Option<String>,
 }
 
+/// One filter of the customer list, in every place it travels: its short key in the
+/// dashboard's URL (for readable bookmarks), its name in the REST query and the CSV export
+/// (the field of [`CustomerListParams`]), and that field.
+#[derive(Debug, Clone, Copy)]
+pub struct ListFilter {
+    /// The key in the dashboard's address (`status`).
+    pub url_key: &'static str,
+    /// The query parameter of the REST list and the export (`subscription_status`).
+    pub query_key: &'static str,
+    field: fn(&CustomerListParams) -> &Option<String>,
+    field_mut: fn(&mut CustomerListParams) -> &mut Option<String>,
+}
+
+macro_rules! list_filters {
+    ($($url:literal => $field:ident),+ $(,)?) => {
+        /// The customer list's filters and sort: the one table of their keys.
+        pub const LIST_FILTERS: &[ListFilter] = &[$(ListFilter {
+            url_key: $url,
+            query_key: stringify!($field),
+            field: |p| &p.$field,
+            field_mut: |p| &mut p.$field,
+        }),+];
+    };
+}
+
+list_filters!(
+    "q" => q,
+    "product" => product_id,
+    "status" => subscription_status,
+    "country" => country,
+    "from" => created_from,
+    "to" => created_to,
+    "archived" => archived,
+    "banned" => banned,
+    "sort" => sort,
+);
+
+impl CustomerListParams {
+    /// The filters and sort read from `get` (by each filter's key, `url_key` or `query_key`);
+    /// blank values are left out.
+    pub fn with_filters(
+        mut self,
+        key: fn(&ListFilter) -> &'static str,
+        get: impl Fn(&str) -> Option<String>,
+    ) -> Self {
+        for f in LIST_FILTERS {
+            *(f.field_mut)(&mut self) = get(key(f)).filter(|v| !v.trim().is_empty());
+        }
+        self
+    }
+
+    /// The filters and sort that are set, by each filter's key (`url_key` or `query_key`).
+    pub fn filter_pairs(
+        &self,
+        key: fn(&ListFilter) -> &'static str,
+    ) -> impl Iterator<Item = (&'static str, &str)> {
+        LIST_FILTERS
+            .iter()
+            .filter_map(move |f| (f.field)(self).as_deref().map(|v| (key(f), v)))
+    }
+}
+
 /// The most customers the list's `ids` names.
 pub const MOST_SELECTED_IDS: usize = 100;
 

@@ -17,7 +17,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 
 use columns::{ColumnPicker, use_columns};
 use labels::{sort_label, status_label};
-use query::{FILTER_KEYS, export_href, href, params_of};
+use query::{export_href, filter_keys, href, params_of};
 use table::{CustomerTable, PagerLink};
 
 use crate::components::alert::Alert;
@@ -151,9 +151,8 @@ pub fn CustomersPage() -> impl IntoView {
 
     let value = move |k: &str| query.read().get(k).unwrap_or_default();
     let filtered = move || {
-        FILTER_KEYS
-            .iter()
-            .filter(|k| **k != "sort")
+        filter_keys()
+            .filter(|k| *k != "sort")
             .any(|k| query.read().get(k).is_some_and(|v| !v.is_empty()))
     };
 

@@ -1,30 +1,23 @@
-//! The list's state in the URL query: its keys, reading it, and links that change it.
+//! The list's state in the URL query: reading it, and links that change it. The keys are
+//! [`LIST_FILTERS`]'s.
 
 use leptos_router::params::ParamsMap;
 
-use crate::types::customer::CustomerListParams;
+use crate::types::customer::{CustomerListParams, LIST_FILTERS, ListFilter};
 
-/// The URL's keys for the list's state (short, for readable bookmarks).
-pub(super) const FILTER_KEYS: [&str; 9] = [
-    "q", "product", "status", "country", "from", "to", "archived", "banned", "sort",
-];
+/// The URL's keys for the list's filters and sort.
+pub(super) fn filter_keys() -> impl Iterator<Item = &'static str> {
+    LIST_FILTERS.iter().map(|f| f.url_key)
+}
 
 pub(super) fn params_of(map: &ParamsMap) -> CustomerListParams {
     let get = |k: &str| map.get(k).filter(|v| !v.trim().is_empty());
     CustomerListParams {
-        q: get("q"),
-        product_id: get("product"),
-        subscription_status: get("status"),
-        country: get("country"),
-        created_from: get("from"),
-        created_to: get("to"),
-        archived: get("archived"),
-        banned: get("banned"),
-        sort: get("sort"),
         starting_after: get("after"),
         ending_before: get("before"),
         ..Default::default()
     }
+    .with_filters(|f| f.url_key, |k| map.get(k))
 }
 
 /// The current filters with `changes` applied, as a link to the list's first page (or to the
@@ -35,7 +28,7 @@ pub(super) fn href(
     cursor: Option<(&'static str, &str)>,
 ) -> String {
     let mut next = ParamsMap::new();
-    for key in FILTER_KEYS {
+    for key in filter_keys() {
         let value = changes
             .iter()
             .find(|(k, _)| *k == key)
@@ -51,24 +44,11 @@ pub(super) fn href(
     format!("/dashboard/customers{}", next.to_query_string())
 }
 
-/// The same filters as a CSV download.
+/// The same filters as a CSV download (named as the REST query names them).
 pub(super) fn export_href(map: &ParamsMap) -> String {
-    let p = params_of(map);
     let mut q = ParamsMap::new();
-    for (k, v) in [
-        ("q", p.q),
-        ("product_id", p.product_id),
-        ("subscription_status", p.subscription_status),
-        ("country", p.country),
-        ("created_from", p.created_from),
-        ("created_to", p.created_to),
-        ("archived", p.archived),
-        ("banned", p.banned),
-        ("sort", p.sort),
-    ] {
-        if let Some(v) = v {
-            q.insert(k, v);
-        }
+    for (k, v) in params_of(map).filter_pairs(|f: &ListFilter| f.query_key) {
+        q.insert(k, v.to_owned());
     }
     format!("/dashboard/customers/export.csv{}", q.to_query_string())
 }
