@@ -26,7 +26,7 @@ use std::io::Write;
 
 use anyhow::Context;
 use app::db::{DatabaseTarget, Migrator};
-use app::domain::{DomainError, Services, accounts, api_keys, payments, workspaces};
+use app::domain::{DomainError, Services, accounts, api_keys, reconciliation, workspaces};
 use app::types::{ApiKeyId, WorkspaceId};
 use sea_orm_migration::MigratorTrait;
 use tools::demo;
@@ -95,7 +95,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Reconcile { fix } => {
             let svc = open_migrated(&target).await?;
-            let differences = payments::check_ledger(&svc, fix)
+            let differences = reconciliation::check_ledger(&svc, fix)
                 .await
                 .map_err(domain_error)?;
             for d in &differences {

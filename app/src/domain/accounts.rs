@@ -2,7 +2,7 @@
 
 use std::sync::LazyLock;
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
@@ -14,12 +14,13 @@ use crate::types::team::{SessionSummary, WorkspaceChoice};
 use crate::types::{Role, SessionId, ShellContext, UserId, WorkspaceId};
 
 use super::actor::{Actor, Caller};
+use super::rate_limit::{self, Rule};
 use super::secrets::{
     hash_password, hash_password_async, off_the_workers, random_token, sha256_hex, verify_password,
     verify_password_async,
 };
 use super::validate::normalise_email;
-use super::{DomainError, Services, rate_limit};
+use super::{DomainError, Services};
 
 /// How long a login lasts at most, however busy.
 pub const SESSION_TTL: Duration = Duration::days(14);
@@ -46,12 +47,7 @@ pub struct NewUser {
 /// Creates a user and their membership. An email may belong to one user only.
 pub async fn create_user(svc: &Services, new: NewUser) -> Result<UserId, DomainError> {
     let email = normalise_email(&new.email)?;
-    if new.password.chars().count() < PASSWORD_MIN {
-        return Err(DomainError::invalid(
-            "password",
-            format!("must be at least {PASSWORD_MIN} characters"),
-        ));
-    }
+    check_password_length(&new.password)?;
     super::workspaces::get_workspace(&svc.db, &new.workspace_id).await?;
     if user::Entity::find()
         .filter(user::Column::Email.eq(&email))
@@ -66,8 +62,33 @@ pub async fn create_user(svc: &Services, new: NewUser) -> Result<UserId, DomainE
     }
     let password_hash = hash_password_async(new.password.clone()).await?;
     let now = svc.clock.now();
-    let id = UserId::generate_at(svc.clock.now());
     let txn = svc.db.begin().await?;
+    let id = insert_user(&txn, email, password_hash, now).await?;
+    add_membership(&txn, &new.workspace_id, &id, new.role, now).await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
+/// Fails unless `password` is long enough for a new password.
+pub(crate) fn check_password_length(password: &str) -> Result<(), DomainError> {
+    if password.chars().count() < PASSWORD_MIN {
+        return Err(DomainError::invalid(
+            "password",
+            format!("must be at least {PASSWORD_MIN} characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// Writes a new user row, with an email already normalised and a password already hashed;
+/// returns the user's id.
+pub(crate) async fn insert_user<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    email: String,
+    password_hash: String,
+    now: DateTime<Utc>,
+) -> Result<UserId, DomainError> {
+    let id = UserId::generate_at(now);
     user::ActiveModel {
         id: Set(id.clone()),
         email: Set(email),
@@ -76,18 +97,28 @@ pub async fn create_user(svc: &Services, new: NewUser) -> Result<UserId, DomainE
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&txn)
+    .insert(conn)
     .await?;
+    Ok(id)
+}
+
+/// Makes `user_id` a member of `workspace_id` with `role`.
+pub(crate) async fn add_membership<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    workspace_id: &WorkspaceId,
+    user_id: &UserId,
+    role: Role,
+    now: DateTime<Utc>,
+) -> Result<(), DomainError> {
     membership::ActiveModel {
-        workspace_id: Set(new.workspace_id.clone()),
-        user_id: Set(id.clone()),
-        role: Set(new.role),
+        workspace_id: Set(workspace_id.clone()),
+        user_id: Set(user_id.clone()),
+        role: Set(role),
         created_at: Set(now),
     }
-    .insert(&txn)
+    .insert(conn)
     .await?;
-    txn.commit().await?;
-    Ok(id)
+    Ok(())
 }
 
 /// A signed-in user as the dashboard shows them.
@@ -123,29 +154,17 @@ impl Device {
 /// Failed logins to one account from one address: after 10 in 15 minutes that pair is refused
 /// (one more try every 90 seconds), and only that pair. Failures elsewhere never lock the owner
 /// out of their own address, and a correct password clears the pair's count.
-pub const LOGIN_ACCOUNT_ADDRESS: rate_limit::Rule = rate_limit::Rule {
-    name: "login_account_address",
-    limit: 10,
-    period_seconds: 15 * 60,
-};
+pub const LOGIN_ACCOUNT_ADDRESS: Rule = Rule::new("login_account_address", 10, 15 * 60);
 
 /// Failed logins to one account from every address together: 50 in 15 minutes. It bounds a
 /// guesser who spreads over many addresses (each pair stays under its own limit); it never
 /// keeps out a browser that holds a live session of the account, and lifts after the wait.
-pub const LOGIN_ACCOUNT: rate_limit::Rule = rate_limit::Rule {
-    name: "login_account",
-    limit: 50,
-    period_seconds: 15 * 60,
-};
+pub const LOGIN_ACCOUNT: Rule = Rule::new("login_account", 50, 15 * 60);
 
 /// Failed logins from a browser that holds a live session of the account: 10 in 15 minutes.
 /// Such a browser is past the account-and-address and address limits (others' failures do
 /// not lock its owner out), yet a stolen cookie does not buy unlimited guesses.
-pub const LOGIN_KNOWN_SESSION: rate_limit::Rule = rate_limit::Rule {
-    name: "login_known_session",
-    limit: 10,
-    period_seconds: 15 * 60,
-};
+pub const LOGIN_KNOWN_SESSION: Rule = Rule::new("login_known_session", 10, 15 * 60);
 
 /// Checks an email and password and opens a session; returns the cookie token (shown once).
 ///
@@ -189,7 +208,7 @@ pub async fn log_in_holding(
     let known = held_by
         .filter(|(_, owner)| found.as_ref().is_some_and(|u| &u.id == owner))
         .map(|(id, _)| id);
-    let tries: Vec<(rate_limit::Rule, String)> = match &known {
+    let tries: Vec<(Rule, String)> = match &known {
         Some(session_id) => vec![(LOGIN_KNOWN_SESSION, session_id.to_string())],
         None => {
             let pair = match &ip {
@@ -241,7 +260,7 @@ pub async fn log_in_holding(
 }
 
 /// Takes one try under each rule, or none: a refusal gives back the tries already taken.
-async fn take_all(svc: &Services, tries: &[(rate_limit::Rule, String)]) -> Result<(), DomainError> {
+async fn take_all(svc: &Services, tries: &[(Rule, String)]) -> Result<(), DomainError> {
     for (i, (rule, subject)) in tries.iter().enumerate() {
         if let Err(refused) = rate_limit::take(&svc.db, svc, rule, subject).await {
             for (rule, subject) in &tries[..i] {
@@ -404,24 +423,28 @@ pub async fn switch_workspace(
         .one(&svc.db)
         .await?
         .ok_or(DomainError::NotFound { what: "workspace" })?;
-    let token = random_token(43);
-    let res = session::Entity::update_many()
-        .col_expr(session::Column::TokenHash, Expr::val(sha256_hex(&token)))
-        .col_expr(session::Column::WorkspaceId, Expr::val(to.as_str()))
-        .filter(session::Column::Id.eq(user.session_id.as_str()))
-        .exec(&svc.db)
-        .await?;
-    if res.rows_affected != 1 {
-        return Err(DomainError::Unauthenticated);
-    }
-    Ok(token)
+    new_token(svc, user, Some(to)).await
 }
 
 /// Gives `user`'s session a new token (returned, for the cookie); the old one stops working.
 pub async fn rotate_session(svc: &Services, user: &SignedIn) -> Result<String, DomainError> {
+    new_token(svc, user, None).await
+}
+
+/// Gives `user`'s session a new token, and moves it to the workspace `to` when there is one;
+/// returns the token. A session that is gone meanwhile fails as signed out.
+async fn new_token(
+    svc: &Services,
+    user: &SignedIn,
+    to: Option<&WorkspaceId>,
+) -> Result<String, DomainError> {
     let token = random_token(43);
-    let res = session::Entity::update_many()
-        .col_expr(session::Column::TokenHash, Expr::val(sha256_hex(&token)))
+    let mut update = session::Entity::update_many()
+        .col_expr(session::Column::TokenHash, Expr::val(sha256_hex(&token)));
+    if let Some(to) = to {
+        update = update.col_expr(session::Column::WorkspaceId, Expr::val(to.as_str()));
+    }
+    let res = update
         .filter(session::Column::Id.eq(user.session_id.as_str()))
         .exec(&svc.db)
         .await?;

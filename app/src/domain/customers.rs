@@ -327,12 +327,7 @@ async fn find_row<C: ConnectionTrait>(
     caller: &Caller,
     id: &CustomerId,
 ) -> Result<customer::Model, DomainError> {
-    crate::domain::find::in_workspace::<customer::Entity, _, _, _>(
-        conn,
-        caller.workspace_id.as_str(),
-        id.clone(),
-    )
-    .await
+    super::find::own::<customer::Entity, _, _>(conn, caller, id).await
 }
 
 /// One customer of the caller's workspace.
@@ -389,17 +384,7 @@ pub async fn archive_customer(
     caller: &Caller,
     id: &CustomerId,
 ) -> Result<Customer, DomainError> {
-    caller.require(Scope::CustomersWrite)?;
-    let row = find_row(&svc.db, caller, id).await?;
-    refuse_if_erased(&row)?;
-    if row.archived_at.is_some() {
-        return to_customer(row);
-    }
-    let now = svc.clock.now();
-    write(svc, caller, row, EventType::CustomerArchived, move |m| {
-        m.archived_at = Set(Some(now));
-    })
-    .await
+    set_archived(svc, caller, id, true).await
 }
 
 /// Brings an archived customer back into lists. Unarchiving an active customer is a no-op.
@@ -408,16 +393,28 @@ pub async fn unarchive_customer(
     caller: &Caller,
     id: &CustomerId,
 ) -> Result<Customer, DomainError> {
+    set_archived(svc, caller, id, false).await
+}
+
+/// Archives the customer (`archived`) or brings them back; a no-op when they already are so.
+async fn set_archived(
+    svc: &Services,
+    caller: &Caller,
+    id: &CustomerId,
+    archived: bool,
+) -> Result<Customer, DomainError> {
     caller.require(Scope::CustomersWrite)?;
     let row = find_row(&svc.db, caller, id).await?;
     refuse_if_erased(&row)?;
-    if row.archived_at.is_none() {
+    if row.archived_at.is_some() == archived {
         return to_customer(row);
     }
-    write(svc, caller, row, EventType::CustomerUnarchived, |m| {
-        m.archived_at = Set(None);
-    })
-    .await
+    let (action, at) = if archived {
+        (EventType::CustomerArchived, Some(svc.clock.now()))
+    } else {
+        (EventType::CustomerUnarchived, None)
+    };
+    write(svc, caller, row, action, move |m| m.archived_at = Set(at)).await
 }
 
 fn version_conflict(current: i64) -> DomainError {
@@ -497,10 +494,9 @@ async fn write_in<C: ConnectionTrait>(
         conn,
         svc,
         caller,
-        Change::new(
+        Change::customer(
             action,
-            before.id.as_str(),
-            Some(&before.id),
+            &before.id,
             audit::diff(Some(&snapshot(before)), Some(&snapshot(&after))),
         ),
     )

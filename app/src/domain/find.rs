@@ -6,6 +6,7 @@
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PrimaryKeyTrait, QueryFilter};
 
 use super::DomainError;
+use super::actor::Caller;
 use crate::db::entities;
 
 /// An entity whose rows belong to one workspace.
@@ -65,4 +66,14 @@ where
         .one(conn)
         .await?
         .ok_or(DomainError::NotFound { what: E::WHAT })
+}
+
+/// The row `id` of `E` in the caller's workspace: [`in_workspace`] for the caller.
+pub(crate) async fn own<E, C, I>(conn: &C, caller: &Caller, id: &I) -> Result<E::Model, DomainError>
+where
+    E: Owned,
+    C: ConnectionTrait,
+    I: Clone + Into<<E::PrimaryKey as PrimaryKeyTrait>::ValueType>,
+{
+    in_workspace::<E, C, &str, I>(conn, caller.workspace_id.as_str(), id.clone()).await
 }

@@ -25,7 +25,7 @@ use crate::types::ErrorCode;
 use crate::types::Scope;
 use crate::types::order::RefundStatus;
 
-use super::payments::AttemptStatus;
+use crate::types::payment::AttemptStatus;
 
 use super::{Caller, DomainError, Services};
 

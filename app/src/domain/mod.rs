@@ -29,6 +29,8 @@ pub mod portal;
 pub mod products;
 pub mod provider;
 pub mod rate_limit;
+pub(crate) mod receipts;
+pub mod reconciliation;
 pub mod secrets;
 pub mod segments;
 pub mod stats;
@@ -290,6 +292,20 @@ pub(crate) async fn claim<E: sea_orm::EntityTrait>(
             })
         })
         .collect())
+}
+
+/// A claim's rows split into those read and those that could not be (each stays claimed, so
+/// it is tried again after its lease).
+pub(crate) fn readable<M>(claimed: Vec<Result<M, Unreadable>>) -> (Vec<M>, Vec<Unreadable>) {
+    let mut rows = Vec::with_capacity(claimed.len());
+    let mut unreadable = Vec::new();
+    for c in claimed {
+        match c {
+            Ok(row) => rows.push(row),
+            Err(u) => unreadable.push(u),
+        }
+    }
+    (rows, unreadable)
 }
 
 /// The client's address, canonical (an IPv4-mapped IPv6 address is its IPv4 one): the last

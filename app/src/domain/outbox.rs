@@ -15,7 +15,7 @@ use sea_orm::{
     Value,
 };
 
-use super::{Claim, DomainError, Services, Unreadable, claim};
+use super::{Claim, DomainError, Services, Unreadable, claim, readable};
 use crate::db::entities::email::{self, EmailKind, EmailStatus};
 use crate::types::{CustomerId, EmailId, WorkspaceId};
 
@@ -137,15 +137,10 @@ pub async fn deliver_due(
         },
     )
     .await?;
-    let mut rows = Vec::with_capacity(claimed.len());
-    for c in claimed {
-        match c {
-            Ok(row) => rows.push(row),
-            Err(Unreadable { id, error }) => {
-                report.retrying += 1;
-                tracing::error!(email = %id, %error, "an email cannot be read; tried again after its lease");
-            }
-        }
+    let (rows, unreadable) = readable(claimed);
+    for Unreadable { id, error } in unreadable {
+        report.retrying += 1;
+        tracing::error!(email = %id, %error, "an email cannot be read; tried again after its lease");
     }
     let shops =
         super::workspaces::names(&svc.db, rows.iter().map(|r| r.workspace_id.clone())).await?;

@@ -50,7 +50,7 @@ pub(crate) fn of_payment(
         // The mailbox, as bans compare: `Ann.Lee+shop@gmail.com` is `annlee@gmail.com`.
         out.push(Detail {
             kind: PaymentDetailKind::Email,
-            value: super::bans::canonical_email(e),
+            value: crate::types::contact::canonical_email(e),
             label: e.to_owned(),
         });
     }
@@ -91,7 +91,7 @@ pub(crate) async fn refuse_blocked<C: ConnectionTrait>(
             }
             for form in forms {
                 any = any.add(Condition::all().add(pd::Column::Kind.eq(d.kind)).add(
-                    pd::Column::Value.eq(super::erasure::keyed_hash(&key, d.kind.as_str(), &form)),
+                    pd::Column::Value.eq(super::secrets::keyed_hash(&key, d.kind.as_str(), &form)),
                 ));
             }
         }

@@ -24,6 +24,15 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// At most `limit` attempts per `period_seconds`, named `name` in its keys.
+    pub const fn new(name: &'static str, limit: u32, period_seconds: i64) -> Self {
+        Self {
+            name,
+            limit,
+            period_seconds,
+        }
+    }
+
     fn period_ms(&self) -> i64 {
         self.period_seconds * 1000
     }
@@ -40,31 +49,7 @@ impl Rule {
             sha256_hex(&subject.trim().to_lowercase())
         )
     }
-}
 
-/// Failed dashboard logins for one email: 10 in 15 minutes.
-pub const LOGIN_EMAIL: Rule = Rule {
-    name: "login_email",
-    limit: 10,
-    period_seconds: 15 * 60,
-};
-
-/// Failed dashboard logins from one address: 50 in 15 minutes.
-pub const LOGIN_IP: Rule = Rule {
-    name: "login_ip",
-    limit: 50,
-    period_seconds: 15 * 60,
-};
-
-/// Requests with one API key: by default 6,000 a minute (100 a second, in bursts of up to
-/// 6,000). A server sets its own with `--api-rate-limit`.
-pub const API_KEY: Rule = Rule {
-    name: "api_key",
-    limit: 6000,
-    period_seconds: 60,
-};
-
-impl Rule {
     /// The API key rule with `per_minute` requests a minute.
     pub fn api_key_per_minute(per_minute: u32) -> Self {
         Self {
@@ -73,6 +58,16 @@ impl Rule {
         }
     }
 }
+
+/// Failed dashboard logins for one email: 10 in 15 minutes.
+pub const LOGIN_EMAIL: Rule = Rule::new("login_email", 10, 15 * 60);
+
+/// Failed dashboard logins from one address: 50 in 15 minutes.
+pub const LOGIN_IP: Rule = Rule::new("login_ip", 50, 15 * 60);
+
+/// Requests with one API key: by default 6,000 a minute (100 a second, in bursts of up to
+/// 6,000). A server sets its own with `--api-rate-limit`.
+pub const API_KEY: Rule = Rule::new("api_key", 6000, 60);
 
 fn millis(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
@@ -130,34 +125,35 @@ pub async fn take<C: ConnectionTrait>(
     })
 }
 
+/// Runs one statement that changes `rate_limits` rows; returns how many it changed.
+async fn change<C: ConnectionTrait>(
+    conn: &C,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<u64, DomainError> {
+    let backend = conn.get_database_backend();
+    let done = conn
+        .execute_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?;
+    Ok(done.rows_affected())
+}
+
 /// Gives back one attempt taken by [`take`] (a login that succeeded costs nothing).
 pub async fn give_back<C: ConnectionTrait>(
     conn: &C,
     rule: &Rule,
     subject: &str,
 ) -> Result<(), DomainError> {
-    let backend = conn.get_database_backend();
-    conn.execute_raw(Statement::from_sql_and_values(
-        backend,
-        "UPDATE rate_limits SET tat = tat - $1 WHERE key = $2",
-        [rule.interval_ms().into(), rule.key(subject).into()],
-    ))
-    .await?;
+    let values = vec![rule.interval_ms().into(), rule.key(subject).into()];
+    let sql = "UPDATE rate_limits SET tat = tat - $1 WHERE key = $2";
+    change(conn, sql, values).await?;
     Ok(())
 }
 
 /// Deletes the rows whose allowance is whole again: they hold nothing a missing row would not.
 pub async fn sweep(svc: &Services) -> Result<u64, DomainError> {
-    let backend = svc.db.get_database_backend();
-    let done = svc
-        .db
-        .execute_raw(Statement::from_sql_and_values(
-            backend,
-            "DELETE FROM rate_limits WHERE tat <= $1",
-            [millis(svc.clock.now()).into()],
-        ))
-        .await?;
-    Ok(done.rows_affected())
+    let sql = "DELETE FROM rate_limits WHERE tat <= $1";
+    change(&svc.db, sql, vec![millis(svc.clock.now()).into()]).await
 }
 
 /// Gives `subject` its whole allowance under `rule` back: what it spent before is forgotten
@@ -167,13 +163,8 @@ pub async fn forget<C: ConnectionTrait>(
     rule: &Rule,
     subject: &str,
 ) -> Result<(), DomainError> {
-    let backend = conn.get_database_backend();
-    conn.execute_raw(Statement::from_sql_and_values(
-        backend,
-        "DELETE FROM rate_limits WHERE key = $1",
-        [rule.key(subject).into()],
-    ))
-    .await?;
+    let sql = "DELETE FROM rate_limits WHERE key = $1";
+    change(conn, sql, vec![rule.key(subject).into()]).await?;
     Ok(())
 }
 

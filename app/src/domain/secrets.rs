@@ -50,6 +50,12 @@ pub fn sign(key: &str, message: &str) -> String {
     format!("{:x}", mac(key, message).finalize().into_bytes())
 }
 
+/// The form an identity takes once its person is erased: a keyed hash of its kind and
+/// canonical value, matched by computing the same hash of what a purchase presents.
+pub(crate) fn keyed_hash(key: &str, kind: &str, canonical: &str) -> String {
+    format!("erased:{}", sign(key, &format!("{kind}:{canonical}")))
+}
+
 /// Whether `signature` (hex) is `message`'s under `key`, compared in constant time.
 pub fn signature_holds(key: &str, message: &str, signature: &str) -> bool {
     let Some(tag) = unhex(signature) else {
@@ -123,6 +129,15 @@ pub async fn verify_password_async(password: String, phc: String) -> Result<bool
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_keyed_hash_depends_on_the_key_kind_and_value() {
+        let a = keyed_hash("k1", "email", "a@x.io");
+        assert!(a.starts_with("erased:"));
+        assert_eq!(a, keyed_hash("k1", "email", "a@x.io"));
+        assert_ne!(a, keyed_hash("k2", "email", "a@x.io"));
+        assert_ne!(a, keyed_hash("k1", "name", "a@x.io"));
+    }
 
     #[test]
     fn a_password_verifies_against_its_hash_only() {

@@ -435,20 +435,14 @@ pub(crate) async fn cancel_now_in<C: ConnectionTrait>(
     reason: Option<String>,
 ) -> Result<sub::Model, DomainError> {
     let now = svc.clock.now();
+    let reason = reason.or(row.cancel_reason.clone());
     let after = write(
         conn,
         svc,
         caller,
         row,
         EventType::SubscriptionCanceled,
-        |m| {
-            m.status = Set(SubscriptionStatus::Canceled);
-            m.cancel_at_period_end = Set(false);
-            m.canceled_at = Set(Some(now));
-            m.ended_at = Set(Some(now));
-            m.next_retry_at = Set(None);
-            m.cancel_reason = Set(reason.or(row.cancel_reason.clone()));
-        },
+        |m| end_now(m, now, reason),
     )
     .await?;
     close_open_invoices(conn, &row.id, InvoiceStatus::Void).await?;
@@ -468,6 +462,16 @@ pub(crate) async fn cancel_now_in<C: ConnectionTrait>(
         .await?;
     }
     Ok(after)
+}
+
+/// Ends the subscription at `now` (canceled, nothing more to bill or retry), for `reason`.
+fn end_now(m: &mut sub::ActiveModel, now: DateTime<Utc>, reason: Option<String>) {
+    m.status = Set(SubscriptionStatus::Canceled);
+    m.cancel_at_period_end = Set(false);
+    m.canceled_at = Set(Some(now));
+    m.ended_at = Set(Some(now));
+    m.next_retry_at = Set(None);
+    m.cancel_reason = Set(reason);
 }
 
 /// The live subscriptions of these customers, in one query, each row locked until `conn` ends
@@ -515,14 +519,7 @@ pub async fn revoke_subscription(
             caller,
             &row,
             EventType::SubscriptionRevoked,
-            |m| {
-                m.status = Set(SubscriptionStatus::Canceled);
-                m.cancel_at_period_end = Set(false);
-                m.canceled_at = Set(Some(now));
-                m.ended_at = Set(Some(now));
-                m.next_retry_at = Set(None);
-                m.cancel_reason = Set(reason.clone());
-            },
+            |m| end_now(m, now, reason.clone()),
         )
         .await?
     };

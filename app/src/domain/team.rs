@@ -20,7 +20,7 @@ use crate::types::EventType;
 use crate::types::team::{Invitation, InvitationPreview, Member, Team};
 use crate::types::{ErrorCode, InvitationId, Role, Scope, UserId, WorkspaceId};
 
-use super::accounts::{self, Device, PASSWORD_MIN};
+use super::accounts::{self, Device};
 use super::actor::{Actor, Caller};
 use super::audit;
 use super::outbox::{self, NewEmail};
@@ -333,12 +333,7 @@ async fn accept_unlimited(
             None
         }
         None => {
-            if password.chars().count() < PASSWORD_MIN {
-                return Err(DomainError::invalid(
-                    "password",
-                    format!("must be at least {PASSWORD_MIN} characters"),
-                ));
-            }
+            accounts::check_password_length(password)?;
             Some(hash_password_async(password.to_owned()).await?)
         }
     };
@@ -358,18 +353,7 @@ async fn accept_unlimited(
     let user_id = match (existing, new_hash) {
         (Some(u), _) => u.id,
         (None, Some(password_hash)) => {
-            let id = UserId::generate_at(now);
-            user::ActiveModel {
-                id: Set(id.clone()),
-                email: Set(row.email.clone()),
-                password_hash: Set(password_hash),
-                name: Set(None),
-                created_at: Set(now),
-                updated_at: Set(now),
-            }
-            .insert(&txn)
-            .await?;
-            id
+            accounts::insert_user(&txn, row.email.clone(), password_hash, now).await?
         }
         (None, None) => return Err(DomainError::internal("no password hash for a new user")),
     };
@@ -378,14 +362,7 @@ async fn accept_unlimited(
         .await?
         .is_none()
     {
-        membership::ActiveModel {
-            workspace_id: Set(row.workspace_id.clone()),
-            user_id: Set(user_id.clone()),
-            role: Set(row.role),
-            created_at: Set(now),
-        }
-        .insert(&txn)
-        .await?;
+        accounts::add_membership(&txn, &row.workspace_id, &user_id, row.role, now).await?;
     }
     let caller = Caller {
         workspace_id: row.workspace_id.clone(),
@@ -414,18 +391,11 @@ pub async fn change_role(
 ) -> Result<Option<String>, DomainError> {
     caller.require(Scope::MembersManage)?;
     let txn = svc.write_txn().await?;
-    lock_row::<crate::db::entities::workspace::Entity, _>(&txn, caller.workspace_id.as_str())
-        .await?;
-    let member = membership::Entity::find_by_id((caller.workspace_id.clone(), user_id.clone()))
-        .one(&txn)
-        .await?
-        .ok_or(DomainError::NotFound { what: "member" })?;
+    let member = locked_member(&txn, caller, user_id).await?;
     if member.role == role {
         return Ok(None);
     }
-    if member.role == Role::Owner {
-        keep_an_owner(&txn, &caller.workspace_id, "demoted").await?;
-    }
+    keep_an_owner(&txn, &member, "demoted").await?;
     let before = member.role;
     let mut active: membership::ActiveModel = member.into();
     active.role = Set(role);
@@ -455,15 +425,8 @@ pub async fn remove_member(
         caller.require(Scope::MembersManage)?;
     }
     let txn = svc.write_txn().await?;
-    lock_row::<crate::db::entities::workspace::Entity, _>(&txn, caller.workspace_id.as_str())
-        .await?;
-    let member = membership::Entity::find_by_id((caller.workspace_id.clone(), user_id.clone()))
-        .one(&txn)
-        .await?
-        .ok_or(DomainError::NotFound { what: "member" })?;
-    if member.role == Role::Owner {
-        keep_an_owner(&txn, &caller.workspace_id, "removed").await?;
-    }
+    let member = locked_member(&txn, caller, user_id).await?;
+    keep_an_owner(&txn, &member, "removed").await?;
     let role = member.role;
     membership::Entity::delete_by_id((caller.workspace_id.clone(), user_id.clone()))
         .exec(&txn)
@@ -474,14 +437,32 @@ pub async fn remove_member(
     Ok(())
 }
 
-/// Fails unless the workspace has another owner besides the one about to go.
+/// Locks the caller's workspace (changes to its members take turns, so that two cannot both
+/// pass [`keep_an_owner`]) and finds `user_id`'s membership of it.
+async fn locked_member<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    user_id: &UserId,
+) -> Result<membership::Model, DomainError> {
+    let workspace_id = &caller.workspace_id;
+    lock_row::<crate::db::entities::workspace::Entity, _>(conn, workspace_id.as_str()).await?;
+    membership::Entity::find_by_id((workspace_id.clone(), user_id.clone()))
+        .one(conn)
+        .await?
+        .ok_or(DomainError::NotFound { what: "member" })
+}
+
+/// Fails when `member`, about to go, is an owner and the workspace has no other owner.
 async fn keep_an_owner<C: ConnectionTrait>(
     conn: &C,
-    workspace_id: &WorkspaceId,
+    member: &membership::Model,
     what: &str,
 ) -> Result<(), DomainError> {
+    if member.role != Role::Owner {
+        return Ok(());
+    }
     let owners = membership::Entity::find()
-        .filter(membership::Column::WorkspaceId.eq(workspace_id.as_str()))
+        .filter(membership::Column::WorkspaceId.eq(member.workspace_id.as_str()))
         .filter(membership::Column::Role.eq(Role::Owner))
         .count(conn)
         .await?;

@@ -56,6 +56,88 @@ pub fn origins_of(ws: &workspace::Model) -> Vec<String> {
     serde_json::from_str(&ws.embed_origins).unwrap_or_default()
 }
 
+/// The most origins one workspace may list.
+pub const EMBED_ORIGINS_MAX: usize = 20;
+
+/// Whether a URL's host is this machine: `localhost` or a loopback address.
+pub(crate) fn loopback(host: Option<url::Host<&str>>) -> bool {
+    match host {
+        Some(url::Host::Domain(d)) => d == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// Checks one origin a merchant lists and writes it the way browsers name origins
+/// (`https://shop.example`, `https://shop.example:8443`): an `https://` origin, a wildcard
+/// over the subdomains of a domain (`https://*.shop.example`), or, for development, an
+/// `http://` origin on localhost or a loopback address. No path, query or fragment.
+pub fn checked_origin(raw: &str, field: &str) -> Result<String, DomainError> {
+    let raw = raw.trim();
+    let bad = |why: &str| DomainError::invalid(field, format!("{why}: {raw:?}"));
+    let (wildcard, rest) = match raw.split_once("://*.") {
+        Some((scheme, rest)) => (true, format!("{scheme}://{rest}")),
+        None => (false, raw.to_owned()),
+    };
+    let url = url::Url::parse(&rest).map_err(|_| {
+        bad("must be an origin such as https://shop.example or https://*.shop.example")
+    })?;
+    // A pasted "https://shop.example/" is the origin; anything longer is a page.
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(bad(
+            "an origin has no path or query (such as https://shop.example)",
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("an origin has no user name or password"));
+    }
+    match url.scheme() {
+        "https" => {}
+        "http" if !wildcard && loopback(url.host()) => {}
+        "http" => {
+            return Err(bad(
+                "must be https:// (http:// only for localhost or a loopback address)",
+            ));
+        }
+        _ => return Err(bad("must be an https:// origin")),
+    }
+    let Some(url::Host::Domain(_) | url::Host::Ipv4(_) | url::Host::Ipv6(_)) = url.host() else {
+        return Err(bad("must name a host"));
+    };
+    let origin = url.origin().ascii_serialization();
+    if wildcard {
+        // `*.com` would let every site in; a wildcard covers the subdomains of one domain.
+        let domain_ok = matches!(url.host(), Some(url::Host::Domain(d)) if d.contains('.'));
+        if !domain_ok {
+            return Err(bad(
+                "a wildcard covers the subdomains of one domain, such as https://*.shop.example",
+            ));
+        }
+        return Ok(origin.replacen("https://", "https://*.", 1));
+    }
+    Ok(origin)
+}
+
+/// Checks and normalises a workspace's whole list (at most [`EMBED_ORIGINS_MAX`], no
+/// repeats); a bad entry is named by its place (`embed_origins[2]`).
+pub fn checked_origins(raw: &[String]) -> Result<Vec<String>, DomainError> {
+    if raw.len() > EMBED_ORIGINS_MAX {
+        return Err(DomainError::invalid(
+            "embed_origins",
+            format!("list at most {EMBED_ORIGINS_MAX} origins"),
+        ));
+    }
+    let mut out: Vec<String> = Vec::with_capacity(raw.len());
+    for (i, origin) in raw.iter().enumerate() {
+        let origin = checked_origin(origin, &format!("embed_origins[{i}]"))?;
+        if !out.contains(&origin) {
+            out.push(origin);
+        }
+    }
+    Ok(out)
+}
+
 /// Validates and stores a new workspace under a fresh id.
 pub async fn create_workspace(
     svc: &Services,
@@ -252,7 +334,7 @@ pub async fn update_settings(
     let origins = input
         .embed_origins
         .as_deref()
-        .map(super::portal::embed::checked_origins)
+        .map(checked_origins)
         .transpose()?;
     let txn = svc.write_txn().await?;
     let before = workspace::Entity::find_by_id(caller.workspace_id.clone())
@@ -388,6 +470,35 @@ fn summary(row: workspace::Model) -> Result<WorkspaceSummary, DomainError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn origins_are_https_wildcards_or_loopback_http() {
+        let ok = |raw: &str| checked_origin(raw, "o").unwrap();
+        assert_eq!(ok("https://Shop.Example"), "https://shop.example");
+        assert_eq!(ok("https://shop.example:8443"), "https://shop.example:8443");
+        assert_eq!(ok("https://shop.example:443"), "https://shop.example");
+        assert_eq!(ok("https://*.shop.example"), "https://*.shop.example");
+        assert_eq!(ok("http://localhost:5173"), "http://localhost:5173");
+        assert_eq!(ok("http://127.0.0.1:8080"), "http://127.0.0.1:8080");
+        assert_eq!(ok(" https://shop.example/ "), "https://shop.example");
+        for bad in [
+            "http://shop.example",
+            "http://*.localhost",
+            "https://shop.example/account",
+            "https://shop.example/?a=1",
+            "https://*.com",
+            "shop.example",
+            "ftp://shop.example",
+            "https://user@shop.example",
+            "javascript:alert(1)",
+        ] {
+            let err = checked_origin(bad, "embed_origins[0]").unwrap_err();
+            assert!(
+                matches!(&err, DomainError::Invalid { field, .. } if field == "embed_origins[0]"),
+                "{bad} gave {err:?}"
+            );
+        }
+    }
 
     #[test]
     fn settings_are_checked_field_by_field() {

@@ -76,25 +76,19 @@ pub struct InvalidCurrency(String);
 
 impl CurrencyCode {
     /// Euro.
-    pub const EUR: CurrencyCode = CurrencyCode {
-        code: "EUR",
-        exponent: 2,
-    };
+    pub const EUR: CurrencyCode = CurrencyCode::from_parts("EUR", 2);
     /// US dollar.
-    pub const USD: CurrencyCode = CurrencyCode {
-        code: "USD",
-        exponent: 2,
-    };
+    pub const USD: CurrencyCode = CurrencyCode::from_parts("USD", 2);
     /// Pound sterling.
-    pub const GBP: CurrencyCode = CurrencyCode {
-        code: "GBP",
-        exponent: 2,
-    };
+    pub const GBP: CurrencyCode = CurrencyCode::from_parts("GBP", 2);
     /// Yen: no minor unit.
-    pub const JPY: CurrencyCode = CurrencyCode {
-        code: "JPY",
-        exponent: 0,
-    };
+    pub const JPY: CurrencyCode = CurrencyCode::from_parts("JPY", 0);
+
+    // Only for a code and exponent already checked against ISO 4217: by `parse`, or by hand for
+    // the constants above.
+    const fn from_parts(code: &'static str, exponent: u32) -> Self {
+        Self { code, exponent }
+    }
 
     /// Looks up an upper-case ISO 4217 code; funds, metals and codes without a minor unit are
     /// refused because nobody pays in them.
@@ -105,10 +99,7 @@ impl CurrencyCode {
         let exponent = c
             .exponent()
             .ok_or_else(|| format!("{code} has no minor unit"))?;
-        Ok(Self {
-            code: c.code(),
-            exponent: u32::from(exponent),
-        })
+        Ok(Self::from_parts(c.code(), u32::from(exponent)))
     }
 
     /// As typed by a person or a client: white space around it and lower case forgiven.

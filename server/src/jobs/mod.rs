@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use app::domain::billing::{self, BillingReport};
 use app::domain::outbox::{self, Mailer};
-use app::domain::{Services, accounts, idempotency, payments, portal, rate_limit};
+use app::domain::{Services, accounts, idempotency, portal, rate_limit, reconciliation};
 
 /// How often expired sessions and idempotency records are deleted.
 pub const SWEEP_EVERY: Duration = Duration::from_secs(60 * 60);
@@ -72,8 +72,8 @@ pub async fn bill(svc: &Services) {
 
 /// One run of the reconciliation job: finishes or gives back what a crash or an outage left.
 pub async fn reconcile(svc: &Services) {
-    match payments::reconcile(svc).await {
-        Ok(report) if report != payments::ReconcileReport::default() => tracing::info!(
+    match reconciliation::reconcile(svc).await {
+        Ok(report) if report != reconciliation::ReconcileReport::default() => tracing::info!(
             finished = report.finished,
             voided = report.voided,
             abandoned = report.abandoned,

@@ -28,7 +28,9 @@ use app::db::DatabaseTarget;
 use app::db::entities::{charge_attempt, order, refund, workspace};
 use app::domain::payments::{self, AttemptStatus, Purpose};
 use app::domain::provider::MovementKind;
-use app::domain::{Caller, ManualClock, Services, api_keys, billing, products, workspaces};
+use app::domain::{
+    Caller, ManualClock, Services, api_keys, billing, products, reconciliation, workspaces,
+};
 use app::types::Scope;
 use app::types::money::{self, CurrencyCode};
 use app::types::order::RefundStatus;
@@ -372,7 +374,7 @@ pub async fn drill(
     pending.abort();
     // After the attempt's lease, the reconciliation job finds the charge without an order.
     let later = later_services(svc, payments::LEASE + chrono::Duration::minutes(1));
-    let run = payments::reconcile(&later)
+    let run = reconciliation::reconcile(&later)
         .await
         .map_err(|e| anyhow::anyhow!("scenario 2: {e}"))?;
     report.scenarios.push((
@@ -442,7 +444,7 @@ pub async fn drill(
     }
     server.stop()?;
     let later = later_services(svc, payments::LEASE + chrono::Duration::minutes(1));
-    let run = payments::reconcile(&later)
+    let run = reconciliation::reconcile(&later)
         .await
         .map_err(|e| anyhow::anyhow!("scenario 4: {e}"))?;
     let settled = refund::Entity::find()
@@ -460,7 +462,7 @@ pub async fn drill(
     ));
 
     // The ledger, after `server reconcile --fix`.
-    report.differences = payments::check_ledger(&later, true)
+    report.differences = reconciliation::check_ledger(&later, true)
         .await
         .map_err(|e| anyhow::anyhow!("reconciling: {e}"))?
         .into_iter()

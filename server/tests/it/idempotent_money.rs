@@ -10,9 +10,9 @@ use app::db::Engine;
 use app::db::entities::{order, refund};
 use app::domain::clock::ManualClock;
 use app::domain::idempotency::sweep_expired;
-use app::domain::payments;
 use app::domain::provider::{Fault, FaultPoint, MovementKind, SimulatedProvider};
 use app::domain::{Services, orders};
+use app::domain::{payments, reconciliation};
 use app::types::Scope;
 use app::types::order::OrderPay;
 use chrono::{Duration, TimeZone, Utc};
@@ -415,7 +415,7 @@ async fn two_payments_of_one_order_at_once_charge_it_once(engine: Engine) {
         "nothing charged twice to be given back"
     );
     s.agree().await;
-    assert!(payments::reconcile(&s.svc).await.unwrap().errors == 0);
+    assert!(reconciliation::reconcile(&s.svc).await.unwrap().errors == 0);
     s.t.cleanup().await;
 }
 

@@ -5,45 +5,8 @@ use crate::types::payment_detail::PaymentDetailKind;
 
 use super::*;
 
-/// Mail providers that deliver `a.b+tag@` to `ab@`: dots and plus-tags are dropped.
-pub(super) const DOTS_AND_TAGS: [&str; 2] = ["gmail.com", "googlemail.com"];
-/// Providers that deliver `a+tag@` to `a@`.
-pub(super) const TAGS: [&str; 8] = [
-    "outlook.com",
-    "hotmail.com",
-    "live.com",
-    "icloud.com",
-    "me.com",
-    "fastmail.com",
-    "proton.me",
-    "protonmail.com",
-];
-
-/// The mailbox an address reaches: lower-cased; for providers that ignore them, without dots
-/// (Gmail) and plus-tags, and `googlemail.com` as `gmail.com`.
-pub fn canonical_email(email: &str) -> String {
-    let e = email.trim().to_lowercase();
-    let Some((local, domain)) = e.rsplit_once('@') else {
-        return e;
-    };
-    if DOTS_AND_TAGS.contains(&domain) {
-        let local = local.split('+').next().unwrap_or(local).replace('.', "");
-        format!("{local}@gmail.com")
-    } else if TAGS.contains(&domain) {
-        let local = local.split('+').next().unwrap_or(local);
-        format!("{local}@{domain}")
-    } else {
-        e
-    }
-}
-
-/// A name as compared: trimmed, inner runs of spaces as one, lower-cased.
-pub fn canonical_name(name: &str) -> String {
-    name.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
-}
+pub(super) use crate::types::contact::TAGS;
+pub use crate::types::contact::{canonical_email, canonical_name};
 
 /// An IP address or CIDR range, as stored: an address alone, or the range's network.
 /// An address or range, canonical: an IPv4-mapped IPv6 one (`::ffff:203.0.113.7`) is the IPv4

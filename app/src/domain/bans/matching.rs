@@ -1,7 +1,7 @@
 //! Which bans match a purchase or a customer, by index, and each customer's `banned_until`.
 
 use super::*;
-use crate::domain::erasure::keyed_hash;
+use crate::domain::secrets::keyed_hash;
 use crate::types::payment_detail::PaymentDetailKind;
 
 pub(super) fn active(now: DateTime<Utc>) -> Condition {

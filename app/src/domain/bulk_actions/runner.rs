@@ -1,10 +1,11 @@
 //! The job that works bulk actions through: claims them under a lease, changes their pending
 //! customers one transaction each, records failures, and ends each action.
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    UpdateMany,
 };
 use serde_json::json;
 
@@ -130,17 +131,14 @@ async fn work(
                 .await;
             }
         }
+        let job = Job {
+            caller: &caller,
+            action: &row,
+            params: &params,
+            product: product.as_ref(),
+        };
         for it in pending {
-            match one(
-                svc,
-                &caller,
-                &row,
-                &params,
-                product.as_ref(),
-                &it.customer_id,
-            )
-            .await
-            {
+            match one(svc, job, &it.customer_id).await {
                 Ok(true) => report.succeeded += 1,
                 Ok(false) => {}
                 Err(e) => {
@@ -170,38 +168,53 @@ async fn work(
     }
 }
 
+/// What each customer of an action is changed with: its starter (as they stand now), the
+/// action, its parameters and the product it grants, if any.
+#[derive(Debug, Clone, Copy)]
+struct Job<'a> {
+    caller: &'a Caller,
+    action: &'a bulk_action::Model,
+    params: &'a Params,
+    product: Option<&'a product::Model>,
+}
+
 /// Changes one customer, with its item and the action's counter, in one transaction: `false`
 /// if the item was done already (by a process whose lease ran out).
-async fn one(
-    svc: &Services,
-    caller: &Caller,
-    action: &bulk_action::Model,
-    params: &Params,
-    product: Option<&product::Model>,
-    customer_id: &CustomerId,
-) -> Result<bool, DomainError> {
+async fn one(svc: &Services, job: Job<'_>, customer_id: &CustomerId) -> Result<bool, DomainError> {
+    let action = job.action;
     let now = svc.clock.now();
     let txn = svc.write_txn().await?;
     // Take the item: of two processes, one changes it and the other finds it done.
-    let took = item::Entity::update_many()
-        .col_expr(item::Column::Status, Expr::val(BulkItemStatus::Succeeded))
-        .col_expr(item::Column::DoneAt, Expr::val(Some(now)))
-        .filter(item::Column::BulkActionId.eq(action.id.as_str()))
-        .filter(item::Column::CustomerId.eq(customer_id.as_str()))
-        .filter(item::Column::Status.eq(BulkItemStatus::Pending))
+    let took = settle_item(action, customer_id, BulkItemStatus::Succeeded, now)
         .exec(&txn)
         .await?;
     if took.rows_affected == 0 {
         txn.rollback().await?;
         return Ok(false);
     }
-    if let Err(e) = change(&txn, svc, caller, action, params, product, customer_id).await {
+    if let Err(e) = change(&txn, svc, job, customer_id).await {
         txn.rollback().await?;
         return Err(e);
     }
     count_one(&txn, &action.id, bulk_action::Column::Succeeded).await?;
     txn.commit().await?;
     Ok(true)
+}
+
+/// Settles the customer's item of `action` as `status` at `at` if it is still pending: whoever
+/// runs it reads the rows it changed, so that of two processes only one settles the item.
+fn settle_item(
+    action: &bulk_action::Model,
+    customer_id: &CustomerId,
+    status: BulkItemStatus,
+    at: DateTime<Utc>,
+) -> UpdateMany<item::Entity> {
+    item::Entity::update_many()
+        .col_expr(item::Column::Status, Expr::val(status))
+        .col_expr(item::Column::DoneAt, Expr::val(Some(at)))
+        .filter(item::Column::BulkActionId.eq(action.id.as_str()))
+        .filter(item::Column::CustomerId.eq(customer_id.as_str()))
+        .filter(item::Column::Status.eq(BulkItemStatus::Pending))
 }
 
 /// One more customer in the action's `column` (succeeded or failed), on `conn`.
@@ -222,12 +235,15 @@ async fn count_one<C: ConnectionTrait>(
 async fn change<C: ConnectionTrait>(
     conn: &C,
     svc: &Services,
-    caller: &Caller,
-    action: &bulk_action::Model,
-    params: &Params,
-    product: Option<&product::Model>,
+    job: Job<'_>,
     customer_id: &CustomerId,
 ) -> Result<(), DomainError> {
+    let Job {
+        caller,
+        action,
+        params,
+        product,
+    } = job;
     let row = customers::row(conn, caller, customer_id).await?;
     erasure::refuse_if_erased(&row)?;
     if action.kind != BulkActionKind::Archive
@@ -304,14 +320,9 @@ async fn record_failure(
 ) -> Result<bool, DomainError> {
     let (code, message) = reason(e);
     let txn = svc.write_txn().await?;
-    let marked = item::Entity::update_many()
-        .col_expr(item::Column::Status, Expr::val(BulkItemStatus::Failed))
+    let marked = settle_item(action, customer_id, BulkItemStatus::Failed, svc.clock.now())
         .col_expr(item::Column::ErrorCode, Expr::val(Some(code)))
         .col_expr(item::Column::Message, Expr::val(Some(message)))
-        .col_expr(item::Column::DoneAt, Expr::val(Some(svc.clock.now())))
-        .filter(item::Column::BulkActionId.eq(action.id.as_str()))
-        .filter(item::Column::CustomerId.eq(customer_id.as_str()))
-        .filter(item::Column::Status.eq(BulkItemStatus::Pending))
         .exec(&txn)
         .await?;
     if marked.rows_affected == 1 {

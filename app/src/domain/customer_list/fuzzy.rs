@@ -6,6 +6,7 @@ use sea_orm::{ColumnTrait, Condition, DatabaseBackend, QueryFilter, QuerySelect,
 use crate::db::entities::customer;
 use crate::domain::{DomainError, Services};
 
+use super::keyset::Walk;
 use super::search::{escape_like, fts_phrase, like};
 
 /// What a search step reads of each row: id, email, name, external id and the sort key.
@@ -123,11 +124,10 @@ fn typos_within(term: &[char], text: &str) -> usize {
 pub(super) async fn did_you_mean(
     svc: &Services,
     select: Select<customer::Entity>,
-    key: Option<customer::Column>,
-    down: bool,
+    walk: Walk,
     term: &str,
-    limit: u64,
 ) -> Result<Vec<customer::Model>, DomainError> {
+    let Walk { key, down, limit } = walk;
     let chars: Vec<char> = term.chars().collect();
     if !(FUZZY_SHORTEST..=FUZZY_LONGEST).contains(&chars.len()) {
         return Ok(Vec::new());

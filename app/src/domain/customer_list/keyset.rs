@@ -3,9 +3,10 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
-use sea_orm::{QueryOrder, Select};
+use sea_orm::{ConnectionTrait, QueryOrder, QuerySelect, Select};
 
 use crate::db::entities::customer;
+use crate::domain::DomainError;
 use crate::types::customer::CustomerSort;
 use crate::types::{CustomerId, WorkspaceId};
 
@@ -68,6 +69,29 @@ pub(super) fn after_key(key: Option<customer::Column>, down: bool, v: i64, id: &
 pub(super) fn id_at(t: DateTime<Utc>) -> String {
     let ms = u64::try_from(t.timestamp_millis()).unwrap_or(0);
     format!("{}{}", CustomerId::PREFIX, ulid::Ulid::from_parts(ms, 0))
+}
+
+/// How a page is read: by the sort `key` (`None`: the id alone), `down` or up, `limit` rows.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Walk {
+    pub key: Option<customer::Column>,
+    pub down: bool,
+    pub limit: u64,
+}
+
+impl Walk {
+    /// The first rows `select` keeps in the walk's order: a page, and one more that tells
+    /// whether there is a next page.
+    pub async fn rows<C: ConnectionTrait>(
+        self,
+        db: &C,
+        select: Select<customer::Entity>,
+    ) -> Result<Vec<customer::Model>, DomainError> {
+        Ok(ordered(select, self.key, self.down)
+            .limit(self.limit + 1)
+            .all(db)
+            .await?)
+    }
 }
 
 /// `select` in the walk's order: the sort key (if any), then the id.

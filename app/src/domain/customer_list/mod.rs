@@ -27,7 +27,7 @@ pub use params::{CustomerQuery, MOST_IDS};
 use crate::types::money::CurrencyCode;
 use filters::filtered;
 use fuzzy::did_you_mean;
-use keyset::{after_cursor, id_at, key_of, ordered};
+use keyset::{Walk, after_cursor, id_at, key_of};
 use search::{IdRange, exact_ids, partial, search};
 
 use sea_orm::sea_query::Expr;
@@ -61,6 +61,7 @@ pub async fn list_customers(
     let backwards = query.ending_before.is_some();
     // Walking backwards is walking the other way, then turning the page around.
     let down = descending != backwards;
+    let walk = Walk { key, down, limit };
 
     let mut select = filtered(svc, ws, &query);
     // Bounds on the id (creation range, and an id cursor) fold into one lower and one upper
@@ -108,22 +109,15 @@ pub async fn list_customers(
     let first_page = query.starting_after.is_none() && query.ending_before.is_none();
     let unsearched = (term.is_some() && first_page).then(|| select.clone());
     let mut rows = match term.as_deref() {
-        None | Some("") => {
-            ordered(select, key, down)
-                .limit(limit + 1)
-                .all(&svc.db)
-                .await?
-        }
+        None | Some("") => walk.rows(&svc.db, select).await?,
         Some(term) => {
             let raw = query.q.as_deref().map(str::trim).unwrap_or_default();
             match exact_ids(&svc.db, ws, raw).await? {
                 Some(ids) if !ids.is_empty() => {
-                    ordered(select.filter(customer::Column::Id.is_in(ids)), key, down)
-                        .limit(limit + 1)
-                        .all(&svc.db)
+                    walk.rows(&svc.db, select.filter(customer::Column::Id.is_in(ids)))
                         .await?
                 }
-                _ => search(svc, ws, select, key, down, term, limit).await?,
+                _ => search(svc, ws, select, walk, term).await?,
             }
         }
     };
@@ -148,7 +142,7 @@ pub async fn list_customers(
     // Nothing at all: perhaps a typo. The closest few, never paged, and only when no exact
     // match exists, so a fuzzy row never hides an exact one.
     if let (true, Some(select), Some(term)) = (rows.is_empty(), unsearched, term.as_deref()) {
-        rows = did_you_mean(svc, select, key, down, term, limit).await?;
+        rows = did_you_mean(svc, select, walk, term).await?;
         found_by = Some(SearchMatch::Fuzzy);
     }
     let has_more = paging::split(&mut rows, page);

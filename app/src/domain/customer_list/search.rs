@@ -12,7 +12,7 @@ use crate::domain::paging::Limit;
 use crate::domain::{DomainError, Services};
 use crate::types::{CustomerId, OrderId, WorkspaceId};
 
-use super::keyset::{after_key, ordered};
+use super::keyset::{Walk, after_key, ordered};
 
 /// How far a common term's search walks the sort index before asking the trigram index.
 const WALK: u64 = 600;
@@ -238,26 +238,18 @@ async fn column_of<T: sea_orm::TryGetable, const N: usize>(
 async fn page_of_candidates(
     svc: &Services,
     select: Select<customer::Entity>,
-    key: Option<customer::Column>,
-    down: bool,
+    walk: Walk,
     term: &str,
     candidates: Candidates,
-    limit: u64,
 ) -> Result<Vec<customer::Model>, DomainError> {
     if candidates.is_empty() {
         return Ok(Vec::new());
     }
     let ids = IdRange::of(term);
-    Ok(ordered(
-        select
-            .filter(candidates.condition())
-            .filter(partial(term, ids.as_ref())),
-        key,
-        down,
-    )
-    .limit(limit + 1)
-    .all(&svc.db)
-    .await?)
+    let select = select
+        .filter(candidates.condition())
+        .filter(partial(term, ids.as_ref()));
+    walk.rows(&svc.db, select).await
 }
 
 /// The rows of one page of a partial search, by the cheapest path for the term. `select` holds
@@ -266,16 +258,15 @@ pub(super) async fn search(
     svc: &Services,
     ws: &WorkspaceId,
     select: Select<customer::Entity>,
-    key: Option<customer::Column>,
-    down: bool,
+    walk: Walk,
     term: &str,
-    limit: u64,
 ) -> Result<Vec<customer::Model>, DomainError> {
+    let Walk { key, down, limit } = walk;
     let id_range = IdRange::of(term);
     let trigrams = term.chars().count() >= 3;
     // 1. Rare or absent: the probe holds every candidate.
     if trigrams && let Some(candidates) = probe(svc, ws, term, id_range.as_ref()).await? {
-        return page_of_candidates(svc, select, key, down, term, candidates, limit).await;
+        return page_of_candidates(svc, select, walk, term, candidates).await;
     }
     // 2. Common: matches are dense near the start. Find where a walk of WALK rows ends (ids and
     //    keys only), then let the database match within that bound: one statement at the
@@ -293,9 +284,8 @@ pub(super) async fn search(
         Some((id, v)) => select.clone().filter(after_key(key, down, *v, id).not()),
         None => select.clone(),
     };
-    let rows = ordered(within.filter(partial(term, id_range.as_ref())), key, down)
-        .limit(limit + 1)
-        .all(&svc.db)
+    let rows = walk
+        .rows(&svc.db, within.filter(partial(term, id_range.as_ref())))
         .await?;
     // A full page, or the walk saw every row there is.
     if rows.len() as u64 > limit || bound.is_none() {
@@ -339,23 +329,13 @@ pub(super) async fn search(
             if ids.is_empty() {
                 return Ok(Vec::new());
             }
-            return Ok(ordered(
-                select
-                    .filter(customer::Column::Id.is_in(ids))
-                    .filter(partial(term, id_range.as_ref())),
-                key,
-                down,
-            )
-            .limit(limit + 1)
-            .all(&svc.db)
-            .await?);
+            let select = select
+                .filter(customer::Column::Id.is_in(ids))
+                .filter(partial(term, id_range.as_ref()));
+            return walk.rows(&svc.db, select).await;
         }
     }
     // 4. A short or very common term: matches are dense, walk to the end of the page.
-    Ok(
-        ordered(select.filter(partial(term, id_range.as_ref())), key, down)
-            .limit(limit + 1)
-            .all(&svc.db)
-            .await?,
-    )
+    walk.rows(&svc.db, select.filter(partial(term, id_range.as_ref())))
+        .await
 }

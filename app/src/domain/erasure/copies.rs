@@ -6,9 +6,7 @@
 use std::collections::HashSet;
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use crate::db::entities::{
     bulk_action, event, idempotency_key, segment, webhook_attempt, webhook_delivery,
@@ -17,7 +15,7 @@ use crate::domain::DomainError;
 use crate::types::activity::ActorKind;
 use crate::types::{CustomerId, WorkspaceId};
 
-use super::values::Personal;
+use super::values::{EventPages, Personal};
 
 /// Audit diffs: the customer's own events, and any other event of the workspace that holds a
 /// strong value (a ban naming the person's email). The IP of the person's own actions goes.
@@ -31,18 +29,8 @@ pub(super) async fn scrub_events<C: ConnectionTrait>(
     if !personal.strong.is_empty() {
         which = which.add(personal.like_any(event::Column::Changes));
     }
-    let mut after = String::new();
-    loop {
-        let rows = event::Entity::find()
-            .filter(event::Column::WorkspaceId.eq(ws.as_str()))
-            .filter(event::Column::Id.gt(after.as_str()))
-            .filter(which.clone())
-            .order_by_asc(event::Column::Id)
-            .limit(500)
-            .all(conn)
-            .await?;
-        let Some(last) = rows.last() else { break };
-        after = last.id.to_string();
+    let mut pages = EventPages::new(ws, which);
+    while let Some(rows) = pages.next(conn).await? {
         for e in &rows {
             let own = e.customer_id.as_ref() == Some(id);
             let changes = if personal.found_in(&e.changes) || own {

@@ -49,8 +49,8 @@ use crate::types::{Customer, CustomerId, ErasureRequestId, Scope, WorkspaceId};
 
 use super::actor::Caller;
 use super::audit::{self, Change};
-use super::bans::{canonical_email, canonical_name};
 use super::{DomainError, Services, customers, secrets, subscriptions, workspaces};
+use crate::types::contact::{canonical_email, canonical_name};
 use values::Personal;
 
 /// What an erased value is replaced with where a copy of it is kept.
@@ -58,15 +58,6 @@ pub const ERASED: &str = "[erased]";
 
 /// A merge snapshot once one of its customers is erased.
 pub(crate) const ERASED_SNAPSHOT: &str = r#"{"erased":true}"#;
-
-/// The form an identity takes once its person is erased: a keyed hash of its kind and
-/// canonical value, matched by computing the same hash of what a purchase presents.
-pub(crate) fn keyed_hash(key: &str, kind: &str, canonical: &str) -> String {
-    format!(
-        "erased:{}",
-        secrets::sign(key, &format!("{kind}:{canonical}"))
-    )
-}
 
 pub(crate) use crate::domain::customers::refuse_if_erased;
 
@@ -299,7 +290,7 @@ async fn erase_in(
         payment_detail::Entity::update_many()
             .col_expr(
                 payment_detail::Column::Value,
-                Expr::val(keyed_hash(&key, d.kind.as_str(), d.value.trim())),
+                Expr::val(secrets::keyed_hash(&key, d.kind.as_str(), d.value.trim())),
             )
             .col_expr(payment_detail::Column::Label, Expr::val(ERASED))
             .filter(payment_detail::Column::Id.eq(d.id.as_str()))
@@ -332,7 +323,7 @@ async fn erase_in(
         ban_identity::Entity::update_many()
             .col_expr(
                 ban_identity::Column::Value,
-                Expr::val(keyed_hash(&key, kind.as_str(), value)),
+                Expr::val(secrets::keyed_hash(&key, kind.as_str(), value)),
             )
             .filter(ban_identity::Column::WorkspaceId.eq(ws.as_str()))
             .filter(ban_identity::Column::Kind.eq(*kind))
@@ -590,18 +581,4 @@ pub async fn open_requests(
             present_request(r, c, now)
         })
         .collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_keyed_hash_depends_on_the_key_kind_and_value() {
-        let a = keyed_hash("k1", "email", "a@x.io");
-        assert!(a.starts_with("erased:"));
-        assert_eq!(a, keyed_hash("k1", "email", "a@x.io"));
-        assert_ne!(a, keyed_hash("k2", "email", "a@x.io"));
-        assert_ne!(a, keyed_hash("k1", "name", "a@x.io"));
-    }
 }

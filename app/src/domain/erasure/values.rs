@@ -143,22 +143,11 @@ impl Personal {
         ws: &WorkspaceId,
         id: &CustomerId,
     ) -> Result<(), DomainError> {
-        let mut after = String::new();
-        loop {
-            let rows = event::Entity::find()
-                .filter(event::Column::WorkspaceId.eq(ws.as_str()))
-                .filter(event::Column::CustomerId.eq(id.as_str()))
-                .filter(
-                    event::Column::TargetType
-                        .is_in([TargetKind::Customer, TargetKind::Entitlement]),
-                )
-                .filter(event::Column::Id.gt(after.as_str()))
-                .order_by_asc(event::Column::Id)
-                .limit(500)
-                .all(conn)
-                .await?;
-            let Some(last) = rows.last() else { break };
-            after = last.id.to_string();
+        let which = Condition::all()
+            .add(event::Column::CustomerId.eq(id.as_str()))
+            .add(event::Column::TargetType.is_in([TargetKind::Customer, TargetKind::Entitlement]));
+        let mut pages = EventPages::new(ws, which);
+        while let Some(rows) = pages.next(conn).await? {
             for e in &rows {
                 self.past(e.target_type, &e.changes);
             }
@@ -285,6 +274,45 @@ impl Personal {
     /// name).
     pub(super) fn like_any_value(&self, col: impl ColumnTrait) -> Condition {
         contains_any(col, self.strong.iter().chain(&self.exact))
+    }
+}
+
+/// A walk through the workspace's events that a condition picks, 500 at a time in id order.
+#[derive(Debug)]
+pub(super) struct EventPages<'a> {
+    ws: &'a WorkspaceId,
+    which: Condition,
+    after: String,
+}
+
+impl<'a> EventPages<'a> {
+    /// The walk through the events of `ws` that `which` picks, from the first.
+    pub(super) fn new(ws: &'a WorkspaceId, which: Condition) -> Self {
+        EventPages {
+            ws,
+            which,
+            after: String::new(),
+        }
+    }
+
+    /// The next page, or `None` past the last event.
+    pub(super) async fn next<C: ConnectionTrait>(
+        &mut self,
+        conn: &C,
+    ) -> Result<Option<Vec<event::Model>>, DomainError> {
+        let rows = event::Entity::find()
+            .filter(event::Column::WorkspaceId.eq(self.ws.as_str()))
+            .filter(event::Column::Id.gt(self.after.as_str()))
+            .filter(self.which.clone())
+            .order_by_asc(event::Column::Id)
+            .limit(500)
+            .all(conn)
+            .await?;
+        let Some(last) = rows.last() else {
+            return Ok(None);
+        };
+        self.after = last.id.to_string();
+        Ok(Some(rows))
     }
 }
 

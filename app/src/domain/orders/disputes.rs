@@ -99,23 +99,13 @@ pub(crate) async fn open_dispute_in<C: ConnectionTrait>(
         },
     )
     .await?;
-    audit::record(
-        conn,
-        svc,
-        caller,
-        Change::new(
-            EventType::DisputeOpened,
-            row.id.as_str(),
-            Some(&row.customer_id),
-            json!({
-                "dispute_id": created.id,
-                "amount": amount,
-                "reason": created.reason,
-                "status": {"before": row.status, "after": "disputed"},
-            }),
-        ),
-    )
-    .await?;
+    let changes = json!({
+        "dispute_id": created.id,
+        "amount": amount,
+        "reason": created.reason,
+        "status": {"before": row.status, "after": "disputed"},
+    });
+    audit_order(conn, svc, caller, EventType::DisputeOpened, row, changes).await?;
     Ok(created)
 }
 
@@ -150,12 +140,7 @@ async fn find_dispute<C: ConnectionTrait>(
     caller: &Caller,
     id: &DisputeId,
 ) -> Result<dispute::Model, DomainError> {
-    crate::domain::find::in_workspace::<dispute::Entity, _, _, _>(
-        conn,
-        caller.workspace_id.as_str(),
-        id.clone(),
-    )
-    .await
+    crate::domain::find::own::<dispute::Entity, _, _>(conn, caller, id).await
 }
 
 /// Decides a dispute: won puts the order back as it was; lost is a chargeback, taking the
@@ -240,25 +225,16 @@ pub async fn close_dispute(
         )
         .await?;
     }
-    audit::record(
-        &txn,
-        svc,
-        caller,
-        Change::new(
-            if lost {
-                EventType::DisputeLost
-            } else {
-                EventType::DisputeWon
-            },
-            o.id.as_str(),
-            Some(&o.customer_id),
-            json!({
-                "dispute_id": d.id,
-                "status": {"before": o.status, "after": new_status},
-            }),
-        ),
-    )
-    .await?;
+    let action = if lost {
+        EventType::DisputeLost
+    } else {
+        EventType::DisputeWon
+    };
+    let changes = json!({
+        "dispute_id": d.id,
+        "status": {"before": o.status, "after": new_status},
+    });
+    audit_order(&txn, svc, caller, action, &o, changes).await?;
     txn.commit().await?;
     to_dispute(d)
 }

@@ -29,8 +29,13 @@ pub async fn order_history(
     Ok(crate::types::order::RefundsAndDisputes {
         refunds: list_refunds(svc, caller, id).await?,
         disputes: list_disputes(svc, caller, id).await?,
-        webhooks: super::webhooks::deliveries_about(svc, caller, TargetKind::Order, id.as_str())
-            .await?,
+        webhooks: super::webhook_outbox::deliveries_about(
+            svc,
+            caller,
+            TargetKind::Order,
+            id.as_str(),
+        )
+        .await?,
         provider_events: list_provider_events(svc, caller, id).await?,
     })
 }
@@ -287,7 +292,7 @@ pub(crate) async fn record<C: ConnectionTrait>(
     .await?;
     let paid = status == OrderStatus::Paid;
     if paid {
-        super::portal::send_receipt(conn, svc, &row).await?;
+        super::receipts::send_receipt(conn, svc, &row).await?;
     }
     stats::apply(
         conn,
@@ -344,30 +349,36 @@ pub(crate) async fn record<C: ConnectionTrait>(
             }
         }
     }
-    audit::record(
-        conn,
-        svc,
-        caller,
-        Change::new(
-            match status {
-                OrderStatus::Paid => EventType::OrderPaid,
-                OrderStatus::Failed => EventType::OrderFailed,
-                _ => EventType::OrderCreated,
-            },
-            row.id.as_str(),
-            Some(&row.customer_id),
-            json!({
-                "customer_id": new.customer_id,
-                "product_id": new.product_id,
-                "kind": new.kind.as_str(),
-                "amount": new.amount,
-                "currency": new.currency.as_str(),
-                "failure_code": failure.map(|f| f.0),
-            }),
-        ),
-    )
-    .await?;
+    let action = match status {
+        OrderStatus::Paid => EventType::OrderPaid,
+        OrderStatus::Failed => EventType::OrderFailed,
+        _ => EventType::OrderCreated,
+    };
+    let changes = json!({
+        "customer_id": new.customer_id,
+        "product_id": new.product_id,
+        "kind": new.kind.as_str(),
+        "amount": new.amount,
+        "currency": new.currency.as_str(),
+        "failure_code": failure.map(|f| f.0),
+    });
+    audit_order(conn, svc, caller, action, &row, changes).await?;
     Ok(row)
+}
+
+/// Records `action` on the order `o` in the audit trail, on `conn`: an order's events (its
+/// payment, refunds and disputes) are filed under the order and its customer.
+async fn audit_order<C: ConnectionTrait>(
+    conn: &C,
+    svc: &Services,
+    caller: &Caller,
+    action: EventType,
+    o: &order::Model,
+    changes: serde_json::Value,
+) -> Result<(), DomainError> {
+    let change = Change::new(action, o.id.as_str(), Some(&o.customer_id), changes);
+    audit::record(conn, svc, caller, change).await?;
+    Ok(())
 }
 
 async fn find_row<C: ConnectionTrait>(
@@ -375,12 +386,7 @@ async fn find_row<C: ConnectionTrait>(
     caller: &Caller,
     id: &OrderId,
 ) -> Result<order::Model, DomainError> {
-    crate::domain::find::in_workspace::<order::Entity, _, _, _>(
-        conn,
-        caller.workspace_id.as_str(),
-        id.clone(),
-    )
-    .await
+    crate::domain::find::own::<order::Entity, _, _>(conn, caller, id).await
 }
 
 /// One order.

@@ -163,7 +163,7 @@ async fn record_payment(
         ..notification_about(ProviderEventKind::ChargeSucceeded, row)
     };
     receive_notification(&txn, svc, row, about).await?;
-    super::super::portal::send_receipt(&txn, svc, row).await?;
+    super::super::receipts::send_receipt(&txn, svc, row).await?;
     stats::apply(
         &txn,
         &row.workspace_id,
@@ -178,13 +178,12 @@ async fn record_payment(
     )
     .await?;
     payment_details::remember(&txn, &row.workspace_id, &row.customer_id, details, now).await?;
-    audit::record(
-        &txn,
-        svc,
-        caller,
-        Change::new(EventType::OrderPaid, row.id.as_str(), Some(&row.customer_id), json!({"status": {"before": "created", "after": "paid"}, "amount": row.amount, "currency": row.currency})),
-    )
-    .await?;
+    let changes = json!({
+        "status": {"before": "created", "after": "paid"},
+        "amount": row.amount,
+        "currency": row.currency,
+    });
+    audit_order(&txn, svc, caller, EventType::OrderPaid, row, changes).await?;
     let out = present_one(&txn, find_row(&txn, caller, id).await?).await?;
     idempotency::answered(&txn, caller, attempt_id.as_str(), &out).await?;
     txn.commit().await?;

@@ -224,18 +224,31 @@ pub async fn refund_order(
     // 2. Ask the provider under the refund's id, then 3. settle, detached from the request.
     let svc = svc.clone();
     let caller = caller.clone();
-    payments::detached(async move {
-        let answer = svc
-            .provider
-            .refund(RefundRequest {
-                payment_id: &payment_id,
-                amount,
-                idempotency_key: id.as_str(),
-            })
-            .await;
-        finish_refund(&svc, &caller, &id, answer).await
-    })
+    payments::detached(
+        async move { refund_at_provider(&svc, &caller, &payment_id, amount, &id).await },
+    )
     .await
+}
+
+/// Asks the provider for the refund `id` of `amount` on `payment_id`, under the refund's id as
+/// the idempotency key (asked again, it moves the money at most once), then settles the refund
+/// with its answer. Never inside a transaction.
+async fn refund_at_provider(
+    svc: &Services,
+    caller: &Caller,
+    payment_id: &str,
+    amount: i64,
+    id: &RefundId,
+) -> Result<Refund, DomainError> {
+    let answer = svc
+        .provider
+        .refund(RefundRequest {
+            payment_id,
+            amount,
+            idempotency_key: id.as_str(),
+        })
+        .await;
+    finish_refund(svc, caller, id, answer).await
 }
 
 /// The refund an earlier request under the caller's key started, met by a retry: its answer
@@ -280,15 +293,7 @@ async fn take_up(
                 })?;
             let (svc, caller) = (svc.clone(), caller.clone());
             payments::detached(async move {
-                let answer = svc
-                    .provider
-                    .refund(RefundRequest {
-                        payment_id: &payment_id,
-                        amount: r.amount,
-                        idempotency_key: r.id.as_str(),
-                    })
-                    .await;
-                finish_refund(&svc, &caller, &r.id, answer).await
+                refund_at_provider(&svc, &caller, &payment_id, r.amount, &r.id).await
             })
             .await
         }
@@ -324,20 +329,20 @@ async fn refund_recorded<C: ConnectionTrait>(
         },
     )
     .await?;
-    audit::record(
-        conn,
-        svc,
-        caller,
-        Change::new(EventType::RefundCreated, o.id.as_str(), Some(&o.customer_id), json!({
-                "refund_id": r.id,
-                "amount": r.amount,
-                "currency": r.currency,
-                "reason": r.reason,
-                "refunded_amount": {"before": o.refunded_amount - r.amount, "after": o.refunded_amount},
-                "status": {"before": if o.refunded_amount == r.amount { "paid" } else { "partially_refunded" }, "after": o.status},
-            })),
-    )
-    .await?;
+    let status_before = if o.refunded_amount == r.amount {
+        "paid"
+    } else {
+        "partially_refunded"
+    };
+    let changes = json!({
+        "refund_id": r.id,
+        "amount": r.amount,
+        "currency": r.currency,
+        "reason": r.reason,
+        "refunded_amount": {"before": o.refunded_amount - r.amount, "after": o.refunded_amount},
+        "status": {"before": status_before, "after": o.status},
+    });
+    audit_order(conn, svc, caller, EventType::RefundCreated, o, changes).await?;
     if r.blocked_payment_details {
         payment_details::set_all(
             conn,
@@ -532,16 +537,8 @@ pub(crate) async fn resume_refund(svc: &Services, r: refund::Model) -> Result<()
     let payment_id = o.provider_payment_id.ok_or_else(|| {
         DomainError::internal("a pending refund on an order paid outside the provider")
     })?;
-    let answer = svc
-        .provider
-        .refund(RefundRequest {
-            payment_id: &payment_id,
-            amount: r.amount,
-            idempotency_key: r.id.as_str(),
-        })
-        .await;
     let caller = Caller::system(r.workspace_id.clone());
-    match finish_refund(svc, &caller, &r.id, answer).await {
+    match refund_at_provider(svc, &caller, &payment_id, r.amount, &r.id).await {
         Ok(done) if done.status == crate::types::order::RefundStatus::Pending => {
             Err(DomainError::internal("the provider is still unreachable"))
         }

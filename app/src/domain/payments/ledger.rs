@@ -15,17 +15,6 @@ use crate::domain::provider::MovementKind;
 use crate::domain::{DomainError, Services};
 
 use super::AttemptStatus;
-use super::reconciling::reconcile;
-
-/// What `server reconcile` answers: the differences between the provider's ledger and Patron's
-/// records, after running the reconciliation job first when `fix` is set.
-pub async fn check_ledger(svc: &Services, fix: bool) -> Result<Vec<Difference>, DomainError> {
-    if fix {
-        let report = reconcile(svc).await?;
-        tracing::info!(?report, "reconciliation job");
-    }
-    compare(svc).await
-}
 
 /// A disagreement between the provider's ledger and Patron's records.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,7 +6,7 @@
 //! 3. finalise in a second transaction whose first write is a conditional update of the intent
 //!    (only a `pending` intent can be settled, only an unsettled one voided), so that whichever of
 //!    the request and the reconciliation job gets there first wins and the other backs off;
-//! 4. [`reconcile`], a job, takes intents whose lease ran out (a crash, an outage, a hang) and
+//! 4. the reconciliation job takes intents whose lease ran out (a crash, an outage, a hang) and
 //!    finishes them or gives the money back, asking the provider by the same key.
 //!
 //! [`compare`] sets the provider's own ledger against Patron's orders and refunds; `server
@@ -17,15 +17,18 @@ mod reconciling;
 mod settling;
 mod starting;
 
-pub use ledger::{Difference, check_ledger, compare};
-pub use reconciling::{ReconcileReport, reconcile};
+pub use ledger::{Difference, compare};
+pub(crate) use reconciling::{BATCH, Resolved, claim_attempts, resolve};
 pub(crate) use settling::{charge, decline, detached, keep_or_void, settle, void};
 pub(crate) use starting::{Start, resume, start};
 
+use crate::db::entities::charge_attempt as attempt;
 use crate::types::money::CurrencyCode;
-use crate::types::{CustomerId, OrderId, SubscriptionId, WorkspaceId};
+use crate::types::{ChargeAttemptId, CustomerId, OrderId, SubscriptionId, WorkspaceId};
 
 use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, UpdateMany};
 
 /// How long the process that recorded an intent owns it; after that the reconciliation job may
 /// take it over. Longer than any provider call should take.
@@ -52,4 +55,19 @@ pub(crate) struct NewAttempt {
 
 fn unsettled() -> [AttemptStatus; 2] {
     [AttemptStatus::Pending, AttemptStatus::Abandoned]
+}
+
+/// Moves the attempt `id`, if it is still unsettled, to `status` with a fresh lease from `now`.
+/// Whoever runs it reads the rows it changed: none, and the attempt is someone else's.
+fn relet(
+    id: &ChargeAttemptId,
+    status: AttemptStatus,
+    now: DateTime<Utc>,
+) -> UpdateMany<attempt::Entity> {
+    attempt::Entity::update_many()
+        .col_expr(attempt::Column::Status, Expr::val(status))
+        .col_expr(attempt::Column::LeaseUntil, Expr::val(now + LEASE))
+        .col_expr(attempt::Column::UpdatedAt, Expr::val(now))
+        .filter(attempt::Column::Id.eq(id))
+        .filter(attempt::Column::Status.is_in(unsettled()))
 }

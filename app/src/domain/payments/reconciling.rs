@@ -1,5 +1,6 @@
-//! The reconciliation job: charge attempts and refunds whose lease ran out, finished or given
-//! back.
+//! Stale charge attempts (their lease ran out): claimed exactly once across processes and
+//! resolved by asking the provider by the attempt's key. The job that runs this lives above
+//! payments, with orders and billing.
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
@@ -7,85 +8,28 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Value};
 
 use crate::db::entities::charge_attempt as attempt;
 
-use crate::domain::{Claim, DomainError, Services, Unreadable, billing, claim, orders};
+use crate::domain::provider::Charge;
+use crate::domain::{Claim, DomainError, Services, Unreadable, claim};
 
 use super::settling::{finish_void, void};
 use super::{AttemptStatus, LEASE, Purpose, WATCH, unsettled};
 
 /// Intents the reconciliation job takes per run; the next run takes the rest.
-const BATCH: u64 = 100;
+pub(crate) const BATCH: u64 = 100;
 
-/// What one run of the reconciliation job did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ReconcileReport {
-    /// Renewals recorded from a charge the provider had made.
-    pub finished: usize,
-    /// Charges given back.
-    pub voided: usize,
-    /// Attempts under which the provider had moved no money (yet).
-    pub abandoned: usize,
-    /// Refunds that were pending and are now settled or failed.
-    pub refunds: usize,
-    /// Rows that failed; each is logged and retried after its lease.
-    pub errors: usize,
-}
-
-/// The reconciliation job: takes charge attempts and refunds whose lease ran out (exactly once
-/// across processes) and finishes or voids each; one failing row never stops the others.
-pub async fn reconcile(svc: &Services) -> Result<ReconcileReport, DomainError> {
-    let now = svc.clock.now();
-    let mut report = ReconcileReport::default();
-    for claimed in claim_attempts(svc, now).await? {
-        let a = match claimed {
-            Ok(a) => a,
-            Err(u) => {
-                report.errors += 1;
-                tracing::error!(attempt = %u.id, error = %u.error, "a charge attempt cannot be read; retried after its lease");
-                continue;
-            }
-        };
-        match resolve(svc, &a, now).await {
-            Ok(Resolved::Finished) => report.finished += 1,
-            Ok(Resolved::Voided) => report.voided += 1,
-            Ok(Resolved::Abandoned) => report.abandoned += 1,
-            Ok(Resolved::Nothing) => {}
-            Err(e) => {
-                report.errors += 1;
-                tracing::warn!(attempt = %a.id, error = %e, "reconciling a charge failed; retried later");
-            }
-        }
-    }
-    for claimed in orders::claim_stale_refunds(svc, now, BATCH).await? {
-        let r = match claimed {
-            Ok(r) => r,
-            Err(u) => {
-                report.errors += 1;
-                tracing::error!(refund = %u.id, error = %u.error, "a refund cannot be read; retried after its lease");
-                continue;
-            }
-        };
-        let id = r.id.clone();
-        match orders::resume_refund(svc, r).await {
-            Ok(()) => report.refunds += 1,
-            Err(e) => {
-                report.errors += 1;
-                tracing::warn!(refund = %id, error = %e, "reconciling a refund failed; retried later");
-            }
-        }
-    }
-    Ok(report)
-}
-
-enum Resolved {
+/// What resolving one stale attempt came to.
+pub(crate) enum Resolved {
     Finished,
     Voided,
     Abandoned,
     Nothing,
+    /// The provider did charge a renewal: the billing clock records it (a room above this one).
+    Renewal(Box<Charge>),
 }
 
 /// Takes up to [`BATCH`] unfinished attempts whose lease ran out, in one statement, giving
 /// each a new lease: a second process running the same claim gets other rows.
-async fn claim_attempts(
+pub(crate) async fn claim_attempts(
     svc: &Services,
     now: DateTime<Utc>,
 ) -> Result<Vec<Result<attempt::Model, Unreadable>>, DomainError> {
@@ -108,7 +52,8 @@ async fn claim_attempts(
     .await
 }
 
-async fn resolve(
+/// Finishes, voids or looks again later for one claimed attempt.
+pub(crate) async fn resolve(
     svc: &Services,
     a: &attempt::Model,
     now: DateTime<Utc>,
@@ -133,16 +78,7 @@ async fn resolve(
         .await
         .map_err(|e| DomainError::internal(e.to_string()))?;
     match found {
-        Some(charge) if a.purpose == Purpose::Renewal => {
-            // Nobody waits for a renewal: record it if the subscription still expects it.
-            Ok(
-                match billing::finish_renewal(svc, a, Ok(charge), now).await? {
-                    billing::Finished::Recorded => Resolved::Finished,
-                    billing::Finished::Voided => Resolved::Voided,
-                    _ => Resolved::Nothing,
-                },
-            )
-        }
+        Some(charge) if a.purpose == Purpose::Renewal => Ok(Resolved::Renewal(Box::new(charge))),
         Some(charge) => {
             // The buyer was told it failed (or hung up): the money goes back.
             void(svc, &a.id, &charge.payment_id, a.amount).await?;

@@ -15,7 +15,7 @@ use crate::types::money::CurrencyCode;
 use crate::domain::provider::{Charge, ChargeRequest, PaymentSource, ProviderError, RefundRequest};
 use crate::domain::{DomainError, Services};
 
-use super::{AttemptStatus, LEASE, unsettled};
+use super::{AttemptStatus, relet, unsettled};
 
 /// Marks the attempt paid by `payment_id` into `order_id`, inside the transaction that records
 /// the order. Fails with a conflict if another process voided it meanwhile: the caller's
@@ -75,17 +75,11 @@ pub(crate) async fn void(
     payment_id: &str,
     amount: i64,
 ) -> Result<(), DomainError> {
-    let now = svc.clock.now();
-    let res = attempt::Entity::update_many()
-        .col_expr(attempt::Column::Status, Expr::val(AttemptStatus::Voiding))
+    let res = relet(id, AttemptStatus::Voiding, svc.clock.now())
         .col_expr(
             attempt::Column::ProviderPaymentId,
             Expr::val(Some(payment_id)),
         )
-        .col_expr(attempt::Column::LeaseUntil, Expr::val(now + LEASE))
-        .col_expr(attempt::Column::UpdatedAt, Expr::val(now))
-        .filter(attempt::Column::Id.eq(id))
-        .filter(attempt::Column::Status.is_in(unsettled()))
         .exec(&svc.db)
         .await?;
     if res.rows_affected == 0 {

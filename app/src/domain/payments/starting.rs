@@ -1,7 +1,7 @@
 //! Starting a charge under the caller's `Idempotency-Key`: recording the intent, or taking up
 //! the key's (or the order's) earlier attempt again.
 
-use sea_orm::sea_query::Expr;
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
 };
@@ -14,7 +14,7 @@ use crate::types::order::OrderStatus;
 
 use crate::domain::{Caller, DomainError, Services, idempotency};
 
-use super::{AttemptStatus, LEASE, NewAttempt, Purpose, unsettled};
+use super::{AttemptStatus, LEASE, NewAttempt, Purpose, relet, unsettled};
 
 /// Records the intent to charge (committed by the caller before the provider hears of it). Its
 /// id is the idempotency key of the charge.
@@ -159,25 +159,34 @@ async fn adopt_order_payment(
         return Err(refused());
     };
     let txn = svc.write_txn().await?;
-    let taken = attempt::Entity::update_many()
-        .col_expr(attempt::Column::Status, Expr::val(AttemptStatus::Pending))
-        .col_expr(attempt::Column::LeaseUntil, Expr::val(now + LEASE))
-        .col_expr(attempt::Column::UpdatedAt, Expr::val(now))
-        .filter(attempt::Column::Id.eq(a.id.as_str()))
-        .filter(attempt::Column::Status.is_in(unsettled()))
-        .filter(attempt::Column::LeaseUntil.lte(now))
-        .exec(&txn)
-        .await?;
-    if taken.rows_affected == 0 {
+    let Some(a) = take_over(&txn, a, now).await? else {
         return Err(refused());
-    }
+    };
     idempotency::bind(&txn, caller, a.id.as_str()).await?;
     txn.commit().await?;
-    Ok(Start::Charge(Box::new(attempt::Model {
+    Ok(Start::Charge(Box::new(a)))
+}
+
+/// Takes over the unsettled attempt `a` once its lease ran out, on `conn`: pending again, with
+/// a fresh lease, to be charged again under its own id. `None` if another process holds it or
+/// settled it meanwhile.
+async fn take_over<C: ConnectionTrait>(
+    conn: &C,
+    a: attempt::Model,
+    now: DateTime<Utc>,
+) -> Result<Option<attempt::Model>, DomainError> {
+    let taken = relet(&a.id, AttemptStatus::Pending, now)
+        .filter(attempt::Column::LeaseUntil.lte(now))
+        .exec(conn)
+        .await?;
+    if taken.rows_affected == 0 {
+        return Ok(None);
+    }
+    Ok(Some(attempt::Model {
         status: AttemptStatus::Pending,
         lease_until: now + LEASE,
         ..a
-    })))
+    }))
 }
 
 /// The key's earlier attempt, met by a retry: answered when settled, taken over once its lease
@@ -195,24 +204,10 @@ async fn take_up(svc: &Services, bound: idempotency::Bound) -> Result<Start, Dom
         .ok_or_else(|| DomainError::internal("an Idempotency-Key is bound to no charge attempt"))?;
     match a.status {
         AttemptStatus::Pending | AttemptStatus::Abandoned => {
-            let now = svc.clock.now();
-            let taken = attempt::Entity::update_many()
-                .col_expr(attempt::Column::Status, Expr::val(AttemptStatus::Pending))
-                .col_expr(attempt::Column::LeaseUntil, Expr::val(now + LEASE))
-                .col_expr(attempt::Column::UpdatedAt, Expr::val(now))
-                .filter(attempt::Column::Id.eq(a.id.as_str()))
-                .filter(attempt::Column::Status.is_in(unsettled()))
-                .filter(attempt::Column::LeaseUntil.lte(now))
-                .exec(&svc.db)
-                .await?;
-            if taken.rows_affected == 0 {
-                return Err(idempotency::in_flight());
+            match take_over(&svc.db, a, svc.clock.now()).await? {
+                Some(a) => Ok(Start::Charge(Box::new(a))),
+                None => Err(idempotency::in_flight()),
             }
-            Ok(Start::Charge(Box::new(attempt::Model {
-                status: AttemptStatus::Pending,
-                lease_until: now + LEASE,
-                ..a
-            })))
         }
         // Settled a moment ago: its outcome is on the key by the next retry.
         AttemptStatus::Succeeded | AttemptStatus::Declined => Err(idempotency::in_flight()),
@@ -228,13 +223,7 @@ async fn take_up(svc: &Services, bound: idempotency::Bound) -> Result<Start, Dom
 /// Takes over `attempt` again for another call under the same key (a renewal retried after a
 /// crash): it is pending again, with a fresh lease. `false` if it was settled meanwhile.
 pub(crate) async fn resume(svc: &Services, id: &ChargeAttemptId) -> Result<bool, DomainError> {
-    let now = svc.clock.now();
-    let res = attempt::Entity::update_many()
-        .col_expr(attempt::Column::Status, Expr::val(AttemptStatus::Pending))
-        .col_expr(attempt::Column::LeaseUntil, Expr::val(now + LEASE))
-        .col_expr(attempt::Column::UpdatedAt, Expr::val(now))
-        .filter(attempt::Column::Id.eq(id))
-        .filter(attempt::Column::Status.is_in(unsettled()))
+    let res = relet(id, AttemptStatus::Pending, svc.clock.now())
         .exec(&svc.db)
         .await?;
     Ok(res.rows_affected == 1)

@@ -31,23 +31,11 @@ use crate::types::{EntitlementId, ErrorCode, Scope, Subscription, SubscriptionId
 const COMMENT_MAX: usize = 400;
 
 /// Cards tried in one portal session.
-pub const CARD_TRY_SESSION: Rule = Rule {
-    name: "portal_card_session",
-    limit: 5,
-    period_seconds: 60 * 60,
-};
+pub const CARD_TRY_SESSION: Rule = Rule::new("portal_card_session", 5, 60 * 60);
 /// Cards tried for one customer, whatever the session.
-pub const CARD_TRY_CUSTOMER: Rule = Rule {
-    name: "portal_card_customer",
-    limit: 10,
-    period_seconds: 24 * 60 * 60,
-};
+pub const CARD_TRY_CUSTOMER: Rule = Rule::new("portal_card_customer", 10, 24 * 60 * 60);
 /// Cards tried from one client address, whoever the customer.
-pub const CARD_TRY_IP: Rule = Rule {
-    name: "portal_card_ip",
-    limit: 20,
-    period_seconds: 60 * 60,
-};
+pub const CARD_TRY_IP: Rule = Rule::new("portal_card_ip", 20, 60 * 60);
 
 /// What the customer is told of any card the portal refuses (declined, blocked or banned): the
 /// provider's reason would tell a card tester what to try next.

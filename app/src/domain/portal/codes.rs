@@ -46,29 +46,13 @@ const PICK_TTL: Duration = Duration::minutes(15);
 const CHOICES_SHOWN: u64 = 20;
 
 /// Codes asked for, per address and shop.
-pub const CODE_REQUEST_EMAIL: Rule = Rule {
-    name: "portal_code_email",
-    limit: 5,
-    period_seconds: 15 * 60,
-};
+pub const CODE_REQUEST_EMAIL: Rule = Rule::new("portal_code_email", 5, 15 * 60);
 /// Codes asked for, per client address.
-pub const CODE_REQUEST_IP: Rule = Rule {
-    name: "portal_code_ip",
-    limit: 20,
-    period_seconds: 15 * 60,
-};
+pub const CODE_REQUEST_IP: Rule = Rule::new("portal_code_ip", 20, 15 * 60);
 /// Wrong codes, per address and shop: past it, a wrong code is answered "too many attempts".
-pub const CODE_TRY_EMAIL: Rule = Rule {
-    name: "portal_try_email",
-    limit: 10,
-    period_seconds: 15 * 60,
-};
+pub const CODE_TRY_EMAIL: Rule = Rule::new("portal_try_email", 10, 15 * 60);
 /// Wrong codes, per client address: past it, a wrong code is answered "too many attempts".
-pub const CODE_TRY_IP: Rule = Rule {
-    name: "portal_try_ip",
-    limit: 30,
-    period_seconds: 15 * 60,
-};
+pub const CODE_TRY_IP: Rule = Rule::new("portal_try_ip", 30, 15 * 60);
 
 /// Every refusal of a well-formed code, whatever the reason (wrong, expired, used, out of
 /// tries, or no code at all, for a customer or a stranger): one sentence, so it tells nothing.
@@ -296,7 +280,7 @@ async fn open_with(
     } else {
         CustomerSessionKind::Session
     };
-    let (token, expires_at) = start_session(&txn, svc, &ws.id, &first.id, None, kind).await?;
+    let (token, expires_at) = start_session(&txn, svc, &ws.id, &first.id, None, kind, None).await?;
     txn.commit().await?;
     Ok(Opened::Session { token, expires_at })
 }

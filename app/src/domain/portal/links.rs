@@ -1,49 +1,20 @@
-//! The portal link in every receipt: signed per customer with the workspace's key, good for
-//! [`SIGNED_LINK_TTL`], and void once the merchant rotates that customer's link (which bumps
+//! The portal link in every receipt (`receipts::signed_link`): signed per customer with the
+//! workspace's key, good for `SIGNED_LINK_TTL`, and void once the merchant rotates that customer's link (which bumps
 //! the customer's `portal_link_version`, part of what is signed, and ends their sessions).
 
-use chrono::{DateTime, Duration};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 use serde_json::json;
 
-use super::{Opened, start_session};
+use super::{Opened, record_and_commit, start_session};
 use crate::db::entities::customer;
 use crate::db::entities::customer_session::{self as cs, CustomerSessionKind};
 use crate::domain::actor::Caller;
-use crate::domain::audit::{self, Change};
+use crate::domain::receipts::{link_message, signed_link};
 use crate::domain::{DomainError, Services, secrets, workspaces};
 use crate::types::EventType;
 use crate::types::portal::PortalLink;
-use crate::types::{CustomerId, Scope, WorkspaceId};
-
-/// How long a receipt's portal link works.
-pub const SIGNED_LINK_TTL: Duration = Duration::days(30);
-
-fn message(customer_id: &str, version: i32, expires: i64) -> String {
-    format!("portal.{customer_id}.{version}.{expires}")
-}
-
-/// A signed portal link for a customer at their current link version, inside `conn`.
-pub(crate) async fn signed_link<C: ConnectionTrait>(
-    conn: &C,
-    svc: &Services,
-    workspace_id: &WorkspaceId,
-    customer_id: &CustomerId,
-    version: i32,
-) -> Result<PortalLink, DomainError> {
-    let key = workspaces::signing_key(conn, workspace_id).await?;
-    let expires_at = svc.clock.now() + SIGNED_LINK_TTL;
-    let expires = expires_at.timestamp();
-    let sig = secrets::sign(&key, &message(customer_id.as_str(), version, expires));
-    Ok(PortalLink {
-        url: format!(
-            "{}/portal/link/{customer_id}.{expires}.{sig}",
-            svc.public_url
-        ),
-        expires_at: DateTime::from_timestamp(expires, 0).unwrap_or(expires_at),
-    })
-}
+use crate::types::{CustomerId, Scope};
 
 /// Opens a receipt's signed link: a portal session if the signature holds for the
 /// customer's current link version and the link has not expired. A refused link names the
@@ -66,7 +37,11 @@ pub async fn open_signed_link(svc: &Services, token: &str) -> Result<Opened, Dom
         .await?
         .slug;
     let key = workspaces::signing_key(&svc.db, &row.workspace_id).await?;
-    let holds = secrets::signature_holds(&key, &message(id, row.portal_link_version, expires), sig);
+    let holds = secrets::signature_holds(
+        &key,
+        &link_message(id, row.portal_link_version, expires),
+        sig,
+    );
     if !holds || svc.clock.now().timestamp() >= expires || row.archived_at.is_some() {
         return Ok(Opened::Refused { slug: Some(slug) });
     }
@@ -77,22 +52,27 @@ pub async fn open_signed_link(svc: &Services, token: &str) -> Result<Opened, Dom
         &row.id,
         None,
         CustomerSessionKind::Session,
+        None,
     )
     .await?;
     Ok(Opened::Session { token, expires_at })
 }
 
-async fn find_customer(
+/// The start of a change to a customer's portal link: checks that the caller may make links
+/// and that the customer is theirs; gives the customer and the transaction to work in.
+async fn begin_link_change(
     svc: &Services,
     caller: &Caller,
     id: &CustomerId,
-) -> Result<customer::Model, DomainError> {
-    crate::domain::find::in_workspace::<customer::Entity, _, _, _>(
+) -> Result<(customer::Model, DatabaseTransaction), DomainError> {
+    caller.require(Scope::PortalWrite)?;
+    let row = crate::domain::find::in_workspace::<customer::Entity, _, _, _>(
         &svc.db,
         &caller.workspace_id,
         id.clone(),
     )
-    .await
+    .await?;
+    Ok((row, svc.write_txn().await?))
 }
 
 /// "Copy portal link": a fresh signed link for the customer, as their receipts carry.
@@ -101,9 +81,7 @@ pub async fn portal_link(
     caller: &Caller,
     id: &CustomerId,
 ) -> Result<PortalLink, DomainError> {
-    caller.require(Scope::PortalWrite)?;
-    let row = find_customer(svc, caller, id).await?;
-    let txn = svc.write_txn().await?;
+    let (row, txn) = begin_link_change(svc, caller, id).await?;
     let link = signed_link(
         &txn,
         svc,
@@ -112,18 +90,9 @@ pub async fn portal_link(
         row.portal_link_version,
     )
     .await?;
-    audit::record(
-        &txn,
-        svc,
-        caller,
-        Change::customer(
-            EventType::CustomerPortalLinkCreated,
-            &row.id,
-            json!({"expires_at": link.expires_at}),
-        ),
-    )
-    .await?;
-    txn.commit().await?;
+    let changes = json!({"expires_at": link.expires_at});
+    let action = EventType::CustomerPortalLinkCreated;
+    record_and_commit(txn, svc, caller, action, &row.id, changes).await?;
     Ok(link)
 }
 
@@ -134,9 +103,7 @@ pub async fn rotate_portal_link(
     caller: &Caller,
     id: &CustomerId,
 ) -> Result<PortalLink, DomainError> {
-    caller.require(Scope::PortalWrite)?;
-    let row = find_customer(svc, caller, id).await?;
-    let txn = svc.write_txn().await?;
+    let (row, txn) = begin_link_change(svc, caller, id).await?;
     // One statement bumps the version: two rotations at once each void every earlier link.
     let bumped = customer::Entity::update_many()
         .col_expr(
@@ -162,17 +129,8 @@ pub async fn rotate_portal_link(
         .await?
         .rows_affected;
     let link = signed_link(&txn, svc, &caller.workspace_id, &row.id, version).await?;
-    audit::record(
-        &txn,
-        svc,
-        caller,
-        Change::customer(
-            EventType::CustomerPortalLinkRotated,
-            &row.id,
-            json!({"sessions_ended": ended, "expires_at": link.expires_at}),
-        ),
-    )
-    .await?;
-    txn.commit().await?;
+    let changes = json!({"sessions_ended": ended, "expires_at": link.expires_at});
+    let action = EventType::CustomerPortalLinkRotated;
+    record_and_commit(txn, svc, caller, action, &row.id, changes).await?;
     Ok(link)
 }

@@ -9,7 +9,6 @@ mod actions;
 mod codes;
 pub mod embed;
 mod links;
-mod receipts;
 
 pub use actions::{
     CARD_TRY_CUSTOMER, CARD_TRY_IP, CARD_TRY_SESSION, cancel_subscription, download_link,
@@ -19,14 +18,13 @@ pub use codes::{
     CODE_LEN, CODE_REQUEST_EMAIL, CODE_REQUEST_IP, CODE_TRIES, CODE_TRY_EMAIL, CODE_TRY_IP,
     CODE_TTL, choices, choose, request_code, sign_in_page, sign_in_with_code,
 };
-pub use links::{SIGNED_LINK_TTL, open_signed_link, portal_link, rotate_portal_link};
-pub(crate) use receipts::send_receipt;
+pub use links::{open_signed_link, portal_link, rotate_portal_link};
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::json;
 
@@ -95,20 +93,9 @@ pub enum Opened {
     },
 }
 
-/// Starts a portal session (or a choice, or a merchant's view) of `kind` inside `conn`.
+/// Starts a portal session (or a choice, or a merchant's view) of `kind` inside `conn`; with an
+/// `embed_origin`, bound to the origin of the merchant page that embeds the portal.
 pub(crate) async fn start_session<C: ConnectionTrait>(
-    conn: &C,
-    svc: &Services,
-    workspace_id: &WorkspaceId,
-    customer_id: &CustomerId,
-    return_url: Option<String>,
-    kind: CustomerSessionKind,
-) -> Result<(String, DateTime<Utc>), DomainError> {
-    start_session_for(conn, svc, workspace_id, customer_id, return_url, kind, None).await
-}
-
-/// [`start_session`], bound to the origin of the merchant page that embeds the portal.
-pub(crate) async fn start_session_for<C: ConnectionTrait>(
     conn: &C,
     svc: &Services,
     workspace_id: &WorkspaceId,
@@ -202,15 +189,9 @@ fn checked_return_url(raw: &str) -> Result<String, DomainError> {
         )
     };
     let url = url::Url::parse(raw.trim()).map_err(|_| bad())?;
-    let loopback = match url.host() {
-        Some(url::Host::Domain(d)) => d == "localhost",
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    };
     match url.scheme() {
         "https" if url.host().is_some() => Ok(url.to_string()),
-        "http" if loopback => Ok(url.to_string()),
+        "http" if workspaces::loopback(url.host()) => Ok(url.to_string()),
         _ => Err(bad()),
     }
 }
@@ -218,7 +199,7 @@ fn checked_return_url(raw: &str) -> Result<String, DomainError> {
 /// The origin of the page a link is minted for: one origin (no wildcard) that the shop's
 /// list allows.
 fn checked_embed_origin(shop: &workspace::Model, raw: &str) -> Result<String, DomainError> {
-    let origin = embed::checked_origin(raw, "embed_origin")?;
+    let origin = workspaces::checked_origin(raw, "embed_origin")?;
     if origin.contains('*') {
         return Err(DomainError::invalid(
             "embed_origin",
@@ -285,7 +266,7 @@ pub async fn create_customer_session(
         .map(|raw| checked_embed_origin(&shop, raw))
         .transpose()?;
     let txn = svc.write_txn().await?;
-    let (token, expires_at) = start_session_for(
+    let (token, expires_at) = start_session(
         &txn,
         svc,
         &caller.workspace_id,
@@ -295,18 +276,9 @@ pub async fn create_customer_session(
         embed_origin.clone(),
     )
     .await?;
-    audit::record(
-        &txn,
-        svc,
-        caller,
-        Change::customer(
-            EventType::CustomerPortalLinkCreated,
-            &customer.id,
-            json!({"expires_at": expires_at, "embed_origin": embed_origin}),
-        ),
-    )
-    .await?;
-    txn.commit().await?;
+    let changes = json!({"expires_at": expires_at, "embed_origin": embed_origin});
+    let action = EventType::CustomerPortalLinkCreated;
+    record_and_commit(txn, svc, caller, action, &customer.id, changes).await?;
     let url = match &embed_origin {
         // The token rides in the fragment, which browsers never send to a server.
         Some(_) => format!(
@@ -365,6 +337,7 @@ pub async fn open_link(svc: &Services, token: &str) -> Result<Opened, DomainErro
         &link.customer_id,
         link.return_url,
         CustomerSessionKind::Session,
+        None,
     )
     .await?;
     txn.commit().await?;
@@ -404,19 +377,25 @@ pub async fn impersonate(
         },
     )
     .await?;
-    audit::record(
-        &txn,
-        svc,
-        caller,
-        Change::customer(
-            EventType::CustomerPortalViewed,
-            &row.id,
-            json!({"read_only": true, "expires_at": expires_at}),
-        ),
-    )
-    .await?;
-    txn.commit().await?;
+    let changes = json!({"read_only": true, "expires_at": expires_at});
+    let action = EventType::CustomerPortalViewed;
+    record_and_commit(txn, svc, caller, action, &row.id, changes).await?;
     Ok((token, expires_at))
+}
+
+/// The end of a merchant's change to a customer's portal: records `action` on the customer
+/// `id`, made by `caller`, in `txn`, and commits it.
+async fn record_and_commit(
+    txn: DatabaseTransaction,
+    svc: &Services,
+    caller: &Caller,
+    action: EventType,
+    id: &CustomerId,
+    changes: serde_json::Value,
+) -> Result<(), DomainError> {
+    audit::record(&txn, svc, caller, Change::customer(action, id, changes)).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// The customer a live portal session belongs to; `Unauthenticated` otherwise.

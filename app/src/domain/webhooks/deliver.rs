@@ -13,7 +13,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, Value};
 use serde_json::json;
 
-use super::super::{Caller, Claim, DomainError, Services, Unreadable, claim};
+use super::super::{Caller, Claim, DomainError, Services, Unreadable, claim, readable};
 use crate::db::entities::{event, webhook_attempt, webhook_delivery, webhook_endpoint};
 use crate::types::activity::TargetKind;
 use crate::types::webhook::DeliveryStatus;
@@ -141,14 +141,9 @@ async fn claim_heads(
         },
     )
     .await?;
-    let mut rows = Vec::with_capacity(claimed.len());
-    for c in claimed {
-        match c {
-            Ok(row) => rows.push(row),
-            Err(Unreadable { id, error }) => {
-                tracing::error!(delivery = %id, %error, "a webhook delivery cannot be read; tried again after its lease");
-            }
-        }
+    let (rows, unreadable) = readable(claimed);
+    for Unreadable { id, error } in unreadable {
+        tracing::error!(delivery = %id, %error, "a webhook delivery cannot be read; tried again after its lease");
     }
     Ok(rows)
 }

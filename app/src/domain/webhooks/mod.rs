@@ -28,15 +28,14 @@ use serde_json::json;
 use super::audit::{self, Change};
 use super::webhook_outbox::stored_patterns;
 use super::{Caller, DomainError, Limit, Services, stored_json, to_json};
-use crate::db::entities::{event, webhook_attempt, webhook_delivery, webhook_endpoint};
-use crate::types::activity::TargetKind;
+use crate::db::entities::{webhook_attempt, webhook_delivery, webhook_endpoint};
 use crate::types::event::PatternError;
 use crate::types::webhook::{
-    DeliveryStatus, DeliverySummary, WebhookAttempt, WebhookDelivery, WebhookEndpoint,
-    WebhookEndpointCreate, WebhookEndpointUpdate,
+    DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEndpointCreate,
+    WebhookEndpointUpdate,
 };
 use crate::types::{
-    ErrorCode, EventId, EventPattern, EventType, Page, Scope, WebhookDeliveryId, WebhookEndpointId,
+    ErrorCode, EventPattern, EventType, Page, Scope, WebhookDeliveryId, WebhookEndpointId,
 };
 
 /// How long a secret replaced by a rotation keeps signing beside the new one.
@@ -526,65 +525,6 @@ pub async fn resend_failed_since(
         .exec(&svc.db)
         .await?;
     Ok(done.rows_affected)
-}
-
-/// The webhook deliveries of the events about one object (its latest 50 events), oldest
-/// first: what an order's details show. Whoever may read the object may see them.
-pub async fn deliveries_about(
-    svc: &Services,
-    caller: &Caller,
-    target: TargetKind,
-    target_id: &str,
-) -> Result<Vec<DeliverySummary>, DomainError> {
-    caller.require(Scope::CustomersRead)?;
-    let events: Vec<EventId> = event::Entity::find()
-        .select_only()
-        .column(event::Column::Id)
-        .filter(event::Column::WorkspaceId.eq(&caller.workspace_id))
-        .filter(event::Column::TargetType.eq(target))
-        .filter(event::Column::TargetId.eq(target_id))
-        .order_by_desc(event::Column::Id)
-        .limit(50)
-        .into_tuple()
-        .all(&svc.db)
-        .await?;
-    if events.is_empty() {
-        return Ok(Vec::new());
-    }
-    let rows = webhook_delivery::Entity::find()
-        .filter(webhook_delivery::Column::WorkspaceId.eq(&caller.workspace_id))
-        .filter(webhook_delivery::Column::EventId.is_in(events))
-        .order_by_asc(webhook_delivery::Column::Id)
-        .all(&svc.db)
-        .await?;
-    let mut ids: Vec<WebhookEndpointId> = rows.iter().map(|r| r.endpoint_id.clone()).collect();
-    ids.sort();
-    ids.dedup();
-    let urls: std::collections::HashMap<WebhookEndpointId, String> = if ids.is_empty() {
-        Default::default()
-    } else {
-        webhook_endpoint::Entity::find()
-            .select_only()
-            .column(webhook_endpoint::Column::Id)
-            .column(webhook_endpoint::Column::Url)
-            .filter(webhook_endpoint::Column::Id.is_in(ids))
-            .into_tuple::<(WebhookEndpointId, String)>()
-            .all(&svc.db)
-            .await?
-            .into_iter()
-            .collect()
-    };
-    Ok(rows
-        .into_iter()
-        .map(|r| DeliverySummary {
-            endpoint_url: urls.get(&r.endpoint_id).cloned().unwrap_or_default(),
-            event_type: r.event_type,
-            endpoint_id: r.endpoint_id,
-            status: r.status,
-            attempt_count: r.attempts,
-            last_status: r.last_status,
-        })
-        .collect())
 }
 
 #[cfg(test)]

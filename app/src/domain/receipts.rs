@@ -1,16 +1,48 @@
 //! The receipt: after each paid checkout, renewal or payment of an order, the customer gets an
 //! order confirmation with their portal link, written to the outbox in the same transaction
-//! that records the payment.
+//! that records the payment; and that signed portal link. A floor below orders: the portal
+//! room opens the links it signs.
 
+use chrono::{DateTime, Duration};
 use sea_orm::{ConnectionTrait, EntityTrait};
 
-use super::links::signed_link;
 use crate::db::entities::email::EmailKind;
 use crate::db::entities::{customer, order, product, workspace};
 use crate::domain::outbox::{self, NewEmail};
-use crate::domain::{DomainError, Services};
+use crate::domain::{DomainError, Services, secrets, workspaces};
 use crate::types::money;
 use crate::types::order::OrderKind;
+use crate::types::portal::PortalLink;
+use crate::types::{CustomerId, WorkspaceId};
+
+/// How long a receipt's portal link works.
+pub const SIGNED_LINK_TTL: Duration = Duration::days(30);
+
+/// What a portal link signs: the customer, their link version and the expiry.
+pub(crate) fn link_message(customer_id: &str, version: i32, expires: i64) -> String {
+    format!("portal.{customer_id}.{version}.{expires}")
+}
+
+/// A signed portal link for a customer at their current link version, inside `conn`.
+pub(crate) async fn signed_link<C: ConnectionTrait>(
+    conn: &C,
+    svc: &Services,
+    workspace_id: &WorkspaceId,
+    customer_id: &CustomerId,
+    version: i32,
+) -> Result<PortalLink, DomainError> {
+    let key = workspaces::signing_key(conn, workspace_id).await?;
+    let expires_at = svc.clock.now() + SIGNED_LINK_TTL;
+    let expires = expires_at.timestamp();
+    let sig = secrets::sign(&key, &link_message(customer_id.as_str(), version, expires));
+    Ok(PortalLink {
+        url: format!(
+            "{}/portal/link/{customer_id}.{expires}.{sig}",
+            svc.public_url
+        ),
+        expires_at: DateTime::from_timestamp(expires, 0).unwrap_or(expires_at),
+    })
+}
 
 /// Writes the receipt of a paid order to the outbox, inside `conn`. A customer without an
 /// email address gets none.
