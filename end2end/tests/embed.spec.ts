@@ -264,7 +264,7 @@ test('the settings page lists the sites that may embed the portal, naming a bad 
   const origins = page.getByLabel('Sites that may embed the portal');
   await origins.fill(`https://shop.example\nhttp://shop.example`);
   await page.getByRole('button', { name: 'Save' }).click();
-  await expect(page.getByRole('alert')).toContainText('Embed origin 2: must be https:// (http:// only for localhost or a loopback address)');
+  await expect(page.getByRole('alert')).toContainText('Embed origin 2 must be https:// (http:// only for localhost or a loopback address)');
   expect(consoleErrors.filter((e) => !e.includes('400 (Bad Request)'))).toEqual([]);
   consoleErrors.length = 0;
   let ws = await (await request.get(`${baseURL}/api/v1/workspace`, { headers: headers() })).json();

@@ -6,7 +6,7 @@ test('a wrong password shows an error and stays on the login page', async ({
   consoleErrors,
 }) => {
   await logIn(page, DEMO_EMAIL, 'not the password');
-  await expect(page.getByRole('alert')).toHaveText('wrong email or password');
+  await expect(page.getByRole('alert')).toHaveText('Wrong email or password.');
   await expect(page).toHaveURL(/\/login$/);
   // The refused login answers 400, which Chromium reports on the console: that one is expected.
   expect(consoleErrors).toEqual([

@@ -104,7 +104,7 @@ test('an admin adds an endpoint in Settings, copies its secret once, reads its d
     const dialog = page.getByRole('dialog', { name: 'Add a webhook endpoint' });
     await dialog.getByLabel('URL').fill('https://10.0.0.7/hooks');
     await dialog.getByRole('button', { name: 'Add endpoint' }).click();
-    await expect(dialog.getByRole('alert')).toContainText('URL: points to a private, loopback or link-local address');
+    await expect(dialog.getByRole('alert')).toContainText('URL points to a private, loopback or link-local address');
     expect(consoleErrors).toEqual(['Failed to load resource: the server responded with a status of 400 (Bad Request)']);
     consoleErrors.length = 0;
     await dialog.getByLabel('URL').fill(hooks.url);

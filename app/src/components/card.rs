@@ -59,6 +59,6 @@ pub fn section_failure(e: AppError, forbidden: Option<&'static str>) -> AnyView 
         (AppError::Forbidden { .. }, Some(text)) => {
             view! { <p class="mt-3 text-sm text-slate-600">{text}</p> }.into_any()
         }
-        (e, _) => view! { <ErrorNote error=Signal::stored(Some(e.to_string())) /> }.into_any(),
+        (e, _) => view! { <ErrorNote error=Signal::stored(Some(e.sentence())) /> }.into_any(),
     }
 }

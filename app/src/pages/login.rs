@@ -14,10 +14,11 @@ use crate::types::AppError;
 pub fn LoginPage() -> impl IntoView {
     let action = ServerAction::<LogIn>::new();
     let error = move || {
-        action.value().get().and_then(Result::err).map(|e| match e {
-            AppError::Invalid { message, .. } => message,
-            other => crate::components::dialog::error_text(&other),
-        })
+        action
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e: AppError| e.sentence())
     };
     let input = "mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30";
     view! {

@@ -166,6 +166,12 @@ fn append_set_cookie(value: &str) {
     }
 }
 
+/// Optional text as a form sends it: blank is absent (an empty "Description (optional)" means
+/// no description), never a value the domain refuses as empty.
+pub fn given(text: Option<String>) -> Option<String> {
+    text.filter(|t| !t.trim().is_empty())
+}
+
 /// Gives a failed server function the HTTP status its error means (Leptos answers 500 for
 /// every error otherwise), so logs and monitoring tell a wrong password from an outage.
 pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {

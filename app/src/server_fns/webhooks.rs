@@ -38,6 +38,10 @@ pub async fn create_webhook_endpoint(
     input: WebhookEndpointCreate,
 ) -> Result<WebhookEndpoint, AppError> {
     super::ctx::as_caller(|svc, caller| async move {
+        let input = WebhookEndpointCreate {
+            description: super::ctx::given(input.description),
+            ..input
+        };
         Ok(crate::domain::webhooks::create_endpoint(&svc, &caller, input).await?)
     })
     .await

@@ -327,6 +327,12 @@ impl AppError {
     pub fn status(&self) -> u16 {
         self.code().status()
     }
+
+    /// The error as a person reads it on a screen ([`super::words::sentence`]). `Display`
+    /// keeps the API's wording: the REST door and the bulk-action report send it as it is.
+    pub fn sentence(&self) -> String {
+        super::words::sentence(self)
+    }
 }
 
 /// "in 40 seconds", "in 3 minutes": how long to wait, in words.

@@ -25,6 +25,7 @@ pub mod segment;
 pub mod subscription;
 pub mod team;
 pub mod webhook;
+pub mod words;
 pub mod workspace;
 
 pub use access::{Role, Scope};

@@ -46,7 +46,7 @@ pub fn ErasureNotice() -> impl IntoView {
                                         1 => "1 customer asked to have their data erased; it is due on ".to_owned(),
                                         n => format!("{n} customers asked to have their data erased; the first is due on "),
                                     }}
-                                    <LocalTime at=next />
+                                    <LocalTime at=next date_only=true />
                                     "."
                                 </p>
                                 <a href="/dashboard/erasure-requests" class="font-medium text-amber-900 underline">
@@ -103,7 +103,7 @@ pub fn ErasureRequestsPage() -> impl IntoView {
                                             </td>
                                             <td class="whitespace-nowrap px-4 py-2"><LocalTime at=r.requested_at /></td>
                                             <td class="whitespace-nowrap px-4 py-2">
-                                                <LocalTime at=r.due_at />
+                                                <LocalTime at=r.due_at date_only=true />
                                                 <span class=if urgent { "ml-2 text-xs font-medium text-red-700" } else { "ml-2 text-xs text-slate-500" }>
                                                     {label}
                                                 </span>
@@ -114,7 +114,7 @@ pub fn ErasureRequestsPage() -> impl IntoView {
                             </DataTable>
                         }
                         .into_any(),
-                        Err(e) => view! { <Alert>{e.to_string()}</Alert> }.into_any(),
+                        Err(e) => view! { <Alert>{e.sentence()}</Alert> }.into_any(),
                     }
                 })}
             </Transition>

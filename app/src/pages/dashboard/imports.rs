@@ -239,7 +239,7 @@ fn ImportResult(import: CustomerImport) -> impl IntoView {
                                 </DataTable>
                             }
                             .into_any(),
-                            Err(e) => view! { <Alert>{e.to_string()}</Alert> }.into_any(),
+                            Err(e) => view! { <Alert>{e.sentence()}</Alert> }.into_any(),
                         }
                     })}
                 </Suspense>
@@ -389,7 +389,7 @@ pub fn ImportPage() -> impl IntoView {
                             }
                             .into_any(),
                             Ok(list) => view! { <RecentImports list /> }.into_any(),
-                            Err(e) => view! { <Alert>{e.to_string()}</Alert> }.into_any(),
+                            Err(e) => view! { <Alert>{e.sentence()}</Alert> }.into_any(),
                         }
                     })}
                 </Transition>

@@ -82,7 +82,7 @@ pub fn DashboardLayout() -> impl IntoView {
                     .into_any(),
                 },
                 Err(e) => view! {
-                    <span class="text-red-700" role="alert">{e.to_string()}</span>
+                    <span class="text-red-700" role="alert">{e.sentence()}</span>
                 }
                 .into_any(),
             }

@@ -39,7 +39,7 @@ pub fn SettingsPage() -> impl IntoView {
                             <super::team::SessionsSection />
                         }
                         .into_any(),
-                        Err(e) => view! { <Alert large=true>{e.to_string()}</Alert> }.into_any(),
+                        Err(e) => view! { <Alert large=true>{e.sentence()}</Alert> }.into_any(),
                     }
                 })}
             </Suspense>

@@ -223,7 +223,7 @@ pub fn WebhookEndpointPage() -> impl IntoView {
                     <Deliveries page failed_only after refresh endpoint_id=id() />
                 }
                 .into_any(),
-                Err(e) => view! { <Alert large=true>{e.to_string()}</Alert> }.into_any(),
+                Err(e) => view! { <Alert large=true>{e.sentence()}</Alert> }.into_any(),
             }
         })
     };
@@ -444,7 +444,7 @@ fn DeliveryRow(delivery: WebhookDelivery) -> impl IntoView {
                     {move || Suspend::new(async move {
                         match detail.await {
                             Some(Ok(d)) => view! { <Attempts delivery=d /> }.into_any(),
-                            Some(Err(e)) => view! { <Alert>{e.to_string()}</Alert> }.into_any(),
+                            Some(Err(e)) => view! { <Alert>{e.sentence()}</Alert> }.into_any(),
                             None => ().into_any(),
                         }
                     })}

@@ -164,7 +164,7 @@ pub fn CustomersPage() -> impl IntoView {
                 None => false,
             };
             match page.await {
-                Err(e) => view! { <Alert large=true>{e.to_string()}</Alert> }
+                Err(e) => view! { <Alert large=true>{e.sentence()}</Alert> }
                 .into_any(),
                 Ok(p) if p.data.is_empty() && !filtered() && query.read().get("after").is_none() => {
                     view! {

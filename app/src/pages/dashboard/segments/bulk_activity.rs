@@ -165,7 +165,7 @@ fn BulkLine(action: BulkAction, started: RwSignal<u32>) -> impl IntoView {
                                 })}
                             }
                             .into_any(),
-                            Some(Err(e)) => view! { <p class="text-red-700">{e.to_string()}</p> }.into_any(),
+                            Some(Err(e)) => view! { <p class="text-red-700">{e.sentence()}</p> }.into_any(),
                             None => ().into_any(),
                         }
                     })}
