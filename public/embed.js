@@ -6,6 +6,8 @@
  * POST /api/v1/customer_sessions {"customer_id": ..., "embed_origin": location.origin}, or that
  * call's whole answer. The element receives the events patron:ready, patron:resize
  * ({height}), patron:action ({kind, id}) and patron:error ({message}).
+ * The frame is as tall as the portal; when a dialog opens in it, the page scrolls just enough
+ * to show the dialog.
  */
 (function () {
   "use strict";
@@ -46,6 +48,16 @@
       emit("patron:error", { message: String((error && error.message) || error) });
     }
 
+    // A dialog opened `top` CSS pixels below the frame's top: the frame's own viewport is the
+    // whole portal, so only this page can bring it into view. It moves only when the dialog is
+    // not already in view, and then centres it (its top at the view's top when taller).
+    function reveal(top, height) {
+      var view = window.innerHeight || document.documentElement.clientHeight;
+      var at = frame.getBoundingClientRect().top + top;
+      if (at >= 0 && at + height <= view) return;
+      window.scrollBy(0, at - Math.max(0, (view - height) / 2));
+    }
+
     function onMessage(event) {
       if (event.source !== frame.contentWindow || event.origin !== ORIGIN) return;
       var data = event.data || {};
@@ -58,6 +70,11 @@
           if (typeof data.height === "number" && data.height >= 0) {
             frame.style.height = Math.ceil(data.height) + "px";
             emit("patron:resize", { height: data.height });
+          }
+          break;
+        case "patron:dialog":
+          if (Number.isFinite(data.top) && Number.isFinite(data.height) && data.height >= 0) {
+            reveal(data.top, data.height);
           }
           break;
         case "patron:action":

@@ -7,6 +7,7 @@
 //! | `{"type":"patron:resize","height":N}` | the content's height changed (CSS pixels) |
 //! | `{"type":"patron:action","kind":K,"id":ID}` | the customer changed something |
 //! | `{"type":"patron:token-expired"}` | the frame needs a new one-time token |
+//! | `{"type":"patron:dialog","top":T,"height":H}` | a dialog opened there: scroll it into view |
 //!
 //! and from the page, `{"type":"patron:token","token":T}`. The frame posts only to the origin
 //! its session is bound to and, once bound, accepts messages only from it.

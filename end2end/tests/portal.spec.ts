@@ -170,7 +170,7 @@ test('the code sign-in: a wrong code is refused, the right one signs in', async 
   const wrong = code === 'AAAAAA' ? 'BBBBBB' : 'AAAAAA';
   await page.getByLabel('Code').fill(wrong);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('alert')).toContainText('that code is not right');
+  await expect(page.getByRole('alert')).toContainText('That code is not right');
   expect(consoleErrors).toEqual(['Failed to load resource: the server responded with a status of 400 (Bad Request)']);
   consoleErrors.length = 0;
   await page.getByLabel('Code').fill(code.toLowerCase());
@@ -283,7 +283,7 @@ test('the settings page sets the portal look, and a bad colour names its field',
 
   await page.getByLabel('Accent colour').fill('teal');
   await page.getByRole('button', { name: 'Save' }).click();
-  await expect(page.getByRole('alert')).toContainText('Accent colour: must be a colour such as #4f46e5');
+  await expect(page.getByRole('alert')).toContainText('Accent colour must be a colour such as #4f46e5');
   expect(consoleErrors).toEqual(['Failed to load resource: the server responded with a status of 400 (Bad Request)']);
   consoleErrors.length = 0;
 

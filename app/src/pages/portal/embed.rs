@@ -3,16 +3,22 @@
 //! it takes the one-time token from its fragment (or asks the merchant's page for one),
 //! exchanges it for a session kept in memory ([`crate::embed`]), and shows the same overview
 //! and receipts as the hosted portal.
+//!
+//! The frame is as tall as the portal, so its own viewport is the whole portal and a dialog
+//! opens at its top, which the merchant's page may have scrolled out of view. Each time one
+//! opens the frame posts `{"type":"patron:dialog","top":T,"height":H}` (the panel's place in
+//! the frame, CSS pixels) to the page its session is bound to, and `embed.js` scrolls the page
+//! just enough to show it.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Outlet;
 use leptos_router::hooks::use_params_map;
 
-use super::Overview;
 use super::receipt::Receipt;
+use super::{Overview, TOUCH};
 use crate::components::alert::Alert;
-use crate::components::dialog::BTN;
+use crate::components::dialog::{BTN, DialogOpened};
 use crate::components::empty_state::Loading;
 use crate::components::form::InlineError;
 use crate::components::hydration::use_hydrated;
@@ -105,6 +111,13 @@ pub fn EmbedFrame() -> impl IntoView {
     let slug = StoredValue::new(params.read_untracked().get("slug").unwrap_or_default());
     let link = RwSignal::new(EmbedLink::Connecting);
     provide_context(Embedded { slug, link });
+    let reveal = Callback::new(|(top, height): (f64, f64)| {
+        #[cfg(feature = "hydrate")]
+        reveal_dialog(top, height);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (top, height);
+    });
+    provide_context(DialogOpened(reveal));
     let hydrated = use_hydrated();
     let root = NodeRef::<leptos::html::Main>::new();
     #[cfg(feature = "hydrate")]
@@ -124,7 +137,7 @@ pub fn EmbedFrame() -> impl IntoView {
         <main
             node_ref=root
             id="patron-embed"
-            class="px-1 py-2 sm:px-2"
+            class=format!("px-1 py-2 sm:px-2 {TOUCH}")
             data-hydrated=move || hydrated.get().then_some("true")
         >
             <div class="space-y-6">
@@ -177,6 +190,30 @@ fn connect(slug: String, link: RwSignal<EmbedLink>, root: &leptos::web_sys::Elem
         (Some(_), None) => link.set(EmbedLink::Refused),
         (None, hint) => embed::ask_for_token(hint.as_deref()),
     }
+}
+
+/// Asks the merchant's page to bring a dialog that opened `top` pixels below the frame's top,
+/// `height` tall, into its view. Only the page the session is bound to hears it; `embed.js`
+/// checks that it comes from this frame and from Patron's origin.
+#[cfg(feature = "hydrate")]
+fn reveal_dialog(top: f64, height: f64) {
+    use leptos::wasm_bindgen::JsValue;
+
+    let Some(origin) = crate::embed::session().map(|s| s.origin) else {
+        return;
+    };
+    let Some(parent) = leptos::web_sys::window().and_then(|w| w.parent().ok().flatten()) else {
+        return;
+    };
+    let message = js_sys::Object::new();
+    for (key, value) in [
+        ("type", JsValue::from_str("patron:dialog")),
+        ("top", JsValue::from_f64(top)),
+        ("height", JsValue::from_f64(height)),
+    ] {
+        let _ = js_sys::Reflect::set(&message, &JsValue::from_str(key), &value);
+    }
+    let _ = parent.post_message(&message, &origin);
 }
 
 /// The session ended (expired, or the merchant rotated the customer's link): forget it and
@@ -237,7 +274,7 @@ pub fn EmbedOverviewPage() -> impl IntoView {
                     session_ended(link);
                     waiting(EmbedLink::Connecting)
                 }
-                Some(Err(e)) => view! { <Alert large=true>{e.to_string()}</Alert> }.into_any(),
+                Some(Err(e)) => view! { <Alert large=true>{e.sentence()}</Alert> }.into_any(),
             }
         })
     };
@@ -278,7 +315,7 @@ pub fn EmbedReceiptPage() -> impl IntoView {
                     <a href=portal_base() class=BTN>"Back to your purchases"</a>
                 }
                 .into_any(),
-                Some(Err(e)) => view! { <Alert large=true>{e.to_string()}</Alert> }.into_any(),
+                Some(Err(e)) => view! { <Alert large=true>{e.sentence()}</Alert> }.into_any(),
             }
         })
     };

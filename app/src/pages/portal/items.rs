@@ -51,8 +51,8 @@ fn Item(item: PortalItem, read_only: bool, refresh: RwSignal<u32>) -> impl IntoV
     view! {
         <li class="p-4" data-item-id=item.id.to_string()>
             <div class="flex flex-wrap items-center gap-2">
-                <span class="font-medium text-slate-900">{item.label.clone()}</span>
-                <span class="text-sm text-slate-500">{format!("· {}", item.product_name)}</span>
+                <span class="min-w-0 font-medium break-words text-slate-900">{item.label.clone()}</span>
+                <span class="min-w-0 text-sm break-words text-slate-500">{format!("· {}", item.product_name)}</span>
                 <StatusBadge status=item.status />
                 {item.expires_at.filter(|_| active).map(|t| view! {
                     <span class="ml-auto text-xs text-slate-500">"Until " <LocalTime at=t /></span>
@@ -70,7 +70,7 @@ fn LicenseKey(id: String, masked: String, active: bool) -> impl IntoView {
         Submission::<RevealMyLicenseKey>::new(move |key: &String| revealed.set(Some(key.clone())));
     view! {
         <div class="flex flex-wrap items-center gap-2">
-            <code class="rounded bg-slate-100 px-2 py-1 font-mono text-sm text-slate-900" data-testid="license-key">
+            <code class="rounded bg-slate-100 px-2 py-1 font-mono text-sm break-all text-slate-900" data-testid="license-key">
                 {move || revealed.get().unwrap_or_else(|| masked.clone())}
             </code>
             <Show when=move || active && revealed.get().is_none()>
@@ -138,7 +138,7 @@ fn Discord(
                     label="Discord user id"
                     value
                     inputmode="numeric"
-                    input_class="w-56 font-mono"
+                    input_class="w-56 max-w-full font-mono"
                 />
                 <button type="submit" class=BTN_LINK disabled=linking.busy()>"Save"</button>
             </form>

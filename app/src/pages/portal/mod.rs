@@ -23,7 +23,7 @@ use crate::components::card::CARD;
 use crate::components::dialog::{BTN, Confirm, SendButton, Submission};
 use crate::components::empty_state::Loading;
 use crate::components::hydration::use_hydrated;
-use crate::components::table::{self, Column, DataTable};
+use crate::components::table::{Column, DataTable, TableStyle};
 use crate::components::time::LocalTime;
 use crate::server_fns::portal::{
     ChoosePortalCustomer, PortalSignOut, RequestMyErasure, load_portal,
@@ -34,6 +34,15 @@ use crate::types::portal::{
 };
 use embed::{FileLink, embedded, portal_base};
 use subscriptions::SubscriptionCard;
+
+/// Below the `sm` breakpoint (phones) every control of the portal is at least 44 px square, the
+/// size a fingertip needs: links become boxes so that their height counts, and buttons, fields
+/// and disclosures grow to it. From `sm` up nothing changes. It goes on the portal's `<main>`,
+/// so it reaches the dialogs too.
+pub(crate) const TOUCH: &str = "max-sm:[&_a]:inline-flex max-sm:[&_a]:items-center max-sm:[&_a]:min-h-11 max-sm:[&_a]:min-w-11 max-sm:[&_button]:min-h-11 max-sm:[&_button]:min-w-11 max-sm:[&_input]:min-h-11 max-sm:[&_select]:min-h-11 max-sm:[&_textarea]:min-h-11 max-sm:[&_summary]:min-h-11";
+
+/// A link that reads as a word ("Receipt") in a row.
+pub(crate) const TEXT_LINK: &str = "font-medium text-indigo-600 hover:text-indigo-500";
 
 /// `/portal`: the signed-in customer's overview, or how to get in.
 #[component]
@@ -48,7 +57,7 @@ pub fn PortalPage() -> impl IntoView {
                 }
                 Ok(PortalState::Choosing(c)) => view! { <Choose choices=c refresh /> }.into_any(),
                 Ok(PortalState::SignedOut) => view! { <SignedOut /> }.into_any(),
-                Err(e) => view! { <Alert large=true>{e.to_string()}</Alert> }.into_any(),
+                Err(e) => view! { <Alert large=true>{e.sentence()}</Alert> }.into_any(),
             }
         })
     };
@@ -71,7 +80,7 @@ pub(crate) fn PortalFrame(
     view! {
         <Title text=title />
         <main
-            class="min-h-screen bg-slate-50 px-4 py-8 sm:px-6 print:bg-white print:p-0"
+            class=format!("min-h-screen bg-slate-50 px-4 py-8 sm:px-6 print:bg-white print:p-0 {TOUCH}")
             data-hydrated=move || hydrated.get().then_some("true")
         >
             <div class=format!("mx-auto {width} space-y-6 print:space-y-4")>
@@ -169,6 +178,16 @@ pub(crate) fn Overview(overview: PortalOverview, refresh: RwSignal<u32>) -> impl
         .clone()
         .or_else(|| overview.email.clone())
         .unwrap_or_default();
+    // The address too, when the line names the customer by name.
+    let signed_in = match overview
+        .email
+        .clone()
+        .filter(|e| overview.name.is_some() && Some(e) != overview.name.as_ref())
+    {
+        Some(email) => format!("Signed in as {who} ({email})"),
+        None => format!("Signed in as {who}"),
+    };
+    let signed_in_title = signed_in.clone();
     let subscriptions = overview.subscriptions;
     let orders = overview.orders;
     let items = overview.items;
@@ -194,36 +213,40 @@ pub(crate) fn Overview(overview: PortalOverview, refresh: RwSignal<u32>) -> impl
                 "This account can no longer buy from the shop or renew subscriptions. You keep what you have already paid for until it ends."
             </p>
         })}
-        <header class="flex flex-wrap items-center gap-3">
-            <div class="min-w-0 flex-1">
+        // On a phone: the shop, the heading, who is signed in (one line, cut short with an
+        // ellipsis), then the actions in a row under them. From `sm` up the actions sit beside
+        // the heading, and go under it only when there is no room.
+        <header class="flex flex-col gap-4 sm:flex-row sm:flex-wrap sm:items-center sm:gap-3">
+            <div class="min-w-0 sm:grow sm:basis-64">
                 <ShopHeading branding=overview.branding.clone() />
                 <h1 class="text-2xl font-semibold tracking-tight text-slate-900">"Your purchases"</h1>
-                <p class="text-sm text-slate-600" data-testid="portal-customer">
-                    {format!("Signed in as {who}")}
-                    {overview.email.clone().filter(|e| Some(e) != overview.name.as_ref() && overview.name.is_some()).map(|e| format!(" ({e})"))}
+                <p class="truncate text-sm text-slate-600" title=signed_in_title data-testid="portal-customer">
+                    {signed_in}
                 </p>
             </div>
-            {overview.return_url.clone().filter(|_| !embedded).map(|url| view! {
-                <a href=url class=BTN>{format!("Back to {}", overview.shop)}</a>
-            })}
-            <FileLink href="/portal/data_export.json" filename="my-data.json" label="Download my data" />
-            {(!read_only && erasure_due.is_none()).then(|| view! {
-                <button
-                    type="button"
-                    class=BTN
-                    on:click=move |_| {
-                        erase_error.set(None);
-                        erase_open.set(true);
-                    }
-                >
-                    "Erase my data"
-                </button>
-            })}
-            {(!embedded).then(|| view! {
-                <SendButton submission=signing_out send=|| PortalSignOut {} class=BTN>
-                    "Sign out"
-                </SendButton>
-            })}
+            <div class="flex flex-wrap items-center gap-2 sm:gap-3">
+                {overview.return_url.clone().filter(|_| !embedded).map(|url| view! {
+                    <a href=url class=BTN>{format!("Back to {}", overview.shop)}</a>
+                })}
+                <FileLink href="/portal/data_export.json" filename="my-data.json" label="Download my data" />
+                {(!read_only && erasure_due.is_none()).then(|| view! {
+                    <button
+                        type="button"
+                        class=BTN
+                        on:click=move |_| {
+                            erase_error.set(None);
+                            erase_open.set(true);
+                        }
+                    >
+                        "Erase my data"
+                    </button>
+                })}
+                {(!embedded).then(|| view! {
+                    <SendButton submission=signing_out send=|| PortalSignOut {} class=BTN>
+                        "Sign out"
+                    </SendButton>
+                })}
+            </div>
         </header>
         {move || signing_out.error().get().map(|e| view! { <Alert>{e}</Alert> })}
         {erasure_due.map(|due| view! {
@@ -277,12 +300,26 @@ pub(crate) fn Overview(overview: PortalOverview, refresh: RwSignal<u32>) -> impl
     }
 }
 
+/// The orders: a table from `sm` up. Below it each order is a card of two lines (the product and
+/// its amount, then its status, date and receipt) and the column heads are for screen readers.
+const ORDERS: TableStyle = TableStyle {
+    frame: "overflow-x-auto rounded-xl border border-slate-200 bg-white",
+    table: "block min-w-full text-sm sm:table sm:divide-y sm:divide-slate-200",
+    caption: "sr-only",
+    head: "bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500 max-sm:sr-only",
+    cell: "px-4 py-2",
+    body: "block divide-y divide-slate-100 sm:table-row-group",
+};
+
+/// A cell's padding in the table; a card's row has its own.
+const CELL: &str = "sm:px-4 sm:py-2";
+
 #[component]
 fn OrderTable(orders: Vec<PortalOrder>) -> impl IntoView {
     let base = portal_base();
     view! {
         <DataTable
-            style=table::CARD
+            style=ORDERS
             columns=vec![
                 Column::new("Product"),
                 Column::numeric("Amount"),
@@ -292,9 +329,14 @@ fn OrderTable(orders: Vec<PortalOrder>) -> impl IntoView {
             ]
         >
             {orders.into_iter().map(|o| view! {
-                <tr data-order-id=o.id.to_string()>
-                    <td class="px-4 py-2 font-medium text-slate-900">{o.product_name.clone()}</td>
-                    <td class="px-4 py-2 text-right tabular-nums">
+                <tr
+                    class="grid grid-cols-[auto_1fr_auto] items-center gap-x-3 gap-y-1 px-4 py-3 sm:table-row"
+                    data-order-id=o.id.to_string()
+                >
+                    <td class=format!("col-span-2 min-w-0 break-words font-medium text-slate-900 {CELL}")>
+                        {o.product_name.clone()}
+                    </td>
+                    <td class=format!("text-right tabular-nums {CELL}")>
                         {money::format(o.amount, o.currency)}
                         {(o.refunded_amount > 0).then(|| view! {
                             <span class="block text-xs text-slate-500">
@@ -302,13 +344,11 @@ fn OrderTable(orders: Vec<PortalOrder>) -> impl IntoView {
                             </span>
                         })}
                     </td>
-                    <td class="px-4 py-2"><StatusBadge status=o.status /></td>
-                    <td class="px-4 py-2 whitespace-nowrap text-slate-600"><LocalTime at=o.at /></td>
-                    <td class="px-4 py-2 text-right">
+                    <td class=CELL><StatusBadge status=o.status /></td>
+                    <td class=format!("min-w-0 text-slate-600 sm:whitespace-nowrap {CELL}")><LocalTime at=o.at /></td>
+                    <td class=format!("text-right {CELL}")>
                         {o.paid.then(|| view! {
-                            <a href=format!("{base}/orders/{}", o.id) class="font-medium text-indigo-600 hover:text-indigo-500">
-                                "Receipt"
-                            </a>
+                            <a href=format!("{base}/orders/{}", o.id) class=TEXT_LINK>"Receipt"</a>
                         })}
                     </td>
                 </tr>

@@ -32,7 +32,7 @@ pub fn PortalReceiptPage() -> impl IntoView {
                 Err(AppError::Unauthenticated) => view! {
                     <Alert large=true>"Sign in to see your receipts: open the link in your latest receipt email."</Alert>
                 }.into_any(),
-                Err(e) => view! { <Alert large=true>{e.to_string()}</Alert> }.into_any(),
+                Err(e) => view! { <Alert large=true>{e.sentence()}</Alert> }.into_any(),
             }
         })
     };
@@ -52,11 +52,12 @@ pub(crate) fn Receipt(receipt: PortalReceipt) -> impl IntoView {
         .into_iter()
         .flatten()
         .collect();
+    // On a phone the label sits over its value, which has the card's whole width.
     let row = |label: &'static str, value: AnyView| {
         view! {
-            <div class="grid grid-cols-3 gap-4 py-2">
+            <div class="grid gap-1 py-2 sm:grid-cols-3 sm:gap-4">
                 <dt class="text-sm font-medium text-slate-600">{label}</dt>
-                <dd class="col-span-2 text-sm text-slate-900">{value}</dd>
+                <dd class="min-w-0 text-sm break-words text-slate-900 sm:col-span-2">{value}</dd>
             </div>
         }
     };
@@ -76,14 +77,14 @@ pub(crate) fn Receipt(receipt: PortalReceipt) -> impl IntoView {
                 label="Download PDF"
             />
         </div>
-        <article class=format!("{CARD} p-6 print:border-0") data-testid="receipt">
+        <article class=format!("{CARD} p-4 sm:p-6 print:border-0") data-testid="receipt">
             <ShopHeading branding=r.branding.clone() />
             <div class="mt-4 flex flex-wrap items-center gap-3">
                 <h1 class="text-2xl font-semibold tracking-tight text-slate-900">"Receipt"</h1>
                 <StatusBadge status=r.status />
             </div>
             <dl class="mt-4 divide-y divide-slate-100">
-                {row("Order", view! { <span class="font-mono">{r.order_id.to_string()}</span> }.into_any())}
+                {row("Order", view! { <span class="font-mono break-all">{r.order_id.to_string()}</span> }.into_any())}
                 {row("Date", view! { <LocalTime at=r.paid_at /> }.into_any())}
                 {row("Item", view! { {item} }.into_any())}
                 {row("Amount paid", view! { <span class="font-semibold tabular-nums" data-testid="receipt-amount">{money::format(r.amount, r.currency)}</span> }.into_any())}

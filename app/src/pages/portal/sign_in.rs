@@ -30,7 +30,7 @@ pub fn PortalSignInPage() -> impl IntoView {
                         <p class="mt-2 text-sm text-slate-600">"Check the address: it is the one in your receipt, such as /portal/your-shop."</p>
                     </section>
                 }.into_any(),
-                Err(e) => view! { <Alert large=true>{e.to_string()}</Alert> }.into_any(),
+                Err(e) => view! { <Alert large=true>{e.sentence()}</Alert> }.into_any(),
             }
         })
     };

@@ -46,6 +46,11 @@ pub(super) fn SubscriptionCard(
     };
     let id = sub.id.to_string();
     let name = sub.product_name.clone();
+    // The card it renews with, while it renews: a subscription that ends says so, once.
+    let renews_with = sub
+        .payment_method
+        .clone()
+        .filter(|_| live && !sub.cancel_at_period_end);
     let card = (live && !read_only && !banned)
         .then(|| view! { <CardButton id=id.clone() name=name.clone() refresh /> });
     let action = (live && !read_only).then(|| {
@@ -68,9 +73,9 @@ pub(super) fn SubscriptionCard(
                 {next.map(|n| view! { <p class="text-sm text-slate-600" data-testid="subscription-next">{n}</p> })}
                 <div class="ml-auto">{action.flatten()}</div>
             </div>
-            {(live && sub.payment_method.is_some()).then(|| view! {
+            {renews_with.map(|method| view! {
                 <div class="mt-2 flex flex-wrap items-center gap-3 text-sm text-slate-600">
-                    <p data-testid="subscription-card">{format!("Renews with {}", sub.payment_method.clone().unwrap_or_default())}</p>
+                    <p data-testid="subscription-card">{format!("Renews with {method}")}</p>
                     {card}
                 </div>
             })}
@@ -222,7 +227,7 @@ fn History(orders: Vec<PortalOrder>) -> impl IntoView {
     let base = super::embed::portal_base();
     view! {
         <details class="mt-3 text-sm" data-testid="billing-history">
-            <summary class="cursor-pointer select-none font-medium text-indigo-600 hover:text-indigo-500">
+            <summary class="cursor-pointer select-none font-medium text-indigo-600 hover:text-indigo-500 max-sm:py-3">
                 {format!("Billing history ({count})")}
             </summary>
             <ul class="mt-2 divide-y divide-slate-100">
@@ -232,7 +237,7 @@ fn History(orders: Vec<PortalOrder>) -> impl IntoView {
                         <span class="tabular-nums">{money::format(o.amount, o.currency)}</span>
                         <StatusBadge status=o.status />
                         {o.paid.then(|| view! {
-                            <a href=format!("{base}/orders/{}", o.id) class="ml-auto font-medium text-indigo-600 hover:text-indigo-500">
+                            <a href=format!("{base}/orders/{}", o.id) class=format!("ml-auto {}", super::TEXT_LINK)>
                                 "Receipt"
                             </a>
                         })}
