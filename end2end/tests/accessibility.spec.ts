@@ -49,10 +49,23 @@ test('the customer page dialogs have none', async ({ page }) => {
   await settled(page);
   await page.locator('tbody tr').first().click();
   await expect(page.getByTestId('customer-header')).toBeVisible();
-  for (const button of ['Edit customer', 'Ban']) {
-    await page.getByRole('button', { name: button, exact: true }).click();
+  // "Edit customer" is a button of the header; "Ban" is in its Actions menu, checked open too.
+  const openers: [string, () => Promise<void>][] = [
+    ['Edit customer', () => page.getByRole('button', { name: 'Edit customer', exact: true }).click()],
+    [
+      'Ban',
+      async () => {
+        await page.getByRole('button', { name: 'Actions', exact: true }).click();
+        await expect(page.getByRole('menu', { name: 'Actions' })).toBeVisible();
+        expect(await violations(page), 'Actions menu').toEqual([]);
+        await page.getByRole('menuitem', { name: 'Ban', exact: true }).click();
+      },
+    ],
+  ];
+  for (const [name, open] of openers) {
+    await open();
     await expect(page.getByRole('dialog')).toBeVisible();
-    expect(await violations(page), `${button} dialog`).toEqual([]);
+    expect(await violations(page), `${name} dialog`).toEqual([]);
     await page.keyboard.press('Escape');
     await expect(page.getByRole('dialog')).toBeHidden();
   }

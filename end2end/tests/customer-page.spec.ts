@@ -1,5 +1,5 @@
 import { test, expect } from './fixtures';
-import { logIn } from './helpers';
+import { axeViolations, logIn } from './helpers';
 import { VIEWER_EMAIL, VIEWER_PASSWORD } from '../global-setup';
 import type { APIRequestContext, Page } from '@playwright/test';
 
@@ -237,8 +237,10 @@ test('a viewer sees the customer but no action buttons', async ({ page, request,
   await open(page, id);
   await expect(page.getByTestId('last-transaction')).toContainText('9.99 EUR');
   await expect(page.getByRole('button', { name: 'Edit customer' })).toHaveCount(0);
-  await expect(page.getByRole('button', { name: 'Archive' })).toHaveCount(0);
-  await expect(page.getByRole('button', { name: 'Ban', exact: true })).toHaveCount(0);
+  // The header's Actions menu offers a viewer the data export alone: no archive, no ban.
+  await page.getByRole('button', { name: 'Actions', exact: true }).click();
+  await expect(page.getByRole('menuitem', { name: 'Download data' })).toBeVisible();
+  await expect(page.getByRole('menu', { name: 'Actions' }).getByRole('menuitem')).toHaveCount(1);
 
   await open(page, id, 'orders');
   await page.getByRole('button', { name: 'Details' }).click();
@@ -270,14 +272,17 @@ test('a ban with an expiry refuses checkouts, is edited to add an IP, and is lif
   expect(bought.status).toBe(201);
   await open(page, bought.body.customer.id);
 
-  await page.getByRole('button', { name: 'Ban', exact: true }).click();
+  // Ban is in the header's Actions menu.
+  await page.getByRole('button', { name: 'Actions', exact: true }).click();
+  await page.getByRole('menuitem', { name: 'Ban', exact: true }).click();
   const dialog = page.getByRole('dialog');
   await dialog.getByLabel('Reason (internal, never shown to the customer)').fill('Chargeback fraud');
   await dialog.getByLabel('Banned until').fill('2099-12-31');
   await expect(dialog.getByTestId('ban-preview')).toHaveText('Matches 1 customer:');
-  await dialog.getByRole('button', { name: 'Ban', exact: true }).click();
+  await expect(dialog.getByTestId('ban-submit')).toHaveText('Ban 1 customer');
+  await dialog.getByTestId('ban-submit').click();
   const banner = page.getByTestId('ban-banner');
-  await expect(banner).toContainText('Banned until 2099-12-31');
+  await expect(banner).toContainText('Banned until Dec 31, 2099');
   await expect(banner).toContainText('Chargeback fraud');
   const banId = (await banner.locator('.font-mono').textContent())!.trim();
   expect(banId).toMatch(/^ban_/);
@@ -304,7 +309,8 @@ test('a ban with an expiry refuses checkouts, is edited to add an IP, and is lif
   await dialog.getByRole('button', { name: 'Unban' }).click();
   await page.getByRole('dialog').filter({ hasText: 'Lift this ban?' }).getByRole('button', { name: 'Unban' }).click();
   await expect(banner).toHaveCount(0);
-  await expect(page.getByRole('button', { name: 'Ban', exact: true })).toBeVisible();
+  await page.getByRole('button', { name: 'Actions', exact: true }).click();
+  await expect(page.getByRole('menuitem', { name: 'Ban', exact: true })).toBeVisible();
   expect((await shop.buy(request, 'Cosmetic Bundle', email, card)).status).toBe(201);
 });
 
@@ -324,6 +330,123 @@ test.describe('in Berlin, in German', () => {
       timeZone: 'Europe/Berlin',
     }).format(new Date(datetime!));
     await expect(time).toHaveText(expected);
-    await expect(time).toHaveAttribute('title', /^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/);
+    await expect(time).toHaveAttribute('title', /\(\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\)$/);
   });
+});
+
+// No snake_case word (`past_due`, `product_id`) and no JSON in what a person reads. Ids
+// (`cus_01J…`) have a digit after their underscore, so they do not count.
+const SNAKE_CASE = /[A-Za-z]+_[A-Za-z]+/;
+
+test.describe('on a 1,280 × 800 screen', () => {
+  test.use({ viewport: { width: 1280, height: 800 } });
+
+  test('the tabs sit in view under a compact header whose Actions menu works from the keyboard', async ({ page, request, baseURL }) => {
+    // One long word as the name (the checkout names the customer after the mailbox).
+    const email = unique('wilhelmina-hohenberg-grafenfeld');
+    const name = email.split('@')[0];
+    const bought = await api(baseURL!).buy(request, 'VIP Rank', email);
+    expect(bought.status).toBe(201);
+    await open(page, bought.body.customer.id);
+
+    const tabs = page.getByRole('navigation', { name: 'Customer' });
+    await expect(tabs).toBeInViewport({ ratio: 1 });
+    // The name and the email keep to one line each, cut with an ellipsis, whole in the tooltip.
+    const heading = page.getByTestId('customer-header').getByRole('heading', { level: 1 });
+    await expect(heading).toHaveText(name);
+    await expect(heading).toHaveAttribute('title', name);
+    expect((await heading.boundingBox())!.height).toBeLessThan(36);
+    const mail = page.getByTestId('customer-email');
+    await expect(mail).toHaveAttribute('title', email);
+    expect((await mail.boundingBox())!.height).toBeLessThan(24);
+
+    // The menu button, by the keyboard: Enter opens it on its first entry.
+    const actions = page.getByRole('button', { name: 'Actions', exact: true });
+    await expect(actions).toHaveAttribute('aria-haspopup', 'menu');
+    await expect(actions).toHaveAttribute('aria-expanded', 'false');
+    await actions.focus();
+    await page.keyboard.press('Enter');
+    const menu = page.getByRole('menu', { name: 'Actions' });
+    await expect(menu).toBeVisible();
+    await expect(actions).toHaveAttribute('aria-expanded', 'true');
+    const items = menu.getByRole('menuitem');
+    await expect(items.first()).toBeFocused();
+    // The destructive entries come last, after a separator.
+    const entries = await menu
+      .locator('[role="menuitem"], [role="separator"]')
+      .evaluateAll((els) => els.map((e) => (e.getAttribute('role') === 'separator' ? '—' : e.textContent?.trim())));
+    expect(entries).toEqual(['Archive', 'Merge into another customer', 'Download data', '—', 'Ban', 'Erase personal data']);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.keyboard.press('ArrowDown');
+    await expect(items.nth(1)).toBeFocused();
+    await page.keyboard.press('End');
+    await expect(menu.getByRole('menuitem', { name: 'Erase personal data' })).toBeFocused();
+    await page.keyboard.press('ArrowDown');
+    await expect(items.first()).toBeFocused();
+    await page.keyboard.press('ArrowUp');
+    await expect(items.last()).toBeFocused();
+    await page.keyboard.press('Escape');
+    await expect(menu).toBeHidden();
+    await expect(actions).toBeFocused();
+    await expect(actions).toHaveAttribute('aria-expanded', 'false');
+    // The up arrow opens it on its last entry; a click anywhere else closes it.
+    await page.keyboard.press('ArrowUp');
+    await expect(menu.getByRole('menuitem', { name: 'Erase personal data' })).toBeFocused();
+    await heading.click();
+    await expect(menu).toBeHidden();
+    // An entry opens the same dialog as before.
+    await actions.click();
+    await menu.getByRole('menuitem', { name: 'Archive', exact: true }).click();
+    const confirm = page.getByRole('dialog', { name: 'Archive this customer?' });
+    await expect(confirm).toBeVisible();
+    await page.keyboard.press('Escape');
+    await expect(confirm).toBeHidden();
+
+    // A click on Orders shows the order without scrolling.
+    await tabs.getByRole('link', { name: 'Orders' }).click();
+    await expect(page.locator(`tbody[data-order-id="${bought.body.order.id}"]`)).toBeInViewport();
+
+    // The activity of a purchase reads in words: no codes, no JSON.
+    await tabs.getByRole('link', { name: 'Activity' }).click();
+    const activity = page.getByTestId('activity');
+    await expect(activity).toContainText('Order paid');
+    await expect(activity).toContainText('Subscription started');
+    await expect(activity).toContainText(`Order ${bought.body.order.id}`);
+    const said = await activity.innerText();
+    expect(said).not.toMatch(SNAKE_CASE);
+    expect(said).not.toContain('{');
+  });
+});
+
+test('a customer without a name is titled by their email, and their changes read as lines', async ({ page, request, baseURL }) => {
+  const email = unique('nameless');
+  const id = await api(baseURL!).customer(request, { email, metadata: { plan: 'gold' } });
+  await open(page, id);
+  await expect(page).toHaveTitle(`${email} · Patron`);
+  await expect(page.getByTestId('customer-header').getByRole('heading', { level: 1 })).toHaveText(email);
+  // The dialogs name them the same way.
+  await page.getByRole('button', { name: 'Actions', exact: true }).click();
+  await page.getByRole('menuitem', { name: 'Erase personal data' }).click();
+  const confirm = page.getByRole('dialog', { name: `Erase ${email}'s personal data?` });
+  await expect(confirm).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(confirm).toBeHidden();
+
+  const renamed = unique('renamed');
+  const changed = await request.patch(`${baseURL}/api/v1/customers/${id}`, {
+    headers: { Authorization: `Bearer ${process.env.PATRON_E2E_DEMO_KEY}` },
+    data: { email: renamed, metadata: { plan: 'platinum' } },
+  });
+  expect(changed.status()).toBe(200);
+  await open(page, id, 'activity');
+  await expect(page).toHaveTitle(`${renamed} · Patron`);
+  const activity = page.getByTestId('activity');
+  await expect(activity).toContainText('Customer updated');
+  await expect(activity).toContainText(`Email: ${email} → ${renamed}`);
+  await expect(activity).toContainText('Metadata: plan: gold → plan: platinum');
+  await expect(activity).toContainText('Customer created');
+  const said = await activity.innerText();
+  expect(said).not.toMatch(SNAKE_CASE);
+  expect(said).not.toContain('{');
+  expect(said).not.toContain(id);
 });

@@ -65,8 +65,12 @@ test('a customer asks to be erased from the portal and the merchant erases them'
   await expect(header.getByRole('heading', { level: 1 })).toHaveText('Erased customer');
   await expect(page.getByTestId('erased-badge')).toContainText('Erased on');
   await expect(header).not.toContainText(email);
-  await expect(page.getByRole('button', { name: 'Erase personal data' })).toHaveCount(0);
   await expect(page.getByRole('button', { name: 'Edit customer' })).toHaveCount(0);
+  // The Actions menu offers the data export only, no erasure.
+  await page.getByRole('button', { name: 'Actions', exact: true }).click();
+  await expect(page.getByRole('menuitem', { name: 'Download data' })).toBeFocused();
+  await expect(page.getByRole('menuitem', { name: 'Erase personal data' })).toHaveCount(0);
+  await page.keyboard.press('Escape');
   await noA11yViolations(page);
   const got = await (await request.get(api(`/orders/${order.id}`), { headers })).json();
   expect(got.amount).toBe(order.amount);

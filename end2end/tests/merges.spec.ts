@@ -26,7 +26,9 @@ test('a merchant merges a duplicate with a preview, then undoes it', async ({ pa
   await expect(page).toHaveURL(/\/dashboard\/customers$/);
   await page.goto(`/dashboard/customers/${dupe}`);
   await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
-  await page.getByRole('button', { name: 'Merge into another customer' }).click();
+  // Merging is in the header's Actions menu.
+  await page.getByRole('button', { name: 'Actions', exact: true }).click();
+  await page.getByRole('menuitem', { name: 'Merge into another customer' }).click();
   const dialog = page.getByRole('dialog', { name: `Merge Mia Dupe ${tag} into another customer` });
   await dialog.getByLabel('Find the customer to keep').fill(`Mia Keep ${tag}`);
   await dialog.getByRole('button', { name: new RegExp(`Mia Keep ${tag}`) }).click();

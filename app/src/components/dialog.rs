@@ -6,20 +6,27 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
 use super::alert::Alert;
-use crate::types::{AppError, ErrorCode};
+use crate::types::AppError;
 
 /// A primary button.
 pub const BTN_PRIMARY: &str = "inline-flex items-center justify-center gap-1.5 rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 disabled:cursor-not-allowed disabled:opacity-60 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600";
 /// A secondary button.
 pub const BTN: &str = "inline-flex items-center justify-center gap-1.5 rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 shadow-sm hover:bg-slate-50 disabled:cursor-not-allowed disabled:opacity-60 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600";
 /// A button that destroys.
-pub const BTN_DANGER: &str = "inline-flex items-center justify-center gap-1.5 rounded-md bg-red-600 px-3 py-1.5 text-sm font-semibold text-white shadow-sm hover:bg-red-500 disabled:cursor-not-allowed disabled:opacity-60 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-red-600";
+pub const BTN_DANGER: &str = "inline-flex items-center justify-center gap-1.5 rounded-md bg-red-600 px-3 py-1.5 text-sm font-semibold text-white shadow-sm hover:bg-red-700 disabled:cursor-not-allowed disabled:opacity-60 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-red-600";
 /// A small text button inside tables.
 pub const BTN_LINK: &str = "rounded px-1.5 py-0.5 text-sm font-medium text-indigo-600 hover:bg-indigo-50 hover:text-indigo-700 disabled:cursor-not-allowed disabled:opacity-60";
 /// A text input.
 pub const INPUT: &str = "block w-full rounded-md border border-slate-300 px-2.5 py-1.5 text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-1 focus:ring-indigo-500 aria-[invalid=true]:border-red-500";
 /// A form label.
 pub const LABEL: &str = "mb-1 block text-xs font-medium text-slate-600";
+
+/// Hears where each dialog's panel opens: its top and its height, in CSS pixels of the page's
+/// viewport. A page that is itself shown inside another one provides it (the embedded portal,
+/// whose frame is as tall as its content: a panel at the frame's top can be out of the outer
+/// page's view, and only that page can scroll to it).
+#[derive(Clone, Copy, Debug)]
+pub struct DialogOpened(pub Callback<(f64, f64)>);
 
 /// A centred modal over a dimmed page. Escape or the backdrop closes it; the page behind
 /// stays as it was.
@@ -42,6 +49,7 @@ pub fn Dialog(
     // Focus moves into the dialog when it opens (its first field, else the dialog itself), so
     // the keyboard works inside it and Escape reaches it.
     let panel = NodeRef::<leptos::html::Div>::new();
+    let opened = use_context::<DialogOpened>();
     Effect::new(move |_| {
         if !open.get() {
             return;
@@ -57,8 +65,15 @@ pub fn Dialog(
                 Some(f) => f.focus(),
                 None => el.focus(),
             };
+            #[cfg(feature = "hydrate")]
+            if let Some(DialogOpened(tell)) = opened {
+                let rect = el.get_bounding_client_rect();
+                tell.run((rect.top(), rect.height()));
+            }
         }
     });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = opened;
     view! {
         <Show when=move || open.get()>
             <div
@@ -233,83 +248,9 @@ pub fn ErrorNote(error: Signal<Option<String>>) -> impl IntoView {
     }
 }
 
-/// How an action's failure reads on the page: fields by their label, never as API paths.
+/// How an action's failure reads on the page: a sentence for a person (`types::words`).
 pub fn error_text(e: &AppError) -> String {
-    let text = match e {
-        AppError::Forbidden { .. } => return "Your role does not allow this.".to_owned(),
-        AppError::Conflict {
-            code: ErrorCode::VersionConflict,
-            ..
-        } => {
-            return "Someone else changed this meanwhile: close and reopen it to see their version."
-                .to_owned();
-        }
-        AppError::Invalid { field, message } | AppError::Unprocessable { field, message } => {
-            format!("{}: {message}", field_label(field))
-        }
-        other => other.to_string(),
-    };
-    capitalised(&text)
-}
-
-/// A field as a merchant reads it: `identities[3].value` is "Identity 4 value",
-/// `metadata[plan]` is "Metadata plan", `acknowledge_risk` is "Risk confirmation".
-pub fn field_label(field: &str) -> String {
-    let words: Vec<String> = field
-        .split('.')
-        .map(|part| match part.split_once('[') {
-            Some((name, rest)) => {
-                let key = rest.trim_end_matches(']');
-                match key.parse::<usize>() {
-                    // Lists count from one for people, and read as one item of the list.
-                    Ok(i) => format!("{} {}", singular(name), i + 1),
-                    Err(_) => format!("{name} {key}"),
-                }
-            }
-            None => match part {
-                "acknowledge_risk" => "risk confirmation".to_owned(),
-                "slug" => "portal address".to_owned(),
-                "url" => "URL".to_owned(),
-                "portal_logo_url" => "logo address".to_owned(),
-                "portal_accent_color" => "accent colour".to_owned(),
-                "request" => "the request".to_owned(),
-                other => other.to_owned(),
-            },
-        })
-        .collect();
-    capitalised(&words.join(" ").replace('_', " "))
-}
-
-fn singular(name: &str) -> &str {
-    match name {
-        "identities" => "identity",
-        other => other.strip_suffix('s').unwrap_or(other),
-    }
-}
-
-fn capitalised(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-        .unwrap_or_default()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fields_read_as_labels() {
-        assert_eq!(field_label("identities[3].value"), "Identity 4 value");
-        assert_eq!(field_label("metadata[plan]"), "Metadata plan");
-        assert_eq!(field_label("acknowledge_risk"), "Risk confirmation");
-        assert_eq!(field_label("external_id"), "External id");
-        let e = AppError::Invalid {
-            field: "identities[0].value".into(),
-            message: "is not an email address".into(),
-        };
-        assert_eq!(error_text(&e), "Identity 1 value: is not an email address");
-    }
+    crate::types::words::sentence(e)
 }
 
 /// A coloured pill for a status word.

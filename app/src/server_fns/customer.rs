@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 use crate::types::activity::{ActivityEntry, CustomerPageData};
-use crate::types::ban::{Ban, BanCreate, BanIdentity, BanPreview, BanUpdate};
+use crate::types::ban::{Ban, BanCreate, BanIdentity, BanIdentityReach, BanPreview, BanUpdate};
 use crate::types::customer::CustomerUpdate;
 use crate::types::entitlement::{
     DiscordLink, DownloadLink, EntitlementGrant, EntitlementRevoke, LicenseKeyReveal,
@@ -23,7 +23,7 @@ mod on_server {
 
     use crate::types::AppError;
 
-    pub use crate::server_fns::ctx::as_caller;
+    pub use crate::server_fns::ctx::{as_caller, given};
 
     /// An id from the page: a malformed one names nothing, like an unknown one.
     pub fn id<T: FromStr>(raw: &str, what: &'static str) -> Result<T, AppError> {
@@ -212,6 +212,10 @@ pub async fn refund_order(order_id: String, refund: RefundCreate) -> Result<Refu
     use crate::domain::orders;
     on_server::as_caller(|svc, caller| async move {
         let id = on_server::id(&order_id, "order")?;
+        let refund = RefundCreate {
+            reason: on_server::given(refund.reason),
+            ..refund
+        };
         Ok(orders::refund_order(&svc, &caller, &id, refund).await?)
     })
     .await
@@ -267,6 +271,10 @@ pub async fn cancel_subscription(
     use crate::domain::subscriptions;
     on_server::as_caller(|svc, caller| async move {
         let id = on_server::id(&subscription_id, "subscription")?;
+        let cancel = SubscriptionCancel {
+            reason: on_server::given(cancel.reason),
+            ..cancel
+        };
         Ok(subscriptions::cancel_subscription(&svc, &caller, &id, cancel).await?)
     })
     .await
@@ -281,6 +289,9 @@ pub async fn revoke_subscription(
     use crate::domain::subscriptions;
     on_server::as_caller(|svc, caller| async move {
         let id = on_server::id(&subscription_id, "subscription")?;
+        let revoke = SubscriptionRevoke {
+            reason: on_server::given(revoke.reason),
+        };
         Ok(subscriptions::revoke_subscription(&svc, &caller, &id, revoke).await?)
     })
     .await
@@ -331,6 +342,9 @@ pub async fn revoke_entitlement(
     use crate::domain::entitlements;
     on_server::as_caller(|svc, caller| async move {
         let id = on_server::id(&entitlement_id, "entitlement")?;
+        let revoke = EntitlementRevoke {
+            reason: on_server::given(revoke.reason),
+        };
         Ok(entitlements::revoke_entitlement(&svc, &caller, &id, revoke).await?)
     })
     .await
@@ -367,6 +381,10 @@ pub async fn link_discord(
     use crate::domain::entitlements;
     on_server::as_caller(|svc, caller| async move {
         let id = on_server::id(&entitlement_id, "entitlement")?;
+        // A blank id unlinks, as no id does.
+        let link = DiscordLink {
+            discord_user_id: on_server::given(link.discord_user_id),
+        };
         Ok(entitlements::link_discord(&svc, &caller, &id, link).await?)
     })
     .await
@@ -462,6 +480,21 @@ pub async fn preview_ban(identities: Vec<BanIdentity>) -> Result<BanPreview, App
     use crate::domain::bans;
     on_server::as_caller(|svc, caller| async move {
         Ok(bans::preview_ban(&svc, &caller, &identities).await?)
+    })
+    .await
+}
+
+/// How many other customers share each identity the ban dialog offers for a customer: it
+/// ticks only the customer's own.
+#[server(prefix = "/rpc", endpoint = "customer/ban_identities_preview", input = Json)]
+pub async fn preview_ban_identities(
+    customer_id: String,
+    identities: Vec<BanIdentity>,
+) -> Result<Vec<BanIdentityReach>, AppError> {
+    use crate::domain::bans;
+    on_server::as_caller(|svc, caller| async move {
+        let id = on_server::id(&customer_id, "customer")?;
+        Ok(bans::preview_ban_identities(&svc, &caller, Some(&id), &identities).await?)
     })
     .await
 }

@@ -25,6 +25,20 @@ string_enum!(
     }
 );
 
+impl BanIdentityKind {
+    /// What a merchant calls it: `Customer`, `IP address`...
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Customer => "Customer",
+            Self::Name => "Name",
+            Self::Email => "Email",
+            Self::ExternalId => "External id",
+            Self::Ip => "IP address",
+            Self::Card => "Card",
+        }
+    }
+}
+
 string_enum!(
     /// Where a ban stands.
     BanStatus {
@@ -199,6 +213,18 @@ pub struct BanPreview {
     pub count: u64,
     /// The first of them (at most 20).
     pub customers: Vec<BanMatch>,
+}
+
+/// How many customers one identity matches on its own: the ban dialog ticks an identity only
+/// when no other customer shares it, and says how many do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BanIdentityReach {
+    /// The identity, as it was asked about.
+    pub identity: BanIdentity,
+    /// How many customers it matches.
+    pub customers: u64,
+    /// How many of them are not the customer the ban is about.
+    pub others: u64,
 }
 
 /// Published as one shape per kind, each with the value that kind takes.

@@ -297,6 +297,72 @@ impl EventType {
     pub fn webhooks() -> impl Iterator<Item = EventType> {
         Self::ALL.iter().copied().filter(|t| t.is_webhook())
     }
+
+    /// What happened, for people: "Subscription canceled", never `subscription.canceled`.
+    pub fn label(self) -> &'static str {
+        use EventType as E;
+        match self {
+            E::CustomerCreated => "Customer created",
+            E::CustomerUpdated => "Customer updated",
+            E::CustomerArchived => "Customer archived",
+            E::CustomerUnarchived => "Customer unarchived",
+            E::CustomerErased => "Personal data erased",
+            E::CustomerErasureRequested => "Erasure requested",
+            E::CustomerMerged => "Merged into another customer",
+            E::CustomerMergedIn => "Another customer merged in",
+            E::CustomerMergeUndone => "Merge undone",
+            E::CustomerPortalLinkCreated => "Portal link created",
+            E::CustomerPortalLinkRotated => "Portal link rotated",
+            E::CustomerPortalViewed => "Portal opened as the customer",
+            E::OrderCreated => "Order created",
+            E::OrderPaid => "Order paid",
+            E::OrderFailed => "Payment failed",
+            E::RefundCreated => "Refund issued",
+            E::RefundFailed => "Refund failed",
+            E::DisputeOpened => "Dispute opened",
+            E::DisputeWon => "Dispute won",
+            E::DisputeLost => "Dispute lost",
+            E::DisputeClosed => "Dispute closed",
+            E::SubscriptionCreated => "Subscription started",
+            E::SubscriptionRenewed => "Subscription renewed",
+            E::SubscriptionPastDue => "Renewal declined",
+            E::SubscriptionRecovered => "Subscription recovered",
+            E::SubscriptionCanceled => "Subscription canceled",
+            E::SubscriptionCancelScheduled => "Cancellation scheduled",
+            E::SubscriptionExpired => "Subscription expired",
+            E::SubscriptionRevoked => "Subscription revoked",
+            E::SubscriptionPaymentMethodUpdated => "Payment method changed",
+            E::EntitlementGranted => "Entitlement granted",
+            E::EntitlementRevoked => "Entitlement revoked",
+            E::EntitlementExpired => "Entitlement expired",
+            E::EntitlementCommandReported => "Game server command reported",
+            E::EntitlementDiscordLinked => "Discord account linked",
+            E::EntitlementDownloadLinkCreated => "Download link created",
+            E::EntitlementLicenseKeyRevealed => "License key revealed by the customer",
+            E::BanCreated => "Ban created",
+            E::BanUpdated => "Ban updated",
+            E::BanLifted => "Ban lifted",
+            E::LicenseKeyRevealed => "License key revealed",
+            E::ProductCreated => "Product created",
+            E::ProductArchived => "Product archived",
+            E::ApiKeyCreated => "API key created",
+            E::ApiKeyRevoked => "API key revoked",
+            E::MemberInvited => "Team member invited",
+            E::MemberJoined => "Team member joined",
+            E::MemberRemoved => "Team member removed",
+            E::MemberRoleChanged => "Team member's role changed",
+            E::WorkspaceSettingsUpdated => "Workspace settings updated",
+            E::BulkActionStarted => "Bulk action started",
+            E::BulkActionCancelRequested => "Bulk action asked to stop",
+            E::BulkActionStopped => "Bulk action stopped",
+            E::PaymentDetailBlocked => "Payment detail blocked",
+            E::PaymentDetailUnblocked => "Payment detail unblocked",
+            E::WebhookEndpointCreated => "Webhook endpoint added",
+            E::WebhookEndpointUpdated => "Webhook endpoint updated",
+            E::WebhookEndpointSecretRotated => "Webhook signing secret rotated",
+            E::WebhookEndpointDeleted => "Webhook endpoint deleted",
+        }
+    }
 }
 
 /// Which events an endpoint receives: all, one family, or one type.
@@ -439,6 +505,20 @@ mod tests {
             assert_eq!(t.family().as_str(), family, "{t}");
             assert!(!action.is_empty() && !action.contains('.'), "{t}");
             assert_eq!(t.as_str().parse::<EventType>(), Ok(*t));
+        }
+    }
+
+    #[test]
+    fn every_type_has_a_label_of_its_own_in_words() {
+        let mut seen = std::collections::HashSet::new();
+        for t in EventType::ALL {
+            let label = t.label();
+            assert!(
+                label.starts_with(|c: char| c.is_ascii_uppercase()),
+                "{t}: {label}"
+            );
+            assert!(!label.contains(['_', '.']), "{t}: {label}");
+            assert!(seen.insert(label), "{t}: {label} is used twice");
         }
     }
 

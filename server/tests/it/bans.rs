@@ -4,7 +4,9 @@
 //! follows the same rule.
 
 use app::db::Engine;
-use app::types::Scope;
+use app::domain::{DomainError, bans};
+use app::types::ban::{BanIdentity, BanIdentityKind};
+use app::types::{CustomerId, Scope};
 use chrono::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -340,7 +342,119 @@ async fn bans_are_previewed_edited_listed_by_customer_and_validated(engine: Engi
     w.app.cleanup().await;
 }
 
+async fn each_identity_counts_the_customers_it_matches_and_the_others_among_them(engine: Engine) {
+    let w = world(engine).await;
+    let (s, ann) = w
+        .buy(
+            json!({"customer": {"email": "a.nn@gmail.com", "name": "Ann Smith", "external_id": "76561198000000001"}}),
+            VISA,
+            "203.0.113.9",
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{ann}");
+    // Bo shares Ann's mailbox, name and card; Cy only her network.
+    let (s, bo) = w
+        .buy(
+            json!({"customer": {"email": "ann+shop@gmail.com", "name": "ANN SMITH"}}),
+            VISA,
+            "203.0.113.10",
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{bo}");
+    let (s, cy) = w
+        .buy(
+            json!({"customer": {"email": "cy@example.com"}}),
+            GERMAN_CARD,
+            "203.0.113.200",
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{cy}");
+    let ann_id: CustomerId = ann["customer"]["id"].as_str().unwrap().parse().unwrap();
+    let fingerprint = |bought: &Value| {
+        bought["order"]["payment_method"]["fingerprint"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let id = |kind, value: &str| BanIdentity {
+        kind,
+        value: value.into(),
+    };
+    // As a merchant writes them: the domain compares them normalised, and answers them as asked.
+    let asked = vec![
+        id(BanIdentityKind::Customer, ann_id.as_str()),
+        id(BanIdentityKind::Name, "Ann Smith"),
+        id(BanIdentityKind::Email, "A.NN@Gmail.com"),
+        id(BanIdentityKind::ExternalId, "76561198000000001"),
+        id(BanIdentityKind::Card, &fingerprint(&ann)),
+        id(BanIdentityKind::Card, &fingerprint(&cy)),
+        id(BanIdentityKind::Ip, "203.0.113.9"),
+        id(BanIdentityKind::Ip, "203.0.113.0/24"),
+        id(BanIdentityKind::Ip, "192.0.2.1"),
+    ];
+    let reach = bans::preview_ban_identities(&w.svc, &w.caller, Some(&ann_id), &asked)
+        .await
+        .unwrap();
+    let identities: Vec<BanIdentity> = reach.iter().map(|r| r.identity.clone()).collect();
+    assert_eq!(identities, asked);
+    let counts: Vec<(u64, u64)> = reach.iter().map(|r| (r.customers, r.others)).collect();
+    assert_eq!(
+        counts,
+        [
+            (1, 0),
+            (2, 1),
+            (2, 1),
+            (1, 0),
+            (2, 1),
+            (1, 1),
+            (1, 0),
+            (3, 2),
+            (0, 0)
+        ]
+    );
+
+    // Without a customer of the ban, every match is another's.
+    let unowned = bans::preview_ban_identities(&w.svc, &w.caller, None, &asked[4..5])
+        .await
+        .unwrap();
+    assert_eq!((unowned[0].customers, unowned[0].others), (2, 2));
+
+    // All of them together still match each customer once, by the kinds that match them.
+    let (s, p) = w
+        .api
+        .post("/bans/preview", json!({"identities": asked}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!(p["count"], 3);
+    let by = |who: &Value| {
+        p["customers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["customer_id"] == who["customer"]["id"])
+            .unwrap()["matched_by"]
+            .clone()
+    };
+    assert_eq!(by(&bo), json!(["name", "email", "ip", "card"]));
+    assert_eq!(by(&cy), json!(["ip", "card"]));
+
+    // A malformed identity is named by its place, as a ban names it.
+    match bans::preview_ban_identities(
+        &w.svc,
+        &w.caller,
+        Some(&ann_id),
+        &[asked[0].clone(), id(BanIdentityKind::Ip, "999.1.1.1")],
+    )
+    .await
+    {
+        Err(DomainError::Invalid { field, .. }) => assert_eq!(field, "identities[1].value"),
+        other => panic!("{other:?}"),
+    }
+    w.app.cleanup().await;
+}
+
 on_both_engines!(
     each_identity_kind_refuses_a_checkout_matching_only_it,
-    bans_are_previewed_edited_listed_by_customer_and_validated
+    bans_are_previewed_edited_listed_by_customer_and_validated,
+    each_identity_counts_the_customers_it_matches_and_the_others_among_them
 );

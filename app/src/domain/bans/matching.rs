@@ -134,134 +134,160 @@ pub(super) async fn customers_matching<C: ConnectionTrait>(
     identities: &[BanIdentity],
 ) -> Result<BTreeMap<CustomerId, BTreeSet<BanIdentityKind>>, DomainError> {
     let mut out: BTreeMap<CustomerId, BTreeSet<BanIdentityKind>> = BTreeMap::new();
-    let mut add = |ids: Vec<CustomerId>, kind: BanIdentityKind| {
+    let each = customers_per_identity(conn, ws, identities).await?;
+    for (identity, ids) in identities.iter().zip(each) {
         for id in ids {
-            out.entry(id).or_default().insert(kind);
-        }
-    };
-    let customers = || {
-        customer::Entity::find()
-            .select_only()
-            .column(customer::Column::Id)
-            .filter(customer::Column::WorkspaceId.eq(ws))
-    };
-    let details = |kind: PaymentDetailKind| {
-        pd::Entity::find()
-            .select_only()
-            .column(pd::Column::CustomerId)
-            .column(pd::Column::Value)
-            .filter(pd::Column::WorkspaceId.eq(ws))
-            .filter(pd::Column::Kind.eq(kind))
-    };
-    for identity in identities {
-        let v = identity.value.as_str();
-        match identity.kind {
-            BanIdentityKind::Customer => {
-                let ids = customers()
-                    .filter(customer::Column::Id.eq(v))
-                    .into_tuple()
-                    .all(conn)
-                    .await?;
-                add(ids, identity.kind);
-            }
-            BanIdentityKind::ExternalId => {
-                let ids = customers()
-                    .filter(customer::Column::ExternalId.eq(v))
-                    .into_tuple()
-                    .all(conn)
-                    .await?;
-                add(ids, identity.kind);
-            }
-            BanIdentityKind::Name => {
-                // Names are not indexed: a ban by name reads the workspace's names once.
-                let ids = customers()
-                    .filter(Expr::cust("LOWER(TRIM(name))").eq(v))
-                    .into_tuple()
-                    .all(conn)
-                    .await?;
-                add(ids, identity.kind);
-            }
-            BanIdentityKind::Email => {
-                // The stored address may be any spelling that reaches this mailbox.
-                let (local, domain) = v.rsplit_once('@').unwrap_or((v, ""));
-                let rows: Vec<(CustomerId, Option<String>)> = if domain == "gmail.com" {
-                    let first = local.chars().next().map(String::from).unwrap_or_default();
-                    customer::Entity::find()
-                        .select_only()
-                        .column(customer::Column::Id)
-                        .column(customer::Column::Email)
-                        .filter(customer::Column::WorkspaceId.eq(ws))
-                        .filter(
-                            Condition::any()
-                                .add(customer::Column::Email.like(format!("{first}%@gmail.com")))
-                                .add(
-                                    customer::Column::Email
-                                        .like(format!("{first}%@googlemail.com")),
-                                ),
-                        )
-                        .into_tuple()
-                        .all(conn)
-                        .await?
-                } else if TAGS.contains(&domain) {
-                    customer::Entity::find()
-                        .select_only()
-                        .column(customer::Column::Id)
-                        .column(customer::Column::Email)
-                        .filter(customer::Column::WorkspaceId.eq(ws))
-                        .filter(customer::Column::Email.like(format!("{local}%@{domain}")))
-                        .into_tuple()
-                        .all(conn)
-                        .await?
-                } else {
-                    customer::Entity::find()
-                        .select_only()
-                        .column(customer::Column::Id)
-                        .column(customer::Column::Email)
-                        .filter(customer::Column::WorkspaceId.eq(ws))
-                        .filter(customer::Column::Email.eq(v))
-                        .into_tuple()
-                        .all(conn)
-                        .await?
-                };
-                let ids = rows
-                    .into_iter()
-                    .filter(|(_, e)| e.as_deref().map(canonical_email).as_deref() == Some(v))
-                    .map(|(id, _)| id)
-                    .collect();
-                add(ids, identity.kind);
-            }
-            BanIdentityKind::Card => {
-                let rows: Vec<(CustomerId, String)> = details(PaymentDetailKind::Card)
-                    .filter(pd::Column::Value.eq(v))
-                    .into_tuple()
-                    .all(conn)
-                    .await?;
-                add(rows.into_iter().map(|(c, _)| c).collect(), identity.kind);
-            }
-            BanIdentityKind::Ip => {
-                let Some(net) = parse_net(v) else { continue };
-                let rows: Vec<(CustomerId, String)> = if net.prefix_len() == net.max_prefix_len() {
-                    details(PaymentDetailKind::Ip)
-                        .filter(pd::Column::Value.eq(net.addr().to_string()))
-                        .into_tuple()
-                        .all(conn)
-                        .await?
-                } else {
-                    details(PaymentDetailKind::Ip)
-                        .into_tuple()
-                        .all(conn)
-                        .await?
-                };
-                let ids = rows
-                    .into_iter()
-                    .filter(|(_, ip)| ip.parse::<IpAddr>().is_ok_and(|a| net.contains(&a)))
-                    .map(|(c, _)| c)
-                    .collect();
-                add(ids, identity.kind);
-            }
+            out.entry(id).or_default().insert(identity.kind);
         }
     }
     Ok(out)
+}
+
+/// The customers each of `identities` (normalised) matches, in their order. Two queries however
+/// many identities there are: one on the customers (ids, names, emails, external ids), one on
+/// the payment details (cards, IPs); each row found is then told which identities it meets.
+pub(super) async fn customers_per_identity<C: ConnectionTrait>(
+    conn: &C,
+    ws: &WorkspaceId,
+    identities: &[BanIdentity],
+) -> Result<Vec<BTreeSet<CustomerId>>, DomainError> {
+    let mut out: Vec<BTreeSet<CustomerId>> = vec![BTreeSet::new(); identities.len()];
+    let mut on_customer = Condition::any();
+    let mut asks_customers = false;
+    for identity in identities {
+        let v = identity.value.as_str();
+        let condition = match identity.kind {
+            BanIdentityKind::Customer => Condition::all().add(customer::Column::Id.eq(v)),
+            BanIdentityKind::ExternalId => Condition::all().add(customer::Column::ExternalId.eq(v)),
+            // Names are not indexed: a ban by name reads the workspace's names once.
+            BanIdentityKind::Name => Condition::all().add(Expr::cust(FOLDED_NAME).eq(v)),
+            BanIdentityKind::Email => email_candidates(v),
+            BanIdentityKind::Card | BanIdentityKind::Ip => continue,
+        };
+        on_customer = on_customer.add(condition);
+        asks_customers = true;
+    }
+    if asks_customers {
+        // A customer's id, folded name, email and external id.
+        type Row = (CustomerId, Option<String>, Option<String>, Option<String>);
+        let rows: Vec<Row> = customer::Entity::find()
+            .select_only()
+            .column(customer::Column::Id)
+            .column_as(Expr::cust(FOLDED_NAME), "folded_name")
+            .column(customer::Column::Email)
+            .column(customer::Column::ExternalId)
+            .filter(customer::Column::WorkspaceId.eq(ws))
+            .filter(on_customer)
+            .into_tuple()
+            .all(conn)
+            .await?;
+        for (id, folded_name, email, external_id) in rows {
+            // The stored address may be any spelling that reaches the banned mailbox.
+            let mailbox = email.as_deref().map(canonical_email);
+            for (i, identity) in identities.iter().enumerate() {
+                let v = identity.value.as_str();
+                let meets = match identity.kind {
+                    BanIdentityKind::Customer => id.as_str() == v,
+                    BanIdentityKind::ExternalId => external_id.as_deref() == Some(v),
+                    BanIdentityKind::Name => folded_name.as_deref() == Some(v),
+                    BanIdentityKind::Email => mailbox.as_deref() == Some(v),
+                    BanIdentityKind::Card | BanIdentityKind::Ip => false,
+                };
+                if meets {
+                    out[i].insert(id.clone());
+                }
+            }
+        }
+    }
+    let cards: Vec<(usize, &str)> = identities
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| i.kind == BanIdentityKind::Card)
+        .map(|(n, i)| (n, i.value.as_str()))
+        .collect();
+    let nets: Vec<(usize, IpNet)> = identities
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| i.kind == BanIdentityKind::Ip)
+        .filter_map(|(n, i)| parse_net(&i.value).map(|net| (n, net)))
+        .collect();
+    if cards.is_empty() && nets.is_empty() {
+        return Ok(out);
+    }
+    let single = |net: &IpNet| net.prefix_len() == net.max_prefix_len();
+    let mut on_detail = Condition::any();
+    if !cards.is_empty() {
+        on_detail = on_detail.add(
+            Condition::all()
+                .add(pd::Column::Kind.eq(PaymentDetailKind::Card))
+                .add(pd::Column::Value.is_in(cards.iter().map(|(_, v)| *v))),
+        );
+    }
+    if nets.iter().any(|(_, net)| !single(net)) {
+        // A range reads every IP of the workspace and tests each.
+        on_detail = on_detail.add(pd::Column::Kind.eq(PaymentDetailKind::Ip));
+    } else if !nets.is_empty() {
+        let addrs: Vec<String> = nets.iter().map(|(_, net)| net.addr().to_string()).collect();
+        on_detail = on_detail.add(
+            Condition::all()
+                .add(pd::Column::Kind.eq(PaymentDetailKind::Ip))
+                .add(pd::Column::Value.is_in(addrs)),
+        );
+    }
+    let rows: Vec<(CustomerId, PaymentDetailKind, String)> = pd::Entity::find()
+        .select_only()
+        .column(pd::Column::CustomerId)
+        .column(pd::Column::Kind)
+        .column(pd::Column::Value)
+        .filter(pd::Column::WorkspaceId.eq(ws))
+        .filter(on_detail)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    for (id, kind, value) in rows {
+        match kind {
+            PaymentDetailKind::Card => {
+                for (i, v) in &cards {
+                    if *v == value {
+                        out[*i].insert(id.clone());
+                    }
+                }
+            }
+            PaymentDetailKind::Ip => {
+                let Ok(addr) = value.parse::<IpAddr>() else {
+                    continue;
+                };
+                for (i, net) in &nets {
+                    // A single address matches as written, as its index lookup does.
+                    let written = !single(net) || net.addr().to_string() == value;
+                    if written && net.contains(&addr) {
+                        out[*i].insert(id.clone());
+                    }
+                }
+            }
+            PaymentDetailKind::Account | PaymentDetailKind::Email => {}
+        }
+    }
+    Ok(out)
+}
+
+/// A customer's name as a ban by name compares it, in SQL.
+const FOLDED_NAME: &str = "LOWER(TRIM(name))";
+
+/// The customers whose stored address may reach the mailbox `v` (canonical): an index lookup
+/// narrowed in SQL, then each address compared as the mailbox it reaches.
+fn email_candidates(v: &str) -> Condition {
+    let (local, domain) = v.rsplit_once('@').unwrap_or((v, ""));
+    if domain == "gmail.com" {
+        let first = local.chars().next().map(String::from).unwrap_or_default();
+        Condition::any()
+            .add(customer::Column::Email.like(format!("{first}%@gmail.com")))
+            .add(customer::Column::Email.like(format!("{first}%@googlemail.com")))
+    } else if TAGS.contains(&domain) {
+        Condition::all().add(customer::Column::Email.like(format!("{local}%@{domain}")))
+    } else {
+        Condition::all().add(customer::Column::Email.eq(v))
+    }
 }
 
 /// Recomputes `banned_until` of `customer_ids` from the active bans matching each.

@@ -8,16 +8,7 @@ use crate::components::card::CARD_LIST;
 use crate::components::pager::KeysetPager;
 use crate::components::time::LocalTime;
 use crate::server_fns::customer::customer_activity;
-use crate::types::activity::ActivityEntry;
-
-/// `customer.updated` → `Customer updated`.
-fn headline(action: &str) -> String {
-    let text = action.replace(['.', '_'], " ");
-    let mut c = text.chars();
-    c.next()
-        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-        .unwrap_or_default()
-}
+use crate::types::activity::{ActivityEntry, FieldChange};
 
 /// The customer's audit trail, a page at a time.
 #[component]
@@ -62,32 +53,23 @@ pub fn ActivityTab() -> impl IntoView {
 
 #[component]
 fn Entry(entry: ActivityEntry) -> impl IntoView {
+    let me = use_customer().id.get_untracked();
+    let subject = entry.subject(&me);
+    let actor = format!("by {}", entry.actor_text());
+    let lines: Vec<String> = entry.shown_changes().map(FieldChange::line).collect();
     view! {
         <li class="px-4 py-3">
             <div class="flex flex-wrap items-baseline gap-x-3">
-                <span class="font-medium text-slate-900">{headline(entry.action.as_str())}</span>
-                <span class="font-mono text-xs text-slate-500">{entry.target_id.clone()}</span>
-                <span class="text-sm text-slate-600">{format!("by {}", entry.actor)}</span>
+                <span class="font-medium text-slate-900">{entry.action.label()}</span>
+                {subject.map(|s| view! { <span class="text-sm text-slate-700">{s}</span> })}
+                <span class="text-sm text-slate-600">{actor}</span>
                 {entry.ip.clone().map(|ip| view! { <span class="text-xs text-slate-500">{format!("from {ip}")}</span> })}
                 <LocalTime at=entry.created_at class="ml-auto text-xs text-slate-500" />
             </div>
-            {(!entry.changes.is_empty()).then(|| view! {
-                <dl class="mt-1.5 grid gap-x-4 gap-y-0.5 text-xs sm:grid-cols-[max-content_1fr]">
-                    {entry.changes.into_iter().map(|c| view! {
-                        <dt class="text-slate-500">{c.field.replace('_', " ")}</dt>
-                        <dd class="break-all text-slate-800">
-                            {match (c.before, c.after) {
-                                (None, Some(a)) => view! { <span>{a}</span> }.into_any(),
-                                (b, a) => view! {
-                                    <del class="text-red-700 decoration-red-300">{b.unwrap_or_else(|| "empty".into())}</del>
-                                    " → "
-                                    <ins class="text-emerald-700 no-underline">{a.unwrap_or_else(|| "empty".into())}</ins>
-                                }
-                                .into_any(),
-                            }}
-                        </dd>
-                    }).collect_view()}
-                </dl>
+            {(!lines.is_empty()).then(|| view! {
+                <ul class="mt-1.5 space-y-0.5 text-xs text-slate-700">
+                    {lines.into_iter().map(|l| view! { <li class="break-words">{l}</li> }).collect_view()}
+                </ul>
             })}
         </li>
     }

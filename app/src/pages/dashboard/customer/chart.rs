@@ -1,11 +1,110 @@
-//! The header's small chart: net revenue from this customer per month, for a year.
+//! What the customer is worth: the stats under the header (on every tab), and the Overview's
+//! chart of net revenue per month for a year.
 
 use chrono::NaiveDate;
 use leptos::prelude::*;
 
 use crate::components::card::CARD;
+use crate::components::table::{Column, DataTable, MINI, TableStyle};
+use crate::types::CustomerStats;
 use crate::types::activity::RevenuePoint;
 use crate::types::money;
+
+/// The lifetime value's breakdown per currency: [`MINI`] in tabular figures, its heads
+/// medium, its columns spaced apart (the first flush left), its rows divided.
+const PER_CURRENCY_TABLE: TableStyle = TableStyle {
+    table: "tabular-nums",
+    head: "text-left text-slate-500",
+    cell: "py-1 pl-4 font-medium whitespace-nowrap first:pl-0",
+    ..MINI
+};
+
+/// A body cell of [`PER_CURRENCY_TABLE`]: an amount, right-aligned.
+const AMOUNT_CELL: &str = "py-1 pl-4 text-right whitespace-nowrap";
+
+/// The row of stats: lifetime value (with its breakdown per currency in a panel that opens
+/// over the page), MRR, payments, active subscriptions, refunds.
+#[component]
+pub fn Stats(stats: CustomerStats) -> impl IntoView {
+    let cur = stats.currency;
+    let card = |label: &'static str, value: String, testid: &'static str| {
+        view! {
+            <div class=format!("{CARD} px-4 py-3")>
+                <dt class="text-xs font-medium text-slate-500">{label}</dt>
+                <dd class="mt-0.5 text-lg font-semibold tabular-nums text-slate-900" data-testid=testid>
+                    {value}
+                </dd>
+            </div>
+        }
+    };
+    let several = stats.lifetime_value_by_currency.len();
+    let rows = stats
+        .lifetime_value_by_currency
+        .iter()
+        .map(|t| {
+            let amount = |a: i64| money::format_major(a, t.currency);
+            view! {
+                <tr>
+                    <td class="py-1 font-medium text-slate-900">{t.currency.as_str()}</td>
+                    <td class=AMOUNT_CELL>{amount(t.paid)}</td>
+                    <td class=AMOUNT_CELL>{amount(t.refunded)}</td>
+                    <td class=AMOUNT_CELL>{amount(t.charged_back)}</td>
+                    <td class=format!("{AMOUNT_CELL} font-semibold text-slate-900")>{amount(t.net)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let breakdown = (several > 0).then(|| {
+        view! {
+            <details class="relative mt-1 text-xs text-slate-600">
+                <summary class="cursor-pointer select-none text-indigo-600 hover:text-indigo-500">
+                    {format!("Per currency ({several})")}
+                </summary>
+                <div class="absolute left-0 z-20 mt-1 w-max rounded-lg border border-slate-200 bg-white p-3 shadow-lg">
+                    <DataTable
+                        style=PER_CURRENCY_TABLE
+                        caption="Lifetime value per currency"
+                        testid="ltv-per-currency"
+                        columns=vec![
+                            Column::new("Currency"),
+                            Column::numeric("Paid"),
+                            Column::numeric("Refunded"),
+                            Column::numeric("Charged back"),
+                            Column::numeric("Net"),
+                        ]
+                    >
+                        {rows}
+                    </DataTable>
+                </div>
+            </details>
+        }
+    });
+    view! {
+        <section aria-labelledby="stats-title">
+            <h2 id="stats-title" class="sr-only">"Stats"</h2>
+            <dl class="grid gap-3 sm:grid-cols-3 lg:grid-cols-5">
+                <div class=format!("{CARD} px-4 py-3")>
+                    <dt class="text-xs font-medium text-slate-500">"Lifetime value (net)"</dt>
+                    // The breakdown belongs to the value: a `<dl>` group holds only `<dt>` and `<dd>`.
+                    <dd class="mt-0.5">
+                        <span class="text-lg font-semibold tabular-nums text-slate-900" data-testid="stat-ltv">
+                            {money::format(stats.lifetime_value, cur)}
+                        </span>
+                        {breakdown}
+                    </dd>
+                </div>
+                {card("MRR", money::format(stats.mrr, cur), "stat-mrr")}
+                {card("Total payments", stats.total_payments.to_string(), "stat-payments")}
+                {card("Active subscriptions", stats.active_subscriptions.to_string(), "stat-active-subscriptions")}
+                {card(
+                    "Refunds",
+                    format!("{} · {}", stats.refunds_count, money::format(stats.refunded_amount, cur)),
+                    "stat-refunds",
+                )}
+            </dl>
+        </section>
+    }
+}
 
 const WIDTH: f64 = 600.0;
 const HEIGHT: f64 = 120.0;

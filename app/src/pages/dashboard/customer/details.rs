@@ -15,7 +15,7 @@ use crate::server_fns::customer::{
     customer_activity, list_payment_details,
 };
 use crate::types::payment_detail::{PaymentDetailKind, PaymentDetailStatus};
-use crate::types::{PaymentDetail, Scope};
+use crate::types::{EventType, PaymentDetail, Scope};
 
 fn kind_label(k: PaymentDetailKind) -> &'static str {
     match k {
@@ -112,20 +112,24 @@ pub fn PaymentDetailsTab() -> impl IntoView {
     let log_view = move || {
         Suspend::new(async move {
             match log.await {
-                Ok(page) if page.data.is_empty() => nothing("Nothing has been blocked or unblocked."),
+                Ok(page) if page.data.is_empty() => {
+                    nothing("Nothing has been blocked or unblocked.")
+                }
                 Ok(page) => view! {
                     <ul class=format!("{CARD_LIST} text-sm") data-testid="details-log">
                         {page.data.into_iter().map(|e| {
-                            let what = e.changes.iter()
-                                .find(|c| c.field == "label")
-                                .and_then(|c| c.after.clone())
-                                .unwrap_or_else(|| e.target_id.clone());
-                            let verb = e.action.as_str().rsplit('.').next().unwrap_or_default().replace('_', " ");
+                            let what = e.detail_label().unwrap_or(e.target_id.as_str()).to_owned();
+                            let verb = match e.action {
+                                EventType::PaymentDetailBlocked => "blocked",
+                                EventType::PaymentDetailUnblocked => "unblocked",
+                                other => other.label(),
+                            };
+                            let by = format!("by {}", e.actor_text());
                             view! {
                                 <li class="flex flex-wrap gap-x-3 px-4 py-2">
                                     <span class="font-medium">{verb}</span>
                                     <span class="break-all">{what}</span>
-                                    <span class="text-slate-500">{format!("by {}", e.actor)}</span>
+                                    <span class="text-slate-500">{by}</span>
                                     <LocalTime at=e.created_at class="ml-auto text-slate-500" />
                                 </li>
                             }

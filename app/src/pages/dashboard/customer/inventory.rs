@@ -2,17 +2,18 @@
 //! (only while active), Info with the delivery and command log, licence key reveal, download
 //! links, and Discord user linking.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 
-use super::{day, load_error, loading, minute, nothing, use_customer};
+use super::{load_error, loading, nothing, use_customer};
 use crate::components::badge::StatusBadge;
 use crate::components::card::CARD_LIST;
 use crate::components::dialog::{
     BTN, BTN_LINK, BTN_PRIMARY, Confirm, Dialog, DialogButton, ErrorNote, FormDialog, Submission,
 };
 use crate::components::form::{ProductOptions, SelectField, TextField};
+use crate::components::time::{LocalTime, end_of_day};
 use crate::server_fns::customer::{
     CreateDownloadLink, GrantEntitlement, LinkDiscord, RevealLicenseKey, RevokeEntitlement,
     list_entitlements,
@@ -125,9 +126,10 @@ fn Item(item: Entitlement, role: Role) -> impl IntoView {
             <div class="min-w-0 flex-1">
                 <p class="font-medium text-slate-900">{item.product_name.clone()}</p>
                 <p class="text-xs text-slate-500">
-                    {format!("{} · {source} · granted {}", describe(&item.benefit), day(item.granted_at))}
-                    {item.expires_at.map(|t| format!(" · expires {}", day(t)))}
-                    {item.ended_at.map(|t| format!(" · ended {}", day(t)))}
+                    {format!("{} · {source} · granted ", describe(&item.benefit))}
+                    <LocalTime at=item.granted_at date_only=true />
+                    {item.expires_at.map(|t| view! { " · expires " <LocalTime at=t date_only=true /> })}
+                    {item.ended_at.map(|t| view! { " · ended " <LocalTime at=t date_only=true /> })}
                 </p>
             </div>
             <span data-testid="item-status"><StatusBadge status=item.status /></span>
@@ -162,18 +164,18 @@ fn ItemInfo(item: Entitlement, can_write: bool) -> impl IntoView {
     let id = item.id.to_string();
     let error = RwSignal::new(None::<String>);
     let revealed = RwSignal::new(None::<String>);
-    let link = RwSignal::new(None::<(String, String)>);
+    let link = RwSignal::new(None::<(String, DateTime<Utc>)>);
     let reveal = Submission::<RevealLicenseKey>::reporting_to(error, move |r| {
         revealed.set(Some(r.license_key.clone()))
     });
     let download = Submission::<CreateDownloadLink>::reporting_to(error, move |l| {
-        link.set(Some((l.url.clone(), minute(l.expires_at))))
+        link.set(Some((l.url.clone(), l.expires_at)))
     });
     let linking = Submission::<LinkDiscord>::reporting_to(error, move |_| ctx.changed());
     let busy = move || reveal.busy().get() || download.busy().get() || linking.busy().get();
     let discord = RwSignal::new(item.discord_user_id.clone().unwrap_or_default());
     let active = item.status == EntitlementStatus::Active;
-    let fact = |label: &'static str, value: String| {
+    let fact = |label: &'static str, value: AnyView| {
         view! {
             <div class="grid grid-cols-3 gap-3 py-1.5 text-sm">
                 <dt class="text-slate-500">{label}</dt>
@@ -222,7 +224,11 @@ fn ItemInfo(item: Entitlement, can_write: bool) -> impl IntoView {
                             Some((url, until)) => view! {
                                 <p>
                                     <a href=url class="font-medium text-indigo-600 hover:text-indigo-500">"Download"</a>
-                                    <span class="text-xs text-slate-500">{format!(" (link valid until {until})")}</span>
+                                    <span class="text-xs text-slate-500">
+                                        " (link valid until "
+                                        <LocalTime at=until />
+                                        ")"
+                                    </span>
                                 </p>
                             }
                             .into_any(),
@@ -260,8 +266,8 @@ fn ItemInfo(item: Entitlement, can_write: bool) -> impl IntoView {
                 });
             };
             view! {
-                {fact("Discord server", guild_id.clone())}
-                {fact("Role", role_id.clone())}
+                {fact("Discord server", guild_id.clone().into_any())}
+                {fact("Role", role_id.clone().into_any())}
                 <form on:submit=on_submit class="mt-2 flex items-end gap-2">
                     <TextField
                         id="discord-user"
@@ -279,20 +285,24 @@ fn ItemInfo(item: Entitlement, can_write: bool) -> impl IntoView {
             }
             .into_any()
         }
-        Benefit::Custom { description } => fact("Delivers", description.clone()).into_any(),
-        Benefit::GameServerCommands { server, .. } => fact("Server", server.clone()).into_any(),
+        Benefit::Custom { description } => {
+            fact("Delivers", description.clone().into_any()).into_any()
+        }
+        Benefit::GameServerCommands { server, .. } => {
+            fact("Server", server.clone().into_any()).into_any()
+        }
     };
     let commands = item.commands.clone();
     view! {
         <dl class="divide-y divide-slate-100">
-            {fact("Status", item.status.as_str().to_owned())}
-            {fact("Item", item.id.to_string())}
-            {fact("Granted", minute(item.granted_at))}
-            {item.order_id.as_ref().map(|o| fact("Order", o.to_string()))}
-            {item.subscription_id.as_ref().map(|s| fact("Subscription", s.to_string()))}
-            {item.expires_at.map(|t| fact("Expires", minute(t)))}
-            {item.ended_at.map(|t| fact("Ended", minute(t)))}
-            {item.end_reason.clone().map(|r| fact("Reason", r))}
+            {fact("Status", item.status.as_str().into_any())}
+            {fact("Item", item.id.to_string().into_any())}
+            {fact("Granted", view! { <LocalTime at=item.granted_at /> }.into_any())}
+            {item.order_id.as_ref().map(|o| fact("Order", o.to_string().into_any()))}
+            {item.subscription_id.as_ref().map(|s| fact("Subscription", s.to_string().into_any()))}
+            {item.expires_at.map(|t| fact("Expires", view! { <LocalTime at=t /> }.into_any()))}
+            {item.ended_at.map(|t| fact("Ended", view! { <LocalTime at=t /> }.into_any()))}
+            {item.end_reason.clone().map(|r| fact("Reason", r.into_any()))}
             {extra}
         </dl>
         {(!commands.is_empty()).then(|| view! {
@@ -304,7 +314,10 @@ fn ItemInfo(item: Entitlement, can_write: bool) -> impl IntoView {
                         <span class="text-slate-500">{format!("on {} · {}", c.phase.as_str(), c.server)}</span>
                         <code class="font-mono">{c.command}</code>
                         <span class="text-slate-500">
-                            {c.executed_at.map(|t| format!("executed {}", minute(t))).unwrap_or_else(|| format!("queued {}", minute(c.created_at)))}
+                            {match c.executed_at {
+                                Some(t) => view! { "executed " <LocalTime at=t /> }.into_any(),
+                                None => view! { "queued " <LocalTime at=c.created_at /> }.into_any(),
+                            }}
                         </span>
                     </li>
                 }).collect_view()}
@@ -334,8 +347,9 @@ fn AssignDialog(open: RwSignal<bool>) -> impl IntoView {
         let expires_at = if expires_text.is_empty() {
             None
         } else {
+            // The end of the picked day in the reader's own time zone.
             match NaiveDate::parse_from_str(&expires_text, "%Y-%m-%d") {
-                Ok(d) => d.and_hms_opt(23, 59, 59).map(|t| t.and_utc()),
+                Ok(d) => end_of_day(d),
                 Err(_) => {
                     assigning.refuse("Expires: pick a date.");
                     return;

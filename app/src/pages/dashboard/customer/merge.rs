@@ -6,11 +6,12 @@ use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::use_navigate;
 
-use super::{day, use_customer};
+use super::use_customer;
 use crate::components::alert::Alert;
 use crate::components::dialog::{BTN, BTN_DANGER, Dialog, SendButton, Submission};
 use crate::components::form::TextField;
 use crate::components::table::{Column, DataTable, MINI, TableStyle};
+use crate::components::time::LocalTime;
 use crate::server_fns::customer::{MergeCustomer, UndoMerge, preview_merge};
 use crate::server_fns::dashboard::list_customers;
 use crate::types::Customer;
@@ -177,7 +178,7 @@ pub fn MergeDialog(open: RwSignal<bool>, customer: Customer) -> impl IntoView {
                     }
                     .into_any()
                 }
-                Err(e) => view! { <Alert>{e.to_string()}</Alert> }.into_any(),
+                Err(e) => view! { <Alert>{e.sentence()}</Alert> }.into_any(),
             }
         })
     };
@@ -208,7 +209,7 @@ pub fn MergeDialog(open: RwSignal<bool>, customer: Customer) -> impl IntoView {
                     }
                     .into_any()
                 }
-                Some(Err(e)) => view! { <Alert>{e.to_string()}</Alert> }.into_any(),
+                Some(Err(e)) => view! { <Alert>{e.sentence()}</Alert> }.into_any(),
             }
         })
     };
@@ -252,29 +253,30 @@ pub fn MergeBanner(merge: CustomerMerge, me: Customer, can_undo: bool) -> impl I
     });
     let is_source = merge.customer_id == me.id;
     let text = if is_source {
-        format!(
-            "This customer was merged into another on {}. ",
-            day(merge.created_at)
-        )
+        "This customer was merged into another on ".to_owned()
     } else {
         format!(
-            "Customer {} was merged into this one on {}. ",
-            merge.customer_id,
-            day(merge.created_at)
+            "Customer {} was merged into this one on ",
+            merge.customer_id
         )
     };
+    let merged_on = merge.created_at;
     let id = merge.id.to_string();
-    let until = day(merge.undo_until);
+    let until = merge.undo_until;
     let into = merge.into.to_string();
     view! {
         <div class="flex flex-wrap items-center gap-3 rounded-xl border border-indigo-200 bg-indigo-50 px-4 py-3 text-sm text-indigo-900" role="status" data-testid="merge-banner">
             <p class="min-w-0 flex-1">
                 {text}
+                <LocalTime at=merged_on date_only=true />
+                ". "
                 {is_source.then(|| view! {
                     <a class="font-medium underline" href=format!("/dashboard/customers/{into}")>"Open the kept customer"</a>
                     ". "
                 })}
-                {format!("The merge can be undone until {until}.")}
+                "The merge can be undone until "
+                <LocalTime at=until />
+                "."
             </p>
             {can_undo.then(|| view! {
                 <SendButton submission=undoing send=move || UndoMerge { id: id.clone() } class=BTN>

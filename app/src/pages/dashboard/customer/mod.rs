@@ -1,6 +1,6 @@
-//! `/dashboard/customers/:id/...`: one customer. The header (who, what they are worth, the
-//! actions) stays while the tabs below switch by URL without a reload; every action refreshes
-//! the header and the open tab through one shared counter.
+//! `/dashboard/customers/:id/...`: one customer. The header (who, the common actions and an
+//! Actions menu, what they are worth) stays while the tabs right under it switch by URL without
+//! a reload; every action refreshes the header and the open tab through one shared counter.
 
 mod activity;
 mod ban;
@@ -17,6 +17,8 @@ mod products;
 mod subscriptions;
 
 use chrono::{DateTime, Utc};
+use leptos::ev::KeyboardEvent;
+use leptos::html;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{A, Outlet};
@@ -35,12 +37,12 @@ use crate::components::alert::{Alert, Tone};
 use crate::components::card::CARD;
 use crate::components::dialog::{BTN, BTN_DANGER, Confirm, Submission};
 use crate::components::empty_state::Loading;
-use crate::components::table::{Column, DataTable, MINI, TableStyle};
+use crate::components::time::LocalTime;
 use crate::server_fns::customer::{
     ArchiveCustomer, EraseCustomer, UnarchiveCustomer, load_customer_page,
 };
 use crate::types::activity::CustomerPageData;
-use crate::types::{AppError, Customer, CustomerStats, Role, Scope, money};
+use crate::types::{AppError, Customer, Role, Scope};
 
 /// What every tab shares: which customer, the header's data, and the refresh counter.
 #[derive(Debug, Clone, Copy)]
@@ -65,32 +67,12 @@ impl CustomerCtx {
     }
 }
 
-/// The lifetime value's breakdown per currency: [`MINI`] full width in tabular figures, its
-/// heads medium and unpadded, its rows undivided.
-const PER_CURRENCY_TABLE: TableStyle = TableStyle {
-    table: "mt-2 w-full tabular-nums",
-    cell: "font-medium",
-    body: "",
-    ..MINI
-};
-
 /// The customer context the page provides.
 pub fn use_customer() -> CustomerCtx {
     expect_context::<CustomerCtx>()
 }
 
-/// `2026-11-21`.
-pub fn day(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d").to_string()
-}
-
-/// `2026-11-21 14:05 UTC`, for times inside a sentence; a time standing alone is a
-/// [`LocalTime`](crate::components::time::LocalTime).
-pub fn minute(t: DateTime<Utc>) -> String {
-    crate::components::time::utc_minute(t)
-}
-
-/// The customer page: header, stats, chart, tabs.
+/// The customer page: header and stats, then the tabs.
 #[component]
 pub fn CustomerPage() -> impl IntoView {
     let params = use_params_map();
@@ -114,12 +96,12 @@ pub fn CustomerPage() -> impl IntoView {
                     </Alert>
                 }
                 .into_any(),
-                Err(e) => view! { <Alert large=true>{e.to_string()}</Alert> }.into_any(),
+                Err(e) => view! { <Alert large=true>{e.sentence()}</Alert> }.into_any(),
             }
         })
     };
     view! {
-        <div class="mx-auto max-w-6xl space-y-6">
+        <div class="mx-auto max-w-6xl space-y-4">
             <a href="/dashboard/customers" class="text-sm font-medium text-indigo-600 hover:text-indigo-500">
                 "← Customers"
             </a>
@@ -134,8 +116,25 @@ pub fn CustomerPage() -> impl IntoView {
     }
 }
 
+/// A field someone filled in, unless blank.
+fn given(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// The name the page shows for a customer (its title, its heading, its dialogs): their name,
+/// else their email, else their id; "Erased customer" once erased.
+fn shown_name(c: &Customer) -> String {
+    if c.erased_at.is_some() {
+        return "Erased customer".to_owned();
+    }
+    given(&c.name)
+        .or_else(|| given(&c.email))
+        .unwrap_or(c.id.as_str())
+        .to_owned()
+}
+
 fn initials(c: &Customer) -> String {
-    let source = c.name.as_deref().or(c.email.as_deref()).unwrap_or("?");
+    let source = given(&c.name).or_else(|| given(&c.email)).unwrap_or("?");
     let letters: String = source
         .split(|ch: char| ch.is_whitespace() || ch == '.' || ch == '@')
         .filter_map(|w| w.chars().next())
@@ -144,13 +143,15 @@ fn initials(c: &Customer) -> String {
     letters.to_uppercase()
 }
 
+/// A small pill beside the name.
+const BADGE: &str = "shrink-0 whitespace-nowrap rounded-full px-2 py-0.5 text-xs font-medium";
+
 #[component]
 fn Header(data: CustomerPageData) -> impl IntoView {
     let ctx = use_customer();
     let CustomerPageData {
         customer,
         stats,
-        revenue,
         role,
         ban,
         erasure_request,
@@ -189,11 +190,11 @@ fn Header(data: CustomerPageData) -> impl IntoView {
     let banner = ban.map(|b| {
         view! { <ban::BanBanner ban=b customer=customer.clone() can_edit=can_ban /> }.into_any()
     });
-    let name = if customer.erased_at.is_some() {
-        "Erased customer".to_owned()
-    } else {
-        customer.display_name().to_owned()
-    };
+    let name = shown_name(&customer);
+    // The email goes under the name; without a name, it is the name.
+    let email_line = given(&customer.name)
+        .and(given(&customer.email))
+        .map(str::to_owned);
     let archived = customer.archived_at.is_some();
     let can_edit = role.allows(Scope::CustomersWrite) && !erased;
     let erase_open = RwSignal::new(false);
@@ -221,11 +222,9 @@ fn Header(data: CustomerPageData) -> impl IntoView {
             <div class="flex flex-wrap items-center gap-3 rounded-xl border border-amber-300 bg-amber-50 px-4 py-3" role="status" data-testid="erasure-request">
                 <p class="min-w-0 flex-1 text-sm text-amber-900">
                     <strong>"Erasure requested. "</strong>
-                    {format!(
-                        "The customer asked on {} to have their personal data erased; the law gives you until {}.",
-                        day(r.requested_at),
-                        day(r.due_at)
-                    )}
+                    "The customer asked on " <LocalTime at=r.requested_at date_only=true />
+                    " to have their personal data erased; the law gives you until "
+                    <LocalTime at=r.due_at date_only=true /> "."
                 </p>
                 {can_erase.then(|| view! {
                     <button type="button" class=BTN_DANGER on:click=move |_| {
@@ -256,108 +255,127 @@ fn Header(data: CustomerPageData) -> impl IntoView {
             archiving.submit(ArchiveCustomer { id });
         }
     });
+
+    // The Actions menu: the rarer actions, the two that destroy last.
+    let mut entries = Vec::new();
+    if can_edit {
+        entries.push(MenuEntry::run(
+            if archived { "Unarchive" } else { "Archive" },
+            move || {
+                error.set(None);
+                archive_open.set(true);
+            },
+        ));
+    }
+    if can_merge {
+        entries.push(MenuEntry::run("Merge into another customer", move || {
+            merge_open.set(true)
+        }));
+    }
+    let export = format!("/dashboard/customers/{}/data_export.json", customer.id);
+    entries.push(MenuEntry {
+        label: "Download data",
+        act: MenuAct::Download(export),
+    });
+    let mut destructive = Vec::new();
+    if can_ban && !banned {
+        destructive.push(MenuEntry::run("Ban", move || ban_open.set(true)));
+    }
+    if can_erase {
+        destructive.push(MenuEntry::run("Erase personal data", move || {
+            erase_error.set(None);
+            erase_open.set(true);
+        }));
+    }
+
     let fact = |label: &'static str, value: Option<String>| {
+        let value = value.unwrap_or_else(|| "—".to_owned());
+        let whole = value.clone();
         view! {
-            <div>
-                <dt class="text-xs font-medium uppercase tracking-wide text-slate-500">{label}</dt>
-                <dd class="mt-0.5 break-all text-sm text-slate-900">
-                    {value.unwrap_or_else(|| "—".to_owned())}
+            <div class="flex min-w-0 items-baseline gap-1.5">
+                <dt class="shrink-0 text-slate-500">{label}</dt>
+                <dd class="max-w-72 truncate font-medium text-slate-900" title=whole>{value}</dd>
+            </div>
+        }
+    };
+    let day_fact = |label: &'static str, at: Option<DateTime<Utc>>| {
+        view! {
+            <div class="flex min-w-0 items-baseline gap-1.5">
+                <dt class="shrink-0 text-slate-500">{label}</dt>
+                <dd class="font-medium text-slate-900">
+                    {match at {
+                        Some(at) => view! { <LocalTime at date_only=true /> }.into_any(),
+                        None => "—".into_any(),
+                    }}
                 </dd>
             </div>
         }
     };
-    let currency = stats.currency;
+    let last_order_at = stats.last_order_at;
     let name_for_dialog = name.clone();
     // Each part is erased to `AnyView`: nested as one type, the header is too deep for rustc.
+    let who = view! {
+        <div class="flex min-w-0 flex-1 basis-72 items-center gap-3">
+            <div
+                class="grid size-10 shrink-0 place-items-center rounded-full bg-indigo-100 text-sm font-semibold text-indigo-700"
+                aria-hidden="true"
+            >
+                {initials(&customer)}
+            </div>
+            <div class="min-w-0 flex-1">
+                <div class="flex min-w-0 items-center gap-2">
+                    // One line, cut with an ellipsis (the whole name in the tooltip): never
+                    // broken inside a word.
+                    <h1 class="min-w-0 truncate text-xl font-semibold tracking-tight" title=name.clone()>
+                        {name.clone()}
+                    </h1>
+                    {(archived && !erased).then(|| view! {
+                        <span class=format!("{BADGE} bg-slate-200 text-slate-700")>"Archived"</span>
+                    })}
+                    {merged.then(|| view! {
+                        <span class=format!("{BADGE} bg-indigo-100 text-indigo-800") data-testid="merged-badge">
+                            "Merged"
+                        </span>
+                    })}
+                    {customer.erased_at.map(|at| view! {
+                        <span class=format!("{BADGE} bg-slate-800 text-white") data-testid="erased-badge">
+                            "Erased on " <LocalTime at date_only=true />
+                        </span>
+                    })}
+                </div>
+                <p class="flex min-w-0 items-baseline gap-x-2 text-sm text-slate-600">
+                    {email_line.map(|e| {
+                        let whole = e.clone();
+                        view! { <span class="min-w-0 truncate" title=whole data-testid="customer-email">{e}</span> }
+                    })}
+                    <span class="shrink-0 font-mono text-xs text-slate-500">{customer.id.to_string()}</span>
+                </p>
+            </div>
+        </div>
+    }
+    .into_any();
+    let actions = view! {
+        <div class="flex shrink-0 flex-wrap items-center gap-2">
+            {(!erased).then(|| view! { <portal::PortalButtons can_share=can_share_portal /> })}
+            {can_edit.then(|| view! {
+                <button type="button" class=BTN on:click=move |_| edit_open.set(true)>
+                    "Edit customer"
+                </button>
+            })}
+            <ActionsMenu entries destructive />
+        </div>
+    }
+    .into_any();
     let header = view! {
         <Title text=name.clone() />
-        <header class=format!("{CARD} p-5") data-testid="customer-header">
-            <div class="flex flex-wrap items-start gap-4">
-                <div
-                    class="grid size-14 shrink-0 place-items-center rounded-full bg-indigo-100 text-lg font-semibold text-indigo-700"
-                    aria-hidden="true"
-                >
-                    {initials(&customer)}
-                </div>
-                <div class="min-w-0 flex-1">
-                    <div class="flex flex-wrap items-center gap-2">
-                        <h1 class="text-2xl font-semibold tracking-tight">{name}</h1>
-                        {(archived && !erased).then(|| view! {
-                            <span class="rounded-full bg-slate-200 px-2 py-0.5 text-xs font-medium text-slate-700">
-                                "Archived"
-                            </span>
-                        })}
-                        {merged.then(|| view! {
-                            <span class="rounded-full bg-indigo-100 px-2 py-0.5 text-xs font-medium text-indigo-800" data-testid="merged-badge">
-                                "Merged"
-                            </span>
-                        })}
-                        {customer.erased_at.map(|at| view! {
-                            <span class="rounded-full bg-slate-800 px-2 py-0.5 text-xs font-medium text-white" data-testid="erased-badge">
-                                {format!("Erased on {}", day(at))}
-                            </span>
-                        })}
-                    </div>
-                    <p class="mt-1 font-mono text-xs text-slate-500">{customer.id.to_string()}</p>
-                </div>
-                <div class="flex flex-wrap gap-2">
-                    {(!erased).then(|| view! { <portal::PortalButtons can_share=can_share_portal /> })}
-                    <a
-                        href=format!("/dashboard/customers/{}/data_export.json", customer.id)
-                        download
-                        rel="external"
-                        class=BTN
-                    >
-                        "Download data"
-                    </a>
-                </div>
-                {can_edit.then(|| view! {
-                    <div class="flex flex-wrap gap-2">
-                        <button type="button" class=BTN on:click=move |_| edit_open.set(true)>
-                            "Edit customer"
-                        </button>
-                        <button
-                            type="button"
-                            class=BTN
-                            on:click=move |_| {
-                                error.set(None);
-                                archive_open.set(true);
-                            }
-                        >
-                            {if archived { "Unarchive" } else { "Archive" }}
-                        </button>
-                        {(can_ban && !banned).then(|| view! {
-                            <button type="button" class=BTN_DANGER on:click=move |_| ban_open.set(true)>
-                                "Ban"
-                            </button>
-                        })}
-                    </div>
-                })}
-                {can_merge.then(|| view! {
-                    <button type="button" class=BTN on:click=move |_| merge_open.set(true)>
-                        "Merge into another customer"
-                    </button>
-                })}
-                {can_erase.then(|| view! {
-                    <button
-                        type="button"
-                        class=BTN_DANGER
-                        on:click=move |_| {
-                            erase_error.set(None);
-                            erase_open.set(true);
-                        }
-                    >
-                        "Erase personal data"
-                    </button>
-                })}
-            </div>
-            <dl class="mt-5 grid gap-4 sm:grid-cols-3 lg:grid-cols-6">
-                {fact("Email", customer.email.clone())}
+        <header class=format!("{CARD} px-4 py-3") data-testid="customer-header">
+            <div class="flex flex-wrap items-center gap-x-4 gap-y-3">{who} {actions}</div>
+            <dl class="mt-3 flex flex-wrap gap-x-6 gap-y-1 border-t border-slate-100 pt-2.5 text-sm">
                 {fact("External id", customer.external_id.clone())}
                 {fact("Country", customer.country.clone())}
-                {fact("Customer since", Some(day(customer.created_at)))}
-                {fact("First seen", Some(day(customer.first_seen_at)))}
-                {fact("Last order", stats.last_order_at.map(day))}
+                {day_fact("Customer since", Some(customer.created_at))}
+                {day_fact("First seen", Some(customer.first_seen_at))}
+                {day_fact("Last order", last_order_at)}
             </dl>
         </header>
     }
@@ -391,8 +409,7 @@ fn Header(data: CustomerPageData) -> impl IntoView {
         />
     }
     .into_any();
-    let stats = view! { <Stats stats /> }.into_any();
-    let chart = view! { <chart::RevenueChart points=revenue currency /> }.into_any();
+    let stats = view! { <chart::Stats stats /> }.into_any();
     view! {
         {banner}
         {merge_banner}
@@ -402,75 +419,215 @@ fn Header(data: CustomerPageData) -> impl IntoView {
         {ban_dialog}
         {dialogs}
         {stats}
-        {chart}
     }
 }
 
+/// What choosing an entry of the Actions menu does.
+enum MenuAct {
+    /// Runs the callback (which opens the action's dialog).
+    Run(Callback<()>),
+    /// Downloads what the link points at.
+    Download(String),
+}
+
+/// One entry of the Actions menu.
+struct MenuEntry {
+    label: &'static str,
+    act: MenuAct,
+}
+
+impl MenuEntry {
+    fn run(label: &'static str, f: impl Fn() + Send + Sync + 'static) -> Self {
+        Self {
+            label,
+            act: MenuAct::Run(Callback::new(move |()| f())),
+        }
+    }
+}
+
+/// Where the focus goes inside the open menu.
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    First,
+    Last,
+    Next,
+    Previous,
+}
+
+/// Focuses the entry of `menu` that `step` names, counted from the focused one (wrapping
+/// around at either end).
+fn focus_item(menu: NodeRef<html::Div>, step: Step) {
+    use leptos::wasm_bindgen::JsCast;
+    let Some(menu) = menu.get_untracked() else {
+        return;
+    };
+    let children = menu.children();
+    let items: Vec<leptos::web_sys::HtmlElement> = (0..children.length())
+        .filter_map(|i| children.item(i))
+        .filter(|e| e.get_attribute("role").as_deref() == Some("menuitem"))
+        .filter_map(|e| e.dyn_into::<leptos::web_sys::HtmlElement>().ok())
+        .collect();
+    let Some(last) = items.len().checked_sub(1) else {
+        return;
+    };
+    let active = document().active_element();
+    let current = items.iter().position(|item| {
+        let element: &leptos::web_sys::Element = item;
+        Some(element) == active.as_ref()
+    });
+    let index = match (step, current) {
+        (Step::First, _) | (Step::Next, None) => 0,
+        (Step::Last, _) | (Step::Previous, None) => last,
+        (Step::Next, Some(i)) if i < last => i + 1,
+        (Step::Next, Some(_)) => 0,
+        (Step::Previous, Some(i)) => i.checked_sub(1).unwrap_or(last),
+    };
+    if let Some(item) = items.get(index) {
+        let _ = item.focus();
+    }
+}
+
+/// One entry of the menu, as the keyboard reaches it (from the menu, not by Tab).
+const MENU_ITEM: &str = "block w-full px-3 py-1.5 text-left text-sm text-slate-700 hover:bg-slate-50 focus:bg-slate-100 focus:outline-none";
+/// An entry that destroys.
+const MENU_ITEM_DANGER: &str = "block w-full px-3 py-1.5 text-left text-sm font-medium text-red-700 hover:bg-red-50 focus:bg-red-50 focus:outline-none";
+
+/// The header's "Actions" menu button, as the WAI-ARIA menu button pattern has it: Enter,
+/// Space or the down arrow open it on the first entry (the up arrow on the last); the arrows,
+/// Home and End move through it; Escape closes it back onto the button; Tab or a press
+/// anywhere else closes it. The `destructive` entries come last, after a separator.
 #[component]
-fn Stats(stats: CustomerStats) -> impl IntoView {
-    let cur = stats.currency;
-    let card = |label: &'static str, value: String, testid: &'static str| {
-        view! {
-            <div class=format!("{CARD} p-4")>
-                <dt class="text-xs font-medium text-slate-500">{label}</dt>
-                <dd class="mt-1 text-xl font-semibold tabular-nums text-slate-900" data-testid=testid>
-                    {value}
-                </dd>
-            </div>
+fn ActionsMenu(entries: Vec<MenuEntry>, destructive: Vec<MenuEntry>) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let frame = NodeRef::<html::Div>::new();
+    let button = NodeRef::<html::Button>::new();
+    let menu = NodeRef::<html::Div>::new();
+    let show = move |step: Step| {
+        open.set(true);
+        // The menu is shown once this handler has returned and the page has updated.
+        request_animation_frame(move || focus_item(menu, step));
+    };
+    let close = move |refocus: bool| {
+        open.set(false);
+        if refocus && let Some(b) = button.get_untracked() {
+            let _ = b.focus();
         }
     };
-    let several = stats.lifetime_value_by_currency.len();
+    // A press anywhere else closes the menu. In an effect: in the browser only.
+    Effect::new(move |_| {
+        let outside = window_event_listener(leptos::ev::pointerdown, move |ev| {
+            use leptos::wasm_bindgen::JsCast;
+            if open.try_get_untracked() != Some(true) {
+                return;
+            }
+            let inside = ev
+                .target()
+                .and_then(|t| t.dyn_into::<leptos::web_sys::Node>().ok())
+                .zip(frame.get_untracked())
+                .is_some_and(|(node, frame)| frame.contains(Some(&node)));
+            if !inside {
+                open.set(false);
+            }
+        });
+        on_cleanup(move || outside.remove());
+    });
+    let on_button_key = move |ev: KeyboardEvent| {
+        let step = match ev.key().as_str() {
+            "ArrowDown" => Step::First,
+            "ArrowUp" => Step::Last,
+            "Escape" => {
+                close(false);
+                return;
+            }
+            _ => return,
+        };
+        ev.prevent_default();
+        show(step);
+    };
+    let on_menu_key = move |ev: KeyboardEvent| {
+        let step = match ev.key().as_str() {
+            "ArrowDown" => Step::Next,
+            "ArrowUp" => Step::Previous,
+            "Home" => Step::First,
+            "End" => Step::Last,
+            "Escape" => {
+                ev.prevent_default();
+                close(true);
+                return;
+            }
+            // The focus moves on as Tab moves it; the menu closes behind it.
+            "Tab" => {
+                close(false);
+                return;
+            }
+            _ => return,
+        };
+        ev.prevent_default();
+        focus_item(menu, step);
+    };
+    let item = move |entry: MenuEntry, class: &'static str| {
+        let label = entry.label;
+        match entry.act {
+            MenuAct::Run(run) => view! {
+                <button type="button" role="menuitem" tabindex="-1" class=class on:click=move |_| {
+                    close(true);
+                    run.run(());
+                }>
+                    {label}
+                </button>
+            }
+            .into_any(),
+            MenuAct::Download(href) => view! {
+                <a role="menuitem" tabindex="-1" class=class href=href download rel="external" on:click=move |_| close(true)>
+                    {label}
+                </a>
+            }
+            .into_any(),
+        }
+    };
+    let separated = !entries.is_empty() && !destructive.is_empty();
+    let common = entries
+        .into_iter()
+        .map(|e| item(e, MENU_ITEM))
+        .collect_view();
+    let dangerous = destructive
+        .into_iter()
+        .map(|e| item(e, MENU_ITEM_DANGER))
+        .collect_view();
     view! {
-        <section aria-labelledby="stats-title" class="space-y-3">
-            <h2 id="stats-title" class="sr-only">"Stats"</h2>
-            <dl class="grid gap-3 sm:grid-cols-2 lg:grid-cols-5">
-                <div class=format!("{CARD} p-4")>
-                    <dt class="text-xs font-medium text-slate-500">"Lifetime value (net)"</dt>
-                    // The breakdown belongs to the value: a `<dl>` group holds only `<dt>` and `<dd>`.
-                    <dd class="mt-1">
-                        <span class="text-xl font-semibold tabular-nums text-slate-900" data-testid="stat-ltv">
-                            {money::format(stats.lifetime_value, cur)}
-                        </span>
-                    {(several > 0).then(|| view! {
-                        <details class="mt-2 text-xs text-slate-600">
-                            <summary class="cursor-pointer select-none text-indigo-600 hover:text-indigo-500">
-                                {format!("Per currency ({several})")}
-                            </summary>
-                            <DataTable
-                                style=PER_CURRENCY_TABLE
-                                caption="Lifetime value per currency"
-                                columns=vec![
-                                    Column::new("Currency"),
-                                    Column::numeric("Paid"),
-                                    Column::numeric("Back"),
-                                    Column::numeric("Net"),
-                                ]
-                            >
-                                {stats.lifetime_value_by_currency.iter().map(|t| view! {
-                                    <tr>
-                                        <td>{t.currency.as_str()}</td>
-                                        <td class="text-right">{money::format(t.paid, t.currency)}</td>
-                                        <td class="text-right">
-                                            {money::format(t.refunded + t.charged_back, t.currency)}
-                                        </td>
-                                        <td class="text-right font-medium">{money::format(t.net, t.currency)}</td>
-                                    </tr>
-                                }).collect_view()}
-                            </DataTable>
-                        </details>
-                    })}
-                    </dd>
-                </div>
-                {card("MRR", money::format(stats.mrr, cur), "stat-mrr")}
-                {card("Total payments", stats.total_payments.to_string(), "stat-payments")}
-                {card("Active subscriptions", stats.active_subscriptions.to_string(), "stat-active-subscriptions")}
-                {card(
-                    "Refunds",
-                    format!("{} · {}", stats.refunds_count, money::format(stats.refunded_amount, cur)),
-                    "stat-refunds",
-                )}
-            </dl>
-        </section>
+        <div class="relative" node_ref=frame>
+            <button
+                type="button"
+                id="customer-actions-button"
+                class=BTN
+                node_ref=button
+                aria-haspopup="menu"
+                aria-expanded=move || if open.get() { "true" } else { "false" }
+                aria-controls="customer-actions-menu"
+                on:click=move |_| {
+                    if open.get_untracked() { close(false) } else { show(Step::First) }
+                }
+                on:keydown=on_button_key
+            >
+                "Actions"
+                <svg class="size-4 text-slate-500" aria-hidden="true" viewBox="0 0 20 20" fill="currentColor">
+                    <path fill-rule="evenodd" clip-rule="evenodd" d="M5.22 8.22a.75.75 0 0 1 1.06 0L10 11.94l3.72-3.72a.75.75 0 1 1 1.06 1.06l-4.25 4.25a.75.75 0 0 1-1.06 0L5.22 9.28a.75.75 0 0 1 0-1.06Z" />
+                </svg>
+            </button>
+            <div
+                id="customer-actions-menu"
+                role="menu"
+                aria-labelledby="customer-actions-button"
+                node_ref=menu
+                hidden=move || !open.get()
+                class="absolute right-0 z-30 mt-1 w-64 rounded-lg border border-slate-200 bg-white py-1 shadow-lg"
+                on:keydown=on_menu_key
+            >
+                {common}
+                {separated.then(|| view! { <div role="separator" class="my-1 border-t border-slate-200"></div> })}
+                {dangerous}
+            </div>
+        </div>
     }
 }
 
@@ -517,7 +674,7 @@ pub fn loading(what: &'static str) -> impl IntoView {
 
 /// A tab's load failure.
 pub fn load_error(e: &AppError) -> AnyView {
-    let text = e.to_string();
+    let text = e.sentence();
     view! { <Alert large=true>{text}</Alert> }.into_any()
 }
 

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use leptos::prelude::*;
 
-use super::{load_error, loading, minute, nothing, use_customer};
+use super::{load_error, loading, nothing, use_customer};
 use crate::components::badge::StatusBadge;
 use crate::components::dialog::{BTN, BTN_LINK, FormDialog, Submission};
 use crate::components::form::{Checkbox, RadioGroup, SelectField, TextField};
@@ -336,7 +336,7 @@ fn DisputeLine(dispute: Dispute, role: Role) -> impl IntoView {
         <li class="flex flex-wrap items-center gap-x-3 gap-y-1 text-sm">
             <StatusBadge status=dispute.status />
             <span class="font-medium tabular-nums">{money::format(dispute.amount, dispute.currency)}</span>
-            <span class="text-slate-600">{format!("opened {}", minute(dispute.opened_at))}</span>
+            <span class="text-slate-600">"opened " <LocalTime at=dispute.opened_at /></span>
             {dispute.reason.clone().map(|r| view! { <span class="text-slate-600">{r}</span> })}
             {dispute.repayment_method.map(|m| view! {
                 <span class="text-slate-600">

@@ -1,14 +1,17 @@
-//! The Overview tab: the last transaction in detail, and the rest of the profile.
+//! The Overview tab: net revenue per month, the last transaction in detail, and the rest of
+//! the profile.
 
 use leptos::prelude::*;
 
-use super::{load_error, loading, minute, use_customer};
+use super::chart::RevenueChart;
+use super::{load_error, loading, use_customer};
 use crate::components::badge::StatusBadge;
 use crate::components::card::CARD;
+use crate::components::time::LocalTime;
 use crate::types::money;
 
-/// The last transaction (payment method, provider payment id, IP, amount, status) and the
-/// profile fields the header leaves out.
+/// A year of net revenue, the last transaction (payment method, provider payment id, IP,
+/// amount, status) and the profile fields the header leaves out.
 #[component]
 pub fn OverviewTab() -> impl IntoView {
     let ctx = use_customer();
@@ -28,7 +31,31 @@ pub fn OverviewTab() -> impl IntoView {
                     </div>
                 }
             };
+            let time_row = |label: &'static str, at: chrono::DateTime<chrono::Utc>| {
+                view! {
+                    <div class="grid grid-cols-3 gap-4 px-4 py-2.5">
+                        <dt class="text-sm text-slate-500">{label}</dt>
+                        <dd class="col-span-2 text-sm text-slate-900">
+                            <LocalTime at />
+                        </dd>
+                    </div>
+                }
+            };
+            // A name or an email is cut with an ellipsis (whole in the tooltip), never broken
+            // inside a word.
+            let one_line = |label: &'static str, value: Option<String>| {
+                let value = value.unwrap_or_else(|| "—".to_owned());
+                let whole = value.clone();
+                view! {
+                    <div class="grid grid-cols-3 gap-4 px-4 py-2.5">
+                        <dt class="text-sm text-slate-500">{label}</dt>
+                        <dd class="col-span-2 truncate text-sm text-slate-900" title=whole>{value}</dd>
+                    </div>
+                }
+            };
             let c = data.customer;
+            let currency = data.stats.currency;
+            let chart = view! { <RevenueChart points=data.revenue currency /> };
             let last = match data.last_order {
                 Some(o) => view! {
                     <dl class="divide-y divide-slate-100" data-testid="last-transaction">
@@ -43,7 +70,7 @@ pub fn OverviewTab() -> impl IntoView {
                         {row("Provider payment id", o.provider_payment_id.clone())}
                         {row("IP address", o.ip.clone())}
                         {row("Order", Some(o.id.to_string()))}
-                        {row("Date", Some(minute(o.paid_at.unwrap_or(o.created_at))))}
+                        {time_row("Date", o.paid_at.unwrap_or(o.created_at))}
                         {o.failure_message.clone().map(|m| row("Failure", Some(m)))}
                     </dl>
                 }
@@ -54,7 +81,8 @@ pub fn OverviewTab() -> impl IntoView {
                 .into_any(),
             };
             view! {
-                <div class="grid gap-6 lg:grid-cols-2">
+                {chart}
+                <div class="mt-6 grid gap-6 lg:grid-cols-2">
                     <section class=CARD>
                         <h2 class="border-b border-slate-100 px-4 py-3 text-sm font-semibold">"Last transaction"</h2>
                         {last}
@@ -62,13 +90,13 @@ pub fn OverviewTab() -> impl IntoView {
                     <section class=CARD>
                         <h2 class="border-b border-slate-100 px-4 py-3 text-sm font-semibold">"Profile"</h2>
                         <dl class="divide-y divide-slate-100">
-                            {row("Name", c.name.clone())}
-                            {row("Email", c.email.clone())}
+                            {one_line("Name", c.name.clone())}
+                            {one_line("Email", c.email.clone())}
                             {row("Phone", c.phone.clone())}
                             {row("Tax id", c.tax_id.clone())}
                             {row("Username", c.username.clone())}
                             {row("Profile URL", c.profile_url.clone())}
-                            {row("Updated", Some(minute(c.updated_at)))}
+                            {time_row("Updated", c.updated_at)}
                         </dl>
                     </section>
                 </div>

@@ -4,14 +4,15 @@
 
 use leptos::prelude::*;
 
-use super::{day, load_error, loading, minute, nothing, use_customer};
-use crate::components::badge::{Badge, BadgeTone, StatusBadge};
+use super::{load_error, loading, nothing, use_customer};
+use crate::components::badge::StatusBadge;
 use crate::components::card::CARD;
 use crate::components::dialog::{
     BTN, BTN_DANGER, BTN_LINK, Confirm, ErrorNote, FormDialog, Submission,
 };
 use crate::components::form::{Checkbox, SelectField, TextField};
 use crate::components::table::{CARD_BARE, Column, DataTable};
+use crate::components::time::LocalTime;
 use crate::server_fns::customer::{
     CancelSubscription, RecoverSubscription, RevokeSubscription, list_invoices, list_subscriptions,
 };
@@ -91,18 +92,16 @@ fn SubscriptionCard(sub: Subscription, role: Role) -> impl IntoView {
     });
     let recovering = Submission::<RecoverSubscription>::reporting_to(error, move |_| ctx.changed());
 
+    let end = sub.current_period_end;
     let next_renewal = if !live {
-        None
+        "—".into_any()
     } else if scheduled {
-        Some(format!("none: cancels on {}", day(sub.current_period_end)))
+        view! { "none: cancels on " <LocalTime at=end date_only=true /> }.into_any()
     } else if let Some(retry) = sub.next_retry_at {
-        Some(format!(
-            "retry {} (attempt {})",
-            minute(retry),
-            sub.retry_count + 1
-        ))
+        let attempt = format!(" (attempt {})", sub.retry_count + 1);
+        view! { "retry " <LocalTime at=retry /> {attempt} }.into_any()
     } else {
-        Some(day(sub.current_period_end))
+        view! { <LocalTime at=end date_only=true /> }.into_any()
     };
     let revoke = {
         let id = id.clone();
@@ -133,7 +132,7 @@ fn SubscriptionCard(sub: Subscription, role: Role) -> impl IntoView {
             })
         }
     };
-    let fact = |label: &'static str, value: String| {
+    let fact = |label: &'static str, value: AnyView| {
         view! {
             <div>
                 <dt class="text-xs text-slate-500">{label}</dt>
@@ -148,24 +147,35 @@ fn SubscriptionCard(sub: Subscription, role: Role) -> impl IntoView {
             <div class="flex flex-wrap items-center gap-3">
                 <h3 class="font-semibold text-slate-900">{sub.product_name.clone()}</h3>
                 <span data-testid="subscription-status"><StatusBadge status=sub.status /></span>
+                // The attention badge's pill, with the day in the reader's own calendar.
                 {scheduled.then(|| view! {
-                    <Badge
-                        tone=BadgeTone::Attention
-                        label=format!("Cancels on {}", day(sub.current_period_end))
-                        attr:data-testid="cancels-at-period-end"
-                    />
+                    <span
+                        class="inline-flex items-center rounded-full bg-amber-50 px-2 py-0.5 text-xs font-medium text-amber-800 ring-1 ring-inset ring-amber-600/20"
+                        data-testid="cancels-at-period-end"
+                    >
+                        "Cancels on "
+                        <LocalTime at=end date_only=true />
+                    </span>
                 })}
                 <span class="ml-auto font-semibold tabular-nums">
                     {format!("{} {}", money::format(sub.amount, sub.currency), period(&sub))}
                 </span>
             </div>
             <dl class="mt-3 grid gap-3 sm:grid-cols-2 lg:grid-cols-4">
-                {fact("Current period", format!("{} – {}", day(sub.current_period_start), day(sub.current_period_end)))}
-                {fact("Next renewal", next_renewal.unwrap_or_else(|| "—".into()))}
-                {fact("Created", day(sub.created_at))}
-                {fact("Payment method", sub.payment_method.label())}
-                {sub.ended_at.map(|t| fact("Ended", minute(t)))}
-                {sub.cancel_reason.clone().map(|r| fact("Reason", r))}
+                {fact(
+                    "Current period",
+                    view! {
+                        <LocalTime at=sub.current_period_start date_only=true />
+                        " – "
+                        <LocalTime at=end date_only=true />
+                    }
+                    .into_any(),
+                )}
+                {fact("Next renewal", next_renewal)}
+                {fact("Created", view! { <LocalTime at=sub.created_at date_only=true /> }.into_any())}
+                {fact("Payment method", sub.payment_method.label().into_any())}
+                {sub.ended_at.map(|t| fact("Ended", view! { <LocalTime at=t /> }.into_any()))}
+                {sub.cancel_reason.clone().map(|r| fact("Reason", r.into_any()))}
             </dl>
             <div class="mt-3 flex flex-wrap items-center gap-2">
                 {(can && live && !scheduled).then(|| view! {
@@ -277,7 +287,11 @@ fn BillingHistory(subscription_id: String) -> impl IntoView {
                         {list.into_iter().map(|inv| view! {
                             <tr class="align-top">
                                 <td class="py-1.5 pr-3 font-mono text-xs">{inv.id.to_string()}</td>
-                                <td class="py-1.5 pr-3">{format!("{} – {}", day(inv.period_start), day(inv.period_end))}</td>
+                                <td class="py-1.5 pr-3 whitespace-nowrap">
+                                    <LocalTime at=inv.period_start date_only=true />
+                                    " – "
+                                    <LocalTime at=inv.period_end date_only=true />
+                                </td>
                                 <td class="py-1.5 pr-3 text-right tabular-nums">{money::format(inv.amount, inv.currency)}</td>
                                 <td class="py-1.5 pr-3"><StatusBadge status=inv.status /></td>
                                 <td class="py-1.5">
@@ -287,7 +301,8 @@ fn BillingHistory(subscription_id: String) -> impl IntoView {
                                                 <span class=if a.failure_code.is_some() { "text-red-700" } else { "text-emerald-700" }>
                                                     {a.status.as_str()}
                                                 </span>
-                                                {format!(" {}", minute(a.attempted_at))}
+                                                " "
+                                                <LocalTime at=a.attempted_at />
                                                 {a.failure_message.map(|m| format!(" · {m}"))}
                                             </li>
                                         }).collect_view()}

@@ -8,6 +8,7 @@ use leptos_router::hooks::use_navigate;
 
 use super::columns::Column;
 use crate::components::card::CARD_LIST;
+use crate::components::time::LocalTime;
 use crate::types::customer::CustomerListItem;
 use crate::types::money;
 use crate::types::subscription::SubscriptionStatus;
@@ -77,17 +78,16 @@ fn cell_of(column: Column, row: &CustomerListItem) -> AnyView {
         }
         .into_any(),
         Column::Orders => view! { <span class="tabular-nums">{row.order_count}</span> }.into_any(),
-        Column::LastOrder => view! {
-            <span class="whitespace-nowrap text-slate-600">
-                {row.last_order_at.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_else(dash)}
-            </span>
-        }
-        .into_any(),
+        Column::LastOrder => match row.last_order_at {
+            Some(at) => view! {
+                <LocalTime at date_only=true class="whitespace-nowrap text-slate-600" />
+            }
+            .into_any(),
+            None => view! { <span class="text-slate-600">"—"</span> }.into_any(),
+        },
         Column::Subscription => status_badge(row.subscription_status).into_any(),
         Column::Created => view! {
-            <time class="whitespace-nowrap text-slate-600" datetime=c.created_at.to_rfc3339()>
-                {c.created_at.format("%Y-%m-%d").to_string()}
-            </time>
+            <LocalTime at=c.created_at date_only=true class="whitespace-nowrap text-slate-600" />
         }
         .into_any(),
     }
@@ -193,10 +193,10 @@ pub(super) fn CustomerTable(
                                         {initials}
                                     </span>
                                     <div class="min-w-0">
-                                        <a href=link class="block max-w-[16rem] truncate font-medium text-slate-900 hover:text-indigo-600 focus:outline-none focus-visible:underline">
+                                        <a href=link class="block max-w-[14rem] truncate font-medium text-slate-900 hover:text-indigo-600 focus:outline-none focus-visible:underline">
                                             {name}
                                         </a>
-                                        <span class="block max-w-[16rem] truncate text-xs text-slate-500" data-testid="customer-email">
+                                        <span class="block max-w-[14rem] truncate text-xs text-slate-500" data-testid="customer-email">
                                             {c.email.clone().unwrap_or_else(|| "—".to_owned())}
                                         </span>
                                     </div>

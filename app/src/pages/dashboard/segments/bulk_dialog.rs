@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use super::counts::thousands;
 use crate::components::dialog::{FormDialog, INPUT, Submission};
 use crate::components::form::{Field, ProductOptions, SelectField, TextField};
+use crate::components::time::end_of_day;
 use crate::server_fns::dashboard::list_products;
 use crate::server_fns::segments::{StartBulkAction, preview_bulk_action};
 use crate::types::CustomerId;
@@ -77,11 +78,10 @@ pub(super) fn BulkDialog(
                 input.product_id = Some(p.parse().map_err(|_| "Product: not valid.".to_owned())?);
                 let day = expires.get();
                 if !day.is_empty() {
-                    let at = chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d")
-                        .map_err(|_| "Expires: enter a day.".to_owned())?
-                        .and_hms_opt(23, 59, 59)
-                        .map(|t| t.and_utc());
-                    input.expires_at = at;
+                    // The end of the picked day in the reader's own time zone.
+                    let day = chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d")
+                        .map_err(|_| "Expires: enter a day.".to_owned())?;
+                    input.expires_at = end_of_day(day);
                 }
             }
             BulkActionKind::Archive => {}
