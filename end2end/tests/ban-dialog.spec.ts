@@ -1,5 +1,5 @@
 import { test, expect } from './fixtures';
-import { axeViolations, logIn } from './helpers';
+import { axeViolations, customerAction, logInAndOpen } from './helpers';
 
 // The Ban dialog on a demo customer who paid with the shared test card 4242 4242 4242 4242:
 // only what is hers alone is ticked, the button counts whom the ban matches, a ban of several
@@ -19,13 +19,8 @@ test("the ban dialog ticks only the customer's own identities and asks before ba
   const lena = (await res.json()).data.find((c: { email: string | null }) => c.email === EMAIL);
   expect(lena, 'the demo customer Lena Tanaka').toBeTruthy();
 
-  await logIn(page);
-  await expect(page).toHaveURL(/\/dashboard\/customers$/);
-  await page.goto(`/dashboard/customers/${lena.id}`);
-  await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
-  await expect(page.getByTestId('customer-header')).toBeVisible();
-  await page.getByRole('button', { name: 'Actions', exact: true }).click();
-  await page.getByRole('menuitem', { name: 'Ban', exact: true }).click();
+  await logInAndOpen(page, `/dashboard/customers/${lena.id}`);
+  await customerAction(page, 'Ban');
 
   const dialog = page.getByRole('dialog', { name: 'Ban customer' });
   const ban = dialog.getByTestId('ban-submit');

@@ -22,3 +22,18 @@ export async function axeViolations(page: Page): Promise<string[]> {
     (v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
   );
 }
+
+// Signs in as the demo merchant and opens `path` once it is hydrated.
+export async function logInAndOpen(page: Page, path: string) {
+  await logIn(page);
+  await expect(page).toHaveURL(/\/dashboard\/customers$/);
+  await page.goto(path);
+  await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
+}
+
+// Picks `item` in the customer header's Actions menu.
+export async function customerAction(page: Page, item: string) {
+  await expect(page.getByTestId('customer-header')).toBeVisible();
+  await page.getByRole('button', { name: 'Actions', exact: true }).click();
+  await page.getByRole('menuitem', { name: item, exact: true }).click();
+}

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import AxeBuilder from '@axe-core/playwright';
 import type { APIRequestContext, Page } from '@playwright/test';
 import { test, expect } from './fixtures';
-import { logIn } from './helpers';
+import { customerAction, logInAndOpen } from './helpers';
 
 // What a person reads when the server refuses: a sentence, never a field path such as
 // `payment_method.number` or advice meant for API clients such as "(send null to clear it)";
@@ -61,14 +61,8 @@ test('a ban without a reason, or ending in the past, is refused in words', async
   });
   expect(made.status()).toBe(201);
   const customer = await made.json();
-  await logIn(page);
-  await expect(page).toHaveURL(/\/dashboard\/customers$/);
-  await page.goto(`/dashboard/customers/${customer.id}`);
-  await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
-  await expect(page.getByTestId('customer-header')).toBeVisible();
-
-  await page.getByRole('button', { name: 'Actions', exact: true }).click();
-  await page.getByRole('menuitem', { name: 'Ban', exact: true }).click();
+  await logInAndOpen(page, `/dashboard/customers/${customer.id}`);
+  await customerAction(page, 'Ban');
   const dialog = page.getByRole('dialog', { name: 'Ban customer' });
   // The ban button counts whom the ban matches: here the customer alone.
   const ban = dialog.getByTestId('ban-submit');
@@ -100,10 +94,7 @@ test('a webhook endpoint is added with its optional description left empty', asy
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/words-hooks`;
   try {
-    await logIn(page);
-    await expect(page).toHaveURL(/\/dashboard\/customers$/);
-    await page.goto('/dashboard/settings');
-    await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
+    await logInAndOpen(page, '/dashboard/settings');
     await page.getByRole('button', { name: 'Add endpoint' }).click();
     const dialog = page.getByRole('dialog', { name: 'Add a webhook endpoint' });
     await dialog.getByLabel('URL').fill(url);

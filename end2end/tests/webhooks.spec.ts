@@ -4,7 +4,7 @@ import type { APIRequestContext } from '@playwright/test';
 import { Webhook } from 'standardwebhooks';
 import AxeBuilder from '@axe-core/playwright';
 import { test, expect } from './fixtures';
-import { logIn } from './helpers';
+import { logInAndOpen } from './helpers';
 
 // Webhooks as a merchant's back end receives them: a real HTTP receiver on loopback, and the
 // Standard Webhooks project's own npm verifier (not Patron's code) checking every delivery,
@@ -96,10 +96,7 @@ test('every delivery verifies with the Standard Webhooks library, before and aft
 test('an admin adds an endpoint in Settings, copies its secret once, reads its deliveries and resends one', async ({ page, request, baseURL, consoleErrors }) => {
   const hooks = await receiver();
   try {
-    await logIn(page);
-    await expect(page).toHaveURL(/\/dashboard\/customers$/);
-    await page.goto('/dashboard/settings');
-    await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
+    await logInAndOpen(page, '/dashboard/settings');
     await page.getByRole('button', { name: 'Add endpoint' }).click();
     const dialog = page.getByRole('dialog', { name: 'Add a webhook endpoint' });
     await dialog.getByLabel('URL').fill('https://10.0.0.7/hooks');
