@@ -673,10 +673,8 @@ fn BanWindow(open: RwSignal<bool>, ban: Ban, customer: Customer, can_edit: bool)
         } else {
             view! {
                 <Dialog open title>
-                    <p class="text-sm text-slate-600">
-                        "Created " <LocalTime at=created date_only=true />
-                        {format!(". Reason: {}", reason.get_untracked())}
-                    </p>
+                    <p class="text-sm text-slate-600">"Created " <LocalTime at=created date_only=true />
+                        {format!(". Reason: {}", reason.get_untracked())}</p>
                     <ul class="mt-3 space-y-1 text-sm">
                         {identities.get_value().into_iter().map(|i| view! {
                             <li><span class="text-slate-500">{format!("{}: ", i.kind.label())}</span>{i.value}</li>
