@@ -1,14 +1,16 @@
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { test, expect } from './fixtures';
-import { logIn } from './helpers';
+import { DEMO_EMAIL, logIn } from './helpers';
 import { waitForMail } from './mail';
-import { LIST_EMAIL, LIST_PASSWORD } from '../global-setup';
+import { LIST_EMAIL, LIST_PASSWORD, VIEWER_EMAIL } from '../global-setup';
 
 // Settings → Team and API keys as a merchant uses them: an owner invites a colleague, the
 // invitation arrives through the real SMTP sink, the colleague accepts it in their own browser
 // and works with the role given; a key made in the dashboard answers REST calls until it is
-// revoked, then the next call is a 401.
+// revoked, then the next call is a 401. A key's rights are chosen per resource (None, Read,
+// Write) and listed in words; the only owner is not offered Leave; the sidebar reaches every
+// workspace page.
 
 async function settled(page: Page) {
   await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
@@ -66,6 +68,8 @@ test('an owner invites a colleague, who accepts from the email and works with th
     const me = them.locator(`[data-member="${colleague}"]`);
     await expect(me).toContainText('You');
     await expect(me.getByTestId('member-role')).toHaveText('Support');
+    // Anyone but the only owner may leave.
+    await expect(me.getByRole('button', { name: 'Leave' })).toBeVisible();
     // Support neither invites nor manages keys.
     await expect(them.getByRole('button', { name: 'Invite member' })).toHaveCount(0);
     await expect(them.getByText('Only admins and owners manage API keys.')).toBeVisible();
@@ -102,7 +106,7 @@ test('a key made in the dashboard answers REST calls until it is revoked', async
   expect(secret).toMatch(/^pat_sk_\w{40}$/);
 
   const row = page.locator(`tr[data-key="${name}"]`);
-  await expect(row).toContainText('customers:read');
+  await expect(row.getByTestId('key-scopes')).toHaveText('Customers: Read');
   await expect(row).toContainText(secret.slice(0, 13));
   await expect(row).toContainText('demo@northwind.example');
   await expect(row).toContainText('Never');
@@ -163,4 +167,100 @@ test('someone already on Patron joins with their own password and switches works
   } finally {
     await theirs.close();
   }
+});
+
+test('a key given Customers: Write and Bans: None in the grid holds exactly that', async ({ page, request, baseURL }) => {
+  const name = `Shop ${Date.now()}`;
+  await logIn(page);
+  await expect(page).toHaveURL(/\/dashboard\/customers$/);
+  await page.goto('/dashboard/settings');
+  await settled(page);
+
+  await page.getByRole('button', { name: 'Create key' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Name').fill(name);
+  const radio = (label: string) => dialog.getByRole('radio', { name: label, exact: true });
+  const customers = dialog.getByRole('radiogroup', { name: 'Customers', exact: true });
+  const bans = dialog.getByRole('radiogroup', { name: 'Bans', exact: true });
+  // A new key starts reading customers, and nothing else.
+  await expect(radio('Customers: Read')).toBeChecked();
+  await expect(customers).toHaveAccessibleDescription(/^See customers and everything recorded about them/);
+  await expect(radio('Bans: None')).toBeChecked();
+  await expect(bans).toHaveAccessibleDescription('No access.');
+  // Bans have no reading of their own: None or Write.
+  await expect(bans.getByRole('radio')).toHaveCount(2);
+  await expect(radio('Bans: Read')).toHaveCount(0);
+  expect(await violations(page), 'key dialog').toEqual([]);
+
+  await radio('Customers: Write').check();
+  await expect(radio('Customers: Read')).not.toBeChecked();
+  await expect(customers).toHaveAccessibleDescription('Everything Read allows, and create, edit, archive and import customers.');
+  await radio('Bans: Write').check();
+  await expect(bans).toHaveAccessibleDescription('Create, edit and lift bans.');
+  await radio('Bans: None').check();
+  await expect(bans).toHaveAccessibleDescription('No access.');
+  await dialog.getByRole('button', { name: 'Create key' }).click();
+
+  const secretBox = page.getByTestId('api-key-secret');
+  await expect(secretBox).toBeVisible();
+  const secret = (await secretBox.locator('code').textContent())!.trim();
+  await expect(page.locator(`tr[data-key="${name}"]`).getByTestId('key-scopes')).toHaveText('Customers: Write');
+
+  // Write brings Read along: the key lists customers, gets past the write check (the made-up
+  // email is what is refused), and may not ban.
+  const headers = { Authorization: `Bearer ${secret}` };
+  const read = await request.get(`${baseURL}/api/v1/customers?limit=1`, { headers });
+  expect(read.status(), await read.text()).toBe(200);
+  const write = await request.post(`${baseURL}/api/v1/customers`, { headers, data: { email: 'not an email' } });
+  expect(write.status(), await write.text()).toBe(400);
+  expect((await write.json()).error.code).toBe('parameter_invalid');
+  const ban = await request.post(`${baseURL}/api/v1/bans`, {
+    headers,
+    data: { reason: 'Key grid check', identities: [{ kind: 'email', value: 'key-grid@example.com' }] },
+  });
+  expect(ban.status(), await ban.text()).toBe(403);
+  expect((await ban.json()).error.code).toBe('insufficient_scope');
+});
+
+test('the only owner is not offered Leave, and reads why', async ({ page }) => {
+  await logIn(page);
+  await expect(page).toHaveURL(/\/dashboard\/customers$/);
+  await page.goto('/dashboard/settings');
+  await settled(page);
+  const me = page.locator(`[data-member="${DEMO_EMAIL}"]`);
+  await expect(me).toContainText('You');
+  await expect(me.getByLabel(`Role of ${DEMO_EMAIL}`)).toHaveValue('owner');
+  await expect(me.getByTestId('sole-owner')).toHaveText('You are the only owner: make another member an owner before you leave.');
+  await expect(me.getByRole('button', { name: 'Leave' })).toHaveCount(0);
+  // Other members can still be removed by the owner.
+  await expect(page.locator(`[data-member="${VIEWER_EMAIL}"]`).getByRole('button', { name: 'Remove' })).toBeVisible();
+  expect(await violations(page), 'settings page').toEqual([]);
+});
+
+test('the sidebar opens Imports and Erasure requests and marks the page open', async ({ page }) => {
+  await logIn(page);
+  await expect(page).toHaveURL(/\/dashboard\/customers$/);
+  await settled(page);
+  const nav = page.getByRole('navigation', { name: 'Dashboard' });
+  const customers = nav.getByRole('link', { name: 'Customers', exact: true });
+  const imports = nav.getByRole('link', { name: 'Imports', exact: true });
+  const erasure = nav.getByRole('link', { name: 'Erasure requests', exact: true });
+  await expect(customers).toHaveAttribute('aria-current', 'page');
+  await expect(imports).not.toHaveAttribute('aria-current', 'page');
+
+  await imports.click();
+  await expect(page).toHaveURL(/\/dashboard\/imports$/);
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('Import');
+  await expect(imports).toHaveAttribute('aria-current', 'page');
+  await expect(customers).not.toHaveAttribute('aria-current', 'page');
+  await settled(page);
+  expect(await violations(page), 'imports page').toEqual([]);
+
+  await erasure.click();
+  await expect(page).toHaveURL(/\/dashboard\/erasure-requests$/);
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('Erasure requests');
+  await expect(erasure).toHaveAttribute('aria-current', 'page');
+  await expect(imports).not.toHaveAttribute('aria-current', 'page');
+  await settled(page);
+  expect(await violations(page), 'erasure requests page').toEqual([]);
 });

@@ -4,15 +4,16 @@ import type { APIRequestContext } from '@playwright/test';
 import { Webhook } from 'standardwebhooks';
 import AxeBuilder from '@axe-core/playwright';
 import { test, expect } from './fixtures';
-import { logInAndOpen } from './helpers';
+import { axeViolations, logInAndOpen } from './helpers';
 
 // Webhooks as a merchant's back end receives them: a real HTTP receiver on loopback, and the
 // Standard Webhooks project's own npm verifier (not Patron's code) checking every delivery,
-// across a secret rotation.
+// across a secret rotation, and the test event the dashboard sends.
 
 type Delivery = { headers: IncomingHttpHeaders; body: string };
 const headers = () => ({ Authorization: `Bearer ${process.env.PATRON_E2E_DEMO_KEY}` });
 
+// Accepts at `url`; at `down` answers 503, as a back end under maintenance does.
 async function receiver() {
   const got: Delivery[] = [];
   const server = createServer((req, res) => {
@@ -21,11 +22,13 @@ async function receiver() {
     req.on('data', (c) => (body += c));
     req.on('end', () => {
       got.push({ headers: req.headers, body });
-      res.writeHead(200).end('ok');
+      if (req.url?.startsWith('/down')) res.writeHead(503).end('down for maintenance');
+      else res.writeHead(200).end('ok');
     });
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  return { got, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, close: () => server.close() };
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { got, url: `${base}/hooks`, down: `${base}/down`, close: () => server.close() };
 }
 
 async function buy(request: APIRequestContext, baseURL: string, email: string) {
@@ -152,6 +155,95 @@ test('an admin adds an endpoint in Settings, copies its secret once, reads its d
     await expect(page).toHaveURL(/\/dashboard\/settings$/);
     await expect(page.getByRole('link', { name: hooks.url })).toHaveCount(0);
   } finally {
+    hooks.close();
+  }
+});
+
+test('a failing delivery says so with its last answer, the Failed filter finds it, those behind it wait; an edit and a test event fix and check the endpoint', async ({ page, request, baseURL }) => {
+  const hooks = await receiver();
+  let endpointId = '';
+  try {
+    const made = await request.post(`${baseURL}/api/v1/webhook_endpoints`, {
+      headers: headers(),
+      data: { url: hooks.down, description: 'Failing receiver', event_types: ['order.*', 'customer.*'] },
+    });
+    expect(made.status(), await made.text()).toBe(201);
+    const endpoint = await made.json();
+    endpointId = endpoint.id;
+    await buy(request, baseURL!, `hooks-down-${Date.now()}@example.com`);
+    await expect.poll(() => hooks.got.length).toBeGreaterThan(0);
+
+    // The oldest delivery was refused: it is failing, with the answer; the others wait behind it.
+    await logInAndOpen(page, `/dashboard/settings/webhooks/${endpoint.id}`);
+    const rows = page.locator('[data-delivery-id]');
+    const failing = page.locator('[data-delivery-id][data-state="failing"]');
+    await expect.poll(async () => {
+      await page.reload();
+      await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
+      return failing.count();
+    }).toBe(1);
+    await expect(failing).toContainText('failing');
+    await expect(failing).toContainText('last answer 503');
+    await expect(failing).toContainText('Its last attempt failed. Next attempt:');
+    const waiting = page.locator('[data-delivery-id][data-state="waiting"]');
+    expect(await waiting.count()).toBeGreaterThan(0);
+    await expect(waiting.first()).toContainText('Waiting behind a failing delivery');
+
+    // The Failed filter finds it, though it is still tried again.
+    const failedOnly = page.getByRole('button', { name: 'Failed', exact: true });
+    await failedOnly.click();
+    await expect(failedOnly).toHaveAttribute('aria-pressed', 'true');
+    await expect(rows).toHaveCount(1);
+    await expect(rows).toHaveAttribute('data-state', 'failing');
+
+    // Its payload: the very body the receiver got, indented.
+    await rows.getByRole('button', { name: 'View payload' }).click();
+    const payload = page.getByRole('dialog', { name: 'Delivery payload' });
+    const shown = payload.getByTestId('webhook-payload');
+    await expect(shown).toContainText('"type": "');
+    expect(JSON.parse(await shown.innerText())).toEqual(JSON.parse(hooks.got[0].body));
+    expect(await shown.innerText()).not.toContain(endpoint.secret);
+    expect(await axeViolations(page)).toEqual([]);
+    await payload.getByRole('button', { name: 'Close' }).click();
+    await expect(payload).toBeHidden();
+
+    // A test event shows what the endpoint answers now.
+    const answer = page.getByTestId('webhook-test-answer');
+    await page.getByRole('button', { name: 'Send test event' }).click();
+    await expect(answer).toContainText('Your endpoint answered 503');
+    await expect(answer).toContainText('down for maintenance');
+
+    // Edit: the form opens with the endpoint as it is; the URL fixed, the description cleared.
+    await page.getByRole('button', { name: 'Edit', exact: true }).click();
+    const edit = page.getByRole('dialog', { name: 'Edit endpoint' });
+    await expect(edit.getByLabel('URL')).toHaveValue(hooks.down);
+    await expect(edit.getByLabel('Description (optional)')).toHaveValue('Failing receiver');
+    await expect(edit.getByLabel('All events')).not.toBeChecked();
+    await expect(edit.getByLabel('Orders')).toBeChecked();
+    await expect(edit.getByLabel('Customers')).toBeChecked();
+    await edit.getByLabel('URL').fill(hooks.url);
+    await edit.getByLabel('Description (optional)').fill('');
+    await edit.getByLabel('Customers').uncheck();
+    expect(await axeViolations(page)).toEqual([]);
+    await edit.getByRole('button', { name: 'Save changes' }).click();
+    await expect(edit).toBeHidden();
+    await expect(page.getByTestId('webhook-url')).toHaveText(hooks.url);
+    await expect(page.getByTestId('webhook-summary')).toHaveText('order.*');
+    const saved = await (await request.get(`${baseURL}/api/v1/webhook_endpoints/${endpoint.id}`, { headers: headers() })).json();
+    expect([saved.url, saved.description, saved.event_types]).toEqual([hooks.url, null, ['order.*']]);
+
+    // Now it accepts the test event: a signed ping, verified with the endpoint's secret.
+    const before = hooks.got.length;
+    await page.getByRole('button', { name: 'Send test event' }).click();
+    await expect(answer).toContainText('Your endpoint accepted the test event: it answered 200');
+    await expect(answer.getByRole('region', { name: "The endpoint's answer" })).toHaveText('ok');
+    const ping = hooks.got.slice(before).find((d) => JSON.parse(d.body).type === 'ping');
+    expect(ping, 'the receiver got the ping').toBeDefined();
+    expect(String(ping!.headers['webhook-id'])).toMatch(/^msg_/);
+    expect(verified(endpoint.secret, ping!).data.endpoint_id).toBe(endpoint.id);
+    expect(await axeViolations(page)).toEqual([]);
+  } finally {
+    if (endpointId) await request.delete(`${baseURL}/api/v1/webhook_endpoints/${endpointId}`, { headers: headers() });
     hooks.close();
   }
 });

@@ -30,6 +30,7 @@ pub fn router(state: AppState) -> Router {
         Some(vec!["/".to_owned(), "/dashboard".to_owned()]),
     );
     let services = state.services.clone();
+    let sender = state.webhook_sender.clone();
     let fallback_services = state.services.clone();
     let options = state.leptos_options.clone();
     // The built wasm, JS and CSS: the precompressed copy the browser accepts (`.br`, `.gz`),
@@ -85,7 +86,10 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(services.clone()),
+            move || {
+                provide_context(services.clone());
+                provide_context(sender.clone());
+            },
             move || shell(options.clone()),
         )
         .route_layer(middleware::from_fn_with_state(

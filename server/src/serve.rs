@@ -94,12 +94,15 @@ pub async fn serve(
             chrono::Duration::from_std(lock).context("the Idempotency-Key lock is too long")?,
         );
     }
+    let sender: Arc<dyn app::domain::webhooks::WebhookSender> = Arc::new(
+        crate::adapters::webhooks::HttpSender::new(services.webhook_hosts.clone())?,
+    );
     let state = AppState {
         leptos_options,
         files: crate::adapters::files::FileFetcher::new(services.webhook_hosts.clone())?,
+        webhook_sender: sender.clone(),
         services,
     };
-    let sender = crate::adapters::webhooks::HttpSender::new(state.services.webhook_hosts.clone())?;
     // Listen for SIGTERM before announcing the address: a stop right after start must still be
     // graceful.
     let shutdown = shutdown_signal()?;
@@ -109,7 +112,7 @@ pub async fn serve(
     let sweeper = crate::jobs::spawn_sweeper(state.services.clone());
     let billing = crate::jobs::spawn_billing_clock(state.services.clone());
     let mail = crate::jobs::spawn_mail_sender(state.services.clone(), mailer);
-    let webhooks = crate::jobs::spawn_webhook_sender(state.services.clone(), Arc::new(sender));
+    let webhooks = crate::jobs::spawn_webhook_sender(state.services.clone(), sender);
     let bulk = crate::jobs::spawn_bulk_actions(state.services.clone());
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)

@@ -13,4 +13,6 @@ pub struct AppState {
     pub services: Services,
     /// Fetches download files, to stream them behind their signed links.
     pub files: crate::adapters::files::FileFetcher,
+    /// Posts webhooks: the delivery job's sender, and the dashboard's test event.
+    pub webhook_sender: std::sync::Arc<dyn app::domain::webhooks::WebhookSender>,
 }

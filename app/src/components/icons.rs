@@ -60,3 +60,25 @@ pub fn SettingsIcon(#[prop(into, optional)] class: String) -> impl IntoView {
         ),
     )
 }
+
+/// A tray with an arrow going up: the Imports section.
+#[component]
+pub fn ImportsIcon(#[prop(into, optional)] class: String) -> impl IntoView {
+    outline(
+        class,
+        stroke(
+            "M3 16.5v2.25A2.25 2.25 0 0 0 5.25 21h13.5A2.25 2.25 0 0 0 21 18.75V16.5m-13.5-9L12 3m0 0 4.5 4.5M12 3v13.5",
+        ),
+    )
+}
+
+/// A person with a minus sign: the Erasure requests section.
+#[component]
+pub fn ErasureIcon(#[prop(into, optional)] class: String) -> impl IntoView {
+    outline(
+        class,
+        stroke(
+            "M22 10.5h-6m-2.25-4.125a3.375 3.375 0 1 1-6.75 0 3.375 3.375 0 0 1 6.75 0ZM4 19.235v-.11a6.375 6.375 0 0 1 12.75 0v.109A12.318 12.318 0 0 1 10.374 21c-2.331 0-4.512-.645-6.374-1.766Z",
+        ),
+    )
+}

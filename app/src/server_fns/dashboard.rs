@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
+use serde::{Deserialize, Serialize};
 
 use crate::types::customer::{CustomerListItem, CustomerListParams};
 use crate::types::{AppError, Page, Product, ShellContext};
@@ -49,6 +50,38 @@ async fn list_customers_inner(
     let (svc, user) = ctx::signed_in().await?;
     let query = CustomerQuery::parse(&params)?;
     Ok(customer_list::list_customers(&svc, &user.caller, query).await?)
+}
+
+/// How many customers the list's filters and search match, as the line above its rows says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CustomerCount {
+    /// Exactly this many.
+    Exact(u64),
+    /// More than this many (the cap): counting on would read the whole workspace.
+    MoreThan(u64),
+}
+
+impl CustomerCount {
+    /// The most customers the list counts exactly.
+    pub const CAP: u64 = 10_000;
+}
+
+/// How many customers the list's filters and search match (its sort and cursor aside), exact
+/// up to [`CustomerCount::CAP`]. Asked apart from the rows, so a page never waits for it.
+#[server(prefix = "/rpc", endpoint = "dashboard/customers/total", input = Json)]
+pub async fn count_customers(params: CustomerListParams) -> Result<CustomerCount, AppError> {
+    super::ctx::as_caller(|svc, caller| async move {
+        use crate::domain::customer_list::{self, CustomerQuery};
+        let query = CustomerQuery::parse(&params)?;
+        let cap = CustomerCount::CAP;
+        let n = customer_list::count_customers(&svc, &caller, &query, cap).await?;
+        Ok(if n > cap {
+            CustomerCount::MoreThan(cap)
+        } else {
+            CustomerCount::Exact(n)
+        })
+    })
+    .await
 }
 
 /// The workspace's products, for the list's "product purchased" filter.

@@ -1,11 +1,13 @@
-//! Server functions behind the dashboard's webhook settings: the endpoints, their deliveries
-//! and attempts, resending. Admins and owners (`webhooks:write`).
+//! Server functions behind the dashboard's webhook settings: the endpoints (added, edited,
+//! tested), their deliveries with where each stands, attempts and bodies, resending. Admins and
+//! owners (`webhooks:write`).
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 use crate::types::webhook::{
-    WebhookDelivery, WebhookEndpoint, WebhookEndpointCreate, WebhookEndpointUpdate,
+    DeliveryLine, DeliveryPayload, TestEventAnswer, WebhookDelivery, WebhookEndpoint,
+    WebhookEndpointCreate, WebhookEndpointEdit, WebhookEndpointUpdate,
 };
 use crate::types::{AppError, Page};
 
@@ -60,6 +62,36 @@ pub async fn update_webhook_endpoint(
     .await
 }
 
+/// Changes an endpoint's URL, description and events, as its form has them.
+#[server(prefix = "/rpc", endpoint = "dashboard/webhooks/edit", input = Json)]
+pub async fn edit_webhook_endpoint(
+    id: String,
+    edit: WebhookEndpointEdit,
+) -> Result<WebhookEndpoint, AppError> {
+    super::ctx::as_caller(|svc, caller| async move {
+        let id = endpoint_id(&id)?;
+        Ok(crate::domain::webhooks::edit_endpoint(&svc, &caller, &id, edit).await?)
+    })
+    .await
+}
+
+/// Sends a signed `ping` to an endpoint now: what it answered.
+#[server(prefix = "/rpc", endpoint = "dashboard/webhooks/test")]
+pub async fn send_webhook_test_event(id: String) -> Result<TestEventAnswer, AppError> {
+    super::ctx::as_caller(|svc, caller| async move {
+        use crate::domain::webhooks::{self, WebhookSender};
+        let id = endpoint_id(&id)?;
+        // The server puts the sender its delivery job uses in every server function's context.
+        let sender = use_context::<std::sync::Arc<dyn WebhookSender>>().ok_or_else(|| {
+            tracing::error!("no webhook sender in the server function's context");
+            AppError::Internal
+        })?;
+        let answer = webhooks::send_test_event(&svc, &caller, &id, sender.as_ref()).await?;
+        Ok(answer)
+    })
+    .await
+}
+
 /// A new signing secret (the old one signs beside it for a day).
 #[server(prefix = "/rpc", endpoint = "dashboard/webhooks/rotate")]
 pub async fn rotate_webhook_secret(id: String) -> Result<WebhookEndpoint, AppError> {
@@ -80,16 +112,16 @@ pub async fn delete_webhook_endpoint(id: String) -> Result<(), AppError> {
     .await
 }
 
-/// An endpoint and a page of its deliveries, newest first (only failed ones when asked).
+/// An endpoint and a page of its deliveries, newest first, each with where it stands (only the
+/// failed and failing ones when asked).
 #[server(prefix = "/rpc", endpoint = "dashboard/webhooks/deliveries")]
 pub async fn load_webhook_deliveries(
     id: String,
     failed_only: bool,
     starting_after: Option<String>,
-) -> Result<(WebhookEndpoint, Page<WebhookDelivery>), AppError> {
+) -> Result<(WebhookEndpoint, Page<DeliveryLine>), AppError> {
     let run = async {
         use crate::domain::{Limit, webhooks};
-        use crate::types::webhook::DeliveryStatus;
         let (svc, user) = super::ctx::signed_in().await?;
         let id = endpoint_id(&id)?;
         let after = starting_after
@@ -98,11 +130,16 @@ pub async fn load_webhook_deliveries(
             .map(delivery_id)
             .transpose()?;
         let endpoint = webhooks::get_endpoint(&svc, &user.caller, &id).await?;
-        let page = webhooks::list_deliveries(
+        let filter = if failed_only {
+            webhooks::DeliveryFilter::Failed
+        } else {
+            webhooks::DeliveryFilter::All
+        };
+        let page = webhooks::delivery_log(
             &svc,
             &user.caller,
             &id,
-            failed_only.then_some(DeliveryStatus::Failed),
+            filter,
             Limit::new(Some(25))?,
             after.as_ref(),
         )
@@ -118,6 +155,16 @@ pub async fn load_webhook_delivery(id: String) -> Result<WebhookDelivery, AppErr
     super::ctx::as_caller(|svc, caller| async move {
         let id = delivery_id(&id)?;
         Ok(crate::domain::webhooks::get_delivery(&svc, &caller, &id).await?)
+    })
+    .await
+}
+
+/// The body of one delivery.
+#[server(prefix = "/rpc", endpoint = "dashboard/webhooks/payload")]
+pub async fn load_webhook_payload(id: String) -> Result<DeliveryPayload, AppError> {
+    super::ctx::as_caller(|svc, caller| async move {
+        let id = delivery_id(&id)?;
+        Ok(crate::domain::webhooks::delivery_payload(&svc, &caller, &id).await?)
     })
     .await
 }

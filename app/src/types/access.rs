@@ -151,6 +151,127 @@ impl Scope {
     }
 }
 
+/// A part of the workspace that API key scopes open: one row of the dashboard's key form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ScopeResource {
+    /// Customers and what is recorded about them (`customers:read`, `customers:write`).
+    Customers,
+    /// The product catalogue.
+    Products,
+    /// Purchases recorded by a back end.
+    Checkouts,
+    /// Refunds, disputes and repayments.
+    Refunds,
+    /// Subscriptions.
+    Subscriptions,
+    /// Entitlements.
+    Entitlements,
+    /// Payment details (cards and the like).
+    PaymentDetails,
+    /// Game-server commands.
+    Commands,
+    /// Bans.
+    Bans,
+    /// The customer portal.
+    Portal,
+    /// The workspace's settings.
+    Workspace,
+    /// Webhook endpoints and their deliveries.
+    Webhooks,
+    /// Erasing customers' personal data (`customers:erase`).
+    Erasure,
+    /// Merging duplicate customers (`customers:merge`).
+    Merges,
+}
+
+/// How far a scope opens its resource: reading it, or changing it as well.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Access {
+    /// Reads it.
+    Read,
+    /// Changes it.
+    Write,
+}
+
+impl Scope {
+    /// The resource this scope opens and how far; `None` for the scopes only roles hold.
+    pub fn opens(self) -> Option<(ScopeResource, Access)> {
+        use Access::{Read, Write};
+        use ScopeResource as R;
+        Some(match self {
+            Scope::CustomersRead => (R::Customers, Read),
+            Scope::CustomersWrite => (R::Customers, Write),
+            Scope::ProductsRead => (R::Products, Read),
+            Scope::ProductsWrite => (R::Products, Write),
+            Scope::CheckoutsWrite => (R::Checkouts, Write),
+            Scope::RefundsWrite => (R::Refunds, Write),
+            Scope::SubscriptionsWrite => (R::Subscriptions, Write),
+            Scope::EntitlementsWrite => (R::Entitlements, Write),
+            Scope::PaymentDetailsWrite => (R::PaymentDetails, Write),
+            Scope::CommandsWrite => (R::Commands, Write),
+            Scope::BansWrite => (R::Bans, Write),
+            Scope::PortalWrite => (R::Portal, Write),
+            Scope::WorkspaceWrite => (R::Workspace, Write),
+            Scope::WebhooksWrite => (R::Webhooks, Write),
+            Scope::CustomersErase => (R::Erasure, Write),
+            Scope::CustomersMerge => (R::Merges, Write),
+            Scope::MembersManage | Scope::ApiKeysManage => return None,
+        })
+    }
+}
+
+impl ScopeResource {
+    /// Every resource a key's scopes open, in the order of [`Scope::ALL`].
+    pub fn all() -> Vec<ScopeResource> {
+        let mut all = Vec::new();
+        for (resource, _) in Scope::ALL.into_iter().filter_map(Scope::opens) {
+            if !all.contains(&resource) {
+                all.push(resource);
+            }
+        }
+        all
+    }
+
+    /// The levels a key can have here, lowest first: Read only where a read scope exists.
+    pub fn levels(self) -> Vec<Access> {
+        let mut levels: Vec<Access> = Scope::ALL
+            .into_iter()
+            .filter_map(Scope::opens)
+            .filter(|(resource, _)| *resource == self)
+            .map(|(_, access)| access)
+            .collect();
+        levels.sort_unstable();
+        levels.dedup();
+        levels
+    }
+
+    /// The scopes a key needs for `access` here. A scope never implies another (a key that
+    /// writes customers reads them only if it holds `customers:read` too), so Write brings the
+    /// read scope with it.
+    pub fn scopes_for(self, access: Access) -> Vec<Scope> {
+        Scope::ALL
+            .into_iter()
+            .filter(|s| s.opens().is_some_and(|(r, a)| r == self && a <= access))
+            .collect()
+    }
+
+    /// The highest level `scopes` give here in full; `None` when they give none (a write
+    /// scope held without its read scope gives no level).
+    pub fn level_in(self, scopes: &[Scope]) -> Option<Access> {
+        self.levels()
+            .into_iter()
+            .rev()
+            .find(|&a| self.scopes_for(a).iter().all(|s| scopes.contains(s)))
+    }
+
+    /// Whether `scopes` hold any scope of this resource.
+    pub fn touched_by(self, scopes: &[Scope]) -> bool {
+        scopes
+            .iter()
+            .any(|s| s.opens().is_some_and(|(r, _)| r == self))
+    }
+}
+
 impl fmt::Display for Scope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -207,6 +328,46 @@ mod tests {
         assert!(!Role::Viewer.allows(Scope::RefundsWrite));
         assert!(!Role::Support.allows(Scope::PaymentDetailsWrite));
         assert!(Role::Admin.allows(Scope::PaymentDetailsWrite));
+    }
+
+    #[test]
+    fn every_key_scope_belongs_to_one_row_and_write_brings_read_along() {
+        for s in Scope::ALL {
+            let (resource, access) = s.opens().expect("a key scope opens a resource");
+            assert!(resource.scopes_for(access).contains(&s));
+        }
+        assert_eq!(
+            ScopeResource::Customers.scopes_for(Access::Write),
+            vec![Scope::CustomersRead, Scope::CustomersWrite]
+        );
+        assert_eq!(ScopeResource::Bans.levels(), vec![Access::Write]);
+        assert_eq!(
+            ScopeResource::Products.levels(),
+            vec![Access::Read, Access::Write]
+        );
+        assert_eq!(
+            ScopeResource::all().first(),
+            Some(&ScopeResource::Customers)
+        );
+        assert_eq!(ScopeResource::all().len(), 14);
+        assert_eq!(Scope::MembersManage.opens(), None);
+    }
+
+    #[test]
+    fn a_write_scope_without_its_read_scope_gives_no_level() {
+        let customers = ScopeResource::Customers;
+        assert_eq!(customers.level_in(&[Scope::CustomersWrite]), None);
+        assert!(customers.touched_by(&[Scope::CustomersWrite]));
+        assert_eq!(
+            customers.level_in(&[Scope::CustomersWrite, Scope::CustomersRead]),
+            Some(Access::Write)
+        );
+        assert_eq!(
+            customers.level_in(&[Scope::CustomersRead]),
+            Some(Access::Read)
+        );
+        assert_eq!(ScopeResource::Bans.level_in(&[Scope::CustomersRead]), None);
+        assert!(!ScopeResource::Bans.touched_by(&[Scope::CustomersRead]));
     }
 
     #[test]

@@ -562,8 +562,51 @@ async fn every_search_path_finds_exactly_the_matches(engine: Engine) {
     d.t.cleanup().await;
 }
 
+async fn the_count_is_exact_up_to_its_cap_on_every_search_path(engine: Engine) {
+    // Past the probe's 1,000 rows: common, rare, absent and short terms count differently.
+    let d = data(engine, 2_600).await;
+    let id = d.rows[5].id.to_string();
+    let shared_time = id[..14].to_lowercase();
+    let mut rng = StdRng::seed_from_u64(57);
+    let mut queries: Vec<CustomerQuery> = (0..30)
+        .map(|round| random_query(&d, &mut rng, round))
+        .collect();
+    for term in [
+        "mar",
+        "peeters",
+        "zzq",
+        "om",
+        "martni",
+        shared_time.as_str(),
+        id.as_str(),
+    ] {
+        queries.push(CustomerQuery {
+            q: Some(term.into()),
+            ..Default::default()
+        });
+        queries.push(CustomerQuery {
+            q: Some(term.into()),
+            country: Some("DE".into()),
+            ..Default::default()
+        });
+    }
+    for q in queries {
+        // Exact matches only: "did you mean" rows are no matches to count.
+        let term = q.q.as_deref().map(str::to_lowercase);
+        let all = matching(&d, &q, term.as_deref()).len() as u64;
+        for cap in [0, 10, 150, 10_000] {
+            let n = customer_list::count_customers(&d.svc, &d.caller, &q, cap)
+                .await
+                .unwrap();
+            assert_eq!(n, all.min(cap + 1), "count of {q:?} up to {cap}");
+        }
+    }
+    d.t.cleanup().await;
+}
+
 on_both_engines!(
     filters_sorts_and_cursors_agree_with_brute_force,
     the_export_is_the_lists_pages_in_one_statement,
     every_search_path_finds_exactly_the_matches,
+    the_count_is_exact_up_to_its_cap_on_every_search_path,
 );

@@ -11,8 +11,10 @@
 //! with a typo or two.
 //!
 //! `params` checks what a URL asks for; `filters` and `keyset` make the select and its walk;
-//! `search` answers a term, `fuzzy` suggests when nothing matches; `export` streams the rows.
+//! `search` answers a term, `fuzzy` suggests when nothing matches; `export` streams the rows;
+//! `count` says how many match, up to a cap.
 
+mod count;
 mod export;
 mod filters;
 mod fuzzy;
@@ -20,6 +22,7 @@ mod keyset;
 mod params;
 mod search;
 
+pub use count::count_customers;
 pub use export::{CustomerExport, ExportRow, export_customers};
 pub use fuzzy::{typo_pieces, typos_forgiven};
 pub use params::{CustomerQuery, MOST_IDS};
@@ -30,8 +33,7 @@ use fuzzy::did_you_mean;
 use keyset::{Walk, after_cursor, id_at, key_of};
 use search::{IdRange, exact_ids, partial, search};
 
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QuerySelect, Select};
+use sea_orm::{ColumnTrait, QueryFilter, Select};
 
 use crate::db::entities::customer;
 use crate::types::customer::{CustomerListItem, SearchMatch};
@@ -166,13 +168,7 @@ pub(crate) async fn matching(
     query: &CustomerQuery,
 ) -> Result<Select<customer::Entity>, DomainError> {
     let ws = &caller.workspace_id;
-    let mut select = filtered(svc, ws, query);
-    if let Some(t) = query.created_from {
-        select = select.filter(customer::Column::Id.gte(id_at(t)));
-    }
-    if let Some(t) = query.created_before {
-        select = select.filter(customer::Column::Id.lt(id_at(t)));
-    }
+    let mut select = created_within(filtered(svc, ws, query), query);
     if let Some(raw) = query.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         select = match exact_ids(&svc.db, ws, raw).await? {
             Some(ids) if !ids.is_empty() => select.filter(customer::Column::Id.is_in(ids)),
@@ -185,35 +181,18 @@ pub(crate) async fn matching(
     Ok(select)
 }
 
-/// How many customers `query` matches, counting at most `cap + 1` (more than `cap` means
-/// "over the cap"): one bounded statement, never a full count of a large workspace.
-pub async fn count_customers(
-    svc: &Services,
-    caller: &Caller,
+/// `select` within `query`'s creation range: ids are ULIDs whose time part is creation.
+fn created_within(
+    mut select: Select<customer::Entity>,
     query: &CustomerQuery,
-    cap: u64,
-) -> Result<u64, DomainError> {
-    use sea_orm::QueryTrait;
-    use sea_orm::sea_query::{Alias, Query};
-    caller.require(Scope::CustomersRead)?;
-    let ids = matching(svc, caller, query)
-        .await?
-        .select_only()
-        .column(customer::Column::Id)
-        .limit(cap + 1)
-        .into_query();
-    let count = Query::select()
-        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
-        .from_subquery(ids, Alias::new("matching"))
-        .to_owned();
-    let n: i64 = svc
-        .db
-        .query_one(&count)
-        .await?
-        .map(|row| row.try_get("", "n"))
-        .transpose()?
-        .unwrap_or(0);
-    Ok(u64::try_from(n).unwrap_or(0))
+) -> Select<customer::Entity> {
+    if let Some(t) = query.created_from {
+        select = select.filter(customer::Column::Id.gte(id_at(t)));
+    }
+    if let Some(t) = query.created_before {
+        select = select.filter(customer::Column::Id.lt(id_at(t)));
+    }
+    select
 }
 
 fn list_item(

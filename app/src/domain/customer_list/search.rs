@@ -135,17 +135,17 @@ pub(super) async fn exact_ids<C: ConnectionTrait>(
 /// Customers a rare term may name, from the probe: rows of the trigram index (SQLite's rowids,
 /// or PostgreSQL's ids, where the index is on the table) and ids the term is the beginning of.
 #[derive(Debug, Default)]
-struct Candidates {
+pub(super) struct Candidates {
     rowids: Vec<i64>,
     ids: Vec<String>,
 }
 
 impl Candidates {
-    fn is_empty(&self) -> bool {
+    pub(super) fn is_empty(&self) -> bool {
         self.rowids.is_empty() && self.ids.is_empty()
     }
 
-    fn condition(self) -> Condition {
+    pub(super) fn condition(self) -> Condition {
         let mut any = Condition::any();
         if !self.rowids.is_empty() {
             any = any.add(Expr::col((customer::Entity, Alias::new("rowid"))).is_in(self.rowids));
@@ -167,7 +167,7 @@ pub(super) fn fts_phrase(term: &str) -> String {
 /// (the term is common: walking finds a page sooner). On SQLite the probe reads the index
 /// alone, across workspaces (an upper bound, with no row lookups), so an absent term costs one
 /// index seek.
-async fn probe(
+pub(super) async fn probe(
     svc: &Services,
     ws: &WorkspaceId,
     term: &str,

@@ -219,7 +219,7 @@ enum Outcome {
 /// Standard Webhooks headers: `webhook-id` (the event), `webhook-timestamp`, and one `v1,`
 /// signature per secret still signing (the current one, then every one a rotation replaced
 /// less than a day ago, space-separated as the standard allows).
-fn signed_headers(
+pub(super) fn signed_headers(
     endpoint: &webhook_endpoint::Model,
     msg_id: &str,
     now: DateTime<Utc>,
@@ -327,7 +327,10 @@ async fn object_of(
 
 /// The body of a delivery: `{"type","timestamp","data"}`, the object as the API gives it, or
 /// only its id and type when it is gone or larger than 20 KB.
-async fn payload(svc: &Services, row: &webhook_delivery::Model) -> Result<String, DomainError> {
+pub(super) async fn payload(
+    svc: &Services,
+    row: &webhook_delivery::Model,
+) -> Result<String, DomainError> {
     let event = event::Entity::find_by_id(row.event_id.clone())
         .one(&svc.db)
         .await?
@@ -348,7 +351,7 @@ async fn payload(svc: &Services, row: &webhook_delivery::Model) -> Result<String
     })
 }
 
-fn excerpt(text: &str) -> String {
+pub(super) fn excerpt(text: &str) -> String {
     let mut end = text.len().min(EXCERPT);
     while !text.is_char_boundary(end) {
         end -= 1;

@@ -3,24 +3,29 @@
 //! own transaction ([`super::audit::record`]) writes, in that same transaction, one delivery
 //! per endpoint that wants it: the outbox. [`deliver::deliver_due`] sends them, signed per
 //! Standard Webhooks, each claimed by exactly one process, one endpoint's in event order,
-//! with retries for more than a day; every attempt is logged.
+//! with retries for more than a day; every attempt is logged. [`delivery_log`] tells the
+//! dashboard where each delivery stands; [`test_event`] sends a signed `ping` on demand.
 
 pub mod deliver;
+pub mod delivery_log;
 pub mod guard;
+pub mod test_event;
 
 pub use deliver::{
     Answer, DeliveryReport, EXCERPT, MAX_ATTEMPTS, RETRY_SCHEDULE, WebhookSender, deliver_due,
     retry_delay,
 };
+pub use delivery_log::{DeliveryFilter, delivery_log, delivery_payload};
 pub use guard::AllowHosts;
+pub use test_event::send_test_event;
 
 use base64::Engine as _;
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -32,7 +37,7 @@ use crate::db::entities::{webhook_attempt, webhook_delivery, webhook_endpoint};
 use crate::types::event::PatternError;
 use crate::types::webhook::{
     DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEndpointCreate,
-    WebhookEndpointUpdate,
+    WebhookEndpointEdit, WebhookEndpointUpdate,
 };
 use crate::types::{
     ErrorCode, EventPattern, EventType, Page, Scope, WebhookDeliveryId, WebhookEndpointId,
@@ -246,33 +251,77 @@ pub async fn update_endpoint(
     input: WebhookEndpointUpdate,
 ) -> Result<WebhookEndpoint, DomainError> {
     caller.require(Scope::WebhooksWrite)?;
-    let url = input
-        .url
-        .as_deref()
-        .map(|u| svc.webhook_hosts.checked_url(u))
-        .transpose()?;
-    let description = input
-        .description
-        .map(|d| checked_description(Some(d)))
-        .transpose()?;
-    let event_types = input
-        .event_types
-        .map(|t| checked_event_types(Some(t)))
-        .transpose()?;
+    let changes = Changes {
+        url: input
+            .url
+            .as_deref()
+            .map(|u| svc.webhook_hosts.checked_url(u))
+            .transpose()?,
+        description: input
+            .description
+            .map(|d| checked_description(Some(d)))
+            .transpose()?,
+        event_types: input
+            .event_types
+            .map(|t| checked_event_types(Some(t)))
+            .transpose()?,
+        enabled: input.enabled,
+    };
+    apply_changes(svc, caller, id, changes).await
+}
+
+/// Changes an endpoint as the dashboard's form does, every field given: a blank description
+/// clears it.
+pub async fn edit_endpoint(
+    svc: &Services,
+    caller: &Caller,
+    id: &WebhookEndpointId,
+    edit: WebhookEndpointEdit,
+) -> Result<WebhookEndpoint, DomainError> {
+    caller.require(Scope::WebhooksWrite)?;
+    let description = if edit.description.trim().is_empty() {
+        None
+    } else {
+        checked_description(Some(edit.description))?
+    };
+    let changes = Changes {
+        url: Some(svc.webhook_hosts.checked_url(&edit.url)?),
+        description: Some(description),
+        event_types: Some(checked_event_types(Some(edit.event_types))?),
+        enabled: None,
+    };
+    apply_changes(svc, caller, id, changes).await
+}
+
+/// Checked changes to an endpoint; `None` leaves a field as it is.
+struct Changes {
+    url: Option<String>,
+    /// `Some(None)` clears it.
+    description: Option<Option<String>>,
+    event_types: Option<Vec<EventPattern>>,
+    enabled: Option<bool>,
+}
+
+async fn apply_changes(
+    svc: &Services,
+    caller: &Caller,
+    id: &WebhookEndpointId,
+    changes: Changes,
+) -> Result<WebhookEndpoint, DomainError> {
     let txn = svc.write_txn().await?;
     super::lock_row::<crate::db::entities::webhook_endpoint::Entity, _>(&txn, id.as_str()).await?;
     let before = find_endpoint(&txn, caller, id).await?;
     let mut row: webhook_endpoint::ActiveModel = before.clone().into();
-    if let Some(url) = url {
+    if let Some(url) = changes.url {
         row.url = Set(url);
     }
-    if let Some(description) = description {
+    if let Some(description) = changes.description {
         row.description = Set(description);
     }
-    if let Some(types) = event_types {
+    if let Some(types) = changes.event_types {
         row.event_types = Set(to_json(&types)?);
     }
-    if let Some(enabled) = input.enabled {
+    if let Some(enabled) = changes.enabled {
         row.enabled = Set(enabled);
         if enabled {
             row.disabled_reason = Set(None);
@@ -413,25 +462,39 @@ pub async fn list_deliveries(
 ) -> Result<Page<WebhookDelivery>, DomainError> {
     caller.require(Scope::WebhooksWrite)?;
     find_endpoint(&svc.db, caller, endpoint).await?;
-    let mut q = webhook_delivery::Entity::find()
-        .filter(webhook_delivery::Column::EndpointId.eq(endpoint))
-        .order_by_desc(webhook_delivery::Column::Id)
-        .limit(limit.get() + 1);
+    let mut only = Condition::all();
     if let Some(status) = status {
-        q = q.filter(webhook_delivery::Column::Status.eq(status));
+        only = only.add(webhook_delivery::Column::Status.eq(status));
     }
-    if let Some(after) = starting_after {
-        q = q.filter(webhook_delivery::Column::Id.lt(after));
-    }
-    let mut rows = q.all(&svc.db).await?;
-    let has_more = rows.len() as u64 > limit.get();
-    rows.truncate(limit.get() as usize);
+    let (rows, has_more) = delivery_rows(svc, endpoint, only, limit, starting_after).await?;
     Ok(Page::new(
         rows.into_iter()
             .map(|r| present_delivery(r, None))
             .collect(),
         has_more,
     ))
+}
+
+/// A page of an endpoint's deliveries that meet `only`, newest first, and whether more follow.
+async fn delivery_rows(
+    svc: &Services,
+    endpoint: &WebhookEndpointId,
+    only: Condition,
+    limit: Limit,
+    starting_after: Option<&WebhookDeliveryId>,
+) -> Result<(Vec<webhook_delivery::Model>, bool), DomainError> {
+    let mut q = webhook_delivery::Entity::find()
+        .filter(webhook_delivery::Column::EndpointId.eq(endpoint))
+        .filter(only)
+        .order_by_desc(webhook_delivery::Column::Id)
+        .limit(limit.get() + 1);
+    if let Some(after) = starting_after {
+        q = q.filter(webhook_delivery::Column::Id.lt(after));
+    }
+    let mut rows = q.all(&svc.db).await?;
+    let has_more = rows.len() as u64 > limit.get();
+    rows.truncate(limit.get() as usize);
+    Ok((rows, has_more))
 }
 
 async fn find_delivery<C: ConnectionTrait>(

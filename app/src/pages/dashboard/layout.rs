@@ -6,7 +6,7 @@ use leptos_router::components::{A, Outlet};
 
 use crate::components::dialog::Submission;
 use crate::components::hydration::use_hydrated;
-use crate::components::icons::{SettingsIcon, SidebarIcon, UsersIcon};
+use crate::components::icons::{ErasureIcon, ImportsIcon, SettingsIcon, SidebarIcon, UsersIcon};
 use crate::server_fns::auth::LogOut;
 use crate::server_fns::dashboard::load_shell;
 use crate::server_fns::team::SwitchWorkspace;
@@ -147,30 +147,18 @@ pub fn DashboardLayout() -> impl IntoView {
                     }
                 >
                     <ul class="space-y-1">
-                        <li>
-                            <A
-                                href="/dashboard/customers"
-                                attr:class="flex items-center gap-3 rounded-md px-2.5 py-2 text-sm font-medium text-slate-700 hover:bg-slate-100 aria-[current=page]:bg-indigo-50 aria-[current=page]:text-indigo-700"
-                                attr:title="Customers"
-                            >
-                                <UsersIcon class="size-5 shrink-0" />
-                                <span class=move || if nav_open.get() { "" } else { "hidden" }>
-                                    "Customers"
-                                </span>
-                            </A>
-                        </li>
-                        <li>
-                            <A
-                                href="/dashboard/settings"
-                                attr:class="flex items-center gap-3 rounded-md px-2.5 py-2 text-sm font-medium text-slate-700 hover:bg-slate-100 aria-[current=page]:bg-indigo-50 aria-[current=page]:text-indigo-700"
-                                attr:title="Settings"
-                            >
-                                <SettingsIcon class="size-5 shrink-0" />
-                                <span class=move || if nav_open.get() { "" } else { "hidden" }>
-                                    "Settings"
-                                </span>
-                            </A>
-                        </li>
+                        <NavLink href="/dashboard/customers" label="Customers" nav_open>
+                            <UsersIcon class="size-5 shrink-0" />
+                        </NavLink>
+                        <NavLink href="/dashboard/imports" label="Imports" nav_open>
+                            <ImportsIcon class="size-5 shrink-0" />
+                        </NavLink>
+                        <NavLink href="/dashboard/erasure-requests" label="Erasure requests" nav_open>
+                            <ErasureIcon class="size-5 shrink-0" />
+                        </NavLink>
+                        <NavLink href="/dashboard/settings" label="Settings" nav_open>
+                            <SettingsIcon class="size-5 shrink-0" />
+                        </NavLink>
                     </ul>
                 </nav>
                 <main class="min-w-0 flex-1 overflow-y-auto px-6 py-6 lg:px-10">
@@ -178,6 +166,30 @@ pub fn DashboardLayout() -> impl IntoView {
                 </main>
             </div>
         </div>
+    }
+}
+
+/// One entry of the navigation: its icon, and its label while the navigation is open (the
+/// link keeps its name when collapsed). The router marks the current one `aria-current`.
+#[component]
+fn NavLink(
+    href: &'static str,
+    label: &'static str,
+    nav_open: RwSignal<bool>,
+    /// The icon.
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <li>
+            <A
+                href=href
+                attr:class="flex items-center gap-3 rounded-md px-2.5 py-2 text-sm font-medium text-slate-700 hover:bg-slate-100 aria-[current=page]:bg-indigo-50 aria-[current=page]:text-indigo-700"
+                attr:title=label
+            >
+                {children()}
+                <span class=move || if nav_open.get() { "" } else { "hidden" }>{label}</span>
+            </A>
+        </li>
     }
 }
 

@@ -2,16 +2,18 @@
 //! (owners invite, re-role and remove; anyone may leave), the keys merchants' back ends use
 //! (admins and owners; a secret is shown once), and the signed-in user's own sessions.
 
+mod scopes;
+
 use leptos::prelude::*;
 
 use crate::components::alert::Alert;
 use crate::components::card::{SettingsSection, section_failure};
 use crate::components::dialog::{
-    BTN_DANGER, BTN_PRIMARY, Confirm, DialogButton, ErrorNote, FormDialog, INPUT, LABEL,
-    SendButton, Submission,
+    BTN_DANGER, BTN_PRIMARY, Confirm, DialogButton, ErrorNote, FormDialog, INPUT, SendButton,
+    Submission,
 };
 use crate::components::empty_state::Loading;
-use crate::components::form::{Field, SetCheckbox, TextField};
+use crate::components::form::{Field, TextField};
 use crate::components::table::{Column, DataTable, PLAIN, TableStyle};
 use crate::components::time::LocalTime;
 use crate::server_fns::team::{
@@ -20,6 +22,8 @@ use crate::server_fns::team::{
 };
 use crate::types::team::{ApiKeyCreated, ApiKeySummary, Member, SessionSummary, Team};
 use crate::types::{AppError, Role, Scope};
+
+use self::scopes::{ScopeGrid, scope_summary};
 
 const SMALL_BTN: &str = "rounded-md px-2 py-1 text-xs font-medium text-slate-700 ring-1 ring-slate-300 hover:bg-slate-50 disabled:opacity-50";
 const SMALL_DANGER: &str = "rounded-md px-2 py-1 text-xs font-medium text-red-700 ring-1 ring-red-300 hover:bg-red-50 disabled:opacity-50";
@@ -168,10 +172,19 @@ fn RoleSelect(id: &'static str, value: RwSignal<Role>) -> impl IntoView {
 fn TeamLists(team: Team, refresh: RwSignal<u32>) -> impl IntoView {
     let can_manage = team.can_manage;
     let invitations = team.invitations.clone();
+    // The domain refuses to let the last owner go: they are not offered Leave.
+    let owners = team
+        .members
+        .iter()
+        .filter(|m| m.role == Role::Owner)
+        .count();
     let revoking = Submission::<RevokeInvitation>::new(move |_| refresh.update(|n| *n += 1));
     view! {
         <ul class="mt-3 divide-y divide-slate-100 rounded-lg border border-slate-200" aria-label="Members">
-            {team.members.into_iter().map(|m| view! { <MemberRow member=m can_manage refresh /> }).collect_view()}
+            {team.members.into_iter().map(|m| {
+                let sole_owner = m.role == Role::Owner && owners == 1;
+                view! { <MemberRow member=m can_manage sole_owner refresh /> }
+            }).collect_view()}
         </ul>
         {(!invitations.is_empty()).then(|| view! {
             <h3 class="mt-5 text-sm font-semibold text-slate-900">"Invitations waiting"</h3>
@@ -196,7 +209,13 @@ fn TeamLists(team: Team, refresh: RwSignal<u32>) -> impl IntoView {
 }
 
 #[component]
-fn MemberRow(member: Member, can_manage: bool, refresh: RwSignal<u32>) -> impl IntoView {
+fn MemberRow(
+    member: Member,
+    can_manage: bool,
+    /// The workspace's only owner: they cannot leave or be removed.
+    sole_owner: bool,
+    refresh: RwSignal<u32>,
+) -> impl IntoView {
     let Member {
         user_id,
         email,
@@ -255,11 +274,21 @@ fn MemberRow(member: Member, can_manage: bool, refresh: RwSignal<u32>) -> impl I
             } else {
                 view! { <span class="text-slate-600" data-testid="member-role">{role_label(role)}</span> }.into_any()
             }}
-            {(can_manage || is_you).then(|| view! {
-                <DialogButton open=confirm submission=removing class=SMALL_DANGER>
-                    {if is_you { "Leave" } else { "Remove" }}
-                </DialogButton>
-            })}
+            {match (sole_owner, is_you) {
+                (true, true) => Some(view! {
+                    <span class="text-xs text-slate-500" data-testid="sole-owner">
+                        "You are the only owner: make another member an owner before you leave."
+                    </span>
+                }
+                .into_any()),
+                (true, false) => None,
+                (false, _) => (can_manage || is_you).then(|| view! {
+                    <DialogButton open=confirm submission=removing class=SMALL_DANGER>
+                        {if is_you { "Leave" } else { "Remove" }}
+                    </DialogButton>
+                }
+                .into_any()),
+            }}
             {move || error.get().map(|e| view! { <div class="basis-full"><Alert>{e}</Alert></div> })}
             <Confirm
                 open=confirm
@@ -287,12 +316,14 @@ pub fn ApiKeysSection() -> impl IntoView {
         open.set(false);
         secret.set(Some(k.secret.clone()));
         name.set(String::new());
+        scopes.set(vec![Scope::CustomersRead]);
         refresh.update(|n| *n += 1);
     });
     let submit = Callback::new(move |()| {
         let chosen = scopes.get_untracked();
         if chosen.is_empty() {
-            creating.refuse("Scopes: choose at least one.");
+            creating
+                .refuse("Choose something the key may do: set at least one row to Read or Write.");
             return;
         }
         creating.submit(CreateApiKey {
@@ -345,16 +376,7 @@ pub fn ApiKeysSection() -> impl IntoView {
                 busy_label="Creating…"
             >
                 <TextField id="key-name" label="Name" value=name kind="text" placeholder="Shop back end" />
-                <fieldset>
-                    <legend class=LABEL>"Scopes"</legend>
-                    <div class="grid grid-cols-1 gap-1 sm:grid-cols-2">
-                        {Scope::ALL.into_iter().map(|s| view! {
-                            <SetCheckbox set=scopes value=s>
-                                <code class="text-xs">{s.as_str()}</code>
-                            </SetCheckbox>
-                        }).collect_view()}
-                    </div>
-                </fieldset>
+                <ScopeGrid scopes />
             </FormDialog>
         </SettingsSection>
     }
@@ -374,7 +396,7 @@ fn KeyList(keys: Vec<ApiKeySummary>, refresh: RwSignal<u32>) -> impl IntoView {
             columns=vec![
                 Column::new("Name"),
                 Column::new("Key"),
-                Column::new("Scopes"),
+                Column::new("Access"),
                 Column::new("Created"),
                 Column::new("Last used"),
                 Column::hidden("Actions"),
@@ -386,7 +408,11 @@ fn KeyList(keys: Vec<ApiKeySummary>, refresh: RwSignal<u32>) -> impl IntoView {
                     <tr data-key=k.name.clone()>
                         <td class="px-3 py-2 font-medium text-slate-900">{k.name.clone()}</td>
                         <td class="px-3 py-2"><code class="text-xs">{format!("{}…", k.prefix)}</code></td>
-                        <td class="px-3 py-2 text-xs text-slate-600">{k.scopes.join(", ")}</td>
+                        <td class="px-3 py-2 text-xs text-slate-600" data-testid="key-scopes">
+                            {scope_summary(&k.scopes).into_iter().map(|line| view! {
+                                <span class="block whitespace-nowrap">{line}</span>
+                            }).collect_view()}
+                        </td>
                         <td class="px-3 py-2 text-xs text-slate-600">
                             <LocalTime at=k.created_at />
                             <span class="block">{k.created_by.clone().unwrap_or_else(|| "command line".to_owned())}</span>

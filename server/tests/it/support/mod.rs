@@ -261,6 +261,10 @@ impl TestServer {
             leptos_options,
             files: server::adapters::files::FileFetcher::new(services.webhook_hosts.clone())
                 .unwrap(),
+            webhook_sender: std::sync::Arc::new(
+                server::adapters::webhooks::HttpSender::new(services.webhook_hosts.clone())
+                    .unwrap(),
+            ),
             services: services.clone(),
         });
         let handle = tokio::spawn(async move {
