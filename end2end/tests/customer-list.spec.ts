@@ -1,5 +1,5 @@
 import { test, expect } from './fixtures';
-import { logIn } from './helpers';
+import { axeViolations, logIn } from './helpers';
 import { LIST_EMAIL, LIST_PASSWORD } from '../global-setup';
 import type { APIRequestContext, Page } from '@playwright/test';
 
@@ -33,6 +33,24 @@ async function seed(request: APIRequestContext, baseURL: string) {
 
 async function rowIds(page: Page) {
   return page.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-customer-id')));
+}
+
+// How many customers the REST list holds for `query`, paged to its end.
+async function restTotal(request: APIRequestContext, baseURL: string, query = '') {
+  const headers = { Authorization: `Bearer ${process.env.PATRON_E2E_API_KEY}` };
+  let total = 0;
+  let after = '';
+  for (;;) {
+    const params = new URLSearchParams(query);
+    params.set('limit', '100');
+    if (after) params.set('starting_after', after);
+    const res = await request.get(`${baseURL}/api/v1/customers?${params}`, { headers });
+    expect(res.status()).toBe(200);
+    const body = await res.json();
+    total += body.data.length;
+    if (!body.has_more) return total;
+    after = body.data[body.data.length - 1].id;
+  }
 }
 
 test.beforeEach(async ({ page, request, baseURL }) => {
@@ -116,6 +134,94 @@ test('the export downloads a CSV whose rows match the screen', async ({ page }) 
   const lines = readFileSync(file!, 'utf8').trim().split('\n');
   expect(lines[0]).toMatch(/^id,email,name,/);
   expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(onScreen);
+});
+
+test('the count says how many customers match, as the REST list counts them', async ({ page, request, baseURL }) => {
+  const all = await restTotal(request, baseURL!);
+  expect(all).toBeGreaterThan(50);
+  const count = page.getByTestId('customer-count');
+  // More than a page: the total is counted apart from the rows.
+  await expect(count).toHaveText(`1–50 of ${all} customers`);
+  // A later page does not know where it starts: it says how many it shows.
+  await page.getByRole('link', { name: 'Next' }).click();
+  await expect(page).toHaveURL(/after=cus_/);
+  await expect(count).toHaveText(`Showing ${all - 50} of ${all} customers`);
+
+  // A filter with few rows: they and the count agree with the REST list.
+  await page.getByLabel('Subscription').selectOption('active');
+  await expect(page).toHaveURL(/status=active/);
+  const active = await restTotal(request, baseURL!, 'subscription_status=active');
+  expect(active).toBeGreaterThan(1);
+  await expect(page.locator('tbody tr')).toHaveCount(active);
+  await expect(count).toHaveText(`1–${active} of ${active} customers`);
+
+  await page.getByLabel('Subscription').selectOption('');
+  await expect(page).not.toHaveURL(/status=/);
+  await page.getByRole('searchbox').fill('grace hopper 7');
+  await expect(page).toHaveURL(/q=grace/);
+  await expect(page.locator('tbody tr')).toHaveCount(1);
+  await expect(count).toHaveText('1 of 1 customer');
+});
+
+test('the country field suggests countries by name and filters by their code', async ({ page, request, baseURL }) => {
+  const field = page.getByLabel('Country');
+  const list = await field.getAttribute('list');
+  expect(list).toBeTruthy();
+  // The browser offers these as the field is typed in: a country's name, and its code.
+  await expect(page.locator(`datalist#${list} option[value="Germany (DE)"]`)).toHaveCount(1);
+
+  // Picking a suggestion puts it in the field and applies at once, as the code.
+  await field.fill('Germany (DE)');
+  await expect(page).toHaveURL(/country=DE(&|$)/);
+  const germans = await restTotal(request, baseURL!, 'country=DE');
+  expect(germans).toBeGreaterThan(1);
+  await expect(page.locator('tbody tr')).toHaveCount(germans);
+  await expect(page.getByTestId('customer-count')).toHaveText(`1–${germans} of ${germans} customers`);
+  for (const text of await page.locator('tbody tr').allInnerTexts()) {
+    expect(text).toContain('DE');
+  }
+
+  // A name typed out applies with Enter; the field then names the country and its code.
+  await field.fill('france');
+  await field.press('Enter');
+  await expect(page).toHaveURL(/country=FR(&|$)/);
+  await expect(field).toHaveValue('France (FR)');
+  await expect(page.locator('tbody tr')).toHaveCount(await restTotal(request, baseURL!, 'country=FR'));
+
+  // A text that names no country is refused in place; the list stays as it was.
+  await field.fill('Atlantis');
+  await field.press('Tab');
+  await expect(field).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByText('No country goes by that name')).toBeVisible();
+  await expect(page).toHaveURL(/country=FR(&|$)/);
+  expect(await axeViolations(page)).toEqual([]);
+
+  // An empty field is every country again.
+  await field.fill('');
+  await field.press('Tab');
+  await expect(page).not.toHaveURL(/country=/);
+  await expect(page.getByText('No country goes by that name')).toHaveCount(0);
+});
+
+test('metadata: a new field takes the focus, and Enter saves', async ({ page, request, baseURL }) => {
+  const headers = { Authorization: `Bearer ${process.env.PATRON_E2E_API_KEY}` };
+  const found = await request.get(`${baseURL}/api/v1/customers?email=alan.turing.2%40example.com`, { headers });
+  const id: string = (await found.json()).data[0].id;
+  const key = `tier${Date.now()}`;
+  await page.goto(`/dashboard/customers/${id}/metadata`);
+  await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
+  await page.getByRole('button', { name: 'Add field' }).click();
+  await expect(page.getByLabel('Key', { exact: true }).last()).toBeFocused();
+  await page.keyboard.type(key);
+  await page.keyboard.press('Tab');
+  await expect(page.getByLabel(`Value of ${key}`)).toBeFocused();
+  await page.keyboard.type('gold');
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('button', { name: 'Save' })).toBeHidden();
+  const saved = await request.get(`${baseURL}/api/v1/customers/${id}`, { headers });
+  expect((await saved.json()).metadata[key]).toBe('gold');
+  await page.reload();
+  await expect(page.getByLabel(`Value of ${key}`)).toHaveValue('gold');
 });
 
 test('a row opens the customer page with their stats', async ({ page }) => {

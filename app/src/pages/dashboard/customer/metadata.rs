@@ -1,6 +1,7 @@
 //! The Metadata tab: the merchant's own key-value pairs, edited in place. Click a key or value
-//! to edit, Add field for a new pair, clear both key and value to remove one; Save sends the
-//! whole map with the version it was read at, so a concurrent edit is caught, not overwritten.
+//! to edit, Add field for a new pair (its key takes the focus), clear both key and value to
+//! remove one; Save (or Enter in a field) sends the whole map with the version it was read at,
+//! so a concurrent edit is caught, not overwritten.
 
 use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
@@ -8,16 +9,12 @@ use leptos::prelude::*;
 use super::{load_error, loading, use_customer};
 use crate::components::alert::{Alert, StaleVersionBanner};
 use crate::components::dialog::{BTN, BTN_PRIMARY, Submission, error_text};
-use crate::components::table::{CARD, Column, DataTable, TableStyle};
+use crate::components::table::{Column, DataTable, SCROLL};
 use crate::server_fns::customer::UpdateCustomer;
 use crate::types::customer::{
     CustomerUpdate, METADATA_KEY_MAX, METADATA_MAX_PAIRS, METADATA_VALUE_MAX,
 };
 use crate::types::{AppError, Customer, ErrorCode, Metadata, Scope};
-
-/// The editor's table: [`CARD`] without its frame, which the editor draws itself so that it
-/// takes the keys and holds the empty note.
-const EDITOR_TABLE: TableStyle = TableStyle { frame: "", ..CARD };
 
 /// A cell's text box: plain text to look at until editing starts.
 const CELL_INPUT: &str = "block w-full rounded-md border px-2 py-1 text-sm read-only:cursor-pointer read-only:border-transparent read-only:bg-transparent read-only:hover:bg-slate-50 focus:border-indigo-500 focus:outline-none focus:ring-1 focus:ring-indigo-500";
@@ -28,6 +25,8 @@ struct Row {
     id: u64,
     key: RwSignal<String>,
     value: RwSignal<String>,
+    /// Added by the merchant just now: its key takes the focus.
+    added: bool,
 }
 
 impl Row {
@@ -38,6 +37,7 @@ impl Row {
             id,
             key: RwSignal::new(key.to_owned()),
             value: RwSignal::new(value.to_owned()),
+            added: false,
         }
     }
 
@@ -61,10 +61,21 @@ fn EditCell(
     editing: RwSignal<bool>,
     /// Starts editing.
     on_click: Callback<()>,
+    /// Whether the box takes the focus when it appears.
+    #[prop(optional)]
+    focus: bool,
 ) -> impl IntoView {
+    let input = NodeRef::<leptos::html::Input>::new();
+    // In an effect: once the box is on the page, in the browser only.
+    Effect::new(move |_| {
+        if focus && let Some(el) = input.get() {
+            let _ = el.focus();
+        }
+    });
     view! {
         <td class="px-2 py-1">
             <input
+                node_ref=input
                 class=CELL_INPUT
                 aria-label=move || label.get()
                 maxlength=max.to_string()
@@ -183,14 +194,21 @@ fn Editor(customer: Customer, can: bool) -> impl IntoView {
         }
         error.set(None);
         editing.set(true);
-        rows.update(|rs| rs.push(Row::new(&next, "", "")));
+        let row = Row {
+            added: true,
+            ..Row::new(&next, "", "")
+        };
+        rows.update(|rs| rs.push(row));
     };
     let cancel = move |_| {
         reset();
         error.set(None);
         editing.set(false);
     };
-    let save = move |_| {
+    let save = move || {
+        if busy.get_untracked() {
+            return;
+        }
         let map = match rows.with_untracked(|rs| collect(rs)) {
             Ok(m) => m,
             Err(e) => {
@@ -209,7 +227,13 @@ fn Editor(customer: Customer, can: bool) -> impl IntoView {
         });
     };
     let on_key = move |ev: KeyboardEvent| match ev.key().as_str() {
+        // Enter mid-composition (an input method's) picks a character, not the edit.
+        _ if ev.is_composing() => {}
         "Enter" if !editing.get_untracked() => start.run(()),
+        "Enter" => {
+            ev.prevent_default();
+            save();
+        }
         "Escape" if editing.get_untracked() => {
             reset();
             editing.set(false);
@@ -217,9 +241,10 @@ fn Editor(customer: Customer, can: bool) -> impl IntoView {
         _ => {}
     };
     view! {
-        <div class=CARD.frame on:keydown=on_key>
+        // The editor draws the table's frame itself: it takes the keys and holds the empty note.
+        <div class=SCROLL on:keydown=on_key>
             <DataTable
-                style=EDITOR_TABLE
+                bare=true
                 columns=vec![Column::new("Key").with_class("w-1/3"), Column::new("Value")]
             >
                 <For
@@ -228,7 +253,14 @@ fn Editor(customer: Customer, can: bool) -> impl IntoView {
                     let:row
                 >
                     <tr>
-                        <EditCell label="Key" text=row.key max=METADATA_KEY_MAX editing on_click=start />
+                        <EditCell
+                            label="Key"
+                            text=row.key
+                            max=METADATA_KEY_MAX
+                            editing
+                            on_click=start
+                            focus=row.added
+                        />
                         <EditCell
                             label=Signal::derive(move || format!("Value of {}", row.key.get()))
                             text=row.value
@@ -254,7 +286,7 @@ fn Editor(customer: Customer, can: bool) -> impl IntoView {
                 <button type="button" class=BTN on:click=add>"Add field"</button>
                 <Show when=move || editing.get()>
                     <button type="button" class=BTN on:click=cancel>"Cancel"</button>
-                    <button type="button" class=BTN_PRIMARY disabled=move || busy.get() on:click=save>
+                    <button type="button" class=BTN_PRIMARY disabled=move || busy.get() on:click=move |_| save()>
                         {move || if busy.get() { "Saving…" } else { "Save" }}
                     </button>
                 </Show>

@@ -3,6 +3,8 @@
 //! as a plain GET before the page is interactive.
 
 mod columns;
+mod count;
+mod country;
 mod labels;
 mod query;
 mod table;
@@ -16,6 +18,8 @@ use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use columns::{ColumnPicker, use_columns};
+use count::CountLine;
+use country::{COUNTRY_OPTIONS, CountryOptions, NO_SUCH_COUNTRY, chosen, picked, shown};
 use labels::{sort_label, status_label};
 use query::{export_href, filter_keys, href, params_of};
 use table::{CustomerTable, PagerLink};
@@ -27,10 +31,10 @@ use crate::components::form::ProductOptions;
 use crate::components::icons::UsersIcon;
 use crate::pages::dashboard::layout::Shell;
 use crate::pages::dashboard::segments::{BulkActivity, BulkBar, SegmentBar};
-use crate::server_fns::dashboard::{list_customers, list_products};
-use crate::types::Scope;
-use crate::types::customer::{CustomerSort, SearchMatch, SubscriptionFilter};
+use crate::server_fns::dashboard::{CustomerCount, count_customers, list_customers, list_products};
+use crate::types::customer::{CustomerListParams, CustomerSort, SearchMatch, SubscriptionFilter};
 use crate::types::segment::SegmentFilters;
+use crate::types::{AppError, Scope};
 
 /// How long typing must pause before the search runs.
 const DEBOUNCE: Duration = Duration::from_millis(300);
@@ -41,6 +45,30 @@ pub fn CustomersPage() -> impl IntoView {
     let query = use_query_map();
     let navigate = use_navigate();
     let page = Resource::new(move || params_of(&query.read()), list_customers);
+    // The total is counted apart, in the browser: neither the rows nor the server's first
+    // answer wait for it. It follows the filters alone, so turning a page counts nothing anew.
+    let counted = Memo::new(move |_| CustomerListParams {
+        starting_after: None,
+        ending_before: None,
+        sort: None,
+        ..params_of(&query.read())
+    });
+    let total = RwSignal::new(None::<Result<CustomerCount, AppError>>);
+    // Effects run in the browser only. The latest question wins: an answer to filters that
+    // have changed since is dropped.
+    let asked = StoredValue::new(0_u64);
+    Effect::new(move |_| {
+        let params = counted.get();
+        total.set(None);
+        asked.update_value(|n| *n += 1);
+        let this = asked.get_value();
+        leptos::task::spawn_local(async move {
+            let answer = count_customers(params).await;
+            if asked.try_get_value() == Some(this) {
+                total.try_set(Some(answer));
+            }
+        });
+    });
     let columns = use_columns();
     let products = Resource::new(|| (), |()| list_products());
     let (pending, set_pending) = signal(false);
@@ -49,7 +77,18 @@ pub fn CustomersPage() -> impl IntoView {
     let go = {
         let navigate = navigate.clone();
         move |changes: &[(&str, &str)], replace: bool| {
-            let to = href(&query.read_untracked(), changes, None);
+            let (to, unchanged) = {
+                let map = query.read_untracked();
+                let paged = map.get("after").is_some() || map.get("before").is_some();
+                let to = href(&map, changes, None);
+                let unchanged = !paged && to == href(&map, &[], None);
+                (to, unchanged)
+            };
+            // A field committed as it stands (a picked country, then the field left) is no
+            // new list, and no new entry in the history.
+            if unchanged {
+                return;
+            }
             navigate(
                 &to,
                 NavigateOptions {
@@ -92,25 +131,64 @@ pub fn CustomersPage() -> impl IntoView {
             go(&[("archived", v)], false);
         }
     };
+    // The country applies once its text is committed (Enter, leaving the field), or at once
+    // when a suggestion is picked; a text that names no country is refused in place.
+    let country_error = RwSignal::new(false);
+    // Another address (Clear, a segment, back): what was refused is no longer in the field.
+    Effect::new(move |_| {
+        query.track();
+        country_error.set(false);
+    });
+    let on_country = {
+        let go = go.clone();
+        move |ev: leptos::ev::Event| match chosen(&event_target_value(&ev)) {
+            Some(code) => {
+                country_error.set(false);
+                go(&[("country", code)], false);
+            }
+            None => country_error.set(true),
+        }
+    };
+    let on_country_input = {
+        let go = go.clone();
+        move |ev: leptos::ev::Event| {
+            country_error.set(false);
+            if let Some(code) = picked(&event_target_value(&ev)) {
+                go(&[("country", code)], false);
+            }
+        }
+    };
     let on_submit = {
         let go = go.clone();
         move |ev: leptos::ev::SubmitEvent| {
-            // With the page interactive, Enter searches at once; before that the form is a GET.
+            // With the page interactive, Enter applies the text fields at once; before that
+            // the form is a GET.
             ev.prevent_default();
             if let Some(h) = typing.get_value() {
                 h.clear();
             }
             let form = event_target::<leptos::web_sys::HtmlFormElement>(&ev);
-            let q = form
-                .elements()
-                .named_item("q")
-                .and_then(|e| {
-                    use leptos::wasm_bindgen::JsCast;
-                    e.dyn_into::<leptos::web_sys::HtmlInputElement>().ok()
-                })
-                .map(|i| i.value())
-                .unwrap_or_default();
-            go(&[("q", q.as_str())], false);
+            let field = |name: &str| {
+                form.elements()
+                    .named_item(name)
+                    .and_then(|e| {
+                        use leptos::wasm_bindgen::JsCast;
+                        e.dyn_into::<leptos::web_sys::HtmlInputElement>().ok()
+                    })
+                    .map(|i| i.value())
+                    .unwrap_or_default()
+            };
+            let q = field("q");
+            match chosen(&field("country")) {
+                Some(code) => {
+                    country_error.set(false);
+                    go(&[("q", q.as_str()), ("country", code)], false);
+                }
+                None => {
+                    country_error.set(true);
+                    go(&[("q", q.as_str())], false);
+                }
+            }
         }
     };
 
@@ -205,12 +283,23 @@ pub fn CustomersPage() -> impl IntoView {
                         .first()
                         .is_some_and(|c| c.found_by == Some(SearchMatch::Fuzzy))
                         .then(|| map.get("q").unwrap_or_default());
+                    // "Did you mean" rows match nothing: no count of matches for them. Coming
+                    // back to where nothing precedes is the list's start again.
+                    let at_start = (!came_back && !came_forward) || (came_back && !p.has_more);
+                    let whole = !came_back && !came_forward && !p.has_more;
+                    let on_page = p.data.len();
+                    let count = did_you_mean.is_none().then(|| view! {
+                        <div class="mb-2">
+                            <CountLine shown=on_page first_page=at_start whole total />
+                        </div>
+                    });
                     view! {
                         {did_you_mean.map(|q| view! {
                             <p role="status" class="mb-3 rounded-md border border-amber-200 bg-amber-50 px-4 py-2.5 text-sm text-amber-900">
                                 "No customer matches “" {q} "”. Did you mean one of these? The closest come first."
                             </p>
                         })}
+                        {count}
                         <CustomerTable customers=p.data columns selected selectable />
                         <nav class="mt-4 flex justify-end gap-2" aria-label="Pages">
                             {first_page.map(|h| view! { <PagerLink href=h label="First page" /> })}
@@ -298,18 +387,27 @@ pub fn CustomersPage() -> impl IntoView {
                         <ProductOptions products selected=Signal::derive(move || value("product")) />
                     </select>
                 </label>
-                <label>
-                    <span class="mb-1 block text-xs font-medium text-slate-600">"Country"</span>
-                    <input
-                        name="country"
-                        class=input
-                        placeholder="DE"
-                        maxlength="2"
-                        autocomplete="off"
-                        prop:value=move || value("country")
-                        on:change=on_select("country")
-                    />
-                </label>
+                <div>
+                    <label>
+                        <span class="mb-1 block text-xs font-medium text-slate-600">"Country"</span>
+                        <input
+                            name="country"
+                            class=input
+                            placeholder="Germany or DE"
+                            list=COUNTRY_OPTIONS
+                            autocomplete="off"
+                            aria-invalid=move || country_error.get().then_some("true")
+                            aria-describedby=move || country_error.get().then_some("country-error")
+                            prop:value=move || shown(&value("country"))
+                            on:input=on_country_input
+                            on:change=on_country
+                        />
+                    </label>
+                    <CountryOptions />
+                    {move || country_error.get().then(|| view! {
+                        <p id="country-error" class="mt-1 text-xs text-red-700">{NO_SUCH_COUNTRY}</p>
+                    })}
+                </div>
                 <label>
                     <span class="mb-1 block text-xs font-medium text-slate-600">"Banned"</span>
                     <select name="banned" class=input on:change=on_select("banned")>
@@ -359,9 +457,10 @@ pub fn CustomersPage() -> impl IntoView {
                     <a href="/dashboard/customers" class="text-sm font-medium text-slate-600 hover:text-slate-900">
                         "Clear"
                     </a>
-                    <button type="submit" class="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500">
-                        "Apply"
-                    </button>
+                    // Every field applies by itself; this unseen button only lets Enter send the
+                    // form as a GET before the page is interactive (a form of several text
+                    // fields sends on Enter only through a submit button).
+                    <button type="submit" hidden=true>"Apply"</button>
                 </div>
             </form>
             <BulkBar selected all_matching page_selected filters open_segment started selection_csv />

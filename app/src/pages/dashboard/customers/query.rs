@@ -3,6 +3,7 @@
 
 use leptos_router::params::ParamsMap;
 
+use super::country::code_of;
 use crate::types::customer::{CustomerListParams, LIST_FILTERS, ListFilter};
 
 /// The URL's keys for the list's filters and sort.
@@ -12,12 +13,18 @@ pub(super) fn filter_keys() -> impl Iterator<Item = &'static str> {
 
 pub(super) fn params_of(map: &ParamsMap) -> CustomerListParams {
     let get = |k: &str| map.get(k).filter(|v| !v.trim().is_empty());
-    CustomerListParams {
+    let mut params = CustomerListParams {
         starting_after: get("after"),
         ending_before: get("before"),
         ..Default::default()
     }
-    .with_filters(|f| f.url_key, |k| map.get(k))
+    .with_filters(|f| f.url_key, |k| map.get(k));
+    // The country field shows "Germany (DE)": a form sent before the page is interactive puts
+    // that in the address, which names the code as well as `DE` does.
+    if let Some(code) = params.country.as_deref().and_then(code_of) {
+        params.country = Some(code.to_owned());
+    }
+    params
 }
 
 /// The current filters with `changes` applied, as a link to the list's first page (or to the
