@@ -1,7 +1,11 @@
 //! Modal dialogs and the small pieces every form on the customer page shares.
 
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
+use leptos::web_sys::{Element, HtmlElement, HtmlInputElement};
 
 use leptos::server_fn::ServerFn;
 
@@ -28,8 +32,10 @@ pub const LABEL: &str = "mb-1 block text-xs font-medium text-slate-600";
 #[derive(Clone, Copy, Debug)]
 pub struct DialogOpened(pub Callback<(f64, f64)>);
 
-/// A centred modal over a dimmed page. Escape or the backdrop closes it; the page behind
-/// stays as it was.
+/// A centred modal over the whole dimmed page. Escape or a press on the backdrop closes it
+/// (not while its action runs); Tab and Shift+Tab go round its controls and never reach the
+/// page behind, which does not scroll meanwhile; once closed, the focus is back on the control
+/// that opened it.
 #[component]
 pub fn Dialog(
     /// Whether it is shown.
@@ -37,66 +43,310 @@ pub fn Dialog(
     /// The heading.
     #[prop(into)]
     title: Signal<String>,
+    /// Whether its action is running: Escape and the backdrop leave it open meanwhile.
+    #[prop(optional, into)]
+    busy: Signal<bool>,
     /// The body (a form, usually).
     children: ChildrenFn,
 ) -> impl IntoView {
-    let on_key = move |ev: KeyboardEvent| {
-        if ev.key() == "Escape" {
+    let children = StoredValue::new(children);
+    let id = NEXT_DIALOG.fetch_add(1, Ordering::Relaxed);
+    // Unique: a dialog can open over another one (Unban over a ban's dialog).
+    let title_id = format!("dialog-title-{id}");
+    let panel = NodeRef::<leptos::html::Div>::new();
+    let close = move || {
+        if !busy.get_untracked() {
             open.set(false);
         }
     };
-    let children = StoredValue::new(children);
-    // Focus moves into the dialog when it opens (its first field, else the dialog itself), so
-    // the keyboard works inside it and Escape reaches it.
-    let panel = NodeRef::<leptos::html::Div>::new();
-    let opened = use_context::<DialogOpened>();
+    // On the window, so the keys still work when the focused control went away (a button
+    // disabled while its action runs). Only the dialog on top answers.
+    let on_key = move |ev: KeyboardEvent| {
+        if ev.default_prevented() || open.try_get_untracked() != Some(true) || !on_top(id) {
+            return;
+        }
+        match ev.key().as_str() {
+            "Escape" if busy.try_get_untracked() != Some(true) => {
+                ev.prevent_default();
+                open.set(false);
+            }
+            "Tab" => {
+                if let Some(el) = panel.get_untracked() {
+                    keep_tab_inside(&el, &ev);
+                }
+            }
+            _ => {}
+        }
+    };
+    // While it is open the keys are heard and the page behind stays still. In an effect: in
+    // the browser only; the cleanup runs when it closes or leaves the page.
     Effect::new(move |_| {
         if !open.get() {
             return;
         }
-        if let Some(el) = panel.get() {
-            use leptos::wasm_bindgen::JsCast;
-            let field = el
-                .query_selector("input:not([type=hidden]), select, textarea")
-                .ok()
-                .flatten()
-                .and_then(|f| f.dyn_into::<leptos::web_sys::HtmlElement>().ok());
-            let _ = match field {
-                Some(f) => f.focus(),
-                None => el.focus(),
-            };
-            #[cfg(feature = "hydrate")]
-            if let Some(DialogOpened(tell)) = opened {
-                let rect = el.get_bounding_client_rect();
-                tell.run((rect.top(), rect.height()));
+        push_dialog(id);
+        let keys = window_event_listener(leptos::ev::keydown, on_key);
+        on_cleanup(move || {
+            keys.remove();
+            pop_dialog(id);
+        });
+    });
+    // Focus moves into the dialog when it opens (its first field, else the dialog itself), so
+    // the keyboard works inside it, and goes back to what had it once the dialog closes.
+    let opened = use_context::<DialogOpened>();
+    Effect::new(move |was: Option<Option<Opened>>| {
+        let was = was.flatten();
+        if !open.get() {
+            if let Some(back) = was.and_then(|w| w.opener) {
+                // Once the page has settled: the opener may be gone with what closed it.
+                request_animation_frame(move || {
+                    if back.is_connected() {
+                        let _ = back.focus();
+                    }
+                });
             }
+            return None;
         }
+        let (opener, focused) = match was {
+            Some(w) => (w.opener, w.focused),
+            None => (focused_element(), false),
+        };
+        // The panel of an earlier opening stays in the reference until this one is shown.
+        let el = match panel.get() {
+            Some(el) if !focused && el.is_connected() => el,
+            _ => return Some(Opened { opener, focused }),
+        };
+        use leptos::wasm_bindgen::JsCast;
+        let field = el
+            .query_selector("input:not([type=hidden]), select, textarea")
+            .ok()
+            .flatten()
+            .and_then(|f| f.dyn_into::<HtmlElement>().ok());
+        let _ = match field {
+            Some(f) => f.focus(),
+            None => el.focus(),
+        };
+        #[cfg(feature = "hydrate")]
+        if let Some(DialogOpened(tell)) = opened {
+            let rect = el.get_bounding_client_rect();
+            tell.run((rect.top(), rect.height()));
+        }
+        Some(Opened {
+            opener,
+            focused: true,
+        })
     });
     #[cfg(not(feature = "hydrate"))]
     let _ = opened;
     view! {
         <Show when=move || open.get()>
+            // Fixed to the viewport and above the page's own layers: it dims the whole screen.
+            // `m-0`: a parent's `space-y-*` margin would lift its bottom edge off the screen's.
             <div
-                class="fixed inset-0 z-40 flex items-start justify-center overflow-y-auto bg-slate-900/40 px-4 py-16"
-                on:keydown=on_key
-                on:click=move |_| open.set(false)
+                class="fixed inset-0 z-50 m-0 flex items-start justify-center overflow-y-auto overscroll-contain bg-slate-900/40 px-4 py-16"
+                data-testid="dialog-backdrop"
+                on:click=move |_| close()
             >
                 <div
                     node_ref=panel
                     tabindex="-1"
                     role="dialog"
                     aria-modal="true"
-                    aria-labelledby="dialog-title"
+                    aria-labelledby=title_id.clone()
                     class="w-full max-w-lg rounded-xl bg-white p-6 shadow-xl"
                     on:click=|ev| ev.stop_propagation()
                 >
-                    <h2 id="dialog-title" class="mb-4 text-lg font-semibold text-slate-900">
+                    <h2 id=title_id.clone() class="mb-4 text-lg font-semibold text-slate-900">
                         {move || title.get()}
                     </h2>
                     {children.with_value(|c| c())}
                 </div>
             </div>
         </Show>
+    }
+}
+
+/// The next dialog's number, for its heading's id and its place among the open dialogs.
+static NEXT_DIALOG: AtomicUsize = AtomicUsize::new(0);
+
+/// Where an open dialog stands: the control to give the focus back to, and whether the focus
+/// has moved into its panel yet.
+struct Opened {
+    opener: Option<HtmlElement>,
+    focused: bool,
+}
+
+/// The dialogs open on the page, the last on top, and the page root's own `overflow` and
+/// `padding-right` from before the first of them opened.
+struct OpenDialogs {
+    stack: Vec<usize>,
+    overflow: String,
+    padding: String,
+}
+
+thread_local! {
+    static OPEN_DIALOGS: RefCell<OpenDialogs> = const {
+        RefCell::new(OpenDialogs {
+            stack: Vec::new(),
+            overflow: String::new(),
+            padding: String::new(),
+        })
+    };
+}
+
+/// The page's root element (`<html>`).
+fn page_root() -> Option<HtmlElement> {
+    use leptos::wasm_bindgen::JsCast;
+    leptos::web_sys::window()?
+        .document()?
+        .document_element()?
+        .dyn_into::<HtmlElement>()
+        .ok()
+}
+
+/// Puts dialog `id` on top. The first one open stops the page behind from scrolling; a
+/// padding as wide as the scrollbar it hides keeps the page from shifting sideways.
+fn push_dialog(id: usize) {
+    let root = page_root();
+    OPEN_DIALOGS.with_borrow_mut(|open| {
+        if open.stack.is_empty()
+            && let Some(root) = &root
+        {
+            let style = root.style();
+            open.overflow = style.get_property_value("overflow").unwrap_or_default();
+            open.padding = style
+                .get_property_value("padding-right")
+                .unwrap_or_default();
+            let bar = leptos::web_sys::window()
+                .and_then(|w| w.inner_width().ok())
+                .and_then(|w| w.as_f64())
+                .map_or(0.0, |w| w - f64::from(root.client_width()));
+            let _ = style.set_property("overflow", "hidden");
+            if bar > 0.0 {
+                let _ = style.set_property("padding-right", &format!("{bar}px"));
+            }
+        }
+        open.stack.push(id);
+    });
+}
+
+/// Takes dialog `id` away; the last one gives the page back its scrolling.
+fn pop_dialog(id: usize) {
+    let root = page_root();
+    OPEN_DIALOGS.with_borrow_mut(|open| {
+        let before = open.stack.len();
+        open.stack.retain(|d| *d != id);
+        if open.stack.len() < before
+            && open.stack.is_empty()
+            && let Some(root) = &root
+        {
+            let style = root.style();
+            for (property, value) in [
+                ("overflow", &open.overflow),
+                ("padding-right", &open.padding),
+            ] {
+                let _ = if value.is_empty() {
+                    style.remove_property(property).map(drop)
+                } else {
+                    style.set_property(property, value)
+                };
+            }
+        }
+    });
+}
+
+/// Whether dialog `id` is the open one on top.
+fn on_top(id: usize) -> bool {
+    OPEN_DIALOGS.with_borrow(|open| open.stack.last() == Some(&id))
+}
+
+/// The element that has the focus, unless it is the page's body.
+fn focused_element() -> Option<HtmlElement> {
+    use leptos::wasm_bindgen::JsCast;
+    let document = leptos::web_sys::window()?.document()?;
+    let active = document.active_element()?.dyn_into::<HtmlElement>().ok()?;
+    (Some(&active) != document.body().as_ref()).then_some(active)
+}
+
+/// Tab from the last control goes round to the first, Shift+Tab from the first (or from the
+/// panel itself) to the last, and either brings back a focus that left the panel.
+fn keep_tab_inside(panel: &HtmlElement, ev: &KeyboardEvent) {
+    let controls = tabbable(panel);
+    let (Some(first), Some(last)) = (controls.first(), controls.last()) else {
+        // Nothing to reach: the focus stays on the panel.
+        ev.prevent_default();
+        let _ = panel.focus();
+        return;
+    };
+    let active = leptos::web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.active_element());
+    let inside = panel.contains(active.as_deref());
+    let has_focus = |el: &HtmlElement| active.as_ref().is_some_and(|a| a == &**el);
+    let target = if ev.shift_key() {
+        (!inside || has_focus(panel) || has_focus(first)).then_some(last)
+    } else {
+        (!inside || has_focus(last)).then_some(first)
+    };
+    if let Some(target) = target {
+        ev.prevent_default();
+        let _ = target.focus();
+    }
+}
+
+/// What Tab reaches inside `panel`, in order: the shown, enabled controls, and of a group of
+/// radio buttons only the checked one (else the first).
+fn tabbable(panel: &HtmlElement) -> Vec<HtmlElement> {
+    use leptos::wasm_bindgen::JsCast;
+    const CONTROLS: &str = "a[href], button, input, select, textarea, summary, [tabindex]";
+    let mut found = Vec::new();
+    let mut next = panel.first_element_child();
+    while let Some(el) = next {
+        next = el.first_element_child().or_else(|| following(&el, panel));
+        if !el.matches(CONTROLS).unwrap_or(false) || el.matches(":disabled").unwrap_or(false) {
+            continue;
+        }
+        if let Ok(control) = el.dyn_into::<HtmlElement>()
+            && control.tab_index() >= 0
+            && (control.offset_width() > 0 || control.offset_height() > 0)
+        {
+            found.push(control);
+        }
+    }
+    let radio = |c: &HtmlElement| {
+        c.dyn_ref::<HtmlInputElement>()
+            .filter(|i| i.type_() == "radio" && !i.name().is_empty())
+            .map(|i| (i.name(), i.checked()))
+    };
+    let checked: Vec<String> = found
+        .iter()
+        .filter_map(radio)
+        .filter_map(|(name, on)| on.then_some(name))
+        .collect();
+    let mut seen: Vec<String> = Vec::new();
+    found.retain(|c| match radio(c) {
+        None | Some((_, true)) => true,
+        Some((name, false)) => {
+            let first = !checked.contains(&name) && !seen.contains(&name);
+            seen.push(name);
+            first
+        }
+    });
+    found
+}
+
+/// The element after `el`'s subtree in document order, within `root`.
+fn following(el: &Element, root: &Element) -> Option<Element> {
+    let mut at = el.clone();
+    loop {
+        if let Some(next) = at.next_element_sibling() {
+            return Some(next);
+        }
+        let parent = at.parent_element()?;
+        if &parent == root {
+            return None;
+        }
+        at = parent;
     }
 }
 
@@ -130,13 +380,17 @@ pub fn FormDialog(
     /// Another action, shown apart on the left of the buttons (such as Unban).
     #[prop(optional, into)]
     aside: Option<ViewFn>,
+    /// The submit button's classes when it is not `danger`: [`BTN_PRIMARY`] unless given (the
+    /// portal's dialogs give theirs in the shop's accent).
+    #[prop(optional)]
+    primary_class: Option<&'static str>,
     /// The fields.
     children: ChildrenFn,
 ) -> impl IntoView {
     let children = StoredValue::new(children);
     let submit_class = if danger { BTN_DANGER } else { BTN_PRIMARY };
     view! {
-        <Dialog open title>
+        <Dialog open title busy>
             <form
                 class="space-y-4"
                 novalidate
@@ -153,7 +407,11 @@ pub fn FormDialog(
                         <button type="button" class=BTN on:click=move |_| open.set(false)>
                             {dismiss_label.unwrap_or("Cancel")}
                         </button>
-                        <button type="submit" class=submit_class disabled=move || busy.get()>
+                        <button
+                            type="submit"
+                            class=primary_class.filter(|_| !danger).unwrap_or(submit_class)
+                            disabled=move || busy.get()
+                        >
                             {move || if busy.get() { busy_label } else { submit_label }}
                         </button>
                     </div>
@@ -413,7 +671,7 @@ pub fn Confirm(
     on_confirm: Callback<()>,
 ) -> impl IntoView {
     view! {
-        <Dialog open title>
+        <Dialog open title busy>
             <p class="text-sm text-slate-600">{move || message.get()}</p>
             <ErrorNote error />
             <div class="mt-6 flex justify-end gap-2">
