@@ -16,8 +16,8 @@ export default defineConfig({
   // The customer page journeys buy, refund and ban in the demo workspace: they run after the
   // specs that read the demo data as seeded.
   projects: [
-    { name: 'as-seeded', testIgnore: /(ban-dialog|customer-page|human-words|products-view|segments|portal|portal-phone|embed|webhooks|imports|erasure|merges)\.spec\.ts/ },
-    { name: 'journeys', testMatch: /(ban-dialog|customer-page|human-words|products-view|segments|portal|portal-phone|embed|webhooks|imports|erasure|merges)\.spec\.ts/, dependencies: ['as-seeded'] },
+    { name: 'as-seeded', testIgnore: /(ban-dialog|customer-page|human-words|products-view|segments|portal|portal-phone|portal-brand|receipt|embed|webhooks|imports|erasure|merges)\.spec\.ts/ },
+    { name: 'journeys', testMatch: /(ban-dialog|customer-page|human-words|products-view|segments|portal|portal-phone|portal-brand|receipt|embed|webhooks|imports|erasure|merges)\.spec\.ts/, dependencies: ['as-seeded'] },
   ],
   use: {
     browserName: 'chromium',

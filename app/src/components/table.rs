@@ -1,66 +1,70 @@
-//! Tables: a framed table whose head is made from its columns, in the few looks the app uses.
-//! The rows stay with each page; only the frame, the head and the body's dividers are shared.
+//! Tables: one look for every table of the dashboard and the portal, the customer list's
+//! (small uppercase heads on grey, roomy rows divided in a white, rounded frame that scrolls
+//! sideways when the table is wide). The look is a handful of class strings, so a table written
+//! by hand (the customer list, the import preview) and one made by [`DataTable`] match; a table
+//! appends its own classes to them (a column's width, a truncated cell, the portal's cards on
+//! a phone), never replaces them.
 
 use leptos::prelude::*;
 
-/// The classes of one table look. A page that differs in one place says so with struct
-/// update syntax, such as `TableStyle { frame: "…", ..PLAIN }`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TableStyle {
-    /// The scrolling frame around the table; empty for none.
+/// The frame around a table: a wide table scrolls sideways inside it, not the page.
+pub const SCROLL: &str = "overflow-x-auto rounded-xl border border-slate-200 bg-white";
+/// The `<table>`: the frame's full width (wider when its columns need it), rows divided.
+pub const TABLE: &str = "w-full divide-y divide-slate-200 text-sm";
+/// A caption only screen readers read: the table's name.
+pub const CAPTION: &str = "sr-only";
+/// A caption shown above the heads ("The first 20 of 31 rejected rows").
+pub const CAPTION_SHOWN: &str = "px-3 py-2 text-left text-xs text-slate-600";
+/// The `<thead>`: grey under the heads.
+pub const THEAD: &str = "bg-slate-50";
+/// A header cell: small uppercase grey words, left-aligned.
+pub const TH: &str =
+    "px-3 py-2.5 text-left text-xs font-semibold uppercase tracking-wide text-slate-500";
+/// A header cell over amounts and counts: [`TH`], right-aligned over its figures.
+pub const TH_NUM: &str =
+    "px-3 py-2.5 text-right text-xs font-semibold uppercase tracking-wide text-slate-500";
+/// The `<tbody>`: rows divided, on white.
+pub const TBODY: &str = "divide-y divide-slate-100 bg-white";
+/// A body cell.
+pub const TD: &str = "px-3 py-2.5";
+/// A body cell of an amount or a count: right-aligned, in figures of one width.
+pub const TD_NUM: &str = "px-3 py-2.5 text-right tabular-nums";
+/// A row that leads somewhere (it opens the customer, or its details): tinted under the
+/// pointer.
+pub const ROW_HOVER: &str = "hover:bg-slate-50";
+
+/// `base` with a table's own classes after it, if it has any: `plus(TD, "font-mono text-xs")`.
+pub fn plus(base: &str, extra: &str) -> String {
+    if extra.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base} {extra}")
+    }
+}
+
+/// What one table adds to the shared look, part by part: empty where it adds nothing. Written
+/// with struct update syntax, such as `TableExtra { frame: "mt-3", ..TableExtra::NONE }`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TableExtra {
+    /// After [`SCROLL`] (`mt-3`, `hidden md:block`).
     pub frame: &'static str,
-    /// The `<table>`.
+    /// After [`TABLE`].
     pub table: &'static str,
-    /// The `<caption>`, when the table has one.
-    pub caption: &'static str,
-    /// The `<thead>`.
+    /// After [`THEAD`].
     pub head: &'static str,
-    /// Every header cell; a column adds `text-right` or its own classes.
-    pub cell: &'static str,
-    /// The `<tbody>` around the rows; empty for a plain one.
+    /// After [`TBODY`] (not used with `bodies`: those rows bring their own).
     pub body: &'static str,
 }
 
-/// Small uppercase heads on grey, in a white card: the customer's orders and payment details,
-/// metadata, the portal's orders.
-pub const CARD: TableStyle = TableStyle {
-    frame: "overflow-x-auto rounded-xl border border-slate-200 bg-white",
-    table: "min-w-full divide-y divide-slate-200 text-sm",
-    caption: "sr-only",
-    head: "bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500",
-    cell: "px-4 py-2",
-    body: "divide-y divide-slate-100",
-};
-
-/// [`CARD`]'s heads without frame or grey, for a table inside a card: the billing history.
-pub const CARD_BARE: TableStyle = TableStyle {
-    frame: "",
-    table: "mt-3 min-w-full divide-y divide-slate-200 text-sm",
-    head: "text-left text-xs font-semibold uppercase tracking-wide text-slate-500",
-    cell: "py-1.5 pr-3",
-    ..CARD
-};
-
-/// Sentence-case heads on grey in a light frame: imports, erasure requests, API keys.
-pub const PLAIN: TableStyle = TableStyle {
-    frame: "overflow-x-auto rounded-lg border border-slate-200",
-    table: "min-w-full text-left text-sm",
-    caption: "px-3 py-2 text-left text-xs text-slate-600",
-    head: "bg-slate-50 text-xs text-slate-600",
-    cell: "px-3 py-2 font-medium",
-    body: "divide-y divide-slate-100",
-};
-
-/// A small table inside a panel, no frame: a delivery's attempts (merge preview and the
-/// per-currency values adjust it).
-pub const MINI: TableStyle = TableStyle {
-    frame: "",
-    table: "min-w-full text-xs",
-    caption: "sr-only",
-    head: "text-left text-slate-500",
-    cell: "py-1 pr-3",
-    body: "divide-y divide-slate-100",
-};
+impl TableExtra {
+    /// Nothing added.
+    pub const NONE: TableExtra = TableExtra {
+        frame: "",
+        table: "",
+        head: "",
+        body: "",
+    };
+}
 
 /// One column's header cell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,37 +115,38 @@ impl Column {
         Self { class, ..self }
     }
 
-    fn classes(&self, style: &TableStyle) -> String {
-        let mut out = style.cell.to_owned();
-        for extra in [if self.numeric { "text-right" } else { "" }, self.class] {
-            if !extra.is_empty() {
-                if !out.is_empty() {
-                    out.push(' ');
-                }
-                out.push_str(extra);
-            }
-        }
-        out
+    /// Its header cell's classes: [`TH`] or [`TH_NUM`], then its own.
+    fn classes(&self) -> String {
+        plus(if self.numeric { TH_NUM } else { TH }, self.class)
     }
 }
 
-/// A table: the frame, an optional caption, the head made from `columns`, and the rows (the
-/// children) in a `<tbody>` with the style's dividers.
+/// A table in the shared look: the scrolling frame (unless `bare`), an optional caption, the
+/// head made from `columns`, and the rows (the children) in a `<tbody>`. Rows use [`TD`] and
+/// [`TD_NUM`] for their cells.
 #[component]
 pub fn DataTable(
-    /// The look.
-    style: TableStyle,
     /// The columns, left to right.
     #[prop(into)]
     columns: Vec<Column>,
-    /// A caption above the rows (visible or not, as the style says).
+    /// The table's name, for screen readers unless `caption_shown`.
     #[prop(optional, into)]
     caption: Option<String>,
+    /// The caption is shown above the heads.
+    #[prop(optional)]
+    caption_shown: bool,
     /// The table's `data-testid`.
     #[prop(optional)]
     testid: Option<&'static str>,
+    /// No frame: the table sits in a frame of its own maker (the metadata editor, which holds
+    /// its empty note too) or in a small panel that already frames it.
+    #[prop(optional)]
+    bare: bool,
+    /// The table's own classes, after the shared ones.
+    #[prop(optional)]
+    extra: TableExtra,
     /// The children are `<tbody>` groups of their own (an order and its details row), not
-    /// rows: no `<tbody>` is put around them.
+    /// rows: no `<tbody>` is put around them. Each takes [`TBODY`].
     #[prop(optional)]
     bodies: bool,
     /// The rows.
@@ -155,27 +160,31 @@ pub fn DataTable(
             } else {
                 c.label.into_any()
             };
-            view! { <th scope="col" class=c.classes(&style)>{label}</th> }
+            view! { <th scope="col" class=c.classes()>{label}</th> }
         })
         .collect_view();
     let rows = if bodies {
         children()
     } else {
-        let body = (!style.body.is_empty()).then_some(style.body);
-        view! { <tbody class=body>{children()}</tbody> }.into_any()
+        view! { <tbody class=plus(TBODY, extra.body)>{children()}</tbody> }.into_any()
+    };
+    let caption_class = if caption_shown {
+        CAPTION_SHOWN
+    } else {
+        CAPTION
     };
     let table = view! {
-        <table class=style.table data-testid=testid>
-            {caption.map(|c| view! { <caption class=style.caption>{c}</caption> })}
-            <thead class=style.head>
+        <table class=plus(TABLE, extra.table) data-testid=testid>
+            {caption.map(|c| view! { <caption class=caption_class>{c}</caption> })}
+            <thead class=plus(THEAD, extra.head)>
                 <tr>{head}</tr>
             </thead>
             {rows}
         </table>
     };
-    if style.frame.is_empty() {
+    if bare {
         table.into_any()
     } else {
-        view! { <div class=style.frame>{table}</div> }.into_any()
+        view! { <div class=plus(SCROLL, extra.frame)>{table}</div> }.into_any()
     }
 }

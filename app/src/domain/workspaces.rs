@@ -1,13 +1,18 @@
-//! Workspaces: creating them and finding the one a request works in.
+//! Workspaces: creating them and finding the one a request works in, and their settings
+//! (the portal's address and look, the sites that may embed it, the seller's details every
+//! receipt prints).
+
+mod receipt_details;
 
 use crate::types::money::CurrencyCode;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set,
+    QueryOrder, QuerySelect, Set,
 };
 
 use crate::db::entities::workspace;
 use crate::types::EventType;
+use crate::types::colour::{Colour, MIN_CONTRAST_WITH_WHITE, ratio_words};
 use crate::types::workspace::{WorkspaceSettings, WorkspaceSettingsUpdate, WorkspaceSummary};
 use crate::types::{Scope, WorkspaceId};
 
@@ -165,7 +170,10 @@ pub async fn create_workspace_with_id(
     let currency = new.default_currency;
     let now = svc.clock.now();
     let mut slug = slug_of(&name);
+    // By its id alone, so that this works on an older schema too (see below).
     let taken = workspace::Entity::find()
+        .select_only()
+        .column(workspace::Column::Id)
         .filter(workspace::Column::Slug.eq(&slug))
         .count(&svc.db)
         .await?
@@ -176,19 +184,30 @@ pub async fn create_workspace_with_id(
     }
     let row = workspace::ActiveModel {
         id: Set(id.clone()),
-        slug: Set(Some(slug)),
+        slug: Set(Some(slug.clone())),
         portal_logo_url: Set(None),
         portal_accent_color: Set(None),
-        name: Set(name),
+        name: Set(name.clone()),
         default_currency: Set(currency),
         created_at: Set(now),
         updated_at: Set(now),
         signing_secret: Set(Some(super::secrets::random_token(32))),
         embed_origins: Set("[]".to_owned()),
-    }
-    .insert(&svc.db)
-    .await?;
-    summary(row)
+        // The receipt details start empty and the receipt counter at 0: the columns' own
+        // defaults. Written and read back by name, the new row would need every column of
+        // today's schema; as it is, a workspace also opens on an older one (the upgrade
+        // tests build their data there).
+        ..Default::default()
+    };
+    workspace::Entity::insert(row)
+        .exec_without_returning(&svc.db)
+        .await?;
+    Ok(WorkspaceSummary {
+        id,
+        name,
+        slug,
+        default_currency: currency,
+    })
 }
 
 /// Finds a workspace by id.
@@ -197,6 +216,9 @@ pub async fn get_workspace<C: ConnectionTrait>(
     id: &WorkspaceId,
 ) -> Result<WorkspaceSummary, DomainError> {
     workspace::Entity::find_by_id(id.clone())
+        .select_only()
+        .columns(SUMMARY)
+        .into_tuple::<SummaryRow>()
         .one(db)
         .await?
         .ok_or(DomainError::NotFound { what: "workspace" })
@@ -208,8 +230,11 @@ pub async fn first_workspace<C: ConnectionTrait>(
     db: &C,
 ) -> Result<Option<WorkspaceSummary>, DomainError> {
     workspace::Entity::find()
+        .select_only()
+        .columns(SUMMARY)
         .order_by_asc(workspace::Column::CreatedAt)
         .order_by_asc(workspace::Column::Id)
+        .into_tuple::<SummaryRow>()
         .one(db)
         .await?
         .map(summary)
@@ -228,6 +253,10 @@ fn settings_of(svc: &Services, row: workspace::Model, caller: &Caller) -> Worksp
         default_currency: row.default_currency,
         portal_logo_url: row.portal_logo_url,
         portal_accent_color: row.portal_accent_color,
+        legal_name: row.legal_name,
+        legal_address: row.legal_address,
+        tax_id: row.tax_id,
+        support_email: row.support_email,
         can_edit: caller.can(Scope::WorkspaceWrite),
     }
 }
@@ -282,24 +311,31 @@ fn checked_logo(raw: &str) -> Result<Option<String>, DomainError> {
     Ok(Some(url.to_string()))
 }
 
+/// The accent colour as `#rrggbb`, or `None` for the default. It is the background of white
+/// button text and the colour of links on white in the portal, so a colour too light for
+/// white (WCAG 2.1 AA) is refused as unprocessable: the form is right, the colour is not.
 fn checked_colour(raw: &str) -> Result<Option<String>, DomainError> {
-    let raw = raw.trim().to_lowercase();
-    if raw.is_empty() {
+    if raw.trim().is_empty() {
         return Ok(None);
     }
-    let hex = raw.strip_prefix('#').unwrap_or(&raw);
-    if hex.len() == 6 && hex.chars().all(|c| c.is_ascii_hexdigit()) {
-        Ok(Some(format!("#{hex}")))
-    } else {
-        Err(DomainError::invalid(
+    let colour = Colour::parse(raw).ok_or_else(|| {
+        DomainError::invalid("portal_accent_color", "must be a colour such as #4f46e5")
+    })?;
+    let ratio = colour.contrast_with_white();
+    if ratio < MIN_CONTRAST_WITH_WHITE {
+        return Err(DomainError::unprocessable(
             "portal_accent_color",
-            "must be a colour such as #4f46e5",
-        ))
+            format!(
+                "is too light to read on white: its contrast with white is {} to 1, and text needs at least {MIN_CONTRAST_WITH_WHITE} to 1",
+                ratio_words(ratio)
+            ),
+        ));
     }
+    Ok(Some(colour.hex()))
 }
 
-/// Changes the workspace's name and its portal's address and look; every field is checked
-/// before anything is written. Audited.
+/// Changes the workspace's name, its portal's address and look, and the seller's details its
+/// receipts print; every field is checked before anything is written. Audited.
 pub async fn update_settings(
     svc: &Services,
     caller: &Caller,
@@ -336,6 +372,26 @@ pub async fn update_settings(
         .as_deref()
         .map(checked_origins)
         .transpose()?;
+    let legal_name = input
+        .legal_name
+        .as_deref()
+        .map(receipt_details::checked_legal_name)
+        .transpose()?;
+    let legal_address = input
+        .legal_address
+        .as_deref()
+        .map(receipt_details::checked_legal_address)
+        .transpose()?;
+    let tax_id = input
+        .tax_id
+        .as_deref()
+        .map(receipt_details::checked_tax_id)
+        .transpose()?;
+    let support_email = input
+        .support_email
+        .as_deref()
+        .map(receipt_details::checked_support_email)
+        .transpose()?;
     let txn = svc.write_txn().await?;
     let before = workspace::Entity::find_by_id(caller.workspace_id.clone())
         .one(&txn)
@@ -371,6 +427,18 @@ pub async fn update_settings(
         active.embed_origins = Set(serde_json::to_string(&origins)
             .map_err(|e| DomainError::Internal(format!("cannot encode the embed origins: {e}")))?);
     }
+    if let Some(legal_name) = legal_name {
+        active.legal_name = Set(legal_name);
+    }
+    if let Some(legal_address) = legal_address {
+        active.legal_address = Set(legal_address);
+    }
+    if let Some(tax_id) = tax_id {
+        active.tax_id = Set(tax_id);
+    }
+    if let Some(support_email) = support_email {
+        active.support_email = Set(support_email);
+    }
     active.updated_at = Set(svc.clock.now());
     // The unique index settles two shops taking one address at once.
     let after = active.update(&txn).await.map_err(|e| {
@@ -390,6 +458,10 @@ pub async fn update_settings(
             "portal_logo_url": w.portal_logo_url,
             "portal_accent_color": w.portal_accent_color,
             "embed_origins": origins_of(w),
+            "legal_name": w.legal_name,
+            "legal_address": w.legal_address,
+            "tax_id": w.tax_id,
+            "support_email": w.support_email,
         })
     };
     audit::record(
@@ -458,12 +530,26 @@ pub(crate) async fn signing_key<C: ConnectionTrait>(
         .ok_or_else(|| DomainError::internal("workspace signing key missing"))
 }
 
-fn summary(row: workspace::Model) -> Result<WorkspaceSummary, DomainError> {
+/// The columns a [`WorkspaceSummary`] is made of, read by name alone: the shell's every request
+/// needs no more, and a workspace still opens on an older schema (the upgrade tests).
+const SUMMARY: [workspace::Column; 4] = [
+    workspace::Column::Id,
+    workspace::Column::Name,
+    workspace::Column::Slug,
+    workspace::Column::DefaultCurrency,
+];
+
+/// A row of [`SUMMARY`]'s columns.
+type SummaryRow = (WorkspaceId, String, Option<String>, CurrencyCode);
+
+fn summary(
+    (id, name, slug, default_currency): SummaryRow,
+) -> Result<WorkspaceSummary, DomainError> {
     Ok(WorkspaceSummary {
-        slug: row.slug.unwrap_or_else(|| row.id.to_string()),
-        id: row.id,
-        name: row.name,
-        default_currency: row.default_currency,
+        slug: slug.unwrap_or_else(|| id.to_string()),
+        id,
+        name,
+        default_currency,
     })
 }
 
@@ -520,6 +606,20 @@ mod tests {
         assert_eq!(checked_colour("").unwrap(), None);
         assert!(checked_colour("red").is_err());
         assert!(checked_colour("#4f46e").is_err());
+        // Too light for white text and for links on white: refused, naming the contrast.
+        for light in ["#ffff00", "#777777"] {
+            match checked_colour(light) {
+                Err(DomainError::Unprocessable { field, message }) => {
+                    assert_eq!(field, "portal_accent_color");
+                    assert!(message.starts_with("is too light"), "{message}");
+                }
+                other => panic!("{light} gave {other:?}"),
+            }
+        }
+        assert_eq!(
+            checked_colour("#767676").unwrap().as_deref(),
+            Some("#767676")
+        );
         assert!(
             checked_logo("https://cdn.example.com/logo.png")
                 .unwrap()

@@ -3,6 +3,7 @@
 pub mod access;
 pub mod activity;
 pub mod ban;
+pub mod colour;
 pub mod contact;
 pub mod customer;
 pub mod entitlement;

@@ -69,6 +69,12 @@ impl OrderStatus {
     }
 }
 
+/// A receipt number as the customer reads it: `R-00042`, five digits at least and more once
+/// a shop has given more than 99,999 receipts (`R-123456`).
+pub fn receipt_number_label(n: i64) -> String {
+    format!("R-{n:05}")
+}
+
 impl PaymentMethod {
     /// Whether a payment by this method can only be refunded in full, at the merchant's risk.
     pub fn refunds_in_full_only(&self) -> bool {
@@ -541,4 +547,18 @@ pub struct RefundsAndDisputes {
     pub webhooks: Vec<super::webhook::DeliverySummary>,
     /// What the payment provider sent about it, newest first.
     pub provider_events: Vec<ProviderNotification>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn receipt_numbers_read_with_five_digits_at_least() {
+        assert_eq!(receipt_number_label(1), "R-00001");
+        assert_eq!(receipt_number_label(42), "R-00042");
+        assert_eq!(receipt_number_label(99_999), "R-99999");
+        assert_eq!(receipt_number_label(100_000), "R-100000");
+        assert_eq!(receipt_number_label(1_234_567), "R-1234567");
+    }
 }

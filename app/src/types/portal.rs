@@ -280,11 +280,29 @@ impl CancelReason {
     }
 }
 
+/// Who sold: the shop's details as every receipt prints them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptSeller {
+    /// The registered company name, or the shop's name when none is set.
+    pub legal_name: String,
+    /// The postal address, a line each; empty when none is set.
+    pub address_lines: Vec<String>,
+    /// The VAT number or other tax id, if set.
+    pub tax_id: Option<String>,
+    /// Where customers write about a purchase, if set.
+    pub support_email: Option<String>,
+}
+
 /// One order's receipt, as the customer prints or downloads it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PortalReceipt {
     /// The shop.
     pub branding: PortalBranding,
+    /// Who sold: the legal name, address and tax id printed on the receipt.
+    pub seller: ReceiptSeller,
+    /// The receipt's number, such as `R-00042`, if the order was given one (every paid order
+    /// is, when its payment is recorded).
+    pub receipt_number: Option<String>,
     /// The order.
     pub order_id: OrderId,
     /// Purchase, renewal or repayment.

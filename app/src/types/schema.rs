@@ -219,3 +219,17 @@ schema_only!(
         .description(Some("An https:// address, or empty for none"))
         .into()
 );
+
+schema_only!(
+    /// An email address, or empty for none.
+    EmailOrEmpty => OneOfBuilder::new()
+        .item(
+            string()
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Email)))
+                .min_length(Some(1))
+                .max_length(Some(254)),
+        )
+        .item(string().max_length(Some(0)))
+        .description(Some("An email address such as help@shop.example, or empty for none"))
+        .into()
+);

@@ -120,6 +120,12 @@ const KNOWN: &[(ErrorCode, &str, &str, Words)] = &[
     ),
     (
         INVALID,
+        "support_email",
+        "must be an email address",
+        Say("Enter the support email as an address such as help@shop.example."),
+    ),
+    (
+        INVALID,
         "country",
         "",
         Say("Enter the country as its two-letter code, such as DE or US."),
@@ -234,6 +240,12 @@ const KNOWN: &[(ErrorCode, &str, &str, Words)] = &[
         Say("The end of the date range must not be before its start."),
     ),
     (
+        UNPROCESSABLE,
+        "portal_accent_color",
+        "is too light",
+        Built(too_light_from),
+    ),
+    (
         CARD,
         "payment_method.number",
         "",
@@ -304,6 +316,9 @@ const LABELS: &[(&str, &str)] = &[
     ("slug", "Portal address"),
     ("portal_logo_url", "Logo address"),
     ("portal_accent_color", "Accent colour"),
+    ("legal_name", "Legal name"),
+    ("legal_address", "Business address"),
+    ("support_email", "Support email"),
     ("embed_origins", "Sites that may embed the portal"),
     ("embed_origin", "Embedding site"),
     ("return_url", "Return address"),
@@ -399,6 +414,25 @@ fn fallback(field: &str, message: &str) -> String {
 
 fn that_is(message: &str) -> String {
     polished(&format!("that {message}"))
+}
+
+/// The sentence for an accent colour too light for white, with its contrast `ratio` as
+/// [`super::colour::ratio_words`] writes it: the server's refusal and the settings page's
+/// warning before saving read the same.
+pub fn accent_too_light(ratio: &str) -> String {
+    format!(
+        "That accent colour is too light to read on white (contrast {ratio} to 1; it needs at least {} to 1). Choose a darker colour.",
+        super::colour::MIN_CONTRAST_WITH_WHITE,
+    )
+}
+
+/// [`accent_too_light`] from the server's message, whose first number is the ratio.
+fn too_light_from(message: &str) -> String {
+    let ratio = message
+        .split_whitespace()
+        .find(|word| word.starts_with(|c: char| c.is_ascii_digit()))
+        .map_or("below 4.5", |word| word.trim_end_matches([',', ';', ':']));
+    accent_too_light(ratio)
 }
 
 /// The message without parenthesised advice for API clients: "(send null to clear it)",

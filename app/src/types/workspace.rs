@@ -57,13 +57,31 @@ pub struct WorkspaceSettings {
     /// (`/embed/...`): `https://shop.example`, `https://*.shop.example`, or `http://` on
     /// localhost and loopback addresses.
     pub embed_origins: Vec<String>,
+    /// The registered company name every receipt prints; receipts print `name` when it is
+    /// not set.
+    pub legal_name: Option<String>,
+    /// The postal address every receipt prints, up to 6 lines separated by `\n`.
+    pub legal_address: Option<String>,
+    /// The VAT number or other tax id every receipt prints.
+    pub tax_id: Option<String>,
+    /// Where customers write about a purchase: shown on receipts and in receipt emails.
+    pub support_email: Option<String>,
     /// Whether the caller may change them (`workspace:write`).
     pub can_edit: bool,
 }
 
-/// A change of settings: only the fields given are written; an empty logo or colour clears
-/// it, an empty `embed_origins` list stops every embed. Every field is checked before
-/// anything is written.
+/// The longest legal name, in characters.
+pub const LEGAL_NAME_MAX: usize = 200;
+/// The longest legal address, in characters (its line breaks included).
+pub const LEGAL_ADDRESS_MAX: usize = 500;
+/// The most lines a legal address may have.
+pub const LEGAL_ADDRESS_LINES: usize = 6;
+/// The longest tax id, in characters.
+pub const TAX_ID_MAX: usize = 50;
+
+/// A change of settings: only the fields given are written; an empty logo, colour or receipt
+/// detail clears it, an empty `embed_origins` list stops every embed. Every field is checked
+/// before anything is written.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -80,10 +98,34 @@ pub struct WorkspaceSettingsUpdate {
     /// An `https://` address, or empty.
     #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::schema::HttpsUrlOrEmpty>))]
     pub portal_logo_url: Option<String>,
-    /// `#rrggbb`, or empty.
+    /// `#rrggbb`, or empty. The portal's buttons carry white text on it and its links are
+    /// this colour on white, so its contrast with white must be at least 4.5 to 1 (WCAG 2.1
+    /// AA): a lighter colour is refused with 422 `parameter_unprocessable`.
     #[cfg_attr(feature = "ssr", schema(pattern = r"^ *(#?[0-9a-fA-F]{6})? *$"))]
     pub portal_accent_color: Option<String>,
     /// At most 20 origins (see [`WorkspaceSettings::embed_origins`]).
     #[cfg_attr(feature = "ssr", schema(value_type = Option<Vec<crate::types::schema::Origin>>, max_items = 20))]
     pub embed_origins: Option<Vec<String>>,
+    /// The registered company name receipts print, up to 200 characters; empty for none (the
+    /// shop's name is printed then).
+    #[cfg_attr(feature = "ssr", schema(max_length = 200))]
+    pub legal_name: Option<String>,
+    /// The postal address receipts print: up to 6 lines separated by `\n` (or `\r\n`), 500
+    /// characters in all; empty for none.
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            max_length = 500,
+            pattern = r"^[^\u0000-\u001F\u007F-\u009F]*(\r?\n[^\u0000-\u001F\u007F-\u009F]*){0,5}$"
+        )
+    )]
+    pub legal_address: Option<String>,
+    /// The VAT number or other tax id receipts print: up to 50 letters, digits, spaces,
+    /// dashes, dots and slashes; empty for none.
+    #[cfg_attr(feature = "ssr", schema(pattern = r"^[A-Za-z0-9 ./-]{0,50}$"))]
+    pub tax_id: Option<String>,
+    /// Where customers write about a purchase, shown on receipts and in receipt emails; empty
+    /// for none.
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<crate::types::schema::EmailOrEmpty>))]
+    pub support_email: Option<String>,
 }

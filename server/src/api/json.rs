@@ -40,7 +40,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 /// Parses `bytes`, reporting the path of the first bad field (`metadata.plan`, `email`).
 ///
 /// No text in a request may hold a control character (NUL, a line break, DEL...), in a key or
-/// a value: nothing Patron stores or passes on needs one, and PostgreSQL cannot store NUL.
+/// a value: nothing Patron stores or passes on needs one, and PostgreSQL cannot store NUL. The
+/// one exception is a line break in a field of [`MULTI_LINE`] (a postal address).
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut value: Value =
         serde_json::from_slice(bytes).map_err(|e| ApiError::body_invalid(&e.to_string(), None))?;
@@ -84,11 +85,25 @@ fn whole_numbers_as_integers(v: &mut Value) {
     }
 }
 
+/// The fields whose text is written in lines: there, and only there, a line break (`\n`, or
+/// `\r\n`) is no control character to refuse.
+pub const MULTI_LINE: &[&str] = &["legal_address"];
+
+/// Whether the value at `path` may break lines: a top-level field of [`MULTI_LINE`] alone, never
+/// a metadata key or a nested field that happens to share its name.
+fn may_break_lines(path: &str) -> bool {
+    MULTI_LINE.contains(&path)
+}
+
 /// The path (`metadata.plan`, `identities[0].value`) of the first text in `v` that holds a
 /// control character, as a key or a value.
 fn control_character_in(v: &Value, path: &mut String) -> Option<String> {
     let bad = |s: &str| s.chars().any(char::is_control);
     match v {
+        Value::String(s) if may_break_lines(path.as_str()) => s
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\r')
+            .then(|| path.clone()),
         Value::String(s) => bad(s).then(|| path.clone()),
         Value::Array(items) => items.iter().enumerate().find_map(|(i, item)| {
             let len = path.len();
@@ -147,5 +162,36 @@ impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequestParts<S> for
             .await
             .map(|axum::extract::Query(q)| ApiQuery(q))
             .map_err(|e| ApiError::query_invalid(&e.body_text()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize)]
+    struct Body {
+        name: Option<String>,
+        legal_address: Option<String>,
+    }
+
+    #[test]
+    fn only_an_address_may_break_lines() {
+        let body =
+            parse::<Body>(br#"{"name": "Shop", "legal_address": "1 Harbour Street\r\nBristol"}"#)
+                .unwrap();
+        assert_eq!(body.name.as_deref(), Some("Shop"));
+        assert_eq!(
+            body.legal_address.as_deref(),
+            Some("1 Harbour Street\r\nBristol")
+        );
+        for bad in [
+            r#"{"name": "Two\nlines"}"#,
+            r#"{"legal_address": "A tab\there"}"#,
+            r#"{"legal_address": "NUL\u0000"}"#,
+            r#"{"metadata": {"legal_address": "Two\nlines"}}"#,
+        ] {
+            assert!(parse::<Body>(bad.as_bytes()).is_err(), "{bad}");
+        }
     }
 }

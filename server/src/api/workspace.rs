@@ -1,5 +1,5 @@
 //! `/api/v1/workspace`: the API key's own workspace: its name, its portal's address and look,
-//! and the sites allowed to embed its portal.
+//! the sites allowed to embed its portal, and the seller's details its receipts print.
 
 use app::domain::{Caller, workspaces};
 use app::types::workspace::{WorkspaceSettings, WorkspaceSettingsUpdate};
@@ -28,13 +28,16 @@ pub async fn get_workspace(
 
 /// Change the workspace's settings: only the fields given. For example
 /// `{"embed_origins": ["https://shop.example"]}` lets that site show the portal inside its
-/// pages (`POST /customer_sessions` with `embed_origin`).
+/// pages (`POST /customer_sessions` with `embed_origin`), and
+/// `{"legal_name": "Northwind Games Ltd", "tax_id": "GB123456789"}` prints those on every
+/// receipt; an empty string clears a receipt detail.
 #[utoipa::path(
     patch, path = "/workspace", tag = "workspace", request_body = WorkspaceSettingsUpdate,
     responses(
         (status = 200, description = "The workspace as changed", body = WorkspaceSettings),
         (status = 400, description = "Invalid input: the field is named", body = ErrorEnvelope),
         (status = 403, description = "The key lacks workspace:write", body = ErrorEnvelope),
+        (status = 422, description = "The accent colour is too light to read on white (contrast below 4.5 to 1)", body = ErrorEnvelope),
     ),
     security(("api_key" = []))
 )]

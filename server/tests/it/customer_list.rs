@@ -182,6 +182,7 @@ async fn data(engine: Engine, n: usize) -> Data {
                 failure_message: Set(None),
                 created_at: Set(c.created_at),
                 paid_at: Set(paid.then_some(c.created_at)),
+                receipt_number: Set(None),
             });
         }
     }

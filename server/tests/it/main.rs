@@ -34,6 +34,7 @@ mod portal;
 mod portal_codes;
 mod portal_doors;
 mod rate_limits;
+mod receipts;
 mod segments;
 mod team;
 mod webhooks;

@@ -1159,6 +1159,7 @@ async fn the_settings_page_sets_the_portal_address_and_look(engine: Engine) {
         portal_logo_url: Some("https://cdn.example.com/logo.png".into()),
         portal_accent_color: Some(colour.into()),
         embed_origins: None,
+        ..Default::default()
     };
     // Each field is checked, and nothing is written when one is wrong.
     match workspaces::update_settings(&app.svc, &app.caller, change("favourite", "teal")).await {

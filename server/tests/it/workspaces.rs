@@ -6,8 +6,11 @@ use app::domain::workspaces::{NewWorkspace, create_workspace, first_workspace, g
 use app::types::money::CurrencyCode;
 use server::tools::demo::{DEMO_WORKSPACE_ID, DEMO_WORKSPACE_NAME, seed_demo};
 
+use reqwest::StatusCode;
+use serde_json::json;
+
 use crate::on_both_engines;
-use crate::support::TestDb;
+use crate::support::{TestApp, TestDb};
 
 async fn a_workspace_is_stored_with_a_trimmed_name_and_upper_case_currency(engine: Engine) {
     let t = TestDb::migrated(engine).await;
@@ -159,8 +162,57 @@ async fn seeding_the_demo_twice_creates_one_workspace(engine: Engine) {
     t.cleanup().await;
 }
 
+async fn an_accent_colour_too_light_for_white_is_refused_and_nothing_is_written(engine: Engine) {
+    let app = TestApp::on(engine).build().await;
+    let api = &app.api;
+    let before = api.get_ok("/workspace").await;
+
+    // Yellow under white button text reads at 1.07 to 1: refused with the field named, and
+    // the name sent with it is not written either.
+    let (status, body) = api
+        .patch(
+            "/workspace",
+            json!({"name": "Brighter Shop", "portal_accent_color": "#ffff00"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["code"], "parameter_unprocessable", "{body}");
+    assert_eq!(body["error"]["param"], "portal_accent_color", "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("contrast with white is 1.1 to 1"),
+        "{body}"
+    );
+    assert_eq!(api.get_ok("/workspace").await, before);
+
+    // A grey a shade too light (4.48 to 1) is refused too; one a shade darker (4.54) is not.
+    let (status, body) = api
+        .patch("/workspace", json!({"portal_accent_color": "#777777"}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let saved = api
+        .patch_ok("/workspace", json!({"portal_accent_color": "#767676"}))
+        .await;
+    assert_eq!(saved["portal_accent_color"], "#767676");
+
+    // Indigo-600 reads at 6.3 to 1: written, in lower case.
+    let saved = api
+        .patch_ok("/workspace", json!({"portal_accent_color": "#4F46E5"}))
+        .await;
+    assert_eq!(saved["portal_accent_color"], "#4f46e5");
+    assert_eq!(saved["name"], before["name"]);
+    assert_eq!(
+        api.get_ok("/workspace").await["portal_accent_color"],
+        "#4f46e5"
+    );
+    app.cleanup().await;
+}
+
 on_both_engines!(
     a_workspace_is_stored_with_a_trimmed_name_and_upper_case_currency,
     invalid_workspaces_name_the_field_and_write_nothing,
     seeding_the_demo_twice_creates_one_workspace,
+    an_accent_colour_too_light_for_white_is_refused_and_nothing_is_written,
 );

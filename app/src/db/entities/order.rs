@@ -38,6 +38,8 @@ pub struct Model {
     pub failure_message: Option<String>,
     pub created_at: DateTimeUtc,
     pub paid_at: Option<DateTimeUtc>,
+    /// The receipt's number in its workspace (1, 2, 3...), given when the order is paid.
+    pub receipt_number: Option<i64>,
 }
 
 /// Declared from the owned side.

@@ -31,6 +31,16 @@ pub struct Model {
     pub portal_accent_color: Option<String>,
     /// Origins allowed to frame the portal (`/embed/...`): a JSON array of strings.
     pub embed_origins: String,
+    /// The registered company name receipts print; the shop's name when unset.
+    pub legal_name: Option<String>,
+    /// The postal address receipts print, one line per line.
+    pub legal_address: Option<String>,
+    /// The VAT number or other tax id receipts print.
+    pub tax_id: Option<String>,
+    /// Where customers write about a purchase: printed on receipts and in receipt emails.
+    pub support_email: Option<String>,
+    /// The last receipt number given in this workspace; 0 before the first.
+    pub receipt_seq: i64,
 }
 
 /// Workspaces own every other table; relations are declared from the owned side.

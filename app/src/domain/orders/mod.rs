@@ -287,13 +287,11 @@ pub(crate) async fn record<C: ConnectionTrait>(
         failure_message: Set(failure.as_ref().map(|f| f.1.clone())),
         created_at: Set(now),
         paid_at: Set((status == OrderStatus::Paid).then_some(now)),
+        receipt_number: Set(None),
     }
     .insert(conn)
     .await?;
     let paid = status == OrderStatus::Paid;
-    if paid {
-        super::receipts::send_receipt(conn, svc, &row).await?;
-    }
     stats::apply(
         conn,
         &caller.workspace_id,
@@ -309,6 +307,11 @@ pub(crate) async fn record<C: ConnectionTrait>(
         },
     )
     .await?;
+    // After the customer's row: the receipt takes the workspace's counter, and a payment that
+    // locks its customer first never waits in a circle with one that holds the counter.
+    if paid {
+        super::receipts::send_receipt(conn, svc, &row).await?;
+    }
     // What the provider sent about this payment, and what it will send later.
     let reported = match (&new.outcome, &row.provider_payment_id) {
         (Outcome::Paid { .. }, Some(_)) => Some((ProviderEventKind::ChargeSucceeded, None)),

@@ -163,7 +163,6 @@ async fn record_payment(
         ..notification_about(ProviderEventKind::ChargeSucceeded, row)
     };
     receive_notification(&txn, svc, row, about).await?;
-    super::super::receipts::send_receipt(&txn, svc, row).await?;
     stats::apply(
         &txn,
         &row.workspace_id,
@@ -178,6 +177,8 @@ async fn record_payment(
     )
     .await?;
     payment_details::remember(&txn, &row.workspace_id, &row.customer_id, details, now).await?;
+    // After the customer's rows, as every payment does: see `record`.
+    super::super::receipts::send_receipt(&txn, svc, row).await?;
     let changes = json!({
         "status": {"before": "created", "after": "paid"},
         "amount": row.amount,

@@ -35,6 +35,7 @@ use super::{DomainError, Services, products, workspaces};
 use crate::db::entities::customer_session::{self as cs, CustomerSessionKind};
 use crate::db::entities::{customer, membership, order, subscription, workspace};
 use crate::types::EventType;
+use crate::types::colour::Colour;
 use crate::types::portal::{
     CustomerSession, CustomerSessionCreate, PortalBranding, PortalOrder, PortalOverview,
     PortalState, PortalSubscription,
@@ -177,7 +178,12 @@ pub(crate) fn branding_of(ws: &workspace::Model) -> PortalBranding {
         shop: ws.name.clone(),
         slug: ws.slug.clone().unwrap_or_else(|| ws.id.to_string()),
         logo_url: ws.portal_logo_url.clone(),
-        accent_color: ws.portal_accent_color.clone(),
+        // Only ever `#rrggbb`: it ends up in a `style` attribute.
+        accent_color: ws
+            .portal_accent_color
+            .as_deref()
+            .and_then(Colour::parse)
+            .map(Colour::hex),
     }
 }
 
@@ -520,6 +526,10 @@ pub async fn receipt(
         .unwrap_or_default();
     Ok(crate::types::portal::PortalReceipt {
         branding: branding_of(&shop),
+        seller: super::receipts::seller_of(&shop),
+        receipt_number: row
+            .receipt_number
+            .map(crate::types::order::receipt_number_label),
         order_id: row.id,
         kind: row.kind,
         product_name,

@@ -7,17 +7,10 @@ use leptos_meta::Title;
 use crate::components::alert::Alert;
 use crate::components::card::CARD;
 use crate::components::empty_state::Loading;
-use crate::components::table::{Column, DataTable, PLAIN, TableStyle};
+use crate::components::table::{Column, DataTable, TD, plus};
 use crate::components::time::LocalTime;
 use crate::server_fns::customer::load_erasure_requests;
 use crate::types::portal::ErasureRequest;
-
-/// The requests' table: [`PLAIN`] in a white, rounder card with roomier heads.
-const REQUESTS_TABLE: TableStyle = TableStyle {
-    frame: "overflow-x-auto rounded-xl border border-slate-200 bg-white",
-    cell: "px-4 py-2 font-medium",
-    ..PLAIN
-};
 
 /// "due in 12 days", "due today", "3 days overdue".
 fn due_label(r: &ErasureRequest) -> (String, bool) {
@@ -88,7 +81,6 @@ pub fn ErasureRequestsPage() -> impl IntoView {
                         .into_any(),
                         Ok(list) => view! {
                             <DataTable
-                                style=REQUESTS_TABLE
                                 columns=vec![Column::new("Customer"), Column::new("Asked"), Column::new("Due")]
                                 testid="erasure-requests"
                             >
@@ -96,13 +88,13 @@ pub fn ErasureRequestsPage() -> impl IntoView {
                                     let (label, urgent) = due_label(&r);
                                     view! {
                                         <tr>
-                                            <td class="px-4 py-2">
+                                            <td class=TD>
                                                 <a class="font-medium text-indigo-600 hover:text-indigo-500" href=format!("/dashboard/customers/{}", r.customer_id)>
                                                     {if r.customer_label.is_empty() { r.customer_id.to_string() } else { r.customer_label.clone() }}
                                                 </a>
                                             </td>
-                                            <td class="whitespace-nowrap px-4 py-2"><LocalTime at=r.requested_at /></td>
-                                            <td class="whitespace-nowrap px-4 py-2">
+                                            <td class=plus(TD, "whitespace-nowrap")><LocalTime at=r.requested_at /></td>
+                                            <td class=plus(TD, "whitespace-nowrap")>
                                                 <LocalTime at=r.due_at date_only=true />
                                                 <span class=if urgent { "ml-2 text-xs font-medium text-red-700" } else { "ml-2 text-xs text-slate-500" }>
                                                     {label}

@@ -11,7 +11,9 @@ use crate::components::card::CARD;
 use crate::components::dialog::{BTN, BTN_PRIMARY};
 use crate::components::empty_state::Loading;
 use crate::components::form::{Checkbox, Field, RadioGroup};
-use crate::components::table::{Column, DataTable, PLAIN, TableStyle};
+use crate::components::table::{
+    Column, DataTable, SCROLL, TABLE, TBODY, TD, TD_NUM, TH, THEAD, plus,
+};
 use crate::components::time::LocalTime;
 #[cfg(feature = "hydrate")]
 use crate::server_fns::imports::preview_customer_import;
@@ -22,12 +24,6 @@ use crate::types::import::{CustomerImport, ImportMode, ImportPreview, ImportStat
 /// How much of the file the preview reads.
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 const PREVIEW_BYTES: f64 = 64.0 * 1024.0;
-
-/// The recent imports' table: [`PLAIN`] on white.
-const RECENT_TABLE: TableStyle = TableStyle {
-    frame: "overflow-x-auto rounded-lg border border-slate-200 bg-white",
-    ..PLAIN
-};
 
 /// The chosen file: a browser object, kept out of signals (which must be `Send`).
 #[cfg(feature = "hydrate")]
@@ -125,14 +121,16 @@ fn PreviewTable(preview: ImportPreview) -> impl IntoView {
                     preview.columns.len(),
                 )}
             </p>
-            <div class="overflow-x-auto rounded-lg border border-slate-200">
-                <table class="min-w-full text-left text-sm">
-                    <thead class="bg-slate-50 text-xs text-slate-600">
+            // The file's own column names over where each goes: two lines a head, the first as
+            // the file spells it.
+            <div class=SCROLL>
+                <table class=TABLE>
+                    <thead class=THEAD>
                         <tr>
                             {preview.columns.iter().map(|c| view! {
-                                <th scope="col" class="whitespace-nowrap px-3 py-2 font-medium">
-                                    <span class="block text-slate-900">{c.header.clone()}</span>
-                                    <span class="block font-normal">
+                                <th scope="col" class=plus(TH, "whitespace-nowrap")>
+                                    <span class="block normal-case tracking-normal text-slate-900">{c.header.clone()}</span>
+                                    <span class="block font-normal normal-case tracking-normal">
                                         {match (&c.field, &c.note) {
                                             (Some(f), _) => format!("→ {f}"),
                                             (None, Some(n)) => n.clone(),
@@ -143,11 +141,11 @@ fn PreviewTable(preview: ImportPreview) -> impl IntoView {
                             }).collect_view()}
                         </tr>
                     </thead>
-                    <tbody class="divide-y divide-slate-100">
+                    <tbody class=TBODY>
                         {preview.rows.into_iter().map(|row| view! {
                             <tr>
                                 {row.into_iter().map(|cell| view! {
-                                    <td class="max-w-[16rem] truncate whitespace-nowrap px-3 py-1.5 text-slate-700">{cell}</td>
+                                    <td class=plus(TD, "max-w-[16rem] truncate whitespace-nowrap text-slate-700")>{cell}</td>
                                 }).collect_view()}
                             </tr>
                         }).collect_view()}
@@ -218,8 +216,8 @@ fn ImportResult(import: CustomerImport) -> impl IntoView {
                         match problems.await {
                             Ok(rows) => view! {
                                 <DataTable
-                                    style=PLAIN
                                     columns=vec![Column::new("Line"), Column::new("Column"), Column::new("Reason")]
+                                    caption_shown=true
                                     caption={
                                         if u64::try_from(rejected).unwrap_or(0) > PROBLEMS_SHOWN {
                                             format!("The first {PROBLEMS_SHOWN} of {rejected} rejected rows")
@@ -231,9 +229,9 @@ fn ImportResult(import: CustomerImport) -> impl IntoView {
                                 >
                                     {rows.into_iter().map(|r| view! {
                                         <tr>
-                                            <td class="px-3 py-1.5 tabular-nums">{r.line}</td>
-                                            <td class="px-3 py-1.5 font-mono text-xs">{r.field.unwrap_or_else(|| "(whole row)".into())}</td>
-                                            <td class="px-3 py-1.5 text-slate-700">{r.reason.unwrap_or_default()}</td>
+                                            <td class=plus(TD, "tabular-nums")>{r.line}</td>
+                                            <td class=plus(TD, "font-mono text-xs")>{r.field.unwrap_or_else(|| "(whole row)".into())}</td>
+                                            <td class=plus(TD, "text-slate-700")>{r.reason.unwrap_or_default()}</td>
                                         </tr>
                                     }).collect_view()}
                                 </DataTable>
@@ -402,7 +400,6 @@ pub fn ImportPage() -> impl IntoView {
 fn RecentImports(list: Vec<CustomerImport>) -> impl IntoView {
     view! {
         <DataTable
-            style=RECENT_TABLE
             columns=vec![
                 Column::new("Started"),
                 Column::new("Kind"),
@@ -424,14 +421,14 @@ fn RecentImports(list: Vec<CustomerImport>) -> impl IntoView {
                 };
                 view! {
                     <tr>
-                        <td class="whitespace-nowrap px-3 py-1.5"><LocalTime at=i.created_at /></td>
-                        <td class="px-3 py-1.5">{kind}</td>
-                        <td class="px-3 py-1.5">{i.status.to_string()}</td>
-                        <td class="px-3 py-1.5 text-right tabular-nums">{i.rows}</td>
-                        <td class="px-3 py-1.5 text-right tabular-nums">{i.created}</td>
-                        <td class="px-3 py-1.5 text-right tabular-nums">{i.updated}</td>
-                        <td class="px-3 py-1.5 text-right tabular-nums">{i.rejected}</td>
-                        <td class="px-3 py-1.5">
+                        <td class=plus(TD, "whitespace-nowrap")><LocalTime at=i.created_at /></td>
+                        <td class=TD>{kind}</td>
+                        <td class=TD>{i.status.to_string()}</td>
+                        <td class=TD_NUM>{i.rows}</td>
+                        <td class=TD_NUM>{i.created}</td>
+                        <td class=TD_NUM>{i.updated}</td>
+                        <td class=TD_NUM>{i.rejected}</td>
+                        <td class=TD>
                             <ReportLink id=i.id.to_string() class="font-medium text-indigo-600 hover:text-indigo-500">
                                 "Report"
                             </ReportLink>

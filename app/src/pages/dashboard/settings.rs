@@ -1,17 +1,24 @@
 //! `/dashboard/settings`: the workspace's name, its customer portal's address and look (with
-//! a preview of the portal's heading as it will be), and the sites that may embed the portal.
+//! a preview of the portal's heading as it will be), the sites that may embed the portal, and
+//! what its receipts say about the seller.
+
+mod receipts;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::components::alert::Alert;
 use crate::components::card::SettingsSection;
-use crate::components::dialog::{BTN, BTN_PRIMARY, Submission};
+use crate::components::dialog::{BTN, BTN_PRIMARY, INPUT, Submission};
 use crate::components::empty_state::Loading;
-use crate::components::form::{TextArea, TextField};
-use crate::pages::portal::ShopHeading;
+use crate::components::form::{Field, TextArea, TextField};
+use crate::pages::portal::PortalPreview;
 use crate::server_fns::dashboard::{SaveSettings, load_settings};
+use crate::types::colour::{
+    Colour, DEFAULT_ACCENT, MIN_CONTRAST_WITH_WHITE, contrast_with_white, ratio_words,
+};
 use crate::types::portal::PortalBranding;
+use crate::types::words::accent_too_light;
 use crate::types::workspace::{WorkspaceSettings, WorkspaceSettingsUpdate};
 
 /// The settings page.
@@ -23,7 +30,7 @@ pub fn SettingsPage() -> impl IntoView {
         <div class="mx-auto max-w-3xl space-y-6">
             <h1 class="text-2xl font-semibold tracking-tight">"Settings"</h1>
             <nav aria-label="Settings sections" class="flex flex-wrap gap-x-4 gap-y-1 text-sm">
-                {[("#portal", "Workspace & portal"), ("#team", "Team"), ("#api-keys", "API keys"), ("#webhooks", "Webhooks"), ("#sessions", "Your sessions")]
+                {[("#portal", "Workspace & portal"), ("#receipts", "Receipts"), ("#team", "Team"), ("#api-keys", "API keys"), ("#webhooks", "Webhooks"), ("#sessions", "Your sessions")]
                     .into_iter()
                     .map(|(href, label)| view! { <a href=href class="font-medium text-indigo-600 hover:text-indigo-500">{label}</a> })
                     .collect_view()}
@@ -32,7 +39,8 @@ pub fn SettingsPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match settings.await {
                         Ok(s) => view! {
-                            <PortalSection settings=s />
+                            <PortalSection settings=s.clone() />
+                            <receipts::ReceiptSection settings=s />
                             <super::team::TeamSection />
                             <super::team::ApiKeysSection />
                             <super::webhooks::WebhooksSection />
@@ -47,6 +55,9 @@ pub fn SettingsPage() -> impl IntoView {
     }
 }
 
+/// The shop's name and its portal's address, look and embedding sites, with a preview of a
+/// portal page in the look being chosen, and a warning, as it is typed, for an accent colour
+/// too light for white text.
 #[component]
 fn PortalSection(settings: WorkspaceSettings) -> impl IntoView {
     let can_edit = settings.can_edit;
@@ -80,20 +91,22 @@ fn PortalSection(settings: WorkspaceSettings) -> impl IntoView {
                         .map(str::to_owned)
                         .collect(),
                 ),
+                ..Default::default()
             },
         });
     };
-    let preview = move || {
-        let accent = colour.get();
-        let ok = accent.len() == 7 && accent.starts_with('#');
-        view! {
-            <ShopHeading branding=PortalBranding {
-                shop: name.get(),
-                slug: slug.get(),
-                logo_url: Some(logo.get()).filter(|l| l.starts_with("https://")),
-                accent_color: ok.then_some(accent),
-            } />
-        }
+    let branding = Signal::derive(move || PortalBranding {
+        shop: name.get(),
+        slug: slug.get(),
+        logo_url: Some(logo.get()).filter(|l| l.starts_with("https://")),
+        accent_color: Colour::parse(&colour.get()).map(Colour::hex),
+    });
+    // The server's own check, run as the colour is typed or picked: the same sentence, before
+    // saving.
+    let too_light = move || {
+        contrast_with_white(&colour.get())
+            .filter(|ratio| *ratio < MIN_CONTRAST_WITH_WHITE)
+            .map(|ratio| accent_too_light(&ratio_words(ratio)))
     };
     view! {
         <SettingsSection
@@ -129,14 +142,45 @@ fn PortalSection(settings: WorkspaceSettings) -> impl IntoView {
                     disabled=!can_edit
                     hint="An https:// image, square works best. Leave empty for none."
                 />
-                <TextField
-                    id="settings-colour"
-                    label="Accent colour"
-                    value=colour
-                    kind="text"
-                    disabled=!can_edit
-                    hint="Such as #4f46e5. Leave empty for the default."
-                />
+                <div>
+                    <Field
+                        id="settings-colour"
+                        label="Accent colour"
+                        hint="Such as #4f46e5, typed or picked. Buttons carry white text on it, so it must be dark enough to read. Leave empty for the default."
+                    >
+                        <div class="flex items-center gap-2">
+                            <input
+                                id="settings-colour"
+                                type="text"
+                                class=format!("{INPUT} min-w-0")
+                                autocomplete="off"
+                                spellcheck="false"
+                                disabled=!can_edit
+                                aria-describedby="settings-colour-help settings-colour-warning"
+                                aria-invalid=move || too_light().map(|_| "true")
+                                prop:value=move || colour.get()
+                                on:input=move |ev| colour.set(event_target_value(&ev))
+                            />
+                            <input
+                                type="color"
+                                aria-label="Pick a colour"
+                                title="Pick a colour"
+                                class="h-9 w-12 shrink-0 cursor-pointer rounded-md border border-slate-300 bg-white p-1 disabled:cursor-not-allowed disabled:opacity-60"
+                                disabled=!can_edit
+                                prop:value=move || Colour::parse(&colour.get()).unwrap_or(DEFAULT_ACCENT).hex()
+                                on:input=move |ev| colour.set(event_target_value(&ev))
+                            />
+                        </div>
+                    </Field>
+                    <p
+                        id="settings-colour-warning"
+                        class="mt-1 text-xs text-amber-800"
+                        role="status"
+                        data-testid="accent-warning"
+                    >
+                        {too_light}
+                    </p>
+                </div>
                 <TextArea
                     id="settings-embed-origins"
                     label="Sites that may embed the portal"
@@ -150,7 +194,7 @@ fn PortalSection(settings: WorkspaceSettings) -> impl IntoView {
                 />
                 <div class="sm:col-span-2 rounded-lg border border-dashed border-slate-300 p-4">
                     <p class="mb-2 text-xs font-medium uppercase tracking-wide text-slate-500">"Preview"</p>
-                    {preview}
+                    <PortalPreview branding />
                 </div>
                 <div class="sm:col-span-2 flex flex-wrap items-center gap-3">
                     {can_edit.then(|| view! {

@@ -14,7 +14,7 @@ use crate::components::dialog::{
 };
 use crate::components::empty_state::Loading;
 use crate::components::form::{Field, TextField};
-use crate::components::table::{Column, DataTable, PLAIN, TableStyle};
+use crate::components::table::{Column, DataTable, TD, TableExtra, plus};
 use crate::components::time::LocalTime;
 use crate::server_fns::team::{
     ChangeMemberRole, CreateApiKey, EndAllSessions, EndSession, InviteMember, RemoveMember,
@@ -27,14 +27,10 @@ use self::scopes::{ScopeGrid, scope_summary};
 
 const SMALL_BTN: &str = "rounded-md px-2 py-1 text-xs font-medium text-slate-700 ring-1 ring-slate-300 hover:bg-slate-50 disabled:opacity-50";
 const SMALL_DANGER: &str = "rounded-md px-2 py-1 text-xs font-medium text-red-700 ring-1 ring-red-300 hover:bg-red-50 disabled:opacity-50";
-/// The API keys' table: [`PLAIN`] with the keys' own frame margin, and their heads' classes on
-/// the head row (so the heads keep the browser's bold).
-const KEYS_TABLE: TableStyle = TableStyle {
-    frame: "mt-3 overflow-x-auto rounded-lg border border-slate-200",
-    table: "min-w-full text-sm",
-    head: "bg-slate-50 text-left text-xs font-medium text-slate-600",
-    cell: "px-3 py-2",
-    ..PLAIN
+/// The API keys' table: the shared look, set apart from the line above it.
+const KEYS_TABLE: TableExtra = TableExtra {
+    frame: "mt-3",
+    ..TableExtra::NONE
 };
 
 /// "Admin" for `admin`.
@@ -392,7 +388,7 @@ fn KeyList(keys: Vec<ApiKeySummary>, refresh: RwSignal<u32>) -> impl IntoView {
     });
     view! {
         <DataTable
-            style=KEYS_TABLE
+            extra=KEYS_TABLE
             columns=vec![
                 Column::new("Name"),
                 Column::new("Key"),
@@ -406,24 +402,24 @@ fn KeyList(keys: Vec<ApiKeySummary>, refresh: RwSignal<u32>) -> impl IntoView {
                 let pair = (k.id.to_string(), k.name.clone());
                 view! {
                     <tr data-key=k.name.clone()>
-                        <td class="px-3 py-2 font-medium text-slate-900">{k.name.clone()}</td>
-                        <td class="px-3 py-2"><code class="text-xs">{format!("{}…", k.prefix)}</code></td>
-                        <td class="px-3 py-2 text-xs text-slate-600" data-testid="key-scopes">
+                        <td class=plus(TD, "font-medium text-slate-900")>{k.name.clone()}</td>
+                        <td class=TD><code class="text-xs">{format!("{}…", k.prefix)}</code></td>
+                        <td class=plus(TD, "text-xs text-slate-600") data-testid="key-scopes">
                             {scope_summary(&k.scopes).into_iter().map(|line| view! {
                                 <span class="block whitespace-nowrap">{line}</span>
                             }).collect_view()}
                         </td>
-                        <td class="px-3 py-2 text-xs text-slate-600">
+                        <td class=plus(TD, "text-xs text-slate-600")>
                             <LocalTime at=k.created_at />
                             <span class="block">{k.created_by.clone().unwrap_or_else(|| "command line".to_owned())}</span>
                         </td>
-                        <td class="px-3 py-2 text-xs text-slate-600">
+                        <td class=plus(TD, "text-xs text-slate-600")>
                             {match k.last_used_at {
                                 Some(t) => view! { <LocalTime at=t /> }.into_any(),
                                 None => view! { <span>"Never"</span> }.into_any(),
                             }}
                         </td>
-                        <td class="px-3 py-2 text-right">
+                        <td class=plus(TD, "text-right")>
                             <DialogButton
                                 open=confirm
                                 submission=revoking

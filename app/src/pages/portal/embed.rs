@@ -15,6 +15,7 @@ use leptos_meta::Title;
 use leptos_router::components::Outlet;
 use leptos_router::hooks::use_params_map;
 
+use super::accent::accent_style;
 use super::receipt::Receipt;
 use super::{Overview, TOUCH};
 use crate::components::alert::Alert;
@@ -63,9 +64,10 @@ pub(crate) fn portal_base() -> String {
 /// frame's session header.
 #[component]
 pub(crate) fn FileLink(
-    /// The file's address.
+    /// The file's address; it may change once the page is live (a receipt's PDF learns the
+    /// reader's time zone).
     #[prop(into)]
-    href: String,
+    href: Signal<String>,
     /// The name to save it as.
     #[prop(into)]
     filename: String,
@@ -74,7 +76,7 @@ pub(crate) fn FileLink(
 ) -> impl IntoView {
     if embedded().is_none() {
         return view! {
-            <a href=href download class=BTN rel="external">{label}</a>
+            <a href=move || href.get() download class=BTN rel="external">{label}</a>
         }
         .into_any();
     }
@@ -83,7 +85,7 @@ pub(crate) fn FileLink(
     let fetch = move |_| {
         #[cfg(feature = "hydrate")]
         {
-            let (href, filename) = (href.clone(), filename.clone());
+            let (href, filename) = (href.get_untracked(), filename.clone());
             busy.set(true);
             leptos::task::spawn_local(async move {
                 let done = crate::embed::download(href, filename).await;
@@ -104,7 +106,8 @@ pub(crate) fn FileLink(
 }
 
 /// The frame around every embedded page: no chrome, no minimum height (its page sizes it),
-/// and the conversation with the merchant's page.
+/// the default accent (the overview sets the shop's own), and the conversation with the
+/// merchant's page.
 #[component]
 pub fn EmbedFrame() -> impl IntoView {
     let params = use_params_map();
@@ -138,6 +141,7 @@ pub fn EmbedFrame() -> impl IntoView {
             node_ref=root
             id="patron-embed"
             class=format!("px-1 py-2 sm:px-2 {TOUCH}")
+            style=accent_style(None)
             data-hydrated=move || hydrated.get().then_some("true")
         >
             <div class="space-y-6">

@@ -4,9 +4,10 @@
 
 use leptos::prelude::*;
 
+use super::accent::PORTAL_BTN_LINK;
 use crate::components::badge::StatusBadge;
 use crate::components::card::CARD_LIST;
-use crate::components::dialog::{BTN_LINK, SendButton, Submission};
+use crate::components::dialog::{SendButton, Submission};
 use crate::components::form::{InlineError, TextField};
 use crate::components::time::LocalTime;
 use crate::server_fns::portal::{LinkMyDiscord, MyDownloadLink, RevealMyLicenseKey};
@@ -80,7 +81,7 @@ fn LicenseKey(id: String, masked: String, active: bool) -> impl IntoView {
                         let id = id.clone();
                         move || RevealMyLicenseKey { id: id.clone() }
                     }
-                    class=BTN_LINK
+                    class=PORTAL_BTN_LINK
                 >
                     "Show key"
                 </SendButton>
@@ -101,7 +102,7 @@ fn Download(id: String) -> impl IntoView {
         let _ = url;
     });
     view! {
-        <SendButton submission=fetching send=move || MyDownloadLink { id: id.clone() } class=BTN_LINK>
+        <SendButton submission=fetching send=move || MyDownloadLink { id: id.clone() } class=PORTAL_BTN_LINK>
             {move || if fetching.busy().get() { "Preparing…" } else { "Download" }}
         </SendButton>
         <InlineError error=fetching.error() class="mt-1 text-sm text-red-700" />
@@ -140,7 +141,7 @@ fn Discord(
                     inputmode="numeric"
                     input_class="w-56 max-w-full font-mono"
                 />
-                <button type="submit" class=BTN_LINK disabled=linking.busy()>"Save"</button>
+                <button type="submit" class=PORTAL_BTN_LINK disabled=linking.busy()>"Save"</button>
             </form>
             <InlineError error=linking.error() class="mt-1 text-sm text-red-700" />
         })}

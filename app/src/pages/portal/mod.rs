@@ -3,13 +3,16 @@
 //! through a one-time link from the shop, the link in a receipt, or a code by email
 //! ([`sign_in`]).
 
+mod accent;
 mod embed;
 mod items;
+mod preview;
 mod receipt;
 mod sign_in;
 mod subscriptions;
 
 pub use embed::{EmbedFrame, EmbedOverviewPage, EmbedReceiptPage};
+pub use preview::PortalPreview;
 pub use receipt::PortalReceiptPage;
 pub use sign_in::PortalSignInPage;
 
@@ -23,7 +26,7 @@ use crate::components::card::CARD;
 use crate::components::dialog::{BTN, Confirm, SendButton, Submission};
 use crate::components::empty_state::Loading;
 use crate::components::hydration::use_hydrated;
-use crate::components::table::{Column, DataTable, TableStyle};
+use crate::components::table::{Column, DataTable, TableExtra};
 use crate::components::time::LocalTime;
 use crate::server_fns::portal::{
     ChoosePortalCustomer, PortalSignOut, RequestMyErasure, load_portal,
@@ -32,6 +35,7 @@ use crate::types::money;
 use crate::types::portal::{
     PortalBranding, PortalChoices, PortalOrder, PortalOverview, PortalState,
 };
+use accent::{Accented, PORTAL_LINK, accent_style};
 use embed::{FileLink, embedded, portal_base};
 use subscriptions::SubscriptionCard;
 
@@ -40,9 +44,6 @@ use subscriptions::SubscriptionCard;
 /// and disclosures grow to it. From `sm` up nothing changes. It goes on the portal's `<main>`,
 /// so it reaches the dialogs too.
 pub(crate) const TOUCH: &str = "max-sm:[&_a]:inline-flex max-sm:[&_a]:items-center max-sm:[&_a]:min-h-11 max-sm:[&_a]:min-w-11 max-sm:[&_button]:min-h-11 max-sm:[&_button]:min-w-11 max-sm:[&_input]:min-h-11 max-sm:[&_select]:min-h-11 max-sm:[&_textarea]:min-h-11 max-sm:[&_summary]:min-h-11";
-
-/// A link that reads as a word ("Receipt") in a row.
-pub(crate) const TEXT_LINK: &str = "font-medium text-indigo-600 hover:text-indigo-500";
 
 /// `/portal`: the signed-in customer's overview, or how to get in.
 #[component]
@@ -65,7 +66,9 @@ pub fn PortalPage() -> impl IntoView {
 }
 
 /// Every portal page's frame: its title, the page, a column `width` wide, and "Loading…"
-/// until the page's data arrives. The page is marked `data-hydrated` once interactive.
+/// until the page's data arrives. The page is marked `data-hydrated` once interactive. The
+/// frame holds the default accent (`--accent`); a page that knows the shop sets the shop's
+/// own inside it ([`Accented`]).
 #[component]
 pub(crate) fn PortalFrame(
     /// The document title.
@@ -81,6 +84,7 @@ pub(crate) fn PortalFrame(
         <Title text=title />
         <main
             class=format!("min-h-screen bg-slate-50 px-4 py-8 sm:px-6 print:bg-white print:p-0 {TOUCH}")
+            style=accent_style(None)
             data-hydrated=move || hydrated.get().then_some("true")
         >
             <div class=format!("mx-auto {width} space-y-6 print:space-y-4")>
@@ -115,12 +119,9 @@ fn SignedOut() -> impl IntoView {
 /// The shop's name, logo and accent colour above every portal page.
 #[component]
 pub(crate) fn ShopHeading(branding: PortalBranding) -> impl IntoView {
-    let accent = branding
-        .accent_color
-        .clone()
-        .unwrap_or_else(|| "#4f46e5".into());
+    // The same colour as the page's buttons: the default for none, or one too light to read.
     view! {
-        <div class="h-1 w-16 rounded-full" style=format!("background-color:{accent}") aria-hidden="true" data-testid="portal-accent"></div>
+        <div class="h-1 w-16 rounded-full bg-[color:var(--accent)]" style=accent::accent_style(branding.accent_color.as_deref()) aria-hidden="true" data-testid="portal-accent"></div>
         <div class="mt-3 flex items-center gap-3">
             {branding.logo_url.clone().map(|src| view! {
                 <img src=src alt="" class="size-10 rounded-md object-contain" referrerpolicy="no-referrer" />
@@ -135,7 +136,11 @@ pub(crate) fn ShopHeading(branding: PortalBranding) -> impl IntoView {
 fn Choose(choices: PortalChoices, refresh: RwSignal<u32>) -> impl IntoView {
     let choosing = Submission::<ChoosePortalCustomer>::new(move |_| refresh.update(|n| *n += 1));
     view! {
-        <section class=format!("{CARD} p-6") data-testid="portal-choose">
+        <section
+            class=format!("{CARD} p-6")
+            style=accent_style(choices.branding.accent_color.as_deref())
+            data-testid="portal-choose"
+        >
             <ShopHeading branding=choices.branding.clone() />
             <h1 class="mt-4 text-xl font-semibold text-slate-900">"Which account?"</h1>
             <p class="mt-2 text-sm text-slate-600">
@@ -150,7 +155,7 @@ fn Choose(choices: PortalChoices, refresh: RwSignal<u32>) -> impl IntoView {
                             <SendButton
                                 submission=choosing
                                 send=move || ChoosePortalCustomer { customer_id: id.clone() }
-                                class="w-full rounded-lg border border-slate-200 px-4 py-3 text-left hover:border-indigo-400 hover:bg-indigo-50 focus-visible:outline-2 focus-visible:outline-indigo-600 disabled:opacity-60"
+                                class="w-full rounded-lg border border-slate-200 px-4 py-3 text-left hover:border-[color:var(--accent)] hover:bg-slate-50 focus-visible:outline-2 focus-visible:outline-[color:var(--accent)] disabled:opacity-60"
                             >
                                 <span class="block font-medium text-slate-900">{name}</span>
                                 <span class="block text-sm text-slate-600">
@@ -195,6 +200,7 @@ pub(crate) fn Overview(overview: PortalOverview, refresh: RwSignal<u32>) -> impl
     let banned = overview.banned;
     let shop = overview.shop.clone();
     let erasure_due = overview.erasure_due_at;
+    let accent = overview.branding.accent_color.clone();
     let erase_open = RwSignal::new(false);
     let erase_error = RwSignal::new(None::<String>);
     let asking = Submission::<RequestMyErasure>::reporting_to(erase_error, move |_| {
@@ -202,124 +208,125 @@ pub(crate) fn Overview(overview: PortalOverview, refresh: RwSignal<u32>) -> impl
         refresh.update(|n| *n += 1);
     });
     view! {
-        {read_only.then(|| view! {
-            <p class="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900" role="status" data-testid="portal-read-only">
-                <strong>"Read-only view. "</strong>
-                {format!("You are seeing {}'s portal as the shop. Nothing here can be changed from this view.", who)}
-            </p>
-        })}
-        {(banned && !read_only).then(|| view! {
-            <p class="rounded-md border border-slate-200 bg-white px-3 py-2 text-sm text-slate-700" role="status">
-                "This account can no longer buy from the shop or renew subscriptions. You keep what you have already paid for until it ends."
-            </p>
-        })}
-        // On a phone: the shop, the heading, who is signed in (one line, cut short with an
-        // ellipsis), then the actions in a row under them. From `sm` up the actions sit beside
-        // the heading, and go under it only when there is no room.
-        <header class="flex flex-col gap-4 sm:flex-row sm:flex-wrap sm:items-center sm:gap-3">
-            <div class="min-w-0 sm:grow sm:basis-64">
-                <ShopHeading branding=overview.branding.clone() />
-                <h1 class="text-2xl font-semibold tracking-tight text-slate-900">"Your purchases"</h1>
-                <p class="truncate text-sm text-slate-600" title=signed_in_title data-testid="portal-customer">
-                    {signed_in}
+        <Accented accent>
+            {read_only.then(|| view! {
+                <p class="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900" role="status" data-testid="portal-read-only">
+                    <strong>"Read-only view. "</strong>
+                    {format!("You are seeing {}'s portal as the shop. Nothing here can be changed from this view.", who)}
                 </p>
-            </div>
-            <div class="flex flex-wrap items-center gap-2 sm:gap-3">
-                {overview.return_url.clone().filter(|_| !embedded).map(|url| view! {
-                    <a href=url class=BTN>{format!("Back to {}", overview.shop)}</a>
-                })}
-                <FileLink href="/portal/data_export.json" filename="my-data.json" label="Download my data" />
-                {(!read_only && erasure_due.is_none()).then(|| view! {
-                    <button
-                        type="button"
-                        class=BTN
-                        on:click=move |_| {
-                            erase_error.set(None);
-                            erase_open.set(true);
-                        }
-                    >
-                        "Erase my data"
-                    </button>
-                })}
-                {(!embedded).then(|| view! {
-                    <SendButton submission=signing_out send=|| PortalSignOut {} class=BTN>
-                        "Sign out"
-                    </SendButton>
-                })}
-            </div>
-        </header>
-        {move || signing_out.error().get().map(|e| view! { <Alert>{e}</Alert> })}
-        {erasure_due.map(|due| view! {
-            <p class="rounded-md border border-slate-200 bg-white px-3 py-2 text-sm text-slate-700" role="status" data-testid="portal-erasure">
-                {format!("You asked {shop} to erase your personal data. The law gives them until ")}
-                <LocalTime at=due />
-                "."
-            </p>
-        })}
-        <Confirm
-            open=erase_open
-            title=format!("Ask {} to erase your data?", overview.shop)
-            message="The shop will erase your name, email and other personal details, everywhere it keeps them, within a month as the law requires. Your subscriptions will be canceled and you will no longer be able to sign in here. Records of your payments stay, without your name, for the shop's accounts.".to_owned()
-            confirm_label="Ask to erase my data".to_owned()
-            busy=asking.busy()
-            error=erase_error
-            on_confirm=Callback::new(move |()| asking.submit(RequestMyErasure {}))
-        />
-        <section aria-labelledby="portal-subscriptions" class="space-y-3">
-            <h2 id="portal-subscriptions" class="text-lg font-semibold text-slate-900">"Subscriptions"</h2>
-            {if subscriptions.is_empty() {
-                view! { <p class="text-sm text-slate-500">"No subscriptions."</p> }.into_any()
-            } else {
-                view! {
-                    <ul class="space-y-3">
-                        {subscriptions.into_iter().map(|s| {
-                            let history: Vec<PortalOrder> = orders
-                                .iter()
-                                .filter(|o| o.subscription_id.as_ref() == Some(&s.id))
-                                .cloned()
-                                .collect();
-                            view! { <SubscriptionCard sub=s history read_only banned refresh /> }
-                        }).collect_view()}
-                    </ul>
-                }
-                .into_any()
-            }}
-        </section>
-        <section aria-labelledby="portal-items" class="space-y-3">
-            <h2 id="portal-items" class="text-lg font-semibold text-slate-900">"Keys, files and perks"</h2>
-            <items::Items items read_only refresh />
-        </section>
-        <section aria-labelledby="portal-orders" class="space-y-3">
-            <h2 id="portal-orders" class="text-lg font-semibold text-slate-900">"Orders"</h2>
-            {if orders.is_empty() {
-                view! { <p class="text-sm text-slate-500">"No orders yet."</p> }.into_any()
-            } else {
-                view! { <OrderTable orders /> }.into_any()
-            }}
-        </section>
+            })}
+            {(banned && !read_only).then(|| view! {
+                <p class="rounded-md border border-slate-200 bg-white px-3 py-2 text-sm text-slate-700" role="status">
+                    "This account can no longer buy from the shop or renew subscriptions. You keep what you have already paid for until it ends."
+                </p>
+            })}
+            // On a phone: the shop, the heading, who is signed in (one line, cut short with an
+            // ellipsis), then the actions in a row under them. From `sm` up the actions sit beside
+            // the heading, and go under it only when there is no room.
+            <header class="flex flex-col gap-4 sm:flex-row sm:flex-wrap sm:items-center sm:gap-3">
+                <div class="min-w-0 sm:grow sm:basis-64">
+                    <ShopHeading branding=overview.branding.clone() />
+                    <h1 class="text-2xl font-semibold tracking-tight text-slate-900">"Your purchases"</h1>
+                    <p class="truncate text-sm text-slate-600" title=signed_in_title data-testid="portal-customer">
+                        {signed_in}
+                    </p>
+                </div>
+                <div class="flex flex-wrap items-center gap-2 sm:gap-3">
+                    {overview.return_url.clone().filter(|_| !embedded).map(|url| view! {
+                        <a href=url class=BTN>{format!("Back to {}", overview.shop)}</a>
+                    })}
+                    <FileLink href="/portal/data_export.json" filename="my-data.json" label="Download my data" />
+                    {(!read_only && erasure_due.is_none()).then(|| view! {
+                        <button
+                            type="button"
+                            class=BTN
+                            on:click=move |_| {
+                                erase_error.set(None);
+                                erase_open.set(true);
+                            }
+                        >
+                            "Erase my data"
+                        </button>
+                    })}
+                    {(!embedded).then(|| view! {
+                        <SendButton submission=signing_out send=|| PortalSignOut {} class=BTN>
+                            "Sign out"
+                        </SendButton>
+                    })}
+                </div>
+            </header>
+            {move || signing_out.error().get().map(|e| view! { <Alert>{e}</Alert> })}
+            {erasure_due.map(|due| view! {
+                <p class="rounded-md border border-slate-200 bg-white px-3 py-2 text-sm text-slate-700" role="status" data-testid="portal-erasure">
+                    {format!("You asked {shop} to erase your personal data. The law gives them until ")}
+                    <LocalTime at=due />
+                    "."
+                </p>
+            })}
+            <Confirm
+                open=erase_open
+                title=format!("Ask {} to erase your data?", overview.shop)
+                message="The shop will erase your name, email and other personal details, everywhere it keeps them, within a month as the law requires. Your subscriptions will be canceled and you will no longer be able to sign in here. Records of your payments stay, without your name, for the shop's accounts.".to_owned()
+                confirm_label="Ask to erase my data".to_owned()
+                busy=asking.busy()
+                error=erase_error
+                on_confirm=Callback::new(move |()| asking.submit(RequestMyErasure {}))
+            />
+            <section aria-labelledby="portal-subscriptions" class="space-y-3">
+                <h2 id="portal-subscriptions" class="text-lg font-semibold text-slate-900">"Subscriptions"</h2>
+                {if subscriptions.is_empty() {
+                    view! { <p class="text-sm text-slate-500">"No subscriptions."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="space-y-3">
+                            {subscriptions.into_iter().map(|s| {
+                                let history: Vec<PortalOrder> = orders
+                                    .iter()
+                                    .filter(|o| o.subscription_id.as_ref() == Some(&s.id))
+                                    .cloned()
+                                    .collect();
+                                view! { <SubscriptionCard sub=s history read_only banned refresh /> }
+                            }).collect_view()}
+                        </ul>
+                    }
+                    .into_any()
+                }}
+            </section>
+            <section aria-labelledby="portal-items" class="space-y-3">
+                <h2 id="portal-items" class="text-lg font-semibold text-slate-900">"Keys, files and perks"</h2>
+                <items::Items items read_only refresh />
+            </section>
+            <section aria-labelledby="portal-orders" class="space-y-3">
+                <h2 id="portal-orders" class="text-lg font-semibold text-slate-900">"Orders"</h2>
+                {if orders.is_empty() {
+                    view! { <p class="text-sm text-slate-500">"No orders yet."</p> }.into_any()
+                } else {
+                    view! { <OrderTable orders /> }.into_any()
+                }}
+            </section>
+        </Accented>
     }
 }
 
-/// The orders: a table from `sm` up. Below it each order is a card of two lines (the product and
-/// its amount, then its status, date and receipt) and the column heads are for screen readers.
-const ORDERS: TableStyle = TableStyle {
-    frame: "overflow-x-auto rounded-xl border border-slate-200 bg-white",
-    table: "block min-w-full text-sm sm:table sm:divide-y sm:divide-slate-200",
-    caption: "sr-only",
-    head: "bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500 max-sm:sr-only",
-    cell: "px-4 py-2",
-    body: "block divide-y divide-slate-100 sm:table-row-group",
+/// The orders: the shared table from `sm` up. Below it each order is a card of two lines (the
+/// product and its amount, then its status, date and receipt) and the column heads are for
+/// screen readers.
+const ORDERS: TableExtra = TableExtra {
+    table: "max-sm:block",
+    head: "max-sm:sr-only",
+    body: "max-sm:block",
+    ..TableExtra::NONE
 };
 
-/// A cell's padding in the table; a card's row has its own.
-const CELL: &str = "sm:px-4 sm:py-2";
+/// A cell's padding in the table (the shared `TD`'s, from `sm` up); a card's row has its own.
+const CELL: &str = "sm:px-3 sm:py-2.5";
 
 #[component]
 fn OrderTable(orders: Vec<PortalOrder>) -> impl IntoView {
     let base = portal_base();
     view! {
         <DataTable
-            style=ORDERS
+            extra=ORDERS
             columns=vec![
                 Column::new("Product"),
                 Column::numeric("Amount"),
@@ -348,7 +355,7 @@ fn OrderTable(orders: Vec<PortalOrder>) -> impl IntoView {
                     <td class=format!("min-w-0 text-slate-600 sm:whitespace-nowrap {CELL}")><LocalTime at=o.at /></td>
                     <td class=format!("text-right {CELL}")>
                         {o.paid.then(|| view! {
-                            <a href=format!("{base}/orders/{}", o.id) class=TEXT_LINK>"Receipt"</a>
+                            <a href=format!("{base}/orders/{}", o.id) class=PORTAL_LINK>"Receipt"</a>
                         })}
                     </td>
                 </tr>

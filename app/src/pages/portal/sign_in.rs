@@ -5,10 +5,11 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
+use super::accent::{PORTAL_BTN_LINK, PORTAL_BTN_PRIMARY, accent_style};
 use super::{PortalFrame, ShopHeading};
 use crate::components::alert::Alert;
 use crate::components::card::CARD;
-use crate::components::dialog::{BTN_LINK, BTN_PRIMARY, INPUT, Submission};
+use crate::components::dialog::{INPUT, Submission};
 use crate::components::form::{Field, TextField};
 use crate::server_fns::portal::{PortalSignIn, RequestPortalCode, load_portal_shop};
 use crate::types::AppError;
@@ -63,7 +64,7 @@ fn SignIn(branding: PortalBranding) -> impl IntoView {
         })
     };
     view! {
-        <section class=format!("{CARD} p-6 shadow-sm")>
+        <section class=format!("{CARD} p-6 shadow-sm") style=accent_style(branding.accent_color.as_deref())>
             <ShopHeading branding=branding.clone() />
             <h1 class="mt-4 text-xl font-semibold text-slate-900">"Sign in to your purchases"</h1>
             <Show when=expired>
@@ -95,7 +96,7 @@ fn SignIn(branding: PortalBranding) -> impl IntoView {
                             required=true
                         />
                         {move || error.get().map(|e| view! { <Alert>{e}</Alert> })}
-                        <button type="submit" class=format!("{BTN_PRIMARY} w-full") disabled=requesting.busy()>
+                        <button type="submit" class=format!("{PORTAL_BTN_PRIMARY} w-full") disabled=requesting.busy()>
                             {move || if requesting.busy().get() { "Sending…" } else { "Email me a code" }}
                         </button>
                     </form>
@@ -135,15 +136,15 @@ fn SignIn(branding: PortalBranding) -> impl IntoView {
                         />
                     </Field>
                     {move || error.get().map(|e| view! { <Alert>{e}</Alert> })}
-                    <button type="submit" class=format!("{BTN_PRIMARY} w-full") disabled=signing_in.busy()>
+                    <button type="submit" class=format!("{PORTAL_BTN_PRIMARY} w-full") disabled=signing_in.busy()>
                         {move || if signing_in.busy().get() { "Signing in…" } else { "Sign in" }}
                     </button>
                     <div class="flex flex-wrap justify-between gap-2">
-                        <button type="button" class=BTN_LINK on:click=move |_| {
+                        <button type="button" class=PORTAL_BTN_LINK on:click=move |_| {
                             error.set(None);
                             sent_to.set(None);
                         }>"Use another email"</button>
-                        <button type="button" class=BTN_LINK disabled=requesting.busy() on:click=move |_| ask()>
+                        <button type="button" class=PORTAL_BTN_LINK disabled=requesting.busy() on:click=move |_| ask()>
                             "Send a new code"
                         </button>
                     </div>

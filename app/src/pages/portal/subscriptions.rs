@@ -3,9 +3,10 @@
 
 use leptos::prelude::*;
 
+use super::accent::{PORTAL_BTN_LINK, PORTAL_BTN_PRIMARY, PORTAL_LINK};
 use crate::components::badge::StatusBadge;
 use crate::components::card::CARD;
-use crate::components::dialog::{BTN, BTN_LINK, DialogButton, FormDialog, SendButton, Submission};
+use crate::components::dialog::{BTN, DialogButton, FormDialog, SendButton, Submission};
 use crate::components::form::{InlineError, SelectField, TextArea, TextField};
 use crate::components::time::LocalTime;
 use crate::server_fns::portal::{
@@ -134,7 +135,7 @@ fn CancelButton(
     });
     let title = format!("Cancel {name}?");
     view! {
-        <DialogButton open submission=canceling class=BTN_LINK>
+        <DialogButton open submission=canceling class=PORTAL_BTN_LINK>
             "Cancel subscription"
         </DialogButton>
         <FormDialog
@@ -192,7 +193,7 @@ fn CardButton(id: String, name: String, refresh: RwSignal<u32>) -> impl IntoView
         });
     });
     view! {
-        <DialogButton open submission=updating class=BTN_LINK clear=move || number.set(String::new())>
+        <DialogButton open submission=updating class=PORTAL_BTN_LINK clear=move || number.set(String::new())>
             "Update payment method"
         </DialogButton>
         <FormDialog
@@ -203,6 +204,7 @@ fn CardButton(id: String, name: String, refresh: RwSignal<u32>) -> impl IntoView
             error=updating.error()
             submit_label="Save card"
             busy_label="Checking the card…"
+            primary_class=PORTAL_BTN_PRIMARY
         >
             <p class="text-sm text-slate-600">
                 "The card is checked with the payment provider now; nothing is charged until the next renewal."
@@ -227,7 +229,7 @@ fn History(orders: Vec<PortalOrder>) -> impl IntoView {
     let base = super::embed::portal_base();
     view! {
         <details class="mt-3 text-sm" data-testid="billing-history">
-            <summary class="cursor-pointer select-none font-medium text-indigo-600 hover:text-indigo-500 max-sm:py-3">
+            <summary class=format!("cursor-pointer select-none max-sm:py-3 {PORTAL_LINK}")>
                 {format!("Billing history ({count})")}
             </summary>
             <ul class="mt-2 divide-y divide-slate-100">
@@ -237,7 +239,7 @@ fn History(orders: Vec<PortalOrder>) -> impl IntoView {
                         <span class="tabular-nums">{money::format(o.amount, o.currency)}</span>
                         <StatusBadge status=o.status />
                         {o.paid.then(|| view! {
-                            <a href=format!("{base}/orders/{}", o.id) class=format!("ml-auto {}", super::TEXT_LINK)>
+                            <a href=format!("{base}/orders/{}", o.id) class=format!("ml-auto {PORTAL_LINK}")>
                                 "Receipt"
                             </a>
                         })}

@@ -207,3 +207,52 @@ fn sentences_written_for_people_pass_unchanged() {
         "The code has 6 letters and digits."
     );
 }
+
+#[test]
+fn a_too_light_accent_colour_reads_as_the_warning_does() {
+    let refused = unprocessable(
+        "portal_accent_color",
+        "is too light to read on white: its contrast with white is 1.1 to 1, and text needs at least 4.5 to 1",
+    );
+    let said = "That accent colour is too light to read on white (contrast 1.1 to 1; it needs at least 4.5 to 1). Choose a darker colour.";
+    assert_eq!(sentence(&refused), said);
+    assert_eq!(accent_too_light("1.1"), said);
+    // A malformed colour keeps its own sentence.
+    assert_eq!(
+        sentence(&invalid(
+            "portal_accent_color",
+            "must be a colour such as #4f46e5"
+        )),
+        "Accent colour must be a colour such as #4f46e5."
+    );
+}
+
+#[test]
+fn the_receipt_details_are_named_as_the_settings_page_names_them() {
+    assert_eq!(
+        sentence(&invalid(
+            "support_email",
+            "must be an email address such as ada@example.com"
+        )),
+        "Enter the support email as an address such as help@shop.example."
+    );
+    assert_eq!(
+        sentence(&invalid("tax_id", "must be at most 50 characters")),
+        "Tax ID must be at most 50 characters."
+    );
+    assert_eq!(
+        sentence(&invalid(
+            "tax_id",
+            "may hold only letters, digits, spaces, dashes, dots and slashes"
+        )),
+        "Tax ID may hold only letters, digits, spaces, dashes, dots and slashes."
+    );
+    assert_eq!(
+        sentence(&invalid("legal_address", "must be at most 6 lines")),
+        "Business address must be at most 6 lines."
+    );
+    assert_eq!(
+        sentence(&invalid("legal_name", "must be at most 200 characters")),
+        "Legal name must be at most 200 characters."
+    );
+}

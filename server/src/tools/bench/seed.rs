@@ -268,6 +268,7 @@ pub async fn seed_bench(
                     failure_message: Set(None),
                     created_at: Set(at),
                     paid_at: Set(Some(at)),
+                    receipt_number: Set(None),
                 });
             }
             // Subscribers: most still active, some lapsed.

@@ -5,22 +5,10 @@ use chrono::NaiveDate;
 use leptos::prelude::*;
 
 use crate::components::card::CARD;
-use crate::components::table::{Column, DataTable, MINI, TableStyle};
+use crate::components::table::{Column, DataTable, TD, TD_NUM, plus};
 use crate::types::CustomerStats;
 use crate::types::activity::RevenuePoint;
 use crate::types::money;
-
-/// The lifetime value's breakdown per currency: [`MINI`] in tabular figures, its heads
-/// medium, its columns spaced apart (the first flush left), its rows divided.
-const PER_CURRENCY_TABLE: TableStyle = TableStyle {
-    table: "tabular-nums",
-    head: "text-left text-slate-500",
-    cell: "py-1 pl-4 font-medium whitespace-nowrap first:pl-0",
-    ..MINI
-};
-
-/// A body cell of [`PER_CURRENCY_TABLE`]: an amount, right-aligned.
-const AMOUNT_CELL: &str = "py-1 pl-4 text-right whitespace-nowrap";
 
 /// The row of stats: lifetime value (with its breakdown per currency in a panel that opens
 /// over the page), MRR, payments, active subscriptions, refunds.
@@ -45,11 +33,11 @@ pub fn Stats(stats: CustomerStats) -> impl IntoView {
             let amount = |a: i64| money::format_major(a, t.currency);
             view! {
                 <tr>
-                    <td class="py-1 font-medium text-slate-900">{t.currency.as_str()}</td>
-                    <td class=AMOUNT_CELL>{amount(t.paid)}</td>
-                    <td class=AMOUNT_CELL>{amount(t.refunded)}</td>
-                    <td class=AMOUNT_CELL>{amount(t.charged_back)}</td>
-                    <td class=format!("{AMOUNT_CELL} font-semibold text-slate-900")>{amount(t.net)}</td>
+                    <td class=plus(TD, "font-medium text-slate-900")>{t.currency.as_str()}</td>
+                    <td class=plus(TD_NUM, "whitespace-nowrap")>{amount(t.paid)}</td>
+                    <td class=plus(TD_NUM, "whitespace-nowrap")>{amount(t.refunded)}</td>
+                    <td class=plus(TD_NUM, "whitespace-nowrap")>{amount(t.charged_back)}</td>
+                    <td class=plus(TD_NUM, "whitespace-nowrap font-semibold text-slate-900")>{amount(t.net)}</td>
                 </tr>
             }
         })
@@ -60,9 +48,9 @@ pub fn Stats(stats: CustomerStats) -> impl IntoView {
                 <summary class="cursor-pointer select-none text-indigo-600 hover:text-indigo-500">
                     {format!("Per currency ({several})")}
                 </summary>
-                <div class="absolute left-0 z-20 mt-1 w-max rounded-lg border border-slate-200 bg-white p-3 shadow-lg">
+                <div class="absolute left-0 z-20 mt-1 w-max overflow-hidden rounded-lg border border-slate-200 bg-white shadow-lg">
                     <DataTable
-                        style=PER_CURRENCY_TABLE
+                        bare=true
                         caption="Lifetime value per currency"
                         testid="ltv-per-currency"
                         columns=vec![

@@ -8,7 +8,7 @@ use crate::components::badge::StatusBadge;
 use crate::components::card::CARD_LIST;
 use crate::components::dialog::{BTN, BTN_DANGER, Confirm, ErrorNote, Submission};
 use crate::components::form::InlineError;
-use crate::components::table::{CARD, Column, DataTable};
+use crate::components::table::{Column, DataTable, TD, plus};
 use crate::components::time::LocalTime;
 use crate::server_fns::customer::{
     BlockAllPaymentDetails, BlockPaymentDetail, UnblockAllPaymentDetails, UnblockPaymentDetail,
@@ -93,7 +93,6 @@ pub fn PaymentDetailsTab() -> impl IntoView {
                     </div>
                 })}
                 <DataTable
-                    style=CARD
                     columns=vec![
                         Column::new("Kind"),
                         Column::new("Detail"),
@@ -185,12 +184,12 @@ fn DetailRow(detail: PaymentDetail, can: bool) -> impl IntoView {
     );
     view! {
         <tr data-detail-kind=detail.kind.as_str() data-detail-label=detail.label.clone()>
-            <td class="px-4 py-2 text-slate-600">{kind_label(detail.kind)}</td>
-            <td class="px-4 py-2 break-all font-medium">{detail.label.clone()}</td>
-            <td class="px-4 py-2 whitespace-nowrap text-slate-600"><LocalTime at=detail.first_seen_at /></td>
-            <td class="px-4 py-2 whitespace-nowrap text-slate-600"><LocalTime at=detail.last_seen_at /></td>
-            <td class="px-4 py-2" data-testid="detail-status"><StatusBadge status=detail.status /></td>
-            <td class="px-4 py-2 text-right">
+            <td class=plus(TD, "text-slate-600")>{kind_label(detail.kind)}</td>
+            <td class=plus(TD, "break-all font-medium")>{detail.label.clone()}</td>
+            <td class=plus(TD, "whitespace-nowrap text-slate-600")><LocalTime at=detail.first_seen_at /></td>
+            <td class=plus(TD, "whitespace-nowrap text-slate-600")><LocalTime at=detail.last_seen_at /></td>
+            <td class=TD data-testid="detail-status"><StatusBadge status=detail.status /></td>
+            <td class=plus(TD, "text-right")>
                 {can.then(|| view! {
                     <button
                         type="button"

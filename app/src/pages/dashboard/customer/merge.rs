@@ -10,7 +10,7 @@ use super::use_customer;
 use crate::components::alert::Alert;
 use crate::components::dialog::{BTN, BTN_DANGER, Dialog, SendButton, Submission};
 use crate::components::form::TextField;
-use crate::components::table::{Column, DataTable, MINI, TableStyle};
+use crate::components::table::{Column, DataTable, TD, plus};
 use crate::components::time::LocalTime;
 use crate::server_fns::customer::{MergeCustomer, UndoMerge, preview_merge};
 use crate::server_fns::dashboard::list_customers;
@@ -18,14 +18,6 @@ use crate::types::Customer;
 use crate::types::customer::CustomerListParams;
 use crate::types::merge::{CustomerMerge, MergePreview};
 use crate::types::money;
-
-/// The preview's table of details: [`MINI`] in grey, its heads medium, full width.
-const FIELDS_TABLE: TableStyle = TableStyle {
-    table: "w-full text-left text-xs",
-    head: "text-slate-600",
-    cell: "py-1 pr-2 font-medium",
-    ..MINI
-};
 
 /// "3 orders, 1 refund, …" for what moves.
 fn moves_text(p: &MergePreview) -> String {
@@ -73,7 +65,6 @@ fn PreviewBody(preview: MergePreview) -> impl IntoView {
             })}
             {(!preview.fields.is_empty()).then(|| view! {
                 <DataTable
-                    style=FIELDS_TABLE
                     caption="Details the kept customer ends with"
                     columns=vec![
                         Column::new("Field"),
@@ -84,10 +75,10 @@ fn PreviewBody(preview: MergePreview) -> impl IntoView {
                 >
                     {preview.fields.iter().map(|f| view! {
                         <tr>
-                            <td class="py-1 pr-2 font-mono">{f.field.clone()}</td>
-                            <td class="py-1 pr-2 break-all">{f.merged.clone().unwrap_or_else(|| "—".into())}</td>
-                            <td class="py-1 pr-2 break-all">{f.survivor.clone().unwrap_or_else(|| "—".into())}</td>
-                            <td class=if f.conflict { "py-1 break-all font-medium text-amber-800" } else { "py-1 break-all" }>
+                            <td class=plus(TD, "font-mono text-xs")>{f.field.clone()}</td>
+                            <td class=plus(TD, "break-all")>{f.merged.clone().unwrap_or_else(|| "—".into())}</td>
+                            <td class=plus(TD, "break-all")>{f.survivor.clone().unwrap_or_else(|| "—".into())}</td>
+                            <td class=plus(TD, if f.conflict { "break-all font-medium text-amber-800" } else { "break-all" })>
                                 {f.result.clone().unwrap_or_else(|| "—".into())}
                                 {f.conflict.then_some(" (kept customer's wins)")}
                             </td>

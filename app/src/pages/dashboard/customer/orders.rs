@@ -10,7 +10,7 @@ use crate::components::badge::StatusBadge;
 use crate::components::dialog::{BTN, BTN_LINK, FormDialog, Submission};
 use crate::components::form::{Checkbox, RadioGroup, SelectField, TextField};
 use crate::components::pager::KeysetPager;
-use crate::components::table::{CARD, Column, DataTable};
+use crate::components::table::{Column, DataTable, ROW_HOVER, TBODY, TD, TD_NUM, plus};
 use crate::components::time::LocalTime;
 use crate::server_fns::customer::{RefundOrder, RequestRepayment, list_orders, order_history};
 use crate::types::money::{self, parse_major};
@@ -92,7 +92,6 @@ pub(super) fn OrdersPage(
     let orders = page.data;
     view! {
         <DataTable
-            style=CARD
             columns=vec![
                 Column::new("Order"),
                 Column::new("Product"),
@@ -121,15 +120,15 @@ fn OrderRow(order: Order, role: Role, expanded: RwSignal<HashSet<String>>) -> im
     };
     let details_id = format!("order-{}-details", o.id);
     view! {
-        <tbody class="divide-y divide-slate-100" data-order-id=o.id.to_string()>
-            <tr class="hover:bg-slate-50">
-                <td class="px-4 py-2 font-mono text-xs">{o.id.to_string()}</td>
-                <td class="px-4 py-2">{o.product_name.clone()}</td>
-                <td class="px-4 py-2 text-right tabular-nums">{money::format(o.amount, o.currency)}</td>
-                <td class="px-4 py-2" data-testid="order-status"><StatusBadge status=o.status /></td>
-                <td class="px-4 py-2">{o.payment_method.as_ref().map(|p| p.label()).unwrap_or_default()}</td>
-                <td class="px-4 py-2 whitespace-nowrap text-slate-600"><LocalTime at=o.paid_at.unwrap_or(o.created_at) /></td>
-                <td class="px-4 py-2 text-right">
+        <tbody class=TBODY data-order-id=o.id.to_string()>
+            <tr class=ROW_HOVER>
+                <td class=plus(TD, "font-mono text-xs")>{o.id.to_string()}</td>
+                <td class=TD>{o.product_name.clone()}</td>
+                <td class=TD_NUM>{money::format(o.amount, o.currency)}</td>
+                <td class=TD data-testid="order-status"><StatusBadge status=o.status /></td>
+                <td class=TD>{o.payment_method.as_ref().map(|p| p.label()).unwrap_or_default()}</td>
+                <td class=plus(TD, "whitespace-nowrap text-slate-600")><LocalTime at=o.paid_at.unwrap_or(o.created_at) /></td>
+                <td class=plus(TD, "text-right")>
                     <button
                         type="button"
                         class=BTN_LINK
@@ -149,7 +148,7 @@ fn OrderRow(order: Order, role: Role, expanded: RwSignal<HashSet<String>>) -> im
             </tr>
             <Show when=move || is_open.get()>
                 <tr id=format!("order-{}-details", order.with_value(|o| o.id.to_string()))>
-                    <td colspan="7" class="bg-slate-50 px-4 py-4">
+                    <td colspan="7" class="bg-slate-50 px-3 py-4">
                         <OrderDetails order=order.get_value() role />
                     </td>
                 </tr>

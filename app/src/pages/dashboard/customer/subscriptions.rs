@@ -11,7 +11,7 @@ use crate::components::dialog::{
     BTN, BTN_DANGER, BTN_LINK, Confirm, ErrorNote, FormDialog, Submission,
 };
 use crate::components::form::{Checkbox, SelectField, TextField};
-use crate::components::table::{CARD_BARE, Column, DataTable};
+use crate::components::table::{Column, DataTable, TD, TD_NUM, TableExtra, plus};
 use crate::components::time::LocalTime;
 use crate::server_fns::customer::{
     CancelSubscription, RecoverSubscription, RevokeSubscription, list_invoices, list_subscriptions,
@@ -265,6 +265,12 @@ fn CancelDialog(open: RwSignal<bool>, subscription_id: String) -> impl IntoView 
     }
 }
 
+/// The billing history's table: the shared look, set apart from the card's lines above it.
+const HISTORY_TABLE: TableExtra = TableExtra {
+    frame: "mt-3",
+    ..TableExtra::NONE
+};
+
 #[component]
 fn BillingHistory(subscription_id: String) -> impl IntoView {
     // Not keyed on the refresh counter: a refresh rebuilds the cards, and this with them.
@@ -275,7 +281,7 @@ fn BillingHistory(subscription_id: String) -> impl IntoView {
                 Ok(list) if list.is_empty() => nothing("No invoices yet."),
                 Ok(list) => view! {
                     <DataTable
-                        style=CARD_BARE
+                        extra=HISTORY_TABLE
                         columns=vec![
                             Column::new("Invoice"),
                             Column::new("Period"),
@@ -286,15 +292,15 @@ fn BillingHistory(subscription_id: String) -> impl IntoView {
                     >
                         {list.into_iter().map(|inv| view! {
                             <tr class="align-top">
-                                <td class="py-1.5 pr-3 font-mono text-xs">{inv.id.to_string()}</td>
-                                <td class="py-1.5 pr-3 whitespace-nowrap">
+                                <td class=plus(TD, "font-mono text-xs")>{inv.id.to_string()}</td>
+                                <td class=plus(TD, "whitespace-nowrap")>
                                     <LocalTime at=inv.period_start date_only=true />
                                     " – "
                                     <LocalTime at=inv.period_end date_only=true />
                                 </td>
-                                <td class="py-1.5 pr-3 text-right tabular-nums">{money::format(inv.amount, inv.currency)}</td>
-                                <td class="py-1.5 pr-3"><StatusBadge status=inv.status /></td>
-                                <td class="py-1.5">
+                                <td class=TD_NUM>{money::format(inv.amount, inv.currency)}</td>
+                                <td class=TD><StatusBadge status=inv.status /></td>
+                                <td class=TD>
                                     <ul class="space-y-0.5">
                                         {inv.attempts.into_iter().map(|a| view! {
                                             <li class="text-xs">

@@ -8,6 +8,9 @@ use leptos_router::hooks::use_navigate;
 
 use super::columns::Column;
 use crate::components::card::CARD_LIST;
+use crate::components::table::{
+    ROW_HOVER, SCROLL, TABLE, TBODY, TD, TD_NUM, TH, TH_NUM, THEAD, plus,
+};
 use crate::components::time::LocalTime;
 use crate::types::customer::CustomerListItem;
 use crate::types::money;
@@ -104,7 +107,6 @@ pub(super) fn CustomerTable(
     /// Whether rows can be ticked (the viewer may change customers).
     selectable: bool,
 ) -> impl IntoView {
-    let cell = "px-3 py-2.5";
     let page_ids: Vec<String> = customers
         .iter()
         .map(|c| c.customer.id.to_string())
@@ -121,11 +123,7 @@ pub(super) fn CustomerTable(
             .get()
             .into_iter()
             .map(|c| {
-                let class = if c.numeric() {
-                    format!("{cell} text-right")
-                } else {
-                    cell.to_owned()
-                };
+                let class = if c.numeric() { TH_NUM } else { TH };
                 view! { <th scope="col" class=class>{c.label()}</th> }
             })
             .collect_view()
@@ -150,17 +148,13 @@ pub(super) fn CustomerTable(
                         .get()
                         .into_iter()
                         .map(|col| {
-                            let class = if col.numeric() {
-                                format!("{cell} text-right")
-                            } else {
-                                cell.to_owned()
-                            };
+                            let class = if col.numeric() { TD_NUM } else { TD };
                             view! { <td class=class>{cell_of(col, row)}</td> }
                         })
                         .collect_view();
                     view! {
                         <tr
-                            class="cursor-pointer hover:bg-slate-50"
+                            class=format!("cursor-pointer {ROW_HOVER}")
                             data-customer-id=c.id.to_string()
                             on:click=move |_| navigate(&to, NavigateOptions::default())
                         >
@@ -187,7 +181,7 @@ pub(super) fn CustomerTable(
                                     />
                                 </td>
                             })}
-                            <td class=cell>
+                            <td class=TD>
                                 <div class="flex min-w-0 items-center gap-3">
                                     <span class="grid size-8 shrink-0 place-items-center rounded-full bg-indigo-100 text-xs font-semibold text-indigo-700" aria-hidden="true">
                                         {initials}
@@ -240,9 +234,9 @@ pub(super) fn CustomerTable(
             .collect_view()
     });
     view! {
-        <div class="hidden overflow-x-auto rounded-xl border border-slate-200 bg-white md:block" data-testid="customer-table">
-            <table class="w-full divide-y divide-slate-200 text-sm">
-                <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+        <div class=plus(SCROLL, "hidden md:block") data-testid="customer-table">
+            <table class=TABLE>
+                <thead class=THEAD>
                     <tr>
                         {selectable.then(|| view! {
                             <th scope="col" class="w-8 pl-3">
@@ -268,11 +262,11 @@ pub(super) fn CustomerTable(
                                 />
                             </th>
                         })}
-                        <th scope="col" class=cell>"Customer"</th>
+                        <th scope="col" class=TH>"Customer"</th>
                         {header}
                     </tr>
                 </thead>
-                <tbody class="divide-y divide-slate-100">{body}</tbody>
+                <tbody class=TBODY>{body}</tbody>
             </table>
         </div>
         <ul class=format!("{CARD_LIST} md:hidden") aria-label="Customers" data-testid="customer-cards">

@@ -10,7 +10,7 @@ use crate::components::card::CARD_LIST;
 use crate::components::dialog::{BTN, BTN_LINK, Dialog, SendButton, Submission};
 use crate::components::empty_state::Loading;
 use crate::components::form::TextField;
-use crate::components::table::{Column, DataTable, MINI};
+use crate::components::table::{Column, DataTable, TD, TD_NUM, plus};
 use crate::components::time::LocalTime;
 use crate::server_fns::webhooks::{
     ResendFailedWebhooks, ResendWebhookDelivery, load_webhook_delivery, load_webhook_payload,
@@ -299,7 +299,7 @@ fn PayloadBody(payload: DeliveryPayload) -> impl IntoView {
 fn Attempts(delivery: WebhookDelivery) -> impl IntoView {
     let attempts = delivery.attempts.unwrap_or_default();
     view! {
-        <div class="mt-2 overflow-x-auto">
+        <div class="mt-2">
             {delivery.next_attempt_at.map(|t| view! {
                 <p class="mb-1 text-xs text-slate-600">"Next attempt: " <LocalTime at=t /></p>
             })}
@@ -308,7 +308,6 @@ fn Attempts(delivery: WebhookDelivery) -> impl IntoView {
             } else {
                 view! {
                     <DataTable
-                        style=MINI
                         columns=vec![
                             Column::new("Time"),
                             Column::new("Answer"),
@@ -319,12 +318,12 @@ fn Attempts(delivery: WebhookDelivery) -> impl IntoView {
                     >
                         {attempts.into_iter().map(|a| view! {
                             <tr>
-                                <td class="py-1 pr-3 whitespace-nowrap"><LocalTime at=a.at /></td>
-                                <td class="py-1 pr-3">
+                                <td class=plus(TD, "whitespace-nowrap")><LocalTime at=a.at /></td>
+                                <td class=TD>
                                     {a.status_code.map(|s| s.to_string()).or(a.error.clone()).unwrap_or_default()}
                                 </td>
-                                <td class="py-1 pr-3 text-right tabular-nums">{format!("{} ms", a.latency_ms)}</td>
-                                <td class="py-1"><code class="break-all text-slate-600">{a.response_excerpt.clone().unwrap_or_default()}</code></td>
+                                <td class=plus(TD_NUM, "whitespace-nowrap")>{format!("{} ms", a.latency_ms)}</td>
+                                <td class=TD><code class="break-all text-xs text-slate-600">{a.response_excerpt.clone().unwrap_or_default()}</code></td>
                             </tr>
                         }).collect_view()}
                     </DataTable>
