@@ -66,8 +66,8 @@ pub(crate) fn seller_of(shop: &workspace::Model) -> ReceiptSeller {
     }
 }
 
-/// Gives a paid order its workspace's next receipt number, unless it has one; answers the
-/// order's number.
+/// Gives a paid order its workspace's next receipt number and the seller's details as they
+/// stand, unless it has a number; answers the order's number and the seller its receipt names.
 ///
 /// Runs inside the transaction that records the payment. The workspace's counter moves by one
 /// in a single statement that answers the new value: on PostgreSQL the statement keeps the
@@ -78,19 +78,24 @@ pub(crate) fn seller_of(shop: &workspace::Model) -> ReceiptSeller {
 pub(crate) async fn number_receipt<C: ConnectionTrait>(
     conn: &C,
     order: &order::Model,
-) -> Result<i64, DomainError> {
+) -> Result<(i64, ReceiptSeller), DomainError> {
     let backend = conn.get_database_backend();
-    let given: Option<i64> = conn
+    let given = conn
         .query_one_raw(Statement::from_sql_and_values(
             backend,
-            "SELECT receipt_number FROM orders WHERE id = $1",
+            "SELECT receipt_number, receipt_seller FROM orders WHERE id = $1",
             [order.id.as_str().into()],
         ))
         .await?
-        .ok_or(DomainError::NotFound { what: "order" })?
-        .try_get("", "receipt_number")?;
-    if let Some(n) = given {
-        return Ok(n);
+        .ok_or(DomainError::NotFound { what: "order" })?;
+    let number: Option<i64> = given.try_get("", "receipt_number")?;
+    let stored: Option<String> = given.try_get("", "receipt_seller")?;
+    if let Some(n) = number {
+        let seller = match stored.as_deref().and_then(seller_from_json) {
+            Some(seller) => seller,
+            None => current_seller(conn, &order.workspace_id).await?,
+        };
+        return Ok((n, seller));
     }
     let n: i64 = conn
         .query_one_raw(Statement::from_sql_and_values(
@@ -102,11 +107,16 @@ pub(crate) async fn number_receipt<C: ConnectionTrait>(
         .await?
         .ok_or(DomainError::NotFound { what: "workspace" })?
         .try_get("", "receipt_seq")?;
+    // Read after the counter moved: the row is this transaction's until it ends.
+    let seller = current_seller(conn, &order.workspace_id).await?;
+    let snapshot = serde_json::to_string(&seller)
+        .map_err(|e| DomainError::internal(format!("a receipt's seller: {e}")))?;
     let numbered = conn
         .execute_raw(Statement::from_sql_and_values(
             backend,
-            "UPDATE orders SET receipt_number = $1 WHERE id = $2 AND receipt_number IS NULL",
-            [n.into(), order.id.as_str().into()],
+            "UPDATE orders SET receipt_number = $1, receipt_seller = $2 \
+             WHERE id = $3 AND receipt_number IS NULL",
+            [n.into(), snapshot.into(), order.id.as_str().into()],
         ))
         .await?;
     if numbered.rows_affected() != 1 {
@@ -115,7 +125,33 @@ pub(crate) async fn number_receipt<C: ConnectionTrait>(
             order.id
         )));
     }
-    Ok(n)
+    Ok((n, seller))
+}
+
+/// The seller a numbered order's receipt names: the details kept when it was numbered, else
+/// (an order numbered by the upgrade) the shop's current ones.
+pub(crate) fn seller_of_order(order: &order::Model, shop: &workspace::Model) -> ReceiptSeller {
+    order
+        .receipt_seller
+        .as_deref()
+        .and_then(seller_from_json)
+        .unwrap_or_else(|| seller_of(shop))
+}
+
+fn seller_from_json(json: &str) -> Option<ReceiptSeller> {
+    serde_json::from_str(json).ok()
+}
+
+/// The shop's details as they stand, inside `conn`.
+async fn current_seller<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: &crate::types::WorkspaceId,
+) -> Result<ReceiptSeller, DomainError> {
+    let shop = workspace::Entity::find_by_id(workspace_id.clone())
+        .one(conn)
+        .await?
+        .ok_or(DomainError::NotFound { what: "workspace" })?;
+    Ok(seller_of(&shop))
 }
 
 /// What a receipt email says.
@@ -198,7 +234,7 @@ pub(crate) async fn send_receipt<C: ConnectionTrait>(
     svc: &Services,
     order: &order::Model,
 ) -> Result<(), DomainError> {
-    let number = number_receipt(conn, order).await?;
+    let (number, seller) = number_receipt(conn, order).await?;
     let Some(buyer) = customer::Entity::find_by_id(order.customer_id.clone())
         .one(conn)
         .await?
@@ -234,9 +270,10 @@ pub(crate) async fn send_receipt<C: ConnectionTrait>(
         .as_deref()
         .map(|n| format!("Hello {n},"))
         .unwrap_or_else(|| "Hello,".into());
-    let seller = seller_of(&shop);
-    let has_legal_details =
-        shop.legal_name.is_some() || shop.legal_address.is_some() || shop.tax_id.is_some();
+    // The legal name alone, when it is the shop's own name, adds nothing to the email.
+    let has_legal_details = seller.legal_name != shop.name
+        || !seller.address_lines.is_empty()
+        || seller.tax_id.is_some();
     let text = receipt_text(&ReceiptText {
         hello,
         shop: &shop.name,

@@ -183,6 +183,7 @@ async fn data(engine: Engine, n: usize) -> Data {
                 created_at: Set(c.created_at),
                 paid_at: Set(paid.then_some(c.created_at)),
                 receipt_number: Set(None),
+                receipt_seller: Set(None),
             });
         }
     }

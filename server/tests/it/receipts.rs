@@ -416,6 +416,33 @@ async fn the_receipt_pdf_and_email_give_the_number_the_seller_and_the_time_with_
     ] {
         assert!(body.contains(expected), "{expected:?} in:\n{body}");
     }
+
+    // The shop moves and renames itself: the receipt already given still names who sold then,
+    // and the next one the new details.
+    api.patch_ok(
+        "/workspace",
+        json!({"legal_name": "Northwind Holdings plc", "legal_address": "9 Quay Road\nLeeds",
+               "tax_id": ""}),
+    )
+    .await;
+    let kept = pdf(srv, &cookie, &order, "").await;
+    for expected in [
+        "Northwind Games Ltd",
+        "Bristol BS1 4AA",
+        "Tax ID: GB123456789",
+    ] {
+        assert!(
+            shows(&kept, expected),
+            "{expected} still on the first receipt"
+        );
+    }
+    assert!(!shows(&kept, "Northwind Holdings plc"));
+    let second = paid_checkout(api, &kit, "ann@example.com", card(CARD)).await;
+    let later = pdf(srv, &cookie, &order_id(&second), "").await;
+    assert!(shows(&later, "Receipt R-00002"));
+    assert!(shows(&later, "Northwind Holdings plc"));
+    assert!(shows(&later, "9 Quay Road"));
+    assert!(!shows(&later, "Tax ID"));
     app.cleanup().await;
 }
 

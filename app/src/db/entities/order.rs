@@ -40,6 +40,10 @@ pub struct Model {
     pub paid_at: Option<DateTimeUtc>,
     /// The receipt's number in its workspace (1, 2, 3...), given when the order is paid.
     pub receipt_number: Option<i64>,
+    /// Who sold, as the receipt prints it, when it was numbered: a JSON
+    /// [`ReceiptSeller`](crate::types::portal::ReceiptSeller). `None` for orders numbered by
+    /// the upgrade, whose receipts print the shop's current details.
+    pub receipt_seller: Option<String>,
 }
 
 /// Declared from the owned side.

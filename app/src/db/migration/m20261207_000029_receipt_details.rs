@@ -1,7 +1,9 @@
 //! Receipts a merchant can hand to an accountant: `workspaces` gains the seller's details every
 //! receipt prints (`legal_name`, `legal_address`, `tax_id`, `support_email`, all optional) and
 //! `receipt_seq`, the last receipt number it gave; `orders` gains `receipt_number`, unique per
-//! workspace.
+//! workspace, and `receipt_seller`, the seller's details as they stood when the order was
+//! numbered (JSON), so that a receipt printed later still names who sold then. Orders numbered
+//! here have none: their receipts print the shop's current details.
 //!
 //! Every order paid before gets its number now: 1, 2, 3... per workspace, in the order the
 //! payments were made (then by id, for two at one instant), and each workspace's counter stands
@@ -49,6 +51,7 @@ impl MigrationTrait for Migration {
         add_columns(m, "workspaces", SELLER_COLUMNS.map(text_null)).await?;
         add_column(m, "workspaces", big_integer("receipt_seq").default(0_i64)).await?;
         add_column(m, "orders", big_integer_null("receipt_number")).await?;
+        add_column(m, "orders", text_null("receipt_seller")).await?;
 
         execute(m, NUMBER_PAID_ORDERS, vec![]).await?;
         // Built once over the numbered rows, rather than kept up to date row by row.
@@ -66,6 +69,7 @@ impl MigrationTrait for Migration {
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         // SQLite drops no column an index names: the index goes first.
         drop_index(m, NUMBER_INDEX, "orders").await?;
+        drop_column(m, "orders", "receipt_seller").await?;
         drop_column(m, "orders", "receipt_number").await?;
         drop_column(m, "workspaces", "receipt_seq").await?;
         drop_columns(m, "workspaces", SELLER_COLUMNS.into_iter().rev()).await

@@ -288,6 +288,7 @@ pub(crate) async fn record<C: ConnectionTrait>(
         created_at: Set(now),
         paid_at: Set((status == OrderStatus::Paid).then_some(now)),
         receipt_number: Set(None),
+        receipt_seller: Set(None),
     }
     .insert(conn)
     .await?;

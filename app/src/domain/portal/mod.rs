@@ -526,7 +526,7 @@ pub async fn receipt(
         .unwrap_or_default();
     Ok(crate::types::portal::PortalReceipt {
         branding: branding_of(&shop),
-        seller: super::receipts::seller_of(&shop),
+        seller: super::receipts::seller_of_order(&row, &shop),
         receipt_number: row
             .receipt_number
             .map(crate::types::order::receipt_number_label),

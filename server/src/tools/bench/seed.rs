@@ -269,6 +269,7 @@ pub async fn seed_bench(
                     created_at: Set(at),
                     paid_at: Set(Some(at)),
                     receipt_number: Set(None),
+                    receipt_seller: Set(None),
                 });
             }
             // Subscribers: most still active, some lapsed.

@@ -450,7 +450,7 @@ pub fn CustomersPage() -> impl IntoView {
                     />
                     "Archived only"
                 </label>
-                <div class="flex items-end gap-3 lg:col-span-3 lg:justify-end">
+                <div class="flex items-end gap-3 lg:col-span-2 lg:justify-end">
                     <span class="text-xs text-slate-500" aria-live="polite">
                         {move || pending.get().then_some("Updating…")}
                     </span>

@@ -135,7 +135,10 @@ pub(super) fn CustomerTable(
                     let initials = initials(row);
                     let c = &row.customer;
                     let link = format!("/dashboard/customers/{}", c.id);
-                    let name = c.name.clone().unwrap_or_else(|| c.id.to_string());
+                    // A customer without a name goes by their email (its own line then says
+                    // nothing more), never by an id.
+                    let name = c.display_name().to_owned();
+                    let email = c.name.as_ref().and(c.email.clone());
                     let navigate = use_navigate();
                     let to = link.clone();
                     let id = c.id.to_string();
@@ -190,9 +193,11 @@ pub(super) fn CustomerTable(
                                         <a href=link class="block max-w-[14rem] truncate font-medium text-slate-900 hover:text-indigo-600 focus:outline-none focus-visible:underline">
                                             {name}
                                         </a>
-                                        <span class="block max-w-[14rem] truncate text-xs text-slate-500" data-testid="customer-email">
-                                            {c.email.clone().unwrap_or_else(|| "—".to_owned())}
-                                        </span>
+                                        {email.map(|email| view! {
+                                            <span class="block max-w-[14rem] truncate text-xs text-slate-500" data-testid="customer-email">
+                                                {email}
+                                            </span>
+                                        })}
                                     </div>
                                 </div>
                             </td>
@@ -208,7 +213,8 @@ pub(super) fn CustomerTable(
             .map(|row| {
                 let c = &row.customer;
                 let link = format!("/dashboard/customers/{}", c.id);
-                let name = c.name.clone().unwrap_or_else(|| c.id.to_string());
+                let name = c.display_name().to_owned();
+                let email = c.name.as_ref().and(c.email.clone());
                 view! {
                     <li data-customer-card=c.id.to_string()>
                         <a href=link class="block px-4 py-3 hover:bg-slate-50">
@@ -217,7 +223,7 @@ pub(super) fn CustomerTable(
                                 {status_badge(row.subscription_status)}
                             </div>
                             <div class="mt-0.5 flex items-center justify-between gap-3 text-xs text-slate-600">
-                                <span class="min-w-0 truncate">{c.email.clone().unwrap_or_else(|| "—".to_owned())}</span>
+                                <span class="min-w-0 truncate">{email.unwrap_or_default()}</span>
                                 <span class="whitespace-nowrap tabular-nums">
                                     {format!(
                                         "{} · {} order{}",
