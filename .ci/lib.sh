@@ -150,3 +150,12 @@ build_site() {
   step "building the site (cargo leptos build --release --split --precompress)"
   cargo leptos build --release --split --precompress
 }
+
+ensure_sdk_npm() {
+  local stamp="sdk/typescript/node_modules/.patron-lock"
+  if [ ! -f "$stamp" ] || ! cmp -s sdk/typescript/package-lock.json "$stamp"; then
+    step "installing the TypeScript SDK's build tools (TypeScript, openapi-typescript)"
+    (cd sdk/typescript && npm ci --no-audit --no-fund --loglevel=error)
+    cp sdk/typescript/package-lock.json "$stamp"
+  fi
+}

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod bans;
 pub mod checkouts;
+pub mod code_samples;
 pub mod customers;
 pub mod entitlements;
 pub mod erasure;
@@ -143,6 +144,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         serde_json::json!({"error": "the OpenAPI document cannot be written"})
     });
     openapi::add_text_rules(&mut doc);
+    code_samples::add_code_samples(&mut doc);
     let doc = Arc::new(doc);
     resources
         // Outermost: a method the route lacks is a 405 before any key or body is looked at.

@@ -404,3 +404,50 @@ async fn the_api_keeps_the_contract_it_publishes() {
     assert_eq!(second["has_more"], false);
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn the_main_operations_carry_curl_and_sdk_samples() {
+    let t = TestDb::migrated(Engine::Sqlite).await;
+    let srv = TestServer::start(t.services()).await;
+    let doc: Value = srv
+        .client
+        .get(srv.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for (path, method, sdk_call) in [
+        ("/customers", "get", "patron.customers.list("),
+        ("/customers", "post", "patron.customers.create("),
+        ("/checkouts", "post", "patron.checkouts.create("),
+        ("/orders/{id}/refunds", "post", "patron.orders.refund("),
+        (
+            "/customer_sessions",
+            "post",
+            "patron.customerSessions.create(",
+        ),
+        (
+            "/webhook_endpoints",
+            "post",
+            "patron.webhookEndpoints.create(",
+        ),
+    ] {
+        let samples = &doc["paths"][path][method]["x-codeSamples"];
+        assert_eq!(samples[0]["label"], "curl", "{method} {path}: {samples}");
+        let curl = samples[0]["source"].as_str().unwrap();
+        let api_path = path.replace("{id}", "ord_...");
+        assert!(
+            curl.starts_with("curl ") && curl.contains(&format!("/api/v1{api_path}")),
+            "{method} {path}: {curl}"
+        );
+        assert_eq!(samples[1]["label"], "SDK");
+        assert!(
+            samples[1]["source"].as_str().unwrap().contains(sdk_call),
+            "{method} {path}"
+        );
+    }
+
+    t.cleanup().await;
+}
