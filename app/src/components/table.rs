@@ -8,7 +8,7 @@
 use leptos::prelude::*;
 
 /// The frame around a table: a wide table scrolls sideways inside it, not the page.
-pub const SCROLL: &str = "overflow-x-auto rounded-xl border border-slate-200 bg-white";
+pub const SCROLL: &str = "relative overflow-x-auto rounded-xl border border-slate-200 bg-white";
 /// The `<table>`: the frame's full width (wider when its columns need it), rows divided.
 pub const TABLE: &str = "w-full divide-y divide-slate-200 text-sm";
 /// A caption only screen readers read: the table's name.

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
 
+use crate::components::TOUCH;
 use crate::components::dialog::Submission;
 use crate::components::hydration::use_hydrated;
 use crate::components::icons::{ErasureIcon, ImportsIcon, SettingsIcon, SidebarIcon, UsersIcon};
@@ -91,7 +92,7 @@ pub fn DashboardLayout() -> impl IntoView {
 
     view! {
         <div
-            class="flex h-full min-h-screen flex-col"
+            class=format!("flex h-full min-h-screen flex-col {TOUCH}")
             data-hydrated=move || hydrated.get().then_some("true")
         >
             <header class="flex h-14 shrink-0 items-center gap-3 border-b border-slate-200 bg-white px-4">
@@ -127,7 +128,7 @@ pub fn DashboardLayout() -> impl IntoView {
                     <ActionForm action=log_out>
                         <button
                             type="submit"
-                            class="rounded-md px-2.5 py-1.5 text-sm font-medium text-slate-600 hover:bg-slate-100 hover:text-slate-900"
+                            class="whitespace-nowrap rounded-md px-2.5 py-1.5 text-sm font-medium text-slate-600 hover:bg-slate-100 hover:text-slate-900"
                         >
                             "Log out"
                         </button>
@@ -161,7 +162,7 @@ pub fn DashboardLayout() -> impl IntoView {
                         </NavLink>
                     </ul>
                 </nav>
-                <main class="min-w-0 flex-1 overflow-y-auto px-6 py-6 lg:px-10">
+                <main class="min-w-0 flex-1 overflow-y-auto px-4 py-6 sm:px-6 lg:px-10">
                     <Outlet />
                 </main>
             </div>

@@ -39,11 +39,7 @@ use accent::{Accented, PORTAL_LINK, accent_style};
 use embed::{FileLink, embedded, portal_base};
 use subscriptions::SubscriptionCard;
 
-/// Below the `sm` breakpoint (phones) every control of the portal is at least 44 px square, the
-/// size a fingertip needs: links become boxes so that their height counts, and buttons, fields
-/// and disclosures grow to it. From `sm` up nothing changes. It goes on the portal's `<main>`,
-/// so it reaches the dialogs too.
-pub(crate) const TOUCH: &str = "max-sm:[&_a]:inline-flex max-sm:[&_a]:items-center max-sm:[&_a]:min-h-11 max-sm:[&_a]:min-w-11 max-sm:[&_button]:min-h-11 max-sm:[&_button]:min-w-11 max-sm:[&_input]:min-h-11 max-sm:[&_select]:min-h-11 max-sm:[&_textarea]:min-h-11 max-sm:[&_summary]:min-h-11";
+pub(crate) use crate::components::TOUCH;
 
 /// `/portal`: the signed-in customer's overview, or how to get in.
 #[component]

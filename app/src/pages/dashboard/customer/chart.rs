@@ -48,7 +48,7 @@ pub fn Stats(stats: CustomerStats) -> impl IntoView {
                 <summary class="cursor-pointer select-none text-indigo-600 hover:text-indigo-500">
                     {format!("Per currency ({several})")}
                 </summary>
-                <div class="absolute left-0 z-20 mt-1 w-max overflow-hidden rounded-lg border border-slate-200 bg-white shadow-lg">
+                <div class="absolute left-0 z-20 mt-1 w-max overflow-hidden rounded-lg border border-slate-200 bg-white shadow-lg max-sm:static max-sm:w-auto max-sm:max-w-full max-sm:overflow-x-auto">
                     <DataTable
                         bare=true
                         caption="Lifetime value per currency"

@@ -326,7 +326,7 @@ fn Header(data: CustomerPageData) -> impl IntoView {
                 <div class="flex min-w-0 items-center gap-2">
                     // One line, cut with an ellipsis (the whole name in the tooltip): never
                     // broken inside a word.
-                    <h1 class="min-w-0 truncate text-xl font-semibold tracking-tight" title=name.clone()>
+                    <h1 class="min-w-0 truncate text-lg font-semibold tracking-tight sm:text-xl" title=name.clone()>
                         {name.clone()}
                     </h1>
                     {(archived && !erased).then(|| view! {
@@ -348,14 +348,14 @@ fn Header(data: CustomerPageData) -> impl IntoView {
                         let whole = e.clone();
                         view! { <span class="min-w-0 truncate" title=whole data-testid="customer-email">{e}</span> }
                     })}
-                    <span class="shrink-0 font-mono text-xs text-slate-500">{customer.id.to_string()}</span>
+                    <span class="min-w-0 font-mono text-xs break-all text-slate-500 sm:shrink-0">{customer.id.to_string()}</span>
                 </p>
             </div>
         </div>
     }
     .into_any();
     let actions = view! {
-        <div class="flex shrink-0 flex-wrap items-center gap-2">
+        <div class="flex min-w-0 flex-wrap items-center gap-2 sm:shrink-0">
             {(!erased).then(|| view! { <portal::PortalButtons can_share=can_share_portal /> })}
             {can_edit.then(|| view! {
                 <button type="button" class=BTN on:click=move |_| edit_open.set(true)>
@@ -654,7 +654,7 @@ fn Tabs() -> impl IntoView {
         }
     };
     view! {
-        <nav aria-label="Customer" class="flex gap-1 overflow-x-auto border-b border-slate-200">
+        <nav aria-label="Customer" class="flex gap-1 border-b border-slate-200 max-sm:flex-wrap sm:overflow-x-auto">
             {tab("", "Overview")}
             {tab("products", "Products")}
             {tab("orders", "Orders")}
