@@ -32,6 +32,10 @@ pub fn SettingsSection(
     /// The section's main action, beside the heading.
     #[prop(optional, into)]
     action: Option<ViewFn>,
+    /// Whether the reader's role may only read the section's settings: it says so above the
+    /// body (whose fields the section disables itself).
+    #[prop(optional)]
+    read_only: bool,
     /// The body.
     children: Children,
 ) -> impl IntoView {
@@ -47,6 +51,9 @@ pub fn SettingsSection(
                 </div>
                 {action.map(|a| a.run())}
             </div>
+            {read_only.then(|| view! {
+                <p class="mt-3 text-sm text-slate-600" role="status">"Only admins and owners can change these settings."</p>
+            })}
             {children()}
         </section>
     }

@@ -113,10 +113,8 @@ fn PortalSection(settings: WorkspaceSettings) -> impl IntoView {
             id="portal"
             title="Portal"
             description=|| "How your customers see your shop in the customer portal and in the emails Patron sends them."
+            read_only=!can_edit
         >
-            {(!can_edit).then(|| view! {
-                <p class="mt-3 text-sm text-slate-600" role="status">"Only admins and owners can change these settings."</p>
-            })}
             <form class="mt-4 grid gap-4 sm:grid-cols-2" novalidate on:submit=submit>
                 <TextField
                     id="settings-name"

@@ -57,10 +57,8 @@ pub(super) fn ReceiptSection(settings: WorkspaceSettings) -> impl IntoView {
             id="receipts"
             title="Receipts"
             description=|| "What every receipt says about your business, for your customers and their accountants: in the portal, in its PDF and in the receipt email."
+            read_only=!can_edit
         >
-            {(!can_edit).then(|| view! {
-                <p class="mt-3 text-sm text-slate-600" role="status">"Only admins and owners can change these settings."</p>
-            })}
             <form class="mt-4 grid gap-4 sm:grid-cols-2" novalidate on:submit=submit>
                 <TextField
                     id="settings-legal-name"
