@@ -68,7 +68,7 @@ ensure_npm() {
   have npm || apt_install nodejs npm
   local stamp="end2end/node_modules/.patron-lock"
   if [ ! -f "$stamp" ] || ! cmp -s end2end/package-lock.json "$stamp"; then
-    step "installing npm packages (Tailwind, wasm-opt, Playwright)"
+    step "installing npm packages (Tailwind, wasm-opt, Redoc, Playwright)"
     # `npm ci`: exactly the locked, integrity-checked packages, and the committed lockfile is
     # never rewritten. It lists every platform's optional packages (Tailwind's native binaries);
     # after changing package.json, refresh it with `npm install` and commit the whole file.
@@ -149,6 +149,13 @@ ensure_python_tools() {
 build_site() {
   step "building the site (cargo leptos build --release --split --precompress)"
   cargo leptos build --release --split --precompress
+  # The API reference's viewer (Redoc, an npm package of the front-end tools) beside the
+  # built wasm, so /api/docs loads nothing from another origin: the one image Redoc fetches
+  # (its attribution's logo, from its CDN) becomes an empty inline one; the words stay.
+  sed 's#https://cdn.redoc.ly/redoc/logo-mini.svg#data:image/svg+xml,%3Csvg xmlns=%22http://www.w3.org/2000/svg%22/%3E#' \
+    end2end/node_modules/redoc/bundles/redoc.standalone.js > target/site/pkg/redoc.standalone.js
+  ! grep -q 'cdn\.redoc\.ly' target/site/pkg/redoc.standalone.js || die "Redoc still loads from its CDN"
+  gzip -9 -k -f target/site/pkg/redoc.standalone.js
 }
 
 ensure_sdk_npm() {

@@ -19,7 +19,8 @@ use crate::api;
 use crate::state::AppState;
 use crate::web::request_id::{self, RequestId};
 use crate::web::{
-    dashboard_guard, downloads, export, health, imports, portal, receipt_pdf, security_headers,
+    api_docs, dashboard_guard, downloads, export, health, imports, portal, receipt_pdf,
+    security_headers,
 };
 
 /// The whole application as one router.
@@ -50,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(to_customers))
         .route("/dashboard", get(to_customers))
         .nest("/api/v1", api::router(&state))
+        .route("/api/docs", get(api_docs::reference))
         .route("/downloads/{token}", get(downloads::download))
         .route("/portal/session/{token}", get(portal::open_link))
         .route(

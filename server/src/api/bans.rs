@@ -30,6 +30,8 @@ pub struct BanListParams {
     starting_after: Option<String>,
 }
 
+/// Create a ban
+///
 /// Ban a customer, a name, an email, an external id, an IP or CIDR range, or a card.
 #[utoipa::path(
     post, path = "/bans", tag = "bans", request_body = BanCreate,
@@ -48,6 +50,8 @@ pub async fn create_ban(
     Ok((StatusCode::CREATED, Json(ban)))
 }
 
+/// List bans
+///
 /// List bans, newest first; with `customer`, the bans matching that customer.
 #[utoipa::path(
     get, path = "/bans", tag = "bans", params(BanListParams),
@@ -129,6 +133,8 @@ pub async fn lift_ban(
     Ok(Json(bans::lift_ban(&state.services, &caller, &id).await?))
 }
 
+/// Preview a ban
+///
 /// Which customers some identities would match, before banning them.
 #[utoipa::path(
     post, path = "/bans/preview", tag = "bans", request_body = BanPreviewRequest,

@@ -10,6 +10,8 @@ use super::error::{ApiError, ErrorEnvelope};
 use super::json::ApiJson;
 use crate::state::AppState;
 
+/// Create a checkout
+///
 /// Record a purchase: finds or creates the customer (by external id, else email), refuses
 /// blocked payment details, charges, and creates the order, subscription and entitlements.
 #[utoipa::path(

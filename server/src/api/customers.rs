@@ -18,6 +18,8 @@ use super::ids::{PathId, path_id};
 use super::json::{ApiJson, ApiQuery};
 use crate::state::AppState;
 
+/// List customers
+///
 /// List customers: search, filters, a sort and keyset pages (`starting_after` /
 /// `ending_before` a customer id).
 #[utoipa::path(
@@ -42,6 +44,8 @@ pub async fn list_customers(
     ))
 }
 
+/// Export customers as CSV
+///
 /// Export exactly the filtered list as CSV, streamed (the same parameters as the list; no
 /// paging: every matching customer, in the list's order).
 #[utoipa::path(
@@ -105,6 +109,8 @@ pub async fn get_customer(
     ))
 }
 
+/// Update a customer
+///
 /// Change a customer: absent fields stay, `null` clears, a metadata map replaces the whole map.
 #[utoipa::path(
     patch, path = "/customers/{id}", tag = "customers",
@@ -133,6 +139,8 @@ pub async fn update_customer(
     ))
 }
 
+/// Archive a customer
+///
 /// Archive a customer: hidden from lists by default, kept forever.
 #[utoipa::path(
     post, path = "/customers/{id}/archive", tag = "customers",
@@ -173,6 +181,8 @@ pub async fn unarchive_customer(
     ))
 }
 
+/// Export a customer's data
+///
 /// Everything Patron holds about a customer, as one JSON document (GDPR Art. 15): the
 /// customer, orders, refunds, disputes, subscriptions, invoices, items and payment details.
 #[utoipa::path(

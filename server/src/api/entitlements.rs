@@ -42,6 +42,8 @@ pub async fn list_entitlements(
     Ok(Json(page(rows, |r| &r.id, &list)?))
 }
 
+/// Grant an entitlement
+///
 /// Assign a product's benefits to a customer without a sale.
 #[utoipa::path(
     post, path = "/customers/{id}/entitlements", tag = "entitlements",
@@ -65,6 +67,8 @@ pub async fn grant_entitlement(
     Ok((StatusCode::CREATED, Json(granted)))
 }
 
+/// Retrieve an entitlement
+///
 /// Retrieve an entitlement with its game-server commands.
 #[utoipa::path(
     get, path = "/entitlements/{id}", tag = "entitlements",
@@ -85,6 +89,8 @@ pub async fn get_entitlement(
     ))
 }
 
+/// Revoke an entitlement
+///
 /// Revoke an active entitlement now, running its revoke action (not when expired).
 #[utoipa::path(
     post, path = "/entitlements/{id}/revoke", tag = "entitlements",
@@ -109,6 +115,8 @@ pub async fn revoke_entitlement(
     ))
 }
 
+/// Link a Discord user to an entitlement
+///
 /// Link (or with `null`, unlink) the Discord user a Discord-role entitlement is for.
 #[utoipa::path(
     post, path = "/entitlements/{id}/discord", tag = "entitlements",
@@ -189,6 +197,8 @@ pub struct CommandParams {
     starting_after: Option<String>,
 }
 
+/// List pending commands
+///
 /// The commands waiting for a game server, oldest first.
 #[utoipa::path(
     get, path = "/commands", tag = "entitlements",
@@ -218,6 +228,8 @@ pub async fn pending_commands(
     ))
 }
 
+/// Report a command's result
+///
 /// Report that a game server ran (or failed to run) a command.
 #[utoipa::path(
     post, path = "/commands/{id}/report", tag = "entitlements",

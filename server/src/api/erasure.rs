@@ -23,6 +23,8 @@ pub struct EraseInput {
     pub confirm: bool,
 }
 
+/// Erase a customer
+///
 /// Erase a customer's personal data (GDPR Art. 17), irreversibly.
 ///
 /// Live subscriptions are canceled first. The email, name, phone, tax id, username, profile
@@ -54,6 +56,8 @@ pub async fn erase_customer(
     ))
 }
 
+/// List erasure requests
+///
 /// The open erasure requests end customers made from the portal, soonest due first (at most
 /// 500; each is due a month after it was made).
 #[utoipa::path(

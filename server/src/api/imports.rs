@@ -137,6 +137,8 @@ pub async fn import_body(
     }
 }
 
+/// Import customers from CSV
+///
 /// Import customers from a CSV file sent as the body (`Content-Type: text/csv`), UTF-8 with or
 /// without a byte-order mark, comma- or semicolon-separated.
 ///
@@ -197,6 +199,8 @@ pub async fn get_import(
     ))
 }
 
+/// Retrieve an import's report as CSV
+///
 /// An import's report as CSV, one line per data row of the file: `line` (the file's line the
 /// row starts on), `outcome`, `customer_id`, `field`, `reason`.
 #[utoipa::path(

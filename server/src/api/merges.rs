@@ -13,6 +13,8 @@ use super::ids::{PathId, path_id};
 use super::json::ApiJson;
 use crate::state::AppState;
 
+/// Merge a customer into another
+///
 /// Merge this customer into another (`into`), the survivor.
 ///
 /// With `"preview": true`, nothing changes and the answer (200) lists exactly what would move,
@@ -51,6 +53,8 @@ pub async fn merge_customer(
     Ok((StatusCode::CREATED, Json(done)).into_response())
 }
 
+/// Retrieve a merge
+///
 /// A merge: who into whom, when, until when it can be undone.
 #[utoipa::path(
     get, path = "/merges/{id}", tag = "customers",
@@ -71,6 +75,8 @@ pub async fn get_merge(
     ))
 }
 
+/// Undo a merge
+///
 /// Undo a merge within 30 days: both customers exactly as they were before it, and everything
 /// that moved back. Refused (409 `merge_not_undoable`, naming what changed) when either
 /// customer changed since.

@@ -2,9 +2,11 @@
 
 use utoipa::Modify;
 use utoipa::OpenApi;
+use utoipa::openapi::extensions::ExtensionsBuilder;
 use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::tag::TagBuilder;
 use utoipa::openapi::{
     Content, OpenApi as Doc, Ref, RefOr, Required, ResponseBuilder, ServerBuilder,
 };
@@ -15,7 +17,7 @@ use utoipa::openapi::{
         title = "Patron API",
         description = "Customers, orders, subscriptions and bans. Authenticate with `Authorization: Bearer <API key>`; every POST and PATCH accepts an `Idempotency-Key`."
     ),
-    modifiers(&Security),
+    modifiers(&Security, &Tags),
     // What parameters name by reference (utoipa collects only what bodies and answers name).
     components(schemas(
         app::types::BanId,
@@ -44,10 +46,6 @@ use utoipa::openapi::{
         app::types::contact::Country,
         app::types::schema::DayOrTime,
     )),
-    tags(
-        (name = "customers", description = "People who pay you"),
-        (name = "segments", description = "Saved list filters, and bulk actions over many customers")
-    )
 )]
 struct Base;
 
@@ -66,6 +64,89 @@ impl Modify for Security {
             ),
         );
         doc.servers = Some(vec![ServerBuilder::new().url("/api/v1").build()]);
+    }
+}
+
+/// Each tag the operations name, in the reference's order: its name, the title the API
+/// reference shows (`x-displayName`, read by Redoc) and what it groups.
+const TAGS: [(&str, &str, &str); 12] = [
+    (
+        "customers",
+        "Customers",
+        "People who pay you: their details, metadata, stats, export and import",
+    ),
+    (
+        "orders",
+        "Orders",
+        "Purchases, their refunds, disputes and what the payment provider said",
+    ),
+    (
+        "subscriptions",
+        "Subscriptions",
+        "Recurring charges: their invoices, cancellation and resumption",
+    ),
+    (
+        "checkouts",
+        "Checkouts",
+        "Record a purchase, creating the customer when needed",
+    ),
+    (
+        "products",
+        "Products",
+        "What a workspace sells and the benefits each grants",
+    ),
+    (
+        "entitlements",
+        "Entitlements",
+        "Benefits a customer holds: licence keys, downloads, access",
+    ),
+    (
+        "payment_details",
+        "Payment details",
+        "Saved cards and other payment methods",
+    ),
+    (
+        "bans",
+        "Bans",
+        "Blocked emails, cards and addresses, and banned customers",
+    ),
+    (
+        "segments",
+        "Segments and bulk actions",
+        "Saved list filters, and bulk actions over many customers",
+    ),
+    (
+        "portal",
+        "Customer portal",
+        "Links that sign a customer into the hosted or embedded portal",
+    ),
+    (
+        "webhooks",
+        "Webhooks",
+        "Endpoints that hear what happened, and their deliveries",
+    ),
+    ("workspace", "Workspace", "The workspace's settings"),
+];
+
+struct Tags;
+
+impl Modify for Tags {
+    fn modify(&self, doc: &mut Doc) {
+        doc.tags = Some(
+            TAGS.iter()
+                .map(|(name, title, description)| {
+                    TagBuilder::new()
+                        .name(*name)
+                        .description(Some(*description))
+                        .extensions(Some(
+                            ExtensionsBuilder::new()
+                                .add("x-displayName", *title)
+                                .build(),
+                        ))
+                        .build()
+                })
+                .collect(),
+        );
     }
 }
 

@@ -87,6 +87,8 @@ pub async fn get_order(
     ))
 }
 
+/// Refund an order
+///
 /// Refund an order, in full (no amount) or in part; repeatable until nothing remains.
 /// SEPA and bank-transfer payments refund only in full, with `acknowledge_risk`.
 #[utoipa::path(
@@ -133,6 +135,8 @@ pub async fn list_refunds(
     Ok(Json(page(rows, |r| &r.id, &list)?))
 }
 
+/// List an order's provider events
+///
 /// List what the payment provider sent about an order's payment (charge, refunds, disputes,
 /// failed renewals), newest first, each with its body exactly as received.
 #[utoipa::path(
@@ -155,6 +159,8 @@ pub async fn list_provider_events(
     Ok(Json(page(rows, |r| &r.id, &list)?))
 }
 
+/// Record a dispute
+///
 /// Record a dispute the payer opened with their bank: the order becomes `disputed`.
 #[utoipa::path(
     post, path = "/orders/{id}/disputes", tag = "orders",
@@ -199,6 +205,8 @@ pub async fn list_disputes(
     Ok(Json(page(rows, |r| &r.id, &list)?))
 }
 
+/// Close a dispute
+///
 /// Decide a dispute: `won` restores the order, `lost` makes it a chargeback.
 #[utoipa::path(
     post, path = "/disputes/{id}/close", tag = "orders",
@@ -223,6 +231,8 @@ pub async fn close_dispute(
     ))
 }
 
+/// Request or record a repayment
+///
 /// After a lost dispute, request a repayment (`link`: an order awaiting payment) or record one
 /// paid outside Patron (`manual`).
 #[utoipa::path(
@@ -247,6 +257,8 @@ pub async fn request_repayment(
     Ok((StatusCode::CREATED, Json(o)))
 }
 
+/// Pay an order
+///
 /// Pay an order that awaits payment (a requested repayment).
 #[utoipa::path(
     post, path = "/orders/{id}/pay", tag = "orders",

@@ -13,6 +13,8 @@ use super::json::ApiQuery;
 use super::list::{ListParams, page};
 use crate::state::AppState;
 
+/// Retrieve a customer's stats
+///
 /// A customer's stats: lifetime value per currency and converted, payments, MRR and more.
 #[utoipa::path(
     get, path = "/customers/{id}/stats", tag = "customers",
@@ -94,6 +96,8 @@ pub async fn unblock_all_payment_details(
     ))
 }
 
+/// Block a payment detail
+///
 /// Block one payment detail: no customer of the workspace can pay with it.
 #[utoipa::path(
     post, path = "/payment_details/{id}/block", tag = "payment_details",
@@ -134,6 +138,8 @@ pub async fn unblock_payment_detail(
     ))
 }
 
+/// List a payment detail's block history
+///
 /// Who blocked or unblocked a detail, and when, newest first.
 #[utoipa::path(
     get, path = "/payment_details/{id}/log", tag = "payment_details",

@@ -12,6 +12,8 @@ use super::idempotency::CarriesSecret;
 use super::json::ApiJson;
 use crate::state::AppState;
 
+/// Mint a portal link
+///
 /// Mint a one-time portal link for a customer (by `customer_id` or `external_id`). Send the
 /// customer to `url` within the hour: it signs them in with a first-party cookie and works once.
 /// With `embed_origin` (one of the workspace's `embed_origins`), `url` is instead the address

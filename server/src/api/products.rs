@@ -76,6 +76,8 @@ pub async fn get_product(
     ))
 }
 
+/// Archive a product
+///
 /// Archive a product: it can no longer be bought.
 #[utoipa::path(
     post, path = "/products/{id}/archive", tag = "products",

@@ -28,6 +28,8 @@ fn bulk_id(raw: &str) -> Result<BulkActionId, ApiError> {
     path_id(raw, "bulk action")
 }
 
+/// Create a segment
+///
 /// Save the customer list's filters as a named segment, shared with the workspace.
 #[utoipa::path(
     post, path = "/segments", tag = "segments", request_body = SegmentCreate,
@@ -47,6 +49,8 @@ pub async fn create_segment(
     Ok((StatusCode::CREATED, Json(s)))
 }
 
+/// List segments
+///
 /// List the workspace's segments by name, each with its count (at most a minute old).
 #[utoipa::path(
     get, path = "/segments", tag = "segments",
@@ -108,6 +112,8 @@ pub async fn update_segment(
     ))
 }
 
+/// Delete a segment
+///
 /// Delete a segment; its customers are untouched.
 #[utoipa::path(
     delete, path = "/segments/{id}", tag = "segments",
@@ -128,6 +134,8 @@ pub async fn delete_segment(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Start a bulk action
+///
 /// Start a bulk action on listed customers, a segment's or a filter's (at most 10,000): the
 /// customers are fixed now, and the action runs as a job; follow it with `GET`.
 #[utoipa::path(
@@ -148,6 +156,8 @@ pub async fn create_bulk_action(
     Ok((StatusCode::ACCEPTED, Json(a)))
 }
 
+/// Preview a bulk action
+///
 /// How many customers a bulk action would touch, without starting it.
 #[utoipa::path(
     post, path = "/bulk_actions/preview", tag = "segments", request_body = BulkActionCreate,
@@ -167,6 +177,8 @@ pub async fn preview_bulk_action(
     ))
 }
 
+/// List bulk actions
+///
 /// List the workspace's bulk actions, newest first.
 #[utoipa::path(
     get, path = "/bulk_actions", tag = "segments",
@@ -207,6 +219,8 @@ pub async fn get_bulk_action(
     ))
 }
 
+/// Cancel a bulk action
+///
 /// Stop a running bulk action: the customers it has not reached are skipped.
 #[utoipa::path(
     post, path = "/bulk_actions/{id}/cancel", tag = "segments",
@@ -242,6 +256,8 @@ pub struct ItemListParams {
     starting_after: Option<String>,
 }
 
+/// List a bulk action's items
+///
 /// What a bulk action did to each customer, in customer-id order.
 #[utoipa::path(
     get, path = "/bulk_actions/{id}/items", tag = "segments",

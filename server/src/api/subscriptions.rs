@@ -13,6 +13,8 @@ use super::json::{ApiJson, ApiQuery};
 use super::list::{ListParams, page};
 use crate::state::AppState;
 
+/// List a customer's subscriptions
+///
 /// List a customer's subscriptions, newest first.
 #[utoipa::path(
     get, path = "/customers/{id}/subscriptions", tag = "subscriptions",
@@ -54,6 +56,8 @@ pub async fn get_subscription(
     ))
 }
 
+/// List a subscription's invoices
+///
 /// The billing history: every invoice with every payment attempt and its failure reason.
 #[utoipa::path(
     get, path = "/subscriptions/{id}/invoices", tag = "subscriptions",
@@ -75,6 +79,8 @@ pub async fn list_invoices(
     Ok(Json(page(rows, |r| &r.id, &list)?))
 }
 
+/// Cancel a subscription
+///
 /// Cancel at period end (default; benefits kept until then) or now (`at_period_end: false`).
 /// Canceling now one already scheduled ends it at once.
 #[utoipa::path(
@@ -100,6 +106,8 @@ pub async fn cancel_subscription(
     ))
 }
 
+/// Revoke a subscription
+///
 /// Cancel now and revoke the benefits at once (fraud, abuse).
 #[utoipa::path(
     post, path = "/subscriptions/{id}/revoke", tag = "subscriptions",

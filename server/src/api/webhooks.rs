@@ -28,6 +28,8 @@ fn delivery_id(raw: &str) -> Result<WebhookDeliveryId, ApiError> {
     path_id(raw, "webhook delivery")
 }
 
+/// Create an endpoint
+///
 /// Add an endpoint. The answer carries its signing secret (`whsec_...`), shown this once.
 #[utoipa::path(
     post, path = "/webhook_endpoints", tag = "webhooks", request_body = WebhookEndpointCreate,
@@ -87,6 +89,8 @@ pub async fn get_endpoint(
     ))
 }
 
+/// Update an endpoint
+///
 /// Change an endpoint: only the fields given. Enabling an endpoint Patron disabled clears
 /// the reason, and what waited for it is delivered.
 #[utoipa::path(
@@ -111,6 +115,8 @@ pub async fn update_endpoint(
     ))
 }
 
+/// Delete an endpoint
+///
 /// Delete an endpoint, with its deliveries and their log.
 #[utoipa::path(
     delete, path = "/webhook_endpoints/{id}", tag = "webhooks",
@@ -131,6 +137,8 @@ pub async fn delete_endpoint(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Rotate an endpoint's signing secret
+///
 /// Replace the signing secret. For 24 hours every delivery is signed with both the old and
 /// the new secret (two `v1,` signatures), so your back end can switch without a gap.
 #[utoipa::path(
@@ -215,6 +223,8 @@ pub struct Resent {
     pub resent: u64,
 }
 
+/// Resend an endpoint's failed deliveries
+///
 /// Send again every failed delivery of an endpoint since a time (after fixing the endpoint).
 #[utoipa::path(
     post, path = "/webhook_endpoints/{id}/resend_failed", tag = "webhooks", request_body = ResendFailed,
@@ -236,6 +246,8 @@ pub async fn resend_failed(
     Ok(Json(Resent { resent }))
 }
 
+/// Retrieve a delivery
+///
 /// Retrieve a delivery with every attempt (time, status, latency, the answer's first 2 KB).
 #[utoipa::path(
     get, path = "/webhook_deliveries/{id}", tag = "webhooks",
@@ -257,6 +269,8 @@ pub async fn get_delivery(
     ))
 }
 
+/// Resend a delivery
+///
 /// Send a succeeded or failed delivery again now (the same `webhook-id` and body); a pending
 /// one is already queued and stays as it is.
 #[utoipa::path(

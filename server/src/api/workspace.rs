@@ -26,6 +26,8 @@ pub async fn get_workspace(
     Ok(Json(workspaces::settings(&state.services, &caller).await?))
 }
 
+/// Update the workspace's settings
+///
 /// Change the workspace's settings: only the fields given. For example
 /// `{"embed_origins": ["https://shop.example"]}` lets that site show the portal inside its
 /// pages (`POST /customer_sessions` with `embed_origin`), and

@@ -10,6 +10,7 @@
 //! An error a route does not answer with a page or a redirect of its own is answered through
 //! the one table of statuses, [`ApiError`] (the REST error envelope).
 
+pub mod api_docs;
 pub mod dashboard_guard;
 pub mod downloads;
 pub mod export;

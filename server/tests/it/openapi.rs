@@ -451,3 +451,52 @@ async fn the_main_operations_carry_curl_and_sdk_samples() {
 
     t.cleanup().await;
 }
+
+/// The API reference (`/api/docs`) shows each operation's summary as its heading and groups
+/// operations by tag under the tag's title: every summary is a short title on one line, and
+/// every tag an operation names is declared with a title and a description.
+#[tokio::test]
+async fn every_operation_has_a_short_title_under_a_declared_group() {
+    let t = TestDb::migrated(Engine::Sqlite).await;
+    let srv = TestServer::start(t.services()).await;
+    let doc: Value = srv
+        .client
+        .get(srv.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let declared: Vec<&str> = doc["tags"]
+        .as_array()
+        .expect("the document declares its tags")
+        .iter()
+        .map(|tag| {
+            assert!(tag["x-displayName"].is_string(), "{tag}");
+            assert!(tag["description"].is_string(), "{tag}");
+            tag["name"].as_str().unwrap()
+        })
+        .collect();
+    let mut titles = std::collections::HashSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let Some(summary) = op.get("summary").and_then(Value::as_str) else {
+                panic!("{method} {path} has no summary");
+            };
+            assert!(
+                summary.len() <= 50 && !summary.contains('\n'),
+                "{method} {path}: the heading {summary:?} should be a short title"
+            );
+            assert!(titles.insert(summary), "{method} {path}: {summary:?} twice");
+            for tag in op["tags"].as_array().unwrap() {
+                assert!(
+                    declared.contains(&tag.as_str().unwrap()),
+                    "{method} {path}: the tag {tag} is not declared"
+                );
+            }
+        }
+    }
+
+    t.cleanup().await;
+}

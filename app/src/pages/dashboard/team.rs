@@ -346,7 +346,8 @@ pub fn ApiKeysSection() -> impl IntoView {
             title="API keys"
             description=|| view! {
                 "A key lets a back end call the REST API with the scopes you give it. Send it as "
-                <code class="text-xs">"Authorization: Bearer pat_sk_…"</code> "."
+                <code class="text-xs">"Authorization: Bearer pat_sk_…"</code> ". Every call, with curl and TypeScript samples, is in the "
+                <a href="/api/docs" target="_blank" rel="noopener" class="font-medium text-indigo-600 underline hover:text-indigo-500">"API reference"</a> "."
             }
             action=move || once_allowed(allowed, move || view! {
                 <DialogButton open submission=creating class=BTN_PRIMARY clear=move || secret.set(None)>

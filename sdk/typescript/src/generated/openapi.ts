@@ -10,10 +10,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List bans, newest first; with `customer`, the bans matching that customer. */
+        /**
+         * List bans
+         * @description List bans, newest first; with `customer`, the bans matching that customer.
+         */
         get: operations["list_bans"];
         put?: never;
-        /** Ban a customer, a name, an email, an external id, an IP or CIDR range, or a card. */
+        /**
+         * Create a ban
+         * @description Ban a customer, a name, an email, an external id, an IP or CIDR range, or a card.
+         */
         post: operations["create_ban"];
         delete?: never;
         options?: never;
@@ -30,7 +36,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Which customers some identities would match, before banning them. */
+        /**
+         * Preview a ban
+         * @description Which customers some identities would match, before banning them.
+         */
         post: operations["preview_ban"];
         delete?: never;
         options?: never;
@@ -80,11 +89,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the workspace's bulk actions, newest first. */
+        /**
+         * List bulk actions
+         * @description List the workspace's bulk actions, newest first.
+         */
         get: operations["list_bulk_actions"];
         put?: never;
         /**
-         * Start a bulk action on listed customers, a segment's or a filter's (at most 10,000): the
+         * Start a bulk action
+         * @description Start a bulk action on listed customers, a segment's or a filter's (at most 10,000): the
          *     customers are fixed now, and the action runs as a job; follow it with `GET`.
          */
         post: operations["create_bulk_action"];
@@ -103,7 +116,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** How many customers a bulk action would touch, without starting it. */
+        /**
+         * Preview a bulk action
+         * @description How many customers a bulk action would touch, without starting it.
+         */
         post: operations["preview_bulk_action"];
         delete?: never;
         options?: never;
@@ -137,7 +153,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Stop a running bulk action: the customers it has not reached are skipped. */
+        /**
+         * Cancel a bulk action
+         * @description Stop a running bulk action: the customers it has not reached are skipped.
+         */
         post: operations["cancel_bulk_action"];
         delete?: never;
         options?: never;
@@ -152,7 +171,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** What a bulk action did to each customer, in customer-id order. */
+        /**
+         * List a bulk action's items
+         * @description What a bulk action did to each customer, in customer-id order.
+         */
         get: operations["bulk_action_items"];
         put?: never;
         post?: never;
@@ -172,7 +194,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Record a purchase: finds or creates the customer (by external id, else email), refuses
+         * Create a checkout
+         * @description Record a purchase: finds or creates the customer (by external id, else email), refuses
          *     blocked payment details, charges, and creates the order, subscription and entitlements.
          */
         post: operations["create_checkout"];
@@ -189,7 +212,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The commands waiting for a game server, oldest first. */
+        /**
+         * List pending commands
+         * @description The commands waiting for a game server, oldest first.
+         */
         get: operations["pending_commands"];
         put?: never;
         post?: never;
@@ -208,7 +234,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Report that a game server ran (or failed to run) a command. */
+        /**
+         * Report a command's result
+         * @description Report that a game server ran (or failed to run) a command.
+         */
         post: operations["report_command"];
         delete?: never;
         options?: never;
@@ -226,9 +255,11 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Import customers from a CSV file sent as the body (`Content-Type: text/csv`), UTF-8 with or
+         * Import customers from CSV
+         * @description Import customers from a CSV file sent as the body (`Content-Type: text/csv`), UTF-8 with or
          *     without a byte-order mark, comma- or semicolon-separated.
-         * @description The first line names the columns: `id`, `external_id`, `email`, `name`, `phone`, `tax_id`,
+         *
+         *     The first line names the columns: `id`, `external_id`, `email`, `name`, `phone`, `tax_id`,
          *     `country`, `username`, `profile_url` and `metadata.<key>`; the figures the export writes
          *     (`lifetime_value`, `orders`, ...) are read past. A row matches a customer by `id`, else by
          *     `external_id` (never by email); an empty cell leaves the matched customer's field as it is.
@@ -273,7 +304,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * An import's report as CSV, one line per data row of the file: `line` (the file's line the
+         * Retrieve an import's report as CSV
+         * @description An import's report as CSV, one line per data row of the file: `line` (the file's line the
          *     row starts on), `outcome`, `customer_id`, `field`, `reason`.
          */
         get: operations["import_report"];
@@ -295,7 +327,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Mint a one-time portal link for a customer (by `customer_id` or `external_id`). Send the
+         * Mint a portal link
+         * @description Mint a one-time portal link for a customer (by `customer_id` or `external_id`). Send the
          *     customer to `url` within the hour: it signs them in with a first-party cookie and works once.
          *     With `embed_origin` (one of the workspace's `embed_origins`), `url` is instead the address
          *     of a frame for a page of that origin (`/embed/<shop>#token=...`, or give `token` to
@@ -316,7 +349,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List customers: search, filters, a sort and keyset pages (`starting_after` /
+         * List customers
+         * @description List customers: search, filters, a sort and keyset pages (`starting_after` /
          *     `ending_before` a customer id).
          */
         get: operations["list_customers"];
@@ -337,7 +371,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Export exactly the filtered list as CSV, streamed (the same parameters as the list; no
+         * Export customers as CSV
+         * @description Export exactly the filtered list as CSV, streamed (the same parameters as the list; no
          *     paging: every matching customer, in the list's order).
          */
         get: operations["export_customers"];
@@ -363,7 +398,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change a customer: absent fields stay, `null` clears, a metadata map replaces the whole map. */
+        /**
+         * Update a customer
+         * @description Change a customer: absent fields stay, `null` clears, a metadata map replaces the whole map.
+         */
         patch: operations["update_customer"];
         trace?: never;
     };
@@ -376,7 +414,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Archive a customer: hidden from lists by default, kept forever. */
+        /**
+         * Archive a customer
+         * @description Archive a customer: hidden from lists by default, kept forever.
+         */
         post: operations["archive_customer"];
         delete?: never;
         options?: never;
@@ -392,7 +433,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Everything Patron holds about a customer, as one JSON document (GDPR Art. 15): the
+         * Export a customer's data
+         * @description Everything Patron holds about a customer, as one JSON document (GDPR Art. 15): the
          *     customer, orders, refunds, disputes, subscriptions, invoices, items and payment details.
          */
         get: operations["export_customer_data"];
@@ -414,7 +456,10 @@ export interface paths {
         /** List a customer's inventory, newest first. */
         get: operations["list_entitlements"];
         put?: never;
-        /** Assign a product's benefits to a customer without a sale. */
+        /**
+         * Grant an entitlement
+         * @description Assign a product's benefits to a customer without a sale.
+         */
         post: operations["grant_entitlement"];
         delete?: never;
         options?: never;
@@ -432,8 +477,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Erase a customer's personal data (GDPR Art. 17), irreversibly.
-         * @description Live subscriptions are canceled first. The email, name, phone, tax id, username, profile
+         * Erase a customer
+         * @description Erase a customer's personal data (GDPR Art. 17), irreversibly.
+         *
+         *     Live subscriptions are canceled first. The email, name, phone, tax id, username, profile
          *     URL, external id, metadata, IP addresses and notes are cleared everywhere Patron keeps a
          *     copy (audit diffs, stored webhook payloads, provider notifications, emails); portal links
          *     and sessions stop working. Orders, refunds and amounts stay, on the anonymised customer
@@ -457,8 +504,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Merge this customer into another (`into`), the survivor.
-         * @description With `"preview": true`, nothing changes and the answer (200) lists exactly what would move,
+         * Merge a customer into another
+         * @description Merge this customer into another (`into`), the survivor.
+         *
+         *     With `"preview": true`, nothing changes and the answer (200) lists exactly what would move,
          *     which values the survivor ends with (its own win; the merged customer's fill its gaps and
          *     add missing metadata keys), every blocker at once (two different external ids, a live
          *     subscription to the same product on both, an erased or already merged customer) and the
@@ -549,7 +598,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A customer's stats: lifetime value per currency and converted, payments, MRR and more. */
+        /**
+         * Retrieve a customer's stats
+         * @description A customer's stats: lifetime value per currency and converted, payments, MRR and more.
+         */
         get: operations["get_customer_stats"];
         put?: never;
         post?: never;
@@ -566,7 +618,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List a customer's subscriptions, newest first. */
+        /**
+         * List a customer's subscriptions
+         * @description List a customer's subscriptions, newest first.
+         */
         get: operations["list_subscriptions"];
         put?: never;
         post?: never;
@@ -602,7 +657,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Decide a dispute: `won` restores the order, `lost` makes it a chargeback. */
+        /**
+         * Close a dispute
+         * @description Decide a dispute: `won` restores the order, `lost` makes it a chargeback.
+         */
         post: operations["close_dispute"];
         delete?: never;
         options?: never;
@@ -620,7 +678,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * After a lost dispute, request a repayment (`link`: an order awaiting payment) or record one
+         * Request or record a repayment
+         * @description After a lost dispute, request a repayment (`link`: an order awaiting payment) or record one
          *     paid outside Patron (`manual`).
          */
         post: operations["request_repayment"];
@@ -637,7 +696,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Retrieve an entitlement with its game-server commands. */
+        /**
+         * Retrieve an entitlement
+         * @description Retrieve an entitlement with its game-server commands.
+         */
         get: operations["get_entitlement"];
         put?: never;
         post?: never;
@@ -656,7 +718,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Link (or with `null`, unlink) the Discord user a Discord-role entitlement is for. */
+        /**
+         * Link a Discord user to an entitlement
+         * @description Link (or with `null`, unlink) the Discord user a Discord-role entitlement is for.
+         */
         post: operations["link_discord"];
         delete?: never;
         options?: never;
@@ -707,7 +772,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Revoke an active entitlement now, running its revoke action (not when expired). */
+        /**
+         * Revoke an entitlement
+         * @description Revoke an active entitlement now, running its revoke action (not when expired).
+         */
         post: operations["revoke_entitlement"];
         delete?: never;
         options?: never;
@@ -723,7 +791,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The open erasure requests end customers made from the portal, soonest due first (at most
+         * List erasure requests
+         * @description The open erasure requests end customers made from the portal, soonest due first (at most
          *     500; each is due a month after it was made).
          */
         get: operations["list_erasure_requests"];
@@ -742,7 +811,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A merge: who into whom, when, until when it can be undone. */
+        /**
+         * Retrieve a merge
+         * @description A merge: who into whom, when, until when it can be undone.
+         */
         get: operations["get_merge"];
         put?: never;
         post?: never;
@@ -762,7 +834,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Undo a merge within 30 days: both customers exactly as they were before it, and everything
+         * Undo a merge
+         * @description Undo a merge within 30 days: both customers exactly as they were before it, and everything
          *     that moved back. Refused (409 `merge_not_undoable`, naming what changed) when either
          *     customer changed since.
          */
@@ -800,7 +873,10 @@ export interface paths {
         /** List an order's disputes. */
         get: operations["list_disputes"];
         put?: never;
-        /** Record a dispute the payer opened with their bank: the order becomes `disputed`. */
+        /**
+         * Record a dispute
+         * @description Record a dispute the payer opened with their bank: the order becomes `disputed`.
+         */
         post: operations["open_dispute"];
         delete?: never;
         options?: never;
@@ -817,7 +893,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Pay an order that awaits payment (a requested repayment). */
+        /**
+         * Pay an order
+         * @description Pay an order that awaits payment (a requested repayment).
+         */
         post: operations["pay_order"];
         delete?: never;
         options?: never;
@@ -833,7 +912,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List what the payment provider sent about an order's payment (charge, refunds, disputes,
+         * List an order's provider events
+         * @description List what the payment provider sent about an order's payment (charge, refunds, disputes,
          *     failed renewals), newest first, each with its body exactly as received.
          */
         get: operations["list_provider_events"];
@@ -856,7 +936,8 @@ export interface paths {
         get: operations["list_refunds"];
         put?: never;
         /**
-         * Refund an order, in full (no amount) or in part; repeatable until nothing remains.
+         * Refund an order
+         * @description Refund an order, in full (no amount) or in part; repeatable until nothing remains.
          *     SEPA and bank-transfer payments refund only in full, with `acknowledge_risk`.
          */
         post: operations["refund_order"];
@@ -875,7 +956,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Block one payment detail: no customer of the workspace can pay with it. */
+        /**
+         * Block a payment detail
+         * @description Block one payment detail: no customer of the workspace can pay with it.
+         */
         post: operations["block_payment_detail"];
         delete?: never;
         options?: never;
@@ -890,7 +974,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who blocked or unblocked a detail, and when, newest first. */
+        /**
+         * List a payment detail's block history
+         * @description Who blocked or unblocked a detail, and when, newest first.
+         */
         get: operations["payment_detail_log"];
         put?: never;
         post?: never;
@@ -961,7 +1048,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Archive a product: it can no longer be bought. */
+        /**
+         * Archive a product
+         * @description Archive a product: it can no longer be bought.
+         */
         post: operations["archive_product"];
         delete?: never;
         options?: never;
@@ -976,10 +1066,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the workspace's segments by name, each with its count (at most a minute old). */
+        /**
+         * List segments
+         * @description List the workspace's segments by name, each with its count (at most a minute old).
+         */
         get: operations["list_segments"];
         put?: never;
-        /** Save the customer list's filters as a named segment, shared with the workspace. */
+        /**
+         * Create a segment
+         * @description Save the customer list's filters as a named segment, shared with the workspace.
+         */
         post: operations["create_segment"];
         delete?: never;
         options?: never;
@@ -998,7 +1094,10 @@ export interface paths {
         get: operations["get_segment"];
         put?: never;
         post?: never;
-        /** Delete a segment; its customers are untouched. */
+        /**
+         * Delete a segment
+         * @description Delete a segment; its customers are untouched.
+         */
         delete: operations["delete_segment"];
         options?: never;
         head?: never;
@@ -1033,7 +1132,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Cancel at period end (default; benefits kept until then) or now (`at_period_end: false`).
+         * Cancel a subscription
+         * @description Cancel at period end (default; benefits kept until then) or now (`at_period_end: false`).
          *     Canceling now one already scheduled ends it at once.
          */
         post: operations["cancel_subscription"];
@@ -1050,7 +1150,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The billing history: every invoice with every payment attempt and its failure reason. */
+        /**
+         * List a subscription's invoices
+         * @description The billing history: every invoice with every payment attempt and its failure reason.
+         */
         get: operations["list_invoices"];
         put?: never;
         post?: never;
@@ -1086,7 +1189,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel now and revoke the benefits at once (fraud, abuse). */
+        /**
+         * Revoke a subscription
+         * @description Cancel now and revoke the benefits at once (fraud, abuse).
+         */
         post: operations["revoke_subscription"];
         delete?: never;
         options?: never;
@@ -1101,7 +1207,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Retrieve a delivery with every attempt (time, status, latency, the answer's first 2 KB). */
+        /**
+         * Retrieve a delivery
+         * @description Retrieve a delivery with every attempt (time, status, latency, the answer's first 2 KB).
+         */
         get: operations["get_delivery"];
         put?: never;
         post?: never;
@@ -1121,7 +1230,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Send a succeeded or failed delivery again now (the same `webhook-id` and body); a pending
+         * Resend a delivery
+         * @description Send a succeeded or failed delivery again now (the same `webhook-id` and body); a pending
          *     one is already queued and stays as it is.
          */
         post: operations["resend"];
@@ -1141,7 +1251,10 @@ export interface paths {
         /** List the workspace's endpoints. */
         get: operations["list_endpoints"];
         put?: never;
-        /** Add an endpoint. The answer carries its signing secret (`whsec_...`), shown this once. */
+        /**
+         * Create an endpoint
+         * @description Add an endpoint. The answer carries its signing secret (`whsec_...`), shown this once.
+         */
         post: operations["create_endpoint"];
         delete?: never;
         options?: never;
@@ -1160,12 +1273,16 @@ export interface paths {
         get: operations["get_endpoint"];
         put?: never;
         post?: never;
-        /** Delete an endpoint, with its deliveries and their log. */
+        /**
+         * Delete an endpoint
+         * @description Delete an endpoint, with its deliveries and their log.
+         */
         delete: operations["delete_endpoint"];
         options?: never;
         head?: never;
         /**
-         * Change an endpoint: only the fields given. Enabling an endpoint Patron disabled clears
+         * Update an endpoint
+         * @description Change an endpoint: only the fields given. Enabling an endpoint Patron disabled clears
          *     the reason, and what waited for it is delivered.
          */
         patch: operations["update_endpoint"];
@@ -1197,7 +1314,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send again every failed delivery of an endpoint since a time (after fixing the endpoint). */
+        /**
+         * Resend an endpoint's failed deliveries
+         * @description Send again every failed delivery of an endpoint since a time (after fixing the endpoint).
+         */
         post: operations["resend_failed"];
         delete?: never;
         options?: never;
@@ -1215,7 +1335,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Replace the signing secret. For 24 hours every delivery is signed with both the old and
+         * Rotate an endpoint's signing secret
+         * @description Replace the signing secret. For 24 hours every delivery is signed with both the old and
          *     the new secret (two `v1,` signatures), so your back end can switch without a gap.
          */
         post: operations["rotate_secret"];
@@ -1240,7 +1361,8 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Change the workspace's settings: only the fields given. For example
+         * Update the workspace's settings
+         * @description Change the workspace's settings: only the fields given. For example
          *     `{"embed_origins": ["https://shop.example"]}` lets that site show the portal inside its
          *     pages (`POST /customer_sessions` with `embed_origin`), and
          *     `{"legal_name": "Northwind Games Ltd", "tax_id": "GB123456789"}` prints those on every
