@@ -129,6 +129,7 @@ ensure_postgres() {
 
 # A virtual environment with the Python test tools, pinned (outside the work tree).
 SCHEMATHESIS_VERSION="4.32.5"
+PROMETHEUS_CLIENT_VERSION="0.21.1"
 ensure_python_tools() {
   local venv="${PATRON_VENV:-$HOME/.cache/patron/venv}"
   if ! "$venv/bin/python" -c pass 2>/dev/null; then
@@ -140,7 +141,13 @@ ensure_python_tools() {
     step "installing schemathesis $SCHEMATHESIS_VERSION"
     "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
   fi
+  # The metrics test reads /metrics with Prometheus' own Python parser.
+  if [ "$("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("prometheus_client"))' 2>/dev/null || true)" != "$PROMETHEUS_CLIENT_VERSION" ]; then
+    step "installing prometheus_client $PROMETHEUS_CLIENT_VERSION"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "prometheus_client==$PROMETHEUS_CLIENT_VERSION"
+  fi
   export SCHEMATHESIS="$venv/bin/schemathesis"
+  export PATRON_TEST_PYTHON="$venv/bin/python"
 }
 
 # --split: each lazy route (app/src/routes.rs) becomes its own wasm file; the build needs it

@@ -47,7 +47,7 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the dashboard and the API (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply, roll back or list schema migrations.
     Migrate(MigrateArgs),
     /// Create the demo workspace unless it exists, and print how to use it.
@@ -164,6 +164,17 @@ pub enum Command {
     /// subscriptions, and a provider refusing every refund; then reconcile and print money
     /// moved and recorded, differences and duplicate charges (both must be 0).
     Drill,
+    /// Write a consistent copy of the embedded SQLite database, even while Patron serves, with
+    /// its checksum and schema version in FILE.manifest.json beside it (PostgreSQL: pg_dump).
+    Backup {
+        /// Where to write the copy; an existing file is never overwritten.
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+    },
+    /// Replace the embedded SQLite database with a backup (refused while a server runs on it,
+    /// for a file that no longer matches its checksum and for a newer schema), or `--check` a
+    /// database, such as one pg_restore filled, before serving it.
+    Restore(RestoreArgs),
     /// Revoke an API key: it authenticates nothing from then on.
     RevokeApiKey {
         /// The workspace id (ws_...).
@@ -226,6 +237,29 @@ pub struct ServeArgs {
     /// after it takes the key over (and resumes any payment the request started) [default: 60s].
     #[arg(long, env = "PATRON_IDEMPOTENCY_LOCK", value_parser = duration)]
     pub idempotency_lock: Option<std::time::Duration>,
+
+    /// Serve Prometheus metrics at /metrics to scrapes sending `Authorization: Bearer <this>`
+    /// (at least 16 characters) [default: none: /metrics answers 404].
+    #[arg(long, env = "PATRON_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+
+    /// After SIGTERM, keep serving this long with `/readyz` answering 503, so a load balancer
+    /// stops sending before the listener closes (such as 10s) [default: 0s].
+    #[arg(long, env = "PATRON_DRAIN_FOR", value_parser = duration_or_zero)]
+    pub drain_for: Option<std::time::Duration>,
+
+    /// Back the embedded SQLite database up now and then this often (`30m`, `1h`), into
+    /// --backup-dir; the copies are what `server backup` writes.
+    #[arg(long, env = "PATRON_BACKUP_EVERY", value_parser = duration)]
+    pub backup_every: Option<std::time::Duration>,
+
+    /// How many scheduled backups to keep; older ones are deleted [default: 48].
+    #[arg(long, visible_alias = "keep", env = "PATRON_BACKUP_KEEP", value_parser = clap::value_parser!(u32).range(1..))]
+    pub backup_keep: Option<u32>,
+
+    /// Folder of scheduled backups [default: backups in the data directory].
+    #[arg(long, env = "PATRON_BACKUP_DIR")]
+    pub backup_dir: Option<PathBuf>,
 }
 
 /// A fault plan for the simulated provider, as `PATRON_SIM_FAULTS` gives it.
@@ -239,10 +273,33 @@ fn sim_faults(text: &str) -> Result<SimFaults, String> {
 fn duration(text: &str) -> Result<std::time::Duration, String> {
     parse_duration(text)
         .filter(|d| !d.is_zero())
-        .ok_or_else(|| format!("\"{text}\" is not a duration such as 500ms, 30s or 2m"))
+        .ok_or_else(|| format!("\"{text}\" is not a duration such as 500ms, 30s, 2m or 1h"))
+}
+
+/// A duration that may be zero (`0s`: none).
+fn duration_or_zero(text: &str) -> Result<std::time::Duration, String> {
+    parse_duration(text)
+        .ok_or_else(|| format!("\"{text}\" is not a duration such as 0s, 500ms, 30s or 2m"))
 }
 
 /// Options of `migrate`.
+/// `server restore`: from a backup, or a check of the database as it is.
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The backup to restore (its manifest, FILE.manifest.json, must be beside it).
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "check",
+        conflicts_with = "check"
+    )]
+    pub from: Option<PathBuf>,
+    /// Restore nothing: check the database answers, is whole and has a schema this build can
+    /// serve, and print its counts.
+    #[arg(long)]
+    pub check: bool,
+}
+
 #[derive(Debug, Args)]
 pub struct MigrateArgs {
     #[command(subcommand)]

@@ -4,7 +4,9 @@
 //! the dashboard's guard, downloads, exports, uploads, portal links, receipt PDFs, health, and
 //! the layers every answer passes), [`adapters`] (what the server sends out: email, webhooks,
 //! fetched download files), [`jobs`] (background work), [`router`] and [`serve`] (assembling
-//! and running the server), [`cli`], [`config`] and [`tools`] (the command line).
+//! and running the server), [`backup`] (copies of the embedded database and their restore),
+//! [`metrics`] (what `/metrics` tells Prometheus), [`cli`], [`config`] and [`tools`] (the
+//! command line).
 
 // Leptos views are deeply nested types; the customer page nests deeper than rustc's default
 // query depth when it lays them out.
@@ -12,9 +14,11 @@
 
 pub mod adapters;
 pub mod api;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod jobs;
+pub mod metrics;
 pub mod router;
 pub mod serve;
 pub mod state;
@@ -26,12 +30,14 @@ use std::io::Write;
 
 use anyhow::Context;
 use app::db::{DatabaseTarget, Migrator};
-use app::domain::{DomainError, Services, accounts, api_keys, reconciliation, workspaces};
+use app::domain::{
+    Clock, DomainError, Services, SystemClock, accounts, api_keys, reconciliation, workspaces,
+};
 use app::types::{ApiKeyId, WorkspaceId};
 use sea_orm_migration::MigratorTrait;
 use tools::demo;
 
-use cli::{Cli, Command, MigrateAction, MigrateArgs, ServeArgs};
+use cli::{Cli, Command, MigrateAction, MigrateArgs, RestoreArgs};
 use config::Settings;
 
 /// Runs one command line to completion.
@@ -49,8 +55,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
     settings.public_url = cli.global.public_url.clone();
 
-    match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
-        Command::Serve(args) => serve::serve(&settings, target, args).await,
+    let command = cli
+        .command
+        .unwrap_or_else(|| Command::Serve(Box::default()));
+    // Every command but a restore holds the embedded database's lock while it runs: a restore
+    // never replaces the file under a server or a script, and none starts during a restore.
+    let _lock = match &command {
+        Command::Restore(RestoreArgs { from: Some(_), .. }) => None,
+        _ => backup::lock_for_serving(&target)?,
+    };
+    match command {
+        Command::Serve(args) => serve::serve(&settings, target, *args).await,
         Command::Migrate(MigrateArgs { action }) => migrate(&target, action).await,
         Command::SeedDemo => {
             let addr = std::env::var("LEPTOS_SITE_ADDR")
@@ -110,6 +125,58 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     differences.len()
                 )
             }
+        }
+        Command::Backup { to } => {
+            let db = open_existing(&target).await?;
+            let now = SystemClock.now();
+            let written = backup::backup(&db, &to, now).await?;
+            db.close().await.context("closing the database failed")?;
+            say(&format!(
+                "Backed up {} ({}, schema {}) in {:.1} s; its manifest is {}",
+                written.file.display(),
+                size(written.manifest.bytes),
+                written.manifest.schema_version,
+                written.elapsed.as_secs_f64(),
+                backup::manifest_path(&written.file).display()
+            ))
+        }
+        Command::Restore(RestoreArgs {
+            from: Some(from), ..
+        }) => {
+            let restored = backup::restore(&target, &from, SystemClock.now()).await?;
+            say(&format!(
+                "Restored {} ({}, schema {}, taken {} by Patron {}) in {:.1} s{}",
+                from.display(),
+                size(restored.manifest.bytes),
+                restored.manifest.schema_version,
+                restored.manifest.created_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                restored.manifest.patron_version,
+                restored.elapsed.as_secs_f64(),
+                restored.kept.map_or(String::new(), |k| format!(
+                    "; the database it replaced is kept as {}",
+                    k.display()
+                ))
+            ))
+        }
+        Command::Restore(RestoreArgs { from: None, .. }) => {
+            let db = open_existing(&target).await?;
+            let checked = backup::check(&db).await?;
+            db.close().await.context("closing the database failed")?;
+            let ready = if checked.pending == 0 {
+                "it is ready to serve".to_owned()
+            } else {
+                format!(
+                    "`server migrate` applies {} newer migration(s), then it is ready to serve",
+                    checked.pending
+                )
+            };
+            say(&format!(
+                "The {} database answers and is whole: schema {}, {} workspace(s), {} customer(s); {ready}",
+                checked.engine.as_str(),
+                checked.schema_version,
+                checked.workspaces,
+                checked.customers
+            ))
         }
         Command::Drill => {
             let svc = open_migrated(&target).await?;
@@ -294,6 +361,26 @@ fn domain_error(e: DomainError) -> anyhow::Error {
 }
 
 /// Writes one line of command output to stdout (logs go to stderr).
+/// Opens a database that must already exist: a missing SQLite file is named, not created.
+async fn open_existing(target: &DatabaseTarget) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    if let DatabaseTarget::Sqlite { path } = target
+        && !path.exists()
+    {
+        anyhow::bail!("there is no database at {}", path.display());
+    }
+    serve::open_database(target).await
+}
+
+/// A byte count as people read it: "4.2 MB".
+fn size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 30 => format!("{:.1} GB", b as f64 / f64::from(1u32 << 30)),
+        b if b >= 1 << 20 => format!("{:.1} MB", b as f64 / f64::from(1u32 << 20)),
+        b if b >= 1 << 10 => format!("{:.1} KB", b as f64 / 1024.0),
+        b => format!("{b} bytes"),
+    }
+}
+
 fn say(line: &str) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "{line}").context("cannot write to stdout")

@@ -7,7 +7,11 @@ use server::cli::Cli;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    if cli.command.is_none() {
+        // `server` alone is `server serve`, with serve's options read from the environment.
+        cli = Cli::parse_from(std::env::args_os().chain([std::ffi::OsString::from("serve")]));
+    }
     server::telemetry::init(cli.global.log_json);
     match server::run(cli).await {
         Ok(()) => ExitCode::SUCCESS,

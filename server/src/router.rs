@@ -47,6 +47,8 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(crate::metrics::scrape))
         .nest_service(&pkg, built)
         .route("/", get(to_customers))
         .route("/dashboard", get(to_customers))
@@ -106,6 +108,7 @@ pub fn router(state: AppState) -> Router {
             move || provide_context(fallback_services.clone()), shell
         ))
         .layer(CompressionLayer::new())
+        .layer(middleware::from_fn(crate::metrics::track_http))
         .layer(
             // Log the route and status, never the query string: it may carry emails.
             TraceLayer::new_for_http()

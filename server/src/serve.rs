@@ -12,6 +12,7 @@ use tokio::net::TcpListener;
 
 use crate::cli::ServeArgs;
 use crate::config::Settings;
+use crate::jobs::Jobs;
 use crate::router::router;
 use crate::state::AppState;
 
@@ -42,7 +43,12 @@ pub async fn prepare_schema(db: &DatabaseConnection, migrate: bool) -> anyhow::R
     )
 }
 
-/// Runs the server until SIGTERM or Ctrl-C, then finishes the requests in flight.
+/// How long shutdown waits for job runs in progress (a webhook run's slowest endpoint may take
+/// its whole timeout) before the process ends anyway.
+const JOBS_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Runs the server until SIGTERM or Ctrl-C, then finishes the requests in flight and the job
+/// runs in progress.
 pub async fn serve(
     settings: &Settings,
     target: DatabaseTarget,
@@ -51,6 +57,20 @@ pub async fn serve(
     let addr = args.addr.unwrap_or(settings.site_addr);
     let leptos_options = settings.leptos_options(addr, args.site_root.as_deref())?;
 
+    let scheduled_backups = match (args.backup_every, &target) {
+        (None, _) => None,
+        (Some(every), DatabaseTarget::Sqlite { .. }) => Some(crate::jobs::Backups {
+            every,
+            keep: args.backup_keep.unwrap_or(crate::jobs::BACKUPS_KEPT) as usize,
+            dir: args
+                .backup_dir
+                .clone()
+                .unwrap_or_else(|| settings.data_dir.join("backups")),
+        }),
+        (Some(_), DatabaseTarget::Postgres { .. }) => bail!(
+            "--backup-every backs up the embedded SQLite database; back PostgreSQL up with pg_dump (README: Backups)"
+        ),
+    };
     let db = open_database(&target).await?;
     prepare_schema(&db, args.migrate).await?;
 
@@ -80,8 +100,15 @@ pub async fn serve(
         );
         provider.faults().load(faults.0);
     }
+    let metrics = args
+        .metrics_token
+        .as_deref()
+        .map(crate::metrics::install)
+        .transpose()?;
     let mut services = Services::new(db.clone())
-        .with_provider(Arc::new(provider))
+        .with_provider(Arc::new(crate::adapters::metered::MeteredProvider(
+            Arc::new(provider),
+        )))
         .with_public_url(&settings.public_url_or(&local.to_string()))
         .with_webhook_hosts(hooks)
         .with_client_ip_header(args.client_ip_header.clone())
@@ -97,7 +124,10 @@ pub async fn serve(
     let sender: Arc<dyn app::domain::webhooks::WebhookSender> = Arc::new(
         crate::adapters::webhooks::HttpSender::new(services.webhook_hosts.clone())?,
     );
+    let readiness = crate::web::health::Readiness::default();
     let state = AppState {
+        readiness: readiness.clone(),
+        metrics,
         leptos_options,
         files: crate::adapters::files::FileFetcher::new(services.webhook_hosts.clone())?,
         webhook_sender: sender.clone(),
@@ -109,23 +139,40 @@ pub async fn serve(
     tracing::info!(engine = target.engine().as_str(), database = %target.redacted(), "database ready");
     tracing::info!("Patron is listening on http://{local}");
 
-    let sweeper = crate::jobs::spawn_sweeper(state.services.clone());
-    let billing = crate::jobs::spawn_billing_clock(state.services.clone());
-    let mail = crate::jobs::spawn_mail_sender(state.services.clone(), mailer);
-    let webhooks = crate::jobs::spawn_webhook_sender(state.services.clone(), sender);
-    let bulk = crate::jobs::spawn_bulk_actions(state.services.clone());
+    let jobs = Jobs::new();
+    jobs.start(&state.services, mailer, sender, scheduled_backups)?;
+    readiness.jobs_started();
+    // On SIGTERM: `/readyz` answers 503 at once and the jobs start no new run; after
+    // --drain-for (time for a load balancer to notice) the listener closes and the requests in
+    // flight finish.
+    let stopping = jobs.stop_token();
+    let drain_for = args.drain_for.unwrap_or_default();
+    let drained = async move {
+        shutdown.await;
+        readiness.start_draining();
+        stopping.cancel();
+        if !drain_for.is_zero() {
+            tracing::info!(
+                seconds = drain_for.as_secs_f64(),
+                "draining: /readyz answers 503 before the listener closes"
+            );
+            tokio::time::sleep(drain_for).await;
+        }
+    };
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("the HTTP server stopped with an error")?;
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(drained)
+        .await;
 
-    sweeper.abort();
-    billing.abort();
-    mail.abort();
-    webhooks.abort();
-    bulk.abort();
-    tracing::info!("requests drained; closing the database");
+    tracing::info!("requests drained; waiting for the job runs in progress");
+    if !jobs.stop(JOBS_GRACE).await {
+        tracing::warn!(
+            seconds = JOBS_GRACE.as_secs(),
+            "job runs still going after the grace period end with the process; their leases hand their items to another process"
+        );
+    }
+    served.context("the HTTP server stopped with an error")?;
+    tracing::info!("jobs stopped; closing the database");
     db.close().await.context("closing the database failed")?;
     Ok(())
 }

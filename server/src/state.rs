@@ -15,4 +15,8 @@ pub struct AppState {
     pub files: crate::adapters::files::FileFetcher,
     /// Posts webhooks: the delivery job's sender, and the dashboard's test event.
     pub webhook_sender: std::sync::Arc<dyn app::domain::webhooks::WebhookSender>,
+    /// Whether this process should be sent traffic (`/readyz`).
+    pub readiness: crate::web::health::Readiness,
+    /// What `/metrics` renders, and the token a scrape needs; `None` when metrics are off.
+    pub metrics: Option<crate::metrics::Exporter>,
 }

@@ -30,6 +30,7 @@ mod migrations;
 mod money_api;
 mod money_safety;
 mod openapi;
+mod operations;
 mod portal;
 mod portal_codes;
 mod portal_doors;

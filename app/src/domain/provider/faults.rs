@@ -53,6 +53,7 @@ pub fn parse_duration(text: &str) -> Option<std::time::Duration> {
         "ms" => Some(std::time::Duration::from_millis(n)),
         "s" => Some(std::time::Duration::from_secs(n)),
         "m" => n.checked_mul(60).map(std::time::Duration::from_secs),
+        "h" => n.checked_mul(3600).map(std::time::Duration::from_secs),
         _ => None,
     }
 }

@@ -266,6 +266,8 @@ impl TestServer {
                     .unwrap(),
             ),
             services: services.clone(),
+            readiness: server::web::health::Readiness::default(),
+            metrics: None,
         });
         let handle = tokio::spawn(async move {
             axum::serve(
