@@ -58,6 +58,31 @@ async fn unknown_api_routes_answer_the_json_error_envelope(engine: Engine) {
     );
     assert_eq!(err["param"], Value::Null);
     assert_eq!(err["request_id"], header_id.as_str());
+
+    // A proxy's own X-Request-Id is kept, in the header and the envelope; one Patron cannot
+    // echo safely (too long, or with characters a header or a log line must not carry) is
+    // replaced by Patron's own.
+    for (sent, kept) in [
+        ("lb-7f3a:2026.12.07_0001", true),
+        ("<script>alert(1)</script>", false),
+        (&*"x".repeat(129), false),
+    ] {
+        let res = srv
+            .client
+            .get(srv.url("/api/v1/nothing-here"))
+            .header("x-request-id", sent)
+            .send()
+            .await
+            .unwrap();
+        let id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["error"]["request_id"], id.as_str());
+        if kept {
+            assert_eq!(id, sent);
+        } else {
+            assert!(id.starts_with("req_"), "{sent:?} gave {id}");
+        }
+    }
     drop(srv);
     t.cleanup().await;
 }
