@@ -8,10 +8,11 @@ use sea_orm::{
 use serde::Serialize;
 
 use crate::db::entities::email::EmailStatus;
-use crate::db::entities::{bulk_action, dispute, email, webhook_delivery};
+use crate::db::entities::{bulk_action, dispute, email, job_heartbeat, webhook_delivery};
 use crate::db::{Engine, migration};
 use crate::types::order::DisputeStatus;
 use crate::types::segment::BulkActionStatus;
+use crate::types::system::SystemStatus;
 use crate::types::webhook::DeliveryStatus;
 
 use super::DomainError;
@@ -138,4 +139,130 @@ pub async fn disputes_by_status(
         .into_iter()
         .map(|(status, n)| (status.as_str().to_owned(), n.max(0) as u64))
         .collect())
+}
+
+/// Records that a run of `job` ended at `at`, and whether it failed: the job's heartbeat row is
+/// made or moved on in one statement (several processes may record at once).
+pub async fn record_job_run(
+    db: &DatabaseConnection,
+    job: &str,
+    at: DateTime<Utc>,
+    failed: bool,
+) -> Result<(), DomainError> {
+    use job_heartbeat::{Column, Entity};
+    use sea_orm::ActiveValue::Set;
+    use sea_orm::sea_query::{Expr, ExprTrait, Func, OnConflict};
+
+    let row = job_heartbeat::ActiveModel {
+        job: Set(job.to_owned()),
+        last_run_at: Set(at),
+        last_success_at: Set((!failed).then_some(at)),
+        failing_since: Set(failed.then_some(at)),
+        runs: Set(1),
+        failures: Set(i64::from(failed)),
+    };
+    let last_success: Expr = if failed {
+        Expr::col((Entity, Column::LastSuccessAt))
+    } else {
+        Expr::val(at)
+    };
+    let failing_since: Expr = if failed {
+        Func::coalesce([Expr::col((Entity, Column::FailingSince)), Expr::val(at)]).into()
+    } else {
+        Expr::val(None::<DateTime<Utc>>)
+    };
+    let on_conflict = OnConflict::column(Column::Job)
+        .value(Column::LastRunAt, Expr::val(at))
+        .value(Column::LastSuccessAt, last_success)
+        .value(Column::FailingSince, failing_since)
+        .value(Column::Runs, Expr::col((Entity, Column::Runs)).add(1))
+        .value(
+            Column::Failures,
+            Expr::col((Entity, Column::Failures)).add(i64::from(failed)),
+        )
+        .to_owned();
+    Entity::insert(row)
+        .on_conflict(on_conflict)
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// Every job's heartbeat, by name.
+pub async fn job_heartbeats(
+    db: &DatabaseConnection,
+) -> Result<Vec<job_heartbeat::Model>, DomainError> {
+    use sea_orm::QueryOrder;
+    Ok(job_heartbeat::Entity::find()
+        .order_by_asc(job_heartbeat::Column::Job)
+        .all(db)
+        .await?)
+}
+
+/// Settings → System for an owner: the release, the schema, every job's heartbeat and every
+/// queue. `None` for anyone else (the section is an owner's).
+pub async fn status(
+    svc: &super::Services,
+    caller: &super::Caller,
+) -> Result<Option<SystemStatus>, DomainError> {
+    use crate::types::Role;
+    use crate::types::system::{JOBS, JobStatus, QueueStatus};
+
+    if !matches!(
+        caller.actor,
+        super::actor::Actor::User {
+            role: Role::Owner,
+            ..
+        }
+    ) {
+        return Ok(None);
+    }
+    let now = svc.clock.now();
+    let h = health(&svc.db).await?;
+    let beats = job_heartbeats(&svc.db).await?;
+    let jobs = JOBS
+        .iter()
+        .filter_map(|(job, label)| {
+            let beat = beats.iter().find(|b| b.job == *job);
+            // Backups appear once scheduled; every other job runs in every server.
+            if beat.is_none() && *job == "backups" {
+                return None;
+            }
+            Some(JobStatus {
+                label: (*label).to_owned(),
+                last_run_at: beat.map(|b| b.last_run_at),
+                last_success_at: beat.and_then(|b| b.last_success_at),
+                failing_since: beat.and_then(|b| b.failing_since),
+                runs: beat.map_or(0, |b| b.runs),
+                failures: beat.map_or(0, |b| b.failures),
+            })
+        })
+        .collect();
+    let queues = queues(&svc.db, now)
+        .await?
+        .into_iter()
+        .map(|q| QueueStatus {
+            label: match q.name {
+                "webhooks" => "Webhook deliveries",
+                "emails" => "Emails",
+                _ => "Bulk actions",
+            }
+            .to_owned(),
+            waiting: q.waiting,
+            lag_seconds: q.lag_seconds,
+        })
+        .collect();
+    Ok(Some(SystemStatus {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        engine: match h.engine {
+            Engine::Sqlite => "SQLite (embedded)",
+            Engine::Postgres => "PostgreSQL",
+        }
+        .to_owned(),
+        schema_version: h.schema_version,
+        schema_up_to_date: h.schema_up_to_date,
+        jobs,
+        queues,
+        checked_at: now,
+    }))
 }

@@ -105,6 +105,15 @@ pub async fn load_settings() -> Result<crate::types::workspace::WorkspaceSetting
     .await
 }
 
+/// Settings → System, for an owner: `None` for anyone else.
+#[server(prefix = "/rpc", endpoint = "dashboard/settings/system")]
+pub async fn load_system_status() -> Result<Option<crate::types::system::SystemStatus>, AppError> {
+    super::ctx::as_caller(|svc, caller| async move {
+        Ok(crate::domain::system::status(&svc, &caller).await?)
+    })
+    .await
+}
+
 /// Saves the workspace's name and its portal's address and look.
 #[server(prefix = "/rpc", endpoint = "dashboard/settings/save", input = Json)]
 pub async fn save_settings(

@@ -24,6 +24,7 @@ pub mod product;
 pub mod schema;
 pub mod segment;
 pub mod subscription;
+pub mod system;
 pub mod team;
 pub mod webhook;
 pub mod words;

@@ -67,7 +67,37 @@ async fn sweep_all(svc: &Services) -> (u64, bool) {
 async fn recorded(svc: &Services, job: &'static str, run: impl Future<Output = (u64, bool)>) {
     let started = std::time::Instant::now();
     let (items, failed) = run.await;
-    crate::metrics::job_run(job, items, failed, started.elapsed(), svc.clock.now());
+    let now = svc.clock.now();
+    crate::metrics::job_run(job, items, failed, started.elapsed(), now);
+    if heartbeat_due(job, failed)
+        && let Err(e) = app::domain::system::record_job_run(&svc.db, job, now, failed).await
+    {
+        tracing::warn!(job, error = %e, "cannot record the job's heartbeat");
+    }
+}
+
+/// How often a job that keeps succeeding (or keeps failing) writes its heartbeat: the webhook
+/// and bulk-action jobs run every second, and Settings → System needs no finer news.
+const HEARTBEAT_EVERY: Duration = Duration::from_secs(15);
+
+/// Whether this run's heartbeat is worth a write: the job's first in this process, a change
+/// between succeeding and failing, or [`HEARTBEAT_EVERY`] since the last.
+fn heartbeat_due(job: &'static str, failed: bool) -> bool {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static LAST: OnceLock<Mutex<HashMap<&'static str, (std::time::Instant, bool)>>> =
+        OnceLock::new();
+    let mut last = LAST
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let due = last
+        .get(job)
+        .is_none_or(|(at, was)| *was != failed || at.elapsed() >= HEARTBEAT_EVERY);
+    if due {
+        last.insert(job, (std::time::Instant::now(), failed));
+    }
+    due
 }
 
 /// The jobs of one server process: each runs now and then at its period until [`Jobs::stop`].

@@ -26,7 +26,7 @@ use crate::support::TestDb;
 const BIN: &str = env!("CARGO_BIN_EXE_server");
 const CUSTOMERS: usize = 10_000;
 
-fn server(data: &Path) -> Command {
+pub(crate) fn server(data: &Path) -> Command {
     let mut cmd = Command::new(BIN);
     cmd.env_remove("DATABASE_URL")
         .env("PATRON_DATA_DIR", data)
@@ -38,7 +38,7 @@ fn run(data: &Path, args: &[&str]) -> Output {
     server(data).args(args).output().unwrap()
 }
 
-fn stdout_of(out: &Output) -> String {
+pub(crate) fn stdout_of(out: &Output) -> String {
     assert!(
         out.status.success(),
         "{}",
@@ -87,7 +87,7 @@ fn serve(data: &Path) -> (Child, String) {
     (child, url)
 }
 
-fn stop(mut child: Child) {
+pub(crate) fn stop(mut child: Child) {
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();
@@ -869,3 +869,87 @@ async fn metrics_count_exactly_what_a_scripted_run_did() {
     }
     stop(child);
 }
+
+/// Job heartbeats as Settings → System reads them: a failure starts a streak that further
+/// failures keep (from its first moment) and a success ends; an owner sees every job, anyone
+/// else nothing.
+async fn the_system_section_tells_an_owner_how_each_job_is_doing(engine: Engine) {
+    use app::domain::{Clock, system};
+    use app::types::Role;
+
+    let app = crate::support::TestApp::on(engine).build().await;
+    let svc = &app.svc;
+    let t0 = app.clock.now();
+    system::record_job_run(&svc.db, "emails", t0, true)
+        .await
+        .unwrap();
+    let t1 = t0 + chrono::Duration::minutes(16);
+    system::record_job_run(&svc.db, "emails", t1, true)
+        .await
+        .unwrap();
+    system::record_job_run(&svc.db, "webhooks", t1, false)
+        .await
+        .unwrap();
+    app.clock.advance(chrono::Duration::minutes(16));
+
+    let ws = &app.tenant.workspace_id;
+    let (_, owner) = crate::support::accounts::member(
+        svc,
+        ws,
+        "owner@example.com",
+        Role::Owner,
+        "a long password",
+    )
+    .await;
+    let (_, admin) = crate::support::accounts::member(
+        svc,
+        ws,
+        "admin@example.com",
+        Role::Admin,
+        "a long password",
+    )
+    .await;
+    assert_eq!(system::status(svc, &admin).await.unwrap(), None);
+    let status = system::status(svc, &owner).await.unwrap().unwrap();
+    let labels: Vec<&str> = status.jobs.iter().map(|j| j.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        [
+            "Renewals, retries and expiries",
+            "Reconciliation with the payment provider",
+            "Webhook deliveries",
+            "Emails",
+            "Bulk actions",
+            "Clean-up of expired sessions and keys",
+        ],
+        "backups are listed once they run"
+    );
+    let emails = &status.jobs[3];
+    assert_eq!((emails.runs, emails.failures), (2, 2));
+    assert_eq!(
+        emails.failing_since,
+        Some(t0),
+        "the streak dates from its first failure"
+    );
+    assert_eq!(emails.last_success_at, None);
+    assert_eq!(emails.last_run_at, Some(t1));
+    assert_eq!(status.failing_long(), vec![emails]);
+    assert_eq!(status.jobs[2].failing_since, None);
+    assert_eq!(status.jobs[0].last_run_at, None, "billing has not run here");
+    assert!(status.schema_up_to_date);
+
+    // A success ends the streak.
+    let t2 = t1 + chrono::Duration::minutes(1);
+    system::record_job_run(&svc.db, "emails", t2, false)
+        .await
+        .unwrap();
+    let status = system::status(svc, &owner).await.unwrap().unwrap();
+    let emails = &status.jobs[3];
+    assert_eq!((emails.runs, emails.failures), (3, 2));
+    assert_eq!(emails.failing_since, None);
+    assert_eq!(emails.last_success_at, Some(t2));
+    assert!(status.failing_long().is_empty());
+    app.cleanup().await;
+}
+
+crate::on_both_engines!(the_system_section_tells_an_owner_how_each_job_is_doing);

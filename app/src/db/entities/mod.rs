@@ -21,6 +21,7 @@ pub mod event;
 pub mod idempotency_key;
 pub mod invitation;
 pub mod invoice;
+pub mod job_heartbeat;
 pub mod membership;
 pub mod order;
 pub mod payment_attempt;

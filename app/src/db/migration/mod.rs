@@ -33,6 +33,7 @@ mod m20261207_000026_portal_views_by_user;
 mod m20261207_000027_search_index_secure_delete;
 mod m20261207_000028_known_event_types_only;
 mod m20261207_000029_receipt_details;
+mod m20261207_000030_job_heartbeats;
 
 /// Every migration in order; `server migrate` and the embedded default's start apply them.
 #[derive(Debug)]
@@ -71,6 +72,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000027_search_index_secure_delete::Migration),
             Box::new(m20261207_000028_known_event_types_only::Migration),
             Box::new(m20261207_000029_receipt_details::Migration),
+            Box::new(m20261207_000030_job_heartbeats::Migration),
         ]
     }
 }

@@ -1,8 +1,9 @@
 //! `/dashboard/settings`: the workspace's name, its customer portal's address and look (with
 //! a preview of the portal's heading as it will be), the sites that may embed the portal, and
-//! what its receipts say about the seller.
+//! what its receipts say about the seller; for owners, the server's own state (System).
 
 mod receipts;
+mod system;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -13,7 +14,7 @@ use crate::components::dialog::{BTN, BTN_PRIMARY, INPUT, Submission};
 use crate::components::empty_state::Loading;
 use crate::components::form::{Field, TextArea, TextField};
 use crate::pages::portal::PortalPreview;
-use crate::server_fns::dashboard::{SaveSettings, load_settings};
+use crate::server_fns::dashboard::{SaveSettings, load_settings, load_system_status};
 use crate::types::colour::{
     Colour, DEFAULT_ACCENT, MIN_CONTRAST_WITH_WHITE, contrast_with_white, ratio_words,
 };
@@ -25,6 +26,7 @@ use crate::types::workspace::{WorkspaceSettings, WorkspaceSettingsUpdate};
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let settings = Resource::new(|| (), |_| load_settings());
+    let system = Resource::new(|| (), |_| load_system_status());
     view! {
         <Title text="Settings" />
         <div class="mx-auto max-w-3xl space-y-6">
@@ -34,6 +36,13 @@ pub fn SettingsPage() -> impl IntoView {
                     .into_iter()
                     .map(|(href, label)| view! { <a href=href class="font-medium text-indigo-600 hover:text-indigo-500">{label}</a> })
                     .collect_view()}
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        system.await.ok().flatten().map(|_| view! {
+                            <a href="#system" class="font-medium text-indigo-600 hover:text-indigo-500">"System"</a>
+                        })
+                    })}
+                </Suspense>
             </nav>
             <Suspense fallback=|| view! { <Loading /> }>
                 {move || Suspend::new(async move {
@@ -48,6 +57,15 @@ pub fn SettingsPage() -> impl IntoView {
                         }
                         .into_any(),
                         Err(e) => view! { <Alert large=true>{e.sentence()}</Alert> }.into_any(),
+                    }
+                })}
+            </Suspense>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match system.await {
+                        Ok(Some(status)) => Some(view! { <system::SystemSection status /> }.into_any()),
+                        Ok(None) => None,
+                        Err(e) => Some(view! { <Alert>{e.sentence()}</Alert> }.into_any()),
                     }
                 })}
             </Suspense>
