@@ -127,6 +127,15 @@ ensure_postgres() {
   export PATRON_PG_URL="postgres://patron:patron@127.0.0.1:$port/patron"
 }
 
+# Debian's nginx and openssl, for the test that runs deploy/nginx.conf in front of two processes.
+ensure_nginx() {
+  if [ ! -x /usr/sbin/nginx ] || ! have openssl; then
+    step "installing nginx and openssl (Debian packages)"
+    apt_install nginx-light openssl || apt_install nginx openssl
+  fi
+  export PATRON_TEST_NGINX=/usr/sbin/nginx
+}
+
 # A virtual environment with the Python test tools, pinned (outside the work tree).
 SCHEMATHESIS_VERSION="4.32.5"
 PROMETHEUS_CLIENT_VERSION="0.21.1"

@@ -36,6 +36,7 @@ mod portal_codes;
 mod portal_doors;
 mod rate_limits;
 mod receipts;
+mod scale;
 mod segments;
 mod team;
 mod webhooks;
