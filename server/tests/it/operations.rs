@@ -64,8 +64,13 @@ fn assert_refused(out: &Output, needle: &str) {
 
 /// `server serve` on `data` on a free port; returns the process and its base URL.
 fn serve(data: &Path) -> (Child, String) {
-    let mut child = server(data)
-        .args(["serve", "--addr", "127.0.0.1:0"])
+    spawn_serving(server(data).args(["serve", "--addr", "127.0.0.1:0"]))
+}
+
+/// Starts `cmd` (a `server serve` on port 0), waits until it listens, and returns the process
+/// and its base URL; its log is read on, so the server never blocks on a full pipe.
+fn spawn_serving(cmd: &mut Command) -> (Child, String) {
+    let mut child = cmd
         .env("RUST_LOG", "info")
         .stderr(Stdio::piped())
         .spawn()
@@ -82,7 +87,6 @@ fn serve(data: &Path) -> (Child, String) {
             break line[at + "listening on ".len()..].trim().to_owned();
         }
     };
-    // Keep reading the log so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in stderr.lines() {});
     (child, url)
 }
@@ -407,25 +411,13 @@ crate::on_both_engines!(restore_check_reads_the_database);
 #[tokio::test]
 async fn readyz_turns_unavailable_while_a_stopping_server_drains() {
     let data = tempfile::tempdir().unwrap();
-    let mut child = server(data.path())
-        .args(["serve", "--addr", "127.0.0.1:0", "--drain-for", "6s"])
-        .env("RUST_LOG", "info")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    let url = loop {
-        line.clear();
-        assert!(
-            stderr.read_line(&mut line).unwrap() > 0,
-            "the server exited before listening"
-        );
-        if let Some(at) = line.find("listening on http://") {
-            break line[at + "listening on ".len()..].trim().to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in stderr.lines() {});
+    let (mut child, url) = spawn_serving(server(data.path()).args([
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--drain-for",
+        "6s",
+    ]));
     let client = reqwest::Client::new();
     let ready = client.get(format!("{url}/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), 200);
@@ -722,28 +714,13 @@ async fn metrics_count_exactly_what_a_scripted_run_did() {
     .trim()
     .to_owned();
     let token = "a-scrape-token-of-some-length";
-    let mut child = server(data.path())
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .env("RUST_LOG", "info")
-        .env("PATRON_METRICS_TOKEN", token)
-        .env("PATRON_WEBHOOK_ALLOW_HOSTS", "127.0.0.0/8")
-        .env("PATRON_SMTP_URL", &smtp)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    let url = loop {
-        line.clear();
-        assert!(
-            stderr.read_line(&mut line).unwrap() > 0,
-            "the server exited before listening"
-        );
-        if let Some(at) = line.find("listening on http://") {
-            break line[at + "listening on ".len()..].trim().to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in stderr.lines() {});
+    let (child, url) = spawn_serving(
+        server(data.path())
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .env("PATRON_METRICS_TOKEN", token)
+            .env("PATRON_WEBHOOK_ALLOW_HOSTS", "127.0.0.0/8")
+            .env("PATRON_SMTP_URL", &smtp),
+    );
     let client = reqwest::Client::new();
 
     // No token, or the wrong one: refused.
