@@ -32,6 +32,9 @@ const BUCKETS: [f64; 13] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
+/// Set once the recorder is installed: until then the HTTP layer passes requests straight on.
+static RECORDING: OnceLock<bool> = OnceLock::new();
+
 /// The scrape endpoint's handle and the digest of its token. Cheap to clone.
 #[derive(Clone)]
 pub struct Exporter {
@@ -61,6 +64,7 @@ pub fn install(token: &str) -> anyhow::Result<Exporter> {
                 .install_recorder()
                 .context("cannot install the metrics recorder")?;
             describe();
+            let _ = RECORDING.set(true);
             gauge!("patron_build_info", "version" => env!("CARGO_PKG_VERSION")).set(1.0);
             HANDLE.get_or_init(|| handle).clone()
         }
@@ -156,6 +160,10 @@ fn describe() {
 /// Counts and times every answer by its route template, method and status class; a 429 also
 /// counts as a rate-limit refusal.
 pub async fn track_http(req: Request, next: Next) -> Response {
+    // Without a recorder (no PATRON_METRICS_TOKEN) nothing is counted: no label is built.
+    if !RECORDING.get().copied().unwrap_or(false) {
+        return next.run(req).await;
+    }
     let started = Instant::now();
     let route = req
         .extensions()
